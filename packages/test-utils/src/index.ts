@@ -1,0 +1,13 @@
+/**
+ * Test helpers shared by the toolkit's packages (private, not published).
+ * @packageDocumentation
+ */
+export {
+  COMPONENTS,
+  type Component,
+  DEBIAN_PYTHON,
+  findCommand,
+  missingComponents,
+  requireComponents,
+} from './components.js'
+export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'
