@@ -1,0 +1,7 @@
+import type { Command } from '../command.js'
+
+/**
+ * Every `p2p` subcommand by name. Each lives in its own file under `commands/`; add a line here to
+ * register one.
+ */
+export const commands: Record<string, Command> = {}

@@ -1,0 +1,30 @@
+/** Stable error codes of the `p2p` command. */
+export type CliErrorCode =
+  /** Unknown command, unknown flag, missing or malformed argument. */
+  | 'CLI_USAGE'
+  /** An input file or torrent that cannot be read or parsed. */
+  | 'CLI_BAD_INPUT'
+  /** A network peer or tracker could not be reached. */
+  | 'CLI_UNREACHABLE'
+  /** The command failed while running. */
+  | 'CLI_FAILED'
+
+/** Process exit code for each error code: 2 usage, 3 bad input, 4 unreachable, 1 other failures. */
+export const EXIT_CODES: Record<CliErrorCode, number> = {
+  CLI_USAGE: 2,
+  CLI_BAD_INPUT: 3,
+  CLI_UNREACHABLE: 4,
+  CLI_FAILED: 1,
+}
+
+/** An error the CLI reports as one line and a matching exit code. */
+export class CliError extends Error {
+  /** Stable machine-readable error code. */
+  readonly code: CliErrorCode
+
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'CliError'
+    this.code = code
+  }
+}
