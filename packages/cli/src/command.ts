@@ -23,16 +23,22 @@ export interface Command {
  * `node:util` parseArgs with CLI errors: an unknown flag or a missing value becomes a `CLI_USAGE`
  * {@link CliError} instead of a stack trace.
  */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+export function parseFlags(
   argv: string[],
-  options: T,
+  options: NonNullable<ParseArgsConfig['options']>,
   allowPositionals = true,
-) {
+): ParsedFlags {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true })
   } catch (err) {
     throw new CliError('CLI_USAGE', (err as Error).message)
   }
+}
+
+/** Flag values by name, and the positional arguments. */
+export interface ParsedFlags {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  positionals: string[]
 }
 
 /** Parses an integer flag within [min, max]. */
