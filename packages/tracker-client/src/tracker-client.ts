@@ -244,15 +244,30 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
     const timeout = this.#options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS
     const joined = [...this.#joined]
     this.#joined.clear()
-    await Promise.all(
-      joined.map((url) =>
-        this.#announcer(url, this.#params('stopped', this.#trackerIds.get(url)), {
-          ...this.#options.requestOptions,
-          timeout,
-          signal: combine(options.signal, this.#options.signal),
-        }).catch((err: unknown) => this.#warnFailure(url, err)),
-      ),
+    // The bound holds even for an announcer that ignores `timeout`: the signal ends it too.
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () =>
+        deadline.abort(new TrackerClientError('TRACKER_TIMEOUT', `stopped not sent within ${timeout} ms`)),
+      timeout,
     )
+    const signal = combine(deadline.signal, options.signal, this.#options.signal)
+    try {
+      await Promise.all(
+        joined.map((url) =>
+          abortable(
+            this.#announcer(url, this.#params('stopped', this.#trackerIds.get(url)), {
+              ...this.#options.requestOptions,
+              timeout,
+              signal,
+            }),
+            signal,
+          ).catch((err: unknown) => this.#warnFailure(url, err)),
+        ),
+      )
+    } finally {
+      clearTimeout(timer)
+    }
     if (this.#state === 'stopping') this.#state = 'idle'
   }
 
@@ -320,11 +335,14 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
       const event: AnnounceEvent = completing ? 'completed' : this.#joined.has(url) ? 'none' : 'started'
       let res: AnnounceResponse
       try {
-        res = await this.#announcer(url, this.#params(event, this.#trackerIds.get(url)), {
-          ...this.#options.requestOptions,
-          timeout: this.#options.timeout ?? DEFAULT_TRACKER_TIMEOUT_MS,
+        res = await abortable(
+          this.#announcer(url, this.#params(event, this.#trackerIds.get(url)), {
+            ...this.#options.requestOptions,
+            timeout: this.#options.timeout ?? DEFAULT_TRACKER_TIMEOUT_MS,
+            signal,
+          }),
           signal,
-        })
+        )
       } catch (err) {
         if (signal.aborted) throw err
         last = err
@@ -382,6 +400,17 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value))
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
