@@ -2,6 +2,8 @@
  * Test helpers shared by the toolkit's packages (private, not published).
  * @packageDocumentation
  */
+
+export { type Opentracker, startOpentracker } from './clients/opentracker.js'
 export {
   COMPONENTS,
   type Component,
