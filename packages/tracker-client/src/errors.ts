@@ -6,6 +6,8 @@ export type TrackerClientErrorCode =
   | 'TRACKER_TIMEOUT'
   /** The connection was refused or reset, or the host could not be reached (ECONNREFUSED, ICMP unreachable...). */
   | 'TRACKER_REFUSED'
+  /** The TLS handshake with an `https:` tracker failed (untrusted or expired certificate, wrong name...). */
+  | 'TRACKER_TLS'
   /** The host name of the tracker could not be resolved. */
   | 'TRACKER_DNS'
   /** The answer is not a valid tracker response (bad bencode, HTML, truncated or malformed UDP packet). */

@@ -71,7 +71,7 @@ async function httpGet(
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   let current = url
   for (let hop = 0; ; hop++) {
-    const res = await scope.race(openResponse(current, scope))
+    const res = await scope.race(openResponse(current, scope, options))
     const status = res.statusCode ?? 0
     if (REDIRECTS.has(status)) {
       res.destroy()
@@ -123,11 +123,14 @@ function redirectTarget(from: string, location: string | undefined): string {
   return next.href
 }
 
-function openResponse(url: string, scope: RequestScope): Promise<IncomingMessage> {
+function openResponse(url: string, scope: RequestScope, options: RequestOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest
+    const tls = url.startsWith('https:') ? options.tls : undefined
     // agent: false: one connection per announce, nothing left open between announces.
     const req = request(url, {
+      ...(tls?.ca !== undefined ? { ca: tls.ca as string | Buffer | (string | Buffer)[] } : {}),
+      ...(tls?.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
       method: 'GET',
       agent: false,
       headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', connection: 'close' },

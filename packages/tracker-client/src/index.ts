@@ -46,6 +46,7 @@ export type {
   RequestOptions,
   ScrapeResponse,
   ScrapeStats,
+  TlsOptions,
   UdpRetransmitOptions,
 } from './types.js'
 export { UDP_MAX_SCRAPE, UDP_PROTOCOL_ID } from './udp-protocol.js'

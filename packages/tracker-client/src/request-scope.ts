@@ -86,9 +86,9 @@ export async function withScope<T>(
 }
 
 /** Maps a socket error code to a tracker error code. */
-export function networkErrorCode(err: unknown): 'TRACKER_DNS' | 'TRACKER_REFUSED' {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA'
-    ? 'TRACKER_DNS'
-    : 'TRACKER_REFUSED'
+export function networkErrorCode(err: unknown): 'TRACKER_DNS' | 'TRACKER_REFUSED' | 'TRACKER_TLS' {
+  const code = String((err as { code?: unknown } | null)?.code ?? '')
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA') return 'TRACKER_DNS'
+  if (/CERT|SSL|TLS|SIGNATURE|ISSUER/.test(code)) return 'TRACKER_TLS'
+  return 'TRACKER_REFUSED'
 }

@@ -88,4 +88,14 @@ export interface RequestOptions {
    * URL has a path other than `/` or a query).
    */
   udpUrlData?: boolean
+  /** TLS settings for `https:` trackers (a private CA, or `rejectUnauthorized: false` for self-signed ones). */
+  tls?: TlsOptions
+}
+
+/** TLS settings for `https:` trackers. */
+export interface TlsOptions {
+  /** Certificates to trust instead of the default CA list (PEM). */
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[]
+  /** Verify the tracker's certificate. Default `true`. */
+  rejectUnauthorized?: boolean
 }

@@ -1,3 +1,7 @@
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { encode } from '@p2p/bencode'
 import { encodeCompactPeers } from '@p2p/peer-address'
 import { announce, scrape, TrackerClientError } from '@p2p/tracker-client'
@@ -312,5 +316,28 @@ describe('HTTP scrape (BEP 48)', () => {
     expect((await rejection(scrape('http://127.0.0.1:1/announce', []))).code).toBe('TRACKER_INVALID_PARAMS')
     const t = await serve(encode({ nofiles: 1 }))
     expect((await rejection(scrape(t.url, [infoHash]))).code).toBe('TRACKER_BAD_RESPONSE')
+  })
+})
+
+describe('HTTPS', () => {
+  const fixtures = new URL('./fixtures/', import.meta.url)
+  const cert = readFileSync(new URL('localhost-cert.pem', fixtures))
+  const key = readFileSync(new URL('localhost-key.pem', fixtures))
+
+  it('announces over TLS with a trusted CA and refuses an untrusted certificate with TRACKER_TLS', async () => {
+    const server = createHttpsServer({ cert, key }, (_req, res) =>
+      res.end(encode({ interval: 61, peers: '' })),
+    )
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/announce`
+    try {
+      expect((await announce(url, params, { tls: { ca: cert } })).interval).toBe(61)
+      expect((await rejection(announce(url, params))).code).toBe('TRACKER_TLS')
+      expect((await announce(url, params, { tls: { rejectUnauthorized: false } })).interval).toBe(61)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })
