@@ -4,9 +4,9 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { encode } from '@p2p/bencode'
 import { encodeCompactPeers } from '@p2p/peer-address'
-import { announce, scrape, TrackerClientError } from '@p2p/tracker-client'
+import { announce, scrape } from '@p2p/tracker-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type HttpTracker, httpTracker, queryBytes, queryText } from './servers.js'
+import { type HttpTracker, httpTracker, queryBytes, queryText, rejection } from './servers.js'
 
 const infoHash = Uint8Array.from({ length: 20 }, (_, i) => (i * 37 + 250) & 0xff) // binary, with %-worthy bytes
 const peerId = new TextEncoder().encode('-P20010-ab cd&=%?/xy')
@@ -24,14 +24,6 @@ async function serve(body: Uint8Array | string | ((url: string) => Uint8Array), 
   })
   trackers.push(t)
   return t
-}
-async function rejection(p: Promise<unknown>): Promise<TrackerClientError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(TrackerClientError)
-  return err as TrackerClientError
 }
 
 describe('HTTP announce request', () => {

@@ -5,6 +5,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { TrackerClientError } from '@p2p/tracker-client'
+import { expect } from 'vitest'
 
 /** Decodes every value of `key` in a raw query string to bytes (percent-escapes are binary). */
 export function queryBytes(rawUrl: string, key: string): Buffer[] {
@@ -159,4 +161,14 @@ export class UdpTracker {
     }
     return Buffer.concat([head(3, 8), Buffer.from('unknown action')])
   }
+}
+
+/** Awaits a promise that must reject with a TrackerClientError, and returns that error. */
+export async function rejection(p: Promise<unknown>): Promise<TrackerClientError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(TrackerClientError)
+  return err as TrackerClientError
 }

@@ -1,7 +1,7 @@
 import { encodeCompactPeers } from '@p2p/peer-address'
-import { announce, scrape, TrackerClientError, UDP_PROTOCOL_ID, UdpTransport } from '@p2p/tracker-client'
+import { announce, scrape, UDP_PROTOCOL_ID, UdpTransport } from '@p2p/tracker-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UdpTracker } from './servers.js'
+import { rejection, UdpTracker } from './servers.js'
 
 const infoHash = Uint8Array.from({ length: 20 }, (_, i) => i + 1)
 const peerId = new TextEncoder().encode('-P20010-123456789012')
@@ -22,14 +22,6 @@ async function start(family: 4 | 6 = 4): Promise<UdpTracker> {
   const t = await UdpTracker.start(family)
   trackers.push(t)
   return t
-}
-async function rejection(p: Promise<unknown>): Promise<TrackerClientError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(TrackerClientError)
-  return err as TrackerClientError
 }
 
 describe('UDP announce (BEP 15)', () => {
