@@ -5,7 +5,7 @@ import { withScope } from './request-scope.js'
 import { parseTrackerUrl } from './tracker-url.js'
 import type { AnnounceParams, AnnounceResponse, RequestOptions, ScrapeResponse } from './types.js'
 import { decodeAnnounce, decodeScrape, encodeAnnounce, encodeScrape, UDP_MAX_SCRAPE } from './udp-protocol.js'
-import { defaultUdpTransport, type UdpTransport } from './udp-transport.js'
+import { defaultUdpTransport, type UdpTransport, udpRequest } from './udp-transport.js'
 
 /** Options of {@link announce} and {@link scrape}, with the UDP transport to use. */
 export interface OneShotOptions extends RequestOptions {
@@ -40,7 +40,7 @@ export async function announce(
   return withScope(href, scopeOptions(options), (scope) => {
     if (target.protocol !== 'udp') return httpAnnounce(target.url, params, options, scope)
     const urlData = udpUrlData(target.url, options)
-    return (options.udpTransport ?? defaultUdpTransport).request({
+    return udpRequest(options.udpTransport ?? defaultUdpTransport, {
       url: href,
       hostname: target.url.hostname,
       port: Number(target.url.port),
@@ -84,7 +84,7 @@ export async function scrape(
       const res =
         target.protocol !== 'udp'
           ? await httpScrape(target.url, batch, options, scope)
-          : await (options.udpTransport ?? defaultUdpTransport).request({
+          : await udpRequest(options.udpTransport ?? defaultUdpTransport, {
               url: href,
               hostname: target.url.hostname,
               port: Number(target.url.port),

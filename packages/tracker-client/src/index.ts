@@ -55,6 +55,5 @@ export {
   defaultUdpTransport,
   UDP_RETRANSMIT_BASE_MS,
   UDP_RETRANSMIT_MAX_EXPONENT,
-  type UdpExchange,
   UdpTransport,
 } from './udp-transport.js'

@@ -43,6 +43,13 @@ export interface UdpExchange<T> {
   maxResponseBytes?: number | undefined
 }
 
+let runRequest: <T>(transport: UdpTransport, x: UdpExchange<T>) => Promise<T>
+
+/** Runs one UDP tracker exchange on `transport` (kept off the class's public surface). */
+export function udpRequest<T>(transport: UdpTransport, x: UdpExchange<T>): Promise<T> {
+  return runRequest(transport, x)
+}
+
 /**
  * UDP tracker transport (BEP 15): one unconnected socket per address family, shared by every request
  * of the process; responses are routed by transaction id and source address. Connection ids are cached
@@ -52,8 +59,12 @@ export class UdpTransport {
   readonly #endpoints = new Map<4 | 6, Endpoint>()
   readonly #pending = new Map<number, Pending>()
 
+  static {
+    runRequest = (transport, x) => transport.#request(x)
+  }
+
   /** Runs one request: connect if no fresh connection id is cached, then send and retransmit until answered. */
-  async request<T>(x: UdpExchange<T>): Promise<T> {
+  async #request<T>(x: UdpExchange<T>): Promise<T> {
     const { address, family } = await x.scope.race(resolve(x.hostname, x.url))
     const endpoint = await x.scope.race(this.#endpoint(family))
     const key = `${address}|${x.port}`
