@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto'
 import type { PeerAddress } from '@p2p/peer-address'
 import { type OneShotOptions, announce as oneShotAnnounce, scrape as oneShotScrape } from './announce.js'
 import { TrackerClientError } from './errors.js'
-import { checkAnnounceParams, toHex } from './params.js'
+import { byteCount, checkAnnounceParams, toHex } from './params.js'
 import { TrackerTiers } from './tracker-tiers.js'
 import { TypedEmitter } from './typed-emitter.js'
 import type { AnnounceEvent, AnnounceParams, AnnounceResponse, ScrapeStats } from './types.js'
@@ -188,10 +188,11 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
 
   /** Records new transfer numbers, sent with the next announce (it does not announce by itself). */
   update(stats: TransferStats): void {
+    // Check first, so a bad number leaves the previous ones in place.
+    for (const name of ['uploaded', 'downloaded', 'left'] as const) byteCount(stats[name], name)
     if (stats.uploaded !== undefined) this.#stats.uploaded = stats.uploaded
     if (stats.downloaded !== undefined) this.#stats.downloaded = stats.downloaded
     if (stats.left !== undefined) this.#stats.left = stats.left
-    checkAnnounceParams(this.#params('none', undefined))
   }
 
   /** Announces `completed` now (sets `left` to 0). */

@@ -279,8 +279,8 @@ describe('TrackerClient', () => {
     expect(c.running).toBe(false)
   })
 
-  it('rejects bad options with coded errors', () => {
-    const { announcer } = fakeAnnouncer()
+  it('rejects bad options with coded errors, keeping the previous numbers', async () => {
+    const { announcer, calls } = fakeAnnouncer()
     expect(() => client({ announce: [['ftp://x'], []], announcer })).toThrow(
       expect.objectContaining({ code: 'TRACKER_NO_TRACKERS' }),
     )
@@ -288,6 +288,11 @@ describe('TrackerClient', () => {
       expect.objectContaining({ code: 'TRACKER_INVALID_PARAMS' }),
     )
     const c = client({ announce: [[A]], announcer })
-    expect(() => c.update({ left: -5 })).toThrow(expect.objectContaining({ code: 'TRACKER_INVALID_PARAMS' }))
+    expect(() => c.update({ left: -5, uploaded: 1 })).toThrow(
+      expect.objectContaining({ code: 'TRACKER_INVALID_PARAMS' }),
+    )
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls[0]!.params).toMatchObject({ left: 100, uploaded: 0 })
   })
 })
