@@ -20,6 +20,7 @@ export {
   DEFAULT_TIMEOUT_MS,
   INFO_HASH_LENGTH,
 } from './params.js'
+export { TrackerClient } from './tracker-client.js'
 export {
   type Announcer,
   DEFAULT_MIN_ANNOUNCE_INTERVAL_S,
@@ -29,13 +30,12 @@ export {
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_TRACKER_TIMEOUT_MS,
   MAX_ANNOUNCE_INTERVAL_S,
-  TrackerClient,
   type TrackerClientEvents,
   type TrackerClientOptions,
   type TrackerUpdate,
   type TrackerWarning,
   type TransferStats,
-} from './tracker-client.js'
+} from './tracker-client-options.js'
 export { type TierEntry, TrackerTiers } from './tracker-tiers.js'
 export { parseTrackerUrl, percentEncodeBytes, scrapeUrl, type TrackerProtocol } from './tracker-url.js'
 export { type EventMap, TypedEmitter } from './typed-emitter.js'

@@ -19,6 +19,8 @@ interface Pending {
   port: number
   /** Called with each datagram that carries this transaction id from the tracker's address. */
   deliver: (msg: Buffer) => void
+  /** Ends the wait with an error (the transport is closing). */
+  fail: (err: TrackerClientError) => void
 }
 
 interface Endpoint {
@@ -122,8 +124,9 @@ export class UdpTransport {
     }
   }
 
-  /** Closes the sockets now, failing nothing: call when no request is running (tests, shutdown). */
+  /** Closes the sockets now; requests still waiting fail with `TRACKER_ABORTED`. */
   close(): void {
+    for (const pending of this.#pending.values()) pending.fail(closedError(undefined))
     for (const e of this.#endpoints.values()) this.#closeEndpoint(e)
   }
 
@@ -143,8 +146,9 @@ export class UdpTransport {
   ): Promise<T | typeof EXPIRED> {
     const txid = this.#transactionId()
     const packet = build(txid)
-    let answer: ((msg: Buffer) => void) | undefined
+    let answer: ((msg: Buffer | undefined) => void) | undefined
     let answered: Buffer | undefined
+    let failed: TrackerClientError | undefined
     this.#pending.set(txid, {
       address,
       port: x.port,
@@ -152,12 +156,22 @@ export class UdpTransport {
         answered = msg
         answer?.(msg)
       },
+      fail: (err) => {
+        failed = err
+        answer?.(undefined)
+      },
     })
     try {
       for (;;) {
+        if (failed) throw failed
         if (expired()) return EXPIRED
         x.scope.check()
-        endpoint.socket.send(packet, x.port, address)
+        try {
+          endpoint.socket.send(packet, x.port, address)
+        } catch (cause) {
+          // Only a socket closed under us throws here; late send errors go to the 'error' listener.
+          throw closedError(x.url, cause)
+        }
         const ms = wait()
         const msg =
           answered ??
@@ -175,6 +189,7 @@ export class UdpTransport {
               answer = done
             }),
           ))
+        if (failed) throw failed
         if (msg === undefined) continue
         if (msg.length > maxBytes) {
           throw new TrackerClientError(
@@ -250,6 +265,10 @@ export class UdpTransport {
       endpoint.socket.close()
     } catch {}
   }
+}
+
+function closedError(url: string | undefined, cause?: unknown): TrackerClientError {
+  return new TrackerClientError('TRACKER_ABORTED', 'the UDP transport was closed', { url, cause })
 }
 
 const STALE = Symbol('stale connection id')

@@ -251,6 +251,18 @@ describe('UDP announce (BEP 15)', () => {
   })
 })
 
+describe('UdpTransport', () => {
+  it('fails requests still waiting when it is closed, and opens a new socket afterwards', async () => {
+    const t = await start()
+    t.hook = () => null
+    const p = announce(t.url, params, { ...fast, udpTransport: transport })
+    setTimeout(() => transport.close(), 60)
+    expect((await rejection(p)).code).toBe('TRACKER_ABORTED')
+    t.hook = undefined
+    expect((await announce(t.url, params, { udpTransport: transport })).interval).toBe(1800)
+  })
+})
+
 describe('UDP scrape (BEP 15)', () => {
   it('scrapes many info hashes in batches of 74 and maps answers in order', async () => {
     const t = await start()
