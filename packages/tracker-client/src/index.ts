@@ -21,21 +21,8 @@ export {
   INFO_HASH_LENGTH,
 } from './params.js'
 export { TrackerClient } from './tracker-client.js'
-export {
-  type Announcer,
-  DEFAULT_MIN_ANNOUNCE_INTERVAL_S,
-  DEFAULT_NUMWANT,
-  DEFAULT_RETRY_INITIAL_MS,
-  DEFAULT_RETRY_MAX_MS,
-  DEFAULT_STOP_TIMEOUT_MS,
-  DEFAULT_TRACKER_TIMEOUT_MS,
-  MAX_ANNOUNCE_INTERVAL_S,
-  type TrackerClientEvents,
-  type TrackerClientOptions,
-  type TrackerUpdate,
-  type TrackerWarning,
-  type TransferStats,
-} from './tracker-client-options.js'
+// Everything there is public: client options, events and their defaults.
+export * from './tracker-client-options.js'
 export { type TierEntry, TrackerTiers } from './tracker-tiers.js'
 export { parseTrackerUrl, percentEncodeBytes, scrapeUrl, type TrackerProtocol } from './tracker-url.js'
 export { type EventMap, TypedEmitter } from './typed-emitter.js'
