@@ -93,6 +93,9 @@ export class UdpTransport {
             (m) => decodeConnect(m, x.url),
           )
           if (typeof id !== 'bigint') continue
+          // BEP 15's "announce times out" example: n starts again from 0 after an answer, and keeps
+          // growing across the re-connects that follow timeouts (t = 2, 17, 47, then connect at 107, 227).
+          attempt.n = 0
           conn = { id, expires: Date.now() + CONNECTION_ID_LIFETIME_MS }
           endpoint.connections.set(key, conn)
         }

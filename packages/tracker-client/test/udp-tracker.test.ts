@@ -129,6 +129,48 @@ describe('UDP announce (BEP 15)', () => {
     expect(t.requests.map((r) => r.action)).toEqual([0, 1, 0, 1])
   })
 
+  it('follows the BEP 15 retransmission schedule, re-connecting once the connection id expires', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = await start()
+    const t0 = Date.now()
+    const seen: [number, number][] = []
+    t.hook = (req) => {
+      seen.push([req.action, (Date.now() - t0) / 1000])
+      return req.action === 0 && t.count(0) === 1 ? undefined : null // one connect answered, then silence
+    }
+    const ac = new AbortController()
+    const pending = announce(t.url, params, { udpTransport: transport, timeout: Infinity, signal: ac.signal })
+    const until = async (n: number) => {
+      const deadline = performance.now() + 5000 // real time: performance is not faked
+      while (seen.length < n) {
+        if (performance.now() > deadline)
+          throw new Error(`expected ${n} requests, saw ${JSON.stringify(seen)}`)
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    await until(2)
+    for (const [step, n] of [
+      [15_000, 3],
+      [30_000, 4],
+      [60_000, 5],
+      [120_000, 6],
+    ] as const) {
+      await vi.advanceTimersByTimeAsync(step)
+      await until(n)
+    }
+    ac.abort()
+    expect((await rejection(pending)).code).toBe('TRACKER_ABORTED')
+    // As the spec's "announce times out" example: 2, 17, 47, connect at 107 (id expired), 227.
+    expect(seen).toEqual([
+      [0, 0],
+      [1, 0],
+      [1, 15],
+      [1, 45],
+      [0, 105],
+      [0, 225],
+    ])
+  })
+
   it('connects again once when the tracker rejects a cached connection id', async () => {
     const t = await start()
     await announce(t.url, params, { udpTransport: transport })
