@@ -245,6 +245,13 @@ describe('HTTP transport failures', () => {
     expect((await rejection(announce(url, params))).code).toBe('TRACKER_REFUSED')
   })
 
+  it('reports a name that does not resolve as TRACKER_DNS, over HTTP and UDP', async () => {
+    // .invalid is reserved (RFC 6761): it never resolves.
+    for (const url of ['http://tracker.invalid/announce', 'udp://tracker.invalid:6969']) {
+      expect((await rejection(announce(url, params, { timeout: 10_000 }))).code).toBe('TRACKER_DNS')
+    }
+  })
+
   it('follows a bounded number of redirects, relative ones included, and only to http(s)', async () => {
     const target = await serve(encode({ interval: 77, peers: new Uint8Array(0) }))
     const hop = await httpTracker((_req, res) => {
