@@ -1,0 +1,146 @@
+"""A libtorrent peer for the swarm lab, speaking the same JSON lines as the lab's own peer runner.
+
+Usage:
+  /usr/bin/python3 libtorrent_peer.py '<json config>'     run a peer (events on stdout, commands on stdin)
+  /usr/bin/python3 libtorrent_peer.py --create '<json>'   make a .torrent: {content, torrent, version, pieceLength}
+
+Config: {torrent, dir, host, port, peers: ["ip:port"], seed, uploadLimit, downloadLimit (bytes/s, 0 = none),
+strategy: "rarest"|"sequential", noIncoming, sampleMs, version}.
+Commands (stdin, one JSON object a line): {"cmd": "connect", "peers": [...]}, {"cmd": "stop"}.
+Events (stdout): ready, piece, progress, done, ban, error.
+"""
+
+import json
+import os
+import select
+import sys
+import time
+
+import libtorrent as lt
+
+
+def emit(event):
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def create(cfg):
+    fs = lt.file_storage()
+    lt.add_files(fs, cfg["content"])
+    flags = {"v1": lt.create_torrent.v1_only, "v2": lt.create_torrent.v2_only}.get(cfg["version"], 0)
+    ct = lt.create_torrent(fs, cfg["pieceLength"], flags=flags)
+    ct.set_creator("p2p-lab")
+    lt.set_piece_hashes(ct, os.path.dirname(cfg["content"]))
+    data = lt.bencode(ct.generate())
+    with open(cfg["torrent"], "wb") as f:
+        f.write(data)
+    info = lt.torrent_info(cfg["torrent"])
+    emit({"type": "torrent", "pieceCount": info.num_pieces(), "pieceLength": info.piece_length(),
+          "totalLength": info.total_size()})
+
+
+def split(addr):
+    host, _, port = addr.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def main(cfg):
+    settings = {
+        "listen_interfaces": "" if cfg.get("noIncoming") else "%s:%d" % (cfg["host"], cfg["port"]),
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
+        "out_enc_policy": lt.enc_policy.disabled,
+        "in_enc_policy": lt.enc_policy.enabled,
+        "allow_multiple_connections_per_ip": True,
+        "min_reconnect_time": 1,
+        "max_failcount": 100,
+        "upload_rate_limit": int(cfg.get("uploadLimit") or 0),
+        "download_rate_limit": int(cfg.get("downloadLimit") or 0),
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
+        | lt.alert.category_t.peer_notification | lt.alert.category_t.block_progress_notification
+        | lt.alert.category_t.piece_progress_notification,
+        "outgoing_interfaces": cfg["host"],
+        "connections_limit": 200,
+        "unchoke_slots_limit": 8,
+        "smooth_connects": False,
+        "connection_speed": 50,
+    }
+    ses = lt.session(settings)
+    # LAN addresses (127.x, 10.x) fall into libtorrent's "local" peer class, which ignores the rate
+    # limits: put every address into the global class so the limits apply in the loopback fallback.
+    pf = lt.ip_filter()
+    pf.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+    ses.set_peer_class_filter(pf)
+
+    info = lt.torrent_info(cfg["torrent"])
+    algorithm = "sha1" if cfg.get("version") == "v1" else "sha256"
+    params = lt.add_torrent_params()
+    params.ti = info
+    params.save_path = cfg["dir"]
+    handle = ses.add_torrent(params)
+    if cfg.get("strategy") == "sequential":
+        handle.set_flags(lt.torrent_flags.sequential_download)
+    emit({"type": "ready", "host": cfg["host"], "port": cfg["port"], "pieceCount": info.num_pieces()})
+
+    def connect(peers):
+        for addr in peers:
+            try:
+                handle.connect_peer(split(addr))
+            except Exception as err:  # a bad address must not end the peer
+                emit({"type": "warning", "message": str(err)})
+
+    connect(cfg.get("peers", []))
+    senders = {}
+    done = False
+    sample_s = cfg.get("sampleMs", 250) / 1000.0
+    next_sample = 0.0
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.05)
+        if ready:
+            line = sys.stdin.readline()
+            if not line:
+                break
+            cmd = json.loads(line)
+            if cmd.get("cmd") == "stop":
+                break
+            if cmd.get("cmd") == "connect":
+                connect(cmd.get("peers", []))
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.block_finished_alert):
+                senders.setdefault(a.piece_index, set()).add("%s:%d" % (a.endpoint[0], a.endpoint[1]))
+            elif isinstance(a, lt.piece_finished_alert):
+                emit({"type": "piece", "index": a.piece_index, "ok": True, "algorithm": algorithm,
+                      "peers": sorted(senders.pop(a.piece_index, []))})
+            elif isinstance(a, lt.hash_failed_alert):
+                emit({"type": "piece", "index": a.piece_index, "ok": False, "algorithm": algorithm,
+                      "peers": sorted(senders.pop(a.piece_index, []))})
+            elif isinstance(a, lt.peer_ban_alert):
+                emit({"type": "ban", "peer": "%s:%d" % (a.endpoint[0], a.endpoint[1]), "reason": "hash failures"})
+        now = time.monotonic()
+        if now >= next_sample:
+            next_sample = now + sample_s
+            s = handle.status()
+            if not done and s.is_seeding:
+                done = True
+                emit({"type": "done"})
+            emit({"type": "progress", "progress": s.progress, "downloaded": s.total_wanted_done,
+                  "uploaded": s.all_time_upload, "downloadSpeed": s.download_payload_rate,
+                  "uploadSpeed": s.upload_payload_rate, "peers": s.num_peers})
+    ses.pause()
+
+
+if __name__ == "__main__":
+    try:
+        if sys.argv[1] == "--create":
+            create(json.loads(sys.argv[2]))
+        else:
+            main(json.loads(sys.argv[1]))
+    except KeyboardInterrupt:
+        pass
+    except Exception as err:
+        emit({"type": "error", "message": repr(err)})
+        sys.exit(1)

@@ -1,0 +1,91 @@
+import { createServer } from 'node:net'
+import { type HostCaps, type HostKind, Topology } from './netns.js'
+
+/** How hosts are emulated: network namespaces with tc caps (root on Linux), or 127.0.0.1 ports. */
+export type NetworkMode = 'netns' | 'loopback'
+
+/** Where a peer runs and what it may do. */
+export interface LabHost {
+  name: string
+  kind: HostKind
+  /** Address the peer listens on and others dial. */
+  ip: string
+  port: number
+  /** Network namespace to run the peer in (netns mode). */
+  netns?: string
+  caps: HostCaps
+  /**
+   * Rate limits the peer must enforce itself (loopback mode); in netns mode tc does it and
+   * these are undefined.
+   */
+  limits?: HostCaps
+  /** Loopback emulation of NAT/firewall: the peer does not listen, it only dials out. */
+  noIncoming: boolean
+}
+
+/** The port every peer listens on inside its own namespace. */
+const NETNS_PEER_PORT = 6881
+
+/** A set of emulated hosts; {@link HostNetwork.close} removes everything it created. */
+export class HostNetwork {
+  readonly mode: NetworkMode
+  readonly #topology: Topology | undefined
+
+  private constructor(mode: NetworkMode, topology?: Topology) {
+    this.mode = mode
+    this.#topology = topology
+  }
+
+  /** Opens a network in `mode` (netns creates the bridge now). */
+  static async open(mode: NetworkMode): Promise<HostNetwork> {
+    if (mode === 'loopback') return new HostNetwork(mode)
+    const topology = new Topology()
+    try {
+      await topology.open()
+    } catch (err) {
+      await topology.close()
+      throw err
+    }
+    return new HostNetwork(mode, topology)
+  }
+
+  /** Adds a host; in netns mode this creates its namespace, veth pair, caps and NAT/firewall rules. */
+  async addHost(name: string, kind: HostKind, caps: HostCaps): Promise<LabHost> {
+    if (!this.#topology) {
+      return {
+        name,
+        kind,
+        ip: '127.0.0.1',
+        port: await loopbackPort(),
+        caps,
+        limits: caps,
+        noIncoming: kind !== 'public',
+      }
+    }
+    const h = await this.#topology.addHost(name, kind, caps)
+    return { name, kind, ip: h.ip, port: NETNS_PEER_PORT, netns: h.netns, caps, noIncoming: false }
+  }
+
+  /** Namespaces and links created so far (empty in loopback mode). */
+  resources(): { namespaces: string[]; links: string[] } {
+    return this.#topology?.resources() ?? { namespaces: [], links: [] }
+  }
+
+  /** Removes every namespace, link and qdisc this network created. */
+  async close(): Promise<void> {
+    await this.#topology?.close()
+  }
+}
+
+async function loopbackPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** `ip:port` of a host as peers dial it. */
+export function hostAddress(h: LabHost): string {
+  return `${h.ip}:${h.port}`
+}

@@ -1,0 +1,193 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { LabError } from './errors.js'
+import { EventLog } from './event-log.js'
+import { execQuiet } from './exec.js'
+import type { Fixture } from './fixture.js'
+import { makeFixture } from './fixture.js'
+import { HostNetwork, type NetworkMode } from './hosts.js'
+import { cleanupStale, cleanupSync } from './netns.js'
+import { killAllPeersSync, type TorrentVersion } from './peer-process.js'
+import { renderReport } from './report/html.js'
+import type { ScenarioContext, ScenarioResult, SwarmImpl } from './scenario.js'
+import { scenarios } from './scenarios/index.js'
+import { runSwarm } from './swarm-run.js'
+
+/** Options of {@link runLab}. Rates are bytes per second. */
+export interface LabOptions {
+  /** Scenario names, or 'all' (default). */
+  scenarios?: string[] | 'all'
+  /** Leecher counts (default 2, 5, 10). */
+  peers?: number[]
+  /** File size in bytes (default 64 MiB). */
+  size?: number
+  /** Output directory for report.html and events.jsonl (default ./lab-out). */
+  out?: string
+  /** 'auto' (default): network namespaces when root on Linux, else loopback. */
+  network?: 'auto' | NetworkMode
+  /** Per-peer upload cap (default 20 Mbit/s). */
+  up?: number
+  /** Per-peer download cap (default 50 Mbit/s). */
+  down?: number
+  /** Peer implementations; default ours (when @p2p/swarm loads) and libtorrent. */
+  impls?: SwarmImpl[]
+  /** Torrent version of the shared file (default v1; integrity always runs v1 and v2). */
+  version?: TorrentVersion
+  /** Multiplier on run timeouts. */
+  timeoutScale?: number
+  /** Keep the peers' download directories (default false). */
+  keepFiles?: boolean
+  signal?: AbortSignal
+  /** Progress notes (which run is starting). */
+  onNote?: (line: string) => void
+  /** Result lines (ratios, checks) as they are known. */
+  onLine?: (line: string) => void
+}
+
+/** What {@link runLab} produced. */
+export interface LabResult {
+  mode: NetworkMode
+  results: ScenarioResult[]
+  reportPath: string
+  eventsPath: string
+  lines: string[]
+}
+
+const MIB = 2 ** 20
+/** 20 Mbit/s up and 50 Mbit/s down per peer: a typical home line. */
+const DEFAULT_UP = 2_500_000
+const DEFAULT_DOWN = 6_250_000
+const SWARM_MODULE = '@p2p/swarm'
+
+/** Whether @p2p/swarm can be loaded (the lab then runs our peers; else libtorrent only). */
+export async function swarmAvailable(): Promise<boolean> {
+  return import(SWARM_MODULE).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Whether this process can build network namespaces (root on Linux with `ip netns`). */
+export async function netnsSupported(): Promise<boolean> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+  return (await execQuiet('ip', ['netns', 'list'])).code === 0
+}
+
+/**
+ * Runs the chosen scenarios and writes `events.jsonl` and `report.html` into `out`. Everything it
+ * creates (namespaces, links, qdiscs, peer processes) is removed at the end, on failure, and on
+ * SIGINT/SIGTERM.
+ *
+ * @example
+ * ```ts
+ * const r = await runLab({ scenarios: ['scaling'], peers: [2, 5], size: 8 * 2 ** 20, out: 'lab-out' })
+ * console.log(r.lines.join('\n'), r.reportPath)
+ * ```
+ */
+export async function runLab(options: LabOptions = {}): Promise<LabResult> {
+  const names = options.scenarios === 'all' || !options.scenarios ? Object.keys(scenarios) : options.scenarios
+  for (const n of names) {
+    if (!scenarios[n])
+      throw new LabError(
+        'LAB_UNKNOWN_SCENARIO',
+        `unknown scenario ${n} (have ${Object.keys(scenarios).join(', ')})`,
+      )
+  }
+  const peers = options.peers ?? [2, 5, 10]
+  if (peers.length === 0 || peers.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) {
+    throw new LabError('LAB_BAD_OPTION', `peers must be integers in 1..50, got ${peers.join(',')}`)
+  }
+  const size = options.size ?? 64 * MIB
+  if (!Number.isInteger(size) || size < 64 * 1024)
+    throw new LabError('LAB_BAD_OPTION', `size must be >= 64 KiB, got ${size}`)
+  const wantNetns = options.network ?? 'auto'
+  const canNetns = await netnsSupported()
+  if (wantNetns === 'netns' && !canNetns)
+    throw new LabError('LAB_BAD_OPTION', 'network namespaces need root on Linux')
+  const mode: NetworkMode = wantNetns === 'auto' ? (canNetns ? 'netns' : 'loopback') : wantNetns
+  const oursOk = await swarmAvailable()
+  const impls = options.impls ?? (oursOk ? ['ours', 'libtorrent'] : ['libtorrent'])
+  const notes: string[] = []
+  if (!oursOk)
+    notes.push('@p2p/swarm could not be loaded in this build: every scenario ran libtorrent peers only.')
+  notes.push(
+    'Peers learn each other from the lab controller (a tracker stand-in that pushes addresses of running peers).',
+  )
+
+  const out = resolve(options.out ?? 'lab-out')
+  const workDir = join(out, 'work')
+  await mkdir(workDir, { recursive: true })
+  const eventsPath = join(out, 'events.jsonl')
+  const log = new EventLog(eventsPath)
+  const caps = { up: options.up ?? DEFAULT_UP, down: options.down ?? DEFAULT_DOWN }
+  const fixtures = new Map<TorrentVersion, Promise<Fixture>>()
+  const lines: string[] = []
+  const onSignal = (sig: NodeJS.Signals) => {
+    killAllPeersSync()
+    cleanupSync()
+    process.exit(sig === 'SIGINT' ? 130 : 143)
+  }
+  const onExit = () => {
+    killAllPeersSync()
+    cleanupSync()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  process.once('exit', onExit)
+  if (mode === 'netns') await cleanupStale()
+
+  const ctx: ScenarioContext = {
+    net: undefined as unknown as HostNetwork,
+    log,
+    workDir,
+    size,
+    peers,
+    caps,
+    impls,
+    timeoutScale: options.timeoutScale ?? 1,
+    signal: options.signal,
+    note: (l) => options.onNote?.(l),
+    fixture(version = options.version ?? 'v1') {
+      let f = fixtures.get(version)
+      if (!f) {
+        f = makeFixture(join(workDir, `fixture-${version}`), size, version)
+        fixtures.set(version, f)
+      }
+      return f
+    },
+    async runSwarm(spec, fixture) {
+      const net = await HostNetwork.open(mode)
+      try {
+        return await runSwarm(spec, net, fixture, log, workDir, options.signal)
+      } finally {
+        await net.close()
+      }
+    },
+  }
+  const results: ScenarioResult[] = []
+  const started = new Date().toISOString()
+  try {
+    for (const name of names) {
+      options.signal?.throwIfAborted()
+      const r = await scenarios[name]!.run(ctx)
+      results.push(r)
+      for (const l of r.lines) {
+        lines.push(l)
+        options.onLine?.(l)
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('exit', onExit)
+    await log.close()
+    if (!options.keepFiles) await rm(workDir, { recursive: true, force: true })
+  }
+  const modeNote =
+    mode === 'netns'
+      ? 'each peer in its own network namespace on a bridge (10.77.0.0/16), caps by tc tbf on both veth ends, NAT by an nftables masquerade router'
+      : 'no network namespaces (not root, or --no-netns): all peers on 127.0.0.1 with their own rate limits; NAT/firewalled peers emulated by not listening'
+  const reportPath = join(out, 'report.html')
+  await writeFile(reportPath, renderReport({ mode, modeNote, size, caps, impls, started, notes }, results))
+  return { mode, results, reportPath, eventsPath, lines }
+}

@@ -1,0 +1,56 @@
+import type { ScenarioResult, TableSpec } from '../scenario.js'
+import { renderChart } from './charts.js'
+
+/** Facts about the run shown at the top of the report. */
+export interface ReportMeta {
+  mode: 'netns' | 'loopback'
+  modeNote: string
+  size: number
+  caps: { up: number; down: number }
+  impls: string[]
+  started: string
+  notes: string[]
+}
+
+function esc(s: unknown): string {
+  return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+}
+
+function table(t: TableSpec): string {
+  const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('')
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')
+  return `<h3>${esc(t.title)}</h3><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
+}
+
+/**
+ * A self-contained HTML report: inline CSS, inline SVG charts, no scripts and no network needed.
+ * Every chart sits in `<figure class="chart" data-chart=ID data-points=N>` so tests can check it.
+ */
+export function renderReport(meta: ReportMeta, results: ScenarioResult[]): string {
+  const sections = results.map((r) => {
+    const charts = r.charts
+      .map((c) => {
+        const points = c.series.reduce((a, s) => a + s.points.length, 0)
+        return `<figure class="chart" data-chart="${esc(c.id)}" data-points="${points}">${renderChart(c)}</figure>`
+      })
+      .join('\n')
+    const lines = r.lines.map((l) => `<li><code>${esc(l)}</code></li>`).join('')
+    return `<section id="${esc(r.name)}"><h2>${esc(r.name)}</h2><p>${esc(r.summary)}</p><ul>${lines}</ul>${r.tables.map(table).join('\n')}${charts}</section>`
+  })
+  const mbit = (b: number) => ((b * 8) / 1e6).toFixed(1)
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>p2p swarm lab report</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}figure.chart{margin:1em 0}code{font-size:12px}.mode{padding:.6em;background:#fff6d6;border:1px solid #e5c96b}
+</style></head><body>
+<h1>p2p swarm lab</h1>
+<p class="mode"><b>Hosts:</b> ${esc(meta.mode)}: ${esc(meta.modeNote)}</p>
+<p>File ${(meta.size / 2 ** 20).toFixed(1)} MiB; per peer ${mbit(meta.caps.up)} Mbit/s up, ${mbit(meta.caps.down)} Mbit/s down;
+peers: ${esc(meta.impls.join(', '))}; started ${esc(meta.started)}.</p>
+${meta.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
+${sections.join('\n')}
+</body></html>
+`
+}

@@ -1,0 +1,97 @@
+import type { EventLog } from './event-log.js'
+import type { Fixture } from './fixture.js'
+import type { HostNetwork } from './hosts.js'
+import type { HostCaps } from './netns.js'
+import type { TorrentVersion } from './peer-process.js'
+import type { RunResult, SwarmSpec } from './swarm-run.js'
+
+/** Implementation a swarm run uses for seeders and leechers. */
+export type SwarmImpl = 'ours' | 'libtorrent'
+
+/** A chart for the report: one line/bar chart, rendered to SVG by echarts. */
+export interface ChartSpec {
+  id: string
+  title: string
+  kind: 'line' | 'bar'
+  xName: string
+  yName: string
+  /** For bar charts: the category labels of x. */
+  categories?: string[]
+  series: { name: string; points: [number | string, number][]; dashed?: boolean }[]
+}
+
+/** A table for the report (also printed on stdout). */
+export interface TableSpec {
+  title: string
+  columns: string[]
+  rows: (string | number)[][]
+}
+
+/** What a scenario hands back to the report. */
+export interface ScenarioResult {
+  name: string
+  summary: string
+  runs: RunResult[]
+  tables: TableSpec[]
+  charts: ChartSpec[]
+  /** Headline lines printed on stdout (quality-bar ratios, checks). */
+  lines: string[]
+}
+
+/** Shared state a scenario runs with. */
+export interface ScenarioContext {
+  net: HostNetwork
+  log: EventLog
+  workDir: string
+  size: number
+  peers: number[]
+  caps: HostCaps
+  /** Implementations to run (scaling compares all; other scenarios use the first). */
+  impls: SwarmImpl[]
+  /** Multiplier on every run's timeout (slow machines). */
+  timeoutScale: number
+  /** Runs one swarm on the lab's network, logging to the lab's event log. */
+  runSwarm(spec: SwarmSpec, fixture: Fixture): Promise<RunResult>
+  fixture(version?: TorrentVersion): Promise<Fixture>
+  signal?: AbortSignal
+  /** Progress lines for the user (stderr in the CLI). */
+  note(line: string): void
+}
+
+/** A named experiment, runnable alone. */
+export interface Scenario {
+  name: string
+  summary: string
+  run(ctx: ScenarioContext): Promise<ScenarioResult>
+}
+
+/** Seconds with one decimal, or '-' */
+export function secs(ms: number | undefined): string {
+  return ms === undefined ? '-' : (ms / 1000).toFixed(1)
+}
+
+/** Mean of numbers (NaN for none). */
+export function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
+}
+
+/** Per-peer progress series of one run, from the event log (x seconds, y percent). */
+export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): ChartSpec {
+  const byPeer = new Map<string, [number, number][]>()
+  const start = ctx.log.of(r.run, 'run-start')[0]?.t ?? 0
+  for (const e of ctx.log.of(r.run, 'progress')) {
+    const peer = e.peer ?? '?'
+    if (!peer.startsWith('L')) continue
+    const pts = byPeer.get(peer) ?? []
+    pts.push([Math.round((e.t - start) / 100) / 10, Math.round(Number(e.progress) * 1000) / 10])
+    byPeer.set(peer, pts)
+  }
+  return {
+    id,
+    title: `Per-peer progress: ${r.run}`,
+    kind: 'line',
+    xName: 'time (s)',
+    yName: 'progress (%)',
+    series: [...byPeer].map(([name, points]) => ({ name, points })),
+  }
+}

@@ -1,0 +1,103 @@
+import { exponential, seededRandom } from '../random.js'
+import { progressChart, type Scenario, secs } from '../scenario.js'
+import type { LeecherSpec } from '../swarm-run.js'
+import { scalingBound } from './scaling.js'
+
+/** When the only seeder leaves, as a fraction of the leechers' mean progress. */
+export const SEEDER_LEAVE_AT = [0.3, 0.6]
+/** Share of leechers that leave before they finish (Poisson departures). */
+const DEPARTING_SHARE = 0.2
+
+/**
+ * Churn: leechers arrive on a Poisson schedule, a few leave early, and the only seeder leaves at 30%
+ * and 60% of the transfer. Checks that whoever stays finishes whenever every piece is still in the swarm.
+ */
+export const churn: Scenario = {
+  name: 'churn',
+  summary: 'the only seeder leaves at 30% / 60%; Poisson arrivals and departures',
+  async run(ctx) {
+    const fixture = await ctx.fixture()
+    const impl = ctx.impls[0]!
+    const n = Math.max(...ctx.peers)
+    const bound = scalingBound(ctx, n)
+    const runs = []
+    const rows: (string | number)[][] = []
+    const lines: string[] = []
+    for (const leaveAt of SEEDER_LEAVE_AT) {
+      const random = seededRandom(1000 + leaveAt * 100)
+      let t = 0
+      const leechers: LeecherSpec[] = Array.from({ length: n }, (_, i) => {
+        if (i > 0) t += exponential(random, bound / n / 2)
+        const departs = i > 0 && random() < DEPARTING_SHARE
+        return {
+          arriveAt: Math.round(t),
+          leaveAt: departs ? Math.round(t + exponential(random, bound / 3)) : undefined,
+        }
+      })
+      ctx.note(`churn: ${impl}, seeder leaves at ${leaveAt * 100}%`)
+      const r = await ctx.runSwarm(
+        {
+          scenario: 'churn',
+          run: `churn/${impl}/leave=${leaveAt * 100}%`,
+          impl,
+          seeders: 1,
+          leechers,
+          caps: ctx.caps,
+          seederLeaveAt: leaveAt,
+          timeoutMs: Math.max(bound * 6, 30_000) * ctx.timeoutScale,
+          stallMs: Math.max(5000, bound / 2),
+        },
+        fixture,
+      )
+      runs.push(r)
+      const ls = r.peers.filter((p) => p.role === 'leecher')
+      const stayed = ls.filter((p) => p.leftAt === undefined)
+      const done = stayed.filter((p) => p.doneAt !== undefined)
+      const covered = r.coverageAfterSeederLeft
+      const expectation =
+        covered === 1
+          ? done.length === stayed.length
+            ? 'all finished (pieces remained)'
+            : 'NOT all finished although pieces remained'
+          : 'pieces lost: stall expected'
+      rows.push([
+        impl,
+        `${leaveAt * 100}%`,
+        ls.length,
+        ls.length - stayed.length,
+        `${done.length}/${stayed.length}`,
+        secs(r.completion),
+        covered === undefined ? '-' : `${(covered * 100).toFixed(0)}%`,
+        r.stalled ? 'yes' : 'no',
+        expectation,
+      ])
+      lines.push(
+        `churn ${impl} seeder leaves at ${leaveAt * 100}%: ${done.length}/${stayed.length} staying leechers finished; ${expectation}`,
+      )
+    }
+    return {
+      name: 'churn',
+      summary: this.summary,
+      runs,
+      tables: [
+        {
+          title: 'Churn',
+          columns: [
+            'impl',
+            'seeder leaves at',
+            'leechers arrived',
+            'left early',
+            'finished / stayed',
+            'completion (s)',
+            'pieces in swarm after seeder left',
+            'stalled',
+            'result',
+          ],
+          rows,
+        },
+      ],
+      charts: runs.map((r, i) => progressChart(ctx, r, `churn-progress-${i}`)),
+      lines,
+    }
+  },
+}

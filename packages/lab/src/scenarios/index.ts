@@ -1,0 +1,17 @@
+import type { Scenario } from '../scenario.js'
+import { churn } from './churn.js'
+import { integrity } from './integrity.js'
+import { nat } from './nat.js'
+import { pieceSelection } from './piece-selection.js'
+import { scaling } from './scaling.js'
+import { seeders } from './seeders.js'
+
+/** Every scenario by name, in the order `all` runs them. */
+export const scenarios: Record<string, Scenario> = {
+  scaling,
+  seeders,
+  churn,
+  'piece-selection': pieceSelection,
+  nat,
+  integrity,
+}

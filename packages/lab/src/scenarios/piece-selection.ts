@@ -1,0 +1,98 @@
+import type { Strategy } from '../peer-process.js'
+import type { ChartSpec, Scenario } from '../scenario.js'
+import { secs } from '../scenario.js'
+import { scalingBound } from './scaling.js'
+
+/**
+ * Piece selection: rarest-first, sequential and random with the same swarm: when every piece first
+ * exists among the leechers (the swarm no longer depends on the seeder) and availability over time.
+ * libtorrent has no random mode, so it runs rarest and sequential only.
+ */
+export const pieceSelection: Scenario = {
+  name: 'piece-selection',
+  summary: 'rarest-first vs sequential vs random: independence from the seeder, availability over time',
+  async run(ctx) {
+    const fixture = await ctx.fixture()
+    const impl = ctx.impls[0]!
+    const n = Math.max(...ctx.peers)
+    const bound = scalingBound(ctx, n)
+    const strategies: Strategy[] =
+      impl === 'libtorrent' ? ['rarest', 'sequential'] : ['rarest', 'sequential', 'random']
+    const runs = []
+    const rows: (string | number)[][] = []
+    const coverage: ChartSpec['series'] = []
+    const minAvail: ChartSpec['series'] = []
+    for (const strategy of strategies) {
+      ctx.note(`piece-selection: ${impl}, ${strategy}`)
+      const r = await ctx.runSwarm(
+        {
+          scenario: 'piece-selection',
+          run: `piece-selection/${impl}/${strategy}`,
+          impl,
+          seeders: 1,
+          leechers: Array.from({ length: n }, () => ({})),
+          caps: ctx.caps,
+          strategy,
+          timeoutMs: Math.max(bound * 8, 30_000) * ctx.timeoutScale,
+        },
+        fixture,
+      )
+      runs.push(r)
+      rows.push([
+        impl,
+        strategy,
+        secs(r.independentAt),
+        secs(r.completion),
+        r.independentAt && r.completion ? (r.independentAt / r.completion).toFixed(2) : '-',
+      ])
+      coverage.push({
+        name: strategy,
+        points: r.availability.map((a) => [Math.round(a.t / 100) / 10, Math.round(a.coverage * 1000) / 10]),
+      })
+      minAvail.push({
+        name: strategy,
+        points: r.availability.map((a) => [Math.round(a.t / 100) / 10, Math.round(a.mean * 100) / 100]),
+      })
+    }
+    return {
+      name: 'piece-selection',
+      summary: this.summary,
+      runs,
+      tables: [
+        {
+          title: 'Piece selection',
+          columns: [
+            'impl',
+            'strategy',
+            'seeder no longer needed at (s)',
+            'completion (s)',
+            'independence / completion',
+          ],
+          rows,
+        },
+      ],
+      charts: [
+        {
+          id: 'pieces-coverage',
+          title: 'Pieces held by at least one leecher (%) over time',
+          kind: 'line',
+          xName: 'time (s)',
+          yName: 'coverage (%)',
+          series: coverage,
+        },
+        {
+          id: 'pieces-availability',
+          title: 'Mean piece availability among leechers over time',
+          kind: 'line',
+          xName: 'time (s)',
+          yName: 'copies per piece',
+          series: minAvail,
+        },
+      ],
+      lines: rows.map(
+        (r) =>
+          `piece-selection ${r[0]} ${r[1]}: seeder no longer needed after ${r[2]} s, completion ${r[3]} s`,
+      ),
+    }
+  },
+}
