@@ -1,7 +1,10 @@
 import type { Command } from '../command.js'
+import { lab } from './lab.js'
 
 /**
  * Every `p2p` subcommand by name. Each lives in its own file under `commands/`; add a line here to
  * register one.
  */
-export const commands: Record<string, Command> = {}
+export const commands: Record<string, Command> = {
+  lab,
+}
