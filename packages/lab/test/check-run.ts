@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type LabResult, listLabResources, runLab } from '@p2p/lab'
+import { chromium } from 'playwright-core'
+import { expect } from 'vitest'
+
+/** Small version of every scenario: 2 MiB file, 2 and 3 leechers, 16/40 Mbit/s caps. */
+export async function runSmallLab(out: string, network: 'netns' | 'loopback'): Promise<LabResult> {
+  return runLab({
+    scenarios: 'all',
+    peers: [2, 3],
+    size: 2 * 2 ** 20,
+    up: 2_000_000,
+    down: 5_000_000,
+    out,
+    network,
+    timeoutScale: 2,
+  })
+}
+
+/** Checks the outcome of {@link runSmallLab}: events, integrity, every scenario present, nothing left behind. */
+export async function checkSmallLab(r: LabResult): Promise<void> {
+  expect(r.results.map((s) => s.name)).toEqual([
+    'scaling',
+    'seeders',
+    'churn',
+    'piece-selection',
+    'nat',
+    'integrity',
+  ])
+  const events = (await readFile(r.eventsPath, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+  const pieces = events.filter((e) => e.type === 'piece')
+  expect(pieces.some((e) => e.ok === true && e.algorithm === 'sha1')).toBe(true)
+  expect(
+    pieces.some((e) => e.ok === false && e.algorithm === 'sha1' && (e.peers as string[]).includes('X0')),
+  ).toBe(true)
+  expect(pieces.some((e) => e.ok === false && e.algorithm === 'sha256')).toBe(true)
+  expect(events.some((e) => e.type === 'progress')).toBe(true)
+  const scaling = r.results[0]!
+  for (const run of scaling.runs) expect(run.allDone).toBe(true)
+  const integrity = r.results[5]!
+  for (const run of integrity.runs) {
+    const leechers = run.peers.filter((p) => p.role === 'leecher')
+    expect(leechers.every((p) => p.intact === true)).toBe(true)
+    expect(run.bans.some((b) => b.peer === 'X0')).toBe(true)
+  }
+  const nat = r.results[4]!
+  for (const run of nat.runs) {
+    expect(run.peers.filter((p) => p.role === 'leecher').every((p) => p.doneAt !== undefined)).toBe(true)
+  }
+  expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
+  expect(await listLabResources()).toEqual({ namespaces: [], links: [] })
+}
+
+/** Opens the report in headless Chromium: every chart has points and an SVG, no console errors. */
+export async function checkReportInChromium(reportPath: string, profileDir: string): Promise<void> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-dev-shm-usage',
+    ],
+  })
+  try {
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`file://${reportPath}`)
+    const charts = await page.$$eval('figure.chart', (figs) =>
+      figs.map((f) => ({
+        id: f.getAttribute('data-chart'),
+        points: Number(f.getAttribute('data-points')),
+        width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+        shapes: f.querySelectorAll('svg path').length,
+        text: f.textContent ?? '',
+      })),
+    )
+    const ids = charts.map((c) => c.id)
+    for (const id of [
+      'scaling-completion',
+      'seeders-speed',
+      'pieces-coverage',
+      'pieces-availability',
+      'churn-progress-0',
+    ]) {
+      expect(ids).toContain(id)
+    }
+    for (const c of charts) {
+      expect(c.points, c.id ?? '').toBeGreaterThan(0)
+      expect(c.width).toBeGreaterThan(100)
+      expect(c.shapes).toBeGreaterThan(2)
+    }
+    expect(charts.find((c) => c.id === 'scaling-completion')!.text).toContain('fluid bound')
+    expect(errors).toEqual([])
+  } finally {
+    await context.close()
+  }
+}
+
+/** Path helper for the tests' output dirs. */
+export const outDir = (base: string, name: string) => join(base, name)
