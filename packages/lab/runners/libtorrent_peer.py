@@ -112,7 +112,8 @@ def main(cfg):
         for a in ses.pop_alerts():
             if isinstance(a, lt.block_finished_alert):
                 senders.setdefault(a.piece_index, set()).add("%s:%d" % (a.endpoint[0], a.endpoint[1]))
-            elif isinstance(a, lt.piece_finished_alert):
+            elif isinstance(a, lt.piece_finished_alert) and a.piece_index in senders:
+                # pieces found on disk while checking files were not transferred: not logged
                 emit({"type": "piece", "index": a.piece_index, "ok": True, "algorithm": algorithm,
                       "peers": sorted(senders.pop(a.piece_index, []))})
             elif isinstance(a, lt.hash_failed_alert):

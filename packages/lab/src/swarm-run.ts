@@ -197,6 +197,8 @@ export async function runSwarm(
       log.add({ ...base, peer: name, type: 'done' })
     } else if (m.type === 'ban') {
       const banned = byAddress.get(String(m.peer)) ?? String(m.peer)
+      // libtorrent repeats the alert when the banned peer shows up again: log each ban once
+      if (bans.some((b) => b.by === name && b.peer === banned)) return
       bans.push({ by: name, peer: banned, t: rel() })
       log.add({ ...base, peer: name, type: 'ban', banned, reason: m.reason })
     } else if (m.type === 'error' || m.type === 'warning') {

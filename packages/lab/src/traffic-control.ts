@@ -1,7 +1,7 @@
 import { exec } from './exec.js'
 
-/** Smallest token bucket: a few full-size TCP segments, so tbf never stalls on one packet. */
-const MIN_BURST_BYTES = 32 * 1024
+/** Smallest token bucket: one 64 KiB GSO segment, so tbf never stalls on one offloaded packet. */
+const MIN_BURST_BYTES = 64 * 1024
 /** How long a packet may wait in the tbf queue before it is dropped (a typical home-router buffer). */
 const TBF_LATENCY = '100ms'
 
@@ -10,7 +10,7 @@ const TBF_LATENCY = '100ms'
  * netem is not available on the lab machines, so only rate (tbf) is emulated, no delay or loss.
  */
 export function tbfArgs(dev: string, bytesPerSecond: number): string[] {
-  const burst = Math.max(MIN_BURST_BYTES, Math.ceil(bytesPerSecond / 100))
+  const burst = Math.max(MIN_BURST_BYTES, Math.ceil(bytesPerSecond / 50))
   return [
     'qdisc',
     'replace',
