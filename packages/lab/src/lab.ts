@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { LabError } from './errors.js'
 import { EventLog } from './event-log.js'
@@ -7,7 +8,7 @@ import type { Fixture } from './fixture.js'
 import { makeFixture } from './fixture.js'
 import { HostNetwork, type NetworkMode } from './hosts.js'
 import { cleanupStale, cleanupSync } from './netns.js'
-import { killAllPeersSync, type TorrentVersion } from './peer-process.js'
+import { killAllPeersSync, packageFile, type TorrentVersion } from './peer-process.js'
 import { renderReport } from './report/html.js'
 import type { ScenarioContext, ScenarioResult, SwarmImpl } from './scenario.js'
 import { scenarios } from './scenarios/index.js'
@@ -59,12 +60,17 @@ const DEFAULT_UP = 2_500_000
 const DEFAULT_DOWN = 6_250_000
 const SWARM_MODULE = '@p2p/swarm'
 
-/** Whether @p2p/swarm can be loaded (the lab then runs our peers; else libtorrent only). */
+/**
+ * Whether @p2p/swarm resolves from this package, as the peer runner process will load it (the lab
+ * then runs our peers; else libtorrent only).
+ */
 export async function swarmAvailable(): Promise<boolean> {
-  return import(SWARM_MODULE).then(
-    () => true,
-    () => false,
-  )
+  try {
+    createRequire(packageFile('package.json')).resolve(SWARM_MODULE)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Whether this process can build network namespaces (root on Linux with `ip netns`). */

@@ -26,6 +26,8 @@ export interface PeerConfig {
   noIncoming?: boolean
   sampleMs?: number
   version: TorrentVersion
+  /** Name of the shared file inside `dir` (what a seeder serves). */
+  name: string
 }
 
 /** A JSON line a peer process writes on stdout. */

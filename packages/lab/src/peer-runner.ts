@@ -1,5 +1,6 @@
 // The lab's peer process for our own swarm (@p2p/swarm's Client), same JSON lines as the libtorrent runner.
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { emit, peerMain } from './peer-main.js'
 
 /** The part of @p2p/swarm's contract this runner uses (see contracts: Client, Torrent). */
@@ -18,12 +19,23 @@ interface SwarmTorrent {
 }
 interface SwarmClient {
   add(torrent: Uint8Array, opts: Record<string, unknown>): Promise<SwarmTorrent>
+  seed(path: string, opts: Record<string, unknown>): Promise<SwarmTorrent>
   close(): Promise<void>
 }
 type SwarmModule = { Client: new (opts: Record<string, unknown>) => SwarmClient }
 
 /** Module name held in a variable so the lab builds before @p2p/swarm exists. */
 const SWARM = '@p2p/swarm'
+
+/** `host:port` strings from whatever the swarm reports (strings or PeerAddress objects). */
+function addresses(list: unknown): string[] {
+  if (!Array.isArray(list)) return []
+  return list.map((a) => {
+    if (typeof a === 'string') return a
+    const { host, port } = (a ?? {}) as { host?: string; port?: number }
+    return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  })
+}
 
 function parse(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':')
@@ -38,16 +50,15 @@ peerMain(async (config) => {
     uploadLimit: config.uploadLimit,
     downloadLimit: config.downloadLimit,
   })
-  const torrent = await client.add(await readFile(config.torrent), {
-    path: config.dir,
-    peers: config.peers.map(parse),
-    strategy: config.strategy,
-    seed: config.seed,
-  })
+  const bytes = await readFile(config.torrent)
+  const torrent = config.seed
+    ? await client.seed(join(config.dir, config.name), { torrent: bytes })
+    : await client.add(bytes, { path: config.dir, peers: config.peers.map(parse), strategy: config.strategy })
+  if (config.seed) for (const p of config.peers) torrent.addPeer(parse(p))
   torrent.on('piece', (e) =>
-    emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: e.peers }),
+    emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: addresses(e.peers) }),
   )
-  torrent.on('ban', (e) => emit({ type: 'ban', peer: e.peer ?? e.address, reason: e.reason }))
+  torrent.on('ban', (e) => emit({ type: 'ban', peer: addresses([e.peer ?? e.address])[0], reason: e.reason }))
   torrent.on('warning', (e) => emit({ type: 'warning', message: String(e.message ?? e) }))
   emit({ type: 'ready', host: config.host, port: config.port })
   void torrent.done.then(() => emit({ type: 'done' }))

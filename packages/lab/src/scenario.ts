@@ -95,3 +95,15 @@ export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): C
     series: [...byPeer].map(([name, points]) => ({ name, points })),
   }
 }
+
+/** Download time (ms) of every leecher that finished. */
+export function leecherTimes(r: RunResult): number[] {
+  return r.peers
+    .filter((p) => p.role === 'leecher' && p.doneAt !== undefined)
+    .map((p) => p.doneAt! - p.startAt)
+}
+
+/** `n` leechers, all public and present from the start. */
+export function publicLeechers(n: number): SwarmSpec['leechers'] {
+  return Array.from({ length: n }, () => ({}))
+}

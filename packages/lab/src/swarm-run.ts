@@ -46,6 +46,8 @@ export interface PeerResult {
   uploaded: number
   downloaded: number
   failedPieces: number
+  /** The peer process ended by itself before finishing (a crash: see the `error` event). */
+  failed?: boolean
   /** Final file equals the original (SHA-256), leechers that finished only. */
   intact?: boolean
 }
@@ -152,6 +154,7 @@ export async function runSwarm(
         noIncoming: host.noIncoming,
         sampleMs: SAMPLE_MS,
         version: fixture.version,
+        name: fixture.name,
       },
       onMessage,
     )
@@ -261,6 +264,12 @@ export async function runSwarm(
         coverageAfterSeederLeft = sample().coverage
         log.add({ ...base, type: 'seeder-leave', meanProgress, coverage: coverageAfterSeederLeft })
       }
+      for (const p of ls) {
+        if (!p.proc?.running && p.result.doneAt === undefined && p.result.leftAt === undefined) {
+          p.result.failed = true
+          p.result.leftAt = now
+        }
+      }
       const waiting = ls.filter((p) => p.result.doneAt === undefined && p.result.leftAt === undefined)
       if (pending.length === 0 && waiting.length === 0) break
       if (
@@ -282,7 +291,7 @@ export async function runSwarm(
     if (p.result.doneAt !== undefined)
       p.result.intact = (await sha256File(join(peerDir(p.result.name), fixture.name))) === fixture.sha256
   }
-  const staying = leechers().filter((p) => p.result.leftAt === undefined)
+  const staying = leechers().filter((p) => p.result.leftAt === undefined || p.result.failed)
   const allDone = staying.every((p) => p.result.doneAt !== undefined)
   const result: RunResult = {
     scenario: spec.scenario,

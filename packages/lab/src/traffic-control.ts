@@ -3,7 +3,7 @@ import { exec } from './exec.js'
 /** Smallest token bucket: one 64 KiB GSO segment, so tbf never stalls on one offloaded packet. */
 const MIN_BURST_BYTES = 64 * 1024
 /** How long a packet may wait in the tbf queue before it is dropped (a typical home-router buffer). */
-const TBF_LATENCY = '100ms'
+const TBF_LATENCY = '20ms'
 
 /**
  * The `tc` arguments that cap egress of `dev` to `bytesPerSecond` with a token bucket filter.

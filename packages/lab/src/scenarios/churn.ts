@@ -1,7 +1,7 @@
 import { exponential, seededRandom } from '../random.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
 import type { LeecherSpec } from '../swarm-run.js'
-import { scalingBound } from './scaling.js'
+import { largestSwarm } from './scaling.js'
 
 /** When the only seeder leaves, as a fraction of the leechers' mean progress. */
 export const SEEDER_LEAVE_AT = [0.3, 0.6]
@@ -16,10 +16,7 @@ export const churn: Scenario = {
   name: 'churn',
   summary: 'the only seeder leaves at 30% / 60%; Poisson arrivals and departures',
   async run(ctx) {
-    const fixture = await ctx.fixture()
-    const impl = ctx.impls[0]!
-    const n = Math.max(...ctx.peers)
-    const bound = scalingBound(ctx, n)
+    const { fixture, impl, n, bound } = await largestSwarm(ctx)
     const runs = []
     const rows: (string | number)[][] = []
     const lines: string[] = []

@@ -1,5 +1,5 @@
 import type { TorrentVersion } from '../peer-process.js'
-import { type Scenario, secs } from '../scenario.js'
+import { publicLeechers, type Scenario, secs } from '../scenario.js'
 import { scalingBound } from './scaling.js'
 
 /** v1 pieces are checked with SHA-1, v2 with SHA-256 merkle roots: run the hostile peer against both. */
@@ -30,7 +30,7 @@ export const integrity: Scenario = {
           impl,
           seeders: 1,
           hostile: 1,
-          leechers: Array.from({ length: n }, () => ({})),
+          leechers: publicLeechers(n),
           caps: ctx.caps,
           timeoutMs: Math.max(bound * 10, 40_000) * ctx.timeoutScale,
         },

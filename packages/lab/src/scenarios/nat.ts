@@ -1,6 +1,6 @@
 import type { HostKind } from '../netns.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
-import { scalingBound } from './scaling.js'
+import { largestSwarm } from './scaling.js'
 
 /** Variants: everyone public (baseline), half the leechers behind NAT, half firewalled. */
 const VARIANTS: { name: string; kind: HostKind }[] = [
@@ -17,10 +17,7 @@ export const nat: Scenario = {
   name: 'nat',
   summary: 'half the leechers behind NAT or a firewall: do they finish, what capacity is lost',
   async run(ctx) {
-    const fixture = await ctx.fixture()
-    const impl = ctx.impls[0]!
-    const n = Math.max(...ctx.peers)
-    const bound = scalingBound(ctx, n)
+    const { fixture, impl, n, bound } = await largestSwarm(ctx)
     const runs = []
     const rows: (string | number)[][] = []
     const lines: string[] = []

@@ -1,7 +1,7 @@
 import type { Strategy } from '../peer-process.js'
 import type { ChartSpec, Scenario } from '../scenario.js'
-import { secs } from '../scenario.js'
-import { scalingBound } from './scaling.js'
+import { publicLeechers, secs } from '../scenario.js'
+import { largestSwarm } from './scaling.js'
 
 /**
  * Piece selection: rarest-first, sequential and random with the same swarm: when every piece first
@@ -12,10 +12,7 @@ export const pieceSelection: Scenario = {
   name: 'piece-selection',
   summary: 'rarest-first vs sequential vs random: independence from the seeder, availability over time',
   async run(ctx) {
-    const fixture = await ctx.fixture()
-    const impl = ctx.impls[0]!
-    const n = Math.max(...ctx.peers)
-    const bound = scalingBound(ctx, n)
+    const { fixture, impl, n, bound } = await largestSwarm(ctx)
     const strategies: Strategy[] =
       impl === 'libtorrent' ? ['rarest', 'sequential'] : ['rarest', 'sequential', 'random']
     const runs = []
@@ -30,7 +27,7 @@ export const pieceSelection: Scenario = {
           run: `piece-selection/${impl}/${strategy}`,
           impl,
           seeders: 1,
-          leechers: Array.from({ length: n }, () => ({})),
+          leechers: publicLeechers(n),
           caps: ctx.caps,
           strategy,
           timeoutMs: Math.max(bound * 8, 30_000) * ctx.timeoutScale,

@@ -1,8 +1,10 @@
 import { fluidBound } from '../fluid-bound.js'
 import {
   type ChartSpec,
+  leecherTimes,
   mean,
   progressChart,
+  publicLeechers,
   type Scenario,
   type ScenarioContext,
   secs,
@@ -20,6 +22,12 @@ export function scalingBound(ctx: ScenarioContext, n: number, seeders = 1): numb
       leecherUp: new Array(n).fill(up),
     }) * 1000
   )
+}
+
+/** What churn, NAT and piece-selection start from: the file, the first implementation, the largest N and its bound. */
+export async function largestSwarm(ctx: ScenarioContext) {
+  const n = Math.max(...ctx.peers)
+  return { fixture: await ctx.fixture(), impl: ctx.impls[0]!, n, bound: scalingBound(ctx, n) }
 }
 
 /** Scaling: one seeder, N leechers for each N; completion time against the fluid bound. */
@@ -43,16 +51,14 @@ export const scaling: Scenario = {
             run: `scaling/${impl}/N=${n}`,
             impl,
             seeders: 1,
-            leechers: Array.from({ length: n }, () => ({})),
+            leechers: publicLeechers(n),
             caps: ctx.caps,
             timeoutMs: Math.max(bound * 6, 30_000) * ctx.timeoutScale,
           },
           fixture,
         )
         runs.push(r)
-        const times = r.peers
-          .filter((p) => p.role === 'leecher' && p.doneAt !== undefined)
-          .map((p) => p.doneAt! - p.startAt)
+        const times = leecherTimes(r)
         rows.push([
           impl,
           n,

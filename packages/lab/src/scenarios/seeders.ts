@@ -1,5 +1,5 @@
 import { fluidBound } from '../fluid-bound.js'
-import { mean, type Scenario, secs } from '../scenario.js'
+import { leecherTimes, mean, publicLeechers, type Scenario, secs } from '../scenario.js'
 
 /** Seeder counts the scenario tries. */
 export const SEEDER_COUNTS = [1, 2, 4, 8]
@@ -30,16 +30,14 @@ export const seeders: Scenario = {
           run: `seeders/${impl}/S=${s}`,
           impl,
           seeders: s,
-          leechers: Array.from({ length: n }, () => ({})),
+          leechers: publicLeechers(n),
           caps: ctx.caps,
           timeoutMs: Math.max(bound * 6000, 30_000) * ctx.timeoutScale,
         },
         fixture,
       )
       runs.push(r)
-      const times = r.peers
-        .filter((p) => p.role === 'leecher' && p.doneAt !== undefined)
-        .map((p) => (p.doneAt! - p.startAt) / 1000)
+      const times = leecherTimes(r).map((t) => t / 1000)
       const speed = mean(times.map((t) => ctx.size / t))
       const ideal = ctx.size / bound
       points.push([String(s), speed / 1e6])
