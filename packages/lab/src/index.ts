@@ -6,12 +6,20 @@
 
 export { LabError, type LabErrorCode } from './errors.js'
 export { EventLog, type LabEvent } from './event-log.js'
+export type { Fixture } from './fixture.js'
 export { type FluidSwarm, fluidBound } from './fluid-bound.js'
 export { HostNetwork, type LabHost, type NetworkMode } from './hosts.js'
 export { type LabOptions, type LabResult, netnsSupported, runLab, swarmAvailable } from './lab.js'
 export { cleanupStale, type HostCaps, type HostKind, listLabResources } from './netns.js'
 export type { PeerImpl, Strategy, TorrentVersion } from './peer-process.js'
 export { type ReportMeta, renderReport } from './report/html.js'
-export type { ChartSpec, Scenario, ScenarioResult, SwarmImpl, TableSpec } from './scenario.js'
+export type {
+  ChartSpec,
+  Scenario,
+  ScenarioContext,
+  ScenarioResult,
+  SwarmImpl,
+  TableSpec,
+} from './scenario.js'
 export { scenarios } from './scenarios/index.js'
-export type { AvailabilitySample, PeerResult, RunResult } from './swarm-run.js'
+export type { AvailabilitySample, LeecherSpec, PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
