@@ -18,6 +18,8 @@ export interface ChartSpec {
   /** For bar charts: the category labels of x. */
   categories?: string[]
   series: { name: string; points: [number | string, number][]; dashed?: boolean }[]
+  /** Vertical lines at x (e.g. when the seeder left). */
+  marks?: { x: number; label: string }[]
 }
 
 /** A table for the report (also printed on stdout). */
@@ -86,8 +88,16 @@ export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): C
     pts.push([Math.round((e.t - start) / 100) / 10, Math.round(Number(e.progress) * 1000) / 10])
     byPeer.set(peer, pts)
   }
+  const marks = ctx.log
+    .of(r.run)
+    .filter((e) => e.type === 'seeder-leave' || e.type === 'leave')
+    .map((e) => ({
+      x: Math.round((e.t - start) / 100) / 10,
+      label: e.type === 'leave' ? `${e.peer} leaves` : 'seeder leaves',
+    }))
   return {
     id,
+    marks,
     title: `Per-peer progress: ${r.run}`,
     kind: 'line',
     xName: 'time (s)',

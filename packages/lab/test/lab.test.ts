@@ -119,4 +119,29 @@ describe('renderReport', () => {
     expect(html).not.toContain('<script')
     expect(html).toContain('all peers on 127.0.0.1')
   })
+
+  it('draws marks such as the seeder leaving as labelled lines', () => {
+    const chart = {
+      id: 'm',
+      title: 'M',
+      kind: 'line' as const,
+      xName: 'x',
+      yName: 'y',
+      series: [
+        {
+          name: 's',
+          points: [
+            [0, 0],
+            [4, 50],
+          ] as [number, number][],
+        },
+      ],
+      marks: [{ x: 2, label: 'seeder leaves' }],
+    }
+    const html = renderReport(
+      { mode: 'netns', modeNote: '', size: 1, caps: { up: 1, down: 1 }, impls: [], started: '', notes: [] },
+      [{ name: 'churn', summary: '', runs: [], tables: [], charts: [chart], lines: [] }],
+    )
+    expect(html).toContain('seeder leaves')
+  })
 })

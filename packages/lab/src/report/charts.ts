@@ -20,13 +20,21 @@ export function renderChart(spec: ChartSpec): string {
       ? { type: 'category', name: spec.xName, nameLocation: 'middle', nameGap: 28, data: spec.categories }
       : { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 28, scale: true },
     yAxis: { type: 'value', name: spec.yName },
-    series: spec.series.map((s) => ({
+    series: spec.series.map((s, i) => ({
       name: s.name,
       type: spec.kind,
       data: bar ? s.points.map((p) => p[1]) : s.points,
       showSymbol: true,
       symbolSize: 4,
       lineStyle: s.dashed ? { type: 'dashed' } : undefined,
+      markLine:
+        i === 0 && spec.marks?.length
+          ? {
+              symbol: 'none',
+              label: { formatter: '{b}', position: 'insideEndTop' },
+              data: spec.marks.map((m) => ({ name: m.label, xAxis: m.x })),
+            }
+          : undefined,
     })),
   })
   const svg = chart.renderToSVGString()
