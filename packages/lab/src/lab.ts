@@ -113,6 +113,10 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   const mode: NetworkMode = wantNetns === 'auto' ? (canNetns ? 'netns' : 'loopback') : wantNetns
   const oursOk = await swarmAvailable()
   const impls = options.impls ?? (oursOk ? ['ours', 'libtorrent'] : ['libtorrent'])
+  if (impls.length === 0) throw new LabError('LAB_BAD_OPTION', 'impls must name ours and/or libtorrent')
+  if (impls.includes('ours') && !oursOk) {
+    throw new LabError('LAB_BAD_OPTION', '@p2p/swarm does not resolve from @p2p/lab: cannot run our peers')
+  }
   const notes: string[] = []
   if (!oursOk)
     notes.push('@p2p/swarm could not be loaded in this build: every scenario ran libtorrent peers only.')

@@ -70,6 +70,7 @@ describe('runLab options', () => {
     await expect(runLab({ scenarios: ['nope'] })).rejects.toMatchObject({ code: 'LAB_UNKNOWN_SCENARIO' })
     await expect(runLab({ peers: [0] })).rejects.toBeInstanceOf(LabError)
     await expect(runLab({ size: 10 })).rejects.toMatchObject({ code: 'LAB_BAD_OPTION' })
+    await expect(runLab({ impls: [] })).rejects.toMatchObject({ code: 'LAB_BAD_OPTION' })
   })
 })
 
