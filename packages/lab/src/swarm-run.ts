@@ -28,8 +28,11 @@ export interface SwarmSpec {
   /** Seeder caps when they differ from {@link caps}. */
   seederCaps?: HostCaps
   strategy?: Strategy
-  /** The (only) seeders leave when the leechers' mean progress reaches this fraction. */
-  seederLeaveAt?: number
+  /**
+   * The seeders leave when the leechers' mean progress reaches this fraction, or with 'copy' as soon
+   * as the leechers together hold every piece (one full copy has left the seeder).
+   */
+  seederLeaveAt?: number | 'copy'
   timeoutMs: number
   /** Stop early when no seeder remains, pieces are missing from the swarm and nothing moved for this long. */
   stallMs?: number
@@ -254,7 +257,11 @@ export async function runSwarm(
       if (s.coverage >= 1 && leechers().length > 0) independentAt ??= s.t
       const ls = leechers()
       const meanProgress = ls.length ? ls.reduce((a, p) => a + p.progress, 0) / ls.length : 0
-      if (!seederLeft && spec.seederLeaveAt !== undefined && meanProgress >= spec.seederLeaveAt) {
+      const leaveNow =
+        spec.seederLeaveAt === 'copy'
+          ? s.coverage >= 1
+          : spec.seederLeaveAt !== undefined && meanProgress >= spec.seederLeaveAt
+      if (!seederLeft && leaveNow) {
         seederLeft = true
         for (const p of peers)
           if (p.result.role === 'seeder' && p.proc?.running) {

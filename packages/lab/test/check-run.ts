@@ -44,9 +44,15 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
   const integrity = r.results[5]!
   for (const run of integrity.runs) {
     const leechers = run.peers.filter((p) => p.role === 'leecher')
-    expect(leechers.every((p) => p.intact === true)).toBe(true)
+    expect(
+      leechers.map((p) => `${p.name}: ${p.intact}`),
+      JSON.stringify(run),
+    ).toEqual(leechers.map((p) => `${p.name}: true`))
     expect(run.bans.some((b) => b.peer === 'X0')).toBe(true)
   }
+  const churn = r.results[2]!
+  expect(churn.runs.find((run) => run.run.endsWith('leave=copy'))?.coverageAfterSeederLeft).toBe(1)
+  expect(churn.lines.filter((l) => l.includes('NOT all finished'))).toEqual([])
   const nat = r.results[4]!
   for (const run of nat.runs) {
     expect(run.peers.filter((p) => p.role === 'leecher').every((p) => p.doneAt !== undefined)).toBe(true)

@@ -3,8 +3,13 @@ import { progressChart, type Scenario, secs } from '../scenario.js'
 import type { LeecherSpec } from '../swarm-run.js'
 import { largestSwarm } from './scaling.js'
 
-/** When the only seeder leaves, as a fraction of the leechers' mean progress. */
-export const SEEDER_LEAVE_AT = [0.3, 0.6]
+/**
+ * When the only seeder leaves: at 30% and 60% of the leechers' mean progress, and as soon as one full
+ * copy is spread among the leechers ('copy': the case where everyone must still finish).
+ */
+export const SEEDER_LEAVE_AT: (number | 'copy')[] = [0.3, 0.6, 'copy']
+
+const leaveLabel = (at: number | 'copy') => (at === 'copy' ? 'one full copy out' : `${at * 100}%`)
 /** Share of leechers that leave before they finish (Poisson departures). */
 const DEPARTING_SHARE = 0.2
 
@@ -21,7 +26,7 @@ export const churn: Scenario = {
     const rows: (string | number)[][] = []
     const lines: string[] = []
     for (const leaveAt of SEEDER_LEAVE_AT) {
-      const random = seededRandom(1000 + leaveAt * 100)
+      const random = seededRandom(1000 + (leaveAt === 'copy' ? 99 : leaveAt * 100))
       let t = 0
       const leechers: LeecherSpec[] = Array.from({ length: n }, (_, i) => {
         if (i > 0) t += exponential(random, bound / n / 2)
@@ -31,11 +36,11 @@ export const churn: Scenario = {
           leaveAt: departs ? Math.round(t + exponential(random, bound / 3)) : undefined,
         }
       })
-      ctx.note(`churn: ${impl}, seeder leaves at ${leaveAt * 100}%`)
+      ctx.note(`churn: ${impl}, seeder leaves at ${leaveLabel(leaveAt)}`)
       const r = await ctx.runSwarm(
         {
           scenario: 'churn',
-          run: `churn/${impl}/leave=${leaveAt * 100}%`,
+          run: `churn/${impl}/leave=${leaveAt === 'copy' ? 'copy' : leaveLabel(leaveAt)}`,
           impl,
           seeders: 1,
           leechers,
@@ -51,15 +56,16 @@ export const churn: Scenario = {
       const stayed = ls.filter((p) => p.leftAt === undefined)
       const done = stayed.filter((p) => p.doneAt !== undefined)
       const covered = r.coverageAfterSeederLeft
+      const finalCoverage = r.availability.at(-1)?.coverage ?? 0
       const expectation =
-        covered === 1
-          ? done.length === stayed.length
-            ? 'all finished (pieces remained)'
-            : 'NOT all finished although pieces remained'
-          : 'pieces lost: stall expected'
+        done.length === stayed.length
+          ? 'all finished'
+          : finalCoverage < 1
+            ? 'pieces lost from the swarm: stall expected'
+            : 'NOT all finished although every piece remained'
       rows.push([
         impl,
-        `${leaveAt * 100}%`,
+        leaveLabel(leaveAt),
         ls.length,
         ls.length - stayed.length,
         `${done.length}/${stayed.length}`,
@@ -69,7 +75,7 @@ export const churn: Scenario = {
         expectation,
       ])
       lines.push(
-        `churn ${impl} seeder leaves at ${leaveAt * 100}%: ${done.length}/${stayed.length} staying leechers finished; ${expectation}`,
+        `churn ${impl} seeder leaves at ${leaveLabel(leaveAt)}: ${done.length}/${stayed.length} staying leechers finished; ${expectation}`,
       )
     }
     return {
