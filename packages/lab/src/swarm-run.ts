@@ -1,4 +1,5 @@
-import { link, mkdir, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { copyFile, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventLog } from './event-log.js'
 import { type Fixture, sha256File } from './fixture.js'
@@ -130,7 +131,10 @@ export async function runSwarm(
     const dir = peerDir(name)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
-    if (role !== 'leecher') await link(join(fixture.dir, fixture.name), join(dir, fixture.name))
+    // A private copy (a reflink where the filesystem can) so no peer can alter another run's source.
+    if (role !== 'leecher') {
+      await copyFile(join(fixture.dir, fixture.name), join(dir, fixture.name), constants.COPYFILE_FICLONE)
+    }
     const tracked: Tracked = {
       result: { name, role, kind, startAt: rel(), uploaded: 0, downloaded: 0, failedPieces: 0 },
       have: new Set(),
