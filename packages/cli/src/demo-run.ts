@@ -61,7 +61,7 @@ export async function writeRandomFile(path: string, size: number): Promise<void>
   const out = createWriteStream(path)
   for (let left = size; left > 0; ) {
     const n = Math.min(left, 2 ** 20)
-    if (!out.write(randomBytes(n))) await new Promise((r) => out.once('drain', r))
+    if (!out.write(randomBytes(n))) await new Promise<void>((r) => out.once('drain', () => r()))
     left -= n
   }
   out.end()
