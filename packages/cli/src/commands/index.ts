@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { demo } from './demo.js'
 import { lab } from './lab.js'
 
 /**
@@ -6,5 +7,6 @@ import { lab } from './lab.js'
  * register one.
  */
 export const commands: Record<string, Command> = {
+  demo,
   lab,
 }
