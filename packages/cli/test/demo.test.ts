@@ -1,16 +1,6 @@
-import { PassThrough } from 'node:stream'
 import { main } from '@p2p/cli'
 import { describe, expect, it } from 'vitest'
-
-function io() {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let err = ''
-  let out = ''
-  stdout.on('data', (b) => (out += b))
-  stderr.on('data', (b) => (err += b))
-  return { io: { stdout, stderr, signal: new AbortController().signal }, err: () => err, out: () => out }
-}
+import { io } from './io.js'
 
 describe('p2p demo arguments', () => {
   it.each([

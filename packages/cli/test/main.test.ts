@@ -1,16 +1,6 @@
-import { PassThrough } from 'node:stream'
 import { main } from '@p2p/cli'
 import { describe, expect, it } from 'vitest'
-
-function io() {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (b) => (out += b))
-  stderr.on('data', (b) => (err += b))
-  return { io: { stdout, stderr, signal: new AbortController().signal }, out: () => out, err: () => err }
-}
+import { io } from './io.js'
 
 describe('p2p main', () => {
   it('prints help and exits 2 without a command', async () => {
