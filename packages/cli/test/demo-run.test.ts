@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { tempDir } from '@p2p/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -85,16 +86,26 @@ describe('runDemo', () => {
     )
   })
 
-  it('stops everything when aborted', async () => {
+  it('stops every process when aborted', async () => {
     const s = await setup()
     const ac = new AbortController()
-    const commands = {
-      ...fakes({}),
-      download: () => node(`setTimeout(() => {}, 60000)`),
-      seed: () => node(`console.log('magnet:?xt=x'); ${IDLE}`),
+    let started = 0
+    // each hanging leecher records its pid in its output directory, then reports progress
+    const hang = `const fs = require('node:fs'); fs.mkdirSync(process.argv[1], { recursive: true });
+      fs.writeFileSync(process.argv[1] + '/pid', String(process.pid));
+      console.log(JSON.stringify({ type: 'progress', progress: 0.1 })); setInterval(() => {}, 1000)`
+    const commands = { ...fakes({}), download: (_m: string, out: string) => node(hang, out) }
+    const view = {
+      ...s.view,
+      update: () => {
+        if (++started === 2) ac.abort()
+      },
     }
-    const run = runDemo({ dir: s.dir, view: s.view, peers: 2, size: 10, commands, signal: ac.signal })
-    setTimeout(() => ac.abort(), 500)
+    const run = runDemo({ dir: s.dir, view, peers: 2, size: 10, commands, signal: ac.signal })
     await expect(run).rejects.toThrow()
+    for (const n of [1, 2]) {
+      const pid = Number(await readFile(join(s.dir, `leecher-${n}`, 'pid'), 'utf8'))
+      expect(() => process.kill(pid, 0)).toThrow(/ESRCH/)
+    }
   })
 })
