@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream'
+import type { CommandIo } from '@p2p/cli'
 
 /** A CommandIo over in-memory streams, with what was written to each. */
-export function io() {
+export function io(): { io: CommandIo; out: () => string; err: () => string } {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let out = ''
