@@ -1,0 +1,108 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** Default bound on open file handles per storage. */
+export const DEFAULT_MAX_OPEN_FILES = 32
+
+interface Entry {
+  promise: Promise<FileHandle | undefined>
+  users: number
+  writable: boolean
+}
+
+/**
+ * A bounded LRU cache of open file handles. Handles in use are never closed under their user; the
+ * least recently used idle handle is closed when more than `max` are open.
+ */
+export class FileHandleCache {
+  readonly #max: number
+  readonly #entries = new Map<string, Entry>()
+
+  constructor(max = DEFAULT_MAX_OPEN_FILES) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`expected maxOpenFiles >= 1, got ${max}`)
+    this.#max = max
+  }
+
+  /** Number of handles currently open or opening. */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /**
+   * Runs `fn` with a handle on `path`. For a write the file (and its directories) is created when
+   * missing; for a read a missing file gives `undefined`.
+   */
+  async use<T>(
+    path: string,
+    write: boolean,
+    fn: (fh: FileHandle | undefined) => Promise<T>,
+    onCreate?: (fh: FileHandle) => Promise<void>,
+  ): Promise<T> {
+    let entry = this.#entries.get(path)
+    if (entry && write && !entry.writable) {
+      // Opened read-only (or found missing) before: reopen for writing once its users are done.
+      this.#entries.delete(path)
+      const old = entry
+      void old.promise.then((fh) => (old.users === 0 ? fh?.close() : undefined)).catch(() => {})
+      entry = undefined
+    }
+    if (!entry) {
+      entry = { promise: openHandle(path, write, onCreate), users: 0, writable: write }
+      this.#entries.set(path, entry)
+    } else {
+      this.#entries.delete(path)
+      this.#entries.set(path, entry)
+    }
+    entry.users++
+    try {
+      const fh = await entry.promise.catch((err: unknown) => {
+        if (this.#entries.get(path) === entry) this.#entries.delete(path)
+        throw err
+      })
+      if (!fh && this.#entries.get(path) === entry) this.#entries.delete(path)
+      return await fn(fh)
+    } finally {
+      entry.users--
+      this.#evict()
+    }
+  }
+
+  #evict(): void {
+    if (this.#entries.size <= this.#max) return
+    for (const [path, entry] of this.#entries) {
+      if (this.#entries.size <= this.#max) break
+      if (entry.users > 0) continue
+      this.#entries.delete(path)
+      void entry.promise.then((fh) => fh?.close()).catch(() => {})
+    }
+  }
+
+  /** Closes every handle (waits for nothing in use: call when no I/O is pending). */
+  async close(): Promise<void> {
+    const all = [...this.#entries.values()]
+    this.#entries.clear()
+    await Promise.all(all.map((e) => e.promise.then((fh) => fh?.close()).catch(() => {})))
+  }
+}
+
+async function openHandle(
+  path: string,
+  write: boolean,
+  onCreate?: (fh: FileHandle) => Promise<void>,
+): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, write ? 'r+' : 'r')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && !write) return undefined
+    if (code === 'EACCES' && !write) return undefined
+    if (code !== 'ENOENT') throw err
+  }
+  await mkdir(dirname(path), { recursive: true })
+  const fh = await open(path, 'a+').then(async (h) => {
+    await h.close()
+    return open(path, 'r+')
+  })
+  if (onCreate) await onCreate(fh)
+  return fh
+}

@@ -1,0 +1,420 @@
+import { Bitfield } from './bitfield.js'
+import { SwarmError } from './errors.js'
+
+/** Bytes per block request (BEP 3: 2^14 is what every client sends and accepts). */
+export const BLOCK_SIZE = 16_384
+/** Default number of pieces picked at random before rarest-first starts (spreads early pieces). */
+export const DEFAULT_RANDOM_FIRST = 4
+
+/** How new pieces are chosen: rarest-first (default), strictly in order (streaming), or at random. */
+export type PickStrategy = 'rarest' | 'sequential' | 'random'
+
+/** One block to request. */
+export interface BlockRequest {
+  /** Piece index. */
+  index: number
+  /** Byte offset in the piece. */
+  begin: number
+  /** Length in bytes. */
+  length: number
+}
+
+/** Options of {@link PiecePicker}. */
+export interface PiecePickerOptions {
+  /** Number of pieces. */
+  pieceCount: number
+  /** Length in bytes of piece `index`. */
+  pieceLength: (index: number) => number
+  /** Block size. Default {@link BLOCK_SIZE}. */
+  blockSize?: number
+  /** Piece choice. Default `rarest`. */
+  strategy?: PickStrategy
+  /** Pieces picked at random before rarest-first starts. Default {@link DEFAULT_RANDOM_FIRST}. */
+  randomFirst?: number
+  /** `[0, 1)` random source. Default `Math.random`. */
+  random?: () => number
+}
+
+/** What {@link PiecePicker.received} found. */
+export interface BlockArrival {
+  /** The block was expected (false: not requested, already received or piece not active). */
+  accepted: boolean
+  /** Other peers that were asked for the same block (endgame): send them a cancel. */
+  cancel: unknown[]
+  /** Every block of the piece has arrived: verify it. */
+  pieceComplete: boolean
+}
+
+/** Something {@link PiecePicker.pick} can ask about a peer's pieces. */
+export interface PeerPieces {
+  /** Whether the peer has piece `i`. */
+  get(i: number): boolean
+}
+
+const FREE = 0
+const REQUESTED = 1
+const RECEIVED = 2
+
+interface ActivePiece {
+  index: number
+  state: Uint8Array
+  owners: Map<number, Set<unknown>>
+  received: number
+}
+
+/**
+ * Decides which blocks to request from which peer, and owns that state: rarest-first with random
+ * choice among equals (after a few random first pieces), or sequential / random strategies; partial
+ * pieces are finished first; endgame duplicates the last outstanding blocks. Blocks of a peer that
+ * chokes, rejects or leaves go back to the pool.
+ *
+ * Peers are identified by any object or value (`peer` keys).
+ *
+ * @example
+ * ```ts
+ * const p = new PiecePicker({ pieceCount: 10, pieceLength: () => 32768 })
+ * p.addAvailability(peerBits)
+ * for (const r of p.pick(peer, peerBits, 8)) wire.request(r.index, r.begin, r.length)
+ * ```
+ */
+export class PiecePicker {
+  /** Verified pieces. */
+  readonly have: Bitfield
+  readonly #wanted: Bitfield
+  readonly #availability: Uint32Array
+  readonly #active = new Map<number, ActivePiece>()
+  readonly #outstanding = new Map<unknown, Set<number>>()
+  readonly #pieceLength: (i: number) => number
+  readonly #blockSize: number
+  readonly #randomFirst: number
+  readonly #random: () => number
+  #strategy: PickStrategy
+  readonly #maxBlocks: number
+
+  constructor(options: PiecePickerOptions) {
+    const n = options.pieceCount
+    if (!Number.isInteger(n) || n < 0) throw new SwarmError('SWARM_INVALID_ARGUMENT', `bad piece count ${n}`)
+    this.have = new Bitfield(n)
+    this.#wanted = new Bitfield(n)
+    this.#wanted.fill()
+    this.#availability = new Uint32Array(n)
+    this.#pieceLength = options.pieceLength
+    this.#blockSize = options.blockSize ?? BLOCK_SIZE
+    this.#strategy = options.strategy ?? 'rarest'
+    this.#randomFirst = options.randomFirst ?? DEFAULT_RANDOM_FIRST
+    this.#random = options.random ?? Math.random
+    let max = 1
+    for (let i = 0; i < n; i++) max = Math.max(max, Math.ceil(options.pieceLength(i) / this.#blockSize))
+    this.#maxBlocks = max
+  }
+
+  /** Current strategy. */
+  get strategy(): PickStrategy {
+    return this.#strategy
+  }
+
+  /** Changes the strategy for pieces not yet started. */
+  set strategy(s: PickStrategy) {
+    this.#strategy = s
+  }
+
+  /** Number of pieces. */
+  get pieceCount(): number {
+    return this.have.length
+  }
+
+  /** How many connected peers have piece `i`. */
+  availability(i: number): number {
+    return this.#availability[i] ?? 0
+  }
+
+  /** Counts a peer's pieces (its bitfield, or every piece for have-all). */
+  addAvailability(bits: PeerPieces | 'all'): void {
+    for (let i = 0; i < this.#availability.length; i++)
+      if (bits === 'all' || bits.get(i)) this.#availability[i]!++
+  }
+
+  /** Removes a departing peer's pieces from the counts. */
+  removeAvailability(bits: PeerPieces | 'all'): void {
+    for (let i = 0; i < this.#availability.length; i++) {
+      if ((bits === 'all' || bits.get(i)) && this.#availability[i]! > 0) this.#availability[i]!--
+    }
+  }
+
+  /** A peer announced piece `i` (have). */
+  addHave(i: number): void {
+    if (i >= 0 && i < this.#availability.length) this.#availability[i]!++
+  }
+
+  /** A peer no longer has piece `i` (BEP 54 dont-have). */
+  removeHave(i: number): void {
+    if (this.#availability[i]) this.#availability[i]!--
+  }
+
+  /** Marks piece `i` wanted or not (selective download). */
+  setWanted(i: number, wanted: boolean): void {
+    this.#wanted.set(i, wanted)
+  }
+
+  /** Whether piece `i` is wanted. */
+  isWanted(i: number): boolean {
+    return this.#wanted.get(i)
+  }
+
+  /** Whether every wanted piece is verified. */
+  complete(): boolean {
+    for (let i = 0; i < this.have.length; i++) if (this.#wanted.get(i) && !this.have.get(i)) return false
+    return true
+  }
+
+  /** Number of wanted pieces not yet verified. */
+  missing(): number {
+    let n = 0
+    for (let i = 0; i < this.have.length; i++) if (this.#wanted.get(i) && !this.have.get(i)) n++
+    return n
+  }
+
+  /** Whether the peer has a piece we want and do not have. */
+  interesting(bits: PeerPieces | 'all'): boolean {
+    for (let i = 0; i < this.have.length; i++) {
+      if (this.#wanted.get(i) && !this.have.get(i) && (bits === 'all' || bits.get(i))) return true
+    }
+    return false
+  }
+
+  /** Blocks requested from `peer` and not yet received. */
+  outstanding(peer: unknown): number {
+    return this.#outstanding.get(peer)?.size ?? 0
+  }
+
+  /** Whether every missing block is already requested (duplicates are allowed then). */
+  get endgame(): boolean {
+    for (const a of this.#active.values()) if (a.state.includes(FREE)) return false
+    for (let i = 0; i < this.have.length; i++) {
+      if (this.#wanted.get(i) && !this.have.get(i) && !this.#active.has(i)) return false
+    }
+    return true
+  }
+
+  /** The number of blocks in piece `i`. */
+  blocksIn(i: number): number {
+    return Math.ceil(this.#pieceLength(i) / this.#blockSize)
+  }
+
+  /**
+   * Up to `max` new blocks to request from `peer`, which has `bits`. `only` restricts the pieces
+   * (the allowed-fast set while the peer chokes us); `prefer` are tried first (suggestions).
+   */
+  pick(
+    peer: unknown,
+    bits: PeerPieces | 'all',
+    max: number,
+    options: { only?: ReadonlySet<number>; prefer?: readonly number[] } = {},
+  ): BlockRequest[] {
+    const out: BlockRequest[] = []
+    if (max <= 0) return out
+    const has = (i: number) =>
+      (bits === 'all' || bits.get(i)) &&
+      (!options.only || options.only.has(i)) &&
+      this.#wanted.get(i) &&
+      !this.have.get(i)
+    // 1. Finish partial pieces first (fewer pieces in memory, pieces shared sooner).
+    for (const a of this.#active.values()) {
+      if (out.length >= max) return out
+      if (has(a.index)) this.#take(a, peer, max, out, false)
+    }
+    // 2. Start new pieces.
+    while (out.length < max) {
+      let next: number | undefined
+      for (const p of options.prefer ?? []) {
+        if (has(p) && !this.#active.has(p)) {
+          next = p
+          break
+        }
+      }
+      next ??= this.#choose(has)
+      if (next === undefined) break
+      const a = this.#activate(next)
+      this.#take(a, peer, max, out, false)
+    }
+    // 3. Endgame: duplicate blocks already requested from others.
+    if (out.length < max && this.endgame) {
+      for (const a of this.#active.values()) {
+        if (out.length >= max) break
+        if (has(a.index)) this.#take(a, peer, max, out, true)
+      }
+    }
+    return out
+  }
+
+  #choose(has: (i: number) => boolean): number | undefined {
+    const n = this.have.length
+    const mode =
+      this.#strategy === 'rarest' && this.have.count() < this.#randomFirst ? 'random' : this.#strategy
+    if (mode === 'sequential') {
+      for (let i = 0; i < n; i++) if (has(i) && !this.#active.has(i)) return i
+      return undefined
+    }
+    let best: number | undefined
+    let bestAvail = Number.POSITIVE_INFINITY
+    let ties = 0
+    for (let i = 0; i < n; i++) {
+      if (!has(i) || this.#active.has(i)) continue
+      const avail = mode === 'random' ? 0 : this.#availability[i]!
+      if (avail < bestAvail) {
+        bestAvail = avail
+        best = i
+        ties = 1
+      } else if (avail === bestAvail) {
+        // Reservoir sampling: a uniform choice among the equals in one pass.
+        ties++
+        if (this.#random() * ties < 1) best = i
+      }
+    }
+    return best
+  }
+
+  #activate(index: number): ActivePiece {
+    const a: ActivePiece = {
+      index,
+      state: new Uint8Array(this.blocksIn(index)),
+      owners: new Map(),
+      received: 0,
+    }
+    this.#active.set(index, a)
+    return a
+  }
+
+  #take(a: ActivePiece, peer: unknown, max: number, out: BlockRequest[], duplicate: boolean): void {
+    const len = this.#pieceLength(a.index)
+    for (let b = 0; b < a.state.length && out.length < max; b++) {
+      const s = a.state[b]!
+      if (s === RECEIVED) continue
+      if (s === REQUESTED && (!duplicate || a.owners.get(b)?.has(peer))) continue
+      a.state[b] = REQUESTED
+      let owners = a.owners.get(b)
+      if (!owners) {
+        owners = new Set()
+        a.owners.set(b, owners)
+      }
+      owners.add(peer)
+      let mine = this.#outstanding.get(peer)
+      if (!mine) {
+        mine = new Set()
+        this.#outstanding.set(peer, mine)
+      }
+      mine.add(a.index * this.#maxBlocks + b)
+      const begin = b * this.#blockSize
+      out.push({ index: a.index, begin, length: Math.min(this.#blockSize, len - begin) })
+    }
+  }
+
+  /** Whether `peer` has an outstanding request for this block. */
+  isRequested(peer: unknown, index: number, begin: number): boolean {
+    return this.#outstanding.get(peer)?.has(index * this.#maxBlocks + begin / this.#blockSize) ?? false
+  }
+
+  /** A block arrived from `peer`. */
+  received(peer: unknown, index: number, begin: number, length: number): BlockArrival {
+    const a = this.#active.get(index)
+    const b = begin / this.#blockSize
+    const none: BlockArrival = { accepted: false, cancel: [], pieceComplete: false }
+    if (!a || !Number.isInteger(b) || b >= a.state.length) return none
+    const expectLen = Math.min(this.#blockSize, this.#pieceLength(index) - begin)
+    if (length !== expectLen || a.state[b] === RECEIVED) {
+      this.#release(peer, a, b)
+      return none
+    }
+    a.state[b] = RECEIVED
+    a.received++
+    const owners = a.owners.get(b) ?? new Set()
+    a.owners.delete(b)
+    const cancel: unknown[] = []
+    for (const o of owners) {
+      this.#outstanding.get(o)?.delete(index * this.#maxBlocks + b)
+      if (o !== peer) cancel.push(o)
+    }
+    return { accepted: true, cancel, pieceComplete: a.received === a.state.length }
+  }
+
+  #release(peer: unknown, a: ActivePiece, b: number): void {
+    const owners = a.owners.get(b)
+    this.#outstanding.get(peer)?.delete(a.index * this.#maxBlocks + b)
+    if (!owners?.delete(peer)) return
+    if (owners.size === 0) {
+      a.owners.delete(b)
+      if (a.state[b] === REQUESTED) a.state[b] = FREE
+    }
+  }
+
+  /** The peer rejected (or will not send) one block: it goes back to the pool. */
+  release(peer: unknown, index: number, begin: number): void {
+    const a = this.#active.get(index)
+    if (a) this.#release(peer, a, begin / this.#blockSize)
+  }
+
+  /** The peer choked us or left: every block it owed goes back to the pool. Returns how many. */
+  releaseAll(peer: unknown): BlockRequest[] {
+    const mine = this.#outstanding.get(peer)
+    this.#outstanding.delete(peer)
+    const out: BlockRequest[] = []
+    for (const key of mine ?? []) {
+      const index = Math.floor(key / this.#maxBlocks)
+      const b = key % this.#maxBlocks
+      const a = this.#active.get(index)
+      if (!a) continue
+      this.#release(peer, a, b)
+      const begin = b * this.#blockSize
+      out.push({ index, begin, length: Math.min(this.#blockSize, this.#pieceLength(index) - begin) })
+    }
+    // Drop pieces nobody works on and nothing arrived for, so their choice is made afresh.
+    for (const a of [...this.#active.values()]) {
+      if (a.received === 0 && a.owners.size === 0) this.#active.delete(a.index)
+    }
+    return out
+  }
+
+  /** Piece `index` passed its hash check. */
+  verified(index: number): void {
+    this.#drop(index)
+    this.have.set(index)
+  }
+
+  /** Piece `index` failed its hash check: every block is requested again. */
+  failed(index: number): void {
+    this.#drop(index)
+  }
+
+  /** Whether piece `index` is being downloaded. */
+  isActive(index: number): boolean {
+    return this.#active.has(index)
+  }
+
+  #drop(index: number): void {
+    const a = this.#active.get(index)
+    if (!a) return
+    for (const [b, owners] of a.owners)
+      for (const o of owners) this.#outstanding.get(o)?.delete(index * this.#maxBlocks + b)
+    this.#active.delete(index)
+  }
+}
+
+/** Seconds of transfer a peer's request queue should cover (libtorrent's `request_queue_time` is 3). */
+export const REQUEST_QUEUE_SECONDS = 3
+/** Smallest request pipeline per peer. */
+export const MIN_PIPELINE = 4
+/** Largest request pipeline per peer (blocks). */
+export const MAX_PIPELINE = 500
+
+/**
+ * Outstanding requests to keep with a peer that sends `rate` bytes/s: enough blocks to cover
+ * {@link REQUEST_QUEUE_SECONDS} of transfer, clamped to [min, max] (as libtorrent sizes its queue).
+ */
+export function pipelineDepth(
+  rate: number,
+  options: { blockSize?: number; seconds?: number; min?: number; max?: number } = {},
+): number {
+  const block = options.blockSize ?? BLOCK_SIZE
+  const want = Math.ceil((Math.max(0, rate) * (options.seconds ?? REQUEST_QUEUE_SECONDS)) / block)
+  return Math.min(options.max ?? MAX_PIPELINE, Math.max(options.min ?? MIN_PIPELINE, want))
+}

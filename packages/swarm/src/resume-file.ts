@@ -1,0 +1,144 @@
+import { open, rename, rm } from 'node:fs/promises'
+import { type BencodeDict, decode, encode } from '@p2p/bencode'
+import { Bitfield } from './bitfield.js'
+import { SwarmError } from './errors.js'
+import type { FileState } from './storage.js'
+
+/** Marker of our resume files. */
+export const RESUME_FORMAT = 'p2p-swarm resume v1'
+/** Default interval between two resume writes while downloading, ms. */
+export const DEFAULT_RESUME_INTERVAL_MS = 10_000
+/** Largest resume file read, bytes (a hostile file cannot make us buffer more). */
+export const MAX_RESUME_BYTES = 64 * 2 ** 20
+
+/** What a resume file records: only verified pieces, and the files as they were when it was written. */
+export interface ResumeData {
+  /** The torrent's 20-byte info hash (the handshake hash). */
+  infoHash: Uint8Array
+  /** Verified pieces. */
+  have: Bitfield
+  /** Size and mtime of each file when written (`undefined` for pad or missing files). */
+  files: (FileState | undefined)[]
+}
+
+/**
+ * Writes `data` to `path` atomically: a temporary file in the same directory, fsync, rename. A crash
+ * or a full disk leaves the previous resume file intact.
+ * @throws {SwarmError} `SWARM_STORAGE`
+ */
+export async function writeResumeFile(path: string, data: ResumeData): Promise<void> {
+  const bytes = encode({
+    format: RESUME_FORMAT,
+    'info-hash': data.infoHash,
+    'piece-count': data.have.length,
+    pieces: data.have.buffer,
+    files: data.files.map((f) => (f ? [f.size, Math.floor(f.mtimeMs)] : [])),
+  })
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  try {
+    const fh = await open(tmp, 'w')
+    try {
+      let done = 0
+      while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw new SwarmError(
+      'SWARM_STORAGE',
+      `writing resume file ${path} failed: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      {
+        cause: err,
+      },
+    )
+  }
+}
+
+/**
+ * Reads a resume file. `undefined` when there is none.
+ * @throws {SwarmError} `SWARM_BAD_RESUME` when it is malformed, too large, or for another torrent.
+ */
+export async function readResumeFile(
+  path: string,
+  expect: { infoHash: Uint8Array; pieceCount: number; fileCount: number },
+): Promise<ResumeData | undefined> {
+  let bytes: Uint8Array
+  try {
+    const fh = await open(path, 'r')
+    try {
+      const { size } = await fh.stat()
+      if (size > MAX_RESUME_BYTES)
+        throw new SwarmError('SWARM_BAD_RESUME', `resume file larger than ${MAX_RESUME_BYTES} bytes`)
+      bytes = new Uint8Array(size)
+      let done = 0
+      while (done < size) {
+        const { bytesRead } = await fh.read(bytes, done, size - done, done)
+        if (bytesRead === 0) break
+        done += bytesRead
+      }
+    } finally {
+      await fh.close()
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (err instanceof SwarmError) throw err
+    throw new SwarmError('SWARM_BAD_RESUME', `cannot read resume file ${path}`, { cause: err })
+  }
+  let d: BencodeDict
+  try {
+    d = decode(bytes, { maxDepth: 4 }) as BencodeDict
+  } catch (err) {
+    throw new SwarmError('SWARM_BAD_RESUME', `resume file ${path} is not valid bencode`, { cause: err })
+  }
+  const bad = (why: string) => new SwarmError('SWARM_BAD_RESUME', `resume file ${path}: ${why}`)
+  if (typeof d !== 'object' || d instanceof Uint8Array || Array.isArray(d)) throw bad('not a dictionary')
+  const format = d.format
+  if (!(format instanceof Uint8Array) || new TextDecoder().decode(format) !== RESUME_FORMAT)
+    throw bad('unknown format')
+  const ih = d['info-hash']
+  if (!(ih instanceof Uint8Array) || !equalBytes(ih, expect.infoHash)) throw bad('for another torrent')
+  if (d['piece-count'] !== expect.pieceCount) throw bad('piece count differs')
+  const pieces = d.pieces
+  if (!(pieces instanceof Uint8Array) || pieces.length !== Math.ceil(expect.pieceCount / 8))
+    throw bad('bad bitfield')
+  const files = d.files
+  if (!Array.isArray(files) || files.length !== expect.fileCount) throw bad('file count differs')
+  const states = files.map((f): FileState | undefined => {
+    if (!Array.isArray(f)) throw bad('bad file entry')
+    if (f.length === 0) return undefined
+    const [size, mtime] = f
+    if (typeof size !== 'number' || typeof mtime !== 'number') throw bad('bad file entry')
+    return { size, mtimeMs: mtime }
+  })
+  return { infoHash: ih, have: new Bitfield(expect.pieceCount, pieces), files: states }
+}
+
+/**
+ * The pieces of a resume file still trusted now: those whose files all have the recorded size and
+ * mtime. `pieceFiles(i)` lists the (non-pad) files piece `i` touches.
+ */
+export function trustedPieces(
+  resume: ResumeData,
+  now: readonly (FileState | undefined)[],
+  pieceFiles: (i: number) => number[],
+): Bitfield {
+  const changed = new Set<number>()
+  for (let f = 0; f < resume.files.length; f++) {
+    const a = resume.files[f]
+    const b = now[f]
+    if (!a && !b) continue
+    if (!a || !b || a.size !== b.size || Math.floor(a.mtimeMs) !== Math.floor(b.mtimeMs)) changed.add(f)
+  }
+  const out = new Bitfield(resume.have.length)
+  for (const i of resume.have.ones()) {
+    if (!pieceFiles(i).some((f) => changed.has(f))) out.set(i)
+  }
+  return out
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i])
+}

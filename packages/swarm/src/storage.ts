@@ -1,0 +1,291 @@
+import { type FileHandle, stat, utimes } from 'node:fs/promises'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { SwarmError } from './errors.js'
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+
+/** One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
+export interface StorageFile {
+  /** Path components below the storage directory. */
+  path: string[]
+  /** Length in bytes. */
+  length: number
+  /** Offset of the file's first byte in piece space. */
+  offset: number
+  /** A pad file: never written, reads as zeros. */
+  pad?: boolean
+}
+
+/** Options of {@link Storage}. */
+export interface StorageOptions {
+  /** Directory every file is written below (nothing is ever written outside it). */
+  dir: string
+  /** Files in piece-space order, pad files included. */
+  files: StorageFile[]
+  /** Bound on open file handles. Default {@link DEFAULT_MAX_OPEN_FILES}. */
+  maxOpenFiles?: number
+  /** Which files are wanted (by index in `files`); default all. Bytes of unwanted files go to `partFile`. */
+  selected?: readonly boolean[]
+  /** Where bytes of pieces that spill into unwanted files are kept (a sparse file, piece-space offsets). */
+  partFile?: string
+  /** Set each file to its full length (sparse) when it is created. Default false. */
+  preallocate?: boolean
+}
+
+/** Size and modification time of one file on disk. */
+export interface FileState {
+  /** Bytes on disk. */
+  size: number
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number
+}
+
+const FORBIDDEN_COMPONENT = /[/\\\0]/
+
+/**
+ * Resolves `components` below `dir`, refusing anything that could leave it.
+ * @throws {SwarmError} `SWARM_PATH_TRAVERSAL`
+ */
+export function confinedPath(dir: string, components: readonly string[]): string {
+  if (components.length === 0) throw new SwarmError('SWARM_PATH_TRAVERSAL', 'empty file path')
+  for (const c of components) {
+    if (
+      typeof c !== 'string' ||
+      c === '' ||
+      c === '.' ||
+      c === '..' ||
+      FORBIDDEN_COMPONENT.test(c) ||
+      isAbsolute(c) ||
+      /^[A-Za-z]:/.test(c)
+    ) {
+      throw new SwarmError('SWARM_PATH_TRAVERSAL', `unsafe path component ${JSON.stringify(c)}`)
+    }
+  }
+  const root = resolve(dir)
+  const full = resolve(root, ...components)
+  const rel = relative(root, full)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new SwarmError(
+      'SWARM_PATH_TRAVERSAL',
+      `path ${JSON.stringify(components.join('/'))} leaves ${root}`,
+    )
+  }
+  return full
+}
+
+interface Span {
+  file: number
+  /** Offset within the file. */
+  fileOffset: number
+  /** Offset within the requested range. */
+  at: number
+  length: number
+}
+
+/**
+ * A torrent's bytes on disk: maps piece-space ranges to files (pad files read as zeros and are never
+ * written), writes through one bounded file-handle cache, and keeps bytes that belong to unselected
+ * files in a sparse part file so boundary pieces still verify.
+ *
+ * @example
+ * ```ts
+ * const s = new Storage({ dir: '/tmp/out', files: [{ path: ['a.bin'], length: 100, offset: 0 }] })
+ * await s.write(0, new Uint8Array(100))
+ * const bytes = await s.read(0, 100)
+ * await s.close()
+ * ```
+ */
+export class Storage {
+  /** Total bytes of piece space (pad files included). */
+  readonly length: number
+  readonly #files: StorageFile[]
+  readonly #paths: string[]
+  readonly #selected: boolean[]
+  readonly #partFile: string | undefined
+  readonly #cache: FileHandleCache
+  readonly #preallocate: boolean
+
+  /** @throws {SwarmError} `SWARM_PATH_TRAVERSAL` for an unsafe path, `SWARM_INVALID_ARGUMENT` for bad offsets. */
+  constructor(options: StorageOptions) {
+    this.#files = options.files
+    this.#paths = options.files.map((f) => (f.pad ? '' : confinedPath(options.dir, f.path)))
+    let end = 0
+    for (const f of options.files) {
+      if (!Number.isSafeInteger(f.length) || f.length < 0 || f.offset !== end) {
+        throw new SwarmError(
+          'SWARM_INVALID_ARGUMENT',
+          `file ${f.path.join('/')} is not contiguous in piece space`,
+        )
+      }
+      end += f.length
+    }
+    const seen = new Set<string>()
+    for (const p of this.#paths) {
+      if (p === '') continue
+      if (seen.has(p)) throw new SwarmError('SWARM_PATH_TRAVERSAL', `two files share the path ${p}`)
+      seen.add(p)
+    }
+    this.length = end
+    this.#selected = options.files.map((_, i) => options.selected?.[i] ?? true)
+    this.#partFile = options.partFile
+    this.#cache = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)
+    this.#preallocate = options.preallocate ?? false
+  }
+
+  /** Absolute path of file `i` (empty for pad files). */
+  filePath(i: number): string {
+    return this.#paths[i] ?? ''
+  }
+
+  /** Whether file `i` is selected. */
+  isSelected(i: number): boolean {
+    return this.#selected[i] ?? false
+  }
+
+  /** Indexes of the files overlapping the piece-space range [offset, offset + length). */
+  filesIn(offset: number, length: number): number[] {
+    return this.#spans(offset, length).map((s) => s.file)
+  }
+
+  #spans(offset: number, length: number): Span[] {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.length
+    ) {
+      throw new SwarmError('SWARM_OUT_OF_RANGE', `range ${offset}+${length} outside 0..${this.length}`)
+    }
+    const out: Span[] = []
+    // Binary search the first file that ends after `offset`.
+    let lo = 0
+    let hi = this.#files.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      const f = this.#files[mid]!
+      if (f.offset + f.length <= offset) lo = mid + 1
+      else hi = mid
+    }
+    const end = offset + length
+    for (let i = lo; i < this.#files.length; i++) {
+      const f = this.#files[i]!
+      if (f.offset >= end) break
+      if (f.length === 0) continue
+      const s = Math.max(offset, f.offset)
+      const e = Math.min(end, f.offset + f.length)
+      if (e > s) out.push({ file: i, fileOffset: s - f.offset, at: s - offset, length: e - s })
+    }
+    return out
+  }
+
+  /**
+   * Writes `data` at piece-space `offset`.
+   * @throws {SwarmError} `SWARM_STORAGE` when the file system fails (disk full...), `SWARM_OUT_OF_RANGE`.
+   */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const spans = this.#spans(offset, data.length)
+    await Promise.all(
+      spans.map(async (s) => {
+        const f = this.#files[s.file]!
+        if (f.pad) return
+        const chunk = data.subarray(s.at, s.at + s.length)
+        if (this.#selected[s.file]) {
+          await this.#io(this.#paths[s.file]!, true, (fh) => writeAll(fh!, chunk, s.fileOffset), f.length)
+        } else if (this.#partFile) {
+          await this.#io(this.#partFile, true, (fh) => writeAll(fh!, chunk, f.offset + s.fileOffset))
+        }
+      }),
+    )
+  }
+
+  /**
+   * Reads `length` bytes at piece-space `offset`; pad files and missing data read as zeros.
+   * @throws {SwarmError} `SWARM_STORAGE`, `SWARM_OUT_OF_RANGE`.
+   */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length)
+    const spans = this.#spans(offset, length)
+    await Promise.all(
+      spans.map(async (s) => {
+        const f = this.#files[s.file]!
+        if (f.pad) return
+        const into = out.subarray(s.at, s.at + s.length)
+        const path = this.#selected[s.file] || !this.#partFile ? this.#paths[s.file]! : this.#partFile
+        const pos = path === this.#partFile ? f.offset + s.fileOffset : s.fileOffset
+        await this.#io(path, false, (fh) => (fh ? readAll(fh, into, pos) : Promise.resolve()))
+      }),
+    )
+    return out
+  }
+
+  /** Creates the zero-length selected files (they never receive a write). */
+  async createEmptyFiles(): Promise<void> {
+    for (const [i, f] of this.#files.entries()) {
+      if (f.length === 0 && !f.pad && this.#selected[i]) {
+        await this.#io(this.#paths[i]!, true, async () => {})
+      }
+    }
+  }
+
+  /** Size and mtime of every file (`undefined` for pad files and missing files). */
+  async fileStates(): Promise<(FileState | undefined)[]> {
+    return Promise.all(
+      this.#files.map(async (f, i) => {
+        if (f.pad) return undefined
+        try {
+          const st = await stat(this.#paths[i]!)
+          return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+        } catch {
+          return undefined
+        }
+      }),
+    )
+  }
+
+  /** Sets the modification time of file `i` (tests and tools). */
+  async touch(i: number, time: Date): Promise<void> {
+    await utimes(this.#paths[i]!, time, time)
+  }
+
+  /** Closes every open file handle. */
+  async close(): Promise<void> {
+    await this.#cache.close()
+  }
+
+  async #io(
+    path: string,
+    write: boolean,
+    fn: (fh: FileHandle | undefined) => Promise<void>,
+    length?: number,
+  ): Promise<void> {
+    const onCreate =
+      this.#preallocate && length !== undefined ? async (fh: FileHandle) => fh.truncate(length) : undefined
+    try {
+      await this.#cache.use(path, write, fn, onCreate)
+    } catch (err) {
+      if (err instanceof SwarmError) throw err
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
+      throw new SwarmError('SWARM_STORAGE', `${write ? 'writing' : 'reading'} ${path} failed: ${code}`, {
+        cause: err,
+      })
+    }
+  }
+}
+
+async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0
+  while (done < data.length) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done)
+    if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'EIO' })
+    done += bytesWritten
+  }
+}
+
+async function readAll(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
+  let done = 0
+  while (done < into.length) {
+    const { bytesRead } = await fh.read(into, done, into.length - done, position + done)
+    if (bytesRead === 0) return // past the end of the file: the rest stays zero
+    done += bytesRead
+  }
+}

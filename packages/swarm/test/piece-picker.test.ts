@@ -1,0 +1,149 @@
+import { Bitfield, PiecePicker, pipelineDepth } from '@p2p/swarm'
+import { describe, expect, it } from 'vitest'
+
+const bits = (n: number, ones: number[]) => {
+  const b = new Bitfield(n)
+  for (const i of ones) b.set(i)
+  return b
+}
+
+describe('PiecePicker', () => {
+  it('picks the rarest piece after the random first pieces', () => {
+    const p = new PiecePicker({ pieceCount: 4, pieceLength: () => 16384, randomFirst: 0 })
+    p.addAvailability(bits(4, [0, 1, 2, 3]))
+    p.addAvailability(bits(4, [0, 1, 3]))
+    p.addAvailability(bits(4, [0, 3]))
+    const r = p.pick('a', 'all', 1)
+    expect(r).toEqual([{ index: 2, begin: 0, length: 16384 }])
+    expect(p.pick('a', 'all', 1)[0]!.index).toBe(1)
+  })
+
+  it('chooses among equally rare pieces at random', () => {
+    const seen = new Set<number>()
+    for (let k = 0; k < 40; k++) {
+      const p = new PiecePicker({ pieceCount: 8, pieceLength: () => 100, randomFirst: 0 })
+      seen.add(p.pick('a', 'all', 1)[0]!.index)
+    }
+    expect(seen.size).toBeGreaterThan(2)
+  })
+
+  it('is random for the first pieces, then rarest', () => {
+    let r = 0
+    const seq = [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99]
+    const p = new PiecePicker({
+      pieceCount: 8,
+      pieceLength: () => 100,
+      randomFirst: 1,
+      random: () => seq[r++ % seq.length]!,
+    })
+    p.addAvailability(bits(8, [1, 2, 3, 4, 5, 6, 7]))
+    // random: piece 0 (rarest) is not specially favoured.
+    const first = p.pick('a', 'all', 1)[0]!.index
+    p.received('a', first, 0, 100)
+    p.verified(first)
+    if (first !== 0) expect(p.pick('a', 'all', 1)[0]!.index).toBe(0)
+  })
+
+  it('sequential strategy goes in order', () => {
+    const p = new PiecePicker({ pieceCount: 5, pieceLength: () => 100, strategy: 'sequential' })
+    expect(p.pick('a', 'all', 3).map((b) => b.index)).toEqual([0, 1, 2])
+  })
+
+  it('finishes partial pieces first and splits pieces into blocks', () => {
+    const p = new PiecePicker({
+      pieceCount: 3,
+      pieceLength: (i) => (i === 2 ? 20000 : 40000),
+      strategy: 'sequential',
+    })
+    expect(p.blocksIn(0)).toBe(3)
+    expect(p.pick('a', 'all', 2)).toEqual([
+      { index: 0, begin: 0, length: 16384 },
+      { index: 0, begin: 16384, length: 16384 },
+    ])
+    expect(p.pick('b', 'all', 2)).toEqual([
+      { index: 0, begin: 32768, length: 40000 - 32768 },
+      { index: 1, begin: 0, length: 16384 },
+    ])
+  })
+
+  it('respects what the peer has, wanted pieces and the allowed-fast set', () => {
+    const p = new PiecePicker({ pieceCount: 4, pieceLength: () => 10 })
+    p.setWanted(0, false)
+    expect(p.pick('a', bits(4, [0, 2]), 5).map((b) => b.index)).toEqual([2])
+    expect(p.pick('b', 'all', 5, { only: new Set([3]) }).map((b) => b.index)).toEqual([3])
+    expect(p.interesting(bits(4, [0]))).toBe(false)
+    expect(p.interesting(bits(4, [1]))).toBe(true)
+  })
+
+  it('completes a piece and cancels duplicates in endgame', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 32768 })
+    const a = p.pick('a', 'all', 10)
+    expect(a.length).toBe(2)
+    expect(p.endgame).toBe(true)
+    const b = p.pick('b', 'all', 10)
+    expect(b.length).toBe(2)
+    expect(p.pick('b', 'all', 10)).toEqual([])
+    const r1 = p.received('b', 0, 0, 16384)
+    expect(r1).toEqual({ accepted: true, cancel: ['a'], pieceComplete: false })
+    expect(p.received('a', 0, 0, 16384).accepted).toBe(false)
+    const r2 = p.received('a', 0, 16384, 16384)
+    expect(r2.pieceComplete).toBe(true)
+    expect(r2.cancel).toEqual(['b'])
+    expect(p.outstanding('a')).toBe(0)
+    expect(p.outstanding('b')).toBe(0)
+    p.verified(0)
+    expect(p.complete()).toBe(true)
+  })
+
+  it('returns blocks to the pool on choke and reject', () => {
+    const p = new PiecePicker({ pieceCount: 2, pieceLength: () => 32768, strategy: 'sequential' })
+    const a = p.pick('a', 'all', 3)
+    expect(a.length).toBe(3)
+    p.release('a', 0, 16384)
+    expect(p.pick('b', 'all', 1)).toEqual([{ index: 0, begin: 16384, length: 16384 }])
+    expect(p.releaseAll('a').length).toBe(2)
+    expect(p.outstanding('a')).toBe(0)
+    // The fourth block is an endgame duplicate of the one 'b' still owes.
+    expect(p.pick('c', 'all', 4).map((b) => `${b.index}:${b.begin}`)).toEqual([
+      '0:0',
+      '1:0',
+      '1:16384',
+      '0:16384',
+    ])
+  })
+
+  it('re-requests every block of a piece that failed verification', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 16384 })
+    p.pick('a', 'all', 1)
+    expect(p.received('a', 0, 0, 16384).pieceComplete).toBe(true)
+    p.failed(0)
+    expect(p.pick('b', 'all', 1)).toEqual([{ index: 0, begin: 0, length: 16384 }])
+    expect(p.have.get(0)).toBe(false)
+  })
+
+  it('rejects blocks of the wrong length or never requested', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 16384 })
+    expect(p.received('a', 0, 0, 16384).accepted).toBe(false)
+    p.pick('a', 'all', 1)
+    expect(p.received('a', 0, 0, 100).accepted).toBe(false)
+    expect(p.received('a', 0, 3, 100).accepted).toBe(false)
+  })
+
+  it('tracks availability', () => {
+    const p = new PiecePicker({ pieceCount: 3, pieceLength: () => 1 })
+    p.addAvailability('all')
+    p.addHave(1)
+    expect([0, 1, 2].map((i) => p.availability(i))).toEqual([1, 2, 1])
+    p.removeAvailability(bits(3, [1]))
+    p.removeHave(0)
+    expect([0, 1, 2].map((i) => p.availability(i))).toEqual([0, 1, 1])
+  })
+})
+
+describe('pipelineDepth', () => {
+  it('covers a few seconds of the measured rate within bounds', () => {
+    expect(pipelineDepth(0)).toBe(4)
+    expect(pipelineDepth(16384 * 10)).toBe(30)
+    expect(pipelineDepth(1e12)).toBe(500)
+  })
+})
