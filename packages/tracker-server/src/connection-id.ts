@@ -1,0 +1,51 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { ipToBytes } from '@p2p/peer-address'
+
+/** Length of one time slot of UDP connection ids, ms: an id is accepted in its slot and the next. */
+export const CONNECTION_ID_SLOT_MS = 60_000
+
+/**
+ * Stateless BEP 15 connection ids: the first 8 bytes of HMAC-SHA256(secret, time slot || client IP).
+ * An id cannot be forged without the secret, is bound to the client's address, and is accepted for
+ * one to two slots (at most two minutes), so no per-connection state is kept. Processes that share a
+ * UDP port (cluster mode) share the secret.
+ */
+export class ConnectionIds {
+  private readonly secret: Buffer
+  private readonly slotMs: number
+  private readonly now: () => number
+  private readonly scratch = Buffer.alloc(4 + 16)
+
+  constructor(options: { secret?: Uint8Array; slotMs?: number; now?: () => number } = {}) {
+    this.secret = Buffer.from(options.secret ?? randomBytes(32))
+    this.slotMs = options.slotMs ?? CONNECTION_ID_SLOT_MS
+    this.now = options.now ?? Date.now
+  }
+
+  /** A fresh id for a client address. */
+  issue(ip: string): Buffer {
+    return this.mac(Math.floor(this.now() / this.slotMs), ip)
+  }
+
+  /** Whether `id` (8 bytes) was issued to `ip` in this slot or the previous one. */
+  verify(id: Uint8Array, ip: string): boolean {
+    const slot = Math.floor(this.now() / this.slotMs)
+    return equal8(this.mac(slot, ip), id) || equal8(this.mac(slot - 1, ip), id)
+  }
+
+  private mac(slot: number, ip: string): Buffer {
+    const ipBytes = ipToBytes(ip)
+    this.scratch.writeUInt32BE(slot >>> 0, 0)
+    this.scratch.set(ipBytes, 4)
+    return createHmac('sha256', this.secret)
+      .update(this.scratch.subarray(0, 4 + ipBytes.length))
+      .digest()
+      .subarray(0, 8)
+  }
+}
+
+function equal8(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = 0
+  for (let i = 0; i < 8; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}

@@ -1,0 +1,226 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type Encodable, encode } from '@p2p/bencode'
+import { normalizeIp } from '@p2p/peer-address'
+import {
+  type AnnounceRequest,
+  checkInfoHash,
+  checkPeerId,
+  checkPort,
+  parseCount,
+  parseEvent,
+  refuse,
+} from './announce-request.js'
+import type { TrackerCore } from './core.js'
+import { TrackerServerError } from './errors.js'
+import { parseQuery } from './http-query.js'
+import { isPromise, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
+
+const TEXT = (b: Buffer | undefined) => b?.toString('latin1')
+
+/** Reads the fields of an HTTP announce (BEP 3, 7, 23). */
+export function parseHttpAnnounce(query: Map<string, Buffer[]>): AnnounceRequest & {
+  compact: boolean
+  noPeerId: boolean
+  ip: string | undefined
+  ipv6: string | undefined
+} {
+  const one = (k: string) => query.get(k)?.[0]
+  const infoHash = checkInfoHash(one('info_hash'))
+  const peerId = checkPeerId(one('peer_id'))
+  const portText = TEXT(one('port'))
+  if (portText === undefined) refuse('TRACKER_SERVER_MISSING_FIELD', 'missing port')
+  if (!/^\d{1,5}$/.test(portText))
+    refuse(
+      'TRACKER_SERVER_BAD_PORT',
+      `port must be in 1..65535, got ${JSON.stringify(portText.slice(0, 16))}`,
+    )
+  const port = checkPort(Number(portText))
+  const numwantText = TEXT(one('numwant'))
+  let numwant: number | undefined
+  if (numwantText !== undefined && numwantText !== '') {
+    const n = parseCount(numwantText, 'numwant')!
+    numwant = n > 1_000_000n ? 1_000_000 : Number(n)
+  }
+  return {
+    infoHash,
+    peerId,
+    port,
+    left: parseCount(TEXT(one('left')), 'left') ?? 1n,
+    uploaded: parseCount(TEXT(one('uploaded')), 'uploaded') ?? 0n,
+    downloaded: parseCount(TEXT(one('downloaded')), 'downloaded') ?? 0n,
+    event: parseEvent(TEXT(one('event'))),
+    numwant,
+    key: TEXT(one('key')),
+    compact: TEXT(one('compact')) !== '0',
+    noPeerId: TEXT(one('no_peer_id')) === '1',
+    ip: TEXT(one('ip')) ?? TEXT(one('ipv4')),
+    ipv6: TEXT(one('ipv6')),
+  }
+}
+
+/** A bencoded `failure reason` answer. */
+export function failureBody(reason: string, retryIn?: number): Uint8Array {
+  return encode(
+    retryIn === undefined ? { 'failure reason': reason } : { 'failure reason': reason, 'retry in': retryIn },
+  )
+}
+
+/** The announce answer: compact (`peers` + `peers6`) or a list of dicts (BEP 3). */
+export function announceBody(
+  core: TrackerCore,
+  result: StoreAnnounceResult,
+  compact: boolean,
+  noPeerId: boolean,
+): Uint8Array {
+  const dict: Record<string, Encodable> = {
+    complete: result.complete,
+    downloaded: result.downloaded,
+    incomplete: result.incomplete,
+    interval: core.interval,
+    'min interval': core.minInterval,
+    'tracker id': core.trackerId,
+  }
+  if (core.warning !== undefined) dict['warning message'] = core.warning
+  if (compact) {
+    let n4 = 0
+    let n6 = 0
+    for (const p of result.peers) p.family === 4 ? n4++ : n6++
+    const v4 = Buffer.allocUnsafe(n4 * 6)
+    const v6 = Buffer.allocUnsafe(n6 * 18)
+    let a = 0
+    let b = 0
+    for (const p of result.peers) {
+      if (p.family === 4) {
+        v4.set(p.compact, a)
+        a += 6
+      } else {
+        v6.set(p.compact, b)
+        b += 18
+      }
+    }
+    dict.peers = v4
+    if (n6 > 0) dict.peers6 = v6
+  } else {
+    dict.peers = result.peers.map((p) =>
+      noPeerId ? { ip: p.host, port: p.port } : { ip: p.host, 'peer id': p.peerId, port: p.port },
+    )
+  }
+  return encode(dict)
+}
+
+/** The BEP 48 scrape answer. */
+export function scrapeBody(
+  core: TrackerCore,
+  hashes: readonly Buffer[],
+  counts: readonly SwarmCounts[],
+): Uint8Array {
+  const files = new Map<Uint8Array, Encodable>()
+  for (const [i, h] of hashes.entries()) {
+    const c = counts[i]!
+    files.set(h, { complete: c.complete, downloaded: c.downloaded, incomplete: c.incomplete })
+  }
+  return encode({ files, flags: { min_request_interval: core.minInterval } })
+}
+
+function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
+  if (res.writableEnded || res.destroyed) return
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+/** What the HTTP handler needs besides the core: `/stats` and `/metrics` renderers. */
+export interface HttpExtras {
+  stats(): Promise<unknown>
+  metrics(): Promise<{ contentType: string; body: string }>
+}
+
+/**
+ * The request handler: `/announce`, `/scrape` (any path whose last segment starts with them, so
+ * passkey paths work), `/stats` (JSON) and `/metrics` (Prometheus). Every refusal is a 200 with a
+ * bencoded `failure reason`, as clients expect; nothing a client sends can throw out of it.
+ */
+export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const host = normalizeIp(req.socket.remoteAddress ?? '0.0.0.0')
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const last = path.slice(path.lastIndexOf('/') + 1)
+    const isAnnounce = last.startsWith('announce')
+    const isScrape = !isAnnounce && last.startsWith('scrape')
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return send(res, 405, failureBody('only GET is supported'))
+      }
+      if (!isAnnounce && !isScrape) {
+        if (path === '/stats') {
+          extras.stats().then(
+            (s) => send(res, 200, JSON.stringify(s), 'application/json'),
+            (err) =>
+              send(res, 503, JSON.stringify({ error: core.failure(err, 'http', host) }), 'application/json'),
+          )
+          return
+        }
+        if (path === '/metrics') {
+          extras.metrics().then(
+            (m) => send(res, 200, m.body, m.contentType),
+            (err) => send(res, 503, core.failure(err, 'http', host)),
+          )
+          return
+        }
+        return send(res, 404, failureBody('not found: use /announce or /scrape'))
+      }
+      if (!core.admit(host)) {
+        throw new TrackerServerError('TRACKER_SERVER_RATE_LIMITED', 'too many requests, slow down')
+      }
+      const query = parseQuery(q < 0 ? '' : url.slice(q + 1))
+      if (isAnnounce) announce(core, query, host, res)
+      else scrape(core, query, host, res)
+    } catch (err) {
+      const retry = (err as TrackerServerError).code === 'TRACKER_SERVER_RATE_LIMITED' ? 60 : undefined
+      send(res, 200, failureBody(core.failure(err, 'http', host), retry))
+    }
+  }
+}
+
+function announce(
+  core: TrackerCore,
+  query: Map<string, Buffer[]>,
+  source: string,
+  res: ServerResponse,
+): void {
+  const a = parseHttpAnnounce(query)
+  let host = source
+  if (core.trustIpParam) {
+    const given = a.ipv6 ?? a.ip
+    if (given !== undefined) {
+      try {
+        host = normalizeIp(given)
+      } catch {
+        refuse('TRACKER_SERVER_BAD_FIELD', 'ip is not an IP address')
+      }
+    }
+  }
+  const reply = (result: StoreAnnounceResult) =>
+    send(res, 200, announceBody(core, result, a.compact, a.noPeerId))
+  const result = core.announce(a, host, 'http', [4, 6])
+  if (isPromise(result)) {
+    result.then(reply, (err) => send(res, 200, failureBody(core.failure(err, 'http', source))))
+  } else reply(result)
+}
+
+function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, res: ServerResponse): void {
+  const given = query.get('info_hash') ?? []
+  if (given.length === 0) refuse('TRACKER_SERVER_BAD_SCRAPE', 'full scrape is not supported: give info_hash')
+  if (given.length > core.maxScrapeHashes) {
+    refuse('TRACKER_SERVER_BAD_SCRAPE', `at most ${core.maxScrapeHashes} info_hash values per scrape`)
+  }
+  for (const h of given) checkInfoHash(h)
+  const unique = new Map(given.map((h) => [h.toString('hex'), h]))
+  const hashes = [...unique.values()]
+  const reply = (counts: SwarmCounts[]) => send(res, 200, scrapeBody(core, hashes, counts))
+  const result = core.scrape([...unique.keys()], host, 'http')
+  if (isPromise(result)) {
+    result.then(reply, (err) => send(res, 200, failureBody(core.failure(err, 'http', host))))
+  } else reply(result)
+}

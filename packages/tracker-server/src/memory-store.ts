@@ -1,0 +1,265 @@
+import { ipToBytes } from '@p2p/peer-address'
+import { TrackerServerError } from './errors.js'
+import type {
+  PeerStore,
+  StoreAnnounce,
+  StoreAnnounceResult,
+  StoredPeer,
+  StoreTotals,
+  SwarmCounts,
+} from './peer-store.js'
+
+/** Default time after its last announce before a peer is dropped, ms (about 2 announce intervals). */
+export const DEFAULT_PEER_TIMEOUT_MS = 31 * 60_000
+/** Default bound on peers kept per torrent; the peer seen longest ago is evicted. */
+export const DEFAULT_MAX_PEERS_PER_TORRENT = 10_000
+/** Default bound on torrents kept; the torrent announced longest ago is evicted. */
+export const DEFAULT_MAX_TORRENTS = 100_000
+/** Default period of the expiry sweep, ms. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 60_000
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Peers not heard from for this long are dropped, ms (default {@link DEFAULT_PEER_TIMEOUT_MS}). */
+  peerTimeout?: number
+  /** Most peers per torrent (default {@link DEFAULT_MAX_PEERS_PER_TORRENT}); the oldest is evicted. */
+  maxPeersPerTorrent?: number
+  /** Most torrents (default {@link DEFAULT_MAX_TORRENTS}); the least recently announced is evicted. */
+  maxTorrents?: number
+  /** Period of the expiry sweep, ms (default {@link DEFAULT_SWEEP_INTERVAL_MS}); 0 disables the timer. */
+  sweepInterval?: number
+  /** Clock, for tests (default `Date.now`). */
+  now?: () => number
+}
+
+interface Peer extends StoredPeer {
+  key: string
+  seeder: boolean
+  lastSeen: number
+  /** Index in the swarm's `list` (for O(1) random picks and removal). */
+  slot: number
+}
+
+class Swarm {
+  /** By peer id (latin1), in least-recently-seen order. */
+  readonly byId = new Map<string, Peer>()
+  /** The same peers, for random sampling. */
+  readonly list: Peer[] = []
+  seeders = 0
+  downloaded = 0
+
+  remove(peer: Peer): void {
+    this.byId.delete(peer.key)
+    const last = this.list.pop()!
+    if (last !== peer) {
+      this.list[peer.slot] = last
+      last.slot = peer.slot
+    }
+    if (peer.seeder) this.seeders--
+  }
+
+  counts(): SwarmCounts {
+    return {
+      complete: this.seeders,
+      incomplete: this.byId.size - this.seeders,
+      downloaded: this.downloaded,
+    }
+  }
+}
+
+/**
+ * The default in-process {@link PeerStore}: peers expire after `peerTimeout`, memory is bounded by
+ * `maxPeersPerTorrent` and `maxTorrents` (oldest evicted first). Answers synchronously.
+ *
+ * @example
+ * ```ts
+ * const server = createTrackerServer({ store: new MemoryStore({ peerTimeout: 10 * 60_000 }) })
+ * ```
+ */
+export class MemoryStore implements PeerStore {
+  private readonly swarms = new Map<string, Swarm>()
+  private readonly peerTimeout: number
+  private readonly maxPeers: number
+  private readonly maxTorrents: number
+  private readonly now: () => number
+  private readonly timer: NodeJS.Timeout | undefined
+  private peerCount = 0
+  private seederCount = 0
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.peerTimeout = positive(options.peerTimeout, DEFAULT_PEER_TIMEOUT_MS, 'peerTimeout')
+    this.maxPeers = positive(options.maxPeersPerTorrent, DEFAULT_MAX_PEERS_PER_TORRENT, 'maxPeersPerTorrent')
+    this.maxTorrents = positive(options.maxTorrents, DEFAULT_MAX_TORRENTS, 'maxTorrents')
+    this.now = options.now ?? Date.now
+    const sweep = options.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS
+    if (sweep > 0) {
+      this.timer = setInterval(() => this.sweep(), sweep)
+      this.timer.unref()
+    }
+  }
+
+  announce(req: StoreAnnounce): StoreAnnounceResult {
+    const now = this.now()
+    let swarm = this.swarms.get(req.infoHash)
+    if (swarm) {
+      // Most recently announced torrents go to the end: eviction takes the first.
+      this.swarms.delete(req.infoHash)
+      this.swarms.set(req.infoHash, swarm)
+      this.expire(swarm, now)
+    } else if (req.event !== 'stopped') {
+      if (this.swarms.size >= this.maxTorrents) this.evictTorrent()
+      swarm = new Swarm()
+      this.swarms.set(req.infoHash, swarm)
+    } else {
+      return { complete: 0, incomplete: 0, downloaded: 0, peers: [] }
+    }
+    const key = latin1(req.peerId)
+    const known = swarm.byId.get(key)
+    if (req.event === 'stopped') {
+      if (known) this.drop(swarm, known)
+      const counts = swarm.counts()
+      if (swarm.byId.size === 0 && swarm.downloaded === 0) this.swarms.delete(req.infoHash)
+      return { ...counts, peers: [] }
+    }
+    if (req.event === 'completed' && !known?.seeder) swarm.downloaded++
+    if (known) {
+      if (known.seeder !== req.seeder) {
+        const d = req.seeder ? 1 : -1
+        swarm.seeders += d
+        this.seederCount += d
+        known.seeder = req.seeder
+      }
+      if (known.host !== req.host || known.port !== req.port) {
+        known.host = req.host
+        known.port = req.port
+        known.family = req.family
+        known.compact = compact(req.host, req.port)
+      }
+      known.lastSeen = now
+      swarm.byId.delete(key)
+      swarm.byId.set(key, known)
+    } else {
+      if (swarm.byId.size >= this.maxPeers) this.drop(swarm, swarm.byId.values().next().value!)
+      const peer: Peer = {
+        key,
+        peerId: req.peerId,
+        host: req.host,
+        port: req.port,
+        family: req.family,
+        compact: compact(req.host, req.port),
+        seeder: req.seeder,
+        lastSeen: now,
+        slot: swarm.list.length,
+      }
+      swarm.byId.set(key, peer)
+      swarm.list.push(peer)
+      this.peerCount++
+      if (req.seeder) {
+        swarm.seeders++
+        this.seederCount++
+      }
+    }
+    return { ...swarm.counts(), peers: pick(swarm, key, req) }
+  }
+
+  scrape(infoHashes: readonly string[]): SwarmCounts[] {
+    const now = this.now()
+    return infoHashes.map((h) => {
+      const swarm = this.swarms.get(h)
+      if (!swarm) return { complete: 0, incomplete: 0, downloaded: 0 }
+      this.expire(swarm, now)
+      return swarm.counts()
+    })
+  }
+
+  totals(): StoreTotals {
+    return {
+      torrents: this.swarms.size,
+      seeders: this.seederCount,
+      leechers: this.peerCount - this.seederCount,
+    }
+  }
+
+  /** Drops every expired peer and empty torrent now (the timer calls it every `sweepInterval`). */
+  sweep(): void {
+    const now = this.now()
+    for (const [hash, swarm] of this.swarms) {
+      this.expire(swarm, now)
+      if (swarm.byId.size === 0 && swarm.downloaded === 0) this.swarms.delete(hash)
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.swarms.clear()
+    this.peerCount = 0
+    this.seederCount = 0
+  }
+
+  private expire(swarm: Swarm, now: number): void {
+    const limit = now - this.peerTimeout
+    for (const peer of swarm.byId.values()) {
+      if (peer.lastSeen > limit) break
+      this.drop(swarm, peer)
+    }
+  }
+
+  private drop(swarm: Swarm, peer: Peer): void {
+    swarm.remove(peer)
+    this.peerCount--
+    if (peer.seeder) this.seederCount--
+  }
+
+  private evictTorrent(): void {
+    const [hash, swarm] = this.swarms.entries().next().value!
+    this.peerCount -= swarm.byId.size
+    this.seederCount -= swarm.seeders
+    this.swarms.delete(hash)
+  }
+}
+
+/**
+ * Up to `numwant` peers of the wanted families other than the requester, from a random starting
+ * point (seeders get leechers only when there are enough of them).
+ */
+function pick(swarm: Swarm, self: string, req: StoreAnnounce): StoredPeer[] {
+  const list = swarm.list
+  const n = list.length
+  const want = Math.min(req.numwant, n - 1)
+  const out: StoredPeer[] = []
+  if (want <= 0) return out
+  const both = req.families.length === 2
+  const skipSeeders = req.seeder && n - swarm.seeders >= want
+  let i = (Math.random() * n) | 0
+  for (let seen = 0; seen < n && out.length < want; seen++, i = i + 1 === n ? 0 : i + 1) {
+    const p = list[i]!
+    if (p.key === self || (skipSeeders && p.seeder)) continue
+    if (both || req.families.includes(p.family)) out.push(p)
+  }
+  return out
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+}
+
+/** The compact form of an address: IP bytes then the port, big-endian. */
+export function compact(host: string, port: number): Uint8Array {
+  const ip = ipToBytes(host)
+  const out = new Uint8Array(ip.length + 2)
+  out.set(ip)
+  out[ip.length] = port >> 8
+  out[ip.length + 1] = port & 0xff
+  return out
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new TrackerServerError(
+      'TRACKER_SERVER_BAD_OPTION',
+      `${name} must be a positive number, got ${value}`,
+    )
+  }
+  return value
+}

@@ -1,0 +1,78 @@
+/** What an announce does to a swarm (BEP 3 `event`; `none` for a regular re-announce). */
+export type AnnounceEvent = 'none' | 'started' | 'completed' | 'stopped'
+
+/** A validated announce, as the server hands it to a {@link PeerStore}. */
+export interface StoreAnnounce {
+  /** Info hash, 40 lower-case hex characters. */
+  infoHash: string
+  /** The announcing peer's 20-byte id. */
+  peerId: Uint8Array
+  /** The peer's IP (normalised: IPv4-mapped IPv6 is plain IPv4). */
+  host: string
+  /** 4 or 6, the family of `host`. */
+  family: 4 | 6
+  /** The peer's listening port, 1..65535. */
+  port: number
+  /** True when `left` is 0. */
+  seeder: boolean
+  event: AnnounceEvent
+  /** Peers wanted in the answer (already capped by the server). */
+  numwant: number
+  /** Only peers of these families are returned (UDP answers one family; HTTP both). */
+  families: readonly (4 | 6)[]
+}
+
+/** A peer in an announce answer. */
+export interface StoredPeer {
+  peerId: Uint8Array
+  host: string
+  port: number
+  family: 4 | 6
+  /** The compact form: 4+2 bytes (IPv4) or 16+2 bytes (IPv6). */
+  compact: Uint8Array
+}
+
+/** Swarm counts of one torrent (BEP 48 scrape fields). */
+export interface SwarmCounts {
+  /** Seeders. */
+  complete: number
+  /** Leechers. */
+  incomplete: number
+  /** Completed downloads seen (`event=completed`). */
+  downloaded: number
+}
+
+/** The answer of {@link PeerStore.announce}: counts after the announce and peers for the client. */
+export interface StoreAnnounceResult extends SwarmCounts {
+  peers: StoredPeer[]
+}
+
+/** Totals over every torrent a store holds. */
+export interface StoreTotals {
+  torrents: number
+  seeders: number
+  leechers: number
+}
+
+/** A value or a promise of it (the memory store answers synchronously). */
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * Where a tracker keeps its swarms. {@link MemoryStore} (default) and {@link RedisStore} implement it;
+ * any other backend can. Peers that stop announcing must expire; memory must stay bounded.
+ */
+export interface PeerStore {
+  /** Records an announce and returns counts plus up to `numwant` other peers. */
+  announce(req: StoreAnnounce): MaybePromise<StoreAnnounceResult>
+  /** Counts for each info hash (hex), in order; unknown torrents are all zeros. */
+  scrape(infoHashes: readonly string[]): MaybePromise<SwarmCounts[]>
+  /** Totals for `/stats` and `/metrics`. */
+  totals(): MaybePromise<StoreTotals>
+  /** Releases timers and connections. */
+  close(): MaybePromise<void>
+}
+
+/** Whether a value is a promise (so callers can stay synchronous on the memory store's hot path). */
+export function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown })?.then === 'function'
+}
