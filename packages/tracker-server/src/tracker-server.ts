@@ -70,10 +70,10 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
 
   /** Binds the HTTP and UDP sockets; resolves with the announce URLs. */
   async listen(): Promise<ListenInfo> {
-    if (this.info) return this.info
     if (this.closing || this.options.signal?.aborted) {
       throw new TrackerServerError('TRACKER_SERVER_CLOSED', 'the tracker server is closed')
     }
+    if (this.info) return this.info
     const o = this.options
     const wantHttp = o.http ?? true
     const wantUdp = o.udp ?? true
