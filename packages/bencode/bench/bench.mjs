@@ -26,9 +26,30 @@ function corpora() {
   const C_COUNT = 100_000
   const bTotal = bBytes.reduce((s, x) => s + x.length, 0)
   return [
-    { name: 'a: 10,000-file info dict', bytes: aBytes.length, messages: 1, values: [a], encoded: [aBytes], repeat: 1 },
-    { name: 'b: 10,000 tracker responses', bytes: bTotal, messages: b.length, values: b, encoded: bBytes, repeat: 1 },
-    { name: 'c: 100,000 KRPC queries', bytes: cBytes.length * C_COUNT, messages: C_COUNT, values: [c], encoded: [cBytes], repeat: C_COUNT },
+    {
+      name: 'a: 10,000-file info dict',
+      bytes: aBytes.length,
+      messages: 1,
+      values: [a],
+      encoded: [aBytes],
+      repeat: 1,
+    },
+    {
+      name: 'b: 10,000 tracker responses',
+      bytes: bTotal,
+      messages: b.length,
+      values: b,
+      encoded: bBytes,
+      repeat: 1,
+    },
+    {
+      name: 'c: 100,000 KRPC queries',
+      bytes: cBytes.length * C_COUNT,
+      messages: C_COUNT,
+      values: [c],
+      encoded: [cBytes],
+      repeat: C_COUNT,
+    },
   ]
 }
 
@@ -76,7 +97,13 @@ function compare(ours, theirs) {
 }
 
 function sameBytes(x, y) {
-  return x.length === y.length && Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.length), Buffer.from(y.buffer, y.byteOffset, y.length)) === 0
+  return (
+    x.length === y.length &&
+    Buffer.compare(
+      Buffer.from(x.buffer, x.byteOffset, x.length),
+      Buffer.from(y.buffer, y.byteOffset, y.length),
+    ) === 0
+  )
 }
 
 const rows = []
@@ -84,8 +111,10 @@ let pass = true
 for (const corpus of corpora()) {
   // Check both encoders produce the canonical bytes before timing anything.
   for (let i = 0; i < corpus.values.length; i++) {
-    if (!sameBytes(encode(corpus.values[i]), corpus.encoded[i])) throw new Error(`${corpus.name}: our encoding differs`)
-    if (!sameBytes(ref.encode(corpus.values[i]), corpus.encoded[i])) throw new Error(`${corpus.name}: npm encoding differs`)
+    if (!sameBytes(encode(corpus.values[i]), corpus.encoded[i]))
+      throw new Error(`${corpus.name}: our encoding differs`)
+    if (!sameBytes(ref.encode(corpus.values[i]), corpus.encoded[i]))
+      throw new Error(`${corpus.name}: npm encoding differs`)
   }
   for (const op of ['decode', 'encode']) {
     const t =
@@ -116,7 +145,9 @@ if (json) {
   const fmt = (x, d = 1) => x.toFixed(d).padStart(8)
   const kmsg = (x) => `${(x / 1000).toFixed(0)}k/s`.padStart(9)
   console.log(`@p2p/bencode vs npm bencode@4 (node ${process.version}, best of ${rounds} rounds)`)
-  console.log(`${'corpus'.padEnd(30)} ${'op'.padEnd(6)} ${'ours MB/s'.padStart(9)} ${'npm MB/s'.padStart(8)} ${'ours msg'.padStart(9)} ${'npm msg'.padStart(9)} ${'ratio'.padStart(7)}  target`)
+  console.log(
+    `${'corpus'.padEnd(30)} ${'op'.padEnd(6)} ${'ours MB/s'.padStart(9)} ${'npm MB/s'.padStart(8)} ${'ours msg'.padStart(9)} ${'npm msg'.padStart(9)} ${'ratio'.padStart(7)}  target`,
+  )
   for (const r of rows) {
     console.log(
       `${r.corpus.padEnd(30)} ${r.op.padEnd(6)} ${fmt(r.oursMBs).padStart(9)} ${fmt(r.npmMBs)} ${kmsg(r.oursMsgs)} ${kmsg(r.npmMsgs)} ${fmt(r.ratio, 2).padStart(6)}x  >=${r.target}x ${r.ok ? 'PASS' : 'FAIL'}`,

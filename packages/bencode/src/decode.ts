@@ -1,5 +1,6 @@
+import { keyText } from './dict-keys.js'
 import { BencodeError } from './errors.js'
-import { recordSpan } from './spans.js'
+import { recordDict, recordEntry, recordSpan } from './spans.js'
 import type { BencodeDict, BencodeList, BencodeValue } from './types.js'
 
 /** Options of {@link decode} and {@link decodePrefix}. */
@@ -13,7 +14,10 @@ export interface DecodeOptions {
   maxDepth?: number
   /** Most values (of any kind) accepted in one input. Default 10,000,000. */
   maxTokens?: number
-  /** Record the raw byte span of every container and byte string, for {@link rawBytes}. Default `false`. */
+  /**
+   * Record the raw byte span of every container and byte string, for {@link rawBytes} and
+   * {@link rawSpan}, and the raw keys of every dictionary, for {@link rawEntries}. Default `false`.
+   */
   spans?: boolean
 }
 
@@ -30,6 +34,9 @@ export const DEFAULT_MAX_DEPTH = 100
 /** Default limit on the number of values in one input. */
 export const DEFAULT_MAX_TOKENS = 10_000_000
 
+/** Slots per spilled container in the decoder's stack array. */
+const FRAME_SLOTS = 4
+
 const CH_0 = 0x30
 const CH_9 = 0x39
 const CH_COLON = 0x3a
@@ -43,27 +50,18 @@ const CH_L = 0x6c
 const SAFE_DIGITS = 15
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+/** Decimal digits of 2^63. */
+const INT64_DIGITS = 19
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
 /**
  * Dictionaries are instances of a function whose prototype has no prototype: V8 keeps them in fast
- * mode (unlike `Object.create(null)`), and no key can reach `Object.prototype`.
+ * mode (unlike `Object.create(null)`), and no key can reach `Object.prototype` (`__proto__` is an
+ * ordinary own property, as there is no inherited setter).
  */
 const Dict = function Dict(this: BencodeDict) {} as unknown as { new (): BencodeDict }
 Dict.prototype = Object.create(null)
-
-const utf8 = new TextDecoder('utf-8')
-
-interface Frame {
-  container: BencodeList | BencodeDict
-  isDict: boolean
-  start: number
-  /** Current key of a dictionary awaiting its value, or undefined. */
-  key: string | undefined
-  keyStart: number
-  keyEnd: number
-  prevKeyStart: number
-  prevKeyEnd: number
-}
 
 /**
  * Decodes one bencoded value that must fill `bytes` exactly.
@@ -74,16 +72,16 @@ interface Frame {
  *
  * @example
  * ```ts
- * import { decode, encode } from '@p2p/bencode'
+ * import { decode, encode, toText, type BencodeDict } from '@p2p/bencode'
  * const msg = decode(encode({ t: 'aa', y: 'q', q: 'ping' })) as BencodeDict
- * new TextDecoder().decode(msg.q as Uint8Array) // 'ping'
+ * toText(msg.q) // 'ping'
  * ```
  * @throws {BencodeError} on malformed input, trailing bytes or a limit exceeded.
  */
 export function decode(bytes: Uint8Array, options?: DecodeOptions): BencodeValue {
-  const { value, length } = decodePrefix(bytes, options)
-  if (length !== bytes.length) {
-    throw new BencodeError('BENCODE_TRAILING_DATA', 'unexpected bytes after the root value', length)
+  const value = decodeFirst(bytes, options)
+  if (valueEnd !== bytes.length) {
+    throw new BencodeError('BENCODE_TRAILING_DATA', 'unexpected bytes after the root value', valueEnd)
   }
   return value
 }
@@ -92,111 +90,146 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): BencodeValue
  * Decodes the first bencoded value of `bytes` and says how many bytes it took. Use it where a
  * protocol puts raw data after a bencoded header (BEP 9 `ut_metadata` data messages).
  *
+ * @example
+ * ```ts
+ * import { decodePrefix } from '@p2p/bencode'
+ * const { value: header, length } = decodePrefix(message)
+ * const piece = message.subarray(length)
+ * ```
  * @throws {BencodeError} on malformed input or a limit exceeded.
  */
 export function decodePrefix(bytes: Uint8Array, options?: DecodeOptions): DecodedPrefix {
+  const value = decodeFirst(bytes, options)
+  return { value, length: valueEnd }
+}
+
+/** Set by {@link decodeFirst}: the offset after the value it returned (module state: no allocation). */
+let valueEnd = 0
+
+/** Decodes the value at the start of `bytes` and sets {@link valueEnd}. */
+function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): BencodeValue {
   if (!(bytes instanceof Uint8Array)) {
     throw new BencodeError('BENCODE_INVALID_INPUT', `expected Uint8Array, got ${describe(bytes)}`)
   }
   const strict = options?.strict ?? true
-  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH
-  const maxTokens = options?.maxTokens ?? DEFAULT_MAX_TOKENS
-  const spans = options?.spans ?? false
+  const maxDepth = limit(options?.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth')
+  const maxTokens = limit(options?.maxTokens, DEFAULT_MAX_TOKENS, 'maxTokens')
+  const spans = options?.spans === true
   const len = bytes.length
-  const stack: Frame[] = []
+  const buffer = bytes.buffer
+  const base = bytes.byteOffset
+
+  // The innermost open container lives in the `top*` locals; the ones around it are spilled into
+  // `outer`, FRAME_SLOTS entries per depth (container, start, previous key start and end), so the
+  // walk allocates nothing per container.
+  let outer: (BencodeList | BencodeDict | number)[] | undefined
+  let depth = 0
+  let top: BencodeList | BencodeDict | undefined
+  let topIsDict = false
+  let topStart = 0
+  let prevKeyStart = -1
+  let prevKeyEnd = -1
+  let key = ''
+  /** With `spans`: the raw bytes of `key`, for {@link rawEntries}. */
+  let keyBytes: Uint8Array | undefined
   let pos = 0
   let tokens = 0
 
   for (;;) {
     if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended inside a value', pos)
-    const top = stack.length > 0 ? stack[stack.length - 1]! : undefined
-    const c = bytes[pos]!
-    let value: BencodeValue
-    let valueStart = pos
+    let c = bytes[pos]!
 
-    if (top?.isDict && top.key === undefined) {
-      if (c === CH_E) {
-        pos++
-        value = stack.pop()!.container
-        valueStart = top.start
-        if (spans) recordSpan(value, bytes, valueStart, pos)
-      } else if (c >= CH_0 && c <= CH_9) {
-        const start = readLength(bytes, pos)
-        const end = start + lengthValue
-        if (strict && top.prevKeyEnd >= 0) {
-          const order = compareBytes(bytes, top.prevKeyStart, top.prevKeyEnd, start, end)
-          if (order === 0) throw new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
-          if (order > 0) throw new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
-        }
-        top.key = keyText(bytes, start, end)
-        top.keyStart = start
-        top.keyEnd = end
-        pos = end
-        if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended after a key', pos)
-        continue
-      } else {
+    if (c === CH_E && top !== undefined) {
+      pos++
+      if (spans) recordSpan(top, bytes, topStart, pos)
+      if (--depth === 0) {
+        valueEnd = pos
+        return top
+      }
+      const f = depth * FRAME_SLOTS
+      top = outer![f] as BencodeList | BencodeDict
+      topIsDict = !Array.isArray(top)
+      topStart = outer![f + 1] as number
+      prevKeyStart = outer![f + 2] as number
+      prevKeyEnd = outer![f + 3] as number
+      continue
+    }
+
+    if (topIsDict) {
+      if (c < CH_0 || c > CH_9) {
         throw new BencodeError('BENCODE_KEY_NOT_STRING', 'dictionary key is not a byte string', pos)
       }
+      const keyStart = readLength(bytes, pos)
+      const keyEnd = keyStart + lengthValue
+      if (strict && prevKeyStart >= 0) {
+        const order = compareBytes(bytes, prevKeyStart, prevKeyEnd, keyStart, keyEnd)
+        if (order >= 0) {
+          throw order === 0
+            ? new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
+            : new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
+        }
+      }
+      key = keyText(bytes, keyStart, keyEnd)
+      if (spans) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
+      prevKeyStart = keyStart
+      prevKeyEnd = keyEnd
+      pos = keyEnd
+      if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended after a key', pos)
+      c = bytes[pos]!
+    }
+
+    if (++tokens > maxTokens) {
+      throw new BencodeError('BENCODE_TOKEN_LIMIT', `more than ${maxTokens} values`, pos)
+    }
+    let value: BencodeValue
+    if (c >= CH_0 && c <= CH_9) {
+      const start = readLength(bytes, pos)
+      const end = start + lengthValue
+      value = new Uint8Array(buffer, base + start, lengthValue)
+      if (spans) recordSpan(value, bytes, pos, end)
+      pos = end
     } else if (c === CH_I) {
       value = readInteger(bytes, pos)
       pos = integerEnd
-      tokens++
-    } else if (c >= CH_0 && c <= CH_9) {
-      const start = readLength(bytes, pos)
-      pos = start + lengthValue
-      value = bytes.subarray(start, pos)
-      if (spans) recordSpan(value, bytes, valueStart, pos)
-      tokens++
     } else if (c === CH_L || c === CH_D) {
-      if (stack.length >= maxDepth) {
+      if (depth >= maxDepth) {
         throw new BencodeError('BENCODE_DEPTH_EXCEEDED', `nesting deeper than ${maxDepth}`, pos)
       }
-      if (++tokens > maxTokens)
-        throw new BencodeError('BENCODE_TOKEN_LIMIT', `more than ${maxTokens} values`, pos)
-      stack.push({
-        container: c === CH_L ? [] : new Dict(),
-        isDict: c === CH_D,
-        start: pos,
-        key: undefined,
-        keyStart: -1,
-        keyEnd: -1,
-        prevKeyStart: -1,
-        prevKeyEnd: -1,
-      })
+      const child: BencodeList | BencodeDict = c === CH_L ? [] : new Dict()
+      if (spans && c === CH_D) recordDict(child)
+      // The child joins its parent now, so nothing has to remember the key until it closes.
+      if (top !== undefined) {
+        if (topIsDict) {
+          ;(top as BencodeDict)[key] = child
+          if (spans) recordEntry(top, keyBytes!, child)
+        } else (top as BencodeList).push(child)
+        outer ??= []
+        const f = depth * FRAME_SLOTS
+        outer[f] = top
+        outer[f + 1] = topStart
+        outer[f + 2] = prevKeyStart
+        outer[f + 3] = prevKeyEnd
+      }
+      depth++
+      top = child
+      topIsDict = c === CH_D
+      topStart = pos
+      prevKeyStart = -1
+      prevKeyEnd = -1
       pos++
       continue
-    } else if (c === CH_E && top !== undefined && !top.isDict) {
-      pos++
-      value = stack.pop()!.container
-      valueStart = top.start
-      if (spans) recordSpan(value, bytes, valueStart, pos)
     } else {
       throw new BencodeError('BENCODE_UNEXPECTED_BYTE', `unexpected byte 0x${hex(c)}`, pos)
     }
-    if (tokens > maxTokens)
-      throw new BencodeError('BENCODE_TOKEN_LIMIT', `more than ${maxTokens} values`, pos)
 
-    // Hand the finished value to its parent (or return it as the root).
-    const parent = stack.length > 0 ? stack[stack.length - 1]! : undefined
-    if (parent === undefined) return { value, length: pos }
-    if (parent.isDict) {
-      const key = parent.key!
-      if (key === '__proto__') {
-        Object.defineProperty(parent.container, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        })
-      } else {
-        ;(parent.container as BencodeDict)[key] = value
-      }
-      parent.key = undefined
-      parent.prevKeyStart = parent.keyStart
-      parent.prevKeyEnd = parent.keyEnd
-    } else {
-      ;(parent.container as BencodeList).push(value)
+    if (top === undefined) {
+      valueEnd = pos
+      return value
     }
+    if (topIsDict) {
+      ;(top as BencodeDict)[key] = value
+      if (spans) recordEntry(top, keyBytes!, value)
+    } else (top as BencodeList).push(value)
   }
 }
 
@@ -264,27 +297,30 @@ function readInteger(bytes: Uint8Array, pos: number): number | bigint {
   }
   integerEnd = pos + 1
   if (digits <= SAFE_DIGITS) return negative ? -n : n
+  // Past 19 digits (with no leading zero) nothing fits 64 bits: refuse before building a bigint, so
+  // a megabyte of digits costs one linear scan.
+  if (digits > INT64_DIGITS) {
+    throw new BencodeError('BENCODE_INTEGER_OVERFLOW', 'integer outside the signed 64-bit range', start)
+  }
   let text = ''
   for (let i = digitsStart; i < pos; i++) text += String.fromCharCode(bytes[i]!)
   const big = negative ? -BigInt(text) : BigInt(text)
   if (big < INT64_MIN || big > INT64_MAX) {
     throw new BencodeError('BENCODE_INTEGER_OVERFLOW', 'integer outside the signed 64-bit range', start)
   }
-  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big
+  return big >= MIN_SAFE && big <= MAX_SAFE ? Number(big) : big
 }
 
-/** Key text: short ASCII keys (almost all of them) skip the TextDecoder call. */
-function keyText(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let s = ''
-    for (let i = start; i < end; i++) {
-      const c = bytes[i]!
-      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end))
-      s += String.fromCharCode(c)
-    }
-    return s
+/** Reads a limit option: a non-negative integer or `Infinity`. */
+function limit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0) || (!Number.isInteger(value) && value !== Infinity)) {
+    throw new BencodeError(
+      'BENCODE_INVALID_INPUT',
+      `expected ${name} to be a non-negative integer, got ${String(value)}`,
+    )
   }
-  return utf8.decode(bytes.subarray(start, end))
+  return value
 }
 
 function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {

@@ -19,6 +19,6 @@ export {
 } from './decode.js'
 export { encode } from './encode.js'
 export { BencodeError, type BencodeErrorCode } from './errors.js'
-export { type RawSpan, rawBytes, rawSpan } from './spans.js'
+export { type RawEntry, type RawSpan, rawBytes, rawEntries, rawSpan } from './spans.js'
 export { toText } from './text.js'
 export type { BencodeDict, BencodeList, BencodeValue, Encodable } from './types.js'
