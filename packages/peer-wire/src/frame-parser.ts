@@ -1,0 +1,136 @@
+import { HANDSHAKE_LENGTH } from './constants.js'
+import { PeerWireError } from './errors.js'
+import { checkHandshakePrefix } from './handshake.js'
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Splits a byte stream into the 68-byte handshake and then length-prefixed frames, however the stream
+ * is cut. A frame lying whole inside one chunk is passed as a view (no copy); a frame spread over
+ * chunks is copied into one buffer, allocated only after its length has been checked against the
+ * limit for its message id (`maxFrame`).
+ */
+export class FrameParser {
+  #handshake: Uint8Array | null
+  #handshakeFill = 0
+  /** Collects the 4-byte length prefix and the id byte when they straddle chunks. */
+  readonly #head = new Uint8Array(5)
+  #headFill = 0
+  #body: Uint8Array | null = null
+  #bodyFill = 0
+  readonly #maxFrame: (id: number, length: number) => void
+  readonly #onHandshake: (bytes: Uint8Array) => void
+  readonly #onFrame: (frame: Uint8Array) => void
+  /** Set to stop parsing the rest of a chunk (the wire was destroyed by a handler). */
+  stopped = false
+
+  /**
+   * @param maxFrame throws when a frame of `length` bytes (id included) is not allowed for message `id`
+   * @param expectHandshake whether the stream starts with a handshake
+   */
+  constructor(
+    handlers: {
+      maxFrame: (id: number, length: number) => void
+      onHandshake: (bytes: Uint8Array) => void
+      onFrame: (frame: Uint8Array) => void
+    },
+    expectHandshake = true,
+  ) {
+    this.#maxFrame = handlers.maxFrame
+    this.#onHandshake = handlers.onHandshake
+    this.#onFrame = handlers.onFrame
+    this.#handshake = expectHandshake ? new Uint8Array(HANDSHAKE_LENGTH) : null
+  }
+
+  /** Bytes held in partial buffers (bounded by the largest allowed frame). */
+  get buffered(): number {
+    return this.#headFill + this.#bodyFill + this.#handshakeFill
+  }
+
+  /**
+   * Feeds a chunk; calls the handlers for each complete handshake/frame in it.
+   * @throws {PeerWireError} from the limit check or the handshake check.
+   */
+  push(chunk: Uint8Array): void {
+    let off = 0
+    const end = chunk.length
+    if (this.#handshake) {
+      const hs = this.#handshake
+      const take = Math.min(HANDSHAKE_LENGTH - this.#handshakeFill, end)
+      hs.set(chunk.subarray(0, take), this.#handshakeFill)
+      this.#handshakeFill += take
+      off = take
+      checkHandshakePrefix(hs.subarray(0, this.#handshakeFill))
+      if (this.#handshakeFill < HANDSHAKE_LENGTH) return
+      this.#handshake = null
+      this.#handshakeFill = 0
+      this.#onHandshake(hs)
+    }
+    while (off < end && !this.stopped) {
+      if (this.#body) {
+        const body = this.#body
+        const take = Math.min(body.length - this.#bodyFill, end - off)
+        body.set(chunk.subarray(off, off + take), this.#bodyFill)
+        this.#bodyFill += take
+        off += take
+        if (this.#bodyFill < body.length) return
+        this.#body = null
+        this.#bodyFill = 0
+        this.#onFrame(body)
+        continue
+      }
+      let length: number
+      let id: number
+      if (this.#headFill === 0 && end - off >= 4) {
+        length =
+          ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) >>> 0
+        if (length === 0) {
+          off += 4
+          this.#onFrame(EMPTY)
+          continue
+        }
+        if (end - off < 5) {
+          this.#head.set(chunk.subarray(off, end))
+          this.#headFill = end - off
+          return
+        }
+        id = chunk[off + 4]!
+        off += 4
+      } else {
+        const head = this.#head
+        while (this.#headFill < 4 && off < end) head[this.#headFill++] = chunk[off++]!
+        if (this.#headFill < 4) return
+        length = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0
+        if (length === 0) {
+          this.#headFill = 0
+          this.#onFrame(EMPTY)
+          continue
+        }
+        if (off >= end) return
+        id = chunk[off]!
+        this.#headFill = 0
+      }
+      // off now points at the id byte of a frame of `length` bytes.
+      this.#maxFrame(id, length)
+      if (end - off >= length) {
+        const f = chunk.subarray(off, off + length)
+        off += length
+        this.#onFrame(f)
+        continue
+      }
+      const body = new Uint8Array(length)
+      body.set(chunk.subarray(off, end))
+      this.#body = body
+      this.#bodyFill = end - off
+      return
+    }
+  }
+}
+
+/** Throws the too-large error used by the wire's frame limit check. */
+export function frameTooLarge(id: number, length: number, max: number): PeerWireError {
+  return new PeerWireError(
+    'PEER_WIRE_MESSAGE_TOO_LARGE',
+    `message ${id} announces ${length} bytes, more than the ${max} allowed`,
+  )
+}

@@ -1,0 +1,49 @@
+/**
+ * The BitTorrent peer wire protocol over any duplex byte stream: handshake with reserved bits, core
+ * messages (BEP 3), fast extension (BEP 6), extension protocol (BEP 10) with ut_metadata (BEP 9),
+ * ut_pex (BEP 11) and lt_donthave (BEP 54), and v2 hash messages (BEP 52).
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'node:net'
+ * import { Wire } from '@p2p/peer-wire'
+ * const wire = new Wire(connect(6881, '127.0.0.1'), { infoHash, peerId })
+ * wire.on('handshake', () => wire.interested())
+ * wire.handshake()
+ * const info = await wire.fetchMetadata()
+ * ```
+ * @packageDocumentation
+ */
+export { allowedFastSet } from './allowed-fast.js'
+export { BitField } from './bitfield.js'
+export {
+  BLOCK_LENGTH,
+  HANDSHAKE_LENGTH,
+  METADATA_PIECE_LENGTH,
+  MessageId,
+  PROTOCOL,
+  ReservedBit,
+} from './constants.js'
+export { PeerWireError, type PeerWireErrorCode } from './errors.js'
+export {
+  decodeExtendedHandshake,
+  type ExtendedHandshake,
+  encodeExtendedHandshake,
+} from './extended-handshake.js'
+export type { WireExtension } from './extension.js'
+export { FrameParser } from './frame-parser.js'
+export { checkHandshakePrefix, decodeHandshake, encodeHandshake, type Handshake } from './handshake.js'
+export {
+  type BlockRequest,
+  decodeMessage,
+  encodeMessage,
+  encodePieceHeader,
+  type HashRequest,
+  type Message,
+  type MessageLimits,
+  maxFrameLength,
+} from './messages.js'
+export { WIRE_DEFAULTS, type WireOptions } from './options.js'
+export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
+export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './ut-pex.js'
+export { type HashesMessage, type PieceMessage, Wire, type WireEvents } from './wire.js'

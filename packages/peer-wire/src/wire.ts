@@ -1,0 +1,1157 @@
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import { ipToBytes, normalizeIp } from '@p2p/peer-address'
+import { BitField } from './bitfield.js'
+import { PeerWireError } from './errors.js'
+import {
+  decodeExtendedHandshake,
+  type ExtendedHandshake,
+  encodeExtendedHandshake,
+} from './extended-handshake.js'
+import type { WireExtension } from './extension.js'
+import { FrameParser, frameTooLarge } from './frame-parser.js'
+import { decodeHandshake, encodeHandshake, type Handshake } from './handshake.js'
+import { LtDonthave } from './lt-donthave.js'
+import {
+  type BlockRequest,
+  decodeMessage,
+  encodeMessage,
+  encodePieceHeader,
+  type HashRequest,
+  type Message,
+  type MessageLimits,
+  maxFrameLength,
+} from './messages.js'
+import { WIRE_DEFAULTS, type WireOptions } from './options.js'
+import { RateMeter } from './rate.js'
+import { UtMetadata } from './ut-metadata.js'
+import { type PexMessage, type PexUpdate, UtPex } from './ut-pex.js'
+
+/** A BEP 52 'hashes' answer: the request fields and the hashes (base layer first, then uncles). */
+export interface HashesMessage extends HashRequest {
+  /** Concatenated 32-byte hashes. */
+  hashes: Uint8Array
+}
+
+/** A received piece message. `block` is a view into the received bytes (not shared with later data). */
+export interface PieceMessage {
+  index: number
+  begin: number
+  block: Uint8Array
+}
+
+/** Events of a {@link Wire} and their listener signatures. */
+export interface WireEvents {
+  /** The peer's handshake arrived (before any other message of the peer is processed). */
+  handshake: (handshake: Handshake) => void
+  /** The peer's bitfield (also emitted, with all bits set, for have-all once the piece count is known). */
+  bitfield: (bits: BitField) => void
+  have: (index: number) => void
+  'have-all': () => void
+  'have-none': () => void
+  choke: () => void
+  unchoke: () => void
+  interested: () => void
+  uninterested: () => void
+  /** The peer asks for a block; answer with {@link Wire.piece} or {@link Wire.rejectRequest}. */
+  request: (request: BlockRequest) => void
+  /** The peer cancelled a request it made (it is no longer queued). */
+  cancel: (request: BlockRequest) => void
+  /** A block we requested arrived (the {@link Wire.request} promise resolves with it too). */
+  piece: (piece: PieceMessage) => void
+  /** The peer rejected a request of ours. */
+  reject: (request: BlockRequest) => void
+  'allowed-fast': (index: number) => void
+  suggest: (index: number) => void
+  /** DHT port of the peer (BEP 5). */
+  port: (port: number) => void
+  'extended-handshake': (handshake: ExtendedHandshake) => void
+  /** Peers from the peer's ut_pex message (BEP 11). */
+  pex: (message: PexMessage) => void
+  /** The peer asks for merkle hashes (BEP 52); answer with {@link Wire.hashes} or {@link Wire.hashReject}. */
+  'hash-request': (request: HashRequest) => void
+  hashes: (message: HashesMessage) => void
+  'hash-reject': (request: HashRequest) => void
+  /** The peer no longer has piece `index` (BEP 54). */
+  donthave: (index: number) => void
+  /** The ut_metadata exchange completed and verified. */
+  metadata: (info: Uint8Array) => void
+  /** The transport can take more data after a write returned false. */
+  drain: () => void
+  /** The wire closed; `err` says why when it was not a clean close. */
+  close: (err?: PeerWireError) => void
+}
+
+interface PendingRequest extends BlockRequest {
+  resolve: (block: Uint8Array) => void
+  reject: (err: PeerWireError) => void
+  deadline: number
+  /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
+  dead: boolean
+  cleanup?: () => void
+}
+
+interface PendingHashRequest {
+  request: HashRequest
+  resolve: (m: HashesMessage) => void
+  reject: (err: PeerWireError) => void
+  deadline: number
+}
+
+const blockKey = (index: number, begin: number) => `${index}:${begin}`
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+const hashKey = (r: HashRequest) =>
+  `${hex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
+
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0
+
+export interface Wire {
+  /** Adds a listener. */
+  on<E extends keyof WireEvents>(event: E, listener: WireEvents[E]): this
+  /** Adds a one-time listener. */
+  once<E extends keyof WireEvents>(event: E, listener: WireEvents[E]): this
+  /** Removes a listener. */
+  off<E extends keyof WireEvents>(event: E, listener: WireEvents[E]): this
+  /** Emits an event (used by extensions). */
+  emit<E extends keyof WireEvents>(event: E, ...args: Parameters<WireEvents[E]>): boolean
+}
+
+/**
+ * One BitTorrent peer connection over any duplex byte stream (a `net.Socket`, a uTP or encrypted
+ * stream, a WebRTC data channel...). It speaks the protocol exactly and keeps per-connection state;
+ * choosing what to request and whom to choke is the caller's policy.
+ *
+ * Backpressure: outgoing `piece()` returns `false` once the transport is full (wait for `'drain'`),
+ * and reading stops while our write buffer is above `maxWriteBuffer`; incoming data is bounded by the
+ * outstanding requests, and {@link Wire.pause} stops reading when the consumer is slow.
+ *
+ * @example
+ * ```ts
+ * const socket = net.connect(6881, '127.0.0.1')
+ * const wire = new Wire(socket, { infoHash, peerId })
+ * wire.on('handshake', () => wire.interested())
+ * wire.on('unchoke', async () => {
+ *   const block = await wire.request(0, 0, 16384)
+ * })
+ * wire.handshake()
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
+export class Wire extends EventEmitter {
+  /** We are choking the peer. */
+  amChoking = true
+  /** We are interested in the peer. */
+  amInterested = false
+  /** The peer is choking us. */
+  peerChoking = true
+  /** The peer is interested in us. */
+  peerInterested = false
+  /** Pieces the peer has (from bitfield / have / have-all, minus donthave). */
+  readonly peerPieces = new BitField()
+  /** The peer's handshake once received. */
+  peerHandshake: Handshake | undefined
+  /** The peer's latest extended handshake (BEP 10). */
+  peerExtended: ExtendedHandshake | undefined
+  /** Pieces the peer allows us to request while choked (BEP 6). */
+  readonly peerAllowedFast = new Set<number>()
+  /** Pieces we allow the peer to request while choked (BEP 6). */
+  readonly amAllowedFast = new Set<number>()
+  /** Payload bytes of piece messages received / sent. */
+  downloaded = 0
+  /** Payload bytes of piece messages sent. */
+  uploaded = 0
+  /** All bytes received / sent, protocol overhead included. */
+  bytesReceived = 0
+  /** All bytes sent, protocol overhead included. */
+  bytesSent = 0
+  /** Whether both sides offered the fast extension. */
+  fast = false
+  /** Whether both sides offered the extension protocol. */
+  extended = false
+  /** Whether the wire is closed. */
+  destroyed = false
+  /** The 20-byte info hash of this connection (ours, or adopted from the handshake). */
+  infoHash: Uint8Array | undefined
+  /** Number of pieces, once known. */
+  pieceCount: number | undefined
+
+  readonly stream: Duplex
+  readonly #opts: WireOptions
+  readonly #limits: MessageLimits
+  readonly #parser: FrameParser
+  readonly #downRate = new RateMeter()
+  readonly #upRate = new RateMeter()
+  readonly #requests = new Map<string, PendingRequest>()
+  readonly #peerRequests = new Map<string, BlockRequest>()
+  readonly #hashRequests = new Map<string, PendingHashRequest>()
+  readonly #peerHashRequests = new Set<string>()
+  readonly #extensions: WireExtension[] = []
+  readonly #extById = new Map<number, WireExtension>()
+  readonly #utMetadata: UtMetadata | undefined
+  readonly #utPex: UtPex | undefined
+  readonly #ltDonthave: LtDonthave | undefined
+  #sentHandshake = false
+  #extPending = false
+  #portPending = false
+  #peerAvailabilitySeen = false
+  #peerOtherSeen = false
+  #peerHasAll = false
+  #pieceLength: number | undefined
+  #length: number | undefined
+  #timer: NodeJS.Timeout | undefined
+  #lastReceived = Date.now()
+  #lastSent = Date.now()
+  readonly #createdAt = Date.now()
+  #userPaused = false
+  #drainPaused = false
+  #removeAbort: (() => void) | undefined
+
+  /**
+   * @param stream the transport; the wire owns it from now on and destroys it on close
+   * @throws {RangeError} on a peer id or info hash that is not 20 bytes
+   */
+  constructor(stream: Duplex, options: WireOptions) {
+    super()
+    if (options.peerId?.length !== 20)
+      throw new RangeError(`expected a 20-byte peer id, got ${options.peerId?.length}`)
+    if (options.infoHash && options.infoHash.length !== 20) {
+      throw new RangeError(`expected a 20-byte info hash, got ${options.infoHash.length}`)
+    }
+    this.stream = stream
+    this.#opts = options
+    this.infoHash = options.infoHash
+    this.#limits = {
+      maxBlockLength: options.maxBlockLength ?? WIRE_DEFAULTS.maxBlockLength,
+      maxBitfieldLength: options.maxBitfieldLength ?? WIRE_DEFAULTS.maxBitfieldLength,
+      maxExtendedLength: options.maxExtendedLength ?? WIRE_DEFAULTS.maxExtendedLength,
+      maxHashes: (options.maxHashRequestLength ?? WIRE_DEFAULTS.maxHashRequestLength) + 64,
+    }
+    if (options.pieceCount !== undefined) this.setTorrent({ ...options, pieceCount: options.pieceCount })
+    const ext = options.extensions ?? {}
+    if (ext.utPex !== false)
+      this.#utPex = this.use(new UtPex(this, this.#opt('pexInterval'), this.#opt('maxPexPeers')))
+    if (ext.utMetadata !== false) {
+      this.#utMetadata = this.use(new UtMetadata(this, options.metadata, this.#opt('maxMetadataSize')))
+    }
+    if (ext.ltDonthave !== false) this.#ltDonthave = this.use(new LtDonthave(this))
+
+    this.#parser = new FrameParser({
+      maxFrame: (id, length) => {
+        const max = maxFrameLength(id, this.#limits)
+        if (max < 0) throw new PeerWireError('PEER_WIRE_UNKNOWN_MESSAGE', `unknown message id ${id}`)
+        if (length > max) throw frameTooLarge(id, length, max)
+      },
+      onHandshake: (bytes) => this.#onHandshake(bytes),
+      onFrame: (frame) => this.#onFrame(frame),
+    })
+
+    stream.on('data', this.#onData)
+    stream.on('end', this.#onEnd)
+    stream.on('close', this.#onEnd)
+    stream.on('error', this.#onError)
+    stream.on('drain', this.#onDrain)
+
+    const tick = Math.max(
+      10,
+      Math.min(
+        1000,
+        this.#opt('keepAliveInterval') / 2,
+        this.#opt('idleTimeout') / 4,
+        this.#opt('requestTimeout') / 4,
+        this.#opt('handshakeTimeout') / 4,
+      ),
+    )
+    this.#timer = setInterval(() => this.#onTick(), tick)
+    this.#timer.unref?.()
+
+    const signal = options.signal
+    if (signal) {
+      const onAbort = () =>
+        this.destroy(new PeerWireError('PEER_WIRE_ABORTED', 'wire aborted', { cause: signal.reason }))
+      if (signal.aborted) queueMicrotask(onAbort)
+      else {
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.#removeAbort = () => signal.removeEventListener('abort', onAbort)
+      }
+    }
+  }
+
+  #opt<K extends keyof typeof WIRE_DEFAULTS>(k: K): number {
+    return (this.#opts[k] as number | undefined) ?? WIRE_DEFAULTS[k]
+  }
+
+  // ---------------------------------------------------------------- torrent geometry
+
+  /**
+   * Gives the wire the torrent's geometry once known (e.g. after fetching metadata). A bitfield
+   * received earlier is checked now.
+   *
+   * @throws {RangeError} on a bad piece count.
+   */
+  setTorrent(t: { pieceCount: number; pieceLength?: number; length?: number; metadata?: Uint8Array }): void {
+    if (!Number.isInteger(t.pieceCount) || t.pieceCount <= 0) {
+      throw new RangeError(`expected a positive piece count, got ${t.pieceCount}`)
+    }
+    this.pieceCount = t.pieceCount
+    this.#pieceLength = t.pieceLength
+    this.#length = t.length
+    this.#limits.maxBitfieldLength = Math.ceil(t.pieceCount / 8)
+    if (t.metadata) this.#utMetadata?.setMetadata(t.metadata)
+    if (!this.#parser) return // called from the constructor
+    if (this.#peerHasAll) this.peerPieces.setAll(t.pieceCount)
+    else if (this.#peerAvailabilitySeen) {
+      try {
+        this.#checkBitfield(this.peerPieces.buffer)
+        for (let i = 0; i < this.peerPieces.buffer.length * 8; i++) {
+          if (i >= t.pieceCount && this.peerPieces.get(i))
+            throw badBitfield(`have for piece ${i} of ${t.pieceCount}`)
+        }
+      } catch (err) {
+        this.destroy(err as PeerWireError)
+      }
+    }
+  }
+
+  #checkBitfield(bits: Uint8Array): void {
+    const n = this.pieceCount
+    if (n === undefined) return
+    const want = Math.ceil(n / 8)
+    if (bits.length !== want)
+      throw badBitfield(`bitfield of ${bits.length} bytes for ${n} pieces (want ${want})`)
+    if (n & 7 && (bits[want - 1]! & (0xff >> (n & 7))) !== 0)
+      throw badBitfield('spare bits set at the end of the bitfield')
+  }
+
+  #pieceSize(index: number): number | undefined {
+    if (this.#pieceLength === undefined || this.pieceCount === undefined) return undefined
+    if (index < this.pieceCount - 1 || this.#length === undefined) return this.#pieceLength
+    return this.#length - this.#pieceLength * (this.pieceCount - 1)
+  }
+
+  /** Metadata (info dictionary) this wire serves over ut_metadata; set it once known. */
+  setMetadata(info: Uint8Array): void {
+    this.#utMetadata?.setMetadata(info)
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  /**
+   * Sends our handshake. On an incoming connection call it from the `'handshake'` listener, with the
+   * info hash of the torrent the peer asked for when it was not given to the constructor.
+   */
+  handshake(options: { infoHash?: Uint8Array } = {}): void {
+    if (this.destroyed || this.#sentHandshake) return
+    if (options.infoHash) {
+      if (options.infoHash.length !== 20)
+        throw new RangeError(`expected a 20-byte info hash, got ${options.infoHash.length}`)
+      this.infoHash = options.infoHash
+    }
+    if (!this.infoHash) throw new RangeError('handshake needs an info hash')
+    const o = this.#opts
+    this.#sentHandshake = true
+    this.#write(
+      encodeHandshake({
+        infoHash: this.infoHash,
+        peerId: o.peerId,
+        fast: o.fast !== false,
+        extended: o.extended !== false,
+        dht: o.dhtPort !== undefined,
+        v2Upgrade: o.v2 === true,
+      }),
+    )
+    if (this.peerHandshake) this.#onBothHandshakes()
+  }
+
+  #onHandshake(bytes: Uint8Array): void {
+    const h = decodeHandshake(bytes)
+    const o = this.#opts
+    if (this.infoHash && !equal(h.infoHash, this.infoHash)) {
+      const v2 = o.infoHashV2?.subarray(0, 20)
+      if (!(v2 && equal(h.infoHash, v2))) {
+        throw new PeerWireError('PEER_WIRE_INFO_HASH_MISMATCH', 'the peer handshake is for another torrent')
+      }
+      // BEP 52 upgrade: the peer answered our v1 hash with the truncated v2 hash.
+      if (!this.#sentHandshake) this.infoHash = v2
+    }
+    if (o.expectedPeerId && !equal(h.peerId, o.expectedPeerId)) {
+      throw new PeerWireError('PEER_WIRE_PEER_ID_MISMATCH', 'the peer id differs from the one expected')
+    }
+    this.peerHandshake = h
+    this.fast = h.fast && o.fast !== false
+    this.extended = h.extended && o.extended !== false
+    this.emit('handshake', h)
+    if (this.#sentHandshake && !this.destroyed) this.#onBothHandshakes()
+  }
+
+  #onBothHandshakes(): void {
+    this.#extPending = this.extended
+    this.#portPending = this.#opts.dhtPort !== undefined && this.peerHandshake!.dht
+    if (this.#extPending || this.#portPending) setImmediate(() => this.#flushAfterAvailability())
+  }
+
+  /** Sends what must follow the availability message (extended handshake, DHT port). */
+  #flushAfterAvailability(): void {
+    if (this.destroyed) return
+    if (this.#extPending) {
+      this.#extPending = false
+      this.#sendExtendedHandshake()
+    }
+    if (this.#portPending) {
+      this.#portPending = false
+      this.#send({ type: 'port', port: this.#opts.dhtPort! })
+    }
+  }
+
+  #sendExtendedHandshake(): void {
+    const o = this.#opts
+    const m: Record<string, number> = {}
+    const fields: Record<string, import('@p2p/bencode').Encodable | undefined> = {
+      v: o.clientName ?? '@p2p/peer-wire',
+      p: o.listenPort,
+      reqq: this.#opt('maxQueuedRequests'),
+      upload_only: o.uploadOnly ? 1 : undefined,
+    }
+    const remote = o.remoteAddress ?? (this.stream as { remoteAddress?: string }).remoteAddress
+    if (remote) {
+      try {
+        fields.yourip = ipToBytes(normalizeIp(remote))
+      } catch {}
+    }
+    for (const [id, ext] of this.#extById) {
+      m[ext.name] = id
+      Object.assign(fields, ext.handshakeFields?.())
+    }
+    Object.assign(fields, o.extendedHandshake)
+    this.#writeMessage({ type: 'extended', id: 0, payload: encodeExtendedHandshake(m, fields) })
+  }
+
+  // ---------------------------------------------------------------- extension registry
+
+  /**
+   * Registers an extension (BEP 10) and returns it. Call before the extended handshake goes out
+   * (right after construction); the built-in ut_metadata, ut_pex and lt_donthave are registered already.
+   */
+  use<T extends WireExtension>(ext: T): T {
+    const id = this.#extensions.length + 1
+    if (id > 255) throw new RangeError('too many extensions')
+    this.#extensions.push(ext)
+    this.#extById.set(id, ext)
+    return ext
+  }
+
+  /** Whether the peer's extended handshake names extension `name`. */
+  peerSupports(name: string): boolean {
+    return (this.peerExtended?.m[name] ?? 0) > 0
+  }
+
+  /**
+   * Sends an extension message to the peer, under the id the peer gave `name`.
+   * @throws {PeerWireError} `PEER_WIRE_NOT_SUPPORTED` when the peer does not support `name`.
+   */
+  sendExtended(name: string, payload: Uint8Array): void {
+    const id = this.peerExtended?.m[name]
+    if (!id) throw new PeerWireError('PEER_WIRE_NOT_SUPPORTED', `the peer does not support ${name}`)
+    this.#send({ type: 'extended', id, payload })
+  }
+
+  // ---------------------------------------------------------------- outgoing messages
+
+  #write(buf: Uint8Array): boolean {
+    if (this.destroyed) return false
+    this.bytesSent += buf.length
+    this.#lastSent = Date.now()
+    const ok = this.stream.write(buf)
+    if (!ok) this.#checkWriteBuffer()
+    return ok
+  }
+
+  #checkWriteBuffer(): void {
+    if (!this.#drainPaused && this.stream.writableLength > this.#opt('maxWriteBuffer')) {
+      this.#drainPaused = true
+      this.stream.pause()
+    }
+  }
+
+  #writeMessage(m: Message): boolean {
+    return this.#write(encodeMessage(m))
+  }
+
+  /** Sends a message, preceded by the pending extended handshake unless it is the availability message. */
+  #send(m: Message): boolean {
+    if (this.destroyed) return false
+    if (!this.#sentHandshake) throw new PeerWireError('PEER_WIRE_CLOSED', 'send the handshake first')
+    const availability = m.type === 'bitfield' || m.type === 'have-all' || m.type === 'have-none'
+    if (!availability && (this.#extPending || this.#portPending)) this.#flushAfterAvailability()
+    const ok = this.#writeMessage(m)
+    if (availability) this.#flushAfterAvailability()
+    return ok
+  }
+
+  /** Whether the transport takes more data now (`false`: wait for `'drain'`). */
+  get writable(): boolean {
+    return !this.destroyed && !this.stream.writableNeedDrain
+  }
+
+  /** Sends a keep-alive. */
+  keepAlive(): void {
+    this.#send({ type: 'keep-alive' })
+  }
+
+  /** Sends our bitfield (the first message after the handshake). `bits` is in wire order. */
+  bitfield(bits: Uint8Array | BitField, pieceCount = this.pieceCount): void {
+    const bytes = bits instanceof BitField ? bits.buffer : bits
+    const want = pieceCount === undefined ? bytes.length : Math.ceil(pieceCount / 8)
+    const out = bytes.length === want ? bytes : new Uint8Array(want)
+    if (out !== bytes) out.set(bytes.subarray(0, want))
+    this.#send({ type: 'bitfield', bits: out })
+  }
+
+  /**
+   * Sends have-all (fast extension), or a full bitfield when the peer lacks the fast extension.
+   */
+  haveAll(): void {
+    if (this.fast) this.#send({ type: 'have-all' })
+    else {
+      if (this.pieceCount === undefined)
+        throw new RangeError('haveAll without the fast extension needs the piece count')
+      const bits = new BitField()
+      bits.setAll(this.pieceCount)
+      this.bitfield(bits.buffer)
+    }
+  }
+
+  /** Sends have-none (fast extension); without it nothing needs to be sent. */
+  haveNone(): void {
+    if (this.fast) this.#send({ type: 'have-none' })
+    else this.#flushAfterAvailability()
+  }
+
+  /** Announces a new piece. */
+  have(index: number): void {
+    this.#send({ type: 'have', index })
+  }
+
+  /** Chokes the peer: queued requests are rejected (fast extension) or dropped. */
+  choke(): void {
+    if (this.amChoking) return
+    this.amChoking = true
+    this.#send({ type: 'choke' })
+    for (const [key, r] of this.#peerRequests) {
+      if (this.fast && this.amAllowedFast.has(r.index)) continue
+      this.#peerRequests.delete(key)
+      if (this.fast) this.#send({ type: 'reject', ...r })
+    }
+  }
+
+  /** Unchokes the peer. */
+  unchoke(): void {
+    if (!this.amChoking) return
+    this.amChoking = false
+    this.#send({ type: 'unchoke' })
+  }
+
+  /** Tells the peer we are interested. */
+  interested(): void {
+    if (this.amInterested) return
+    this.amInterested = true
+    this.#send({ type: 'interested' })
+  }
+
+  /** Tells the peer we are not interested. */
+  uninterested(): void {
+    if (!this.amInterested) return
+    this.amInterested = false
+    this.#send({ type: 'not-interested' })
+  }
+
+  /** Suggests a piece (fast extension; ignored without it). */
+  suggest(index: number): void {
+    if (this.fast) this.#send({ type: 'suggest', index })
+  }
+
+  /** Allows the peer to request `index` while choked (fast extension; ignored without it). */
+  allowedFast(index: number): void {
+    if (!this.fast || this.amAllowedFast.has(index)) return
+    this.amAllowedFast.add(index)
+    this.#send({ type: 'allowed-fast', index })
+  }
+
+  /** Sends our DHT port (BEP 5). */
+  port(port: number): void {
+    this.#send({ type: 'port', port })
+  }
+
+  /** Number of our requests waiting for an answer. */
+  get outstandingRequests(): number {
+    let n = 0
+    for (const r of this.#requests.values()) if (!r.dead) n++
+    return n
+  }
+
+  /** How many requests may be outstanding: `maxRequests`, capped by the peer's `reqq`. */
+  get maxOutstandingRequests(): number {
+    return Math.min(this.#opt('maxRequests'), this.peerExtended?.reqq ?? Number.POSITIVE_INFINITY)
+  }
+
+  /** The peer's queued requests, not yet answered. */
+  get peerRequests(): BlockRequest[] {
+    return [...this.#peerRequests.values()]
+  }
+
+  /**
+   * Requests a block. Resolves with its bytes; rejects with a {@link PeerWireError}: `PEER_WIRE_CHOKED`
+   * (choked and not allowed fast, or choked without the fast extension while waiting), `PEER_WIRE_REJECTED`,
+   * `PEER_WIRE_REQUEST_TIMEOUT`, `PEER_WIRE_CANCELLED`, `PEER_WIRE_TOO_MANY_REQUESTS`, `PEER_WIRE_ABORTED`
+   * or `PEER_WIRE_CLOSED`.
+   */
+  request(
+    index: number,
+    begin: number,
+    length: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (this.destroyed) return reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
+      if (!Number.isInteger(length) || length <= 0 || length > this.#limits.maxBlockLength) {
+        return reject(
+          new RangeError(`expected a block length in 1..${this.#limits.maxBlockLength}, got ${length}`),
+        )
+      }
+      if (
+        !Number.isInteger(index) ||
+        index < 0 ||
+        (this.pieceCount !== undefined && index >= this.pieceCount)
+      ) {
+        return reject(new RangeError(`expected a piece index in the torrent, got ${index}`))
+      }
+      const signal = options.signal
+      if (signal?.aborted) {
+        return reject(new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }))
+      }
+      if (this.peerChoking && !(this.fast && this.peerAllowedFast.has(index))) {
+        return reject(new PeerWireError('PEER_WIRE_CHOKED', 'the peer is choking us'))
+      }
+      const key = blockKey(index, begin)
+      if (this.#requests.get(key)?.dead === false) {
+        return reject(new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${key} is already requested`))
+      }
+      if (this.outstandingRequests >= this.maxOutstandingRequests) {
+        return reject(
+          new PeerWireError(
+            'PEER_WIRE_TOO_MANY_REQUESTS',
+            `${this.outstandingRequests} requests outstanding`,
+          ),
+        )
+      }
+      const pending: PendingRequest = {
+        index,
+        begin,
+        length,
+        resolve,
+        reject,
+        dead: false,
+        deadline: Date.now() + this.#opt('requestTimeout'),
+      }
+      if (signal) {
+        const onAbort = () => {
+          this.#kill(
+            key,
+            pending,
+            new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }),
+          )
+        }
+        signal.addEventListener('abort', onAbort, { once: true })
+        pending.cleanup = () => signal.removeEventListener('abort', onAbort)
+      }
+      this.#requests.set(key, pending)
+      this.#send({ type: 'request', index, begin, length })
+    })
+  }
+
+  /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
+  #kill(key: string, p: PendingRequest, err: PeerWireError): void {
+    if (p.dead || this.#requests.get(key) !== p) return
+    p.cleanup?.()
+    if (this.fast) {
+      p.dead = true
+      p.deadline = Date.now() + this.#opt('requestTimeout')
+    } else this.#requests.delete(key)
+    if (!this.destroyed) this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
+    p.reject(err)
+  }
+
+  /** Cancels a request of ours; its promise rejects with `PEER_WIRE_CANCELLED`. */
+  cancel(index: number, begin: number, length?: number): void {
+    const key = blockKey(index, begin)
+    const p = this.#requests.get(key)
+    if (!p || (length !== undefined && p.length !== length)) return
+    this.#kill(key, p, new PeerWireError('PEER_WIRE_CANCELLED', `request ${key} cancelled`))
+  }
+
+  /**
+   * Sends a block the peer requested. Blocks for requests the peer no longer has queued (cancelled,
+   * or dropped by a choke) are not sent. Returns `false` when the transport is full: wait for `'drain'`.
+   */
+  piece(index: number, begin: number, block: Uint8Array): boolean {
+    const key = blockKey(index, begin)
+    const r = this.#peerRequests.get(key)
+    if (this.destroyed || !r || r.length !== block.length) return this.writable
+    this.#peerRequests.delete(key)
+    if (this.#extPending || this.#portPending) this.#flushAfterAvailability()
+    const stream = this.stream
+    stream.cork()
+    this.#write(encodePieceHeader(index, begin, block.length))
+    this.#write(block)
+    stream.uncork()
+    this.uploaded += block.length
+    this.#upRate.add(block.length)
+    return this.writable
+  }
+
+  /** Rejects a peer request (fast extension; without it the request is just dropped). */
+  rejectRequest(req: BlockRequest): void {
+    const key = blockKey(req.index, req.begin)
+    const r = this.#peerRequests.get(key)
+    if (!r) return
+    this.#peerRequests.delete(key)
+    if (this.fast) this.#send({ type: 'reject', index: r.index, begin: r.begin, length: r.length })
+  }
+
+  /** Sends a ut_pex update (BEP 11): batched and sent at most once per `pexInterval`. */
+  sendPex(update: PexUpdate): void {
+    this.#utPex?.queue(update)
+  }
+
+  /**
+   * Tells the peer we no longer have piece `index` (BEP 54). Returns false when the peer does not
+   * support lt_donthave.
+   */
+  donthave(index: number): boolean {
+    return this.#ltDonthave?.send(index) ?? false
+  }
+
+  /**
+   * Fetches the info dictionary with ut_metadata (BEP 9) and verifies it against the info hash
+   * (SHA-1, or SHA-256 for a v2 hash). Waits for the peer's extended handshake if needed.
+   *
+   * @throws {PeerWireError} `PEER_WIRE_NOT_SUPPORTED`, `PEER_WIRE_METADATA_REJECTED`, `PEER_WIRE_METADATA_MISMATCH`,
+   *   `PEER_WIRE_METADATA_TOO_LARGE`, `PEER_WIRE_REQUEST_TIMEOUT`, `PEER_WIRE_ABORTED` or `PEER_WIRE_CLOSED`.
+   */
+  async fetchMetadata(options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (!this.#utMetadata)
+      throw new PeerWireError('PEER_WIRE_NOT_SUPPORTED', 'ut_metadata is disabled on this wire')
+    return this.#utMetadata.fetch(options.signal, this.#opt('requestTimeout'), this.#opts.infoHashV2)
+  }
+
+  /**
+   * Requests merkle hashes (BEP 52). Resolves with the 'hashes' answer; rejects with
+   * `PEER_WIRE_HASH_REJECTED`, `PEER_WIRE_REQUEST_TIMEOUT` or `PEER_WIRE_CLOSED`.
+   */
+  hashRequest(request: HashRequest): Promise<HashesMessage> {
+    return new Promise<HashesMessage>((resolve, reject) => {
+      if (this.destroyed) return reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
+      const problem = this.#hashRequestProblem(request)
+      if (problem) return reject(new RangeError(problem))
+      const key = hashKey(request)
+      if (this.#hashRequests.has(key)) {
+        return reject(
+          new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', 'the same hash request is outstanding'),
+        )
+      }
+      const req = { ...request, piecesRoot: request.piecesRoot.slice() }
+      this.#hashRequests.set(key, {
+        request: req,
+        resolve,
+        reject,
+        deadline: Date.now() + this.#opt('requestTimeout'),
+      })
+      this.#send({ type: 'hash-request', ...req })
+    })
+  }
+
+  #hashRequestProblem(r: HashRequest): string | undefined {
+    if (r.piecesRoot.length !== 32) return `expected a 32-byte pieces root, got ${r.piecesRoot.length}`
+    const max = this.#opt('maxHashRequestLength')
+    if (!isPowerOfTwo(r.length) || r.length < 2 || r.length > max) {
+      return `expected a hash count that is a power of two in 2..${max}, got ${r.length}`
+    }
+    if (r.index % r.length !== 0) return `expected an index that is a multiple of ${r.length}, got ${r.index}`
+    if (r.baseLayer > 63 || r.proofLayers > 63) return 'layer numbers above 63'
+    return undefined
+  }
+
+  /** Answers a peer's hash request with the hashes (base layer, then uncle hashes, BEP 52). */
+  hashes(request: HashRequest, hashes: Uint8Array | Uint8Array[]): void {
+    const bytes = Array.isArray(hashes) ? Buffer.concat(hashes) : hashes
+    this.#peerHashRequests.delete(hashKey(request))
+    this.#send({ type: 'hashes', ...request, hashes: bytes })
+  }
+
+  /** Refuses a peer's hash request. */
+  hashReject(request: HashRequest): void {
+    this.#peerHashRequests.delete(hashKey(request))
+    this.#send({ type: 'hash-reject', ...request })
+  }
+
+  // ---------------------------------------------------------------- flow control and stats
+
+  /** Stops reading from the transport (the consumer is slow). */
+  pause(): void {
+    this.#userPaused = true
+    this.stream.pause()
+  }
+
+  /** Resumes reading after {@link Wire.pause}. */
+  resume(): void {
+    this.#userPaused = false
+    if (!this.#drainPaused) this.stream.resume()
+  }
+
+  /** Piece payload bytes per second received, over the last few seconds. */
+  downloadRate(): number {
+    return this.#downRate.rate()
+  }
+
+  /** Piece payload bytes per second sent, over the last few seconds. */
+  uploadRate(): number {
+    return this.#upRate.rate()
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  readonly #onData = (chunk: Uint8Array) => {
+    if (this.destroyed) return
+    this.bytesReceived += chunk.length
+    this.#lastReceived = Date.now()
+    try {
+      this.#parser.push(chunk)
+    } catch (err) {
+      this.destroy(
+        err instanceof PeerWireError
+          ? err
+          : new PeerWireError(
+              'PEER_WIRE_BAD_MESSAGE',
+              `failed to process a message: ${(err as Error).message}`,
+              {
+                cause: err,
+              },
+            ),
+      )
+    }
+  }
+
+  readonly #onEnd = () => this.destroy()
+  readonly #onError = (err: Error) =>
+    this.destroy(new PeerWireError('PEER_WIRE_CLOSED', `transport error: ${err.message}`, { cause: err }))
+  readonly #onDrain = () => {
+    if (this.#drainPaused) {
+      this.#drainPaused = false
+      if (!this.#userPaused) this.stream.resume()
+    }
+    this.emit('drain')
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (this.destroyed) {
+      this.#parser.stopped = true
+      return
+    }
+    const m = decodeMessage(frame, this.#limits)
+    switch (m.type) {
+      case 'keep-alive':
+        return
+      case 'extended':
+        return this.#onExtended(m.id, m.payload)
+      case 'port':
+        this.emit('port', m.port)
+        return
+      case 'bitfield':
+      case 'have-all':
+      case 'have-none':
+        return this.#onAvailability(m)
+    }
+    this.#peerOtherSeen = true
+    switch (m.type) {
+      case 'choke':
+        this.peerChoking = true
+        if (!this.fast) {
+          const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
+          for (const [key, p] of this.#requests) {
+            this.#requests.delete(key)
+            p.cleanup?.()
+            if (!p.dead) p.reject(err)
+          }
+        }
+        this.emit('choke')
+        return
+      case 'unchoke':
+        this.peerChoking = false
+        this.emit('unchoke')
+        return
+      case 'interested':
+        this.peerInterested = true
+        this.emit('interested')
+        return
+      case 'not-interested':
+        this.peerInterested = false
+        this.emit('uninterested')
+        return
+      case 'have':
+        this.#checkIndex(m.index)
+        this.peerPieces.set(m.index)
+        this.emit('have', m.index)
+        return
+      case 'request':
+        return this.#onRequest(m)
+      case 'cancel': {
+        const key = blockKey(m.index, m.begin)
+        const r = this.#peerRequests.get(key)
+        if (!r) return
+        this.#peerRequests.delete(key)
+        if (this.fast) this.#send({ type: 'reject', index: r.index, begin: r.begin, length: r.length })
+        this.emit('cancel', r)
+        return
+      }
+      case 'piece':
+        return this.#onPiece(m)
+      case 'reject': {
+        this.#requireFast('reject')
+        const key = blockKey(m.index, m.begin)
+        const p = this.#requests.get(key)
+        if (!p || p.length !== m.length) return
+        this.#requests.delete(key)
+        p.cleanup?.()
+        if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${key} rejected`))
+        this.emit('reject', { index: m.index, begin: m.begin, length: m.length })
+        return
+      }
+      case 'suggest':
+        this.#requireFast('suggest')
+        this.#checkIndex(m.index)
+        this.emit('suggest', m.index)
+        return
+      case 'allowed-fast':
+        this.#requireFast('allowed fast')
+        this.#checkIndex(m.index)
+        this.peerAllowedFast.add(m.index)
+        this.emit('allowed-fast', m.index)
+        return
+      case 'hash-request':
+        return this.#onHashRequest(m)
+      case 'hashes':
+        return this.#onHashes(m)
+      case 'hash-reject': {
+        const key = hashKey(m)
+        const p = this.#hashRequests.get(key)
+        if (!p) return
+        this.#hashRequests.delete(key)
+        const { type: _, ...req } = m
+        p.reject(new PeerWireError('PEER_WIRE_HASH_REJECTED', 'the peer rejected our hash request'))
+        this.emit('hash-reject', req)
+        return
+      }
+    }
+  }
+
+  #requireFast(what: string): void {
+    if (!this.fast) {
+      throw new PeerWireError('PEER_WIRE_UNEXPECTED_MESSAGE', `${what} message without the fast extension`)
+    }
+  }
+
+  #checkIndex(index: number): void {
+    const n = this.pieceCount ?? this.#limits.maxBitfieldLength * 8
+    if (index >= n) throw badBitfield(`piece index ${index} outside the torrent (${n} pieces)`)
+  }
+
+  #onAvailability(m: Message): void {
+    if (this.#peerAvailabilitySeen || this.#peerOtherSeen) {
+      throw new PeerWireError(
+        'PEER_WIRE_UNEXPECTED_MESSAGE',
+        `${m.type} is only allowed right after the handshake`,
+      )
+    }
+    this.#peerAvailabilitySeen = true
+    if (m.type === 'bitfield') {
+      this.#checkBitfield(m.bits)
+      this.peerPieces.buffer = m.bits.slice()
+      this.emit('bitfield', this.peerPieces)
+      return
+    }
+    this.#requireFast(m.type)
+    if (m.type === 'have-all') {
+      this.#peerHasAll = true
+      if (this.pieceCount !== undefined) this.peerPieces.setAll(this.pieceCount)
+      this.emit('have-all')
+    } else this.emit('have-none')
+  }
+
+  /** Whether the peer announced have-all (its bitfield is filled once the piece count is known). */
+  get peerHasAll(): boolean {
+    return this.#peerHasAll
+  }
+
+  #onRequest(r: BlockRequest): void {
+    if (r.length === 0 || r.length > this.#limits.maxBlockLength) {
+      throw new PeerWireError(
+        'PEER_WIRE_BAD_REQUEST',
+        `request for ${r.length} bytes (max ${this.#limits.maxBlockLength})`,
+      )
+    }
+    if (this.pieceCount !== undefined && r.index >= this.pieceCount) {
+      throw new PeerWireError('PEER_WIRE_BAD_REQUEST', `request for piece ${r.index} of ${this.pieceCount}`)
+    }
+    const size = this.#pieceSize(r.index)
+    if (size !== undefined && r.begin + r.length > size) {
+      throw new PeerWireError(
+        'PEER_WIRE_BAD_REQUEST',
+        `request ${r.begin}+${r.length} beyond piece ${r.index} (${size} bytes)`,
+      )
+    }
+    const req = { index: r.index, begin: r.begin, length: r.length }
+    const key = blockKey(r.index, r.begin)
+    const refuse =
+      (this.amChoking && !(this.fast && this.amAllowedFast.has(r.index))) ||
+      this.#peerRequests.size >= this.#opt('maxQueuedRequests') ||
+      this.#peerRequests.has(key)
+    if (refuse) {
+      if (this.fast && !this.#peerRequests.has(key)) this.#send({ type: 'reject', ...req })
+      return
+    }
+    this.#peerRequests.set(key, req)
+    this.emit('request', req)
+  }
+
+  #onPiece(m: { index: number; begin: number; block: Uint8Array }): void {
+    const key = blockKey(m.index, m.begin)
+    const p = this.#requests.get(key)
+    if (!p) {
+      if (this.fast)
+        throw new PeerWireError('PEER_WIRE_UNREQUESTED_PIECE', `piece ${key} was never requested`)
+      return // without the fast extension a late block after a choke or cancel is normal
+    }
+    if (m.block.length !== p.length) {
+      throw new PeerWireError(
+        'PEER_WIRE_BAD_MESSAGE',
+        `block ${key} of ${m.block.length} bytes, requested ${p.length}`,
+      )
+    }
+    this.#requests.delete(key)
+    p.cleanup?.()
+    const n = m.block.length
+    this.downloaded += n
+    this.#downRate.add(n)
+    if (p.dead) return
+    p.resolve(m.block)
+    this.emit('piece', m)
+  }
+
+  #onHashRequest(m: HashRequest & { type: string }): void {
+    const { type: _, ...req } = m
+    const key = hashKey(req)
+    if (
+      this.#hashRequestProblem(req) ||
+      this.#peerHashRequests.size >= this.#opt('maxQueuedHashRequests') ||
+      this.#peerHashRequests.has(key) ||
+      this.listenerCount('hash-request') === 0
+    ) {
+      this.#send({ type: 'hash-reject', ...req })
+      return
+    }
+    const copy = { ...req, piecesRoot: req.piecesRoot.slice() }
+    this.#peerHashRequests.add(key)
+    this.emit('hash-request', copy)
+  }
+
+  #onHashes(m: HashesMessage & { type: string }): void {
+    const { type: _, ...msg } = m
+    const key = hashKey(msg)
+    const p = this.#hashRequests.get(key)
+    if (!p) throw new PeerWireError('PEER_WIRE_BAD_HASHES', 'hashes that answer no request of ours')
+    const n = msg.hashes.length / 32
+    if (n < msg.length || n > msg.length + msg.proofLayers) {
+      throw new PeerWireError(
+        'PEER_WIRE_BAD_HASHES',
+        `${n} hashes for ${msg.length} + ${msg.proofLayers} proof layers`,
+      )
+    }
+    this.#hashRequests.delete(key)
+    const out = { ...p.request, hashes: msg.hashes.slice() }
+    p.resolve(out)
+    this.emit('hashes', out)
+  }
+
+  #onExtended(id: number, payload: Uint8Array): void {
+    if (!this.extended)
+      throw new PeerWireError('PEER_WIRE_UNEXPECTED_MESSAGE', 'extended message without BEP 10')
+    if (id === 0) {
+      const h = decodeExtendedHandshake(payload)
+      this.peerExtended = h
+      for (const ext of this.#extensions) ext.onExtendedHandshake?.(h)
+      this.emit('extended-handshake', h)
+      return
+    }
+    this.#extById.get(id)?.onMessage(payload)
+  }
+
+  // ---------------------------------------------------------------- timers and close
+
+  #onTick(): void {
+    if (this.destroyed) return
+    const now = Date.now()
+    if (!this.peerHandshake || !this.#sentHandshake) {
+      if (now - this.#createdAt > this.#opt('handshakeTimeout')) {
+        this.destroy(
+          new PeerWireError('PEER_WIRE_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'),
+        )
+      }
+      return
+    }
+    if (now - this.#lastReceived > this.#opt('idleTimeout') && !this.#userPaused) {
+      this.destroy(new PeerWireError('PEER_WIRE_IDLE_TIMEOUT', 'nothing received from the peer in time'))
+      return
+    }
+    for (const [key, p] of this.#requests) {
+      if (p.deadline > now) continue
+      if (p.dead) this.#requests.delete(key)
+      else this.#kill(key, p, new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', `request ${key} timed out`))
+    }
+    for (const [key, p] of this.#hashRequests) {
+      if (p.deadline > now) continue
+      this.#hashRequests.delete(key)
+      p.reject(new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', 'hash request timed out'))
+    }
+    if (now - this.#lastSent >= this.#opt('keepAliveInterval')) this.keepAlive()
+  }
+
+  /** Closes the wire and its transport; pending operations reject with `err` (or `PEER_WIRE_CLOSED`). */
+  destroy(err?: PeerWireError): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.#parser.stopped = true
+    clearInterval(this.#timer)
+    this.#removeAbort?.()
+    const reason = err ?? new PeerWireError('PEER_WIRE_CLOSED', 'the wire closed')
+    for (const p of this.#requests.values()) {
+      p.cleanup?.()
+      if (!p.dead) p.reject(reason)
+    }
+    this.#requests.clear()
+    for (const p of this.#hashRequests.values()) p.reject(reason)
+    this.#hashRequests.clear()
+    this.#peerRequests.clear()
+    for (const ext of this.#extensions) ext.onClose?.(err)
+    const s = this.stream
+    s.off('data', this.#onData)
+    s.off('end', this.#onEnd)
+    s.off('close', this.#onEnd)
+    s.off('drain', this.#onDrain)
+    s.destroy()
+    this.emit('close', err)
+  }
+}
+
+function badBitfield(message: string): PeerWireError {
+  return new PeerWireError('PEER_WIRE_BAD_BITFIELD', message)
+}
