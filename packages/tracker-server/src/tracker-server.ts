@@ -163,6 +163,11 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
         requestTimeout: (o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS) * 2,
         headersTimeout: o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS,
         keepAliveTimeout: o.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
+        // How often header/request timeouts are checked (Node's default, 30 s, lets slow clients linger).
+        connectionsCheckingInterval: Math.max(
+          100,
+          Math.min(1000, (o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS) / 2),
+        ),
       },
       createHttpHandler(this.core, {
         stats: () => this.stats(),
@@ -174,9 +179,15 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
     )
     server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS
     // A malformed request gets a 400 and the socket closes; nothing reaches the process.
-    server.on('clientError', (_err, socket) => {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.core.counters.failed('TRACKER_SERVER_BAD_FIELD')
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request'
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
       else socket.destroy()
     })
     this.httpServers.push(server)

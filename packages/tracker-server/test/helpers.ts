@@ -94,15 +94,22 @@ export class RawUdp {
   async exchange(b: Uint8Array, port: number, host = '127.0.0.1', ms = 1000): Promise<Buffer | undefined> {
     this.queue.length = 0
     this.socket.send(b, port, host)
+    const tid = b.length >= 16 ? Buffer.from(b).readUInt32BE(12) : undefined
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.waiter = undefined
         resolve(undefined)
       }, ms)
-      this.waiter = (m) => {
+      const waiter = (m: Buffer) => {
+        // Answers to earlier packets (other transaction ids) are skipped.
+        if (tid !== undefined && (m.length < 8 || m.readUInt32BE(4) !== tid)) {
+          this.waiter = waiter
+          return
+        }
         clearTimeout(t)
         resolve(m)
       }
+      this.waiter = waiter
     })
   }
 
@@ -112,7 +119,7 @@ export class RawUdp {
     b.writeUInt32BE(0, 8)
     b.writeUInt32BE(7, 12)
     const r = await this.exchange(b, port, host)
-    if (!r || r.readUInt32BE(0) !== 0) throw new Error('connect failed')
+    if (r?.readUInt32BE(0) !== 0) throw new Error('connect failed')
     return r.subarray(8, 16)
   }
 

@@ -1,0 +1,154 @@
+// Unit and property tests of the pieces: memory store, connection ids, query parsing, UDP parsing.
+import { randomBytes } from 'node:crypto'
+import { ConnectionIds, MemoryStore, type StoreAnnounce, TrackerServerError } from '@p2p/tracker-server'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseQuery } from '../src/http-query.js'
+import { parseUdpAnnounce, parseUrlData } from '../src/udp.js'
+
+function req(over: Partial<StoreAnnounce> = {}): StoreAnnounce {
+  return {
+    infoHash: 'aa'.repeat(20),
+    peerId: randomBytes(20),
+    host: '127.0.0.1',
+    family: 4,
+    port: 6881,
+    seeder: false,
+    event: 'started',
+    numwant: 50,
+    families: [4, 6],
+    ...over,
+  }
+}
+
+describe('MemoryStore', () => {
+  it('expires peers after peerTimeout and forgets empty torrents on sweep', () => {
+    let now = 1_000_000
+    const store = new MemoryStore({ peerTimeout: 1000, sweepInterval: 0, now: () => now })
+    store.announce(req({ port: 1 }))
+    now += 600
+    store.announce(req({ port: 2 }))
+    now += 600
+    const r = store.announce(req({ port: 3 }))
+    expect(r.peers.map((p) => p.port)).toEqual([2])
+    expect(store.totals()).toEqual({ torrents: 1, seeders: 0, leechers: 2 })
+    now += 5000
+    store.sweep()
+    expect(store.totals()).toEqual({ torrents: 0, seeders: 0, leechers: 0 })
+  })
+
+  it('evicts the peer seen longest ago and the torrent announced longest ago', () => {
+    const store = new MemoryStore({ maxPeersPerTorrent: 2, maxTorrents: 2, sweepInterval: 0 })
+    const first = req({ port: 1 })
+    store.announce(first)
+    store.announce(req({ port: 2 }))
+    store.announce({ ...first, event: 'none' }) // refreshes port 1
+    const r = store.announce(req({ port: 3 }))
+    expect(r.peers.map((p) => p.port)).toEqual([1])
+    store.announce(req({ infoHash: 'bb'.repeat(20) }))
+    store.announce(req({ infoHash: 'cc'.repeat(20) }))
+    expect(store.totals().torrents).toBe(2)
+    expect(store.scrape(['aa'.repeat(20)])).toEqual([{ complete: 0, incomplete: 0, downloaded: 0 }])
+  })
+
+  it('gives seeders leechers, answers one family when asked, and never returns the requester', () => {
+    const store = new MemoryStore({ sweepInterval: 0 })
+    store.announce(req({ seeder: true, port: 1 }))
+    store.announce(req({ port: 2 }))
+    store.announce(req({ host: '::1', family: 6, port: 3 }))
+    const seeder = req({ seeder: true, port: 4, numwant: 1, families: [4] })
+    expect(store.announce(seeder).peers.map((p) => p.port)).toEqual([2])
+    const v6 = store.announce(req({ port: 5, families: [6] }))
+    expect(v6.peers.map((p) => [p.host, p.port])).toEqual([['::1', 3]])
+  })
+
+  it('keeps counts consistent under any sequence of announces (property)', () => {
+    const ids = Array.from({ length: 6 }, () => randomBytes(20))
+    const op = fc.record({
+      torrent: fc.integer({ min: 0, max: 3 }),
+      peer: fc.integer({ min: 0, max: 5 }),
+      seeder: fc.boolean(),
+      event: fc.constantFrom('none', 'started', 'completed', 'stopped' as const),
+      numwant: fc.integer({ min: 0, max: 10 }),
+    })
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const store = new MemoryStore({ maxPeersPerTorrent: 4, maxTorrents: 3, sweepInterval: 0 })
+        for (const o of ops) {
+          const r = store.announce(
+            req({
+              infoHash: String(o.torrent).repeat(40),
+              peerId: ids[o.peer]!,
+              seeder: o.seeder,
+              event: o.event,
+              numwant: o.numwant,
+            }),
+          )
+          expect(r.complete).toBeGreaterThanOrEqual(0)
+          expect(r.incomplete).toBeGreaterThanOrEqual(0)
+          expect(r.complete + r.incomplete).toBeLessThanOrEqual(4)
+          expect(r.peers.length).toBeLessThanOrEqual(o.numwant)
+          expect(r.peers.some((p) => Buffer.from(p.peerId).equals(ids[o.peer]!))).toBe(false)
+        }
+        const hashes = [0, 1, 2, 3].map((t) => String(t).repeat(40))
+        const counts = store.scrape(hashes)
+        const totals = store.totals()
+        expect(totals.torrents).toBeLessThanOrEqual(3)
+        expect(counts.reduce((a, c) => a + c.complete, 0)).toBe(totals.seeders)
+        expect(counts.reduce((a, c) => a + c.incomplete, 0)).toBe(totals.leechers)
+        store.close()
+      }),
+    )
+  })
+})
+
+describe('ConnectionIds', () => {
+  it('accepts an id for one to two slots, only from the address it was issued to', () => {
+    let now = 0
+    const ids = new ConnectionIds({ slotMs: 60_000, now: () => now })
+    const id = ids.issue('10.0.0.1')
+    expect(ids.verify(id, '10.0.0.1')).toBe(true)
+    expect(ids.verify(id, '10.0.0.2')).toBe(false)
+    now = 119_999
+    expect(ids.verify(id, '10.0.0.1')).toBe(true)
+    now = 120_000
+    expect(ids.verify(id, '10.0.0.1')).toBe(false)
+    const other = new ConnectionIds({ now: () => 0 })
+    expect(other.verify(id, '10.0.0.1')).toBe(false)
+    expect(ids.verify(randomBytes(8), '::1')).toBe(false)
+  })
+})
+
+describe('parsers (property)', () => {
+  it('parseQuery round-trips any bytes and only ever throws TrackerServerError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        const q = `a=1&info_hash=${[...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`
+        expect(parseQuery(q).get('info_hash')?.[0]).toEqual(Buffer.from(bytes))
+      }),
+    )
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (s) => {
+        try {
+          parseQuery(s)
+        } catch (err) {
+          expect(err).toBeInstanceOf(TrackerServerError)
+        }
+      }),
+    )
+  })
+
+  it('UDP announce and BEP 41 parsing never throw anything but coded errors', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+        const b = Buffer.from(bytes)
+        expect(() => parseUrlData(b, 0)).not.toThrow()
+        try {
+          parseUdpAnnounce(b)
+        } catch (err) {
+          expect(err).toBeInstanceOf(TrackerServerError)
+        }
+      }),
+    )
+  })
+})
