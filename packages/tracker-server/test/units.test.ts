@@ -94,8 +94,8 @@ describe('MemoryStore', () => {
         const counts = store.scrape(hashes)
         const totals = store.totals()
         expect(totals.torrents).toBeLessThanOrEqual(3)
-        expect(counts.reduce((a, c) => a + c.complete, 0)).toBe(totals.seeders)
-        expect(counts.reduce((a, c) => a + c.incomplete, 0)).toBe(totals.leechers)
+        expect(counts.reduce((a: number, c: { complete: number }) => a + c.complete, 0)).toBe(totals.seeders)
+        expect(counts.reduce((a: number, c: { incomplete: number }) => a + c.incomplete, 0)).toBe(totals.leechers)
         store.close()
       }),
     )
