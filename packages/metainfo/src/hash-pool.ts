@@ -1,0 +1,193 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { MetainfoError } from './errors.js'
+import { WORKER_SOURCE } from './hash-worker.js'
+
+/** Options of {@link HashPool}. */
+export interface HashPoolOptions {
+  /** Worker threads; default `os.availableParallelism()`, at most 64. */
+  threads?: number
+}
+
+/** Options of one hashing call. */
+export interface HashCallOptions {
+  /**
+   * Move the buffer to the worker instead of copying it (faster; `data` becomes unusable). Only
+   * when `data` covers its whole `ArrayBuffer`.
+   */
+  transfer?: boolean
+}
+
+/** @internal Result of {@link HashPool.hashPieces}. */
+export interface PiecesResult {
+  sha1?: Uint8Array
+  roots?: Uint8Array
+}
+
+interface Job {
+  msg: Record<string, unknown> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }
+  transfer: boolean
+  resolve: (r: { digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => void
+  reject: (err: Error) => void
+}
+
+interface Slot {
+  worker: Worker
+  busy: Job | undefined
+  id: number
+}
+
+/**
+ * SHA-1 / SHA-256 hashing on worker threads, shared by `createTorrent` and by piece verification
+ * in `@p2p/swarm`. Jobs queue in order and go to the first idle worker; `close()` ends the threads.
+ * Workers are unref'd while idle, so an open pool never keeps the process alive.
+ *
+ * @example
+ * ```ts
+ * const pool = new HashPool({ threads: 2 })
+ * const sha1 = await pool.digest('sha1', piece)
+ * const root = await pool.pieceRootSha256(piece, spec.sha256.leafCount)
+ * await pool.close()
+ * ```
+ */
+export class HashPool {
+  /** Number of worker threads. */
+  readonly threads: number
+  private readonly slots: Slot[] = []
+  private readonly queue: Job[] = []
+  private closed = false
+  private nextId = 1
+
+  constructor(options: HashPoolOptions = {}) {
+    const n = options.threads ?? availableParallelism()
+    if (!Number.isInteger(n) || n < 1 || n > 64) {
+      throw new MetainfoError('METAINFO_INVALID_OPTION', `threads must be an integer 1..64, got ${n}`)
+    }
+    this.threads = n
+  }
+
+  /** SHA-1 or SHA-256 digest of `data`. */
+  digest(algorithm: 'sha1' | 'sha256', data: Uint8Array, options: HashCallOptions = {}): Promise<Uint8Array> {
+    return this.run({ op: algorithm }, data, options.transfer === true).then((r) => r.digest!)
+  }
+
+  /**
+   * BEP 52 root of `data` hashed as 16 KiB leaves and zero-padded to `leafCount` leaves (the
+   * `sha256` of a {@link PieceSpec}).
+   */
+  pieceRootSha256(data: Uint8Array, leafCount: number, options: HashCallOptions = {}): Promise<Uint8Array> {
+    if (!Number.isInteger(leafCount) || leafCount < 1 || (leafCount & (leafCount - 1)) !== 0) {
+      return Promise.reject(
+        new MetainfoError('METAINFO_INVALID_OPTION', `leafCount must be a power of two, got ${leafCount}`),
+      )
+    }
+    return this.run({ op: 'root', leafCount }, data, options.transfer === true).then((r) => r.digest!)
+  }
+
+  /**
+   * @internal Hashes consecutive pieces: SHA-1 per piece (zero-padded to `padTo` when set) and/or
+   * the v2 subtree root per piece of `leafCount` leaves.
+   */
+  hashPieces(
+    data: Uint8Array,
+    o: { pieceLength: number; sha1: boolean; padTo?: number; leafCount?: number },
+    transfer: boolean,
+  ): Promise<PiecesResult> {
+    return this.run(
+      { op: 'pieces', pieceLength: o.pieceLength, sha1: o.sha1, padTo: o.padTo ?? 0, leafCount: o.leafCount ?? 0 },
+      data,
+      transfer,
+    )
+  }
+
+  /** Jobs waiting for a worker. */
+  get pending(): number {
+    return this.queue.length
+  }
+
+  /** Ends the worker threads; queued and running jobs reject with `METAINFO_POOL_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const err = new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
+    for (const job of this.queue.splice(0)) job.reject(err)
+    const slots = this.slots.splice(0)
+    for (const s of slots) s.busy?.reject(err)
+    await Promise.all(slots.map((s) => s.worker.terminate()))
+  }
+
+  private run(
+    fields: Record<string, unknown>,
+    data: Uint8Array,
+    transfer: boolean,
+  ): Promise<{ digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }> {
+    if (this.closed) return Promise.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
+    if (!(data instanceof Uint8Array)) {
+      return Promise.reject(new MetainfoError('METAINFO_INVALID_INPUT', 'data must be a Uint8Array'))
+    }
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    const canTransfer = transfer && whole && !(data.buffer instanceof SharedArrayBuffer)
+    return new Promise((resolve, reject) => {
+      const msg = { ...fields, buffer: data.buffer, byteOffset: data.byteOffset, byteLength: data.byteLength }
+      this.queue.push({ msg, transfer: canTransfer, resolve, reject })
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.busy === undefined)
+      if (!slot && this.slots.length < this.threads) slot = this.spawn()
+      if (!slot) return
+      const job = this.queue.shift()!
+      slot.busy = job
+      slot.worker.ref()
+      const id = this.nextId++
+      slot.id = id
+      const transferList = job.transfer ? [job.msg.buffer as ArrayBuffer] : []
+      if (!job.transfer && job.msg.byteLength < job.msg.buffer.byteLength) {
+        // copy just the view, not its whole backing buffer
+        const copy = new Uint8Array(
+          new Uint8Array(job.msg.buffer, job.msg.byteOffset, job.msg.byteLength),
+        )
+        slot.worker.postMessage({ ...job.msg, id, buffer: copy.buffer, byteOffset: 0 }, [copy.buffer])
+      } else {
+        slot.worker.postMessage({ ...job.msg, id }, transferList)
+      }
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    const slot: Slot = { worker, busy: undefined, id: 0 }
+    worker.on('message', (m: { id: number; error?: string; digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => {
+      const job = slot.busy
+      if (!job || m.id !== slot.id) return
+      slot.busy = undefined
+      worker.unref()
+      if (m.error) job.reject(new MetainfoError('METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`))
+      else
+        job.resolve({
+          digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),
+          sha1: m.sha1 && new Uint8Array(m.sha1.buffer, m.sha1.byteOffset, m.sha1.byteLength),
+          roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
+        })
+      this.pump()
+    })
+    const onDeath = (err: Error) => {
+      const i = this.slots.indexOf(slot)
+      if (i >= 0) this.slots.splice(i, 1)
+      const job = slot.busy
+      slot.busy = undefined
+      job?.reject(new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }))
+      if (!this.closed) this.pump()
+    }
+    worker.on('error', onDeath)
+    worker.on('exit', (code) => {
+      if (!this.closed) onDeath(new Error(`exit code ${code}`))
+    })
+    worker.unref()
+    this.slots.push(slot)
+    return slot
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Create and parse BitTorrent v1, v2 and hybrid torrents and magnet links, identical to libtorrent.
+ *
+ * @example
+ * ```ts
+ * import { createTorrent, parseTorrent } from '@p2p/metainfo'
+ * const { torrent, metainfo } = await createTorrent('./photos', { announce: 'http://tracker/announce' })
+ * parseTorrent(torrent).infoHashV2 === metainfo.infoHashV2 // true
+ * ```
+ * @packageDocumentation
+ */
+export { MetainfoError, type MetainfoErrorCode } from './errors.js'
+export { HashPool, type HashCallOptions, type HashPoolOptions } from './hash-pool.js'
+export {
+  BLOCK_SIZE,
+  blockRoot,
+  leafHashes,
+  merkleRoot,
+  nextPowerOfTwo,
+  padHash,
+  pieceLayerRoot,
+  verifyPiece,
+  verifyPieceLayer,
+} from './merkle.js'
+export { type ParseOptions, parseTorrent } from './parse.js'
+export { pieceSpec, resolveFilePath } from './piece.js'
+export { sanitizeElement } from './sanitize.js'
+export type {
+  CreateOptions,
+  FileEntry,
+  FileInput,
+  FileRange,
+  MagnetLink,
+  Metainfo,
+  PieceSpec,
+  TorrentVersion,
+} from './types.js'
