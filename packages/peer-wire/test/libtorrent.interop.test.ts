@@ -1,0 +1,150 @@
+import { bytesToIp } from '@p2p/peer-address'
+import type { BencodeDict } from '@p2p/bencode'
+import { COMPONENTS, freePort, requireComponents, stopAll, tempDir } from '@p2p/test-utils'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  dial,
+  downloadPiece,
+  fromHex,
+  parseInfo,
+  randomFile,
+  runLtScript,
+  sha1,
+  sha256,
+  unchoked,
+} from './interop-helpers.js'
+
+const dirs: Array<() => Promise<void>> = []
+afterAll(async () => {
+  await stopAll()
+  for (const remove of dirs) await remove()
+})
+
+describe('Wire against a python3-libtorrent seeder', () => {
+  it('handshakes with fast+extension bits, fetches and verifies metadata, downloads and checks pieces', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const dir = await tempDir('peer-wire-lt-')
+    dirs.push(dir.remove)
+    const pieceLength = 65536
+    const { path, data } = await randomFile(dir.path, 'content.bin', 5 * pieceLength + 12345)
+    const { child, line } = await runLtScript(
+      { content: path, torrent: `${dir.path}/v1.torrent`, port: await freePort(), version: 'v1', pieceLength },
+      'ready',
+    )
+    const infoHash = fromHex(line.infoHash!)
+    const wire = await dial(line.port, { infoHash })
+    try {
+      const h = wire.peerHandshake!
+      expect(h.fast).toBe(true)
+      expect(h.extended).toBe(true)
+      expect(wire.fast).toBe(true)
+      wire.haveNone()
+
+      // ut_metadata from only the info hash, verified by the wire and again here.
+      const info = await wire.fetchMetadata()
+      expect(Buffer.from(sha1(info)).equals(Buffer.from(infoHash))).toBe(true)
+      expect(wire.peerExtended?.metadataSize).toBe(info.length)
+      expect(wire.peerExtended?.yourip && bytesToIp(wire.peerExtended.yourip)).toBe('127.0.0.1')
+      const dict = parseInfo(info)
+      expect(dict['piece length']).toBe(pieceLength)
+      const length = dict.length as number
+      expect(length).toBe(data.length)
+      const pieces = dict.pieces as Uint8Array
+      const pieceCount = pieces.length / 20
+      wire.setTorrent({ pieceCount, pieceLength, length })
+      expect(wire.peerHasAll || wire.peerPieces.hasAll(pieceCount)).toBe(true)
+
+      wire.interested()
+      await unchoked(wire)
+      for (const index of [0, 2, pieceCount - 1]) {
+        const size = index === pieceCount - 1 ? length - pieceLength * index : pieceLength
+        const piece = await downloadPiece(wire, index, size)
+        expect(Buffer.from(sha1(piece)).equals(Buffer.from(pieces.subarray(index * 20, index * 20 + 20)))).toBe(true)
+      }
+      expect(wire.downloaded).toBe(2 * pieceLength + (length - pieceLength * (pieceCount - 1)))
+    } finally {
+      wire.destroy()
+      await child.stop()
+    }
+  })
+
+  it('fetches v2 hashes with a hash request and verifies them against the merkle root', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const dir = await tempDir('peer-wire-lt2-')
+    dirs.push(dir.remove)
+    const pieceLength = 32768
+    const size = 9 * pieceLength + 5000 // 10 pieces, 19 leaves
+    const { path, data } = await randomFile(dir.path, 'content.bin', size)
+    const { child, line } = await runLtScript(
+      { content: path, torrent: `${dir.path}/v2.torrent`, port: await freePort(), version: 'v2', pieceLength },
+      'ready',
+    )
+    const infoHashV2 = fromHex(line.infoHashV2!)
+    const wire = await dial(line.port, { infoHash: infoHashV2.subarray(0, 20), infoHashV2, v2: true })
+    try {
+      wire.haveNone()
+      const info = await wire.fetchMetadata()
+      expect(Buffer.from(sha256(info)).equals(Buffer.from(infoHashV2))).toBe(true)
+      const tree = parseInfo(info)['file tree'] as BencodeDict
+      const file = (tree['content.bin'] as BencodeDict)[''] as BencodeDict
+      const piecesRoot = file['pieces root'] as Uint8Array
+      expect(file.length).toBe(size)
+
+      // Our own merkle tree of the file: 16 KiB leaves, zero-padded to a power of two (BEP 52).
+      const leaves: Uint8Array[] = []
+      for (let o = 0; o < size; o += 16384) leaves.push(sha256(data.subarray(o, o + 16384)))
+      const layers = merkleLayers(leaves)
+      expect(Buffer.from(layers.at(-1)![0]!).equals(Buffer.from(piecesRoot))).toBe(true)
+      const pieceLayer = layers[1]! // 32 KiB pieces = 2 leaves
+
+      // Ask for the first 8 piece-layer hashes with proofs up to the root.
+      const proofLayers = Math.log2(pieceLayer.length) // 16 entries: 4 layers above the piece layer
+      const answer = await wire.hashRequest({ piecesRoot, baseLayer: 1, index: 0, length: 8, proofLayers })
+      const hashes = split32(answer.hashes)
+      expect(hashes.length).toBeGreaterThanOrEqual(8)
+      for (let i = 0; i < 8; i++) expect(Buffer.from(hashes[i]!).equals(Buffer.from(pieceLayer[i]!))).toBe(true)
+      // Walk up from the 8 base hashes with the uncle hashes to the root.
+      let level = hashes.slice(0, 8)
+      while (level.length > 1) level = pairUp(level)
+      let node = level[0]!
+      for (const uncle of hashes.slice(8)) node = sha256(Buffer.concat([node, uncle])) // index 0: always a left child
+      expect(Buffer.from(node).equals(Buffer.from(piecesRoot))).toBe(true)
+
+      // And a v2 block still verifies against its leaf hash.
+      wire.interested()
+      await unchoked(wire)
+      const block = await wire.request(3, 16384, 16384)
+      expect(Buffer.from(sha256(block)).equals(Buffer.from(leaves[7]!))).toBe(true)
+    } finally {
+      wire.destroy()
+      await child.stop()
+    }
+  })
+})
+
+function pairUp(level: Uint8Array[]): Uint8Array[] {
+  const next: Uint8Array[] = []
+  for (let i = 0; i < level.length; i += 2) next.push(sha256(Buffer.concat([level[i]!, level[i + 1]!])))
+  return next
+}
+
+function merkleLayers(leaves: Uint8Array[]): Uint8Array[][] {
+  let width = 1
+  while (width < leaves.length) width *= 2
+  let pad: Uint8Array = new Uint8Array(32)
+  let level = [...leaves]
+  while (level.length < width) level.push(pad)
+  const layers = [level]
+  while (level.length > 1) {
+    level = pairUp(level)
+    pad = sha256(Buffer.concat([pad, pad]))
+    layers.push(level)
+  }
+  return layers
+}
+
+function split32(b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (let o = 0; o < b.length; o += 32) out.push(b.subarray(o, o + 32))
+  return out
+}
