@@ -24,7 +24,11 @@ export const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest()
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest()
 
 /** Writes `size` random bytes to dir/name. */
-export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; data: Buffer }> {
+export async function randomFile(
+  dir: string,
+  name: string,
+  size: number,
+): Promise<{ path: string; data: Buffer }> {
   const data = randomBytes(size)
   const path = join(dir, name)
   await writeFile(path, data)

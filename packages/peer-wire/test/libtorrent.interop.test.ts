@@ -1,5 +1,5 @@
-import { bytesToIp } from '@p2p/peer-address'
 import type { BencodeDict } from '@p2p/bencode'
+import { bytesToIp } from '@p2p/peer-address'
 import { COMPONENTS, freePort, requireComponents, stopAll, tempDir } from '@p2p/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -28,7 +28,13 @@ describe('Wire against a python3-libtorrent seeder', () => {
     const pieceLength = 65536
     const { path, data } = await randomFile(dir.path, 'content.bin', 5 * pieceLength + 12345)
     const { child, line } = await runLtScript(
-      { content: path, torrent: `${dir.path}/v1.torrent`, port: await freePort(), version: 'v1', pieceLength },
+      {
+        content: path,
+        torrent: `${dir.path}/v1.torrent`,
+        port: await freePort(),
+        version: 'v1',
+        pieceLength,
+      },
       'ready',
     )
     const infoHash = fromHex(line.infoHash!)
@@ -59,7 +65,9 @@ describe('Wire against a python3-libtorrent seeder', () => {
       for (const index of [0, 2, pieceCount - 1]) {
         const size = index === pieceCount - 1 ? length - pieceLength * index : pieceLength
         const piece = await downloadPiece(wire, index, size)
-        expect(Buffer.from(sha1(piece)).equals(Buffer.from(pieces.subarray(index * 20, index * 20 + 20)))).toBe(true)
+        expect(
+          Buffer.from(sha1(piece)).equals(Buffer.from(pieces.subarray(index * 20, index * 20 + 20))),
+        ).toBe(true)
       }
       expect(wire.downloaded).toBe(2 * pieceLength + (length - pieceLength * (pieceCount - 1)))
     } finally {
@@ -76,7 +84,13 @@ describe('Wire against a python3-libtorrent seeder', () => {
     const size = 9 * pieceLength + 5000 // 10 pieces, 19 leaves
     const { path, data } = await randomFile(dir.path, 'content.bin', size)
     const { child, line } = await runLtScript(
-      { content: path, torrent: `${dir.path}/v2.torrent`, port: await freePort(), version: 'v2', pieceLength },
+      {
+        content: path,
+        torrent: `${dir.path}/v2.torrent`,
+        port: await freePort(),
+        version: 'v2',
+        pieceLength,
+      },
       'ready',
     )
     const infoHashV2 = fromHex(line.infoHashV2!)
@@ -98,11 +112,13 @@ describe('Wire against a python3-libtorrent seeder', () => {
       const pieceLayer = layers[1]! // 32 KiB pieces = 2 leaves
 
       // Ask for the first 8 piece-layer hashes with proofs up to the root.
-      const proofLayers = Math.log2(pieceLayer.length) // 16 entries: 4 layers above the piece layer
+      // 16 entries: the root is 4 layers up; uncles are needed up to the layer below it (libtorrent: < layers - base)
+      const proofLayers = Math.log2(pieceLayer.length) - 1
       const answer = await wire.hashRequest({ piecesRoot, baseLayer: 1, index: 0, length: 8, proofLayers })
       const hashes = split32(answer.hashes)
       expect(hashes.length).toBeGreaterThanOrEqual(8)
-      for (let i = 0; i < 8; i++) expect(Buffer.from(hashes[i]!).equals(Buffer.from(pieceLayer[i]!))).toBe(true)
+      for (let i = 0; i < 8; i++)
+        expect(Buffer.from(hashes[i]!).equals(Buffer.from(pieceLayer[i]!))).toBe(true)
       // Walk up from the 8 base hashes with the uncle hashes to the root.
       let level = hashes.slice(0, 8)
       while (level.length > 1) level = pairUp(level)
