@@ -3,7 +3,18 @@ import type { Encodable } from './types.js'
 
 /** Deepest nesting `encode` follows before it reports a cycle or runaway structure. */
 const MAX_ENCODE_DEPTH = 1000
-const INITIAL_CAPACITY = 4096
+/** Size of the reusable output buffer; a call that outgrows it gets a bigger one, kept while small. */
+const SCRATCH_SIZE = 64 * 1024
+/** Largest buffer kept between calls (a bigger one is dropped after the call that needed it). */
+const MAX_KEPT_SCRATCH = 4 * 1024 * 1024
+
+const CH_0 = 0x30
+const CH_COLON = 0x3a
+const CH_D = 0x64
+const CH_E = 0x65
+const CH_I = 0x69
+const CH_L = 0x6c
+const CH_MINUS = 0x2d
 
 const utf8 = new TextEncoder()
 
@@ -16,19 +27,37 @@ const utf8 = new TextEncoder()
  * import { encode } from '@p2p/bencode'
  * encode({ interval: 1800, peers: new Uint8Array(6) }) // d8:intervali1800e5:peers6:......e
  * ```
- * @throws {BencodeError} `BENCODE_UNSUPPORTED_VALUE` for floats, `null`, booleans, symbols,
- *   functions, cycles and nesting deeper than 1000.
+ * @returns a new `Uint8Array` holding exactly the encoding.
+ * @throws {BencodeError} `BENCODE_UNSUPPORTED_VALUE` for floats, unsafe integers given as `number`,
+ *   `null`, booleans, symbols, functions, objects that are not plain (`Date`, `Set`, class
+ *   instances...), cycles and nesting deeper than 1000.
  */
 export function encode(value: Encodable): Uint8Array {
-  const writer = new Writer()
-  writer.value(value, 0)
-  return writer.buf.subarray(0, writer.pos)
+  // One writer and its buffer serve every call; a call made while it is busy (from a getter of the
+  // value being encoded) gets its own.
+  const writer = shared.busy ? new Writer(new Uint8Array(INITIAL_PRIVATE_SIZE)) : shared
+  writer.busy = true
+  writer.pos = 0
+  try {
+    writer.value(value, 0)
+    return writer.buf.slice(0, writer.pos)
+  } finally {
+    writer.busy = false
+    if (writer.buf.length > MAX_KEPT_SCRATCH) writer.buf = new Uint8Array(SCRATCH_SIZE)
+  }
 }
+
+const INITIAL_PRIVATE_SIZE = 1024
 
 /** A growable output buffer with the encoders for each kind of value. */
 class Writer {
-  buf = new Uint8Array(INITIAL_CAPACITY)
+  buf: Uint8Array
   pos = 0
+  busy = false
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf
+  }
 
   value(v: unknown, depth: number): void {
     if (typeof v === 'string') return this.string(v)
@@ -42,94 +71,136 @@ class Writer {
       )
     }
     if (Array.isArray(v)) {
-      this.byte(0x6c)
-      for (const item of v) this.value(item, depth + 1)
-      return this.byte(0x65)
+      this.byte(CH_L)
+      for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1)
+      return this.byte(CH_E)
     }
-    if (v instanceof Map) return this.map(v, depth)
-    if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) return this.object(v as object, depth)
+    if (typeof v === 'object' && v !== null) {
+      if (v instanceof Map) return this.map(v, depth)
+      if (isPlain(v)) return this.object(v as Record<string, unknown>, depth)
+    }
     throw new BencodeError('BENCODE_UNSUPPORTED_VALUE', `cannot bencode ${describe(v)}`)
   }
 
   number(n: number): void {
-    if (!Number.isInteger(n))
-      throw new BencodeError('BENCODE_UNSUPPORTED_VALUE', `cannot bencode non-integer ${n}`)
     if (!Number.isSafeInteger(n)) {
-      throw new BencodeError('BENCODE_UNSUPPORTED_VALUE', `unsafe integer ${n}: pass a bigint`)
+      throw new BencodeError(
+        'BENCODE_UNSUPPORTED_VALUE',
+        Number.isInteger(n) ? `unsafe integer ${n}: pass a bigint` : `cannot bencode non-integer ${n}`,
+      )
     }
-    this.integerText(n === 0 ? '0' : String(n))
+    this.ensure(18)
+    this.buf[this.pos++] = CH_I
+    if (n < 0) {
+      this.buf[this.pos++] = CH_MINUS
+      n = -n
+    }
+    this.digits(n)
+    this.buf[this.pos++] = CH_E
   }
 
   integerText(text: string): void {
     this.ensure(text.length + 2)
     const buf = this.buf
     let p = this.pos
-    buf[p++] = 0x69
+    buf[p++] = CH_I
     for (let i = 0; i < text.length; i++) buf[p++] = text.charCodeAt(i)
-    buf[p++] = 0x65
+    buf[p++] = CH_E
     this.pos = p
+  }
+
+  /** Writes the decimal digits of a non-negative safe integer (room for 16 bytes ensured). */
+  digits(n: number): void {
+    const buf = this.buf
+    if (n < 10) {
+      buf[this.pos++] = CH_0 + n
+      return
+    }
+    let width = 1
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) width++
+    let p = this.pos + width
+    this.pos = p
+    while (n >= 10) {
+      const q = Math.floor(n / 10)
+      buf[--p] = CH_0 + (n - q * 10)
+      n = q
+    }
+    buf[--p] = CH_0 + n
   }
 
   string(s: string): void {
     const n = s.length
-    // Short ASCII strings are written byte by byte; anything else goes through TextEncoder.
+    // Short ASCII strings are written code unit by code unit; anything else goes through TextEncoder.
     if (n <= 64) {
-      let ascii = true
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) >= 0x80) {
-          ascii = false
-          break
-        }
+      this.ensure(n + 17)
+      const buf = this.buf
+      const start = this.pos
+      this.digits(n)
+      buf[this.pos++] = CH_COLON
+      let p = this.pos
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[p++] = c
       }
-      if (ascii) {
-        this.length(n)
-        this.ensure(n)
-        const buf = this.buf
-        let p = this.pos
-        for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i)
+      if (i === n) {
         this.pos = p
         return
       }
+      this.pos = start
     }
     this.bytes(utf8.encode(s))
   }
 
   bytes(b: Uint8Array): void {
-    this.length(b.length)
-    this.ensure(b.length)
-    this.buf.set(b, this.pos)
-    this.pos += b.length
+    const n = b.length
+    this.ensure(n + 17)
+    this.digits(n)
+    this.buf[this.pos++] = CH_COLON
+    if (n <= 16) {
+      const buf = this.buf
+      let p = this.pos
+      for (let i = 0; i < n; i++) buf[p++] = b[i]!
+      this.pos = p
+    } else {
+      this.buf.set(b, this.pos)
+      this.pos += n
+    }
   }
 
-  length(n: number): void {
-    const text = String(n)
-    this.ensure(text.length + 1)
-    const buf = this.buf
-    let p = this.pos
-    for (let i = 0; i < text.length; i++) buf[p++] = text.charCodeAt(i)
-    buf[p++] = 0x3a
-    this.pos = p
-  }
-
-  object(o: object, depth: number): void {
-    const record = o as Record<string, unknown>
-    const keys = Object.keys(record)
-    this.byte(0x64)
-    if (isAsciiList(keys)) {
-      // Code-unit order equals byte order for ASCII keys.
-      keys.sort()
-      for (const key of keys) {
-        const v = record[key]
+  object(o: Record<string, unknown>, depth: number): void {
+    const keys = Object.keys(o)
+    // Plain ASCII keys already in order (decoded dictionaries, most literals) need no sort; for ASCII,
+    // code-unit order is byte order.
+    let ascii = true
+    let sorted = true
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!
+      for (let i = 0; i < key.length; i++) {
+        if (key.charCodeAt(i) >= 0x80) {
+          ascii = false
+          break
+        }
+      }
+      if (k > 0 && !(keys[k - 1]! < key)) sorted = false
+    }
+    this.byte(CH_D)
+    if (ascii) {
+      if (!sorted) keys.sort()
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!
+        const v = o[key]
         if (v === undefined) continue
         this.string(key)
         this.value(v, depth + 1)
       }
     } else {
-      const entries = keys.map((key) => [utf8.encode(key), record[key]] as const)
+      const entries = keys.map((key) => [utf8.encode(key), o[key]] as const)
       entries.sort((a, b) => compare(a[0], b[0]))
       this.entries(entries, depth)
     }
-    this.byte(0x65)
+    this.byte(CH_E)
   }
 
   map(m: ReadonlyMap<unknown, unknown>, depth: number): void {
@@ -144,9 +215,9 @@ class Writer {
         )
     }
     entries.sort((a, b) => compare(a[0], b[0]))
-    this.byte(0x64)
+    this.byte(CH_D)
     this.entries(entries, depth)
-    this.byte(0x65)
+    this.byte(CH_E)
   }
 
   entries(entries: readonly (readonly [Uint8Array, unknown])[], depth: number): void {
@@ -162,12 +233,15 @@ class Writer {
   }
 
   byte(b: number): void {
-    this.ensure(1)
+    if (this.pos >= this.buf.length) this.grow(1)
     this.buf[this.pos++] = b
   }
 
   ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return
+    if (this.pos + n > this.buf.length) this.grow(n)
+  }
+
+  grow(n: number): void {
     let size = this.buf.length * 2
     while (size < this.pos + n) size *= 2
     const next = new Uint8Array(size)
@@ -176,11 +250,16 @@ class Writer {
   }
 }
 
-function isAsciiList(keys: readonly string[]): boolean {
-  for (const key of keys) {
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) return false
-  }
-  return true
+const shared = new Writer(new Uint8Array(SCRATCH_SIZE))
+
+/**
+ * Plain objects only: literals, `Object.create(null)` and decoded dictionaries (whose prototype has
+ * no prototype). A `Date`, `Set` or class instance would otherwise encode as its own enumerable
+ * fields, silently.
+ */
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null
 }
 
 /** Compares two byte strings in ascending raw-byte order. */
