@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type BencodeDict, BencodeError, type BencodeValue, decode, rawBytes } from '@p2p/bencode'
+import { type BencodeDict, BencodeError, type BencodeValue, decode, decodePrefix, rawBytes } from '@p2p/bencode'
 import { equalBytes, toHex } from './bytes.js'
 import { MetainfoError, fail } from './errors.js'
 import { resolveDuplicates } from './duplicates.js'
@@ -20,8 +20,13 @@ export interface ParseOptions {
   maxTokens?: number
   /** Most name collisions tolerated while renaming duplicate paths. Default 100. */
   maxDuplicateNames?: number
-  /** Check that every `piece layers` entry hashes to its file's root. Default true. */
-  verifyPieceLayers?: boolean
+  /**
+   * Which `piece layers` entries must hash to their file's pieces root: `'libtorrent'` (default)
+   * checks layers of pieces larger than 16 KiB, as libtorrent does at load time (a 16 KiB layer is
+   * the leaf layer itself and is checked as pieces download); `'all'` checks every layer;
+   * `'none'` only checks sizes.
+   */
+  verifyPieceLayers?: 'libtorrent' | 'all' | 'none'
 }
 
 /** libtorrent's per-file size cap (`file_storage::max_file_size`, 2^62 - 1), kept safe for doubles. */
@@ -175,8 +180,8 @@ function extractV2File(d: BencodeValue, path: string): RawFile {
   if (!symlinkPath) {
     symlink = false
     const r = str(d, 'pieces root')
-    if (!r || r.length !== 32) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has no root hash')
-    if (length > 0 && r.every((b) => b === 0)) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has a zero root hash')
+    if (length > 0 && (!r || r.length !== 32)) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has no root hash')
+    if (length > 0 && r!.every((b) => b === 0)) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has a zero root hash')
     root = r
   }
   const f: RawFile = { path, length, pad: false, symlink, underName: true }
@@ -253,12 +258,13 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   if (bytes.length > maxSize) fail('METAINFO_TOO_LARGE', `torrent is ${bytes.length} bytes, more than maxSize ${maxSize}`)
   let root: BencodeValue
   try {
-    root = decode(bytes, {
+    // like libtorrent's bdecode, bytes after the root value are ignored
+    root = decodePrefix(bytes, {
       spans: true,
       strict: false,
       maxDepth: options.maxDepth ?? 100,
       maxTokens: options.maxTokens ?? 3_000_000,
-    })
+    }).value
   } catch (err) {
     mapDecodeError(err)
   }
@@ -326,14 +332,15 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
       if (!compatible(padded, v1Files, pieceLength)) {
         fail('METAINFO_INCONSISTENT_FILES', 'the v1 and v2 file metadata does not match')
       }
-      // hybrid: the v1 list (with its explicit pads) is the piece space; take roots from v2
-      const roots = v2Files.filter((f) => f.length > 0 && !f.symlink)
-      let k = 0
-      files = v1Files.map((f) => {
-        if (f.pad || f.length === 0 || f.symlink) return f
-        const r = roots[k++]
-        return r?.root ? { ...f, root: r.root } : f
-      })
+      // hybrid: libtorrent reports the v2 list with synthesised pads; a v1 list made without tail
+      // padding (older libtorrent) keeps the last piece short
+      files = padded
+      const sum = (l: RawFile[]) => l.reduce((n, f) => n + f.length, 0)
+      if (sum(v1Files) < sum(padded)) {
+        let last = padded.length - 1
+        while (last >= 0 && !padded[last]!.pad && padded[last]!.length === 0) last--
+        if (last >= 0 && padded[last]!.pad) files = [...padded.slice(0, last), ...padded.slice(last + 1)]
+      }
     } else {
       if (v1Files) version = 2
       files = padded
@@ -379,7 +386,9 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
         if (!(value instanceof Uint8Array)) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer is not a string')
         const n = Math.ceil(f.length / pieceLength)
         if (value.length !== n * 32) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer has the wrong size')
-        if (options.verifyPieceLayers !== false && !verifyPieceLayer(value, pieceLength, f.root!)) {
+        const verify = options.verifyPieceLayers ?? 'libtorrent'
+        const check = verify === 'all' || (verify === 'libtorrent' && pieceLength > BLOCK_SIZE)
+        if (check && !verifyPieceLayer(value, pieceLength, f.root!)) {
           fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer does not hash to its pieces root')
         }
         pieceLayers.set(keyHex, value)

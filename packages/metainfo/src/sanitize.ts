@@ -67,7 +67,8 @@ export function appendElement(path: number[], element: Uint8Array): void {
   for (let i = 0; i < element.length; i += seqLen) {
     const [cp, len] = codePointAt(element, i)
     seqLen = len
-    if (cp >= 0 && (BIDI.has(cp) || cp === SLASH || cp === BACKSLASH)) continue
+    // NUL too: libtorrent's strchr-based filter matches the terminator
+    if (cp >= 0 && (BIDI.has(cp) || cp === SLASH || cp === BACKSLASH || cp === 0)) continue
     if (cp < 0 || cp < 32) {
       path.push(UNDERSCORE)
       added++
