@@ -41,6 +41,12 @@ export {
   DEFAULT_RATE_MAX_CLIENTS,
   type RateLimitOptions,
 } from './rate-limit.js'
+export {
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  DEFAULT_REDIS_PREFIX,
+  RedisStore,
+  type RedisStoreOptions,
+} from './redis-store.js'
 export { ANNOUNCE_RATE_WINDOW_S, type Protocol, type TrackerStats } from './stats.js'
 export { createTrackerServer, type ListenInfo, TrackerServer } from './tracker-server.js'
 export { type EventMap, TypedEmitter } from './typed-emitter.js'

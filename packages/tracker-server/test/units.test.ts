@@ -95,7 +95,9 @@ describe('MemoryStore', () => {
         const totals = store.totals()
         expect(totals.torrents).toBeLessThanOrEqual(3)
         expect(counts.reduce((a: number, c: { complete: number }) => a + c.complete, 0)).toBe(totals.seeders)
-        expect(counts.reduce((a: number, c: { incomplete: number }) => a + c.incomplete, 0)).toBe(totals.leechers)
+        expect(counts.reduce((a: number, c: { incomplete: number }) => a + c.incomplete, 0)).toBe(
+          totals.leechers,
+        )
         store.close()
       }),
     )

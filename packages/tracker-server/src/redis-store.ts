@@ -1,0 +1,268 @@
+import { bytesToIp } from '@p2p/peer-address'
+import { Redis, type RedisOptions } from 'ioredis'
+import { TrackerServerError } from './errors.js'
+import { compact, DEFAULT_MAX_PEERS_PER_TORRENT, DEFAULT_PEER_TIMEOUT_MS } from './memory-store.js'
+import type {
+  PeerStore,
+  StoreAnnounce,
+  StoreAnnounceResult,
+  StoredPeer,
+  StoreTotals,
+  SwarmCounts,
+} from './peer-store.js'
+
+/** Default prefix of every Redis key the store writes. */
+export const DEFAULT_REDIS_PREFIX = 'p2pt:'
+/** Default time a Redis command may take before the request fails, ms. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000
+/** Most expired peers removed per torrent by one announce (the rest go on later announces). */
+const EXPIRE_BATCH = 200
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://host:port/db` (default `redis://127.0.0.1:6379`). Ignored when `redis` is given. */
+  url?: string
+  /** An existing ioredis client to use (not closed by `close()`). */
+  redis?: Redis
+  /** Extra ioredis options for the client the store creates. */
+  redisOptions?: RedisOptions
+  /** Key prefix (default {@link DEFAULT_REDIS_PREFIX}); trackers sharing a swarm view share it. */
+  prefix?: string
+  /** Peers not heard from for this long are dropped, ms; torrent keys carry it as their TTL (default {@link DEFAULT_PEER_TIMEOUT_MS}). */
+  peerTimeout?: number
+  /** Most peers per torrent; the one seen longest ago is evicted (default {@link DEFAULT_MAX_PEERS_PER_TORRENT}). */
+  maxPeersPerTorrent?: number
+  /** Time a command may take, ms (default {@link DEFAULT_REDIS_COMMAND_TIMEOUT_MS}). */
+  commandTimeout?: number
+}
+
+// Keys of one torrent: <prefix>t:<hex>:p (hash peer id -> role byte + compact address),
+// :s (zset peer id -> last seen ms), :c (hash s = seeders, l = leechers, d = downloaded).
+// <prefix>torrents is a zset of info hashes by last announce, for totals. Every torrent key has the peer
+// timeout as its TTL, refreshed by each announce, so an abandoned torrent disappears on its own.
+const COMMON = `
+local function expire(p, s, c, limit, batch)
+  local old = redis.call('ZRANGEBYSCORE', s, '-inf', limit, 'LIMIT', 0, batch)
+  for _, id in ipairs(old) do
+    local r = redis.call('HGET', p, id)
+    if r then
+      redis.call('HINCRBY', c, string.byte(r, 1) == 49 and 's' or 'l', -1)
+      redis.call('HDEL', p, id)
+    end
+    redis.call('ZREM', s, id)
+  end
+end
+`
+
+const ANNOUNCE = `${COMMON}
+local prefix, ih, pid, rec, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local now, timeout, numwant, maxPeers, fam = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local base = prefix .. 't:' .. ih
+local p, s, c = base .. ':p', base .. ':s', base .. ':c'
+expire(p, s, c, now - timeout, ${EXPIRE_BATCH})
+local prev = redis.call('HGET', p, pid)
+local prevSeeder = prev and string.byte(prev, 1) == 49
+if prev then redis.call('HINCRBY', c, prevSeeder and 's' or 'l', -1) end
+if event == 'stopped' then
+  if prev then
+    redis.call('HDEL', p, pid)
+    redis.call('ZREM', s, pid)
+  end
+else
+  if event == 'completed' and not prevSeeder then redis.call('HINCRBY', c, 'd', 1) end
+  if not prev and redis.call('HLEN', p) >= maxPeers then
+    local oldest = redis.call('ZRANGE', s, 0, 0)[1]
+    if oldest then
+      local r = redis.call('HGET', p, oldest)
+      if r then redis.call('HINCRBY', c, string.byte(r, 1) == 49 and 's' or 'l', -1) end
+      redis.call('HDEL', p, oldest)
+      redis.call('ZREM', s, oldest)
+    end
+  end
+  redis.call('HSET', p, pid, rec)
+  redis.call('ZADD', s, now, pid)
+  redis.call('HINCRBY', c, string.byte(rec, 1) == 49 and 's' or 'l', 1)
+  redis.call('ZADD', prefix .. 'torrents', now, ih)
+end
+redis.call('PEXPIRE', p, timeout)
+redis.call('PEXPIRE', s, timeout)
+redis.call('PEXPIRE', c, timeout)
+local counts = redis.call('HMGET', c, 's', 'l', 'd')
+local out = { counts[1] or '0', counts[2] or '0', counts[3] or '0' }
+if numwant > 0 then
+  local ids = redis.call('ZRANDMEMBER', s, numwant + 1)
+  if #ids > 0 then
+    local recs = redis.call('HMGET', p, unpack(ids))
+    local n = 0
+    for i, id in ipairs(ids) do
+      local r = recs[i]
+      if r and id ~= pid and n < numwant then
+        local len = string.len(r)
+        if fam == 'both' or (fam == '4' and len == 7) or (fam == '6' and len == 19) then
+          out[#out + 1] = id
+          out[#out + 1] = r
+          n = n + 1
+        end
+      end
+    end
+  end
+end
+return out
+`
+
+const SCRAPE = `${COMMON}
+local prefix, now, timeout = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {}
+for i = 4, #ARGV do
+  local base = prefix .. 't:' .. ARGV[i]
+  expire(base .. ':p', base .. ':s', base .. ':c', now - timeout, ${EXPIRE_BATCH})
+  local c = redis.call('HMGET', base .. ':c', 's', 'l', 'd')
+  out[#out + 1] = c[1] or '0'
+  out[#out + 1] = c[2] or '0'
+  out[#out + 1] = c[3] or '0'
+end
+return out
+`
+
+const TOTALS = `
+local prefix, now, timeout = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local index = prefix .. 'torrents'
+redis.call('ZREMRANGEBYSCORE', index, '-inf', now - timeout)
+local seeders, leechers, torrents = 0, 0, 0
+for _, ih in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+  local base = prefix .. 't:' .. ih
+  local live = redis.call('ZCOUNT', base .. ':s', now - timeout, '+inf')
+  if live > 0 then
+    torrents = torrents + 1
+    local c = redis.call('HMGET', base .. ':c', 's', 'l')
+    seeders = seeders + (tonumber(c[1]) or 0)
+    leechers = leechers + (tonumber(c[2]) or 0)
+  end
+end
+return { torrents, seeders, leechers }
+`
+
+type Scripts = Redis & {
+  p2pTrackerAnnounceBuffer(...args: (string | Buffer | number)[]): Promise<Buffer[]>
+  p2pTrackerScrape(...args: (string | number)[]): Promise<string[]>
+  p2pTrackerTotals(...args: (string | number)[]): Promise<number[]>
+}
+
+/**
+ * A {@link PeerStore} in Redis, so several tracker processes (on several cores or hosts) share one
+ * swarm view. Each announce is one Lua script (atomic: counts stay exact); peers expire by their
+ * last-seen score and whole torrents by Redis TTLs. Needs Redis >= 6.2 (`ZRANDMEMBER`).
+ *
+ * @example
+ * ```ts
+ * const store = new RedisStore({ url: 'redis://127.0.0.1:6379' })
+ * const server = createTrackerServer({ store })
+ * ```
+ */
+export class RedisStore implements PeerStore {
+  /** The ioredis client. */
+  readonly redis: Redis
+  private readonly scripts: Scripts
+  private readonly ownsClient: boolean
+  private readonly prefix: string
+  private readonly peerTimeout: number
+  private readonly maxPeers: number
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX
+    this.peerTimeout = Math.round(options.peerTimeout ?? DEFAULT_PEER_TIMEOUT_MS)
+    this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS_PER_TORRENT
+    if (!(this.peerTimeout > 0) || !(this.maxPeers > 0)) {
+      throw new TrackerServerError(
+        'TRACKER_SERVER_BAD_OPTION',
+        'peerTimeout and maxPeersPerTorrent must be positive',
+      )
+    }
+    this.ownsClient = options.redis === undefined
+    this.redis =
+      options.redis ??
+      new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+        commandTimeout: options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+        maxRetriesPerRequest: 1,
+        enableAutoPipelining: true,
+        lazyConnect: false,
+        ...options.redisOptions,
+      })
+    // ioredis reports connection trouble as 'error' events; requests fail on their own and are answered
+    // with a failure reason, so the event must not crash the process.
+    this.redis.on('error', () => {})
+    this.redis.defineCommand('p2pTrackerAnnounce', { numberOfKeys: 0, lua: ANNOUNCE })
+    this.redis.defineCommand('p2pTrackerScrape', { numberOfKeys: 0, lua: SCRAPE })
+    this.redis.defineCommand('p2pTrackerTotals', { numberOfKeys: 0, lua: TOTALS })
+    this.scripts = this.redis as Scripts
+  }
+
+  async announce(req: StoreAnnounce): Promise<StoreAnnounceResult> {
+    const fam = req.families.length === 2 ? 'both' : String(req.families[0])
+    const ip = compact(req.host, req.port)
+    const record = Buffer.concat([Buffer.from([req.seeder ? 0x31 : 0x30]), ip])
+    const out = await this.scripts.p2pTrackerAnnounceBuffer(
+      this.prefix,
+      req.infoHash,
+      Buffer.from(req.peerId),
+      record,
+      req.event,
+      Date.now(),
+      this.peerTimeout,
+      req.numwant,
+      this.maxPeers,
+      fam,
+    )
+    const peers: StoredPeer[] = []
+    for (let i = 3; i + 1 < out.length; i += 2) {
+      const r = out[i + 1]!
+      const compact = r.subarray(1)
+      const family = compact.length === 6 ? 4 : 6
+      peers.push({
+        peerId: out[i]!,
+        host: bytesToIp(compact.subarray(0, compact.length - 2)),
+        port: compact.readUInt16BE(compact.length - 2),
+        family,
+        compact,
+      })
+    }
+    return {
+      complete: num(out[0]),
+      incomplete: num(out[1]),
+      downloaded: num(out[2]),
+      peers,
+    }
+  }
+
+  async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
+    if (infoHashes.length === 0) return []
+    const out = await this.scripts.p2pTrackerScrape(this.prefix, Date.now(), this.peerTimeout, ...infoHashes)
+    return infoHashes.map((_, i) => ({
+      complete: Math.max(0, Number(out[3 * i])),
+      incomplete: Math.max(0, Number(out[3 * i + 1])),
+      downloaded: Math.max(0, Number(out[3 * i + 2])),
+    }))
+  }
+
+  async totals(): Promise<StoreTotals> {
+    const [torrents, seeders, leechers] = await this.scripts.p2pTrackerTotals(
+      this.prefix,
+      Date.now(),
+      this.peerTimeout,
+    )
+    return { torrents: torrents ?? 0, seeders: seeders ?? 0, leechers: leechers ?? 0 }
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsClient) return
+    try {
+      await this.redis.quit()
+    } catch {
+      this.redis.disconnect()
+    }
+  }
+}
+
+function num(b: Buffer | undefined): number {
+  return b ? Math.max(0, Number(b.toString())) : 0
+}
