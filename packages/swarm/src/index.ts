@@ -12,8 +12,16 @@ export {
   DEFAULT_UPLOAD_SLOTS,
   OPTIMISTIC_ROUNDS,
 } from './choker.js'
+export {
+  Client,
+  type ClientEvents,
+  type ClientOptions,
+  DEFAULT_MAX_CONNECTIONS,
+  INCOMING_HANDSHAKE_TIMEOUT_MS,
+} from './client.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export { PeerBook, type PeerSource } from './peer-book.js'
 export {
   BLOCK_SIZE,
   type BlockArrival,
@@ -29,6 +37,7 @@ export {
   REQUEST_QUEUE_SECONDS,
 } from './piece-picker.js'
 export { TokenBucket } from './rate-limiter.js'
+export { RATE_WINDOW_MS, RateMeter } from './rate-meter.js'
 export {
   DEFAULT_RESUME_INTERVAL_MS,
   MAX_RESUME_BYTES,
@@ -39,3 +48,17 @@ export {
   writeResumeFile,
 } from './resume-file.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
+export { Torrent } from './torrent.js'
+export {
+  type AddOptions,
+  BAN_STRIKES,
+  type BanEvent,
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_PEERS_PER_TORRENT,
+  type PieceEvent,
+  type SeedOptions,
+  type SwarmWarning,
+  type TorrentEvents,
+  type TorrentStats,
+} from './torrent-types.js'
+export { type PieceCheck, verifyPiece } from './verifier.js'

@@ -1,0 +1,356 @@
+import { readFile, stat } from 'node:fs/promises'
+import { createServer, type Server, type Socket } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { basename, dirname, resolve } from 'node:path'
+import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
+import { TypedEmitter } from '@p2p/tracker-client'
+import { SwarmError } from './errors.js'
+import { TokenBucket } from './rate-limiter.js'
+import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
+import type { AddOptions, SeedOptions } from './torrent-types.js'
+
+/** Default bound on peer connections of a whole client. */
+export const DEFAULT_MAX_CONNECTIONS = 200
+/** Time an incoming connection has to send the handshake's first 48 bytes, ms. */
+export const INCOMING_HANDSHAKE_TIMEOUT_MS = 20_000
+/** Bytes of a handshake up to the end of the info hash (1 + 19 + 8 + 20). */
+const HANDSHAKE_PREFIX = 48
+
+/** Options of {@link Client}. */
+export interface ClientOptions {
+  /** Address to listen on. Default `::` (IPv6 and IPv4), falling back to `0.0.0.0`. */
+  host?: string
+  /** TCP port to listen on; 0 or undefined = any free port (see {@link Client.port}). */
+  port?: number
+  /** Our 20-byte peer id. Default: a fresh random one. */
+  peerId?: Uint8Array
+  /** Global upload limit, bytes/s (0 = none). */
+  uploadLimit?: number
+  /** Global download limit, bytes/s (0 = none). */
+  downloadLimit?: number
+  /** Bound on peer connections of the whole client. Default {@link DEFAULT_MAX_CONNECTIONS}. */
+  maxConnections?: number
+  /** Hashing worker threads. Default: the hash pool's default. */
+  hashThreads?: number
+  /** Closes the client when aborted. */
+  signal?: AbortSignal
+}
+
+/** Events of a {@link Client}: `torrent` (a torrent was added), `warning`, `error`. */
+export type ClientEvents = {
+  /** A torrent was added. */
+  torrent: (t: Torrent) => void
+  /** A non-fatal problem (an incoming connection for an unknown torrent is not one). */
+  warning: (w: { message: string; error?: unknown }) => void
+  /** Listening failed after start. */
+  error: (e: SwarmError) => void
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+/**
+ * A BitTorrent client: one TCP listener (IPv4 and IPv6), a hashing worker pool, global limits, and any
+ * number of torrents.
+ *
+ * @example
+ * ```ts
+ * const client = new Client({ port: 6881 })
+ * const t = await client.add(torrentBytes, { path: './downloads' })
+ * t.on('piece', (e) => console.log(e.index, e.algorithm, e.ok))
+ * await t.done
+ * await client.close()
+ * ```
+ */
+export class Client extends TypedEmitter<ClientEvents> {
+  /** Our peer id. */
+  readonly peerId: Uint8Array
+  readonly #options: ClientOptions
+  readonly #torrents = new Map<string, Torrent>()
+  readonly #upload: TokenBucket
+  readonly #download: TokenBucket
+  #server: Server | undefined
+  #listening: Promise<void> | undefined
+  #port = 0
+  #pool: HashPool | undefined
+  #connections = 0
+  readonly #handshaking = new Set<Socket>()
+  #closed = false
+  readonly #localIps: Set<string>
+
+  /** @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad port or peer id. */
+  constructor(options: ClientOptions = {}) {
+    super()
+    if (
+      options.port !== undefined &&
+      (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    ) {
+      throw new SwarmError('SWARM_INVALID_ARGUMENT', `expected a port 0..65535, got ${options.port}`)
+    }
+    if (options.peerId && options.peerId.length !== 20) {
+      throw new SwarmError(
+        'SWARM_INVALID_ARGUMENT',
+        `expected a 20-byte peer id, got ${options.peerId.length} bytes`,
+      )
+    }
+    this.#options = options
+    this.peerId = options.peerId ?? generatePeerId()
+    this.#upload = new TokenBucket(options.uploadLimit ?? 0)
+    this.#download = new TokenBucket(options.downloadLimit ?? 0)
+    this.#localIps = new Set(['127.0.0.1', '::1', '0.0.0.0', '::'])
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) {
+        try {
+          this.#localIps.add(normalizeIp(a.address))
+        } catch {
+          // scoped or odd address
+        }
+      }
+    }
+    if (options.host) this.#localIps.add(options.host)
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true })
+  }
+
+  /** The TCP port we listen on (0 before {@link Client.listen}). */
+  get port(): number {
+    return this.#port
+  }
+
+  /** The torrents of this client. */
+  get torrents(): Torrent[] {
+    return [...this.#torrents.values()]
+  }
+
+  /** The torrent with this info hash (hex), if any. */
+  get(infoHash: string): Torrent | undefined {
+    return this.#torrents.get(infoHash.toLowerCase())
+  }
+
+  /**
+   * Starts listening (done by `add`/`seed` too; calling it again does nothing).
+   * @throws {SwarmError} `SWARM_LISTEN`
+   */
+  listen(): Promise<void> {
+    this.#listening ??= this.#listen()
+    return this.#listening
+  }
+
+  async #listen(): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.#incoming(socket))
+    this.#server = server
+    server.on('error', (err) =>
+      this.emit('error', new SwarmError('SWARM_LISTEN', err.message, { cause: err })),
+    )
+    const tryListen = (host: string) =>
+      new Promise<void>((resolveListen, reject) => {
+        const onError = (err: Error) => reject(err)
+        server.once('error', onError)
+        server.listen({ host, port: this.#options.port ?? 0 }, () => {
+          server.off('error', onError)
+          resolveListen()
+        })
+      })
+    try {
+      if (this.#options.host) await tryListen(this.#options.host)
+      else {
+        try {
+          await tryListen('::')
+        } catch {
+          await tryListen('0.0.0.0')
+        }
+      }
+    } catch (err) {
+      throw new SwarmError('SWARM_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err })
+    }
+    const addr = server.address()
+    this.#port = typeof addr === 'object' && addr ? addr.port : 0
+  }
+
+  #incoming(socket: Socket): void {
+    if (this.#closed || this.#connections >= (this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      socket.destroy()
+      return
+    }
+    this.#connections++
+    this.#handshaking.add(socket)
+    let done = false
+    const finish = (t: Torrent | undefined, prefix?: Buffer) => {
+      if (done) return
+      done = true
+      this.#handshaking.delete(socket)
+      clearTimeout(timer)
+      socket.off('readable', onReadable)
+      socket.off('error', onFail)
+      socket.off('close', onFail)
+      if (!t || !prefix) {
+        socket.destroy()
+        this.#connections--
+        return
+      }
+      socket.unshift(prefix)
+      t.acceptIncoming(socket)
+    }
+    const onFail = () => finish(undefined)
+    const onReadable = () => {
+      const prefix = socket.read(HANDSHAKE_PREFIX) as Buffer | null
+      if (!prefix) return
+      finish(this.#torrents.get(hex(prefix.subarray(28, 48))) ?? this.#byHandshake(prefix), prefix)
+    }
+    const timer = setTimeout(onFail, INCOMING_HANDSHAKE_TIMEOUT_MS)
+    socket.on('readable', onReadable)
+    socket.on('error', onFail)
+    socket.on('close', onFail)
+  }
+
+  #byHandshake(prefix: Buffer): Torrent | undefined {
+    const ih = prefix.subarray(28, 48)
+    for (const t of this.#torrents.values()) if (Buffer.from(t.infoHashBytes).equals(ih)) return t
+    return undefined
+  }
+
+  #context(): ClientContext {
+    return {
+      peerId: this.peerId,
+      port: () => this.#port,
+      hashPool: () => {
+        this.#pool ??= new HashPool({ threads: this.#options.hashThreads })
+        return this.#pool
+      },
+      upload: this.#upload,
+      download: this.#download,
+      canConnect: () => this.#connections < (this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+      connectionOpened: () => {
+        this.#connections++
+      },
+      connectionClosed: () => {
+        this.#connections--
+      },
+      isSelf: (a: PeerAddress) => a.port === this.#port && this.#localIps.has(a.host),
+      removed: (t) => {
+        if (this.#torrents.get(t.infoHash) === t) this.#torrents.delete(t.infoHash)
+      },
+    }
+  }
+
+  /**
+   * Adds a torrent to download (or to seed, when its data is already there).
+   * @param torrent .torrent bytes, a magnet link, a path to a .torrent file, or parsed metainfo
+   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`
+   */
+  async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
+    if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
+    const src = await this.#load(torrent, resolve(options.path))
+    return this.#start(src, options)
+  }
+
+  /**
+   * Seeds a file or directory: creates its torrent (or verifies the files against `options.torrent`)
+   * and serves it.
+   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_STORAGE`, `SWARM_LISTEN`
+   */
+  async seed(path: string, options: SeedOptions = {}): Promise<Torrent> {
+    const full = resolve(path)
+    try {
+      await stat(full)
+    } catch (err) {
+      throw new SwarmError('SWARM_STORAGE', `cannot read ${full}`, { cause: err })
+    }
+    let src: TorrentSource
+    if (options.torrent) {
+      src = await this.#load(options.torrent, dirname(full))
+      src.rootName = basename(full)
+    } else {
+      let created: { metainfo: Metainfo }
+      try {
+        created = await createTorrent(full, {
+          version: options.version ?? 'hybrid',
+          pieceLength: options.pieceLength,
+          announce: options.announce,
+          private: options.private,
+          signal: options.signal,
+        })
+      } catch (err) {
+        throw new SwarmError(
+          'SWARM_BAD_TORRENT',
+          `cannot create a torrent of ${full}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        )
+      }
+      src = this.#fromMetainfo(created.metainfo, dirname(full))
+      src.rootName = basename(full)
+      src.trustAll = true
+    }
+    return this.#start(src, { ...options, path: dirname(full) })
+  }
+
+  async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {
+    if (this.#closed) throw new SwarmError('SWARM_ABORTED', 'client closed')
+    if (this.#torrents.has(src.infoHash)) {
+      throw new SwarmError('SWARM_DUPLICATE_TORRENT', `torrent ${src.infoHash} is already added`)
+    }
+    await this.listen()
+    const t = new Torrent(this.#context(), src, options)
+    this.#torrents.set(src.infoHash, t)
+    try {
+      await t.start()
+    } catch (err) {
+      await t.destroy()
+      throw err
+    }
+    this.emit('torrent', t)
+    return t
+  }
+
+  async #load(input: Uint8Array | string | Metainfo, dir: string): Promise<TorrentSource> {
+    try {
+      if (input instanceof Uint8Array) return this.#fromMetainfo(parseTorrent(input), dir)
+      if (typeof input === 'string') {
+        if (input.startsWith('magnet:')) {
+          const m = parseMagnet(input)
+          const ihHex = m.infoHash ?? m.infoHashV2?.slice(0, 40)
+          if (!ihHex) throw new SwarmError('SWARM_BAD_TORRENT', 'magnet link without an info hash')
+          return {
+            infoHash: m.infoHash ?? m.infoHashV2!,
+            infoHashBytes: Buffer.from(ihHex, 'hex'),
+            name: m.name,
+            trackers: m.trackers.map((t) => [t]),
+            peers: m.peers.map((p) => ({ host: p.host, port: p.port })),
+            dir,
+            magnet: input,
+          }
+        }
+        return this.#fromMetainfo(parseTorrent(new Uint8Array(await readFile(input))), dir)
+      }
+      return this.#fromMetainfo(input, dir)
+    } catch (err) {
+      if (err instanceof SwarmError) throw err
+      throw new SwarmError('SWARM_BAD_TORRENT', `cannot load torrent: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
+  }
+
+  #fromMetainfo(m: Metainfo, dir: string): TorrentSource {
+    return {
+      metainfo: m,
+      infoHash: m.infoHash ?? m.infoHashV2!,
+      infoHashBytes: m.infoHashBytes,
+      name: m.name,
+      trackers: m.announce,
+      peers: [],
+      dir,
+    }
+  }
+
+  /** Stops every torrent (resume data written, trackers told), the listener and the hash workers. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
+    for (const s of this.#handshaking) s.destroy()
+    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()))
+    await this.#pool?.close()
+  }
+}

@@ -1,0 +1,48 @@
+/** Width of the sliding window of a {@link RateMeter}, ms. */
+export const RATE_WINDOW_MS = 5_000
+const SLOT_MS = 250
+
+/**
+ * Bytes per second over a sliding window of {@link RATE_WINDOW_MS} in 250 ms slots.
+ *
+ * @example
+ * ```ts
+ * const m = new RateMeter()
+ * m.add(16384)
+ * m.rate() // bytes/s over the last few seconds
+ * ```
+ */
+export class RateMeter {
+  readonly #slots = new Float64Array(RATE_WINDOW_MS / SLOT_MS)
+  #slot = 0
+  #started: number
+  readonly #now: () => number
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now
+    this.#started = now()
+    this.#slot = Math.floor(this.#started / SLOT_MS)
+  }
+
+  #advance(): void {
+    const s = Math.floor(this.#now() / SLOT_MS)
+    const n = this.#slots.length
+    for (let k = Math.min(n, s - this.#slot); k > 0; k--) this.#slots[(s - k + 1) % n] = 0
+    if (s > this.#slot) this.#slot = s
+  }
+
+  /** Records `bytes` now. */
+  add(bytes: number): void {
+    this.#advance()
+    this.#slots[this.#slot % this.#slots.length]! += bytes
+  }
+
+  /** Bytes per second over the window (or over the time since creation when shorter). */
+  rate(): number {
+    this.#advance()
+    let sum = 0
+    for (const v of this.#slots) sum += v
+    const span = Math.min(RATE_WINDOW_MS, Math.max(SLOT_MS, this.#now() - this.#started))
+    return (sum * 1000) / span
+  }
+}

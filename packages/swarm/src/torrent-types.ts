@@ -1,0 +1,137 @@
+import type { Metainfo } from '@p2p/metainfo'
+import type { PeerAddress } from '@p2p/peer-address'
+import type { Wire } from '@p2p/peer-wire'
+import type { SwarmError } from './errors.js'
+import type { PickStrategy } from './piece-picker.js'
+
+/** Default bound on peer connections per torrent. */
+export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
+/** Failed pieces (weighted: 1 when a peer sent the whole piece, 1/2 when it shared it) before a ban. */
+export const BAN_STRIKES = 2
+/** Time allowed for a TCP connect, ms. */
+export const CONNECT_TIMEOUT_MS = 10_000
+
+/** Options of `client.add`. */
+export interface AddOptions {
+  /** Directory the torrent's files go below. */
+  path: string
+  /** Stops (destroys) the torrent when aborted. */
+  signal?: AbortSignal
+  /** Peers to dial right away. */
+  peers?: { host: string; port: number }[]
+  /** Tracker tiers announced to before the torrent's own. */
+  announce?: string[][]
+  /** Piece choice. Default `rarest`. */
+  strategy?: PickStrategy
+  /** Indexes (in `metainfo.files`) of the files to download; default all. */
+  files?: number[]
+  /** Read and write a resume file. Default true. */
+  resume?: boolean
+  /** Where the resume file goes. Default `<path>/.<infohash>.resume`. */
+  resumePath?: string
+  /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
+  maxConnections?: number
+  /** Upload slots. Default 4. */
+  uploadSlots?: number
+  /** Upload rate limit of this torrent, bytes/s (0 = none). */
+  uploadLimit?: number
+  /** Download rate limit of this torrent, bytes/s (0 = none). */
+  downloadLimit?: number
+}
+
+/** Options of `client.seed`. */
+export interface SeedOptions extends Omit<AddOptions, 'path' | 'files' | 'strategy'> {
+  /** The torrent of this content (it is verified against the files); default: created now. */
+  torrent?: Uint8Array
+  /** Torrent version when created. Default `'hybrid'`. */
+  version?: 1 | 2 | 'hybrid'
+  /** Piece length when created. */
+  pieceLength?: number
+  /** Tracker tiers (or one URL) to write into a created torrent and announce to. */
+  announce?: string[][]
+  /** Private flag of a created torrent. */
+  private?: boolean
+}
+
+/** The `piece` event: one entry of the integrity log. */
+export interface PieceEvent {
+  /** Piece index. */
+  index: number
+  /** Whether it matched its hash. */
+  ok: boolean
+  /** Hash used. */
+  algorithm: 'sha1' | 'sha256'
+  /** Expected hash (hex). */
+  expected?: string
+  /** Computed hash (hex). */
+  got?: string
+  /** Peers that sent blocks of this piece. */
+  peers: PeerAddress[]
+}
+
+/** The `ban` event. */
+export interface BanEvent {
+  /** The banned peer. */
+  peer: PeerAddress
+  /** Why. */
+  reason: string
+}
+
+/** The `warning` event: something failed that does not stop the torrent. */
+export interface SwarmWarning {
+  /** Human-readable text. */
+  message: string
+  /** The peer concerned, if any. */
+  peer?: PeerAddress
+  /** The underlying error, if any. */
+  error?: unknown
+}
+
+/** Transfer numbers of a torrent. */
+export interface TorrentStats {
+  /** Fraction of the selected bytes verified, 0..1. */
+  progress: number
+  /** Payload bytes received. */
+  downloaded: number
+  /** Payload bytes sent. */
+  uploaded: number
+  /** Bytes/s received. */
+  downloadSpeed: number
+  /** Bytes/s sent. */
+  uploadSpeed: number
+  /** Connected peers (handshake done). */
+  peers: number
+  /** Uploaded / downloaded (uploaded / size when nothing was downloaded). */
+  ratio: number
+  /** Seconds to completion at the current speed, when known. */
+  eta?: number
+}
+
+/**
+ * Events of a torrent:
+ * - `metadata` (metainfo): the info dictionary is known (at once for a .torrent, later for a magnet);
+ * - `ready`: storage is open and existing data checked;
+ * - `piece` ({@link PieceEvent}): a downloaded piece was verified (or failed);
+ * - `done`: every selected piece is verified;
+ * - `wire` (wire, address): a peer connection completed its handshake;
+ * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
+ * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good.
+ */
+export type TorrentEvents = {
+  /** The metainfo is known. */
+  metadata: (metainfo: Metainfo) => void
+  /** Storage open and checked. */
+  ready: () => void
+  /** A piece was verified. */
+  piece: (event: PieceEvent) => void
+  /** Every selected piece is verified. */
+  done: () => void
+  /** A peer connection is up. */
+  wire: (wire: Wire, address: PeerAddress) => void
+  /** A non-fatal problem. */
+  warning: (warning: SwarmWarning) => void
+  /** A fatal problem. */
+  error: (error: SwarmError) => void
+  /** A peer was banned. */
+  ban: (event: BanEvent) => void
+}

@@ -1,0 +1,37 @@
+import type { HashPool, PieceSpec } from '@p2p/metainfo'
+
+/** The outcome of one piece's hash check (the integrity log entry). */
+export interface PieceCheck {
+  /** Whether the piece matched. */
+  ok: boolean
+  /** The hash used: v2 (SHA-256 merkle) when the torrent has it, else v1 (SHA-1). */
+  algorithm: 'sha1' | 'sha256'
+  /** Expected hash, hex. */
+  expected: string
+  /** Computed hash, hex. */
+  got: string
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+/**
+ * Checks `data` (the piece's bytes, `spec.length` long) against its expected hash on the hash pool's
+ * worker threads: SHA-256 merkle root of 16 KiB leaves when the spec has a v2 hash (hybrid picks v2),
+ * SHA-1 otherwise.
+ */
+export async function verifyPiece(pool: HashPool, spec: PieceSpec, data: Uint8Array): Promise<PieceCheck> {
+  if (spec.sha256) {
+    const got = await pool.pieceRootSha256(data, spec.sha256.leafCount)
+    const expected = spec.sha256.root
+    return { ok: equal(got, expected), algorithm: 'sha256', expected: hex(expected), got: hex(got) }
+  }
+  if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no hash`)
+  const got = await pool.digest('sha1', data)
+  return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

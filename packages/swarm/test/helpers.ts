@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Torrent } from '@p2p/swarm'
+
+/** Writes random files below `root` (paths relative, '/'-separated) and returns their bytes. */
+export async function writeContent(
+  root: string,
+  files: Record<string, number>,
+): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>()
+  for (const [rel, size] of Object.entries(files)) {
+    const bytes = randomBytes(size)
+    const path = join(root, rel)
+    await mkdir(dirname(path), { recursive: true })
+    await writeFile(path, bytes)
+    out.set(rel, bytes)
+  }
+  return out
+}
+
+/** Checks every file of `content` exists below `root` with the same bytes; returns the bad ones. */
+export async function differing(root: string, content: Map<string, Buffer>): Promise<string[]> {
+  const bad: string[] = []
+  for (const [rel, bytes] of content) {
+    const got = await readFile(join(root, rel)).catch(() => undefined)
+    if (!got?.equals(bytes)) bad.push(rel)
+  }
+  return bad
+}
+
+/** Resolves when the torrent is done, rejects after `ms` with its progress. */
+export function doneWithin(t: Torrent, ms: number, label = t.name): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${label} not done within ${ms} ms: ${JSON.stringify(t.stats())}`)),
+      ms,
+    )
+    void t.done.then(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+/** A v1 torrent of `files` (name-relative paths) made by hand, for tests that must not depend on createTorrent. */
+export async function v1Torrent(
+  name: string,
+  files: { path: string[]; bytes: Uint8Array }[],
+  pieceLength: number,
+  single = false,
+): Promise<Uint8Array> {
+  const { createHash } = await import('node:crypto')
+  const { encode } = await import('@p2p/bencode')
+  const all = Buffer.concat(files.map((f) => f.bytes))
+  const hashes: Buffer[] = []
+  for (let o = 0; o < all.length; o += pieceLength)
+    hashes.push(
+      createHash('sha1')
+        .update(all.subarray(o, o + pieceLength))
+        .digest(),
+    )
+  const info = single
+    ? { length: all.length, name, 'piece length': pieceLength, pieces: Buffer.concat(hashes) }
+    : {
+        files: files.map((f) => ({ length: f.bytes.length, path: f.path })),
+        name,
+        'piece length': pieceLength,
+        pieces: Buffer.concat(hashes),
+      }
+  return encode({ info })
+}

@@ -1,0 +1,147 @@
+import { join } from 'node:path'
+import { createTorrent } from '@p2p/metainfo'
+import { Client, type PieceEvent, type Torrent } from '@p2p/swarm'
+import { tempDir } from '@p2p/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { differing, doneWithin, writeContent } from './helpers.js'
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+})
+async function dir(): Promise<string> {
+  const d = await tempDir('swarm-it-')
+  cleanup.push(d.remove)
+  return d.path
+}
+function client(): Client {
+  const c = new Client({ host: '127.0.0.1', hashThreads: 2 })
+  cleanup.push(() => c.close())
+  return c
+}
+const local = (c: Client) => ({ host: '127.0.0.1', port: c.port })
+
+const FILES = {
+  'content/a.bin': 700_000,
+  'content/sub/b.bin': 1_300_000,
+  'content/c.bin': 5,
+  'content/empty': 0,
+}
+
+describe.each([1, 2, 'hybrid'] as const)('in-process swarm (v%s)', (version) => {
+  it('one seeder and three leechers end with byte-identical copies', async () => {
+    const src = await dir()
+    const content = await writeContent(src, FILES)
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'content'), { version, pieceLength: 32768 })
+    expect(st.complete).toBe(true)
+    const meta = st.metainfo!
+    const leechers: { c: Client; t: Torrent; dir: string; pieces: PieceEvent[] }[] = []
+    for (let i = 0; i < 3; i++) {
+      const c = client()
+      const d = await dir()
+      const peers = [local(seeder), ...leechers.map((l) => local(l.c))]
+      const t = await c.add(meta, { path: d, peers })
+      const pieces: PieceEvent[] = []
+      t.on('piece', (e) => pieces.push(e))
+      leechers.push({ c, t, dir: d, pieces })
+    }
+    await Promise.all(leechers.map((l, i) => doneWithin(l.t, 45_000, `leecher ${i}`)))
+    for (const l of leechers) {
+      expect(await differing(l.dir, content)).toEqual([])
+      expect(l.pieces.every((p) => p.ok)).toBe(true)
+      expect(l.t.stats().progress).toBe(1)
+      expect(l.pieces[0]?.algorithm).toBe(version === 1 ? 'sha1' : 'sha256')
+    }
+  })
+})
+
+describe('swarm features', () => {
+  it('downloads from a magnet link (metadata over ut_metadata)', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'm/x.bin': 400_000, 'm/y.bin': 100_000 })
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'm'), { version: 1, pieceLength: 16384 })
+    const c = client()
+    const d = await dir()
+    const t = await c.add(st.magnetURI, { path: d, peers: [local(seeder)] })
+    await doneWithin(t, 30_000)
+    expect(t.metainfo?.name).toBe('m')
+    expect(await differing(d, content)).toEqual([])
+  })
+
+  it('seeds a torrent given with the content (verifying it) and downloads only selected files', async () => {
+    const src = await dir()
+    const content = await writeContent(src, {
+      's/one.bin': 100_000,
+      's/two.bin': 100_000,
+      's/three.bin': 100_000,
+    })
+    const { torrent, metainfo: meta } = await createTorrent(join(src, 's'), {
+      version: 1,
+      pieceLength: 16384,
+    })
+    const seeder = client()
+    const st = await seeder.seed(join(src, 's'), { torrent })
+    expect(st.complete).toBe(true)
+    const idx = meta.files.findIndex((f) => f.path.join('/') === 's/two.bin')
+    const c = client()
+    const d = await dir()
+    const t = await c.add(torrent, { path: d, peers: [local(seeder)], files: [idx] })
+    await doneWithin(t, 30_000)
+    expect(await differing(d, new Map([['s/two.bin', content.get('s/two.bin')!]]))).toEqual([])
+  })
+
+  it('resumes after a stop, fetching only what was not verified', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'r.bin': 1_000_000 })
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'r.bin'), { version: 1, pieceLength: 16384, uploadLimit: 400_000 })
+    const d = await dir()
+    const c1 = new Client({ host: '127.0.0.1' })
+    const t1 = await c1.add(st.metainfo!, { path: d, peers: [local(seeder)] })
+    let verified = 0
+    await new Promise<void>((r) =>
+      t1.on('piece', (e) => {
+        if (e.ok && ++verified === 20) r()
+      }),
+    )
+    await c1.close()
+    const c2 = client()
+    const t2 = await c2.add(st.metainfo!, { path: d, peers: [local(seeder)] })
+    const fetched: number[] = []
+    t2.on('piece', (e) => fetched.push(e.index))
+    await doneWithin(t2, 30_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(fetched.length).toBeLessThanOrEqual(st.metainfo!.pieceCount - 20)
+  })
+
+  it('leechers finish from each other after the only seeder leaves', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'churn.bin': 600_000 })
+    const seeder = new Client({ host: '127.0.0.1' })
+    const st = await seeder.seed(join(src, 'churn.bin'), { version: 1, pieceLength: 16384 })
+    const a = client()
+    const b = client()
+    const da = await dir()
+    const db = await dir()
+    const ta = await a.add(st.metainfo!, { path: da, peers: [local(seeder)], files: undefined })
+    // b starts later and only knows a.
+    await new Promise<void>((r) => ta.on('piece', () => ta.stats().progress > 0.5 && r()))
+    const tb = await b.add(st.metainfo!, { path: db, peers: [local(a)] })
+    await doneWithin(ta, 30_000, 'a')
+    await seeder.close()
+    await doneWithin(tb, 30_000, 'b')
+    expect(await differing(db, new Map([['churn.bin', content.get('churn.bin')!]]))).toEqual([])
+  })
+
+  it('refuses to add the same torrent twice and bad input', async () => {
+    const c = client()
+    await expect(c.add(new Uint8Array([1, 2, 3]), { path: await dir() })).rejects.toMatchObject({
+      code: 'SWARM_BAD_TORRENT',
+    })
+    await expect(c.add('magnet:?xt=urn:btih:zz', { path: await dir() })).rejects.toMatchObject({
+      code: 'SWARM_BAD_TORRENT',
+    })
+  })
+})
