@@ -841,7 +841,14 @@ export class Wire extends EventEmitter {
     }
   }
 
-  readonly #onEnd = () => this.destroy()
+  readonly #onEnd = () => {
+    if (this.destroyed) return
+    if (!this.peerHandshake && this.bytesReceived > 0) {
+      this.destroy(new PeerWireError('PEER_WIRE_BAD_HANDSHAKE', 'the stream ended inside the handshake'))
+    } else if (this.#parser.buffered > 0) {
+      this.destroy(new PeerWireError('PEER_WIRE_BAD_MESSAGE', 'the stream ended inside a message'))
+    } else this.destroy()
+  }
   readonly #onError = (err: Error) =>
     this.destroy(new PeerWireError('PEER_WIRE_CLOSED', `transport error: ${err.message}`, { cause: err }))
   readonly #onDrain = () => {
