@@ -56,7 +56,7 @@ describe('decode: values', () => {
 
   it('gives dictionaries no prototype: __proto__ and constructor are plain data', () => {
     const dict = decode(b('d11:constructori1e9:__proto__i2e8:toStringi3ee'), { strict: false }) as BencodeDict
-    expect(dict.__proto__).toBe(2)
+    expect(Object.getOwnPropertyDescriptor(dict, '__proto__')?.value).toBe(2)
     expect(dict.constructor).toBe(1)
     expect(dict.toString).toBe(3)
     expect(Object.keys(dict)).toEqual(['constructor', '__proto__', 'toString'])
