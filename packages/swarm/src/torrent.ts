@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import {
@@ -59,6 +60,7 @@ interface Peer {
   allowedFast: Set<number>
   suggested: number[]
   strikes: number
+  banned: boolean
   pexSent: Set<string>
   down: RateMeter
   up: RateMeter
@@ -139,6 +141,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     this.#opts = opts
     this.infoHash = src.infoHash
     this.#infoHashBytes = src.infoHashBytes
+    // Every wire and rate-limit wait listens on this signal.
+    setMaxListeners(0, this.#abort.signal)
     this.#choker = new Choker({ slots: opts.uploadSlots })
     this.#upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload })
     this.#download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download })
@@ -489,6 +493,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       allowedFast: new Set(),
       suggested: [],
       strikes: 0,
+      banned: false,
       pexSent: new Set(),
       down: new RateMeter(),
       up: new RateMeter(),
@@ -754,8 +759,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   #penalize(from: Set<Peer>): void {
     for (const p of from) {
+      if (p.banned) continue
       p.strikes += from.size === 1 ? 1 : 0.5
       if (p.strikes >= BAN_STRIKES) {
+        p.banned = true
         const addr = p.listen ?? p.addr
         this.#banned.add(formatPeer(p.addr))
         const id = p.wire.peerHandshake?.peerId

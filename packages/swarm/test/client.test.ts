@@ -5,12 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
 
 const cleanup: (() => Promise<void>)[] = []
+const removeDirs: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
+  for (const f of removeDirs.splice(0)) await f()
 })
 async function dir(): Promise<string> {
   const d = await tempDir('swarm-client-')
-  cleanup.push(d.remove)
+  removeDirs.push(d.remove)
   return d.path
 }
 function client(): Client {

@@ -6,12 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { differing, doneWithin, writeContent } from './helpers.js'
 
 const cleanup: (() => Promise<void>)[] = []
+const removeDirs: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
+  for (const f of removeDirs.splice(0)) await f()
 })
 async function dir(): Promise<string> {
   const d = await tempDir('swarm-it-')
-  cleanup.push(d.remove)
+  removeDirs.push(d.remove)
   return d.path
 }
 function client(): Client {

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { generatePeerId } from '@p2p/peer-address'
+import { Wire } from '@p2p/peer-wire'
+import { type BanEvent, Client } from '@p2p/swarm'
+import { tempDir } from '@p2p/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
+
+const cleanup: (() => Promise<void>)[] = []
+const removeDirs: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+  for (const f of removeDirs.splice(0)) await f()
+})
+async function dir(): Promise<string> {
+  const d = await tempDir('swarm-rel-')
+  removeDirs.push(d.remove)
+  return d.path
+}
+function client(opts: ConstructorParameters<typeof Client>[0] = {}): Client {
+  const c = new Client({ host: '127.0.0.1', hashThreads: 1, ...opts })
+  cleanup.push(() => c.close())
+  return c
+}
+const local = (c: Client) => ({ host: '127.0.0.1', port: c.port })
+
+async function singleFile(size: number, pieceLength = 16384) {
+  const src = await dir()
+  const content = await writeContent(src, { 'f.bin': size })
+  const torrent = await v1Torrent(
+    'f.bin',
+    [{ path: ['f.bin'], bytes: content.get('f.bin')! }],
+    pieceLength,
+    true,
+  )
+  return { src, content, torrent }
+}
+
+/** A peer that claims every piece and answers every request with random bytes. */
+async function hostilePeer(
+  infoHash: Uint8Array,
+  pieceCount: number,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    const wire = new Wire(socket, { infoHash, peerId: generatePeerId('-EV0001-'), pieceCount })
+    wire.on('handshake', () => {
+      wire.haveAll()
+      wire.unchoke()
+    })
+    wire.on('interested', () => wire.unchoke())
+    wire.on('request', (r) => wire.piece(r.index, r.begin, randomBytes(r.length)))
+    wire.on('close', () => {})
+    wire.handshake()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  cleanup.push(() => new Promise<void>((r) => server.close(() => r())))
+  const addr = server.address()
+  return { server, port: typeof addr === 'object' && addr ? addr.port : 0 }
+}
+
+describe('reliability', () => {
+  it('bans a peer that sends corrupt pieces and still completes correctly', async () => {
+    const { src, content, torrent } = await singleFile(500_000)
+    const seeder = client({ uploadLimit: 300_000 })
+    const st = await seeder.seed(join(src, 'f.bin'), { torrent })
+    const evil = await hostilePeer(st.infoHashBytes, st.metainfo!.pieceCount)
+    const c = client()
+    const d = await dir()
+    const t = await c.add(torrent, {
+      path: d,
+      peers: [{ host: '127.0.0.1', port: evil.port }, local(seeder)],
+    })
+    const bans: BanEvent[] = []
+    const failed: number[] = []
+    t.on('ban', (b) => bans.push(b))
+    t.on('piece', (e) => {
+      if (!e.ok) failed.push(e.index)
+    })
+    await doneWithin(t, 40_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(failed.length).toBeGreaterThan(0)
+    expect(bans.map((b) => b.peer.port)).toEqual([evil.port])
+  })
+
+  it('resumes after a stop and re-fetches only unverified pieces', async () => {
+    const { src, content, torrent } = await singleFile(1_000_000)
+    const seeder = client({ uploadLimit: 500_000 })
+    await seeder.seed(join(src, 'f.bin'), { torrent })
+    const d = await dir()
+    const c1 = new Client({ host: '127.0.0.1' })
+    const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)] })
+    let verified = 0
+    await new Promise<void>((r) =>
+      t1.on('piece', (e) => {
+        if (e.ok && ++verified === 20) r()
+      }),
+    )
+    await c1.close()
+    const c2 = client()
+    const t2 = await c2.add(torrent, { path: d, peers: [local(seeder)] })
+    expect(t2.stats().progress).toBeGreaterThan(0)
+    const fetched: number[] = []
+    t2.on('piece', (e) => fetched.push(e.index))
+    await doneWithin(t2, 30_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(fetched.length).toBeLessThanOrEqual(t2.metainfo!.pieceCount - 20)
+  })
+
+  it('leechers finish from each other after the only seeder leaves', async () => {
+    const { src, content, torrent } = await singleFile(600_000)
+    const seeder = new Client({ host: '127.0.0.1' })
+    cleanup.push(() => seeder.close())
+    await seeder.seed(join(src, 'f.bin'), { torrent })
+    const a = client()
+    const da = await dir()
+    const ta = await a.add(torrent, { path: da, peers: [local(seeder)] })
+    await doneWithin(ta, 30_000, 'a')
+    await seeder.close()
+    const b = client()
+    const db = await dir()
+    const tb = await b.add(torrent, { path: db, peers: [local(seeder), local(a)] })
+    await doneWithin(tb, 30_000, 'b')
+    expect(await differing(db, content)).toEqual([])
+  })
+
+  it('writes nothing outside the target directory for hostile paths', async () => {
+    const outer = await dir()
+    const d = join(outer, 'inside')
+    const bytes = randomBytes(1000)
+    const torrent = await v1Torrent(
+      '..',
+      [
+        { path: ['..', '..', 'evil.txt'], bytes },
+        { path: ['/etc', 'x'], bytes },
+      ],
+      16384,
+    )
+    const c = client()
+    const r = await c.add(torrent, { path: d }).then(
+      async (t) => {
+        await t.destroy()
+        return 'added'
+      },
+      (err: { code: string }) => err.code,
+    )
+    expect(['added', 'SWARM_BAD_TORRENT', 'SWARM_PATH_TRAVERSAL']).toContain(r)
+    const top = await readdir(outer)
+    expect(top.filter((n) => n !== 'inside')).toEqual([])
+  })
+})
