@@ -9,6 +9,7 @@
  * ```
  * @packageDocumentation
  */
+export { createTorrent, defaultPieceLength } from './create.js'
 export { MetainfoError, type MetainfoErrorCode } from './errors.js'
 export { HashPool, type HashCallOptions, type HashPoolOptions } from './hash-pool.js'
 export {

@@ -1,0 +1,278 @@
+import { encode } from '@p2p/bencode'
+import { concatBytes, toHex, utf8Bytes } from './bytes.js'
+import { MetainfoError, fail } from './errors.js'
+import { HashPool, type PiecesResult } from './hash-pool.js'
+import { BLOCK_SIZE, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
+import { parseTorrent } from './parse.js'
+import { sanitizeElement } from './sanitize.js'
+import { collectSources, openReader, type SourceFile } from './sources.js'
+import type { CreateOptions, FileInput, Metainfo, TorrentVersion } from './types.js'
+
+type Encodable = Parameters<typeof encode>[0]
+
+/** Bytes sent to a worker per job (a multiple of the piece length). */
+const CHUNK = 4 * 1024 * 1024
+
+/**
+ * libtorrent-style automatic piece length: the smallest power of two >= 16 KiB that keeps the
+ * torrent under about 1500 pieces, capped at 16 MiB.
+ */
+export function defaultPieceLength(totalSize: number): number {
+  let pl = BLOCK_SIZE
+  while (pl < 16 * 1024 * 1024 && totalSize / pl > 1500) pl *= 2
+  return pl
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) fail('METAINFO_ABORTED', 'torrent creation aborted', signal.reason)
+}
+
+function normalizeAnnounce(a: CreateOptions['announce']): string[][] {
+  if (a === undefined) return []
+  if (typeof a === 'string') return a ? [[a]] : []
+  return a.map((tier) => tier.filter((u) => typeof u === 'string' && u.length > 0)).filter((t) => t.length > 0)
+}
+
+interface Planned extends SourceFile {
+  /** Offset in piece space. */
+  offset: number
+}
+
+/**
+ * Creates a `.torrent`: v1 (BEP 3), v2 (BEP 52) or hybrid (default, with BEP 47 pad files), with
+ * libtorrent's file order and layout, so the same content and options give libtorrent's info
+ * hashes. Hashing runs on worker threads over large sequential reads; at most
+ * `maxBufferedBytes` of content are in memory at once.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises'
+ * import { createTorrent } from '@p2p/metainfo'
+ * const { torrent, metainfo } = await createTorrent('./album', {
+ *   announce: [['udp://tracker.example:6969/announce']],
+ *   onProgress: (done, total) => console.log(`${Math.round((100 * done) / total)}%`),
+ * })
+ * await writeFile(`${metainfo.name}.torrent`, torrent)
+ * ```
+ * @param input a file or directory path, the bytes of one file (needs `options.name`), or a list
+ *   of files with their content.
+ * @throws MetainfoError `METAINFO_INVALID_INPUT`, `METAINFO_INVALID_OPTION`, `METAINFO_IO`,
+ *   `METAINFO_ABORTED`.
+ */
+export async function createTorrent(
+  input: string | Uint8Array | FileInput[],
+  options: CreateOptions = {},
+): Promise<{ torrent: Uint8Array; metainfo: Metainfo }> {
+  const signal = options.signal
+  checkAbort(signal)
+  const version: TorrentVersion = options.version ?? 'hybrid'
+  if (version !== 1 && version !== 2 && version !== 'hybrid') {
+    fail('METAINFO_INVALID_OPTION', `version must be 1, 2 or 'hybrid', got ${String(version)}`)
+  }
+  const src = await collectSources(input, {
+    name: options.name,
+    includeHidden: options.includeHidden ?? true,
+    maxFiles: 1_000_000,
+  })
+  const name = sanitizeElement(src.name)
+  if (!name) fail('METAINFO_INVALID_INPUT', `unusable torrent name ${JSON.stringify(src.name)}`)
+  const contentSize = src.files.reduce((n, f) => n + f.length, 0)
+  if (contentSize === 0) fail('METAINFO_INVALID_INPUT', 'the content is empty (0 bytes): no client loads such a torrent')
+
+  const pieceLength = options.pieceLength ?? defaultPieceLength(contentSize)
+  if (!Number.isSafeInteger(pieceLength) || pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0 || pieceLength > 2 ** 29) {
+    fail('METAINFO_INVALID_OPTION', `pieceLength must be a power of two from 16 KiB to 512 MiB, got ${pieceLength}`)
+  }
+  const v1 = version !== 2
+  const v2 = version !== 1
+  const padded = version === 'hybrid' && !src.single
+
+  // piece space layout (hybrid: a pad after every file that does not end on a piece boundary,
+  // the last one included, as libtorrent 2.0.8)
+  const planned: Planned[] = []
+  const v1Entries: Encodable[] = []
+  let offset = 0
+  for (const f of src.files) {
+    planned.push({ ...f, offset })
+    offset += f.length
+    if (!src.single) {
+      const entry: Record<string, Encodable> = { length: f.length, path: f.path }
+      if (f.attr) entry.attr = f.attr
+      if (f.symlinkPath) entry['symlink path'] = f.symlinkPath
+      v1Entries.push(entry)
+    }
+    if (padded && f.length > 0 && offset % pieceLength !== 0) {
+      const size = pieceLength - (offset % pieceLength)
+      v1Entries.push({ attr: 'p', length: size, path: ['.pad', String(size)] })
+      offset += size
+    }
+  }
+  const totalSize = offset
+  const pieceCount = Math.ceil(totalSize / pieceLength)
+  const sha1 = v1 ? new Uint8Array(pieceCount * 20) : undefined
+  const roots = new Map<Planned, Uint8Array>()
+  const layers = new Map<Planned, Uint8Array>()
+
+  const pool = options.pool ?? new HashPool(options.threads === undefined ? {} : { threads: options.threads })
+  const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, pieceLength)
+  const chunk = Math.max(pieceLength, Math.floor(CHUNK / pieceLength) * pieceLength)
+  const maxInflight = Math.max(pool.threads + 1, Math.floor(maxBuffered / chunk))
+  const inflight: Promise<void>[] = []
+  let hashed = 0
+  let failure: unknown
+  const dispatch = async (data: Uint8Array, job: Parameters<HashPool['hashPieces']>[1], done: (r: PiecesResult) => void) => {
+    const p = pool.hashPieces(data, job, true).then(
+      (r) => {
+        done(r)
+        hashed += data.byteLength
+        options.onProgress?.(Math.min(hashed, contentSize), contentSize)
+      },
+      (err) => {
+        failure ??= err
+      },
+    )
+    inflight.push(p)
+    while (inflight.length >= maxInflight) await inflight.shift()
+    if (failure) throw failure
+  }
+
+  const onAbort = () => void (options.pool ? undefined : pool.close())
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (!v2) {
+      // v1: pieces run across file boundaries
+      let buf = new Uint8Array(Math.min(chunk, totalSize))
+      let fill = 0
+      let piece = 0
+      let remaining = totalSize
+      const flush = async () => {
+        const at = piece
+        const data = fill === buf.length ? buf : buf.subarray(0, fill)
+        const n = Math.ceil(fill / pieceLength)
+        piece += n
+        remaining -= fill
+        await dispatch(fill === buf.length ? data : data.slice(), { pieceLength, sha1: true }, (r) => sha1!.set(r.sha1!, at * 20))
+        buf = new Uint8Array(Math.min(chunk, remaining))
+        fill = 0
+      }
+      for (const f of planned) {
+        if (f.length === 0) continue
+        const reader = await openReader(f)
+        try {
+          let left = f.length
+          while (left > 0) {
+            checkAbort(signal)
+            const want = Math.min(left, buf.length - fill)
+            const got = await reader.read(buf.subarray(fill, fill + want))
+            if (got !== want) fail('METAINFO_IO', `${f.fsPath ?? f.path.join('/')} is shorter than its ${f.length} bytes`)
+            fill += got
+            left -= got
+            if (fill === buf.length) await flush()
+          }
+        } finally {
+          await reader.close()
+        }
+      }
+      if (fill > 0) await flush()
+    } else {
+      for (const f of planned) {
+        if (f.length === 0 || f.symlinkPath) continue
+        const small = f.length <= pieceLength
+        const leafCount = small ? nextPowerOfTwo(Math.ceil(f.length / BLOCK_SIZE)) : pieceLength / BLOCK_SIZE
+        const layer = small ? undefined : new Uint8Array(Math.ceil(f.length / pieceLength) * 32)
+        const reader = await openReader(f)
+        try {
+          let pos = 0
+          while (pos < f.length) {
+            checkAbort(signal)
+            const len = Math.min(chunk, f.length - pos)
+            const data = new Uint8Array(len)
+            const got = await reader.read(data)
+            if (got !== len) fail('METAINFO_IO', `${f.fsPath ?? f.path.join('/')} is shorter than its ${f.length} bytes`)
+            const firstPiece = (f.offset + pos) / pieceLength
+            const filePiece = pos / pieceLength
+            pos += len
+            await dispatch(
+              data,
+              { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount },
+              (r) => {
+                if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
+                if (small) roots.set(f, r.roots!.slice(0, 32))
+                else layer!.set(r.roots!, filePiece * 32)
+              },
+            )
+          }
+        } finally {
+          await reader.close()
+        }
+        if (layer) layers.set(f, layer)
+      }
+    }
+    await Promise.all(inflight)
+    if (failure) throw failure
+    checkAbort(signal)
+  } catch (err) {
+    await Promise.allSettled(inflight)
+    if (signal?.aborted) fail('METAINFO_ABORTED', 'torrent creation aborted', signal.reason)
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    if (!options.pool) await pool.close()
+  }
+  for (const [f, layer] of layers) roots.set(f, pieceLayerRoot(layer, pieceLength))
+
+  // the info dictionary
+  const info: Record<string, Encodable> = { name, 'piece length': pieceLength }
+  if (v1) {
+    if (src.single) info.length = src.files[0]!.length
+    else info.files = v1Entries
+    info.pieces = sha1!
+    if (src.single && src.files[0]!.attr) info.attr = src.files[0]!.attr
+  }
+  if (v2) {
+    info['meta version'] = 2
+    const tree = new Map<string, unknown>()
+    for (const f of planned) {
+      const path = src.single ? [name] : f.path
+      let node = tree
+      for (const c of path.slice(0, -1)) {
+        let next = node.get(c) as Map<string, unknown> | undefined
+        if (!next) {
+          next = new Map()
+          node.set(c, next)
+        }
+        node = next
+      }
+      const leaf: Record<string, Encodable> = { length: f.length }
+      const root = roots.get(f)
+      if (root) leaf['pieces root'] = root
+      if (f.attr) leaf.attr = f.attr
+      if (f.symlinkPath) leaf['symlink path'] = f.symlinkPath
+      node.set(path[path.length - 1]!, new Map([['', leaf]]))
+    }
+    info['file tree'] = tree as unknown as Encodable
+  }
+  if (options.private) info.private = 1
+  if (options.source) info.source = options.source
+
+  const top: Record<string, Encodable> = { info }
+  const tiers = normalizeAnnounce(options.announce)
+  if (tiers.length > 0) {
+    top.announce = tiers[0]![0]!
+    if (tiers.length > 1 || tiers[0]!.length > 1) top['announce-list'] = tiers
+  }
+  if (options.comment) top.comment = options.comment
+  if (options.createdBy) top['created by'] = options.createdBy
+  if (options.creationDate !== false) top['creation date'] = options.creationDate ?? Math.floor(Date.now() / 1000)
+  if (options.urlList && options.urlList.length > 0) top['url-list'] = options.urlList.length === 1 ? options.urlList[0]! : options.urlList
+  if (v2 && layers.size > 0) {
+    const pl = new Map<Uint8Array, Encodable>()
+    for (const [f, layer] of layers) pl.set(roots.get(f)!, layer)
+    top['piece layers'] = pl as unknown as Encodable
+  }
+  const torrent = encode(top)
+  return { torrent, metainfo: parseTorrent(torrent, { maxSize: Math.max(80_000_000, torrent.length), maxPieces: Math.max(0x200000, pieceCount) }) }
+}
+
+/** @internal */
+export const _internals = { concatBytes, toHex, utf8Bytes, MetainfoError }
