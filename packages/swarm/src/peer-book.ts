@@ -1,7 +1,7 @@
 import { formatPeer, type PeerAddress, peerPriority } from '@p2p/peer-address'
 
 /** Default first delay before retrying a peer that failed, ms (doubles per failure). */
-export const DEFAULT_RETRY_BASE_MS = 2_000
+export const DEFAULT_RETRY_BASE_MS = 1_000
 /** Longest retry delay, ms. */
 export const MAX_RETRY_MS = 120_000
 /** Delay before dialing a peer again after a connection that worked ended, ms. */

@@ -807,7 +807,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       picker.releaseAll(peer)
       if (peer.counted) picker.removeAvailability(this.#bits(peer))
     }
-    if (peer.listen) this.#book.disconnected(peer.listen)
+    // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
+    if (peer.listen) {
+      if (peer.handshaken) this.#book.disconnected(peer.listen)
+      else this.#book.failed(peer.listen)
+    }
     if (err && !this.#destroyed && peer.handshaken) {
       this.emit('warning', {
         message: `peer ${formatPeer(peer.addr)} closed: ${err.message}`,

@@ -1,0 +1,82 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Client } from '@p2p/swarm'
+import { COMPONENTS, freePort, requireComponents, stopAll, tempDir } from '@p2p/test-utils'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
+import { startLibtorrent } from './interop-helpers.js'
+
+const cleanup: (() => Promise<void>)[] = []
+const removeDirs: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+  await stopAll()
+  for (const f of removeDirs.splice(0)) await f()
+})
+afterAll(stopAll)
+async function dir(): Promise<string> {
+  const d = await tempDir('swarm-lt-')
+  removeDirs.push(d.remove)
+  return d.path
+}
+function client(): Client {
+  const c = new Client({ host: '127.0.0.1' })
+  cleanup.push(() => c.close())
+  return c
+}
+
+const FILES = { 'multi/a.bin': 3_000_000, 'multi/dir/b.bin': 2_500_000, 'multi/c.txt': 1234 }
+
+async function v1Content() {
+  const src = await dir()
+  const content = await writeContent(src, FILES)
+  const torrent = await v1Torrent(
+    'multi',
+    Object.keys(FILES).map((k) => ({ path: k.split('/').slice(1), bytes: content.get(k)! })),
+    65536,
+  )
+  const file = join(await dir(), 'multi.torrent')
+  await writeFile(file, torrent)
+  return { src, content, torrent, file }
+}
+
+describe('libtorrent interop (v1, TCP, plaintext)', () => {
+  it('libtorrent seeds to our leecher', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, torrent, file } = await v1Content()
+    const lt = await startLibtorrent({ mode: 'seed', torrent: file, save_path: src, port: await freePort() })
+    const c = client()
+    const d = await dir()
+    const t0 = Date.now()
+    const t = await c.add(torrent, { path: d, peers: [{ host: '127.0.0.1', port: lt.port }] })
+    if (process.env.SWARM_DEBUG) {
+      t.on('wire', (w) => {
+        console.log('wire', Date.now() - t0)
+        for (const ev of ['unchoke', 'choke', 'have-all', 'bitfield', 'reject'] as const)
+          w.on(ev, () => console.log(ev, Date.now() - t0))
+        w.on('close', (e) => console.log('close', e?.message, Date.now() - t0))
+      })
+      t.on('piece', (e) => e.index % 10 === 0 && console.log('piece', e.index, Date.now() - t0))
+      t.on('warning', (w) => console.log('warn', w.message))
+    }
+    await doneWithin(t, 60_000)
+    expect(await differing(d, content)).toEqual([])
+  })
+
+  it('our seeder serves a libtorrent leecher', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, torrent, file } = await v1Content()
+    const seeder = client()
+    await seeder.seed(join(src, 'multi'), { torrent })
+    const d = await dir()
+    const lt = await startLibtorrent({
+      mode: 'leech',
+      torrent: file,
+      save_path: d,
+      port: await freePort(),
+      peers: [`127.0.0.1:${seeder.port}`],
+    })
+    await lt.done()
+    expect(await differing(d, content)).toEqual([])
+  })
+})
