@@ -41,7 +41,7 @@ const components = {
 describe.each(['aria2', 'transmission', 'libtorrent'] as const)(
   '%s announces to our tracker',
   (client: ClientName) => {
-    it.each(['http', 'udp'] as const)('over %s', async (protocol, ctx) => {
+    it.for(['http', 'udp'] as const)('over %s', async (protocol, ctx) => {
       requireComponents(ctx, components[client])
       const t = await tracker()
       const torrent = makeTorrent(protocol === 'http' ? t.httpUrl : t.udpUrl)
@@ -64,7 +64,7 @@ describe.each(['aria2', 'transmission', 'libtorrent'] as const)(
 )
 
 describe('two real clients find each other through our tracker', () => {
-  it.each(['http', 'udp'] as const)('libtorrent seeds, aria2 downloads (%s)', async (protocol, ctx) => {
+  it.for(['http', 'udp'] as const)('libtorrent seeds, aria2 downloads (%s)', async (protocol, ctx) => {
     requireComponents(ctx, COMPONENTS.libtorrent, COMPONENTS.aria2)
     const t = await tracker()
     const torrent = makeTorrent(protocol === 'http' ? t.httpUrl : t.udpUrl, 1024 * 1024)
