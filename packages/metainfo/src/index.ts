@@ -23,6 +23,7 @@ export {
   verifyPiece,
   verifyPieceLayer,
 } from './merkle.js'
+export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
 export { type ParseOptions, parseTorrent } from './parse.js'
 export { pieceSpec, resolveFilePath } from './piece.js'
 export { sanitizeElement } from './sanitize.js'
