@@ -16,6 +16,11 @@ const CH_I = 0x69
 const CH_L = 0x6c
 const CH_MINUS = 0x2d
 
+/** Longest `number` encoding: `i`, `-`, the 16 digits of 2^53 - 1, `e`. */
+const MAX_NUMBER_BYTES = 19
+/** Longest length prefix written for a byte string: up to 16 digits and `:`. */
+const MAX_LENGTH_PREFIX_BYTES = 17
+
 const utf8 = new TextEncoder()
 
 /**
@@ -89,7 +94,7 @@ class Writer {
         Number.isInteger(n) ? `unsafe integer ${n}: pass a bigint` : `cannot bencode non-integer ${n}`,
       )
     }
-    this.ensure(18)
+    this.ensure(MAX_NUMBER_BYTES)
     this.buf[this.pos++] = CH_I
     if (n < 0) {
       this.buf[this.pos++] = CH_MINUS
@@ -109,7 +114,7 @@ class Writer {
     this.pos = p
   }
 
-  /** Writes the decimal digits of a non-negative safe integer (room for 16 bytes ensured). */
+  /** Writes the decimal digits of a non-negative safe integer (the caller ensured room for 16). */
   digits(n: number): void {
     const buf = this.buf
     if (n < 10) {
@@ -132,7 +137,7 @@ class Writer {
     const n = s.length
     // Short ASCII strings are written code unit by code unit; anything else goes through TextEncoder.
     if (n <= 64) {
-      this.ensure(n + 17)
+      this.ensure(n + MAX_LENGTH_PREFIX_BYTES)
       const buf = this.buf
       const start = this.pos
       this.digits(n)
@@ -155,7 +160,7 @@ class Writer {
 
   bytes(b: Uint8Array): void {
     const n = b.length
-    this.ensure(n + 17)
+    this.ensure(n + MAX_LENGTH_PREFIX_BYTES)
     this.digits(n)
     this.buf[this.pos++] = CH_COLON
     if (n <= 16) {
