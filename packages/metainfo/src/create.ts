@@ -5,7 +5,7 @@ import { HashPool, type PiecesResult } from './hash-pool.js'
 import { BLOCK_SIZE, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
 import { parseTorrent } from './parse.js'
 import { sanitizeElement } from './sanitize.js'
-import { collectSources, openReader, type SourceFile } from './sources.js'
+import { collectSources, openReader, type Reader, type SourceFile } from './sources.js'
 import type { CreateOptions, FileInput, Metainfo, TorrentVersion } from './types.js'
 
 type Encodable = Parameters<typeof encode>[0]
@@ -37,6 +37,15 @@ interface Planned extends SourceFile {
   /** Offset in piece space. */
   offset: number
 }
+
+/** A byte range of one file inside a hashing chunk. */
+interface Seg {
+  file: Planned
+  pos: number
+  length: number
+}
+
+type HashJob = Parameters<HashPool['hashPieces']>[1]
 
 /**
  * Creates a `.torrent`: v1 (BEP 3), v2 (BEP 52) or hybrid (default, with BEP 47 pad files), with
@@ -120,18 +129,49 @@ export async function createTorrent(
   const inflight: Promise<void>[] = []
   let hashed = 0
   let failure: unknown
-  const dispatch = async (data: Uint8Array, job: Parameters<HashPool['hashPieces']>[1], done: (r: PiecesResult) => void) => {
-    const p = pool.hashPieces(data, job, true).then(
-      (r) => {
-        done(r)
-        hashed += data.byteLength
-        options.onProgress?.(Math.min(hashed, contentSize), contentSize)
-      },
-      (err) => {
-        failure ??= err
-      },
+  const readers = new Map<Planned, Reader>()
+
+  /** Sends one chunk (consecutive piece-aligned bytes) to the pool; waits while too much is in flight. */
+  const dispatch = async (segs: Seg[], job: HashJob, done: (r: PiecesResult) => void) => {
+    const length = segs.reduce((n, x) => n + x.length, 0)
+    let p: Promise<PiecesResult>
+    if (segs.every((x) => x.file.fsPath !== undefined)) {
+      // the worker reads the file itself into a buffer it reuses
+      p = pool.hashFileSegments(
+        segs.map((x) => ({ path: x.file.fsPath!, position: x.pos, length: x.length })),
+        job,
+      )
+    } else {
+      const data = new Uint8Array(length)
+      let o = 0
+      for (const x of segs) {
+        let reader = readers.get(x.file)
+        if (!reader) {
+          reader = await openReader(x.file)
+          readers.set(x.file, reader)
+        }
+        const got = await reader.read(data.subarray(o, o + x.length))
+        if (got !== x.length) fail('METAINFO_IO', `${x.file.path.join('/') || name} is shorter than its ${x.file.length} bytes`)
+        o += x.length
+        if (x.pos + x.length === x.file.length) {
+          readers.delete(x.file)
+          await reader.close()
+        }
+      }
+      p = pool.hashPieces(data, job, true)
+    }
+    inflight.push(
+      p.then(
+        (r) => {
+          done(r)
+          hashed += length
+          options.onProgress?.(Math.min(hashed, contentSize), contentSize)
+        },
+        (err) => {
+          failure ??= err
+        },
+      ),
     )
-    inflight.push(p)
     while (inflight.length >= maxInflight) await inflight.shift()
     if (failure) throw failure
   }
@@ -141,36 +181,26 @@ export async function createTorrent(
   try {
     if (!v2) {
       // v1: pieces run across file boundaries
-      let buf = new Uint8Array(Math.min(chunk, totalSize))
+      let segs: Seg[] = []
       let fill = 0
       let piece = 0
-      let remaining = totalSize
       const flush = async () => {
         const at = piece
-        const data = fill === buf.length ? buf : buf.subarray(0, fill)
-        const n = Math.ceil(fill / pieceLength)
-        piece += n
-        remaining -= fill
-        await dispatch(fill === buf.length ? data : data.slice(), { pieceLength, sha1: true }, (r) => sha1!.set(r.sha1!, at * 20))
-        buf = new Uint8Array(Math.min(chunk, remaining))
+        piece += Math.ceil(fill / pieceLength)
+        const s = segs
+        segs = []
         fill = 0
+        await dispatch(s, { pieceLength, sha1: true }, (r) => sha1!.set(r.sha1!, at * 20))
       }
       for (const f of planned) {
-        if (f.length === 0) continue
-        const reader = await openReader(f)
-        try {
-          let left = f.length
-          while (left > 0) {
-            checkAbort(signal)
-            const want = Math.min(left, buf.length - fill)
-            const got = await reader.read(buf.subarray(fill, fill + want))
-            if (got !== want) fail('METAINFO_IO', `${f.fsPath ?? f.path.join('/')} is shorter than its ${f.length} bytes`)
-            fill += got
-            left -= got
-            if (fill === buf.length) await flush()
-          }
-        } finally {
-          await reader.close()
+        let pos = 0
+        while (pos < f.length) {
+          checkAbort(signal)
+          const n = Math.min(f.length - pos, chunk - fill)
+          segs.push({ file: f, pos, length: n })
+          pos += n
+          fill += n
+          if (fill === chunk) await flush()
         }
       }
       if (fill > 0) await flush()
@@ -180,30 +210,18 @@ export async function createTorrent(
         const small = f.length <= pieceLength
         const leafCount = small ? nextPowerOfTwo(Math.ceil(f.length / BLOCK_SIZE)) : pieceLength / BLOCK_SIZE
         const layer = small ? undefined : new Uint8Array(Math.ceil(f.length / pieceLength) * 32)
-        const reader = await openReader(f)
-        try {
-          let pos = 0
-          while (pos < f.length) {
-            checkAbort(signal)
-            const len = Math.min(chunk, f.length - pos)
-            const data = new Uint8Array(len)
-            const got = await reader.read(data)
-            if (got !== len) fail('METAINFO_IO', `${f.fsPath ?? f.path.join('/')} is shorter than its ${f.length} bytes`)
-            const firstPiece = (f.offset + pos) / pieceLength
-            const filePiece = pos / pieceLength
-            pos += len
-            await dispatch(
-              data,
-              { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount },
-              (r) => {
-                if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
-                if (small) roots.set(f, r.roots!.slice(0, 32))
-                else layer!.set(r.roots!, filePiece * 32)
-              },
-            )
-          }
-        } finally {
-          await reader.close()
+        for (let pos = 0; pos < f.length; ) {
+          checkAbort(signal)
+          const len = Math.min(chunk, f.length - pos)
+          const firstPiece = (f.offset + pos) / pieceLength
+          const filePiece = pos / pieceLength
+          const seg: Seg = { file: f, pos, length: len }
+          pos += len
+          await dispatch([seg], { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount }, (r) => {
+            if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
+            if (small) roots.set(f, r.roots!.slice(0, 32))
+            else layer!.set(r.roots!, filePiece * 32)
+          })
         }
         if (layer) layers.set(f, layer)
       }
@@ -217,6 +235,7 @@ export async function createTorrent(
     throw err
   } finally {
     signal?.removeEventListener('abort', onAbort)
+    for (const r of readers.values()) await r.close().catch(() => {})
     if (!options.pool) await pool.close()
   }
   for (const [f, layer] of layers) roots.set(f, pieceLayerRoot(layer, pieceLength))

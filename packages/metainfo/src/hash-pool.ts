@@ -100,6 +100,34 @@ export class HashPool {
     )
   }
 
+  /**
+   * @internal Like {@link hashPieces}, but the worker reads the bytes itself from file segments
+   * into a buffer it reuses (no copy through the main thread, no fresh memory per chunk).
+   */
+  hashFileSegments(
+    segments: { path: string; position: number; length: number }[],
+    o: { pieceLength: number; sha1: boolean; padTo?: number; leafCount?: number },
+  ): Promise<PiecesResult> {
+    if (this.closed) return Promise.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
+    const total = segments.reduce((n, s) => n + s.length, 0)
+    return new Promise((resolve, reject) => {
+      const msg = {
+        op: 'pieces',
+        pieceLength: o.pieceLength,
+        sha1: o.sha1,
+        padTo: o.padTo ?? 0,
+        leafCount: o.leafCount ?? 0,
+        segments,
+        total,
+        buffer: new ArrayBuffer(0),
+        byteOffset: 0,
+        byteLength: 0,
+      }
+      this.queue.push({ msg, transfer: false, resolve, reject })
+      this.pump()
+    })
+  }
+
   /** Jobs waiting for a worker. */
   get pending(): number {
     return this.queue.length
@@ -145,7 +173,7 @@ export class HashPool {
       const id = this.nextId++
       slot.id = id
       const transferList = job.transfer ? [job.msg.buffer as ArrayBuffer] : []
-      if (!job.transfer && job.msg.byteLength < job.msg.buffer.byteLength) {
+      if (!job.transfer && job.msg.byteLength > 0 && job.msg.byteLength < job.msg.buffer.byteLength) {
         // copy just the view, not its whole backing buffer
         const copy = new Uint8Array(
           new Uint8Array(job.msg.buffer, job.msg.byteOffset, job.msg.byteLength),
@@ -160,12 +188,12 @@ export class HashPool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true })
     const slot: Slot = { worker, busy: undefined, id: 0 }
-    worker.on('message', (m: { id: number; error?: string; digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => {
+    worker.on('message', (m: { id: number; error?: string; io?: boolean; digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => {
       const job = slot.busy
       if (!job || m.id !== slot.id) return
       slot.busy = undefined
       worker.unref()
-      if (m.error) job.reject(new MetainfoError('METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`))
+      if (m.error) job.reject(new MetainfoError(m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`))
       else
         job.resolve({
           digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),

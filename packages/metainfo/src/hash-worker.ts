@@ -6,6 +6,27 @@
 export const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
+const fs = require('node:fs')
+let readBuf = Buffer.alloc(0)
+function readSegments(segs, total) {
+  if (readBuf.length < total) readBuf = Buffer.allocUnsafeSlow(total)
+  let o = 0
+  for (const s of segs) {
+    const fd = fs.openSync(s.path, 'r')
+    try {
+      let done = 0
+      while (done < s.length) {
+        const n = fs.readSync(fd, readBuf, o + done, s.length - done, s.position + done)
+        if (n === 0) { const e = new Error('file is shorter than expected: ' + s.path); e.code = 'EIO'; throw e }
+        done += n
+      }
+    } finally {
+      fs.closeSync(fd)
+    }
+    o += s.length
+  }
+  return readBuf.subarray(0, total)
+}
 const BLOCK = 16384
 const ZERO = Buffer.alloc(32)
 const pads = [ZERO]
@@ -28,7 +49,7 @@ function root(data, leafCount) {
 let zeros = Buffer.alloc(0)
 parentPort.on('message', (m) => {
   try {
-    const data = Buffer.from(m.buffer, m.byteOffset, m.byteLength)
+    const data = m.segments ? readSegments(m.segments, m.total) : Buffer.from(m.buffer, m.byteOffset, m.byteLength)
     let result
     if (m.op === 'sha1' || m.op === 'sha256') {
       result = { digest: createHash(m.op).update(data).digest() }
@@ -56,7 +77,7 @@ parentPort.on('message', (m) => {
     }
     parentPort.postMessage({ id: m.id, ...result })
   } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String(err && err.message || err) })
+    parentPort.postMessage({ id: m.id, error: String(err && err.message || err), io: !!(err && err.code) })
   }
 })
 `

@@ -1,0 +1,131 @@
+// Hashing benchmark: a 1 GiB file (in page cache) turned into a torrent by us (v1, hybrid, v2),
+// `mktorrent -t 2`, libtorrent (Debian's python3-libtorrent) and the npm `create-torrent`, all in
+// the same run, plus `openssl speed -evp sha1` as the raw SHA-1 rate. Build first
+// (`pnpm turbo run build --filter @p2p/metainfo`). Env: BENCH_SIZE_MIB (default 1024),
+// BENCH_RUNS (default 3, the median is reported), BENCH_PIECE (default 262144).
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { createTorrent } from '../dist/index.js'
+
+const SIZE = Number(process.env.BENCH_SIZE_MIB ?? 1024) * 1024 * 1024
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const PIECE = Number(process.env.BENCH_PIECE ?? 262144)
+const THREADS = 2
+const dir = mkdtempSync(join(tmpdir(), 'metainfo-bench-'))
+const file = join(dir, 'bench.bin')
+
+function has(cmd, args = ['--help']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined
+}
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+async function time(fn) {
+  const xs = []
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now()
+    await fn()
+    xs.push((performance.now() - t) / 1000)
+  }
+  return median(xs)
+}
+
+try {
+  // content: random 64 MiB repeated (hash cost does not depend on the bytes)
+  const block = randomBytes(64 * 1024 * 1024)
+  const fd = openSync(file, 'w')
+  for (let off = 0; off < SIZE; off += block.length) writeSync(fd, block, 0, Math.min(block.length, SIZE - off))
+  closeSync(fd)
+  readFileSync(file) // page cache
+  const rows = []
+  const gib = SIZE / 2 ** 30
+
+  let opensslRate
+  if (has('openssl', ['version'])) {
+    const out = execFileSync('openssl', ['speed', '-evp', 'sha1', '-seconds', '1', '-bytes', '1048576'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    const m = /sha1\s+([\d.]+)k/i.exec(out)
+    if (m) opensslRate = (Number(m[1]) * 1000) / 1e9 // GB/s, one core
+  }
+
+  const ours = {}
+  for (const version of [1, 'hybrid', 2]) {
+    ours[version] = await time(() =>
+      createTorrent(file, { version, pieceLength: PIECE, creationDate: false, threads: THREADS }),
+    )
+    rows.push([`ours v${version === 'hybrid' ? '1+2 hybrid' : version} (${THREADS} threads)`, ours[version]])
+  }
+
+  let mk
+  if (has('mktorrent', ['-v'])) {
+    const out = join(dir, 'mk.torrent')
+    const l = String(Math.log2(PIECE))
+    mk = await time(() => {
+      rmSync(out, { force: true })
+      execFileSync('mktorrent', ['-t', '2', '-l', l, '-a', 'http://127.0.0.1:6969/announce', '-o', out, file], {
+        stdio: 'ignore',
+      })
+    })
+    rows.push(['mktorrent -t 2', mk])
+  }
+
+  const lt = {}
+  if (spawnSync('/usr/bin/python3', ['-c', 'import libtorrent'], { stdio: 'ignore' }).status === 0) {
+    for (const [label, flag] of [
+      ['v1', 'lt.create_torrent.v1_only'],
+      ['hybrid', '0'],
+    ]) {
+      const script = `import libtorrent as lt, time, sys
+fs = lt.file_storage(); lt.add_files(fs, ${JSON.stringify(file)})
+ct = lt.create_torrent(fs, ${PIECE}, flags=${flag})
+t = time.perf_counter(); lt.set_piece_hashes(ct, ${JSON.stringify(dir)}); ct.generate()
+print(time.perf_counter() - t)`
+      const xs = []
+      for (let i = 0; i < RUNS; i++) xs.push(Number(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })))
+      lt[label] = median(xs)
+      rows.push([`libtorrent ${label}`, lt[label]])
+    }
+  }
+
+  let ct
+  try {
+    const { default: create } = await import('create-torrent')
+    ct = await time(
+      () =>
+        new Promise((resolve, reject) =>
+          create(file, { pieceLength: PIECE, announceList: [] }, (err, t) => (err ? reject(err) : resolve(t))),
+        ),
+    )
+    rows.push(['npm create-torrent', ct])
+  } catch (err) {
+    console.error(`create-torrent unavailable: ${err.message}`)
+  }
+
+  console.log(
+    `\n${gib} GiB file in page cache, piece ${PIECE / 1024} KiB, median of ${RUNS}, ${availableParallelism()} cores` +
+      ' (numbers taken on a shared machine)\n',
+  )
+  console.log('| tool | seconds | GB/s |\n|---|---:|---:|')
+  for (const [name, s] of rows) console.log(`| ${name} | ${s.toFixed(2)} | ${(SIZE / s / 1e9).toFixed(2)} |`)
+  if (opensslRate) {
+    console.log(
+      `\nopenssl speed -evp sha1 (1 core): ${opensslRate.toFixed(2)} GB/s; ideal over ${THREADS} cores ` +
+        `${(SIZE / (opensslRate * 1e9 * THREADS)).toFixed(2)} s; ours v1 reaches ${((SIZE / ours[1] / 1e9 / (opensslRate * THREADS)) * 100).toFixed(0)}% of it`,
+    )
+  }
+  const verdict = (ok) => (ok ? 'PASS' : 'FAIL')
+  console.log('\nratios (lower is faster for us):')
+  if (mk) console.log(`  ours v1 / mktorrent -t 2        = ${(ours[1] / mk).toFixed(2)}  target <= 1.0 (aim 0.8)  ${verdict(ours[1] <= mk)}`)
+  if (ct) console.log(`  ours v1 / create-torrent         = ${(ours[1] / ct).toFixed(2)}  target <= 0.25          ${verdict(ours[1] * 4 <= ct)}`)
+  if (lt.v1) console.log(`  ours v1 / libtorrent v1          = ${(ours[1] / lt.v1).toFixed(2)}`)
+  if (lt.hybrid) console.log(`  ours hybrid / libtorrent hybrid  = ${(ours.hybrid / lt.hybrid).toFixed(2)}  target <= 1.0  ${verdict(ours.hybrid <= lt.hybrid)}`)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
