@@ -12,6 +12,8 @@
  * ```
  * @packageDocumentation
  */
+
+export { type ClusterOptions, runCluster, type TrackerCluster } from './cluster.js'
 export { CONNECTION_ID_SLOT_MS, ConnectionIds } from './connection-id.js'
 export type { AnnounceInfo, FailureInfo, TrackerServerEvents } from './core.js'
 export { TrackerServerError, type TrackerServerErrorCode } from './errors.js'
@@ -47,6 +49,7 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './redis-store.js'
+export { DEFAULT_SHARD_TIMEOUT_MS, shardOf } from './sharded-store.js'
 export { ANNOUNCE_RATE_WINDOW_S, type Protocol, type TrackerStats } from './stats.js'
 export { createTrackerServer, type ListenInfo, TrackerServer } from './tracker-server.js'
 export { type EventMap, TypedEmitter } from './typed-emitter.js'

@@ -1,0 +1,236 @@
+import cluster, { type Worker } from 'node:cluster'
+import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { TrackerServerError } from './errors.js'
+import type { Logger } from './logger.js'
+import { silentLogger } from './logger.js'
+import type { MemoryStoreOptions } from './memory-store.js'
+import type { TrackerServerOptions } from './options.js'
+import type { TrackerStats } from './stats.js'
+import type { ListenInfo } from './tracker-server.js'
+
+/** Options of {@link runCluster}: the server options every worker gets, plus the cluster's. */
+export interface ClusterOptions
+  extends Omit<
+    TrackerServerOptions,
+    'store' | 'closeStore' | 'logger' | 'signal' | 'allowList' | 'connectionSecret'
+  > {
+  /** Worker processes (default: one per core, `os.availableParallelism()`). */
+  workers?: number
+  /** Share swarms through Redis (a {@link RedisStore} per worker); absent = memory, each info hash owned by one worker. */
+  redisUrl?: string
+  /** Key prefix of the Redis store. */
+  redisPrefix?: string
+  /** Options of each worker's {@link MemoryStore} (memory mode). */
+  memory?: Omit<MemoryStoreOptions, 'now'>
+  /** Info hashes (40 hex) allowed. */
+  allowList?: string[]
+  /** Logs of the primary and the workers (workers send theirs through the primary). */
+  logger?: Logger
+  /** Stops every worker when aborted. */
+  signal?: AbortSignal
+  /** Time allowed for the workers to start listening, ms (default 15000). */
+  startTimeout?: number
+}
+
+/** A running cluster, in the primary process. */
+export interface TrackerCluster extends ListenInfo {
+  /** Worker count. */
+  workers: number
+  /** Store totals plus request counters summed over the workers. */
+  stats(): Promise<TrackerStats>
+  /** Stops every worker (each closes gracefully) and resolves once they exited. */
+  close(): Promise<void>
+}
+
+/** What the primary passes to each worker (JSON in an environment variable). */
+export interface WorkerConfig {
+  index: number
+  count: number
+  secret: string
+  options: ClusterOptions
+}
+
+/** Environment variable carrying the {@link WorkerConfig}. */
+export const WORKER_CONFIG_ENV = 'P2P_TRACKER_WORKER'
+
+/**
+ * Runs a tracker on `workers` processes sharing its HTTP and UDP ports (Node's cluster module, from the
+ * primary process). With `redisUrl` every worker uses a {@link RedisStore} over one swarm view; without,
+ * every worker keeps the swarms of the info hashes it owns in memory and forwards the others to their
+ * owner through the primary. UDP connection ids use one shared secret, so any worker accepts them.
+ *
+ * @example
+ * ```ts
+ * const c = await runCluster({ workers: 2, httpPort: 8000, udpPort: 8000, redisUrl: 'redis://127.0.0.1:6379' })
+ * console.log(c.httpUrl, c.udpUrl)
+ * await c.close()
+ * ```
+ * @throws {TrackerServerError} `TRACKER_SERVER_BAD_OPTION` outside the primary process, `TRACKER_SERVER_LISTEN`
+ * when a worker cannot listen.
+ */
+export async function runCluster(options: ClusterOptions = {}): Promise<TrackerCluster> {
+  if (!cluster.isPrimary) {
+    throw new TrackerServerError(
+      'TRACKER_SERVER_BAD_OPTION',
+      'runCluster must be called in the primary process',
+    )
+  }
+  const { logger, signal, ...shared } = options
+  const log = logger ?? silentLogger
+  const count = options.workers ?? availableParallelism()
+  if (!Number.isInteger(count) || count < 1 || count > 256) {
+    throw new TrackerServerError('TRACKER_SERVER_BAD_OPTION', `workers must be in 1..256, got ${count}`)
+  }
+  const secret = randomBytes(32).toString('hex')
+  // Let the kernel spread connections over the workers (round-robin through the primary costs a hop).
+  cluster.schedulingPolicy = cluster.SCHED_NONE
+  const exec = fileURLToPath(new URL('./cluster-worker.js', import.meta.url))
+  cluster.setupPrimary({ exec, serialization: 'advanced', silent: false })
+  const workers: Worker[] = []
+  const pending = new Map<number, { resolve: (v: unknown) => void; timer: NodeJS.Timeout }>()
+  let nextId = 1
+  let closing = false
+  let info: ListenInfo | undefined
+
+  const fork = (index: number): Promise<ListenInfo> => {
+    // Every worker gets the same options: node:cluster hands a worker that binds the same address and
+    // port (0 included) the primary's shared handle, so they all end up on the first worker's ports.
+    const config: WorkerConfig = { index, count, secret, options: shared }
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config) })
+    workers[index] = worker
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.t === 'rpc') {
+        // Route a store call to the owning worker, and its answer back.
+        workers[msg.to]?.send({ ...msg, from: index })
+      } else if (msg.t === 'rpc-reply') {
+        workers[msg.to]?.send(msg)
+      } else if (msg.t === 'log') {
+        log({ ...msg.entry, worker: index })
+      } else if (msg.t === 'stats-reply') {
+        const p = pending.get(msg.id)
+        if (p) {
+          clearTimeout(p.timer)
+          pending.delete(msg.id)
+          p.resolve(msg.stats)
+        }
+      }
+    })
+    worker.on('exit', (code, sig) => {
+      if (closing) return
+      log({ level: 'error', msg: 'cluster worker exited, restarting', worker: index, code, signal: sig })
+      void fork(index).catch((err) => log({ level: 'error', msg: 'cluster worker restart failed', err }))
+    })
+    return new Promise<ListenInfo>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new TrackerServerError(
+              'TRACKER_SERVER_LISTEN',
+              `cluster worker ${index} did not start listening`,
+            ),
+          ),
+        options.startTimeout ?? 15_000,
+      )
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.t === 'listening') {
+          clearTimeout(timer)
+          resolve(msg.info)
+        } else if (msg.t === 'failed') {
+          clearTimeout(timer)
+          reject(new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index}: ${msg.message}`))
+        }
+      })
+      worker.once('exit', () => {
+        clearTimeout(timer)
+        reject(
+          new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index} exited before listening`),
+        )
+      })
+    })
+  }
+
+  const close = async () => {
+    if (closing) return
+    closing = true
+    signal?.removeEventListener('abort', onAbort)
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve()
+            const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000)
+            w.once('exit', () => {
+              clearTimeout(kill)
+              resolve()
+            })
+            w.send({ t: 'close' })
+          }),
+      ),
+    )
+    log({ level: 'info', msg: 'cluster closed' })
+  }
+  const onAbort = () => void close()
+  signal?.addEventListener('abort', onAbort, { once: true })
+
+  try {
+    // The first worker binds the ports (0 = any); the others share them.
+    info = await fork(0)
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => fork(i + 1)))
+  } catch (err) {
+    await close()
+    throw err
+  }
+  log({ level: 'info', msg: 'cluster listening', workers: count, ...info })
+  const listen = info
+  return {
+    ...listen,
+    workers: count,
+    close,
+    async stats() {
+      const all = (await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<unknown>((resolve) => {
+              const id = nextId++
+              pending.set(id, { resolve, timer: setTimeout(() => resolve(undefined), 5000) })
+              w.send({ t: 'stats', id })
+            }),
+        ),
+      )) as (TrackerStats | undefined)[]
+      return sumStats(all.filter((s): s is TrackerStats => s !== undefined))
+    },
+  }
+}
+
+function sumStats(all: TrackerStats[]): TrackerStats {
+  const [first, ...rest] = all
+  if (!first) throw new TrackerServerError('TRACKER_SERVER_CLOSED', 'no cluster worker answered')
+  const out = structuredClone(first)
+  for (const s of rest) {
+    out.announces.http += s.announces.http
+    out.announces.udp += s.announces.udp
+    out.scrapes.http += s.scrapes.http
+    out.scrapes.udp += s.scrapes.udp
+    out.udpConnects += s.udpConnects
+    out.announcesPerSecond = Math.round((out.announcesPerSecond + s.announcesPerSecond) * 10) / 10
+    for (const k of Object.keys(s.events) as (keyof TrackerStats['events'])[]) out.events[k] += s.events[k]
+    for (const [k, v] of Object.entries(s.failures)) {
+      const code = k as keyof TrackerStats['failures']
+      out.failures[code] = (out.failures[code] ?? 0) + (v ?? 0)
+    }
+  }
+  return out
+}
+
+/** Messages between the primary and the workers. */
+export type WorkerMessage =
+  | { t: 'listening'; info: ListenInfo }
+  | { t: 'failed'; message: string }
+  | { t: 'log'; entry: import('./logger.js').LogEntry }
+  | { t: 'rpc'; id: number; to: number; from?: number; call: import('./sharded-store.js').ShardCall }
+  | { t: 'rpc-reply'; id: number; to: number; result?: unknown; error?: string }
+  | { t: 'stats'; id: number }
+  | { t: 'stats-reply'; id: number; stats: TrackerStats }
+  | { t: 'close' }

@@ -1,0 +1,68 @@
+// Cluster mode: several worker processes on one port pair, over the memory store (each info hash owned by
+// one worker) or over Redis.
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { generatePeerId } from '@p2p/peer-address'
+import { COMPONENTS, requireComponents, spawnChild, stopAll, waitFor } from '@p2p/test-utils'
+import { announce, UdpTransport } from '@p2p/tracker-client'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startRedis, type TestRedis } from './redis.js'
+
+const transport = new UdpTransport()
+let redis: TestRedis | undefined
+afterAll(async () => {
+  transport.close()
+  await stopAll()
+  await redis?.stop()
+})
+
+async function startCluster(options: object) {
+  const script = fileURLToPath(new URL('./fixtures/cluster.mjs', import.meta.url))
+  const child = spawnChild(process.execPath, [
+    script,
+    JSON.stringify({ workers: 2, rateLimit: false, ...options }),
+  ])
+  const info = await waitFor(
+    () => {
+      const line = child
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{'))
+      return line ? (JSON.parse(line) as { httpUrl: string; udpUrl: string; workers: number }) : undefined
+    },
+    20_000,
+    'the cluster to listen',
+  )
+  return { child, ...info }
+}
+
+describe.for(['memory', 'redis'] as const)('cluster of 2 workers over %s', (mode) => {
+  it('answers every torrent with one swarm view over HTTP and UDP', async (ctx) => {
+    if (mode === 'redis') {
+      requireComponents(ctx, COMPONENTS.redis)
+      redis ??= await startRedis()
+    }
+    const c = await startCluster(mode === 'redis' ? { redisUrl: redis!.url } : {})
+    expect(c.workers).toBe(2)
+    const opts = { udpTransport: transport, timeout: 5000 }
+    const hashes = Array.from({ length: 16 }, () => randomBytes(20))
+    for (const [i, infoHash] of hashes.entries()) {
+      await announce(
+        c.httpUrl,
+        { infoHash, peerId: generatePeerId(), port: 1000 + i, left: 0, event: 'started' },
+        opts,
+      )
+      const second = await announce(
+        c.udpUrl,
+        { infoHash, peerId: generatePeerId(), port: 2000 + i, left: 5 },
+        opts,
+      )
+      expect(second.peers).toEqual([{ host: '127.0.0.1', port: 1000 + i }])
+      expect(second).toMatchObject({ complete: 1, incomplete: 1 })
+    }
+    const stats = await (await fetch(c.httpUrl.replace('/announce', '/stats'))).json()
+    expect(stats).toMatchObject({ torrents: 16, seeders: 16, leechers: 16 })
+    await c.child.stop(8000)
+    expect(c.child.proc.exitCode).toBe(0)
+  })
+})
