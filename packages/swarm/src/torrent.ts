@@ -870,7 +870,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     try {
       const info = await peer.wire.fetchMetadata()
       if (this.#meta || this.#destroyed) return
-      const torrent = new Uint8Array(info.length + 9)
+      const torrent = new Uint8Array(info.length + 8)
       torrent.set(new TextEncoder().encode('d4:info'), 0)
       torrent.set(info, 7)
       torrent[torrent.length - 1] = 0x65 // 'e'

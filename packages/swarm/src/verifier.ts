@@ -21,7 +21,9 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
  */
 export async function verifyPiece(pool: HashPool, spec: PieceSpec, data: Uint8Array): Promise<PieceCheck> {
   if (spec.sha256) {
-    const got = await pool.pieceRootSha256(data, spec.sha256.leafCount)
+    // Only the file's bytes are in the merkle tree (pad bytes are not): hash the first `length` bytes.
+    const length = (spec.sha256 as { length?: number }).length ?? data.length
+    const got = await pool.pieceRootSha256(data.subarray(0, length), spec.sha256.leafCount)
     const expected = spec.sha256.root
     return { ok: equal(got, expected), algorithm: 'sha256', expected: hex(expected), got: hex(got) }
   }
