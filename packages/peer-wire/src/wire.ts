@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ipToBytes, normalizeIp } from '@p2p/peer-address'
 import { BitField } from './bitfield.js'
+import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 import {
   decodeExtendedHandshake,
@@ -240,6 +241,9 @@ export class Wire extends EventEmitter {
       maxFrame: (id, length) => {
         const max = maxFrameLength(id, this.#limits)
         if (max < 0) throw new PeerWireError('PEER_WIRE_UNKNOWN_MESSAGE', `unknown message id ${id}`)
+        if (length > max && id === MessageId.bitfield && this.pieceCount !== undefined) {
+          throw badBitfield(`bitfield of ${length - 1} bytes for ${this.pieceCount} pieces`)
+        }
         if (length > max) throw frameTooLarge(id, length, max)
       },
       onHandshake: (bytes) => this.#onHandshake(bytes),
@@ -371,8 +375,8 @@ export class Wire extends EventEmitter {
       if (!(v2 && equal(h.infoHash, v2))) {
         throw new PeerWireError('PEER_WIRE_INFO_HASH_MISMATCH', 'the peer handshake is for another torrent')
       }
-      // BEP 52 upgrade: the peer answered our v1 hash with the truncated v2 hash.
-      if (!this.#sentHandshake) this.infoHash = v2
+      // BEP 52 upgrade: the peer answered our v1 hash with the truncated v2 hash; this is a v2 connection now.
+      this.infoHash = v2
     }
     if (o.expectedPeerId && !equal(h.peerId, o.expectedPeerId)) {
       throw new PeerWireError('PEER_WIRE_PEER_ID_MISMATCH', 'the peer id differs from the one expected')

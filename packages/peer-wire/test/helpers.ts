@@ -1,6 +1,14 @@
 import { connect, createServer, type Socket } from 'node:net'
 import { Duplex } from 'node:stream'
-import { Wire, type WireOptions } from '@p2p/peer-wire'
+import {
+  decodeMessage,
+  encodeHandshake,
+  encodeMessage,
+  FrameParser,
+  type Message,
+  Wire,
+  type WireOptions,
+} from '@p2p/peer-wire'
 
 /** Two in-memory duplex streams joined back to back (what one writes, the other reads). */
 export function duplexPair(): [Duplex, Duplex] {
@@ -63,3 +71,61 @@ export async function wirePair(
 export function once<T = unknown>(wire: Wire, event: Parameters<Wire['once']>[0]): Promise<T> {
   return new Promise((resolve) => wire.once(event, ((v: T) => resolve(v)) as never))
 }
+
+/** A wire whose peer is a raw stream the test writes bytes into (after a valid peer handshake). */
+export function rawPeer(
+  options: Partial<WireOptions> = {},
+  peer: { fast?: boolean; extended?: boolean } = {},
+) {
+  const [sa, sb] = duplexPair()
+  const wire = new Wire(sa, { infoHash: INFO_HASH, peerId: PEER_A, ...options })
+  const received: Uint8Array[] = []
+  sb.on('data', (c: Uint8Array) => received.push(c))
+  const closed = new Promise<PeerWireErrorLike | undefined>((resolve) =>
+    wire.once('close', (e) => resolve(e)),
+  )
+  wire.handshake()
+  const handshake = encodeHandshake({
+    infoHash: INFO_HASH,
+    peerId: PEER_B,
+    fast: peer.fast ?? true,
+    extended: peer.extended ?? true,
+  })
+  return {
+    wire,
+    raw: sb,
+    closed,
+    received,
+    /** Sends the peer handshake and lets the wire process it. */
+    handshake: async () => {
+      sb.write(handshake)
+      await tick()
+    },
+    /** Sends a message (call `tick()` to let the wire process it). */
+    send: (m: Message) => sb.write(encodeMessage(m)),
+    /** Every message the wire sent after its handshake. */
+    sentMessages(): Message[] {
+      const all = Buffer.concat(received)
+      const out: Message[] = []
+      const p = new FrameParser({
+        maxFrame: () => {},
+        onHandshake: () => {},
+        onFrame: (f) => out.push(decodeMessage(f, BIG_LIMITS)),
+      })
+      p.push(all)
+      return out
+    },
+  }
+}
+
+type PeerWireErrorLike = { code: string }
+
+export const BIG_LIMITS = {
+  maxBlockLength: 1 << 20,
+  maxBitfieldLength: 1 << 20,
+  maxExtendedLength: 1 << 20,
+  maxHashes: 1 << 16,
+}
+
+/** Lets queued stream events run. */
+export const tick = () => new Promise<void>((r) => setImmediate(r))
