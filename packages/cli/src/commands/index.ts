@@ -1,5 +1,7 @@
 import type { Command } from '../command.js'
+import { create } from './create.js'
 import { demo } from './demo.js'
+import { info } from './info.js'
 import { lab } from './lab.js'
 
 /**
@@ -7,6 +9,8 @@ import { lab } from './lab.js'
  * register one.
  */
 export const commands: Record<string, Command> = {
+  create,
   demo,
+  info,
   lab,
 }
