@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises'
+import {
+  createTrackerServer,
+  jsonLogger,
+  type LogEntry,
+  type Logger,
+  RedisStore,
+  runCluster,
+  TrackerServerError,
+} from '@p2p/tracker-server'
+import { type Command, intFlag, parseFlags } from '../command.js'
+import { CliError } from '../errors.js'
+
+/** `p2p tracker`: an HTTP + UDP tracker until SIGINT/SIGTERM. */
+export const tracker: Command = {
+  summary: 'run an HTTP + UDP BitTorrent tracker (memory or Redis store, optional worker cluster)',
+  usage: `usage: p2p tracker [--host 127.0.0.1] [--port N] [--udp-port N] [--redis URL] [--workers N] [--json]
+
+Runs a tracker until SIGINT/SIGTERM. Prints the HTTP then the UDP announce URL, each on its own line,
+once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP port.
+  --host ADDR        address to listen on (default 127.0.0.1; an IPv4 or IPv6 literal)
+  --port N           HTTP port (alias --http-port; default 0 = any free port)
+  --udp-port N       UDP port (default: the HTTP port when free, else any)
+  --redis URL        keep swarms in Redis (redis://host:port) so several trackers share them
+  --workers N        run N worker processes on the same ports (1..64; default 1)
+  --interval S       announce interval sent to clients, seconds (default 1800)
+  --allow FILE       only track the info hashes (40 hex, one a line) listed in FILE
+  --rate-limit N     requests per second per client IP, 0 = unlimited (default 50)
+  --json             structured JSON logs on stderr (default: one-line human logs)`,
+  async run(argv, io) {
+    const { values } = parseFlags(
+      argv,
+      {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'http-port': { type: 'string' },
+        'udp-port': { type: 'string' },
+        redis: { type: 'string' },
+        workers: { type: 'string' },
+        interval: { type: 'string' },
+        allow: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      false,
+    )
+    const str = (k: string) => values[k] as string | undefined
+    const host = str('host') ?? '127.0.0.1'
+    const httpPort = intFlag('port', str('port') ?? str('http-port'), 0, 0, 65535)
+    const udpPort =
+      str('udp-port') === undefined ? undefined : intFlag('udp-port', str('udp-port'), 0, 0, 65535)
+    const workers = intFlag('workers', str('workers'), 1, 1, 64)
+    const interval = intFlag('interval', str('interval'), 1800, 1, 86_400)
+    const rate = intFlag('rate-limit', str('rate-limit'), 50, 0, 1_000_000)
+    const redisUrl = str('redis')
+    if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+      throw new CliError('CLI_USAGE', `--redis expects a redis:// URL, got ${JSON.stringify(redisUrl)}`)
+    }
+    const allowList = str('allow') === undefined ? undefined : await readAllowList(str('allow')!)
+    const logger: Logger = values.json
+      ? jsonLogger({ stream: io.stderr })
+      : (e: LogEntry) => {
+          if (e.level !== 'debug')
+            io.stderr.write(`tracker: ${e.msg}${e.worker === undefined ? '' : ` (worker ${e.worker})`}\n`)
+        }
+    const common = {
+      host,
+      httpPort,
+      ...(udpPort === undefined ? {} : { udpPort }),
+      interval,
+      minInterval: Math.min(300, interval),
+      rateLimit: rate === 0 ? (false as const) : { perSecond: rate, burst: rate * 4 },
+      ...(allowList ? { allowList } : {}),
+      logger,
+    }
+    try {
+      if (workers > 1) {
+        const c = await runCluster({ ...common, workers, ...(redisUrl ? { redisUrl } : {}) })
+        io.stdout.write(`${c.httpUrl}\n${c.udpUrl}\n`)
+        await aborted(io.signal)
+        await c.close()
+        return 0
+      }
+      const server = createTrackerServer({
+        ...common,
+        ...(redisUrl ? { store: new RedisStore({ url: redisUrl }), closeStore: true } : {}),
+      })
+      const { httpUrl, udpUrl } = await server.listen()
+      io.stdout.write(`${httpUrl}\n${udpUrl}\n`)
+      await aborted(io.signal)
+      await server.close()
+      return 0
+    } catch (err) {
+      if (err instanceof TrackerServerError) {
+        throw new CliError(
+          err.code === 'TRACKER_SERVER_BAD_OPTION' ? 'CLI_USAGE' : 'CLI_FAILED',
+          err.message,
+          { cause: err },
+        )
+      }
+      throw err
+    }
+  },
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+}
+
+async function readAllowList(file: string): Promise<string[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new CliError('CLI_BAD_INPUT', `cannot read --allow file ${file}: ${(err as Error).message}`)
+  }
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+  for (const l of lines) {
+    if (!/^[0-9a-fA-F]{40}$/.test(l))
+      throw new CliError(
+        'CLI_BAD_INPUT',
+        `--allow file: not a 40-hex info hash: ${JSON.stringify(l.slice(0, 60))}`,
+      )
+  }
+  return lines
+}
