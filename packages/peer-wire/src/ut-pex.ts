@@ -89,12 +89,9 @@ export class UtPex implements WireExtension {
     const list = (key: string, family: 4 | 6): PeerAddress[] => {
       const v = d[key]
       if (!(v instanceof Uint8Array)) return []
-      const size = family === 4 ? 6 : 18
       try {
-        return decodeCompactPeers(
-          v.subarray(0, Math.min(v.length, this.#maxPeers * size) - (v.length % size)),
-          family,
-        )
+        const peers = decodeCompactPeers(v, family)
+        return peers.length > this.#maxPeers ? peers.slice(0, this.#maxPeers) : peers
       } catch (err) {
         throw new PeerWireError('PEER_WIRE_BAD_EXTENDED', `bad compact peers in ut_pex ${key}`, {
           cause: err,
