@@ -282,7 +282,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       src.rootName = basename(full)
       src.trustAll = true
     }
-    return this.#start(src, { ...options, path: dirname(full) })
+    // Seeding never writes into the content's directory unless asked to (no resume file by default).
+    return this.#start(src, { resume: false, ...options, path: dirname(full) })
   }
 
   async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {

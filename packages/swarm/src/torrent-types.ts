@@ -25,7 +25,7 @@ export interface AddOptions {
   strategy?: PickStrategy
   /** Indexes (in `metainfo.files`) of the files to download; default all. */
   files?: number[]
-  /** Read and write a resume file. Default true. */
+  /** Read and write a resume file. Default true for `add`, false for `seed`. */
   resume?: boolean
   /** Where the resume file goes. Default `<path>/.<infohash>.resume`. */
   resumePath?: string

@@ -1,8 +1,10 @@
 import type { Command } from '../command.js'
 import { create } from './create.js'
 import { demo } from './demo.js'
+import { download } from './download.js'
 import { info } from './info.js'
 import { lab } from './lab.js'
+import { seed } from './seed.js'
 import { tracker } from './tracker.js'
 
 /**
@@ -12,7 +14,9 @@ import { tracker } from './tracker.js'
 export const commands: Record<string, Command> = {
   create,
   demo,
+  download,
   info,
   lab,
+  seed,
   tracker,
 }

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises'
+import { Client } from '@p2p/swarm'
+import { type Command, parseFlags } from '../command.js'
+import { CliError } from '../errors.js'
+import { createProgressView } from '../progress.js'
+import {
+  aborted,
+  cliError,
+  clientOptions,
+  closeClient,
+  peerFlags,
+  SWARM_FLAGS,
+  showProgress,
+  trackerTiers,
+} from './swarm-flags.js'
+
+/** `p2p download`: downloads a torrent or magnet link; exits 0 once complete and verified. */
+export const download: Command = {
+  summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
+  usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
+                    [--port N] [--host addr] [--seed] [--sequential] [--files 0,2] [--json]
+
+Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
+every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
+command again continues where it stopped.
+  --tracker url       announce to this tracker too (repeatable; --announce is the same)
+  --peer host:port    connect to this peer (repeatable)
+  --seed              keep seeding after the download until Ctrl-C
+  --sequential        download pieces in order
+  --files 0,2         only these files (indexes as 'p2p info' lists them)
+  --json              progress as JSON lines on stdout`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      ...SWARM_FLAGS,
+      out: { type: 'string', short: 'o', default: '.' },
+      peer: { type: 'string', multiple: true },
+      seed: { type: 'boolean', default: false },
+      sequential: { type: 'boolean', default: false },
+      files: { type: 'string' },
+    })
+    const input = positionals[0]
+    if (!input || positionals.length > 1) {
+      throw new CliError('CLI_USAGE', 'p2p download needs exactly one torrent file or magnet link')
+    }
+    let files: number[] | undefined
+    if (values.files !== undefined) {
+      files = String(values.files)
+        .split(',')
+        .map((s) => Number(s.trim()))
+      if (files.some((n) => !Number.isInteger(n) || n < 0)) {
+        throw new CliError(
+          'CLI_USAGE',
+          `--files expects indexes like 0,2, got ${JSON.stringify(values.files)}`,
+        )
+      }
+    }
+    let torrent: Uint8Array | string = input
+    if (!input.startsWith('magnet:')) {
+      try {
+        torrent = new Uint8Array(await readFile(input))
+      } catch (err) {
+        throw new CliError('CLI_BAD_INPUT', `cannot read ${input}: ${(err as Error).message}`)
+      }
+    }
+    const announce = trackerTiers(values)
+    const peers = peerFlags(values.peer as string[] | undefined)
+    const json = values.json === true
+    const client = new Client(clientOptions(values, io.signal))
+    const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })
+    let stop = () => {}
+    try {
+      const t = await client
+        .add(torrent, {
+          path: values.out as string,
+          peers,
+          strategy: values.sequential ? 'sequential' : undefined,
+          files,
+          signal: io.signal,
+          announce,
+        })
+        .catch((err: unknown) => {
+          throw cliError(err)
+        })
+      let fatal: Error | undefined
+      t.on('warning', (w) => {
+        if (!json) view.log(`warning: ${w.message}`)
+      })
+      t.on('error', (e) => {
+        fatal = e
+        view.log(`error: ${e.message}`)
+      })
+      t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
+      stop = showProgress(view, t)
+      await Promise.race([t.done, aborted(io.signal), new Promise<void>((r) => t.on('error', () => r()))])
+      if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
+      if (!t.complete)
+        throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
+      stop()
+      stop = () => {}
+      view.log(`done: ${t.name} complete and verified`)
+      if (values.seed) await aborted(io.signal)
+      return 0
+    } finally {
+      stop()
+      view.stop()
+      await closeClient(client)
+    }
+  },
+}

@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises'
+import { Client } from '@p2p/swarm'
+import { type Command, intFlag, parseFlags } from '../command.js'
+import { CliError } from '../errors.js'
+import { createProgressView } from '../progress.js'
+import {
+  aborted,
+  cliError,
+  clientOptions,
+  closeClient,
+  peerFlags,
+  SWARM_FLAGS,
+  showProgress,
+  trackerTiers,
+} from './swarm-flags.js'
+
+/** `p2p seed`: seeds a file or directory, prints its magnet link, runs until stopped. */
+export const seed: Command = {
+  summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
+  usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
+                [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N] [--json]
+
+Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
+line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
+  --tracker url       announce to this tracker (repeatable; --announce is the same)
+  --port N            TCP port to listen on (default: any free port)
+  --peer host:port    also connect to this peer (repeatable)
+  --upload-limit N    bytes per second (default: unlimited)
+  --json              progress as JSON lines on stdout`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      ...SWARM_FLAGS,
+      torrent: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      v1: { type: 'boolean', default: false },
+      v2: { type: 'boolean', default: false },
+      hybrid: { type: 'boolean', default: false },
+      'piece-length': { type: 'string' },
+    })
+    const path = positionals[0]
+    if (!path || positionals.length > 1) throw new CliError('CLI_USAGE', 'p2p seed needs exactly one <path>')
+    if ([values.v1, values.v2, values.hybrid].filter(Boolean).length > 1) {
+      throw new CliError('CLI_USAGE', 'choose one of --v1, --v2, --hybrid')
+    }
+    const version = values.v1 ? 1 : values.v2 ? 2 : 'hybrid'
+    const pieceLength =
+      values['piece-length'] === undefined
+        ? undefined
+        : intFlag('piece-length', values['piece-length'] as string, 0, 16384, 2 ** 28)
+    const announce = trackerTiers(values)
+    const peers = peerFlags(values.peer as string[] | undefined)
+    let torrentBytes: Uint8Array | undefined
+    if (values.torrent) {
+      try {
+        torrentBytes = new Uint8Array(await readFile(values.torrent as string))
+      } catch (err) {
+        throw new CliError('CLI_BAD_INPUT', `cannot read ${values.torrent}: ${(err as Error).message}`)
+      }
+    }
+    const client = new Client(clientOptions(values, io.signal))
+    const view = createProgressView({
+      stream: values.json ? io.stdout : io.stderr,
+      mode: values.json ? 'json' : undefined,
+    })
+    let stop = () => {}
+    try {
+      const t = await client
+        .seed(path, { torrent: torrentBytes, announce, version, pieceLength, signal: io.signal })
+        .catch((err: unknown) => {
+          throw cliError(err)
+        })
+      io.stdout.write(`${t.magnetURI}\n`)
+      t.on('warning', (w) => view.log(`warning: ${w.message}`))
+      t.on('error', (e) => view.log(`error: ${e.message}`))
+      for (const p of peers) t.addPeer(p)
+      stop = showProgress(view, t)
+      await aborted(io.signal)
+      return 0
+    } finally {
+      stop()
+      view.stop()
+      await closeClient(client)
+    }
+  },
+}

@@ -1,0 +1,100 @@
+import { parsePeer } from '@p2p/peer-address'
+import { type Client, SwarmError } from '@p2p/swarm'
+import { intFlag } from '../command.js'
+import { CliError } from '../errors.js'
+import type { ProgressView } from '../progress.js'
+
+/** Flags shared by `p2p seed` and `p2p download`. */
+export const SWARM_FLAGS = {
+  tracker: { type: 'string', multiple: true },
+  announce: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'upload-limit': { type: 'string' },
+  'download-limit': { type: 'string' },
+} as const
+
+/** Tracker tiers from `--tracker` / `--announce` (one URL per tier), or undefined. */
+export function trackerTiers(values: Record<string, unknown>): string[][] | undefined {
+  const urls = [
+    ...((values.tracker as string[] | undefined) ?? []),
+    ...((values.announce as string[] | undefined) ?? []),
+  ]
+  for (const u of urls) {
+    if (!/^(https?|udp):\/\//.test(u))
+      throw new CliError(
+        'CLI_USAGE',
+        `--tracker expects an http(s):// or udp:// URL, got ${JSON.stringify(u)}`,
+      )
+  }
+  return urls.length ? urls.map((u) => [u]) : undefined
+}
+
+/** Client options from the shared flags. */
+export function clientOptions(values: Record<string, unknown>, signal: AbortSignal) {
+  const rate = (name: string) => intFlag(name, values[name] as string | undefined, 0, 0, 2 ** 40)
+  return {
+    port: intFlag('port', values.port as string | undefined, 0, 0, 65535),
+    host: values.host as string | undefined,
+    uploadLimit: rate('upload-limit'),
+    downloadLimit: rate('download-limit'),
+    signal,
+  }
+}
+
+/** Parses `--peer host:port` values. */
+export function peerFlags(list: string[] | undefined): { host: string; port: number }[] {
+  return (list ?? []).map((p) => {
+    try {
+      return parsePeer(p)
+    } catch {
+      throw new CliError('CLI_USAGE', `--peer expects host:port, got ${JSON.stringify(p)}`)
+    }
+  })
+}
+
+/** Turns swarm errors into CLI errors with the matching exit code. */
+export function cliError(err: unknown): unknown {
+  if (!(err instanceof SwarmError)) return err
+  const code =
+    err.code === 'SWARM_BAD_TORRENT' ||
+    err.code === 'SWARM_PATH_TRAVERSAL' ||
+    err.code === 'SWARM_INVALID_ARGUMENT'
+      ? 'CLI_BAD_INPUT'
+      : err.code === 'SWARM_LISTEN'
+        ? 'CLI_UNREACHABLE'
+        : 'CLI_FAILED'
+  return new CliError(code, `${err.message} (${err.code})`, { cause: err })
+}
+
+/** Resolves when `signal` aborts. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal.aborted) r()
+    else signal.addEventListener('abort', () => r(), { once: true })
+  })
+}
+
+/** Feeds a torrent's stats to the progress view every `ms`; returns a stop function. */
+export function showProgress(
+  view: ProgressView,
+  torrent: {
+    name: string
+    stats(): { progress: number; downloadSpeed: number; uploadSpeed: number; peers: number; eta?: number }
+  },
+  ms = 500,
+): () => void {
+  const tick = () => view.update({ label: torrent.name, ...torrent.stats() })
+  const timer = setInterval(tick, ms)
+  tick()
+  return () => {
+    clearInterval(timer)
+    tick()
+  }
+}
+
+/** Closes the client, bounded so Ctrl-C never hangs. */
+export async function closeClient(client: Client, ms = 8_000): Promise<void> {
+  await Promise.race([client.close(), new Promise((r) => setTimeout(r, ms).unref())])
+}
