@@ -82,6 +82,7 @@ export async function createTorrent(
     name: options.name,
     includeHidden: options.includeHidden ?? true,
     maxFiles: 1_000_000,
+    keepOrder: options.order === 'given' && version === 1,
   })
   const name = sanitizeElement(src.name)
   if (!name) fail('METAINFO_INVALID_INPUT', `unusable torrent name ${JSON.stringify(src.name)}`)

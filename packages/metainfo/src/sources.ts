@@ -133,7 +133,7 @@ async function walk(dir: string, rel: string[], out: SourceFile[], o: { includeH
 /** @internal Turns createTorrent's input into a name and sorted files. */
 export async function collectSources(
   input: string | Uint8Array | FileInput[],
-  o: { name?: string; includeHidden: boolean; maxFiles: number },
+  o: { name?: string; includeHidden: boolean; maxFiles: number; keepOrder?: boolean },
 ): Promise<{ name: string; files: SourceFile[]; single: boolean }> {
   if (typeof input === 'string') {
     const full = resolve(input)
@@ -188,13 +188,13 @@ export async function collectSources(
   const name = o.name ?? (single ? files[0]!.path[0]! : undefined)
   if (!name) fail('METAINFO_INVALID_INPUT', 'a name is required for a multi-file torrent')
   if (single) files[0]!.path = []
-  files.sort((a, b) => comparePaths(a.path, b.path))
-  for (let i = 1; i < files.length; i++) {
-    const a = files[i - 1]!.path
-    const b = files[i]!.path
+  const sorted = [...files].sort((a, b) => comparePaths(a.path, b.path))
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!.path
+    const b = sorted[i]!.path
     if (a.length <= b.length && a.every((c, k) => c === b[k])) {
       fail('METAINFO_INVALID_INPUT', `path ${a.join('/')} is both a file and ${a.length === b.length ? 'a duplicate' : 'a directory'}`)
     }
   }
-  return { name, files, single }
+  return { name, files: o.keepOrder ? files : sorted, single }
 }

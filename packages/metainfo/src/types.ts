@@ -170,8 +170,12 @@ export interface CreateOptions {
   signal?: AbortSignal
   /** Directory input: include hidden files (names starting with `.`). Default true, as libtorrent. */
   includeHidden?: boolean
-  /** File order: `'libtorrent'` (default, sorted by UTF-8 bytes of the path) or `'transmission'`. */
-  order?: 'libtorrent' | 'transmission'
+  /**
+   * File order of v1 torrents: `'sorted'` (default: by UTF-8 bytes of each path component, as
+   * libtorrent and mktorrent) or `'given'` (the order of a `FileInput[]`, e.g. to reproduce a torrent
+   * of a tool that sorts otherwise, such as transmission-create). v2 and hybrid are always sorted.
+   */
+  order?: 'sorted' | 'given'
   /** Bytes read and queued for hashing at most at once (bounded memory). Default 64 MiB. */
   maxBufferedBytes?: number
 }
