@@ -85,7 +85,7 @@ export class UtMetadata implements WireExtension {
       case REQUEST: {
         const info = this.#metadata
         const count = info ? Math.ceil(info.length / METADATA_PIECE_LENGTH) : 0
-        if (!info || !Number.isInteger(piece) || piece < 0 || piece >= count || !this.#wire.writable) {
+        if (!info || !Number.isInteger(piece) || piece < 0 || piece >= count || this.#wire.congested) {
           if (this.#wire.peerSupports(this.name)) this.#sendMsg({ msg_type: REJECT, piece })
           return
         }

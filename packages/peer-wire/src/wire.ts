@@ -193,6 +193,9 @@ export class Wire extends EventEmitter {
   readonly #utPex: UtPex | undefined
   readonly #ltDonthave: LtDonthave | undefined
   #sentHandshake = false
+  /** Requests kept only to accept a late answer (cancelled or timed out under the fast extension). */
+  #deadRequests = 0
+  #corked = false
   #extPending = false
   #portPending = false
   #peerAvailabilitySeen = false
@@ -464,10 +467,21 @@ export class Wire extends EventEmitter {
   #write(buf: Uint8Array): boolean {
     if (this.destroyed) return false
     this.bytesSent += buf.length
-    this.#lastSent = Date.now()
+    if (!this.#corked) {
+      // Everything sent in this tick leaves in one writev: a burst of requests or blocks is one syscall.
+      this.#corked = true
+      this.#lastSent = Date.now()
+      this.stream.cork()
+      process.nextTick(this.#uncork)
+    }
     const ok = this.stream.write(buf)
     if (!ok) this.#checkWriteBuffer()
     return ok
+  }
+
+  readonly #uncork = () => {
+    this.#corked = false
+    this.stream.uncork()
   }
 
   #checkWriteBuffer(): void {
@@ -490,6 +504,11 @@ export class Wire extends EventEmitter {
     const ok = this.#writeMessage(m)
     if (availability) this.#flushAfterAvailability()
     return ok
+  }
+
+  /** Whether our write buffer is above `maxWriteBuffer` (reading is paused until it drains). */
+  get congested(): boolean {
+    return this.destroyed || this.stream.writableLength > this.#opt('maxWriteBuffer')
   }
 
   /** Whether the transport takes more data now (`false`: wait for `'drain'`). */
@@ -588,9 +607,7 @@ export class Wire extends EventEmitter {
 
   /** Number of our requests waiting for an answer. */
   get outstandingRequests(): number {
-    let n = 0
-    for (const r of this.#requests.values()) if (!r.dead) n++
-    return n
+    return this.#requests.size - this.#deadRequests
   }
 
   /** How many requests may be outstanding: `maxRequests`, capped by the peer's `reqq`. */
@@ -637,7 +654,8 @@ export class Wire extends EventEmitter {
         return reject(new PeerWireError('PEER_WIRE_CHOKED', 'the peer is choking us'))
       }
       const key = blockKey(index, begin)
-      if (this.#requests.get(key)?.dead === false) {
+      const existing = this.#requests.get(key)
+      if (existing && !existing.dead) {
         return reject(new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${key} is already requested`))
       }
       if (this.outstandingRequests >= this.maxOutstandingRequests) {
@@ -668,6 +686,7 @@ export class Wire extends EventEmitter {
         signal.addEventListener('abort', onAbort, { once: true })
         pending.cleanup = () => signal.removeEventListener('abort', onAbort)
       }
+      if (existing) this.#dropRequest(key, existing) // a late answer to the old one serves the new one
       this.#requests.set(key, pending)
       this.#send({ type: 'request', index, begin, length })
     })
@@ -679,10 +698,18 @@ export class Wire extends EventEmitter {
     p.cleanup?.()
     if (this.fast) {
       p.dead = true
+      this.#deadRequests++
       p.deadline = Date.now() + this.#opt('requestTimeout')
     } else this.#requests.delete(key)
     if (!this.destroyed) this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
     p.reject(err)
+  }
+
+  /** Removes a request from the table (answered, dropped or expired). */
+  #dropRequest(key: string, p: PendingRequest): void {
+    this.#requests.delete(key)
+    if (p.dead) this.#deadRequests--
+    p.cleanup?.()
   }
 
   /** Cancels a request of ours; its promise rejects with `PEER_WIRE_CANCELLED`. */
@@ -703,11 +730,8 @@ export class Wire extends EventEmitter {
     if (this.destroyed || !r || r.length !== block.length) return this.writable
     this.#peerRequests.delete(key)
     if (this.#extPending || this.#portPending) this.#flushAfterAvailability()
-    const stream = this.stream
-    stream.cork()
     this.#write(encodePieceHeader(index, begin, block.length))
     this.#write(block)
-    stream.uncork()
     this.uploaded += block.length
     this.#upRate.add(block.length)
     return this.writable
@@ -889,8 +913,7 @@ export class Wire extends EventEmitter {
         if (!this.fast) {
           const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
           for (const [key, p] of this.#requests) {
-            this.#requests.delete(key)
-            p.cleanup?.()
+            this.#dropRequest(key, p)
             if (!p.dead) p.reject(err)
           }
         }
@@ -931,8 +954,7 @@ export class Wire extends EventEmitter {
         const key = blockKey(m.index, m.begin)
         const p = this.#requests.get(key)
         if (!p || p.length !== m.length) return
-        this.#requests.delete(key)
-        p.cleanup?.()
+        this.#dropRequest(key, p)
         if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${key} rejected`))
         this.emit('reject', { index: m.index, begin: m.begin, length: m.length })
         return
@@ -1048,8 +1070,7 @@ export class Wire extends EventEmitter {
         `block ${key} of ${m.block.length} bytes, requested ${p.length}`,
       )
     }
-    this.#requests.delete(key)
-    p.cleanup?.()
+    this.#dropRequest(key, p)
     const n = m.block.length
     this.downloaded += n
     this.#downRate.add(n)
@@ -1125,7 +1146,7 @@ export class Wire extends EventEmitter {
     }
     for (const [key, p] of this.#requests) {
       if (p.deadline > now) continue
-      if (p.dead) this.#requests.delete(key)
+      if (p.dead) this.#dropRequest(key, p)
       else this.#kill(key, p, new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', `request ${key} timed out`))
     }
     for (const [key, p] of this.#hashRequests) {
@@ -1149,6 +1170,7 @@ export class Wire extends EventEmitter {
       if (!p.dead) p.reject(reason)
     }
     this.#requests.clear()
+    this.#deadRequests = 0
     for (const p of this.#hashRequests.values()) p.reject(reason)
     this.#hashRequests.clear()
     this.#peerRequests.clear()

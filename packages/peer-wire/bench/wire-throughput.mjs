@@ -1,0 +1,182 @@
+// Pushes piece messages through two Wires joined over loopback TCP and compares the rate with a plain
+// socket pair moving the same bytes (same framing, same chunk size) in the same run.
+//
+//   node bench/wire-throughput.mjs [bytes=1GiB] [--rounds=2] [--depth=128] [--json]
+//
+// Both ends of each pair live in this process (one JS thread), for the reference as for the wires.
+// Run `pnpm turbo run build --filter @p2p/peer-wire...` first: this imports the built dist.
+import { connect, createServer } from 'node:net'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { Wire } from '../dist/index.js'
+
+const args = process.argv.slice(2)
+const flag = (name, dflt) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`))
+  return a ? Number(a.split('=')[1]) : dflt
+}
+const TOTAL = Number(args.find((a) => /^\d+$/.test(a)) ?? 1024 * 1024 * 1024)
+const ROUNDS = flag('rounds', 2)
+const DEPTH = flag('depth', 128)
+const JSON_OUT = args.includes('--json')
+const BLOCK = 16384
+const PIECE = 1024 * 1024
+const TARGET = 0.8
+
+async function socketPair() {
+  const server = createServer()
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  const accepted = new Promise((r) => server.once('connection', r))
+  const client = connect(server.address().port, '127.0.0.1')
+  const [s] = await Promise.all([accepted, new Promise((r) => client.once('connect', r))])
+  server.close()
+  client.setNoDelay(true)
+  s.setNoDelay(true)
+  return [client, s]
+}
+
+/** GC activity during `fn`. */
+async function measure(fn) {
+  let gcCount = 0
+  let gcMs = 0
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcCount++
+      gcMs += e.duration
+    }
+  })
+  obs.observe({ entryTypes: ['gc'] })
+  global.gc?.()
+  const before = process.memoryUsage()
+  let peakRss = before.rss
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  }, 50)
+  const t0 = process.hrtime.bigint()
+  const bytes = await fn()
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  clearInterval(sampler)
+  await new Promise((r) => setTimeout(r, 10))
+  obs.disconnect()
+  return {
+    MBps: bytes / seconds / 1e6,
+    seconds,
+    gcCount,
+    gcMs: Math.round(gcMs),
+    peakRssMB: Math.round(peakRss / 1e6),
+  }
+}
+
+/** The reference: one socket writes 16 KiB blocks with a 13-byte piece header, the other reads them. */
+async function plain() {
+  const [a, b] = await socketPair()
+  const chunk = Buffer.alloc(BLOCK + 13, 7)
+  const frames = Math.floor(TOTAL / BLOCK)
+  return measure(
+    () =>
+      new Promise((resolve) => {
+        let received = 0
+        const want = frames * chunk.length
+        b.on('data', (d) => {
+          received += d.length
+          if (received >= want) {
+            a.destroy()
+            b.destroy()
+            resolve(frames * BLOCK)
+          }
+        })
+        let sent = 0
+        const pump = () => {
+          while (sent < frames) {
+            sent++
+            if (!a.write(chunk)) return a.once('drain', pump)
+          }
+        }
+        pump()
+      }),
+  )
+}
+
+/** The wire: the downloader keeps DEPTH requests outstanding, the seeder answers each with piece(). */
+async function wires() {
+  const [sa, sb] = await socketPair()
+  const infoHash = new Uint8Array(20).fill(1)
+  const pieceCount = Math.ceil(TOTAL / PIECE)
+  const geometry = { pieceCount, pieceLength: PIECE, length: TOTAL }
+  const opts = { infoHash, ...geometry, maxRequests: DEPTH, maxQueuedRequests: DEPTH * 2 }
+  const down = new Wire(sa, { ...opts, peerId: Buffer.from('-BW0001-downloader00') })
+  const seed = new Wire(sb, { ...opts, peerId: Buffer.from('-BW0001-seeder000000') })
+  const block = new Uint8Array(BLOCK).fill(7)
+  seed.on('request', (r) => seed.piece(r.index, r.begin, block))
+  seed.on('interested', () => seed.unchoke())
+  await new Promise((resolve) => {
+    let n = 0
+    const done = () => ++n === 2 && resolve()
+    down.once('handshake', done)
+    seed.once('handshake', done)
+    down.handshake()
+    seed.handshake()
+  })
+  seed.haveAll()
+  down.haveNone()
+  const unchoked = new Promise((r) => down.once('unchoke', r))
+  down.interested()
+  await unchoked
+  const blocks = Math.floor(TOTAL / BLOCK)
+  const perPiece = PIECE / BLOCK
+  return measure(
+    () =>
+      new Promise((resolve, reject) => {
+        let next = 0
+        let got = 0
+        const onBlock = (b) => {
+          got++
+          if (b.length !== BLOCK) reject(new Error('short block'))
+          if (got === blocks) {
+            down.destroy()
+            seed.destroy()
+            resolve(blocks * BLOCK)
+            return
+          }
+          fill()
+        }
+        const fill = () => {
+          while (next < blocks && next - got < DEPTH) {
+            const i = next++
+            down.request(Math.floor(i / perPiece), (i % perPiece) * BLOCK, BLOCK).then(onBlock, reject)
+          }
+        }
+        fill()
+      }),
+  )
+}
+
+const results = { plain: [], wire: [] }
+for (let r = 0; r < ROUNDS; r++) {
+  results.plain.push(await plain())
+  results.wire.push(await wires())
+}
+const best = (list) => list.reduce((a, b) => (b.MBps > a.MBps ? b : a))
+const p = best(results.plain)
+const w = best(results.wire)
+const ratio = w.MBps / p.MBps
+const summary = {
+  bytes: TOTAL,
+  rounds: ROUNDS,
+  depth: DEPTH,
+  plainSocket: p,
+  wire: w,
+  ratio: +ratio.toFixed(3),
+  target: TARGET,
+  verdict: ratio >= TARGET ? 'PASS' : 'FAIL',
+}
+if (JSON_OUT) console.log(JSON.stringify(summary))
+else {
+  const row = (name, x) =>
+    `${name.padEnd(14)} ${x.MBps.toFixed(0).padStart(6)} MB/s  ${x.seconds.toFixed(2)} s  GC ${x.gcCount} x (${x.gcMs} ms)  peak RSS ${x.peakRssMB} MB`
+  console.log(
+    `${(TOTAL / 2 ** 20).toFixed(0)} MiB of 16 KiB piece messages over loopback TCP, best of ${ROUNDS}`,
+  )
+  console.log(row('plain socket', p))
+  console.log(row('two Wires', w))
+  console.log(`ratio wire / plain socket: ${ratio.toFixed(3)} (target >= ${TARGET}): ${summary.verdict}`)
+}
