@@ -20,7 +20,17 @@ describe('p2p create / p2p info', () => {
     const t = io()
     const out = join(dir.path, 'album.torrent')
     const code = await main(
-      ['create', join(dir.path, 'album'), '-o', out, '--piece-length', '16k', '--announce', 'http://127.0.0.1:6969/announce', '--no-date'],
+      [
+        'create',
+        join(dir.path, 'album'),
+        '-o',
+        out,
+        '--piece-length',
+        '16k',
+        '--announce',
+        'http://127.0.0.1:6969/announce',
+        '--no-date',
+      ],
       t.io,
     )
     expect(t.err()).not.toMatch(/p2p:/)
@@ -37,7 +47,9 @@ describe('p2p create / p2p info', () => {
   it('--json gives one result line and JSON progress', async () => {
     const t = io()
     const out = join(dir.path, 'v1.torrent')
-    expect(await main(['create', join(dir.path, 'album'), '-o', out, '--format', 'v1', '--json'], t.io)).toBe(0)
+    expect(await main(['create', join(dir.path, 'album'), '-o', out, '--format', 'v1', '--json'], t.io)).toBe(
+      0,
+    )
     const result = JSON.parse(t.out().trim())
     expect(result).toMatchObject({ type: 'created', version: 1, infoHashV2: null, files: 2 })
     const progress = t

@@ -5,7 +5,7 @@
 // BENCH_RUNS (default 3, the median is reported), BENCH_PIECE (default 262144).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -39,7 +39,8 @@ try {
   // content: random 64 MiB repeated (hash cost does not depend on the bytes)
   const block = randomBytes(64 * 1024 * 1024)
   const fd = openSync(file, 'w')
-  for (let off = 0; off < SIZE; off += block.length) writeSync(fd, block, 0, Math.min(block.length, SIZE - off))
+  for (let off = 0; off < SIZE; off += block.length)
+    writeSync(fd, block, 0, Math.min(block.length, SIZE - off))
   closeSync(fd)
   readFileSync(file) // page cache
   const rows = []
@@ -69,9 +70,13 @@ try {
     const l = String(Math.log2(PIECE))
     mk = await time(() => {
       rmSync(out, { force: true })
-      execFileSync('mktorrent', ['-t', '2', '-l', l, '-a', 'http://127.0.0.1:6969/announce', '-o', out, file], {
-        stdio: 'ignore',
-      })
+      execFileSync(
+        'mktorrent',
+        ['-t', '2', '-l', l, '-a', 'http://127.0.0.1:6969/announce', '-o', out, file],
+        {
+          stdio: 'ignore',
+        },
+      )
     })
     rows.push(['mktorrent -t 2', mk])
   }
@@ -88,7 +93,8 @@ ct = lt.create_torrent(fs, ${PIECE}, flags=${flag})
 t = time.perf_counter(); lt.set_piece_hashes(ct, ${JSON.stringify(dir)}); ct.generate()
 print(time.perf_counter() - t)`
       const xs = []
-      for (let i = 0; i < RUNS; i++) xs.push(Number(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })))
+      for (let i = 0; i < RUNS; i++)
+        xs.push(Number(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })))
       lt[label] = median(xs)
       rows.push([`libtorrent ${label}`, lt[label]])
     }
@@ -100,7 +106,9 @@ print(time.perf_counter() - t)`
     ct = await time(
       () =>
         new Promise((resolve, reject) =>
-          create(file, { pieceLength: PIECE, announceList: [] }, (err, t) => (err ? reject(err) : resolve(t))),
+          create(file, { pieceLength: PIECE, announceList: [] }, (err, t) =>
+            err ? reject(err) : resolve(t),
+          ),
         ),
     )
     rows.push(['npm create-torrent', ct])
@@ -122,10 +130,19 @@ print(time.perf_counter() - t)`
   }
   const verdict = (ok) => (ok ? 'PASS' : 'FAIL')
   console.log('\nratios (lower is faster for us):')
-  if (mk) console.log(`  ours v1 / mktorrent -t 2        = ${(ours[1] / mk).toFixed(2)}  target <= 1.0 (aim 0.8)  ${verdict(ours[1] <= mk)}`)
-  if (ct) console.log(`  ours v1 / create-torrent         = ${(ours[1] / ct).toFixed(2)}  target <= 0.25          ${verdict(ours[1] * 4 <= ct)}`)
+  if (mk)
+    console.log(
+      `  ours v1 / mktorrent -t 2        = ${(ours[1] / mk).toFixed(2)}  target <= 1.0 (aim 0.8)  ${verdict(ours[1] <= mk)}`,
+    )
+  if (ct)
+    console.log(
+      `  ours v1 / create-torrent         = ${(ours[1] / ct).toFixed(2)}  target <= 0.25          ${verdict(ours[1] * 4 <= ct)}`,
+    )
   if (lt.v1) console.log(`  ours v1 / libtorrent v1          = ${(ours[1] / lt.v1).toFixed(2)}`)
-  if (lt.hybrid) console.log(`  ours hybrid / libtorrent hybrid  = ${(ours.hybrid / lt.hybrid).toFixed(2)}  target <= 1.0  ${verdict(ours.hybrid <= lt.hybrid)}`)
+  if (lt.hybrid)
+    console.log(
+      `  ours hybrid / libtorrent hybrid  = ${(ours.hybrid / lt.hybrid).toFixed(2)}  target <= 1.0  ${verdict(ours.hybrid <= lt.hybrid)}`,
+    )
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -1,6 +1,6 @@
 import { encode } from '@p2p/bencode'
 import { concatBytes, toHex, utf8Bytes } from './bytes.js'
-import { MetainfoError, fail } from './errors.js'
+import { fail, MetainfoError } from './errors.js'
 import { HashPool, type PiecesResult } from './hash-pool.js'
 import { BLOCK_SIZE, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
 import { parseTorrent } from './parse.js'
@@ -30,7 +30,9 @@ function checkAbort(signal: AbortSignal | undefined): void {
 function normalizeAnnounce(a: CreateOptions['announce']): string[][] {
   if (a === undefined) return []
   if (typeof a === 'string') return a ? [[a]] : []
-  return a.map((tier) => tier.filter((u) => typeof u === 'string' && u.length > 0)).filter((t) => t.length > 0)
+  return a
+    .map((tier) => tier.filter((u) => typeof u === 'string' && u.length > 0))
+    .filter((t) => t.length > 0)
 }
 
 interface Planned extends SourceFile {
@@ -87,11 +89,20 @@ export async function createTorrent(
   const name = sanitizeElement(src.name)
   if (!name) fail('METAINFO_INVALID_INPUT', `unusable torrent name ${JSON.stringify(src.name)}`)
   const contentSize = src.files.reduce((n, f) => n + f.length, 0)
-  if (contentSize === 0) fail('METAINFO_INVALID_INPUT', 'the content is empty (0 bytes): no client loads such a torrent')
+  if (contentSize === 0)
+    fail('METAINFO_INVALID_INPUT', 'the content is empty (0 bytes): no client loads such a torrent')
 
   const pieceLength = options.pieceLength ?? defaultPieceLength(contentSize)
-  if (!Number.isSafeInteger(pieceLength) || pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0 || pieceLength > 2 ** 29) {
-    fail('METAINFO_INVALID_OPTION', `pieceLength must be a power of two from 16 KiB to 512 MiB, got ${pieceLength}`)
+  if (
+    !Number.isSafeInteger(pieceLength) ||
+    pieceLength < BLOCK_SIZE ||
+    (pieceLength & (pieceLength - 1)) !== 0 ||
+    pieceLength > 2 ** 29
+  ) {
+    fail(
+      'METAINFO_INVALID_OPTION',
+      `pieceLength must be a power of two from 16 KiB to 512 MiB, got ${pieceLength}`,
+    )
   }
   const v1 = version !== 2
   const v2 = version !== 1
@@ -152,7 +163,8 @@ export async function createTorrent(
           readers.set(x.file, reader)
         }
         const got = await reader.read(data.subarray(o, o + x.length))
-        if (got !== x.length) fail('METAINFO_IO', `${x.file.path.join('/') || name} is shorter than its ${x.file.length} bytes`)
+        if (got !== x.length)
+          fail('METAINFO_IO', `${x.file.path.join('/') || name} is shorter than its ${x.file.length} bytes`)
         o += x.length
         if (x.pos + x.length === x.file.length) {
           readers.delete(x.file)
@@ -218,11 +230,15 @@ export async function createTorrent(
           const filePiece = pos / pieceLength
           const seg: Seg = { file: f, pos, length: len }
           pos += len
-          await dispatch([seg], { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount }, (r) => {
-            if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
-            if (small) roots.set(f, r.roots!.slice(0, 32))
-            else layer!.set(r.roots!, filePiece * 32)
-          })
+          await dispatch(
+            [seg],
+            { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount },
+            (r) => {
+              if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
+              if (small) roots.set(f, r.roots!.slice(0, 32))
+              else layer!.set(r.roots!, filePiece * 32)
+            },
+          )
         }
         if (layer) layers.set(f, layer)
       }
@@ -283,15 +299,23 @@ export async function createTorrent(
   }
   if (options.comment) top.comment = options.comment
   if (options.createdBy) top['created by'] = options.createdBy
-  if (options.creationDate !== false) top['creation date'] = options.creationDate ?? Math.floor(Date.now() / 1000)
-  if (options.urlList && options.urlList.length > 0) top['url-list'] = options.urlList.length === 1 ? options.urlList[0]! : options.urlList
+  if (options.creationDate !== false)
+    top['creation date'] = options.creationDate ?? Math.floor(Date.now() / 1000)
+  if (options.urlList && options.urlList.length > 0)
+    top['url-list'] = options.urlList.length === 1 ? options.urlList[0]! : options.urlList
   if (v2 && layers.size > 0) {
     const pl = new Map<Uint8Array, Encodable>()
     for (const [f, layer] of layers) pl.set(roots.get(f)!, layer)
     top['piece layers'] = pl as unknown as Encodable
   }
   const torrent = encode(top)
-  return { torrent, metainfo: parseTorrent(torrent, { maxSize: Math.max(80_000_000, torrent.length), maxPieces: Math.max(0x200000, pieceCount) }) }
+  return {
+    torrent,
+    metainfo: parseTorrent(torrent, {
+      maxSize: Math.max(80_000_000, torrent.length),
+      maxPieces: Math.max(0x200000, pieceCount),
+    }),
+  }
 }
 
 /** @internal */

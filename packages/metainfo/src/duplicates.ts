@@ -28,7 +28,8 @@ function branchPaths(files: PathFile[], name: string): string[] {
     if (cut < 0) continue
     let branch = f.path.slice(0, cut)
     const first = branch.indexOf('/')
-    if ((first < 0 ? branch : branch.slice(0, first)) === name) branch = first < 0 ? '' : branch.slice(first + 1)
+    if ((first < 0 ? branch : branch.slice(0, first)) === name)
+      branch = first < 0 ? '' : branch.slice(first + 1)
     if (!seen.has(branch)) {
       seen.add(branch)
       out.push(branch)
@@ -79,7 +80,8 @@ export function resolveDuplicates(files: PathFile[], name: string, maxCollisions
       taken.set(key, i)
       continue
     }
-    if (other >= 0 && files[i]!.pad && files[other]!.pad && files[i]!.length === files[other]!.length) continue
+    if (other >= 0 && files[i]!.pad && files[other]!.pad && files[i]!.length === files[other]!.length)
+      continue
     const [base, ext] = splitExtension(paths[i]!)
     for (let cnt = 1; ; cnt++) {
       const candidate = `${base}.${cnt}${ext}`

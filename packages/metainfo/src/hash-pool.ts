@@ -94,7 +94,13 @@ export class HashPool {
     transfer: boolean,
   ): Promise<PiecesResult> {
     return this.run(
-      { op: 'pieces', pieceLength: o.pieceLength, sha1: o.sha1, padTo: o.padTo ?? 0, leafCount: o.leafCount ?? 0 },
+      {
+        op: 'pieces',
+        pieceLength: o.pieceLength,
+        sha1: o.sha1,
+        padTo: o.padTo ?? 0,
+        leafCount: o.leafCount ?? 0,
+      },
       data,
       transfer,
     )
@@ -175,9 +181,7 @@ export class HashPool {
       const transferList = job.transfer ? [job.msg.buffer as ArrayBuffer] : []
       if (!job.transfer && job.msg.byteLength > 0 && job.msg.byteLength < job.msg.buffer.byteLength) {
         // copy just the view, not its whole backing buffer
-        const copy = new Uint8Array(
-          new Uint8Array(job.msg.buffer, job.msg.byteOffset, job.msg.byteLength),
-        )
+        const copy = new Uint8Array(new Uint8Array(job.msg.buffer, job.msg.byteOffset, job.msg.byteLength))
         slot.worker.postMessage({ ...job.msg, id, buffer: copy.buffer, byteOffset: 0 }, [copy.buffer])
       } else {
         slot.worker.postMessage({ ...job.msg, id }, transferList)
@@ -188,26 +192,44 @@ export class HashPool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true })
     const slot: Slot = { worker, busy: undefined, id: 0 }
-    worker.on('message', (m: { id: number; error?: string; io?: boolean; digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => {
-      const job = slot.busy
-      if (!job || m.id !== slot.id) return
-      slot.busy = undefined
-      worker.unref()
-      if (m.error) job.reject(new MetainfoError(m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`))
-      else
-        job.resolve({
-          digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),
-          sha1: m.sha1 && new Uint8Array(m.sha1.buffer, m.sha1.byteOffset, m.sha1.byteLength),
-          roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
-        })
-      this.pump()
-    })
+    worker.on(
+      'message',
+      (m: {
+        id: number
+        error?: string
+        io?: boolean
+        digest?: Uint8Array
+        sha1?: Uint8Array
+        roots?: Uint8Array
+      }) => {
+        const job = slot.busy
+        if (!job || m.id !== slot.id) return
+        slot.busy = undefined
+        worker.unref()
+        if (m.error)
+          job.reject(
+            new MetainfoError(
+              m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED',
+              `hash worker failed: ${m.error}`,
+            ),
+          )
+        else
+          job.resolve({
+            digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),
+            sha1: m.sha1 && new Uint8Array(m.sha1.buffer, m.sha1.byteOffset, m.sha1.byteLength),
+            roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
+          })
+        this.pump()
+      },
+    )
     const onDeath = (err: Error) => {
       const i = this.slots.indexOf(slot)
       if (i >= 0) this.slots.splice(i, 1)
       const job = slot.busy
       slot.busy = undefined
-      job?.reject(new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }))
+      job?.reject(
+        new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }),
+      )
       if (!this.closed) this.pump()
     }
     worker.on('error', onDeath)

@@ -11,7 +11,8 @@
  */
 export { createTorrent, defaultPieceLength } from './create.js'
 export { MetainfoError, type MetainfoErrorCode } from './errors.js'
-export { HashPool, type HashCallOptions, type HashPoolOptions } from './hash-pool.js'
+export { type HashCallOptions, HashPool, type HashPoolOptions } from './hash-pool.js'
+export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
 export {
   BLOCK_SIZE,
   blockRoot,
@@ -23,7 +24,6 @@ export {
   verifyPiece,
   verifyPieceLayer,
 } from './merkle.js'
-export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
 export { type ParseOptions, parseTorrent } from './parse.js'
 export { pieceSpec, resolveFilePath } from './piece.js'
 export { sanitizeElement } from './sanitize.js'

@@ -28,7 +28,7 @@ function base32ToHex(s: string): string | undefined {
   return Buffer.from(out).toString('hex')
 }
 
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '))
   } catch {
@@ -51,7 +51,8 @@ function parseSelect(text: string, max: number): number[] {
     if (!m) fail('METAINFO_INVALID_MAGNET', `bad so= range ${JSON.stringify(part)}`)
     const from = Number(m[1])
     const to = m[2] === undefined ? from : Number(m[2])
-    if (to < from || to - from + out.length >= max) fail('METAINFO_INVALID_MAGNET', `so= selects more than ${max} files`)
+    if (to < from || to - from + out.length >= max)
+      fail('METAINFO_INVALID_MAGNET', `so= selects more than ${max} files`)
     for (let i = from; i <= to; i++) out.push(i)
   }
   return [...new Set(out)].sort((a, b) => a - b)
@@ -72,26 +73,29 @@ function parseSelect(text: string, max: number): number[] {
 export function parseMagnet(uri: string, options: MagnetOptions = {}): MagnetLink {
   if (typeof uri !== 'string') fail('METAINFO_INVALID_MAGNET', 'a magnet link must be a string')
   const maxLength = options.maxLength ?? 65536
-  if (uri.length > maxLength) fail('METAINFO_INVALID_MAGNET', `magnet link longer than ${maxLength} characters`)
+  if (uri.length > maxLength)
+    fail('METAINFO_INVALID_MAGNET', `magnet link longer than ${maxLength} characters`)
   const trimmed = uri.trim()
-  if (!/^magnet:\?/i.test(trimmed)) fail('METAINFO_INVALID_MAGNET', 'not a magnet link (must start with magnet:?)')
+  if (!/^magnet:\?/i.test(trimmed))
+    fail('METAINFO_INVALID_MAGNET', 'not a magnet link (must start with magnet:?)')
   const link: MagnetLink = { trackers: [], peers: [], urlList: [] }
   for (const pair of trimmed.slice(8).split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
     const key = (eq < 0 ? pair : pair.slice(0, eq)).toLowerCase()
-    const value = eq < 0 ? '' : unescape(pair.slice(eq + 1))
+    const value = eq < 0 ? '' : unescapeValue(pair.slice(eq + 1))
     const base = key.replace(/\.\d+$/, '')
     if (base === 'xt') {
       const v = value.toLowerCase()
       if (v.startsWith('urn:btih:')) {
         const h = v.slice(9)
         const hex = /^[0-9a-f]{40}$/.test(h) ? h : h.length === 32 ? base32ToHex(h) : undefined
-        if (!hex || hex.length !== 40) fail('METAINFO_INVALID_MAGNET', `bad btih info hash ${JSON.stringify(h)}`)
+        if (hex?.length !== 40) fail('METAINFO_INVALID_MAGNET', `bad btih info hash ${JSON.stringify(h)}`)
         link.infoHash = hex
       } else if (v.startsWith('urn:btmh:')) {
         const h = v.slice(9)
-        if (!/^1220[0-9a-f]{64}$/.test(h)) fail('METAINFO_INVALID_MAGNET', `bad btmh multihash ${JSON.stringify(h)}`)
+        if (!/^1220[0-9a-f]{64}$/.test(h))
+          fail('METAINFO_INVALID_MAGNET', `bad btmh multihash ${JSON.stringify(h)}`)
         link.infoHashV2 = h.slice(4)
       }
     } else if (key === 'dn') {
@@ -107,7 +111,8 @@ export function parseMagnet(uri: string, options: MagnetOptions = {}): MagnetLin
       link.selectOnly = parseSelect(value, options.maxSelect ?? 100_000)
     }
   }
-  if (!link.infoHash && !link.infoHashV2) fail('METAINFO_INVALID_MAGNET', 'magnet link without a btih or btmh info hash')
+  if (!link.infoHash && !link.infoHashV2)
+    fail('METAINFO_INVALID_MAGNET', 'magnet link without a btih or btmh info hash')
   return link
 }
 

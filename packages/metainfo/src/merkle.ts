@@ -44,7 +44,11 @@ export function padHash(depth: number): Uint8Array {
  * const root = merkleRoot(blockHashes, nextPowerOfTwo(blockHashes.length))
  * ```
  */
-export function merkleRoot(leafHashes: Uint8Array[], leafCount: number, pad: Uint8Array = ZERO32): Uint8Array {
+export function merkleRoot(
+  leafHashes: Uint8Array[],
+  leafCount: number,
+  pad: Uint8Array = ZERO32,
+): Uint8Array {
   if (leafCount < 1 || (leafCount & (leafCount - 1)) !== 0 || leafCount < leafHashes.length) {
     throw new RangeError(`leafCount must be a power of two >= ${leafHashes.length}, got ${leafCount}`)
   }

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto'
-import { type BencodeDict, BencodeError, type BencodeValue, decode, decodePrefix, rawBytes } from '@p2p/bencode'
+import {
+  type BencodeDict,
+  BencodeError,
+  type BencodeValue,
+  decode,
+  decodePrefix,
+  rawBytes,
+} from '@p2p/bencode'
 import { equalBytes, toHex } from './bytes.js'
-import { MetainfoError, fail } from './errors.js'
 import { resolveDuplicates } from './duplicates.js'
-import { rawEntries } from './raw-dict.js'
+import { fail, MetainfoError } from './errors.js'
 import { BLOCK_SIZE, verifyPieceLayer } from './merkle.js'
+import { rawEntries } from './raw-dict.js'
 import { appendElement, bytesToString } from './sanitize.js'
 import type { FileEntry, Metainfo, TorrentVersion } from './types.js'
 
@@ -79,7 +86,8 @@ function checkLength(n: number): void {
 
 function sanitizeList(elements: BencodeValue[]): string {
   for (const e of elements) {
-    if (!(e instanceof Uint8Array)) fail('METAINFO_INVALID_NAME', "a path list holds something other than strings")
+    if (!(e instanceof Uint8Array))
+      fail('METAINFO_INVALID_NAME', 'a path list holds something other than strings')
   }
   const out: number[] = []
   for (const e of elements) appendElement(out, e as Uint8Array)
@@ -115,7 +123,8 @@ function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): Raw
       const out: number[] = Array.from(enc.encode(rootDir))
       const orig = out.length
       for (const e of p) {
-        if (!(e instanceof Uint8Array)) fail('METAINFO_INVALID_NAME', 'a path list holds something other than strings')
+        if (!(e instanceof Uint8Array))
+          fail('METAINFO_INVALID_NAME', 'a path list holds something other than strings')
       }
       for (const e of p) appendElement(out, e as Uint8Array)
       if (out.length === orig) out.push(0x2f, 0x5f)
@@ -148,7 +157,8 @@ function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean): Raw
     if (depth > 100) fail('METAINFO_INVALID_FILE_TREE', 'file tree too deep')
     const entries = rawEntries(node)
     for (const [key, child] of entries) {
-      if (!isDict(child) || key.length === 0) fail('METAINFO_INVALID_FILE_TREE', 'failed to parse files from torrent file')
+      if (!isDict(child) || key.length === 0)
+        fail('METAINFO_INVALID_FILE_TREE', 'failed to parse files from torrent file')
       const filename = stripLeadingSlashes(key)
       const childKeys = Object.keys(child)
       const leaf = childKeys.length === 1 && childKeys[0] === ''
@@ -167,7 +177,8 @@ function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean): Raw
 function extractV2File(d: BencodeValue, path: string): RawFile {
   if (!isDict(d)) fail('METAINFO_INVALID_FILE_TREE', 'failed to parse files from torrent file')
   const attr = attrOf(d)
-  if (attr?.includes('p')) fail('METAINFO_INVALID_PAD_FILE', 'a file in the v2 metadata has the pad attribute set')
+  if (attr?.includes('p'))
+    fail('METAINFO_INVALID_PAD_FILE', 'a file in the v2 metadata has the pad attribute set')
   let symlink = attr?.includes('l') ?? false
   const length = symlink ? 0 : int(d, 'length', -1)
   checkLength(length)
@@ -180,8 +191,10 @@ function extractV2File(d: BencodeValue, path: string): RawFile {
   if (!symlinkPath) {
     symlink = false
     const r = str(d, 'pieces root')
-    if (length > 0 && (!r || r.length !== 32)) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has no root hash')
-    if (length > 0 && r!.every((b) => b === 0)) fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has a zero root hash')
+    if (length > 0 && r?.length !== 32)
+      fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has no root hash')
+    if (length > 0 && r!.every((b) => b === 0))
+      fail('METAINFO_MISSING_PIECES_ROOT', 'a v2 file entry has a zero root hash')
     root = r
   }
   const f: RawFile = { path, length, pad: false, symlink, underName: true }
@@ -201,7 +214,14 @@ function withV2Pads(files: RawFile[], pieceLength: number, name: string, multi: 
     const rem = total % pieceLength
     if (f.length > 0 && rem !== 0) {
       const size = pieceLength - rem
-      out.push({ path: `${multi ? name : name}/.pad/${size}`, length: size, pad: true, symlink: false, attr: 'p', underName: true })
+      out.push({
+        path: `${multi ? name : name}/.pad/${size}`,
+        length: size,
+        pad: true,
+        symlink: false,
+        attr: 'p',
+        underName: true,
+      })
       total += size
     }
   }
@@ -214,7 +234,8 @@ function compatible(a: RawFile[], b: RawFile[], pieceLength: number): boolean {
     const r: { path: string; length: number; offset: number; symlink: boolean }[] = []
     let offset = 0
     for (const f of files) {
-      if (!f.pad && (f.length > 0 || f.symlink)) r.push({ path: f.path, length: f.length, offset, symlink: f.symlink })
+      if (!f.pad && (f.length > 0 || f.symlink))
+        r.push({ path: f.path, length: f.length, offset, symlink: f.symlink })
       offset += f.length
     }
     return r
@@ -233,7 +254,8 @@ function compatible(a: RawFile[], b: RawFile[], pieceLength: number): boolean {
 
 function mapDecodeError(err: unknown): never {
   if (err instanceof BencodeError) {
-    if (err.code === 'BENCODE_DEPTH_EXCEEDED') fail('METAINFO_DEPTH_EXCEEDED', 'bencoded nesting depth exceeded', err)
+    if (err.code === 'BENCODE_DEPTH_EXCEEDED')
+      fail('METAINFO_DEPTH_EXCEEDED', 'bencoded nesting depth exceeded', err)
     fail('METAINFO_INVALID_BENCODING', `invalid bencoding: ${err.message}`, err)
   }
   throw err
@@ -255,7 +277,8 @@ function mapDecodeError(err: unknown): never {
 export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Metainfo {
   if (!(bytes instanceof Uint8Array)) fail('METAINFO_INVALID_INPUT', 'parseTorrent expects a Uint8Array')
   const maxSize = options.maxSize ?? 80_000_000
-  if (bytes.length > maxSize) fail('METAINFO_TOO_LARGE', `torrent is ${bytes.length} bytes, more than maxSize ${maxSize}`)
+  if (bytes.length > maxSize)
+    fail('METAINFO_TOO_LARGE', `torrent is ${bytes.length} bytes, more than maxSize ${maxSize}`)
   let root: BencodeValue
   try {
     // like libtorrent's bdecode, bytes after the root value are ignored
@@ -277,7 +300,11 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const metaVersion = int(info, 'meta version', -1)
   if (metaVersion > 0) {
     try {
-      decode(infoBytes, { strict: true, maxDepth: options.maxDepth ?? 100, maxTokens: options.maxTokens ?? 3_000_000 })
+      decode(infoBytes, {
+        strict: true,
+        maxDepth: options.maxDepth ?? 100,
+        maxTokens: options.maxTokens ?? 3_000_000,
+      })
     } catch (err) {
       mapDecodeError(err)
     }
@@ -350,7 +377,8 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     version = 1
   }
   if (files.length === 0) fail('METAINFO_NO_FILES', 'no files in torrent')
-  if (!v2 && !multi && v1Files && v1Files.length > 1) fail('METAINFO_INVALID_NAME', 'more than one top-level file')
+  if (!v2 && !multi && v1Files && v1Files.length > 1)
+    fail('METAINFO_INVALID_NAME', 'more than one top-level file')
 
   let totalSize = 0
   for (const f of files) totalSize += f.length
@@ -383,7 +411,8 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
         const keyHex = toHex(key)
         const f = big.get(keyHex)
         if (!f) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer belongs to no file')
-        if (!(value instanceof Uint8Array)) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer is not a string')
+        if (!(value instanceof Uint8Array))
+          fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer is not a string')
         const n = Math.ceil(f.length / pieceLength)
         if (value.length !== n * 32) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer has the wrong size')
         const verify = options.verifyPieceLayers ?? 'libtorrent'
@@ -403,7 +432,8 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     const e: FileEntry = { path: paths[i]!.split('/'), length: f.length, offset, pad: f.pad }
     if (f.attr !== undefined) e.attr = f.attr
     if (f.root) e.piecesRoot = f.root
-    if (f.symlink && f.symlinkPath !== undefined) e.symlinkPath = f.symlinkPath === '' ? [] : f.symlinkPath.split('/')
+    if (f.symlink && f.symlinkPath !== undefined)
+      e.symlinkPath = f.symlinkPath === '' ? [] : f.symlinkPath.split('/')
     out.push(e)
     offset += f.length
   }

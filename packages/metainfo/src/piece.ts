@@ -82,7 +82,11 @@ export function pieceSpec(meta: Metainfo, index: number): PieceSpec {
         const layer = meta.pieceLayers.get(toHex(f.piecesRoot))
         const k = Math.floor((offset - f.offset) / pl)
         if (layer && layer.length >= (k + 1) * 32) {
-          spec.sha256 = { root: layer.subarray(k * 32, k * 32 + 32), leafCount: pl / BLOCK_SIZE, length: dataLength }
+          spec.sha256 = {
+            root: layer.subarray(k * 32, k * 32 + 32),
+            leafCount: pl / BLOCK_SIZE,
+            length: dataLength,
+          }
         }
       }
     }

@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { compareBytes, utf8Bytes } from './bytes.js'
-import { MetainfoError, fail } from './errors.js'
+import { fail, MetainfoError } from './errors.js'
 import type { FileInput } from './types.js'
 
 /** @internal A file to put in a torrent, with where its bytes come from. */
@@ -104,7 +104,12 @@ export function comparePaths(a: string[], b: string[]): number {
   return a.length - b.length
 }
 
-async function walk(dir: string, rel: string[], out: SourceFile[], o: { includeHidden: boolean; maxFiles: number }): Promise<void> {
+async function walk(
+  dir: string,
+  rel: string[],
+  out: SourceFile[],
+  o: { includeHidden: boolean; maxFiles: number },
+): Promise<void> {
   let entries: import('node:fs').Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
@@ -160,11 +165,15 @@ export async function collectSources(
     if (!o.name) fail('METAINFO_INVALID_INPUT', 'a name is required for Uint8Array input')
     return { name: o.name, files: [{ path: [], length: input.length, bytes: input }], single: true }
   }
-  if (!Array.isArray(input) || input.length === 0) fail('METAINFO_INVALID_INPUT', 'no files to put in the torrent')
+  if (!Array.isArray(input) || input.length === 0)
+    fail('METAINFO_INVALID_INPUT', 'no files to put in the torrent')
   const files: SourceFile[] = input.map((fi, i) => {
     const path = typeof fi.path === 'string' ? fi.path.split('/').filter((p) => p !== '') : [...fi.path]
     if (path.length === 0 || path.some((p) => p === '' || p === '.' || p === '..' || /[/\\\0]/.test(p))) {
-      throw new MetainfoError('METAINFO_INVALID_INPUT', `file ${i} has an unsafe path ${JSON.stringify(fi.path)}`)
+      throw new MetainfoError(
+        'METAINFO_INVALID_INPUT',
+        `file ${i} has an unsafe path ${JSON.stringify(fi.path)}`,
+      )
     }
     const symlink = fi.symlinkPath !== undefined
     if (!symlink && (!Number.isSafeInteger(fi.length) || fi.length < 0)) {
@@ -174,7 +183,10 @@ export async function collectSources(
       throw new MetainfoError('METAINFO_INVALID_INPUT', `file ${i} has neither bytes nor stream`)
     }
     if (fi.bytes && fi.bytes.length !== fi.length) {
-      throw new MetainfoError('METAINFO_INVALID_INPUT', `file ${i}: bytes.length ${fi.bytes.length} != length ${fi.length}`)
+      throw new MetainfoError(
+        'METAINFO_INVALID_INPUT',
+        `file ${i}: bytes.length ${fi.bytes.length} != length ${fi.length}`,
+      )
     }
     const f: SourceFile = { path, length: symlink ? 0 : fi.length }
     if (fi.bytes) f.bytes = fi.bytes
@@ -193,7 +205,10 @@ export async function collectSources(
     const a = sorted[i - 1]!.path
     const b = sorted[i]!.path
     if (a.length <= b.length && a.every((c, k) => c === b[k])) {
-      fail('METAINFO_INVALID_INPUT', `path ${a.join('/')} is both a file and ${a.length === b.length ? 'a duplicate' : 'a directory'}`)
+      fail(
+        'METAINFO_INVALID_INPUT',
+        `path ${a.join('/')} is both a file and ${a.length === b.length ? 'a duplicate' : 'a directory'}`,
+      )
     }
   }
   return { name, files: o.keepOrder ? files : sorted, single }

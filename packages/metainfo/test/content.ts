@@ -13,7 +13,11 @@ export function contentBytes(seed: string, path: string, size: number): Uint8Arr
 }
 
 /** Writes every file of a case under `root`. */
-export async function writeCase(root: string, seed: string, files: { path: string; size: number }[]): Promise<void> {
+export async function writeCase(
+  root: string,
+  seed: string,
+  files: { path: string; size: number }[],
+): Promise<void> {
   for (const f of files) {
     const full = join(root, f.path)
     await mkdir(dirname(full), { recursive: true })

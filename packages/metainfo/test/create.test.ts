@@ -6,8 +6,8 @@ import {
   createTorrent,
   type FileInput,
   HashPool,
-  MetainfoError,
   type Metainfo,
+  MetainfoError,
   parseTorrent,
   pieceSpec,
 } from '@p2p/metainfo'
@@ -65,11 +65,14 @@ describe('createTorrent', () => {
         'set/dir/empty',
         'set/dir/sub/c.bin',
       ])
-      const content = new Map(FILES.map((f) => [typeof f.path === 'string' ? f.path : f.path.join('/'), f.bytes!]))
+      const content = new Map(
+        FILES.map((f) => [typeof f.path === 'string' ? f.path : f.path.join('/'), f.bytes!]),
+      )
       for (let i = 0; i < metainfo.pieceCount; i++) {
         const spec = pieceSpec(metainfo, i)
         const data = pieceBytes(metainfo, i, content)
-        if (version !== 2) expect(createHash('sha1').update(data).digest().equals(Buffer.from(spec.sha1!))).toBe(true)
+        if (version !== 2)
+          expect(createHash('sha1').update(data).digest().equals(Buffer.from(spec.sha1!))).toBe(true)
         if (version !== 1) {
           expect(spec.sha256).toBeDefined()
           const root = blockRoot(data.subarray(0, spec.sha256!.length), spec.sha256!.leafCount)
@@ -133,7 +136,11 @@ describe('createTorrent', () => {
       source: 'SRC',
       pieceLength: 16384,
     })
-    const plain = await createTorrent(new Uint8Array(5000).fill(1), { name: 'one.bin', version: 1, creationDate: false })
+    const plain = await createTorrent(new Uint8Array(5000).fill(1), {
+      name: 'one.bin',
+      version: 1,
+      creationDate: false,
+    })
     expect(plain.metainfo.infoHash).not.toBe(metainfo.infoHash)
     expect(plain.metainfo.creationDate).toBeUndefined()
   })
@@ -155,7 +162,9 @@ describe('createTorrent', () => {
     await expect(p).rejects.toMatchObject({ code: 'METAINFO_ABORTED' })
     const pre = new AbortController()
     pre.abort()
-    await expect(createTorrent(big, { signal: pre.signal })).rejects.toMatchObject({ code: 'METAINFO_ABORTED' })
+    await expect(createTorrent(big, { signal: pre.signal })).rejects.toMatchObject({
+      code: 'METAINFO_ABORTED',
+    })
   })
 
   it.each([
@@ -178,10 +187,24 @@ describe('createTorrent', () => {
 
   it('rejects bad options and a stream that ends early', async () => {
     const one = [{ path: 'a', length: 100, bytes: new Uint8Array(100) }]
-    await expect(createTorrent(one, { pieceLength: 1000 })).rejects.toMatchObject({ code: 'METAINFO_INVALID_OPTION' })
-    await expect(createTorrent(one, { version: 3 as 1 })).rejects.toMatchObject({ code: 'METAINFO_INVALID_OPTION' })
-    await expect(createTorrent(one, { threads: 0 })).rejects.toMatchObject({ code: 'METAINFO_INVALID_OPTION' })
-    const short = [{ path: 'a', length: 100, async *stream() { yield new Uint8Array(10) } }]
+    await expect(createTorrent(one, { pieceLength: 1000 })).rejects.toMatchObject({
+      code: 'METAINFO_INVALID_OPTION',
+    })
+    await expect(createTorrent(one, { version: 3 as 1 })).rejects.toMatchObject({
+      code: 'METAINFO_INVALID_OPTION',
+    })
+    await expect(createTorrent(one, { threads: 0 })).rejects.toMatchObject({
+      code: 'METAINFO_INVALID_OPTION',
+    })
+    const short = [
+      {
+        path: 'a',
+        length: 100,
+        async *stream() {
+          yield new Uint8Array(10)
+        },
+      },
+    ]
     await expect(createTorrent(short)).rejects.toMatchObject({ code: 'METAINFO_IO' })
     await expect(createTorrent('/nonexistent/metainfo')).rejects.toBeInstanceOf(MetainfoError)
   })
@@ -192,11 +215,23 @@ describe('HashPool', () => {
   afterAll(() => pool.close())
   it('digests like node:crypto and roots like blockRoot', async () => {
     const data = bytes(100_000, 5)
-    expect(Buffer.from(await pool.digest('sha1', data)).equals(createHash('sha1').update(data).digest())).toBe(true)
-    expect(Buffer.from(await pool.digest('sha256', data.subarray(5, 500))).equals(createHash('sha256').update(data.subarray(5, 500)).digest())).toBe(true)
-    expect(Buffer.from(await pool.pieceRootSha256(data, 8)).equals(Buffer.from(blockRoot(data, 8)))).toBe(true)
-    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.digest('sha1', data.subarray(i))))
-    many.forEach((d, i) => expect(Buffer.from(d).equals(createHash('sha1').update(data.subarray(i)).digest())).toBe(true))
+    expect(
+      Buffer.from(await pool.digest('sha1', data)).equals(createHash('sha1').update(data).digest()),
+    ).toBe(true)
+    expect(
+      Buffer.from(await pool.digest('sha256', data.subarray(5, 500))).equals(
+        createHash('sha256').update(data.subarray(5, 500)).digest(),
+      ),
+    ).toBe(true)
+    expect(Buffer.from(await pool.pieceRootSha256(data, 8)).equals(Buffer.from(blockRoot(data, 8)))).toBe(
+      true,
+    )
+    const many = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pool.digest('sha1', data.subarray(i))),
+    )
+    for (const [i, d] of many.entries()) {
+      expect(Buffer.from(d).equals(createHash('sha1').update(data.subarray(i)).digest())).toBe(true)
+    }
     // transfer moves the buffer
     const moved = bytes(1000, 6)
     const expected = createHash('sha1').update(moved).digest()
@@ -204,7 +239,9 @@ describe('HashPool', () => {
     expect(moved.byteLength).toBe(0)
   })
   it('rejects bad arguments and work after close', async () => {
-    await expect(pool.pieceRootSha256(new Uint8Array(10), 3)).rejects.toMatchObject({ code: 'METAINFO_INVALID_OPTION' })
+    await expect(pool.pieceRootSha256(new Uint8Array(10), 3)).rejects.toMatchObject({
+      code: 'METAINFO_INVALID_OPTION',
+    })
     expect(() => new HashPool({ threads: 0 })).toThrow(MetainfoError)
     const p2 = new HashPool({ threads: 1 })
     const pending = expect(p2.digest('sha256', new Uint8Array(1 << 20))).rejects.toMatchObject({

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** The shared fixtures folder (`../shared/fixtures` beside the repository). */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures')

@@ -30,7 +30,7 @@ describe('parseMagnet', () => {
     'magnet:?dn=only-a-name',
     'magnet:?xt=urn:btih:1234',
     'magnet:?xt=urn:btih:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz',
-    'magnet:?xt=urn:btmh:1120' + '00'.repeat(32),
+    `magnet:?xt=urn:btmh:1120${'00'.repeat(32)}`,
     `magnet:?xt=urn:btih:${V1}&dn=%E0%A4%A`,
     `magnet:?xt=urn:btih:${V1}&so=1-0`,
     `magnet:?xt=urn:btih:${V1}&so=0-999999999`,
@@ -42,11 +42,15 @@ describe('parseMagnet', () => {
     fc.assert(
       fc.property(
         fc.record({
-          infoHash: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')),
+          infoHash: fc
+            .uint8Array({ minLength: 20, maxLength: 20 })
+            .map((b) => Buffer.from(b).toString('hex')),
           name: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
           trackers: fc.uniqueArray(fc.webUrl(), { maxLength: 3 }),
           urlList: fc.uniqueArray(fc.webUrl(), { maxLength: 2 }),
-          selectOnly: fc.option(fc.uniqueArray(fc.nat(50), { minLength: 1, maxLength: 6 }), { nil: undefined }),
+          selectOnly: fc.option(fc.uniqueArray(fc.nat(50), { minLength: 1, maxLength: 6 }), {
+            nil: undefined,
+          }),
         }),
         (link) => {
           const m = { ...link, peers: [] }

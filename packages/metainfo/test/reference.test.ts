@@ -12,7 +12,10 @@ interface CaseJson {
   seed: string
   kind: 'single' | 'multi'
   files: { path: string; size: number }[]
-  torrents: Record<string, { file: string | null; ok: boolean; v1: string | null; v2: string | null; piece_length?: number }>
+  torrents: Record<
+    string,
+    { file: string | null; ok: boolean; v1: string | null; v2: string | null; piece_length?: number }
+  >
 }
 
 const cases: CaseJson[] = haveFixtures
@@ -33,7 +36,9 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
       if (!t.ok) {
         if (c.files.every((f) => f.size === 0)) {
           it(`${c.case} ${key}: empty content is refused`, async () => {
-            await expect(createTorrent([{ path: 'empty.bin', length: 0, bytes: new Uint8Array() }])).rejects.toMatchObject({
+            await expect(
+              createTorrent([{ path: 'empty.bin', length: 0, bytes: new Uint8Array() }]),
+            ).rejects.toMatchObject({
               code: 'METAINFO_INVALID_INPUT',
             })
           })
@@ -61,7 +66,8 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
       it(`${c.case} ${key}: same info hashes`, async () => {
         const root = join(dir.path, c.case)
         await writeCase(root, c.seed, c.files)
-        const input = c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
+        const input =
+          c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
         const { torrent, metainfo } = await createTorrent(input, {
           version: VERSION[tool],
           pieceLength,
@@ -74,7 +80,8 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
         const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
         expect(Buffer.from(metainfo.info).equals(Buffer.from(ref.info))).toBe(true)
         expect([...metainfo.pieceLayers.keys()].sort()).toEqual([...ref.pieceLayers.keys()].sort())
-        for (const [k, v] of ref.pieceLayers) expect(Buffer.from(metainfo.pieceLayers.get(k)!).equals(Buffer.from(v))).toBe(true)
+        for (const [k, v] of ref.pieceLayers)
+          expect(Buffer.from(metainfo.pieceLayers.get(k)!).equals(Buffer.from(v))).toBe(true)
         expect(torrent.length).toBeGreaterThan(0)
       })
     }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { decode, type BencodeDict, encode } from '@p2p/bencode'
+import { type BencodeDict, decode, encode } from '@p2p/bencode'
 import { createTorrent, parseTorrent } from '@p2p/metainfo'
 import { COMPONENTS, DEBIAN_PYTHON, requireComponents, tempDir } from '@p2p/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,7 +35,13 @@ beforeAll(async () => {
 afterAll(() => dir?.remove())
 
 const ours = (input: string, version: 1 | 2 | 'hybrid') =>
-  createTorrent(join(dir.path, input), { version, pieceLength: PIECE, announce: TRACKER, creationDate: false, threads: 2 })
+  createTorrent(join(dir.path, input), {
+    version,
+    pieceLength: PIECE,
+    announce: TRACKER,
+    creationDate: false,
+    threads: 2,
+  })
 
 describe('interop with torrent creators', () => {
   it('mktorrent: same v1 info hash', async (ctx) => {
@@ -56,10 +62,14 @@ describe('interop with torrent creators', () => {
     requireComponents(ctx, COMPONENTS.transmissionCreate)
     for (const input of ['pack', 'single.bin']) {
       const out = join(dir.path, `tr-${input}.torrent`)
-      execFileSync('transmission-create', ['-o', out, '-s', String(PIECE / 1024), '-t', TRACKER, join(dir.path, input)], {
-        stdio: 'ignore',
-        timeout: TIMEOUT,
-      })
+      execFileSync(
+        'transmission-create',
+        ['-o', out, '-s', String(PIECE / 1024), '-t', TRACKER, join(dir.path, input)],
+        {
+          stdio: 'ignore',
+          timeout: TIMEOUT,
+        },
+      )
       const bytes = await readFile(out)
       const theirs = parseTorrent(bytes)
       expect(theirs.private).toBe(false)
@@ -70,7 +80,9 @@ describe('interop with torrent creators', () => {
         expect(withoutPrivate).toBe((await ours(input, 1)).metainfo.infoHash)
       } else {
         // transmission leaves out the 0-byte file and sorts in its own way: given its order, ours matches
-        const order = ((info.files as BencodeDict[]).map((f) => (f.path as Uint8Array[]).map((c) => Buffer.from(c).toString())))
+        const order = (info.files as BencodeDict[]).map((f) =>
+          (f.path as Uint8Array[]).map((c) => Buffer.from(c).toString()),
+        )
         const files = order.map((path) => ({
           path,
           length: FILES.find(([p]) => p === `pack/${path.join('/')}`)![1],
@@ -141,7 +153,10 @@ print(json.dumps(res))
       }
     }
     const res = JSON.parse(
-      execFileSync(DEBIAN_PYTHON, ['-c', script, dir.path, String(PIECE), outdir], { encoding: 'utf8', timeout: TIMEOUT }),
+      execFileSync(DEBIAN_PYTHON, ['-c', script, dir.path, String(PIECE), outdir], {
+        encoding: 'utf8',
+        timeout: TIMEOUT,
+      }),
     )
     for (const input of ['pack', 'single.bin']) {
       for (const version of [1, 2, 'hybrid'] as const) {

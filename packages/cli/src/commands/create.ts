@@ -77,9 +77,13 @@ its name, info hashes and magnet link. Same content and options give libtorrent'
     const input = resolve(positionals[0]!)
     const version = parseVersion(String(values.format))
     const pieceLength = values['piece-length'] ? parsePieceLength(String(values['piece-length'])) : undefined
-    const threads = values.threads === undefined ? undefined : intFlag('threads', String(values.threads), 2, 1, 64)
+    const threads =
+      values.threads === undefined ? undefined : intFlag('threads', String(values.threads), 2, 1, 64)
     const announce = ((values.announce as string[] | undefined) ?? []).map((t) =>
-      t.split(',').map((u) => u.trim()).filter(Boolean),
+      t
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
     )
     const json = values.json === true
     const view = createProgressView({ stream: io.stderr, mode: json ? 'json' : undefined })

@@ -54,12 +54,17 @@ function metainfoText(m: Metainfo, showPads: boolean): string {
     `private:      ${m.private ? 'yes' : 'no'}`,
     ...(m.comment ? [`comment:      ${m.comment}`] : []),
     ...(m.createdBy ? [`created by:   ${m.createdBy}`] : []),
-    ...(m.creationDate !== undefined ? [`created:      ${new Date(m.creationDate * 1000).toISOString()}`] : []),
+    ...(m.creationDate !== undefined
+      ? [`created:      ${new Date(m.creationDate * 1000).toISOString()}`]
+      : []),
     ...(m.source ? [`source:       ${m.source}`] : []),
     ...m.announce.map((tier, i) => `tracker ${i}:    ${tier.join(' ')}`),
     ...m.urlList.map((u) => `web seed:     ${u}`),
     `files (${files.length}):`,
-    ...files.map((f) => `  ${formatBytes(f.length).padStart(10)}  ${f.path.join('/')}${f.pad ? '  [pad]' : ''}${f.attr ? `  [${f.attr}]` : ''}`),
+    ...files.map(
+      (f) =>
+        `  ${formatBytes(f.length).padStart(10)}  ${f.path.join('/')}${f.pad ? '  [pad]' : ''}${f.attr ? `  [${f.attr}]` : ''}`,
+    ),
     `magnet:       ${toMagnet(m)}`,
   ]
   return lines.join('\n')
@@ -91,7 +96,8 @@ Parses the torrent with libtorrent's validation rules and prints its name, forma
       json: { type: 'boolean', default: false },
       pads: { type: 'boolean', default: false },
     })
-    if (positionals.length !== 1) throw new CliError('CLI_USAGE', 'p2p info expects one .torrent file or magnet link')
+    if (positionals.length !== 1)
+      throw new CliError('CLI_USAGE', 'p2p info expects one .torrent file or magnet link')
     const arg = positionals[0]!
     try {
       if (/^magnet:/i.test(arg)) {
@@ -106,7 +112,9 @@ Parses the torrent with libtorrent's validation rules and prints its name, forma
         throw new CliError('CLI_BAD_INPUT', `cannot read ${arg}: ${(err as Error).message}`, { cause: err })
       }
       const m = parseTorrent(bytes, { maxSize: MAX_TORRENT })
-      io.stdout.write(values.json ? `${JSON.stringify(metainfoJson(m))}\n` : `${metainfoText(m, values.pads === true)}\n`)
+      io.stdout.write(
+        values.json ? `${JSON.stringify(metainfoJson(m))}\n` : `${metainfoText(m, values.pads === true)}\n`,
+      )
       return 0
     } catch (err) {
       throw metainfoToCliError(err)
