@@ -3,6 +3,8 @@ import { ipToBytes } from '@p2p/peer-address'
 
 /** Length of one time slot of UDP connection ids, ms: an id is accepted in its slot and the next. */
 export const CONNECTION_ID_SLOT_MS = 60_000
+/** Client addresses whose MACs are cached. */
+const MAC_CACHE_SIZE = 65_536
 
 /**
  * Stateless BEP 15 connection ids: the first 8 bytes of HMAC-SHA256(secret, time slot || client IP).
@@ -15,6 +17,9 @@ export class ConnectionIds {
   private readonly slotMs: number
   private readonly now: () => number
   private readonly scratch = Buffer.alloc(4 + 16)
+  /** MACs of the current and previous slot by IP: a cache (cleared as slots pass), not connection state. */
+  private cache = new Map<string, Buffer>()
+  private cacheSlot = -1
 
   constructor(options: { secret?: Uint8Array; slotMs?: number; now?: () => number } = {}) {
     this.secret = Buffer.from(options.secret ?? randomBytes(32))
@@ -34,6 +39,24 @@ export class ConnectionIds {
   }
 
   private mac(slot: number, ip: string): Buffer {
+    if (slot !== this.cacheSlot && slot !== this.cacheSlot - 1) {
+      if (slot > this.cacheSlot) {
+        this.cache = new Map()
+        this.cacheSlot = slot
+      }
+      return this.compute(slot, ip)
+    }
+    const key = slot === this.cacheSlot ? ip : `-${ip}`
+    let id = this.cache.get(key)
+    if (id === undefined) {
+      if (this.cache.size >= MAC_CACHE_SIZE) this.cache.clear()
+      id = this.compute(slot, ip)
+      this.cache.set(key, id)
+    }
+    return id
+  }
+
+  private compute(slot: number, ip: string): Buffer {
     const ipBytes = ipToBytes(ip)
     this.scratch.writeUInt32BE(slot >>> 0, 0)
     this.scratch.set(ipBytes, 4)

@@ -13,6 +13,7 @@ import {
 import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
 import { parseQuery } from './http-query.js'
+import { sourceIp } from './ip-cache.js'
 import { isPromise, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
 
 const TEXT = (b: Buffer | undefined) => b?.toString('latin1')
@@ -141,7 +142,7 @@ export interface HttpExtras {
  */
 export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const host = normalizeIp(req.socket.remoteAddress ?? '0.0.0.0')
+    const host = sourceIp(req.socket.remoteAddress ?? '0.0.0.0')
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)

@@ -1,4 +1,4 @@
-import { ipToBytes } from '@p2p/peer-address'
+import { bytesToIp, ipToBytes } from '@p2p/peer-address'
 import { TrackerServerError } from './errors.js'
 import type {
   PeerStore,
@@ -32,8 +32,12 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
-interface Peer extends StoredPeer {
+/** A stored peer, kept small: ids and addresses as one-byte strings, materialised only when handed out. */
+interface Peer {
+  /** Peer id, latin1. */
   key: string
+  /** Compact address (IP bytes + port), latin1: 6 chars for IPv4, 18 for IPv6. */
+  addr: string
   seeder: boolean
   lastSeen: number
   /** Index in the swarm's `list` (for O(1) random picks and removal). */
@@ -129,12 +133,8 @@ export class MemoryStore implements PeerStore {
         this.seederCount += d
         known.seeder = req.seeder
       }
-      if (known.host !== req.host || known.port !== req.port) {
-        known.host = req.host
-        known.port = req.port
-        known.family = req.family
-        known.compact = compact(req.host, req.port)
-      }
+      const addr = compactText(req.host, req.port)
+      if (known.addr !== addr) known.addr = addr
       known.lastSeen = now
       swarm.byId.delete(key)
       swarm.byId.set(key, known)
@@ -142,11 +142,7 @@ export class MemoryStore implements PeerStore {
       if (swarm.byId.size >= this.maxPeers) this.drop(swarm, swarm.byId.values().next().value!)
       const peer: Peer = {
         key,
-        peerId: req.peerId,
-        host: req.host,
-        port: req.port,
-        family: req.family,
-        compact: compact(req.host, req.port),
+        addr: compactText(req.host, req.port),
         seeder: req.seeder,
         lastSeen: now,
         slot: swarm.list.length,
@@ -234,9 +230,28 @@ function pick(swarm: Swarm, self: string, req: StoreAnnounce): StoredPeer[] {
   for (let seen = 0; seen < n && out.length < want; seen++, i = i + 1 === n ? 0 : i + 1) {
     const p = list[i]!
     if (p.key === self || (skipSeeders && p.seeder)) continue
-    if (both || req.families.includes(p.family)) out.push(p)
+    const family = p.addr.length === 6 ? 4 : 6
+    if (both || req.families.includes(family)) out.push(materialise(p, family))
   }
   return out
+}
+
+function materialise(p: Peer, family: 4 | 6): StoredPeer {
+  const compact = Buffer.from(p.addr, 'latin1')
+  const n = compact.length
+  return {
+    peerId: Buffer.from(p.key, 'latin1'),
+    host: bytesToIp(compact.subarray(0, n - 2)),
+    port: (compact[n - 2]! << 8) | compact[n - 1]!,
+    family,
+    compact,
+  }
+}
+
+/** The compact form as a latin1 string (what the store keeps). */
+function compactText(host: string, port: number): string {
+  const c = compact(host, port)
+  return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1')
 }
 
 function latin1(bytes: Uint8Array): string {

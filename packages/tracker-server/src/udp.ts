@@ -1,9 +1,9 @@
 import type { RemoteInfo, Socket } from 'node:dgram'
-import { normalizeIp } from '@p2p/peer-address'
 import { type AnnounceRequest, checkPort, INFO_HASH_LENGTH, refuse } from './announce-request.js'
 import type { ConnectionIds } from './connection-id.js'
 import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
+import { sourceIp } from './ip-cache.js'
 import { type AnnounceEvent, isPromise, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
 
 /** The magic `protocol_id` of a BEP 15 connect request. */
@@ -131,7 +131,7 @@ export function createUdpHandler(core: TrackerCore, ids: ConnectionIds, socket: 
   return (msg: Buffer, rinfo: RemoteInfo): void => {
     let host: string
     try {
-      host = normalizeIp(rinfo.address)
+      host = sourceIp(rinfo.address)
     } catch {
       return
     }

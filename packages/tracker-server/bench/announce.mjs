@@ -1,0 +1,284 @@
+// Tracker announce benchmark: our tracker (memory and Redis stores) against opentracker, in one run, over
+// HTTP keep-alive, HTTP with a new connection per announce (wrk) and UDP (the shared Node generator).
+//   node --expose-gc bench/announce.mjs [--seconds 10] [--conc 64] [--generators 2] [--only ours|opentracker]
+// Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
+// Prints one JSON line per run, then a table with announces/s, p99 and the ratios against the targets.
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { MemoryStore } from '../dist/index.js'
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    conc: { type: 'string', default: '64' },
+    generators: { type: 'string', default: '2' },
+    only: { type: 'string' },
+  },
+})
+const SECONDS = Number(flags.seconds)
+const CONC = Number(flags.conc)
+const GENERATORS = Number(flags.generators)
+const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
+const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'p2p-tracker-bench-'))
+chmodSync(dir, 0o755)
+const hashFile = join(dir, 'hashes.txt')
+writeFileSync(
+  hashFile,
+  `${Array.from({ length: 10_000 }, () => randomBytes(20).toString('hex')).join('\n')}\n`,
+  { mode: 0o644 },
+)
+const children = []
+process.on('exit', () => {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGKILL')
+    } catch {}
+  }
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function start(cmd, args) {
+  const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  c.out = ''
+  c.stdout.on('data', (b) => (c.out += b))
+  c.stderr.on('data', (b) => (c.out += b))
+  children.push(c)
+  return c
+}
+async function stop(c) {
+  if (c.exitCode !== null) return
+  const exited = new Promise((r) => c.once('exit', r))
+  try {
+    process.kill(-c.pid, 'SIGTERM')
+  } catch {}
+  const t = setTimeout(() => {
+    try {
+      process.kill(-c.pid, 'SIGKILL')
+    } catch {}
+  }, 3000)
+  await exited
+  clearTimeout(t)
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+async function waitLine(c, test, ms = 15_000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    const line = c.out.split('\n').find(test)
+    if (line) return line
+    if (c.exitCode !== null) break
+    await sleep(50)
+  }
+  throw new Error(`process did not start:\n${c.out}`)
+}
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+function run(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    c.stdout.on('data', (b) => (out += b))
+    c.stderr.on('data', (b) => (out += b))
+    c.on('error', reject)
+    c.on('exit', () => resolve(out))
+  })
+}
+
+/** wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. */
+async function wrk(url, close) {
+  const args = ['-t1', `-c${CONC}`, `-d${SECONDS}s`, '--latency', '-s', join(shared, 'tracker-announce.lua')]
+  if (close) args.push('-H', 'Connection: close')
+  const out = await run('wrk', [...args, url], { HASHES: hashFile })
+  const line = out.split('\n').find((l) => l.startsWith('JSON '))
+  if (!line) throw new Error(`wrk failed:\n${out}`)
+  const j = JSON.parse(line.slice(5))
+  return {
+    rate: j.rps,
+    p99: j.p99_ms,
+    errors: j.errors_connect + j.errors_read + j.errors_status + j.errors_timeout,
+  }
+}
+
+/** The shared Node UDP generator, `GENERATORS` processes splitting the concurrency. */
+async function udp(port) {
+  const each = Math.max(1, Math.round(CONC / GENERATORS))
+  const outs = await Promise.all(
+    Array.from({ length: GENERATORS }, () =>
+      run(process.execPath, [
+        join(shared, 'udp-announce-load.mjs'),
+        '127.0.0.1',
+        String(port),
+        String(SECONDS),
+        String(each),
+        hashFile,
+      ]),
+    ),
+  )
+  const rs = outs.map((o) => JSON.parse(o.split('\n').find((l) => l.startsWith('{'))))
+  return {
+    rate: rs.reduce((a, r) => a + r.announces_per_s, 0),
+    p99: Math.max(...rs.map((r) => r.p99_ms)),
+    errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+  }
+}
+
+async function ours(label, options) {
+  const c = start(process.execPath, [serve, JSON.stringify({ rateLimit: false, ...options })])
+  const info = JSON.parse(await waitLine(c, (l) => l.startsWith('{')))
+  const port = info.udpUrl.split(':').at(-1)
+  const r = {}
+  r.httpKeepAlive = await wrk(info.httpUrl, false)
+  r.httpClose = await wrk(info.httpUrl, true)
+  r.udp = await udp(port)
+  const stats = await (await fetch(info.httpUrl.replace('/announce', '/stats'))).json()
+  await stop(c)
+  return { label, ...r, peersAtEnd: stats.seeders + stats.leechers }
+}
+
+async function opentracker() {
+  const port = await freePort()
+  const root = process.getuid?.() === 0
+  const access = root ? ['-u', '_opentracker', '-d', dir, '-w', '/hashes.txt'] : ['-w', hashFile]
+  const c = start('opentracker', ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), ...access])
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/stats`).then(
+      () => true,
+      () => false,
+    )
+    if (ok) break
+    await sleep(100)
+  }
+  const url = `http://127.0.0.1:${port}/announce`
+  const r = {
+    label: 'opentracker',
+    httpKeepAlive: await wrk(url, false),
+    httpClose: await wrk(url, true),
+    udp: await udp(port),
+  }
+  await stop(c)
+  return r
+}
+
+async function redisServer() {
+  const port = await freePort()
+  const c = start('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ])
+  await waitLine(c, (l) => l.includes('Ready to accept connections'))
+  return { c, url: `redis://127.0.0.1:${port}` }
+}
+
+/** Heap bytes per 100,000 peers in a MemoryStore (1,000 torrents x 100 peers, IPv4). */
+function memoryPer100k() {
+  if (!global.gc) return undefined
+  global.gc()
+  const before = process.memoryUsage().heapUsed
+  const store = new MemoryStore({ sweepInterval: 0, maxPeersPerTorrent: 1000 })
+  for (let t = 0; t < 1000; t++) {
+    const infoHash = randomBytes(20).toString('hex')
+    for (let p = 0; p < 100; p++) {
+      store.announce({
+        infoHash,
+        peerId: randomBytes(20),
+        host: `10.${t >> 8}.${t & 255}.${p}`,
+        family: 4,
+        port: 1000 + p,
+        seeder: p % 2 === 0,
+        event: 'started',
+        numwant: 0,
+        families: [4],
+      })
+    }
+  }
+  global.gc()
+  const bytes = process.memoryUsage().heapUsed - before
+  store.close()
+  return bytes
+}
+
+const results = []
+const note = (r) => {
+  console.log(JSON.stringify(r))
+  results.push(r)
+}
+try {
+  execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+} catch (err) {
+  if (err.code === 'ENOENT') throw new Error('wrk is not installed (apt-get install wrk)')
+}
+console.log(
+  `# ${SECONDS}s per run, ${CONC} concurrent clients, 10,000 info hashes, ${GENERATORS} UDP generator processes; tracker and generators share this machine`,
+)
+if (flags.only !== 'ours') note(await opentracker())
+if (flags.only !== 'opentracker') {
+  note(await ours('ours (memory)', {}))
+  const redis = await redisServer()
+  note(await ours('ours (redis)', { redisUrl: redis.url }))
+  await stop(redis.c)
+}
+const mem = memoryPer100k()
+
+const byLabel = Object.fromEntries(results.map((r) => [r.label, r]))
+const fmt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
+console.log('\n| tracker | HTTP keep-alive /s (p99 ms) | HTTP new conn /s (p99 ms) | UDP /s (p99 ms) |')
+console.log('|---|---|---|---|')
+for (const r of results) {
+  const cell = (m) => `${fmt(m.rate)} (${m.p99})`
+  console.log(`| ${r.label} | ${cell(r.httpKeepAlive)} | ${cell(r.httpClose)} | ${cell(r.udp)} |`)
+}
+const ot = byLabel.opentracker
+const mine = byLabel['ours (memory)']
+const red = byLabel['ours (redis)']
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-')
+const check = (ok) => (ok ? 'PASS' : 'FAIL')
+console.log('\nratios (this run):')
+if (ot && mine) {
+  const u = mine.udp.rate / ot.udp.rate
+  const h = mine.httpClose.rate / ot.httpClose.rate
+  console.log(
+    `  UDP ours/opentracker            ${ratio(mine.udp.rate, ot.udp.rate)}  target >= 1.0  ${check(u >= 1)}`,
+  )
+  console.log(
+    `  HTTP new-conn ours/opentracker  ${ratio(mine.httpClose.rate, ot.httpClose.rate)}  target >= 1.0  ${check(h >= 1)}`,
+  )
+  console.log(
+    `  HTTP keep-alive ours/opentracker ${ratio(mine.httpKeepAlive.rate, ot.httpKeepAlive.rate)}  (opentracker closes after each reply)`,
+  )
+  console.log(
+    `  HTTP keep-alive ours / 5,900 (bittorrent-tracker reference figure) ${ratio(mine.httpKeepAlive.rate, 5900)}  target >= 3  ${check(mine.httpKeepAlive.rate >= 3 * 5900)}`,
+  )
+  console.log(
+    `  UDP ours / 10,600 (bittorrent-tracker reference figure) ${ratio(mine.udp.rate, 10600)}  target >= 3  ${check(mine.udp.rate >= 3 * 10600)}`,
+  )
+}
+if (mine) {
+  const p99 = Math.max(mine.udp.p99, mine.httpKeepAlive.p99, mine.httpClose.p99)
+  console.log(`  p99 ours (worst of the three)   ${p99} ms  target < 10  ${check(p99 < 10)}`)
+}
+if (red && mine) {
+  for (const k of ['httpKeepAlive', 'httpClose', 'udp']) {
+    const q = red[k].rate / mine[k].rate
+    console.log(`  ${k} redis/memory ${q.toFixed(2)}  target >= 0.5  ${check(q >= 0.5)}`)
+  }
+}
+if (mem !== undefined) console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB heap per 100,000 peers`)
+else console.log('  memory per 100,000 peers: run with node --expose-gc')
