@@ -54,6 +54,7 @@ export {
   BAN_STRIKES,
   type BanEvent,
   CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_PEERS_PER_TORRENT,
   type PieceEvent,
   type SeedOptions,

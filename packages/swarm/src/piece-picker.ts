@@ -203,13 +203,14 @@ export class PiecePicker {
 
   /**
    * Up to `max` new blocks to request from `peer`, which has `bits`. `only` restricts the pieces
-   * (the allowed-fast set while the peer chokes us); `prefer` are tried first (suggestions).
+   * (the allowed-fast set while the peer chokes us); `prefer` are tried first (suggestions);
+   * `noNewPieces` only continues pieces already started.
    */
   pick(
     peer: unknown,
     bits: PeerPieces | 'all',
     max: number,
-    options: { only?: ReadonlySet<number>; prefer?: readonly number[] } = {},
+    options: { only?: ReadonlySet<number>; prefer?: readonly number[]; noNewPieces?: boolean } = {},
   ): BlockRequest[] {
     const out: BlockRequest[] = []
     if (max <= 0) return out
@@ -223,8 +224,8 @@ export class PiecePicker {
       if (out.length >= max) return out
       if (has(a.index)) this.#take(a, peer, max, out, false)
     }
-    // 2. Start new pieces.
-    while (out.length < max) {
+    // 2. Start new pieces (unless the caller holds too many unfinished pieces in memory).
+    while (out.length < max && !options.noNewPieces) {
       let next: number | undefined
       for (const p of options.prefer ?? []) {
         if (has(p) && !this.#active.has(p)) {

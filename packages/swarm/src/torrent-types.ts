@@ -6,6 +6,8 @@ import type { PickStrategy } from './piece-picker.js'
 
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
+/** Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond it). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 2 ** 20
 /** Failed pieces (weighted: 1 when a peer sent the whole piece, 1/2 when it shared it) before a ban. */
 export const BAN_STRIKES = 2
 /** Time allowed for a TCP connect, ms. */
@@ -31,6 +33,8 @@ export interface AddOptions {
   resumePath?: string
   /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
   maxConnections?: number
+  /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
+  maxBufferedBytes?: number
   /** Upload slots. Default 4. */
   uploadSlots?: number
   /** Upload rate limit of this torrent, bytes/s (0 = none). */

@@ -24,6 +24,7 @@ import {
   type AddOptions,
   BAN_STRIKES,
   CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_PEERS_PER_TORRENT,
   type PieceEvent,
   type TorrentEvents,
@@ -132,6 +133,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #haveBytes = 0
   #dialTimer: ReturnType<typeof setTimeout> | undefined
   #pending = 0
+  /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
+  #buffered = 0
 
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
@@ -648,6 +651,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const blocks = picker.pick(peer, this.#bits(peer), n, {
       only: choked ? peer.allowedFast : undefined,
       prefer: peer.suggested,
+      noNewPieces: this.#buffered >= (this.#opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
     })
     for (const b of blocks) {
       const wait = this.#download.unlimited ? 0 : this.#download.reserve(b.length)
@@ -691,6 +695,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       }
       let buf = this.#buffers.get(index)
       if (!buf) {
+        this.#buffered += this.#specs[index]!.length
         buf = { data: new Uint8Array(this.#specs[index]!.length), from: new Set() }
         this.#buffers.set(index, buf)
       }
@@ -708,11 +713,23 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     this.#buffers.delete(index)
     if (!buf) return
     const spec = this.#specs[index]!
+    // Written before the check, so the buffer can then move to a hash worker without a copy; only a
+    // verified piece counts as had (and goes into the resume file), a bad one is simply rewritten.
+    try {
+      await storage.write(spec.offset, buf.data)
+    } catch (err) {
+      this.#buffered -= spec.length
+      picker.failed(index)
+      const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
+      if (!this.#destroyed) this.emit('error', e)
+      return
+    }
     let event: PieceEvent
     try {
-      const check = await verifyPiece(this.#ctx.hashPool(), spec, buf.data)
+      const check = await verifyPiece(this.#ctx.hashPool(), spec, buf.data, { transfer: true })
       event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
     } catch (err) {
+      this.#buffered -= spec.length
       if (this.#destroyed) return
       picker.failed(index)
       this.emit('warning', {
@@ -722,6 +739,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       this.#fillAll()
       return
     }
+    this.#buffered -= spec.length
     if (this.#destroyed) return
     this.emit('piece', event)
     if (!event.ok) {
@@ -733,15 +751,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       this.#fillAll()
       return
     }
-    try {
-      await storage.write(spec.offset, buf.data)
-    } catch (err) {
-      picker.failed(index)
-      const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
-      this.emit('error', e)
-      return
-    }
-    if (this.#destroyed) return
     picker.verified(index)
     this.#dirty = true
     if (picker.isWanted(index)) this.#haveBytes += spec.length
@@ -755,6 +764,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       if (p.wire.amInterested && !picker.interesting(this.#bits(p))) p.wire.uninterested()
     }
     if (picker.complete()) this.#finish()
+    else this.#fillAll()
   }
 
   #penalize(from: Set<Peer>): void {

@@ -19,17 +19,28 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
  * worker threads: SHA-256 merkle root of 16 KiB leaves when the spec has a v2 hash (hybrid picks v2),
  * SHA-1 otherwise.
  */
-export async function verifyPiece(pool: HashPool, spec: PieceSpec, data: Uint8Array): Promise<PieceCheck> {
+export async function verifyPiece(
+  pool: HashPool,
+  spec: PieceSpec,
+  data: Uint8Array,
+  options: { transfer?: boolean } = {},
+): Promise<PieceCheck> {
   if (spec.sha256) {
     // Only the file's bytes are in the merkle tree (pad bytes are not): hash the first `length` bytes.
     const length = (spec.sha256 as { length?: number }).length ?? data.length
-    const got = await pool.pieceRootSha256(data.subarray(0, length), spec.sha256.leafCount)
+    const part = data.subarray(0, length)
+    const got = await pool.pieceRootSha256(part, spec.sha256.leafCount, { transfer: movable(part, options) })
     const expected = spec.sha256.root
     return { ok: equal(got, expected), algorithm: 'sha256', expected: hex(expected), got: hex(got) }
   }
   if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no hash`)
-  const got = await pool.digest('sha1', data)
+  const got = await pool.digest('sha1', data, { transfer: movable(data, options) })
   return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
+}
+
+/** The buffer may be moved to the worker only when the caller allows it and the view covers it whole. */
+function movable(data: Uint8Array, options: { transfer?: boolean }): boolean {
+  return options.transfer === true && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
