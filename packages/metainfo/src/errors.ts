@@ -3,7 +3,7 @@
  * The comment names the libtorrent error each one matches, where there is one.
  */
 export type MetainfoErrorCode =
-  /** Not valid bencode (`invalid_bencoding`); the {@link BencodeError} is the `cause`. */
+  /** Not valid bencode (`invalid_bencoding`); the `BencodeError` of `@p2p/bencode` is the `cause`. */
   | 'METAINFO_INVALID_BENCODING'
   /** Nesting deeper than the decoder's limit (`depth_exceeded`). */
   | 'METAINFO_DEPTH_EXCEEDED'

@@ -18,9 +18,11 @@ export interface HashCallOptions {
   transfer?: boolean
 }
 
-/** @internal Result of {@link HashPool.hashPieces}. */
+/** Piece hashes of one hashing job: SHA-1 (20 bytes each) and/or v2 subtree roots (32 bytes each). */
 export interface PiecesResult {
+  /** SHA-1 of each piece, concatenated. */
   sha1?: Uint8Array
+  /** v2 subtree root of each piece, concatenated. */
   roots?: Uint8Array
 }
 

@@ -11,7 +11,7 @@
  */
 export { createTorrent, defaultPieceLength } from './create.js'
 export { MetainfoError, type MetainfoErrorCode } from './errors.js'
-export { type HashCallOptions, HashPool, type HashPoolOptions } from './hash-pool.js'
+export { type HashCallOptions, HashPool, type HashPoolOptions, type PiecesResult } from './hash-pool.js'
 export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
 export {
   BLOCK_SIZE,
