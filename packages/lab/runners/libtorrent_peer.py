@@ -19,6 +19,13 @@ import time
 import libtorrent as lt
 
 
+# How long a piece's verdict waits for the block_finished alerts that name its senders.
+VERDICT_WAIT_S = 1.0
+# How long every byte may be downloaded with a piece still unverified before the files are rechecked.
+STUCK_S = 5.0
+MAX_RECHECKS = 3
+
+
 def emit(event):
     sys.stdout.write(json.dumps(event) + "\n")
     sys.stdout.flush()
@@ -68,6 +75,13 @@ def main(cfg):
         "unchoke_slots_limit": 8,
         "smooth_connects": False,
         "connection_speed": 50,
+        # libtorrent 2.0 hashes a finished piece on a hasher thread that reads the block from the store
+        # buffer, so a hash failure can be handled before the block's disk write completes; the late
+        # write completion then marks the block finished again in the restored piece, which is never
+        # hashed again: the torrent sits at 100% without becoming a seed (seen with the corrupt peer,
+        # 16 KiB pieces). Hash jobs on the one disk thread run after the piece's writes, in order.
+        "hashing_threads": 0,
+        "aio_threads": 1,
     }
     ses = lt.session(settings)
     # LAN addresses (127.x, 10.x) fall into libtorrent's "local" peer class, which ignores the rate
@@ -94,10 +108,29 @@ def main(cfg):
                 emit({"type": "warning", "message": str(err)})
 
     connect(cfg.get("peers", []))
-    senders = {}
+    block_size = 16 * 1024
+    blocks = {}  # piece -> {block index: "ip:port" of the sender}
+    verdicts = {}  # piece -> (ok, emit deadline): waiting for the block_finished alerts of the piece
+    checking = True  # pieces libtorrent finds on disk while checking files were not transferred
     done = False
     sample_s = cfg.get("sampleMs", 250) / 1000.0
     next_sample = 0.0
+    stuck = None  # (missing pieces, since) while every byte is there but some piece is not verified
+    rechecks = 0
+
+    def report(index):
+        ok, _ = verdicts.pop(index)
+        senders = blocks.pop(index, {})
+        emit({"type": "piece", "index": index, "ok": ok, "algorithm": algorithm,
+              "peers": sorted(set(senders.values()))})
+
+    def verdict(index, ok):
+        # the block_finished alert of a piece's last block may come after its hash verdict (the write
+        # completes after the hash): wait for all of them, or at most VERDICT_WAIT_S
+        verdicts[index] = (ok, time.monotonic() + VERDICT_WAIT_S)
+        if len(blocks.get(index, {})) >= -(-info.piece_size(index) // block_size):
+            report(index)
+
     while True:
         ready, _, _ = select.select([sys.stdin], [], [], 0.05)
         if ready:
@@ -110,24 +143,45 @@ def main(cfg):
             if cmd.get("cmd") == "connect":
                 connect(cmd.get("peers", []))
         for a in ses.pop_alerts():
-            if isinstance(a, lt.block_finished_alert):
-                senders.setdefault(a.piece_index, set()).add("%s:%d" % (a.endpoint[0], a.endpoint[1]))
-            elif isinstance(a, lt.piece_finished_alert) and a.piece_index in senders:
-                # pieces found on disk while checking files were not transferred: not logged
-                emit({"type": "piece", "index": a.piece_index, "ok": True, "algorithm": algorithm,
-                      "peers": sorted(senders.pop(a.piece_index, []))})
+            if isinstance(a, lt.torrent_checked_alert):
+                checking = False
+            elif isinstance(a, lt.block_finished_alert):
+                blocks.setdefault(a.piece_index, {})[a.block_index] = "%s:%d" % (a.endpoint[0], a.endpoint[1])
+                if a.piece_index in verdicts and len(blocks[a.piece_index]) >= -(
+                        -info.piece_size(a.piece_index) // block_size):
+                    report(a.piece_index)
+            elif isinstance(a, lt.piece_finished_alert) and not checking:
+                verdict(a.piece_index, True)
             elif isinstance(a, lt.hash_failed_alert):
-                emit({"type": "piece", "index": a.piece_index, "ok": False, "algorithm": algorithm,
-                      "peers": sorted(senders.pop(a.piece_index, []))})
+                verdict(a.piece_index, False)
             elif isinstance(a, lt.peer_ban_alert):
                 emit({"type": "ban", "peer": "%s:%d" % (a.endpoint[0], a.endpoint[1]), "reason": "hash failures"})
         now = time.monotonic()
+        for index in [i for i, (_, deadline) in verdicts.items() if deadline <= now]:
+            report(index)
         if now >= next_sample:
             next_sample = now + sample_s
             s = handle.status()
             if not done and s.is_seeding:
+                for index in list(verdicts):
+                    report(index)
                 done = True
                 emit({"type": "done"})
+            # Safety net for the libtorrent race above: every byte downloaded, a piece never verified.
+            # Recheck the files (the stuck piece holds the corrupt block) and say so in the log.
+            if not s.is_seeding and not checking and s.total_wanted_done == s.total_wanted:
+                missing = [i for i, have in enumerate(s.pieces) if not have]
+                if stuck is None or stuck[0] != missing:
+                    stuck = (missing, now)
+                elif now - stuck[1] > STUCK_S and rechecks < MAX_RECHECKS:
+                    rechecks += 1
+                    emit({"type": "warning", "message": "libtorrent: pieces %s downloaded but never verified "
+                          "for %.0f s: rechecking the files" % (missing, now - stuck[1])})
+                    checking = True
+                    stuck = None
+                    handle.force_recheck()
+            else:
+                stuck = None
             emit({"type": "progress", "progress": s.progress, "downloaded": s.total_wanted_done,
                   "uploaded": s.all_time_upload, "downloadSpeed": s.download_payload_rate,
                   "uploadSpeed": s.upload_payload_rate, "peers": s.num_peers})

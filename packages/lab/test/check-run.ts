@@ -4,12 +4,16 @@ import { type LabResult, listLabResources, runLab } from '@p2p/lab'
 import { chromium } from 'playwright-core'
 import { expect } from 'vitest'
 
+const SMALL_SIZE = 2 * 2 ** 20
+/** Pieces of the small lab's file (16 KiB pieces, see pieceLengthFor). */
+const SMALL_PIECES = SMALL_SIZE / (16 * 1024)
+
 /** Small version of every scenario: 2 MiB file, 2 and 3 leechers, 16/40 Mbit/s caps. */
 export async function runSmallLab(out: string, network: 'netns' | 'loopback'): Promise<LabResult> {
   return runLab({
     scenarios: 'all',
     peers: [2, 3],
-    size: 2 * 2 ** 20,
+    size: SMALL_SIZE,
     up: 2_000_000,
     down: 5_000_000,
     out,
@@ -49,6 +53,13 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       JSON.stringify(run),
     ).toEqual(leechers.map((p) => `${p.name}: true`))
     expect(run.bans.some((b) => b.peer === 'X0')).toBe(true)
+    // every piece of every leecher is logged as verified, and every failed piece names its sender
+    const logged = pieces.filter((e) => e.run === run.run)
+    for (const l of leechers) {
+      const verified = new Set(logged.filter((e) => e.peer === l.name && e.ok === true).map((e) => e.index))
+      expect(verified.size, `${run.run} ${l.name}`).toBe(SMALL_PIECES)
+    }
+    for (const e of logged.filter((e) => e.ok === false)) expect(e.peers, JSON.stringify(e)).toContain('X0')
   }
   const churn = r.results[2]!
   expect(churn.runs.find((run) => run.run.endsWith('leave=copy'))?.coverageAfterSeederLeft).toBe(1)
