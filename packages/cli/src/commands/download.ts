@@ -54,6 +54,8 @@ command again continues where it stopped.
         )
       }
     }
+    const announce = trackerTiers(values)
+    const peers = peerFlags(values.peer as string[] | undefined)
     let torrent: Uint8Array | string = input
     if (!input.startsWith('magnet:')) {
       try {
@@ -62,8 +64,6 @@ command again continues where it stopped.
         throw new CliError('CLI_BAD_INPUT', `cannot read ${input}: ${(err as Error).message}`)
       }
     }
-    const announce = trackerTiers(values)
-    const peers = peerFlags(values.peer as string[] | undefined)
     const json = values.json === true
     const client = new Client(clientOptions(values, io.signal))
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })

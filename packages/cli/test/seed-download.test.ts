@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { type CommandIo, main } from '@p2p/cli'
+import { freePort, tempDir, waitFor } from '@p2p/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const removeDirs: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of removeDirs.splice(0)) await f()
+})
+async function dir(): Promise<string> {
+  const d = await tempDir('cli-swarm-')
+  removeDirs.push(d.remove)
+  return d.path
+}
+
+function io(): { io: CommandIo; out: () => string; err: () => string; stop: () => void } {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (b) => (out += b))
+  stderr.on('data', (b) => (err += b))
+  const ac = new AbortController()
+  return { io: { stdout, stderr, signal: ac.signal }, out: () => out, err: () => err, stop: () => ac.abort() }
+}
+
+describe('p2p seed / p2p download', () => {
+  it('seeds a file and downloads it from the magnet link, JSON progress on stdout', async () => {
+    const src = await dir()
+    const data = randomBytes(700_000)
+    await writeFile(join(src, 'file.bin'), data)
+    const port = await freePort()
+    const s = io()
+    const seeding = main(
+      ['seed', join(src, 'file.bin'), '--port', String(port), '--host', '127.0.0.1', '--v1'],
+      s.io,
+    )
+    const magnet = await waitFor(
+      () =>
+        s
+          .out()
+          .split('\n')
+          .find((l) => l.startsWith('magnet:')),
+      30_000,
+      'magnet line',
+    )
+    const out = await dir()
+    const d = io()
+    const code = await main(
+      ['download', magnet, '-o', out, '--peer', `127.0.0.1:${port}`, '--json', '--host', '127.0.0.1'],
+      d.io,
+    )
+    expect(code).toBe(0)
+    expect(Buffer.compare(await readFile(join(out, 'file.bin')), data)).toBe(0)
+    const lines = d
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; progress?: number })
+    expect(lines.some((l) => l.type === 'progress' && l.progress === 1)).toBe(true)
+    s.stop()
+    expect(await seeding).toBe(0)
+  })
+
+  it('reports bad arguments and bad input with their exit codes', async () => {
+    const a = io()
+    expect(await main(['download'], a.io)).toBe(2)
+    expect(a.err()).toMatch(/CLI_USAGE/)
+    const b = io()
+    expect(await main(['download', join(await dir(), 'missing.torrent')], b.io)).toBe(3)
+    const c = io()
+    const bad = join(await dir(), 'bad.torrent')
+    await writeFile(bad, 'not a torrent')
+    expect(await main(['download', bad, '-o', await dir()], c.io)).toBe(3)
+    expect(c.err()).toMatch(/SWARM_BAD_TORRENT/)
+    const d = io()
+    expect(await main(['seed'], d.io)).toBe(2)
+    const e = io()
+    expect(await main(['download', 'x.torrent', '--peer', 'nonsense'], e.io)).toBe(2)
+  })
+})
