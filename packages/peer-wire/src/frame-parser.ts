@@ -118,7 +118,8 @@ export class FrameParser {
         this.#onFrame(f)
         continue
       }
-      const body = new Uint8Array(length)
+      // Uninitialised memory: every byte is overwritten before the frame is handed out.
+      const body = Buffer.allocUnsafeSlow(length)
       body.set(chunk.subarray(off, end))
       this.#body = body
       this.#bodyFill = end - off

@@ -116,7 +116,9 @@ function checkU32(name: string, v: number): void {
 
 /** Writes the 4-byte length prefix and id of a message with `payload` bytes into a new buffer. */
 function frame(id: number, payload: number): Uint8Array {
-  const out = new Uint8Array(5 + payload)
+  // A Buffer from Node's pool: small messages cost no allocation of their own, and the transport takes
+  // Buffers without converting them. Every byte is written by the caller.
+  const out = Buffer.allocUnsafe(5 + payload)
   put32(out, 0, 1 + payload)
   out[4] = id
   return out
@@ -135,7 +137,7 @@ function encodeHashFields(out: Uint8Array, h: HashRequest): void {
 
 /** Encodes the 13-byte header of a piece message carrying `blockLength` bytes. */
 export function encodePieceHeader(index: number, begin: number, blockLength: number): Uint8Array {
-  const out = new Uint8Array(13)
+  const out = Buffer.allocUnsafe(13)
   put32(out, 0, 9 + blockLength)
   out[4] = MessageId.piece
   put32(out, 5, index)
@@ -202,7 +204,7 @@ export function encodeMessage(m: Message): Uint8Array {
     case 'piece': {
       checkU32('index', m.index)
       checkU32('begin', m.begin)
-      const out = new Uint8Array(13 + m.block.length)
+      const out = Buffer.allocUnsafe(13 + m.block.length)
       out.set(encodePieceHeader(m.index, m.begin, m.block.length))
       out.set(m.block, 13)
       return out

@@ -99,7 +99,11 @@ interface PendingHashRequest {
   deadline: number
 }
 
-const blockKey = (index: number, begin: number) => `${index}:${begin}`
+/** Map key of a block: a number for the usual piece indices (no string built per block), else a string. */
+const blockKey = (index: number, begin: number): number | string =>
+  index < 0x200000 ? index * 0x100000000 + begin : `${index}:${begin}`
+const keyText = (key: number | string) =>
+  typeof key === 'number' ? `${Math.floor(key / 0x100000000)}:${key % 0x100000000}` : key
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const hashKey = (r: HashRequest) =>
   `${hex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
@@ -183,8 +187,8 @@ export class Wire extends EventEmitter {
   readonly #parser: FrameParser
   readonly #downRate = new RateMeter()
   readonly #upRate = new RateMeter()
-  readonly #requests = new Map<string, PendingRequest>()
-  readonly #peerRequests = new Map<string, BlockRequest>()
+  readonly #requests = new Map<number | string, PendingRequest>()
+  readonly #peerRequests = new Map<number | string, BlockRequest>()
   readonly #hashRequests = new Map<string, PendingHashRequest>()
   readonly #peerHashRequests = new Set<string>()
   readonly #extensions: WireExtension[] = []
@@ -656,7 +660,9 @@ export class Wire extends EventEmitter {
       const key = blockKey(index, begin)
       const existing = this.#requests.get(key)
       if (existing && !existing.dead) {
-        return reject(new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${key} is already requested`))
+        return reject(
+          new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${keyText(key)} is already requested`),
+        )
       }
       if (this.outstandingRequests >= this.maxOutstandingRequests) {
         return reject(
@@ -693,7 +699,7 @@ export class Wire extends EventEmitter {
   }
 
   /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
-  #kill(key: string, p: PendingRequest, err: PeerWireError): void {
+  #kill(key: number | string, p: PendingRequest, err: PeerWireError): void {
     if (p.dead || this.#requests.get(key) !== p) return
     p.cleanup?.()
     if (this.fast) {
@@ -706,7 +712,7 @@ export class Wire extends EventEmitter {
   }
 
   /** Removes a request from the table (answered, dropped or expired). */
-  #dropRequest(key: string, p: PendingRequest): void {
+  #dropRequest(key: number | string, p: PendingRequest): void {
     this.#requests.delete(key)
     if (p.dead) this.#deadRequests--
     p.cleanup?.()
@@ -717,7 +723,7 @@ export class Wire extends EventEmitter {
     const key = blockKey(index, begin)
     const p = this.#requests.get(key)
     if (!p || (length !== undefined && p.length !== length)) return
-    this.#kill(key, p, new PeerWireError('PEER_WIRE_CANCELLED', `request ${key} cancelled`))
+    this.#kill(key, p, new PeerWireError('PEER_WIRE_CANCELLED', `request ${keyText(key)} cancelled`))
   }
 
   /**
@@ -955,7 +961,7 @@ export class Wire extends EventEmitter {
         const p = this.#requests.get(key)
         if (!p || p.length !== m.length) return
         this.#dropRequest(key, p)
-        if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${key} rejected`))
+        if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`))
         this.emit('reject', { index: m.index, begin: m.begin, length: m.length })
         return
       }
@@ -1061,13 +1067,13 @@ export class Wire extends EventEmitter {
     const p = this.#requests.get(key)
     if (!p) {
       if (this.fast)
-        throw new PeerWireError('PEER_WIRE_UNREQUESTED_PIECE', `piece ${key} was never requested`)
+        throw new PeerWireError('PEER_WIRE_UNREQUESTED_PIECE', `piece ${keyText(key)} was never requested`)
       return // without the fast extension a late block after a choke or cancel is normal
     }
     if (m.block.length !== p.length) {
       throw new PeerWireError(
         'PEER_WIRE_BAD_MESSAGE',
-        `block ${key} of ${m.block.length} bytes, requested ${p.length}`,
+        `block ${keyText(key)} of ${m.block.length} bytes, requested ${p.length}`,
       )
     }
     this.#dropRequest(key, p)
@@ -1147,7 +1153,12 @@ export class Wire extends EventEmitter {
     for (const [key, p] of this.#requests) {
       if (p.deadline > now) continue
       if (p.dead) this.#dropRequest(key, p)
-      else this.#kill(key, p, new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', `request ${key} timed out`))
+      else
+        this.#kill(
+          key,
+          p,
+          new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', `request ${keyText(key)} timed out`),
+        )
     }
     for (const [key, p] of this.#hashRequests) {
       if (p.deadline > now) continue
