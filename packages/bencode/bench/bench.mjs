@@ -1,11 +1,20 @@
 // Decode/encode throughput of @p2p/bencode (built dist) against npm bencode@4, measured in the same
-// run on the three corpora of the toolkit's benchmark set (corpora.mjs, a verbatim copy of
+// run on the three corpora of the toolkit's benchmark set (corpora.mjs, a copy of
 // shared/bench/bencode-corpora.mjs):
 //   (a) the info dict of a 10,000-file torrent, (b) 10,000 tracker responses with 50 compact peers,
 //   (c) 100,000 small KRPC get_peers queries.
-// Prints MB/s (and messages/s for b and c) for both libraries and the ratio ours/npm; the issue's
-// targets are decode >= 4x and encode >= 3x on every corpus. Run: pnpm --filter @p2p/bencode bench
-// Options: --rounds N (default 7; the best round of each side is reported), --json (one JSON line).
+//
+// The two libraries take turns, round by round, so background load hits both alike; each side runs
+// for at least `--rounds` rounds and MIN_SECONDS. Figures are sustained throughput (all work / all
+// time, garbage collection included, as a long-running client sees it), both by wall clock and by
+// this process's CPU time; CPU time is what the other programs on a shared machine disturb least,
+// so the issue's targets (decode >= 4x, encode >= 3x npm bencode on every corpus) are checked
+// against the CPU-time ratio. The ratio of the best single wall-clock rounds is printed too.
+//
+// Run: pnpm --filter @p2p/bencode bench   (over the built dist: `pnpm turbo run build` first)
+// Options: --rounds N (default 7), --gc (collect garbage before every round: a clean-heap view;
+// needs node --expose-gc, which the bench script passes), --json (one JSON line).
+// Absolute MB/s depend on machine load: compare the ratios.
 import ref from 'bencode'
 import { decode, encode } from '../dist/index.js'
 import { corpusA, corpusB, corpusC, refEncode } from './corpora.mjs'
@@ -14,60 +23,34 @@ const TARGET = { decode: 4, encode: 3 }
 const args = process.argv.slice(2)
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 7
 const json = args.includes('--json')
+const forceGc = args.includes('--gc')
+if (forceGc && typeof globalThis.gc !== 'function') throw new Error('--gc needs node --expose-gc')
+const MIN_SECONDS = 1.5
+const MAX_ROUNDS = 200
 
-/** One workload: `run` does the work once and returns a checksum so nothing is optimised away. */
 function corpora() {
   const a = corpusA()
-  const aBytes = refEncode(a)
   const b = corpusB()
-  const bBytes = b.map(refEncode)
   const c = corpusC()
-  const cBytes = refEncode(c)
+  const bBytes = b.map(refEncode)
   const C_COUNT = 100_000
-  const bTotal = bBytes.reduce((s, x) => s + x.length, 0)
+  const cBytes = refEncode(c)
   return [
-    {
-      name: 'a: 10,000-file info dict',
-      bytes: aBytes.length,
-      messages: 1,
-      values: [a],
-      encoded: [aBytes],
-      repeat: 1,
-    },
-    {
-      name: 'b: 10,000 tracker responses',
-      bytes: bTotal,
-      messages: b.length,
-      values: b,
-      encoded: bBytes,
-      repeat: 1,
-    },
-    {
-      name: 'c: 100,000 KRPC queries',
-      bytes: cBytes.length * C_COUNT,
-      messages: C_COUNT,
-      values: [c],
-      encoded: [cBytes],
-      repeat: C_COUNT,
-    },
-  ]
-}
-
-function timeIt(fn) {
-  const t0 = process.hrtime.bigint()
-  const sink = fn()
-  const ns = Number(process.hrtime.bigint() - t0)
-  return { seconds: ns / 1e9, sink }
+    { name: 'a: 10,000-file info dict', values: [a], encoded: [refEncode(a)], repeat: 1 },
+    { name: 'b: 10,000 tracker responses', values: b, encoded: bBytes, repeat: 1 },
+    { name: 'c: 100,000 KRPC queries', values: [c], encoded: [cBytes], repeat: C_COUNT },
+  ].map((x) => ({
+    ...x,
+    bytes: x.encoded.reduce((s, e) => s + e.length, 0) * x.repeat,
+    messages: x.encoded.length * x.repeat,
+  }))
 }
 
 function decodeAll(impl, corpus) {
   return () => {
     let n = 0
     for (let r = 0; r < corpus.repeat; r++) {
-      for (const buf of corpus.encoded) {
-        const v = impl(buf)
-        n += v === undefined ? 0 : 1
-      }
+      for (const buf of corpus.encoded) if (impl(buf) !== undefined) n++
     }
     return n
   }
@@ -83,33 +66,50 @@ function encodeAll(impl, corpus) {
   }
 }
 
-/** Alternates the two sides round by round (so background load hits both alike); keeps each side's best. */
+function cpuSeconds() {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
+
+/** Runs `fn` once; returns its wall-clock and CPU seconds. */
+function measure(fn) {
+  if (forceGc) globalThis.gc()
+  const c0 = cpuSeconds()
+  const t0 = process.hrtime.bigint()
+  fn()
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  return { wall, cpu: cpuSeconds() - c0 }
+}
+
+/** Alternating rounds; returns per side the total wall and CPU time, round count and best round. */
 function compare(ours, theirs) {
   ours()
   theirs()
-  let bestOurs = Number.POSITIVE_INFINITY
-  let bestTheirs = Number.POSITIVE_INFINITY
-  for (let i = 0; i < rounds; i++) {
-    bestOurs = Math.min(bestOurs, timeIt(ours).seconds)
-    bestTheirs = Math.min(bestTheirs, timeIt(theirs).seconds)
+  const o = { wall: 0, cpu: 0, rounds: 0, best: Number.POSITIVE_INFINITY }
+  const t = { wall: 0, cpu: 0, rounds: 0, best: Number.POSITIVE_INFINITY }
+  while (o.rounds < MAX_ROUNDS && (o.rounds < rounds || o.wall < MIN_SECONDS || t.wall < MIN_SECONDS)) {
+    for (const [side, fn] of [
+      [o, ours],
+      [t, theirs],
+    ]) {
+      const m = measure(fn)
+      side.wall += m.wall
+      side.cpu += m.cpu
+      side.rounds++
+      side.best = Math.min(side.best, m.wall)
+    }
   }
-  return { ours: bestOurs, theirs: bestTheirs }
+  return { ours: o, theirs: t }
 }
 
 function sameBytes(x, y) {
-  return (
-    x.length === y.length &&
-    Buffer.compare(
-      Buffer.from(x.buffer, x.byteOffset, x.length),
-      Buffer.from(y.buffer, y.byteOffset, y.length),
-    ) === 0
-  )
+  return x.length === y.length && x.every((v, i) => v === y[i])
 }
 
 const rows = []
 let pass = true
 for (const corpus of corpora()) {
-  // Check both encoders produce the canonical bytes before timing anything.
+  // Both encoders must write the canonical bytes before anything is timed.
   for (let i = 0; i < corpus.values.length; i++) {
     if (!sameBytes(encode(corpus.values[i]), corpus.encoded[i]))
       throw new Error(`${corpus.name}: our encoding differs`)
@@ -117,22 +117,25 @@ for (const corpus of corpora()) {
       throw new Error(`${corpus.name}: npm encoding differs`)
   }
   for (const op of ['decode', 'encode']) {
-    const t =
+    const r =
       op === 'decode'
         ? compare(decodeAll(decode, corpus), decodeAll(ref.decode, corpus))
         : compare(encodeAll(encode, corpus), encodeAll(ref.encode, corpus))
-    const mb = corpus.bytes / 1e6
-    const ratio = t.theirs / t.ours
+    const wall = (side) => side.wall / side.rounds
+    const ratio = r.theirs.cpu / r.ours.cpu
     const ok = ratio >= TARGET[op]
     pass &&= ok
     rows.push({
       corpus: corpus.name,
       op,
-      oursMBs: mb / t.ours,
-      npmMBs: mb / t.theirs,
-      oursMsgs: corpus.messages / t.ours,
-      npmMsgs: corpus.messages / t.theirs,
+      oursMBs: corpus.bytes / 1e6 / wall(r.ours),
+      npmMBs: corpus.bytes / 1e6 / wall(r.theirs),
+      oursMsgs: corpus.messages / wall(r.ours),
+      npmMsgs: corpus.messages / wall(r.theirs),
+      wallRatio: wall(r.theirs) / wall(r.ours),
       ratio,
+      bestRatio: r.theirs.best / r.ours.best,
+      rounds: r.ours.rounds,
       target: TARGET[op],
       ok,
     })
@@ -140,19 +143,25 @@ for (const corpus of corpora()) {
 }
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, rounds, rows, pass }))
+  console.log(JSON.stringify({ node: process.version, forceGc, rows, pass }))
 } else {
-  const fmt = (x, d = 1) => x.toFixed(d).padStart(8)
-  const kmsg = (x) => `${(x / 1000).toFixed(0)}k/s`.padStart(9)
-  console.log(`@p2p/bencode vs npm bencode@4 (node ${process.version}, best of ${rounds} rounds)`)
+  const num = (x, width, digits = 1) => x.toFixed(digits).padStart(width)
+  const msgs = (x) => `${(x / 1000).toFixed(0)}k/s`.padStart(9)
   console.log(
-    `${'corpus'.padEnd(30)} ${'op'.padEnd(6)} ${'ours MB/s'.padStart(9)} ${'npm MB/s'.padStart(8)} ${'ours msg'.padStart(9)} ${'npm msg'.padStart(9)} ${'ratio'.padStart(7)}  target`,
+    `@p2p/bencode vs npm bencode@4, node ${process.version}${forceGc ? ', heap collected before every round' : ''}`,
+  )
+  console.log(
+    `${'corpus'.padEnd(28)} ${'op'.padEnd(6)} ${'ours MB/s'.padStart(9)} ${'npm MB/s'.padStart(9)} ${'ours msg'.padStart(9)} ${'npm msg'.padStart(9)} ${'wall'.padStart(7)} ${'best'.padStart(7)} ${'cpu'.padStart(7)} ${'rounds'.padStart(6)}  target (cpu)`,
   )
   for (const r of rows) {
+    const perMessage = r.corpus.startsWith('a') ? ['', ''] : [msgs(r.oursMsgs), msgs(r.npmMsgs)]
     console.log(
-      `${r.corpus.padEnd(30)} ${r.op.padEnd(6)} ${fmt(r.oursMBs).padStart(9)} ${fmt(r.npmMBs)} ${kmsg(r.oursMsgs)} ${kmsg(r.npmMsgs)} ${fmt(r.ratio, 2).padStart(6)}x  >=${r.target}x ${r.ok ? 'PASS' : 'FAIL'}`,
+      `${r.corpus.padEnd(28)} ${r.op.padEnd(6)} ${num(r.oursMBs, 9)} ${num(r.npmMBs, 9)} ${perMessage[0].padStart(9)} ${perMessage[1].padStart(9)} ${num(r.wallRatio, 6, 2)}x ${num(r.bestRatio, 6, 2)}x ${num(r.ratio, 6, 2)}x ${String(r.rounds).padStart(6)}  >=${r.target}x ${r.ok ? 'PASS' : 'FAIL'}`,
     )
   }
-  console.log(pass ? 'all ratios at or above target' : 'some ratios below target')
+  console.log(
+    'MB/s and msg/s: sustained wall clock. Ratios (ours/npm): wall = sustained wall clock, best = best rounds, cpu = sustained CPU time.',
+  )
+  console.log(pass ? 'all CPU-time ratios at or above target' : 'some CPU-time ratios below target')
 }
 process.exitCode = pass ? 0 : 1

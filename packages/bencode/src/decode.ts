@@ -6,8 +6,10 @@ import type { BencodeDict, BencodeList, BencodeValue } from './types.js'
 /** Options of {@link decode} and {@link decodePrefix}. */
 export interface DecodeOptions {
   /**
-   * Reject unsorted and duplicate dictionary keys, as libtorrent's bdecode does. Default `true`;
-   * `false` reads wild data (on a duplicate key the last value wins).
+   * Reject unsorted and duplicate dictionary keys (BEP 3 requires keys sorted as raw bytes).
+   * Default `true`; `false` reads wild data, e.g. torrents that libtorrent's loader tolerates
+   * (on a duplicate key the last value wins; {@link rawEntries} keeps them all). Every other rule
+   * holds in both modes.
    */
   strict?: boolean
   /** Deepest nesting of lists and dictionaries accepted. Default 100, as libtorrent. */
@@ -34,8 +36,8 @@ export const DEFAULT_MAX_DEPTH = 100
 /** Default limit on the number of values in one input. */
 export const DEFAULT_MAX_TOKENS = 10_000_000
 
-/** Slots per spilled container in the decoder's stack array. */
-const FRAME_SLOTS = 4
+/** Slots per spilled container in the decoder's stack array (see the spill in decodeFirst). */
+const FRAME_SLOTS = 8
 
 const CH_0 = 0x30
 const CH_9 = 0x39
@@ -79,11 +81,15 @@ Dict.prototype = Object.create(null)
  * @throws {BencodeError} on malformed input, trailing bytes or a limit exceeded.
  */
 export function decode(bytes: Uint8Array, options?: DecodeOptions): BencodeValue {
-  const value = decodeFirst(bytes, options)
-  if (valueEnd !== bytes.length) {
-    throw new BencodeError('BENCODE_TRAILING_DATA', 'unexpected bytes after the root value', valueEnd)
+  try {
+    const value = decodeFirst(bytes, options)
+    if (valueEnd !== bytes.length) {
+      throw new BencodeError('BENCODE_TRAILING_DATA', 'unexpected bytes after the root value', valueEnd)
+    }
+    return value
+  } finally {
+    items.length = 0
   }
-  return value
 }
 
 /**
@@ -99,12 +105,28 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): BencodeValue
  * @throws {BencodeError} on malformed input or a limit exceeded.
  */
 export function decodePrefix(bytes: Uint8Array, options?: DecodeOptions): DecodedPrefix {
-  const value = decodeFirst(bytes, options)
-  return { value, length: valueEnd }
+  try {
+    const value = decodeFirst(bytes, options)
+    return { value, length: valueEnd }
+  } finally {
+    items.length = 0
+  }
 }
 
 /** Set by {@link decodeFirst}: the offset after the value it returned (module state: no allocation). */
 let valueEnd = 0
+
+/**
+ * The elements of the lists being decoded, innermost last. A list is built in one exact-size
+ * allocation when it closes (growing each list by `push` costs several times more), and emptied
+ * by the callers of {@link decodeFirst} so it holds nothing between calls.
+ */
+const items: BencodeValue[] = []
+
+/** What the innermost open value is. */
+const IN_ROOT = 0
+const IN_LIST = 1
+const IN_DICT = 2
 
 /** Decodes the value at the start of `bytes` and sets {@link valueEnd}. */
 function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): BencodeValue {
@@ -118,14 +140,16 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
   const len = bytes.length
   const buffer = bytes.buffer
   const base = bytes.byteOffset
+  const stack = items
+  let sp = 0
 
-  // The innermost open container lives in the `top*` locals; the ones around it are spilled into
-  // `outer`, FRAME_SLOTS entries per depth (container, start, previous key start and end), so the
-  // walk allocates nothing per container.
-  let outer: (BencodeList | BencodeDict | number)[] | undefined
+  // The innermost open container lives in these locals; the ones around it are spilled into
+  // `outer`, FRAME_SLOTS entries per depth, so the walk allocates nothing per container.
+  let outer: unknown[] | undefined
   let depth = 0
-  let top: BencodeList | BencodeDict | undefined
-  let topIsDict = false
+  let kind = IN_ROOT
+  let dict: BencodeDict | undefined
+  let listBase = 0
   let topStart = 0
   let prevKeyStart = -1
   let prevKeyEnd = -1
@@ -138,98 +162,112 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
   for (;;) {
     if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended inside a value', pos)
     let c = bytes[pos]!
+    let value: BencodeValue
 
-    if (c === CH_E && top !== undefined) {
+    if (c === CH_E && kind !== IN_ROOT) {
       pos++
-      if (spans) recordSpan(top, bytes, topStart, pos)
+      if (kind === IN_LIST) {
+        value = stack.slice(listBase, sp)
+        sp = listBase
+      } else {
+        value = dict!
+      }
+      if (spans) recordSpan(value, bytes, topStart, pos)
       if (--depth === 0) {
         valueEnd = pos
-        return top
+        return value
       }
       const f = depth * FRAME_SLOTS
-      top = outer![f] as BencodeList | BencodeDict
-      topIsDict = !Array.isArray(top)
-      topStart = outer![f + 1] as number
-      prevKeyStart = outer![f + 2] as number
-      prevKeyEnd = outer![f + 3] as number
-      continue
-    }
-
-    if (topIsDict) {
-      if (c < CH_0 || c > CH_9) {
-        throw new BencodeError('BENCODE_KEY_NOT_STRING', 'dictionary key is not a byte string', pos)
-      }
-      const keyStart = readLength(bytes, pos)
-      const keyEnd = keyStart + lengthValue
-      if (strict && prevKeyStart >= 0) {
-        const order = compareBytes(bytes, prevKeyStart, prevKeyEnd, keyStart, keyEnd)
-        if (order >= 0) {
-          throw order === 0
-            ? new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
-            : new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
-        }
-      }
-      key = keyText(bytes, keyStart, keyEnd)
-      if (spans) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
-      prevKeyStart = keyStart
-      prevKeyEnd = keyEnd
-      pos = keyEnd
-      if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended after a key', pos)
-      c = bytes[pos]!
-    }
-
-    if (++tokens > maxTokens) {
-      throw new BencodeError('BENCODE_TOKEN_LIMIT', `more than ${maxTokens} values`, pos)
-    }
-    let value: BencodeValue
-    if (c >= CH_0 && c <= CH_9) {
-      const start = readLength(bytes, pos)
-      const end = start + lengthValue
-      value = new Uint8Array(buffer, base + start, lengthValue)
-      if (spans) recordSpan(value, bytes, pos, end)
-      pos = end
-    } else if (c === CH_I) {
-      value = readInteger(bytes, pos)
-      pos = integerEnd
-    } else if (c === CH_L || c === CH_D) {
-      if (depth >= maxDepth) {
-        throw new BencodeError('BENCODE_DEPTH_EXCEEDED', `nesting deeper than ${maxDepth}`, pos)
-      }
-      const child: BencodeList | BencodeDict = c === CH_L ? [] : new Dict()
-      if (spans && c === CH_D) recordDict(child)
-      // The child joins its parent now, so nothing has to remember the key until it closes.
-      if (top !== undefined) {
-        if (topIsDict) {
-          ;(top as BencodeDict)[key] = child
-          if (spans) recordEntry(top, keyBytes!, child)
-        } else (top as BencodeList).push(child)
-        outer ??= []
-        const f = depth * FRAME_SLOTS
-        outer[f] = top
-        outer[f + 1] = topStart
-        outer[f + 2] = prevKeyStart
-        outer[f + 3] = prevKeyEnd
-      }
-      depth++
-      top = child
-      topIsDict = c === CH_D
-      topStart = pos
-      prevKeyStart = -1
-      prevKeyEnd = -1
-      pos++
-      continue
+      kind = outer![f] as number
+      dict = outer![f + 1] as BencodeDict | undefined
+      listBase = outer![f + 2] as number
+      topStart = outer![f + 3] as number
+      prevKeyStart = outer![f + 4] as number
+      prevKeyEnd = outer![f + 5] as number
+      key = outer![f + 6] as string
+      keyBytes = outer![f + 7] as Uint8Array | undefined
     } else {
-      throw new BencodeError('BENCODE_UNEXPECTED_BYTE', `unexpected byte 0x${hex(c)}`, pos)
+      if (kind === IN_DICT) {
+        if (c < CH_0 || c > CH_9) {
+          throw new BencodeError('BENCODE_KEY_NOT_STRING', 'dictionary key is not a byte string', pos)
+        }
+        const keyStart = readLength(bytes, pos)
+        const keyEnd = keyStart + lengthValue
+        if (strict && prevKeyStart >= 0) {
+          const order = compareBytes(bytes, prevKeyStart, prevKeyEnd, keyStart, keyEnd)
+          if (order >= 0) {
+            throw order === 0
+              ? new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
+              : new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
+          }
+        }
+        key = keyText(bytes, keyStart, keyEnd)
+        if (spans) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
+        prevKeyStart = keyStart
+        prevKeyEnd = keyEnd
+        pos = keyEnd
+        if (pos >= len) throw new BencodeError('BENCODE_UNEXPECTED_END', 'input ended after a key', pos)
+        c = bytes[pos]!
+      }
+
+      if (++tokens > maxTokens) {
+        throw new BencodeError('BENCODE_TOKEN_LIMIT', `more than ${maxTokens} values`, pos)
+      }
+      if (c >= CH_0 && c <= CH_9) {
+        const start = readLength(bytes, pos)
+        const end = start + lengthValue
+        value = new Uint8Array(buffer, base + start, lengthValue)
+        if (spans) recordSpan(value, bytes, pos, end)
+        pos = end
+      } else if (c === CH_I) {
+        value = readInteger(bytes, pos)
+        pos = integerEnd
+      } else if (c === CH_L || c === CH_D) {
+        if (depth >= maxDepth) {
+          throw new BencodeError('BENCODE_DEPTH_EXCEEDED', `nesting deeper than ${maxDepth}`, pos)
+        }
+        if (kind !== IN_ROOT) {
+          outer ??= []
+          const f = depth * FRAME_SLOTS
+          outer[f] = kind
+          outer[f + 1] = dict
+          outer[f + 2] = listBase
+          outer[f + 3] = topStart
+          outer[f + 4] = prevKeyStart
+          outer[f + 5] = prevKeyEnd
+          outer[f + 6] = key
+          outer[f + 7] = keyBytes
+        }
+        depth++
+        topStart = pos
+        pos++
+        if (c === CH_L) {
+          kind = IN_LIST
+          listBase = sp
+        } else {
+          kind = IN_DICT
+          dict = new Dict()
+          if (spans) recordDict(dict)
+          prevKeyStart = -1
+          prevKeyEnd = -1
+        }
+        continue
+      } else {
+        throw new BencodeError('BENCODE_UNEXPECTED_BYTE', `unexpected byte 0x${hex(c)}`, pos)
+      }
+      if (kind === IN_ROOT) {
+        valueEnd = pos
+        return value
+      }
     }
 
-    if (top === undefined) {
-      valueEnd = pos
-      return value
+    // Hand the finished value to the innermost open container.
+    if (kind === IN_DICT) {
+      dict![key] = value
+      if (spans) recordEntry(dict!, keyBytes!, value)
+    } else {
+      stack[sp++] = value
     }
-    if (topIsDict) {
-      ;(top as BencodeDict)[key] = value
-      if (spans) recordEntry(top, keyBytes!, value)
-    } else (top as BencodeList).push(value)
   }
 }
 
