@@ -1,7 +1,8 @@
-// `pnpm demo`: the toolkit's main job. Until the swarm lands it runs the bencode round-trip example.
+// `pnpm demo`: the toolkit's main job. Runs `p2p demo` (a tracker, a seeder and leechers as separate
+// processes on 127.0.0.1, progress bars, SHA-256 integrity summary); extra arguments go to it.
 import { spawnSync } from 'node:child_process'
 
-const run = spawnSync('node', ['examples/bencode-roundtrip/src/main.mjs', ...process.argv.slice(2)], {
+const run = spawnSync(process.execPath, ['scripts/p2p.mjs', 'demo', ...process.argv.slice(2)], {
   stdio: 'inherit',
 })
-process.exit(run.status ?? 1)
+process.exit(run.status ?? (run.signal ? 130 : 1))

@@ -120,6 +120,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { ok: integrity.every((r) => r.ok), integrity, magnet }
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
+    // Peers first, so their final `stopped` announces still reach the tracker.
+    await stopPeers(started.filter((p) => p.label !== 'tracker'))
     await stopPeers(started)
     view.stop()
   }
