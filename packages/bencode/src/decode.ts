@@ -1,7 +1,7 @@
 import { keyText } from './dict-keys.js'
 import { BencodeError } from './errors.js'
 import { recordDict, recordEntry, recordSpan } from './spans.js'
-import type { BencodeDict, BencodeList, BencodeValue } from './types.js'
+import type { BencodeDict, BencodeValue } from './types.js'
 
 /** Options of {@link decode} and {@link decodePrefix}. */
 export interface DecodeOptions {
