@@ -1,39 +1,22 @@
 /**
  * Source of the hashing worker, run with `new Worker(source, { eval: true })` so it works from the
  * TypeScript sources, the ESM and the CJS builds alike.
+ *
+ * File chunks are read in blocks of at most 64 KiB into one reused buffer and hashed while the
+ * block is still in the CPU cache (SHA-1 per piece, SHA-256 per 16 KiB leaf), the way mktorrent
+ * and libtorrent read.
  * @internal
  */
 export const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 const fs = require('node:fs')
-let readBuf = Buffer.alloc(0)
-function readSegments(segs, total) {
-  if (readBuf.length < total) readBuf = Buffer.allocUnsafeSlow(total)
-  let o = 0
-  for (const s of segs) {
-    const fd = fs.openSync(s.path, 'r')
-    try {
-      let done = 0
-      while (done < s.length) {
-        const n = fs.readSync(fd, readBuf, o + done, s.length - done, s.position + done)
-        if (n === 0) { const e = new Error('file is shorter than expected: ' + s.path); e.code = 'EIO'; throw e }
-        done += n
-      }
-    } finally {
-      fs.closeSync(fd)
-    }
-    o += s.length
-  }
-  return readBuf.subarray(0, total)
-}
 const BLOCK = 16384
+const READ = 65536
 const ZERO = Buffer.alloc(32)
 const pads = [ZERO]
 function pad(d) { while (pads.length <= d) { const h = pads[pads.length - 1]; pads.push(createHash('sha256').update(h).update(h).digest()) } return pads[d] }
-function root(data, leafCount) {
-  let level = []
-  for (let o = 0; o < data.length; o += BLOCK) level.push(createHash('sha256').update(data.subarray(o, o + BLOCK)).digest())
+function treeRoot(level, leafCount) {
   let depth = 0
   let width = leafCount
   while (width > 1) {
@@ -46,38 +29,82 @@ function root(data, leafCount) {
   }
   return level.length ? level[0] : pad(depth)
 }
+function leaves(data, out) {
+  for (let o = 0; o < data.length; o += BLOCK) out.push(createHash('sha256').update(data.subarray(o, o + BLOCK)).digest())
+  return out
+}
+function root(data, leafCount) { return treeRoot(leaves(data, []), leafCount) }
 let zeros = Buffer.alloc(0)
+function zeroBytes(n) { if (zeros.length < n) zeros = Buffer.alloc(n); return zeros.subarray(0, n) }
+let readBuf = Buffer.alloc(0)
+function ioError(msg) { const e = new Error(msg); e.code = 'EIO'; return e }
+/** Sequential reads over consecutive file segments. */
+function segmentReader(segs) {
+  let i = 0, pos = 0, fd = -1
+  return {
+    read(buf, n) {
+      let o = 0
+      while (o < n) {
+        const s = segs[i]
+        if (!s) throw ioError('read past the planned segments')
+        if (fd < 0) fd = fs.openSync(s.path, 'r')
+        const got = fs.readSync(fd, buf, o, Math.min(n - o, s.length - pos), s.position + pos)
+        if (got === 0) throw ioError('file is shorter than expected: ' + s.path)
+        o += got
+        pos += got
+        if (pos === s.length) { fs.closeSync(fd); fd = -1; i++; pos = 0 }
+      }
+    },
+    close() { if (fd >= 0) { fs.closeSync(fd); fd = -1 } },
+  }
+}
+/** Hashes consecutive pieces taken from get(n) blocks. */
+function hashPieces(total, m, get) {
+  const n = Math.ceil(total / m.pieceLength)
+  const sha1 = m.sha1 ? Buffer.alloc(n * 20) : undefined
+  const roots = m.leafCount ? Buffer.alloc(n * 32) : undefined
+  const step = Math.min(READ, m.pieceLength)
+  for (let i = 0; i < n; i++) {
+    const len = Math.min(m.pieceLength, total - i * m.pieceLength)
+    const h = sha1 ? createHash('sha1') : undefined
+    const lv = roots ? [] : undefined
+    for (let off = 0; off < len; off += step) {
+      const block = get(Math.min(step, len - off))
+      if (h) h.update(block)
+      if (lv) leaves(block, lv)
+    }
+    if (h) {
+      const missing = m.padTo ? m.padTo - len : 0
+      if (missing > 0) h.update(zeroBytes(missing))
+      h.digest().copy(sha1, i * 20)
+    }
+    if (roots) treeRoot(lv, m.leafCount).copy(roots, i * 32)
+  }
+  return { sha1, roots }
+}
 parentPort.on('message', (m) => {
   try {
-    const data = m.segments ? readSegments(m.segments, m.total) : Buffer.from(m.buffer, m.byteOffset, m.byteLength)
     let result
-    if (m.op === 'sha1' || m.op === 'sha256') {
-      result = { digest: createHash(m.op).update(data).digest() }
-    } else if (m.op === 'root') {
-      result = { digest: root(data, m.leafCount) }
-    } else {
-      // 'pieces': consecutive pieces of pieceLength (the last may be short)
-      const n = Math.ceil(data.length / m.pieceLength)
-      const sha1 = m.sha1 ? Buffer.alloc(n * 20) : undefined
-      const roots = m.leafCount ? Buffer.alloc(n * 32) : undefined
-      for (let i = 0; i < n; i++) {
-        const piece = data.subarray(i * m.pieceLength, (i + 1) * m.pieceLength)
-        if (sha1) {
-          const h = createHash('sha1').update(piece)
-          const missing = m.padTo ? m.padTo - piece.length : 0
-          if (missing > 0) {
-            if (zeros.length < missing) zeros = Buffer.alloc(missing)
-            h.update(zeros.subarray(0, missing))
-          }
-          h.digest().copy(sha1, i * 20)
-        }
-        if (roots) root(piece, m.leafCount).copy(roots, i * 32)
+    if (m.segments) {
+      if (readBuf.length < READ) readBuf = Buffer.allocUnsafeSlow(READ)
+      const reader = segmentReader(m.segments)
+      try {
+        result = hashPieces(m.total, m, (k) => { reader.read(readBuf, k); return readBuf.subarray(0, k) })
+      } finally {
+        reader.close()
       }
-      result = { sha1, roots }
+    } else {
+      const data = Buffer.from(m.buffer, m.byteOffset, m.byteLength)
+      if (m.op === 'sha1' || m.op === 'sha256') result = { digest: createHash(m.op).update(data).digest() }
+      else if (m.op === 'root') result = { digest: root(data, m.leafCount) }
+      else {
+        let at = 0
+        result = hashPieces(data.length, m, (k) => { const b = data.subarray(at, at + k); at += k; return b })
+      }
     }
     parentPort.postMessage({ id: m.id, ...result })
   } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String(err && err.message || err), io: !!(err && err.code) })
+    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err), io: !!(err && err.code) })
   }
 })
 `
