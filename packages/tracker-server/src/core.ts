@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { ipFamily } from '@p2p/peer-address'
 import type { AnnounceRequest } from './announce-request.js'
 import { TrackerServerError, type TrackerServerErrorCode } from './errors.js'
 import { type Logger, silentLogger } from './logger.js'
@@ -152,7 +151,8 @@ export class TrackerCore {
     if (!this.isAllowed(infoHash)) {
       throw new TrackerServerError('TRACKER_SERVER_NOT_ALLOWED', 'torrent not registered with this tracker')
     }
-    const family = ipFamily(host) || 4
+    // `host` is a normalised IP: only IPv6 has colons.
+    const family = host.includes(':') ? 6 : 4
     const numwant =
       req.event === 'stopped' ? 0 : Math.min(req.numwant ?? this.defaultNumwant, this.maxNumwant)
     const seeder = req.left === 0n

@@ -51,6 +51,8 @@ class Swarm {
   readonly list: Peer[] = []
   seeders = 0
   downloaded = 0
+  /** Announced since the eviction clock last passed (second-chance eviction of torrents). */
+  touched = true
 
   remove(peer: Peer): void {
     this.byId.delete(peer.key)
@@ -106,9 +108,7 @@ export class MemoryStore implements PeerStore {
     const now = this.now()
     let swarm = this.swarms.get(req.infoHash)
     if (swarm) {
-      // Most recently announced torrents go to the end: eviction takes the first.
-      this.swarms.delete(req.infoHash)
-      this.swarms.set(req.infoHash, swarm)
+      swarm.touched = true
       this.expire(swarm, now)
     } else if (req.event !== 'stopped') {
       if (this.swarms.size >= this.maxTorrents) this.evictTorrent()
@@ -155,7 +155,12 @@ export class MemoryStore implements PeerStore {
         this.seederCount++
       }
     }
-    return { ...swarm.counts(), peers: pick(swarm, key, req) }
+    return {
+      complete: swarm.seeders,
+      incomplete: swarm.byId.size - swarm.seeders,
+      downloaded: swarm.downloaded,
+      peers: pick(swarm, key, req),
+    }
   }
 
   scrape(infoHashes: readonly string[]): SwarmCounts[] {
@@ -206,8 +211,18 @@ export class MemoryStore implements PeerStore {
     if (peer.seeder) this.seederCount--
   }
 
+  /**
+   * Evicts one torrent, least recently announced first (second chance: a torrent announced since the
+   * clock last passed it goes to the back once instead of being evicted).
+   */
   private evictTorrent(): void {
-    const [hash, swarm] = this.swarms.entries().next().value!
+    let [hash, swarm] = this.swarms.entries().next().value!
+    for (let i = 0; swarm.touched && i < this.swarms.size; i++) {
+      swarm.touched = false
+      this.swarms.delete(hash)
+      this.swarms.set(hash, swarm)
+      ;[hash, swarm] = this.swarms.entries().next().value!
+    }
     this.peerCount -= swarm.byId.size
     this.seederCount -= swarm.seeders
     this.swarms.delete(hash)
@@ -248,10 +263,19 @@ function materialise(p: Peer, family: 4 | 6): StoredPeer {
   }
 }
 
+/** IP bytes as latin1 strings, by IP text (the same peers announce again and again). */
+let ipTexts = new Map<string, string>()
+
 /** The compact form as a latin1 string (what the store keeps). */
 function compactText(host: string, port: number): string {
-  const c = compact(host, port)
-  return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1')
+  let ip = ipTexts.get(host)
+  if (ip === undefined) {
+    const b = ipToBytes(host)
+    ip = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+    if (ipTexts.size >= 16_384) ipTexts = new Map()
+    ipTexts.set(host, ip)
+  }
+  return ip + String.fromCharCode(port >> 8, port & 0xff)
 }
 
 function latin1(bytes: Uint8Array): string {

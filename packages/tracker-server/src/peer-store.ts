@@ -54,7 +54,7 @@ export interface StoreTotals {
   leechers: number
 }
 
-/** A value or a promise of it (the memory store answers synchronously). */
+/** A value or a native promise of it (the memory store answers synchronously; `async` methods return native promises). */
 export type MaybePromise<T> = T | Promise<T>
 
 /**
@@ -74,5 +74,5 @@ export interface PeerStore {
 
 /** Whether a value is a promise (so callers can stay synchronous on the memory store's hot path). */
 export function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown })?.then === 'function'
+  return v instanceof Promise
 }
