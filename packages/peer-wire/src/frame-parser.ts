@@ -25,7 +25,8 @@ export class FrameParser {
   stopped = false
 
   /**
-   * @param maxFrame throws when a frame of `length` bytes (id included) is not allowed for message `id`
+   * @param handlers `maxFrame` throws when a frame of `length` bytes (id included) is not allowed for
+   *   message `id`; `onHandshake` and `onFrame` receive the parsed pieces
    * @param expectHandshake whether the stream starts with a handshake
    */
   constructor(
