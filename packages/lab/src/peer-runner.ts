@@ -1,40 +1,12 @@
 // The lab's peer process for our own swarm (@p2p/swarm's Client), same JSON lines as the libtorrent runner.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Client, type Torrent } from '@p2p/swarm'
 import { emit, peerMain } from './peer-main.js'
 
-/** The part of @p2p/swarm's contract this runner uses (see contracts: Client, Torrent). */
-interface SwarmTorrent {
-  done: Promise<void>
-  stats(): {
-    progress: number
-    downloaded: number
-    uploaded: number
-    downloadSpeed: number
-    uploadSpeed: number
-    peers: number
-  }
-  addPeer(addr: { host: string; port: number }): void
-  on(event: string, fn: (e: Record<string, unknown>) => void): void
-}
-interface SwarmClient {
-  add(torrent: Uint8Array, opts: Record<string, unknown>): Promise<SwarmTorrent>
-  seed(path: string, opts: Record<string, unknown>): Promise<SwarmTorrent>
-  close(): Promise<void>
-}
-type SwarmModule = { Client: new (opts: Record<string, unknown>) => SwarmClient }
-
-/** Module name held in a variable so the lab builds before @p2p/swarm exists. */
-const SWARM = '@p2p/swarm'
-
-/** `host:port` strings from whatever the swarm reports (strings or PeerAddress objects). */
-function addresses(list: unknown): string[] {
-  if (!Array.isArray(list)) return []
-  return list.map((a) => {
-    if (typeof a === 'string') return a
-    const { host, port } = (a ?? {}) as { host?: string; port?: number }
-    return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-  })
+/** `host:port` of a peer address (IPv6 in brackets), as the lab's controller knows peers. */
+function address(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`
 }
 
 function parse(addr: string): { host: string; port: number } {
@@ -42,33 +14,61 @@ function parse(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) }
 }
 
+/** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
+const PIECE_FAILED = /^piece \d+ failed/
+
 peerMain(async (config) => {
-  const { Client } = (await import(SWARM)) as SwarmModule
   const client = new Client({
     host: config.host,
-    port: config.noIncoming ? undefined : config.port,
+    // A NATed/firewalled peer in loopback mode is emulated by not telling anyone its port.
+    port: config.noIncoming ? 0 : config.port,
     uploadLimit: config.uploadLimit,
     downloadLimit: config.downloadLimit,
   })
-  const bytes = await readFile(config.torrent)
-  const torrent = config.seed
-    ? await client.seed(join(config.dir, config.name), { torrent: bytes })
-    : await client.add(bytes, { path: config.dir, peers: config.peers.map(parse), strategy: config.strategy })
-  if (config.seed) for (const p of config.peers) torrent.addPeer(parse(p))
+  client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
+  const bytes = new Uint8Array(await readFile(config.torrent))
+  let torrent: Torrent
+  if (config.seed) {
+    torrent = await client.seed(join(config.dir, config.name), { torrent: bytes, resume: false })
+    for (const p of config.peers) torrent.addPeer(parse(p))
+  } else {
+    torrent = await client.add(bytes, {
+      path: config.dir,
+      peers: config.peers.map(parse),
+      strategy: config.strategy,
+      resume: false,
+    })
+  }
   torrent.on('piece', (e) =>
-    emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: addresses(e.peers) }),
+    emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: e.peers.map(address) }),
   )
-  torrent.on('ban', (e) => emit({ type: 'ban', peer: addresses([e.peer ?? e.address])[0], reason: e.reason }))
-  torrent.on('warning', (e) => emit({ type: 'warning', message: String(e.message ?? e) }))
+  torrent.on('ban', (e) => emit({ type: 'ban', peer: address(e.peer), reason: e.reason }))
+  torrent.on('warning', (w) => {
+    if (!PIECE_FAILED.test(w.message)) emit({ type: 'warning', message: w.message })
+  })
+  torrent.on('error', (e) => emit({ type: 'error', message: `${e.code}: ${e.message}` }))
   emit({ type: 'ready', host: config.host, port: config.port })
   void torrent.done.then(() => emit({ type: 'done' }))
-  const timer = setInterval(() => emit({ type: 'progress', ...torrent.stats() }), config.sampleMs ?? 250)
+  const sample = () => {
+    const s = torrent.stats()
+    emit({
+      type: 'progress',
+      progress: s.progress,
+      downloaded: s.downloaded,
+      uploaded: s.uploaded,
+      downloadSpeed: s.downloadSpeed,
+      uploadSpeed: s.uploadSpeed,
+      peers: s.peers,
+    })
+  }
+  const timer = setInterval(sample, config.sampleMs ?? 250)
   return {
     connect(peers) {
       for (const p of peers) torrent.addPeer(parse(p))
     },
     async stop() {
       clearInterval(timer)
+      sample()
       await client.close()
     },
   }

@@ -48,7 +48,7 @@ export interface ScenarioContext {
   size: number
   peers: number[]
   caps: HostCaps
-  /** Implementations to run (scaling compares all; other scenarios use the first). */
+  /** Implementations to run (scaling, seeders and integrity compare all; churn, piece-selection and NAT use the first). */
   impls: SwarmImpl[]
   /** Multiplier on every run's timeout (slow machines). */
   timeoutScale: number

@@ -7,50 +7,54 @@ export const SEEDER_COUNTS = [1, 2, 4, 8]
 /** Seeders: the largest N leechers with 1, 2, 4, 8 seeders: mean download speed against seeders. */
 export const seeders: Scenario = {
   name: 'seeders',
-  summary: 'N leechers with 1, 2, 4 and 8 seeders: mean download speed against the number of seeders',
+  summary:
+    'N leechers with 1, 2, 4 and 8 seeders: mean download speed against the number of seeders, for each implementation',
   async run(ctx) {
     const fixture = await ctx.fixture()
-    const impl = ctx.impls[0]!
     const n = Math.max(...ctx.peers)
     const runs = []
     const rows: (string | number)[][] = []
-    const points: [string, number][] = []
+    const speedSeries: { name: string; points: [string, number][] }[] = []
     const boundPoints: [string, number][] = []
-    for (const s of SEEDER_COUNTS) {
-      const bound = fluidBound({
-        size: ctx.size,
-        seederUp: new Array(s).fill(ctx.caps.up),
-        leecherDown: new Array(n).fill(ctx.caps.down),
-        leecherUp: new Array(n).fill(ctx.caps.up),
-      })
-      ctx.note(`seeders: ${impl}, ${s} seeder(s), ${n} leechers`)
-      const r = await ctx.runSwarm(
-        {
-          scenario: 'seeders',
-          run: `seeders/${impl}/S=${s}`,
+    for (const impl of ctx.impls) {
+      const points: [string, number][] = []
+      speedSeries.push({ name: `${impl} mean speed`, points })
+      for (const s of SEEDER_COUNTS) {
+        const bound = fluidBound({
+          size: ctx.size,
+          seederUp: new Array(s).fill(ctx.caps.up),
+          leecherDown: new Array(n).fill(ctx.caps.down),
+          leecherUp: new Array(n).fill(ctx.caps.up),
+        })
+        ctx.note(`seeders: ${impl}, ${s} seeder(s), ${n} leechers`)
+        const r = await ctx.runSwarm(
+          {
+            scenario: 'seeders',
+            run: `seeders/${impl}/S=${s}`,
+            impl,
+            seeders: s,
+            leechers: publicLeechers(n),
+            caps: ctx.caps,
+            timeoutMs: Math.max(bound * 6000, 30_000) * ctx.timeoutScale,
+          },
+          fixture,
+        )
+        runs.push(r)
+        const times = leecherTimes(r).map((t) => t / 1000)
+        const speed = mean(times.map((t) => ctx.size / t))
+        const ideal = ctx.size / bound
+        points.push([String(s), speed / 1e6])
+        if (impl === ctx.impls[0]) boundPoints.push([String(s), ideal / 1e6])
+        rows.push([
           impl,
-          seeders: s,
-          leechers: publicLeechers(n),
-          caps: ctx.caps,
-          timeoutMs: Math.max(bound * 6000, 30_000) * ctx.timeoutScale,
-        },
-        fixture,
-      )
-      runs.push(r)
-      const times = leecherTimes(r).map((t) => t / 1000)
-      const speed = mean(times.map((t) => ctx.size / t))
-      const ideal = ctx.size / bound
-      points.push([String(s), speed / 1e6])
-      boundPoints.push([String(s), ideal / 1e6])
-      rows.push([
-        impl,
-        s,
-        n,
-        secs(r.completion),
-        (speed / 1e6).toFixed(2),
-        (ideal / 1e6).toFixed(2),
-        (speed / ideal).toFixed(2),
-      ])
+          s,
+          n,
+          secs(r.completion),
+          (speed / 1e6).toFixed(2),
+          (ideal / 1e6).toFixed(2),
+          (speed / ideal).toFixed(2),
+        ])
+      }
     }
     return {
       name: 'seeders',
@@ -79,10 +83,7 @@ export const seeders: Scenario = {
           xName: 'seeders',
           yName: 'MB/s',
           categories: SEEDER_COUNTS.map(String),
-          series: [
-            { name: `${impl} mean speed`, points },
-            { name: 'fluid-model speed F/T_min', points: boundPoints },
-          ],
+          series: [...speedSeries, { name: 'fluid-model speed F/T_min', points: boundPoints }],
         },
       ],
       lines: rows.map((r) => `seeders ${r[0]}: ${r[1]} seeder(s) -> mean ${r[4]} MB/s (bound ${r[5]})`),
