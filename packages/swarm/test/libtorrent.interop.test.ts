@@ -80,3 +80,89 @@ describe('libtorrent interop (v1, TCP, plaintext)', () => {
     expect(await differing(d, content)).toEqual([])
   })
 })
+
+describe('libtorrent interop (v2 and hybrid, magnet, mixed swarm)', () => {
+  async function made(version: 2 | 'hybrid') {
+    const src = await dir()
+    const content = await writeContent(src, FILES)
+    const { createTorrent } = await import('@p2p/metainfo')
+    const { torrent, metainfo } = await createTorrent(join(src, 'multi'), { version, pieceLength: 65536 })
+    const file = join(await dir(), 'multi.torrent')
+    await writeFile(file, torrent)
+    return { src, content, torrent, metainfo, file }
+  }
+
+  for (const version of [2, 'hybrid'] as const) {
+    it(`v${version}: libtorrent seeds to us and we seed to libtorrent`, async (ctx) => {
+      requireComponents(ctx, COMPONENTS.libtorrent)
+      const { src, content, torrent, file } = await made(version)
+      const lt = await startLibtorrent({
+        mode: 'seed',
+        torrent: file,
+        save_path: src,
+        port: await freePort(),
+      })
+      const c = client()
+      const d = await dir()
+      const t = await c.add(torrent, { path: d, peers: [{ host: '127.0.0.1', port: lt.port }] })
+      await doneWithin(t, 60_000, 'ours from libtorrent')
+      expect(await differing(d, content)).toEqual([])
+      await lt.child.stop()
+      const d2 = await dir()
+      const lt2 = await startLibtorrent({
+        mode: 'leech',
+        torrent: file,
+        save_path: d2,
+        port: await freePort(),
+        peers: [`127.0.0.1:${c.port}`],
+      })
+      await lt2.done()
+      expect(await differing(d2, content)).toEqual([])
+    })
+  }
+
+  it('downloads from libtorrent with only a magnet link (info hash)', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, metainfo, file } = await made('hybrid')
+    const lt = await startLibtorrent({ mode: 'seed', torrent: file, save_path: src, port: await freePort() })
+    const c = client()
+    const d = await dir()
+    const t = await c.add(`magnet:?xt=urn:btih:${metainfo.infoHash}`, {
+      path: d,
+      peers: [{ host: '127.0.0.1', port: lt.port }],
+    })
+    await doneWithin(t, 60_000)
+    expect(await differing(d, content)).toEqual([])
+  })
+
+  it('mixed swarm: our seeder, a libtorrent leecher and two of our leechers all finish', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, torrent, file } = await made('hybrid')
+    const seeder = client()
+    await seeder.seed(join(src, 'multi'), { torrent })
+    const ours = [client(), client()]
+    const dirs = [await dir(), await dir()]
+    const ltDir = await dir()
+    const lt = await startLibtorrent({
+      mode: 'leech',
+      torrent: file,
+      save_path: ltDir,
+      port: await freePort(),
+      peers: [`127.0.0.1:${seeder.port}`],
+    })
+    const ts = await Promise.all(
+      ours.map((c, i) =>
+        c.add(torrent, {
+          path: dirs[i]!,
+          peers: [
+            { host: '127.0.0.1', port: seeder.port },
+            { host: '127.0.0.1', port: lt.port },
+            ...(i === 1 ? [{ host: '127.0.0.1', port: ours[0]!.port }] : []),
+          ],
+        }),
+      ),
+    )
+    await Promise.all([...ts.map((t, i) => doneWithin(t, 60_000, `ours ${i}`)), lt.done()])
+    for (const d of [...dirs, ltDir]) expect(await differing(d, content)).toEqual([])
+  })
+})
