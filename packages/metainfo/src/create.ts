@@ -189,8 +189,6 @@ export async function createTorrent(
     if (failure) throw failure
   }
 
-  const onAbort = () => void (options.pool ? undefined : pool.close())
-  signal?.addEventListener('abort', onAbort, { once: true })
   try {
     if (!v2) {
       // v1: pieces run across file boundaries
@@ -251,7 +249,6 @@ export async function createTorrent(
     if (signal?.aborted) fail('METAINFO_ABORTED', 'torrent creation aborted', signal.reason)
     throw err
   } finally {
-    signal?.removeEventListener('abort', onAbort)
     for (const r of readers.values()) await r.close().catch(() => {})
     if (!options.pool) await pool.close()
   }

@@ -54,13 +54,15 @@ describe('merkle helpers (BEP 52)', () => {
     expect(verifyPieceLayer(layer, m.pieceLength, f.piecesRoot!)).toBe(true)
     expect(pieceLayerRoot(layer, m.pieceLength)).toEqual(f.piecesRoot)
     const broken = layer.slice()
-    broken[40] ^= 1
+    broken[40] = broken[40]! ^ 1
     expect(verifyPieceLayer(broken, m.pieceLength, f.piecesRoot!)).toBe(false)
     // pieceSpec hands out the layer entries, 64 KiB pieces = 4 leaves
     const spec = pieceSpec(m, 3)
     expect(spec.sha256).toEqual({ root: layer.subarray(96, 128), leafCount: 4, length: 65536 })
     expect(spec.ranges).toEqual([{ file: 0, offset: 3 * 65536, length: 65536 }])
-    expect(() => pieceSpec(m, m.pieceCount)).toThrow(expect.objectContaining({ code: 'METAINFO_INVALID_OPTION' }))
+    expect(() => pieceSpec(m, m.pieceCount)).toThrow(
+      expect.objectContaining({ code: 'METAINFO_INVALID_OPTION' }),
+    )
     // a hybrid parse keeps both hashes per piece
     const h = parseTorrent(readFileSync(join(LT_TORRENTS, 'v2_hybrid.torrent')))
     const last = pieceSpec(h, h.pieceCount - 1)
