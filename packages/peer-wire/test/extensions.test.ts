@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { decodePrefix, encode } from '@p2p/bencode'
 import type { HashRequest, PexMessage, Wire, WireExtension } from '@p2p/peer-wire'
+import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { once, rawPeer, tick, wirePair } from './helpers.js'
 
@@ -121,12 +122,12 @@ describe('ut_pex (BEP 11)', () => {
   })
 
   it('batches to one message per interval, elides transient peers, and caps later messages at 50', async () => {
-    const [a, b] = await extPair({ pexInterval: 150 }, { pexInterval: 150 })
+    const [a, b] = await extPair({ pexInterval: 300 }, { pexInterval: 300 })
     const messages: PexMessage[] = []
     b.on('pex', (m) => messages.push(m))
     const peers = Array.from({ length: 70 }, (_, i) => ({ host: `10.0.1.${i}`, port: 1000 + i }))
     a.sendPex({ added: peers.slice(0, 60) }) // first message: no cap
-    await new Promise((r) => setTimeout(r, 30))
+    await waitFor(() => messages.length >= 1, 5000, 'first pex message')
     expect(messages).toHaveLength(1)
     expect(messages[0]!.added).toHaveLength(60)
     a.sendPex({ added: peers.slice(60) })
@@ -134,12 +135,10 @@ describe('ut_pex (BEP 11)', () => {
     a.sendPex({ dropped: peers.slice(0, 55) })
     await tick()
     expect(messages).toHaveLength(1) // rate limited
-    await new Promise((r) => setTimeout(r, 200))
-    expect(messages).toHaveLength(2)
+    await waitFor(() => messages.length >= 2, 5000, 'second pex message')
     expect(messages[1]!.added).toHaveLength(9)
     expect(messages[1]!.dropped).toHaveLength(50)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(messages).toHaveLength(3)
+    await waitFor(() => messages.length >= 3, 5000, 'third pex message')
     expect(messages[2]!.dropped).toHaveLength(5)
     a.destroy()
   })

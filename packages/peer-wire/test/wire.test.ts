@@ -368,7 +368,7 @@ describe('protocol errors close the wire with a code', () => {
 
 describe('keep-alive, idle and flow control', () => {
   it('sends keep-alives and closes an idle peer', async () => {
-    const p = rawPeer({ keepAliveInterval: 30, idleTimeout: 200 })
+    const p = rawPeer({ keepAliveInterval: 20, idleTimeout: 500 })
     await p.handshake()
     const err = await p.closed
     expect(err?.code).toBe('PEER_WIRE_IDLE_TIMEOUT')
