@@ -26,6 +26,15 @@ export interface PiecesResult {
   roots?: Uint8Array
 }
 
+interface WorkerReply {
+  id: number
+  error?: string
+  io?: boolean
+  digest?: Uint8Array
+  sha1?: Uint8Array
+  roots?: Uint8Array
+}
+
 interface Job {
   msg: Record<string, unknown> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }
   transfer: boolean
@@ -35,9 +44,16 @@ interface Job {
 
 interface Slot {
   worker: Worker
-  busy: Job | undefined
-  id: number
+  /** Jobs sent to this worker and not answered yet, by id (the worker runs them in order). */
+  jobs: Map<number, Job>
+  /** Called when `jobs` becomes empty while closing. */
+  onIdle?: () => void
 }
+
+/** Jobs queued inside one worker at once, so it never waits for the main thread between jobs. */
+const PER_WORKER = 3
+/** How long `close()` lets sent jobs finish before terminating a worker. */
+const CLOSE_GRACE_MS = 5000
 
 /**
  * SHA-1 / SHA-256 hashing on worker threads, shared by `createTorrent` and by piece verification
@@ -141,15 +157,33 @@ export class HashPool {
     return this.queue.length
   }
 
-  /** Ends the worker threads; queued and running jobs reject with `METAINFO_POOL_CLOSED`. */
+  /**
+   * Ends the worker threads: queued jobs reject at once with `METAINFO_POOL_CLOSED`; jobs already
+   * sent to a worker finish (up to 5 s, so no file is left open) and then reject the same way.
+   */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     const err = new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
     for (const job of this.queue.splice(0)) job.reject(err)
     const slots = this.slots.splice(0)
-    for (const s of slots) s.busy?.reject(err)
-    await Promise.all(slots.map((s) => s.worker.terminate()))
+    // jobs already sent finish first (a reader may hold an open file), bounded by CLOSE_GRACE_MS
+    await Promise.all(
+      slots.map(async (s) => {
+        if (s.jobs.size > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, CLOSE_GRACE_MS)
+            s.onIdle = () => {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+        }
+        for (const job of s.jobs.values()) job.reject(err)
+        s.jobs.clear()
+        await s.worker.terminate()
+      }),
+    )
   }
 
   private run(
@@ -172,14 +206,14 @@ export class HashPool {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.busy === undefined)
-      if (!slot && this.slots.length < this.threads) slot = this.spawn()
-      if (!slot) return
+      let slot: Slot | undefined
+      for (const s of this.slots) if (!slot || s.jobs.size < slot.jobs.size) slot = s
+      if ((!slot || slot.jobs.size > 0) && this.slots.length < this.threads) slot = this.spawn()
+      if (!slot || slot.jobs.size >= PER_WORKER) return
       const job = this.queue.shift()!
-      slot.busy = job
-      slot.worker.ref()
       const id = this.nextId++
-      slot.id = id
+      slot.jobs.set(id, job)
+      slot.worker.ref()
       const transferList = job.transfer ? [job.msg.buffer as ArrayBuffer] : []
       if (!job.transfer && job.msg.byteLength > 0 && job.msg.byteLength < job.msg.buffer.byteLength) {
         // copy just the view, not its whole backing buffer
@@ -193,45 +227,39 @@ export class HashPool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true })
-    const slot: Slot = { worker, busy: undefined, id: 0 }
-    worker.on(
-      'message',
-      (m: {
-        id: number
-        error?: string
-        io?: boolean
-        digest?: Uint8Array
-        sha1?: Uint8Array
-        roots?: Uint8Array
-      }) => {
-        const job = slot.busy
-        if (!job || m.id !== slot.id) return
-        slot.busy = undefined
+    const slot: Slot = { worker, jobs: new Map() }
+    worker.on('message', (m: WorkerReply) => {
+      const job = slot.jobs.get(m.id)
+      if (!job) return
+      slot.jobs.delete(m.id)
+      if (slot.jobs.size === 0) {
         worker.unref()
-        if (m.error)
-          job.reject(
-            new MetainfoError(
-              m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED',
-              `hash worker failed: ${m.error}`,
-            ),
-          )
-        else
-          job.resolve({
-            digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),
-            sha1: m.sha1 && new Uint8Array(m.sha1.buffer, m.sha1.byteOffset, m.sha1.byteLength),
-            roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
-          })
-        this.pump()
-      },
-    )
+        slot.onIdle?.()
+      }
+      if (this.closed) job.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
+      else if (m.error) {
+        job.reject(
+          new MetainfoError(m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`),
+        )
+      } else {
+        job.resolve({
+          digest: m.digest && new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength),
+          sha1: m.sha1 && new Uint8Array(m.sha1.buffer, m.sha1.byteOffset, m.sha1.byteLength),
+          roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
+        })
+      }
+      if (!this.closed) this.pump()
+    })
     const onDeath = (err: Error) => {
       const i = this.slots.indexOf(slot)
       if (i >= 0) this.slots.splice(i, 1)
-      const job = slot.busy
-      slot.busy = undefined
-      job?.reject(
-        new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }),
-      )
+      for (const job of slot.jobs.values()) {
+        job.reject(
+          new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }),
+        )
+      }
+      slot.jobs.clear()
+      slot.onIdle?.()
       if (!this.closed) this.pump()
     }
     worker.on('error', onDeath)
