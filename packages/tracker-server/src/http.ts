@@ -73,6 +73,54 @@ export function announceBody(
   compact: boolean,
   noPeerId: boolean,
 ): Uint8Array {
+  return compact ? compactAnnounceBody(core, result) : dictAnnounceBody(core, result, noPeerId)
+}
+
+/** `tracker id` and `warning message` entries, bencoded once per core. */
+const tails = new WeakMap<TrackerCore, Buffer>()
+
+/**
+ * The compact announce answer, written straight into one buffer (the hot path): the same bytes as
+ * `encode()` of the dictionary, keys in order.
+ */
+function compactAnnounceBody(core: TrackerCore, result: StoreAnnounceResult): Buffer {
+  let tail = tails.get(core)
+  if (!tail) {
+    const id = Buffer.from(core.trackerId)
+    let t = `10:tracker id${id.length}:${core.trackerId}`
+    if (core.warning !== undefined)
+      t += `15:warning message${Buffer.byteLength(core.warning)}:${core.warning}`
+    tail = Buffer.from(`${t}e`)
+    tails.set(core, tail)
+  }
+  let n4 = 0
+  let n6 = 0
+  for (const p of result.peers) p.family === 4 ? n4++ : n6++
+  const head =
+    `d8:completei${result.complete}e10:downloadedi${result.downloaded}e10:incompletei${result.incomplete}e` +
+    `8:intervali${core.interval}e12:min intervali${core.minInterval}e5:peers${n4 * 6}:`
+  const mid = n6 > 0 ? `6:peers6${n6 * 18}:` : ''
+  const out = Buffer.allocUnsafe(head.length + n4 * 6 + mid.length + n6 * 18 + tail.length)
+  let a = out.write(head, 0, 'latin1')
+  for (const p of result.peers) {
+    if (p.family !== 4) continue
+    out.set(p.compact, a)
+    a += 6
+  }
+  if (n6 > 0) {
+    a += out.write(mid, a, 'latin1')
+    for (const p of result.peers) {
+      if (p.family !== 6) continue
+      out.set(p.compact, a)
+      a += 18
+    }
+  }
+  tail.copy(out, a)
+  return out
+}
+
+/** The BEP 3 dictionary answer (`compact=0`), with or without peer ids. */
+function dictAnnounceBody(core: TrackerCore, result: StoreAnnounceResult, noPeerId: boolean): Uint8Array {
   const dict: Record<string, Encodable> = {
     complete: result.complete,
     downloaded: result.downloaded,
@@ -82,30 +130,9 @@ export function announceBody(
     'tracker id': core.trackerId,
   }
   if (core.warning !== undefined) dict['warning message'] = core.warning
-  if (compact) {
-    let n4 = 0
-    let n6 = 0
-    for (const p of result.peers) p.family === 4 ? n4++ : n6++
-    const v4 = Buffer.allocUnsafe(n4 * 6)
-    const v6 = Buffer.allocUnsafe(n6 * 18)
-    let a = 0
-    let b = 0
-    for (const p of result.peers) {
-      if (p.family === 4) {
-        v4.set(p.compact, a)
-        a += 6
-      } else {
-        v6.set(p.compact, b)
-        b += 18
-      }
-    }
-    dict.peers = v4
-    if (n6 > 0) dict.peers6 = v6
-  } else {
-    dict.peers = result.peers.map((p) =>
-      noPeerId ? { ip: p.host, port: p.port } : { ip: p.host, 'peer id': p.peerId, port: p.port },
-    )
-  }
+  dict.peers = result.peers.map((p) =>
+    noPeerId ? { ip: p.host, port: p.port } : { ip: p.host, 'peer id': p.peerId, port: p.port },
+  )
   return encode(dict)
 }
 
@@ -125,7 +152,8 @@ export function scrapeBody(
 
 function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
   if (res.writableEnded || res.destroyed) return
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.sendDate = false
+  res.writeHead(status, ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(body))])
   res.end(body)
 }
 

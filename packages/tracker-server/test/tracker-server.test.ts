@@ -205,3 +205,52 @@ describe('lifecycle', () => {
     )
   })
 })
+
+describe('compact answer encoding', () => {
+  it('is byte-identical to the generic bencoder (property)', async () => {
+    const fc = (await import('fast-check')).default
+    const { encode } = await import('@p2p/bencode')
+    const { announceBody } = await import('../src/http.js')
+    const peer = fc.oneof(
+      fc.record({ family: fc.constant(4 as const), compact: fc.uint8Array({ minLength: 6, maxLength: 6 }) }),
+      fc.record({
+        family: fc.constant(6 as const),
+        compact: fc.uint8Array({ minLength: 18, maxLength: 18 }),
+      }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(peer, { maxLength: 8 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.option(fc.string(), { nil: undefined }),
+        (peers, complete, incomplete, downloaded, warning) => {
+          const core = { interval: 1800, minInterval: 300, trackerId: 'abc', warning } as never
+          const result = {
+            complete,
+            incomplete,
+            downloaded,
+            peers: peers.map((p) => ({ ...p, host: '', port: 1, peerId: new Uint8Array(20) })),
+          }
+          const v4 = Buffer.concat(peers.filter((p) => p.family === 4).map((p) => p.compact))
+          const v6 = Buffer.concat(peers.filter((p) => p.family === 6).map((p) => p.compact))
+          const expected = encode({
+            complete,
+            downloaded,
+            incomplete,
+            interval: 1800,
+            'min interval': 300,
+            peers: v4,
+            ...(v6.length ? { peers6: v6 } : {}),
+            'tracker id': 'abc',
+            ...(warning === undefined ? {} : { 'warning message': warning }),
+          })
+          expect(Buffer.from(announceBody(core, result, true, false)).equals(Buffer.from(expected))).toBe(
+            true,
+          )
+        },
+      ),
+    )
+  })
+})
