@@ -8,6 +8,8 @@ export class RateMeter {
   readonly #buckets = new Float64Array(RATE_WINDOW_SECONDS)
   #second = 0
   readonly #now: () => number
+  /** Bytes added since the last fold into a bucket (adding does not read the clock). */
+  #pending = 0
 
   constructor(now: () => number = Date.now) {
     this.#now = now
@@ -24,15 +26,24 @@ export class RateMeter {
     this.#second = second
   }
 
-  /** Records `bytes` now. */
+  /**
+   * Records `bytes`. They are assigned to a second at the next {@link RateMeter.flush} or
+   * {@link RateMeter.rate} call (the wire flushes every tick, at least once a second).
+   */
   add(bytes: number): void {
+    this.#pending += bytes
+  }
+
+  /** Puts the bytes added since the last call into the current second. */
+  flush(): void {
     this.#advance()
-    this.#buckets[this.#second % RATE_WINDOW_SECONDS]! += bytes
+    this.#buckets[this.#second % RATE_WINDOW_SECONDS]! += this.#pending
+    this.#pending = 0
   }
 
   /** Average bytes per second over the window. */
   rate(): number {
-    this.#advance()
+    this.flush()
     let sum = 0
     for (const b of this.#buckets) sum += b
     return sum / RATE_WINDOW_SECONDS

@@ -209,6 +209,8 @@ export class Wire extends EventEmitter {
   #length: number | undefined
   #timer: NodeJS.Timeout | undefined
   #lastReceived = Date.now()
+  /** A clock updated per received chunk and per tick: request deadlines do not need more precision. */
+  #clock = Date.now()
   #lastSent = Date.now()
   readonly #createdAt = Date.now()
   #userPaused = false
@@ -228,6 +230,10 @@ export class Wire extends EventEmitter {
     }
     this.stream = stream
     this.#opts = options
+    this.#requestTimeout = this.#opt('requestTimeout')
+    this.#maxRequests = this.#opt('maxRequests')
+    this.#maxQueuedRequests = this.#opt('maxQueuedRequests')
+    this.#maxWriteBuffer = this.#opt('maxWriteBuffer')
     this.infoHash = options.infoHash
     this.#limits = {
       maxBlockLength: options.maxBlockLength ?? WIRE_DEFAULTS.maxBlockLength,
@@ -291,6 +297,12 @@ export class Wire extends EventEmitter {
   #opt<K extends keyof typeof WIRE_DEFAULTS>(k: K): number {
     return (this.#opts[k] as number | undefined) ?? WIRE_DEFAULTS[k]
   }
+
+  // Options read per block, resolved once.
+  readonly #requestTimeout: number
+  readonly #maxRequests: number
+  readonly #maxQueuedRequests: number
+  readonly #maxWriteBuffer: number
 
   // ---------------------------------------------------------------- torrent geometry
 
@@ -489,7 +501,7 @@ export class Wire extends EventEmitter {
   }
 
   #checkWriteBuffer(): void {
-    if (!this.#drainPaused && this.stream.writableLength > this.#opt('maxWriteBuffer')) {
+    if (!this.#drainPaused && this.stream.writableLength > this.#maxWriteBuffer) {
       this.#drainPaused = true
       this.stream.pause()
     }
@@ -512,7 +524,7 @@ export class Wire extends EventEmitter {
 
   /** Whether our write buffer is above `maxWriteBuffer` (reading is paused until it drains). */
   get congested(): boolean {
-    return this.destroyed || this.stream.writableLength > this.#opt('maxWriteBuffer')
+    return this.destroyed || this.stream.writableLength > this.#maxWriteBuffer
   }
 
   /** Whether the transport takes more data now (`false`: wait for `'drain'`). */
@@ -616,7 +628,7 @@ export class Wire extends EventEmitter {
 
   /** How many requests may be outstanding: `maxRequests`, capped by the peer's `reqq`. */
   get maxOutstandingRequests(): number {
-    return Math.min(this.#opt('maxRequests'), this.peerExtended?.reqq ?? Number.POSITIVE_INFINITY)
+    return Math.min(this.#maxRequests, this.peerExtended?.reqq ?? Number.POSITIVE_INFINITY)
   }
 
   /** The peer's queued requests, not yet answered. */
@@ -679,7 +691,7 @@ export class Wire extends EventEmitter {
         resolve,
         reject,
         dead: false,
-        deadline: Date.now() + this.#opt('requestTimeout'),
+        deadline: this.#clock + this.#requestTimeout,
       }
       if (signal) {
         const onAbort = () => {
@@ -705,7 +717,7 @@ export class Wire extends EventEmitter {
     if (this.fast) {
       p.dead = true
       this.#deadRequests++
-      p.deadline = Date.now() + this.#opt('requestTimeout')
+      p.deadline = Date.now() + this.#requestTimeout
     } else this.#requests.delete(key)
     if (!this.destroyed) this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
     p.reject(err)
@@ -857,7 +869,7 @@ export class Wire extends EventEmitter {
   readonly #onData = (chunk: Uint8Array) => {
     if (this.destroyed) return
     this.bytesReceived += chunk.length
-    this.#lastReceived = Date.now()
+    this.#lastReceived = this.#clock = Date.now()
     try {
       this.#parser.push(chunk)
     } catch (err) {
@@ -1052,7 +1064,7 @@ export class Wire extends EventEmitter {
     const key = blockKey(r.index, r.begin)
     const refuse =
       (this.amChoking && !(this.fast && this.amAllowedFast.has(r.index))) ||
-      this.#peerRequests.size >= this.#opt('maxQueuedRequests') ||
+      this.#peerRequests.size >= this.#maxQueuedRequests ||
       this.#peerRequests.has(key)
     if (refuse) {
       if (this.fast && !this.#peerRequests.has(key)) this.#send({ type: 'reject', ...req })
@@ -1137,7 +1149,9 @@ export class Wire extends EventEmitter {
 
   #onTick(): void {
     if (this.destroyed) return
-    const now = Date.now()
+    const now = (this.#clock = Date.now())
+    this.#downRate.flush()
+    this.#upRate.flush()
     if (!this.peerHandshake || !this.#sentHandshake) {
       if (now - this.#createdAt > this.#opt('handshakeTimeout')) {
         this.destroy(
