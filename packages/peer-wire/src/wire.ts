@@ -869,7 +869,8 @@ export class Wire extends EventEmitter {
   readonly #onData = (chunk: Uint8Array) => {
     if (this.destroyed) return
     this.bytesReceived += chunk.length
-    this.#lastReceived = this.#clock = Date.now()
+    this.#clock = Date.now()
+    this.#lastReceived = this.#clock
     try {
       this.#parser.push(chunk)
     } catch (err) {
@@ -1149,7 +1150,8 @@ export class Wire extends EventEmitter {
 
   #onTick(): void {
     if (this.destroyed) return
-    const now = (this.#clock = Date.now())
+    const now = Date.now()
+    this.#clock = now
     this.#downRate.flush()
     this.#upRate.flush()
     if (!this.peerHandshake || !this.#sentHandshake) {
