@@ -8,7 +8,7 @@ const SMALL_SIZE = 2 * 2 ** 20
 /** Pieces of the small lab's file (16 KiB pieces, see pieceLengthFor). */
 const SMALL_PIECES = SMALL_SIZE / (16 * 1024)
 
-/** Small version of every scenario: 2 MiB file, 2 and 3 leechers, 16/40 Mbit/s caps. */
+/** Small version of every scenario with our peers and libtorrent's: 2 MiB file, 2 and 3 leechers, 16/40 Mbit/s caps. */
 export async function runSmallLab(out: string, network: 'netns' | 'loopback'): Promise<LabResult> {
   return runLab({
     scenarios: 'all',
@@ -18,6 +18,7 @@ export async function runSmallLab(out: string, network: 'netns' | 'loopback'): P
     down: 5_000_000,
     out,
     network,
+    impls: ['ours', 'libtorrent'],
     timeoutScale: 2,
   })
 }
@@ -44,8 +45,20 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
   expect(pieces.some((e) => e.ok === false && e.algorithm === 'sha256')).toBe(true)
   expect(events.some((e) => e.type === 'progress')).toBe(true)
   const scaling = r.results[0]!
+  expect(scaling.runs.map((run) => run.run)).toEqual([
+    'scaling/ours/N=2',
+    'scaling/ours/N=3',
+    'scaling/libtorrent/N=2',
+    'scaling/libtorrent/N=3',
+  ])
   for (const run of scaling.runs) expect(run.allDone).toBe(true)
   const integrity = r.results[5]!
+  expect(integrity.runs.map((run) => run.run)).toEqual([
+    'integrity/ours/v1',
+    'integrity/ours/v2',
+    'integrity/libtorrent/v1',
+    'integrity/libtorrent/v2',
+  ])
   for (const run of integrity.runs) {
     const leechers = run.peers.filter((p) => p.role === 'leecher')
     expect(
@@ -59,7 +72,12 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       const verified = new Set(logged.filter((e) => e.peer === l.name && e.ok === true).map((e) => e.index))
       expect(verified.size, `${run.run} ${l.name}`).toBe(SMALL_PIECES)
     }
-    for (const e of logged.filter((e) => e.ok === false)) expect(e.peers, JSON.stringify(e)).toContain('X0')
+    const failed = logged.filter((e) => e.ok === false)
+    expect(failed.length, run.run).toBeGreaterThan(0)
+    for (const e of failed) {
+      expect(e.peers, JSON.stringify(e)).toContain('X0')
+      expect(e.algorithm).toBe(run.run.endsWith('v1') ? 'sha1' : 'sha256')
+    }
   }
   const churn = r.results[2]!
   expect(churn.runs.find((run) => run.run.endsWith('leave=copy'))?.coverageAfterSeederLeft).toBe(1)
