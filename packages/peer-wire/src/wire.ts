@@ -45,7 +45,7 @@ export interface PieceMessage {
 export interface WireEvents {
   /** The peer's handshake arrived (before any other message of the peer is processed). */
   handshake: (handshake: Handshake) => void
-  /** The peer's bitfield (also emitted, with all bits set, for have-all once the piece count is known). */
+  /** The peer's bitfield (for have-all see `'have-all'`; {@link Wire.peerPieces} is filled once the piece count is known). */
   bitfield: (bits: BitField) => void
   have: (index: number) => void
   'have-all': () => void
