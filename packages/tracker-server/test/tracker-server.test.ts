@@ -179,6 +179,23 @@ describe('HTTP specifics', () => {
 })
 
 describe('lifecycle', () => {
+  it('closes with idle and half-sent connections open, and leaves no handles behind', async () => {
+    const before = process.getActiveResourcesInfo().length
+    const server = createTrackerServer({ closeTimeout: 300 })
+    const { httpPort } = await server.listen()
+    const { connect } = await import('node:net')
+    const idle = connect(httpPort!, '127.0.0.1')
+    const partial = connect(httpPort!, '127.0.0.1')
+    for (const s of [idle, partial]) s.on('error', () => {}) // a reset is how a cut connection ends
+    await Promise.all([idle, partial].map((s) => new Promise((r) => s.once('connect', r))))
+    partial.write('GET /announce?info_hash=')
+    const closedSockets = Promise.all([idle, partial].map((s) => new Promise((r) => s.once('close', r))))
+    await server.close()
+    await closedSockets
+    await new Promise((r) => setTimeout(r, 50))
+    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before)
+  })
+
   it('closes on abort and refuses to listen again', async () => {
     const ac = new AbortController()
     const server = createTrackerServer({ signal: ac.signal })
