@@ -83,7 +83,7 @@ export async function createTorrent(
   const src = await collectSources(input, {
     name: options.name,
     includeHidden: options.includeHidden ?? true,
-    maxFiles: 1_000_000,
+    maxFiles: options.maxFiles ?? 1_000_000,
     keepOrder: options.order === 'given' && version === 1,
   })
   const name = sanitizeElement(src.name)

@@ -176,6 +176,8 @@ export interface CreateOptions {
    * of a tool that sorts otherwise, such as transmission-create). v2 and hybrid are always sorted.
    */
   order?: 'sorted' | 'given'
+  /** Directory input: most files accepted. Default 1,000,000. */
+  maxFiles?: number
   /** Bytes read and queued for hashing at most at once (bounded memory). Default 64 MiB. */
   maxBufferedBytes?: number
 }
