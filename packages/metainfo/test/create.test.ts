@@ -108,6 +108,9 @@ describe('createTorrent', () => {
       await chmod(join(dir.path, 'set', 'a.bin'), 0o755)
       const exec = await createTorrent(join(dir.path, 'set'), opts)
       expect(exec.metainfo.files[0]!.attr).toBe('x')
+      await expect(createTorrent(join(dir.path, 'set'), { ...opts, maxFiles: 2 })).rejects.toMatchObject({
+        code: 'METAINFO_INVALID_INPUT',
+      })
     } finally {
       await dir.remove()
     }
