@@ -123,10 +123,14 @@ export function scrapePacket(transactionId: number, counts: readonly SwarmCounts
  * that carries a transaction id gets an error packet, shorter ones are dropped.
  */
 export function createUdpHandler(core: TrackerCore, ids: ConnectionIds, socket: Socket, maxPacket: number) {
+  // No send callback: Node then skips tracking each send; a failed send (client gone, socket closing)
+  // surfaces as the socket's 'error' event, which the server logs.
   const reply = (b: Buffer, rinfo: RemoteInfo) => {
-    socket.send(b, rinfo.port, rinfo.address, () => {
-      // Send errors (peer gone, socket closing) are not the tracker's problem.
-    })
+    try {
+      socket.send(b, rinfo.port, rinfo.address)
+    } catch {
+      // The socket closed while an async store answered: nothing to send to.
+    }
   }
   return (msg: Buffer, rinfo: RemoteInfo): void => {
     let host: string
