@@ -46,4 +46,5 @@ export {
 export { WIRE_DEFAULTS, type WireOptions } from './options.js'
 export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
 export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './ut-pex.js'
-export { type HashesMessage, type PieceMessage, Wire, type WireEvents } from './wire.js'
+export { Wire } from './wire.js'
+export type { HashesMessage, PieceMessage, WireEvents } from './wire-events.js'

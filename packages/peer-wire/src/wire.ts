@@ -12,6 +12,7 @@ import {
 import type { WireExtension } from './extension.js'
 import { FrameParser, frameTooLarge } from './frame-parser.js'
 import { decodeHandshake, encodeHandshake, type Handshake } from './handshake.js'
+import { HashExchange } from './hash-exchange.js'
 import { LtDonthave } from './lt-donthave.js'
 import {
   type BlockRequest,
@@ -26,62 +27,9 @@ import {
 import { WIRE_DEFAULTS, type WireOptions } from './options.js'
 import { RateMeter } from './rate.js'
 import { UtMetadata } from './ut-metadata.js'
-import { type PexMessage, type PexUpdate, UtPex } from './ut-pex.js'
-
-/** A BEP 52 'hashes' answer: the request fields and the hashes (base layer first, then uncles). */
-export interface HashesMessage extends HashRequest {
-  /** Concatenated 32-byte hashes. */
-  hashes: Uint8Array
-}
-
-/** A received piece message. `block` is a view into the received bytes (not shared with later data). */
-export interface PieceMessage {
-  index: number
-  begin: number
-  block: Uint8Array
-}
-
-/** Events of a {@link Wire} and their listener signatures. */
-export interface WireEvents {
-  /** The peer's handshake arrived (before any other message of the peer is processed). */
-  handshake: (handshake: Handshake) => void
-  /** The peer's bitfield (for have-all see `'have-all'`; {@link Wire.peerPieces} is filled once the piece count is known). */
-  bitfield: (bits: BitField) => void
-  have: (index: number) => void
-  'have-all': () => void
-  'have-none': () => void
-  choke: () => void
-  unchoke: () => void
-  interested: () => void
-  uninterested: () => void
-  /** The peer asks for a block; answer with {@link Wire.piece} or {@link Wire.rejectRequest}. */
-  request: (request: BlockRequest) => void
-  /** The peer cancelled a request it made (it is no longer queued). */
-  cancel: (request: BlockRequest) => void
-  /** A block we requested arrived (the {@link Wire.request} promise resolves with it too). */
-  piece: (piece: PieceMessage) => void
-  /** The peer rejected a request of ours. */
-  reject: (request: BlockRequest) => void
-  'allowed-fast': (index: number) => void
-  suggest: (index: number) => void
-  /** DHT port of the peer (BEP 5). */
-  port: (port: number) => void
-  'extended-handshake': (handshake: ExtendedHandshake) => void
-  /** Peers from the peer's ut_pex message (BEP 11). */
-  pex: (message: PexMessage) => void
-  /** The peer asks for merkle hashes (BEP 52); answer with {@link Wire.hashes} or {@link Wire.hashReject}. */
-  'hash-request': (request: HashRequest) => void
-  hashes: (message: HashesMessage) => void
-  'hash-reject': (request: HashRequest) => void
-  /** The peer no longer has piece `index` (BEP 54). */
-  donthave: (index: number) => void
-  /** The ut_metadata exchange completed and verified. */
-  metadata: (info: Uint8Array) => void
-  /** The transport can take more data after a write returned false. */
-  drain: () => void
-  /** The wire closed; `err` says why when it was not a clean close. */
-  close: (err?: PeerWireError) => void
-}
+import type { PexUpdate } from './ut-pex.js'
+import { UtPex } from './ut-pex.js'
+import type { HashesMessage, WireEvents } from './wire-events.js'
 
 interface PendingRequest extends BlockRequest {
   resolve: (block: Uint8Array) => void
@@ -92,24 +40,11 @@ interface PendingRequest extends BlockRequest {
   cleanup?: () => void
 }
 
-interface PendingHashRequest {
-  request: HashRequest
-  resolve: (m: HashesMessage) => void
-  reject: (err: PeerWireError) => void
-  deadline: number
-}
-
-/** Map key of a block: a number for the usual piece indices (no string built per block), else a string. */
 const blockKey = (index: number, begin: number): number | string =>
   index < 0x200000 ? index * 0x100000000 + begin : `${index}:${begin}`
 const keyText = (key: number | string) =>
   typeof key === 'number' ? `${Math.floor(key / 0x100000000)}:${key % 0x100000000}` : key
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
-const hashKey = (r: HashRequest) =>
-  `${hex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
-
-const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0
 
 export interface Wire {
   /** Adds a listener. */
@@ -189,8 +124,7 @@ export class Wire extends EventEmitter {
   readonly #upRate = new RateMeter()
   readonly #requests = new Map<number | string, PendingRequest>()
   readonly #peerRequests = new Map<number | string, BlockRequest>()
-  readonly #hashRequests = new Map<string, PendingHashRequest>()
-  readonly #peerHashRequests = new Set<string>()
+  readonly #hashExchange: HashExchange
   readonly #extensions: WireExtension[] = []
   readonly #extById = new Map<number, WireExtension>()
   readonly #utMetadata: UtMetadata | undefined
@@ -234,6 +168,11 @@ export class Wire extends EventEmitter {
     this.#maxRequests = this.#opt('maxRequests')
     this.#maxQueuedRequests = this.#opt('maxQueuedRequests')
     this.#maxWriteBuffer = this.#opt('maxWriteBuffer')
+    this.#hashExchange = new HashExchange((m) => this.#send(m), {
+      maxLength: this.#opt('maxHashRequestLength'),
+      maxQueued: this.#opt('maxQueuedHashRequests'),
+      timeout: this.#requestTimeout,
+    })
     this.infoHash = options.infoHash
     this.#limits = {
       maxBlockLength: options.maxBlockLength ?? WIRE_DEFAULTS.maxBlockLength,
@@ -795,49 +734,18 @@ export class Wire extends EventEmitter {
    * `PEER_WIRE_HASH_REJECTED`, `PEER_WIRE_REQUEST_TIMEOUT` or `PEER_WIRE_CLOSED`.
    */
   hashRequest(request: HashRequest): Promise<HashesMessage> {
-    return new Promise<HashesMessage>((resolve, reject) => {
-      if (this.destroyed) return reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
-      const problem = this.#hashRequestProblem(request)
-      if (problem) return reject(new RangeError(problem))
-      const key = hashKey(request)
-      if (this.#hashRequests.has(key)) {
-        return reject(
-          new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', 'the same hash request is outstanding'),
-        )
-      }
-      const req = { ...request, piecesRoot: request.piecesRoot.slice() }
-      this.#hashRequests.set(key, {
-        request: req,
-        resolve,
-        reject,
-        deadline: Date.now() + this.#opt('requestTimeout'),
-      })
-      this.#send({ type: 'hash-request', ...req })
-    })
-  }
-
-  #hashRequestProblem(r: HashRequest): string | undefined {
-    if (r.piecesRoot.length !== 32) return `expected a 32-byte pieces root, got ${r.piecesRoot.length}`
-    const max = this.#opt('maxHashRequestLength')
-    if (!isPowerOfTwo(r.length) || r.length < 2 || r.length > max) {
-      return `expected a hash count that is a power of two in 2..${max}, got ${r.length}`
-    }
-    if (r.index % r.length !== 0) return `expected an index that is a multiple of ${r.length}, got ${r.index}`
-    if (r.baseLayer > 63 || r.proofLayers > 63) return 'layer numbers above 63'
-    return undefined
+    if (this.destroyed) return Promise.reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
+    return this.#hashExchange.request(request)
   }
 
   /** Answers a peer's hash request with the hashes (base layer, then uncle hashes, BEP 52). */
   hashes(request: HashRequest, hashes: Uint8Array | Uint8Array[]): void {
-    const bytes = Array.isArray(hashes) ? Buffer.concat(hashes) : hashes
-    this.#peerHashRequests.delete(hashKey(request))
-    this.#send({ type: 'hashes', ...request, hashes: bytes })
+    this.#hashExchange.answer(request, Array.isArray(hashes) ? Buffer.concat(hashes) : hashes)
   }
 
   /** Refuses a peer's hash request. */
   hashReject(request: HashRequest): void {
-    this.#peerHashRequests.delete(hashKey(request))
-    this.#send({ type: 'hash-reject', ...request })
+    this.#hashExchange.refuse(request)
   }
 
   // ---------------------------------------------------------------- flow control and stats
@@ -994,13 +902,8 @@ export class Wire extends EventEmitter {
       case 'hashes':
         return this.#onHashes(m)
       case 'hash-reject': {
-        const key = hashKey(m)
-        const p = this.#hashRequests.get(key)
-        if (!p) return
-        this.#hashRequests.delete(key)
-        const { type: _, ...req } = m
-        p.reject(new PeerWireError('PEER_WIRE_HASH_REJECTED', 'the peer rejected our hash request'))
-        this.emit('hash-reject', req)
+        const req = this.#hashExchange.onReject(m)
+        if (req) this.emit('hash-reject', req)
         return
       }
     }
@@ -1098,39 +1001,13 @@ export class Wire extends EventEmitter {
     this.emit('piece', m)
   }
 
-  #onHashRequest(m: HashRequest & { type: string }): void {
-    const { type: _, ...req } = m
-    const key = hashKey(req)
-    if (
-      this.#hashRequestProblem(req) ||
-      this.#peerHashRequests.size >= this.#opt('maxQueuedHashRequests') ||
-      this.#peerHashRequests.has(key) ||
-      this.listenerCount('hash-request') === 0
-    ) {
-      this.#send({ type: 'hash-reject', ...req })
-      return
-    }
-    const copy = { ...req, piecesRoot: req.piecesRoot.slice() }
-    this.#peerHashRequests.add(key)
-    this.emit('hash-request', copy)
+  #onHashRequest(m: HashRequest): void {
+    const req = this.#hashExchange.onRequest(m, this.listenerCount('hash-request') > 0)
+    if (req) this.emit('hash-request', req)
   }
 
-  #onHashes(m: HashesMessage & { type: string }): void {
-    const { type: _, ...msg } = m
-    const key = hashKey(msg)
-    const p = this.#hashRequests.get(key)
-    if (!p) throw new PeerWireError('PEER_WIRE_BAD_HASHES', 'hashes that answer no request of ours')
-    const n = msg.hashes.length / 32
-    if (n < msg.length || n > msg.length + msg.proofLayers) {
-      throw new PeerWireError(
-        'PEER_WIRE_BAD_HASHES',
-        `${n} hashes for ${msg.length} + ${msg.proofLayers} proof layers`,
-      )
-    }
-    this.#hashRequests.delete(key)
-    const out = { ...p.request, hashes: msg.hashes.slice() }
-    p.resolve(out)
-    this.emit('hashes', out)
+  #onHashes(m: HashesMessage): void {
+    this.emit('hashes', this.#hashExchange.onHashes(m))
   }
 
   #onExtended(id: number, payload: Uint8Array): void {
@@ -1176,11 +1053,7 @@ export class Wire extends EventEmitter {
           new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', `request ${keyText(key)} timed out`),
         )
     }
-    for (const [key, p] of this.#hashRequests) {
-      if (p.deadline > now) continue
-      this.#hashRequests.delete(key)
-      p.reject(new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', 'hash request timed out'))
-    }
+    this.#hashExchange.expire(now)
     if (now - this.#lastSent >= this.#opt('keepAliveInterval')) this.keepAlive()
   }
 
@@ -1198,8 +1071,7 @@ export class Wire extends EventEmitter {
     }
     this.#requests.clear()
     this.#deadRequests = 0
-    for (const p of this.#hashRequests.values()) p.reject(reason)
-    this.#hashRequests.clear()
+    this.#hashExchange.close(reason)
     this.#peerRequests.clear()
     for (const ext of this.#extensions) ext.onClose?.(err)
     const s = this.stream
