@@ -116,6 +116,23 @@ describe('createTorrent', () => {
     }
   })
 
+  it('writes BEP 47 symlinks and attributes in v1 and v2', async () => {
+    for (const version of [1, 2, 'hybrid'] as const) {
+      const { metainfo } = await createTorrent(
+        [
+          { path: 'bin/tool', length: 20_000, bytes: bytes(20_000, 4), attr: 'x' },
+          { path: 'link', length: 0, symlinkPath: ['bin', 'tool'] },
+        ],
+        { name: 'pkg', version, pieceLength: 16384 },
+      )
+      const real = metainfo.files.filter((f) => !f.pad)
+      expect(real.map((f) => [f.path.join('/'), f.attr, f.symlinkPath])).toEqual([
+        ['pkg/bin/tool', 'x', undefined],
+        ['pkg/link', 'l', ['bin', 'tool']],
+      ])
+    }
+  })
+
   it('writes trackers, web seeds, private, comment, source and dates', async () => {
     const { metainfo } = await createTorrent(new Uint8Array(5000).fill(1), {
       name: 'one.bin',
