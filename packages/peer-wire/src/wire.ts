@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ipToBytes, normalizeIp } from '@p2p/peer-address'
 import { BitField } from './bitfield.js'
+import { type BlockKey, BlockRequests, blockKey, keyText, type PendingRequest } from './block-requests.js'
 import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 import {
@@ -31,19 +32,6 @@ import type { PexUpdate } from './ut-pex.js'
 import { UtPex } from './ut-pex.js'
 import type { HashesMessage, WireEvents } from './wire-events.js'
 
-interface PendingRequest extends BlockRequest {
-  resolve: (block: Uint8Array) => void
-  reject: (err: PeerWireError) => void
-  deadline: number
-  /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
-  dead: boolean
-  cleanup?: () => void
-}
-
-const blockKey = (index: number, begin: number): number | string =>
-  index < 0x200000 ? index * 0x100000000 + begin : `${index}:${begin}`
-const keyText = (key: number | string) =>
-  typeof key === 'number' ? `${Math.floor(key / 0x100000000)}:${key % 0x100000000}` : key
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
 export interface Wire {
@@ -122,7 +110,7 @@ export class Wire extends EventEmitter {
   readonly #parser: FrameParser
   readonly #downRate = new RateMeter()
   readonly #upRate = new RateMeter()
-  readonly #requests = new Map<number | string, PendingRequest>()
+  readonly #requests = new BlockRequests()
   readonly #peerRequests = new Map<number | string, BlockRequest>()
   readonly #hashExchange: HashExchange
   readonly #extensions: WireExtension[] = []
@@ -131,8 +119,6 @@ export class Wire extends EventEmitter {
   readonly #utPex: UtPex | undefined
   readonly #ltDonthave: LtDonthave | undefined
   #sentHandshake = false
-  /** Requests kept only to accept a late answer (cancelled or timed out under the fast extension). */
-  #deadRequests = 0
   #corked = false
   #extPending = false
   #portPending = false
@@ -562,7 +548,7 @@ export class Wire extends EventEmitter {
 
   /** Number of our requests waiting for an answer. */
   get outstandingRequests(): number {
-    return this.#requests.size - this.#deadRequests
+    return this.#requests.outstanding
   }
 
   /** How many requests may be outstanding: `maxRequests`, capped by the peer's `reqq`. */
@@ -643,30 +629,16 @@ export class Wire extends EventEmitter {
         signal.addEventListener('abort', onAbort, { once: true })
         pending.cleanup = () => signal.removeEventListener('abort', onAbort)
       }
-      if (existing) this.#dropRequest(key, existing) // a late answer to the old one serves the new one
-      this.#requests.set(key, pending)
+      this.#requests.add(key, pending)
       this.#send({ type: 'request', index, begin, length })
     })
   }
 
   /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
-  #kill(key: number | string, p: PendingRequest, err: PeerWireError): void {
-    if (p.dead || this.#requests.get(key) !== p) return
-    p.cleanup?.()
-    if (this.fast) {
-      p.dead = true
-      this.#deadRequests++
-      p.deadline = Date.now() + this.#requestTimeout
-    } else this.#requests.delete(key)
-    if (!this.destroyed) this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
-    p.reject(err)
-  }
-
-  /** Removes a request from the table (answered, dropped or expired). */
-  #dropRequest(key: number | string, p: PendingRequest): void {
-    this.#requests.delete(key)
-    if (p.dead) this.#deadRequests--
-    p.cleanup?.()
+  #kill(key: BlockKey, p: PendingRequest, err: PeerWireError): void {
+    const keepUntil = this.fast ? Date.now() + this.#requestTimeout : undefined
+    if (!this.#requests.kill(key, p, err, keepUntil) || this.destroyed) return
+    this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
   }
 
   /** Cancels a request of ours; its promise rejects with `PEER_WIRE_CANCELLED`. */
@@ -839,8 +811,8 @@ export class Wire extends EventEmitter {
         this.peerChoking = true
         if (!this.fast) {
           const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
-          for (const [key, p] of this.#requests) {
-            this.#dropRequest(key, p)
+          for (const [key, p] of this.#requests.entries()) {
+            this.#requests.drop(key, p)
             if (!p.dead) p.reject(err)
           }
         }
@@ -881,7 +853,7 @@ export class Wire extends EventEmitter {
         const key = blockKey(m.index, m.begin)
         const p = this.#requests.get(key)
         if (!p || p.length !== m.length) return
-        this.#dropRequest(key, p)
+        this.#requests.drop(key, p)
         if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`))
         this.emit('reject', { index: m.index, begin: m.begin, length: m.length })
         return
@@ -992,7 +964,7 @@ export class Wire extends EventEmitter {
         `block ${keyText(key)} of ${m.block.length} bytes, requested ${p.length}`,
       )
     }
-    this.#dropRequest(key, p)
+    this.#requests.drop(key, p)
     const n = m.block.length
     this.downloaded += n
     this.#downRate.add(n)
@@ -1043,9 +1015,9 @@ export class Wire extends EventEmitter {
       this.destroy(new PeerWireError('PEER_WIRE_IDLE_TIMEOUT', 'nothing received from the peer in time'))
       return
     }
-    for (const [key, p] of this.#requests) {
+    for (const [key, p] of this.#requests.entries()) {
       if (p.deadline > now) continue
-      if (p.dead) this.#dropRequest(key, p)
+      if (p.dead) this.#requests.drop(key, p)
       else
         this.#kill(
           key,
@@ -1065,12 +1037,7 @@ export class Wire extends EventEmitter {
     clearInterval(this.#timer)
     this.#removeAbort?.()
     const reason = err ?? new PeerWireError('PEER_WIRE_CLOSED', 'the wire closed')
-    for (const p of this.#requests.values()) {
-      p.cleanup?.()
-      if (!p.dead) p.reject(reason)
-    }
-    this.#requests.clear()
-    this.#deadRequests = 0
+    this.#requests.clear(reason)
     this.#hashExchange.close(reason)
     this.#peerRequests.clear()
     for (const ext of this.#extensions) ext.onClose?.(err)

@@ -1,0 +1,89 @@
+import type { PeerWireError } from './errors.js'
+import type { BlockRequest } from './messages.js'
+
+/** Map key of a block: a number for the usual piece indices (no string built per block), else a string. */
+export type BlockKey = number | string
+
+/** The key of block (`index`, `begin`). */
+export const blockKey = (index: number, begin: number): BlockKey =>
+  index < 0x200000 ? index * 0x100000000 + begin : `${index}:${begin}`
+
+/** `index:begin` of a key, for messages. */
+export const keyText = (key: BlockKey): string =>
+  typeof key === 'number' ? `${Math.floor(key / 0x100000000)}:${key % 0x100000000}` : key
+
+/** One of our requests waiting for its block. */
+export interface PendingRequest extends BlockRequest {
+  resolve: (block: Uint8Array) => void
+  reject: (err: PeerWireError) => void
+  deadline: number
+  /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
+  dead: boolean
+  cleanup?: () => void
+}
+
+/**
+ * Our outstanding block requests. Under the fast extension every request gets exactly one answer
+ * (piece or reject, BEP 6), so a cancelled or timed-out request stays as a "dead" entry until that
+ * answer or a second timeout; dead entries do not count as outstanding.
+ */
+export class BlockRequests {
+  readonly #map = new Map<BlockKey, PendingRequest>()
+  #dead = 0
+
+  /** Live requests. */
+  get outstanding(): number {
+    return this.#map.size - this.#dead
+  }
+
+  get(key: BlockKey): PendingRequest | undefined {
+    return this.#map.get(key)
+  }
+
+  /** Adds a request; a dead entry for the same block is replaced (its late answer serves the new one). */
+  add(key: BlockKey, p: PendingRequest): void {
+    const old = this.#map.get(key)
+    if (old) this.drop(key, old)
+    this.#map.set(key, p)
+  }
+
+  /** Removes a request (answered, dropped or expired). */
+  drop(key: BlockKey, p: PendingRequest): void {
+    if (this.#map.get(key) !== p) return
+    this.#map.delete(key)
+    if (p.dead) this.#dead--
+    p.cleanup?.()
+  }
+
+  /**
+   * Fails a live request with `err`; with `keepUntil` it stays as a dead entry until then.
+   * Returns false when it was not live.
+   */
+  kill(key: BlockKey, p: PendingRequest, err: PeerWireError, keepUntil?: number): boolean {
+    if (p.dead || this.#map.get(key) !== p) return false
+    p.cleanup?.()
+    if (keepUntil === undefined) this.#map.delete(key)
+    else {
+      p.dead = true
+      this.#dead++
+      p.deadline = keepUntil
+    }
+    p.reject(err)
+    return true
+  }
+
+  /** Every entry, live and dead. */
+  entries(): IterableIterator<[BlockKey, PendingRequest]> {
+    return this.#map.entries()
+  }
+
+  /** Fails every live request and forgets all. */
+  clear(reason: PeerWireError): void {
+    for (const p of this.#map.values()) {
+      p.cleanup?.()
+      if (!p.dead) p.reject(reason)
+    }
+    this.#map.clear()
+    this.#dead = 0
+  }
+}
