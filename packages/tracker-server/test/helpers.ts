@@ -1,9 +1,16 @@
 // Shared helpers of the tracker-server tests: a server per test, raw HTTP GETs and raw UDP exchanges.
+
+import { randomBytes } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
 import { request } from 'node:http'
 import { decode } from '@p2p/bencode'
-import { createTrackerServer, type TrackerServer, type TrackerServerOptions } from '@p2p/tracker-server'
+import {
+  createTrackerServer,
+  type StoreAnnounce,
+  type TrackerServer,
+  type TrackerServerOptions,
+} from '@p2p/tracker-server'
 
 const servers: TrackerServer[] = []
 
@@ -152,4 +159,20 @@ export function udpAnnounce(
   b.writeInt32BE(p.numwant ?? -1, 92)
   b.writeUInt16BE(p.port, 96)
   return b
+}
+
+/** A store-level announce with defaults (a leecher starting on torrent ab...ab from 127.0.0.1:6881). */
+export function storeAnnounce(over: Partial<StoreAnnounce> = {}): StoreAnnounce {
+  return {
+    infoHash: 'ab'.repeat(20),
+    peerId: randomBytes(20),
+    host: '127.0.0.1',
+    family: 4,
+    port: 6881,
+    seeder: false,
+    event: 'started',
+    numwant: 50,
+    families: [4, 6],
+    ...over,
+  }
 }

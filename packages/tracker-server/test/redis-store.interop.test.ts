@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { generatePeerId } from '@p2p/peer-address'
 import { COMPONENTS, requireComponents, spawnChild, stopAll, waitFor } from '@p2p/test-utils'
 import { announce, scrape, UdpTransport } from '@p2p/tracker-client'
-import { createTrackerServer, RedisStore, type StoreAnnounce } from '@p2p/tracker-server'
+import { createTrackerServer, RedisStore } from '@p2p/tracker-server'
 import { afterAll, describe, expect, it } from 'vitest'
+import { storeAnnounce } from './helpers.js'
 import { startRedis, type TestRedis } from './redis.js'
 
 let redis: TestRedis | undefined
@@ -29,18 +30,7 @@ async function store(
   return s
 }
 
-const req = (over: Partial<StoreAnnounce>): StoreAnnounce => ({
-  infoHash: 'ab'.repeat(20),
-  peerId: randomBytes(20),
-  host: '127.0.0.1',
-  family: 4,
-  port: 6881,
-  seeder: false,
-  event: 'started',
-  numwant: 50,
-  families: [4, 6],
-  ...over,
-})
+const req = storeAnnounce
 
 describe('RedisStore', () => {
   it('counts seeders, leechers and downloads exactly and hands out peers', async (ctx) => {

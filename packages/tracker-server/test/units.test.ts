@@ -1,25 +1,13 @@
 // Unit and property tests of the pieces: memory store, connection ids, query parsing, UDP parsing.
 import { randomBytes } from 'node:crypto'
-import { ConnectionIds, MemoryStore, type StoreAnnounce, TrackerServerError } from '@p2p/tracker-server'
+import { ConnectionIds, MemoryStore, TrackerServerError } from '@p2p/tracker-server'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseQuery } from '../src/http-query.js'
 import { parseUdpAnnounce, parseUrlData } from '../src/udp.js'
+import { storeAnnounce } from './helpers.js'
 
-function req(over: Partial<StoreAnnounce> = {}): StoreAnnounce {
-  return {
-    infoHash: 'aa'.repeat(20),
-    peerId: randomBytes(20),
-    host: '127.0.0.1',
-    family: 4,
-    port: 6881,
-    seeder: false,
-    event: 'started',
-    numwant: 50,
-    families: [4, 6],
-    ...over,
-  }
-}
+const req = storeAnnounce
 
 describe('MemoryStore', () => {
   it('expires peers after peerTimeout and forgets empty torrents on sweep', () => {
