@@ -126,6 +126,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #fetchingMetadata = false
   #finished = false
   #destroyed = false
+  /** Stopped downloading after a storage failure. */
+  #halted = false
   #dirty = false
   #downloaded = 0
   #uploaded = 0
@@ -536,6 +538,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       for (const other of this.#peers) {
         const otherId = other.wire.peerHandshake?.peerId
         if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
+          // Both sides dialed each other: keep the connection opened by the lower peer id, so both
+          // ends drop the same one.
+          const weDialKeep = Buffer.compare(Buffer.from(this.#ctx.peerId), Buffer.from(h.peerId)) < 0
+          if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
+            other.wire.destroy()
+            break
+          }
           wire.destroy()
           return
         }
@@ -639,10 +648,19 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #fill(peer: Peer): void {
     const picker = this.#picker
     const { wire } = peer
-    if (!picker || this.#destroyed || this.#finished || !peer.handshaken || !wire.amInterested) return
+    if (
+      !picker ||
+      this.#destroyed ||
+      this.#halted ||
+      this.#finished ||
+      !peer.handshaken ||
+      !wire.amInterested
+    )
+      return
     const choked = wire.peerChoking
     if (choked && peer.allowedFast.size === 0) return
-    const depth = pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
+    // A peer that already sent a bad piece gets one request at a time until it is cleared or banned.
+    const depth = peer.strikes > 0 ? 1 : pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
     const n = Math.min(
       depth - picker.outstanding(peer),
       wire.maxOutstandingRequests - wire.outstandingRequests,
@@ -721,7 +739,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       this.#buffered -= spec.length
       picker.failed(index)
       const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
-      if (!this.#destroyed) this.emit('error', e)
+      // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
+      if (!this.#destroyed && !this.#halted) {
+        this.#halted = true
+        for (const p of this.#peers) this.#picker?.releaseAll(p)
+        this.emit('error', e)
+      }
       return
     }
     let event: PieceEvent
@@ -783,6 +806,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
           reason: `sent data for ${Math.round(p.strikes * 2) / 2} failed pieces`,
         })
         p.wire.destroy()
+        // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
+        for (const [index, buf] of [...this.#buffers]) {
+          if (!buf.from.has(p)) continue
+          this.#buffers.delete(index)
+          this.#buffered -= this.#specs[index]!.length
+          this.#picker?.failed(index)
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
+import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Client, type PieceEvent } from '@p2p/swarm'
+import { Client, type PieceEvent, readResumeFile, type SwarmError } from '@p2p/swarm'
 import { tempDir } from '@p2p/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
@@ -50,5 +51,73 @@ describe('Client over a hand-made v1 torrent', () => {
     expect(await differing(db, content)).toEqual([])
     expect(pieces.every((p) => p.ok && p.algorithm === 'sha1')).toBe(true)
     expect(ta.stats().progress).toBe(1)
+  })
+})
+
+describe('Client edge cases', () => {
+  it('works over IPv6 loopback', async (ctx) => {
+    const src = await dir()
+    const content = await writeContent(src, { 'six.bin': 100_000 })
+    const torrent = await v1Torrent(
+      'six.bin',
+      [{ path: ['six.bin'], bytes: content.get('six.bin')! }],
+      16384,
+      true,
+    )
+    const seeder = new Client({ host: '::1' })
+    cleanup.push(() => seeder.close())
+    try {
+      await seeder.seed(join(src, 'six.bin'), { torrent })
+    } catch {
+      return ctx.skip('no IPv6 loopback here')
+    }
+    const c = new Client({ host: '::1' })
+    cleanup.push(() => c.close())
+    const d = await dir()
+    const t = await c.add(torrent, { path: d, peers: [{ host: '::1', port: seeder.port }] })
+    await doneWithin(t, 30_000)
+    expect(await differing(d, content)).toEqual([])
+  })
+
+  it('a full disk stops the download with SWARM_STORAGE and leaves a valid resume file', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'full.bin': 200_000 })
+    const torrent = await v1Torrent(
+      'full.bin',
+      [{ path: ['full.bin'], bytes: content.get('full.bin')! }],
+      16384,
+      true,
+    )
+    const seeder = client()
+    await seeder.seed(join(src, 'full.bin'), { torrent })
+    const d = await dir()
+    await symlink('/dev/full', join(d, 'full.bin'))
+    const c = new Client({ host: '127.0.0.1' })
+    const t = await c.add(torrent, { path: d, peers: [local(seeder)] })
+    const err = await new Promise<SwarmError>((r) => t.on('error', r))
+    expect(err.code).toBe('SWARM_STORAGE')
+    expect(t.stats().progress).toBe(0)
+    await c.close()
+    const resume = await readResumeFile(join(d, `.${t.infoHash}.resume`), {
+      infoHash: t.infoHashBytes,
+      pieceCount: t.metainfo!.pieceCount,
+      fileCount: 1,
+    })
+    expect(resume?.have.count()).toBe(0)
+  })
+
+  it('does not connect to itself or twice to one peer', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'x.bin': 50_000 })
+    const torrent = await v1Torrent('x.bin', [{ path: ['x.bin'], bytes: content.get('x.bin')! }], 16384, true)
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'x.bin'), { torrent })
+    st.addPeer(local(seeder))
+    const c = client()
+    const t = await c.add(torrent, { path: await dir(), peers: [local(seeder), local(seeder), local(c)] })
+    st.addPeer(local(c))
+    await doneWithin(t, 20_000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(st.stats().peers).toBeLessThanOrEqual(1)
   })
 })
