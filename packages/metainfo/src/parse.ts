@@ -11,7 +11,7 @@ import { equalBytes, toHex } from './bytes.js'
 import { resolveDuplicates } from './duplicates.js'
 import { fail, MetainfoError } from './errors.js'
 import { BLOCK_SIZE, verifyPieceLayer } from './merkle.js'
-import { rawEntries } from './raw-dict.js'
+import { rawEntries, type ScanBudget } from './raw-dict.js'
 import { appendElement, bytesToString } from './sanitize.js'
 import type { FileEntry, Metainfo, TorrentVersion } from './types.js'
 
@@ -150,12 +150,12 @@ function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): Raw
 }
 
 /** libtorrent's extract_files2 (v2 file tree), iterative. */
-function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean): RawFile[] {
+function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean, budget: ScanBudget): RawFile[] {
   const files: RawFile[] = []
   // depth-first in key order, like the recursive original
   const walk = (node: BencodeDict, rootDir: string, depth: number, top: boolean): void => {
     if (depth > 100) fail('METAINFO_INVALID_FILE_TREE', 'file tree too deep')
-    const entries = rawEntries(node)
+    const entries = rawEntries(node, budget)
     for (const [key, child] of entries) {
       if (!isDict(child) || key.length === 0)
         fail('METAINFO_INVALID_FILE_TREE', 'failed to parse files from torrent file')
@@ -295,6 +295,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const info = root.info
   if (!isDict(info)) fail('METAINFO_MISSING_INFO', "missing or invalid 'info' section in torrent file")
   const infoBytes = rawBytes(info)!
+  const budget: ScanBudget = { left: 4 * bytes.length + 1024 }
   const sha1 = new Uint8Array(createHash('sha1').update(infoBytes).digest())
 
   const metaVersion = int(info, 'meta version', -1)
@@ -331,7 +332,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const fileTree = info['file tree']
   let v2Files: RawFile[] | undefined
   if (v2 && isDict(fileTree)) {
-    v2Files = extractV2Files(fileTree, name, filesNode !== undefined)
+    v2Files = extractV2Files(fileTree, name, filesNode !== undefined, budget)
   } else if (v2) {
     fail('METAINFO_MISSING_FILE_TREE', "a v2 torrent has no 'file tree'")
   } else if (isDict(fileTree)) {
@@ -407,7 +408,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
       if (!isDict(layers)) fail('METAINFO_INVALID_PIECE_LAYER', "'piece layers' is not a dictionary")
       const big = new Map<string, RawFile>()
       for (const f of files) if (f.root && f.length > pieceLength) big.set(toHex(f.root), f)
-      for (const [key, value] of rawEntries(layers)) {
+      for (const [key, value] of rawEntries(layers, budget)) {
         const keyHex = toHex(key)
         const f = big.get(keyHex)
         if (!f) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer belongs to no file')

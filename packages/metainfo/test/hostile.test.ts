@@ -187,6 +187,26 @@ describe('hostile torrents are coded errors, never crashes', () => {
   it.each(cases)('%s', (_, bytes, code) => {
     expect(() => parseTorrent(bytes)).toThrow(expect.objectContaining({ code }))
   })
+  it('walks a deep file tree with bulky siblings in one pass', () => {
+    // 90 nested directories, each beside a 200 KB junk key: a per-level rescan would cost ~90x
+    let node: Map<string, unknown> = new Map([
+      ['f', new Map([['', { length: 5, 'pieces root': new Uint8Array(32).fill(1) }]])],
+    ])
+    for (let d = 0; d < 90; d++) {
+      node = new Map<string, unknown>([
+        ['d', node],
+        [
+          'junk',
+          new Map([['', { length: 1, 'pieces root': new Uint8Array(32).fill(2), x: 'y'.repeat(200_000) }]]),
+        ],
+      ])
+    }
+    const bytes = encode({
+      info: { 'file tree': node as never, 'meta version': 2, name: 'deep', 'piece length': 16384 },
+    })
+    const m = parseTorrent(bytes, { maxSize: 100_000_000 })
+    expect(m.files.filter((f) => !f.pad)).toHaveLength(91)
+  })
   it('bounds the input size', () => {
     expect(() => parseTorrent(new Uint8Array(1000), { maxSize: 999 })).toThrow(
       expect.objectContaining({ code: 'METAINFO_TOO_LARGE' }),
