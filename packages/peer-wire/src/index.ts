@@ -33,16 +33,7 @@ export {
 export type { WireExtension } from './extension.js'
 export { FrameParser } from './frame-parser.js'
 export { checkHandshakePrefix, decodeHandshake, encodeHandshake, type Handshake } from './handshake.js'
-export {
-  type BlockRequest,
-  decodeMessage,
-  encodeMessage,
-  encodePieceHeader,
-  type HashRequest,
-  type Message,
-  type MessageLimits,
-  maxFrameLength,
-} from './messages.js'
+export * from './messages.js'
 export { WIRE_DEFAULTS, type WireOptions } from './options.js'
 export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
 export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './ut-pex.js'

@@ -147,6 +147,16 @@ export function encodePieceHeader(index: number, begin: number, blockLength: num
 
 const KEEP_ALIVE = new Uint8Array(4)
 
+/** Ids of the messages without payload. */
+const NO_PAYLOAD_IDS = {
+  choke: MessageId.choke,
+  unchoke: MessageId.unchoke,
+  interested: MessageId.interested,
+  'not-interested': MessageId.notInterested,
+  'have-all': MessageId.haveAll,
+  'have-none': MessageId.haveNone,
+} as const
+
 /**
  * Encodes a message with its length prefix.
  *
@@ -161,17 +171,12 @@ export function encodeMessage(m: Message): Uint8Array {
     case 'keep-alive':
       return KEEP_ALIVE.slice()
     case 'choke':
-      return frame(MessageId.choke, 0)
     case 'unchoke':
-      return frame(MessageId.unchoke, 0)
     case 'interested':
-      return frame(MessageId.interested, 0)
     case 'not-interested':
-      return frame(MessageId.notInterested, 0)
     case 'have-all':
-      return frame(MessageId.haveAll, 0)
     case 'have-none':
-      return frame(MessageId.haveNone, 0)
+      return frame(NO_PAYLOAD_IDS[m.type], 0)
     case 'have':
     case 'suggest':
     case 'allowed-fast': {

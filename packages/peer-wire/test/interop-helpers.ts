@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { type BencodeDict, decode } from '@p2p/bencode'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire, type WireOptions } from '@p2p/peer-wire'
-import { type Child, DEBIAN_PYTHON, spawnChild, waitFor } from '@p2p/test-utils'
+import { type Child, DEBIAN_PYTHON, spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
+import { expect } from 'vitest'
 
 export const LT_SEEDER = fileURLToPath(new URL('./fixtures/lt-seeder.py', import.meta.url))
 
@@ -92,4 +93,44 @@ export async function downloadPiece(wire: Wire, index: number, size: number): Pr
     blocks.push(wire.request(index, begin, Math.min(16384, size - begin)))
   }
   return Buffer.concat(await Promise.all(blocks))
+}
+
+const scratch: Array<() => Promise<void>> = []
+
+/** A temporary directory removed by {@link cleanupInterop}. */
+export async function scratchDir(prefix: string): Promise<string> {
+  const dir = await tempDir(prefix)
+  scratch.push(dir.remove)
+  return dir.path
+}
+
+/** Stops every spawned process and removes the scratch directories (use in `afterAll`). */
+export async function cleanupInterop(): Promise<void> {
+  await stopAll()
+  for (const remove of scratch.splice(0)) await remove()
+}
+
+/**
+ * With the verified metadata of a single-file v1 torrent: gives the wire the geometry, gets unchoked,
+ * downloads `indices` (negative counts from the end) and checks each against its SHA-1 piece hash.
+ * Returns the piece count and content length.
+ */
+export async function downloadAndCheck(wire: Wire, info: Uint8Array, indices: number[]) {
+  const dict = parseInfo(info)
+  const pieceLength = dict['piece length'] as number
+  const length = dict.length as number
+  const pieces = dict.pieces as Uint8Array
+  const pieceCount = pieces.length / 20
+  wire.setTorrent({ pieceCount, pieceLength, length })
+  wire.interested()
+  await unchoked(wire)
+  for (const i of indices) {
+    const index = i < 0 ? pieceCount + i : i
+    const size = index === pieceCount - 1 ? length - pieceLength * index : pieceLength
+    const piece = await downloadPiece(wire, index, size)
+    expect(Buffer.from(sha1(piece)).equals(Buffer.from(pieces.subarray(index * 20, index * 20 + 20)))).toBe(
+      true,
+    )
+  }
+  return { pieceCount, pieceLength, length }
 }
