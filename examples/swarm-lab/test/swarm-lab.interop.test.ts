@@ -11,7 +11,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => d.remove()))
 })
 
-it('runs the integrity scenario and prints the checks and the report path', {
+it('runs the integrity scenario with our peers and libtorrent and prints the checks and the report path', {
   timeout: 120_000,
 }, async (ctx) => {
   requireComponents(ctx, COMPONENTS.libtorrent)
@@ -27,6 +27,9 @@ it('runs the integrity scenario and prints the checks and the report path', {
   })
   const [code] = await once(child, 'exit')
   expect(code).toBe(0)
+  // our peers (@p2p/swarm) and libtorrent's, each against v1 (SHA-1) and v2 (SHA-256) torrents
+  expect(out).toMatch(/integrity ours v1: [1-9]\d* failed pieces \(sha1\), bans: 1, intact files 1\/1/)
+  expect(out).toMatch(/integrity ours v2: [1-9]\d* failed pieces \(sha256\), bans: 1, intact files 1\/1/)
   expect(out).toMatch(/integrity libtorrent v1: [1-9]\d* failed pieces \(sha1\), bans: 1, intact files 1\/1/)
   expect(out).toMatch(
     /integrity libtorrent v2: [1-9]\d* failed pieces \(sha256\), bans: 1, intact files 1\/1/,

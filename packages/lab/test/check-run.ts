@@ -84,7 +84,14 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
   expect(churn.lines.filter((l) => l.includes('NOT all finished'))).toEqual([])
   const nat = r.results[4]!
   for (const run of nat.runs) {
-    expect(run.peers.filter((p) => p.role === 'leecher').every((p) => p.doneAt !== undefined)).toBe(true)
+    const leechers = run.peers.filter((p) => p.role === 'leecher')
+    const errors = events.filter((e) => e.run === run.run && e.type === 'error')
+    expect(
+      leechers.map(
+        (p) => `${p.name}: ${p.doneAt !== undefined ? 'done' : p.failed ? 'crashed' : 'not done'}`,
+      ),
+      JSON.stringify({ peers: run.peers, errors }),
+    ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
   expect(await listLabResources()).toEqual({ namespaces: [], links: [] })

@@ -56,7 +56,10 @@ it('leaves no namespace, link, qdisc or process behind after Ctrl-C', { timeout:
     'the lab hosts',
   )
   await waitFor(
-    async () => (await processesMentioning(dir.path)).some((l) => l.includes('libtorrent_peer.py')),
+    async () =>
+      (await processesMentioning(dir.path)).some(
+        (l) => l.includes('peer-runner.js') || l.includes('libtorrent_peer.py'),
+      ),
     30_000,
     'peers running',
   )
