@@ -4,7 +4,7 @@
 //   (a) the info dict of a 10,000-file torrent, (b) 10,000 tracker responses with 50 compact peers,
 //   (c) 100,000 small KRPC get_peers queries.
 //
-// The two libraries run in alternating blocks of rounds (ours, npm, ours, npm; at least `--rounds`
+// The two libraries run in alternating blocks of rounds (ours, npm, ours, npm...; at least `--rounds`
 // rounds and 1.5 s per side), the heap collected between blocks, so background load hits both alike
 // and neither pays for the other's garbage. Figures are sustained throughput (all work / all time,
 // garbage collection included, as a long-running client sees it); the issue's targets (decode >= 4x,
@@ -26,7 +26,8 @@ const rounds = Number(args[args.indexOf('--rounds') + 1]) || 7
 const json = args.includes('--json')
 const forceGc = args.includes('--gc')
 if (forceGc && typeof globalThis.gc !== 'function') throw new Error('--gc needs node --expose-gc')
-const BLOCK_SECONDS = 0.75
+const BLOCK_SECONDS = 0.5
+const BLOCKS = 6
 const MAX_ROUNDS = 200
 
 function corpora() {
@@ -76,8 +77,8 @@ function measure(fn) {
 }
 
 /**
- * Runs the sides in alternating blocks (ours, npm, ours, npm), each block at least BLOCK_SECONDS
- * and half of `--rounds` rounds, with the heap collected between blocks (when gc is exposed) so
+ * Runs the sides in alternating blocks (ours, npm, ours, npm...), each block at least BLOCK_SECONDS
+ * and a third of `--rounds` rounds, with the heap collected between blocks (when gc is exposed) so
  * that one library's garbage is not collected on the other's time. Returns per side the total
  * time, round count and best round.
  */
@@ -86,11 +87,11 @@ function compare(ours, theirs) {
   theirs()
   const o = { wall: 0, rounds: 0, best: Number.POSITIVE_INFINITY }
   const t = { wall: 0, rounds: 0, best: Number.POSITIVE_INFINITY }
-  for (let block = 0; block < 4; block++) {
+  for (let block = 0; block < BLOCKS; block++) {
     const [side, fn] = block % 2 === 0 ? [o, ours] : [t, theirs]
     globalThis.gc?.()
     let spent = 0
-    for (let n = 0; n < MAX_ROUNDS && (n < rounds / 2 || spent < BLOCK_SECONDS); n++) {
+    for (let n = 0; n < MAX_ROUNDS && (n < rounds / (BLOCKS / 2) || spent < BLOCK_SECONDS); n++) {
       const s = measure(fn)
       side.wall += s
       side.rounds++
