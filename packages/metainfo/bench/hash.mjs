@@ -25,15 +25,6 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
 }
-async function time(fn) {
-  const xs = []
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now()
-    await fn()
-    xs.push((performance.now() - t) / 1000)
-  }
-  return median(xs)
-}
 
 try {
   // content: random 64 MiB repeated (hash cost does not depend on the bytes)
@@ -56,32 +47,31 @@ try {
     if (m) opensslRate = (Number(m[1]) * 1000) / 1e9 // GB/s, one core
   }
 
-  const ours = {}
+  // every tool runs once per round, rounds interleaved, so load changes hit all tools alike
+  const runners = []
   for (const version of [1, 'hybrid', 2]) {
-    ours[version] = await time(() =>
-      createTorrent(file, { version, pieceLength: PIECE, creationDate: false, threads: THREADS }),
-    )
-    rows.push([`ours v${version === 'hybrid' ? '1+2 hybrid' : version} (${THREADS} threads)`, ours[version]])
+    runners.push([
+      `ours ${version === 'hybrid' ? 'v1+v2 hybrid' : `v${version}`} (${THREADS} threads)`,
+      `ours-${version}`,
+      () => createTorrent(file, { version, pieceLength: PIECE, creationDate: false, threads: THREADS }),
+    ])
   }
-
-  let mk
   if (has('mktorrent', ['-v'])) {
     const out = join(dir, 'mk.torrent')
     const l = String(Math.log2(PIECE))
-    mk = await time(() => {
-      rmSync(out, { force: true })
-      execFileSync(
-        'mktorrent',
-        ['-t', '2', '-l', l, '-a', 'http://127.0.0.1:6969/announce', '-o', out, file],
-        {
-          stdio: 'ignore',
-        },
-      )
-    })
-    rows.push(['mktorrent -t 2', mk])
+    runners.push([
+      'mktorrent -t 2',
+      'mk',
+      () => {
+        rmSync(out, { force: true })
+        execFileSync(
+          'mktorrent',
+          ['-t', '2', '-l', l, '-a', 'http://127.0.0.1:6969/announce', '-o', out, file],
+          { stdio: 'ignore' },
+        )
+      },
+    ])
   }
-
-  const lt = {}
   if (spawnSync('/usr/bin/python3', ['-c', 'import libtorrent'], { stdio: 'ignore' }).status === 0) {
     for (const [label, flag] of [
       ['v1', 'lt.create_torrent.v1_only'],
@@ -92,32 +82,47 @@ fs = lt.file_storage(); lt.add_files(fs, ${JSON.stringify(file)})
 ct = lt.create_torrent(fs, ${PIECE}, flags=${flag})
 t = time.perf_counter(); lt.set_piece_hashes(ct, ${JSON.stringify(dir)}); ct.generate()
 print(time.perf_counter() - t)`
-      const xs = []
-      for (let i = 0; i < RUNS; i++)
-        xs.push(Number(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })))
-      lt[label] = median(xs)
-      rows.push([`libtorrent ${label}`, lt[label]])
+      // libtorrent reports its own hashing time (python start-up excluded)
+      runners.push([
+        `libtorrent ${label}`,
+        `lt-${label}`,
+        () => Number(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })),
+      ])
     }
   }
-
-  let ct
   try {
     const { default: create } = await import('create-torrent')
-    ct = await time(
+    runners.push([
+      'npm create-torrent',
+      'ct',
       () =>
         new Promise((resolve, reject) =>
           create(file, { pieceLength: PIECE, announceList: [] }, (err, t) =>
             err ? reject(err) : resolve(t),
           ),
         ),
-    )
-    rows.push(['npm create-torrent', ct])
+    ])
   } catch (err) {
     console.error(`create-torrent unavailable: ${err.message}`)
   }
+  const samples = new Map(runners.map(([, key]) => [key, []]))
+  for (let round = 0; round < RUNS; round++) {
+    for (const [, key, fn] of runners) {
+      const t = performance.now()
+      const reported = await fn()
+      const wall = (performance.now() - t) / 1000
+      samples.get(key).push(typeof reported === 'number' ? reported : wall)
+    }
+  }
+  const m = Object.fromEntries([...samples].map(([k, xs]) => [k, median(xs)]))
+  for (const [name, key] of runners) rows.push([name, m[key]])
+  const ours = { 1: m['ours-1'], hybrid: m['ours-hybrid'], 2: m['ours-2'] }
+  const mk = m.mk
+  const lt = { v1: m['lt-v1'], hybrid: m['lt-hybrid'] }
+  const ct = m.ct
 
   console.log(
-    `\n${gib} GiB file in page cache, piece ${PIECE / 1024} KiB, median of ${RUNS}, ${availableParallelism()} cores` +
+    `\n${gib} GiB file in page cache, piece ${PIECE / 1024} KiB, median of ${RUNS} interleaved rounds, ${availableParallelism()} cores` +
       ' (numbers taken on a shared machine)\n',
   )
   console.log('| tool | seconds | GB/s |\n|---|---:|---:|')

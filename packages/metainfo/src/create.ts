@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { encode } from '@p2p/bencode'
 import { concatBytes, toHex, utf8Bytes } from './bytes.js'
 import { fail, MetainfoError } from './errors.js'
@@ -21,6 +22,23 @@ export function defaultPieceLength(totalSize: number): number {
   let pl = BLOCK_SIZE
   while (pl < 16 * 1024 * 1024 && totalSize / pl > 1500) pl *= 2
   return pl
+}
+
+const sharedPools = new Map<number, HashPool>()
+
+/**
+ * The pool `createTorrent` uses when given none: one per thread count, kept between calls (its
+ * idle workers are unref'd, so they never keep the process alive) so only the first call pays
+ * the worker start-up.
+ */
+function sharedPool(threads: number | undefined): HashPool {
+  const n = threads ?? availableParallelism()
+  let pool = sharedPools.get(n)
+  if (!pool) {
+    pool = new HashPool({ threads: n })
+    sharedPools.set(n, pool)
+  }
+  return pool
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -134,7 +152,7 @@ export async function createTorrent(
   const roots = new Map<Planned, Uint8Array>()
   const layers = new Map<Planned, Uint8Array>()
 
-  const pool = options.pool ?? new HashPool(options.threads === undefined ? {} : { threads: options.threads })
+  const pool = options.pool ?? sharedPool(options.threads)
   const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, pieceLength)
   const chunk = Math.max(pieceLength, Math.floor(CHUNK / pieceLength) * pieceLength)
   const maxInflight = Math.max(pool.threads + 1, Math.floor(maxBuffered / chunk))
@@ -250,7 +268,6 @@ export async function createTorrent(
     throw err
   } finally {
     for (const r of readers.values()) await r.close().catch(() => {})
-    if (!options.pool) await pool.close()
   }
   for (const [f, layer] of layers) roots.set(f, pieceLayerRoot(layer, pieceLength))
 

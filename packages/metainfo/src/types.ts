@@ -162,7 +162,10 @@ export interface CreateOptions {
   source?: string
   /** Hashing worker threads; default `os.availableParallelism()`. */
   threads?: number
-  /** An existing pool to hash on (not closed when done). */
+  /**
+   * A pool to hash on (not closed when done). Default: a shared pool of `threads` workers kept idle
+   * between calls (idle workers never keep the process alive).
+   */
   pool?: import('./hash-pool.js').HashPool
   /** Called as bytes are hashed. */
   onProgress?: (bytesHashed: number, total: number) => void
