@@ -1,0 +1,164 @@
+// Transfer benchmark of @p2p/swarm: one single-file v1 torrent (BENCH_SIZE_MIB, default 1024) over
+// 127.0.0.1, seeder -> leecher, for ours -> ours, libtorrent -> libtorrent, ours -> libtorrent and
+// libtorrent -> ours in the same run. Prints MB/s, the leecher's peak RSS and the ratio against
+// libtorrent -> libtorrent (target: ours -> ours >= 1.5x, leecher peak RSS <= 100 MiB).
+// Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { finished } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { createTorrent } from '@p2p/metainfo'
+
+const SIZE = Number(process.env.BENCH_SIZE_MIB ?? 1024) * 2 ** 20
+const P2P = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
+const LT = fileURLToPath(new URL('../test/fixtures/lt-peer.py', import.meta.url))
+const PY = '/usr/bin/python3'
+const children = new Set()
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
+function start(cmd, args) {
+  const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  children.add(child)
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (b) => (out += b))
+  child.stderr.on('data', (b) => (err += b))
+  const exited = new Promise((r) => child.once('close', (code) => r(code)))
+  return {
+    child,
+    exited,
+    out: () => out,
+    err: () => err,
+    rssKiB: () => Number(/PEAKRSS (\d+)/.exec(err)?.[1] ?? Number.NaN),
+    waitFor(re, ms = 120_000) {
+      return new Promise((resolve, reject) => {
+        const t0 = Date.now()
+        const tick = () => {
+          const m = re.exec(out)
+          if (m) return resolve(m)
+          if (child.exitCode !== null || Date.now() - t0 > ms) return reject(new Error(`no ${re} in\n${out}\n${err}`))
+          setTimeout(tick, 20)
+        }
+        tick()
+      })
+    },
+  }
+}
+
+async function stop(p) {
+  if (p.child.exitCode === null) {
+    try {
+      process.kill(-p.child.pid, 'SIGINT')
+    } catch {}
+    const t = setTimeout(() => {
+      try {
+        process.kill(-p.child.pid, 'SIGKILL')
+      } catch {}
+    }, 5000)
+    await p.exited
+    clearTimeout(t)
+  }
+  children.delete(p.child)
+}
+
+async function seeder(kind, dir, torrentFile) {
+  const port = await freePort()
+  if (kind === 'ours') {
+    const p = start(process.execPath, [P2P, 'seed', join(dir, 'src', 'bench.bin'), '--torrent', torrentFile, '--port', String(port), '--host', '127.0.0.1'])
+    await p.waitFor(/^magnet:/m)
+    return { p, port }
+  }
+  const p = start(PY, [LT, JSON.stringify({ mode: 'seed', torrent: torrentFile, save_path: join(dir, 'src'), port })])
+  await p.waitFor(/"type": "ready"/)
+  return { p, port }
+}
+
+async function leech(kind, dir, torrentFile, port) {
+  const out = join(dir, `out-${Math.random().toString(36).slice(2)}`)
+  await mkdir(out)
+  const t0 = performance.now()
+  let p
+  if (kind === 'ours') {
+    p = start(process.execPath, [P2P, 'download', torrentFile, '-o', out, '--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--json'])
+    const code = await p.exited
+    if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
+  } else {
+    const lport = await freePort()
+    p = start(PY, [LT, JSON.stringify({ mode: 'leech', torrent: torrentFile, save_path: out, port: lport, peers: [`127.0.0.1:${port}`] })])
+    await p.waitFor(/"type": "done"/, 600_000)
+  }
+  const seconds = (performance.now() - t0) / 1000
+  await stop(p)
+  await rm(out, { recursive: true, force: true })
+  return { seconds, rssMiB: p.rssKiB() / 1024 }
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'swarm-bench-'))
+  const rows = []
+  try {
+    await mkdir(join(dir, 'src'))
+    const file = join(dir, 'src', 'bench.bin')
+    const ws = createWriteStream(file)
+    for (let left = SIZE; left > 0; left -= 2 ** 20) {
+      if (!ws.write(randomBytes(Math.min(left, 2 ** 20)))) await new Promise((r) => ws.once('drain', r))
+    }
+    ws.end()
+    await finished(ws)
+    const { torrent } = await createTorrent(file, { version: 1, pieceLength: 2 ** 20 })
+    const torrentFile = join(dir, 'bench.torrent')
+    await writeFile(torrentFile, torrent)
+    console.log(`swarm transfer benchmark: ${SIZE / 2 ** 20} MiB v1 torrent, 1 MiB pieces, 127.0.0.1, TCP`)
+    for (const [from, to] of [
+      ['ours', 'ours'],
+      ['libtorrent', 'libtorrent'],
+      ['ours', 'libtorrent'],
+      ['libtorrent', 'ours'],
+    ]) {
+      const name = `${from} -> ${to}`
+      const s = await seeder(from, dir, torrentFile)
+      try {
+        const r = await leech(to, dir, torrentFile, s.port)
+        rows.push({ name, mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB })
+      } catch (err) {
+        rows.push({ name, note: `failed: ${err.message.split('\n')[0]}` })
+      } finally {
+        await stop(s.p)
+      }
+    }
+  } finally {
+    await Promise.all([...children].map((c) => stop({ child: c, exited: new Promise((r) => c.once('close', r)) })))
+    await rm(dir, { recursive: true, force: true })
+  }
+  for (const r of rows) {
+    console.log(
+      r.note
+        ? `${r.name.padEnd(26)} ${r.note}`
+        : `${r.name.padEnd(26)} ${r.mbps.toFixed(1).padStart(7)} MB/s   leecher peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB`,
+    )
+  }
+  const by = Object.fromEntries(rows.map((r) => [r.name, r]))
+  const ours = by['ours -> ours']
+  const lt = by['libtorrent -> libtorrent']
+  if (ours?.mbps && lt?.mbps) {
+    const ratio = ours.mbps / lt.mbps
+    console.log(`speed: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.5x) ${ratio >= 1.5 ? 'PASS' : 'FAIL'}`)
+    console.log(`memory: ours leecher peak RSS ${ours.rssMiB.toFixed(0)} MiB (target <= 100 MiB) ${ours.rssMiB <= 100 ? 'PASS' : 'FAIL'}`)
+  }
+}
+
+await main()
