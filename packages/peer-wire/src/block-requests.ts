@@ -1,16 +1,21 @@
 import type { PeerWireError } from './errors.js'
 import type { BlockRequest } from './messages.js'
 
-/** Map key of a block: a number for the usual piece indices (no string built per block), else a string. */
+/**
+ * Map key of a block. The usual block (16 KiB-aligned, piece index below 2^20, piece up to 16 MiB) gets
+ * a small integer, which V8 keeps unboxed and hashes fastest; anything else gets a string.
+ */
 export type BlockKey = number | string
 
 /** The key of block (`index`, `begin`). */
 export const blockKey = (index: number, begin: number): BlockKey =>
-  index < 0x200000 ? index * 0x100000000 + begin : `${index}:${begin}`
+  (begin & 0x3fff) === 0 && begin < 0x1000000 && index < 0x100000
+    ? index * 1024 + begin / 16384
+    : `${index}:${begin}`
 
 /** `index:begin` of a key, for messages. */
 export const keyText = (key: BlockKey): string =>
-  typeof key === 'number' ? `${Math.floor(key / 0x100000000)}:${key % 0x100000000}` : key
+  typeof key === 'number' ? `${Math.floor(key / 1024)}:${(key % 1024) * 16384}` : key
 
 /** One of our requests waiting for its block. */
 export interface PendingRequest extends BlockRequest {

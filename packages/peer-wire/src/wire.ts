@@ -587,6 +587,9 @@ export class Wire extends EventEmitter {
       ) {
         return reject(new RangeError(`expected a piece index in the torrent, got ${index}`))
       }
+      if (!Number.isInteger(begin) || begin < 0 || begin > 0xffffffff) {
+        return reject(new RangeError(`expected a block offset in 0..2^32-1, got ${begin}`))
+      }
       const signal = options.signal
       if (signal?.aborted) {
         return reject(new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }))

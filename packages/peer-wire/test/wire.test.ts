@@ -115,10 +115,12 @@ describe('requests and blocks', () => {
   it('downloads blocks and counts bytes', async () => {
     const [a, b] = await unchokedPair()
     b.on('request', (r) => b.piece(r.index, r.begin, new Uint8Array(r.length).fill(r.index)))
-    const blocks = await Promise.all([a.request(0, 0, 16384), a.request(9, 0, 100)])
+    const blocks = await Promise.all([a.request(0, 0, 16384), a.request(9, 0, 100), a.request(1, 5, 10)])
     expect([...blocks[1]!]).toEqual(new Array(100).fill(9))
-    expect(a.downloaded).toBe(16484)
-    expect(b.uploaded).toBe(16484)
+    expect([...blocks[2]!]).toEqual(new Array(10).fill(1)) // unaligned blocks work too
+    await expect(a.request(1, -16384, 10)).rejects.toBeInstanceOf(RangeError)
+    expect(a.downloaded).toBe(16494)
+    expect(b.uploaded).toBe(16494)
     expect(a.downloadRate()).toBeGreaterThan(0)
     expect(b.uploadRate()).toBeGreaterThan(0)
     expect(a.peerPieces.hasAll(10)).toBe(true)
