@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type Encodable, encode } from '@p2p/bencode'
 import { normalizeIp } from '@p2p/peer-address'
 import {
@@ -150,11 +149,16 @@ export function scrapeBody(
   return encode({ files, flags: { min_request_interval: core.minInterval } })
 }
 
-function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
-  if (res.writableEnded || res.destroyed) return
-  res.sendDate = false
-  res.writeHead(status, ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(body))])
-  res.end(body)
+/** Writes one response: status, body and content type (default `text/plain`). */
+export type Respond = (status: number, body: Uint8Array | string, type?: string) => void
+
+/** One HTTP request as the transport hands it over. */
+export interface HttpRequest {
+  method: string
+  /** Request target: path and query. */
+  url: string
+  /** The socket's remote address. */
+  remoteAddress: string
 }
 
 /** What the HTTP handler needs besides the core: `/stats` and `/metrics` renderers. */
@@ -169,9 +173,14 @@ export interface HttpExtras {
  * bencoded `failure reason`, as clients expect; nothing a client sends can throw out of it.
  */
 export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const host = sourceIp(req.socket.remoteAddress ?? '0.0.0.0')
-    const url = req.url ?? '/'
+  return (req: HttpRequest, send: Respond): void => {
+    let host: string
+    try {
+      host = sourceIp(req.remoteAddress)
+    } catch {
+      return send(400, failureBody('unknown client address'))
+    }
+    const url = req.url
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
     const last = path.slice(path.lastIndexOf('/') + 1)
@@ -179,45 +188,40 @@ export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
     const isScrape = !isAnnounce && last.startsWith('scrape')
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        return send(res, 405, failureBody('only GET is supported'))
+        return send(405, failureBody('only GET is supported'))
       }
       if (!isAnnounce && !isScrape) {
         if (path === '/stats') {
           extras.stats().then(
-            (s) => send(res, 200, JSON.stringify(s), 'application/json'),
+            (s) => send(200, JSON.stringify(s), 'application/json'),
             (err) =>
-              send(res, 503, JSON.stringify({ error: core.failure(err, 'http', host) }), 'application/json'),
+              send(503, JSON.stringify({ error: core.failure(err, 'http', host) }), 'application/json'),
           )
           return
         }
         if (path === '/metrics') {
           extras.metrics().then(
-            (m) => send(res, 200, m.body, m.contentType),
-            (err) => send(res, 503, core.failure(err, 'http', host)),
+            (m) => send(200, m.body, m.contentType),
+            (err) => send(503, core.failure(err, 'http', host)),
           )
           return
         }
-        return send(res, 404, failureBody('not found: use /announce or /scrape'))
+        return send(404, failureBody('not found: use /announce or /scrape'))
       }
       if (!core.admit(host)) {
         throw new TrackerServerError('TRACKER_SERVER_RATE_LIMITED', 'too many requests, slow down')
       }
       const query = parseQuery(q < 0 ? '' : url.slice(q + 1))
-      if (isAnnounce) announce(core, query, host, res)
-      else scrape(core, query, host, res)
+      if (isAnnounce) announce(core, query, host, send)
+      else scrape(core, query, host, send)
     } catch (err) {
       const retry = (err as TrackerServerError).code === 'TRACKER_SERVER_RATE_LIMITED' ? 60 : undefined
-      send(res, 200, failureBody(core.failure(err, 'http', host), retry))
+      send(200, failureBody(core.failure(err, 'http', host), retry))
     }
   }
 }
 
-function announce(
-  core: TrackerCore,
-  query: Map<string, Buffer[]>,
-  source: string,
-  res: ServerResponse,
-): void {
+function announce(core: TrackerCore, query: Map<string, Buffer[]>, source: string, send: Respond): void {
   const a = parseHttpAnnounce(query)
   let host = source
   if (core.trustIpParam) {
@@ -230,15 +234,14 @@ function announce(
       }
     }
   }
-  const reply = (result: StoreAnnounceResult) =>
-    send(res, 200, announceBody(core, result, a.compact, a.noPeerId))
+  const reply = (result: StoreAnnounceResult) => send(200, announceBody(core, result, a.compact, a.noPeerId))
   const result = core.announce(a, host, 'http', [4, 6])
   if (isPromise(result)) {
-    result.then(reply, (err) => send(res, 200, failureBody(core.failure(err, 'http', source))))
+    result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', source))))
   } else reply(result)
 }
 
-function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, res: ServerResponse): void {
+function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, send: Respond): void {
   const given = query.get('info_hash') ?? []
   if (given.length === 0) refuse('TRACKER_SERVER_BAD_SCRAPE', 'full scrape is not supported: give info_hash')
   if (given.length > core.maxScrapeHashes) {
@@ -247,9 +250,9 @@ function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, r
   for (const h of given) checkInfoHash(h)
   const unique = new Map(given.map((h) => [h.toString('hex'), h]))
   const hashes = [...unique.values()]
-  const reply = (counts: SwarmCounts[]) => send(res, 200, scrapeBody(core, hashes, counts))
+  const reply = (counts: SwarmCounts[]) => send(200, scrapeBody(core, hashes, counts))
   const result = core.scrape([...unique.keys()], host, 'http')
   if (isPromise(result)) {
-    result.then(reply, (err) => send(res, 200, failureBody(core.failure(err, 'http', host))))
+    result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', host))))
   } else reply(result)
 }

@@ -1,6 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ipFamily } from '@p2p/peer-address'
 import type { Registry } from 'prom-client'
@@ -8,6 +7,7 @@ import { ConnectionIds } from './connection-id.js'
 import { TrackerCore, type TrackerServerEvents } from './core.js'
 import { TrackerServerError } from './errors.js'
 import { createHttpHandler } from './http.js'
+import { createHttpServer, type HttpServer } from './http-server.js'
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HTTP_TIMEOUT_MS,
@@ -42,7 +42,7 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
   private readonly core: TrackerCore
   private readonly options: TrackerServerOptions
   private readonly hosts: string[]
-  private readonly httpServers: Server[] = []
+  private readonly httpServers: HttpServer[] = []
   private readonly udpSockets: Socket[] = []
   private readonly registry: Registry
   private info: ListenInfo | undefined
@@ -157,18 +157,7 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
 
   private async listenHttp(host: string, port: number): Promise<number> {
     const o = this.options
-    const server = createServer(
-      {
-        maxHeaderSize: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
-        requestTimeout: (o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS) * 2,
-        headersTimeout: o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS,
-        keepAliveTimeout: o.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
-        // How often header/request timeouts are checked (Node's default, 30 s, lets slow clients linger).
-        connectionsCheckingInterval: Math.max(
-          100,
-          Math.min(1000, (o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS) / 2),
-        ),
-      },
+    const http = createHttpServer(
       createHttpHandler(this.core, {
         stats: () => this.stats(),
         metrics: async () => ({
@@ -176,21 +165,17 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
           body: await this.registry.metrics(),
         }),
       }),
+      {
+        maxHeaderBytes: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+        headersTimeout: o.httpTimeout ?? DEFAULT_HTTP_TIMEOUT_MS,
+        keepAliveTimeout: o.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
+        maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      },
+      // Malformed or oversized requests get a 4xx and the connection closes; nothing reaches the process.
+      () => this.core.counters.failed('TRACKER_SERVER_BAD_FIELD'),
     )
-    server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-    // A malformed request gets a 400 and the socket closes; nothing reaches the process.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      this.core.counters.failed('TRACKER_SERVER_BAD_FIELD')
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? '408 Request Timeout'
-            : '400 Bad Request'
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
-      else socket.destroy()
-    })
-    this.httpServers.push(server)
+    const server = http.server
+    this.httpServers.push(http)
     server.listen(port, host)
     await Promise.race([
       once(server, 'listening'),
@@ -220,13 +205,8 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
 
   private async closeSockets(): Promise<void> {
     const grace = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS
-    const https = this.httpServers.splice(0).map(async (server) => {
-      if (!server.listening) return
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      const timer = setTimeout(() => server.closeAllConnections(), grace)
-      await closed
-      clearTimeout(timer)
+    const https = this.httpServers.splice(0).map(async (http) => {
+      if (http.server.listening) await http.close(grace)
     })
     const udps = this.udpSockets.splice(0).map(
       (socket) =>
