@@ -107,6 +107,29 @@ describe('HTTP bad input', () => {
     ).toBe(1800)
   })
 
+  it('answers pipelined requests in order, HTTP/1.0 with a close, HEAD without a body, refuses bodies', async () => {
+    const s = await startServer({ keepAliveTimeout: 200 })
+    const q = `/announce${announceQuery({ infoHash: ih, peerId: pid, port: 1 })}`
+    const two = await rawTcp(
+      s.httpPort!,
+      `GET ${q} HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n`,
+    )
+    expect(two.match(/HTTP\/1.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 404'])
+    // Closed by the keep-alive timeout (rawTcp resolves on close, or after 3 s).
+    const old = await rawTcp(s.httpPort!, `GET ${q} HTTP/1.0\r\n\r\n`)
+    expect(old).toMatch(/^HTTP\/1.1 200 OK\r\n[^]*Connection: close\r\n\r\nd8:complete/)
+    const head = await rawTcp(s.httpPort!, `HEAD ${q} HTTP/1.1\r\nConnection: close\r\n\r\n`)
+    expect(head).toMatch(/Content-Length: [1-9]\d*\r\n/)
+    expect(head.endsWith('\r\n\r\n')).toBe(true)
+    const body = await rawTcp(s.httpPort!, `GET ${q} HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello`)
+    expect(body).toMatch(/^HTTP\/1.1 400/)
+    const chunked = await rawTcp(
+      s.httpPort!,
+      `POST /announce HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    )
+    expect(chunked).toMatch(/^HTTP\/1.1 405/)
+  })
+
   it('drops slow-loris clients after the header timeout', async () => {
     const s = await startServer({ httpTimeout: 300 })
     const sock = connect(s.httpPort!, '127.0.0.1')
