@@ -31,7 +31,10 @@ function freePort() {
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
 function start(cmd, args) {
-  const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M', cmd, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   children.add(child)
   let out = ''
   let err = ''
@@ -50,7 +53,8 @@ function start(cmd, args) {
         const tick = () => {
           const m = re.exec(out)
           if (m) return resolve(m)
-          if (child.exitCode !== null || Date.now() - t0 > ms) return reject(new Error(`no ${re} in\n${out}\n${err}`))
+          if (child.exitCode !== null || Date.now() - t0 > ms)
+            return reject(new Error(`no ${re} in\n${out}\n${err}`))
           setTimeout(tick, 20)
         }
         tick()
@@ -78,11 +82,24 @@ async function stop(p) {
 async function seeder(kind, dir, torrentFile) {
   const port = await freePort()
   if (kind === 'ours') {
-    const p = start(process.execPath, [P2P, 'seed', join(dir, 'src', 'bench.bin'), '--torrent', torrentFile, '--port', String(port), '--host', '127.0.0.1'])
+    const p = start(process.execPath, [
+      P2P,
+      'seed',
+      join(dir, 'src', 'bench.bin'),
+      '--torrent',
+      torrentFile,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ])
     await p.waitFor(/^magnet:/m)
     return { p, port }
   }
-  const p = start(PY, [LT, JSON.stringify({ mode: 'seed', torrent: torrentFile, save_path: join(dir, 'src'), port })])
+  const p = start(PY, [
+    LT,
+    JSON.stringify({ mode: 'seed', torrent: torrentFile, save_path: join(dir, 'src'), port }),
+  ])
   await p.waitFor(/"type": "ready"/)
   return { p, port }
 }
@@ -93,12 +110,32 @@ async function leech(kind, dir, torrentFile, port) {
   const t0 = performance.now()
   let p
   if (kind === 'ours') {
-    p = start(process.execPath, [P2P, 'download', torrentFile, '-o', out, '--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--json'])
+    p = start(process.execPath, [
+      P2P,
+      'download',
+      torrentFile,
+      '-o',
+      out,
+      '--peer',
+      `127.0.0.1:${port}`,
+      '--host',
+      '127.0.0.1',
+      '--json',
+    ])
     const code = await p.exited
     if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
   } else {
     const lport = await freePort()
-    p = start(PY, [LT, JSON.stringify({ mode: 'leech', torrent: torrentFile, save_path: out, port: lport, peers: [`127.0.0.1:${port}`] })])
+    p = start(PY, [
+      LT,
+      JSON.stringify({
+        mode: 'leech',
+        torrent: torrentFile,
+        save_path: out,
+        port: lport,
+        peers: [`127.0.0.1:${port}`],
+      }),
+    ])
     await p.waitFor(/"type": "done"/, 600_000)
   }
   const seconds = (performance.now() - t0) / 1000
@@ -141,7 +178,9 @@ async function main() {
       }
     }
   } finally {
-    await Promise.all([...children].map((c) => stop({ child: c, exited: new Promise((r) => c.once('close', r)) })))
+    await Promise.all(
+      [...children].map((c) => stop({ child: c, exited: new Promise((r) => c.once('close', r)) })),
+    )
     await rm(dir, { recursive: true, force: true })
   }
   for (const r of rows) {
@@ -156,8 +195,12 @@ async function main() {
   const lt = by['libtorrent -> libtorrent']
   if (ours?.mbps && lt?.mbps) {
     const ratio = ours.mbps / lt.mbps
-    console.log(`speed: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.5x) ${ratio >= 1.5 ? 'PASS' : 'FAIL'}`)
-    console.log(`memory: ours leecher peak RSS ${ours.rssMiB.toFixed(0)} MiB (target <= 100 MiB) ${ours.rssMiB <= 100 ? 'PASS' : 'FAIL'}`)
+    console.log(
+      `speed: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.5x) ${ratio >= 1.5 ? 'PASS' : 'FAIL'}`,
+    )
+    console.log(
+      `memory: ours leecher peak RSS ${ours.rssMiB.toFixed(0)} MiB (target <= 100 MiB) ${ours.rssMiB <= 100 ? 'PASS' : 'FAIL'}`,
+    )
   }
 }
 

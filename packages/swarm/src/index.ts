@@ -21,7 +21,7 @@ export {
 } from './client.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
-export { PeerBook, type PeerSource } from './peer-book.js'
+export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
 export {
   BLOCK_SIZE,
   type BlockArrival,

@@ -9,6 +9,14 @@ export const RECONNECT_DELAY_MS = 10_000
 /** Default bound on known (not necessarily connected) peers per torrent. */
 export const DEFAULT_MAX_KNOWN_PEERS = 1_000
 
+/** What {@link PeerBook.candidates} returns. */
+export interface DialCandidates {
+  /** Peers to dial now, best first. */
+  peers: PeerAddress[]
+  /** Milliseconds until the next backed-off peer is due (Infinity when none waits). */
+  nextInMs: number
+}
+
 /** Where a peer address came from. */
 export type PeerSource = 'tracker' | 'pex' | 'manual' | 'incoming' | 'magnet'
 
@@ -133,7 +141,7 @@ export class PeerBook {
    * Up to `n` peers to dial now, best first (fewest failures, then BEP 40 priority against `self`),
    * and the delay until the next one becomes due (Infinity when none waits).
    */
-  candidates(n: number, self?: PeerAddress): { peers: PeerAddress[]; nextInMs: number } {
+  candidates(n: number, self?: PeerAddress): DialCandidates {
     const now = this.#now()
     let next = Number.POSITIVE_INFINITY
     const due: Entry[] = []

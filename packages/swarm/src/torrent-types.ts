@@ -20,7 +20,7 @@ export interface AddOptions {
   /** Stops (destroys) the torrent when aborted. */
   signal?: AbortSignal
   /** Peers to dial right away. */
-  peers?: { host: string; port: number }[]
+  peers?: PeerAddress[]
   /** Tracker tiers announced to before the torrent's own. */
   announce?: string[][]
   /** Piece choice. Default `rarest`. */
