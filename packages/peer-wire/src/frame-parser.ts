@@ -3,12 +3,23 @@ import { PeerWireError } from './errors.js'
 import { checkHandshakePrefix } from './handshake.js'
 
 const EMPTY = new Uint8Array(0)
+/** Message id of piece (BEP 3). */
+const PIECE = 7
+/** id + index + begin of a piece message. */
+const PIECE_HEAD = 9
+
+const u32 = (b: Uint8Array, o: number) =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
 
 /**
  * Splits a byte stream into the 68-byte handshake and then length-prefixed frames, however the stream
  * is cut. A frame lying whole inside one chunk is passed as a view (no copy); a frame spread over
  * chunks is copied into one buffer, allocated only after its length has been checked against the
  * limit for its message id (`maxFrame`).
+ *
+ * With an `onPiece` handler, piece messages skip the frame: the block is handed over as a view of
+ * the chunk it lies in, and when only the 9-byte piece header sits in an earlier chunk (a transport
+ * that keeps write boundaries, like our own `piece()` writes) the block is still not copied.
  */
 export class FrameParser {
   #handshake: Uint8Array | null
@@ -18,15 +29,24 @@ export class FrameParser {
   #headFill = 0
   #body: Uint8Array | null = null
   #bodyFill = 0
+  /** Whether #body is the block of a piece message (handed to onPiece), not a whole frame. */
+  #bodyIsBlock = false
+  readonly #pieceHead = new Uint8Array(PIECE_HEAD)
+  #pieceHeadFill = 0
+  #pieceFrameLength = 0
+  #pieceIndex = 0
+  #pieceBegin = 0
   readonly #maxFrame: (id: number, length: number) => void
   readonly #onHandshake: (bytes: Uint8Array) => void
   readonly #onFrame: (frame: Uint8Array) => void
+  readonly #onPiece: ((index: number, begin: number, block: Uint8Array) => void) | undefined
   /** Set to stop parsing the rest of a chunk (the wire was destroyed by a handler). */
   stopped = false
 
   /**
    * @param handlers `maxFrame` throws when a frame of `length` bytes (id included) is not allowed for
-   *   message `id`; `onHandshake` and `onFrame` receive the parsed pieces
+   *   message `id`; `onHandshake` and `onFrame` receive the parsed pieces; `onPiece`, when given, receives
+   *   piece messages instead of `onFrame`
    * @param expectHandshake whether the stream starts with a handshake
    */
   constructor(
@@ -34,18 +54,25 @@ export class FrameParser {
       maxFrame: (id: number, length: number) => void
       onHandshake: (bytes: Uint8Array) => void
       onFrame: (frame: Uint8Array) => void
+      onPiece?: (index: number, begin: number, block: Uint8Array) => void
     },
     expectHandshake = true,
   ) {
     this.#maxFrame = handlers.maxFrame
     this.#onHandshake = handlers.onHandshake
     this.#onFrame = handlers.onFrame
+    this.#onPiece = handlers.onPiece
     this.#handshake = expectHandshake ? new Uint8Array(HANDSHAKE_LENGTH) : null
+  }
+
+  /** Whether the stream stopped inside a handshake or frame (a clean end is between frames). */
+  get midFrame(): boolean {
+    return this.buffered > 0 || this.#body !== null
   }
 
   /** Bytes held in partial buffers (bounded by the largest allowed frame). */
   get buffered(): number {
-    return this.#headFill + this.#bodyFill + this.#handshakeFill
+    return this.#headFill + this.#bodyFill + this.#handshakeFill + this.#pieceHeadFill
   }
 
   /**
@@ -68,6 +95,22 @@ export class FrameParser {
       this.#onHandshake(hs)
     }
     while (off < end && !this.stopped) {
+      if (this.#pieceHeadFill > 0) {
+        const take = Math.min(PIECE_HEAD - this.#pieceHeadFill, end - off)
+        this.#pieceHead.set(chunk.subarray(off, off + take), this.#pieceHeadFill)
+        this.#pieceHeadFill += take
+        off += take
+        if (this.#pieceHeadFill < PIECE_HEAD) return
+        this.#pieceHeadFill = 0
+        off = this.#pieceBlock(
+          chunk,
+          off,
+          u32(this.#pieceHead, 1),
+          u32(this.#pieceHead, 5),
+          this.#pieceFrameLength,
+        )
+        continue
+      }
       if (this.#body) {
         const body = this.#body
         const take = Math.min(body.length - this.#bodyFill, end - off)
@@ -77,7 +120,10 @@ export class FrameParser {
         if (this.#bodyFill < body.length) return
         this.#body = null
         this.#bodyFill = 0
-        this.#onFrame(body)
+        if (this.#bodyIsBlock) {
+          this.#bodyIsBlock = false
+          this.#onPiece!(this.#pieceIndex, this.#pieceBegin, body)
+        } else this.#onFrame(body)
         continue
       }
       let length: number
@@ -113,6 +159,16 @@ export class FrameParser {
       }
       // off now points at the id byte of a frame of `length` bytes.
       this.#maxFrame(id, length)
+      if (id === PIECE && this.#onPiece && length >= PIECE_HEAD) {
+        if (end - off >= PIECE_HEAD) {
+          off = this.#pieceBlock(chunk, off + PIECE_HEAD, u32(chunk, off + 1), u32(chunk, off + 5), length)
+          continue
+        }
+        this.#pieceHead.set(chunk.subarray(off, end))
+        this.#pieceHeadFill = end - off
+        this.#pieceFrameLength = length
+        return
+      }
       if (end - off >= length) {
         const f = chunk.subarray(off, off + length)
         off += length
@@ -126,6 +182,25 @@ export class FrameParser {
       this.#bodyFill = end - off
       return
     }
+  }
+
+  /** The block of a piece frame starts at `off`: hands it over (a view) or starts copying it. */
+  #pieceBlock(chunk: Uint8Array, off: number, index: number, begin: number, frameLength: number): number {
+    const blockLength = frameLength - PIECE_HEAD
+    const end = chunk.length
+    if (end - off >= blockLength) {
+      this.#onPiece!(index, begin, chunk.subarray(off, off + blockLength))
+      return off + blockLength
+    }
+    // Uninitialised memory: every byte is overwritten before the block is handed out.
+    const body = Buffer.allocUnsafeSlow(blockLength)
+    body.set(chunk.subarray(off, end))
+    this.#body = body
+    this.#bodyFill = end - off
+    this.#bodyIsBlock = true
+    this.#pieceIndex = index
+    this.#pieceBegin = begin
+    return end
   }
 }
 

@@ -186,6 +186,14 @@ export class Wire extends EventEmitter {
       },
       onHandshake: (bytes) => this.#onHandshake(bytes),
       onFrame: (frame) => this.#onFrame(frame),
+      onPiece: (index, begin, block) => {
+        if (this.destroyed) {
+          this.#parser.stopped = true
+          return
+        }
+        this.#peerOtherSeen = true
+        this.#onPiece({ index, begin, block })
+      },
     })
 
     stream.on('data', this.#onData)
@@ -775,7 +783,7 @@ export class Wire extends EventEmitter {
     if (this.destroyed) return
     if (!this.peerHandshake && this.bytesReceived > 0) {
       this.destroy(new PeerWireError('PEER_WIRE_BAD_HANDSHAKE', 'the stream ended inside the handshake'))
-    } else if (this.#parser.buffered > 0) {
+    } else if (this.#parser.midFrame) {
       this.destroy(new PeerWireError('PEER_WIRE_BAD_MESSAGE', 'the stream ended inside a message'))
     } else this.destroy()
   }

@@ -23,13 +23,17 @@ const limits: MessageLimits = {
 const normalize = (m: object) =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Uint8Array ? [...v] : v]))
 
-function parseAll(chunks: Uint8Array[], withHandshake: boolean) {
+function parseAll(chunks: Uint8Array[], withHandshake: boolean, pieces = false) {
   const out: unknown[] = []
   const parser = new FrameParser(
     {
       maxFrame: () => {},
       onHandshake: (h) => out.push(normalize({ type: 'handshake', ...decodeHandshake(h) } as never)),
       onFrame: (f) => out.push(normalize(decodeMessage(f, limits))),
+      // with onPiece, piece messages take the zero-copy path: the result must be the same
+      onPiece: pieces
+        ? (index, begin, block) => out.push(normalize({ type: 'piece', index, begin, block }))
+        : undefined,
     },
     withHandshake,
   )
@@ -141,6 +145,7 @@ describe('frame parser', () => {
           const whole = new Uint8Array(Buffer.concat([handshake, ...msgs.map(encodeMessage)]))
           const expected = parseAll([whole], true)
           expect(parseAll(cut(whole, points), true)).toEqual(expected)
+          expect(parseAll(cut(whole, points), true, true)).toEqual(expected)
           expect(expected).toHaveLength(msgs.length + 1)
         },
       ),
@@ -157,14 +162,13 @@ describe('frame parser', () => {
     ]
     const whole = new Uint8Array(Buffer.concat(msgs.map(encodeMessage)))
     const expected = parseAll([whole], false)
-    for (let i = 0; i <= whole.length; i++)
-      expect(parseAll([whole.subarray(0, i), whole.subarray(i)], false)).toEqual(expected)
-    expect(
-      parseAll(
-        [...whole].map((b) => Uint8Array.of(b)),
-        false,
-      ),
-    ).toEqual(expected)
+    for (const pieces of [false, true]) {
+      for (let i = 0; i <= whole.length; i++) {
+        expect(parseAll([whole.subarray(0, i), whole.subarray(i)], false, pieces)).toEqual(expected)
+      }
+      const bytewise = [...whole].map((b) => Uint8Array.of(b))
+      expect(parseAll(bytewise, false, pieces)).toEqual(expected)
+    }
   })
 
   it('checks the frame limit before buffering a partial frame', () => {
