@@ -1,6 +1,7 @@
-import { BitField, encodeHandshake, RATE_WINDOW_SECONDS, RateMeter } from '@p2p/peer-wire'
+import { BitField, encodeHandshake, RATE_WINDOW_SECONDS, RateMeter, Wire } from '@p2p/peer-wire'
+import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { once, rawPeer, tick, wirePair } from './helpers.js'
+import { INFO_HASH, once, PEER_A, PEER_B, rawPeer, socketPair, tick, wirePair } from './helpers.js'
 
 describe('DHT port (BEP 5)', () => {
   it('sets the DHT bit and sends the port after the availability message', async () => {
@@ -61,5 +62,37 @@ describe('BitField', () => {
     expect(b.hasAll(13)).toBe(true)
     expect(b.get(13)).toBe(false)
     expect(b.count()).toBe(13)
+  })
+})
+
+describe('resources', () => {
+  it('leaves no sockets or timers behind after destroy', async () => {
+    const count = () => {
+      const info = process.getActiveResourcesInfo()
+      return {
+        tcp: info.filter((r) => r === 'TCPSocketWrap').length,
+        timers: info.filter((r) => r === 'Timeout').length,
+      }
+    }
+    const before = count()
+    const wires: Wire[] = []
+    for (let i = 0; i < 10; i++) {
+      const [ca, cb] = await socketPair()
+      const a = new Wire(ca, { infoHash: INFO_HASH, peerId: PEER_A, pexInterval: 10 })
+      const b = new Wire(cb, { infoHash: INFO_HASH, peerId: PEER_B })
+      const hs = Promise.all([once(a, 'extended-handshake'), once(b, 'extended-handshake')])
+      a.handshake()
+      b.handshake()
+      await hs
+      a.sendPex({ added: [{ host: '10.0.0.1', port: 1 }] })
+      void a.request(0, 0, 16384).catch(() => {})
+      wires.push(a, b)
+    }
+    expect(count().tcp).toBeGreaterThanOrEqual(before.tcp + 20)
+    const closed = wires.map((w) => new Promise((r) => (w.destroyed ? r(null) : w.once('close', r))))
+    for (const w of wires) w.destroy()
+    await Promise.all(closed)
+    await waitFor(() => count().tcp <= before.tcp, 5000, 'sockets closed')
+    expect(count().timers).toBeLessThanOrEqual(before.timers)
   })
 })
