@@ -10,7 +10,7 @@ import {
   toMagnet,
 } from '@p2p/metainfo'
 import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
-import { Wire } from '@p2p/peer-wire'
+import { allowedFastSet, Wire } from '@p2p/peer-wire'
 import { TrackerClient, TypedEmitter } from '@p2p/tracker-client'
 import { CHOKE_INTERVAL_MS, Choker } from './choker.js'
 import { SwarmError } from './errors.js'
@@ -74,6 +74,8 @@ interface PieceBuffer {
 
 /** Resume interval and other internals a test may shorten. */
 const PEX_INTERVAL_MS = 60_000
+/** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
+const ALLOWED_FAST_COUNT = 10
 const DIAL_TICK_MS = 1_000
 
 /** Where a torrent's identity comes from before metadata is known. */
@@ -604,6 +606,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       wire.haveAll()
     } else {
       wire.bitfield(picker.have.buffer, picker.pieceCount)
+    }
+    // BEP 6: a few pieces the peer may fetch while choked, so a new peer gets its first pieces soon.
+    if (fast && picker && picker.have.count() > 0) {
+      try {
+        for (const i of allowedFastSet(
+          peer.addr.host,
+          this.#infoHashBytes,
+          picker.pieceCount,
+          ALLOWED_FAST_COUNT,
+        )) {
+          if (picker.have.get(i)) wire.allowedFast(i)
+        }
+      } catch {
+        // an address the generator does not take
+      }
     }
   }
 
