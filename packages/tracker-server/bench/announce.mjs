@@ -1,11 +1,13 @@
 // Tracker announce benchmark: our tracker (memory and Redis stores) against opentracker, in one run, over
-// HTTP keep-alive, HTTP with a new connection per announce (wrk) and UDP (the shared Node generator).
+// HTTP keep-alive, HTTP with a new connection per announce (wrk, the shared tracker-announce.lua) and UDP
+// (bench/udp-load.mjs: the shared generator's packets with less overhead; --shared-generator for the shared one).
+// Also measures the tracker process's CPU (% of a core, CPU us per announce) to show how close to saturation it ran.
 //   node --expose-gc bench/announce.mjs [--seconds 10] [--conc 64] [--generators 2] [--only ours|opentracker]
 // Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
 // Prints one JSON line per run, then a table with announces/s, p99 and the ratios against the targets.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +21,7 @@ const { values: flags } = parseArgs({
     conc: { type: 'string', default: '64' },
     generators: { type: 'string', default: '2' },
     only: { type: 'string' },
+    'shared-generator': { type: 'boolean', default: false },
   },
 })
 const SECONDS = Number(flags.seconds)
@@ -26,6 +29,10 @@ const CONC = Number(flags.conc)
 const GENERATORS = Number(flags.generators)
 const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
 const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
+// --shared-generator uses the shared bench generator; the default is our leaner one (same packets).
+const generator = flags['shared-generator']
+  ? join(shared, 'udp-announce-load.mjs')
+  : fileURLToPath(new URL('./udp-load.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'p2p-tracker-bench-'))
 chmodSync(dir, 0o755)
 const hashFile = join(dir, 'hashes.txt')
@@ -96,6 +103,30 @@ function run(cmd, args, env = {}) {
   })
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Runs `measure` and adds the tracker's CPU use: % of one core and CPU microseconds per announce. */
+async function withCpu(pid, measure) {
+  const c0 = cpuSeconds(pid)
+  const t0 = performance.now()
+  const r = await measure()
+  const cpu = cpuSeconds(pid) - c0
+  const wall = (performance.now() - t0) / 1000
+  return {
+    ...r,
+    cpuPct: Math.round((100 * cpu) / wall),
+    cpuUsPerAnnounce: +((cpu * 1e6) / (r.rate * SECONDS)).toFixed(1),
+  }
+}
+
 /** wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. */
 async function wrk(url, close) {
   const args = ['-t1', `-c${CONC}`, `-d${SECONDS}s`, '--latency', '-s', join(shared, 'tracker-announce.lua')]
@@ -111,19 +142,12 @@ async function wrk(url, close) {
   }
 }
 
-/** The shared Node UDP generator, `GENERATORS` processes splitting the concurrency. */
+/** The UDP generator, `GENERATORS` processes splitting the concurrency. */
 async function udp(port) {
   const each = Math.max(1, Math.round(CONC / GENERATORS))
   const outs = await Promise.all(
     Array.from({ length: GENERATORS }, () =>
-      run(process.execPath, [
-        join(shared, 'udp-announce-load.mjs'),
-        '127.0.0.1',
-        String(port),
-        String(SECONDS),
-        String(each),
-        hashFile,
-      ]),
+      run(process.execPath, [generator, '127.0.0.1', String(port), String(SECONDS), String(each), hashFile]),
     ),
   )
   const rs = outs.map((o) => JSON.parse(o.split('\n').find((l) => l.startsWith('{'))))
@@ -139,9 +163,9 @@ async function ours(label, options) {
   const info = JSON.parse(await waitLine(c, (l) => l.startsWith('{')))
   const port = info.udpUrl.split(':').at(-1)
   const r = {}
-  r.httpKeepAlive = await wrk(info.httpUrl, false)
-  r.httpClose = await wrk(info.httpUrl, true)
-  r.udp = await udp(port)
+  r.httpKeepAlive = await withCpu(c.pid, () => wrk(info.httpUrl, false))
+  r.httpClose = await withCpu(c.pid, () => wrk(info.httpUrl, true))
+  r.udp = await withCpu(c.pid, () => udp(port))
   const stats = await (await fetch(info.httpUrl.replace('/announce', '/stats'))).json()
   await stop(c)
   return { label, ...r, peersAtEnd: stats.seeders + stats.leechers }
@@ -163,9 +187,9 @@ async function opentracker() {
   const url = `http://127.0.0.1:${port}/announce`
   const r = {
     label: 'opentracker',
-    httpKeepAlive: await wrk(url, false),
-    httpClose: await wrk(url, true),
-    udp: await udp(port),
+    httpKeepAlive: await withCpu(c.pid, () => wrk(url, false)),
+    httpClose: await withCpu(c.pid, () => wrk(url, true)),
+    udp: await withCpu(c.pid, () => udp(port)),
   }
   await stop(c)
   return r
@@ -239,10 +263,11 @@ const mem = memoryPer100k()
 
 const byLabel = Object.fromEntries(results.map((r) => [r.label, r]))
 const fmt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
-console.log('\n| tracker | HTTP keep-alive /s (p99 ms) | HTTP new conn /s (p99 ms) | UDP /s (p99 ms) |')
+console.log('\ncells: announces/s (p99 ms; tracker CPU % of one core, CPU us per announce)')
+console.log('| tracker | HTTP keep-alive | HTTP new connection | UDP |')
 console.log('|---|---|---|---|')
 for (const r of results) {
-  const cell = (m) => `${fmt(m.rate)} (${m.p99})`
+  const cell = (m) => `${fmt(m.rate)} (${m.p99} ms; ${m.cpuPct}%, ${m.cpuUsPerAnnounce} us)`
   console.log(`| ${r.label} | ${cell(r.httpKeepAlive)} | ${cell(r.httpClose)} | ${cell(r.udp)} |`)
 }
 const ot = byLabel.opentracker
@@ -269,6 +294,13 @@ if (ot && mine) {
   console.log(
     `  UDP ours / 10,600 (bittorrent-tracker reference figure) ${ratio(mine.udp.rate, 10600)}  target >= 3  ${check(mine.udp.rate >= 3 * 10600)}`,
   )
+}
+if (ot && mine) {
+  for (const k of ['httpKeepAlive', 'httpClose', 'udp']) {
+    console.log(
+      `  ${k} CPU per announce ours/opentracker ${ratio(mine[k].cpuUsPerAnnounce, ot[k].cpuUsPerAnnounce)} (lower is better; load-independent-ish)`,
+    )
+  }
 }
 if (mine) {
   const p99 = Math.max(mine.udp.p99, mine.httpKeepAlive.p99, mine.httpClose.p99)
