@@ -403,7 +403,7 @@ export class PiecePicker {
 /** Seconds of transfer a peer's request queue should cover (libtorrent's `request_queue_time` is 3). */
 export const REQUEST_QUEUE_SECONDS = 3
 /** Smallest request pipeline per peer. */
-export const MIN_PIPELINE = 4
+export const MIN_PIPELINE = 16
 /** Largest request pipeline per peer (blocks). */
 export const MAX_PIPELINE = 500
 

@@ -142,7 +142,7 @@ describe('PiecePicker', () => {
 
 describe('pipelineDepth', () => {
   it('covers a few seconds of the measured rate within bounds', () => {
-    expect(pipelineDepth(0)).toBe(4)
+    expect(pipelineDepth(0)).toBe(16)
     expect(pipelineDepth(16384 * 10)).toBe(30)
     expect(pipelineDepth(1e12)).toBe(500)
   })

@@ -126,6 +126,39 @@ describe('reliability', () => {
     expect(await differing(db, content)).toEqual([])
   })
 
+  it('once every piece exists among the leechers, they finish from each other without the seeder', async () => {
+    const { src, content, torrent } = await singleFile(1_500_000)
+    const seeder = new Client({ host: '127.0.0.1', uploadLimit: 400_000 })
+    cleanup.push(() => seeder.close())
+    const st = await seeder.seed(join(src, 'f.bin'), { torrent })
+    const n = st.metainfo!.pieceCount
+    const a = client()
+    const b = client()
+    const da = await dir()
+    const db = await dir()
+    // Slow leecher-to-leecher uploads, so the union is complete well before either copy is.
+    const ta = await a.add(torrent, { path: da, peers: [local(seeder)], uploadLimit: 100_000 })
+    const tb = await b.add(torrent, { path: db, peers: [local(seeder), local(a)], uploadLimit: 100_000 })
+    const have = new Set<number>()
+    let seederGone = false
+    await new Promise<void>((resolve) => {
+      const onPiece = (e: { index: number; ok: boolean }) => {
+        if (e.ok) have.add(e.index)
+        if (have.size === n && !seederGone) {
+          seederGone = true
+          resolve()
+        }
+      }
+      ta.on('piece', onPiece)
+      tb.on('piece', onPiece)
+    })
+    await seeder.close()
+    expect(ta.complete && tb.complete).toBe(false)
+    await Promise.all([doneWithin(ta, 30_000, 'a'), doneWithin(tb, 30_000, 'b')])
+    expect(await differing(da, content)).toEqual([])
+    expect(await differing(db, content)).toEqual([])
+  })
+
   it('writes nothing outside the target directory for hostile paths', async () => {
     const outer = await dir()
     const d = join(outer, 'inside')
