@@ -57,6 +57,8 @@ const RECEIVED = 2
 
 interface ActivePiece {
   index: number
+  /** No FREE block before this one (keeps picking O(1) per block on big pieces). */
+  cursor: number
   state: Uint8Array
   owners: Map<number, Set<unknown>>
   received: number
@@ -277,6 +279,7 @@ export class PiecePicker {
 
   #activate(index: number): ActivePiece {
     const a: ActivePiece = {
+      cursor: 0,
       index,
       state: new Uint8Array(this.blocksIn(index)),
       owners: new Map(),
@@ -288,7 +291,8 @@ export class PiecePicker {
 
   #take(a: ActivePiece, peer: unknown, max: number, out: BlockRequest[], duplicate: boolean): void {
     const len = this.#pieceLength(a.index)
-    for (let b = 0; b < a.state.length && out.length < max; b++) {
+    if (!duplicate) while (a.cursor < a.state.length && a.state[a.cursor] !== FREE) a.cursor++
+    for (let b = duplicate ? 0 : a.cursor; b < a.state.length && out.length < max; b++) {
       const s = a.state[b]!
       if (s === RECEIVED) continue
       if (s === REQUESTED && (!duplicate || a.owners.get(b)?.has(peer))) continue
@@ -344,7 +348,10 @@ export class PiecePicker {
     if (!owners?.delete(peer)) return
     if (owners.size === 0) {
       a.owners.delete(b)
-      if (a.state[b] === REQUESTED) a.state[b] = FREE
+      if (a.state[b] === REQUESTED) {
+        a.state[b] = FREE
+        if (b < a.cursor) a.cursor = b
+      }
     }
   }
 
