@@ -12,7 +12,9 @@ const { values, positionals } = parseArgs({
 })
 const [input, out = `${basename(positionals[0] ?? 'content')}.torrent`] = positionals
 if (!input) {
-  console.error('usage: node src/main.mjs <file-or-folder> [out.torrent] [--version 1|2|hybrid] [--announce URL]')
+  console.error(
+    'usage: node src/main.mjs <file-or-folder> [out.torrent] [--version 1|2|hybrid] [--announce URL]',
+  )
   process.exit(2)
 }
 const version = values.version === 'hybrid' ? 'hybrid' : Number(values.version)
