@@ -29,7 +29,9 @@ try {
     signal: ac.signal,
     onProgress(done, total) {
       const pct = total ? Math.floor((done / total) * 100) : 100
-      if (pct >= shown + 10 || done === total) console.log(`hashing ${(shown = pct)}%`)
+      if (pct < shown + 10 && done !== total) return
+      shown = pct
+      console.log(`hashing ${pct}%`)
     },
   })
   await writeFile(out, torrent)
