@@ -157,9 +157,8 @@ export class PeerBook {
 
   /** Connected and dialable addresses (for PEX). */
   connectedPeers(): PeerAddress[] {
-    return [...this.#entries.values()]
-      .filter((e) => e.connected && e.source !== 'incoming')
-      .map((e) => e.addr)
+    // Every entry is a listening address (incoming peers enter only once they told us their port).
+    return [...this.#entries.values()].filter((e) => e.connected).map((e) => e.addr)
   }
 }
 

@@ -62,6 +62,8 @@ interface Peer {
   suggested: number[]
   strikes: number
   banned: boolean
+  /** Closed because we are both seeds. */
+  bothSeeds?: boolean
   pexSent: Set<string>
   down: RateMeter
   up: RateMeter
@@ -74,6 +76,8 @@ interface PieceBuffer {
 
 /** Resume interval and other internals a test may shorten. */
 const PEX_INTERVAL_MS = 60_000
+/** Delay before dialing a seed again that we closed because both of us were seeds. */
+const SEED_RECONNECT_DELAY_MS = 10 * 60_000
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
 const DIAL_TICK_MS = 1_000
@@ -627,8 +631,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #onPieces(peer: Peer): void {
     this.#count(peer)
     this.#updateInterest(peer)
-    // Both seeds: nothing to exchange.
-    if (this.#finished && this.#isSeed(peer)) peer.wire.destroy()
+    // Both seeds: nothing to exchange (and no point in dialing it again soon).
+    if (this.#finished && this.#isSeed(peer)) {
+      peer.bothSeeds = true
+      peer.wire.destroy()
+    }
   }
 
   #isSeed(peer: Peer): boolean {
@@ -866,8 +873,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
     // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
     if (peer.listen) {
-      if (peer.handshaken) this.#book.disconnected(peer.listen)
-      else this.#book.failed(peer.listen)
+      if (peer.handshaken) {
+        this.#book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
+      } else this.#book.failed(peer.listen)
     }
     if (err && !this.#destroyed && peer.handshaken) {
       this.emit('warning', {
@@ -955,7 +963,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     for (const p of this.#peers) {
       if (!p.handshaken) continue
       if (p.wire.amInterested) p.wire.uninterested()
-      if (this.#isSeed(p)) p.wire.destroy()
+      if (this.#isSeed(p)) {
+        p.bothSeeds = true
+        p.wire.destroy()
+      }
     }
     this.emit('done')
     this.#resolveDone()
@@ -971,11 +982,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     this.#abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
     for (const p of [...this.#peers]) p.wire.destroy()
-    // Save what is verified (the flag is cleared before the write, so force it).
-    const wasDestroyed = this.#destroyed
-    this.#destroyed = false
     await this.#saveResume(true)
-    this.#destroyed = wasDestroyed
     await this.#storage?.close()
     await stopping
     this.#ctx.removed(this)
