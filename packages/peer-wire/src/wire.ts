@@ -119,6 +119,7 @@ export class Wire extends EventEmitter {
   readonly #utPex: UtPex | undefined
   readonly #ltDonthave: LtDonthave | undefined
   #sentHandshake = false
+  readonly #beforeHandshake: Message[] = []
   #corked = false
   #extPending = false
   #portPending = false
@@ -316,6 +317,7 @@ export class Wire extends EventEmitter {
         v2Upgrade: o.v2 === true,
       }),
     )
+    for (const m of this.#beforeHandshake.splice(0)) this.#send(m)
     if (this.peerHandshake) this.#onBothHandshakes()
   }
 
@@ -447,7 +449,11 @@ export class Wire extends EventEmitter {
   /** Sends a message, preceded by the pending extended handshake unless it is the availability message. */
   #send(m: Message): boolean {
     if (this.destroyed) return false
-    if (!this.#sentHandshake) throw new PeerWireError('PEER_WIRE_CLOSED', 'send the handshake first')
+    if (!this.#sentHandshake) {
+      // Sent right after our handshake (a choker may run over wires still handshaking).
+      this.#beforeHandshake.push(m)
+      return true
+    }
     const availability = m.type === 'bitfield' || m.type === 'have-all' || m.type === 'have-none'
     if (!availability && (this.#extPending || this.#portPending)) this.#flushAfterAvailability()
     const ok = this.#writeMessage(m)

@@ -40,6 +40,21 @@ describe('handshake', () => {
     expect(await codes).toContain('PEER_WIRE_INFO_HASH_MISMATCH')
   })
 
+  it('queues messages sent before our handshake and sends them right after it', async () => {
+    const [sa, sb] = duplexPair()
+    const { Wire } = await import('@p2p/peer-wire')
+    const a = new Wire(sa, { infoHash: INFO_HASH, peerId: PEER_A })
+    const b = new Wire(sb, { infoHash: INFO_HASH, peerId: PEER_B })
+    a.interested()
+    a.unchoke()
+    const got = Promise.all([once(b, 'interested'), once(b, 'unchoke')])
+    b.handshake()
+    a.handshake()
+    await got
+    expect(b.peerInterested).toBe(true)
+    a.destroy()
+  })
+
   it('closes on an unexpected peer id', async () => {
     const p = rawPeer({ expectedPeerId: new Uint8Array(20) })
     await p.handshake()
