@@ -140,6 +140,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #wantedBytes = 0
   #haveBytes = 0
   #dialTimer: ReturnType<typeof setTimeout> | undefined
+  #pexTimer: ReturnType<typeof setTimeout> | undefined
   #pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
   #buffered = 0
@@ -557,6 +558,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       }
       peer.handshaken = true
       this.#sendPieces(peer)
+      this.#pexSoon()
       this.emit('wire', wire, peer.addr)
     })
     wire.on('extended-handshake', (ext) => {
@@ -564,6 +566,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
         peer.listen = { host: peer.addr.host, port: p }
         this.#book.connected(peer.listen, 'incoming')
+        this.#pexSoon()
       }
       if (!this.#meta) void this.#fetchMetadata(peer)
     })
@@ -912,6 +915,16 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
   }
 
+  /** Tells peers about each other soon after a connection (the wire then paces ut_pex itself). */
+  #pexSoon(): void {
+    if (this.#pexTimer || this.#destroyed) return
+    this.#pexTimer = setTimeout(() => {
+      this.#pexTimer = undefined
+      if (!this.#destroyed) this.#sendPex()
+    }, 500)
+    this.#pexTimer.unref?.()
+  }
+
   #sendPex(): void {
     const all = this.#book.connectedPeers()
     for (const p of this.#peers) {
@@ -978,6 +991,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     this.#destroyed = true
     for (const t of this.#timers) clearInterval(t)
     if (this.#dialTimer) clearTimeout(this.#dialTimer)
+    if (this.#pexTimer) clearTimeout(this.#pexTimer)
     const tracker = this.#tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     this.#abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))

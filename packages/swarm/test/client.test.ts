@@ -121,3 +121,25 @@ describe('Client edge cases', () => {
     expect(st.stats().peers).toBeLessThanOrEqual(1)
   })
 })
+
+describe('PEX', () => {
+  it('a leecher that knows one peer learns the others through ut_pex', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'p.bin': 400_000 })
+    const torrent = await v1Torrent('p.bin', [{ path: ['p.bin'], bytes: content.get('p.bin')! }], 16384, true)
+    const seeder = new Client({ host: '127.0.0.1', uploadLimit: 100_000 })
+    cleanup.push(() => seeder.close())
+    await seeder.seed(join(src, 'p.bin'), { torrent })
+    const a = client()
+    const b = client()
+    await a.add(torrent, { path: await dir(), peers: [local(seeder)] })
+    await b.add(torrent, { path: await dir(), peers: [local(seeder), local(a)] })
+    // c only knows a; a tells it about the seeder and b.
+    const c = client()
+    const tc = await c.add(torrent, { path: await dir(), peers: [local(a)] })
+    const seen = new Set<number>()
+    tc.on('wire', (_w, addr) => seen.add(addr.port))
+    const { waitFor } = await import('@p2p/test-utils')
+    await waitFor(() => seen.has(seeder.port) || seen.has(b.port), 10_000, 'a connection learned over PEX')
+  })
+})
