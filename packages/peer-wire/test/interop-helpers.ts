@@ -39,9 +39,10 @@ export async function randomFile(
 /** Runs lt-seeder.py and waits for its first JSON line of `type`. */
 export async function runLtScript(
   config: Record<string, unknown>,
-  type: 'ready' | 'torrent',
+  type: 'ready' | 'torrent' | 'done',
+  existing?: Child,
 ): Promise<{ child: Child; line: SeederReady }> {
-  const child = spawnChild(DEBIAN_PYTHON, [LT_SEEDER, JSON.stringify(config)])
+  const child = existing ?? spawnChild(DEBIAN_PYTHON, [LT_SEEDER, JSON.stringify(config)])
   const line = await waitFor(
     () => {
       for (const l of child.output().split('\n')) {

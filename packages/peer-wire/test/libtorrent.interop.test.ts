@@ -1,5 +1,8 @@
-import type { BencodeDict } from '@p2p/bencode'
-import { bytesToIp } from '@p2p/peer-address'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { type BencodeDict, decode, rawBytes } from '@p2p/bencode'
+import { bytesToIp, generatePeerId } from '@p2p/peer-address'
+import { Wire } from '@p2p/peer-wire'
 import { COMPONENTS, freePort, requireComponents } from '@p2p/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -145,3 +148,62 @@ function split32(b: Uint8Array): Uint8Array[] {
   for (let o = 0; o < b.length; o += 32) out.push(b.subarray(o, o + 32))
   return out
 }
+
+describe('libtorrent downloading from a Wire', () => {
+  it('gets the metadata and every piece from our wire, from only the info hash', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const dir = await scratchDir('peer-wire-lt-serve-')
+    const pieceLength = 32768
+    const { path, data } = await randomFile(dir, 'served.bin', 6 * pieceLength + 777)
+    const created = await runLtScript(
+      { content: path, torrent: `${dir}/s.torrent`, port: 0, version: 'v1', pieceLength, createOnly: true },
+      'torrent',
+    )
+    await created.child.stop()
+    const torrent = decode(await readFile(`${dir}/s.torrent`), { spans: true }) as BencodeDict
+    const info = rawBytes(torrent.info)!
+    const infoHash = fromHex(created.line.infoHash!)
+    expect(Buffer.from(sha1(info)).equals(Buffer.from(infoHash))).toBe(true)
+    const pieceCount = Math.ceil(data.length / pieceLength)
+
+    const served: Wire[] = []
+    const server = createServer((socket) => {
+      const wire = new Wire(socket, {
+        infoHash,
+        peerId: generatePeerId(),
+        metadata: info,
+        pieceCount,
+        pieceLength,
+        length: data.length,
+      })
+      served.push(wire)
+      wire.on('handshake', () => {
+        wire.handshake()
+        wire.haveAll()
+      })
+      wire.on('interested', () => wire.unchoke())
+      wire.on('request', (r) => {
+        const start = r.index * pieceLength + r.begin
+        wire.piece(r.index, r.begin, data.subarray(start, start + r.length))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const out = await scratchDir('peer-wire-lt-leech-')
+    try {
+      const leecher = await runLtScript(
+        { mode: 'leech', infoHash: created.line.infoHash, peer: `127.0.0.1:${port}`, dir: out },
+        'done',
+      )
+      await leecher.child.stop()
+      const copy = await readFile(`${out}/served.bin`)
+      expect(copy.equals(data)).toBe(true)
+      const wire = served.find((w) => w.uploaded > 0)!
+      expect(wire.uploaded).toBe(data.length)
+      expect(wire.peerHandshake?.fast && wire.peerHandshake.extended).toBe(true)
+    } finally {
+      for (const w of served) w.destroy()
+      server.close()
+    }
+  })
+})
