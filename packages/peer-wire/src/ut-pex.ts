@@ -145,13 +145,14 @@ export class UtPex implements WireExtension {
     for (const p of dropped) this.#advertised.delete(formatPeer(p))
     const v4 = added.filter((p) => ipFamily(p.host) === 4)
     const v6 = added.filter((p) => ipFamily(p.host) === 6)
+    const nonEmpty = (b: Uint8Array) => (b.length > 0 ? b : undefined) // absent keys rather than empty strings
     const msg = {
-      added: encodeCompactPeers(v4, 4),
-      'added.f': Uint8Array.from(v4.map((p) => p.flags)),
-      added6: encodeCompactPeers(v6, 6),
-      'added6.f': Uint8Array.from(v6.map((p) => p.flags)),
-      dropped: encodeCompactPeers(dropped, 4),
-      dropped6: encodeCompactPeers(dropped, 6),
+      added: nonEmpty(encodeCompactPeers(v4, 4)),
+      'added.f': nonEmpty(Uint8Array.from(v4.map((p) => p.flags))),
+      added6: nonEmpty(encodeCompactPeers(v6, 6)),
+      'added6.f': nonEmpty(Uint8Array.from(v6.map((p) => p.flags))),
+      dropped: nonEmpty(encodeCompactPeers(dropped, 4)),
+      dropped6: nonEmpty(encodeCompactPeers(dropped, 6)),
     }
     w.sendExtended(this.name, encode(msg))
     this.#sentFirst = true

@@ -40,9 +40,8 @@ export async function randomFile(
 export async function runLtScript(
   config: Record<string, unknown>,
   type: 'ready' | 'torrent' | 'done',
-  existing?: Child,
 ): Promise<{ child: Child; line: SeederReady }> {
-  const child = existing ?? spawnChild(DEBIAN_PYTHON, [LT_SEEDER, JSON.stringify(config)])
+  const child = spawnChild(DEBIAN_PYTHON, [LT_SEEDER, JSON.stringify(config)])
   const line = await waitFor(
     () => {
       for (const l of child.output().split('\n')) {
