@@ -19,6 +19,10 @@ const P2P = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 const LT = fileURLToPath(new URL('../test/fixtures/lt-peer.py', import.meta.url))
 const PY = '/usr/bin/python3'
 const children = new Set()
+/** Extra node flags for our leecher (e.g. BENCH_NODE_ARGS=--cpu-prof). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+/** Only these pairs (comma-separated, e.g. BENCH_PAIRS='libtorrent -> ours'). */
+const PAIRS = process.env.BENCH_PAIRS?.split(',').map((s) => s.trim())
 
 function freePort() {
   return new Promise((resolve) => {
@@ -111,6 +115,7 @@ async function leech(kind, dir, torrentFile, port) {
   let p
   if (kind === 'ours') {
     p = start(process.execPath, [
+      ...NODE_ARGS,
       P2P,
       'download',
       torrentFile,
@@ -167,6 +172,7 @@ async function main() {
       ['libtorrent', 'ours'],
     ]) {
       const name = `${from} -> ${to}`
+      if (PAIRS && !PAIRS.includes(name)) continue
       const s = await seeder(from, dir, torrentFile)
       try {
         const r = await leech(to, dir, torrentFile, s.port)
