@@ -80,5 +80,10 @@ describe('p2p seed / p2p download', () => {
     expect(await main(['seed'], d.io)).toBe(2)
     const e = io()
     expect(await main(['download', 'x.torrent', '--peer', 'nonsense'], e.io)).toBe(2)
+    const f = io()
+    const refused = 'http://127.0.0.1:1/announce'
+    const magnet = `magnet:?xt=urn:btih:${'ab'.repeat(20)}&tr=${encodeURIComponent(refused)}`
+    expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1'], f.io)).toBe(4)
+    expect(f.err()).toMatch(/CLI_UNREACHABLE/)
   })
 })

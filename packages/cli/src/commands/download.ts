@@ -82,8 +82,16 @@ command again continues where it stopped.
           throw cliError(err)
         })
       let fatal: Error | undefined
+      let unreachable: string | undefined
+      let onUnreachable = () => {}
       t.on('warning', (w) => {
         if (!json) view.log(`warning: ${w.message}`)
+        // Every tracker failed and nobody else to ask: say so instead of waiting forever.
+        const code = (w.error as { code?: string } | undefined)?.code
+        if (code === 'TRACKER_ALL_FAILED' && peers.length === 0 && t.stats().peers === 0) {
+          unreachable = w.message
+          onUnreachable()
+        }
       })
       t.on('error', (e) => {
         fatal = e
@@ -91,8 +99,16 @@ command again continues where it stopped.
       })
       t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
       stop = showProgress(view, t)
-      await Promise.race([t.done, aborted(io.signal), new Promise<void>((r) => t.on('error', () => r()))])
+      await Promise.race([
+        t.done,
+        aborted(io.signal),
+        new Promise<void>((r) => t.on('error', () => r())),
+        new Promise<void>((r) => {
+          onUnreachable = r
+        }),
+      ])
       if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
+      if (unreachable && !t.complete) throw new CliError('CLI_UNREACHABLE', unreachable)
       if (!t.complete)
         throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
       stop()
