@@ -107,3 +107,33 @@ describe('p2p tracker', () => {
     await child.stop()
   })
 })
+
+describe('p2p tracker --workers', () => {
+  it('runs a cluster on one port pair and stops every worker on SIGINT to the process group', async (ctx) => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+    if (!existsSync(bin)) {
+      if (process.env.CI) throw new Error('packages/cli is not built')
+      return ctx.skip('packages/cli not built (pnpm turbo run build --filter @p2p/cli...)')
+    }
+    const child = spawnChild(process.execPath, [bin, 'tracker', '--workers', '2'])
+    const [httpUrl] = await waitFor(
+      () => {
+        const l = child
+          .output()
+          .split('\n')
+          .filter((x) => /^(http|udp):\/\//.test(x))
+        return l.length >= 2 ? l : undefined
+      },
+      20_000,
+      'the cluster to print its URLs',
+    )
+    const stats = await (await fetch(httpUrl!.replace('/announce', '/stats'))).json()
+    expect(stats).toMatchObject({ torrents: 0 })
+    const exited = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))
+    process.kill(-child.proc.pid!, 'SIGINT') // like Ctrl-C in a terminal: primary and workers
+    expect(await exited).toBe(0)
+    expect(child.output()).toContain('cluster closed')
+    expect(child.output()).not.toContain('restarting')
+    await child.stop()
+  })
+})

@@ -77,6 +77,9 @@ process.on('message', async (msg: WorkerMessage) => {
   }
 })
 process.on('disconnect', () => void server.close().then(() => process.exit(0)))
+// Ctrl-C reaches the whole process group: the primary coordinates the shutdown (and restarts workers that
+// die on their own), so the workers leave signals to it and stop on its 'close' message or when it goes away.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {})
 
 server.listen().then(
   (info) => send({ t: 'listening', info }),
