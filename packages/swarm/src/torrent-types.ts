@@ -33,6 +33,8 @@ export interface AddOptions {
   resumePath?: string
   /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
   maxConnections?: number
+  /** Give each file its full (sparse) length when it is created. Default false. */
+  preallocate?: boolean
   /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
   maxBufferedBytes?: number
   /** Upload slots. Default 4. */

@@ -274,6 +274,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       files,
       selected,
       partFile: join(this.#src.dir, `.${this.infoHash}.parts`),
+      preallocate: this.#opts.preallocate,
     })
     this.#storage = storage
     const picker = new PiecePicker({
