@@ -910,25 +910,41 @@ export class Wire extends EventEmitter {
   }
 
   #onAvailability(m: Message): void {
-    if (this.#peerAvailabilitySeen || this.#peerOtherSeen) {
-      throw new PeerWireError(
-        'PEER_WIRE_UNEXPECTED_MESSAGE',
-        `${m.type} is only allowed right after the handshake`,
-      )
-    }
+    if (m.type !== 'bitfield') this.#requireFast(m.type)
+    if (this.#peerAvailabilitySeen || this.#peerOtherSeen) return this.#lateAvailability(m)
     this.#peerAvailabilitySeen = true
     if (m.type === 'bitfield') {
       this.#checkBitfield(m.bits)
       this.peerPieces.buffer = m.bits.slice()
       this.emit('bitfield', this.peerPieces)
-      return
-    }
-    this.#requireFast(m.type)
-    if (m.type === 'have-all') {
+    } else if (m.type === 'have-all') {
       this.#peerHasAll = true
       if (this.pieceCount !== undefined) this.peerPieces.setAll(this.pieceCount)
       this.emit('have-all')
     } else this.emit('have-none')
+  }
+
+  /**
+   * An availability message that is not the first message: BEP 3 wants it first, but aria2 1.36 sends
+   * have-none then a bitfield when it reconnects holding pieces, and libtorrent accepts any order. It
+   * only adds pieces (nothing is taken back without lt_donthave), each reported as a `have`.
+   */
+  #lateAvailability(m: Message): void {
+    this.#peerAvailabilitySeen = true
+    if (m.type === 'have-none') return
+    const n = this.pieceCount
+    if (m.type === 'bitfield') this.#checkBitfield(m.bits)
+    else if (n === undefined) {
+      this.#peerHasAll = true
+      return
+    }
+    const count = n ?? (m.type === 'bitfield' ? m.bits.length * 8 : 0)
+    const peerHas = (i: number) => m.type !== 'bitfield' || (m.bits[i >> 3]! & (0x80 >> (i & 7))) !== 0
+    for (let i = 0; i < count; i++) {
+      if (!peerHas(i) || this.peerPieces.get(i)) continue
+      this.peerPieces.set(i)
+      this.emit('have', i)
+    }
   }
 
   /** Whether the peer announced have-all (its bitfield is filled once the piece count is known). */

@@ -281,12 +281,12 @@ describe('protocol errors close the wire with a code', () => {
       'PEER_WIRE_UNREQUESTED_PIECE',
     ],
     [
-      'a second bitfield',
+      'a late bitfield of the wrong length',
       (p) => {
         p.send({ type: 'have-none' })
-        p.send({ type: 'have-all' })
+        p.send({ type: 'bitfield', bits: new Uint8Array(3) })
       },
-      'PEER_WIRE_UNEXPECTED_MESSAGE',
+      'PEER_WIRE_BAD_BITFIELD',
     ],
     [
       'have-all without fast',
@@ -369,6 +369,24 @@ describe('protocol errors close the wire with a code', () => {
     await tick()
     expect(p.wire.destroyed).toBe(false)
     expect(p.wire.peerChoking).toBe(false)
+    p.wire.destroy()
+  })
+
+  it('takes late availability messages (aria2 sends have-none, then a bitfield) as haves', async () => {
+    const p = rawPeer(torrent)
+    const haves: number[] = []
+    p.wire.on('have', (i) => haves.push(i))
+    await p.handshake()
+    p.send({ type: 'have-none' })
+    p.send({ type: 'have', index: 9 })
+    p.send({ type: 'bitfield', bits: Uint8Array.of(0b1000_0000, 0b0100_0000) })
+    await tick()
+    expect(p.wire.destroyed).toBe(false)
+    expect(haves).toEqual([9, 0])
+    expect([0, 1, 8, 9].map((i) => p.wire.peerPieces.get(i))).toEqual([true, false, false, true])
+    p.send({ type: 'have-all' })
+    await tick()
+    expect(haves).toEqual([9, 0, 1, 2, 3, 4, 5, 6, 7, 8])
     p.wire.destroy()
   })
 

@@ -95,10 +95,9 @@ async function transmission(torrentFile: string, out: string) {
 }
 
 describe('aria2 interop (v1 torrent, opentracker)', () => {
-  // aria2 1.36, once it holds pieces, sends its bitfield after another message on reconnect; the
-  // peer wire closes such connections as a protocol error (PEER_WIRE_UNEXPECTED_MESSAGE), so the
-  // download stalls. Re-enable when @p2p/peer-wire accepts that order.
-  it.skip('our seeder serves an aria2 leecher', async (ctx) => {
+  // aria2 1.36 sends its bitfield after other messages when it reconnects holding pieces; the
+  // wire takes that order (as libtorrent does).
+  it('our seeder serves an aria2 leecher', async (ctx) => {
     requireComponents(ctx, COMPONENTS.aria2, COMPONENTS.opentracker)
     const { src, content, torrent, file } = await setup()
     const seeder = client()
