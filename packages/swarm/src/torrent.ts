@@ -12,6 +12,7 @@ import {
 import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { allowedFastSet, Wire } from '@p2p/peer-wire'
 import { TrackerClient, TypedEmitter } from '@p2p/tracker-client'
+import { Bitfield } from './bitfield.js'
 import { CHOKE_INTERVAL_MS, Choker } from './choker.js'
 import { SwarmError } from './errors.js'
 import { PeerBook, type PeerSource } from './peer-book.js'
@@ -58,6 +59,8 @@ interface Peer {
   handshaken: boolean
   haveAll: boolean
   counted: boolean
+  /** What was added to the availability counts for this peer (removed exactly on close or a new bitfield). */
+  countedBits?: Bitfield | 'all'
   allowedFast: Set<number>
   suggested: number[]
   strikes: number
@@ -571,14 +574,22 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       }
       if (!this.#meta) void this.#fetchMetadata(peer)
     })
-    wire.on('bitfield', () => this.#onPieces(peer))
+    // Some clients (aria2) send a second availability message: it replaces the first.
+    wire.on('bitfield', () => this.#onPieces(peer, true))
     wire.on('have-all', () => {
       peer.haveAll = true
-      this.#onPieces(peer)
+      this.#onPieces(peer, true)
     })
-    wire.on('have-none', () => this.#onPieces(peer))
+    wire.on('have-none', () => {
+      peer.haveAll = false
+      this.#onPieces(peer, true)
+    })
     wire.on('have', (i) => {
-      if (peer.counted) this.#picker?.addHave(i)
+      const bits = peer.countedBits
+      if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+        bits.set(i)
+        this.#picker?.addHave(i)
+      }
       this.#updateInterest(peer)
     })
     wire.on('unchoke', () => this.#fill(peer))
@@ -632,7 +643,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
   }
 
-  #onPieces(peer: Peer): void {
+  #onPieces(peer: Peer, replace = false): void {
+    if (replace) this.#uncount(peer)
     this.#count(peer)
     this.#updateInterest(peer)
     // Both seeds: nothing to exchange (and no point in dialing it again soon).
@@ -657,7 +669,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #count(peer: Peer): void {
     if (!this.#picker || peer.counted) return
     peer.counted = true
-    this.#picker.addAvailability(this.#bits(peer))
+    const bits = this.#bits(peer)
+    peer.countedBits =
+      bits === 'all' ? 'all' : new Bitfield(this.#picker.pieceCount, peer.wire.peerPieces.buffer)
+    this.#picker.addAvailability(peer.countedBits)
+  }
+
+  #uncount(peer: Peer): void {
+    if (!peer.counted) return
+    peer.counted = false
+    if (peer.countedBits) this.#picker?.removeAvailability(peer.countedBits)
+    peer.countedBits = undefined
   }
 
   #updateInterest(peer: Peer): void {
@@ -873,7 +895,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const picker = this.#picker
     if (picker) {
       picker.releaseAll(peer)
-      if (peer.counted) picker.removeAvailability(this.#bits(peer))
+      this.#uncount(peer)
     }
     // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
     if (peer.listen) {

@@ -125,15 +125,16 @@ describe('Client edge cases', () => {
 describe('PEX', () => {
   it('a leecher that knows one peer learns the others through ut_pex', async () => {
     const src = await dir()
-    const content = await writeContent(src, { 'p.bin': 400_000 })
+    const content = await writeContent(src, { 'p.bin': 1_000_000 })
     const torrent = await v1Torrent('p.bin', [{ path: ['p.bin'], bytes: content.get('p.bin')! }], 16384, true)
     const seeder = new Client({ host: '127.0.0.1', uploadLimit: 100_000 })
     cleanup.push(() => seeder.close())
     await seeder.seed(join(src, 'p.bin'), { torrent })
     const a = client()
     const b = client()
-    await a.add(torrent, { path: await dir(), peers: [local(seeder)] })
-    await b.add(torrent, { path: await dir(), peers: [local(seeder), local(a)] })
+    // Everyone slow, so a still has its connections when c arrives.
+    await a.add(torrent, { path: await dir(), peers: [local(seeder)], uploadLimit: 50_000 })
+    await b.add(torrent, { path: await dir(), peers: [local(seeder), local(a)], uploadLimit: 50_000 })
     // c only knows a; a tells it about the seeder and b.
     const c = client()
     const tc = await c.add(torrent, { path: await dir(), peers: [local(a)] })
