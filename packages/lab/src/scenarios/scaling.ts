@@ -59,6 +59,8 @@ export const scaling: Scenario = {
         )
         runs.push(r)
         const times = leecherTimes(r)
+        // The bound assumes the seeder sends each byte once; every byte above that costs it upload time.
+        const seederSent = r.peers.filter((p) => p.role === 'seeder').reduce((a, p) => a + p.uploaded, 0)
         rows.push([
           impl,
           n,
@@ -68,6 +70,7 @@ export const scaling: Scenario = {
           secs(mean(times)),
           secs(Math.min(...times)),
           secs(Math.max(...times)),
+          (seederSent / ctx.size).toFixed(2),
           r.peers.every((p) => p.intact !== false) ? 'yes' : 'NO',
         ])
         if (r.completion !== undefined) {
@@ -129,6 +132,7 @@ export const scaling: Scenario = {
             'mean leecher (s)',
             'fastest (s)',
             'slowest (s)',
+            'seeder sent / F',
             'files intact',
           ],
           rows,
