@@ -81,6 +81,8 @@ interface PieceBuffer {
 const PEX_INTERVAL_MS = 60_000
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000
+/** Bytes of whole pieces kept in memory for uploads. */
+const READ_CACHE_BYTES = 8 * 2 ** 20
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
 const DIAL_TICK_MS = 1_000
@@ -144,6 +146,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #haveBytes = 0
   #dialTimer: ReturnType<typeof setTimeout> | undefined
   #pexTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #readCache = new Map<number, Promise<Uint8Array>>()
   #pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
   #buffered = 0
@@ -867,6 +870,31 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
   }
 
+  /**
+   * A verified piece's bytes for uploads: read once whole and kept in a small LRU, since peers ask
+   * for a piece block by block (one read per piece instead of one per 16 KiB).
+   */
+  #readPiece(index: number): Promise<Uint8Array> {
+    let p = this.#readCache.get(index)
+    if (p) {
+      this.#readCache.delete(index)
+      this.#readCache.set(index, p)
+      return p
+    }
+    const spec = this.#specs[index]!
+    p = this.#storage!.read(spec.offset, spec.length)
+    this.#readCache.set(index, p)
+    p.catch(() => this.#readCache.delete(index))
+    let bytes = 0
+    for (const i of this.#readCache.keys()) bytes += this.#specs[i]!.length
+    for (const i of this.#readCache.keys()) {
+      if (bytes <= READ_CACHE_BYTES || this.#readCache.size <= 1) break
+      this.#readCache.delete(i)
+      bytes -= this.#specs[i]!.length
+    }
+    return p
+  }
+
   async #serve(peer: Peer, req: { index: number; begin: number; length: number }): Promise<void> {
     const { wire } = peer
     const picker = this.#picker
@@ -877,7 +905,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
     try {
       if (!this.#upload.unlimited) await this.#upload.take(req.length, this.#abort.signal)
-      const data = await this.#storage!.read(spec.offset + req.begin, req.length)
+      const piece = await this.#readPiece(req.index)
+      const data = piece.subarray(req.begin, req.begin + req.length)
       if (this.#destroyed || !this.#peers.has(peer)) return
       wire.piece(req.index, req.begin, data)
       peer.up.add(data.length)
