@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sharedFixturesDir } from '@p2p/test-utils'
 
-/** The shared fixtures folder (`../shared/fixtures` beside the repository). */
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures')
+/** The shared fixtures folder (`../shared/fixtures` beside the repository; required in CI). */
+export const FIXTURES =
+  sharedFixturesDir() ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures')
 export const LT_TORRENTS = join(FIXTURES, 'libtorrent-test-torrents')
 export const REFERENCE = join(FIXTURES, 'reference-torrents')
 export const haveFixtures = existsSync(join(LT_TORRENTS, 'MANIFEST.json'))

@@ -12,4 +12,5 @@ export {
   missingComponents,
   requireComponents,
 } from './components.js'
+export { sharedFixturesDir } from './fixtures.js'
 export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'
