@@ -81,6 +81,8 @@ interface PieceBuffer {
 const PEX_INTERVAL_MS = 60_000
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000
+/** Requests sent together when refilling a pipeline that still has at least this many in flight. */
+const REFILL_BATCH = 8
 /** Bytes of whole pieces kept in memory for uploads. */
 const READ_CACHE_BYTES = 8 * 2 ** 20
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
@@ -719,6 +721,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       wire.maxOutstandingRequests - wire.outstandingRequests,
     )
     if (n <= 0) return
+    // Refill in batches (one write carries many requests) while enough are still in flight.
+    if (n < REFILL_BATCH && picker.outstanding(peer) >= REFILL_BATCH) return
     const blocks = picker.pick(peer, this.#bits(peer), n, {
       only: choked ? peer.allowedFast : undefined,
       prefer: peer.suggested,
