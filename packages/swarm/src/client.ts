@@ -10,6 +10,8 @@ import { TokenBucket } from './rate-limiter.js'
 import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
 
+/** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
+export const DEFAULT_HASH_THREADS = 1
 /** Default bound on peer connections of a whole client. */
 export const DEFAULT_MAX_CONNECTIONS = 200
 /** Time an incoming connection has to send the handshake's first 48 bytes, ms. */
@@ -31,7 +33,7 @@ export interface ClientOptions {
   downloadLimit?: number
   /** Bound on peer connections of the whole client. Default {@link DEFAULT_MAX_CONNECTIONS}. */
   maxConnections?: number
-  /** Hashing worker threads. Default: the hash pool's default. */
+  /** Hashing worker threads. Default {@link DEFAULT_HASH_THREADS}. */
   hashThreads?: number
   /** Closes the client when aborted. */
   signal?: AbortSignal
@@ -213,7 +215,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       peerId: this.peerId,
       port: () => this.#port,
       hashPool: () => {
-        this.#pool ??= new HashPool({ threads: this.#options.hashThreads })
+        this.#pool ??= new HashPool({ threads: this.#options.hashThreads ?? DEFAULT_HASH_THREADS })
         return this.#pool
       },
       upload: this.#upload,

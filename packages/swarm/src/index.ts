@@ -16,6 +16,7 @@ export {
   Client,
   type ClientEvents,
   type ClientOptions,
+  DEFAULT_HASH_THREADS,
   DEFAULT_MAX_CONNECTIONS,
   INCOMING_HANDSHAKE_TIMEOUT_MS,
 } from './client.js'
