@@ -2,14 +2,15 @@ import type { CommandIo } from './command.js'
 import { commands } from './commands/index.js'
 import { CliError, EXIT_CODES } from './errors.js'
 
-const HELP = () => {
+const HELP = async () => {
   const names = Object.keys(commands).sort()
   const width = Math.max(0, ...names.map((n) => n.length))
+  const loaded = await Promise.all(names.map((n) => commands[n]!()))
   return [
     'usage: p2p <command> [options]',
     '',
     'commands:',
-    ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
+    ...names.map((n, i) => `  ${n.padEnd(width)}  ${loaded[i]!.summary}`),
     '',
     "run 'p2p <command> --help' for a command's options",
   ].join('\n')
@@ -22,12 +23,13 @@ const HELP = () => {
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(`${HELP()}\n`)
+    io.stdout.write(`${await HELP()}\n`)
     return name === undefined ? EXIT_CODES.CLI_USAGE : 0
   }
-  const command = commands[name]
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined
   try {
-    if (!command) throw new CliError('CLI_USAGE', `unknown command ${JSON.stringify(name)}; run 'p2p --help'`)
+    if (!load) throw new CliError('CLI_USAGE', `unknown command ${JSON.stringify(name)}; run 'p2p --help'`)
+    const command = await load()
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(`${command.usage}\n`)
       return 0
