@@ -124,11 +124,16 @@ def main(cfg):
         emit({"type": "piece", "index": index, "ok": ok, "algorithm": algorithm,
               "peers": sorted(set(senders.values()))})
 
+    def all_blocks_in(index):
+        return len(blocks.get(index, {})) >= -(-info.piece_size(index) // block_size)
+
     def verdict(index, ok):
         # the block_finished alert of a piece's last block may come after its hash verdict (the write
         # completes after the hash): wait for all of them, or at most VERDICT_WAIT_S
+        if index in verdicts:
+            report(index)  # an earlier attempt at this piece: log it before the new one
         verdicts[index] = (ok, time.monotonic() + VERDICT_WAIT_S)
-        if len(blocks.get(index, {})) >= -(-info.piece_size(index) // block_size):
+        if all_blocks_in(index):
             report(index)
 
     while True:
@@ -147,8 +152,7 @@ def main(cfg):
                 checking = False
             elif isinstance(a, lt.block_finished_alert):
                 blocks.setdefault(a.piece_index, {})[a.block_index] = "%s:%d" % (a.endpoint[0], a.endpoint[1])
-                if a.piece_index in verdicts and len(blocks[a.piece_index]) >= -(
-                        -info.piece_size(a.piece_index) // block_size):
+                if a.piece_index in verdicts and all_blocks_in(a.piece_index):
                     report(a.piece_index)
             elif isinstance(a, lt.piece_finished_alert) and not checking:
                 verdict(a.piece_index, True)
