@@ -35,7 +35,7 @@ function freePort() {
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
 function start(cmd, args) {
-  const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M', cmd, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M CPU %U %S', cmd, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
@@ -51,6 +51,11 @@ function start(cmd, args) {
     out: () => out,
     err: () => err,
     rssKiB: () => Number(/PEAKRSS (\d+)/.exec(err)?.[1] ?? Number.NaN),
+    /** User + system CPU seconds once it exited (less noisy than wall time on a shared machine). */
+    cpuSeconds: () => {
+      const m = /CPU ([\d.]+) ([\d.]+)/.exec(err)
+      return m ? Number(m[1]) + Number(m[2]) : Number.NaN
+    },
     waitFor(re, ms = 120_000) {
       return new Promise((resolve, reject) => {
         const t0 = Date.now()
@@ -146,7 +151,7 @@ async function leech(kind, dir, torrentFile, port) {
   const seconds = (performance.now() - t0) / 1000
   await stop(p)
   await rm(out, { recursive: true, force: true })
-  return { seconds, rssMiB: p.rssKiB() / 1024 }
+  return { seconds, rssMiB: p.rssKiB() / 1024, cpu: p.cpuSeconds() }
 }
 
 async function main() {
@@ -176,7 +181,8 @@ async function main() {
       const s = await seeder(from, dir, torrentFile)
       try {
         const r = await leech(to, dir, torrentFile, s.port)
-        rows.push({ name, mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB })
+        await stop(s.p)
+        rows.push({ name, mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB, cpu: r.cpu, seedCpu: s.p.cpuSeconds() })
       } catch (err) {
         rows.push({ name, note: `failed: ${err.message.split('\n')[0]}` })
       } finally {
@@ -193,7 +199,7 @@ async function main() {
     console.log(
       r.note
         ? `${r.name.padEnd(26)} ${r.note}`
-        : `${r.name.padEnd(26)} ${r.mbps.toFixed(1).padStart(7)} MB/s   leecher peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB`,
+        : `${r.name.padEnd(26)} ${r.mbps.toFixed(1).padStart(7)} MB/s   leecher peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB   CPU s leecher ${r.cpu.toFixed(2)} seeder ${r.seedCpu.toFixed(2)}`,
     )
   }
   const by = Object.fromEntries(rows.map((r) => [r.name, r]))

@@ -82,7 +82,7 @@ const PEX_INTERVAL_MS = 60_000
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000
 /** Requests sent together when refilling a pipeline that still has at least this many in flight. */
-const REFILL_BATCH = 8
+const REFILL_BATCH = 64
 /** Bytes of whole pieces kept in memory for uploads. */
 const READ_CACHE_BYTES = 8 * 2 ** 20
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
@@ -771,7 +771,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       let buf = this.#buffers.get(index)
       if (!buf) {
         this.#buffered += this.#specs[index]!.length
-        buf = { data: new Uint8Array(this.#specs[index]!.length), from: new Set() }
+        // Uninitialized: every byte is overwritten by a block before the piece is written or hashed.
+        buf = { data: Buffer.allocUnsafeSlow(this.#specs[index]!.length), from: new Set() }
         this.#buffers.set(index, buf)
       }
       buf.data.set(data, begin)
