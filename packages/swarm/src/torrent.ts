@@ -16,6 +16,7 @@ import { Bitfield } from './bitfield.js'
 import { CHOKE_INTERVAL_MS, Choker } from './choker.js'
 import { SwarmError } from './errors.js'
 import { PeerBook, type PeerSource } from './peer-book.js'
+import { PieceBufferPool } from './piece-buffer-pool.js'
 import { type PeerPieces, PiecePicker, pipelineDepth } from './piece-picker.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
@@ -122,6 +123,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   readonly #book = new PeerBook()
   readonly #peers = new Set<Peer>()
   readonly #buffers = new Map<number, PieceBuffer>()
+  #pool: PieceBufferPool | undefined
   readonly #banned = new Set<string>()
   readonly #choker: Choker
   readonly #upload: TokenBucket
@@ -771,8 +773,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       let buf = this.#buffers.get(index)
       if (!buf) {
         this.#buffered += this.#specs[index]!.length
-        // Uninitialized: every byte is overwritten by a block before the piece is written or hashed.
-        buf = { data: Buffer.allocUnsafeSlow(this.#specs[index]!.length), from: new Set() }
+        this.#pool ??= new PieceBufferPool(this.#opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
+        // Contents unspecified: every byte is overwritten by a block before the piece is written or hashed.
+        buf = { data: this.#pool.take(this.#specs[index]!.length), from: new Set() }
         this.#buffers.set(index, buf)
       }
       buf.data.set(data, begin)
@@ -821,6 +824,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       return
     }
     this.#buffered -= spec.length
+    // Written and hashed: nothing reads this buffer any more.
+    this.#pool?.give(buf.data)
     if (this.#destroyed) return
     this.emit('piece', event)
     if (!event.ok) {
@@ -1028,6 +1033,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   #finish(): void {
     if (this.#finished) return
     this.#finished = true
+    this.#pool = undefined
     this.#tracker?.complete()
     void this.#saveResume(true)
     for (const p of this.#peers) {
