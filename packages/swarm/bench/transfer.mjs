@@ -182,7 +182,13 @@ async function main() {
       try {
         const r = await leech(to, dir, torrentFile, s.port)
         await stop(s.p)
-        rows.push({ name, mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB, cpu: r.cpu, seedCpu: s.p.cpuSeconds() })
+        rows.push({
+          name,
+          mbps: SIZE / 1e6 / r.seconds,
+          rssMiB: r.rssMiB,
+          cpu: r.cpu,
+          seedCpu: s.p.cpuSeconds(),
+        })
       } catch (err) {
         rows.push({ name, note: `failed: ${err.message.split('\n')[0]}` })
       } finally {
