@@ -146,6 +146,26 @@ export class Storage {
     return this.#spans(offset, length).map((s) => s.file)
   }
 
+  /**
+   * Where the bytes of the piece-space range [offset, offset + length) lie on disk, in order (the
+   * part file for unselected files), so a hash worker can read them itself; `undefined` when the
+   * range touches a pad file (those bytes are not on disk).
+   * @throws {SwarmError} `SWARM_OUT_OF_RANGE`.
+   */
+  segments(offset: number, length: number): { path: string; position: number; length: number }[] | undefined {
+    const out: { path: string; position: number; length: number }[] = []
+    for (const s of this.#spans(offset, length)) {
+      const f = this.#files[s.file]!
+      if (f.pad) return undefined
+      if (this.#selected[s.file])
+        out.push({ path: this.#paths[s.file]!, position: s.fileOffset, length: s.length })
+      else if (this.#partFile)
+        out.push({ path: this.#partFile, position: f.offset + s.fileOffset, length: s.length })
+      else return undefined
+    }
+    return out
+  }
+
   #spans(offset: number, length: number): Span[] {
     if (
       !Number.isSafeInteger(offset) ||

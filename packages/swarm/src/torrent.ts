@@ -32,7 +32,7 @@ import {
   type TorrentEvents,
   type TorrentStats,
 } from './torrent-types.js'
-import { verifyPiece } from './verifier.js'
+import { type PieceCheck, verifyPiece, verifyPieceOnDisk } from './verifier.js'
 
 /** What a torrent needs from its client (internal). */
 export interface ClientContext {
@@ -798,6 +798,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       await storage.write(spec.offset, buf.data)
     } catch (err) {
       this.#buffered -= spec.length
+      this.#pool?.give(buf.data)
       picker.failed(index)
       const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
       // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
@@ -810,7 +811,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     }
     let event: PieceEvent
     try {
-      const check = await verifyPiece(this.#ctx.hashPool(), spec, buf.data, { transfer: true })
+      // A v1 piece is hashed from the file (page cache) by the worker: its buffer is free right now.
+      const onDisk = spec.sha1 && !spec.sha256 ? storage.segments(spec.offset, spec.length) : undefined
+      let check: PieceCheck
+      if (onDisk) {
+        this.#pool?.give(buf.data)
+        check = await verifyPieceOnDisk(this.#ctx.hashPool(), spec, onDisk)
+      } else {
+        check = await verifyPiece(this.#ctx.hashPool(), spec, buf.data, { transfer: true })
+      }
       event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
     } catch (err) {
       this.#buffered -= spec.length
@@ -824,8 +833,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       return
     }
     this.#buffered -= spec.length
-    // Written and hashed: nothing reads this buffer any more.
-    this.#pool?.give(buf.data)
     if (this.#destroyed) return
     this.emit('piece', event)
     if (!event.ok) {

@@ -48,3 +48,18 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
+
+/**
+ * Checks a v1 piece that is already written: the hash worker reads its bytes from `segments` (the
+ * piece's place in the files) into a buffer it reuses, so the piece's memory is free once written.
+ */
+export async function verifyPieceOnDisk(
+  pool: HashPool,
+  spec: PieceSpec,
+  segments: { path: string; position: number; length: number }[],
+): Promise<PieceCheck> {
+  if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no v1 hash`)
+  const { sha1 } = await pool.hashFileSegments(segments, { pieceLength: spec.length, sha1: true })
+  if (!sha1 || sha1.length !== 20) throw new TypeError(`no SHA-1 for piece ${spec.index}`)
+  return { ok: equal(sha1, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(sha1) }
+}
