@@ -7,7 +7,7 @@ import type { PickStrategy } from './piece-picker.js'
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
 /** Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond it). */
-export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 2 ** 20
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20
 /** Failed pieces (weighted: 1 when a peer sent the whole piece, 1/2 when it shared it) before a ban. */
 export const BAN_STRIKES = 2
 /** Time allowed for a TCP connect, ms. */

@@ -792,12 +792,19 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     this.#buffers.delete(index)
     if (!buf) return
     const spec = this.#specs[index]!
-    // Written before the check, so the buffer can then move to a hash worker without a copy; only a
-    // verified piece counts as had (and goes into the resume file), a bad one is simply rewritten.
+    // Counts against maxBufferedBytes until its buffer is free (after the write for a piece hashed from disk).
+    let held = spec.length
+    const release = () => {
+      this.#buffered -= held
+      held = 0
+    }
+    // Written before the check, so the worker can hash it from disk (v1) or the buffer can move to
+    // the worker without a copy (v2); only a verified piece counts as had (and goes into the resume
+    // file), a bad one is simply rewritten.
     try {
       await storage.write(spec.offset, buf.data)
     } catch (err) {
-      this.#buffered -= spec.length
+      release()
       this.#pool?.give(buf.data)
       picker.failed(index)
       const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
@@ -816,13 +823,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       let check: PieceCheck
       if (onDisk) {
         this.#pool?.give(buf.data)
+        release()
         check = await verifyPieceOnDisk(this.#ctx.hashPool(), spec, onDisk)
       } else {
         check = await verifyPiece(this.#ctx.hashPool(), spec, buf.data, { transfer: true })
       }
       event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
     } catch (err) {
-      this.#buffered -= spec.length
+      release()
       if (this.#destroyed) return
       picker.failed(index)
       this.emit('warning', {
@@ -832,7 +840,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       this.#fillAll()
       return
     }
-    this.#buffered -= spec.length
+    release()
     if (this.#destroyed) return
     this.emit('piece', event)
     if (!event.ok) {
