@@ -2,6 +2,8 @@
 // 127.0.0.1, seeder -> leecher, for ours -> ours, libtorrent -> libtorrent, ours -> libtorrent and
 // libtorrent -> ours in the same run. Prints MB/s, the leecher's peak RSS and the ratio against
 // libtorrent -> libtorrent (target: ours -> ours >= 1.5x, leecher peak RSS <= 100 MiB).
+// Also prints the user + system CPU seconds of leecher and seeder: on a shared machine they are
+// steadier than MB/s (though kernel write costs vary between runs on this VM too).
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
