@@ -1,6 +1,6 @@
 // Transfer benchmark of @p2p/swarm: one single-file v1 torrent (BENCH_SIZE_MIB, default 1024) over
-// 127.0.0.1, seeder -> leecher, for ours -> ours, libtorrent -> libtorrent, ours -> libtorrent and
-// libtorrent -> ours in the same run. Prints MB/s, the leecher's peak RSS and the ratio against
+// 127.0.0.1, seeder -> leecher, for ours -> ours, libtorrent -> libtorrent, aria2 -> aria2 (through our
+// tracker: aria2 cannot be given a peer), ours -> libtorrent and libtorrent -> ours in the same run. Prints MB/s, the leecher's peak RSS and the ratio against
 // libtorrent -> libtorrent (target: ours -> ours >= 1.5x, leecher peak RSS <= 100 MiB).
 // Also prints the user + system CPU seconds of leecher and seeder: on a shared machine they are
 // steadier than MB/s (though kernel write costs vary between runs on this VM too).
@@ -90,8 +90,34 @@ async function stop(p) {
   children.delete(p.child)
 }
 
+/** aria2 cannot be given a peer address: its pairs meet through our tracker (`p2p tracker`). */
+let ariaTracker
+async function aria2Args() {
+  if (!ariaTracker) {
+    const p = start(process.execPath, [P2P, 'tracker', '--host', '127.0.0.1', '--port', String(await freePort())])
+    const [url] = await p.waitFor(/^http:\/\/\S+/m)
+    ariaTracker = { p, url }
+  }
+  return [
+    '--enable-dht=false',
+    '--bt-enable-lpd=false',
+    '--enable-peer-exchange=false',
+    `--bt-tracker=${ariaTracker.url}`,
+    '--file-allocation=none',
+    '--console-log-level=warn',
+    '--summary-interval=0',
+    `--listen-port=${await freePort()}`,
+  ]
+}
+
 async function seeder(kind, dir, torrentFile) {
   const port = await freePort()
+  if (kind === 'aria2') {
+    const args = [...(await aria2Args()), '--bt-seed-unverified=true', '--check-integrity=false']
+    const p = start('aria2c', [...args, '--seed-ratio=0.0', `--dir=${join(dir, 'src')}`, torrentFile])
+    await new Promise((r) => setTimeout(r, 1500)) // it announces once it has loaded the torrent
+    return { p, port }
+  }
   if (kind === 'ours') {
     const p = start(process.execPath, [
       P2P,
@@ -120,7 +146,11 @@ async function leech(kind, dir, torrentFile, port) {
   await mkdir(out)
   const t0 = performance.now()
   let p
-  if (kind === 'ours') {
+  if (kind === 'aria2') {
+    p = start('aria2c', [...(await aria2Args()), '--seed-time=0', `--dir=${out}`, torrentFile])
+    const code = await p.exited
+    if (code !== 0) throw new Error(`aria2 exited ${code}: ${p.out().slice(-500)}`)
+  } else if (kind === 'ours') {
     p = start(process.execPath, [
       ...NODE_ARGS,
       P2P,
@@ -175,6 +205,7 @@ async function main() {
     for (const [from, to] of [
       ['ours', 'ours'],
       ['libtorrent', 'libtorrent'],
+      ['aria2', 'aria2'],
       ['ours', 'libtorrent'],
       ['libtorrent', 'ours'],
     ]) {
@@ -198,6 +229,7 @@ async function main() {
       }
     }
   } finally {
+    if (ariaTracker) await stop(ariaTracker.p)
     await Promise.all(
       [...children].map((c) => stop({ child: c, exited: new Promise((r) => c.once('close', r)) })),
     )
