@@ -94,7 +94,14 @@ async function stop(p) {
 let ariaTracker
 async function aria2Args() {
   if (!ariaTracker) {
-    const p = start(process.execPath, [P2P, 'tracker', '--host', '127.0.0.1', '--port', String(await freePort())])
+    const p = start(process.execPath, [
+      P2P,
+      'tracker',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(await freePort()),
+    ])
     const [url] = await p.waitFor(/^http:\/\/\S+/m)
     ariaTracker = { p, url }
   }

@@ -28,7 +28,10 @@ export class PieceBufferPool {
   give(buf: Uint8Array): void {
     if (this.#freeBytes + buf.length > this.#maxFreeBytes) return
     let list = this.#free.get(buf.length)
-    if (!list) this.#free.set(buf.length, (list = []))
+    if (!list) {
+      list = []
+      this.#free.set(buf.length, list)
+    }
     list.push(buf)
     this.#freeBytes += buf.length
   }
