@@ -1,27 +1,10 @@
 import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client, type PieceEvent, readResumeFile, type SwarmError } from '@p2p/swarm'
-import { tempDir } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 
-const cleanup: (() => Promise<void>)[] = []
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-  for (const f of removeDirs.splice(0)) await f()
-})
-async function dir(): Promise<string> {
-  const d = await tempDir('swarm-client-')
-  removeDirs.push(d.remove)
-  return d.path
-}
-function client(): Client {
-  const c = new Client({ host: '127.0.0.1', hashThreads: 2 })
-  cleanup.push(() => c.close())
-  return c
-}
-const local = (c: Client) => ({ host: '127.0.0.1', port: c.port })
+const { dir, client, local, onCleanup } = useSession('swarm-client-', { hashThreads: 2 })
 
 describe('Client over a hand-made v1 torrent', () => {
   it('seeder -> two leechers, byte-identical', async () => {
@@ -65,7 +48,7 @@ describe('Client edge cases', () => {
       true,
     )
     const seeder = new Client({ host: '::1' })
-    cleanup.push(() => seeder.close())
+    onCleanup(() => seeder.close())
     try {
       await seeder.seed(join(src, 'six.bin'), { torrent })
     } catch (err) {
@@ -73,7 +56,7 @@ describe('Client edge cases', () => {
       return ctx.skip('no IPv6 loopback here')
     }
     const c = new Client({ host: '::1' })
-    cleanup.push(() => c.close())
+    onCleanup(() => c.close())
     const d = await dir()
     const t = await c.add(torrent, { path: d, peers: [{ host: '::1', port: seeder.port }] })
     await doneWithin(t, 30_000)
@@ -129,7 +112,7 @@ describe('PEX', () => {
     const content = await writeContent(src, { 'p.bin': 1_000_000 })
     const torrent = await v1Torrent('p.bin', [{ path: ['p.bin'], bytes: content.get('p.bin')! }], 16384, true)
     const seeder = new Client({ host: '127.0.0.1', uploadLimit: 100_000 })
-    cleanup.push(() => seeder.close())
+    onCleanup(() => seeder.close())
     await seeder.seed(join(src, 'p.bin'), { torrent })
     const a = client()
     const b = client()

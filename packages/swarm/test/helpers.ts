@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { Torrent } from '@p2p/swarm'
+import { Client, type Torrent } from '@p2p/swarm'
+import { stopAll, tempDir } from '@p2p/test-utils'
+import { afterEach } from 'vitest'
 
 /** Writes random files below `root` (paths relative, '/'-separated) and returns their bytes. */
 export async function writeContent(
@@ -69,4 +71,35 @@ export async function v1Torrent(
         pieces: Buffer.concat(hashes),
       }
   return encode({ info })
+}
+
+/**
+ * Per-test resources of a swarm test file: `dir()` a temp dir, `client()` a Client on 127.0.0.1 (with
+ * `defaults`), `onCleanup(f)` any other closer. After each test the closers run newest first, spawned
+ * children are stopped, then the dirs are removed.
+ */
+export function useSession(prefix: string, defaults: ConstructorParameters<typeof Client>[0] = {}) {
+  const cleanup: (() => Promise<void>)[] = []
+  const removeDirs: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f()
+    await stopAll()
+    for (const f of removeDirs.splice(0)) await f()
+  })
+  return {
+    onCleanup(f: () => Promise<void>): void {
+      cleanup.push(f)
+    },
+    async dir(): Promise<string> {
+      const d = await tempDir(prefix)
+      removeDirs.push(d.remove)
+      return d.path
+    },
+    client(opts: ConstructorParameters<typeof Client>[0] = {}): Client {
+      const c = new Client({ host: '127.0.0.1', ...defaults, ...opts })
+      cleanup.push(() => c.close())
+      return c
+    },
+    local: (c: Client) => ({ host: '127.0.0.1', port: c.port }),
+  }
 }

@@ -1,29 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Client } from '@p2p/swarm'
-import { COMPONENTS, freePort, requireComponents, stopAll, tempDir } from '@p2p/test-utils'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
+import { COMPONENTS, freePort, requireComponents } from '@p2p/test-utils'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 import { startLibtorrent } from './interop-helpers.js'
 
-const cleanup: (() => Promise<void>)[] = []
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-  await stopAll()
-  for (const f of removeDirs.splice(0)) await f()
-})
-afterAll(stopAll)
-async function dir(): Promise<string> {
-  const d = await tempDir('swarm-lt-')
-  removeDirs.push(d.remove)
-  return d.path
-}
-function client(): Client {
-  const c = new Client({ host: '127.0.0.1' })
-  cleanup.push(() => c.close())
-  return c
-}
+const { dir, client } = useSession('swarm-lt-')
 
 const FILES = { 'multi/a.bin': 3_000_000, 'multi/dir/b.bin': 2_500_000, 'multi/c.txt': 1234 }
 

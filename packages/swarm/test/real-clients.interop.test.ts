@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createTorrent } from '@p2p/metainfo'
-import { Client } from '@p2p/swarm'
 import {
   COMPONENTS,
   freePort,
@@ -9,31 +8,12 @@ import {
   requireComponents,
   spawnChild,
   startOpentracker,
-  stopAll,
-  tempDir,
   waitFor,
 } from '@p2p/test-utils'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { differing, doneWithin, writeContent } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, writeContent } from './helpers.js'
 
-const cleanup: (() => Promise<void>)[] = []
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-  await stopAll()
-  for (const f of removeDirs.splice(0)) await f()
-})
-afterAll(stopAll)
-async function dir(): Promise<string> {
-  const d = await tempDir('swarm-real-')
-  removeDirs.push(d.remove)
-  return d.path
-}
-function client(): Client {
-  const c = new Client({ host: '127.0.0.1' })
-  cleanup.push(() => c.close())
-  return c
-}
+const { dir, client, onCleanup } = useSession('swarm-real-')
 
 const FILES = { 'pack/a.bin': 3_000_000, 'pack/sub/b.bin': 2_000_000, 'pack/c.txt': 777 }
 
@@ -47,7 +27,7 @@ async function setup() {
     creationDate: false,
   })
   const tracker: Opentracker = await startOpentracker({ infoHashes: [probe.metainfo.infoHash!] })
-  cleanup.push(() => tracker.stop())
+  onCleanup(() => tracker.stop())
   const { torrent } = await createTorrent(join(src, 'pack'), {
     version: 1,
     pieceLength: 65536,

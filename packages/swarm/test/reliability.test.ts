@@ -5,27 +5,10 @@ import { join } from 'node:path'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { type BanEvent, Client } from '@p2p/swarm'
-import { tempDir } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { differing, doneWithin, v1Torrent, writeContent } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 
-const cleanup: (() => Promise<void>)[] = []
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-  for (const f of removeDirs.splice(0)) await f()
-})
-async function dir(): Promise<string> {
-  const d = await tempDir('swarm-rel-')
-  removeDirs.push(d.remove)
-  return d.path
-}
-function client(opts: ConstructorParameters<typeof Client>[0] = {}): Client {
-  const c = new Client({ host: '127.0.0.1', hashThreads: 1, ...opts })
-  cleanup.push(() => c.close())
-  return c
-}
-const local = (c: Client) => ({ host: '127.0.0.1', port: c.port })
+const { dir, client, local, onCleanup } = useSession('swarm-rel-', { hashThreads: 1 })
 
 async function singleFile(size: number, pieceLength = 16384) {
   const src = await dir()
@@ -56,7 +39,7 @@ async function hostilePeer(
     wire.handshake()
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  cleanup.push(() => new Promise<void>((r) => server.close(() => r())))
+  onCleanup(() => new Promise<void>((r) => server.close(() => r())))
   const addr = server.address()
   return { server, port: typeof addr === 'object' && addr ? addr.port : 0 }
 }
@@ -112,7 +95,7 @@ describe('reliability', () => {
   it('leechers finish from each other after the only seeder leaves', async () => {
     const { src, content, torrent } = await singleFile(600_000)
     const seeder = new Client({ host: '127.0.0.1' })
-    cleanup.push(() => seeder.close())
+    onCleanup(() => seeder.close())
     await seeder.seed(join(src, 'f.bin'), { torrent })
     const a = client()
     const da = await dir()
@@ -129,7 +112,7 @@ describe('reliability', () => {
   it('once every piece exists among the leechers, they finish from each other without the seeder', async () => {
     const { src, content, torrent } = await singleFile(1_500_000)
     const seeder = new Client({ host: '127.0.0.1', uploadLimit: 400_000 })
-    cleanup.push(() => seeder.close())
+    onCleanup(() => seeder.close())
     const st = await seeder.seed(join(src, 'f.bin'), { torrent })
     const n = st.metainfo!.pieceCount
     const a = client()

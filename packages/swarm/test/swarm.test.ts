@@ -1,27 +1,10 @@
 import { join } from 'node:path'
 import { createTorrent } from '@p2p/metainfo'
-import { Client, type PieceEvent, type Torrent } from '@p2p/swarm'
-import { tempDir } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { differing, doneWithin, writeContent } from './helpers.js'
+import type { Client, PieceEvent, Torrent } from '@p2p/swarm'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, writeContent } from './helpers.js'
 
-const cleanup: (() => Promise<void>)[] = []
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-  for (const f of removeDirs.splice(0)) await f()
-})
-async function dir(): Promise<string> {
-  const d = await tempDir('swarm-it-')
-  removeDirs.push(d.remove)
-  return d.path
-}
-function client(): Client {
-  const c = new Client({ host: '127.0.0.1', hashThreads: 2 })
-  cleanup.push(() => c.close())
-  return c
-}
-const local = (c: Client) => ({ host: '127.0.0.1', port: c.port })
+const { dir, client, local } = useSession('swarm-it-', { hashThreads: 2 })
 
 const FILES = {
   'content/a.bin': 700_000,
