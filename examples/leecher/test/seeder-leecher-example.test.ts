@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
+import { requireBuilt, spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
 import { afterAll, expect, it } from 'vitest'
 
 afterAll(stopAll)
 
 it('the seeder example serves the leecher example', async (ctx) => {
-  const dist = fileURLToPath(new URL('../../../packages/swarm/dist/index.js', import.meta.url))
-  if (!existsSync(dist)) {
-    if (process.env.CI) throw new Error('@p2p/swarm is not built')
-    return ctx.skip('build @p2p/swarm first')
-  }
+  requireBuilt(ctx, new URL('../../../packages/swarm/dist/index.js', import.meta.url), '@p2p/swarm')
   const d = await tempDir('example-swarm-')
   try {
     const data = randomBytes(300_000)

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { spawnChild, waitFor } from '@p2p/test-utils'
+import { requireBuilt, spawnChild, waitFor } from '@p2p/test-utils'
 import { expect, it } from 'vitest'
 
 it('runs a tracker, answers its own announces and stops', async (ctx) => {
-  const dist = fileURLToPath(new URL('../../../packages/tracker-server/dist/index.js', import.meta.url))
-  if (!existsSync(dist)) {
-    if (process.env.CI) throw new Error('@p2p/tracker-server is not built')
-    return ctx.skip('build @p2p/tracker-server first')
-  }
+  requireBuilt(
+    ctx,
+    new URL('../../../packages/tracker-server/dist/index.js', import.meta.url),
+    '@p2p/tracker-server',
+  )
   const main = fileURLToPath(new URL('../src/main.mjs', import.meta.url))
   const child = spawnChild(process.execPath, [main, '--self-test'])
   const exit = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { freePort, spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
+import { freePort, requireBuilt, spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
 import { afterAll, expect, it } from 'vitest'
 
 afterAll(stopAll)
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
 /** Progress values of the JSON lines a `p2p download --json` child printed. */
 function progress(output: string): number[] {
@@ -21,10 +17,7 @@ function progress(output: string): number[] {
 }
 
 it('p2p download killed with SIGKILL resumes from its verified pieces', async (ctx) => {
-  if (!existsSync(BIN)) {
-    if (process.env.CI) throw new Error('@p2p/cli is not built')
-    return ctx.skip('build @p2p/cli first')
-  }
+  const BIN = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
   const d = await tempDir('cli-kill-')
   try {
     const data = randomBytes(8_000_000)

@@ -1,13 +1,30 @@
 import { PassThrough } from 'node:stream'
 import type { CommandIo } from '@p2p/cli'
+import { type Child, waitFor } from '@p2p/test-utils'
 
-/** A CommandIo over in-memory streams, with what was written to each. */
-export function io(): { io: CommandIo; out: () => string; err: () => string } {
+/** A CommandIo over in-memory streams, with what was written to each; `stop()` aborts its signal (Ctrl-C). */
+export function io(): { io: CommandIo; out: () => string; err: () => string; stop: () => void } {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let out = ''
   let err = ''
   stdout.on('data', (b) => (out += b))
   stderr.on('data', (b) => (err += b))
-  return { io: { stdout, stderr, signal: new AbortController().signal }, out: () => out, err: () => err }
+  const ac = new AbortController()
+  return { io: { stdout, stderr, signal: ac.signal }, out: () => out, err: () => err, stop: () => ac.abort() }
+}
+
+/** Waits until a child `p2p tracker` printed its HTTP and UDP announce URLs; returns them. */
+export function trackerUrls(child: Child, timeoutMs: number): Promise<string[]> {
+  return waitFor(
+    () => {
+      const urls = child
+        .output()
+        .split('\n')
+        .filter((x) => /^(http|udp):\/\//.test(x))
+      return urls.length >= 2 ? urls : undefined
+    },
+    timeoutMs,
+    'p2p tracker to print its announce URLs',
+  )
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { type CommandIo, main } from '@p2p/cli'
+import { main } from '@p2p/cli'
 import { freePort, tempDir, waitFor } from '@p2p/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import { io } from './io.js'
 
 const removeDirs: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -14,17 +14,6 @@ async function dir(): Promise<string> {
   const d = await tempDir('cli-swarm-')
   removeDirs.push(d.remove)
   return d.path
-}
-
-function io(): { io: CommandIo; out: () => string; err: () => string; stop: () => void } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (b) => (out += b))
-  stderr.on('data', (b) => (err += b))
-  const ac = new AbortController()
-  return { io: { stdout, stderr, signal: ac.signal }, out: () => out, err: () => err, stop: () => ac.abort() }
 }
 
 describe('p2p seed / p2p download', () => {

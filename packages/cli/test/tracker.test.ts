@@ -1,30 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { fileURLToPath } from 'node:url'
-import { type CommandIo, main } from '@p2p/cli'
-import { spawnChild, tempDir, waitFor } from '@p2p/test-utils'
+import { main } from '@p2p/cli'
+import { requireBuilt, spawnChild, tempDir, waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { io } from './io.js'
-
-function abortableIo(): { io: CommandIo; out: () => string; err: () => string; stop: () => void } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (b) => (out += b))
-  stderr.on('data', (b) => (err += b))
-  const ac = new AbortController()
-  return { io: { stdout, stderr, signal: ac.signal }, out: () => out, err: () => err, stop: () => ac.abort() }
-}
+import { io, trackerUrls } from './io.js'
 
 const pct = (b: Uint8Array) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('')
 
 describe('p2p tracker', () => {
   it('prints the HTTP and UDP announce URLs, serves announces and /stats, stops on abort', async () => {
-    const t = abortableIo()
+    const t = io()
     const run = main(['tracker', '--host', '127.0.0.1', '--json'], t.io)
     const [httpUrl, udpUrl] = await waitFor(
       () => {
@@ -52,7 +38,7 @@ describe('p2p tracker', () => {
     const allowed = randomBytes(20)
     const file = join(d.path, 'allow.txt')
     await writeFile(file, `# private\n${allowed.toString('hex')}\n`)
-    const t = abortableIo()
+    const t = io()
     const run = main(['tracker', '--allow', file, '--port', '0'], t.io)
     const httpUrl = await waitFor(() => t.out().split('\n')[0] || undefined, 10_000, 'the URL')
     const ask = async (h: Uint8Array) =>
@@ -82,23 +68,9 @@ describe('p2p tracker', () => {
   })
 
   it('runs as the p2p binary until SIGINT', async (ctx) => {
-    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-    if (!existsSync(bin)) {
-      if (process.env.CI) throw new Error('packages/cli is not built')
-      return ctx.skip('packages/cli not built (pnpm turbo run build --filter @p2p/cli...)')
-    }
+    const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
     const child = spawnChild(process.execPath, [bin, 'tracker', '--host', '127.0.0.1'])
-    const lines = await waitFor(
-      () => {
-        const l = child
-          .output()
-          .split('\n')
-          .filter((x) => /^(http|udp):\/\//.test(x))
-        return l.length >= 2 ? l : undefined
-      },
-      15_000,
-      'p2p tracker to print its URLs',
-    )
+    const lines = await trackerUrls(child, 15_000)
     expect(lines[0]).toMatch(/^http:\/\//)
     expect(lines[1]).toMatch(/^udp:\/\//)
     const exited = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))
@@ -110,23 +82,9 @@ describe('p2p tracker', () => {
 
 describe('p2p tracker --workers', () => {
   it('runs a cluster on one port pair and stops every worker on SIGINT to the process group', async (ctx) => {
-    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-    if (!existsSync(bin)) {
-      if (process.env.CI) throw new Error('packages/cli is not built')
-      return ctx.skip('packages/cli not built (pnpm turbo run build --filter @p2p/cli...)')
-    }
+    const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
     const child = spawnChild(process.execPath, [bin, 'tracker', '--workers', '2'])
-    const [httpUrl] = await waitFor(
-      () => {
-        const l = child
-          .output()
-          .split('\n')
-          .filter((x) => /^(http|udp):\/\//.test(x))
-        return l.length >= 2 ? l : undefined
-      },
-      20_000,
-      'the cluster to print its URLs',
-    )
+    const [httpUrl] = await trackerUrls(child, 20_000)
     const stats = await (await fetch(httpUrl!.replace('/announce', '/stats'))).json()
     expect(stats).toMatchObject({ torrents: 0 })
     const exited = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 
+export { requireBuilt } from './built.js'
 export { type Opentracker, startOpentracker } from './clients/opentracker.js'
 export {
   COMPONENTS,
