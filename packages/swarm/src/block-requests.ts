@@ -1,0 +1,87 @@
+import { PieceBufferPool } from './piece-buffer-pool.js'
+import { pipelineDepth } from './piece-picker.js'
+import { verify } from './piece-verification.js'
+import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
+
+/** Requests sent together when refilling a pipeline that still has at least this many in flight. */
+const REFILL_BATCH = 64
+
+/** Tops up every peer's request pipeline. */
+export function fillAll(s: TorrentState): void {
+  for (const p of s.peers) fill(s, p)
+}
+
+/** Tops up one peer's request pipeline with blocks the picker chooses (rate-limited). */
+export function fill(s: TorrentState, peer: Peer): void {
+  const picker = s.picker
+  const { wire } = peer
+  if (!picker || s.destroyed || s.halted || s.finished || !peer.handshaken || !wire.amInterested) return
+  const choked = wire.peerChoking
+  if (choked && peer.allowedFast.size === 0) return
+  // A peer that already sent a bad piece gets one request at a time until it is cleared or banned.
+  const depth = peer.strikes > 0 ? 1 : pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
+  const n = Math.min(depth - picker.outstanding(peer), wire.maxOutstandingRequests - wire.outstandingRequests)
+  if (n <= 0) return
+  // Refill in batches (one write carries many requests) while enough are still in flight.
+  if (n < REFILL_BATCH && picker.outstanding(peer) >= REFILL_BATCH) return
+  const blocks = picker.pick(peer, peerBits(peer), n, {
+    only: choked ? peer.allowedFast : undefined,
+    prefer: peer.suggested,
+    noNewPieces: s.buffered >= (s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
+  })
+  for (const b of blocks) {
+    const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
+    if (wait > 0) setTimeout(() => request(s, peer, b.index, b.begin, b.length), wait)
+    else request(s, peer, b.index, b.begin, b.length)
+  }
+}
+
+function request(s: TorrentState, peer: Peer, index: number, begin: number, length: number): void {
+  if (s.destroyed || !s.peers.has(peer)) {
+    s.picker?.release(peer, index, begin)
+    return
+  }
+  let p: Promise<Uint8Array>
+  try {
+    p = peer.wire.request(index, begin, length)
+  } catch {
+    s.picker?.release(peer, index, begin)
+    return
+  }
+  p.then(
+    (data) => onBlock(s, peer, index, begin, data),
+    () => s.picker?.release(peer, index, begin),
+  )
+}
+
+/** A requested block arrived: cancel duplicates (endgame), buffer it, verify a complete piece. */
+function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data: Uint8Array): void {
+  const picker = s.picker
+  if (!picker) return
+  peer.down.add(data.length)
+  s.downMeter.add(data.length)
+  s.downloaded += data.length
+  const arrival = picker.received(peer, index, begin, data.length)
+  if (arrival.accepted) {
+    for (const other of arrival.cancel as Peer[]) {
+      try {
+        other.wire.cancel(index, begin, data.length)
+      } catch {
+        // the other wire may be closing
+      }
+    }
+    let buf = s.buffers.get(index)
+    if (!buf) {
+      s.buffered += s.specs[index]!.length
+      s.pool ??= new PieceBufferPool(s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
+      // Contents unspecified: every byte is overwritten by a block before the piece is written or hashed.
+      buf = { data: s.pool.take(s.specs[index]!.length), from: new Set() }
+      s.buffers.set(index, buf)
+    }
+    buf.data.set(data, begin)
+    buf.from.add(peer)
+    if (arrival.pieceComplete) void verify(s, index)
+  }
+  fill(s, peer)
+}

@@ -1,0 +1,42 @@
+import { Bitfield } from './bitfield.js'
+import { fill } from './block-requests.js'
+import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
+
+/** A peer's bitfield / have-all / have-none arrived (replacing what it said before when `replace`). */
+export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
+  if (replace) uncount(s, peer)
+  count(s, peer)
+  updateInterest(s, peer)
+  // Both seeds: nothing to exchange (and no point in dialing it again soon).
+  if (s.finished && isSeed(s, peer)) {
+    peer.bothSeeds = true
+    peer.wire.destroy()
+  }
+}
+
+/** Adds the peer's pieces to the picker's availability counts (once). */
+export function count(s: TorrentState, peer: Peer): void {
+  if (!s.picker || peer.counted) return
+  peer.counted = true
+  const bits = peerBits(peer)
+  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(s.picker.pieceCount, peer.wire.peerPieces.buffer)
+  s.picker.addAvailability(peer.countedBits)
+}
+
+/** Removes exactly what {@link count} added. */
+export function uncount(s: TorrentState, peer: Peer): void {
+  if (!peer.counted) return
+  peer.counted = false
+  if (peer.countedBits) s.picker?.removeAvailability(peer.countedBits)
+  peer.countedBits = undefined
+}
+
+/** Sends interested / not interested as the peer's pieces and ours change, and requests when interested. */
+export function updateInterest(s: TorrentState, peer: Peer): void {
+  const picker = s.picker
+  if (!picker || !peer.handshaken) return
+  const want = !s.finished && picker.interesting(peerBits(peer))
+  if (want && !peer.wire.amInterested) peer.wire.interested()
+  else if (!want && peer.wire.amInterested) peer.wire.uninterested()
+  if (want) fill(s, peer)
+}

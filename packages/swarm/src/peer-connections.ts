@@ -1,0 +1,161 @@
+import { connect, type Socket } from 'node:net'
+import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
+import { Wire } from '@p2p/peer-wire'
+import { fillAll } from './block-requests.js'
+import { uncount } from './peer-availability.js'
+import type { PeerSource } from './peer-book.js'
+import { RateMeter } from './rate-meter.js'
+import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
+import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import { wireEvents } from './wire-events.js'
+
+/** Delay before dialing a seed again that we closed because both of us were seeds. */
+const SEED_RECONNECT_DELAY_MS = 10 * 60_000
+/** Delay between dial rounds. */
+export const DIAL_TICK_MS = 1_000
+
+/** Adds a peer to dial (bad addresses and our own are ignored). */
+export function addPeer(s: TorrentState, addr: { host: string; port: number }, source: PeerSource): void {
+  if (s.destroyed) return
+  let peer: PeerAddress
+  try {
+    if (!Number.isInteger(addr.port) || addr.port < 1 || addr.port > 65535) throw new Error('bad port')
+    peer = { host: normalizeIp(addr.host), port: addr.port }
+  } catch {
+    s.emit('warning', { message: `ignoring bad peer address ${addr.host}:${addr.port}` })
+    return
+  }
+  if (s.ctx.isSelf(peer)) return
+  s.book.add(peer, source)
+  scheduleDial(s, 0)
+}
+
+/** Runs a dial round in `ms` (0: now, replacing a later one). */
+export function scheduleDial(s: TorrentState, ms: number): void {
+  if (s.destroyed) return
+  if (s.dialTimer !== undefined) {
+    if (ms > 0) return
+    clearTimeout(s.dialTimer)
+  }
+  s.dialTimer = setTimeout(() => {
+    s.dialTimer = undefined
+    dial(s)
+  }, ms)
+  s.dialTimer.unref?.()
+}
+
+function dial(s: TorrentState): void {
+  if (s.destroyed) return
+  const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
+  // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
+  const room = max - s.peers.size - s.pending
+  const { peers, nextInMs } = s.book.candidates(room, { host: '127.0.0.1', port: s.ctx.port() })
+  for (const addr of peers) {
+    if (!s.ctx.canConnect()) break
+    connectTo(s, addr)
+  }
+  if (Number.isFinite(nextInMs)) scheduleDial(s, Math.max(nextInMs, DIAL_TICK_MS))
+}
+
+function connectTo(s: TorrentState, addr: PeerAddress): void {
+  s.book.dialing(addr)
+  s.pending++
+  s.ctx.connectionOpened()
+  const socket = connect({ host: addr.host, port: addr.port })
+  const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS)
+  const onError = () => {
+    clearTimeout(timer)
+    s.pending--
+    s.ctx.connectionClosed()
+    s.book.failed(addr)
+    scheduleDial(s, DIAL_TICK_MS)
+  }
+  socket.once('error', onError)
+  socket.once('connect', () => {
+    clearTimeout(timer)
+    socket.off('error', onError)
+    s.pending--
+    if (s.destroyed) {
+      socket.destroy()
+      s.ctx.connectionClosed()
+      return
+    }
+    s.book.connected(addr, 'manual')
+    attach(s, socket, addr, false)
+  })
+}
+
+/** An incoming connection whose handshake names this torrent (the client counted it). */
+export function acceptIncoming(s: TorrentState, socket: Socket): void {
+  if (s.destroyed || s.peers.size >= (s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT)) {
+    socket.destroy()
+    s.ctx.connectionClosed()
+    return
+  }
+  let host: string
+  try {
+    host = normalizeIp(socket.remoteAddress ?? '')
+  } catch {
+    socket.destroy()
+    s.ctx.connectionClosed()
+    return
+  }
+  attach(s, socket, { host, port: socket.remotePort ?? 0 }, true)
+}
+
+function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: boolean): void {
+  socket.setNoDelay(true)
+  const meta = s.meta
+  const wire = new Wire(socket, {
+    infoHash: s.infoHashBytes,
+    peerId: s.ctx.peerId,
+    listenPort: s.ctx.port(),
+    signal: s.abort.signal,
+    ...(meta ? wireGeometry(meta) : {}),
+  })
+  const peer: Peer = {
+    wire,
+    addr,
+    listen: incoming ? undefined : addr,
+    incoming,
+    handshaken: false,
+    haveAll: false,
+    counted: false,
+    allowedFast: new Set(),
+    suggested: [],
+    strikes: 0,
+    banned: false,
+    pexSent: new Set(),
+    down: new RateMeter(),
+    up: new RateMeter(),
+  }
+  s.peers.add(peer)
+  wireEvents(s, peer)
+  wire.handshake()
+}
+
+/** A connection closed: its requests go back to the pool and its address to the book. */
+export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
+  if (!s.peers.delete(peer)) return
+  s.ctx.connectionClosed()
+  const picker = s.picker
+  if (picker) {
+    picker.releaseAll(peer)
+    uncount(s, peer)
+  }
+  // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
+  if (peer.listen) {
+    if (peer.handshaken) {
+      s.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
+    } else s.book.failed(peer.listen)
+  }
+  if (err && !s.destroyed && peer.handshaken) {
+    s.emit('warning', {
+      message: `peer ${formatPeer(peer.addr)} closed: ${err.message}`,
+      peer: peer.addr,
+      error: err,
+    })
+  }
+  fillAll(s)
+  scheduleDial(s, DIAL_TICK_MS)
+}

@@ -1,0 +1,138 @@
+import { formatPeer } from '@p2p/peer-address'
+import { fillAll } from './block-requests.js'
+import { SwarmError } from './errors.js'
+import { saveResume } from './resume.js'
+import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
+import { type PieceCheck, verifyPiece, verifyPieceOnDisk } from './verifier.js'
+
+/** Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). */
+export async function verify(s: TorrentState, index: number): Promise<void> {
+  const buf = s.buffers.get(index)
+  const picker = s.picker!
+  const storage = s.storage!
+  s.buffers.delete(index)
+  if (!buf) return
+  const spec = s.specs[index]!
+  // Counts against maxBufferedBytes until its buffer is free (after the write for a piece hashed from disk).
+  let held = spec.length
+  const release = () => {
+    s.buffered -= held
+    held = 0
+  }
+  // Written before the check, so the worker can hash it from disk (v1) or the buffer can move to
+  // the worker without a copy (v2); only a verified piece counts as had (and goes into the resume
+  // file), a bad one is simply rewritten.
+  try {
+    await storage.write(spec.offset, buf.data)
+  } catch (err) {
+    release()
+    s.pool?.give(buf.data)
+    picker.failed(index)
+    const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
+    // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
+    if (!s.destroyed && !s.halted) {
+      s.halted = true
+      for (const p of s.peers) s.picker?.releaseAll(p)
+      s.emit('error', e)
+    }
+    return
+  }
+  let event: PieceEvent
+  try {
+    // A v1 piece is hashed from the file (page cache) by the worker: its buffer is free right now.
+    const onDisk = spec.sha1 && !spec.sha256 ? storage.segments(spec.offset, spec.length) : undefined
+    let check: PieceCheck
+    if (onDisk) {
+      s.pool?.give(buf.data)
+      release()
+      check = await verifyPieceOnDisk(s.ctx.hashPool(), spec, onDisk)
+    } else {
+      check = await verifyPiece(s.ctx.hashPool(), spec, buf.data, { transfer: true })
+    }
+    event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
+  } catch (err) {
+    release()
+    if (s.destroyed) return
+    picker.failed(index)
+    s.emit('warning', {
+      message: `hashing piece ${index} failed: ${(err as Error).message}`,
+      error: err,
+    })
+    fillAll(s)
+    return
+  }
+  release()
+  if (s.destroyed) return
+  s.emit('piece', event)
+  if (!event.ok) {
+    picker.failed(index)
+    s.emit('warning', {
+      message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
+    })
+    penalize(s, buf.from)
+    fillAll(s)
+    return
+  }
+  picker.verified(index)
+  s.dirty = true
+  if (picker.isWanted(index)) s.haveBytes += spec.length
+  for (const p of s.peers) {
+    if (!p.handshaken) continue
+    try {
+      p.wire.have(index)
+    } catch {
+      // closing
+    }
+    if (p.wire.amInterested && !picker.interesting(peerBits(p))) p.wire.uninterested()
+  }
+  if (picker.complete()) finish(s)
+  else fillAll(s)
+}
+
+/** Strikes the peers that sent a failed piece; bans one with {@link BAN_STRIKES} strikes. */
+function penalize(s: TorrentState, from: Set<Peer>): void {
+  for (const p of from) {
+    if (p.banned) continue
+    p.strikes += from.size === 1 ? 1 : 0.5
+    if (p.strikes >= BAN_STRIKES) {
+      p.banned = true
+      const addr = p.listen ?? p.addr
+      s.banned.add(formatPeer(p.addr))
+      const id = p.wire.peerHandshake?.peerId
+      if (id) s.banned.add(Buffer.from(id).toString('hex'))
+      s.book.never(addr)
+      s.emit('ban', {
+        peer: addr,
+        reason: `sent data for ${Math.round(p.strikes * 2) / 2} failed pieces`,
+      })
+      p.wire.destroy()
+      // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
+      for (const [index, buf] of [...s.buffers]) {
+        if (!buf.from.has(p)) continue
+        s.buffers.delete(index)
+        s.buffered -= s.specs[index]!.length
+        s.picker?.failed(index)
+      }
+    }
+  }
+}
+
+/** Every wanted piece is verified: tell trackers, save resume data, drop seeds, resolve `done`. */
+export function finish(s: TorrentState): void {
+  if (s.finished) return
+  s.finished = true
+  s.pool = undefined
+  s.tracker?.complete()
+  void saveResume(s, true)
+  for (const p of s.peers) {
+    if (!p.handshaken) continue
+    if (p.wire.amInterested) p.wire.uninterested()
+    if (isSeed(s, p)) {
+      p.bothSeeds = true
+      p.wire.destroy()
+    }
+  }
+  s.emit('done')
+  s.resolveDone()
+}

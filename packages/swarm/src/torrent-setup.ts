@@ -1,0 +1,60 @@
+import { join } from 'node:path'
+import { type Metainfo, pieceSpec } from '@p2p/metainfo'
+import { count, updateInterest } from './peer-availability.js'
+import { PiecePicker } from './piece-picker.js'
+import { finish } from './piece-verification.js'
+import { checkExisting } from './resume.js'
+import { Storage, type StorageFile } from './storage.js'
+import { type TorrentState, wireGeometry } from './torrent-state.js'
+
+/** Once the metainfo is known: opens storage, checks what is on disk, and starts wanting pieces. */
+export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
+  s.meta = meta
+  s.emit('metadata', meta)
+  s.specs = Array.from({ length: meta.pieceCount }, (_, i) => pieceSpec(meta, i))
+  const files: StorageFile[] = meta.files.map((f) => ({
+    path: s.src.rootName !== undefined ? [s.src.rootName, ...f.path.slice(1)] : f.path,
+    length: f.length,
+    offset: f.offset,
+    pad: f.pad,
+  }))
+  const wantedFiles = s.opts.files ? new Set(s.opts.files) : undefined
+  const selected = meta.files.map((f, i) => !f.pad && (!wantedFiles || wantedFiles.has(i)))
+  const storage = new Storage({
+    dir: s.src.dir,
+    files,
+    selected,
+    partFile: join(s.src.dir, `.${s.infoHash}.parts`),
+    preallocate: s.opts.preallocate,
+  })
+  s.storage = storage
+  const picker = new PiecePicker({
+    pieceCount: meta.pieceCount,
+    pieceLength: (i) => s.specs[i]!.length,
+    strategy: s.opts.strategy,
+  })
+  for (let i = 0; i < meta.pieceCount; i++) {
+    const spec = s.specs[i]!
+    const wanted = storage.filesIn(spec.offset, spec.length).some((f) => selected[f])
+    picker.setWanted(i, wanted)
+    if (wanted) s.wantedBytes += spec.length
+  }
+  await checkExisting(s, picker, storage, selected)
+  if (s.destroyed) return
+  s.picker = picker
+  await storage.createEmptyFiles()
+  for (const i of picker.have.ones()) if (picker.isWanted(i)) s.haveBytes += s.specs[i]!.length
+  s.emit('ready')
+  if (picker.complete()) finish(s)
+  // Peers connected before the metadata arrived.
+  for (const p of s.peers) {
+    try {
+      p.wire.setTorrent(wireGeometry(meta))
+    } catch {
+      // a bad geometry closes that wire
+    }
+    if (!p.handshaken) continue
+    count(s, p)
+    updateInterest(s, p)
+  }
+}

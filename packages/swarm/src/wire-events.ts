@@ -1,0 +1,125 @@
+import { formatPeer } from '@p2p/peer-address'
+import { allowedFastSet } from '@p2p/peer-wire'
+import { Bitfield } from './bitfield.js'
+import { fill, fillAll } from './block-requests.js'
+import { fetchMetadata } from './metadata-fetch.js'
+import { onPieces, updateInterest } from './peer-availability.js'
+import { addPeer, onClose } from './peer-connections.js'
+import { pexSoon } from './pex.js'
+import type { Peer, TorrentState } from './torrent-state.js'
+import { serve } from './uploads.js'
+
+/** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
+const ALLOWED_FAST_COUNT = 10
+
+/** Wires a new connection's events to the torrent. */
+export function wireEvents(s: TorrentState, peer: Peer): void {
+  const { wire } = peer
+  wire.on('handshake', (h) => {
+    const id = Buffer.from(h.peerId).toString('hex')
+    if (Buffer.from(s.ctx.peerId).equals(Buffer.from(h.peerId))) {
+      if (peer.listen) s.book.never(peer.listen)
+      wire.destroy()
+      return
+    }
+    if (s.banned.has(id) || s.banned.has(formatPeer(peer.addr))) {
+      wire.destroy()
+      return
+    }
+    for (const other of s.peers) {
+      const otherId = other.wire.peerHandshake?.peerId
+      if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
+        // Both sides dialed each other: keep the connection opened by the lower peer id, so both
+        // ends drop the same one.
+        const weDialKeep = Buffer.compare(Buffer.from(s.ctx.peerId), Buffer.from(h.peerId)) < 0
+        if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
+          other.wire.destroy()
+          break
+        }
+        wire.destroy()
+        return
+      }
+    }
+    peer.handshaken = true
+    sendPieces(s, peer)
+    pexSoon(s)
+    s.emit('wire', wire, peer.addr)
+  })
+  wire.on('extended-handshake', (ext) => {
+    const p = ext.p
+    if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
+      peer.listen = { host: peer.addr.host, port: p }
+      s.book.connected(peer.listen, 'incoming')
+      pexSoon(s)
+    }
+    if (!s.meta) void fetchMetadata(s, peer)
+  })
+  // Some clients (aria2) send a second availability message: it replaces the first.
+  wire.on('bitfield', () => onPieces(s, peer, true))
+  wire.on('have-all', () => {
+    peer.haveAll = true
+    onPieces(s, peer, true)
+  })
+  wire.on('have-none', () => {
+    peer.haveAll = false
+    onPieces(s, peer, true)
+  })
+  wire.on('have', (i) => {
+    const bits = peer.countedBits
+    if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+      bits.set(i)
+      s.picker?.addHave(i)
+    }
+    updateInterest(s, peer)
+  })
+  wire.on('unchoke', () => fill(s, peer))
+  wire.on('choke', () => {
+    s.picker?.releaseAll(peer)
+    fillAll(s)
+  })
+  wire.on('allowed-fast', (i) => {
+    peer.allowedFast.add(i)
+    fill(s, peer)
+  })
+  wire.on('suggest', (i) => {
+    if (peer.suggested.length < 64) peer.suggested.push(i)
+  })
+  wire.on('interested', () => {
+    const unchoked = [...s.peers].filter((p) => !p.wire.amChoking).length
+    if (wire.amChoking && unchoked < s.choker.slots) wire.unchoke()
+  })
+  wire.on('request', (req) => void serve(s, peer, req))
+  wire.on('pex', (e) => {
+    for (const a of e.added.slice(0, 50)) addPeer(s, a, 'pex')
+  })
+  wire.on('close', (err) => onClose(s, peer, err))
+}
+
+/** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
+function sendPieces(s: TorrentState, peer: Peer): void {
+  const { wire } = peer
+  const picker = s.picker
+  const fast = wire.fast
+  if (!picker || picker.have.count() === 0) {
+    if (fast) wire.haveNone()
+  } else if (picker.have.full() && fast) {
+    wire.haveAll()
+  } else {
+    wire.bitfield(picker.have.buffer, picker.pieceCount)
+  }
+  // BEP 6: a few pieces the peer may fetch while choked, so a new peer gets its first pieces soon.
+  if (fast && picker && picker.have.count() > 0) {
+    try {
+      for (const i of allowedFastSet(
+        peer.addr.host,
+        s.infoHashBytes,
+        picker.pieceCount,
+        ALLOWED_FAST_COUNT,
+      )) {
+        if (picker.have.get(i)) wire.allowedFast(i)
+      }
+    } catch {
+      // an address the generator does not take
+    }
+  }
+}
