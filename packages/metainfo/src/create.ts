@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { encode } from '@p2p/bencode'
 import { concatBytes, toHex, utf8Bytes } from './bytes.js'
 import { fail, MetainfoError } from './errors.js'
-import { HashPool, type PiecesResult } from './hash-pool.js'
+import { HashPool } from './hash-pool.js'
 import { BLOCK_SIZE, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
 import { parseTorrent } from './parse.js'
 import { sanitizeElement } from './sanitize.js'
@@ -65,7 +65,91 @@ interface Seg {
   length: number
 }
 
-type HashJob = Parameters<HashPool['hashPieces']>[1]
+/** Consecutive whole pieces hashed as one job. */
+interface Chunk {
+  segs: Seg[]
+  /** First SHA-1 piece, or -1 for none (v2-only). */
+  sha1At: number
+  /** First v2 root (index in the roots output), or -1 for none (v1-only). */
+  rootAt: number
+  /** v2 leaves per root. */
+  leafCount: number
+}
+
+/**
+ * Content that is not on disk (bytes, streams): read here, in order, and sent chunk by chunk to
+ * the pool, with at most `maxBuffered` bytes in flight.
+ */
+async function hashInThisThread(
+  chunks: Chunk[],
+  pool: HashPool,
+  o: {
+    pieceLength: number
+    padTo: number
+    sha1: Uint8Array | undefined
+    rootsOut: Uint8Array | undefined
+    maxBuffered: number
+    chunk: number
+    name: string
+    signal: AbortSignal | undefined
+    progress: (n: number) => void
+  },
+): Promise<void> {
+  const maxInflight = Math.max(pool.threads + 1, Math.floor(o.maxBuffered / o.chunk))
+  const inflight: Promise<void>[] = []
+  const readers = new Map<Planned, Reader>()
+  let failure: unknown
+  try {
+    for (const c of chunks) {
+      checkAbort(o.signal)
+      const length = c.segs.reduce((n, x) => n + x.length, 0)
+      const data = new Uint8Array(length)
+      let at = 0
+      for (const x of c.segs) {
+        let reader = readers.get(x.file)
+        if (!reader) {
+          reader = await openReader(x.file)
+          readers.set(x.file, reader)
+        }
+        const got = await reader.read(data.subarray(at, at + x.length))
+        if (got !== x.length)
+          fail('METAINFO_IO', `${x.file.path.join('/') || o.name} is shorter than its ${x.file.length} bytes`)
+        at += x.length
+        if (x.pos + x.length === x.file.length) {
+          readers.delete(x.file)
+          await reader.close()
+        }
+      }
+      const job = {
+        pieceLength: o.pieceLength,
+        sha1: c.sha1At >= 0,
+        padTo: o.padTo,
+        leafCount: c.rootAt >= 0 ? c.leafCount : 0,
+      }
+      inflight.push(
+        pool.hashPieces(data, job, true).then(
+          (r) => {
+            if (r.sha1) o.sha1!.set(r.sha1, c.sha1At * 20)
+            if (r.roots) o.rootsOut!.set(r.roots, c.rootAt * 32)
+            o.progress(length)
+          },
+          (err) => {
+            failure ??= err
+          },
+        ),
+      )
+      while (inflight.length >= maxInflight) await inflight.shift()
+      if (failure) throw failure
+    }
+    await Promise.all(inflight)
+    if (failure) throw failure
+  } catch (err) {
+    await Promise.allSettled(inflight)
+    throw err
+  } finally {
+    for (const r of readers.values()) await r.close().catch(() => {})
+  }
+}
 
 /**
  * Creates a `.torrent`: v1 (BEP 3), v2 (BEP 52) or hybrid (default, with BEP 47 pad files), with
@@ -148,135 +232,120 @@ export async function createTorrent(
   }
   const totalSize = offset
   const pieceCount = Math.ceil(totalSize / pieceLength)
-  const sha1 = v1 ? new Uint8Array(pieceCount * 20) : undefined
+  const sha1 = v1 ? new Uint8Array(new SharedArrayBuffer(pieceCount * 20)) : undefined
   const roots = new Map<Planned, Uint8Array>()
   const layers = new Map<Planned, Uint8Array>()
 
-  const pool = options.pool ?? sharedPool(options.threads)
-  const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, pieceLength)
+  // the work: chunks of consecutive whole pieces (v1: across files; v2/hybrid: within one file)
   const chunk = Math.max(pieceLength, Math.floor(CHUNK / pieceLength) * pieceLength)
-  const maxInflight = Math.max(pool.threads + 1, Math.floor(maxBuffered / chunk))
-  const inflight: Promise<void>[] = []
-  let hashed = 0
-  let failure: unknown
-  const readers = new Map<Planned, Reader>()
+  const chunks: Chunk[] = []
+  /** v2: where each file's roots start in `rootsOut` (one per piece, or one for a small file). */
+  const rootBase = new Map<Planned, number>()
+  let rootCount = 0
+  if (!v2) {
+    let segs: Seg[] = []
+    let fill = 0
+    let piece = 0
+    const flush = () => {
+      chunks.push({ segs, sha1At: piece, rootAt: -1, leafCount: 0 })
+      piece += Math.ceil(fill / pieceLength)
+      segs = []
+      fill = 0
+    }
+    for (const f of planned) {
+      for (let pos = 0; pos < f.length; ) {
+        const n = Math.min(f.length - pos, chunk - fill)
+        segs.push({ file: f, pos, length: n })
+        pos += n
+        fill += n
+        if (fill === chunk) flush()
+      }
+    }
+    if (fill > 0) flush()
+  } else {
+    for (const f of planned) {
+      if (f.length === 0 || f.symlinkPath) continue
+      const small = f.length <= pieceLength
+      const leafCount = small ? nextPowerOfTwo(Math.ceil(f.length / BLOCK_SIZE)) : pieceLength / BLOCK_SIZE
+      rootBase.set(f, rootCount)
+      for (let pos = 0; pos < f.length; pos += chunk) {
+        chunks.push({
+          segs: [{ file: f, pos, length: Math.min(chunk, f.length - pos) }],
+          sha1At: v1 ? (f.offset + pos) / pieceLength : -1,
+          rootAt: rootCount + pos / pieceLength,
+          leafCount,
+        })
+      }
+      rootCount += Math.ceil(f.length / pieceLength)
+    }
+  }
+  const rootsOut = v2 ? new Uint8Array(new SharedArrayBuffer(rootCount * 32)) : undefined
+  const padTo = padded ? pieceLength : 0
 
-  /** Sends one chunk (consecutive piece-aligned bytes) to the pool; waits while too much is in flight. */
-  const dispatch = async (segs: Seg[], job: HashJob, done: (r: PiecesResult) => void) => {
-    const length = segs.reduce((n, x) => n + x.length, 0)
-    let p: Promise<PiecesResult>
-    if (segs.every((x) => x.file.fsPath !== undefined)) {
-      // the worker reads the file itself into a buffer it reuses
-      p = pool.hashFileSegments(
-        segs.map((x) => ({ path: x.file.fsPath!, position: x.pos, length: x.length })),
-        job,
+  const pool = options.pool ?? sharedPool(options.threads)
+  let hashed = 0
+  const progress = (n: number) => {
+    hashed += n
+    options.onProgress?.(Math.min(hashed, contentSize), contentSize)
+  }
+  try {
+    if (planned.every((f) => f.fsPath !== undefined)) {
+      // files on disk: every worker reads and hashes chunks it claims itself
+      const files = new Map<Planned, number>()
+      const paths: string[] = []
+      const segCount = chunks.reduce((n, c) => n + c.segs.length, 0)
+      const table = new Float64Array(chunks.length * 5)
+      const segments = new Float64Array(segCount * 3)
+      let k = 0
+      chunks.forEach((c, i) => {
+        table.set([k, c.segs.length, c.sha1At, c.rootAt, c.leafCount], i * 5)
+        for (const x of c.segs) {
+          let fi = files.get(x.file)
+          if (fi === undefined) {
+            fi = paths.push(x.file.fsPath!) - 1
+            files.set(x.file, fi)
+          }
+          segments.set([fi, x.pos, x.length], k++ * 3)
+        }
+      })
+      await pool.hashPlan(
+        { paths, chunks: table, segments, pieceLength, padTo, sha1Out: sha1, rootsOut },
+        { onProgress: options.onProgress && progress, signal },
       )
     } else {
-      const data = new Uint8Array(length)
-      let o = 0
-      for (const x of segs) {
-        let reader = readers.get(x.file)
-        if (!reader) {
-          reader = await openReader(x.file)
-          readers.set(x.file, reader)
-        }
-        const got = await reader.read(data.subarray(o, o + x.length))
-        if (got !== x.length)
-          fail('METAINFO_IO', `${x.file.path.join('/') || name} is shorter than its ${x.file.length} bytes`)
-        o += x.length
-        if (x.pos + x.length === x.file.length) {
-          readers.delete(x.file)
-          await reader.close()
-        }
-      }
-      p = pool.hashPieces(data, job, true)
+      await hashInThisThread(chunks, pool, {
+        pieceLength,
+        padTo,
+        sha1,
+        rootsOut,
+        maxBuffered: Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, pieceLength),
+        chunk,
+        name,
+        signal,
+        progress,
+      })
     }
-    inflight.push(
-      p.then(
-        (r) => {
-          done(r)
-          hashed += length
-          options.onProgress?.(Math.min(hashed, contentSize), contentSize)
-        },
-        (err) => {
-          failure ??= err
-        },
-      ),
-    )
-    while (inflight.length >= maxInflight) await inflight.shift()
-    if (failure) throw failure
-  }
-
-  try {
-    if (!v2) {
-      // v1: pieces run across file boundaries
-      let segs: Seg[] = []
-      let fill = 0
-      let piece = 0
-      const flush = async () => {
-        const at = piece
-        piece += Math.ceil(fill / pieceLength)
-        const s = segs
-        segs = []
-        fill = 0
-        await dispatch(s, { pieceLength, sha1: true }, (r) => sha1!.set(r.sha1!, at * 20))
-      }
-      for (const f of planned) {
-        let pos = 0
-        while (pos < f.length) {
-          checkAbort(signal)
-          const n = Math.min(f.length - pos, chunk - fill)
-          segs.push({ file: f, pos, length: n })
-          pos += n
-          fill += n
-          if (fill === chunk) await flush()
-        }
-      }
-      if (fill > 0) await flush()
-    } else {
-      for (const f of planned) {
-        if (f.length === 0 || f.symlinkPath) continue
-        const small = f.length <= pieceLength
-        const leafCount = small ? nextPowerOfTwo(Math.ceil(f.length / BLOCK_SIZE)) : pieceLength / BLOCK_SIZE
-        const layer = small ? undefined : new Uint8Array(Math.ceil(f.length / pieceLength) * 32)
-        for (let pos = 0; pos < f.length; ) {
-          checkAbort(signal)
-          const len = Math.min(chunk, f.length - pos)
-          const firstPiece = (f.offset + pos) / pieceLength
-          const filePiece = pos / pieceLength
-          const seg: Seg = { file: f, pos, length: len }
-          pos += len
-          await dispatch(
-            [seg],
-            { pieceLength, sha1: v1, padTo: padded ? pieceLength : 0, leafCount },
-            (r) => {
-              if (r.sha1) sha1!.set(r.sha1, firstPiece * 20)
-              if (small) roots.set(f, r.roots!.slice(0, 32))
-              else layer!.set(r.roots!, filePiece * 32)
-            },
-          )
-        }
-        if (layer) layers.set(f, layer)
-      }
-    }
-    await Promise.all(inflight)
-    if (failure) throw failure
     checkAbort(signal)
   } catch (err) {
-    await Promise.allSettled(inflight)
     if (signal?.aborted) fail('METAINFO_ABORTED', 'torrent creation aborted', signal.reason)
     throw err
-  } finally {
-    for (const r of readers.values()) await r.close().catch(() => {})
   }
-  for (const [f, layer] of layers) roots.set(f, pieceLayerRoot(layer, pieceLength))
+  for (const [f, base] of rootBase) {
+    const n = Math.ceil(f.length / pieceLength)
+    if (f.length <= pieceLength) roots.set(f, rootsOut!.slice(base * 32, base * 32 + 32))
+    else {
+      const layer = rootsOut!.slice(base * 32, (base + n) * 32)
+      layers.set(f, layer)
+      roots.set(f, pieceLayerRoot(layer, pieceLength))
+    }
+  }
 
   // the info dictionary
   const info: Record<string, Encodable> = { name, 'piece length': pieceLength }
   if (v1) {
     if (src.single) info.length = src.files[0]!.length
     else info.files = v1Entries
-    info.pieces = sha1!
+    info.pieces = new Uint8Array(sha1!)
     if (src.single && src.files[0]!.attr) info.attr = src.files[0]!.attr
   }
   if (v2) {

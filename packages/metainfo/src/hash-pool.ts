@@ -26,8 +26,27 @@ export interface PiecesResult {
   roots?: Uint8Array
 }
 
+/**
+ * @internal A hashing plan over files on disk, shared by all workers (see `runPlan` in the worker):
+ * `chunks` holds 5 numbers per chunk (first segment, segment count, first SHA-1 piece or -1, first
+ * v2 root or -1, leaf count), `segments` 3 per segment (index in `paths`, position, length).
+ */
+export interface HashPlan {
+  paths: string[]
+  chunks: Float64Array
+  segments: Float64Array
+  pieceLength: number
+  /** SHA-1 pieces are zero-padded to this length (hybrid tail pieces); 0 for none. */
+  padTo: number
+  /** SHA-1 outputs, 20 bytes per piece (a SharedArrayBuffer view). */
+  sha1Out?: Uint8Array
+  /** v2 root outputs, 32 bytes each (a SharedArrayBuffer view). */
+  rootsOut?: Uint8Array
+}
+
 interface WorkerReply {
   id: number
+  progress?: number
   error?: string
   io?: boolean
   digest?: Uint8Array
@@ -40,6 +59,7 @@ interface Job {
   transfer: boolean
   resolve: (r: { digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }) => void
   reject: (err: Error) => void
+  onProgress?: (bytes: number) => void
 }
 
 interface Slot {
@@ -152,6 +172,61 @@ export class HashPool {
     })
   }
 
+  /**
+   * @internal Runs a {@link HashPlan} on every worker at once: workers claim chunks from a shared
+   * counter (no message per chunk, no idle worker while work is left) and write digests straight
+   * into `plan.sha1Out` / `plan.rootsOut`. `onProgress` gets hashed byte counts (at most every
+   * 16 MiB per worker); `signal` stops the workers after their current chunk.
+   */
+  async hashPlan(
+    plan: HashPlan,
+    o: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (this.closed) throw new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
+    const count = plan.chunks.length / 5
+    if (count === 0) return
+    const shared = (a: Float64Array) => {
+      const sab = new SharedArrayBuffer(a.byteLength)
+      new Float64Array(sab).set(a)
+      return sab
+    }
+    const control = new Int32Array(new SharedArrayBuffer(8))
+    const stop = () => Atomics.store(control, 1, 1)
+    o.signal?.addEventListener('abort', stop, { once: true })
+    const msg = {
+      op: 'plan',
+      paths: plan.paths,
+      chunks: shared(plan.chunks),
+      segments: shared(plan.segments),
+      pieceLength: plan.pieceLength,
+      padTo: plan.padTo,
+      sha1Out: plan.sha1Out?.buffer,
+      rootsOut: plan.rootsOut?.buffer,
+      control: control.buffer,
+      progress: o.onProgress ? 16 * 1024 * 1024 : 0,
+      buffer: new ArrayBuffer(0),
+      byteOffset: 0,
+      byteLength: 0,
+    }
+    const jobs: Promise<unknown>[] = []
+    for (let i = 0; i < Math.min(this.threads, count); i++) {
+      jobs.push(
+        new Promise((resolve, reject) => {
+          this.queue.push({ msg, transfer: false, resolve, reject, onProgress: o.onProgress })
+        }),
+      )
+    }
+    this.pump()
+    try {
+      const results = await Promise.allSettled(jobs)
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
+    } finally {
+      stop()
+      o.signal?.removeEventListener('abort', stop)
+    }
+  }
+
   /** Jobs waiting for a worker. */
   get pending(): number {
     return this.queue.length
@@ -231,6 +306,10 @@ export class HashPool {
     worker.on('message', (m: WorkerReply) => {
       const job = slot.jobs.get(m.id)
       if (!job) return
+      if (m.progress !== undefined) {
+        job.onProgress?.(m.progress)
+        return
+      }
       slot.jobs.delete(m.id)
       if (slot.jobs.size === 0) {
         worker.unref()

@@ -63,11 +63,11 @@ function segmentReader(segs) {
     close() { if (fd >= 0) { fs.closeSync(fd); fd = -1 } },
   }
 }
-/** Hashes consecutive pieces taken from get(n) blocks. */
-function hashPieces(total, m, get) {
+/** Hashes consecutive pieces taken from get(n) blocks (into out.sha1 / out.roots at out.sha1At / out.rootAt). */
+function hashPieces(total, m, get, out) {
   const n = Math.ceil(total / m.pieceLength)
-  const sha1 = m.sha1 ? Buffer.alloc(n * 20) : undefined
-  const roots = m.leafCount ? Buffer.alloc(n * 32) : undefined
+  const sha1 = m.sha1 ? (out ? out.sha1.subarray(out.sha1At * 20) : Buffer.alloc(n * 20)) : undefined
+  const roots = m.leafCount ? (out ? out.roots.subarray(out.rootAt * 32) : Buffer.alloc(n * 32)) : undefined
   const step = Math.min(READ, m.pieceLength)
   for (let i = 0; i < n; i++) {
     const len = Math.min(m.pieceLength, total - i * m.pieceLength)
@@ -87,10 +87,82 @@ function hashPieces(total, m, get) {
   }
   return { sha1, roots }
 }
+/**
+ * A whole hashing plan shared by every worker: chunks (5 numbers each: first segment, segment
+ * count, first SHA-1 piece or -1, first root or -1, leaf count) over file segments (3 numbers
+ * each: file index, position, length). Workers claim chunks with an atomic counter (control[0]),
+ * write digests straight into the shared outputs and stop early when control[1] is set.
+ */
+function runPlan(m) {
+  const control = new Int32Array(m.control)
+  const chunks = new Float64Array(m.chunks)
+  const segs = new Float64Array(m.segments)
+  const out = {
+    sha1: m.sha1Out ? Buffer.from(m.sha1Out) : undefined,
+    roots: m.rootsOut ? Buffer.from(m.rootsOut) : undefined,
+    sha1At: 0,
+    rootAt: 0,
+  }
+  const count = chunks.length / 5
+  if (readBuf.length < READ) readBuf = Buffer.allocUnsafeSlow(READ)
+  let fd = -1
+  let fdFile = -1
+  let hashed = 0
+  try {
+    for (;;) {
+      if (Atomics.load(control, 1) !== 0) break
+      const c = Atomics.add(control, 0, 1)
+      if (c >= count) break
+      const first = chunks[c * 5]
+      const last = first + chunks[c * 5 + 1]
+      let total = 0
+      for (let k = first; k < last; k++) total += segs[k * 3 + 2]
+      let k = first
+      let pos = 0
+      const get = (n) => {
+        let o = 0
+        while (o < n) {
+          if (k >= last) throw ioError('read past the planned segments')
+          const file = segs[k * 3]
+          if (file !== fdFile) {
+            if (fd >= 0) fs.closeSync(fd)
+            fd = -1
+            fd = fs.openSync(m.paths[file], 'r')
+            fdFile = file
+          }
+          const len = segs[k * 3 + 2]
+          const got = fs.readSync(fd, readBuf, o, Math.min(n - o, len - pos), segs[k * 3 + 1] + pos)
+          if (got === 0) throw ioError('file is shorter than expected: ' + m.paths[file])
+          o += got
+          pos += got
+          if (pos === len) { k++; pos = 0 }
+        }
+        return readBuf.subarray(0, n)
+      }
+      out.sha1At = chunks[c * 5 + 2]
+      out.rootAt = chunks[c * 5 + 3]
+      const leafCount = chunks[c * 5 + 4]
+      hashPieces(total, { pieceLength: m.pieceLength, sha1: out.sha1At >= 0, padTo: m.padTo, leafCount: out.rootAt >= 0 ? leafCount : 0 }, get, out)
+      hashed += total
+      if (m.progress && hashed >= m.progress) {
+        parentPort.postMessage({ id: m.id, progress: hashed })
+        hashed = 0
+      }
+    }
+  } catch (err) {
+    Atomics.store(control, 1, 2)
+    throw err
+  } finally {
+    if (fd >= 0) fs.closeSync(fd)
+  }
+  if (hashed > 0 && m.progress) parentPort.postMessage({ id: m.id, progress: hashed })
+  return {}
+}
 parentPort.on('message', (m) => {
   try {
     let result
-    if (m.segments) {
+    if (m.op === 'plan') result = runPlan(m)
+    else if (m.segments) {
       if (readBuf.length < READ) readBuf = Buffer.allocUnsafeSlow(READ)
       const reader = segmentReader(m.segments)
       try {
