@@ -120,6 +120,12 @@ export class PeerBook {
     e.retryAt = this.#now() + delay
   }
 
+  /** Makes every known peer due now (e.g. a finished torrent wants pieces again); keeps `never`. */
+  retryAll(): void {
+    const now = this.#now()
+    for (const e of this.#entries.values()) if (!e.never) e.retryAt = Math.min(e.retryAt, now)
+  }
+
   /** Never dial this address again. */
   never(addr: PeerAddress): void {
     const key = formatPeer(addr)

@@ -6,6 +6,11 @@ export const BLOCK_SIZE = 16_384
 /** Default number of pieces picked at random before rarest-first starts (spreads early pieces). */
 export const DEFAULT_RANDOM_FIRST = 4
 
+/** Priority of a piece or file when none is given (as libtorrent's `default_priority`). */
+export const DEFAULT_PRIORITY = 4
+/** Highest piece or file priority (libtorrent's `top_priority`). */
+export const MAX_PRIORITY = 7
+
 /** How new pieces are chosen: rarest-first (default), strictly in order (streaming), or at random. */
 export type PickStrategy = 'rarest' | 'sequential' | 'random'
 
@@ -83,6 +88,8 @@ export class PiecePicker {
   /** Verified pieces. */
   readonly have: Bitfield
   readonly #wanted: Bitfield
+  /** Piece priority 0..7 (0 = not wanted; higher is picked first). */
+  readonly #priority: Uint8Array
   readonly #availability: Uint32Array
   readonly #active = new Map<number, ActivePiece>()
   readonly #outstanding = new Map<unknown, Set<number>>()
@@ -99,6 +106,7 @@ export class PiecePicker {
     this.have = new Bitfield(n)
     this.#wanted = new Bitfield(n)
     this.#wanted.fill()
+    this.#priority = new Uint8Array(n).fill(DEFAULT_PRIORITY)
     this.#availability = new Uint32Array(n)
     this.#pieceLength = options.pieceLength
     this.#blockSize = options.blockSize ?? BLOCK_SIZE
@@ -153,9 +161,22 @@ export class PiecePicker {
     if (this.#availability[i]) this.#availability[i]!--
   }
 
-  /** Marks piece `i` wanted or not (selective download). */
+  /** Marks piece `i` wanted (at {@link DEFAULT_PRIORITY} unless it already has a priority) or not. */
   setWanted(i: number, wanted: boolean): void {
-    this.#wanted.set(i, wanted)
+    this.setPriority(i, wanted ? this.#priority[i] || DEFAULT_PRIORITY : 0)
+  }
+
+  /** Sets piece `i`'s priority, 0 (skip) to {@link MAX_PRIORITY}: among pieces a peer has, higher ones start first. */
+  setPriority(i: number, priority: number): void {
+    if (i < 0 || i >= this.#priority.length) return
+    const p = Math.max(0, Math.min(MAX_PRIORITY, Math.trunc(priority) || 0))
+    this.#priority[i] = p
+    this.#wanted.set(i, p > 0)
+  }
+
+  /** Priority of piece `i` (0 = not wanted). */
+  priority(i: number): number {
+    return this.#priority[i] ?? 0
   }
 
   /** Whether piece `i` is wanted. */
@@ -254,17 +275,28 @@ export class PiecePicker {
     const n = this.have.length
     const mode =
       this.#strategy === 'rarest' && this.have.count() < this.#randomFirst ? 'random' : this.#strategy
+    // Highest priority first; within it, in order / rarest / at random.
+    let bestPrio = 0
     if (mode === 'sequential') {
-      for (let i = 0; i < n; i++) if (has(i) && !this.#active.has(i)) return i
-      return undefined
+      let first: number | undefined
+      for (let i = 0; i < n; i++) {
+        if (this.#priority[i]! > bestPrio && has(i) && !this.#active.has(i)) {
+          first = i
+          bestPrio = this.#priority[i]!
+        }
+      }
+      return first
     }
     let best: number | undefined
     let bestAvail = Number.POSITIVE_INFINITY
     let ties = 0
     for (let i = 0; i < n; i++) {
       if (!has(i) || this.#active.has(i)) continue
+      const prio = this.#priority[i]!
+      if (prio < bestPrio) continue
       const avail = mode === 'random' ? 0 : this.#availability[i]!
-      if (avail < bestAvail) {
+      if (prio > bestPrio || avail < bestAvail) {
+        bestPrio = prio
         bestAvail = avail
         best = i
         ties = 1

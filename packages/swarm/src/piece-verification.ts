@@ -23,6 +23,8 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   // Written before the check, so the worker can hash it from disk (v1) or the buffer can move to
   // the worker without a copy (v2); only a verified piece counts as had (and goes into the resume
   // file), a bad one is simply rewritten.
+  // A file switching between the part file and its own file meanwhile: hash the buffer instead.
+  const layout = storage.layout
   try {
     await storage.write(spec.offset, buf.data)
   } catch (err) {
@@ -41,7 +43,10 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   let event: PieceEvent
   try {
     // A v1 piece is hashed from the file (page cache) by the worker: its buffer is free right now.
-    const onDisk = spec.sha1 && !spec.sha256 ? storage.segments(spec.offset, spec.length) : undefined
+    const onDisk =
+      spec.sha1 && !spec.sha256 && storage.layout === layout
+        ? storage.segments(spec.offset, spec.length)
+        : undefined
     let check: PieceCheck
     if (onDisk) {
       s.pool?.give(buf.data)

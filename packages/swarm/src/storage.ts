@@ -105,6 +105,11 @@ export class Storage {
   readonly #writeTails = new Map<string, Promise<void>>()
   readonly #cache: FileHandleCache
   readonly #preallocate: boolean
+  /** Files this storage has written to (a file set to skip after that keeps its own file, as libtorrent). */
+  readonly #touched = new Set<number>()
+  /** Files whose part-file bytes are being moved into the file: their reads wait. */
+  readonly #moving = new Map<number, Promise<void>>()
+  #layout = 0
 
   /** @throws {SwarmError} `SWARM_PATH_TRAVERSAL` for an unsafe path, `SWARM_INVALID_ARGUMENT` for bad offsets. */
   constructor(options: StorageOptions) {
@@ -141,6 +146,71 @@ export class Storage {
   /** Whether file `i` is selected. */
   isSelected(i: number): boolean {
     return this.#selected[i] ?? false
+  }
+
+  /**
+   * Changes each time a file moves between the part file and its own file ({@link select} /
+   * {@link deselect}): a caller that wrote a range and then hashes it from {@link segments} checks
+   * that this did not change in between.
+   */
+  get layout(): number {
+    return this.#layout
+  }
+
+  /**
+   * File `i` becomes wanted: its bytes go to its own file from now on, and the bytes of `ranges`
+   * (piece-space ranges, e.g. the pieces we have that touch the file) already in the part file
+   * are copied into it (libtorrent's part file export). Reads of the file wait for the copy.
+   * @throws {SwarmError} `SWARM_STORAGE`.
+   */
+  async select(i: number, ranges: readonly { offset: number; length: number }[] = []): Promise<void> {
+    const f = this.#files[i]
+    if (!f || f.pad || this.#selected[i]) return
+    this.#selected[i] = true
+    this.#layout++
+    const path = this.#paths[i]!
+    if (f.length === 0) return this.#io(path, true, async () => {})
+    const part = this.#partFile
+    if (!part) return
+    const move = (async () => {
+      // Writes routed to the part file before the switch land first.
+      await this.#writeTails.get(part)
+      for (const r of ranges) {
+        const from = Math.max(r.offset, f.offset)
+        const to = Math.min(r.offset + r.length, f.offset + f.length)
+        if (to <= from) continue
+        const buf = new Uint8Array(to - from)
+        await this.#io(part, false, (fh) => (fh ? readAll(fh, buf, from) : Promise.resolve()))
+        await this.#serial(path, () =>
+          this.#io(path, true, (fh) => writeAll(fh!, buf, from - f.offset), f.length),
+        )
+      }
+    })()
+    this.#moving.set(i, move)
+    try {
+      await move
+    } finally {
+      if (this.#moving.get(i) === move) this.#moving.delete(i)
+    }
+  }
+
+  /**
+   * File `i` is no longer wanted. As libtorrent, bytes of it that later pieces carry go to the part
+   * file only if the file does not exist yet (nor was written by us); otherwise they keep going to
+   * the file. Returns whether the file now uses the part file.
+   */
+  async deselect(i: number): Promise<boolean> {
+    const f = this.#files[i]
+    if (!f || f.pad || !this.#selected[i] || !this.#partFile) return false
+    if (this.#touched.has(i) || this.#moving.has(i)) return false
+    const exists = await stat(this.#paths[i]!).then(
+      () => true,
+      () => false,
+    )
+    if (exists || this.#touched.has(i) || !this.#selected[i]) return false
+    this.#selected[i] = false
+    this.#layout++
+    return true
   }
 
   /** Indexes of the files overlapping the piece-space range [offset, offset + length). */
@@ -213,6 +283,7 @@ export class Storage {
         const chunk = data.subarray(s.at, s.at + s.length)
         if (this.#selected[s.file]) {
           const path = this.#paths[s.file]!
+          this.#touched.add(s.file)
           await this.#serial(path, () =>
             this.#io(path, true, (fh) => writeAll(fh!, chunk, s.fileOffset), f.length),
           )
@@ -256,6 +327,7 @@ export class Storage {
         const f = this.#files[s.file]!
         if (f.pad) return
         const into = out.subarray(s.at, s.at + s.length)
+        await this.#moving.get(s.file)
         const path = this.#selected[s.file] || !this.#partFile ? this.#paths[s.file]! : this.#partFile
         const pos = path === this.#partFile ? f.offset + s.fileOffset : s.fileOffset
         await this.#io(path, false, (fh) => (fh ? readAll(fh, into, pos) : Promise.resolve()))

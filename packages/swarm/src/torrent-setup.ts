@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { type Metainfo, pieceSpec } from '@p2p/metainfo'
+import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
 import { count, updateInterest } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { finish } from './piece-verification.js'
@@ -18,8 +19,8 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     offset: f.offset,
     pad: f.pad,
   }))
-  const wantedFiles = s.opts.files ? new Set(s.opts.files) : undefined
-  const selected = meta.files.map((f, i) => !f.pad && (!wantedFiles || wantedFiles.has(i)))
+  s.filePriorities = initialFilePriorities(s, meta)
+  const selected = s.filePriorities.map((p) => p > 0)
   const storage = new Storage({
     dir: s.src.dir,
     files,
@@ -33,17 +34,13 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     pieceLength: (i) => s.specs[i]!.length,
     strategy: s.opts.strategy,
   })
-  for (let i = 0; i < meta.pieceCount; i++) {
-    const spec = s.specs[i]!
-    const wanted = storage.filesIn(spec.offset, spec.length).some((f) => selected[f])
-    picker.setWanted(i, wanted)
-    if (wanted) s.wantedBytes += spec.length
-  }
+  applyPiecePriorities(s, picker)
   await checkExisting(s, picker, storage, selected)
   if (s.destroyed) return
   s.picker = picker
   await storage.createEmptyFiles()
-  for (const i of picker.have.ones()) if (picker.isWanted(i)) s.haveBytes += s.specs[i]!.length
+  applyPiecePriorities(s, picker)
+  applyPending(s)
   s.emit('ready')
   if (picker.complete()) finish(s)
   // Peers connected before the metadata arrived.

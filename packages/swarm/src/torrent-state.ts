@@ -125,6 +125,10 @@ export class TorrentState {
   pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
   buffered = 0
+  /** Priority of each file, 0 (skip) to 7 (set up with the metadata). */
+  filePriorities: number[] = []
+  /** File priorities set before the storage was ready, applied once it is. */
+  readonly pendingPriorities = new Map<number, number>()
 
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions, emit: EmitFn) {
     this.ctx = ctx

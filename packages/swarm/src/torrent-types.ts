@@ -25,8 +25,17 @@ export interface AddOptions {
   announce?: string[][]
   /** Piece choice. Default `rarest`. */
   strategy?: PickStrategy
-  /** Indexes (in `metainfo.files`) of the files to download; default all. */
+  /**
+   * Indexes (in `metainfo.files`) of the files to download; default all. Shorthand for
+   * `filePriorities` with 4 for these files and 0 for the others.
+   */
   files?: number[]
+  /**
+   * Priority of each file by index in `metainfo.files`, as libtorrent's: 0 = skip, 1 (low) to 7
+   * (top), default 4. Pieces of higher-priority files are started first; a piece takes the highest
+   * priority of the files it overlaps. Change later with `torrent.setFilePriority`.
+   */
+  filePriorities?: number[]
   /** Read and write a resume file. Default true for `add`, false for `seed`. */
   resume?: boolean
   /** Where the resume file goes. Default `<path>/.<infohash>.resume`. */
@@ -46,7 +55,7 @@ export interface AddOptions {
 }
 
 /** Options of `client.seed`. */
-export interface SeedOptions extends Omit<AddOptions, 'path' | 'files' | 'strategy'> {
+export interface SeedOptions extends Omit<AddOptions, 'path' | 'files' | 'filePriorities' | 'strategy'> {
   /** The torrent of this content (it is verified against the files); default: created now. */
   torrent?: Uint8Array
   /** Torrent version when created. Default `'hybrid'`. */

@@ -6,6 +6,7 @@ import { startTracker } from './announce.js'
 import { fill } from './block-requests.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import { SwarmError } from './errors.js'
+import { setFilePriority } from './file-priorities.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
@@ -106,6 +107,22 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Adds a peer to dial. */
   addPeer(addr: { host: string; port: number }, source: PeerSource = 'manual'): void {
     addPeer(this.#s, addr, source)
+  }
+
+  /** Priority of each file (0 = skip, 1..7, default 4); empty until the metadata is known. */
+  get filePriorities(): number[] {
+    return [...this.#s.filePriorities]
+  }
+
+  /**
+   * Sets file `index`'s priority: 0 skips it, 1 (low) to 7 (top) as libtorrent's; pieces of
+   * higher-priority files start first. Works before the metadata is known (applied when it is) and
+   * while downloading or seeding (a complete torrent downloads again; `done` stays resolved). Resolves
+   * once bytes of the file kept in the part file are moved into it.
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad index or priority.
+   */
+  setFilePriority(index: number, priority: number): Promise<void> {
+    return setFilePriority(this.#s, index, priority)
   }
 
   /** @internal Opens storage, checks existing data, starts the tracker and dialing. */

@@ -148,3 +148,28 @@ describe('libtorrent interop (v2 and hybrid, magnet, mixed swarm)', () => {
     for (const d of [...dirs, ltDir]) expect(await differing(d, content)).toEqual([])
   })
 })
+
+describe('libtorrent interop (file priorities)', () => {
+  it('downloads by file priority from libtorrent, then a file first skipped', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, torrent, file } = await v1Content()
+    const lt = await startLibtorrent({ mode: 'seed', torrent: file, save_path: src, port: await freePort() })
+    const c = client()
+    const d = await dir()
+    // a.bin top, dir/b.bin skipped (its first and last pieces are shared with a.bin and c.txt), c.txt low.
+    const t = await c.add(torrent, {
+      path: d,
+      peers: [{ host: '127.0.0.1', port: lt.port }],
+      filePriorities: [7, 0, 1],
+    })
+    await doneWithin(t, 60_000)
+    const only = (k: string) => new Map([[k, content.get(k)!]])
+    expect(await differing(d, only('multi/a.bin'))).toEqual([])
+    expect(await differing(d, only('multi/c.txt'))).toEqual([])
+    expect(await differing(d, only('multi/dir/b.bin'))).toEqual(['multi/dir/b.bin'])
+    const again = new Promise<void>((r) => t.once('done', () => r()))
+    await t.setFilePriority(1, 4)
+    await again
+    expect(await differing(d, content)).toEqual([])
+  })
+})
