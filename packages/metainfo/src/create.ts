@@ -24,6 +24,25 @@ export function defaultPieceLength(totalSize: number): number {
   return pl
 }
 
+/**
+ * transmission-create 3.00's automatic piece length (`bestPieceSize`): 32 KiB below 50 MiB, then
+ * 64 KiB, 128 KiB (150 MiB), 256 KiB (350 MiB), 512 KiB (512 MiB), 1 MiB (1 GiB), 2 MiB (2 GiB
+ * and more).
+ */
+export function transmission3PieceLength(totalSize: number): number {
+  const MiB = 1024 * 1024
+  const steps: [number, number][] = [
+    [2048 * MiB, 2 * MiB],
+    [1024 * MiB, MiB],
+    [512 * MiB, 512 * 1024],
+    [350 * MiB, 256 * 1024],
+    [150 * MiB, 128 * 1024],
+    [50 * MiB, 64 * 1024],
+  ]
+  for (const [atLeast, pieceLength] of steps) if (totalSize >= atLeast) return pieceLength
+  return 32 * 1024
+}
+
 const sharedPools = new Map<number, HashPool>()
 
 /**
@@ -178,23 +197,34 @@ export async function createTorrent(
 ): Promise<{ torrent: Uint8Array; metainfo: Metainfo }> {
   const signal = options.signal
   checkAbort(signal)
-  const version: TorrentVersion = options.version ?? 'hybrid'
+  const compat = options.compat ?? 'libtorrent'
+  if (compat !== 'libtorrent' && compat !== 'transmission-3') {
+    fail('METAINFO_INVALID_OPTION', `compat must be 'libtorrent' or 'transmission-3', got ${String(compat)}`)
+  }
+  const tr = compat === 'transmission-3'
+  const version: TorrentVersion = options.version ?? (tr ? 1 : 'hybrid')
   if (version !== 1 && version !== 2 && version !== 'hybrid') {
     fail('METAINFO_INVALID_OPTION', `version must be 1, 2 or 'hybrid', got ${String(version)}`)
   }
+  if (tr && version !== 1) fail('METAINFO_INVALID_OPTION', "compat 'transmission-3' makes v1 torrents only")
   const src = await collectSources(input, {
     name: options.name,
-    includeHidden: options.includeHidden ?? true,
+    includeHidden: options.includeHidden ?? !tr,
     maxFiles: options.maxFiles ?? 1_000_000,
-    keepOrder: options.order === 'given' && version === 1,
+    order: options.order === 'given' && version === 1 ? 'given' : tr ? 'transmission-3' : 'libtorrent',
   })
+  if (tr) {
+    // transmission-create 3.00 leaves out empty files and writes no BEP 47 attributes
+    src.files = src.files.filter((f) => f.length > 0)
+    for (const f of src.files) delete f.attr
+  }
   const name = sanitizeElement(src.name)
   if (!name) fail('METAINFO_INVALID_INPUT', `unusable torrent name ${JSON.stringify(src.name)}`)
   const contentSize = src.files.reduce((n, f) => n + f.length, 0)
   if (contentSize === 0)
     fail('METAINFO_INVALID_INPUT', 'the content is empty (0 bytes): no client loads such a torrent')
 
-  const pieceLength = options.pieceLength ?? defaultPieceLength(contentSize)
+  const pieceLength = options.pieceLength ?? (tr ? transmission3PieceLength : defaultPieceLength)(contentSize)
   if (
     !Number.isSafeInteger(pieceLength) ||
     pieceLength < BLOCK_SIZE ||
@@ -372,6 +402,7 @@ export async function createTorrent(
     info['file tree'] = tree as unknown as Encodable
   }
   if (options.private) info.private = 1
+  else if (tr) info.private = 0 // transmission-create 3.00 always writes the key
   if (options.source) info.source = options.source
 
   const top: Record<string, Encodable> = { info }

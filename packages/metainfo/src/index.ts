@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { createTorrent, defaultPieceLength } from './create.js'
+export { createTorrent, defaultPieceLength, transmission3PieceLength } from './create.js'
 export { MetainfoError, type MetainfoErrorCode } from './errors.js'
 export { type HashCallOptions, HashPool, type HashPoolOptions, type PiecesResult } from './hash-pool.js'
 export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
@@ -27,6 +27,7 @@ export {
 export { type ParseOptions, parseTorrent } from './parse.js'
 export { pieceSpec, resolveFilePath } from './piece.js'
 export { sanitizeElement } from './sanitize.js'
+export { compareTransmission3 } from './sources.js'
 export type {
   CreateOptions,
   FileEntry,

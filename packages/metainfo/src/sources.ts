@@ -104,6 +104,39 @@ export function comparePaths(a: string[], b: string[]): number {
   return a.length - b.length
 }
 
+/** ASCII lower-casing, then bytes as C `char`s on x86 (signed: 0x80..0xff sort before ASCII). */
+function transmissionByte(c: number): number {
+  if (c >= 0x41 && c <= 0x5a) return c + 32
+  return c >= 0x80 ? c - 256 : c
+}
+
+/**
+ * transmission-create 3.00's file order: the whole relative path (`/`-joined UTF-8) compared with
+ * libevent's `evutil_ascii_strcasecmp` (A-Z folded to a-z, bytes compared as signed `char`, so
+ * non-ASCII sorts first and `ab\u00e9` before `ab`; `a b.c` before `a b/y` as `.` < `/`). Paths
+ * equal but for case fall back to {@link comparePaths} (transmission's own tie order follows the
+ * directory listing and cannot be reproduced).
+ */
+export function compareTransmission3(a: string[], b: string[]): number {
+  const x = utf8Bytes(a.join('/'))
+  const y = utf8Bytes(b.join('/'))
+  for (let i = 0; ; i++) {
+    const p = transmissionByte(x[i] ?? 0)
+    const q = transmissionByte(y[i] ?? 0)
+    if (p !== q) return p < q ? -1 : 1
+    if (p === 0) return comparePaths(a, b)
+  }
+}
+
+/** File orders `collectSources` can sort in. */
+export type FileOrder = 'libtorrent' | 'transmission-3' | 'given'
+
+function sortFiles(files: SourceFile[], order: FileOrder): SourceFile[] {
+  if (order === 'given') return files
+  const cmp = order === 'transmission-3' ? compareTransmission3 : comparePaths
+  return [...files].sort((a, b) => cmp(a.path, b.path))
+}
+
 async function walk(
   dir: string,
   rel: string[],
@@ -138,7 +171,7 @@ async function walk(
 /** @internal Turns createTorrent's input into a name and sorted files. */
 export async function collectSources(
   input: string | Uint8Array | FileInput[],
-  o: { name?: string; includeHidden: boolean; maxFiles: number; keepOrder?: boolean },
+  o: { name?: string; includeHidden: boolean; maxFiles: number; order: FileOrder },
 ): Promise<{ name: string; files: SourceFile[]; single: boolean }> {
   if (typeof input === 'string') {
     const full = resolve(input)
@@ -158,8 +191,7 @@ export async function collectSources(
     const files: SourceFile[] = []
     await walk(full, [], files, o)
     if (files.length === 0) fail('METAINFO_INVALID_INPUT', `${input} holds no files`)
-    files.sort((a, b) => comparePaths(a.path, b.path))
-    return { name, files, single: false }
+    return { name, files: sortFiles(files, o.order === 'given' ? 'libtorrent' : o.order), single: false }
   }
   if (input instanceof Uint8Array) {
     if (!o.name) fail('METAINFO_INVALID_INPUT', 'a name is required for Uint8Array input')
@@ -211,5 +243,5 @@ export async function collectSources(
       )
     }
   }
-  return { name, files: o.keepOrder ? files : sorted, single }
+  return { name, files: o.order === 'libtorrent' ? sorted : sortFiles(files, o.order), single }
 }

@@ -171,12 +171,26 @@ export interface CreateOptions {
   onProgress?: (bytesHashed: number, total: number) => void
   /** Aborts reading and hashing; the promise rejects with `METAINFO_ABORTED`. */
   signal?: AbortSignal
-  /** Directory input: include hidden files (names starting with `.`). Default true, as libtorrent. */
+  /**
+   * Whose torrents to reproduce bit for bit (same content and options => same info hash):
+   * - `'libtorrent'` (default): libtorrent 2.0 and mktorrent (v1), libtorrent (v2, hybrid).
+   * - `'transmission-3'`: transmission-create 3.00 (v1 only): files in its order (see
+   *   `compareTransmission3`), empty files and dot-files left out, no `attr` keys, `private: 0`
+   *   written when not private, and its default piece length (32 KiB below 50 MiB, ...).
+   *   transmission 4.x is different again (case-folded order over unsigned bytes, empty files
+   *   kept, `private` only when set, another piece length rule) and not reproduced.
+   */
+  compat?: 'libtorrent' | 'transmission-3'
+  /**
+   * Directory input: include hidden files (names starting with `.`). Default true, as libtorrent
+   * (false with `compat: 'transmission-3'`).
+   */
   includeHidden?: boolean
   /**
    * File order of v1 torrents: `'sorted'` (default: by UTF-8 bytes of each path component, as
-   * libtorrent and mktorrent) or `'given'` (the order of a `FileInput[]`, e.g. to reproduce a torrent
-   * of a tool that sorts otherwise, such as transmission-create). v2 and hybrid are always sorted.
+   * libtorrent and mktorrent, or transmission-create's order with `compat: 'transmission-3'`) or
+   * `'given'` (the order of a `FileInput[]`, e.g. to reproduce a torrent of another tool). v2 and
+   * hybrid are always sorted.
    */
   order?: 'sorted' | 'given'
   /** Directory input: most files accepted. Default 1,000,000. */

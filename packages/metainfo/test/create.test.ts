@@ -187,6 +187,45 @@ describe('createTorrent', () => {
     })
   })
 
+  it('files on disk: progress up to the total, abort, and the same hashes as from memory', async () => {
+    const dir = await tempDir('metainfo-plan-')
+    try {
+      const data = bytes(40 << 20, 11)
+      const path = join(dir.path, 'big.bin')
+      await writeFile(path, data)
+      const seen: number[] = []
+      const opts = { version: 1 as const, pieceLength: 65536, creationDate: false as const, threads: 2 }
+      const fromFs = await createTorrent(path, { ...opts, onProgress: (done) => seen.push(done) })
+      expect(seen.at(-1)).toBe(40 << 20)
+      expect(seen).toEqual([...seen].sort((a, b) => a - b))
+      const fromBytes = await createTorrent(data, { ...opts, name: 'big.bin' })
+      expect(fromFs.metainfo.infoHash).toBe(fromBytes.metainfo.infoHash)
+      const ac = new AbortController()
+      await expect(
+        createTorrent(path, { ...opts, signal: ac.signal, onProgress: () => ac.abort() }),
+      ).rejects.toMatchObject({ code: 'METAINFO_ABORTED' })
+      // a file shorter than planned (it shrank after listing) or gone is an I/O error from the worker
+      const pool = new HashPool({ threads: 2 })
+      for (const [file, length] of [
+        [path, (40 << 20) + 1],
+        [join(dir.path, 'gone'), 10],
+      ] as const) {
+        const plan = {
+          paths: [file],
+          chunks: new Float64Array([0, 1, 0, -1, 0]),
+          segments: new Float64Array([0, 0, length]),
+          pieceLength: 64 << 20,
+          padTo: 0,
+          sha1Out: new Uint8Array(new SharedArrayBuffer(20)),
+        }
+        await expect(pool.hashPlan(plan)).rejects.toMatchObject({ code: 'METAINFO_IO' })
+      }
+      await pool.close()
+    } finally {
+      await dir.remove()
+    }
+  })
+
   it.each([
     [[], 'METAINFO_INVALID_INPUT'],
     [[{ path: 'a', length: 0, bytes: new Uint8Array() }], 'METAINFO_INVALID_INPUT'],

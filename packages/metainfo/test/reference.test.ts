@@ -1,4 +1,5 @@
-// Same content + same options => the same info hashes as libtorrent (v1, v2, hybrid) and mktorrent.
+// Same content + same options => the same info hashes as libtorrent (v1, v2, hybrid) and mktorrent,
+// and with compat 'transmission-3' as transmission-create 3.00.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTorrent, parseTorrent } from '@p2p/metainfo'
@@ -57,9 +58,22 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
         continue
       }
       if (tool === 'transmission') {
-        it(`${c.case} ${key}: transmission's torrent parses (its hash differs by design: private 0)`, () => {
-          const m = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
-          expect(m.infoHash).toBe(t.v1)
+        it(`${c.case} ${key}: compat 'transmission-3' gives transmission-create's info dict`, async () => {
+          const root = join(dir.path, c.case)
+          await writeCase(root, c.seed, c.files)
+          const input =
+            c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
+          const { metainfo } = await createTorrent(input, {
+            compat: 'transmission-3',
+            pieceLength,
+            announce: 'http://127.0.0.1:6969/announce',
+            creationDate: false,
+            threads: 2,
+          })
+          const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
+          expect(ref.infoHash).toBe(t.v1)
+          expect(metainfo.infoHash).toBe(t.v1)
+          expect(Buffer.from(metainfo.info).equals(Buffer.from(ref.info))).toBe(true)
         })
         continue
       }

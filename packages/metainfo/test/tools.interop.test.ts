@@ -2,10 +2,9 @@
 // (Debian's python3-libtorrent) make torrents of the same files; our info hashes must agree, and
 // libtorrent must load ours with the same hashes and paths.
 import { execFileSync } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { type BencodeDict, decode, encode } from '@p2p/bencode'
 import { createTorrent, parseTorrent } from '@p2p/metainfo'
 import { COMPONENTS, DEBIAN_PYTHON, requireComponents, tempDir } from '@p2p/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -58,47 +57,51 @@ describe('interop with torrent creators', () => {
     }
   })
 
-  it('transmission-create: same v1 hash once its private:0 is removed (it also drops empty files)', async (ctx) => {
+  it("transmission-create: compat 'transmission-3' gives the same info dict, byte for byte", async (ctx) => {
     requireComponents(ctx, COMPONENTS.transmissionCreate)
-    for (const input of ['pack', 'single.bin']) {
-      const out = join(dir.path, `tr-${input}.torrent`)
-      execFileSync(
-        'transmission-create',
-        ['-o', out, '-s', String(PIECE / 1024), '-t', TRACKER, join(dir.path, input)],
-        {
-          stdio: 'ignore',
-          timeout: TIMEOUT,
-        },
-      )
-      const bytes = await readFile(out)
-      const theirs = parseTorrent(bytes)
-      expect(theirs.private).toBe(false)
-      const info = (decode(bytes, { strict: false }) as BencodeDict).info as BencodeDict
-      delete info.private
-      const withoutPrivate = createHash('sha1').update(encode(info)).digest('hex')
-      if (input === 'single.bin') {
-        expect(withoutPrivate).toBe((await ours(input, 1)).metainfo.infoHash)
-      } else {
-        // transmission leaves out the 0-byte file and sorts in its own way: given its order, ours matches
-        const order = (info.files as BencodeDict[]).map((f) =>
-          (f.path as Uint8Array[]).map((c) => Buffer.from(c).toString()),
-        )
-        const files = order.map((path) => ({
-          path,
-          length: FILES.find(([p]) => p === `pack/${path.join('/')}`)![1],
-          stream: async function* () {
-            yield new Uint8Array(await readFile(join(dir.path, 'pack', ...path)))
-          },
-        }))
-        const { metainfo } = await createTorrent(files, {
-          name: 'pack',
-          version: 1,
-          pieceLength: PIECE,
-          creationDate: false,
-          order: 'given',
-        })
-        expect(withoutPrivate).toBe(metainfo.infoHash)
-      }
+    // names that sort differently in transmission (case folding, signed bytes, whole-path compare),
+    // plus what it leaves out: dot-files, dot-directories, empty files; and an executable file
+    const root = join(dir.path, 'tr-set')
+    for (const [p, size] of [
+      ['Zeta.bin', 70_001],
+      ['alpha/x.bin', 300_007],
+      ['a b-', 1000],
+      ['a b.c', 20_000],
+      ['a b/y', 12_345],
+      ['ünï/d.dat', 5000],
+      ['_u', 10],
+      ['abé', 3],
+      ['ab', 4],
+      ['.hidden', 50],
+      ['sub/.git/config', 60],
+      ['sub/empty', 0],
+      ['sub/Tool', 9999],
+    ] as const) {
+      await mkdir(dirname(join(root, p)), { recursive: true })
+      await writeFile(join(root, p), randomBytes(size), { mode: p === 'sub/Tool' ? 0o755 : 0o644 })
+    }
+    const cases: [string, string[], { pieceLength?: number; private?: boolean }][] = [
+      ['tr-set', ['-s', '16'], { pieceLength: 16384 }],
+      ['tr-set', ['-p'], { private: true }], // default piece length
+      ['single.bin', [], {}],
+      ['pack', ['-s', String(PIECE / 1024)], { pieceLength: PIECE }],
+    ]
+    for (const [input, args, opts] of cases) {
+      const out = join(dir.path, `tr-${input}-${args.join('')}.torrent`)
+      execFileSync('transmission-create', ['-o', out, '-t', TRACKER, ...args, join(dir.path, input)], {
+        stdio: 'ignore',
+        timeout: TIMEOUT,
+      })
+      const theirs = parseTorrent(await readFile(out))
+      const { metainfo } = await createTorrent(join(dir.path, input), {
+        compat: 'transmission-3',
+        announce: TRACKER,
+        creationDate: false,
+        ...opts,
+      })
+      expect(metainfo.infoHash).toBe(theirs.infoHash)
+      expect(Buffer.from(metainfo.info).equals(Buffer.from(theirs.info))).toBe(true)
+      expect(metainfo.private).toBe(opts.private === true)
     }
   })
 
