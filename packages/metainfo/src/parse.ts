@@ -5,13 +5,14 @@ import {
   type BencodeValue,
   decode,
   decodePrefix,
+  type RawEntry,
   rawBytes,
+  rawEntries as rawEntriesOf,
 } from '@p2p/bencode'
 import { equalBytes, toHex } from './bytes.js'
 import { resolveDuplicates } from './duplicates.js'
 import { fail, MetainfoError } from './errors.js'
 import { BLOCK_SIZE, verifyPieceLayer } from './merkle.js'
-import { rawEntries, type ScanBudget } from './raw-dict.js'
 import { appendElement, bytesToString } from './sanitize.js'
 import type { FileEntry, Metainfo, TorrentVersion } from './types.js'
 
@@ -149,13 +150,22 @@ function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): Raw
   return f
 }
 
+/**
+ * A dictionary's entries in file order with raw key bytes (binary keys such as pieces roots are
+ * lossy as object keys; with `strict: false` duplicate keys each keep their own value, as in
+ * libtorrent's `dict_at`). Every dictionary here was decoded with spans.
+ */
+function rawEntries(dict: BencodeDict): readonly RawEntry[] {
+  return rawEntriesOf(dict) ?? []
+}
+
 /** libtorrent's extract_files2 (v2 file tree), iterative. */
-function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean, budget: ScanBudget): RawFile[] {
+function extractV2Files(tree: BencodeDict, name: string, hasFiles: boolean): RawFile[] {
   const files: RawFile[] = []
   // depth-first in key order, like the recursive original
   const walk = (node: BencodeDict, rootDir: string, depth: number, top: boolean): void => {
     if (depth > 100) fail('METAINFO_INVALID_FILE_TREE', 'file tree too deep')
-    const entries = rawEntries(node, budget)
+    const entries = rawEntries(node)
     for (const [key, child] of entries) {
       if (!isDict(child) || key.length === 0)
         fail('METAINFO_INVALID_FILE_TREE', 'failed to parse files from torrent file')
@@ -295,7 +305,6 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const info = root.info
   if (!isDict(info)) fail('METAINFO_MISSING_INFO', "missing or invalid 'info' section in torrent file")
   const infoBytes = rawBytes(info)!
-  const budget: ScanBudget = { left: 4 * bytes.length + 1024 }
   const sha1 = new Uint8Array(createHash('sha1').update(infoBytes).digest())
 
   const metaVersion = int(info, 'meta version', -1)
@@ -332,7 +341,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const fileTree = info['file tree']
   let v2Files: RawFile[] | undefined
   if (v2 && isDict(fileTree)) {
-    v2Files = extractV2Files(fileTree, name, filesNode !== undefined, budget)
+    v2Files = extractV2Files(fileTree, name, filesNode !== undefined)
   } else if (v2) {
     fail('METAINFO_MISSING_FILE_TREE', "a v2 torrent has no 'file tree'")
   } else if (isDict(fileTree)) {
@@ -408,7 +417,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
       if (!isDict(layers)) fail('METAINFO_INVALID_PIECE_LAYER', "'piece layers' is not a dictionary")
       const big = new Map<string, RawFile>()
       for (const f of files) if (f.root && f.length > pieceLength) big.set(toHex(f.root), f)
-      for (const [key, value] of rawEntries(layers, budget)) {
+      for (const [key, value] of rawEntries(layers)) {
         const keyHex = toHex(key)
         const f = big.get(keyHex)
         if (!f) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer belongs to no file')
