@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
@@ -16,11 +17,14 @@ interface Entry {
  */
 export class FileHandleCache {
   readonly #max: number
+  readonly #direct: boolean
   readonly #entries = new Map<string, Entry>()
 
-  constructor(max = DEFAULT_MAX_OPEN_FILES) {
+  /** @param options `direct`: open files for writing with `O_DIRECT` (Linux; reads are not direct). */
+  constructor(max = DEFAULT_MAX_OPEN_FILES, options: { direct?: boolean } = {}) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`expected maxOpenFiles >= 1, got ${max}`)
     this.#max = max
+    this.#direct = options.direct === true
   }
 
   /** Number of handles currently open or opening. */
@@ -47,7 +51,7 @@ export class FileHandleCache {
       entry = undefined
     }
     if (!entry) {
-      entry = { promise: openHandle(path, write, onCreate), users: 0, writable: write }
+      entry = { promise: openHandle(path, write, onCreate, this.#direct), users: 0, writable: write }
       this.#entries.set(path, entry)
     } else {
       this.#entries.delete(path)
@@ -89,7 +93,20 @@ async function openHandle(
   path: string,
   write: boolean,
   onCreate?: (fh: FileHandle) => Promise<void>,
+  direct = false,
 ): Promise<FileHandle | undefined> {
+  if (direct && write) {
+    // O_RDWR | O_CREAT: no append mode, so positional writes land where asked.
+    const flags = constants.O_RDWR | constants.O_DIRECT
+    const fh = await open(path, flags).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+      await mkdir(dirname(path), { recursive: true })
+      const h = await open(path, flags | constants.O_CREAT)
+      if (onCreate) await onCreate(h)
+      return h
+    })
+    return fh
+  }
   try {
     return await open(path, write ? 'r+' : 'r')
   } catch (err) {

@@ -23,6 +23,7 @@ export {
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
+export { alignedBuffer } from './piece-buffer-pool.js'
 export {
   BLOCK_SIZE,
   type BlockArrival,

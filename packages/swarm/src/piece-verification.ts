@@ -4,7 +4,7 @@ import { SwarmError } from './errors.js'
 import { saveResume } from './resume.js'
 import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
-import { type PieceCheck, verifyPiece, verifyPieceOnDisk } from './verifier.js'
+import { checkSha1, type PieceCheck, verifyPiece } from './verifier.js'
 
 /** Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). */
 export async function verify(s: TorrentState, index: number): Promise<void> {
@@ -20,11 +20,8 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
     s.buffered -= held
     held = 0
   }
-  // Written before the check, so the worker can hash it from disk (v1) or the buffer can move to
-  // the worker without a copy (v2); only a verified piece counts as had (and goes into the resume
-  // file), a bad one is simply rewritten.
-  // A file switching between the part file and its own file meanwhile: hash the buffer instead.
-  const layout = storage.layout
+  // Written before the check; only a verified piece counts as had (and goes into the resume file),
+  // a bad one is simply rewritten.
   try {
     await storage.write(spec.offset, buf.data)
   } catch (err) {
@@ -42,16 +39,13 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   }
   let event: PieceEvent
   try {
-    // A v1 piece is hashed from the file (page cache) by the worker: its buffer is free right now.
-    const onDisk =
-      spec.sha1 && !spec.sha256 && storage.layout === layout
-        ? storage.segments(spec.offset, spec.length)
-        : undefined
     let check: PieceCheck
-    if (onDisk) {
+    if (spec.sha1 && !spec.sha256) {
+      // v1: SHA-1 of the buffer in this thread, cheaper than a worker round trip (and the piece was
+      // written with O_DIRECT: hashing it from the file would read the disk).
+      check = checkSha1(spec, buf.data)
       s.pool?.give(buf.data)
       release()
-      check = await verifyPieceOnDisk(s.ctx.hashPool(), spec, onDisk)
     } else {
       check = await verifyPiece(s.ctx.hashPool(), spec, buf.data, { transfer: true })
     }

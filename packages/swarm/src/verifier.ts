@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { HashPool, PieceSpec } from '@p2p/metainfo'
+import { isAligned } from './piece-buffer-pool.js'
 
 /** The outcome of one piece's hash check (the integrity log entry). */
 export interface PieceCheck {
@@ -38,28 +40,30 @@ export async function verifyPiece(
   return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
 }
 
+/**
+ * Checks a v1 piece's SHA-1 in this thread (about 0.7 ms per MiB with SHA extensions): cheaper than a
+ * round trip to a hash worker, and the piece may have been written with `O_DIRECT`, so hashing it
+ * from its file would read the disk.
+ */
+export function checkSha1(spec: PieceSpec, data: Uint8Array): PieceCheck {
+  if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no v1 hash`)
+  const got = createHash('sha1').update(data).digest()
+  return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
+}
+
 /** The buffer may be moved to the worker only when the caller allows it and the view covers it whole. */
 function movable(data: Uint8Array, options: { transfer?: boolean }): boolean {
-  return options.transfer === true && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+  // WebAssembly memory (aligned piece buffers) cannot be detached.
+  return (
+    options.transfer === true &&
+    data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength &&
+    !isAligned(data)
+  )
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-/**
- * Checks a v1 piece that is already written: the hash worker reads its bytes from `segments` (the
- * piece's place in the files) into a buffer it reuses, so the piece's memory is free once written.
- */
-export async function verifyPieceOnDisk(
-  pool: HashPool,
-  spec: PieceSpec,
-  segments: { path: string; position: number; length: number }[],
-): Promise<PieceCheck> {
-  if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no v1 hash`)
-  const { sha1 } = await pool.hashFileSegments(segments, { pieceLength: spec.length, sha1: true })
-  if (!sha1 || sha1.length !== 20) throw new TypeError(`no SHA-1 for piece ${spec.index}`)
-  return { ok: equal(sha1, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(sha1) }
 }

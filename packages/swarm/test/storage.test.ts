@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { confinedPath, FileHandleCache, Storage, SwarmError } from '@p2p/swarm'
+import { alignedBuffer, confinedPath, FileHandleCache, Storage, SwarmError } from '@p2p/swarm'
 import { tempDir } from '@p2p/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -149,6 +149,45 @@ describe('Storage', () => {
     await writeFile(join(d, 'blocker'), 'x')
     const s = new Storage({ dir: d, files: [{ path: ['blocker', 'inside'], length: 4, offset: 0 }] })
     await expect(s.write(0, bytes(4))).rejects.toMatchObject({ code: 'SWARM_STORAGE' })
+  })
+})
+
+describe('Storage with O_DIRECT writes', () => {
+  const files = [
+    { path: ['d', 'a.bin'], length: 5000, offset: 0 },
+    { path: ['d', 'b.bin'], length: 700_000, offset: 5000 },
+    { path: ['d', 'c.bin'], length: 600_001, offset: 705_000 },
+  ]
+  const total = 1_305_001
+  const pieceLength = 512 * 1024
+
+  for (const directIo of [true, false]) {
+    it(`writes aligned piece buffers across unaligned file boundaries and tails (directIo ${directIo})`, async () => {
+      const d = await dir()
+      const s = new Storage({ dir: d, files, directIo, preallocate: true })
+      const data = bytes(total, 7)
+      // Pieces out of order, from page-aligned buffers as a download writes them.
+      for (const i of [2, 0, 1]) {
+        const len = Math.min(pieceLength, total - i * pieceLength)
+        const buf = alignedBuffer(len)
+        buf.set(data.subarray(i * pieceLength, i * pieceLength + len))
+        await s.write(i * pieceLength, buf)
+      }
+      expect(Buffer.compare(await s.read(0, total), data)).toBe(0)
+      // Rewriting a piece (a failed one) over bytes already on disk.
+      const again = alignedBuffer(pieceLength)
+      again.set(data.subarray(pieceLength, 2 * pieceLength))
+      await s.write(pieceLength, again)
+      await s.close()
+      for (const f of files) {
+        const got = await readFile(join(d, ...f.path))
+        expect(Buffer.compare(got, data.subarray(f.offset, f.offset + f.length))).toBe(0)
+      }
+    })
+  }
+
+  it('gives page-aligned buffers of the asked length', () => {
+    for (const n of [1, 4095, 4096, 1 << 20, 1_000_001]) expect(alignedBuffer(n).length).toBe(n)
   })
 })
 
