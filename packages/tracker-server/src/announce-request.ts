@@ -18,8 +18,8 @@ export interface AnnounceRequest {
   event: AnnounceEvent
   /** Requested peer count, undefined for "the default". */
   numwant: number | undefined
-  /** BEP 15 / BEP 3 `key` (an identity across IP changes), when given. */
-  key: number | string | undefined
+  /** BEP 15 / BEP 3 `key` (an identity across IP changes), normalised by {@link normalizeKey}, when given. */
+  key: string | undefined
 }
 
 /** Fails with a `failure reason` text; never thrown past the server. */
@@ -82,4 +82,36 @@ export function parseCount(text: string | undefined, name: string): bigint | und
   const n = BigInt(text)
   if (n > UINT64_MAX) refuse('TRACKER_SERVER_BAD_FIELD', `${name} is larger than 2^64-1`)
   return n
+}
+
+/** Longest HTTP `key` accepted, bytes. */
+export const MAX_KEY_LENGTH = 64
+
+/**
+ * The store's form of an announce `key`: a 32-bit number (the UDP field, or an HTTP key of 1 to 8 hex
+ * digits, as libtorrent and most clients send it) becomes lower-case hex without leading zeros, so the
+ * same key matches over HTTP and UDP; any other HTTP key is kept as its bytes (latin1). An empty key is
+ * no key.
+ *
+ * @throws {TrackerServerError} `TRACKER_SERVER_BAD_FIELD` for an HTTP key longer than {@link MAX_KEY_LENGTH}.
+ */
+export function normalizeKey(key: number | Buffer | undefined): string | undefined {
+  if (key === undefined) return undefined
+  if (typeof key === 'number') return (key >>> 0).toString(16)
+  if (key.length === 0) return undefined
+  if (key.length > MAX_KEY_LENGTH)
+    refuse('TRACKER_SERVER_BAD_FIELD', `key is longer than ${MAX_KEY_LENGTH} bytes`)
+  if (key.length <= 8) {
+    let n = 0
+    let i = 0
+    for (; i < key.length; i++) {
+      const c = key[i]!
+      const d =
+        c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1
+      if (d < 0) break
+      n = n * 16 + d
+    }
+    if (i === key.length) return n.toString(16)
+  }
+  return key.toString('latin1')
 }

@@ -59,7 +59,14 @@ process.on('message', async (msg: WorkerMessage) => {
     try {
       reply = { t: 'rpc-reply', id: msg.id, to: msg.from!, result: await sharded.serve(msg.call) }
     } catch (err) {
-      reply = { t: 'rpc-reply', id: msg.id, to: msg.from!, error: (err as Error).message }
+      const code = err instanceof TrackerServerError ? err.code : undefined
+      reply = {
+        t: 'rpc-reply',
+        id: msg.id,
+        to: msg.from!,
+        error: (err as Error).message,
+        ...(code ? { code } : {}),
+      }
     }
     send(reply)
   } else if (msg.t === 'rpc-reply') {
@@ -67,7 +74,9 @@ process.on('message', async (msg: WorkerMessage) => {
     if (!c) return
     calls.delete(msg.id)
     clearTimeout(c.timer)
-    if (msg.error !== undefined) c.reject(new TrackerServerError('TRACKER_SERVER_STORE', msg.error))
+    // Refusals (a peer id conflict) keep their code; anything else is a store failure.
+    if (msg.error !== undefined)
+      c.reject(new TrackerServerError(msg.code ?? 'TRACKER_SERVER_STORE', msg.error))
     else c.resolve(msg.result)
   } else if (msg.t === 'stats') {
     send({ t: 'stats-reply', id: msg.id, stats: await server.stats() })

@@ -230,7 +230,14 @@ export type WorkerMessage =
   | { t: 'failed'; message: string }
   | { t: 'log'; entry: import('./logger.js').LogEntry }
   | { t: 'rpc'; id: number; to: number; from?: number; call: import('./sharded-store.js').ShardCall }
-  | { t: 'rpc-reply'; id: number; to: number; result?: unknown; error?: string }
+  | {
+      t: 'rpc-reply'
+      id: number
+      to: number
+      result?: unknown
+      error?: string
+      code?: import('./errors.js').TrackerServerErrorCode
+    }
   | { t: 'stats'; id: number }
   | { t: 'stats-reply'; id: number; stats: TrackerStats }
   | { t: 'close' }

@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from './logger.js'
 import { MemoryStore } from './memory-store.js'
 import {
   DEFAULT_INTERVAL_S,
+  DEFAULT_MAX_FULL_SCRAPE,
   DEFAULT_MAX_NUMWANT,
   DEFAULT_MAX_SCRAPE_HASHES,
   DEFAULT_MIN_INTERVAL_S,
@@ -16,6 +17,7 @@ import {
   isPromise,
   type MaybePromise,
   type PeerStore,
+  type ScrapeEntry,
   type StoreAnnounceResult,
   type SwarmCounts,
 } from './peer-store.js'
@@ -53,7 +55,14 @@ export type TrackerServerEvents = {
   /** An announce was recorded. */
   announce: AnnounceInfo
   /** A scrape was answered. */
-  scrape: { protocol: Protocol; host: string; infoHashes: string[] }
+  scrape: {
+    protocol: Protocol
+    host: string
+    /** The info hashes asked for (hex); empty for a full scrape. */
+    infoHashes: string[]
+    /** A full scrape (BEP 48 scrape without `info_hash`): every torrent, up to `maxFullScrape`. */
+    full?: boolean
+  }
   /** A request was refused (bad input, policy, rate limit) or the store failed. Never fatal. */
   failure: FailureInfo
   /** Both transports listen. */
@@ -71,6 +80,8 @@ export class TrackerCore {
   readonly trackerId: string
   readonly warning: string | undefined
   readonly maxScrapeHashes: number
+  /** Most torrents in a full scrape; 0 when full scrapes are off. */
+  readonly maxFullScrape: number
   readonly trustIpParam: boolean
   readonly counters = new StatsCounters()
   readonly log: Logger
@@ -100,6 +111,10 @@ export class TrackerCore {
       10_000,
       'maxScrapeHashes',
     )
+    this.maxFullScrape =
+      options.fullScrape === false
+        ? 0
+        : int(options.maxFullScrape, DEFAULT_MAX_FULL_SCRAPE, 1, 10_000_000, 'maxFullScrape')
     this.ownsStore = options.store === undefined
     this.store = options.store ?? new MemoryStore({ peerTimeout: this.interval * 1000 + 5 * 60_000 })
     this.trackerId = options.trackerId ?? randomBytes(8).toString('hex')
@@ -179,6 +194,7 @@ export class TrackerCore {
         host,
         family,
         port: req.port,
+        key: req.key,
         seeder,
         event: req.event,
         numwant,
@@ -200,6 +216,27 @@ export class TrackerCore {
     const mask = (counts: SwarmCounts[]) =>
       done(counts.map((c, i) => (allowed[i] ? c : { complete: 0, incomplete: 0, downloaded: 0 })))
     return isPromise(result) ? result.then(mask) : mask(result)
+  }
+
+  /**
+   * Counts of every torrent (up to `maxFullScrape`, those off the allow-list left out) for a full scrape.
+   * Throws `TRACKER_SERVER_BAD_SCRAPE` when full scrapes are off or the store cannot list its torrents.
+   */
+  fullScrape(host: string, protocol: Protocol): MaybePromise<ScrapeEntry[]> {
+    const store = this.store
+    if (this.maxFullScrape === 0 || store.fullScrape === undefined) {
+      throw new TrackerServerError(
+        'TRACKER_SERVER_BAD_SCRAPE',
+        'full scrape is not supported by this tracker: give info_hash',
+      )
+    }
+    const done = (entries: ScrapeEntry[]): ScrapeEntry[] => {
+      this.counters.scrapes[protocol]++
+      this.emit('scrape', { protocol, host, infoHashes: [], full: true })
+      return this.allowed === undefined ? entries : entries.filter((e) => this.isAllowed(e.infoHash))
+    }
+    const result = this.callStore(() => store.fullScrape!(this.maxFullScrape))
+    return isPromise(result) ? result.then(done) : done(result)
   }
 
   /** Records and reports a refused request; returns the text to send back. */

@@ -20,6 +20,11 @@ export type TrackerServerErrorCode =
   | 'TRACKER_SERVER_BAD_SCRAPE'
   /** A UDP packet that is truncated, oversized, has an unknown action or a wrong/expired connection id. */
   | 'TRACKER_SERVER_BAD_PACKET'
+  /**
+   * An announce for a peer id already recorded at another IP, without the `key` that peer announced with
+   * (a peer that moves keeps its entry only by presenting its key).
+   */
+  | 'TRACKER_SERVER_PEER_CONFLICT'
   /** The peer store failed (Redis unreachable...). */
   | 'TRACKER_SERVER_STORE'
   /** Invalid server options. */

@@ -5,6 +5,7 @@ import {
   checkInfoHash,
   checkPeerId,
   checkPort,
+  normalizeKey,
   parseCount,
   parseEvent,
   refuse,
@@ -13,7 +14,7 @@ import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
 import { parseQuery } from './http-query.js'
 import { sourceIp } from './ip-cache.js'
-import { isPromise, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
+import { isPromise, type ScrapeEntry, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
 
 const TEXT = (b: Buffer | undefined) => b?.toString('latin1')
 
@@ -50,7 +51,7 @@ export function parseHttpAnnounce(query: Map<string, Buffer[]>): AnnounceRequest
     downloaded: parseCount(TEXT(one('downloaded')), 'downloaded') ?? 0n,
     event: parseEvent(TEXT(one('event'))),
     numwant,
-    key: TEXT(one('key')),
+    key: normalizeKey(one('key')),
     compact: TEXT(one('compact')) !== '0',
     noPeerId: TEXT(one('no_peer_id')) === '1',
     ip: TEXT(one('ip')) ?? TEXT(one('ipv4')),
@@ -243,7 +244,7 @@ function announce(core: TrackerCore, query: Map<string, Buffer[]>, source: strin
 
 function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, send: Respond): void {
   const given = query.get('info_hash') ?? []
-  if (given.length === 0) refuse('TRACKER_SERVER_BAD_SCRAPE', 'full scrape is not supported: give info_hash')
+  if (given.length === 0) return fullScrape(core, host, send)
   if (given.length > core.maxScrapeHashes) {
     refuse('TRACKER_SERVER_BAD_SCRAPE', `at most ${core.maxScrapeHashes} info_hash values per scrape`)
   }
@@ -252,6 +253,22 @@ function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, s
   const hashes = [...unique.values()]
   const reply = (counts: SwarmCounts[]) => send(200, scrapeBody(core, hashes, counts))
   const result = core.scrape([...unique.keys()], host, 'http')
+  if (isPromise(result)) {
+    result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', host))))
+  } else reply(result)
+}
+
+function fullScrape(core: TrackerCore, host: string, send: Respond): void {
+  const reply = (entries: ScrapeEntry[]) =>
+    send(
+      200,
+      scrapeBody(
+        core,
+        entries.map((e) => Buffer.from(e.infoHash, 'hex')),
+        entries,
+      ),
+    )
+  const result = core.fullScrape(host, 'http')
   if (isPromise(result)) {
     result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', host))))
   } else reply(result)

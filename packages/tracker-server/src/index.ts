@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 
+export { MAX_KEY_LENGTH, normalizeKey } from './announce-request.js'
 export { type ClusterOptions, runCluster, type TrackerCluster } from './cluster.js'
 export { CONNECTION_ID_SLOT_MS, ConnectionIds } from './connection-id.js'
 export type { AnnounceInfo, FailureInfo, TrackerServerEvents } from './core.js'
@@ -31,6 +32,7 @@ export type {
   AnnounceEvent,
   MaybePromise,
   PeerStore,
+  ScrapeEntry,
   StoreAnnounce,
   StoreAnnounceResult,
   StoredPeer,

@@ -2,6 +2,7 @@ import { bytesToIp, ipToBytes } from '@p2p/peer-address'
 import { TrackerServerError } from './errors.js'
 import type {
   PeerStore,
+  ScrapeEntry,
   StoreAnnounce,
   StoreAnnounceResult,
   StoredPeer,
@@ -40,6 +41,8 @@ interface Peer {
   addr: string
   seeder: boolean
   lastSeen: number
+  /** The announce `key` it was recorded with (lets it move to another IP). */
+  pk: string | undefined
   /** Index in the swarm's `list` (for O(1) random picks and removal). */
   slot: number
 }
@@ -119,6 +122,16 @@ export class MemoryStore implements PeerStore {
     }
     const key = latin1(req.peerId)
     const known = swarm.byId.get(key)
+    const addr = compactText(req.host, req.port)
+    if (known && known.addr !== addr && !sameIp(known.addr, addr)) {
+      // The peer id moved to another IP: only its own key may move it.
+      if (known.pk === undefined || known.pk !== req.key) {
+        throw new TrackerServerError(
+          'TRACKER_SERVER_PEER_CONFLICT',
+          'peer_id already announced from another address (send the same key to move it)',
+        )
+      }
+    }
     if (req.event === 'stopped') {
       if (known) this.drop(swarm, known)
       const counts = swarm.counts()
@@ -133,8 +146,8 @@ export class MemoryStore implements PeerStore {
         this.seederCount += d
         known.seeder = req.seeder
       }
-      const addr = compactText(req.host, req.port)
       if (known.addr !== addr) known.addr = addr
+      if (req.key !== undefined) known.pk = req.key
       known.lastSeen = now
       swarm.byId.delete(key)
       swarm.byId.set(key, known)
@@ -142,9 +155,10 @@ export class MemoryStore implements PeerStore {
       if (swarm.byId.size >= this.maxPeers) this.drop(swarm, swarm.byId.values().next().value!)
       const peer: Peer = {
         key,
-        addr: compactText(req.host, req.port),
+        addr,
         seeder: req.seeder,
         lastSeen: now,
+        pk: req.key,
         slot: swarm.list.length,
       }
       swarm.byId.set(key, peer)
@@ -171,6 +185,19 @@ export class MemoryStore implements PeerStore {
       this.expire(swarm, now)
       return swarm.counts()
     })
+  }
+
+  /** Counts of up to `limit` torrents (those with live peers or downloads), for a full scrape. */
+  fullScrape(limit: number): ScrapeEntry[] {
+    const now = this.now()
+    const out: ScrapeEntry[] = []
+    for (const [infoHash, swarm] of this.swarms) {
+      if (out.length >= limit) break
+      this.expire(swarm, now)
+      if (swarm.byId.size === 0 && swarm.downloaded === 0) continue
+      out.push({ infoHash, ...swarm.counts() })
+    }
+    return out
   }
 
   totals(): StoreTotals {
@@ -276,6 +303,11 @@ function compactText(host: string, port: number): string {
     ipTexts.set(host, ip)
   }
   return ip + String.fromCharCode(port >> 8, port & 0xff)
+}
+
+/** Whether two compact addresses (latin1) have the same IP, ports aside. */
+function sameIp(a: string, b: string): boolean {
+  return a.length === b.length && a.startsWith(b.slice(0, -2))
 }
 
 function latin1(bytes: Uint8Array): string {

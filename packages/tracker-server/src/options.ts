@@ -12,6 +12,8 @@ export const DEFAULT_NUMWANT = 50
 export const DEFAULT_MAX_NUMWANT = 200
 /** Default most info hashes in one HTTP scrape (UDP is bounded by its packet size, 74). */
 export const DEFAULT_MAX_SCRAPE_HASHES = 128
+/** Default most torrents in a full scrape (an HTTP scrape without `info_hash`, BEP 48). */
+export const DEFAULT_MAX_FULL_SCRAPE = 10_000
 /** Default bound on a UDP request datagram, bytes (an announce with BEP 41 options included). */
 export const DEFAULT_MAX_UDP_PACKET = 2048
 /** Default time an HTTP client has to send its request headers, ms (slow-loris bound). */
@@ -59,6 +61,13 @@ export interface TrackerServerOptions {
   warning?: string
   /** Most info hashes per HTTP scrape (default {@link DEFAULT_MAX_SCRAPE_HASHES}). */
   maxScrapeHashes?: number
+  /**
+   * Answer an HTTP scrape without `info_hash` with every torrent (BEP 48 full scrape, as opentracker
+   * does), at most `maxFullScrape` of them (default true; false refuses it with a failure reason).
+   */
+  fullScrape?: boolean
+  /** Most torrents in a full scrape (default {@link DEFAULT_MAX_FULL_SCRAPE}). */
+  maxFullScrape?: number
   /** Accept the `ip` / `ipv4` / `ipv6` query fields and the UDP IP field instead of the source address (default false). */
   trustIpParam?: boolean
   /** Bound on a UDP datagram, bytes (default {@link DEFAULT_MAX_UDP_PACKET}). */

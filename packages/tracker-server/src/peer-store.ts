@@ -13,6 +13,12 @@ export interface StoreAnnounce {
   family: 4 | 6
   /** The peer's listening port, 1..65535. */
   port: number
+  /**
+   * The announce `key` (BEP 3 / BEP 15; normalised by the server, see {@link normalizeKey}), when sent.
+   * An announce for a known peer id from another IP is accepted only when it presents the key the peer
+   * was recorded with (the peer moved); otherwise the store refuses it with `TRACKER_SERVER_PEER_CONFLICT`.
+   */
+  key?: string | undefined
   /** True when `left` is 0. */
   seeder: boolean
   event: AnnounceEvent
@@ -42,6 +48,12 @@ export interface SwarmCounts {
   downloaded: number
 }
 
+/** One torrent of a full scrape (BEP 48 scrape without `info_hash`). */
+export interface ScrapeEntry extends SwarmCounts {
+  /** Info hash, 40 lower-case hex characters. */
+  infoHash: string
+}
+
 /** The answer of {@link PeerStore.announce}: counts after the announce and peers for the client. */
 export interface StoreAnnounceResult extends SwarmCounts {
   peers: StoredPeer[]
@@ -66,6 +78,11 @@ export interface PeerStore {
   announce(req: StoreAnnounce): MaybePromise<StoreAnnounceResult>
   /** Counts for each info hash (hex), in order; unknown torrents are all zeros. */
   scrape(infoHashes: readonly string[]): MaybePromise<SwarmCounts[]>
+  /**
+   * Counts of up to `limit` torrents with live peers or downloads, for a full scrape (optional: without
+   * it the server refuses full scrapes). Which torrents are left out beyond `limit` is up to the store.
+   */
+  fullScrape?(limit: number): MaybePromise<ScrapeEntry[]>
   /** Totals for `/stats` and `/metrics`. */
   totals(): MaybePromise<StoreTotals>
   /** Releases timers and connections. */

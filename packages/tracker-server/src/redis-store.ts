@@ -4,6 +4,7 @@ import { TrackerServerError } from './errors.js'
 import { compact, DEFAULT_MAX_PEERS_PER_TORRENT, DEFAULT_PEER_TIMEOUT_MS } from './memory-store.js'
 import type {
   PeerStore,
+  ScrapeEntry,
   StoreAnnounce,
   StoreAnnounceResult,
   StoredPeer,
@@ -36,7 +37,8 @@ export interface RedisStoreOptions {
   commandTimeout?: number
 }
 
-// Keys of one torrent: <prefix>t:<hex>:p (hash peer id -> role byte + compact address),
+// Keys of one torrent: <prefix>t:<hex>:p (hash peer id -> record: role byte '1' seeder / '0' leecher, family
+// byte '4' / '6', compact address, then the announce key if any),
 // :s (zset peer id -> last seen ms), :c (hash s = seeders, l = leechers, d = downloaded).
 // <prefix>torrents is a zset of info hashes by last announce, for totals. Every torrent key has the peer
 // timeout as its TTL, refreshed by each announce, so an abandoned torrent disappears on its own.
@@ -61,6 +63,17 @@ local base = prefix .. 't:' .. ih
 local p, s, c = base .. ':p', base .. ':s', base .. ':c'
 expire(p, s, c, now - timeout, ${EXPIRE_BATCH})
 local prev = redis.call('HGET', p, pid)
+if prev then
+  local pl = string.byte(prev, 2) == 54 and 16 or 4
+  local nl = string.byte(rec, 2) == 54 and 16 or 4
+  if string.sub(prev, 3, 2 + pl) ~= string.sub(rec, 3, 2 + nl) then
+    -- The peer id moved to another IP: only its own key may move it.
+    local pk = string.sub(prev, 5 + pl)
+    if pk == '' or pk ~= string.sub(rec, 5 + nl) then return { 'conflict' } end
+  elseif string.len(rec) == 4 + nl then
+    rec = rec .. string.sub(prev, 5 + pl)
+  end
+end
 local prevSeeder = prev and string.byte(prev, 1) == 49
 if prev then redis.call('HINCRBY', c, prevSeeder and 's' or 'l', -1) end
 if event == 'stopped' then
@@ -97,8 +110,8 @@ if numwant > 0 then
     for i, id in ipairs(ids) do
       local r = recs[i]
       if r and id ~= pid and n < numwant then
-        local len = string.len(r)
-        if fam == 'both' or (fam == '4' and len == 7) or (fam == '6' and len == 19) then
+        local f = string.byte(r, 2)
+        if fam == 'both' or (fam == '4' and f == 52) or (fam == '6' and f == 54) then
           out[#out + 1] = id
           out[#out + 1] = r
           n = n + 1
@@ -117,6 +130,23 @@ for i = 4, #ARGV do
   local base = prefix .. 't:' .. ARGV[i]
   expire(base .. ':p', base .. ':s', base .. ':c', now - timeout, ${EXPIRE_BATCH})
   local c = redis.call('HMGET', base .. ':c', 's', 'l', 'd')
+  out[#out + 1] = c[1] or '0'
+  out[#out + 1] = c[2] or '0'
+  out[#out + 1] = c[3] or '0'
+end
+return out
+`
+
+const FULL_SCRAPE = `${COMMON}
+local prefix, now, timeout, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local index = prefix .. 'torrents'
+redis.call('ZREMRANGEBYSCORE', index, '-inf', now - timeout)
+local out = {}
+for _, ih in ipairs(redis.call('ZREVRANGE', index, 0, limit - 1)) do
+  local base = prefix .. 't:' .. ih
+  expire(base .. ':p', base .. ':s', base .. ':c', now - timeout, ${EXPIRE_BATCH})
+  local c = redis.call('HMGET', base .. ':c', 's', 'l', 'd')
+  out[#out + 1] = ih
   out[#out + 1] = c[1] or '0'
   out[#out + 1] = c[2] or '0'
   out[#out + 1] = c[3] or '0'
@@ -145,6 +175,7 @@ return { torrents, seeders, leechers }
 type Scripts = Redis & {
   p2pTrackerAnnounceBuffer(...args: (string | Buffer | number)[]): Promise<Buffer[]>
   p2pTrackerScrape(...args: (string | number)[]): Promise<string[]>
+  p2pTrackerFullScrape(...args: (string | number)[]): Promise<string[]>
   p2pTrackerTotals(...args: (string | number)[]): Promise<number[]>
 }
 
@@ -193,6 +224,7 @@ export class RedisStore implements PeerStore {
     this.redis.on('error', () => {})
     this.redis.defineCommand('p2pTrackerAnnounce', { numberOfKeys: 0, lua: ANNOUNCE })
     this.redis.defineCommand('p2pTrackerScrape', { numberOfKeys: 0, lua: SCRAPE })
+    this.redis.defineCommand('p2pTrackerFullScrape', { numberOfKeys: 0, lua: FULL_SCRAPE })
     this.redis.defineCommand('p2pTrackerTotals', { numberOfKeys: 0, lua: TOTALS })
     this.scripts = this.redis as Scripts
   }
@@ -200,7 +232,11 @@ export class RedisStore implements PeerStore {
   async announce(req: StoreAnnounce): Promise<StoreAnnounceResult> {
     const fam = req.families.length === 2 ? 'both' : String(req.families[0])
     const ip = compact(req.host, req.port)
-    const record = Buffer.concat([Buffer.from([req.seeder ? 0x31 : 0x30]), ip])
+    const record = Buffer.concat([
+      Buffer.from([req.seeder ? 0x31 : 0x30, ip.length === 6 ? 0x34 : 0x36]),
+      ip,
+      Buffer.from(req.key ?? '', 'latin1'),
+    ])
     const out = await this.scripts.p2pTrackerAnnounceBuffer(
       this.prefix,
       req.infoHash,
@@ -213,11 +249,17 @@ export class RedisStore implements PeerStore {
       this.maxPeers,
       fam,
     )
+    if (out.length === 1) {
+      throw new TrackerServerError(
+        'TRACKER_SERVER_PEER_CONFLICT',
+        'peer_id already announced from another address (send the same key to move it)',
+      )
+    }
     const peers: StoredPeer[] = []
     for (let i = 3; i + 1 < out.length; i += 2) {
       const r = out[i + 1]!
-      const compact = r.subarray(1)
-      const family = compact.length === 6 ? 4 : 6
+      const family = r[1] === 0x36 ? 6 : 4
+      const compact = r.subarray(2, family === 4 ? 8 : 20)
       peers.push({
         peerId: out[i]!,
         host: bytesToIp(compact.subarray(0, compact.length - 2)),
@@ -242,6 +284,22 @@ export class RedisStore implements PeerStore {
       incomplete: Math.max(0, Number(out[3 * i + 1])),
       downloaded: Math.max(0, Number(out[3 * i + 2])),
     }))
+  }
+
+  /** Counts of the `limit` most recently announced torrents, for a full scrape (one Lua script). */
+  async fullScrape(limit: number): Promise<ScrapeEntry[]> {
+    const out = await this.scripts.p2pTrackerFullScrape(this.prefix, Date.now(), this.peerTimeout, limit)
+    const entries: ScrapeEntry[] = []
+    for (let i = 0; i + 3 < out.length; i += 4) {
+      const c = {
+        infoHash: String(out[i]),
+        complete: Math.max(0, Number(out[i + 1])),
+        incomplete: Math.max(0, Number(out[i + 2])),
+        downloaded: Math.max(0, Number(out[i + 3])),
+      }
+      if (c.complete + c.incomplete + c.downloaded > 0) entries.push(c)
+    }
+    return entries
   }
 
   async totals(): Promise<StoreTotals> {

@@ -1,5 +1,12 @@
 import type { MemoryStore } from './memory-store.js'
-import type { PeerStore, StoreAnnounce, StoreAnnounceResult, StoreTotals, SwarmCounts } from './peer-store.js'
+import type {
+  PeerStore,
+  ScrapeEntry,
+  StoreAnnounce,
+  StoreAnnounceResult,
+  StoreTotals,
+  SwarmCounts,
+} from './peer-store.js'
 
 /** Default time a cluster worker waits for the worker owning an info hash, ms. */
 export const DEFAULT_SHARD_TIMEOUT_MS = 5000
@@ -9,6 +16,7 @@ export type ShardCall =
   | { op: 'announce'; args: StoreAnnounce }
   | { op: 'scrape'; args: string[] }
   | { op: 'totals'; args: null }
+  | { op: 'fullScrape'; args: number }
 
 /** Sends a call to shard `to` and resolves with its answer. */
 export type ShardTransport = (to: number, call: ShardCall) => Promise<unknown>
@@ -34,6 +42,7 @@ export class ShardedStore implements PeerStore {
   serve(call: ShardCall): unknown {
     if (call.op === 'announce') return this.local.announce(call.args)
     if (call.op === 'scrape') return this.local.scrape(call.args)
+    if (call.op === 'fullScrape') return this.local.fullScrape(call.args)
     return this.local.totals()
   }
 
@@ -61,6 +70,18 @@ export class ShardedStore implements PeerStore {
       }),
     )
     return out
+  }
+
+  /** Every worker's torrents, up to `limit` in all. */
+  async fullScrape(limit: number): Promise<ScrapeEntry[]> {
+    const all = await Promise.all(
+      Array.from({ length: this.count }, (_, i) =>
+        i === this.self
+          ? this.local.fullScrape(limit)
+          : (this.send(i, { op: 'fullScrape', args: limit }) as Promise<ScrapeEntry[]>),
+      ),
+    )
+    return all.flat().slice(0, limit)
   }
 
   async totals(): Promise<StoreTotals> {

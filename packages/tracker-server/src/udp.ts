@@ -1,5 +1,11 @@
 import type { RemoteInfo, Socket } from 'node:dgram'
-import { type AnnounceRequest, checkPort, INFO_HASH_LENGTH, refuse } from './announce-request.js'
+import {
+  type AnnounceRequest,
+  checkPort,
+  INFO_HASH_LENGTH,
+  normalizeKey,
+  refuse,
+} from './announce-request.js'
 import type { ConnectionIds } from './connection-id.js'
 import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
@@ -64,7 +70,7 @@ export function parseUdpAnnounce(msg: Buffer): AnnounceRequest & { ip: number } 
     uploaded: msg.readBigUInt64BE(72),
     event,
     ip: msg.readUInt32BE(84),
-    key: msg.readUInt32BE(88),
+    key: normalizeKey(msg.readUInt32BE(88)),
     numwant: numwant < 0 ? undefined : numwant,
     port: checkPort(msg.readUInt16BE(96)),
   }

@@ -6,6 +6,7 @@ import { generatePeerId } from '@p2p/peer-address'
 import { COMPONENTS, requireComponents, spawnChild, stopAll, waitFor } from '@p2p/test-utils'
 import { announce, UdpTransport } from '@p2p/tracker-client'
 import { afterAll, describe, expect, it } from 'vitest'
+import { scrapeFiles } from './helpers.js'
 import { startRedis, type TestRedis } from './redis.js'
 
 const transport = new UdpTransport()
@@ -62,6 +63,11 @@ describe.for(['memory', 'redis'] as const)('cluster of 2 workers over %s', (mode
     }
     const stats = await (await fetch(c.httpUrl.replace('/announce', '/stats'))).json()
     expect(stats).toMatchObject({ torrents: 16, seeders: 16, leechers: 16 })
+    // A full scrape gathers every worker's torrents.
+    const full = await fetch(c.httpUrl.replace('/announce', '/scrape'))
+    const files = scrapeFiles(new Uint8Array(await full.arrayBuffer()))
+    expect([...files.keys()].sort()).toEqual(hashes.map((h) => h.toString('hex')).sort())
+    for (const v of files.values()) expect(v).toEqual({ complete: 1, downloaded: 0, incomplete: 1 })
     await c.child.stop(8000)
     expect(c.child.proc.exitCode).toBe(0)
   })

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
 import { request } from 'node:http'
-import { decode } from '@p2p/bencode'
+import { decode, rawEntries } from '@p2p/bencode'
 import {
   createTrackerServer,
   type StoreAnnounce,
@@ -145,6 +145,10 @@ export function udpAnnounce(
     left?: bigint
     event?: number
     numwant?: number
+    /** BEP 15 key field. */
+    key?: number
+    /** BEP 15 IP field (IPv4 dotted), read only with `trustIpParam`. */
+    ip?: string
   },
   tid = 9,
 ): Buffer {
@@ -156,6 +160,8 @@ export function udpAnnounce(
   b.set(p.peerId, 36)
   b.writeBigUInt64BE(p.left ?? 0n, 64)
   b.writeUInt32BE(p.event ?? 2, 80)
+  if (p.ip) b.set(p.ip.split('.').map(Number), 84)
+  b.writeUInt32BE(p.key ?? 0, 88)
   b.writeInt32BE(p.numwant ?? -1, 92)
   b.writeUInt16BE(p.port, 96)
   return b
@@ -175,4 +181,12 @@ export function storeAnnounce(over: Partial<StoreAnnounce> = {}): StoreAnnounce 
     families: [4, 6],
     ...over,
   }
+}
+
+/** The `files` of a scrape answer by info hash (hex; the keys are binary, so read with spans). */
+export function scrapeFiles(body: Uint8Array): Map<string, unknown> {
+  const d = decode(body, { spans: true }) as Record<string, unknown>
+  const out = new Map<string, unknown>()
+  for (const [k, v] of rawEntries(d.files) ?? []) out.set(Buffer.from(k).toString('hex'), v)
+  return out
 }

@@ -66,7 +66,7 @@ describe('HTTP bad input', () => {
     ['empty scrape', '', /full scrape/],
   ]
   it.each(cases)('%s => failure reason', async (_name, query, reason) => {
-    const s = await startServer()
+    const s = await startServer({ fullScrape: false })
     const path = reason.source === 'full scrape' ? '/scrape' : `/announce${query}`
     const r = await get(s.base, path)
     expect(r.status).toBe(200)

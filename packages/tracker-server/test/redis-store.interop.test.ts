@@ -53,6 +53,48 @@ describe('RedisStore', () => {
     expect(await s.totals()).toEqual({ torrents: 1, seeders: 1, leechers: 1 })
   })
 
+  it('moves a peer id to another IP only with its key', async (ctx) => {
+    const s = await store(ctx)
+    const peerId = randomBytes(20)
+    const observer = req({ port: 9, numwant: 10 })
+    const seen = async () => {
+      const r = await s.announce(observer)
+      return r.peers.map((p) => `${p.host}:${p.port}`)
+    }
+    await s.announce(req({ peerId, host: '10.0.0.1', port: 1, key: 'k1' }))
+    await s.announce(req({ peerId, host: '10.0.0.2', port: 2, key: 'k1' }))
+    expect(await seen()).toEqual(['10.0.0.2:2'])
+    for (const key of ['k2', undefined]) {
+      await expect(s.announce(req({ peerId, host: '::1', family: 6, port: 3, key }))).rejects.toMatchObject({
+        code: 'TRACKER_SERVER_PEER_CONFLICT',
+      })
+    }
+    await expect(
+      s.announce(req({ peerId, host: '10.0.0.3', port: 3, key: 'k2', event: 'stopped' })),
+    ).rejects.toMatchObject({ code: 'TRACKER_SERVER_PEER_CONFLICT' })
+    // Same IP without a key keeps the recorded key, so the peer can still move with it.
+    await s.announce(req({ peerId, host: '10.0.0.2', port: 4 }))
+    await s.announce(req({ peerId, host: '::1', family: 6, port: 5, key: 'k1' }))
+    expect(await seen()).toEqual(['::1:5'])
+    expect((await s.scrape(['ab'.repeat(20)]))[0]).toMatchObject({ incomplete: 2 })
+  })
+
+  it('answers a full scrape with the most recently announced torrents, capped', async (ctx) => {
+    const s = await store(ctx)
+    const hashes = ['01', '02', '03'].map((b) => b.repeat(20))
+    for (const [i, infoHash] of hashes.entries()) {
+      await s.announce(req({ infoHash, seeder: true }))
+      for (let p = 0; p < i; p++) await s.announce(req({ infoHash, port: 10 + p }))
+    }
+    const all = await s.fullScrape(10)
+    expect(all.sort((a, b) => a.infoHash.localeCompare(b.infoHash))).toEqual([
+      { infoHash: hashes[0], complete: 1, incomplete: 0, downloaded: 0 },
+      { infoHash: hashes[1], complete: 1, incomplete: 1, downloaded: 0 },
+      { infoHash: hashes[2], complete: 1, incomplete: 2, downloaded: 0 },
+    ])
+    expect((await s.fullScrape(1)).map((e) => e.infoHash)).toEqual([hashes[2]])
+  })
+
   it('expires peers by last-seen time and bounds peers per torrent', async (ctx) => {
     const s = await store(ctx, { peerTimeout: 300, maxPeersPerTorrent: 3 })
     for (let port = 1; port <= 5; port++) await s.announce(req({ port }))

@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { generatePeerId } from '@p2p/peer-address'
 import { announce, scrape, TrackerClient, type TrackerUpdate, UdpTransport } from '@p2p/tracker-client'
-import { type AnnounceInfo, createTrackerServer, TrackerServerError } from '@p2p/tracker-server'
+import { type AnnounceInfo, createTrackerServer, MemoryStore, TrackerServerError } from '@p2p/tracker-server'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { announceQuery, closeServers, get, getDict, pct, startServer, text } from './helpers.js'
+import {
+  announceQuery,
+  closeServers,
+  get,
+  getDict,
+  pct,
+  RawUdp,
+  scrapeFiles,
+  startServer,
+  text,
+  udpAnnounce,
+} from './helpers.js'
 
 const transport = new UdpTransport()
 afterEach(closeServers)
@@ -175,6 +186,146 @@ describe('HTTP specifics', () => {
       { udpTransport: transport, timeout: 5000 },
     )
     expect(viaUdp6.peers).toContainEqual({ host: '::1', port: 6000 })
+  })
+})
+
+describe('announce key: a peer id moves to another IP only with its key', () => {
+  /** The peers (ip:port) a fresh HTTP announce sees on a torrent (the observer stops right after). */
+  async function peersOf(base: string, infoHash: Uint8Array): Promise<string[]> {
+    const q = { infoHash, peerId: generatePeerId(), port: 1, left: 1 }
+    const d = await getDict(base, `/announce${announceQuery({ ...q, extra: 'compact=0&ip=10.9.9.9' })}`)
+    await getDict(base, `/announce${announceQuery({ ...q, event: 'stopped', extra: 'ip=10.9.9.9' })}`)
+    return (d.peers as { ip: Uint8Array; port: number }[]).map((p) => `${text(p.ip)}:${p.port}`).sort()
+  }
+  const httpAnnounce = (base: string, q: Parameters<typeof announceQuery>[0]) =>
+    getDict(base, `/announce${announceQuery(q)}`)
+
+  it('over HTTP (and the same key over UDP): moves with the key, refuses without it', async () => {
+    const s = await startServer({ trustIpParam: true })
+    const infoHash = randomBytes(20)
+    const peerId = generatePeerId()
+    const at = (ip: string, port: number, extra = '') =>
+      httpAnnounce(s.base, { infoHash, peerId, port, left: 5, extra: `ip=${ip}${extra}` })
+    expect((await at('10.0.0.1', 1000, '&key=ABCD1234')).interval).toBe(1800)
+    // Same key, new address: the entry moves (no duplicate).
+    expect((await at('10.0.0.2', 1001, '&key=abcd1234')).interval).toBe(1800)
+    expect(await peersOf(s.base, infoHash)).toEqual(['10.0.0.2:1001'])
+    // Another key, or none, from another address cannot take the peer id over, nor stop it.
+    for (const extra of ['&key=deadbeef', '', '&key=abcd1234zz']) {
+      const r = await at('10.0.0.3', 1002, extra)
+      expect(text(r['failure reason'])).toMatch(/another address/)
+    }
+    expect(text((await at('10.0.0.3', 1002, '&key=deadbeef&event=stopped'))['failure reason'])).toMatch(
+      /another address/,
+    )
+    // The same address may re-announce without the key (and on another port).
+    expect((await at('10.0.0.2', 1003)).interval).toBe(1800)
+    expect(await peersOf(s.base, infoHash)).toEqual(['10.0.0.2:1003'])
+    // UDP sends the key as a number: the HTTP key's 8 hex digits are the same key.
+    const udp = await RawUdp.open()
+    try {
+      const id = await udp.connect(s.udpPort!)
+      const moved = await udp.exchange(
+        udpAnnounce(id, { infoHash, peerId, port: 1004, left: 5n, key: 0xabcd1234, ip: '10.0.0.4' }),
+        s.udpPort!,
+      )
+      expect(moved?.readUInt32BE(0)).toBe(1)
+      const stolen = await udp.exchange(
+        udpAnnounce(id, { infoHash, peerId, port: 1005, left: 5n, key: 7, ip: '10.0.0.5' }),
+        s.udpPort!,
+      )
+      expect(stolen?.readUInt32BE(0)).toBe(3)
+      expect(stolen?.subarray(8).toString()).toMatch(/another address/)
+    } finally {
+      udp.close()
+    }
+    expect(await peersOf(s.base, infoHash)).toEqual(['10.0.0.4:1004'])
+    expect((await s.server.stats()).failures.TRACKER_SERVER_PEER_CONFLICT).toBe(5)
+  })
+
+  it('over UDP: the key field moves a peer; a stop from another key is refused', async () => {
+    const s = await startServer({ trustIpParam: true })
+    const infoHash = randomBytes(20)
+    const peerId = generatePeerId()
+    const udp = await RawUdp.open()
+    try {
+      const id = await udp.connect(s.udpPort!)
+      const send = (ip: string, key: number, event = 2) =>
+        udp.exchange(udpAnnounce(id, { infoHash, peerId, port: 2000, left: 1n, key, ip, event }), s.udpPort!)
+      expect((await send('10.1.0.1', 42))?.readUInt32BE(0)).toBe(1)
+      expect((await send('10.1.0.2', 42))?.readUInt32BE(0)).toBe(1)
+      expect((await send('10.1.0.3', 43, 3))?.readUInt32BE(0)).toBe(3)
+      expect(await peersOf(s.base, infoHash)).toEqual(['10.1.0.2:2000'])
+      expect((await send('10.1.0.3', 42, 3))?.readUInt32BE(0)).toBe(1) // stopped, with the key
+      expect(await peersOf(s.base, infoHash)).toEqual([])
+    } finally {
+      udp.close()
+    }
+  })
+
+  it('refuses a key longer than 64 bytes', async () => {
+    const s = await startServer()
+    const r = await httpAnnounce(s.base, {
+      infoHash: randomBytes(20),
+      peerId: generatePeerId(),
+      port: 1,
+      extra: `key=${'k'.repeat(65)}`,
+    })
+    expect(text(r['failure reason'])).toMatch(/key/)
+  })
+})
+
+describe('full scrape (BEP 48 scrape without info_hash)', () => {
+  async function seed(base: string, n: number): Promise<Buffer[]> {
+    const hashes = Array.from({ length: n }, () => randomBytes(20))
+    for (const [i, infoHash] of hashes.entries()) {
+      for (let p = 0; p <= i; p++) {
+        const q = { infoHash, peerId: generatePeerId(), port: 100 + p, left: p === 0 ? 0 : 1 }
+        await getDict(base, `/announce${announceQuery(q)}`)
+      }
+    }
+    return hashes
+  }
+
+  it('answers every torrent with its counts, on passkey paths too', async () => {
+    const s = await startServer()
+    const hashes = await seed(s.base, 3)
+    const seen: unknown[] = []
+    s.server.on('scrape', (e) => seen.push(e))
+    for (const path of ['/scrape', '/secret/scrape']) {
+      const r = await get(s.base, path)
+      const files = scrapeFiles(r.body)
+      expect([...files.keys()].sort()).toEqual(hashes.map(hex).sort())
+      for (const [i, h] of hashes.entries()) {
+        expect(files.get(hex(h))).toEqual({ complete: 1, downloaded: 0, incomplete: i })
+      }
+    }
+    expect(seen).toEqual([
+      { protocol: 'http', host: '127.0.0.1', infoHashes: [], full: true },
+      { protocol: 'http', host: '127.0.0.1', infoHashes: [], full: true },
+    ])
+    expect((await s.server.stats()).scrapes.http).toBe(2)
+  })
+
+  it('is capped by maxFullScrape and refused when fullScrape is false', async () => {
+    const capped = await startServer({ maxFullScrape: 2 })
+    await seed(capped.base, 4)
+    expect(scrapeFiles((await get(capped.base, '/scrape')).body).size).toBe(2)
+    const off = await startServer({ fullScrape: false })
+    await seed(off.base, 1)
+    const r = await getDict(off.base, '/scrape')
+    expect(text(r['failure reason'])).toMatch(/full scrape is not supported/)
+    expect(() => createTrackerServer({ maxFullScrape: 0 })).toThrow(TrackerServerError)
+  })
+
+  it('leaves out torrents off the allow-list (a store shared with an open tracker)', async () => {
+    const store = new MemoryStore({ sweepInterval: 0 })
+    const open = await startServer({ store })
+    const hashes = await seed(open.base, 3)
+    const closed = await startServer({ store, allowList: [hex(hashes[1]!)] })
+    const files = scrapeFiles((await get(closed.base, '/scrape')).body)
+    expect([...files.keys()]).toEqual([hex(hashes[1]!)])
+    store.close()
   })
 })
 

@@ -1,6 +1,6 @@
 // Unit and property tests of the pieces: memory store, connection ids, query parsing, UDP parsing.
 import { randomBytes } from 'node:crypto'
-import { ConnectionIds, MemoryStore, TrackerServerError } from '@p2p/tracker-server'
+import { ConnectionIds, MemoryStore, normalizeKey, TrackerServerError } from '@p2p/tracker-server'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseQuery } from '../src/http-query.js'
@@ -89,6 +89,50 @@ describe('MemoryStore', () => {
         store.close()
       }),
     )
+  })
+})
+
+describe('announce key', () => {
+  it('normalises HTTP keys of up to 8 hex digits to the UDP number form', () => {
+    expect(normalizeKey(Buffer.from('00ABCD12'))).toBe('abcd12')
+    expect(normalizeKey(0xabcd12)).toBe('abcd12')
+    expect(normalizeKey(0)).toBe('0')
+    expect(normalizeKey(Buffer.from('hello'))).toBe('hello')
+    expect(normalizeKey(Buffer.from('123456789'))).toBe('123456789')
+    expect(normalizeKey(Buffer.alloc(0))).toBeUndefined()
+    expect(normalizeKey(undefined)).toBeUndefined()
+    expect(() => normalizeKey(Buffer.alloc(65, 0x61))).toThrow(TrackerServerError)
+  })
+
+  it('MemoryStore moves a peer id to another IP only with its key; full scrape lists live torrents', () => {
+    const store = new MemoryStore({ sweepInterval: 0, peerTimeout: 1000, now: () => clock })
+    let clock = 0
+    const peerId = randomBytes(20)
+    store.announce(req({ peerId, host: '10.0.0.1', key: 'k' }))
+    store.announce(req({ peerId, host: '10.0.0.2', port: 2, key: 'k' }))
+    const conflict = { code: 'TRACKER_SERVER_PEER_CONFLICT' }
+    expect(() => store.announce(req({ peerId, host: '10.0.0.3', key: 'x' }))).toThrow(
+      expect.objectContaining(conflict),
+    )
+    expect(() => store.announce(req({ peerId, host: '::1', family: 6 }))).toThrow(
+      expect.objectContaining(conflict),
+    )
+    expect(() => store.announce(req({ peerId, host: '10.0.0.3', event: 'stopped' }))).toThrow(
+      expect.objectContaining(conflict),
+    )
+    const r = store.announce(req({ infoHash: 'cd'.repeat(20), seeder: true }))
+    expect(r.complete).toBe(1)
+    const seen = store.announce(req({ numwant: 10 })).peers.map((p) => `${p.host}:${p.port}`)
+    expect(seen).toEqual(['10.0.0.2:2'])
+    expect(store.totals()).toMatchObject({ torrents: 2, leechers: 2, seeders: 1 })
+    expect(store.fullScrape(10)).toEqual([
+      { infoHash: 'ab'.repeat(20), complete: 0, incomplete: 2, downloaded: 0 },
+      { infoHash: 'cd'.repeat(20), complete: 1, incomplete: 0, downloaded: 0 },
+    ])
+    expect(store.fullScrape(1)).toHaveLength(1)
+    clock = 5000 // every peer expired
+    expect(store.fullScrape(10)).toEqual([])
+    store.close()
   })
 })
 
