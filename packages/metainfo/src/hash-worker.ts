@@ -2,8 +2,8 @@
  * Source of the hashing worker, run with `new Worker(source, { eval: true })` so it works from the
  * TypeScript sources, the ESM and the CJS builds alike.
  *
- * File chunks are read in blocks of at most 64 KiB into one reused buffer and hashed while the
- * block is still in the CPU cache (SHA-1 per piece, SHA-256 per 16 KiB leaf), the way mktorrent
+ * File chunks are read in blocks of at most 64 KiB into one reused buffer (half a page off the file
+ * position's page offset) and hashed while the block is still in the CPU cache (SHA-1 per piece, SHA-256 per 16 KiB leaf), the way mktorrent
  * and libtorrent read.
  * @internal
  */
@@ -41,24 +41,38 @@ function leaves(data, out) {
 function root(data, leafCount) { return treeRoot(leaves(data, []), leafCount) }
 let zeros = Buffer.alloc(0)
 function zeroBytes(n) { if (zeros.length < n) zeros = Buffer.alloc(n); return zeros.subarray(0, n) }
+// The kernel copies out of the page cache about 3x slower when the destination sits at the same
+// offset inside a 4 KiB page as the file position (measured here: 0.6-0.9 instead of 0.2 CPU
+// s/GiB). Large ArrayBuffers are page-aligned, so every read lands half a page away from its file
+// position's page offset (skew), in a buffer with a page of slack.
 let readBuf = Buffer.alloc(0)
+function readBuffer() {
+  if (readBuf.length < READ + 4096) readBuf = Buffer.allocUnsafeSlow(Math.max(READ + 4096, 262144))
+  return readBuf
+}
+function skew(position) { return (position + 2048) & 4032 }
 function ioError(msg) { const e = new Error(msg); e.code = 'EIO'; return e }
 /** Sequential reads over consecutive file segments. */
 function segmentReader(segs) {
   let i = 0, pos = 0, fd = -1
   return {
-    read(buf, n) {
+    /** The next n bytes, in the shared read buffer. */
+    read(n) {
+      const buf = readBuffer()
       let o = 0
+      let base = 0
       while (o < n) {
         const s = segs[i]
         if (!s) throw ioError('read past the planned segments')
         if (fd < 0) fd = fs.openSync(s.path, 'r')
-        const got = fs.readSync(fd, buf, o, Math.min(n - o, s.length - pos), s.position + pos)
+        if (o === 0) base = skew(s.position + pos)
+        const got = fs.readSync(fd, buf, base + o, Math.min(n - o, s.length - pos), s.position + pos)
         if (got === 0) throw ioError('file is shorter than expected: ' + s.path)
         o += got
         pos += got
         if (pos === s.length) { fs.closeSync(fd); fd = -1; i++; pos = 0 }
       }
+      return buf.subarray(base, base + n)
     },
     close() { if (fd >= 0) { fs.closeSync(fd); fd = -1 } },
   }
@@ -104,7 +118,7 @@ function runPlan(m) {
     rootAt: 0,
   }
   const count = chunks.length / 5
-  if (readBuf.length < READ) readBuf = Buffer.allocUnsafeSlow(READ)
+  const buf = readBuffer()
   let fd = -1
   let fdFile = -1
   let hashed = 0
@@ -121,6 +135,7 @@ function runPlan(m) {
       let pos = 0
       const get = (n) => {
         let o = 0
+        let base = 0
         while (o < n) {
           if (k >= last) throw ioError('read past the planned segments')
           const file = segs[k * 3]
@@ -131,13 +146,14 @@ function runPlan(m) {
             fdFile = file
           }
           const len = segs[k * 3 + 2]
-          const got = fs.readSync(fd, readBuf, o, Math.min(n - o, len - pos), segs[k * 3 + 1] + pos)
+          if (o === 0) base = skew(segs[k * 3 + 1] + pos)
+          const got = fs.readSync(fd, buf, base + o, Math.min(n - o, len - pos), segs[k * 3 + 1] + pos)
           if (got === 0) throw ioError('file is shorter than expected: ' + m.paths[file])
           o += got
           pos += got
           if (pos === len) { k++; pos = 0 }
         }
-        return readBuf.subarray(0, n)
+        return buf.subarray(base, base + n)
       }
       out.sha1At = chunks[c * 5 + 2]
       out.rootAt = chunks[c * 5 + 3]
@@ -163,10 +179,9 @@ parentPort.on('message', (m) => {
     let result
     if (m.op === 'plan') result = runPlan(m)
     else if (m.segments) {
-      if (readBuf.length < READ) readBuf = Buffer.allocUnsafeSlow(READ)
       const reader = segmentReader(m.segments)
       try {
-        result = hashPieces(m.total, m, (k) => { reader.read(readBuf, k); return readBuf.subarray(0, k) })
+        result = hashPieces(m.total, m, (k) => reader.read(k))
       } finally {
         reader.close()
       }
