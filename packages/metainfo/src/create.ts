@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { encode } from '@p2p/bencode'
 import { concatBytes, toHex, utf8Bytes } from './bytes.js'
 import { fail, MetainfoError } from './errors.js'
 import { HashPool } from './hash-pool.js'
-import { BLOCK_SIZE, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
+import { BLOCK_SIZE, blockRoot, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
 import { parseTorrent } from './parse.js'
 import { sanitizeElement } from './sanitize.js'
 import { collectSources, openReader, type Reader, type SourceFile } from './sources.js'
@@ -95,13 +96,39 @@ interface Chunk {
   leafCount: number
 }
 
+/** Content up to this size is hashed on the calling thread (no worker start-up). */
+const INLINE_MAX = 1024 * 1024
+
+type PieceHasher = Pick<HashPool, 'threads' | 'hashPieces'>
+
+/** Hashes on the calling thread, for small content. */
+const inlineHasher: PieceHasher = {
+  threads: 1,
+  async hashPieces(data, o) {
+    const n = Math.ceil(data.length / o.pieceLength)
+    const sha1 = o.sha1 ? new Uint8Array(n * 20) : undefined
+    const roots = o.leafCount ? new Uint8Array(n * 32) : undefined
+    for (let i = 0; i < n; i++) {
+      const piece = data.subarray(i * o.pieceLength, (i + 1) * o.pieceLength)
+      if (sha1) {
+        const h = createHash('sha1').update(piece)
+        const missing = o.padTo ? o.padTo - piece.length : 0
+        if (missing > 0) h.update(new Uint8Array(missing))
+        sha1.set(h.digest(), i * 20)
+      }
+      if (roots) roots.set(blockRoot(piece, o.leafCount!), i * 32)
+    }
+    return { sha1, roots }
+  },
+}
+
 /**
- * Content that is not on disk (bytes, streams): read here, in order, and sent chunk by chunk to
- * the pool, with at most `maxBuffered` bytes in flight.
+ * Content read here, in order (bytes, streams, and small content on disk), and hashed chunk by
+ * chunk on `pool`, with at most `maxBuffered` bytes in flight.
  */
 async function hashInThisThread(
   chunks: Chunk[],
-  pool: HashPool,
+  pool: PieceHasher,
   o: {
     pieceLength: number
     padTo: number
@@ -173,8 +200,9 @@ async function hashInThisThread(
 /**
  * Creates a `.torrent`: v1 (BEP 3), v2 (BEP 52) or hybrid (default, with BEP 47 pad files), with
  * libtorrent's file order and layout, so the same content and options give libtorrent's info
- * hashes. Hashing runs on worker threads over large sequential reads; at most
- * `maxBufferedBytes` of content are in memory at once.
+ * hashes. Hashing runs on worker threads over large sequential reads (content up to 1 MiB is
+ * hashed on the calling thread, sparing the worker start-up); at most `maxBufferedBytes` of
+ * content are in memory at once.
  *
  * @example
  * ```ts
@@ -197,6 +225,10 @@ export async function createTorrent(
 ): Promise<{ torrent: Uint8Array; metainfo: Metainfo }> {
   const signal = options.signal
   checkAbort(signal)
+  const threads = options.threads
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    fail('METAINFO_INVALID_OPTION', `threads must be an integer 1..64, got ${threads}`)
+  }
   const compat = options.compat ?? 'libtorrent'
   if (compat !== 'libtorrent' && compat !== 'transmission-3') {
     fail('METAINFO_INVALID_OPTION', `compat must be 'libtorrent' or 'transmission-3', got ${String(compat)}`)
@@ -312,14 +344,15 @@ export async function createTorrent(
   const rootsOut = v2 ? new Uint8Array(new SharedArrayBuffer(rootCount * 32)) : undefined
   const padTo = padded ? pieceLength : 0
 
-  const pool = options.pool ?? sharedPool(options.threads)
+  const inline = !options.pool && contentSize <= INLINE_MAX
+  const pool = options.pool ?? (inline ? undefined : sharedPool(options.threads))
   let hashed = 0
   const progress = (n: number) => {
     hashed += n
     options.onProgress?.(Math.min(hashed, contentSize), contentSize)
   }
   try {
-    if (planned.every((f) => f.fsPath !== undefined)) {
+    if (pool && planned.every((f) => f.fsPath !== undefined)) {
       // files on disk: every worker reads and hashes chunks it claims itself
       const files = new Map<Planned, number>()
       const paths: string[] = []
@@ -343,7 +376,7 @@ export async function createTorrent(
         { onProgress: options.onProgress && progress, signal },
       )
     } else {
-      await hashInThisThread(chunks, pool, {
+      await hashInThisThread(chunks, pool ?? inlineHasher, {
         pieceLength,
         padTo,
         sha1,

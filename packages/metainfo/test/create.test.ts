@@ -101,6 +101,14 @@ describe('createTorrent', () => {
         },
       }))
       const fromStream = await createTorrent(streamed, { ...opts, name: 'set' })
+      // small content is hashed on this thread; an explicit pool hashes it on workers
+      const pool = new HashPool({ threads: 2 })
+      for (const version of [1, 2, 'hybrid'] as const) {
+        const inline = await createTorrent(join(dir.path, 'set'), { ...opts, version })
+        const onWorkers = await createTorrent(join(dir.path, 'set'), { ...opts, version, pool })
+        expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(inline.torrent))).toBe(true)
+      }
+      await pool.close()
       expect(fromBytes.metainfo.infoHashV2).toBe(fromFs.metainfo.infoHashV2)
       expect(fromStream.metainfo.infoHashV2).toBe(fromFs.metainfo.infoHashV2)
       expect(Buffer.from(fromStream.torrent).equals(Buffer.from(fromFs.torrent))).toBe(true)

@@ -2,7 +2,7 @@
 // and with compat 'transmission-3' as transmission-create 3.00.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createTorrent, parseTorrent } from '@p2p/metainfo'
+import { createTorrent, HashPool, parseTorrent } from '@p2p/metainfo'
 import { tempDir } from '@p2p/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeCase } from './content.js'
@@ -29,7 +29,12 @@ const VERSION = { lt_v1: 1, mktorrent: 1, lt_v2: 2, lt_hybrid: 'hybrid' } as con
 
 describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => {
   const dir = await tempDir('metainfo-ref-')
-  afterAll(() => dir.remove())
+  // content this small is hashed on the calling thread; an explicit pool takes the worker path
+  const pool = new HashPool({ threads: 2 })
+  afterAll(async () => {
+    await pool.close()
+    await dir.remove()
+  })
   for (const c of cases) {
     for (const [key, t] of Object.entries(c.torrents)) {
       const tool = key.split('-')[0]! as keyof typeof VERSION | 'transmission'
@@ -63,13 +68,15 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
           await writeCase(root, c.seed, c.files)
           const input =
             c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
-          const { metainfo } = await createTorrent(input, {
-            compat: 'transmission-3',
+          const opts = {
+            compat: 'transmission-3' as const,
             pieceLength,
             announce: 'http://127.0.0.1:6969/announce',
-            creationDate: false,
-            threads: 2,
-          })
+            creationDate: false as const,
+          }
+          const { metainfo, torrent } = await createTorrent(input, opts)
+          const onWorkers = await createTorrent(input, { ...opts, pool })
+          expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(torrent))).toBe(true)
           const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
           expect(ref.infoHash).toBe(t.v1)
           expect(metainfo.infoHash).toBe(t.v1)
@@ -82,13 +89,15 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
         await writeCase(root, c.seed, c.files)
         const input =
           c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
-        const { torrent, metainfo } = await createTorrent(input, {
+        const opts = {
           version: VERSION[tool],
           pieceLength,
           announce: 'http://127.0.0.1:6969/announce',
-          creationDate: false,
-          threads: 2,
-        })
+          creationDate: false as const,
+        }
+        const { torrent, metainfo } = await createTorrent(input, opts)
+        const onWorkers = await createTorrent(input, { ...opts, pool })
+        expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(torrent))).toBe(true)
         expect(metainfo.infoHash ?? null).toBe(t.v1)
         expect(metainfo.infoHashV2 ?? null).toBe(t.v2)
         const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
