@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net'
-import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
+import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
 import { uncount } from './peer-availability.js'
@@ -49,12 +49,75 @@ function dial(s: TorrentState): void {
   const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
   // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
   const room = max - s.peers.size - s.pending
-  const { peers, nextInMs } = s.book.candidates(room, { host: '127.0.0.1', port: s.ctx.port() })
+  const { peers, nextInMs } = s.book.candidates(Math.max(room, 0), selfAddress(s))
   for (const addr of peers) {
     if (!s.ctx.canConnect()) break
     connectTo(s, addr)
   }
+  // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
+  if (room <= 0 && s.pending === 0 && s.ctx.canConnect()) {
+    const best = bestCandidate(s)
+    const lowest = lowestRanked(s)
+    if (best && lowest && lowest.rank < best.rank) connectTo(s, best.addr)
+  }
   if (Number.isFinite(nextInMs)) scheduleDial(s, Math.max(nextInMs, DIAL_TICK_MS))
+}
+
+/** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
+function selfAddress(s: TorrentState): PeerAddress {
+  return { host: s.localHost ?? '127.0.0.1', port: s.ctx.port() }
+}
+
+/** BEP 40 rank of a peer address against ours (higher is kept first). */
+export function peerRank(s: TorrentState, addr: PeerAddress): number {
+  try {
+    return peerPriority(selfAddress(s), addr)
+  } catch {
+    return 0
+  }
+}
+
+/** The due dial candidate with the highest rank. */
+function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | undefined {
+  let best: { addr: PeerAddress; rank: number } | undefined
+  for (const addr of s.book.candidates(Number.MAX_SAFE_INTEGER, selfAddress(s)).peers) {
+    const rank = peerRank(s, addr)
+    if (!best || rank > best.rank) best = { addr, rank }
+  }
+  return best
+}
+
+/**
+ * The connection that goes first when a better peer wants in: the lowest BEP 40 rank, as
+ * libtorrent's `find_lowest_ranking_peer`, except that peers we are downloading from right now
+ * (requests out and data arriving) are kept.
+ */
+function lowestRanked(s: TorrentState): { peer: Peer; rank: number } | undefined {
+  let lowest: { peer: Peer; rank: number } | undefined
+  for (const p of s.peers) {
+    if (p.evicted || p.wire.destroyed) continue
+    if ((s.picker?.outstanding(p) ?? 0) > 0 && p.down.rate() > 0) continue
+    const rank = peerRank(s, p.listen ?? p.addr)
+    if (!lowest || rank < lowest.rank) lowest = { peer: p, rank }
+  }
+  return lowest
+}
+
+/**
+ * At the connection limit, makes room for a newcomer of BEP 40 rank `rank` as libtorrent's
+ * `attach_peer` does: the lowest-ranked connection is closed if it ranks below the newcomer.
+ * Returns whether the newcomer may stay.
+ */
+export function makeRoom(s: TorrentState, rank: number): boolean {
+  const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
+  let open = 0
+  for (const p of s.peers) if (!p.evicted && !p.wire.destroyed) open++
+  if (open < max) return true
+  const lowest = lowestRanked(s)
+  if (!lowest || lowest.rank >= rank) return false
+  lowest.peer.evicted = true
+  lowest.peer.wire.destroy()
+  return true
 }
 
 function connectTo(s: TorrentState, addr: PeerAddress): void {
@@ -75,9 +138,10 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
     clearTimeout(timer)
     socket.off('error', onError)
     s.pending--
-    if (s.destroyed) {
+    if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
       socket.destroy()
       s.ctx.connectionClosed()
+      if (!s.destroyed) s.book.disconnected(addr)
       return
     }
     s.book.connected(addr, 'manual')
@@ -87,24 +151,31 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
 
 /** An incoming connection whose handshake names this torrent (the client counted it). */
 export function acceptIncoming(s: TorrentState, socket: Socket): void {
-  if (s.destroyed || s.peers.size >= (s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT)) {
-    socket.destroy()
-    s.ctx.connectionClosed()
-    return
-  }
-  let host: string
+  let addr: PeerAddress | undefined
   try {
-    host = normalizeIp(socket.remoteAddress ?? '')
+    addr = { host: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 }
   } catch {
+    // no usable address
+  }
+  // At the limit, it may replace a connection of lower BEP 40 rank (ranked, as libtorrent, by the
+  // address it came from: its listening port is not known yet).
+  if (s.destroyed || !addr || !makeRoom(s, peerRank(s, addr))) {
     socket.destroy()
     s.ctx.connectionClosed()
     return
   }
-  attach(s, socket, { host, port: socket.remotePort ?? 0 }, true)
+  attach(s, socket, addr, true)
 }
 
 function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: boolean): void {
   socket.setNoDelay(true)
+  if (!s.localHost && socket.localAddress) {
+    try {
+      s.localHost = normalizeIp(socket.localAddress)
+    } catch {
+      // keep the default
+    }
+  }
   const meta = s.meta
   const wire = new Wire(socket, {
     infoHash: s.infoHashBytes,

@@ -65,6 +65,8 @@ export interface Peer {
   banned: boolean
   /** Closed because we are both seeds. */
   bothSeeds?: boolean
+  /** Closed to make room for a peer of higher BEP 40 rank. */
+  evicted?: boolean
   pexSent: Set<string>
   down: RateMeter
   up: RateMeter
@@ -125,6 +127,8 @@ export class TorrentState {
   pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
   buffered = 0
+  /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
+  localHost: string | undefined
   /** Priority of each file, 0 (skip) to 7 (set up with the metadata). */
   filePriorities: number[] = []
   /** File priorities set before the storage was ready, applied once it is. */
