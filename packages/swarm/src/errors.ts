@@ -22,6 +22,8 @@ export type SwarmErrorCode =
   | 'SWARM_LISTEN'
   /** A piece failed its hash check. */
   | 'SWARM_HASH_MISMATCH'
+  /** No peer gave a v2 torrent's piece layers (BEP 52 hash requests) that hash to the file's pieces root. */
+  | 'SWARM_PIECE_LAYERS'
 
 /**
  * The one error class of `@p2p/swarm`: every failure, thrown or emitted, carries a stable

@@ -1,5 +1,6 @@
 import { parseTorrent } from '@p2p/metainfo'
 import { formatPeer } from '@p2p/peer-address'
+import { fetchPieceLayers, missingPieceLayers } from './piece-layers.js'
 import { setup } from './torrent-setup.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
@@ -16,6 +17,9 @@ export async function fetchMetadata(s: TorrentState, peer: Peer): Promise<void> 
     torrent[torrent.length - 1] = 0x65 // 'e'
     const meta = parseTorrent(torrent)
     if (s.src.trackers.length && meta.announce.length === 0) meta.announce = s.src.trackers
+    // A v2-only torrent's piece layers are outside the info dict: ask peers for them (BEP 52).
+    if (missingPieceLayers(meta).length) await fetchPieceLayers(s, meta, peer)
+    if (s.meta || s.destroyed) return
     await setup(s, meta)
   } catch (err) {
     s.emit('warning', {

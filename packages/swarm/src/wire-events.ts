@@ -6,6 +6,7 @@ import { fetchMetadata } from './metadata-fetch.js'
 import { onPieces, updateInterest } from './peer-availability.js'
 import { addPeer, onClose } from './peer-connections.js'
 import { pexSoon } from './pex.js'
+import { serveHashRequest } from './piece-layers.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
@@ -89,6 +90,7 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
     if (wire.amChoking && unchoked < s.choker.slots) wire.unchoke()
   })
   wire.on('request', (req) => void serve(s, peer, req))
+  wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {
     for (const a of e.added.slice(0, 50)) addPeer(s, a, 'pex')
   })

@@ -173,3 +173,54 @@ describe('libtorrent interop (file priorities)', () => {
     expect(await differing(d, content)).toEqual([])
   })
 })
+
+describe('libtorrent interop (v2-only magnet: piece layers over BEP 52 hash requests)', () => {
+  async function v2() {
+    const src = await dir()
+    const content = await writeContent(src, FILES)
+    const { createTorrent } = await import('@p2p/metainfo')
+    const { torrent, metainfo } = await createTorrent(join(src, 'multi'), { version: 2, pieceLength: 65536 })
+    const file = join(await dir(), 'multi.torrent')
+    await writeFile(file, torrent)
+    return { src, content, torrent, metainfo, file }
+  }
+
+  it('downloads a v2-only multi-piece torrent from libtorrent with only a magnet link', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, metainfo, file } = await v2()
+    expect(metainfo.version).toBe(2)
+    const lt = await startLibtorrent({ mode: 'seed', torrent: file, save_path: src, port: await freePort() })
+    const c = client()
+    const d = await dir()
+    const { toMagnet } = await import('@p2p/metainfo')
+    const magnet = toMagnet(metainfo)
+    expect(magnet).toContain('urn:btmh:')
+    const t = await c.add(magnet, { path: d, peers: [{ host: '127.0.0.1', port: lt.port }] })
+    const algorithms = new Set<string>()
+    t.on('piece', (e) => algorithms.add(e.algorithm))
+    await doneWithin(t, 60_000)
+    expect(await differing(d, content)).toEqual([])
+    expect([...algorithms]).toEqual(['sha256'])
+    expect(t.metainfo!.pieceLayers.size).toBe(2)
+  })
+
+  it('libtorrent downloads a v2-only torrent from our seeder with only a magnet link (our hashes answers)', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent)
+    const { src, content, torrent } = await v2()
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'multi'), { torrent })
+    let hashRequests = 0
+    st.on('wire', (w) => w.on('hash-request', () => hashRequests++))
+    const d = await dir()
+    const lt = await startLibtorrent({
+      mode: 'leech',
+      magnet: st.magnetURI,
+      save_path: d,
+      port: await freePort(),
+      peers: [`127.0.0.1:${seeder.port}`],
+    })
+    await lt.done()
+    expect(await differing(d, content)).toEqual([])
+    expect(hashRequests).toBeGreaterThan(0)
+  })
+})
