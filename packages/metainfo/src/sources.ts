@@ -114,7 +114,7 @@ function transmissionByte(c: number): number {
  * transmission-create 3.00's file order: the whole relative path (`/`-joined UTF-8) compared with
  * libevent's `evutil_ascii_strcasecmp` (A-Z folded to a-z, bytes compared as signed `char`, so
  * non-ASCII sorts first and `ab\u00e9` before `ab`; `a b.c` before `a b/y` as `.` < `/`). Paths
- * equal but for case fall back to {@link comparePaths} (transmission's own tie order follows the
+ * equal but for case fall back to comparing path components by bytes (transmission's own tie order follows the
  * directory listing and cannot be reproduced).
  */
 export function compareTransmission3(a: string[], b: string[]): number {
