@@ -25,6 +25,8 @@ export interface PendingRequest extends BlockRequest {
   /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
   dead: boolean
   cleanup?: () => void
+  /** Where the block is copied as it arrives (the caller's buffer), while the request is live. */
+  into?: Uint8Array
 }
 
 /**
@@ -35,6 +37,12 @@ export interface PendingRequest extends BlockRequest {
 export class BlockRequests {
   readonly #map = new Map<BlockKey, PendingRequest>()
   #dead = 0
+  readonly #onRelease: ((into: Uint8Array) => void) | undefined
+
+  /** @param onRelease called with a request's `into` buffer once the request is no longer live */
+  constructor(onRelease?: (into: Uint8Array) => void) {
+    this.#onRelease = onRelease
+  }
 
   /** Live requests. */
   get outstanding(): number {
@@ -57,6 +65,7 @@ export class BlockRequests {
     if (this.#map.get(key) !== p) return
     this.#map.delete(key)
     if (p.dead) this.#dead--
+    else if (p.into) this.#onRelease?.(p.into)
     p.cleanup?.()
   }
 
@@ -66,6 +75,7 @@ export class BlockRequests {
    */
   kill(key: BlockKey, p: PendingRequest, err: PeerWireError, keepUntil?: number): boolean {
     if (p.dead || this.#map.get(key) !== p) return false
+    if (p.into) this.#onRelease?.(p.into)
     p.cleanup?.()
     if (keepUntil === undefined) this.#map.delete(key)
     else {
@@ -86,7 +96,10 @@ export class BlockRequests {
   clear(reason: PeerWireError): void {
     for (const p of this.#map.values()) {
       p.cleanup?.()
-      if (!p.dead) p.reject(reason)
+      if (!p.dead) {
+        if (p.into) this.#onRelease?.(p.into)
+        p.reject(reason)
+      }
     }
     this.#map.clear()
     this.#dead = 0

@@ -19,7 +19,12 @@ const u32 = (b: Uint8Array, o: number) =>
  *
  * With an `onPiece` handler, piece messages skip the frame: the block is handed over as a view of
  * the chunk it lies in, and when only the 9-byte piece header sits in an earlier chunk (a transport
- * that keeps write boundaries, like our own `piece()` writes) the block is still not copied.
+ * that keeps write boundaries, like our own `piece()` writes) the block is still not copied. With a
+ * `pieceTarget` handler too, a block goes straight into the buffer it names (copied once, whether
+ * it lies in one chunk or is spread over many) and that buffer is handed to `onPiece`.
+ *
+ * A chunk pushed as `transient` (a read buffer the transport reuses) is never kept: frames and
+ * blocks handed over are copies (or the piece target).
  */
 export class FrameParser {
   #handshake: Uint8Array | null
@@ -36,17 +41,23 @@ export class FrameParser {
   #pieceFrameLength = 0
   #pieceIndex = 0
   #pieceBegin = 0
+  /** Whether the chunk being parsed is transient (handed-out views must be copies). */
+  #transient = false
   readonly #maxFrame: (id: number, length: number) => void
   readonly #onHandshake: (bytes: Uint8Array) => void
   readonly #onFrame: (frame: Uint8Array) => void
   readonly #onPiece: ((index: number, begin: number, block: Uint8Array) => void) | undefined
+  readonly #pieceTarget:
+    | ((index: number, begin: number, length: number) => Uint8Array | undefined)
+    | undefined
   /** Set to stop parsing the rest of a chunk (the wire was destroyed by a handler). */
   stopped = false
 
   /**
    * @param handlers `maxFrame` throws when a frame of `length` bytes (id included) is not allowed for
    *   message `id`; `onHandshake` and `onFrame` receive the parsed pieces; `onPiece`, when given, receives
-   *   piece messages instead of `onFrame`
+   *   piece messages instead of `onFrame`; `pieceTarget`, when given, names the buffer (exactly `length`
+   *   bytes) a block is copied into as it arrives, or `undefined` for none
    * @param expectHandshake whether the stream starts with a handshake
    */
   constructor(
@@ -55,6 +66,7 @@ export class FrameParser {
       onHandshake: (bytes: Uint8Array) => void
       onFrame: (frame: Uint8Array) => void
       onPiece?: (index: number, begin: number, block: Uint8Array) => void
+      pieceTarget?: (index: number, begin: number, length: number) => Uint8Array | undefined
     },
     expectHandshake = true,
   ) {
@@ -62,6 +74,7 @@ export class FrameParser {
     this.#onHandshake = handlers.onHandshake
     this.#onFrame = handlers.onFrame
     this.#onPiece = handlers.onPiece
+    this.#pieceTarget = handlers.pieceTarget
     this.#handshake = expectHandshake ? new Uint8Array(HANDSHAKE_LENGTH) : null
   }
 
@@ -76,10 +89,23 @@ export class FrameParser {
   }
 
   /**
+   * Stops copying the block being received into `target` (its request ended, the caller takes the
+   * buffer back): the bytes so far and the rest of that block go to a buffer of the parser's own.
+   */
+  forget(target: Uint8Array): void {
+    if (this.#body !== target) return
+    const own = Buffer.allocUnsafeSlow(target.length)
+    own.set(target.subarray(0, this.#bodyFill))
+    this.#body = own
+  }
+
+  /**
    * Feeds a chunk; calls the handlers for each complete handshake/frame in it.
+   * @param transient whether the caller reuses `chunk` after this call (no view of it is handed out)
    * @throws {PeerWireError} from the limit check or the handshake check.
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array, transient = false): void {
+    this.#transient = transient
     let off = 0
     const end = chunk.length
     if (this.#handshake) {
@@ -172,7 +198,7 @@ export class FrameParser {
       if (end - off >= length) {
         const f = chunk.subarray(off, off + length)
         off += length
-        this.#onFrame(f)
+        this.#onFrame(transient ? copy(f) : f)
         continue
       }
       // Uninitialised memory: every byte is overwritten before the frame is handed out.
@@ -188,12 +214,18 @@ export class FrameParser {
   #pieceBlock(chunk: Uint8Array, off: number, index: number, begin: number, frameLength: number): number {
     const blockLength = frameLength - PIECE_HEAD
     const end = chunk.length
+    const target = blockLength > 0 ? this.#pieceTarget?.(index, begin, blockLength) : undefined
+    if (target !== undefined && target.length !== blockLength) {
+      throw new RangeError(`piece target of ${target.length} bytes for a ${blockLength}-byte block`)
+    }
     if (end - off >= blockLength) {
-      this.#onPiece!(index, begin, chunk.subarray(off, off + blockLength))
+      const view = chunk.subarray(off, off + blockLength)
+      if (target) target.set(view)
+      this.#onPiece!(index, begin, target ?? (this.#transient ? copy(view) : view))
       return off + blockLength
     }
     // Uninitialised memory: every byte is overwritten before the block is handed out.
-    const body = Buffer.allocUnsafeSlow(blockLength)
+    const body = target ?? Buffer.allocUnsafeSlow(blockLength)
     body.set(chunk.subarray(off, end))
     this.#body = body
     this.#bodyFill = end - off
@@ -202,6 +234,12 @@ export class FrameParser {
     this.#pieceBegin = begin
     return end
   }
+}
+
+function copy(view: Uint8Array): Uint8Array {
+  const c = Buffer.allocUnsafe(view.length)
+  c.set(view)
+  return c
 }
 
 /** Throws the too-large error used by the wire's frame limit check. */

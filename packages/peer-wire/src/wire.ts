@@ -110,7 +110,7 @@ export class Wire extends EventEmitter {
   readonly #parser: FrameParser
   readonly #downRate = new RateMeter()
   readonly #upRate = new RateMeter()
-  readonly #requests = new BlockRequests()
+  readonly #requests = new BlockRequests((into) => this.#parser.forget(into))
   readonly #peerRequests = new Map<number | string, BlockRequest>()
   readonly #hashExchange: HashExchange
   readonly #extensions: WireExtension[] = []
@@ -194,6 +194,10 @@ export class Wire extends EventEmitter {
         }
         this.#peerOtherSeen = true
         this.#onPiece({ index, begin, block })
+      },
+      pieceTarget: (index, begin, length) => {
+        const p = this.#requests.get(blockKey(index, begin))
+        return p && !p.dead && p.length === length ? p.into : undefined
       },
     })
 
@@ -576,7 +580,9 @@ export class Wire extends EventEmitter {
   }
 
   /**
-   * Requests a block. Resolves with its bytes; rejects with a {@link PeerWireError}: `PEER_WIRE_CHOKED`
+   * Requests a block. Resolves with its bytes (with `into`: that buffer, the block copied into it as
+   * it arrives, once and straight from the socket's data; the wire writes `into` only while the
+   * request is pending, so the caller owns it again once the promise settles); rejects with a {@link PeerWireError}: `PEER_WIRE_CHOKED`
    * (choked and not allowed fast, or choked without the fast extension while waiting), `PEER_WIRE_REJECTED`,
    * `PEER_WIRE_REQUEST_TIMEOUT`, `PEER_WIRE_CANCELLED`, `PEER_WIRE_TOO_MANY_REQUESTS`, `PEER_WIRE_ABORTED`
    * or `PEER_WIRE_CLOSED`.
@@ -585,7 +591,7 @@ export class Wire extends EventEmitter {
     index: number,
     begin: number,
     length: number,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; into?: Uint8Array } = {},
   ): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
       if (this.destroyed) return reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
@@ -603,6 +609,10 @@ export class Wire extends EventEmitter {
       }
       if (!Number.isInteger(begin) || begin < 0 || begin > 0xffffffff) {
         return reject(new RangeError(`expected a block offset in 0..2^32-1, got ${begin}`))
+      }
+      const into = options.into
+      if (into !== undefined && into.length !== length) {
+        return reject(new RangeError(`expected an 'into' buffer of ${length} bytes, got ${into.length}`))
       }
       const signal = options.signal
       if (signal?.aborted) {
@@ -634,6 +644,7 @@ export class Wire extends EventEmitter {
         reject,
         dead: false,
         deadline: this.#clock + this.#requestTimeout,
+        into,
       }
       if (signal) {
         const onAbort = () => {
@@ -763,13 +774,25 @@ export class Wire extends EventEmitter {
 
   // ---------------------------------------------------------------- incoming
 
-  readonly #onData = (chunk: Uint8Array) => {
+  /**
+   * Feeds bytes the caller read from the transport itself, for a transport that reads into a buffer
+   * it reuses (e.g. `net.connect({ onread: { buffer, callback } })`, which emits no `'data'`): they are
+   * parsed at once and nothing keeps a view of `chunk` after the call (blocks are copied into the
+   * request's `into` buffer, or else into buffers of their own).
+   */
+  receive(chunk: Uint8Array): void {
+    this.#receive(chunk, true)
+  }
+
+  readonly #onData = (chunk: Uint8Array) => this.#receive(chunk, false)
+
+  #receive(chunk: Uint8Array, transient: boolean): void {
     if (this.destroyed) return
     this.bytesReceived += chunk.length
     this.#clock = Date.now()
     this.#lastReceived = this.#clock
     try {
-      this.#parser.push(chunk)
+      this.#parser.push(chunk, transient)
     } catch (err) {
       this.destroy(
         err instanceof PeerWireError
@@ -1002,6 +1025,10 @@ export class Wire extends EventEmitter {
     this.downloaded += n
     this.#downRate.add(n)
     if (p.dead) return
+    if (p.into && m.block !== p.into) {
+      p.into.set(m.block)
+      m.block = p.into
+    }
     p.resolve(m.block)
     this.emit('piece', m)
   }
