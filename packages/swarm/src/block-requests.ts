@@ -1,7 +1,7 @@
 import { PieceBufferPool } from './piece-buffer-pool.js'
 import { pipelineDepth } from './piece-picker.js'
 import { verify } from './piece-verification.js'
-import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { type Peer, type PieceBuffer, peerBits, type TorrentState } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
 
 /** Requests sent together when refilling a pipeline that still has at least this many in flight. */
@@ -44,7 +44,10 @@ function request(s: TorrentState, peer: Peer, index: number, begin: number, leng
   }
   let p: Promise<Uint8Array>
   try {
-    p = peer.wire.request(index, begin, length)
+    // The block is copied straight from the socket into its piece's buffer; not in endgame, where
+    // two peers may be sending the same block (the first accepted one is copied in onBlock).
+    const into = s.picker?.endgame ? undefined : pieceBuffer(s, index).data.subarray(begin, begin + length)
+    p = peer.wire.request(index, begin, length, { into })
   } catch {
     s.picker?.release(peer, index, begin)
     return
@@ -53,6 +56,19 @@ function request(s: TorrentState, peer: Peer, index: number, begin: number, leng
     (data) => onBlock(s, peer, index, begin, data),
     () => s.picker?.release(peer, index, begin),
   )
+}
+
+/** The buffer piece `index` is assembled in (counted against `maxBufferedBytes`), created when needed. */
+function pieceBuffer(s: TorrentState, index: number): PieceBuffer {
+  let buf = s.buffers.get(index)
+  if (!buf) {
+    s.buffered += s.specs[index]!.length
+    s.pool ??= new PieceBufferPool(s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
+    // Contents unspecified: every byte is overwritten by a block before the piece is written or hashed.
+    buf = { data: s.pool.take(s.specs[index]!.length), from: new Set() }
+    s.buffers.set(index, buf)
+  }
+  return buf
 }
 
 /** A requested block arrived: cancel duplicates (endgame), buffer it, verify a complete piece. */
@@ -71,15 +87,11 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
         // the other wire may be closing
       }
     }
-    let buf = s.buffers.get(index)
-    if (!buf) {
-      s.buffered += s.specs[index]!.length
-      s.pool ??= new PieceBufferPool(s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
-      // Contents unspecified: every byte is overwritten by a block before the piece is written or hashed.
-      buf = { data: s.pool.take(s.specs[index]!.length), from: new Set() }
-      s.buffers.set(index, buf)
+    const buf = pieceBuffer(s, index)
+    // Already in place unless it came without `into` (endgame) or its piece buffer was dropped since.
+    if (data.buffer !== buf.data.buffer || data.byteOffset !== buf.data.byteOffset + begin) {
+      buf.data.set(data, begin)
     }
-    buf.data.set(data, begin)
     buf.from.add(peer)
     if (arrival.pieceComplete) void verify(s, index)
   }
