@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { PiecePicker } from './piece-picker.js'
 import { readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
-import type { Storage } from './storage.js'
+import type { FileState, Storage } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
 
@@ -29,6 +29,9 @@ export async function checkExisting(
         fileCount: s.meta!.files.length,
       })
       if (r) trusted = new Set(trustedPieces(r, states, pieceFiles).ones())
+      // A piece whose bytes of some file are not in that file (they were in the part file while the
+      // file was skipped, and the file is wanted now) is hashed again rather than trusted.
+      for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
     } catch (err) {
       s.emit('warning', { message: (err as Error).message, error: err })
     }
@@ -55,6 +58,23 @@ export async function checkExisting(
     }
   }
   await Promise.all(Array.from({ length: 4 }, worker))
+}
+
+/** Whether each file that holds part of piece `i` in place is long enough to hold that part. */
+function bytesInPlace(
+  s: TorrentState,
+  storage: Storage,
+  states: (FileState | undefined)[],
+  i: number,
+): boolean {
+  const spec = s.specs[i]!
+  for (const f of storage.filesIn(spec.offset, spec.length)) {
+    const file = s.meta!.files[f]!
+    if (file.pad || !storage.isSelected(f)) continue
+    const end = Math.min(spec.offset + spec.length, file.offset + file.length) - file.offset
+    if ((states[f]?.size ?? 0) < end) return false
+  }
+  return true
 }
 
 /** Where the torrent's resume file lives. */

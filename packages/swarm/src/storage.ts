@@ -232,6 +232,27 @@ export class Storage {
     return true
   }
 
+  /**
+   * At startup, as libtorrent: an unwanted file that already exists on disk keeps its bytes in
+   * place (it does not use the part file). Returns the indexes of the files switched.
+   */
+  async keepExistingFiles(): Promise<number[]> {
+    const kept: number[] = []
+    if (!this.#partFile) return kept
+    for (const [i, f] of this.#files.entries()) {
+      if (f.pad || this.#selected[i]) continue
+      const exists = await stat(this.#paths[i]!).then(
+        (st) => st.isFile(),
+        () => false,
+      )
+      if (!exists) continue
+      this.#selected[i] = true
+      this.#layout++
+      kept.push(i)
+    }
+    return kept
+  }
+
   /** Indexes of the files overlapping the piece-space range [offset, offset + length). */
   filesIn(offset: number, length: number): number[] {
     return this.#spans(offset, length).map((s) => s.file)

@@ -20,22 +20,24 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     pad: f.pad,
   }))
   s.filePriorities = initialFilePriorities(s, meta)
-  const selected = s.filePriorities.map((p) => p > 0)
   const storage = new Storage({
     dir: s.src.dir,
     files,
-    selected,
+    selected: s.filePriorities.map((p) => p > 0),
     partFile: join(s.src.dir, `.${s.infoHash}.parts`),
     preallocate: s.opts.preallocate,
   })
   s.storage = storage
+  // Where each file's bytes are: its own file, or the part file for a skipped file not on disk.
+  await storage.keepExistingFiles()
+  const inPlace = meta.files.map((_, i) => storage.isSelected(i))
   const picker = new PiecePicker({
     pieceCount: meta.pieceCount,
     pieceLength: (i) => s.specs[i]!.length,
     strategy: s.opts.strategy,
   })
   applyPiecePriorities(s, picker)
-  await checkExisting(s, picker, storage, selected)
+  await checkExisting(s, picker, storage, inPlace)
   if (s.destroyed) return
   s.picker = picker
   await storage.createEmptyFiles()

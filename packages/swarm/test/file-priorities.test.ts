@@ -195,3 +195,66 @@ describe('file priorities in a swarm', () => {
     expect(existsSync(join(d, 'm', 'b.bin'))).toBe(false)
   })
 })
+
+describe('file priorities across restarts (resume file)', () => {
+  async function setup3() {
+    const src = await dir()
+    const content = await writeContent(src, {
+      'r/low.bin': 150_000,
+      'r/skip.bin': 70_000,
+      'r/top.bin': 90_000,
+    })
+    const { torrent, metainfo: meta } = await createTorrent(join(src, 'r'), {
+      version: 1,
+      pieceLength: 16384,
+    })
+    const skip = meta.files.findIndex((f) => f.path.join('/') === 'r/skip.bin')
+    const low = meta.files.findIndex((f) => f.path.join('/') === 'r/low.bin')
+    const seeder = client()
+    await seeder.seed(join(src, 'r'), { torrent })
+    return { content, torrent, meta, skip, low, seeder }
+  }
+
+  it('a file skipped in one session and wanted in the next gets the bytes of its boundary pieces', async () => {
+    const { content, torrent, meta, skip, seeder } = await setup3()
+    const d = await dir()
+    const c1 = client()
+    const prios = meta.files.map((_, i) => (i === skip ? 0 : 4))
+    const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)], filePriorities: prios })
+    await doneWithin(t1, 30_000, 'first session')
+    await c1.close()
+    const c2 = client()
+    const t2 = await c2.add(torrent, { path: d, peers: [local(seeder)] })
+    await doneWithin(t2, 30_000, 'second session')
+    expect(await differing(d, content)).toEqual([])
+  })
+
+  it('a file wanted in one session and skipped in the next keeps its bytes in place', async () => {
+    const { content, torrent, meta, skip, low, seeder } = await setup3()
+    const d = await dir()
+    const c1 = client()
+    const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)] })
+    await doneWithin(t1, 30_000, 'first session')
+    await c1.close()
+    const c2 = client()
+    const t2 = await c2.add(torrent, {
+      path: d,
+      filePriorities: meta.files.map((_, i) => (i === skip ? 0 : 4)),
+    })
+    await doneWithin(t2, 30_000, 'second session')
+    expect(await differing(d, content)).toEqual([])
+    // It serves a piece spanning low.bin and skip.bin from the files, not from an empty part file.
+    const c3 = client()
+    const d3 = await dir()
+    const t3 = await c3.add(torrent, {
+      path: d3,
+      peers: [local(c2)],
+      filePriorities: meta.files.map((_, i) => (i === low ? 4 : 0)),
+    })
+    const bad: number[] = []
+    t3.on('piece', (e) => e.ok || bad.push(e.index))
+    await doneWithin(t3, 30_000, 'third client')
+    expect(bad).toEqual([])
+    expect(await differing(d3, new Map([['r/low.bin', content.get('r/low.bin')!]]))).toEqual([])
+  })
+})
