@@ -1,5 +1,5 @@
 import { PieceBufferPool } from './piece-buffer-pool.js'
-import { pipelineDepth } from './piece-picker.js'
+import { MIN_PIPELINE, pipelineDepth } from './piece-picker.js'
 import { verify } from './piece-verification.js'
 import { type Peer, type PieceBuffer, peerBits, type TorrentState } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
@@ -19,8 +19,10 @@ export function fill(s: TorrentState, peer: Peer): void {
   if (!picker || s.destroyed || s.halted || s.finished || !peer.handshaken || !wire.amInterested) return
   const choked = wire.peerChoking
   if (choked && peer.allowedFast.size === 0) return
-  // A peer that already sent a bad piece gets one request at a time until it is cleared or banned.
-  const depth = peer.strikes > 0 ? 1 : pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
+  // A peer on parole (it sent part of a bad piece) gets a short pipeline: little to waste on it.
+  const depth = peer.parole
+    ? Math.min(MIN_PIPELINE, wire.maxOutstandingRequests)
+    : pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
   const n = Math.min(depth - picker.outstanding(peer), wire.maxOutstandingRequests - wire.outstandingRequests)
   if (n <= 0) return
   // Refill in batches (one write carries many requests) while enough are still in flight.
@@ -29,6 +31,7 @@ export function fill(s: TorrentState, peer: Peer): void {
     only: choked ? peer.allowedFast : undefined,
     prefer: peer.suggested,
     noNewPieces: s.buffered >= (s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
+    exclusive: peer.parole,
   })
   for (const b of blocks) {
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
@@ -92,6 +95,8 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
     if (data.buffer !== buf.data.buffer || data.byteOffset !== buf.data.byteOffset + begin) {
       buf.data.set(data, begin)
     }
+    // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
+    if (arrival.first) buf.from.clear()
     buf.from.add(peer)
     if (arrival.pieceComplete) void verify(s, index)
   }

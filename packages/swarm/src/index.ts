@@ -52,6 +52,12 @@ export {
   writeResumeFile,
 } from './resume-file.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
+export {
+  DEFAULT_SUPER_SEED_PIECES,
+  SUPER_SEED_STALL_MS,
+  SuperSeeder,
+  type SuperSeederOptions,
+} from './super-seed.js'
 export { Torrent } from './torrent.js'
 export {
   type AddOptions,

@@ -5,8 +5,10 @@ import { fillAll } from './block-requests.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { RateMeter } from './rate-meter.js'
+import { superSeedGone } from './seeding.js'
 import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
 
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
@@ -231,6 +233,8 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
     picker.releaseAll(peer)
     uncount(s, peer)
   }
+  superSeedGone(s, peer)
+  unchokeSpare(s)
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
   if (peer.listen) {
     if (peer.handshaken) {

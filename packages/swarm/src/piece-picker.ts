@@ -48,6 +48,11 @@ export interface BlockArrival {
   cancel: unknown[]
   /** Every block of the piece has arrived: verify it. */
   pieceComplete: boolean
+  /**
+   * The first block of this attempt at the piece: blocks received before (a piece restarted for a
+   * peer on parole) were discarded, so were their senders.
+   */
+  first: boolean
 }
 
 /** Something {@link PiecePicker.pick} can ask about a peer's pieces. */
@@ -67,6 +72,8 @@ interface ActivePiece {
   state: Uint8Array
   owners: Map<number, Set<unknown>>
   received: number
+  /** The peer on parole that downloads this piece alone (see {@link PiecePicker.pick}'s `exclusive`). */
+  exclusive?: unknown
 }
 
 /**
@@ -228,12 +235,22 @@ export class PiecePicker {
    * Up to `max` new blocks to request from `peer`, which has `bits`. `only` restricts the pieces
    * (the allowed-fast set while the peer chokes us); `prefer` are tried first (suggestions);
    * `noNewPieces` only continues pieces already started.
+   *
+   * `exclusive` is for a peer on parole (it sent part of a piece that failed its hash check): it
+   * gets whole pieces of its own, no block of a piece another peer sends too, so a failure of one
+   * of them proves it sent bad data (libtorrent's parole). No other peer gets blocks of those pieces
+   * while it works on them; one it stops working on (choked us, left) restarts from scratch for others.
    */
   pick(
     peer: unknown,
     bits: PeerPieces | 'all',
     max: number,
-    options: { only?: ReadonlySet<number>; prefer?: readonly number[]; noNewPieces?: boolean } = {},
+    options: {
+      only?: ReadonlySet<number>
+      prefer?: readonly number[]
+      noNewPieces?: boolean
+      exclusive?: boolean
+    } = {},
   ): BlockRequest[] {
     const out: BlockRequest[] = []
     if (max <= 0) return out
@@ -242,10 +259,12 @@ export class PiecePicker {
       (!options.only || options.only.has(i)) &&
       this.#wanted.get(i) &&
       !this.have.get(i)
+    const parole = options.exclusive === true
     // 1. Finish partial pieces first (fewer pieces in memory, pieces shared sooner).
     for (const a of this.#active.values()) {
       if (out.length >= max) return out
-      if (has(a.index)) this.#take(a, peer, max, out, false)
+      if (!has(a.index) || !this.#mayJoin(a, peer, parole)) continue
+      this.#take(a, peer, max, out, false)
     }
     // 2. Start new pieces (unless the caller holds too many unfinished pieces in memory).
     while (out.length < max && !options.noNewPieces) {
@@ -259,16 +278,48 @@ export class PiecePicker {
       next ??= this.#choose(has)
       if (next === undefined) break
       const a = this.#activate(next)
+      if (parole) a.exclusive = peer
       this.#take(a, peer, max, out, false)
     }
-    // 3. Endgame: duplicate blocks already requested from others.
-    if (out.length < max && this.endgame) {
+    // 3. Endgame: duplicate blocks already requested from others (not for or from a peer on parole).
+    if (out.length < max && !parole && this.endgame) {
       for (const a of this.#active.values()) {
         if (out.length >= max) break
-        if (has(a.index)) this.#take(a, peer, max, out, true)
+        if (has(a.index) && a.exclusive === undefined) this.#take(a, peer, max, out, true)
       }
     }
     return out
+  }
+
+  /**
+   * Whether `peer` may get blocks of active piece `a`: a peer on parole only of pieces it downloads
+   * alone; others not of those, unless their parole peer stopped working on one (it then restarts).
+   */
+  #mayJoin(a: ActivePiece, peer: unknown, parole: boolean): boolean {
+    if (parole) {
+      if (a.exclusive === peer) return true
+      // A piece nobody works on becomes its own, from scratch (what others sent is discarded).
+      if (a.exclusive !== undefined || a.owners.size > 0) return false
+      this.#restart(a)
+      a.exclusive = peer
+      return true
+    }
+    if (a.exclusive === undefined || a.exclusive === peer) {
+      a.exclusive = undefined
+      return true
+    }
+    if (a.owners.size > 0) return false
+    // Abandoned by its parole peer: what it sent is discarded, the piece starts over.
+    this.#restart(a)
+    a.exclusive = undefined
+    return true
+  }
+
+  #restart(a: ActivePiece): void {
+    if (a.received === 0) return
+    a.state.fill(FREE)
+    a.received = 0
+    a.cursor = 0
   }
 
   #choose(has: (i: number) => boolean): number | undefined {
@@ -355,7 +406,7 @@ export class PiecePicker {
   received(peer: unknown, index: number, begin: number, length: number): BlockArrival {
     const a = this.#active.get(index)
     const b = begin / this.#blockSize
-    const none: BlockArrival = { accepted: false, cancel: [], pieceComplete: false }
+    const none: BlockArrival = { accepted: false, cancel: [], pieceComplete: false, first: false }
     if (!a || !Number.isInteger(b) || b >= a.state.length) return none
     const expectLen = Math.min(this.#blockSize, this.#pieceLength(index) - begin)
     if (length !== expectLen || a.state[b] === RECEIVED) {
@@ -371,7 +422,7 @@ export class PiecePicker {
       this.#outstanding.get(o)?.delete(index * this.#maxBlocks + b)
       if (o !== peer) cancel.push(o)
     }
-    return { accepted: true, cancel, pieceComplete: a.received === a.state.length }
+    return { accepted: true, cancel, pieceComplete: a.received === a.state.length, first: a.received === 1 }
   }
 
   #release(peer: unknown, a: ActivePiece, b: number): void {

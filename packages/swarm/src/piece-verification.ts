@@ -89,12 +89,19 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   else fillAll(s)
 }
 
-/** Strikes the peers that sent a failed piece; bans one with {@link BAN_STRIKES} strikes. */
+/**
+ * Deals with the peers that sent a failed piece, as libtorrent does: a peer that sent it alone is
+ * banned ({@link BAN_STRIKES}); peers that shared it go on parole (whole pieces of their own from
+ * then on, see `PiecePicker.pick`), so the next bad piece names its sender for certain.
+ */
 function penalize(s: TorrentState, from: Set<Peer>): void {
+  const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
-    p.strikes += from.size === 1 ? 1 : 0.5
-    if (p.strikes >= BAN_STRIKES) {
+    p.strikes++
+    if (alone) p.soleFailures = (p.soleFailures ?? 0) + 1
+    else p.parole = true
+    if ((p.soleFailures ?? 0) >= BAN_STRIKES) {
       p.banned = true
       const addr = p.listen ?? p.addr
       s.banned.add(formatPeer(p.addr))
@@ -103,7 +110,7 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       s.book.never(addr)
       s.emit('ban', {
         peer: addr,
-        reason: `sent data for ${Math.round(p.strikes * 2) / 2} failed pieces`,
+        reason: `sent data for ${p.strikes} failed piece${p.strikes === 1 ? '' : 's'}, the last one alone`,
       })
       p.wire.destroy()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.

@@ -10,6 +10,7 @@ import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { Storage } from './storage.js'
+import type { SuperSeeder } from './super-seed.js'
 import type { Torrent } from './torrent.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 
@@ -61,7 +62,12 @@ export interface Peer {
   countedBits?: Bitfield | 'all'
   allowedFast: Set<number>
   suggested: number[]
+  /** Failed pieces it sent blocks of. */
   strikes: number
+  /** Failed pieces it sent all blocks of. */
+  soleFailures?: number
+  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
+  parole?: boolean
   banned: boolean
   /** Closed because we are both seeds. */
   bothSeeds?: boolean
@@ -127,6 +133,8 @@ export class TorrentState {
   pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
   buffered = 0
+  /** BEP 16 state while super-seeding (see seeding.ts). */
+  superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
   localHost: string | undefined
   /** Priority of each file, 0 (skip) to 7 (set up with the metadata). */

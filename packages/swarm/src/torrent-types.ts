@@ -8,8 +8,12 @@ import type { PickStrategy } from './piece-picker.js'
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
 /** Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond it). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20
-/** Failed pieces (weighted: 1 when a peer sent the whole piece, 1/2 when it shared it) before a ban. */
-export const BAN_STRIKES = 2
+/**
+ * Failed pieces a peer sent alone (every block) before it is banned. A peer that shared a failed
+ * piece with others is not banned for it but goes on parole: it gets whole pieces of its own, so
+ * its next bad piece is one it sent alone (libtorrent bans then too).
+ */
+export const BAN_STRIKES = 1
 /** Time allowed for a TCP connect, ms. */
 export const CONNECT_TIMEOUT_MS = 10_000
 
@@ -52,6 +56,12 @@ export interface AddOptions {
   uploadLimit?: number
   /** Download rate limit of this torrent, bytes/s (0 = none). */
   downloadLimit?: number
+  /**
+   * While complete, seed in BEP 16 super-seed mode (see `SuperSeeder`): new peers are shown a few
+   * pieces at a time, the ones the swarm lacks, so an initial seed sends about one copy of the data.
+   * Default false.
+   */
+  superSeed?: boolean
 }
 
 /** Options of `client.seed`. */

@@ -1,3 +1,4 @@
+import { mayServe, unchokeAllInterested } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
 /** Bytes of whole pieces kept in memory for uploads. */
@@ -37,7 +38,13 @@ export async function serve(
   const { wire } = peer
   const picker = s.picker
   const spec = s.specs[req.index]
-  if (!picker || !spec || !picker.have.get(req.index) || req.begin + req.length > spec.length) {
+  if (
+    !picker ||
+    !spec ||
+    !picker.have.get(req.index) ||
+    req.begin + req.length > spec.length ||
+    !mayServe(s, peer, req.index)
+  ) {
     wire.rejectRequest(req)
     return
   }
@@ -56,19 +63,43 @@ export async function serve(
   }
 }
 
+/**
+ * Fills free upload slots at once instead of at the next choke round: when a peer asks, loses
+ * interest or leaves, interested choked peers are unchoked (those sending us the most first) while
+ * fewer interested peers than the choker's slots are unchoked (every one of them when super-seeding).
+ */
+export function unchokeSpare(s: TorrentState): void {
+  if (s.destroyed) return
+  const all = unchokeAllInterested(s)
+  const peers = [...s.peers].filter((p) => p.handshaken && p.wire.peerInterested)
+  let used = peers.filter((p) => !p.wire.amChoking).length
+  const waiting = peers.filter((p) => p.wire.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
+  for (const p of waiting) {
+    if (!all && used >= s.choker.slots) break
+    try {
+      p.wire.unchoke()
+      used++
+    } catch {
+      // closing
+    }
+  }
+}
+
 /** One choker round: unchokes the peers the `Choker` picks, chokes the others. */
 export function chokeRound(s: TorrentState): void {
   const peers = [...s.peers].filter((p) => p.handshaken)
-  const unchoke = s.choker.round(
-    peers.map((p) => ({
-      id: p,
-      interested: p.wire.peerInterested,
-      downloadRate: p.down.rate(),
-      uploadRate: p.up.rate(),
-      seed: s.finished ? false : undefined,
-    })),
-    s.finished,
-  )
+  const unchoke = unchokeAllInterested(s)
+    ? new Set<unknown>(peers.filter((p) => p.wire.peerInterested))
+    : s.choker.round(
+        peers.map((p) => ({
+          id: p,
+          interested: p.wire.peerInterested,
+          downloadRate: p.down.rate(),
+          uploadRate: p.up.rate(),
+          seed: s.finished ? false : undefined,
+        })),
+        s.finished,
+      )
   for (const p of peers) {
     try {
       if (unchoke.has(p) && p.wire.amChoking) p.wire.unchoke()

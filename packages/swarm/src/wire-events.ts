@@ -7,8 +7,9 @@ import { onPieces, updateInterest } from './peer-availability.js'
 import { addPeer, onClose } from './peer-connections.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
+import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
-import { serve } from './uploads.js'
+import { serve, unchokeSpare } from './uploads.js'
 
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
@@ -56,9 +57,13 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
     if (!s.meta) void fetchMetadata(s, peer)
   })
   // Some clients (aria2) send a second availability message: it replaces the first.
-  wire.on('bitfield', () => onPieces(s, peer, true))
+  wire.on('bitfield', () => {
+    superSeedPieces(s, peer)
+    onPieces(s, peer, true)
+  })
   wire.on('have-all', () => {
     peer.haveAll = true
+    superSeedPieces(s, peer)
     onPieces(s, peer, true)
   })
   wire.on('have-none', () => {
@@ -71,6 +76,7 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
       bits.set(i)
       s.picker?.addHave(i)
     }
+    superSeedHave(s, peer, i)
     updateInterest(s, peer)
   })
   wire.on('unchoke', () => fill(s, peer))
@@ -85,10 +91,8 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
   wire.on('suggest', (i) => {
     if (peer.suggested.length < 64) peer.suggested.push(i)
   })
-  wire.on('interested', () => {
-    const unchoked = [...s.peers].filter((p) => !p.wire.amChoking).length
-    if (wire.amChoking && unchoked < s.choker.slots) wire.unchoke()
-  })
+  wire.on('interested', () => unchokeSpare(s))
+  wire.on('uninterested', () => unchokeSpare(s))
   wire.on('request', (req) => void serve(s, peer, req))
   wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {
@@ -99,6 +103,8 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
 
 /** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
 function sendPieces(s: TorrentState, peer: Peer): void {
+  // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
+  if (startSuperSeeding(s, peer)) return
   const { wire } = peer
   const picker = s.picker
   const fast = wire.fast

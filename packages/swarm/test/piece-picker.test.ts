@@ -84,7 +84,7 @@ describe('PiecePicker', () => {
     expect(b.length).toBe(2)
     expect(p.pick('b', 'all', 10)).toEqual([])
     const r1 = p.received('b', 0, 0, 16384)
-    expect(r1).toEqual({ accepted: true, cancel: ['a'], pieceComplete: false })
+    expect(r1).toEqual({ accepted: true, cancel: ['a'], pieceComplete: false, first: true })
     expect(p.received('a', 0, 0, 16384).accepted).toBe(false)
     const r2 = p.received('a', 0, 16384, 16384)
     expect(r2.pieceComplete).toBe(true)
@@ -145,5 +145,66 @@ describe('pipelineDepth', () => {
     expect(pipelineDepth(0)).toBe(16)
     expect(pipelineDepth(16384 * 10)).toBe(30)
     expect(pipelineDepth(1e12)).toBe(500)
+  })
+})
+
+describe('PiecePicker parole (exclusive pieces)', () => {
+  const make = () => new PiecePicker({ pieceCount: 4, pieceLength: () => 4 * 16384, strategy: 'sequential' })
+
+  it('gives a peer on parole a whole piece of its own, never blocks of a shared one', () => {
+    const p = make()
+    // 'a' starts piece 0 (2 of 4 blocks requested).
+    expect(p.pick('a', 'all', 2).map((b) => b.index)).toEqual([0, 0])
+    // 'x' on parole does not join piece 0 but starts piece 1 alone.
+    const x = p.pick('x', 'all', 8, { exclusive: true })
+    expect(new Set(x.map((b) => b.index))).toEqual(new Set([1, 2]))
+    expect(x.filter((b) => b.index === 1)).toHaveLength(4)
+    // Others continue piece 0 and start piece 3 but never touch x's pieces, even in endgame.
+    const b = p.pick('b', 'all', 16)
+    expect(b.some((r) => r.index === 1 || r.index === 2)).toBe(false)
+    // (then endgame: duplicates of a's blocks of piece 0, never of x's pieces)
+    expect(b.map((r) => r.index)).toEqual([0, 0, 3, 3, 3, 3, 0, 0])
+    expect(p.pick('c', 'all', 16).some((r) => r.index === 1 || r.index === 2)).toBe(false)
+  })
+
+  it('a peer on parole takes no part in endgame', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 2 * 16384 })
+    expect(p.pick('a', 'all', 2)).toHaveLength(2)
+    expect(p.endgame).toBe(true)
+    expect(p.pick('x', 'all', 2, { exclusive: true })).toEqual([])
+    expect(p.pick('b', 'all', 2)).toHaveLength(2)
+  })
+
+  it('a piece its parole peer abandons starts over for the others', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 4 * 16384 })
+    const x = p.pick('x', 'all', 4, { exclusive: true })
+    expect(x).toHaveLength(4)
+    expect(p.received('x', 0, 0, 16384).accepted).toBe(true)
+    expect(p.pick('a', 'all', 4)).toEqual([])
+    // x chokes us: its piece is no longer exclusive and every block is requested again.
+    p.releaseAll('x')
+    const a = p.pick('a', 'all', 8)
+    expect(a.map((r) => r.begin)).toEqual([0, 16384, 32768, 49152])
+    for (const r of a) p.received('a', r.index, r.begin, r.length)
+    expect(p.received('a', 0, 49152, 16384).accepted).toBe(false)
+  })
+
+  it('a peer on parole restarts a partial piece nobody else works on', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 2 * 16384 })
+    expect(p.pick('a', 'all', 1)).toHaveLength(1)
+    expect(p.received('a', 0, 0, 16384).first).toBe(true)
+    p.releaseAll('a') // 'a' left with half the piece received
+    const x = p.pick('x', 'all', 4, { exclusive: true })
+    expect(x.map((r) => r.begin)).toEqual([0, 16384])
+    expect(p.received('x', 0, 0, 16384).first).toBe(true)
+    expect(p.received('x', 0, 16384, 16384).pieceComplete).toBe(true)
+  })
+
+  it('a failed exclusive piece is requested again from scratch', () => {
+    const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 16384 })
+    const [r] = p.pick('x', 'all', 1, { exclusive: true })
+    expect(p.received('x', r!.index, r!.begin, r!.length).pieceComplete).toBe(true)
+    p.failed(0)
+    expect(p.pick('a', 'all', 1)).toEqual([{ index: 0, begin: 0, length: 16384 }])
   })
 })

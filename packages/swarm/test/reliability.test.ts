@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
-import { type BanEvent, Client } from '@p2p/swarm'
+import { type BanEvent, Client, type PieceEvent } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 
@@ -66,6 +66,32 @@ describe('reliability', () => {
     expect(await differing(d, content)).toEqual([])
     expect(failed.length).toBeGreaterThan(0)
     expect(bans.map((b) => b.peer.port)).toEqual([evil.port])
+  })
+
+  it('parole: a peer that shared a bad piece is not banned; the corrupt one is, once a piece of its own fails', async () => {
+    // 4-block pieces, a slow honest seeder: early pieces mix blocks of both peers.
+    const { src, content, torrent } = await singleFile(1_000_000, 65536)
+    const seeder = client({ uploadLimit: 250_000 })
+    const st = await seeder.seed(join(src, 'f.bin'), { torrent })
+    const evil = await hostilePeer(st.infoHashBytes, st.metainfo!.pieceCount)
+    const c = client()
+    const d = await dir()
+    const t = await c.add(torrent, {
+      path: d,
+      peers: [local(seeder), { host: '127.0.0.1', port: evil.port }],
+    })
+    const bans: BanEvent[] = []
+    const failed: PieceEvent[] = []
+    t.on('ban', (b) => bans.push(b))
+    t.on('piece', (e) => {
+      if (!e.ok) failed.push(e)
+    })
+    await doneWithin(t, 40_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(bans.map((b) => b.peer.port)).toEqual([evil.port])
+    // Every failed piece had blocks from the corrupt peer; the last one before the ban it sent alone.
+    expect(failed.every((e) => e.peers.some((p) => p.port === evil.port))).toBe(true)
+    expect(failed.some((e) => e.peers.length === 1 && e.peers[0]!.port === evil.port)).toBe(true)
   })
 
   it('resumes after a stop and re-fetches only unverified pieces', async () => {
