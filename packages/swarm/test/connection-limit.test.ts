@@ -47,3 +47,44 @@ describe('connection limit (BEP 40)', () => {
     expect(st.stats().peers).toBeLessThanOrEqual(2)
   })
 })
+
+describe('connection limit keeps the peers we download from', () => {
+  it('does not drop a lower-ranked peer that is sending us data for a better-ranked one', async () => {
+    const src = await dir()
+    await writeContent(src, { 'k/a.bin': 3_000_000 })
+    const seeders = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const c = client()
+        const t = await c.seed(join(src, 'k'), { version: 1, pieceLength: 16384, uploadLimit: 32_768 })
+        return { c, t }
+      }),
+    )
+    const leecher = client()
+    const t = await leecher.add(seeders[0]!.t.metainfo!, {
+      path: await dir(),
+      resume: false,
+      maxConnections: 2,
+    })
+    const self = local(leecher)
+    const rank = (port: number) => peerPriority(self, { host: '127.0.0.1', port })
+    const byRank = seeders.map((x) => x.c.port).sort((a, b) => rank(a) - rank(b))
+    const sending = new Set<number>()
+    const connected = new Set<number>()
+    t.on('wire', (wire, addr) => {
+      connected.add(addr.port)
+      wire.on('piece', () => sending.add(addr.port))
+      wire.on('close', () => connected.delete(addr.port))
+    })
+    for (const port of byRank.slice(0, 2)) t.addPeer({ host: '127.0.0.1', port })
+    await waitFor(() => sending.size === 2 || undefined, 15_000, 'data from both low-ranked seeders')
+    let dialed = 0
+    for (const { t: st } of seeders.filter((x) => byRank.slice(2).includes(x.c.port)))
+      st.on('wire', () => dialed++)
+    for (const port of byRank.slice(2)) t.addPeer({ host: '127.0.0.1', port })
+    // A few dial rounds (one a second): none replaces a peer that is sending.
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect([...connected].sort()).toEqual(byRank.slice(0, 2).sort())
+    expect(dialed).toBe(0)
+    expect(t.complete).toBe(false)
+  })
+})
