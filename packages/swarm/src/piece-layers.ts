@@ -47,9 +47,10 @@ export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: P
   for (const f of missingPieceLayers(meta)) {
     const tried = new Set<Peer>()
     const problems: string[] = []
+    const untried = (p: Peer) => p.handshaken && !p.wire.destroyed && !tried.has(p) && !s.layersTried.has(p)
     for (;;) {
       if (s.destroyed) throw new SwarmError('SWARM_ABORTED', 'torrent destroyed')
-      const peer = [first, ...s.peers].find((p) => p.handshaken && !p.wire.destroyed && !tried.has(p))
+      const peer = [first, ...s.peers].find(untried)
       if (!peer) {
         throw new SwarmError(
           'SWARM_PIECE_LAYERS',
@@ -65,6 +66,8 @@ export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: P
         meta.pieceLayers.set(hex(f.piecesRoot!), layer)
         break
       } catch (err) {
+        // A peer that failed once is not asked again (for any file, nor when the next peer connects).
+        s.layersTried.add(peer)
         const message = `${formatPeer(peer.addr)}: ${(err as Error).message}`
         problems.push(message)
         s.emit('warning', {

@@ -117,6 +117,10 @@ export class TorrentState {
   picker: PiecePicker | undefined
   tracker: TrackerClient | undefined
   fetchingMetadata = false
+  /** Metadata of a v2-only magnet waiting for its piece layers (no peer gave them yet). */
+  pendingMeta: Metainfo | undefined
+  /** Peers already asked for piece layers (not asked again). */
+  readonly layersTried = new WeakSet<Peer>()
   finished = false
   destroyed = false
   /** Stopped downloading after a storage failure. */
