@@ -15,6 +15,17 @@ const bits = (n: number, ones: number[]) => {
   return b
 }
 
+/** low.bin, skip.bin and top.bin, not aligned to pieces (pieces span two files), seeded by a client of ours. */
+async function threeFiles() {
+  const src = await dir()
+  const content = await writeContent(src, { 'q/low.bin': 150_000, 'q/skip.bin': 70_000, 'q/top.bin': 90_000 })
+  const { torrent, metainfo: meta } = await createTorrent(join(src, 'q'), { version: 1, pieceLength: 16384 })
+  const index = (name: string) => meta.files.findIndex((f) => f.path.join('/') === `q/${name}`)
+  const seeder = client()
+  const st = await seeder.seed(join(src, 'q'), { torrent })
+  return { content, torrent, meta, index, seeder, st }
+}
+
 describe('PiecePicker priorities', () => {
   it('starts higher-priority pieces first, rarest among equals, and never priority 0', () => {
     const p = new PiecePicker({ pieceCount: 6, pieceLength: () => 16384, randomFirst: 0 })
@@ -113,20 +124,7 @@ describe('file priorities in a swarm', () => {
   })
 
   it('fetches top-priority files first, skips priority 0, then downloads a skipped file when asked', async () => {
-    const src = await dir()
-    // Files not aligned to pieces: pieces span a skipped file and a wanted one.
-    const content = await writeContent(src, {
-      'q/low.bin': 150_000,
-      'q/skip.bin': 70_000,
-      'q/top.bin': 90_000,
-    })
-    const { torrent, metainfo: meta } = await createTorrent(join(src, 'q'), {
-      version: 1,
-      pieceLength: 16384,
-    })
-    const index = (name: string) => meta.files.findIndex((f) => f.path.join('/') === `q/${name}`)
-    const seeder = client()
-    const st = await seeder.seed(join(src, 'q'), { torrent })
+    const { content, torrent, meta, index, seeder, st } = await threeFiles()
     // The order the seeder is asked for pieces (first request of each) is the order we picked them.
     const asked: number[] = []
     st.on('wire', (w) => w.on('request', (r) => asked.includes(r.index) || asked.push(r.index)))
@@ -197,26 +195,9 @@ describe('file priorities in a swarm', () => {
 })
 
 describe('file priorities across restarts (resume file)', () => {
-  async function setup3() {
-    const src = await dir()
-    const content = await writeContent(src, {
-      'r/low.bin': 150_000,
-      'r/skip.bin': 70_000,
-      'r/top.bin': 90_000,
-    })
-    const { torrent, metainfo: meta } = await createTorrent(join(src, 'r'), {
-      version: 1,
-      pieceLength: 16384,
-    })
-    const skip = meta.files.findIndex((f) => f.path.join('/') === 'r/skip.bin')
-    const low = meta.files.findIndex((f) => f.path.join('/') === 'r/low.bin')
-    const seeder = client()
-    await seeder.seed(join(src, 'r'), { torrent })
-    return { content, torrent, meta, skip, low, seeder }
-  }
-
   it('a file skipped in one session and wanted in the next gets the bytes of its boundary pieces', async () => {
-    const { content, torrent, meta, skip, seeder } = await setup3()
+    const { content, torrent, meta, index, seeder } = await threeFiles()
+    const skip = index('skip.bin')
     const d = await dir()
     const c1 = client()
     const prios = meta.files.map((_, i) => (i === skip ? 0 : 4))
@@ -230,7 +211,8 @@ describe('file priorities across restarts (resume file)', () => {
   })
 
   it('a file wanted in one session and skipped in the next keeps its bytes in place', async () => {
-    const { content, torrent, meta, skip, low, seeder } = await setup3()
+    const { content, torrent, meta, index, seeder } = await threeFiles()
+    const [skip, low] = [index('skip.bin'), index('low.bin')]
     const d = await dir()
     const c1 = client()
     const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)] })
@@ -255,6 +237,6 @@ describe('file priorities across restarts (resume file)', () => {
     t3.on('piece', (e) => e.ok || bad.push(e.index))
     await doneWithin(t3, 30_000, 'third client')
     expect(bad).toEqual([])
-    expect(await differing(d3, new Map([['r/low.bin', content.get('r/low.bin')!]]))).toEqual([])
+    expect(await differing(d3, new Map([['q/low.bin', content.get('q/low.bin')!]]))).toEqual([])
   })
 })
