@@ -10,6 +10,7 @@ import { setFilePriority } from './file-priorities.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
+import { missingPieceLayers } from './piece-layers.js'
 import { saveResume } from './resume.js'
 import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
 import { setup } from './torrent-setup.js'
@@ -128,7 +129,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** @internal Opens storage, checks existing data, starts the tracker and dialing. */
   async start(): Promise<void> {
     const s = this.#s
-    if (s.src.metainfo) await setup(s, s.src.metainfo)
+    const meta = s.src.metainfo
+    // A v2 .torrent without its `piece layers`: set up once a peer gives them (as for a magnet).
+    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) s.pendingMeta = meta
+    else if (meta) await setup(s, meta)
     startTracker(s)
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')

@@ -123,3 +123,27 @@ describe('hash requests between peers', () => {
     expect(await differing(d, content)).toEqual([])
   })
 })
+
+describe('a v2 .torrent without its piece layers', () => {
+  it('gets the layers from a peer before downloading', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'n/a.bin': 300_000, 'n/b.bin': 5000 })
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'n'), { version: 2, pieceLength: 16384 })
+    const { createTorrent, parseTorrent } = await import('@p2p/metainfo')
+    const { torrent } = await createTorrent(join(src, 'n'), { version: 2, pieceLength: 16384 })
+    const { decode, encode } = await import('@p2p/bencode')
+    const top = decode(torrent) as Record<string, unknown>
+    delete top['piece layers']
+    const stripped = encode(top as never)
+    const meta = parseTorrent(stripped)
+    expect(meta.infoHash).toBe(st.metainfo!.infoHash)
+    expect(meta.pieceLayers.size).toBe(0)
+    const c = client()
+    const d = await dir()
+    const t = await c.add(stripped, { path: d, peers: [local(seeder)] })
+    await doneWithin(t, 30_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(t.metainfo!.pieceLayers.size).toBe(1)
+  })
+})
