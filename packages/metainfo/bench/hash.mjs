@@ -173,6 +173,14 @@ print(time.perf_counter() - t, time.process_time() - c)`
       `| ${name} | ${s.toFixed(2)} | ${l.toFixed(2)} | ${(SIZE / s / 1e9).toFixed(2)} | ${Number.isFinite(c) ? c.toFixed(2) : '-'} |`,
     )
   }
+  console.log('\nevery round (wall s):')
+  for (const [name, key] of runners)
+    console.log(
+      `  ${name.padEnd(32)} ${samples
+        .get(key)
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    )
   if (opensslRate) {
     const ideal = SIZE / (opensslRate * 1e9 * THREADS)
     console.log(
