@@ -1,15 +1,19 @@
 // Tracker announce benchmark: our tracker (memory and Redis stores) against opentracker, in one run, over
 // HTTP keep-alive, HTTP with a new connection per announce (wrk, the shared tracker-announce.lua) and UDP
 // (bench/udp-load.mjs: the shared generator's packets with less overhead; --shared-generator for the shared one).
-// Also measures the tracker process's CPU (% of a core, CPU us per announce) to show how close to saturation it ran.
-//   node --expose-gc bench/announce.mjs [--seconds 10] [--rounds 2] [--conc 64] [--generators 2] [--only ours|opentracker]
+// Our tracker runs single-process (memory and Redis stores) and as a 2-worker cluster (--workers, memory store
+// sharded by info hash, and Redis). Each run also measures the CPU of the tracker (all its processes) and of the
+// load generator (wrk / the UDP generator processes), as % of one core, and the whole machine's busy %, to show
+// how close to saturation it ran, and the load average (other work on a shared machine skews every figure).
+//   node --expose-gc bench/announce.mjs [--seconds 6] [--rounds 2] [--conc 64] [--generators 2] [--workers 2]
+//     [--only ours|opentracker]
 // Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
 // Prints one JSON line per run, then a table with announces/s, p99 and the ratios against the targets.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -17,7 +21,8 @@ import { MemoryStore } from '../dist/index.js'
 
 const { values: flags } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '6' },
+    workers: { type: 'string', default: '2' },
     conc: { type: 'string', default: '64' },
     generators: { type: 'string', default: '2' },
     only: { type: 'string' },
@@ -29,8 +34,10 @@ const SECONDS = Number(flags.seconds)
 const CONC = Number(flags.conc)
 const GENERATORS = Number(flags.generators)
 const ROUNDS = Number(flags.rounds)
+const WORKERS = Number(flags.workers)
 const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
 const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
+const clusterScript = fileURLToPath(new URL('../test/fixtures/cluster.mjs', import.meta.url))
 // --shared-generator uses the shared bench generator; the default is our leaner one (same packets).
 const generator = flags['shared-generator']
   ? join(shared, 'udp-announce-load.mjs')
@@ -105,35 +112,87 @@ function run(cmd, args, env = {}) {
   })
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc. */
-function cpuSeconds(pid) {
+/** /proc/PID/stat fields after the command name (index 0 = field 3, state). */
+function statFields(pid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   } catch {
-    return Number.NaN
+    return undefined
   }
 }
 
-/** Runs `measure` and adds the tracker's CPU use: % of one core and CPU microseconds per announce. */
-async function withCpu(pid, measure) {
-  const c0 = cpuSeconds(pid)
+/** CPU seconds (user + system) used so far by a process and its descendants (cluster workers), from /proc. */
+function cpuSeconds(pid) {
+  const parents = new Map()
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    const f = statFields(d)
+    if (f) parents.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 })
+  }
+  let total = 0
+  const todo = [pid]
+  while (todo.length) {
+    const p = todo.pop()
+    total += parents.get(p)?.cpu ?? 0
+    for (const [child, v] of parents) if (v.ppid === p) todo.push(child)
+  }
+  return total
+}
+
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+function machineJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const idle = f[3] + f[4]
+  const total = f.reduce((a, b) => a + b, 0)
+  return { busy: total - idle, total }
+}
+
+/**
+ * Runs `measure` and adds the CPU use: the tracker's (% of one core, CPU us per announce), the generator's
+ * (% of one core; `genCpu` from the measure) and the machine's (% of all cores busy, other work included),
+ * plus the 1-minute load average when the run started.
+ */
+async function withCpu(pids, measure) {
+  const load = +loadavg()[0].toFixed(1)
+  const cpuOf = () => pids.reduce((a, p) => a + cpuSeconds(p), 0)
+  const c0 = cpuOf()
+  const m0 = machineJiffies()
   const t0 = performance.now()
   const r = await measure()
-  const cpu = cpuSeconds(pid) - c0
+  const cpu = cpuOf() - c0
+  const m1 = machineJiffies()
   const wall = (performance.now() - t0) / 1000
+  const { genCpu, ...rest } = r
   return {
-    ...r,
+    ...rest,
     cpuPct: Math.round((100 * cpu) / wall),
     cpuUsPerAnnounce: +((cpu * 1e6) / (r.rate * SECONDS)).toFixed(1),
+    genCpuPct: Math.round((100 * genCpu) / wall),
+    machineBusyPct: Math.round((100 * (m1.busy - m0.busy)) / (m1.total - m0.total)),
+    load,
   }
+}
+
+/**
+ * Runs a command through `sh` and returns its output plus the CPU seconds it used (the shell's cutime +
+ * cstime: the CPU of the waited-for command, read from /proc/<sh>/stat after it exits).
+ */
+async function runCounted(cmd, args, env) {
+  const out = await run(
+    'sh',
+    ['-c', '"$@"; echo; echo "CPUSTAT $(cat /proc/$$/stat)"', 'sh', cmd, ...args],
+    env,
+  )
+  const line = out.split('\n').find((l) => l.startsWith('CPUSTAT '))
+  const f = line?.split(') ')[1]?.split(' ')
+  return { out, cpu: f ? (Number(f[13]) + Number(f[14])) / 100 : Number.NaN }
 }
 
 /** wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. */
 async function wrk(url, close) {
   const args = ['-t1', `-c${CONC}`, `-d${SECONDS}s`, '--latency', '-s', join(shared, 'tracker-announce.lua')]
   if (close) args.push('-H', 'Connection: close')
-  const out = await run('wrk', [...args, url], { HASHES: hashFile })
+  const { out, cpu } = await runCounted('wrk', [...args, url], { HASHES: hashFile })
   const line = out.split('\n').find((l) => l.startsWith('JSON '))
   if (!line) throw new Error(`wrk failed:\n${out}`)
   const j = JSON.parse(line.slice(5))
@@ -141,6 +200,7 @@ async function wrk(url, close) {
     rate: j.rps,
     p99: j.p99_ms,
     errors: j.errors_connect + j.errors_read + j.errors_status + j.errors_timeout,
+    genCpu: cpu,
   }
 }
 
@@ -149,14 +209,22 @@ async function udp(port) {
   const each = Math.max(1, Math.round(CONC / GENERATORS))
   const outs = await Promise.all(
     Array.from({ length: GENERATORS }, () =>
-      run(process.execPath, [generator, '127.0.0.1', String(port), String(SECONDS), String(each), hashFile]),
+      runCounted(process.execPath, [
+        generator,
+        '127.0.0.1',
+        String(port),
+        String(SECONDS),
+        String(each),
+        hashFile,
+      ]),
     ),
   )
-  const rs = outs.map((o) => JSON.parse(o.split('\n').find((l) => l.startsWith('{'))))
+  const rs = outs.map((o) => JSON.parse(o.out.split('\n').find((l) => l.startsWith('{'))))
   return {
     rate: rs.reduce((a, r) => a + r.announces_per_s, 0),
     p99: Math.max(...rs.map((r) => r.p99_ms)),
     errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+    genCpu: outs.reduce((a, o) => a + o.cpu, 0),
   }
 }
 
@@ -234,8 +302,11 @@ try {
 } catch (err) {
   if (err.code === 'ENOENT') throw new Error('wrk is not installed (apt-get install wrk)')
 }
+const t0 = performance.now()
 console.log(
-  `# ${SECONDS}s per run, ${CONC} concurrent clients, 10,000 info hashes, ${GENERATORS} UDP generator processes; best of ${ROUNDS} interleaved rounds; trackers and generators share this machine`,
+  `# ${SECONDS}s per run, ${CONC} concurrent clients, 10,000 info hashes, wrk -t1 (HTTP), ${GENERATORS} UDP generator processes; best of ${ROUNDS} interleaved rounds; trackers and generators share this machine (${availableParallelism()} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the start)`,
 )
 // Every tracker runs at once (idle ones cost nothing); the modes are interleaved across trackers and
 // repeated `--rounds` times, keeping each tracker's best round, so a burst of load on the shared machine
@@ -252,12 +323,28 @@ if (flags.only !== 'ours') {
     ),
   )
 }
+const CLUSTER = `ours (memory, ${WORKERS} workers)`
+const CLUSTER_REDIS = `ours (redis, ${WORKERS} workers)`
 if (flags.only !== 'opentracker') {
   targets.push(await nodeTracker('ours (memory)', serve, [JSON.stringify({ rateLimit: false })]))
   redis = await redisServer()
-  targets.push(
-    await nodeTracker('ours (redis)', serve, [JSON.stringify({ rateLimit: false, redisUrl: redis.url })]),
-  )
+  targets.push({
+    ...(await nodeTracker('ours (redis)', serve, [
+      JSON.stringify({ rateLimit: false, redisUrl: redis.url }),
+    ])),
+    extraPid: redis.c.pid,
+  })
+  if (WORKERS > 1) {
+    targets.push(
+      await nodeTracker(CLUSTER, clusterScript, [JSON.stringify({ rateLimit: false, workers: WORKERS })]),
+    )
+    targets.push({
+      ...(await nodeTracker(CLUSTER_REDIS, clusterScript, [
+        JSON.stringify({ rateLimit: false, workers: WORKERS, redisUrl: redis.url, redisPrefix: 'cluster:' }),
+      ])),
+      extraPid: redis.c.pid,
+    })
+  }
 }
 const modes = {
   httpKeepAlive: (t) => wrk(t.url, false),
@@ -268,7 +355,8 @@ const best = new Map(targets.map((t) => [t.label, { label: t.label }]))
 for (let round = 0; round < ROUNDS; round++) {
   for (const [mode, measure] of Object.entries(modes)) {
     for (const t of targets) {
-      const r = await withCpu(t.c.pid, () => measure(t))
+      const pids = [t.c.pid, ...(t.extraPid ? [t.extraPid] : [])]
+      const r = await withCpu(pids, () => measure(t))
       console.log(JSON.stringify({ round, tracker: t.label, mode, ...r }))
       const b = best.get(t.label)
       if (!b[mode] || r.rate > b[mode].rate) b[mode] = r
@@ -280,62 +368,89 @@ if (redis) await stop(redis.c)
 for (const r of best.values()) results.push(r)
 const mem = memoryPer100k()
 
+const MODES = ['httpKeepAlive', 'httpClose', 'udp']
+const NAMES = { httpKeepAlive: 'HTTP keep-alive', httpClose: 'HTTP new connection', udp: 'UDP' }
 const byLabel = Object.fromEntries(results.map((r) => [r.label, r]))
 const fmt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'))
-console.log('\ncells: announces/s (p99 ms; tracker CPU % of one core, CPU us per announce)')
+console.log(
+  '\ncells: announces/s (p99 ms; tracker CPU % of one core and CPU us per announce; generator CPU %; machine busy % of all cores; load average)',
+)
 console.log('| tracker | HTTP keep-alive | HTTP new connection | UDP |')
 console.log('|---|---|---|---|')
 for (const r of results) {
-  const cell = (m) => `${fmt(m.rate)} (${m.p99} ms; ${m.cpuPct}%, ${m.cpuUsPerAnnounce} us)`
-  console.log(`| ${r.label} | ${cell(r.httpKeepAlive)} | ${cell(r.httpClose)} | ${cell(r.udp)} |`)
+  const cell = (m) =>
+    `${fmt(m.rate)} (${m.p99} ms; ${m.cpuPct}%, ${m.cpuUsPerAnnounce} us; gen ${m.genCpuPct}%; busy ${m.machineBusyPct}%; load ${m.load})`
+  console.log(`| ${r.label} | ${MODES.map((k) => cell(r[k])).join(' | ')} |`)
 }
 const ot = byLabel.opentracker
-const mine = byLabel['ours (memory)']
-const red = byLabel['ours (redis)']
-const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-')
-const check = (ok) => (ok ? 'PASS' : 'FAIL')
-console.log('\nratios (this run):')
-if (ot && mine) {
-  const u = mine.udp.rate / ot.udp.rate
-  const h = mine.httpClose.rate / ot.httpClose.rate
-  console.log(
-    `  UDP ours/opentracker            ${ratio(mine.udp.rate, ot.udp.rate)}  target >= 1.0  ${check(u >= 1)}`,
-  )
-  console.log(
-    `  HTTP new-conn ours/opentracker  ${ratio(mine.httpClose.rate, ot.httpClose.rate)}  target >= 1.0  ${check(h >= 1)}`,
-  )
-  console.log(
-    `  HTTP keep-alive ours/opentracker ${ratio(mine.httpKeepAlive.rate, ot.httpKeepAlive.rate)}  (opentracker closes after each reply)`,
-  )
-}
 const bt = byLabel['bittorrent-tracker']
-if (bt && mine) {
-  for (const [k, target] of [
-    ['httpKeepAlive', 3],
-    ['httpClose', undefined],
-    ['udp', 3],
+const single = byLabel['ours (memory)']
+const multi = byLabel[CLUSTER]
+const red = byLabel['ours (redis)']
+const redMulti = byLabel[CLUSTER_REDIS]
+const check = (ok) => (ok ? 'PASS' : 'FAIL')
+const line = (name, q, target, note = '') =>
+  console.log(
+    `  ${name.padEnd(52)} ${Number.isFinite(q) ? q.toFixed(2).padStart(6) : '     -'}  ${target ? `target ${target.padEnd(6)} ${check(q >= Number(target.slice(3)))}` : ''}${note}`,
+  )
+/** Ours per mode: the faster of single-process and the worker cluster (both shown). */
+const ours = Object.fromEntries(
+  MODES.map((k) => {
+    const c = [single, multi].filter((x) => x?.[k]).sort((a, b) => b[k].rate - a[k].rate)[0]
+    return [k, c ? { ...c[k], label: c.label } : undefined]
+  }),
+)
+console.log('\nratios (same run; "best" = the faster of single-process and the cluster, named):')
+if (single) {
+  for (const [k, ref, target] of [
+    ['udp', bt, '>= 3'],
+    ['udp', ot, '>= 1'],
+    ['httpKeepAlive', bt, '>= 3'],
+    ['httpClose', ot, '>= 1'],
   ]) {
-    const q = mine[k].rate / bt[k].rate
-    const verdict = target === undefined ? '' : `  target >= ${target}  ${check(q >= target)}`
-    console.log(`  ${k} ours/bittorrent-tracker ${q.toFixed(2)}${verdict}`)
+    if (!ref) continue
+    const name = `${NAMES[k]} ours/${ref.label}`
+    line(`${name} (single process)`, single[k].rate / ref[k].rate)
+    if (multi) line(`${name} (${WORKERS} workers)`, multi[k].rate / ref[k].rate)
+    line(`${name} best`, ours[k].rate / ref[k].rate, target, `  (${ours[k].label})`)
   }
-}
-if (ot && mine) {
-  for (const k of ['httpKeepAlive', 'httpClose', 'udp']) {
+  if (bt) line(`${NAMES.httpClose} ours/bittorrent-tracker best`, ours.httpClose.rate / bt.httpClose.rate)
+  if (ot)
+    line(
+      `${NAMES.httpKeepAlive} ours/opentracker best`,
+      ours.httpKeepAlive.rate / ot.httpKeepAlive.rate,
+      undefined,
+      '  (opentracker closes after each reply)',
+    )
+  for (const k of MODES) {
+    const p99 = ours[k].p99
     console.log(
-      `  ${k} CPU per announce ours/opentracker ${ratio(mine[k].cpuUsPerAnnounce, ot[k].cpuUsPerAnnounce)} (lower is better; load-independent-ish)`,
+      `  p99 ${NAMES[k]} ours best${' '.repeat(40 - NAMES[k].length)} ${String(p99).padStart(6)} ms  target < 10 ms ${check(p99 < 10)}`,
     )
   }
-}
-if (mine) {
-  const p99 = Math.max(mine.udp.p99, mine.httpKeepAlive.p99, mine.httpClose.p99)
-  console.log(`  p99 ours (worst of the three)   ${p99} ms  target < 10  ${check(p99 < 10)}`)
-}
-if (red && mine) {
-  for (const k of ['httpKeepAlive', 'httpClose', 'udp']) {
-    const q = red[k].rate / mine[k].rate
-    console.log(`  ${k} redis/memory ${q.toFixed(2)}  target >= 0.5  ${check(q >= 0.5)}`)
+  if (red) {
+    for (const k of MODES)
+      line(`${NAMES[k]} redis/memory (single process)`, red[k].rate / single[k].rate, '>= 0.5')
+  }
+  if (redMulti && multi) {
+    for (const k of MODES)
+      line(`${NAMES[k]} redis/memory (${WORKERS} workers)`, redMulti[k].rate / multi[k].rate)
+  }
+  if (ot) {
+    for (const k of MODES) {
+      line(
+        `${NAMES[k]} CPU us per announce ours/opentracker`,
+        single[k].cpuUsPerAnnounce / ot[k].cpuUsPerAnnounce,
+        undefined,
+        '  (single process; lower is better)',
+      )
+    }
   }
 }
 if (mem !== undefined) console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB heap per 100,000 peers`)
 else console.log('  memory per 100,000 peers: run with node --expose-gc')
+console.log(
+  `# took ${Math.round((performance.now() - t0) / 1000)} s; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the end`,
+)

@@ -17,6 +17,7 @@ import {
   isPromise,
   type MaybePromise,
   type PeerStore,
+  peerCount,
   type ScrapeEntry,
   type StoreAnnounceResult,
   type SwarmCounts,
@@ -93,6 +94,8 @@ export class TrackerCore {
   constructor(
     options: TrackerServerOptions,
     private readonly emit: <K extends keyof TrackerServerEvents>(k: K, v: TrackerServerEvents[K]) => void,
+    /** Whether an event has listeners (events nobody listens to are not built). */
+    private readonly listening: (k: keyof TrackerServerEvents) => boolean = () => true,
   ) {
     this.interval = int(options.interval, DEFAULT_INTERVAL_S, 1, 86_400, 'interval')
     this.minInterval = int(
@@ -163,7 +166,7 @@ export class TrackerCore {
     urlData?: string,
   ): MaybePromise<StoreAnnounceResult> {
     const infoHash = req.infoHash.toString('hex')
-    if (!this.isAllowed(infoHash)) {
+    if (this.allowed !== undefined && !this.allowed(infoHash)) {
       throw new TrackerServerError('TRACKER_SERVER_NOT_ALLOWED', 'torrent not registered with this tracker')
     }
     // `host` is a normalised IP: only IPv6 has colons.
@@ -171,24 +174,9 @@ export class TrackerCore {
     const numwant =
       req.event === 'stopped' ? 0 : Math.min(req.numwant ?? this.defaultNumwant, this.maxNumwant)
     const seeder = req.left === 0n
-    const done = (result: StoreAnnounceResult): StoreAnnounceResult => {
-      this.counters.announced(protocol, req.event)
-      this.emit('announce', {
-        protocol,
-        infoHash,
-        peerId: req.peerId,
-        host,
-        port: req.port,
-        event: req.event,
-        left: req.left,
-        seeder,
-        peers: result.peers.length,
-        ...(urlData === undefined ? {} : { urlData }),
-      })
-      return result
-    }
-    const result = this.callStore(() =>
-      this.store.announce({
+    let result: MaybePromise<StoreAnnounceResult>
+    try {
+      result = this.store.announce({
         infoHash,
         peerId: req.peerId,
         host,
@@ -199,9 +187,45 @@ export class TrackerCore {
         event: req.event,
         numwant,
         families,
-      }),
-    )
-    return isPromise(result) ? result.then(done) : done(result)
+      })
+    } catch (cause) {
+      throw storeError(cause)
+    }
+    if (isPromise(result)) {
+      return result.then(
+        (r) => this.announced(r, req, infoHash, host, seeder, protocol, urlData),
+        (cause) => Promise.reject(storeError(cause)),
+      )
+    }
+    return this.announced(result, req, infoHash, host, seeder, protocol, urlData)
+  }
+
+  /** Counts an accepted announce and emits its event (built only when someone listens). */
+  private announced(
+    result: StoreAnnounceResult,
+    req: AnnounceRequest,
+    infoHash: string,
+    host: string,
+    seeder: boolean,
+    protocol: Protocol,
+    urlData: string | undefined,
+  ): StoreAnnounceResult {
+    this.counters.announced(protocol, req.event)
+    if (this.listening('announce')) {
+      this.emit('announce', {
+        protocol,
+        infoHash,
+        peerId: req.peerId,
+        host,
+        port: req.port,
+        event: req.event,
+        left: req.left,
+        seeder,
+        peers: peerCount(result),
+        ...(urlData === undefined ? {} : { urlData }),
+      })
+    }
+    return result
   }
 
   /** Counts for info hashes (hex); hashes off the allow-list read as zeros. */
@@ -256,21 +280,26 @@ export class TrackerCore {
   }
 
   private callStore<T>(call: () => MaybePromise<T>): MaybePromise<T> {
-    const wrap = (cause: unknown) =>
-      cause instanceof TrackerServerError
-        ? cause
-        : new TrackerServerError(
-            'TRACKER_SERVER_STORE',
-            `peer store failed: ${(cause as Error)?.message ?? cause}`,
-            { cause },
-          )
     try {
       const r = call()
-      return isPromise(r) ? r.catch((cause) => Promise.reject(wrap(cause))) : r
+      return isPromise(r) ? r.catch((cause) => Promise.reject(storeError(cause))) : r
     } catch (cause) {
-      throw wrap(cause)
+      throw storeError(cause)
     }
   }
+}
+
+/** A store's refusal as it is; anything else it throws as `TRACKER_SERVER_STORE`. */
+function storeError(cause: unknown): TrackerServerError {
+  return cause instanceof TrackerServerError
+    ? cause
+    : new TrackerServerError(
+        'TRACKER_SERVER_STORE',
+        `peer store failed: ${(cause as Error)?.message ?? cause}`,
+        {
+          cause,
+        },
+      )
 }
 
 function int(value: number | undefined, fallback: number, min: number, max: number, name: string): number {

@@ -27,6 +27,73 @@ export function parseQuery(query: string, maxPairs = MAX_QUERY_PAIRS): Map<strin
   return out
 }
 
+/** Announce fields read as bytes (binary or opaque). */
+const BINARY_FIELDS = ['info_hash', 'peer_id', 'key'] as const
+/** Announce fields read as text. */
+const TEXT_FIELDS = [
+  'port',
+  'left',
+  'uploaded',
+  'downloaded',
+  'event',
+  'numwant',
+  'compact',
+  'no_peer_id',
+  'ip',
+  'ipv4',
+  'ipv6',
+] as const
+
+/**
+ * The announce fields the tracker reads, raw (the first value of a repeated key): `info_hash`, `peer_id`
+ * and `key` as bytes, the others as latin1 text.
+ */
+export type AnnounceFields = { [K in (typeof BINARY_FIELDS)[number]]?: Buffer } & {
+  [K in (typeof TEXT_FIELDS)[number]]?: string
+}
+
+const FIELD_KIND = new Map<string, 'b' | 't'>([
+  ...BINARY_FIELDS.map((k) => [k, 'b'] as const),
+  ...TEXT_FIELDS.map((k) => [k, 't'] as const),
+])
+
+/**
+ * Reads an announce query in one pass over the raw string: only the known fields, percent-decoding
+ * `info_hash` / `peer_id` / `key` straight into bytes; other keys are skipped without decoding. Same
+ * results as {@link parseQuery} for those fields (first value wins), without a map of buffers.
+ *
+ * @throws {TrackerServerError} `TRACKER_SERVER_BAD_FIELD` on a malformed percent-escape in a field it reads.
+ */
+export function parseAnnounceQuery(query: string, maxPairs = MAX_QUERY_PAIRS): AnnounceFields {
+  const out: Record<string, Buffer | string> = {}
+  const n = query.length
+  let pairs = 0
+  let i = 0
+  while (i < n) {
+    let amp = query.indexOf('&', i)
+    if (amp < 0) amp = n
+    if (amp > i) {
+      if (++pairs > maxPairs) break
+      let eq = query.indexOf('=', i)
+      if (eq < 0 || eq > amp) eq = amp
+      let name = query.slice(i, eq)
+      if (name.includes('%') || name.includes('+')) name = decodeComponent(name, name).toString('latin1')
+      const kind = FIELD_KIND.get(name)
+      if (kind !== undefined && out[name] === undefined) {
+        const value = eq < amp ? query.slice(eq + 1, amp) : ''
+        if (kind === 'b') out[name] = decodeComponent(value, name)
+        else
+          out[name] =
+            value.includes('%') || value.includes('+')
+              ? decodeComponent(value, name).toString('latin1')
+              : value
+      }
+    }
+    i = amp + 1
+  }
+  return out as AnnounceFields
+}
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30
   if (c >= 0x41 && c <= 0x46) return c - 0x37

@@ -12,51 +12,70 @@ import {
 } from './announce-request.js'
 import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
-import { parseQuery } from './http-query.js'
+import { type AnnounceFields, parseAnnounceQuery, parseQuery } from './http-query.js'
 import { sourceIp } from './ip-cache.js'
 import { isPromise, type ScrapeEntry, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
 
-const TEXT = (b: Buffer | undefined) => b?.toString('latin1')
-
 /** Reads the fields of an HTTP announce (BEP 3, 7, 23). */
-export function parseHttpAnnounce(query: Map<string, Buffer[]>): AnnounceRequest & {
+export function parseHttpAnnounce(f: AnnounceFields): AnnounceRequest & {
   compact: boolean
   noPeerId: boolean
   ip: string | undefined
   ipv6: string | undefined
 } {
-  const one = (k: string) => query.get(k)?.[0]
-  const infoHash = checkInfoHash(one('info_hash'))
-  const peerId = checkPeerId(one('peer_id'))
-  const portText = TEXT(one('port'))
+  const infoHash = checkInfoHash(f.info_hash)
+  const peerId = checkPeerId(f.peer_id)
+  const portText = f.port
   if (portText === undefined) refuse('TRACKER_SERVER_MISSING_FIELD', 'missing port')
-  if (!/^\d{1,5}$/.test(portText))
+  const portNumber = digits(portText, 5)
+  if (portNumber < 0) {
     refuse(
       'TRACKER_SERVER_BAD_PORT',
       `port must be in 1..65535, got ${JSON.stringify(portText.slice(0, 16))}`,
     )
-  const port = checkPort(Number(portText))
-  const numwantText = TEXT(one('numwant'))
+  }
+  const port = checkPort(portNumber)
   let numwant: number | undefined
-  if (numwantText !== undefined && numwantText !== '') {
-    const n = parseCount(numwantText, 'numwant')!
-    numwant = n > 1_000_000n ? 1_000_000 : Number(n)
+  if (f.numwant !== undefined && f.numwant !== '') {
+    const n = digits(f.numwant, 7)
+    numwant = n >= 0 ? Math.min(n, 1_000_000) : Number(bigMin(parseCount(f.numwant, 'numwant')!, 1_000_000n))
   }
   return {
     infoHash,
     peerId,
     port,
-    left: parseCount(TEXT(one('left')), 'left') ?? 1n,
-    uploaded: parseCount(TEXT(one('uploaded')), 'uploaded') ?? 0n,
-    downloaded: parseCount(TEXT(one('downloaded')), 'downloaded') ?? 0n,
-    event: parseEvent(TEXT(one('event'))),
+    left: count(f.left, 'left') ?? 1n,
+    uploaded: count(f.uploaded, 'uploaded') ?? 0n,
+    downloaded: count(f.downloaded, 'downloaded') ?? 0n,
+    event: parseEvent(f.event),
     numwant,
-    key: normalizeKey(one('key')),
-    compact: TEXT(one('compact')) !== '0',
-    noPeerId: TEXT(one('no_peer_id')) === '1',
-    ip: TEXT(one('ip')) ?? TEXT(one('ipv4')),
-    ipv6: TEXT(one('ipv6')),
+    key: normalizeKey(f.key),
+    compact: f.compact !== '0',
+    noPeerId: f.no_peer_id === '1',
+    ip: f.ip ?? f.ipv4,
+    ipv6: f.ipv6,
   }
+}
+
+/** A short run of decimal digits as a number, or -1 when it is not one (empty, too long, other chars). */
+function digits(text: string, max: number): number {
+  if (text.length === 0 || text.length > max) return -1
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/** `left`, `uploaded`...: the common "0" without a parse, the rest through {@link parseCount}. */
+function count(text: string | undefined, name: string): bigint | undefined {
+  return text === '0' ? 0n : parseCount(text, name)
+}
+
+function bigMin(a: bigint, b: bigint): bigint {
+  return a < b ? a : b
 }
 
 /** A bencoded `failure reason` answer. */
@@ -93,15 +112,38 @@ function compactAnnounceBody(core: TrackerCore, result: StoreAnnounceResult): Bu
     tail = Buffer.from(`${t}e`)
     tails.set(core, tail)
   }
+  const head =
+    `d8:completei${result.complete}e10:downloadedi${result.downloaded}e10:incompletei${result.incomplete}e` +
+    `8:intervali${core.interval}e12:min intervali${core.minInterval}e5:peers`
+  if (result.compact4 !== undefined && result.compact6 !== undefined) {
+    // The store's ready compact lists: copy them.
+    const c4 = result.compact4
+    const c6 = result.compact6
+    const mid4 = `${c4.length}:`
+    const mid6 = c6.length > 0 ? `6:peers6${c6.length}:` : ''
+    const out = Buffer.allocUnsafe(
+      head.length + mid4.length + c4.length + mid6.length + c6.length + tail.length,
+    )
+    let a = out.write(head, 0, 'latin1')
+    a += out.write(mid4, a, 'latin1')
+    out.set(c4, a)
+    a += c4.length
+    if (c6.length > 0) {
+      a += out.write(mid6, a, 'latin1')
+      out.set(c6, a)
+      a += c6.length
+    }
+    tail.copy(out, a)
+    return out
+  }
   let n4 = 0
   let n6 = 0
   for (const p of result.peers) p.family === 4 ? n4++ : n6++
-  const head =
-    `d8:completei${result.complete}e10:downloadedi${result.downloaded}e10:incompletei${result.incomplete}e` +
-    `8:intervali${core.interval}e12:min intervali${core.minInterval}e5:peers${n4 * 6}:`
+  const mid4 = `${n4 * 6}:`
   const mid = n6 > 0 ? `6:peers6${n6 * 18}:` : ''
-  const out = Buffer.allocUnsafe(head.length + n4 * 6 + mid.length + n6 * 18 + tail.length)
+  const out = Buffer.allocUnsafe(head.length + mid4.length + n4 * 6 + mid.length + n6 * 18 + tail.length)
   let a = out.write(head, 0, 'latin1')
+  a += out.write(mid4, a, 'latin1')
   for (const p of result.peers) {
     if (p.family !== 4) continue
     out.set(p.compact, a)
@@ -212,9 +254,9 @@ export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
       if (!core.admit(host)) {
         throw new TrackerServerError('TRACKER_SERVER_RATE_LIMITED', 'too many requests, slow down')
       }
-      const query = parseQuery(q < 0 ? '' : url.slice(q + 1))
-      if (isAnnounce) announce(core, query, host, send)
-      else scrape(core, query, host, send)
+      const query = q < 0 ? '' : url.slice(q + 1)
+      if (isAnnounce) announce(core, parseAnnounceQuery(query), host, send)
+      else scrape(core, parseQuery(query), host, send)
     } catch (err) {
       const retry = (err as TrackerServerError).code === 'TRACKER_SERVER_RATE_LIMITED' ? 60 : undefined
       send(200, failureBody(core.failure(err, 'http', host), retry))
@@ -222,7 +264,7 @@ export function createHttpHandler(core: TrackerCore, extras: HttpExtras) {
   }
 }
 
-function announce(core: TrackerCore, query: Map<string, Buffer[]>, source: string, send: Respond): void {
+function announce(core: TrackerCore, query: AnnounceFields, source: string, send: Respond): void {
   const a = parseHttpAnnounce(query)
   let host = source
   if (core.trustIpParam) {

@@ -169,12 +169,7 @@ export class MemoryStore implements PeerStore {
         this.seederCount++
       }
     }
-    return {
-      complete: swarm.seeders,
-      incomplete: swarm.byId.size - swarm.seeders,
-      downloaded: swarm.downloaded,
-      peers: pick(swarm, key, req),
-    }
+    return pick(swarm, key, req)
   }
 
   scrape(infoHashes: readonly string[]): SwarmCounts[] {
@@ -256,36 +251,88 @@ export class MemoryStore implements PeerStore {
   }
 }
 
+/** Empty compact lists, shared. */
+const NONE = Buffer.alloc(0)
+
+/**
+ * The memory store's announce answer: counts and the picked peers' compact forms, written straight from
+ * the stored addresses; the `peers` objects are only built if someone reads them (dictionary answers,
+ * other stores' callers).
+ */
+class MemoryResult implements StoreAnnounceResult {
+  private list: StoredPeer[] | undefined
+  constructor(
+    readonly complete: number,
+    readonly incomplete: number,
+    readonly downloaded: number,
+    readonly compact4: Buffer,
+    readonly compact6: Buffer,
+    private readonly picked: readonly Peer[],
+  ) {}
+
+  get peers(): StoredPeer[] {
+    this.list ??= this.picked.map(materialise)
+    return this.list
+  }
+}
+
+/** Scratch list of picked peers (the store is synchronous, so one is enough). */
+const scratch: Peer[] = []
+
 /**
  * Up to `numwant` peers of the wanted families other than the requester, from a random starting
- * point (seeders get leechers only when there are enough of them).
+ * point (seeders get leechers only when there are enough of them), as compact bytes.
  */
-function pick(swarm: Swarm, self: string, req: StoreAnnounce): StoredPeer[] {
+function pick(swarm: Swarm, self: string, req: StoreAnnounce): MemoryResult {
   const list = swarm.list
   const n = list.length
   const want = Math.min(req.numwant, n - 1)
-  const out: StoredPeer[] = []
-  if (want <= 0) return out
-  const both = req.families.length === 2
+  const complete = swarm.seeders
+  const incomplete = swarm.byId.size - swarm.seeders
+  if (want <= 0) return new MemoryResult(complete, incomplete, swarm.downloaded, NONE, NONE, [])
+  const v4 = req.families.includes(4)
+  const v6 = req.families.includes(6)
   const skipSeeders = req.seeder && n - swarm.seeders >= want
+  let n4 = 0
+  let n6 = 0
   let i = (Math.random() * n) | 0
-  for (let seen = 0; seen < n && out.length < want; seen++, i = i + 1 === n ? 0 : i + 1) {
+  for (let seen = 0; seen < n && n4 + n6 < want; seen++, i = i + 1 === n ? 0 : i + 1) {
     const p = list[i]!
     if (p.key === self || (skipSeeders && p.seeder)) continue
-    const family = p.addr.length === 6 ? 4 : 6
-    if (both || req.families.includes(family)) out.push(materialise(p, family))
+    if (p.addr.length === 6) {
+      if (!v4) continue
+      n4++
+    } else {
+      if (!v6) continue
+      n6++
+    }
+    scratch.push(p)
   }
-  return out
+  const c4 = n4 === 0 ? NONE : Buffer.allocUnsafe(n4 * 6)
+  const c6 = n6 === 0 ? NONE : Buffer.allocUnsafe(n6 * 18)
+  let a4 = 0
+  let a6 = 0
+  for (const p of scratch) {
+    const addr = p.addr
+    if (addr.length === 6) {
+      for (let k = 0; k < 6; k++) c4[a4++] = addr.charCodeAt(k)
+    } else {
+      for (let k = 0; k < 18; k++) c6[a6++] = addr.charCodeAt(k)
+    }
+  }
+  const picked = scratch.slice()
+  scratch.length = 0
+  return new MemoryResult(complete, incomplete, swarm.downloaded, c4, c6, picked)
 }
 
-function materialise(p: Peer, family: 4 | 6): StoredPeer {
+function materialise(p: Peer): StoredPeer {
   const compact = Buffer.from(p.addr, 'latin1')
   const n = compact.length
   return {
     peerId: Buffer.from(p.key, 'latin1'),
     host: bytesToIp(compact.subarray(0, n - 2)),
     port: (compact[n - 2]! << 8) | compact[n - 1]!,
-    family,
+    family: n === 6 ? 4 : 6,
     compact,
   }
 }

@@ -56,7 +56,22 @@ export interface ScrapeEntry extends SwarmCounts {
 
 /** The answer of {@link PeerStore.announce}: counts after the announce and peers for the client. */
 export interface StoreAnnounceResult extends SwarmCounts {
+  /** The peers handed out (a store that also gives `compact4`/`compact6` may build it lazily, in a getter). */
   peers: StoredPeer[]
+  /**
+   * Optional fast path: the same peers' IPv4 compact forms back to back (6 bytes each), so the transports
+   * copy bytes instead of reading `peers`. Given together with `compact6`.
+   */
+  compact4?: Uint8Array
+  /** Optional fast path: the same peers' IPv6 compact forms back to back (18 bytes each). */
+  compact6?: Uint8Array
+}
+
+/** How many peers a result hands out (from the compact forms when the store gave them). */
+export function peerCount(result: StoreAnnounceResult): number {
+  return result.compact4 !== undefined && result.compact6 !== undefined
+    ? result.compact4.length / 6 + result.compact6.length / 18
+    : result.peers.length
 }
 
 /** Totals over every torrent a store holds. */

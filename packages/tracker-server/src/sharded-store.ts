@@ -40,7 +40,11 @@ export class ShardedStore implements PeerStore {
 
   /** Runs a call that another worker routed here. */
   serve(call: ShardCall): unknown {
-    if (call.op === 'announce') return this.local.announce(call.args)
+    if (call.op === 'announce') {
+      // A plain object for the message (the memory store's answer builds `peers` in a getter).
+      const r = this.local.announce(call.args)
+      return { complete: r.complete, incomplete: r.incomplete, downloaded: r.downloaded, peers: r.peers }
+    }
     if (call.op === 'scrape') return this.local.scrape(call.args)
     if (call.op === 'fullScrape') return this.local.fullScrape(call.args)
     return this.local.totals()

@@ -63,7 +63,11 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
           `host must be an IP address, got ${JSON.stringify(h)}`,
         )
     }
-    this.core = new TrackerCore(options, (k, v) => this.emit(k, v))
+    this.core = new TrackerCore(
+      options,
+      (k, v) => this.emit(k, v),
+      (k) => this.listenerCount(k) > 0,
+    )
     this.store = this.core.store
     this.registry = createMetrics(this.core.counters, async () => this.store.totals())
   }
@@ -186,15 +190,22 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
   }
 
   private async listenUdp(host: string, port: number, ids: ConnectionIds): Promise<number> {
-    const socket = createSocket({ type: ipFamily(host) === 6 ? 'udp6' : 'udp4', reuseAddr: false })
+    const socket = createSocket({
+      type: ipFamily(host) === 6 ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      // Replies go to the IP a datagram came from: no name lookup (and no tick) per send.
+      lookup: literalLookup,
+    })
     this.udpSockets.push(socket)
     const max = this.options.maxUdpPacket ?? DEFAULT_MAX_UDP_PACKET
     socket.on('message', createUdpHandler(this.core, ids, socket, max))
-    socket.bind(port, host)
-    await Promise.race([
+    // Listen for the outcome before binding: the synchronous lookup may settle it within bind().
+    const bound = Promise.race([
       once(socket, 'listening'),
       once(socket, 'error').then(([err]) => Promise.reject(err)),
     ])
+    socket.bind(port, host)
+    await bound
     socket.on('error', (err) => this.core.log({ level: 'warn', msg: 'udp socket error', err }))
     try {
       socket.setRecvBufferSize(4 << 20)
@@ -237,4 +248,13 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
  */
 export function createTrackerServer(options: TrackerServerOptions = {}): TrackerServer {
   return new TrackerServer(options)
+}
+
+/** A `dns.lookup` stand-in for IP literals (every address the UDP handler sends to): answers synchronously. */
+function literalLookup(
+  address: string,
+  _options: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4)
 }

@@ -63,8 +63,9 @@ export function parseUdpAnnounce(msg: Buffer): AnnounceRequest & { ip: number } 
   if (event === undefined) refuse('TRACKER_SERVER_BAD_EVENT', `unknown event ${eventCode}`)
   const numwant = msg.readInt32BE(92)
   return {
-    infoHash: Buffer.from(msg.subarray(16, 16 + INFO_HASH_LENGTH)),
-    peerId: Buffer.from(msg.subarray(36, 56)),
+    // Views: every datagram is a fresh buffer, and the stores copy what they keep.
+    infoHash: msg.subarray(16, 16 + INFO_HASH_LENGTH),
+    peerId: msg.subarray(36, 56),
     downloaded: msg.readBigUInt64BE(56),
     left: msg.readBigUInt64BE(64),
     uploaded: msg.readBigUInt64BE(72),
@@ -94,14 +95,21 @@ export function announcePacket(
   family: 4 | 6,
 ): Buffer {
   const size = family === 4 ? 6 : 18
+  const ready = family === 4 ? result.compact4 : result.compact6
   let n = 0
-  for (const p of result.peers) if (p.family === family) n++
+  if (ready !== undefined && result.compact4 !== undefined && result.compact6 !== undefined)
+    n = ready.length / size
+  else for (const p of result.peers) if (p.family === family) n++
   const b = Buffer.allocUnsafe(20 + n * size)
   b.writeUInt32BE(UDP_ACTION.announce, 0)
   b.writeUInt32BE(transactionId, 4)
   b.writeUInt32BE(interval, 8)
   b.writeUInt32BE(Math.min(result.incomplete, 0xffffffff), 12)
   b.writeUInt32BE(Math.min(result.complete, 0xffffffff), 16)
+  if (ready !== undefined && result.compact4 !== undefined && result.compact6 !== undefined) {
+    b.set(ready, 20)
+    return b
+  }
   let at = 20
   for (const p of result.peers) {
     if (p.family !== family) continue

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { ConnectionIds, MemoryStore, normalizeKey, TrackerServerError } from '@p2p/tracker-server'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseQuery } from '../src/http-query.js'
+import { parseAnnounceQuery, parseQuery } from '../src/http-query.js'
 import { parseUdpAnnounce, parseUrlData } from '../src/udp.js'
 import { storeAnnounce } from './helpers.js'
 
@@ -167,6 +167,57 @@ describe('parsers (property)', () => {
           parseQuery(s)
         } catch (err) {
           expect(err).toBeInstanceOf(TrackerServerError)
+        }
+      }),
+    )
+  })
+
+  it('parseAnnounceQuery reads the announce fields exactly as parseQuery does', () => {
+    const names = [
+      'info_hash',
+      'peer_id',
+      'key',
+      'port',
+      'left',
+      'event',
+      'numwant',
+      'compact',
+      'ip',
+      'x',
+      'info%5Fhash',
+    ]
+    const part = fc.tuple(
+      fc.constantFrom(...names),
+      fc.uint8Array({ maxLength: 24 }),
+      fc.constantFrom('pct', 'raw', 'none'),
+    )
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 12 }), (parts) => {
+        const q = parts
+          .map(([k, v, how]) =>
+            how === 'none'
+              ? k
+              : `${k}=${how === 'pct' ? [...v].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('') : Buffer.from(v).toString('hex')}`,
+          )
+          .join('&')
+        const all = parseQuery(q)
+        const fields = parseAnnounceQuery(q) as Record<string, Buffer | string | undefined>
+        for (const k of [
+          'info_hash',
+          'peer_id',
+          'key',
+          'port',
+          'left',
+          'event',
+          'numwant',
+          'compact',
+          'ip',
+        ]) {
+          const want = all.get(k)?.[0]
+          const got = fields[k]
+          if (want === undefined) expect(got).toBeUndefined()
+          else if (typeof got === 'string') expect(got).toBe(want.toString('latin1'))
+          else expect(got).toEqual(want)
         }
       }),
     )
