@@ -2,7 +2,7 @@
 // and with compat 'transmission-3' as transmission-create 3.00.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createTorrent, HashPool, parseTorrent } from '@p2p/metainfo'
+import { type CreateOptions, createTorrent, HashPool, parseTorrent } from '@p2p/metainfo'
 import { tempDir } from '@p2p/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeCase } from './content.js'
@@ -35,6 +35,18 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
     await pool.close()
     await dir.remove()
   })
+  /** Writes a case's content and makes its torrent, on this thread and on workers (same bytes). */
+  const create = async (c: CaseJson, options: CreateOptions) => {
+    const root = join(dir.path, c.case)
+    await writeCase(root, c.seed, c.files)
+    const input =
+      c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
+    const opts = { ...options, announce: 'http://127.0.0.1:6969/announce', creationDate: false as const }
+    const made = await createTorrent(input, opts)
+    const onWorkers = await createTorrent(input, { ...opts, pool })
+    expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(made.torrent))).toBe(true)
+    return made
+  }
   for (const c of cases) {
     for (const [key, t] of Object.entries(c.torrents)) {
       const tool = key.split('-')[0]! as keyof typeof VERSION | 'transmission'
@@ -64,19 +76,7 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
       }
       if (tool === 'transmission') {
         it(`${c.case} ${key}: compat 'transmission-3' gives transmission-create's info dict`, async () => {
-          const root = join(dir.path, c.case)
-          await writeCase(root, c.seed, c.files)
-          const input =
-            c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
-          const opts = {
-            compat: 'transmission-3' as const,
-            pieceLength,
-            announce: 'http://127.0.0.1:6969/announce',
-            creationDate: false as const,
-          }
-          const { metainfo, torrent } = await createTorrent(input, opts)
-          const onWorkers = await createTorrent(input, { ...opts, pool })
-          expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(torrent))).toBe(true)
+          const { metainfo } = await create(c, { compat: 'transmission-3', pieceLength })
           const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
           expect(ref.infoHash).toBe(t.v1)
           expect(metainfo.infoHash).toBe(t.v1)
@@ -85,19 +85,7 @@ describe.skipIf(!haveFixtures)('reference torrents are reproduced', async () => 
         continue
       }
       it(`${c.case} ${key}: same info hashes`, async () => {
-        const root = join(dir.path, c.case)
-        await writeCase(root, c.seed, c.files)
-        const input =
-          c.kind === 'single' ? join(root, c.files[0]!.path) : join(root, c.files[0]!.path.split('/')[0]!)
-        const opts = {
-          version: VERSION[tool],
-          pieceLength,
-          announce: 'http://127.0.0.1:6969/announce',
-          creationDate: false as const,
-        }
-        const { torrent, metainfo } = await createTorrent(input, opts)
-        const onWorkers = await createTorrent(input, { ...opts, pool })
-        expect(Buffer.from(onWorkers.torrent).equals(Buffer.from(torrent))).toBe(true)
+        const { torrent, metainfo } = await create(c, { version: VERSION[tool], pieceLength })
         expect(metainfo.infoHash ?? null).toBe(t.v1)
         expect(metainfo.infoHashV2 ?? null).toBe(t.v2)
         const ref = parseTorrent(readFileSync(join(REFERENCE, t.file!)))
