@@ -2,9 +2,9 @@
  * Source of the hashing worker, run with `new Worker(source, { eval: true })` so it works from the
  * TypeScript sources, the ESM and the CJS builds alike.
  *
- * File chunks are read in blocks of at most 256 KiB into one reused buffer (half a page off the
- * file position's page offset) and hashed while the block is still in the CPU cache (SHA-1 per piece, SHA-256 per 16 KiB leaf), the way mktorrent
- * and libtorrent read.
+ * File chunks are read in blocks of at most 256 KiB (whole pieces when they fit) into one reused
+ * buffer, half a page off the file position's page offset, and hashed while the block is still in
+ * the CPU cache (SHA-1 per piece, one-shot when the piece is in one block; SHA-256 per 16 KiB leaf).
  * @internal
  */
 export const WORKER_SOURCE = `
@@ -14,6 +14,7 @@ const { createHash } = crypto
 const fs = require('node:fs')
 // one-shot hashing (node >= 20.12) skips the Hash object: much cheaper for 64-byte tree nodes
 const sha256 = crypto.hash ? (d) => crypto.hash('sha256', d, 'buffer') : (d) => createHash('sha256').update(d).digest()
+const sha1Of = crypto.hash ? (d) => crypto.hash('sha1', d, 'buffer') : (d) => createHash('sha1').update(d).digest()
 const pair = Buffer.alloc(64)
 function hashPair(a, b) { a.copy(pair, 0); b.copy(pair, 32); return sha256(pair) }
 const BLOCK = 16384
@@ -85,7 +86,25 @@ function hashPieces(total, m, get, out) {
   const n = Math.ceil(total / m.pieceLength)
   const sha1 = m.sha1 ? (out ? out.sha1.subarray(out.sha1At * 20) : Buffer.alloc(n * 20)) : undefined
   const roots = m.leafCount ? (out ? out.roots.subarray(out.rootAt * 32) : Buffer.alloc(n * 32)) : undefined
-  const step = Math.min(READ, m.pieceLength)
+  if (m.pieceLength <= READ) {
+    // whole pieces per block: one hashing call per piece
+    const per = Math.floor(READ / m.pieceLength) * m.pieceLength
+    let i = 0
+    for (let off = 0; off < total; off += per) {
+      const block = get(Math.min(per, total - off))
+      for (let o = 0; o < block.length; o += m.pieceLength, i++) {
+        const piece = block.subarray(o, o + m.pieceLength)
+        if (sha1) {
+          const missing = m.padTo ? m.padTo - piece.length : 0
+          const d = missing > 0 ? createHash('sha1').update(piece).update(zeroBytes(missing)).digest() : sha1Of(piece)
+          d.copy(sha1, i * 20)
+        }
+        if (roots) treeRoot(leaves(piece, []), m.leafCount).copy(roots, i * 32)
+      }
+    }
+    return { sha1, roots }
+  }
+  const step = READ
   for (let i = 0; i < n; i++) {
     const len = Math.min(m.pieceLength, total - i * m.pieceLength)
     const h = sha1 ? createHash('sha1') : undefined

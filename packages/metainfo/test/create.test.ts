@@ -208,6 +208,20 @@ describe('createTorrent', () => {
       expect(seen).toEqual([...seen].sort((a, b) => a - b))
       const fromBytes = await createTorrent(data, { ...opts, name: 'big.bin' })
       expect(fromFs.metainfo.infoHash).toBe(fromBytes.metainfo.infoHash)
+      // pieces larger than one read block (1 MiB) and a short last piece, checked against node:crypto
+      const bigPieces = await createTorrent(data.subarray(0, (5 << 20) + 7), {
+        ...opts,
+        name: 'big.bin',
+        version: 'hybrid',
+        pieceLength: 1 << 20,
+      })
+      for (const i of [0, 5]) {
+        const spec = pieceSpec(bigPieces.metainfo, i)
+        const piece = data.subarray(spec.offset, spec.offset + spec.length)
+        expect(createHash('sha1').update(piece).digest().equals(Buffer.from(spec.sha1!))).toBe(true)
+        const root = blockRoot(piece.subarray(0, spec.sha256!.length), spec.sha256!.leafCount)
+        expect(Buffer.from(root).equals(Buffer.from(spec.sha256!.root))).toBe(true)
+      }
       const ac = new AbortController()
       await expect(
         createTorrent(path, { ...opts, signal: ac.signal, onProgress: () => ac.abort() }),
