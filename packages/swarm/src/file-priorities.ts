@@ -22,15 +22,15 @@ export function checkPriority(priority: number): number {
 }
 
 /**
- * Each file's priority at setup: `filePriorities` of the add options, else {@link DEFAULT_PRIORITY} for
- * the files in `files` (all when absent) and 0 for the others, then changes made before the metadata
- * was known. Pad files are always 0.
+ * Each file's priority at setup: `filePriorities` of the add options, else `saved` (from the resume
+ * file, already checked), else {@link DEFAULT_PRIORITY} for the files in `files` (all when absent) and 0
+ * for the others, then changes made before the metadata was known. Pad files are always 0.
  */
-export function initialFilePriorities(s: TorrentState, meta: Metainfo): number[] {
+export function initialFilePriorities(s: TorrentState, meta: Metainfo, saved?: readonly number[]): number[] {
   const wantedFiles = s.opts.files ? new Set(s.opts.files) : undefined
   const out = meta.files.map((f, i) => {
     if (f.pad) return 0
-    const given = s.opts.filePriorities?.[i]
+    const given = s.opts.filePriorities?.[i] ?? saved?.[i]
     if (given !== undefined) return checkPriority(given)
     return !wantedFiles || wantedFiles.has(i) ? DEFAULT_PRIORITY : 0
   })

@@ -46,6 +46,7 @@ export {
   DEFAULT_RESUME_INTERVAL_MS,
   MAX_RESUME_BYTES,
   RESUME_FORMAT,
+  type ReadResumeData,
   type ResumeData,
   readResumeFile,
   trustedPieces,

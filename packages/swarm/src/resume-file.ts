@@ -2,6 +2,7 @@ import { open, rename, rm } from 'node:fs/promises'
 import { type BencodeDict, decode, encode } from '@p2p/bencode'
 import { Bitfield } from './bitfield.js'
 import { SwarmError } from './errors.js'
+import { MAX_PRIORITY } from './piece-picker.js'
 import type { FileState } from './storage.js'
 
 /** Marker of our resume files. */
@@ -19,6 +20,17 @@ export interface ResumeData {
   have: Bitfield
   /** Size and mtime of each file when written (`undefined` for pad or missing files). */
   files: (FileState | undefined)[]
+  /**
+   * Each file's priority (0 = skip .. 7) when written. Optional: resume files written before
+   * priorities were saved have none.
+   */
+  filePriorities?: number[]
+}
+
+/** What {@link readResumeFile} returns: the data, and why optional fields were ignored (if they were). */
+export interface ReadResumeData extends ResumeData {
+  /** One message per optional field that was present but invalid and is ignored (e.g. `file-priorities`). */
+  ignored: string[]
 }
 
 /**
@@ -33,6 +45,7 @@ export async function writeResumeFile(path: string, data: ResumeData): Promise<v
     'piece-count': data.have.length,
     pieces: data.have.buffer,
     files: data.files.map((f) => (f ? [f.size, Math.floor(f.mtimeMs)] : [])),
+    ...(data.filePriorities ? { 'file-priorities': data.filePriorities } : {}),
   })
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
@@ -58,13 +71,14 @@ export async function writeResumeFile(path: string, data: ResumeData): Promise<v
 }
 
 /**
- * Reads a resume file. `undefined` when there is none.
+ * Reads a resume file. `undefined` when there is none. An invalid optional field (`file-priorities` of
+ * the wrong length or out of range) is left out and named in `ignored`; the rest still loads.
  * @throws {SwarmError} `SWARM_BAD_RESUME` when it is malformed, too large, or for another torrent.
  */
 export async function readResumeFile(
   path: string,
   expect: { infoHash: Uint8Array; pieceCount: number; fileCount: number },
-): Promise<ResumeData | undefined> {
+): Promise<ReadResumeData | undefined> {
   let bytes: Uint8Array
   try {
     const fh = await open(path, 'r')
@@ -113,7 +127,30 @@ export async function readResumeFile(
     if (typeof size !== 'number' || typeof mtime !== 'number') throw bad('bad file entry')
     return { size, mtimeMs: mtime }
   })
-  return { infoHash: ih, have: new Bitfield(expect.pieceCount, pieces), files: states }
+  const out: ReadResumeData = {
+    infoHash: ih,
+    have: new Bitfield(expect.pieceCount, pieces),
+    files: states,
+    ignored: [],
+  }
+  const prios = d['file-priorities']
+  if (prios !== undefined) {
+    const why = badPriorities(prios, expect.fileCount)
+    if (why) out.ignored.push(`resume file ${path}: file-priorities ignored (${why})`)
+    else out.filePriorities = prios as number[]
+  }
+  return out
+}
+
+/** Why a saved `file-priorities` value is unusable, or `undefined` when it is a list of `fileCount` priorities. */
+function badPriorities(v: unknown, fileCount: number): string | undefined {
+  if (!Array.isArray(v)) return 'not a list'
+  if (v.length !== fileCount) return `${v.length} entries for ${fileCount} files`
+  for (const p of v) {
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > MAX_PRIORITY)
+      return `priority out of range 0..${MAX_PRIORITY}`
+  }
+  return undefined
 }
 
 /**

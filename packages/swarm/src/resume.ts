@@ -1,9 +1,42 @@
 import { join } from 'node:path'
+import { SwarmError } from './errors.js'
 import type { PiecePicker } from './piece-picker.js'
-import { readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
+import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
 import type { FileState, Storage } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
+
+/**
+ * Reads the torrent's resume file once the metainfo is known (`undefined` when resume is off, for a
+ * trusted seed, or when there is none). A malformed file, or an invalid optional field in it, is
+ * reported as a `warning` (code `SWARM_BAD_RESUME`) and ignored.
+ */
+export async function loadResume(s: TorrentState): Promise<ResumeData | undefined> {
+  if (s.opts.resume === false || s.src.trustAll) return undefined
+  try {
+    const r = await readResumeFile(resumePath(s), {
+      infoHash: s.infoHashBytes,
+      pieceCount: s.meta!.pieceCount,
+      fileCount: s.meta!.files.length,
+    })
+    for (const message of r?.ignored ?? []) {
+      s.emit('warning', { message, error: new SwarmError('SWARM_BAD_RESUME', message) })
+    }
+    return r
+  } catch (err) {
+    s.emit('warning', { message: (err as Error).message, error: err })
+    return undefined
+  }
+}
+
+/**
+ * The saved file priorities to start with: those of the resume file unless the add options chose
+ * files (`filePriorities` or `files`), which win.
+ */
+export function savedPriorities(s: TorrentState, resume: ResumeData | undefined): number[] | undefined {
+  if (s.opts.filePriorities || s.opts.files) return undefined
+  return resume?.filePriorities
+}
 
 /** Trusts the resume file where files are unchanged, and hashes whatever else exists on disk. */
 export async function checkExisting(
@@ -11,6 +44,7 @@ export async function checkExisting(
   picker: PiecePicker,
   storage: Storage,
   selected: boolean[],
+  resume: ResumeData | undefined,
 ): Promise<void> {
   const n = picker.pieceCount
   if (s.src.trustAll) {
@@ -21,20 +55,11 @@ export async function checkExisting(
   const pieceFiles = (i: number) =>
     storage.filesIn(s.specs[i]!.offset, s.specs[i]!.length).filter((f) => !s.meta!.files[f]!.pad)
   let trusted: Set<number> = new Set()
-  if (s.opts.resume !== false) {
-    try {
-      const r = await readResumeFile(resumePath(s), {
-        infoHash: s.infoHashBytes,
-        pieceCount: n,
-        fileCount: s.meta!.files.length,
-      })
-      if (r) trusted = new Set(trustedPieces(r, states, pieceFiles).ones())
-      // A piece whose bytes of some file are not in that file (they were in the part file while the
-      // file was skipped, and the file is wanted now) is hashed again rather than trusted.
-      for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
-    } catch (err) {
-      s.emit('warning', { message: (err as Error).message, error: err })
-    }
+  if (resume) {
+    trusted = new Set(trustedPieces(resume, states, pieceFiles).ones())
+    // A piece whose bytes of some file are not in that file (they were in the part file while the
+    // file was skipped, and the file is wanted now) is hashed again rather than trusted.
+    for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
   }
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
@@ -92,6 +117,7 @@ export async function saveResume(s: TorrentState, force: boolean): Promise<void>
       infoHash: s.infoHashBytes,
       have: s.picker.have,
       files: await s.storage.fileStates(),
+      filePriorities: [...s.filePriorities],
     })
   } catch (err) {
     s.emit('warning', { message: (err as Error).message, error: err })

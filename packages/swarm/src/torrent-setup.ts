@@ -4,7 +4,7 @@ import { applyPending, applyPiecePriorities, initialFilePriorities } from './fil
 import { count, updateInterest } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { finish } from './piece-verification.js'
-import { checkExisting } from './resume.js'
+import { checkExisting, loadResume, savedPriorities } from './resume.js'
 import { Storage, type StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 
@@ -19,7 +19,9 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     offset: f.offset,
     pad: f.pad,
   }))
-  s.filePriorities = initialFilePriorities(s, meta)
+  const resume = await loadResume(s)
+  if (s.destroyed) return
+  s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
   const storage = new Storage({
     dir: s.src.dir,
     files,
@@ -37,7 +39,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     strategy: s.opts.strategy,
   })
   applyPiecePriorities(s, picker)
-  await checkExisting(s, picker, storage, inPlace)
+  await checkExisting(s, picker, storage, inPlace, resume)
   if (s.destroyed) return
   s.picker = picker
   await storage.createEmptyFiles()

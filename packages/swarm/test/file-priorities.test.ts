@@ -205,7 +205,8 @@ describe('file priorities across restarts (resume file)', () => {
     await doneWithin(t1, 30_000, 'first session')
     await c1.close()
     const c2 = client()
-    const t2 = await c2.add(torrent, { path: d, peers: [local(seeder)] })
+    // Explicit priorities: without them the ones saved in the resume file (skip.bin: 0) apply.
+    const t2 = await c2.add(torrent, { path: d, peers: [local(seeder)], filePriorities: [4, 4, 4] })
     await doneWithin(t2, 30_000, 'second session')
     expect(await differing(d, content)).toEqual([])
   })

@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { encode } from '@p2p/bencode'
 import { Bitfield, readResumeFile, trustedPieces, writeResumeFile } from '@p2p/swarm'
 import { tempDir } from '@p2p/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -34,6 +35,57 @@ describe('resume file', () => {
     await expect(readResumeFile(path, { infoHash: ih, pieceCount: 11, fileCount: 2 })).rejects.toMatchObject({
       code: 'SWARM_BAD_RESUME',
     })
+  })
+
+  it('round-trips file priorities; a file without them (older format) still loads', async () => {
+    const d = await tempDir('swarm-resume-')
+    dirs.push(d)
+    const path = join(d.path, 'p.resume')
+    const files = [{ size: 5, mtimeMs: 1 }, undefined, undefined]
+    await writeResumeFile(path, { infoHash: ih, have: new Bitfield(4), files, filePriorities: [7, 0, 1] })
+    const r = await readResumeFile(path, { infoHash: ih, pieceCount: 4, fileCount: 3 })
+    expect(r!.filePriorities).toEqual([7, 0, 1])
+    expect(r!.ignored).toEqual([])
+    await writeResumeFile(path, { infoHash: ih, have: new Bitfield(4), files })
+    const old = await readResumeFile(path, { infoHash: ih, pieceCount: 4, fileCount: 3 })
+    expect(old!.filePriorities).toBeUndefined()
+    expect(old!.ignored).toEqual([])
+    expect(old!.files).toEqual([{ size: 5, mtimeMs: 1 }, undefined, undefined])
+  })
+
+  it('ignores invalid saved priorities (wrong length, out of range, wrong type) and loads the rest', async () => {
+    const d = await tempDir('swarm-resume-')
+    dirs.push(d)
+    const path = join(d.path, 'h.resume')
+    const have = new Bitfield(4)
+    have.set(2)
+    const base = {
+      format: 'p2p-swarm resume v1',
+      'info-hash': ih,
+      'piece-count': 4,
+      pieces: have.buffer,
+      files: [[5, 1], [], []],
+    }
+    const hostile = [
+      [],
+      [4, 4],
+      [4, 4, 4, 4],
+      [4, 8, 4],
+      [4, -1, 4],
+      [4, 2 ** 40, 4],
+      'abc',
+      7,
+      [4, 'x', 4],
+      [[4], 4, 4],
+      {},
+    ]
+    for (const bad of hostile) {
+      await writeFile(path, encode({ ...base, 'file-priorities': bad }))
+      const r = await readResumeFile(path, { infoHash: ih, pieceCount: 4, fileCount: 3 })
+      expect(r!.filePriorities, JSON.stringify(bad)).toBeUndefined()
+      expect(r!.ignored).toEqual([expect.stringMatching(/file-priorities ignored/)])
+      expect([...r!.have.ones()]).toEqual([2])
+    }
   })
 
   it('rejects garbage', async () => {
