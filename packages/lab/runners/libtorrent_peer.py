@@ -5,7 +5,7 @@ Usage:
   /usr/bin/python3 libtorrent_peer.py --create '<json>'   make a .torrent: {content, torrent, version, pieceLength}
 
 Config: {torrent, dir, host, port, peers: ["ip:port"], seed, uploadLimit, downloadLimit (bytes/s, 0 = none),
-strategy: "rarest"|"sequential", noIncoming, sampleMs, version}.
+strategy: "rarest"|"sequential", noIncoming, sampleMs, version, superSeed (a seed super-seeds, BEP 16)}.
 Commands (stdin, one JSON object a line): {"cmd": "connect", "peers": [...]}, {"cmd": "stop"}.
 Events (stdout): ready, piece, progress, done, ban, error.
 """
@@ -95,6 +95,8 @@ def main(cfg):
     params = lt.add_torrent_params()
     params.ti = info
     params.save_path = cfg["dir"]
+    if cfg.get("superSeed"):
+        params.flags |= lt.torrent_flags.super_seeding
     handle = ses.add_torrent(params)
     if cfg.get("strategy") == "sequential":
         handle.set_flags(lt.torrent_flags.sequential_download)

@@ -38,6 +38,11 @@ export interface LabOptions {
   timeoutScale?: number
   /** Keep the peers' download directories (default false). */
   keepFiles?: boolean
+  /**
+   * Seeders super-seed (BEP 16: each leecher is shown a few pieces the swarm lacks at a time), ours
+   * and libtorrent alike. Default true: an initial seed then sends about one copy of the file.
+   */
+  superSeed?: boolean
   signal?: AbortSignal
   /** Progress notes (which run is starting). */
   onNote?: (line: string) => void
@@ -123,6 +128,11 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   notes.push(
     'Peers learn each other from the lab controller (a tracker stand-in that pushes addresses of running peers).',
   )
+  notes.push(
+    options.superSeed === false
+      ? 'Seeders seed normally (super-seeding off): they serve whatever pieces leechers ask for.'
+      : 'Seeders super-seed (BEP 16), ours and libtorrent alike: each leecher is shown a few pieces the swarm lacks at a time and gets more once one turns up on another peer, so an initial seed sends about one copy of the file instead of 1.2-1.6.',
+  )
 
   const out = resolve(options.out ?? 'lab-out')
   const workDir = join(out, 'work')
@@ -168,7 +178,14 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
     async runSwarm(spec, fixture) {
       const net = await HostNetwork.open(mode)
       try {
-        return await runSwarm(spec, net, fixture, log, workDir, options.signal)
+        return await runSwarm(
+          { superSeed: options.superSeed ?? true, ...spec },
+          net,
+          fixture,
+          log,
+          workDir,
+          options.signal,
+        )
       } finally {
         await net.close()
       }

@@ -28,6 +28,8 @@ export interface PeerConfig {
   version: TorrentVersion
   /** Name of the shared file inside `dir` (what a seeder serves). */
   name: string
+  /** A seeder super-seeds (BEP 16). */
+  superSeed?: boolean
 }
 
 /** A JSON line a peer process writes on stdout. */

@@ -29,7 +29,11 @@ peerMain(async (config) => {
   const bytes = new Uint8Array(await readFile(config.torrent))
   let torrent: Torrent
   if (config.seed) {
-    torrent = await client.seed(join(config.dir, config.name), { torrent: bytes, resume: false })
+    torrent = await client.seed(join(config.dir, config.name), {
+      torrent: bytes,
+      resume: false,
+      superSeed: config.superSeed === true,
+    })
     for (const p of config.peers) torrent.addPeer(parse(p))
   } else {
     torrent = await client.add(bytes, {

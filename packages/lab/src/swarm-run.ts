@@ -37,6 +37,8 @@ export interface SwarmSpec {
   timeoutMs: number
   /** Stop early when no seeder remains, pieces are missing from the swarm and nothing moved for this long. */
   stallMs?: number
+  /** The seeders super-seed (BEP 16). */
+  superSeed?: boolean
 }
 
 /** What happened to one peer of a run (times in ms from the run start). */
@@ -162,6 +164,7 @@ export async function runSwarm(
         sampleMs: SAMPLE_MS,
         version: fixture.version,
         name: fixture.name,
+        superSeed: role === 'seeder' && spec.superSeed === true,
       },
       onMessage,
     )

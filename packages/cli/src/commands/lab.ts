@@ -43,14 +43,15 @@ function parseMbit(name: string, text: string | undefined): number | undefined {
 export const lab: Command = {
   summary: 'swarm lab: scaling, seeders, churn, piece selection, NAT, integrity; HTML report',
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
-               [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns]
+               [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--no-super-seed]
 
 Runs swarm experiments on emulated hosts (network namespaces with tc caps when root on Linux,
 else 127.0.0.1 with the peers' own rate limits) and writes <out>/report.html and <out>/events.jsonl.
 Scenarios: ${Object.keys(scenarios).join(', ')}.
   --up/--down   per-peer caps in Mbit/s (default 20 up, 50 down)
   --impl        peer implementations (default: ours when available, and libtorrent)
-  --no-netns    use the loopback fallback even as root`,
+  --no-netns    use the loopback fallback even as root
+  --no-super-seed  seeders seed normally (default: they super-seed, BEP 16, ours and libtorrent)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
@@ -63,6 +64,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         down: { type: 'string' },
         impl: { type: 'string' },
         'no-netns': { type: 'boolean', default: false },
+        'no-super-seed': { type: 'boolean', default: false },
       },
       false,
     )
@@ -84,6 +86,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         down: parseMbit('down', values.down as string | undefined),
         impls: impls as ('ours' | 'libtorrent')[] | undefined,
         network: values['no-netns'] ? 'loopback' : 'auto',
+        superSeed: !values['no-super-seed'],
         signal: io.signal,
         onNote: (l) => io.stderr.write(`lab: ${l}\n`),
         onLine: (l) => io.stdout.write(`${l}\n`),
