@@ -2,6 +2,16 @@ import type { PeerWireError } from './errors.js'
 import type { BlockRequest } from './messages.js'
 
 /**
+ * Called once when a block request ends: with the block (the request's `into` buffer when it had
+ * one), or with the error that ended it. `request` is the request (do not keep it).
+ */
+export type BlockCallback = (
+  err: PeerWireError | undefined,
+  block: Uint8Array | undefined,
+  request: BlockRequest,
+) => void
+
+/**
  * Map key of a block. The usual block (16 KiB-aligned, piece index below 2^20, piece up to 16 MiB) gets
  * a small integer, which V8 keeps unboxed and hashes fastest; anything else gets a string.
  */
@@ -19,8 +29,8 @@ export const keyText = (key: BlockKey): string =>
 
 /** One of our requests waiting for its block. */
 export interface PendingRequest extends BlockRequest {
-  resolve: (block: Uint8Array) => void
-  reject: (err: PeerWireError) => void
+  /** Settles the request (exactly once). */
+  done: BlockCallback
   deadline: number
   /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
   dead: boolean
@@ -83,7 +93,7 @@ export class BlockRequests {
       this.#dead++
       p.deadline = keepUntil
     }
-    p.reject(err)
+    p.done(err, undefined, p)
     return true
   }
 
@@ -98,7 +108,7 @@ export class BlockRequests {
       p.cleanup?.()
       if (!p.dead) {
         if (p.into) this.#onRelease?.(p.into)
-        p.reject(reason)
+        p.done(reason, undefined, p)
       }
     }
     this.#map.clear()

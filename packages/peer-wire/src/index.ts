@@ -16,6 +16,7 @@
  */
 export { allowedFastSet } from './allowed-fast.js'
 export { BitField } from './bitfield.js'
+export type { BlockCallback } from './block-requests.js'
 export {
   BLOCK_LENGTH,
   HANDSHAKE_LENGTH,

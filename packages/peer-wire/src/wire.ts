@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ipToBytes, normalizeIp } from '@p2p/peer-address'
 import { BitField } from './bitfield.js'
-import { type BlockKey, BlockRequests, blockKey, keyText, type PendingRequest } from './block-requests.js'
+import {
+  type BlockCallback,
+  type BlockKey,
+  BlockRequests,
+  blockKey,
+  keyText,
+  type PendingRequest,
+} from './block-requests.js'
 import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 import {
@@ -31,6 +38,11 @@ import { UtMetadata } from './ut-metadata.js'
 import type { PexUpdate } from './ut-pex.js'
 import { UtPex } from './ut-pex.js'
 import type { HashesMessage, WireEvents } from './wire-events.js'
+
+/** Bytes of a request message (length prefix included). */
+const REQUEST_LENGTH = 17
+/** Requests one batch buffer holds. */
+const REQUEST_BATCH = 64
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
@@ -193,7 +205,7 @@ export class Wire extends EventEmitter {
           return
         }
         this.#peerOtherSeen = true
-        this.#onPiece({ index, begin, block })
+        this.#onPiece(index, begin, block)
       },
       pieceTarget: (index, begin, length) => {
         const p = this.#requests.get(blockKey(index, begin))
@@ -419,22 +431,68 @@ export class Wire extends EventEmitter {
 
   // ---------------------------------------------------------------- outgoing messages
 
+  /** Requests sent in this tick, encoded back to back into one buffer: one write for a burst. */
+  #reqBatch: Buffer | undefined
+  #reqBatchLength = 0
+
+  /** Sends a request message; a burst of them is encoded into one buffer. */
+  #sendRequest(index: number, begin: number, length: number): void {
+    if (!this.#sentHandshake || this.#extPending || this.#portPending) {
+      this.#send({ type: 'request', index, begin, length })
+      return
+    }
+    let b = this.#reqBatch
+    if (b && this.#reqBatchLength + REQUEST_LENGTH > b.length) {
+      this.#flushRequests()
+      b = undefined
+    }
+    if (!b) {
+      b = Buffer.allocUnsafe(REQUEST_LENGTH * REQUEST_BATCH)
+      this.#reqBatch = b
+      this.#reqBatchLength = 0
+    }
+    const o = this.#reqBatchLength
+    b.writeUInt32BE(13, o)
+    b[o + 4] = MessageId.request
+    b.writeUInt32BE(index, o + 5)
+    b.writeUInt32BE(begin, o + 9)
+    b.writeUInt32BE(length, o + 13)
+    this.#reqBatchLength = o + REQUEST_LENGTH
+    this.#cork()
+  }
+
+  #flushRequests(): void {
+    const b = this.#reqBatch!.subarray(0, this.#reqBatchLength)
+    this.#reqBatch = undefined
+    this.#reqBatchLength = 0
+    this.#rawWrite(b)
+  }
+
+  #cork(): void {
+    if (this.#corked) return
+    // Everything sent in this tick leaves in one writev: a burst of requests or blocks is one syscall.
+    this.#corked = true
+    this.#lastSent = Date.now()
+    this.stream.cork()
+    process.nextTick(this.#uncork)
+  }
+
   #write(buf: Uint8Array): boolean {
     if (this.destroyed) return false
+    if (this.#reqBatchLength > 0) this.#flushRequests()
+    return this.#rawWrite(buf)
+  }
+
+  #rawWrite(buf: Uint8Array): boolean {
     this.bytesSent += buf.length
-    if (!this.#corked) {
-      // Everything sent in this tick leaves in one writev: a burst of requests or blocks is one syscall.
-      this.#corked = true
-      this.#lastSent = Date.now()
-      this.stream.cork()
-      process.nextTick(this.#uncork)
-    }
+    this.#cork()
     const ok = this.stream.write(buf)
     if (!ok) this.#checkWriteBuffer()
     return ok
   }
 
   readonly #uncork = () => {
+    if (this.#reqBatchLength > 0 && !this.destroyed) this.#flushRequests()
     this.#corked = false
     this.stream.uncork()
   }
@@ -594,72 +652,98 @@ export class Wire extends EventEmitter {
     options: { signal?: AbortSignal; into?: Uint8Array } = {},
   ): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
-      if (this.destroyed) return reject(new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed'))
-      if (!Number.isInteger(length) || length <= 0 || length > this.#limits.maxBlockLength) {
-        return reject(
-          new RangeError(`expected a block length in 1..${this.#limits.maxBlockLength}, got ${length}`),
+      try {
+        this.#addRequest(index, begin, length, options.into, options.signal, (err, block) =>
+          err ? reject(err) : resolve(block!),
         )
+      } catch (err) {
+        reject(err)
       }
-      if (
-        !Number.isInteger(index) ||
-        index < 0 ||
-        (this.pieceCount !== undefined && index >= this.pieceCount)
-      ) {
-        return reject(new RangeError(`expected a piece index in the torrent, got ${index}`))
-      }
-      if (!Number.isInteger(begin) || begin < 0 || begin > 0xffffffff) {
-        return reject(new RangeError(`expected a block offset in 0..2^32-1, got ${begin}`))
-      }
-      const into = options.into
-      if (into !== undefined && into.length !== length) {
-        return reject(new RangeError(`expected an 'into' buffer of ${length} bytes, got ${into.length}`))
-      }
-      const signal = options.signal
-      if (signal?.aborted) {
-        return reject(new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }))
-      }
-      if (this.peerChoking && !(this.fast && this.peerAllowedFast.has(index))) {
-        return reject(new PeerWireError('PEER_WIRE_CHOKED', 'the peer is choking us'))
-      }
-      const key = blockKey(index, begin)
-      const existing = this.#requests.get(key)
-      if (existing && !existing.dead) {
-        return reject(
-          new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${keyText(key)} is already requested`),
-        )
-      }
-      if (this.outstandingRequests >= this.maxOutstandingRequests) {
-        return reject(
-          new PeerWireError(
-            'PEER_WIRE_TOO_MANY_REQUESTS',
-            `${this.outstandingRequests} requests outstanding`,
-          ),
-        )
-      }
-      const pending: PendingRequest = {
-        index,
-        begin,
-        length,
-        resolve,
-        reject,
-        dead: false,
-        deadline: this.#clock + this.#requestTimeout,
-        into,
-      }
-      if (signal) {
-        const onAbort = () => {
-          this.#kill(
-            key,
-            pending,
-            new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }),
-          )
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        pending.cleanup = () => signal.removeEventListener('abort', onAbort)
-      }
-      this.#requests.add(key, pending)
-      this.#send({ type: 'request', index, begin, length })
     })
+  }
+
+  /**
+   * {@link Wire.request} without a promise, for a caller that requests many blocks: `done` is called
+   * once, when the block arrived (in `into` when given) or the request ended. Failures known at once
+   * (choked, too many requests, closed, bad arguments) throw instead and `done` is not called.
+   *
+   * @throws {PeerWireError} `PEER_WIRE_CHOKED`, `PEER_WIRE_TOO_MANY_REQUESTS`, `PEER_WIRE_CLOSED`.
+   * @throws {RangeError} on a bad index, offset, length or `into` buffer.
+   */
+  requestBlock(
+    index: number,
+    begin: number,
+    length: number,
+    into: Uint8Array | undefined,
+    done: BlockCallback,
+  ): void {
+    this.#addRequest(index, begin, length, into, undefined, done)
+  }
+
+  #addRequest(
+    index: number,
+    begin: number,
+    length: number,
+    into: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+    done: BlockCallback,
+  ): void {
+    if (this.destroyed) throw new PeerWireError('PEER_WIRE_CLOSED', 'the wire is closed')
+    if (!Number.isInteger(length) || length <= 0 || length > this.#limits.maxBlockLength) {
+      throw new RangeError(`expected a block length in 1..${this.#limits.maxBlockLength}, got ${length}`)
+    }
+    if (
+      !Number.isInteger(index) ||
+      index < 0 ||
+      (this.pieceCount !== undefined && index >= this.pieceCount)
+    ) {
+      throw new RangeError(`expected a piece index in the torrent, got ${index}`)
+    }
+    if (!Number.isInteger(begin) || begin < 0 || begin > 0xffffffff) {
+      throw new RangeError(`expected a block offset in 0..2^32-1, got ${begin}`)
+    }
+    if (into !== undefined && into.length !== length) {
+      throw new RangeError(`expected an 'into' buffer of ${length} bytes, got ${into.length}`)
+    }
+    if (signal?.aborted) {
+      throw new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason })
+    }
+    if (this.peerChoking && !(this.fast && this.peerAllowedFast.has(index))) {
+      throw new PeerWireError('PEER_WIRE_CHOKED', 'the peer is choking us')
+    }
+    const key = blockKey(index, begin)
+    const existing = this.#requests.get(key)
+    if (existing && !existing.dead) {
+      throw new PeerWireError('PEER_WIRE_TOO_MANY_REQUESTS', `block ${keyText(key)} is already requested`)
+    }
+    if (this.outstandingRequests >= this.maxOutstandingRequests) {
+      throw new PeerWireError(
+        'PEER_WIRE_TOO_MANY_REQUESTS',
+        `${this.outstandingRequests} requests outstanding`,
+      )
+    }
+    const pending: PendingRequest = {
+      index,
+      begin,
+      length,
+      done,
+      dead: false,
+      deadline: this.#clock + this.#requestTimeout,
+      into,
+    }
+    if (signal) {
+      const onAbort = () => {
+        this.#kill(
+          key,
+          pending,
+          new PeerWireError('PEER_WIRE_ABORTED', 'request aborted', { cause: signal.reason }),
+        )
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      pending.cleanup = () => signal.removeEventListener('abort', onAbort)
+    }
+    this.#requests.add(key, pending)
+    this.#sendRequest(index, begin, length)
   }
 
   /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
@@ -853,7 +937,7 @@ export class Wire extends EventEmitter {
           const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
           for (const [key, p] of this.#requests.entries()) {
             this.#requests.drop(key, p)
-            if (!p.dead) p.reject(err)
+            if (!p.dead) p.done(err, undefined, p)
           }
         }
         this.emit('choke')
@@ -887,14 +971,15 @@ export class Wire extends EventEmitter {
         return
       }
       case 'piece':
-        return this.#onPiece(m)
+        return this.#onPiece(m.index, m.begin, m.block)
       case 'reject': {
         this.#requireFast('reject')
         const key = blockKey(m.index, m.begin)
         const p = this.#requests.get(key)
         if (!p || p.length !== m.length) return
         this.#requests.drop(key, p)
-        if (!p.dead) p.reject(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`))
+        if (!p.dead)
+          p.done(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`), undefined, p)
         this.emit('reject', { index: m.index, begin: m.begin, length: m.length })
         return
       }
@@ -1006,31 +1091,31 @@ export class Wire extends EventEmitter {
     this.emit('request', req)
   }
 
-  #onPiece(m: { index: number; begin: number; block: Uint8Array }): void {
-    const key = blockKey(m.index, m.begin)
+  #onPiece(index: number, begin: number, block: Uint8Array): void {
+    const key = blockKey(index, begin)
     const p = this.#requests.get(key)
     if (!p) {
       if (this.fast)
         throw new PeerWireError('PEER_WIRE_UNREQUESTED_PIECE', `piece ${keyText(key)} was never requested`)
       return // without the fast extension a late block after a choke or cancel is normal
     }
-    if (m.block.length !== p.length) {
+    if (block.length !== p.length) {
       throw new PeerWireError(
         'PEER_WIRE_BAD_MESSAGE',
-        `block ${keyText(key)} of ${m.block.length} bytes, requested ${p.length}`,
+        `block ${keyText(key)} of ${block.length} bytes, requested ${p.length}`,
       )
     }
     this.#requests.drop(key, p)
-    const n = m.block.length
+    const n = block.length
     this.downloaded += n
     this.#downRate.add(n)
     if (p.dead) return
-    if (p.into && m.block !== p.into) {
-      p.into.set(m.block)
-      m.block = p.into
+    if (p.into && block !== p.into) {
+      p.into.set(block)
+      block = p.into
     }
-    p.resolve(m.block)
-    this.emit('piece', m)
+    p.done(undefined, block, p)
+    if (this.listenerCount('piece') > 0) this.emit('piece', { index, begin, block })
   }
 
   #onHashRequest(m: HashRequest): void {

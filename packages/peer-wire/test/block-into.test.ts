@@ -242,3 +242,47 @@ describe('Wire: request into a caller buffer, bytes fed by the caller', () => {
     p.wire.destroy()
   })
 })
+
+describe('Wire.requestBlock (no promise per block) and batched requests', () => {
+  it('calls back once per block, throws at once when it cannot send, and keeps message order', async () => {
+    const p = rawPeer(torrent)
+    await p.handshake()
+    const calls: [string | undefined, number[] | undefined, number, number][] = []
+    const done = (
+      err: { code: string } | undefined,
+      b: Uint8Array | undefined,
+      req: { index: number; begin: number },
+    ) => calls.push([err?.code, b && [...b.subarray(0, 2)], req.index, req.begin])
+    expect(() => p.wire.requestBlock(0, 0, 16384, undefined, done)).toThrow(/choking/)
+    p.send({ type: 'have-all' })
+    p.send({ type: 'unchoke' })
+    await tick()
+    const into = new Uint8Array(16384)
+    for (let i = 0; i < 100; i++)
+      p.wire.requestBlock(i % 4, (i >> 2) * 16384, 16384, i === 0 ? into : undefined, done)
+    p.wire.cancel(3, 0)
+    p.wire.have(2)
+    await tick()
+    const sent = p.sentMessages().filter((m) => m.type !== 'extended')
+    // 100 requests (more than one batch buffer), then the cancel and the have, in the order sent.
+    expect(sent.slice(0, 100).every((m) => m.type === 'request')).toBe(true)
+    expect(sent.slice(0, 3)).toEqual([
+      { type: 'request', index: 0, begin: 0, length: 16384 },
+      { type: 'request', index: 1, begin: 0, length: 16384 },
+      { type: 'request', index: 2, begin: 0, length: 16384 },
+    ])
+    expect(sent.slice(100)).toEqual([
+      { type: 'cancel', index: 3, begin: 0, length: 16384 },
+      { type: 'have', index: 2 },
+    ])
+    expect(calls).toEqual([['PEER_WIRE_CANCELLED', undefined, 3, 0]])
+    p.send({ type: 'piece', index: 0, begin: 0, block: block(16384, 4) })
+    await tick()
+    expect(calls[1]).toEqual([undefined, [...block(2, 4)], 0, 0])
+    expect(into.subarray(0, 2)).toEqual(block(2, 4))
+    p.wire.destroy()
+    // Every other request ends with the close.
+    expect(calls).toHaveLength(100)
+    expect(calls.slice(2).every(([code]) => code === 'PEER_WIRE_CLOSED')).toBe(true)
+  })
+})
