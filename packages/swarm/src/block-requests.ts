@@ -1,3 +1,4 @@
+import type { BlockCallback } from '@p2p/peer-wire'
 import { PieceBufferPool } from './piece-buffer-pool.js'
 import { MIN_PIPELINE, pipelineDepth } from './piece-picker.js'
 import { verify } from './piece-verification.js'
@@ -45,21 +46,26 @@ function request(s: TorrentState, peer: Peer, index: number, begin: number, leng
     s.picker?.release(peer, index, begin)
     return
   }
-  let p: Promise<Uint8Array>
   try {
     // The block is copied straight from the socket into its piece's buffer; not in endgame, where
     // two peers may be sending the same block (the first accepted one is copied in onBlock).
     const into = s.picker?.endgame ? undefined : pieceBuffer(s, index).data.subarray(begin, begin + length)
-    p = peer.wire.request(index, begin, length, { into })
+    let done = callbacks.get(peer)
+    if (!done) {
+      done = (err, data, req) => {
+        if (err) s.picker?.release(peer, req.index, req.begin)
+        else onBlock(s, peer, req.index, req.begin, data!)
+      }
+      callbacks.set(peer, done)
+    }
+    peer.wire.requestBlock(index, begin, length, into, done)
   } catch {
     s.picker?.release(peer, index, begin)
-    return
   }
-  p.then(
-    (data) => onBlock(s, peer, index, begin, data),
-    () => s.picker?.release(peer, index, begin),
-  )
 }
+
+/** Each peer's block callback (one function per peer, not a promise and closures per block). */
+const callbacks = new WeakMap<Peer, BlockCallback>()
 
 /** The buffer piece `index` is assembled in (counted against `maxBufferedBytes`), created when needed. */
 function pieceBuffer(s: TorrentState, index: number): PieceBuffer {
