@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { Client } from '@p2p/swarm'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
+import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
 import {
   aborted,
@@ -18,7 +19,8 @@ import {
 export const download: Command = {
   summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
-                    [--port N] [--host addr] [--seed] [--sequential] [--files 0,2] [--json]
+                    [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
+                    [--priority i=p]... [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
@@ -27,7 +29,10 @@ command again continues where it stopped.
   --peer host:port    connect to this peer (repeatable)
   --seed              keep seeding after the download until Ctrl-C
   --sequential        download pieces in order
-  --files 0,2         only these files (indexes as 'p2p info' lists them)
+  --files 0,2-4       only these files (indexes as 'p2p info' lists them); the others are skipped
+  --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
+                      higher-priority files come first (repeatable; wins over --files for file i)
+Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -37,23 +42,14 @@ command again continues where it stopped.
       seed: { type: 'boolean', default: false },
       sequential: { type: 'boolean', default: false },
       files: { type: 'string' },
+      priority: { type: 'string', multiple: true },
     })
     const input = positionals[0]
     if (!input || positionals.length > 1) {
       throw new CliError('CLI_USAGE', 'p2p download needs exactly one torrent file or magnet link')
     }
-    let files: number[] | undefined
-    if (values.files !== undefined) {
-      files = String(values.files)
-        .split(',')
-        .map((s) => Number(s.trim()))
-      if (files.some((n) => !Number.isInteger(n) || n < 0)) {
-        throw new CliError(
-          'CLI_USAGE',
-          `--files expects indexes like 0,2, got ${JSON.stringify(values.files)}`,
-        )
-      }
-    }
+    const files = values.files !== undefined ? parseFileList(String(values.files)) : undefined
+    const priorities = values.priority ? parsePriorities(values.priority as string[]) : undefined
     const announce = trackerTiers(values)
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrent: Uint8Array | string = input
@@ -75,6 +71,7 @@ command again continues where it stopped.
           peers,
           strategy: values.sequential ? 'sequential' : undefined,
           files,
+          filePriorities: priorities,
           signal: io.signal,
           announce,
         })
@@ -82,6 +79,14 @@ command again continues where it stopped.
           throw cliError(err)
         })
       let fatal: Error | undefined
+      // A file index the torrent lacks is a usage error (known now for a .torrent, at metadata for a magnet).
+      let badIndex = t.metainfo ? missingFile(t.metainfo.files.length, files, priorities) : undefined
+      let onBadIndex = () => {}
+      t.once('metadata', (m) => {
+        badIndex ??= missingFile(m.files.length, files, priorities)
+        if (badIndex) onBadIndex()
+      })
+      if (badIndex) throw badIndex
       let unreachable: string | undefined
       let onUnreachable = () => {}
       t.on('warning', (w) => {
@@ -106,7 +111,11 @@ command again continues where it stopped.
         new Promise<void>((r) => {
           onUnreachable = r
         }),
+        new Promise<void>((r) => {
+          onBadIndex = r
+        }),
       ])
+      if (badIndex) throw badIndex
       if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
       if (unreachable && !t.complete) throw new CliError('CLI_UNREACHABLE', unreachable)
       if (!t.complete)

@@ -29,7 +29,8 @@ function metainfoJson(m: Metainfo): Record<string, unknown> {
     createdBy: m.createdBy ?? null,
     creationDate: m.creationDate ?? null,
     source: m.source ?? null,
-    files: m.files.map((f) => ({
+    files: m.files.map((f, index) => ({
+      index,
       path: f.path.join('/'),
       length: f.length,
       offset: f.offset,
@@ -43,7 +44,9 @@ function metainfoJson(m: Metainfo): Record<string, unknown> {
 }
 
 function metainfoText(m: Metainfo, showPads: boolean): string {
-  const files = m.files.filter((f) => showPads || !f.pad)
+  // Each file keeps its index in the torrent (pads hidden or not): `p2p download --files` takes it.
+  const files = m.files.map((f, index) => ({ f, index })).filter(({ f }) => showPads || !f.pad)
+  const width = String(m.files.length - 1).length
   const lines = [
     `name:         ${m.name}`,
     `format:       ${m.version === 'hybrid' ? 'hybrid (v1+v2)' : `v${m.version}`}`,
@@ -60,10 +63,10 @@ function metainfoText(m: Metainfo, showPads: boolean): string {
     ...(m.source ? [`source:       ${m.source}`] : []),
     ...m.announce.map((tier, i) => `tracker ${i}:    ${tier.join(' ')}`),
     ...m.urlList.map((u) => `web seed:     ${u}`),
-    `files (${files.length}):`,
+    `files (${files.length}; index, size, path):`,
     ...files.map(
-      (f) =>
-        `  ${formatBytes(f.length).padStart(10)}  ${f.path.join('/')}${f.pad ? '  [pad]' : ''}${f.attr ? `  [${f.attr}]` : ''}`,
+      ({ f, index }) =>
+        `  ${String(index).padStart(width)}  ${formatBytes(f.length).padStart(10)}  ${f.path.join('/')}${f.pad ? '  [pad]' : ''}${f.attr ? `  [${f.attr}]` : ''}`,
     ),
     `magnet:       ${toMagnet(m)}`,
   ]
@@ -88,7 +91,8 @@ export const info: Command = {
   usage: `usage: p2p info <file.torrent|magnet:?...> [--json] [--pads]
 
 Parses the torrent with libtorrent's validation rules and prints its name, format, info hashes
-(v1 SHA-1, v2 SHA-256), size, pieces, trackers, web seeds, files and magnet link.
+(v1 SHA-1, v2 SHA-256), size, pieces, trackers, web seeds, files and magnet link. Each file is
+listed with its index, which 'p2p download --files' and '--priority' take.
   --json   one JSON object on stdout
   --pads   also list BEP 47 pad files`,
   async run(argv, io) {
