@@ -101,7 +101,9 @@ redis.call('PEXPIRE', p, timeout)
 redis.call('PEXPIRE', s, timeout)
 redis.call('PEXPIRE', c, timeout)
 local counts = redis.call('HMGET', c, 's', 'l', 'd')
-local out = { counts[1] or '0', counts[2] or '0', counts[3] or '0' }
+-- Peers come back as four strings (compact IPv4 forms, IPv6 forms, then their ids, 20 bytes each) so
+-- the reply stays a handful of bulk strings whatever numwant is.
+local c4, c6, i4, i6 = {}, {}, {}, {}
 if numwant > 0 then
   local ids = redis.call('ZRANDMEMBER', s, numwant + 1)
   if #ids > 0 then
@@ -111,15 +113,21 @@ if numwant > 0 then
       local r = recs[i]
       if r and id ~= pid and n < numwant then
         local f = string.byte(r, 2)
-        if fam == 'both' or (fam == '4' and f == 52) or (fam == '6' and f == 54) then
-          out[#out + 1] = id
-          out[#out + 1] = r
+        if f == 52 and fam ~= '6' then
+          c4[#c4 + 1] = string.sub(r, 3, 8)
+          i4[#i4 + 1] = id
+          n = n + 1
+        elseif f == 54 and fam ~= '4' then
+          c6[#c6 + 1] = string.sub(r, 3, 20)
+          i6[#i6 + 1] = id
           n = n + 1
         end
       end
     end
   end
 end
+local out = { counts[1] or '0', counts[2] or '0', counts[3] or '0',
+  table.concat(c4), table.concat(c6), table.concat(i4), table.concat(i6) }
 return out
 `
 
@@ -255,25 +263,8 @@ export class RedisStore implements PeerStore {
         'peer_id already announced from another address (send the same key to move it)',
       )
     }
-    const peers: StoredPeer[] = []
-    for (let i = 3; i + 1 < out.length; i += 2) {
-      const r = out[i + 1]!
-      const family = r[1] === 0x36 ? 6 : 4
-      const compact = r.subarray(2, family === 4 ? 8 : 20)
-      peers.push({
-        peerId: out[i]!,
-        host: bytesToIp(compact.subarray(0, compact.length - 2)),
-        port: compact.readUInt16BE(compact.length - 2),
-        family,
-        compact,
-      })
-    }
-    return {
-      complete: num(out[0]),
-      incomplete: num(out[1]),
-      downloaded: num(out[2]),
-      peers,
-    }
+    const [complete, incomplete, downloaded, c4, c6, ids4, ids6] = out
+    return new RedisResult(num(complete), num(incomplete), num(downloaded), c4!, c6!, ids4!, ids6!)
   }
 
   async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
@@ -318,6 +309,45 @@ export class RedisStore implements PeerStore {
     } catch {
       this.redis.disconnect()
     }
+  }
+}
+
+/**
+ * The Redis store's announce answer: counts and the peers' compact forms as Redis returned them; the
+ * `peers` objects are only built if someone reads them.
+ */
+class RedisResult implements StoreAnnounceResult {
+  private list: StoredPeer[] | undefined
+  constructor(
+    readonly complete: number,
+    readonly incomplete: number,
+    readonly downloaded: number,
+    readonly compact4: Buffer,
+    readonly compact6: Buffer,
+    private readonly ids4: Buffer,
+    private readonly ids6: Buffer,
+  ) {}
+
+  get peers(): StoredPeer[] {
+    if (this.list) return this.list
+    const list: StoredPeer[] = []
+    for (const [compact, ids, size, family] of [
+      [this.compact4, this.ids4, 6, 4],
+      [this.compact6, this.ids6, 18, 6],
+    ] as const) {
+      for (let i = 0; i * size < compact.length; i++) {
+        const c = compact.subarray(i * size, (i + 1) * size)
+        list.push({
+          peerId: ids.subarray(i * 20, (i + 1) * 20),
+          host: bytesToIp(c.subarray(0, size - 2)),
+          port: c.readUInt16BE(size - 2),
+          family,
+          compact: c,
+        })
+      }
+    }
+    this.list = list
+    return list
   }
 }
 
