@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import { parsePeer } from '@p2p/peer-address'
 import { type Client, SwarmError } from '@p2p/swarm'
 import { intFlag } from '../command.js'
@@ -31,8 +32,14 @@ export function trackerTiers(values: Record<string, unknown>): string[][] | unde
   return urls.length ? urls.map((u) => [u]) : undefined
 }
 
-/** Client options from the shared flags. */
+/**
+ * Client options from the shared flags. Also keeps V8's young generation at its initial size for the
+ * bulk transfer that follows: its per-block garbage dies young, and a young generation grown to its
+ * 2 x 16 MiB maximum was most of a download's peak memory (1 GiB download: peak RSS about 100 -> 86
+ * MiB, same CPU). The flag is read whenever V8 resizes the young generation.
+ */
 export function clientOptions(values: Record<string, unknown>, signal: AbortSignal) {
+  setFlagsFromString('--semi-space-growth-factor=1')
   const rate = (name: string) => intFlag(name, values[name] as string | undefined, 0, 0, 2 ** 40)
   return {
     port: intFlag('port', values.port as string | undefined, 0, 0, 65535),
