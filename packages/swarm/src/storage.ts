@@ -358,17 +358,25 @@ export class Storage {
    * @throws {SwarmError} `SWARM_STORAGE`, `SWARM_OUT_OF_RANGE`.
    */
   async read(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length)
+    // Not zeroed: the spans cover the range and each is read or zero-filled (a seeder reads a whole
+    // piece per upload: zeroing it first cost as much as the copy from the page cache).
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length)
     const spans = this.#spans(offset, length)
     await Promise.all(
       spans.map(async (s) => {
         const f = this.#files[s.file]!
-        if (f.pad) return
         const into = out.subarray(s.at, s.at + s.length)
+        if (f.pad) {
+          into.fill(0)
+          return
+        }
         await this.#moving.get(s.file)
         const path = this.#selected[s.file] || !this.#partFile ? this.#paths[s.file]! : this.#partFile
         const pos = path === this.#partFile ? f.offset + s.fileOffset : s.fileOffset
-        await this.#io(path, false, (fh) => (fh ? readAll(fh, into, pos) : Promise.resolve()))
+        await this.#io(path, false, async (fh) => {
+          if (fh) await readAll(fh, into, pos)
+          else into.fill(0)
+        })
       }),
     )
     return out
@@ -471,7 +479,10 @@ async function readAll(fh: FileHandle, into: Uint8Array, position: number): Prom
   let done = 0
   while (done < into.length) {
     const { bytesRead } = await fh.read(into, done, into.length - done, position + done)
-    if (bytesRead === 0) return // past the end of the file: the rest stays zero
+    if (bytesRead === 0) {
+      into.fill(0, done) // past the end of the file: the rest reads as zeros
+      return
+    }
     done += bytesRead
   }
 }
