@@ -48,6 +48,7 @@ export {
 export {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
+  REDIS_ANNOUNCE_BATCH,
   RedisStore,
   type RedisStoreOptions,
 } from './redis-store.js'

@@ -16,6 +16,8 @@ import type {
 export const DEFAULT_REDIS_PREFIX = 'p2pt:'
 /** Default time a Redis command may take before the request fails, ms. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000
+/** Most announces sent to Redis in one script call. */
+export const REDIS_ANNOUNCE_BATCH = 128
 /** Most expired peers removed per torrent by one announce (the rest go on later announces). */
 const EXPIRE_BATCH = 200
 
@@ -57,8 +59,8 @@ end
 `
 
 const ANNOUNCE = `${COMMON}
-local prefix, ih, pid, rec, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local now, timeout, numwant, maxPeers, fam = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local prefix, now, timeout, maxPeers = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local function one(ih, pid, rec, event, numwant, fam)
 local base = prefix .. 't:' .. ih
 local p, s, c = base .. ':p', base .. ':s', base .. ':c'
 expire(p, s, c, now - timeout, ${EXPIRE_BATCH})
@@ -69,7 +71,7 @@ if prev then
   if string.sub(prev, 3, 2 + pl) ~= string.sub(rec, 3, 2 + nl) then
     -- The peer id moved to another IP: only its own key may move it.
     local pk = string.sub(prev, 5 + pl)
-    if pk == '' or pk ~= string.sub(rec, 5 + nl) then return { 'conflict' } end
+    if pk == '' or pk ~= string.sub(rec, 5 + nl) then return nil end
   elseif string.len(rec) == 4 + nl then
     rec = rec .. string.sub(prev, 5 + pl)
   end
@@ -126,8 +128,16 @@ if numwant > 0 then
     end
   end
 end
-local out = { counts[1] or '0', counts[2] or '0', counts[3] or '0',
+return { counts[1] or '0', counts[2] or '0', counts[3] or '0',
   table.concat(c4), table.concat(c6), table.concat(i4), table.concat(i6) }
+end
+-- A batch of announces, 6 arguments each; 7 answers each ('conflict' and 6 empty strings for a refusal).
+local out = {}
+for i = 5, #ARGV, 6 do
+  local r = one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), ARGV[i + 5])
+  if not r then r = { 'conflict', '', '', '', '', '', '' } end
+  for k = 1, 7 do out[#out + 1] = r[k] end
+end
 return out
 `
 
@@ -206,6 +216,14 @@ export class RedisStore implements PeerStore {
   private readonly prefix: string
   private readonly peerTimeout: number
   private readonly maxPeers: number
+  /** Announces waiting for the next script call. */
+  private queue: {
+    args: (string | Buffer | number)[]
+    resolve: (r: StoreAnnounceResult) => void
+    reject: (err: unknown) => void
+  }[] = []
+  /** A flush is scheduled. */
+  private flushing = false
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX
@@ -237,34 +255,73 @@ export class RedisStore implements PeerStore {
     this.scripts = this.redis as Scripts
   }
 
-  async announce(req: StoreAnnounce): Promise<StoreAnnounceResult> {
+  /**
+   * Records an announce. Announces arriving in the same turn of the event loop go to Redis together, as
+   * one script call (at most {@link REDIS_ANNOUNCE_BATCH}): one round trip and one script run for the lot,
+   * each announce still applied atomically and in order.
+   */
+  announce(req: StoreAnnounce): Promise<StoreAnnounceResult> {
     const fam = req.families.length === 2 ? 'both' : String(req.families[0])
     const ip = compact(req.host, req.port)
-    const record = Buffer.concat([
-      Buffer.from([req.seeder ? 0x31 : 0x30, ip.length === 6 ? 0x34 : 0x36]),
-      ip,
-      Buffer.from(req.key ?? '', 'latin1'),
-    ])
-    const out = await this.scripts.p2pTrackerAnnounceBuffer(
-      this.prefix,
-      req.infoHash,
-      Buffer.from(req.peerId),
-      record,
-      req.event,
-      Date.now(),
-      this.peerTimeout,
-      req.numwant,
-      this.maxPeers,
-      fam,
+    const key = req.key === undefined ? 0 : Buffer.byteLength(req.key, 'latin1')
+    const record = Buffer.allocUnsafe(2 + ip.length + key)
+    record[0] = req.seeder ? 0x31 : 0x30
+    record[1] = ip.length === 6 ? 0x34 : 0x36
+    record.set(ip, 2)
+    if (key > 0) record.write(req.key!, 2 + ip.length, 'latin1')
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        args: [req.infoHash, Buffer.from(req.peerId), record, req.event, req.numwant, fam],
+        resolve,
+        reject,
+      })
+      if (this.queue.length >= REDIS_ANNOUNCE_BATCH) this.flush()
+      else if (!this.flushing) {
+        this.flushing = true
+        setImmediate(this.flushSoon)
+      }
+    })
+  }
+
+  private readonly flushSoon = () => {
+    this.flushing = false
+    this.flush()
+  }
+
+  /** Sends the queued announces as one script call and settles each from its slice of the answer. */
+  private flush(): void {
+    const batch = this.queue
+    if (batch.length === 0) return
+    this.queue = []
+    const args: (string | Buffer | number)[] = [this.prefix, Date.now(), this.peerTimeout, this.maxPeers]
+    for (const b of batch) args.push(...b.args)
+    this.scripts.p2pTrackerAnnounceBuffer(...args).then(
+      (out) => {
+        for (const [i, b] of batch.entries()) {
+          const [complete, incomplete, downloaded, c4, c6, ids4, ids6] = out.slice(7 * i, 7 * i + 7)
+          if (complete === undefined || complete.toString() === 'conflict') {
+            b.reject(
+              complete === undefined
+                ? new TrackerServerError(
+                    'TRACKER_SERVER_STORE',
+                    'short answer from the Redis announce script',
+                  )
+                : new TrackerServerError(
+                    'TRACKER_SERVER_PEER_CONFLICT',
+                    'peer_id already announced from another address (send the same key to move it)',
+                  ),
+            )
+          } else {
+            b.resolve(
+              new RedisResult(num(complete), num(incomplete), num(downloaded), c4!, c6!, ids4!, ids6!),
+            )
+          }
+        }
+      },
+      (err) => {
+        for (const b of batch) b.reject(err)
+      },
     )
-    if (out.length === 1) {
-      throw new TrackerServerError(
-        'TRACKER_SERVER_PEER_CONFLICT',
-        'peer_id already announced from another address (send the same key to move it)',
-      )
-    }
-    const [complete, incomplete, downloaded, c4, c6, ids4, ids6] = out
-    return new RedisResult(num(complete), num(incomplete), num(downloaded), c4!, c6!, ids4!, ids6!)
   }
 
   async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {

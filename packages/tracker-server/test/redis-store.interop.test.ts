@@ -79,6 +79,24 @@ describe('RedisStore', () => {
     expect((await s.scrape(['ab'.repeat(20)]))[0]).toMatchObject({ incomplete: 2 })
   })
 
+  it('sends announces of one tick as one batch, each answered (and refused) on its own', async (ctx) => {
+    const s = await store(ctx)
+    const taken = randomBytes(20)
+    await s.announce(req({ peerId: taken, host: '10.0.0.1', key: 'mine' }))
+    const results = await Promise.allSettled([
+      s.announce(req({ port: 11 })),
+      s.announce(req({ peerId: taken, host: '10.0.0.9', key: 'other' })),
+      s.announce(req({ port: 12, seeder: true, numwant: 10 })),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'TRACKER_SERVER_PEER_CONFLICT',
+    })
+    const last = (results[2] as PromiseFulfilledResult<Awaited<ReturnType<RedisStore['announce']>>>).value
+    expect(last).toMatchObject({ complete: 1, incomplete: 2 })
+    expect(last.peers.map((p) => `${p.host}:${p.port}`).sort()).toEqual(['10.0.0.1:6881', '127.0.0.1:11'])
+  })
+
   it('answers a full scrape with the most recently announced torrents, capped', async (ctx) => {
     const s = await store(ctx)
     const hashes = ['01', '02', '03'].map((b) => b.repeat(20))
