@@ -72,5 +72,5 @@ export function mayServe(s: TorrentState, peer: Peer, index: number): boolean {
 
 /** Whether every interested peer is unchoked (super-seeding: what a peer gets is bounded by what it is shown). */
 export function unchokeAllInterested(s: TorrentState): boolean {
-  return s.superSeeder !== undefined && superSeeder(s) !== undefined
+  return superSeeder(s) !== undefined
 }

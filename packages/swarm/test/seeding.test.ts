@@ -20,6 +20,49 @@ async function content(size: number, pieceLength: number) {
   return { src, files, torrent }
 }
 
+/** A raw wire to `seeder` for the torrent `st`, with its handshake sent and have-none said. */
+function rawPeer(seeder: Client, st: { infoHashBytes: Uint8Array }, pieces: number, tag: string): Wire {
+  const wire = new Wire(connect(local(seeder)), {
+    infoHash: st.infoHashBytes,
+    peerId: generatePeerId(`-${tag}0001-`),
+    pieceCount: pieces,
+    pieceLength: 16384,
+    length: pieces * 16384,
+  })
+  onCleanup(async () => wire.destroy())
+  wire.on('handshake', () => wire.haveNone())
+  wire.handshake()
+  return wire
+}
+
+const unchoked = (w: Wire) => new Promise<void>((r) => (!w.peerChoking ? r() : w.once('unchoke', () => r())))
+
+describe('upload slots', () => {
+  it('a slot freed by a peer losing interest goes to a waiting peer at once, not at the next round', async () => {
+    const { src, torrent } = await content(8 * 16384, 16384)
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'f.bin'), { torrent, uploadSlots: 1 })
+    const a = rawPeer(seeder, st, 8, 'AA')
+    await new Promise<void>((r) => a.once('handshake', () => r()))
+    a.interested()
+    await unchoked(a)
+    const b = rawPeer(seeder, st, 8, 'BB')
+    await new Promise<void>((r) => b.once('handshake', () => r()))
+    b.interested()
+    let bUnchoked = false
+    b.once('unchoke', () => {
+      bUnchoked = true
+    })
+    // b waits while a holds the only slot...
+    await a.request(0, 0, 16384)
+    expect(bUnchoked).toBe(false)
+    // ...and gets it as soon as a is no longer interested (the choke round is 10 s away).
+    a.uninterested()
+    await unchoked(b)
+    expect(bUnchoked).toBe(true)
+  })
+})
+
 describe('super-seeding (BEP 16)', () => {
   it('shows a new peer a few pieces (have-none, then haves) and serves only those', async () => {
     const { src, torrent } = await content(40 * 16384, 16384)
