@@ -90,18 +90,19 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
 }
 
 /**
- * Deals with the peers that sent a failed piece, as libtorrent does: a peer that sent it alone is
- * banned ({@link BAN_STRIKES}); peers that shared it go on parole (whole pieces of their own from
- * then on, see `PiecePicker.pick`), so the next bad piece names its sender for certain.
+ * Deals with the peers that sent a failed piece: each goes on parole (whole pieces of its own from
+ * then on, see `PiecePicker.pick`), so its next bad piece names it for certain; a peer already on
+ * parole that sent a failed piece alone is banned (at {@link BAN_STRIKES} failed pieces at the
+ * earliest). Sharing failed pieces never gets a peer banned, nor does one bad piece.
  */
 function penalize(s: TorrentState, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
     p.strikes++
-    if (alone) p.soleFailures = (p.soleFailures ?? 0) + 1
-    else p.parole = true
-    if ((p.soleFailures ?? 0) >= BAN_STRIKES) {
+    const ban = alone && p.parole === true && p.strikes >= BAN_STRIKES
+    p.parole = true
+    if (ban) {
       p.banned = true
       const addr = p.listen ?? p.addr
       s.banned.add(formatPeer(p.addr))

@@ -64,8 +64,6 @@ export interface Peer {
   suggested: number[]
   /** Failed pieces it sent blocks of. */
   strikes: number
-  /** Failed pieces it sent all blocks of. */
-  soleFailures?: number
   /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
   parole?: boolean
   banned: boolean

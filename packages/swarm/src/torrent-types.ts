@@ -9,11 +9,11 @@ export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
 /** Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond it). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20
 /**
- * Failed pieces a peer sent alone (every block) before it is banned. A peer that shared a failed
- * piece with others is not banned for it but goes on parole: it gets whole pieces of its own, so
- * its next bad piece is one it sent alone (libtorrent bans then too).
+ * Failed pieces a peer sent data for before it can be banned. The first puts it on parole (whole
+ * pieces of its own from then on, as libtorrent's parole); a failed piece it then sent alone bans
+ * it. A peer that only shared failed pieces with others is never banned for them.
  */
-export const BAN_STRIKES = 1
+export const BAN_STRIKES = 2
 /** Time allowed for a TCP connect, ms. */
 export const CONNECT_TIMEOUT_MS = 10_000
 

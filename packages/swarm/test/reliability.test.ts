@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
+import { parseTorrent } from '@p2p/metainfo'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { type BanEvent, Client, type PieceEvent } from '@p2p/swarm'
@@ -22,11 +23,16 @@ async function singleFile(size: number, pieceLength = 16384) {
   return { src, content, torrent }
 }
 
-/** A peer that claims every piece and answers every request with random bytes. */
+/**
+ * A peer that claims every piece and answers every request with random bytes, or with the real
+ * bytes of `content` (pieces of `pieceLength`) except for the first block it sends.
+ */
 async function hostilePeer(
   infoHash: Uint8Array,
   pieceCount: number,
+  honest?: { content: Uint8Array; pieceLength: number },
 ): Promise<{ server: Server; port: number }> {
+  let sent = 0
   const server = createServer((socket) => {
     const wire = new Wire(socket, { infoHash, peerId: generatePeerId('-EV0001-'), pieceCount })
     wire.on('handshake', () => {
@@ -34,7 +40,11 @@ async function hostilePeer(
       wire.unchoke()
     })
     wire.on('interested', () => wire.unchoke())
-    wire.on('request', (r) => wire.piece(r.index, r.begin, randomBytes(r.length)))
+    wire.on('request', (r) => {
+      const at = r.index * (honest?.pieceLength ?? 0) + r.begin
+      const real = honest?.content.subarray(at, at + r.length)
+      wire.piece(r.index, r.begin, real && sent++ > 0 ? real : randomBytes(r.length))
+    })
     wire.on('close', () => {})
     wire.handshake()
   })
@@ -92,6 +102,27 @@ describe('reliability', () => {
     // Every failed piece had blocks from the corrupt peer; the last one before the ban it sent alone.
     expect(failed.every((e) => e.peers.some((p) => p.port === evil.port))).toBe(true)
     expect(failed.some((e) => e.peers.length === 1 && e.peers[0]!.port === evil.port)).toBe(true)
+  })
+
+  it('one bad piece from a peer that otherwise sends good data puts it on parole, no ban', async () => {
+    const { content, torrent } = await singleFile(400_000, 65536)
+    const once = await hostilePeer(parseTorrent(torrent).infoHashBytes, Math.ceil(400_000 / 65536), {
+      content: content.get('f.bin')!,
+      pieceLength: 65536,
+    })
+    const c = client()
+    const d = await dir()
+    const t = await c.add(torrent, { path: d, peers: [{ host: '127.0.0.1', port: once.port }] })
+    const bans: BanEvent[] = []
+    const failed: PieceEvent[] = []
+    t.on('ban', (b) => bans.push(b))
+    t.on('piece', (e) => {
+      if (!e.ok) failed.push(e)
+    })
+    await doneWithin(t, 30_000)
+    expect(await differing(d, content)).toEqual([])
+    expect(failed).toHaveLength(1)
+    expect(bans).toEqual([])
   })
 
   it('resumes after a stop and re-fetches only unverified pieces', async () => {
