@@ -41,19 +41,19 @@ export interface RedisStoreOptions {
 
 // Keys of one torrent: <prefix>t:<hex>:p (hash peer id -> record: role byte '1' seeder / '0' leecher, family
 // byte '4' / '6', compact address, then the announce key if any),
-// :s (zset peer id -> last seen ms), :c (hash s = seeders, l = leechers, d = downloaded).
+// :s (zset of peer id + record -> last seen ms; the member changes with the record), :c (hash s = seeders,
+// l = leechers, d = downloaded).
 // <prefix>torrents is a zset of info hashes by last announce, for totals. Every torrent key has the peer
 // timeout as its TTL, refreshed by each announce, so an abandoned torrent disappears on its own.
 const COMMON = `
+-- Members of the :s zset are the peer id (20 bytes) followed by the peer's record, so sampling peers
+-- needs no second lookup.
 local function expire(p, s, c, limit, batch)
   local old = redis.call('ZRANGEBYSCORE', s, '-inf', limit, 'LIMIT', 0, batch)
-  for _, id in ipairs(old) do
-    local r = redis.call('HGET', p, id)
-    if r then
-      redis.call('HINCRBY', c, string.byte(r, 1) == 49 and 's' or 'l', -1)
-      redis.call('HDEL', p, id)
-    end
-    redis.call('ZREM', s, id)
+  for _, m in ipairs(old) do
+    redis.call('HINCRBY', c, string.byte(m, 21) == 49 and 's' or 'l', -1)
+    redis.call('HDEL', p, string.sub(m, 1, 20))
+    redis.call('ZREM', s, m)
   end
 end
 `
@@ -81,21 +81,23 @@ if prev then redis.call('HINCRBY', c, prevSeeder and 's' or 'l', -1) end
 if event == 'stopped' then
   if prev then
     redis.call('HDEL', p, pid)
-    redis.call('ZREM', s, pid)
+    redis.call('ZREM', s, pid .. prev)
   end
 else
   if event == 'completed' and not prevSeeder then redis.call('HINCRBY', c, 'd', 1) end
   if not prev and redis.call('HLEN', p) >= maxPeers then
     local oldest = redis.call('ZRANGE', s, 0, 0)[1]
     if oldest then
-      local r = redis.call('HGET', p, oldest)
-      if r then redis.call('HINCRBY', c, string.byte(r, 1) == 49 and 's' or 'l', -1) end
-      redis.call('HDEL', p, oldest)
+      redis.call('HINCRBY', c, string.byte(oldest, 21) == 49 and 's' or 'l', -1)
+      redis.call('HDEL', p, string.sub(oldest, 1, 20))
       redis.call('ZREM', s, oldest)
     end
   end
-  redis.call('HSET', p, pid, rec)
-  redis.call('ZADD', s, now, pid)
+  if prev ~= rec then
+    if prev then redis.call('ZREM', s, pid .. prev) end
+    redis.call('HSET', p, pid, rec)
+  end
+  redis.call('ZADD', s, now, pid .. rec)
   redis.call('HINCRBY', c, string.byte(rec, 1) == 49 and 's' or 'l', 1)
   redis.call('ZADD', prefix .. 'torrents', now, ih)
 end
@@ -107,20 +109,18 @@ local counts = redis.call('HMGET', c, 's', 'l', 'd')
 -- the reply stays a handful of bulk strings whatever numwant is.
 local c4, c6, i4, i6 = {}, {}, {}, {}
 if numwant > 0 then
-  local ids = redis.call('ZRANDMEMBER', s, numwant + 1)
-  if #ids > 0 then
-    local recs = redis.call('HMGET', p, unpack(ids))
-    local n = 0
-    for i, id in ipairs(ids) do
-      local r = recs[i]
-      if r and id ~= pid and n < numwant then
-        local f = string.byte(r, 2)
+  local n = 0
+  for _, m in ipairs(redis.call('ZRANDMEMBER', s, numwant + 1)) do
+    if n < numwant then
+      local id = string.sub(m, 1, 20)
+      if id ~= pid then
+        local f = string.byte(m, 22)
         if f == 52 and fam ~= '6' then
-          c4[#c4 + 1] = string.sub(r, 3, 8)
+          c4[#c4 + 1] = string.sub(m, 23, 28)
           i4[#i4 + 1] = id
           n = n + 1
         elseif f == 54 and fam ~= '4' then
-          c6[#c6 + 1] = string.sub(r, 3, 20)
+          c6[#c6 + 1] = string.sub(m, 23, 40)
           i6[#i6 + 1] = id
           n = n + 1
         end
