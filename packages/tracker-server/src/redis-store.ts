@@ -77,7 +77,10 @@ if prev then
   end
 end
 local prevSeeder = prev and string.byte(prev, 1) == 49
-if prev then redis.call('HINCRBY', c, prevSeeder and 's' or 'l', -1) end
+local role = string.byte(rec, 1) == 49 and 's' or 'l'
+-- A re-announce in the same role leaves the counters alone.
+local moved = not prev or event == 'stopped' or (prevSeeder and 's' or 'l') ~= role
+if prev and moved then redis.call('HINCRBY', c, prevSeeder and 's' or 'l', -1) end
 if event == 'stopped' then
   if prev then
     redis.call('HDEL', p, pid)
@@ -98,7 +101,7 @@ else
     redis.call('HSET', p, pid, rec)
   end
   redis.call('ZADD', s, now, pid .. rec)
-  redis.call('HINCRBY', c, string.byte(rec, 1) == 49 and 's' or 'l', 1)
+  if moved then redis.call('HINCRBY', c, role, 1) end
   redis.call('ZADD', prefix .. 'torrents', now, ih)
 end
 redis.call('PEXPIRE', p, timeout)
