@@ -51,7 +51,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --up/--down   per-peer caps in Mbit/s (default 20 up, 50 down)
   --impl        peer implementations (default: ours when available, and libtorrent)
   --no-netns    use the loopback fallback even as root
-  --no-super-seed  seeders seed normally (default: they super-seed, BEP 16, ours and libtorrent)`,
+  --no-super-seed  a lone seeder seeds normally (default: it super-seeds, BEP 16, ours and libtorrent)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
