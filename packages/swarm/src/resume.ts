@@ -7,26 +7,40 @@ import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
 
 /**
- * Reads the torrent's resume file once the metainfo is known (`undefined` when resume is off, for a
- * trusted seed, or when there is none). A malformed file, or an invalid optional field in it, is
- * reported as a `warning` (code `SWARM_BAD_RESUME`) and ignored.
+ * Reads the torrent's resume file once the metainfo is known (`resume` undefined when resume is off,
+ * for a trusted seed, or when there is none). A malformed file, or an invalid optional field in it,
+ * is ignored and returned in `warnings` (code `SWARM_BAD_RESUME`) for {@link warnLater}.
  */
-export async function loadResume(s: TorrentState): Promise<ResumeData | undefined> {
-  if (s.opts.resume === false || s.src.trustAll) return undefined
+export async function loadResume(
+  s: TorrentState,
+): Promise<{ resume?: ResumeData; warnings: { message: string; error: unknown }[] }> {
+  const warnings: { message: string; error: unknown }[] = []
+  if (s.opts.resume === false || s.src.trustAll) return { warnings }
   try {
-    const r = await readResumeFile(resumePath(s), {
+    const resume = await readResumeFile(resumePath(s), {
       infoHash: s.infoHashBytes,
       pieceCount: s.meta!.pieceCount,
       fileCount: s.meta!.files.length,
     })
-    for (const message of r?.ignored ?? []) {
-      s.emit('warning', { message, error: new SwarmError('SWARM_BAD_RESUME', message) })
+    for (const message of resume?.ignored ?? []) {
+      warnings.push({ message, error: new SwarmError('SWARM_BAD_RESUME', message) })
     }
-    return r
+    return { resume, warnings }
   } catch (err) {
-    s.emit('warning', { message: (err as Error).message, error: err })
-    return undefined
+    warnings.push({ message: (err as Error).message, error: err })
+    return { warnings }
   }
+}
+
+/**
+ * Emits `warnings` on the next turn of the event loop: setup of a .torrent runs inside `client.add`,
+ * so the caller attaches its listeners only once add has returned (call this at the end of setup).
+ */
+export function warnLater(s: TorrentState, warnings: { message: string; error: unknown }[]): void {
+  if (warnings.length)
+    setImmediate(() => {
+      for (const w of warnings) s.emit('warning', w)
+    })
 }
 
 /**

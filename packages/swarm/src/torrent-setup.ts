@@ -4,7 +4,7 @@ import { applyPending, applyPiecePriorities, initialFilePriorities } from './fil
 import { count, updateInterest } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { finish } from './piece-verification.js'
-import { checkExisting, loadResume, savedPriorities } from './resume.js'
+import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
 import { Storage, type StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 
@@ -19,7 +19,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     offset: f.offset,
     pad: f.pad,
   }))
-  const resume = await loadResume(s)
+  const { resume, warnings } = await loadResume(s)
   if (s.destroyed) return
   s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
   const storage = new Storage({
@@ -46,6 +46,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   applyPiecePriorities(s, picker)
   applyPending(s)
   s.emit('ready')
+  warnLater(s, warnings)
   if (picker.complete()) finish(s)
   // Peers connected before the metadata arrived.
   for (const p of s.peers) {

@@ -3,15 +3,11 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encode } from '@p2p/bencode'
 import { createTorrent } from '@p2p/metainfo'
-import { readResumeFile, Torrent, writeResumeFile } from '@p2p/swarm'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { readResumeFile, type Torrent, writeResumeFile } from '@p2p/swarm'
+import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, writeContent } from './helpers.js'
 
 const { dir, client, local } = useSession('swarm-resume-prio-', { hashThreads: 2 })
-
-afterEach(() => {
-  vi.restoreAllMocks()
-})
 
 /** low.bin, skip.bin and top.bin (pieces span two files), seeded by a client of ours. */
 async function threeFiles() {
@@ -26,15 +22,12 @@ async function threeFiles() {
   return { content, torrent, meta, index, seeder, only }
 }
 
-/** Every `warning` any torrent emits (setup runs inside `client.add`, before a listener can be attached). */
-function captureWarnings(): { message: string; error?: unknown }[] {
+/** The warnings of `t` (setup's are emitted on a later turn, so a listener attached after add gets them). */
+async function warningsOf(t: Torrent): Promise<{ message: string; error?: unknown }[]> {
   const seen: { message: string; error?: unknown }[] = []
-  const proto = Torrent.prototype as unknown as { emit: (event: string, ...args: unknown[]) => boolean }
-  const emit = proto.emit
-  vi.spyOn(proto, 'emit').mockImplementation(function (this: unknown, event: string, ...args: unknown[]) {
-    if (event === 'warning') seen.push(args[0] as { message: string; error?: unknown })
-    return emit.call(this, event, ...args)
-  })
+  t.on('warning', (w) => seen.push(w))
+  await new Promise((r) => setImmediate(r))
+  await new Promise((r) => setImmediate(r))
   return seen
 }
 
@@ -91,9 +84,9 @@ describe('file priorities in the resume file', () => {
     await writeResumeFile(path, { infoHash: r.infoHash, have: r.have, files: r.files })
     expect((await readResumeFile(path, expect_))!.filePriorities).toBeUndefined()
 
-    const warnings = captureWarnings()
     const c2 = client()
     const t2 = await c2.add(torrent, { path: d })
+    const warnings = await warningsOf(t2)
     expect(t2.complete).toBe(true)
     expect(t2.filePriorities).toEqual([4, 4, 4])
     expect(warnings).toEqual([])
@@ -124,15 +117,14 @@ describe('file priorities in the resume file', () => {
     }
     for (const bad of [[4, 0], [4, 0, 4, 4], [4, 99, 4], [4, -1, 4], 'xyz', [4, [0], 4]]) {
       await writeFile(path, encode({ ...base, 'file-priorities': bad }))
-      const warnings = captureWarnings()
       const c2 = client()
       const t2 = await c2.add(torrent, { path: d, peers: [local(seeder)] })
+      const warnings = await warningsOf(t2)
       expect(warnings.map((w) => (w.error as { code?: string }).code)).toEqual(['SWARM_BAD_RESUME'])
       expect(warnings[0]!.message).toMatch(/file-priorities ignored/)
       expect(t2.filePriorities).toEqual([4, 4, 4])
       await doneWithin(t2, 30_000, `second session with ${JSON.stringify(bad)}`)
       await c2.close()
-      vi.restoreAllMocks()
     }
     expect(await differing(d, only('low.bin', 'skip.bin', 'top.bin'))).toEqual([])
   })
