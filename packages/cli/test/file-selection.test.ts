@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
 import { freePort, tempDir, waitFor } from '@p2p/test-utils'
@@ -125,6 +125,26 @@ describe('p2p download --files against p2p seed', () => {
       expect(Buffer.compare(await readFile(join(out, 'set', 'b.bin')), content['b.bin'])).toBe(0)
       expect(existsSync(join(out, 'set', 'a.bin'))).toBe(false)
       expect(existsSync(join(out, 'set', 'c.bin'))).toBe(false)
+
+      // Run again without --files: the selection saved in the resume data still applies.
+      const again = io()
+      expect(await main(['download', torrentFile, '-o', out, ...peer], again.io)).toBe(0)
+      expect(existsSync(join(out, 'set', 'a.bin'))).toBe(false)
+
+      // A corrupt saved selection is a warning line, then every file is downloaded.
+      const resume = (await readdir(out)).find((f) => f.endsWith('.resume'))!
+      const bytes = (await readFile(join(out, resume))).toString('latin1')
+      expect(bytes).toContain('15:file-prioritiesl')
+      await writeFile(
+        join(out, resume),
+        Buffer.from(bytes.replace('15:file-prioritiesl', '15:file-prioritiesli9e'), 'latin1'),
+      )
+      const all = io()
+      expect(await main(['download', torrentFile, '-o', out, ...peer], all.io)).toBe(0)
+      expect(all.err()).toMatch(/warning: .*file-priorities ignored/)
+      for (const [name, bytes] of Object.entries(content)) {
+        expect(Buffer.compare(await readFile(join(out, 'set', name)), bytes), name).toBe(0)
+      }
 
       const e = io()
       const bad = await main(['download', torrentFile, '-o', await dir(), '--files', '0,42', ...peer], e.io)
