@@ -4,6 +4,7 @@ import { TrackerServerError, type TrackerServerErrorCode } from './errors.js'
 import { type Logger, silentLogger } from './logger.js'
 import { MemoryStore } from './memory-store.js'
 import {
+  DEFAULT_FULL_SCRAPE_CACHE_MS,
   DEFAULT_INTERVAL_S,
   DEFAULT_MAX_FULL_SCRAPE,
   DEFAULT_MAX_NUMWANT,
@@ -83,6 +84,10 @@ export class TrackerCore {
   readonly maxScrapeHashes: number
   /** Most torrents in a full scrape; 0 when full scrapes are off. */
   readonly maxFullScrape: number
+  /** How long a full scrape's answer is reused, ms (0 = never). */
+  readonly fullScrapeCacheMs: number
+  /** The last full scrape's answer and when it goes stale (written by the HTTP transport). */
+  fullScrapeCache: { body: Uint8Array; expires: number } | undefined
   readonly trustIpParam: boolean
   readonly counters = new StatsCounters()
   readonly log: Logger
@@ -118,6 +123,13 @@ export class TrackerCore {
       options.fullScrape === false
         ? 0
         : int(options.maxFullScrape, DEFAULT_MAX_FULL_SCRAPE, 1, 10_000_000, 'maxFullScrape')
+    this.fullScrapeCacheMs = int(
+      options.fullScrapeCacheMs,
+      DEFAULT_FULL_SCRAPE_CACHE_MS,
+      0,
+      3_600_000,
+      'fullScrapeCacheMs',
+    )
     this.ownsStore = options.store === undefined
     this.store = options.store ?? new MemoryStore({ peerTimeout: this.interval * 1000 + 5 * 60_000 })
     this.trackerId = options.trackerId ?? randomBytes(8).toString('hex')
@@ -247,20 +259,41 @@ export class TrackerCore {
    * Throws `TRACKER_SERVER_BAD_SCRAPE` when full scrapes are off or the store cannot list its torrents.
    */
   fullScrape(host: string, protocol: Protocol): MaybePromise<ScrapeEntry[]> {
-    const store = this.store
-    if (this.maxFullScrape === 0 || store.fullScrape === undefined) {
+    const store = this.checkFullScrape()
+    const done = (entries: ScrapeEntry[]): ScrapeEntry[] => {
+      this.fullScraped(host, protocol)
+      return this.allowed === undefined ? entries : entries.filter((e) => this.isAllowed(e.infoHash))
+    }
+    const result = this.callStore(() => store.fullScrape!(this.maxFullScrape))
+    return isPromise(result) ? result.then(done) : done(result)
+  }
+
+  /**
+   * The encoded answer of a recent full scrape while it is fresh (at most `fullScrapeCacheMs` old; the
+   * transport stores it in {@link fullScrapeCache}), counted as a scrape; undefined when there is none.
+   * Throws like {@link fullScrape} when full scrapes are off.
+   */
+  cachedFullScrape(host: string, protocol: Protocol): Uint8Array | undefined {
+    this.checkFullScrape()
+    const c = this.fullScrapeCache
+    if (c === undefined || c.expires <= Date.now()) return undefined
+    this.fullScraped(host, protocol)
+    return c.body
+  }
+
+  private checkFullScrape(): PeerStore {
+    if (this.maxFullScrape === 0 || this.store.fullScrape === undefined) {
       throw new TrackerServerError(
         'TRACKER_SERVER_BAD_SCRAPE',
         'full scrape is not supported by this tracker: give info_hash',
       )
     }
-    const done = (entries: ScrapeEntry[]): ScrapeEntry[] => {
-      this.counters.scrapes[protocol]++
-      this.emit('scrape', { protocol, host, infoHashes: [], full: true })
-      return this.allowed === undefined ? entries : entries.filter((e) => this.isAllowed(e.infoHash))
-    }
-    const result = this.callStore(() => store.fullScrape!(this.maxFullScrape))
-    return isPromise(result) ? result.then(done) : done(result)
+    return this.store
+  }
+
+  private fullScraped(host: string, protocol: Protocol): void {
+    this.counters.scrapes[protocol]++
+    this.emit('scrape', { protocol, host, infoHashes: [], full: true })
   }
 
   /** Records and reports a refused request; returns the text to send back. */

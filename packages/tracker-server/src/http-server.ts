@@ -126,8 +126,10 @@ export function createHttpServer(
     out.write(head, 0, 'latin1')
     if (!c.headOnly) out.set(payload, head.length)
     if (close) {
-      // Close once the answer is handed to the kernel, without waiting for the client's FIN.
+      // Close once the answer is handed to the kernel, without waiting for the client's FIN; a client
+      // that never reads it is cut by the sweep after the keep-alive timeout.
       socket.end(out, () => socket.destroy())
+      arm(c, limits.keepAliveTimeout, 'idle')
     } else socket.write(out)
   }
   const fail = (c: Conn, status: number) => {

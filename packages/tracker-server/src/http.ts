@@ -301,15 +301,18 @@ function scrape(core: TrackerCore, query: Map<string, Buffer[]>, host: string, s
 }
 
 function fullScrape(core: TrackerCore, host: string, send: Respond): void {
-  const reply = (entries: ScrapeEntry[]) =>
-    send(
-      200,
-      scrapeBody(
-        core,
-        entries.map((e) => Buffer.from(e.infoHash, 'hex')),
-        entries,
-      ),
+  const cached = core.cachedFullScrape(host, 'http')
+  if (cached !== undefined) return send(200, cached)
+  const reply = (entries: ScrapeEntry[]) => {
+    const body = scrapeBody(
+      core,
+      entries.map((e) => Buffer.from(e.infoHash, 'hex')),
+      entries,
     )
+    if (core.fullScrapeCacheMs > 0)
+      core.fullScrapeCache = { body, expires: Date.now() + core.fullScrapeCacheMs }
+    send(200, body)
+  }
   const result = core.fullScrape(host, 'http')
   if (isPromise(result)) {
     result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', host))))

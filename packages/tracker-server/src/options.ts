@@ -14,6 +14,8 @@ export const DEFAULT_MAX_NUMWANT = 200
 export const DEFAULT_MAX_SCRAPE_HASHES = 128
 /** Default most torrents in a full scrape (an HTTP scrape without `info_hash`, BEP 48). */
 export const DEFAULT_MAX_FULL_SCRAPE = 10_000
+/** Default time a full scrape's answer is reused, ms (full scrapes are the most expensive request). */
+export const DEFAULT_FULL_SCRAPE_CACHE_MS = 5000
 /** Default bound on a UDP request datagram, bytes (an announce with BEP 41 options included). */
 export const DEFAULT_MAX_UDP_PACKET = 2048
 /** Default time an HTTP client has to send its request headers, ms (slow-loris bound). */
@@ -68,6 +70,11 @@ export interface TrackerServerOptions {
   fullScrape?: boolean
   /** Most torrents in a full scrape (default {@link DEFAULT_MAX_FULL_SCRAPE}). */
   maxFullScrape?: number
+  /**
+   * A full scrape's answer is reused for this long, ms, so repeated full scrapes cost one store walk and
+   * one encoding (default {@link DEFAULT_FULL_SCRAPE_CACHE_MS}; 0 = always fresh).
+   */
+  fullScrapeCacheMs?: number
   /** Accept the `ip` / `ipv4` / `ipv6` query fields and the UDP IP field instead of the source address (default false). */
   trustIpParam?: boolean
   /** Bound on a UDP datagram, bytes (default {@link DEFAULT_MAX_UDP_PACKET}). */

@@ -318,6 +318,21 @@ describe('full scrape (BEP 48 scrape without info_hash)', () => {
     expect(() => createTrackerServer({ maxFullScrape: 0 })).toThrow(TrackerServerError)
   })
 
+  it('reuses a full scrape answer for fullScrapeCacheMs (0 = always fresh)', async () => {
+    for (const [options, second] of [
+      [{}, 1],
+      [{ fullScrapeCacheMs: 0 }, 2],
+    ] as const) {
+      const s = await startServer(options)
+      await seed(s.base, 1)
+      expect(scrapeFiles((await get(s.base, '/scrape')).body).size).toBe(1)
+      await seed(s.base, 1)
+      expect(scrapeFiles((await get(s.base, '/scrape')).body).size).toBe(second)
+      expect((await s.server.stats()).scrapes.http).toBe(2)
+    }
+    expect(() => createTrackerServer({ fullScrapeCacheMs: -1 })).toThrow(TrackerServerError)
+  })
+
   it('leaves out torrents off the allow-list (a store shared with an open tracker)', async () => {
     const store = new MemoryStore({ sweepInterval: 0 })
     const open = await startServer({ store })
