@@ -34,22 +34,31 @@ export function fill(s: TorrentState, peer: Peer): void {
     noNewPieces: s.buffered >= (s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
     exclusive: peer.parole,
   })
+  // In endgame two peers may be sending the same block: those blocks are not written in place (the
+  // first accepted one is copied in onBlock). Checked once per batch, after the pick that may start it.
+  const inPlace = blocks.length > 0 && !picker.endgame
   for (const b of blocks) {
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
-    if (wait > 0) setTimeout(() => request(s, peer, b.index, b.begin, b.length), wait)
-    else request(s, peer, b.index, b.begin, b.length)
+    if (wait > 0) setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
+    else request(s, peer, b.index, b.begin, b.length, inPlace)
   }
 }
 
-function request(s: TorrentState, peer: Peer, index: number, begin: number, length: number): void {
+function request(
+  s: TorrentState,
+  peer: Peer,
+  index: number,
+  begin: number,
+  length: number,
+  inPlace: boolean,
+): void {
   if (s.destroyed || !s.peers.has(peer)) {
     s.picker?.release(peer, index, begin)
     return
   }
   try {
-    // The block is copied straight from the socket into its piece's buffer; not in endgame, where
-    // two peers may be sending the same block (the first accepted one is copied in onBlock).
-    const into = s.picker?.endgame ? undefined : pieceBuffer(s, index).data.subarray(begin, begin + length)
+    // The block is copied straight from the socket into its piece's buffer.
+    const into = inPlace ? pieceBuffer(s, index).data.subarray(begin, begin + length) : undefined
     let done = callbacks.get(peer)
     if (!done) {
       done = (err, data, req) => {

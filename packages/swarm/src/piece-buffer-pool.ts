@@ -1,9 +1,24 @@
 /** Alignment of {@link alignedBuffer} views: what `O_DIRECT` needs of memory, offsets and lengths. */
 export const DIRECT_ALIGN = 4096
 
+/**
+ * Smallest buffer {@link alignedBuffer} takes from WebAssembly memory, and smallest write Storage does
+ * with O_DIRECT: such a write goes to the disk at once, which for small pieces costs more in latency
+ * than the copy into the page cache it saves.
+ */
+export const MIN_ALIGNED = 256 * 1024
 /** Largest buffer {@link alignedBuffer} takes from WebAssembly memory (beyond: a plain buffer). */
 const MAX_ALIGNED = 64 * 2 ** 20
 const WASM_PAGE = 65536
+/**
+ * Bound on live WebAssembly-backed buffers in the process: V8 reserves about 10 GiB of address space
+ * per memory (guard regions) within a 1 TiB budget, and retries a failed reservation after full GCs.
+ */
+const MAX_WASM_BUFFERS = 64
+let wasmBuffers = 0
+const wasmCollected = new FinalizationRegistry<undefined>(() => {
+  wasmBuffers--
+})
 
 /** The WebAssembly.Memory constructor (not in this package's TypeScript libs). */
 const WasmMemory = (
@@ -16,13 +31,16 @@ const WasmMemory = (
 const aligned = new WeakSet<ArrayBufferLike>()
 
 /**
- * A buffer of `length` bytes (contents unspecified) whose memory starts on a page boundary, so that
+ * A buffer of `length` bytes (contents unspecified) whose memory starts on a page boundary (when it is
+ * at least {@link MIN_ALIGNED} long and not too many are alive; else an ordinary buffer), so that
  * {@link Storage} can write it with `O_DIRECT` (no copy into the page cache). Node's own buffers come
  * from malloc (16 bytes past a page boundary), so the memory of a WebAssembly.Memory is used
  * (it cannot be transferred to a worker).
  */
 export function alignedBuffer(length: number): Uint8Array {
-  if (!WasmMemory || length < DIRECT_ALIGN || length > MAX_ALIGNED) return Buffer.allocUnsafeSlow(length)
+  if (!WasmMemory || length < MIN_ALIGNED || length > MAX_ALIGNED || wasmBuffers >= MAX_WASM_BUFFERS) {
+    return Buffer.allocUnsafeSlow(length)
+  }
   let mem: { buffer: ArrayBuffer }
   try {
     mem = new WasmMemory({ initial: Math.ceil(length / WASM_PAGE) })
@@ -30,6 +48,8 @@ export function alignedBuffer(length: number): Uint8Array {
     return Buffer.allocUnsafeSlow(length)
   }
   aligned.add(mem.buffer)
+  wasmBuffers++
+  wasmCollected.register(mem.buffer, undefined)
   return Buffer.from(mem.buffer, 0, length)
 }
 

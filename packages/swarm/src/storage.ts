@@ -3,7 +3,7 @@ import { type FileHandle, stat, utimes } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { SwarmError } from './errors.js'
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
-import { DIRECT_ALIGN, isAligned } from './piece-buffer-pool.js'
+import { DIRECT_ALIGN, isAligned, MIN_ALIGNED } from './piece-buffer-pool.js'
 
 /** One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
 export interface StorageFile {
@@ -46,12 +46,6 @@ export interface FileState {
   /** Modification time, ms since the epoch. */
   mtimeMs: number
 }
-
-/**
- * Smallest write done with O_DIRECT: it goes to the disk at once, which for small pieces costs more
- * in latency than the copy into the page cache it saves.
- */
-const DIRECT_MIN = 256 * 1024
 
 const FORBIDDEN_COMPONENT = /[/\\\0]/
 
@@ -425,7 +419,7 @@ export class Storage {
     const direct = this.#direct
     const n = chunk.length - (chunk.length % DIRECT_ALIGN)
     let done = 0
-    if (direct && n >= DIRECT_MIN && position % DIRECT_ALIGN === 0 && isAligned(chunk)) {
+    if (direct && n >= MIN_ALIGNED && position % DIRECT_ALIGN === 0 && isAligned(chunk)) {
       try {
         const onCreate = this.#preallocate ? async (fh: FileHandle) => fh.truncate(fileLength) : undefined
         await direct.use(path, true, (fh) => writeAll(fh!, chunk.subarray(0, n), position), onCreate)
