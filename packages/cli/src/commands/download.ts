@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import { Client } from '@p2p/swarm'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
@@ -7,12 +6,12 @@ import { createProgressView } from '../progress.js'
 import {
   aborted,
   cliError,
-  clientOptions,
   closeClient,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
   trackerTiers,
+  transferClient,
 } from './swarm-flags.js'
 
 /** `p2p download`: downloads a torrent or magnet link; exits 0 once complete and verified. */
@@ -61,7 +60,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
       }
     }
     const json = values.json === true
-    const client = new Client(clientOptions(values, io.signal))
+    const client = transferClient(values, io.signal)
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })
     let stop = () => {}
     try {

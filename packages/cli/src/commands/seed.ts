@@ -1,17 +1,16 @@
 import { readFile } from 'node:fs/promises'
-import { Client } from '@p2p/swarm'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
 import {
   aborted,
   cliError,
-  clientOptions,
   closeClient,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
   trackerTiers,
+  transferClient,
 } from './swarm-flags.js'
 
 /** `p2p seed`: seeds a file or directory, prints its magnet link, runs until stopped. */
@@ -57,7 +56,7 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
         throw new CliError('CLI_BAD_INPUT', `cannot read ${values.torrent}: ${(err as Error).message}`)
       }
     }
-    const client = new Client(clientOptions(values, io.signal))
+    const client = transferClient(values, io.signal)
     const view = createProgressView({
       stream: values.json ? io.stdout : io.stderr,
       mode: values.json ? 'json' : undefined,

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { parsePeer } from '@p2p/peer-address'
-import { type Client, SwarmError } from '@p2p/swarm'
+import { Client, type ClientOptions, SwarmError } from '@p2p/swarm'
 import { intFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
@@ -33,13 +33,19 @@ export function trackerTiers(values: Record<string, unknown>): string[][] | unde
 }
 
 /**
- * Client options from the shared flags. Also keeps V8's young generation at its initial size for the
- * bulk transfer that follows: its per-block garbage dies young, and a young generation grown to its
- * 2 x 16 MiB maximum was most of a download's peak memory (1 GiB download: peak RSS about 100 -> 86
- * MiB, same CPU). The flag is read whenever V8 resizes the young generation.
+ * A swarm client for `p2p seed` / `p2p download`, configured from the shared flags. Also keeps V8's
+ * young generation at its initial size for the bulk transfer that follows (a process-wide setting,
+ * fine for these commands, which own their process): its per-block garbage dies young, and a young
+ * generation grown to its 2 x 16 MiB maximum was most of a download's peak memory (1 GiB download:
+ * peak RSS about 100 -> 86 MiB, same CPU). The flag is read whenever V8 resizes the young generation.
  */
-export function clientOptions(values: Record<string, unknown>, signal: AbortSignal) {
+export function transferClient(values: Record<string, unknown>, signal: AbortSignal): Client {
   setFlagsFromString('--semi-space-growth-factor=1')
+  return new Client(clientOptions(values, signal))
+}
+
+/** Client options from the shared flags. */
+function clientOptions(values: Record<string, unknown>, signal: AbortSignal): ClientOptions {
   const rate = (name: string) => intFlag(name, values[name] as string | undefined, 0, 0, 2 ** 40)
   return {
     port: intFlag('port', values.port as string | undefined, 0, 0, 65535),
