@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { parseTorrent } from '@p2p/metainfo'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
-import { type BanEvent, Client, type PieceEvent } from '@p2p/swarm'
+import { type BanEvent, Client, type PieceEvent, type Torrent } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 
@@ -54,6 +54,17 @@ async function hostilePeer(
   return { server, port: typeof addr === 'object' && addr ? addr.port : 0 }
 }
 
+/** Collects a torrent's bans and failed pieces. */
+function watch(t: Torrent): { bans: BanEvent[]; failed: PieceEvent[] } {
+  const bans: BanEvent[] = []
+  const failed: PieceEvent[] = []
+  t.on('ban', (b) => bans.push(b))
+  t.on('piece', (e) => {
+    if (!e.ok) failed.push(e)
+  })
+  return { bans, failed }
+}
+
 describe('reliability', () => {
   it('bans a peer that sends corrupt pieces and still completes correctly', async () => {
     const { src, content, torrent } = await singleFile(500_000)
@@ -90,12 +101,7 @@ describe('reliability', () => {
       path: d,
       peers: [local(seeder), { host: '127.0.0.1', port: evil.port }],
     })
-    const bans: BanEvent[] = []
-    const failed: PieceEvent[] = []
-    t.on('ban', (b) => bans.push(b))
-    t.on('piece', (e) => {
-      if (!e.ok) failed.push(e)
-    })
+    const { bans, failed } = watch(t)
     await doneWithin(t, 40_000)
     expect(await differing(d, content)).toEqual([])
     expect(bans.map((b) => b.peer.port)).toEqual([evil.port])
@@ -113,12 +119,7 @@ describe('reliability', () => {
     const c = client()
     const d = await dir()
     const t = await c.add(torrent, { path: d, peers: [{ host: '127.0.0.1', port: once.port }] })
-    const bans: BanEvent[] = []
-    const failed: PieceEvent[] = []
-    t.on('ban', (b) => bans.push(b))
-    t.on('piece', (e) => {
-      if (!e.ok) failed.push(e)
-    })
+    const { bans, failed } = watch(t)
     await doneWithin(t, 30_000)
     expect(await differing(d, content)).toEqual([])
     expect(failed).toHaveLength(1)
