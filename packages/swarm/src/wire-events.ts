@@ -81,7 +81,11 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
   })
   wire.on('unchoke', () => fill(s, peer))
   wire.on('choke', () => {
-    s.picker?.releaseAll(peer)
+    const released = s.picker?.releaseAll(peer) ?? []
+    // Under the fast extension a choke leaves our requests open (the peer still answers each, with
+    // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
+    // dropped instead of being copied into a piece buffer that may hold another piece by then.
+    if (wire.fast) for (const r of released) wire.cancel(r.index, r.begin, r.length)
     fillAll(s)
   })
   wire.on('allowed-fast', (i) => {
