@@ -477,16 +477,16 @@ export class Wire extends EventEmitter {
     process.nextTick(this.#uncork)
   }
 
-  #write(buf: Uint8Array): boolean {
+  #write(buf: Uint8Array, onWritten?: (err?: Error | null) => void): boolean {
     if (this.destroyed) return false
     if (this.#reqBatchLength > 0) this.#flushRequests()
-    return this.#rawWrite(buf)
+    return this.#rawWrite(buf, onWritten)
   }
 
-  #rawWrite(buf: Uint8Array): boolean {
+  #rawWrite(buf: Uint8Array, onWritten?: (err?: Error | null) => void): boolean {
     this.bytesSent += buf.length
     this.#cork()
-    const ok = this.stream.write(buf)
+    const ok = onWritten ? this.stream.write(buf, onWritten) : this.stream.write(buf)
     if (!ok) this.#checkWriteBuffer()
     return ok
   }
@@ -764,15 +764,21 @@ export class Wire extends EventEmitter {
   /**
    * Sends a block the peer requested. Blocks for requests the peer no longer has queued (cancelled,
    * or dropped by a choke) are not sent. Returns `false` when the transport is full: wait for `'drain'`.
+   * The transport may keep a reference to `block` until it is written: `onWritten` (optional) is called
+   * once it was (with an error if the stream failed first), or at once, synchronously, when the block
+   * is not sent; only then may the caller reuse `block`'s memory.
    */
-  piece(index: number, begin: number, block: Uint8Array): boolean {
+  piece(index: number, begin: number, block: Uint8Array, onWritten?: (err?: Error | null) => void): boolean {
     const key = blockKey(index, begin)
     const r = this.#peerRequests.get(key)
-    if (this.destroyed || !r || r.length !== block.length) return this.writable
+    if (this.destroyed || !r || r.length !== block.length) {
+      onWritten?.()
+      return this.writable
+    }
     this.#peerRequests.delete(key)
     if (this.#extPending || this.#portPending) this.#flushAfterAvailability()
     this.#write(encodePieceHeader(index, begin, block.length))
-    this.#write(block)
+    this.#write(block, onWritten)
     this.uploaded += block.length
     this.#upRate.add(block.length)
     return this.writable

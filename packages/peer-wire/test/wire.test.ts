@@ -142,6 +142,23 @@ describe('requests and blocks', () => {
     a.destroy()
   })
 
+  it('piece(..., onWritten) reports when the block was written, or at once when not sent', async () => {
+    const [a, b] = await unchokedPair()
+    const written: string[] = []
+    b.on('request', (r) => {
+      const buf = new Uint8Array(r.length).fill(7)
+      b.piece(r.index, r.begin, buf, (err) => written.push(`${r.index}:${err ?? 'ok'}`))
+    })
+    const got = await a.request(2, 0, 1000)
+    expect([...got.subarray(0, 3)]).toEqual([7, 7, 7])
+    await tick()
+    expect(written).toEqual(['2:ok'])
+    let sync = false
+    b.piece(3, 0, new Uint8Array(10), () => (sync = true)) // never requested: not sent, called at once
+    expect(sync).toBe(true)
+    a.destroy()
+  })
+
   it('rejects a request while choked, unless allowed fast', async () => {
     const [a, b] = await wirePair(torrent, torrent)
     await expect(a.request(1, 0, 16384)).rejects.toMatchObject({ code: 'PEER_WIRE_CHOKED' })

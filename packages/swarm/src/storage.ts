@@ -348,13 +348,17 @@ export class Storage {
   }
 
   /**
-   * Reads `length` bytes at piece-space `offset`; pad files and missing data read as zeros.
+   * Reads `length` bytes at piece-space `offset`; pad files and missing data read as zeros. Fills
+   * `into` (its first `length` bytes) when given, else a new buffer.
    * @throws {SwarmError} `SWARM_STORAGE`, `SWARM_OUT_OF_RANGE`.
    */
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     // Not zeroed: the spans cover the range and each is read or zero-filled (a seeder reads a whole
     // piece per upload: zeroing it first cost as much as the copy from the page cache).
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length)
+    if (into && into.length < length) throw new RangeError(`read into ${into.length} bytes, need ${length}`)
+    const out = into
+      ? into.subarray(0, length)
+      : new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length)
     const spans = this.#spans(offset, length)
     await Promise.all(
       spans.map(async (s) => {

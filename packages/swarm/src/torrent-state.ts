@@ -7,6 +7,7 @@ import { Choker } from './choker.js'
 import { PeerBook } from './peer-book.js'
 import type { PieceBufferPool } from './piece-buffer-pool.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
+import type { PieceReadCache } from './piece-read-cache.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { Storage } from './storage.js'
@@ -130,7 +131,8 @@ export class TorrentState {
   haveBytes = 0
   dialTimer: ReturnType<typeof setTimeout> | undefined
   pexTimer: ReturnType<typeof setTimeout> | undefined
-  readonly readCache = new Map<number, Promise<Uint8Array>>()
+  /** Whole pieces read for uploads (uploads.ts). */
+  readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */

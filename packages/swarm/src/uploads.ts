@@ -1,40 +1,37 @@
+import { PieceReadCache } from './piece-read-cache.js'
 import { mayServe, unchokeAllInterested } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
-/** Bytes of whole pieces kept in memory for uploads. */
-const READ_CACHE_BYTES = 8 * 2 ** 20
+/** Whole pieces kept in memory for uploads (each read once, served block by block). */
+const READ_CACHE_PIECES = 8
 
-/**
- * A verified piece's bytes for uploads: read once whole and kept in a small LRU, since peers ask
- * for a piece block by block (one read per piece instead of one per 16 KiB).
- */
-function readPiece(s: TorrentState, index: number): Promise<Uint8Array> {
-  let p = s.readCache.get(index)
-  if (p) {
-    s.readCache.delete(index)
-    s.readCache.set(index, p)
-    return p
+/** The torrent's upload read cache, created on first use. */
+function readCache(s: TorrentState): PieceReadCache {
+  if (!s.readCache) {
+    let bufferSize = 0
+    for (const spec of s.specs) bufferSize = Math.max(bufferSize, spec.length)
+    s.readCache = new PieceReadCache({
+      bufferSize,
+      maxPieces: READ_CACHE_PIECES,
+      length: (i) => s.specs[i]!.length,
+      read: (i, into) => {
+        const spec = s.specs[i]!
+        return s.storage!.read(spec.offset, spec.length, into)
+      },
+    })
   }
-  const spec = s.specs[index]!
-  p = s.storage!.read(spec.offset, spec.length)
-  s.readCache.set(index, p)
-  p.catch(() => s.readCache.delete(index))
-  let bytes = 0
-  for (const i of s.readCache.keys()) bytes += s.specs[i]!.length
-  for (const i of s.readCache.keys()) {
-    if (bytes <= READ_CACHE_BYTES || s.readCache.size <= 1) break
-    s.readCache.delete(i)
-    bytes -= s.specs[i]!.length
-  }
-  return p
+  return s.readCache
 }
 
-/** Answers a peer's request (rejects what we do not have), within the upload rate limit. */
-export async function serve(
+/**
+ * Answers a peer's request (rejects what we do not have), within the upload rate limit. No promise
+ * per block: a cached piece is served at once; requests for a piece being read wait for that read.
+ */
+export function serve(
   s: TorrentState,
   peer: Peer,
   req: { index: number; begin: number; length: number },
-): Promise<void> {
+): void {
   const { wire } = peer
   const picker = s.picker
   const spec = s.specs[req.index]
@@ -48,19 +45,36 @@ export async function serve(
     wire.rejectRequest(req)
     return
   }
-  try {
-    if (!s.upload.unlimited) await s.upload.take(req.length, s.abort.signal)
-    const piece = await readPiece(s, req.index)
-    const data = piece.subarray(req.begin, req.begin + req.length)
+  if (s.upload.unlimited) return send(s, peer, req)
+  s.upload.take(req.length, s.abort.signal).then(
+    () => send(s, peer, req),
+    () => {}, // aborted: the torrent is closing
+  )
+}
+
+function send(s: TorrentState, peer: Peer, req: { index: number; begin: number; length: number }): void {
+  if (s.destroyed) return
+  const cache = readCache(s)
+  cache.get(req.index, (err, piece) => {
     if (s.destroyed || !s.peers.has(peer)) return
-    wire.piece(req.index, req.begin, data)
-    peer.up.add(data.length)
-    s.upMeter.add(data.length)
-    s.uploaded += data.length
-  } catch (err) {
-    if (!s.destroyed)
-      s.emit('warning', { message: `serving piece ${req.index}: ${(err as Error).message}`, error: err })
-  }
+    const { wire } = peer
+    if (!piece) {
+      s.emit('warning', { message: `serving piece ${req.index}: ${err?.message}`, error: err })
+      wire.rejectRequest(req)
+      return
+    }
+    const before = wire.uploaded
+    cache.hold(piece)
+    // The socket keeps a view of the block until written: the buffer goes back to the pool after.
+    wire.piece(req.index, req.begin, piece.bytes.subarray(req.begin, req.begin + req.length), () =>
+      cache.release(piece),
+    )
+    const sent = wire.uploaded - before // 0 when the request was cancelled or dropped by a choke
+    if (sent === 0) return
+    peer.up.add(sent)
+    s.upMeter.add(sent)
+    s.uploaded += sent
+  })
 }
 
 /**
