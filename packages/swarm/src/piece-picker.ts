@@ -62,15 +62,31 @@ export interface PeerPieces {
 }
 
 const FREE = 0
+/** `BlockArrival.cancel` when there is nobody to cancel (shared: callers only read it). */
+const NO_PEERS: unknown[] = []
 const REQUESTED = 1
 const RECEIVED = 2
+
+/** Several peers asked for one block (endgame duplicates). */
+class Owners {
+  readonly set: Set<unknown>
+  constructor(a: unknown, b: unknown) {
+    this.set = new Set([a, b])
+  }
+}
+
+/** Who was asked for a block: nobody, one peer (no allocation) or several. */
+type BlockOwners = undefined | Owners | unknown
 
 interface ActivePiece {
   index: number
   /** No FREE block before this one (keeps picking O(1) per block on big pieces). */
   cursor: number
   state: Uint8Array
-  owners: Map<number, Set<unknown>>
+  /** Per block: the peer(s) asked for it. */
+  owners: BlockOwners[]
+  /** Blocks with at least one owner. */
+  owned: number
   received: number
   /** The peer on parole that downloads this piece alone (see {@link PiecePicker.pick}'s `exclusive`). */
   exclusive?: unknown
@@ -98,6 +114,16 @@ export class PiecePicker {
   /** Piece priority 0..7 (0 = not wanted; higher is picked first). */
   readonly #priority: Uint8Array
   readonly #availability: Uint32Array
+  /** `#availHist[v]`: pieces whose availability is `v` (gives a lower bound for rarest-first). */
+  readonly #availHist: number[]
+  /** Every piece in a random order (built on first use): ties are broken by it, not per scan. */
+  #order: Uint32Array | undefined
+  /** Pieces of `#order` before this position are verified (never candidates again). */
+  #orderStart = 0
+  /** Pieces before this index are verified (sequential scans start here). */
+  #seqStart = 0
+  /** Highest priority of any piece (undefined: recompute). */
+  #maxPriority: number | undefined = DEFAULT_PRIORITY
   readonly #active = new Map<number, ActivePiece>()
   readonly #outstanding = new Map<unknown, Set<number>>()
   readonly #pieceLength: (i: number) => number
@@ -115,6 +141,7 @@ export class PiecePicker {
     this.#wanted.fill()
     this.#priority = new Uint8Array(n).fill(DEFAULT_PRIORITY)
     this.#availability = new Uint32Array(n)
+    this.#availHist = [n]
     this.#pieceLength = options.pieceLength
     this.#blockSize = options.blockSize ?? BLOCK_SIZE
     this.#strategy = options.strategy ?? 'rarest'
@@ -147,25 +174,32 @@ export class PiecePicker {
 
   /** Counts a peer's pieces (its bitfield, or every piece for have-all). */
   addAvailability(bits: PeerPieces | 'all'): void {
-    for (let i = 0; i < this.#availability.length; i++)
-      if (bits === 'all' || bits.get(i)) this.#availability[i]!++
+    for (let i = 0; i < this.#availability.length; i++) if (bits === 'all' || bits.get(i)) this.#bump(i, 1)
   }
 
   /** Removes a departing peer's pieces from the counts. */
   removeAvailability(bits: PeerPieces | 'all'): void {
     for (let i = 0; i < this.#availability.length; i++) {
-      if ((bits === 'all' || bits.get(i)) && this.#availability[i]! > 0) this.#availability[i]!--
+      if ((bits === 'all' || bits.get(i)) && this.#availability[i]! > 0) this.#bump(i, -1)
     }
   }
 
   /** A peer announced piece `i` (have). */
   addHave(i: number): void {
-    if (i >= 0 && i < this.#availability.length) this.#availability[i]!++
+    if (i >= 0 && i < this.#availability.length) this.#bump(i, 1)
   }
 
   /** A peer no longer has piece `i` (BEP 54 dont-have). */
   removeHave(i: number): void {
-    if (this.#availability[i]) this.#availability[i]!--
+    if (this.#availability[i]) this.#bump(i, -1)
+  }
+
+  #bump(i: number, delta: number): void {
+    const h = this.#availHist
+    const v = this.#availability[i]!
+    h[v]!--
+    this.#availability[i] = v + delta
+    h[v + delta] = (h[v + delta] ?? 0) + 1
   }
 
   /** Marks piece `i` wanted (at {@link DEFAULT_PRIORITY} unless it already has a priority) or not. */
@@ -178,6 +212,7 @@ export class PiecePicker {
     if (i < 0 || i >= this.#priority.length) return
     const p = Math.max(0, Math.min(MAX_PRIORITY, Math.trunc(priority) || 0))
     this.#priority[i] = p
+    this.#maxPriority = undefined
     this.#wanted.set(i, p > 0)
   }
 
@@ -299,7 +334,7 @@ export class PiecePicker {
     if (parole) {
       if (a.exclusive === peer) return true
       // A piece nobody works on becomes its own, from scratch (what others sent is discarded).
-      if (a.exclusive !== undefined || a.owners.size > 0) return false
+      if (a.exclusive !== undefined || a.owned > 0) return false
       this.#restart(a)
       a.exclusive = peer
       return true
@@ -308,7 +343,7 @@ export class PiecePicker {
       a.exclusive = undefined
       return true
     }
-    if (a.owners.size > 0) return false
+    if (a.owned > 0) return false
     // Abandoned by its parole peer: what it sent is discarded, the piece starts over.
     this.#restart(a)
     a.exclusive = undefined
@@ -322,42 +357,75 @@ export class PiecePicker {
     a.cursor = 0
   }
 
+  /**
+   * The next piece to start: highest priority first; within it, in order / rarest / at random. Ties
+   * go to the first in a random order of all pieces drawn once (no random number per candidate), and
+   * scans skip the verified prefix and stop at a candidate nothing can beat.
+   */
   #choose(has: (i: number) => boolean): number | undefined {
     const n = this.have.length
     const mode =
       this.#strategy === 'rarest' && this.have.count() < this.#randomFirst ? 'random' : this.#strategy
-    // Highest priority first; within it, in order / rarest / at random.
+    const topPrio = this.#topPriority()
     let bestPrio = 0
     if (mode === 'sequential') {
+      while (this.#seqStart < n && this.have.get(this.#seqStart)) this.#seqStart++
       let first: number | undefined
-      for (let i = 0; i < n; i++) {
+      for (let i = this.#seqStart; i < n; i++) {
         if (this.#priority[i]! > bestPrio && has(i) && !this.#active.has(i)) {
           first = i
           bestPrio = this.#priority[i]!
+          if (bestPrio >= topPrio) break
         }
       }
       return first
     }
+    const order = this.#randomOrder()
+    while (this.#orderStart < n && this.have.get(order[this.#orderStart]!)) this.#orderStart++
+    // No piece is rarer than the rarest of all (a candidate that rare and of top priority wins).
+    const hist = this.#availHist
+    let floor = 0
+    while (floor < hist.length && !hist[floor]) floor++
     let best: number | undefined
     let bestAvail = Number.POSITIVE_INFINITY
-    let ties = 0
-    for (let i = 0; i < n; i++) {
-      if (!has(i) || this.#active.has(i)) continue
+    for (let k = this.#orderStart; k < n; k++) {
+      const i = order[k]!
       const prio = this.#priority[i]!
-      if (prio < bestPrio) continue
+      if (prio < bestPrio || (prio === bestPrio && mode === 'random')) continue
       const avail = mode === 'random' ? 0 : this.#availability[i]!
-      if (prio > bestPrio || avail < bestAvail) {
-        bestPrio = prio
-        bestAvail = avail
-        best = i
-        ties = 1
-      } else if (avail === bestAvail) {
-        // Reservoir sampling: a uniform choice among the equals in one pass.
-        ties++
-        if (this.#random() * ties < 1) best = i
-      }
+      if (prio === bestPrio && avail >= bestAvail) continue
+      if (!has(i) || this.#active.has(i)) continue
+      bestPrio = prio
+      bestAvail = avail
+      best = i
+      if (prio >= topPrio && (mode === 'random' || avail <= floor)) break
     }
     return best
+  }
+
+  #topPriority(): number {
+    if (this.#maxPriority === undefined) {
+      let m = 0
+      for (const p of this.#priority) if (p > m) m = p
+      this.#maxPriority = m
+    }
+    return this.#maxPriority
+  }
+
+  #randomOrder(): Uint32Array {
+    if (!this.#order) {
+      const n = this.have.length
+      const order = new Uint32Array(n)
+      for (let i = 0; i < n; i++) order[i] = i
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(this.#random() * (i + 1))
+        const t = order[i]!
+        order[i] = order[j]!
+        order[j] = t
+      }
+      this.#order = order
+    }
+    return this.#order
   }
 
   #activate(index: number): ActivePiece {
@@ -365,7 +433,8 @@ export class PiecePicker {
       cursor: 0,
       index,
       state: new Uint8Array(this.blocksIn(index)),
-      owners: new Map(),
+      owners: new Array(this.blocksIn(index)),
+      owned: 0,
       received: 0,
     }
     this.#active.set(index, a)
@@ -378,14 +447,14 @@ export class PiecePicker {
     for (let b = duplicate ? 0 : a.cursor; b < a.state.length && out.length < max; b++) {
       const s = a.state[b]!
       if (s === RECEIVED) continue
-      if (s === REQUESTED && (!duplicate || a.owners.get(b)?.has(peer))) continue
+      if (s === REQUESTED && (!duplicate || ownedBy(a.owners[b], peer))) continue
       a.state[b] = REQUESTED
-      let owners = a.owners.get(b)
-      if (!owners) {
-        owners = new Set()
-        a.owners.set(b, owners)
-      }
-      owners.add(peer)
+      const owners = a.owners[b]
+      if (owners === undefined) {
+        a.owners[b] = peer
+        a.owned++
+      } else if (owners instanceof Owners) owners.set.add(peer)
+      else if (owners !== peer) a.owners[b] = new Owners(owners, peer)
       let mine = this.#outstanding.get(peer)
       if (!mine) {
         mine = new Set()
@@ -415,22 +484,41 @@ export class PiecePicker {
     }
     a.state[b] = RECEIVED
     a.received++
-    const owners = a.owners.get(b) ?? new Set()
-    a.owners.delete(b)
-    const cancel: unknown[] = []
-    for (const o of owners) {
-      this.#outstanding.get(o)?.delete(index * this.#maxBlocks + b)
-      if (o !== peer) cancel.push(o)
+    const owners = a.owners[b]
+    const key = index * this.#maxBlocks + b
+    let cancel = NO_PEERS
+    if (owners !== undefined) {
+      a.owners[b] = undefined
+      a.owned--
+      if (owners instanceof Owners) {
+        cancel = []
+        for (const o of owners.set) {
+          this.#outstanding.get(o)?.delete(key)
+          if (o !== peer) cancel.push(o)
+        }
+      } else {
+        this.#outstanding.get(owners)?.delete(key)
+        if (owners !== peer) cancel = [owners]
+      }
     }
     return { accepted: true, cancel, pieceComplete: a.received === a.state.length, first: a.received === 1 }
   }
 
   #release(peer: unknown, a: ActivePiece, b: number): void {
-    const owners = a.owners.get(b)
+    const owners = a.owners[b]
     this.#outstanding.get(peer)?.delete(a.index * this.#maxBlocks + b)
-    if (!owners?.delete(peer)) return
-    if (owners.size === 0) {
-      a.owners.delete(b)
+    let empty: boolean
+    if (owners instanceof Owners) {
+      if (!owners.set.delete(peer)) return
+      empty = owners.set.size === 0
+      if (owners.set.size === 1) a.owners[b] = owners.set.values().next().value
+    } else {
+      if (owners === undefined || owners !== peer) return
+      empty = true
+    }
+    if (empty) {
+      a.owners[b] = undefined
+      a.owned--
       if (a.state[b] === REQUESTED) {
         a.state[b] = FREE
         if (b < a.cursor) a.cursor = b
@@ -460,7 +548,7 @@ export class PiecePicker {
     }
     // Drop pieces nobody works on and nothing arrived for, so their choice is made afresh.
     for (const a of [...this.#active.values()]) {
-      if (a.received === 0 && a.owners.size === 0) this.#active.delete(a.index)
+      if (a.received === 0 && a.owned === 0) this.#active.delete(a.index)
     }
     return out
   }
@@ -484,8 +572,12 @@ export class PiecePicker {
   #drop(index: number): void {
     const a = this.#active.get(index)
     if (!a) return
-    for (const [b, owners] of a.owners)
-      for (const o of owners) this.#outstanding.get(o)?.delete(index * this.#maxBlocks + b)
+    for (let b = 0; b < a.owners.length; b++) {
+      const owners = a.owners[b]
+      const key = index * this.#maxBlocks + b
+      if (owners instanceof Owners) for (const o of owners.set) this.#outstanding.get(o)?.delete(key)
+      else if (owners !== undefined) this.#outstanding.get(owners)?.delete(key)
+    }
     this.#active.delete(index)
   }
 }
@@ -508,4 +600,8 @@ export function pipelineDepth(
   const block = options.blockSize ?? BLOCK_SIZE
   const want = Math.ceil((Math.max(0, rate) * (options.seconds ?? REQUEST_QUEUE_SECONDS)) / block)
   return Math.min(options.max ?? MAX_PIPELINE, Math.max(options.min ?? MIN_PIPELINE, want))
+}
+
+function ownedBy(owners: BlockOwners, peer: unknown): boolean {
+  return owners === peer || (owners instanceof Owners && owners.set.has(peer))
 }

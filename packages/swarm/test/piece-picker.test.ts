@@ -27,6 +27,31 @@ describe('PiecePicker', () => {
     expect(seen.size).toBeGreaterThan(2)
   })
 
+  it('draws random numbers once per piece, not per candidate, and still spreads ties', () => {
+    let calls = 0
+    const p = new PiecePicker({
+      pieceCount: 64,
+      pieceLength: () => 100,
+      randomFirst: 0,
+      random: () => {
+        calls++
+        return Math.random()
+      },
+    })
+    p.addAvailability('all')
+    const got: number[] = []
+    for (let k = 0; k < 64; k++) {
+      const i = p.pick('a', 'all', 1)[0]!.index
+      got.push(i)
+      p.received('a', i, 0, 100)
+      p.verified(i)
+    }
+    expect(new Set(got).size).toBe(64)
+    expect(got).not.toEqual([...got].sort((a, b) => a - b))
+    expect(calls).toBeLessThanOrEqual(64)
+    expect(p.complete()).toBe(true)
+  })
+
   it('is random for the first pieces, then rarest', () => {
     let r = 0
     const seq = [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99]
