@@ -2,8 +2,10 @@ import { PieceReadCache } from './piece-read-cache.js'
 import { mayServe, unchokeAllInterested } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
-/** Whole pieces kept in memory for uploads (each read once, served block by block). */
-const READ_CACHE_PIECES = 8
+/** Bytes of whole pieces kept in memory for uploads (each read once, served block by block). */
+const READ_CACHE_BYTES = 8 * 2 ** 20
+/** Bytes of spare read buffers kept for reuse. */
+const READ_POOL_BYTES = 4 * 2 ** 20
 
 /** The torrent's upload read cache, created on first use. */
 function readCache(s: TorrentState): PieceReadCache {
@@ -12,7 +14,8 @@ function readCache(s: TorrentState): PieceReadCache {
     for (const spec of s.specs) bufferSize = Math.max(bufferSize, spec.length)
     s.readCache = new PieceReadCache({
       bufferSize,
-      maxPieces: READ_CACHE_PIECES,
+      maxPieces: Math.max(1, Math.floor(READ_CACHE_BYTES / bufferSize)),
+      maxFree: Math.max(1, Math.floor(READ_POOL_BYTES / bufferSize)),
       length: (i) => s.specs[i]!.length,
       read: (i, into) => {
         const spec = s.specs[i]!
