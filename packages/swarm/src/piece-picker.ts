@@ -254,8 +254,11 @@ export class PiecePicker {
 
   /** Whether every missing block is already requested (duplicates are allowed then). */
   get endgame(): boolean {
-    for (const a of this.#active.values()) if (a.state.includes(FREE)) return false
-    for (let i = 0; i < this.have.length; i++) {
+    // No FREE block before a piece's cursor; verified pieces before #seqStart.
+    for (const a of this.#active.values()) if (a.state.indexOf(FREE, a.cursor) !== -1) return false
+    const n = this.have.length
+    while (this.#seqStart < n && this.have.get(this.#seqStart)) this.#seqStart++
+    for (let i = this.#seqStart; i < n; i++) {
       if (this.#wanted.get(i) && !this.have.get(i) && !this.#active.has(i)) return false
     }
     return true
