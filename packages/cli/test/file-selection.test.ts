@@ -3,20 +3,12 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
-import { freePort, tempDir, waitFor } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { freePort, waitFor } from '@p2p/test-utils'
+import { describe, expect, it } from 'vitest'
 import { MAX_FILE_LIST, missingFile, parseFileList, parsePriorities } from '../src/file-selection.js'
-import { io } from './io.js'
+import { io, useTempDirs } from './io.js'
 
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of removeDirs.splice(0)) await f()
-})
-async function dir(): Promise<string> {
-  const d = await tempDir('cli-files-')
-  removeDirs.push(d.remove)
-  return d.path
-}
+const dir = useTempDirs('cli-files-')
 
 describe('--files / --priority parsing', () => {
   it('parses index lists with ranges, sorted and without duplicates', () => {

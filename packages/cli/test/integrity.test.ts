@@ -1,19 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { tempDir } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compareTrees, formatIntegrity, hashTree, sha256File } from '../src/integrity.js'
+import { useTempDirs } from './io.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c()
-})
-
-async function dir(): Promise<string> {
-  const d = await tempDir('cli-integrity-')
-  cleanups.push(d.remove)
-  return d.path
-}
+const dir = useTempDirs('cli-integrity-')
 
 async function tree(root: string, files: Record<string, string>): Promise<void> {
   for (const [p, text] of Object.entries(files)) {

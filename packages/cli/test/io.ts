@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import type { CommandIo } from '@p2p/cli'
-import { type Child, waitFor } from '@p2p/test-utils'
+import { type Child, tempDir, waitFor } from '@p2p/test-utils'
+import { afterEach } from 'vitest'
 
 /** A CommandIo over in-memory streams, with what was written to each; `stop()` aborts its signal (Ctrl-C). */
 export function io(): { io: CommandIo; out: () => string; err: () => string; stop: () => void } {
@@ -27,4 +28,17 @@ export function trackerUrls(child: Child, timeoutMs: number): Promise<string[]> 
     timeoutMs,
     'p2p tracker to print its announce URLs',
   )
+}
+
+/** `dir()` makes a temp dir named `prefix...`; every one is removed after each test of the file. */
+export function useTempDirs(prefix: string): () => Promise<string> {
+  const removes: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const f of removes.splice(0)) await f()
+  })
+  return async () => {
+    const d = await tempDir(prefix)
+    removes.push(d.remove)
+    return d.path
+  }
 }

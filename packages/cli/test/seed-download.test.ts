@@ -2,19 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
-import { freePort, tempDir, waitFor } from '@p2p/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { io } from './io.js'
+import { freePort, waitFor } from '@p2p/test-utils'
+import { describe, expect, it } from 'vitest'
+import { io, useTempDirs } from './io.js'
 
-const removeDirs: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const f of removeDirs.splice(0)) await f()
-})
-async function dir(): Promise<string> {
-  const d = await tempDir('cli-swarm-')
-  removeDirs.push(d.remove)
-  return d.path
-}
+const dir = useTempDirs('cli-swarm-')
 
 describe('p2p seed / p2p download', () => {
   it('seeds a file and downloads it from the magnet link, JSON progress on stdout', async () => {
