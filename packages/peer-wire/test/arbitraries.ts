@@ -50,3 +50,15 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
         ({ type: 'hashes', ...h, hashes: new Uint8Array(n * 32).map((_, i) => b[i] ?? i) }) as Message,
     ),
 )
+
+/** `whole` cut into consecutive chunks at `points` (taken modulo its length + 1): how TCP may split it. */
+export function cut(whole: Uint8Array, points: number[]): Uint8Array[] {
+  const sorted = [...new Set(points.map((p) => p % (whole.length + 1)))].sort((a, b) => a - b)
+  const chunks: Uint8Array[] = []
+  let prev = 0
+  for (const p of [...sorted, whole.length]) {
+    chunks.push(whole.subarray(prev, p))
+    prev = p
+  }
+  return chunks
+}

@@ -10,6 +10,7 @@ import {
 } from '@p2p/peer-wire'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { cut } from './arbitraries.js'
 import { INFO_HASH, PEER_A, PEER_B, rawPeer, tick } from './helpers.js'
 
 const limits: MessageLimits = {
@@ -44,17 +45,6 @@ function parse(chunks: Uint8Array[], targets: Map<string, Uint8Array>, transient
     if (transient) mine.fill(0xee)
   }
   return { pieces, frames, parser }
-}
-
-function cut(whole: Uint8Array, points: number[]): Uint8Array[] {
-  const sorted = [...new Set(points.map((p) => p % (whole.length + 1)))].sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let prev = 0
-  for (const p of [...sorted, whole.length]) {
-    chunks.push(whole.subarray(prev, p))
-    prev = p
-  }
-  return chunks
 }
 
 describe('frame parser: blocks into caller buffers', () => {

@@ -10,7 +10,7 @@ import {
 } from '@p2p/peer-wire'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bytes, messageArb } from './arbitraries.js'
+import { bytes, cut, messageArb } from './arbitraries.js'
 
 const limits: MessageLimits = {
   maxBlockLength: 16384,
@@ -39,17 +39,6 @@ function parseAll(chunks: Uint8Array[], withHandshake: boolean, pieces = false) 
   )
   for (const c of chunks) parser.push(c)
   return out
-}
-
-function cut(whole: Uint8Array, points: number[]): Uint8Array[] {
-  const sorted = [...new Set(points.map((p) => p % (whole.length + 1)))].sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let prev = 0
-  for (const p of [...sorted, whole.length]) {
-    chunks.push(whole.subarray(prev, p))
-    prev = p
-  }
-  return chunks
 }
 
 describe('message codec', () => {
