@@ -1,6 +1,6 @@
 import { PEER_ID_LENGTH } from '@p2p/peer-address'
 import { TrackerServerError } from './errors.js'
-import { printable } from './http-query.js'
+import { hexValue, printable } from './http-query.js'
 import type { AnnounceEvent } from './peer-store.js'
 
 /** Length of an info hash on the wire. */
@@ -106,8 +106,7 @@ export function normalizeKey(key: number | Buffer | undefined): string | undefin
     let i = 0
     for (; i < key.length; i++) {
       const c = key[i]!
-      const d =
-        c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1
+      const d = hexValue(c)
       if (d < 0) break
       n = n * 16 + d
     }

@@ -178,7 +178,7 @@ export class TrackerCore {
     urlData?: string,
   ): MaybePromise<StoreAnnounceResult> {
     const infoHash = req.infoHash.toString('hex')
-    if (this.allowed !== undefined && !this.allowed(infoHash)) {
+    if (!this.isAllowed(infoHash)) {
       throw new TrackerServerError('TRACKER_SERVER_NOT_ALLOWED', 'torrent not registered with this tracker')
     }
     // `host` is a normalised IP: only IPv6 has colons.
@@ -186,9 +186,8 @@ export class TrackerCore {
     const numwant =
       req.event === 'stopped' ? 0 : Math.min(req.numwant ?? this.defaultNumwant, this.maxNumwant)
     const seeder = req.left === 0n
-    let result: MaybePromise<StoreAnnounceResult>
-    try {
-      result = this.store.announce({
+    const result = this.callStore(() =>
+      this.store.announce({
         infoHash,
         peerId: req.peerId,
         host,
@@ -199,16 +198,10 @@ export class TrackerCore {
         event: req.event,
         numwant,
         families,
-      })
-    } catch (cause) {
-      throw storeError(cause)
-    }
-    if (isPromise(result)) {
-      return result.then(
-        (r) => this.announced(r, req, infoHash, host, seeder, protocol, urlData),
-        (cause) => Promise.reject(storeError(cause)),
-      )
-    }
+      }),
+    )
+    if (isPromise(result))
+      return result.then((r) => this.announced(r, req, infoHash, host, seeder, protocol, urlData))
     return this.announced(result, req, infoHash, host, seeder, protocol, urlData)
   }
 

@@ -94,7 +94,8 @@ export function parseAnnounceQuery(query: string, maxPairs = MAX_QUERY_PAIRS): A
   return out as AnnounceFields
 }
 
-function hexValue(c: number): number {
+/** Value 0..15 of an ASCII hex digit, or -1. */
+export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30
   if (c >= 0x41 && c <= 0x46) return c - 0x37
   if (c >= 0x61 && c <= 0x66) return c - 0x57
