@@ -1,4 +1,5 @@
 import { bytesToIp, ipToBytes } from '@p2p/peer-address'
+import { CompactResult, peerConflict } from './compact-result.js'
 import { TrackerServerError } from './errors.js'
 import type {
   PeerStore,
@@ -126,10 +127,7 @@ export class MemoryStore implements PeerStore {
     if (known && known.addr !== addr && !sameIp(known.addr, addr)) {
       // The peer id moved to another IP: only its own key may move it.
       if (known.pk === undefined || known.pk !== req.key) {
-        throw new TrackerServerError(
-          'TRACKER_SERVER_PEER_CONFLICT',
-          'peer_id already announced from another address (send the same key to move it)',
-        )
+        throw peerConflict()
       }
     }
     if (req.event === 'stopped') {
@@ -254,28 +252,6 @@ export class MemoryStore implements PeerStore {
 /** Empty compact lists, shared. */
 const NONE = Buffer.alloc(0)
 
-/**
- * The memory store's announce answer: counts and the picked peers' compact forms, written straight from
- * the stored addresses; the `peers` objects are only built if someone reads them (dictionary answers,
- * other stores' callers).
- */
-class MemoryResult implements StoreAnnounceResult {
-  private list: StoredPeer[] | undefined
-  constructor(
-    readonly complete: number,
-    readonly incomplete: number,
-    readonly downloaded: number,
-    readonly compact4: Buffer,
-    readonly compact6: Buffer,
-    private readonly picked: readonly Peer[],
-  ) {}
-
-  get peers(): StoredPeer[] {
-    this.list ??= this.picked.map(materialise)
-    return this.list
-  }
-}
-
 /** Scratch list of picked peers (the store is synchronous, so one is enough). */
 const scratch: Peer[] = []
 
@@ -283,13 +259,13 @@ const scratch: Peer[] = []
  * Up to `numwant` peers of the wanted families other than the requester, from a random starting
  * point (seeders get leechers only when there are enough of them), as compact bytes.
  */
-function pick(swarm: Swarm, self: string, req: StoreAnnounce): MemoryResult {
+function pick(swarm: Swarm, self: string, req: StoreAnnounce): CompactResult {
   const list = swarm.list
   const n = list.length
   const want = Math.min(req.numwant, n - 1)
   const complete = swarm.seeders
   const incomplete = swarm.byId.size - swarm.seeders
-  if (want <= 0) return new MemoryResult(complete, incomplete, swarm.downloaded, NONE, NONE, [])
+  if (want <= 0) return new CompactResult(complete, incomplete, swarm.downloaded, NONE, NONE, () => [])
   const v4 = req.families.includes(4)
   const v6 = req.families.includes(6)
   const skipSeeders = req.seeder && n - swarm.seeders >= want
@@ -322,7 +298,7 @@ function pick(swarm: Swarm, self: string, req: StoreAnnounce): MemoryResult {
   }
   const picked = scratch.slice()
   scratch.length = 0
-  return new MemoryResult(complete, incomplete, swarm.downloaded, c4, c6, picked)
+  return new CompactResult(complete, incomplete, swarm.downloaded, c4, c6, () => picked.map(materialise))
 }
 
 function materialise(p: Peer): StoredPeer {

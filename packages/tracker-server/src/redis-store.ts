@@ -1,5 +1,6 @@
 import { bytesToIp } from '@p2p/peer-address'
 import { Redis, type RedisOptions } from 'ioredis'
+import { CompactResult, peerConflict } from './compact-result.js'
 import { TrackerServerError } from './errors.js'
 import { compact, DEFAULT_MAX_PEERS_PER_TORRENT, DEFAULT_PEER_TIMEOUT_MS } from './memory-store.js'
 import type {
@@ -309,14 +310,13 @@ export class RedisStore implements PeerStore {
                     'TRACKER_SERVER_STORE',
                     'short answer from the Redis announce script',
                   )
-                : new TrackerServerError(
-                    'TRACKER_SERVER_PEER_CONFLICT',
-                    'peer_id already announced from another address (send the same key to move it)',
-                  ),
+                : peerConflict(),
             )
           } else {
             b.resolve(
-              new RedisResult(num(complete), num(incomplete), num(downloaded), c4!, c6!, ids4!, ids6!),
+              new CompactResult(num(complete), num(incomplete), num(downloaded), c4!, c6!, () =>
+                decodePeers(c4!, c6!, ids4!, ids6!),
+              ),
             )
           }
         }
@@ -372,43 +372,25 @@ export class RedisStore implements PeerStore {
   }
 }
 
-/**
- * The Redis store's announce answer: counts and the peers' compact forms as Redis returned them; the
- * `peers` objects are only built if someone reads them.
- */
-class RedisResult implements StoreAnnounceResult {
-  private list: StoredPeer[] | undefined
-  constructor(
-    readonly complete: number,
-    readonly incomplete: number,
-    readonly downloaded: number,
-    readonly compact4: Buffer,
-    readonly compact6: Buffer,
-    private readonly ids4: Buffer,
-    private readonly ids6: Buffer,
-  ) {}
-
-  get peers(): StoredPeer[] {
-    if (this.list) return this.list
-    const list: StoredPeer[] = []
-    for (const [compact, ids, size, family] of [
-      [this.compact4, this.ids4, 6, 4],
-      [this.compact6, this.ids6, 18, 6],
-    ] as const) {
-      for (let i = 0; i * size < compact.length; i++) {
-        const c = compact.subarray(i * size, (i + 1) * size)
-        list.push({
-          peerId: ids.subarray(i * 20, (i + 1) * 20),
-          host: bytesToIp(c.subarray(0, size - 2)),
-          port: c.readUInt16BE(size - 2),
-          family,
-          compact: c,
-        })
-      }
+/** The peers of a Redis announce answer: compact forms and peer ids as the script returned them. */
+function decodePeers(compact4: Buffer, compact6: Buffer, ids4: Buffer, ids6: Buffer): StoredPeer[] {
+  const list: StoredPeer[] = []
+  for (const [compact, ids, size, family] of [
+    [compact4, ids4, 6, 4],
+    [compact6, ids6, 18, 6],
+  ] as const) {
+    for (let i = 0; i * size < compact.length; i++) {
+      const c = compact.subarray(i * size, (i + 1) * size)
+      list.push({
+        peerId: ids.subarray(i * 20, (i + 1) * 20),
+        host: bytesToIp(c.subarray(0, size - 2)),
+        port: c.readUInt16BE(size - 2),
+        family,
+        compact: c,
+      })
     }
-    this.list = list
-    return list
   }
+  return list
 }
 
 function num(b: Buffer | undefined): number {
