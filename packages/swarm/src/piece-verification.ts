@@ -4,7 +4,7 @@ import { SwarmError } from './errors.js'
 import { saveResume } from './resume.js'
 import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
-import { checkSha1, type PieceCheck, verifyPiece } from './verifier.js'
+import { verifyPiece } from './verifier.js'
 
 /** Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). */
 export async function verify(s: TorrentState, index: number): Promise<void> {
@@ -39,16 +39,11 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   }
   let event: PieceEvent
   try {
-    let check: PieceCheck
-    if (spec.sha1 && !spec.sha256) {
-      // v1: SHA-1 of the buffer in this thread, cheaper than a worker round trip (and the piece was
-      // written with O_DIRECT: hashing it from the file would read the disk).
-      check = checkSha1(spec, buf.data)
-      s.pool?.give(buf.data)
-      release()
-    } else {
-      check = await verifyPiece(s.ctx.hashPool(), spec, buf.data, { transfer: true })
-    }
+    // Hashed from the buffer (the piece was written with O_DIRECT: hashing it from its file would
+    // read the disk); a buffer moved to a hash worker is detached, any other one is reused.
+    const check = await verifyPiece(s.ctx.hashPool(), spec, buf.data, { transfer: true })
+    if (buf.data.byteLength > 0) s.pool?.give(buf.data)
+    release()
     event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
   } catch (err) {
     release()

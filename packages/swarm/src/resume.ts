@@ -4,7 +4,7 @@ import type { PiecePicker } from './piece-picker.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
 import type { FileState, Storage } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
-import { checkSha1, type PieceCheck, verifyPiece } from './verifier.js'
+import { verifyPiece } from './verifier.js'
 
 /**
  * Reads the torrent's resume file once the metainfo is known (`resume` undefined when resume is off,
@@ -88,17 +88,13 @@ export async function checkExisting(
   const pool = s.ctx.hashPool()
   let next = 0
   const worker = async () => {
-    // v1 pieces: read into one reused buffer and SHA-1-checked here (a worker would get a copy).
+    // Pieces are read into one reused buffer (v1: SHA-1-checked here; v2: a worker gets a copy).
     let buf: Uint8Array | undefined
     while (next < toCheck.length && !s.destroyed) {
       const i = toCheck[next++]!
       const spec = s.specs[i]!
-      let check: PieceCheck
-      if (spec.sha256) check = await verifyPiece(pool, spec, await storage.read(spec.offset, spec.length))
-      else {
-        if (!buf || buf.length < spec.length) buf = new Uint8Array(Buffer.allocUnsafeSlow(spec.length).buffer)
-        check = checkSha1(spec, await storage.read(spec.offset, spec.length, buf))
-      }
+      if (!buf || buf.length < spec.length) buf = new Uint8Array(Buffer.allocUnsafeSlow(spec.length).buffer)
+      const check = await verifyPiece(pool, spec, await storage.read(spec.offset, spec.length, buf))
       if (check.ok) picker.verified(i)
     }
   }

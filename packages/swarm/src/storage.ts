@@ -144,10 +144,11 @@ export class Storage {
     this.length = end
     this.#selected = options.files.map((_, i) => options.selected?.[i] ?? true)
     this.#partFile = options.partFile
-    this.#cache = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)
-    if (options.directIo !== false && constants.O_DIRECT !== undefined) {
-      this.#direct = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, { direct: true })
-    }
+    // With O_DIRECT a file being written has two handles: the two caches share maxOpenFiles.
+    const max = options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES
+    const direct = options.directIo !== false && constants.O_DIRECT !== undefined && max > 1
+    this.#cache = new FileHandleCache(direct ? Math.ceil(max / 2) : max)
+    if (direct) this.#direct = new FileHandleCache(Math.floor(max / 2), { direct: true })
     this.#preallocate = options.preallocate ?? false
   }
 

@@ -17,9 +17,10 @@ export interface PieceCheck {
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
- * Checks `data` (the piece's bytes, `spec.length` long) against its expected hash on the hash pool's
- * worker threads: SHA-256 merkle root of 16 KiB leaves when the spec has a v2 hash (hybrid picks v2),
- * SHA-1 otherwise.
+ * Checks `data` (the piece's bytes, `spec.length` long) against its expected hash: SHA-256 merkle
+ * root of 16 KiB leaves on the hash pool's worker threads when the spec has a v2 hash (hybrid picks
+ * v2), SHA-1 in this thread otherwise (see {@link checkSha1}). With `transfer`, a buffer a worker
+ * can take is moved to it (detached here) instead of copied.
  */
 export async function verifyPiece(
   pool: HashPool,
@@ -36,8 +37,7 @@ export async function verifyPiece(
     return { ok: equal(got, expected), algorithm: 'sha256', expected: hex(expected), got: hex(got) }
   }
   if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no hash`)
-  const got = await pool.digest('sha1', data, { transfer: movable(data, options) })
-  return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
+  return checkSha1(spec, data)
 }
 
 /**
@@ -45,7 +45,7 @@ export async function verifyPiece(
  * round trip to a hash worker, and the piece may have been written with `O_DIRECT`, so hashing it
  * from its file would read the disk.
  */
-export function checkSha1(spec: PieceSpec, data: Uint8Array): PieceCheck {
+function checkSha1(spec: PieceSpec, data: Uint8Array): PieceCheck {
   if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no v1 hash`)
   const got = createHash('sha1').update(data).digest()
   return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
