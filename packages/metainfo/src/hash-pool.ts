@@ -145,34 +145,6 @@ export class HashPool {
   }
 
   /**
-   * @internal Like {@link hashPieces}, but the worker reads the bytes itself from file segments
-   * into a buffer it reuses (no copy through the main thread, no fresh memory per chunk).
-   */
-  hashFileSegments(
-    segments: { path: string; position: number; length: number }[],
-    o: { pieceLength: number; sha1: boolean; padTo?: number; leafCount?: number },
-  ): Promise<PiecesResult> {
-    if (this.closed) return Promise.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
-    const total = segments.reduce((n, s) => n + s.length, 0)
-    return new Promise((resolve, reject) => {
-      const msg = {
-        op: 'pieces',
-        pieceLength: o.pieceLength,
-        sha1: o.sha1,
-        padTo: o.padTo ?? 0,
-        leafCount: o.leafCount ?? 0,
-        segments,
-        total,
-        buffer: new ArrayBuffer(0),
-        byteOffset: 0,
-        byteLength: 0,
-      }
-      this.queue.push({ msg, transfer: false, resolve, reject })
-      this.pump()
-    })
-  }
-
-  /**
    * @internal Runs a {@link HashPlan} on every worker at once: workers claim chunks from a shared
    * counter (no message per chunk, no idle worker while work is left) and write digests straight
    * into `plan.sha1Out` / `plan.rootsOut`. `onProgress` gets hashed byte counts (at most every

@@ -56,31 +56,6 @@ function readBuffer() {
 }
 function skew(position) { return (position + 2048) & 4032 }
 function ioError(msg) { const e = new Error(msg); e.code = 'EIO'; return e }
-/** Sequential reads over consecutive file segments. */
-function segmentReader(segs) {
-  let i = 0, pos = 0, fd = -1
-  return {
-    /** The next n bytes, in the shared read buffer. */
-    read(n) {
-      const buf = readBuffer()
-      let o = 0
-      let base = 0
-      while (o < n) {
-        const s = segs[i]
-        if (!s) throw ioError('read past the planned segments')
-        if (fd < 0) fd = fs.openSync(s.path, 'r')
-        if (o === 0) base = skew(s.position + pos)
-        const got = fs.readSync(fd, buf, base + o, Math.min(n - o, s.length - pos), s.position + pos)
-        if (got === 0) throw ioError('file is shorter than expected: ' + s.path)
-        o += got
-        pos += got
-        if (pos === s.length) { fs.closeSync(fd); fd = -1; i++; pos = 0 }
-      }
-      return buf.subarray(base, base + n)
-    },
-    close() { if (fd >= 0) { fs.closeSync(fd); fd = -1 } },
-  }
-}
 /** Hashes consecutive pieces taken from get(n) blocks (into out.sha1 / out.roots at out.sha1At / out.rootAt). */
 function hashPieces(total, m, get, out) {
   const n = Math.ceil(total / m.pieceLength)
@@ -99,7 +74,7 @@ function hashPieces(total, m, get, out) {
           const d = missing > 0 ? createHash('sha1').update(piece).update(zeroBytes(missing)).digest() : sha1Of(piece)
           d.copy(sha1, i * 20)
         }
-        if (roots) treeRoot(leaves(piece, []), m.leafCount).copy(roots, i * 32)
+        if (roots) root(piece, m.leafCount).copy(roots, i * 32)
       }
     }
     return { sha1, roots }
@@ -200,14 +175,7 @@ parentPort.on('message', (m) => {
   try {
     let result
     if (m.op === 'plan') result = runPlan(m)
-    else if (m.segments) {
-      const reader = segmentReader(m.segments)
-      try {
-        result = hashPieces(m.total, m, (k) => reader.read(k))
-      } finally {
-        reader.close()
-      }
-    } else {
+    else {
       const data = Buffer.from(m.buffer, m.byteOffset, m.byteLength)
       if (m.op === 'sha1' || m.op === 'sha256') result = { digest: createHash(m.op).update(data).digest() }
       else if (m.op === 'root') result = { digest: root(data, m.leafCount) }
