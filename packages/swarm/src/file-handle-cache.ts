@@ -95,20 +95,10 @@ async function openHandle(
   onCreate?: (fh: FileHandle) => Promise<void>,
   direct = false,
 ): Promise<FileHandle | undefined> {
-  if (direct && write) {
-    // O_RDWR | O_CREAT: no append mode, so positional writes land where asked.
-    const flags = constants.O_RDWR | constants.O_DIRECT
-    const fh = await open(path, flags).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err
-      await mkdir(dirname(path), { recursive: true })
-      const h = await open(path, flags | constants.O_CREAT)
-      if (onCreate) await onCreate(h)
-      return h
-    })
-    return fh
-  }
+  // Numeric flags: O_RDWR (| O_CREAT) never truncates nor appends, so positional writes land where asked.
+  const writeFlags = constants.O_RDWR | (direct ? constants.O_DIRECT : 0)
   try {
-    return await open(path, write ? 'r+' : 'r')
+    return await open(path, write ? writeFlags : 'r')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && !write) return undefined
@@ -116,10 +106,7 @@ async function openHandle(
     if (code !== 'ENOENT') throw err
   }
   await mkdir(dirname(path), { recursive: true })
-  const fh = await open(path, 'a+').then(async (h) => {
-    await h.close()
-    return open(path, 'r+')
-  })
+  const fh = await open(path, writeFlags | constants.O_CREAT)
   if (onCreate) await onCreate(fh)
   return fh
 }
