@@ -14,7 +14,13 @@ import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
 import { type AnnounceFields, parseAnnounceQuery, parseQuery } from './http-query.js'
 import { sourceIp } from './ip-cache.js'
-import { isPromise, type ScrapeEntry, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
+import {
+  compactLists,
+  isPromise,
+  type ScrapeEntry,
+  type StoreAnnounceResult,
+  type SwarmCounts,
+} from './peer-store.js'
 
 /** Reads the fields of an HTTP announce (BEP 3, 7, 23). */
 export function parseHttpAnnounce(f: AnnounceFields): AnnounceRequest & {
@@ -115,47 +121,20 @@ function compactAnnounceBody(core: TrackerCore, result: StoreAnnounceResult): Bu
   const head =
     `d8:completei${result.complete}e10:downloadedi${result.downloaded}e10:incompletei${result.incomplete}e` +
     `8:intervali${core.interval}e12:min intervali${core.minInterval}e5:peers`
-  if (result.compact4 !== undefined && result.compact6 !== undefined) {
-    // The store's ready compact lists: copy them.
-    const c4 = result.compact4
-    const c6 = result.compact6
-    const mid4 = `${c4.length}:`
-    const mid6 = c6.length > 0 ? `6:peers6${c6.length}:` : ''
-    const out = Buffer.allocUnsafe(
-      head.length + mid4.length + c4.length + mid6.length + c6.length + tail.length,
-    )
-    let a = out.write(head, 0, 'latin1')
-    a += out.write(mid4, a, 'latin1')
-    out.set(c4, a)
-    a += c4.length
-    if (c6.length > 0) {
-      a += out.write(mid6, a, 'latin1')
-      out.set(c6, a)
-      a += c6.length
-    }
-    tail.copy(out, a)
-    return out
-  }
-  let n4 = 0
-  let n6 = 0
-  for (const p of result.peers) p.family === 4 ? n4++ : n6++
-  const mid4 = `${n4 * 6}:`
-  const mid = n6 > 0 ? `6:peers6${n6 * 18}:` : ''
-  const out = Buffer.allocUnsafe(head.length + mid4.length + n4 * 6 + mid.length + n6 * 18 + tail.length)
+  const [c4, c6] = compactLists(result)
+  const mid4 = `${c4.length}:`
+  const mid6 = c6.length > 0 ? `6:peers6${c6.length}:` : ''
+  const out = Buffer.allocUnsafe(
+    head.length + mid4.length + c4.length + mid6.length + c6.length + tail.length,
+  )
   let a = out.write(head, 0, 'latin1')
   a += out.write(mid4, a, 'latin1')
-  for (const p of result.peers) {
-    if (p.family !== 4) continue
-    out.set(p.compact, a)
-    a += 6
-  }
-  if (n6 > 0) {
-    a += out.write(mid, a, 'latin1')
-    for (const p of result.peers) {
-      if (p.family !== 6) continue
-      out.set(p.compact, a)
-      a += 18
-    }
+  out.set(c4, a)
+  a += c4.length
+  if (c6.length > 0) {
+    a += out.write(mid6, a, 'latin1')
+    out.set(c6, a)
+    a += c6.length
   }
   tail.copy(out, a)
   return out

@@ -67,6 +67,18 @@ export interface StoreAnnounceResult extends SwarmCounts {
   compact6?: Uint8Array
 }
 
+/**
+ * A result's peers as IPv4 and IPv6 compact lists: the store's own when it gave them (the fast
+ * path), else built from `peers`.
+ */
+export function compactLists(result: StoreAnnounceResult): [Uint8Array, Uint8Array] {
+  if (result.compact4 !== undefined && result.compact6 !== undefined)
+    return [result.compact4, result.compact6]
+  const of = (family: 4 | 6) =>
+    Buffer.concat(result.peers.filter((p) => p.family === family).map((p) => p.compact))
+  return [of(4), of(6)]
+}
+
 /** How many peers a result hands out (from the compact forms when the store gave them). */
 export function peerCount(result: StoreAnnounceResult): number {
   return result.compact4 !== undefined && result.compact6 !== undefined

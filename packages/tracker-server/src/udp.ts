@@ -10,7 +10,13 @@ import type { ConnectionIds } from './connection-id.js'
 import type { TrackerCore } from './core.js'
 import { TrackerServerError } from './errors.js'
 import { sourceIp } from './ip-cache.js'
-import { type AnnounceEvent, isPromise, type StoreAnnounceResult, type SwarmCounts } from './peer-store.js'
+import {
+  type AnnounceEvent,
+  compactLists,
+  isPromise,
+  type StoreAnnounceResult,
+  type SwarmCounts,
+} from './peer-store.js'
 
 /** The magic `protocol_id` of a BEP 15 connect request. */
 export const UDP_PROTOCOL_ID = 0x41727101980n
@@ -94,28 +100,14 @@ export function announcePacket(
   result: StoreAnnounceResult,
   family: 4 | 6,
 ): Buffer {
-  const size = family === 4 ? 6 : 18
-  const ready = family === 4 ? result.compact4 : result.compact6
-  let n = 0
-  if (ready !== undefined && result.compact4 !== undefined && result.compact6 !== undefined)
-    n = ready.length / size
-  else for (const p of result.peers) if (p.family === family) n++
-  const b = Buffer.allocUnsafe(20 + n * size)
+  const peers = compactLists(result)[family === 4 ? 0 : 1]
+  const b = Buffer.allocUnsafe(20 + peers.length)
   b.writeUInt32BE(UDP_ACTION.announce, 0)
   b.writeUInt32BE(transactionId, 4)
   b.writeUInt32BE(interval, 8)
   b.writeUInt32BE(Math.min(result.incomplete, 0xffffffff), 12)
   b.writeUInt32BE(Math.min(result.complete, 0xffffffff), 16)
-  if (ready !== undefined && result.compact4 !== undefined && result.compact6 !== undefined) {
-    b.set(ready, 20)
-    return b
-  }
-  let at = 20
-  for (const p of result.peers) {
-    if (p.family !== family) continue
-    b.set(p.compact, at)
-    at += size
-  }
+  b.set(peers, 20)
   return b
 }
 
