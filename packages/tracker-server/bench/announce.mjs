@@ -8,6 +8,8 @@
 //   node --expose-gc bench/announce.mjs [--seconds 6] [--rounds 2] [--conc 64] [--generators 2] [--workers 2]
 //     [--only ours|opentracker]
 // Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
+// A "node floor" target (bench/node-floor.mjs: fixed replies, no tracker logic) shows what Node itself reaches on
+// this machine with the same generators, next to opentracker.
 // Prints one JSON line per run, then a table with announces/s, p99 and the ratios against the targets.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -322,6 +324,9 @@ if (flags.only !== 'ours') {
       [],
     ),
   )
+  targets.push(
+    await nodeTracker('node floor', fileURLToPath(new URL('./node-floor.mjs', import.meta.url)), []),
+  )
 }
 const CLUSTER = `ours (memory, ${WORKERS} workers)`
 const CLUSTER_REDIS = `ours (redis, ${WORKERS} workers)`
@@ -427,6 +432,21 @@ if (single) {
     console.log(
       `  p99 ${NAMES[k]} ours best${' '.repeat(40 - NAMES[k].length)} ${String(p99).padStart(6)} ms  target < 10 ms ${check(p99 < 10)}`,
     )
+  }
+  const floor = byLabel['node floor']
+  if (floor) {
+    console.log(
+      "  node floor = a Node server answering fixed replies with no tracker logic (the runtime's ceiling here):",
+    )
+    for (const k of MODES) {
+      if (ot) line(`${NAMES[k]} node floor/opentracker`, floor[k].rate / ot[k].rate)
+      line(
+        `${NAMES[k]} ours best/node floor`,
+        ours[k].rate / floor[k].rate,
+        undefined,
+        `  (floor p99 ${floor[k].p99} ms)`,
+      )
+    }
   }
   if (red) {
     for (const k of MODES)
