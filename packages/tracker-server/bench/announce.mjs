@@ -358,8 +358,11 @@ const modes = {
 }
 const best = new Map(targets.map((t) => [t.label, { label: t.label }]))
 for (let round = 0; round < ROUNDS; round++) {
+  // Each round starts with another tracker, so none always runs first (or always after the TIME_WAIT
+  // sockets that the new-connection runs leave behind).
+  const order = targets.map((_, i) => targets[(i + round) % targets.length])
   for (const [mode, measure] of Object.entries(modes)) {
-    for (const t of targets) {
+    for (const t of order) {
       const pids = [t.c.pid, ...(t.extraPid ? [t.extraPid] : [])]
       const r = await withCpu(pids, () => measure(t))
       console.log(JSON.stringify({ round, tracker: t.label, mode, ...r }))
