@@ -6,7 +6,9 @@
 // load generator (wrk / the UDP generator processes), as % of one core, and the whole machine's busy %, to show
 // how close to saturation it ran, and the load average (other work on a shared machine skews every figure).
 //   node --expose-gc bench/announce.mjs [--seconds 6] [--rounds 2] [--conc 64] [--generators 2] [--workers 2]
-//     [--only ours|opentracker]
+//     [--only ours|opentracker] [--pace 5000]
+// --pace N (0 = off) adds a latency run at a fixed load of N announces/s per mode and tracker (clusters aside):
+// a saturated closed loop measures queueing as much as the tracker, so p99 is shown both ways.
 // Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
 // A "node floor" target (bench/node-floor.mjs: fixed replies, no tracker logic) shows what Node itself reaches on
 // this machine with the same generators, next to opentracker.
@@ -30,6 +32,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'shared-generator': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '2' },
+    pace: { type: 'string', default: '5000' },
   },
 })
 const SECONDS = Number(flags.seconds)
@@ -37,6 +40,8 @@ const CONC = Number(flags.conc)
 const GENERATORS = Number(flags.generators)
 const ROUNDS = Number(flags.rounds)
 const WORKERS = Number(flags.workers)
+const PACE = Number(flags.pace)
+const PACE_SECONDS = 4
 const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
 const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
 const clusterScript = fileURLToPath(new URL('../test/fixtures/cluster.mjs', import.meta.url))
@@ -190,11 +195,23 @@ async function runCounted(cmd, args, env) {
   return { out, cpu: f ? (Number(f[13]) + Number(f[14])) / 100 : Number.NaN }
 }
 
-/** wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. */
-async function wrk(url, close) {
-  const args = ['-t1', `-c${CONC}`, `-d${SECONDS}s`, '--latency', '-s', join(shared, 'tracker-announce.lua')]
+/**
+ * wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. `rate` paces the
+ * load (announces/s in all) through bench/paced-announce.lua; 0 runs as fast as answers come.
+ */
+async function wrk(url, close, rate = 0) {
+  const script =
+    rate > 0
+      ? fileURLToPath(new URL('./paced-announce.lua', import.meta.url))
+      : join(shared, 'tracker-announce.lua')
+  const secs = rate > 0 ? PACE_SECONDS : SECONDS
+  const args = ['-t1', `-c${CONC}`, `-d${secs}s`, '--latency', '-s', script]
   if (close) args.push('-H', 'Connection: close')
-  const { out, cpu } = await runCounted('wrk', [...args, url], { HASHES: hashFile })
+  const { out, cpu } = await runCounted('wrk', [...args, url], {
+    HASHES: hashFile,
+    ANNOUNCE_LUA: join(shared, 'tracker-announce.lua'),
+    PACE_MS: String((1000 * CONC) / (rate || 1)),
+  })
   const line = out.split('\n').find((l) => l.startsWith('JSON '))
   if (!line) throw new Error(`wrk failed:\n${out}`)
   const j = JSON.parse(line.slice(5))
@@ -206,8 +223,8 @@ async function wrk(url, close) {
   }
 }
 
-/** The UDP generator, `GENERATORS` processes splitting the concurrency. */
-async function udp(port) {
+/** The UDP generator, `GENERATORS` processes splitting the concurrency (and `rate`, when paced). */
+async function udp(port, rate = 0) {
   const each = Math.max(1, Math.round(CONC / GENERATORS))
   const outs = await Promise.all(
     Array.from({ length: GENERATORS }, () =>
@@ -215,9 +232,11 @@ async function udp(port) {
         generator,
         '127.0.0.1',
         String(port),
-        String(SECONDS),
+        String(rate > 0 ? PACE_SECONDS : SECONDS),
         String(each),
         hashFile,
+        '1000',
+        String(rate / GENERATORS),
       ]),
     ),
   )
@@ -371,6 +390,25 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
+// Latency at a fixed load every tracker sustains (clusters aside): p99 without the queueing of a saturated loop.
+if (PACE > 0) {
+  const paced = {
+    httpKeepAlive: (t) => wrk(t.url, false, PACE),
+    httpClose: (t) => wrk(t.url, true, PACE),
+    // The shared generator cannot pace.
+    udp: (t) => (flags['shared-generator'] ? undefined : udp(t.port, PACE)),
+  }
+  for (const [mode, measure] of Object.entries(paced)) {
+    for (const t of targets) {
+      if (t.label === CLUSTER || t.label === CLUSTER_REDIS) continue
+      const r = await measure(t)
+      if (!r) continue
+      const { genCpu: _, ...shown } = r
+      console.log(JSON.stringify({ paced: PACE, tracker: t.label, mode, ...shown }))
+      best.get(t.label)[`${mode}Paced`] = r
+    }
+  }
+}
 for (const t of targets) await stop(t.c)
 if (redis) await stop(redis.c)
 for (const r of best.values()) results.push(r)
@@ -389,6 +427,18 @@ for (const r of results) {
   const cell = (m) =>
     `${fmt(m.rate)} (${m.p99} ms; ${m.cpuPct}%, ${m.cpuUsPerAnnounce} us; gen ${m.genCpuPct}%; busy ${m.machineBusyPct}%; load ${m.load})`
   console.log(`| ${r.label} | ${MODES.map((k) => cell(r[k])).join(' | ')} |`)
+}
+if (PACE > 0) {
+  console.log(
+    `\np99 ms at a fixed load of ${PACE.toLocaleString('en-US')} announces/s (achieved rate in brackets):`,
+  )
+  console.log('| tracker | HTTP keep-alive | HTTP new connection | UDP |')
+  console.log('|---|---|---|---|')
+  for (const r of results) {
+    const cell = (m) => (m ? `${m.p99} (${fmt(m.rate)}/s${m.errors ? `, ${m.errors} errors` : ''})` : '-')
+    if (MODES.some((k) => r[`${k}Paced`]))
+      console.log(`| ${r.label} | ${MODES.map((k) => cell(r[`${k}Paced`])).join(' | ')} |`)
+  }
 }
 const ot = byLabel.opentracker
 const bt = byLabel['bittorrent-tracker']
@@ -433,8 +483,13 @@ if (single) {
   for (const k of MODES) {
     const p99 = ours[k].p99
     console.log(
-      `  p99 ${NAMES[k]} ours best${' '.repeat(40 - NAMES[k].length)} ${String(p99).padStart(6)} ms  target < 10 ms ${check(p99 < 10)}`,
+      `  p99 ${NAMES[k]} ours best, saturated${' '.repeat(29 - NAMES[k].length)} ${String(p99).padStart(6)} ms  target < 10 ms ${check(p99 < 10)}`,
     )
+    const paced = single[`${k}Paced`]
+    if (paced)
+      console.log(
+        `  p99 ${NAMES[k]} ours at ${PACE}/s (single process)${' '.repeat(Math.max(0, 22 - NAMES[k].length - String(PACE).length))} ${String(paced.p99).padStart(6)} ms  target < 10 ms ${check(paced.p99 < 10)}`,
+      )
   }
   const floor = byLabel['node floor']
   if (floor) {

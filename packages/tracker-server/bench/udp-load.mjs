@@ -1,12 +1,16 @@
 // Lean BEP 15 announce load generator (same work as ../../../../shared/bench/udp-announce-load.mjs, cheaper per
 // request: packets preallocated per client, no timer per request, one sweep for timeouts).
-//   node udp-load.mjs <host> <port> [seconds=10] [concurrency=64] [hashfile] [timeout_ms=1000]
+//   node udp-load.mjs <host> <port> [seconds=10] [concurrency=64] [hashfile] [timeout_ms=1000] [rate=0]
+// rate > 0 paces the load: each client sends its next announce concurrency/rate seconds after the previous one
+// (rate announces/s in all) instead of as soon as the answer arrives, to measure latency at a fixed load.
 // Prints the shared generator's JSON line (announces/s, p50/p99 ms).
 import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
 import { hashSource, report } from '../../../../shared/bench/common.mjs'
 
-const [host, port, secs = '10', conc = '64', hashFile, tmo = '1000'] = process.argv.slice(2)
+const [host, port, secs = '10', conc = '64', hashFile, tmo = '1000', rate = '0'] = process.argv.slice(2)
+/** Time between one client's announces when paced, ms (0: as fast as answers come). */
+const gap = Number(rate) > 0 ? (1000 * Number(conc)) / Number(rate) : 0
 const nextHash = hashSource(hashFile)
 const sock = dgram.createSocket('udp4')
 const lat = []
@@ -60,6 +64,8 @@ sock.on('message', (m) => {
   } else if (action === 1 && m.length >= 20) {
     ok++
     lat.push(performance.now() - c.sent)
+    const wait = c.sent + gap - performance.now()
+    if (wait > 0) return void setTimeout(send, wait, c)
   } else {
     if (errors++ < 3) console.error('error response', action, m.subarray(8).toString())
     c.connected = false
@@ -97,5 +103,6 @@ sock.bind(0, '127.0.0.1', () => {
     sock.setRecvBufferSize(8 << 20)
     sock.setSendBufferSize(8 << 20)
   } catch {}
-  for (const c of clients) send(c)
+  // Paced clients start spread over one gap, not all at once.
+  for (const c of clients) setTimeout(send, (gap * c.i) / clients.length, c)
 })
