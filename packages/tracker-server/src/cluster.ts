@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster'
 import { randomBytes } from 'node:crypto'
-import { availableParallelism } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TrackerServerError } from './errors.js'
 import type { Logger } from './logger.js'
@@ -49,6 +51,8 @@ export interface WorkerConfig {
   index: number
   count: number
   secret: string
+  /** The cluster's private directory (mode 0700) holding the workers' link sockets. */
+  linkDir: string
   options: ClusterOptions
 }
 
@@ -59,7 +63,8 @@ export const WORKER_CONFIG_ENV = 'P2P_TRACKER_WORKER'
  * Runs a tracker on `workers` processes sharing its HTTP and UDP ports (Node's cluster module, from the
  * primary process). With `redisUrl` every worker uses a {@link RedisStore} over one swarm view; without,
  * every worker keeps the swarms of the info hashes it owns in memory and forwards the others to their
- * owner through the primary. UDP connection ids use one shared secret, so any worker accepts them.
+ * owner over a direct local socket (batched per event-loop turn). UDP connection ids use one shared
+ * secret, so any worker accepts them.
  *
  * @example
  * ```ts
@@ -84,6 +89,8 @@ export async function runCluster(options: ClusterOptions = {}): Promise<TrackerC
     throw new TrackerServerError('TRACKER_SERVER_BAD_OPTION', `workers must be in 1..256, got ${count}`)
   }
   const secret = randomBytes(32).toString('hex')
+  // Only this user may connect to the workers' link sockets (mkdtemp makes the directory 0700).
+  const linkDir = mkdtempSync(join(tmpdir(), 'p2p-tracker-'))
   // Let the kernel spread connections over the workers (round-robin through the primary costs a hop).
   cluster.schedulingPolicy = cluster.SCHED_NONE
   const exec = fileURLToPath(new URL('./cluster-worker.js', import.meta.url))
@@ -97,16 +104,11 @@ export async function runCluster(options: ClusterOptions = {}): Promise<TrackerC
   const fork = (index: number): Promise<ListenInfo> => {
     // Every worker gets the same options: node:cluster hands a worker that binds the same address and
     // port (0 included) the primary's shared handle, so they all end up on the first worker's ports.
-    const config: WorkerConfig = { index, count, secret, options: shared }
+    const config: WorkerConfig = { index, count, secret, linkDir, options: shared }
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config) })
     workers[index] = worker
     worker.on('message', (msg: WorkerMessage) => {
-      if (msg.t === 'rpc') {
-        // Route a store call to the owning worker, and its answer back.
-        workers[msg.to]?.send({ ...msg, from: index })
-      } else if (msg.t === 'rpc-reply') {
-        workers[msg.to]?.send(msg)
-      } else if (msg.t === 'log') {
+      if (msg.t === 'log') {
         log({ ...msg.entry, worker: index })
       } else if (msg.t === 'stats-reply') {
         const p = pending.get(msg.id)
@@ -169,6 +171,7 @@ export async function runCluster(options: ClusterOptions = {}): Promise<TrackerC
           }),
       ),
     )
+    rmSync(linkDir, { recursive: true, force: true })
     log({ level: 'info', msg: 'cluster closed' })
   }
   const onAbort = () => void close()
@@ -229,15 +232,6 @@ export type WorkerMessage =
   | { t: 'listening'; info: ListenInfo }
   | { t: 'failed'; message: string }
   | { t: 'log'; entry: import('./logger.js').LogEntry }
-  | { t: 'rpc'; id: number; to: number; from?: number; call: import('./sharded-store.js').ShardCall }
-  | {
-      t: 'rpc-reply'
-      id: number
-      to: number
-      result?: unknown
-      error?: string
-      code?: import('./errors.js').TrackerServerErrorCode
-    }
   | { t: 'stats'; id: number }
   | { t: 'stats-reply'; id: number; stats: TrackerStats }
   | { t: 'close' }

@@ -168,13 +168,15 @@ export class TrackerCore {
 
   /**
    * Runs one announce through policy and the store. Throws (synchronously) a refusal, or returns the
-   * store's answer (a promise for async stores, rejected with `TRACKER_SERVER_STORE`).
+   * store's answer (a promise for async stores, rejected with `TRACKER_SERVER_STORE`). `compactOnly`: the
+   * caller reads only the compact lists of the answer (see {@link StoreAnnounce.compactOnly}).
    */
   announce(
     req: AnnounceRequest,
     host: string,
     protocol: Protocol,
     families: readonly (4 | 6)[],
+    compactOnly: boolean,
     urlData?: string,
   ): MaybePromise<StoreAnnounceResult> {
     const infoHash = req.infoHash.toString('hex')
@@ -198,6 +200,7 @@ export class TrackerCore {
         event: req.event,
         numwant,
         families,
+        compactOnly,
       }),
     )
     if (isPromise(result))

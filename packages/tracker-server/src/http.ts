@@ -257,7 +257,7 @@ function announce(core: TrackerCore, query: AnnounceFields, source: string, send
     }
   }
   const reply = (result: StoreAnnounceResult) => send(200, announceBody(core, result, a.compact, a.noPeerId))
-  const result = core.announce(a, host, 'http', [4, 6])
+  const result = core.announce(a, host, 'http', [4, 6], a.compact)
   if (isPromise(result)) {
     result.then(reply, (err) => send(200, failureBody(core.failure(err, 'http', source))))
   } else reply(result)

@@ -26,6 +26,11 @@ export interface StoreAnnounce {
   numwant: number
   /** Only peers of these families are returned (UDP answers one family; HTTP both). */
   families: readonly (4 | 6)[]
+  /**
+   * A hint: the caller reads only `compact4` / `compact6` of the answer (UDP, and HTTP with `compact=1`),
+   * so a store that gives those may answer with an empty `peers` (a cluster worker then ships no peer objects).
+   */
+  compactOnly?: boolean
 }
 
 /** A peer in an announce answer. */

@@ -1,11 +1,12 @@
 import type { MemoryStore } from './memory-store.js'
-import type {
-  PeerStore,
-  ScrapeEntry,
-  StoreAnnounce,
-  StoreAnnounceResult,
-  StoreTotals,
-  SwarmCounts,
+import {
+  compactLists,
+  type PeerStore,
+  type ScrapeEntry,
+  type StoreAnnounce,
+  type StoreAnnounceResult,
+  type StoreTotals,
+  type SwarmCounts,
 } from './peer-store.js'
 
 /** Default time a cluster worker waits for the worker owning an info hash, ms. */
@@ -28,7 +29,8 @@ export function shardOf(infoHashHex: string, count: number): number {
 
 /**
  * A {@link PeerStore} split over the workers of a cluster: each worker keeps the swarms of the info
- * hashes it owns in its own {@link MemoryStore} and asks the owner for the others (through the primary).
+ * hashes it owns in its own {@link MemoryStore} and asks the owner for the others (over a
+ * {@link ShardTransport}: the cluster's direct worker links).
  */
 export class ShardedStore implements PeerStore {
   constructor(
@@ -41,9 +43,18 @@ export class ShardedStore implements PeerStore {
   /** Runs a call that another worker routed here. */
   serve(call: ShardCall): unknown {
     if (call.op === 'announce') {
-      // A plain object for the message (the memory store's answer builds `peers` in a getter).
+      // A plain object for the message: the compact lists, and the peer objects (which the memory store
+      // builds in a getter) only for a caller that reads them.
       const r = this.local.announce(call.args)
-      return { complete: r.complete, incomplete: r.incomplete, downloaded: r.downloaded, peers: r.peers }
+      const [compact4, compact6] = compactLists(r)
+      return {
+        complete: r.complete,
+        incomplete: r.incomplete,
+        downloaded: r.downloaded,
+        compact4,
+        compact6,
+        peers: call.args.compactOnly ? [] : r.peers,
+      }
     }
     if (call.op === 'scrape') return this.local.scrape(call.args)
     if (call.op === 'fullScrape') return this.local.fullScrape(call.args)

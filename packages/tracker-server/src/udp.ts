@@ -180,7 +180,7 @@ export function createUdpHandler(core: TrackerCore, ids: ConnectionIds, socket: 
         const urlData = msg.length > UDP_ANNOUNCE_LENGTH ? parseUrlData(msg) : undefined
         const done = (r: StoreAnnounceResult) =>
           reply(announcePacket(transactionId, core.interval, r, family), rinfo)
-        const r = core.announce(a, peerHost, 'udp', [family], urlData)
+        const r = core.announce(a, peerHost, 'udp', [family], true, urlData)
         if (isPromise(r)) r.then(done, fail)
         else done(r)
         return

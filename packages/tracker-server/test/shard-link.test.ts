@@ -1,0 +1,124 @@
+// The direct links between cluster workers: calls, batching, coded refusals, broken and hostile links.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryStore, TrackerServerError } from '@p2p/tracker-server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ShardLinks, shardLinkPath } from '../src/shard-link.js'
+import { type ShardCall, ShardedStore } from '../src/sharded-store.js'
+import { storeAnnounce } from './helpers.js'
+
+const cleanup: (() => void)[] = []
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f()
+})
+
+/** Two workers' links in this process: worker 0 and worker 1, each serving its own calls. */
+async function pair(serve1: (call: ShardCall) => unknown, timeoutMs = 2000) {
+  const dir = mkdtempSync(join(tmpdir(), 'p2p-shard-link-'))
+  const served: ShardCall[][] = [[], []]
+  const a = new ShardLinks(dir, 0, (c) => served[0]!.push(c), timeoutMs)
+  const b = new ShardLinks(
+    dir,
+    1,
+    (c) => {
+      served[1]!.push(c)
+      return serve1(c)
+    },
+    timeoutMs,
+  )
+  await a.listen()
+  await b.listen()
+  cleanup.push(() => {
+    a.close()
+    b.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { dir, a, b, served }
+}
+
+describe('ShardLinks', () => {
+  it('carries many calls of one turn to the owner and answers each', async () => {
+    const { a, served } = await pair((c) => (c.op === 'fullScrape' ? c.args * 2 : c.op))
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => a.call(1, { op: 'fullScrape', args: i })),
+    )
+    expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => i * 2))
+    expect(served[1]).toHaveLength(50)
+    expect(await a.call(1, { op: 'totals', args: null })).toBe('totals')
+  })
+
+  it('keeps the code of a refusal; other errors become TRACKER_SERVER_STORE', async () => {
+    const { a } = await pair((c) => {
+      if (c.op === 'totals') throw new TrackerServerError('TRACKER_SERVER_PEER_CONFLICT', 'moved')
+      throw new Error('boom')
+    })
+    await expect(a.call(1, { op: 'totals', args: null })).rejects.toMatchObject({
+      code: 'TRACKER_SERVER_PEER_CONFLICT',
+      message: 'moved',
+    })
+    await expect(a.call(1, { op: 'scrape', args: [] })).rejects.toMatchObject({
+      code: 'TRACKER_SERVER_STORE',
+      message: 'boom',
+    })
+  })
+
+  it('fails calls to a worker that does not listen, and reconnects once it does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2p-shard-link-'))
+    const a = new ShardLinks(dir, 0, () => undefined, 2000)
+    cleanup.push(() => {
+      a.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    await expect(a.call(1, { op: 'totals', args: null })).rejects.toMatchObject({
+      code: 'TRACKER_SERVER_STORE',
+    })
+    const b = new ShardLinks(dir, 1, () => 'up', 2000)
+    cleanup.push(() => b.close())
+    await b.listen()
+    expect(await a.call(1, { op: 'totals', args: null })).toBe('up')
+  })
+
+  it('rejects the calls still waiting when it closes', async () => {
+    const { a } = await pair(() => 1)
+    const waiting = a.call(1, { op: 'totals', args: null })
+    a.close()
+    await expect(waiting).rejects.toMatchObject({ code: 'TRACKER_SERVER_STORE' })
+    await expect(a.call(1, { op: 'totals', args: null })).rejects.toMatchObject({
+      code: 'TRACKER_SERVER_STORE',
+    })
+  })
+
+  it('drops a link that sends garbage or an oversized frame and keeps serving the others', async () => {
+    const { dir, a } = await pair(() => 'still here')
+    for (const bytes of [
+      Buffer.from([0, 0, 0, 3, 0xff, 0xfe, 0xfd]),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+    ]) {
+      const s = createConnection(shardLinkPath(dir, 1))
+      s.on('error', () => {})
+      s.write(bytes)
+      await new Promise((resolve) => s.once('close', resolve))
+    }
+    expect(await a.call(1, { op: 'totals', args: null })).toBe('still here')
+  })
+
+  it('gives a ShardedStore the owner swarm: compact lists always, peer objects only when read', async () => {
+    // Worker 1's store holds every swarm here: 'ff…' hashes belong to worker 1 of 2 (odd first word).
+    const owner = new ShardedStore(new MemoryStore({ sweepInterval: 0 }), 1, 2, () =>
+      Promise.reject(new Error('not used')),
+    )
+    const { a } = await pair((c) => owner.serve(c))
+    const local = new ShardedStore(new MemoryStore({ sweepInterval: 0 }), 0, 2, (to, c) => a.call(to, c))
+    const infoHash = 'ff'.repeat(20)
+    await local.announce(storeAnnounce({ infoHash, port: 1000 }))
+    const full = await local.announce(storeAnnounce({ infoHash, port: 2000 }))
+    expect(full).toMatchObject({ complete: 0, incomplete: 2 })
+    expect(full.peers.map((p) => p.port)).toEqual([1000])
+    expect(Buffer.from(full.compact4!)).toEqual(Buffer.from([127, 0, 0, 1, 1000 >> 8, 1000 & 255]))
+    const lean = await local.announce({ ...storeAnnounce({ infoHash, port: 3000 }), compactOnly: true })
+    expect(lean.peers).toEqual([])
+    expect(lean.compact4!.length).toBe(12)
+  })
+})
