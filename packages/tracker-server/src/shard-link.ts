@@ -3,12 +3,26 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { join } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import { TrackerServerError, type TrackerServerErrorCode } from './errors.js'
+import type { StoreAnnounce } from './peer-store.js'
+import {
+  type AnnounceReply,
+  decodeAnnounceCalls,
+  decodeAnnounceReplies,
+  encodeAnnounceCalls,
+  encodeAnnounceReplies,
+  type ShardAnnounceAnswer,
+} from './shard-codec.js'
 import type { ShardCall } from './sharded-store.js'
 
 /** Largest frame accepted on a shard link, bytes (a batch of calls or answers). */
 const MAX_FRAME = 64 << 20
 /** How often pending calls are checked against their deadline, ms. */
 const SWEEP_MS = 250
+/** Frame kinds: calls and their answers as structured clones, announces and theirs in binary. */
+const CALLS = 1
+const REPLIES = 2
+const ANNOUNCES = 3
+const ANNOUNCE_REPLIES = 4
 
 /** One call in a request frame: its id and the call. */
 type Request = [id: number, call: ShardCall]
@@ -24,8 +38,9 @@ interface Pending {
 /** The outgoing side of a link to one worker. */
 interface Outgoing {
   socket: Socket
-  /** Calls waiting for the next frame (sent once per event-loop turn). */
-  queue: Request[]
+  /** Calls waiting for the next frames (sent once per event-loop turn): announces, and the rest. */
+  announces: [id: number, req: StoreAnnounce][]
+  calls: Request[]
   pending: Map<number, Pending>
 }
 
@@ -42,8 +57,9 @@ export function shardLinkPath(dir: string, index: number): string {
 /**
  * Direct links between the workers of a memory-store cluster: every worker listens on its own local socket,
  * and a call for a swarm another worker owns goes straight to that worker (not through the primary). The
- * calls of one event-loop turn to one worker travel as one length-prefixed, v8-serialized frame, and so do
- * the answers, so a busy tracker pays a write per turn rather than per announce.
+ * calls of one event-loop turn to one worker travel as one length-prefixed frame, and so do the answers, so a
+ * busy tracker pays a write per turn rather than per announce; announces (the hot path) are encoded in binary
+ * ({@link encodeAnnounceCalls}), the rarer calls as v8 structured clones.
  */
 export class ShardLinks {
   private server: Server | undefined
@@ -57,7 +73,10 @@ export class ShardLinks {
   constructor(
     private readonly dir: string,
     private readonly self: number,
-    /** Runs a call another worker routed here (synchronously: the memory store answers at once). */
+    /**
+     * Runs a call another worker routed here, synchronously (the memory store answers at once); an announce
+     * answers a {@link ShardAnnounceAnswer}.
+     */
     private readonly serve: (call: ShardCall) => unknown,
     private readonly timeoutMs: number,
   ) {
@@ -77,7 +96,11 @@ export class ShardLinks {
       this.incoming.add(socket)
       socket.on('close', () => this.incoming.delete(socket))
       socket.on('error', () => socket.destroy())
-      readFrames(socket, (frame) => this.answer(socket, frame as Request[]))
+      readFrames(socket, (kind, body) => {
+        if (kind === ANNOUNCES) this.answerAnnounces(socket, decodeAnnounceCalls(body))
+        else if (kind === CALLS) this.answerCalls(socket, deserialize(body) as Request[])
+        else throw new RangeError(`unexpected frame kind ${kind}`)
+      })
     })
     this.server = server
     await new Promise<void>((resolve, reject) => {
@@ -96,7 +119,8 @@ export class ShardLinks {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       link.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs })
-      link.queue.push([id, call])
+      if (call.op === 'announce') link.announces.push([id, call.args])
+      else link.calls.push([id, call])
       if (!this.flushing) {
         this.flushing = true
         setImmediate(this.flush)
@@ -114,25 +138,31 @@ export class ShardLinks {
   }
 
   private link(to: number): Outgoing {
-    let link = this.out.get(to)
-    if (link) return link
+    const known = this.out.get(to)
+    if (known) return known
     const socket = createConnection(shardLinkPath(this.dir, to))
-    const made: Outgoing = { socket, queue: [], pending: new Map() }
-    link = made
-    this.out.set(to, made)
+    const link: Outgoing = { socket, announces: [], calls: [], pending: new Map() }
+    this.out.set(to, link)
     // A worker that is not listening yet (starting, restarting) fails the link; the calls waiting on it
     // fail, and the next call opens a new one.
     socket.on('error', () => socket.destroy())
-    socket.on('close', () => this.drop(to, made, 'not reachable'))
-    readFrames(socket, (frame) => {
-      for (const r of frame as Reply[]) {
-        const p = made.pending.get(r[0])
-        if (!p) continue
-        made.pending.delete(r[0])
-        if (r[1]) p.resolve(r[2])
-        else
-          p.reject(new TrackerServerError((r[3] as TrackerServerErrorCode) ?? 'TRACKER_SERVER_STORE', r[2]))
-      }
+    socket.on('close', () => this.drop(to, link, 'not reachable'))
+    const settle = (id: number, ok: boolean, value: unknown) => {
+      const p = link.pending.get(id)
+      if (!p) return
+      link.pending.delete(id)
+      if (ok) p.resolve(value)
+      else p.reject(value)
+    }
+    readFrames(socket, (kind, body) => {
+      if (kind === ANNOUNCE_REPLIES) {
+        for (const [id, a] of decodeAnnounceReplies(body)) settle(id, !(a instanceof TrackerServerError), a)
+      } else if (kind === REPLIES) {
+        for (const r of deserialize(body) as Reply[]) {
+          const code = (r[1] ? undefined : r[3]) as TrackerServerErrorCode | undefined
+          settle(r[0], r[1], r[1] ? r[2] : new TrackerServerError(code ?? 'TRACKER_SERVER_STORE', r[2]))
+        }
+      } else throw new RangeError(`unexpected frame kind ${kind}`)
     })
     return link
   }
@@ -140,27 +170,40 @@ export class ShardLinks {
   private readonly flush = () => {
     this.flushing = false
     for (const link of this.out.values()) {
-      if (link.queue.length === 0) continue
-      writeFrame(link.socket, link.queue)
-      link.queue = []
+      if (link.announces.length > 0) {
+        writeFrame(link.socket, ANNOUNCES, encodeAnnounceCalls(link.announces))
+        link.announces = []
+      }
+      if (link.calls.length > 0) {
+        writeFrame(link.socket, CALLS, serialize(link.calls))
+        link.calls = []
+      }
     }
   }
 
-  private answer(socket: Socket, calls: Request[]): void {
+  private answerCalls(socket: Socket, calls: Request[]): void {
     const replies: Reply[] = []
     for (const [id, call] of calls) {
       try {
         replies.push([id, true, this.serve(call)])
       } catch (err) {
-        const code = err instanceof TrackerServerError ? err.code : undefined
-        replies.push(
-          code
-            ? [id, false, (err as Error).message, code]
-            : [id, false, String((err as Error)?.message ?? err)],
-        )
+        const e = asTrackerError(err)
+        replies.push([id, false, e.message, e.code])
       }
     }
-    if (!socket.destroyed) writeFrame(socket, replies)
+    if (!socket.destroyed) writeFrame(socket, REPLIES, serialize(replies))
+  }
+
+  private answerAnnounces(socket: Socket, calls: [number, StoreAnnounce][]): void {
+    const replies: AnnounceReply[] = []
+    for (const [id, args] of calls) {
+      try {
+        replies.push([id, this.serve({ op: 'announce', args }) as ShardAnnounceAnswer])
+      } catch (err) {
+        replies.push([id, asTrackerError(err)])
+      }
+    }
+    if (!socket.destroyed) writeFrame(socket, ANNOUNCE_REPLIES, encodeAnnounceReplies(replies))
   }
 
   private drop(to: number, link: Outgoing, why: string): void {
@@ -186,33 +229,44 @@ function linkError(message: string): TrackerServerError {
   return new TrackerServerError('TRACKER_SERVER_STORE', message)
 }
 
-function writeFrame(socket: Socket, value: unknown): void {
-  const body = serialize(value)
-  const head = Buffer.allocUnsafe(4)
-  head.writeUInt32BE(body.length, 0)
+/** A refusal keeps its code; anything else a store throws is `TRACKER_SERVER_STORE`. */
+function asTrackerError(err: unknown): TrackerServerError {
+  return err instanceof TrackerServerError
+    ? err
+    : new TrackerServerError('TRACKER_SERVER_STORE', String((err as Error)?.message ?? err))
+}
+
+/** Writes one frame: its length (kind byte included), its kind, its body. */
+function writeFrame(socket: Socket, kind: number, body: Buffer): void {
+  const head = Buffer.allocUnsafe(5)
+  head.writeUInt32BE(body.length + 1, 0)
+  head[4] = kind
   socket.cork()
   socket.write(head)
   socket.write(body)
   socket.uncork()
 }
 
-/** Calls `onFrame` with each frame that arrives on `socket`; a malformed or oversized frame closes it. */
-function readFrames(socket: Socket, onFrame: (value: unknown) => void): void {
+/**
+ * Calls `onFrame` with each frame that arrives on `socket`; a frame that is empty, oversized or that
+ * `onFrame` cannot read (it throws) closes the link.
+ */
+function readFrames(socket: Socket, onFrame: (kind: number, body: Buffer) => void): void {
   let buf: Buffer | undefined
   socket.on('data', (chunk: Buffer) => {
     buf = buf ? Buffer.concat([buf, chunk]) : chunk
     while (buf && buf.length >= 4) {
       const len = buf.readUInt32BE(0)
-      if (len > MAX_FRAME) return void socket.destroy()
+      if (len === 0 || len > MAX_FRAME) return void socket.destroy()
       if (buf.length < 4 + len) return
-      let value: unknown
+      const kind = buf[4]!
+      const body = buf.subarray(5, 4 + len)
+      buf = buf.length === 4 + len ? undefined : buf.subarray(4 + len)
       try {
-        value = deserialize(buf.subarray(4, 4 + len))
+        onFrame(kind, body)
       } catch {
         return void socket.destroy()
       }
-      buf = buf.length === 4 + len ? undefined : buf.subarray(4 + len)
-      onFrame(value)
     }
   })
 }

@@ -8,6 +8,7 @@ import {
   type StoreTotals,
   type SwarmCounts,
 } from './peer-store.js'
+import type { ShardAnnounceAnswer } from './shard-codec.js'
 
 /** Default time a cluster worker waits for the worker owning an info hash, ms. */
 export const DEFAULT_SHARD_TIMEOUT_MS = 5000
@@ -40,14 +41,14 @@ export class ShardedStore implements PeerStore {
     private readonly send: ShardTransport,
   ) {}
 
-  /** Runs a call that another worker routed here. */
+  /** Runs a call that another worker routed here (an announce answers a {@link ShardAnnounceAnswer}). */
   serve(call: ShardCall): unknown {
     if (call.op === 'announce') {
-      // A plain object for the message: the compact lists, and the peer objects (which the memory store
-      // builds in a getter) only for a caller that reads them.
+      // The compact lists, and the peer objects (which the memory store builds in a getter) only for a
+      // caller that reads them.
       const r = this.local.announce(call.args)
       const [compact4, compact6] = compactLists(r)
-      return {
+      const answer: ShardAnnounceAnswer = {
         complete: r.complete,
         incomplete: r.incomplete,
         downloaded: r.downloaded,
@@ -55,6 +56,7 @@ export class ShardedStore implements PeerStore {
         compact6,
         peers: call.args.compactOnly ? [] : r.peers,
       }
+      return answer
     }
     if (call.op === 'scrape') return this.local.scrape(call.args)
     if (call.op === 'fullScrape') return this.local.fullScrape(call.args)

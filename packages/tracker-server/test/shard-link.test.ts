@@ -4,7 +4,15 @@ import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStore, TrackerServerError } from '@p2p/tracker-server'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { StoreAnnounce } from '../src/peer-store.js'
+import {
+  decodeAnnounceCalls,
+  decodeAnnounceReplies,
+  encodeAnnounceCalls,
+  encodeAnnounceReplies,
+} from '../src/shard-codec.js'
 import { ShardLinks, shardLinkPath } from '../src/shard-link.js'
 import { type ShardCall, ShardedStore } from '../src/sharded-store.js'
 import { storeAnnounce } from './helpers.js'
@@ -93,8 +101,10 @@ describe('ShardLinks', () => {
   it('drops a link that sends garbage or an oversized frame and keeps serving the others', async () => {
     const { dir, a } = await pair(() => 'still here')
     for (const bytes of [
-      Buffer.from([0, 0, 0, 3, 0xff, 0xfe, 0xfd]),
-      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+      Buffer.from([0, 0, 0, 3, 0xff, 0xfe, 0xfd]), // unknown frame kind
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), // oversized
+      Buffer.from([0, 0, 0, 6, 3, 0, 0, 0, 9, 1]), // a batch of 9 announces, truncated
+      Buffer.from([0, 0, 0, 3, 1, 0xff, 0x0f]), // a structured clone that does not parse
     ]) {
       const s = createConnection(shardLinkPath(dir, 1))
       s.on('error', () => {})
@@ -120,5 +130,70 @@ describe('ShardLinks', () => {
     const lean = await local.announce({ ...storeAnnounce({ infoHash, port: 3000 }), compactOnly: true })
     expect(lean.peers).toEqual([])
     expect(lean.compact4!.length).toBe(12)
+  })
+})
+
+describe('shard codec', () => {
+  const ip4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'))
+  const ip6 = fc.ipV6().map((a) => a.toLowerCase())
+  const announce = fc.record({
+    infoHash: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')),
+    peerId: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b)),
+    v6: fc.boolean(),
+    h4: ip4,
+    h6: ip6,
+    port: fc.integer({ min: 1, max: 65535 }),
+    key: fc.option(fc.string({ unit: 'binary-ascii', maxLength: 16 }), { nil: undefined }),
+    seeder: fc.boolean(),
+    event: fc.constantFrom('none', 'started', 'completed', 'stopped'),
+    numwant: fc.nat(200_000),
+    families: fc.constantFrom([4], [6], [4, 6]),
+    compactOnly: fc.boolean(),
+  })
+
+  it('round-trips any batch of announces', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), announce), { maxLength: 20 }), (items) => {
+        const calls = items.map(([id, a]): [number, StoreAnnounce] => [
+          id,
+          {
+            infoHash: a.infoHash,
+            peerId: a.peerId,
+            host: a.v6 ? a.h6 : a.h4,
+            family: a.v6 ? 6 : 4,
+            port: a.port,
+            ...(a.key === undefined ? {} : { key: a.key }),
+            seeder: a.seeder,
+            event: a.event as StoreAnnounce['event'],
+            numwant: a.numwant,
+            families: a.families as (4 | 6)[],
+            compactOnly: a.compactOnly,
+          },
+        ])
+        expect(decodeAnnounceCalls(encodeAnnounceCalls(calls))).toEqual(calls)
+      }),
+    )
+  })
+
+  it('round-trips answers (peers of both families, refusals with their code) and refuses truncation', () => {
+    const v4 = Buffer.from([10, 0, 0, 1, 0x1a, 0xe1])
+    const v6 = Buffer.from([0x20, 1, 0xd, 0xb8, ...Array(10).fill(0), 1, 0, 0x1a, 0xe2])
+    const peers = [
+      { peerId: Buffer.alloc(20, 1), host: '10.0.0.1', port: 0x1ae1, family: 4 as const, compact: v4 },
+      { peerId: Buffer.alloc(20, 2), host: '2001:db8::100', port: 0x1ae2, family: 6 as const, compact: v6 },
+    ]
+    const replies = [
+      [7, { complete: 3, incomplete: 4, downloaded: 5, compact4: v4, compact6: v6, peers }],
+      [8, new TrackerServerError('TRACKER_SERVER_PEER_CONFLICT', 'moved\nelsewhere')],
+      [9, { complete: 0, incomplete: 1, downloaded: 0, compact4: v4, compact6: Buffer.alloc(0), peers: [] }],
+    ] as const
+    const bytes = encodeAnnounceReplies(replies as never)
+    const back = decodeAnnounceReplies(bytes)
+    expect(back[0]).toEqual(replies[0])
+    expect(back[1]![1]).toMatchObject({ code: 'TRACKER_SERVER_PEER_CONFLICT', message: 'moved\nelsewhere' })
+    expect(back[2]).toEqual(replies[2])
+    for (let cut = 0; cut < bytes.length; cut += 7) {
+      expect(() => decodeAnnounceReplies(bytes.subarray(0, cut))).toThrow(RangeError)
+    }
   })
 })
