@@ -18,6 +18,8 @@ import type { ShardCall } from './sharded-store.js'
 const MAX_FRAME = 64 << 20
 /** How often pending calls are checked against their deadline, ms. */
 const SWEEP_MS = 250
+/** Wait before connecting again to a worker that is not listening yet, ms. */
+const RETRY_MS = 50
 /** Frame kinds: calls and their answers as structured clones, announces and theirs in binary. */
 const CALLS = 1
 const REPLIES = 2
@@ -37,7 +39,10 @@ interface Pending {
 
 /** The outgoing side of a link to one worker. */
 interface Outgoing {
-  socket: Socket
+  socket: Socket | undefined
+  /** Connected: frames can go. */
+  ready: boolean
+  retry: NodeJS.Timeout | undefined
   /** Calls waiting for the next frames (sent once per event-loop turn): announces, and the rest. */
   announces: [id: number, req: StoreAnnounce][]
   calls: Request[]
@@ -121,10 +126,7 @@ export class ShardLinks {
       link.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs })
       if (call.op === 'announce') link.announces.push([id, call.args])
       else link.calls.push([id, call])
-      if (!this.flushing) {
-        this.flushing = true
-        setImmediate(this.flush)
-      }
+      this.scheduleFlush()
     })
   }
 
@@ -137,16 +139,46 @@ export class ShardLinks {
     this.server?.close()
   }
 
+  private scheduleFlush(): void {
+    if (this.flushing) return
+    this.flushing = true
+    setImmediate(this.flush)
+  }
+
   private link(to: number): Outgoing {
     const known = this.out.get(to)
     if (known) return known
-    const socket = createConnection(shardLinkPath(this.dir, to))
-    const link: Outgoing = { socket, announces: [], calls: [], pending: new Map() }
+    const link: Outgoing = {
+      socket: undefined,
+      ready: false,
+      retry: undefined,
+      announces: [],
+      calls: [],
+      pending: new Map(),
+    }
     this.out.set(to, link)
-    // A worker that is not listening yet (starting, restarting) fails the link; the calls waiting on it
-    // fail, and the next call opens a new one.
+    this.connect(to, link)
+    return link
+  }
+
+  private connect(to: number, link: Outgoing): void {
+    link.retry = undefined
+    const socket = createConnection(shardLinkPath(this.dir, to))
+    link.socket = socket
+    socket.once('connect', () => {
+      link.ready = true
+      this.scheduleFlush()
+    })
     socket.on('error', () => socket.destroy())
-    socket.on('close', () => this.drop(to, link, 'not reachable'))
+    socket.on('close', () => {
+      if (this.closed || this.out.get(to) !== link) return
+      // A link that worked is gone (the worker died): the answers it owed are lost.
+      if (link.ready) return this.drop(to, link, 'link lost')
+      // The worker is not listening yet (starting or restarting): the calls wait for it until their deadline.
+      link.socket = undefined
+      if (link.pending.size === 0) this.out.delete(to)
+      else link.retry = setTimeout(() => this.connect(to, link), RETRY_MS)
+    })
     const settle = (id: number, ok: boolean, value: unknown) => {
       const p = link.pending.get(id)
       if (!p) return
@@ -164,12 +196,12 @@ export class ShardLinks {
         }
       } else throw new RangeError(`unexpected frame kind ${kind}`)
     })
-    return link
   }
 
   private readonly flush = () => {
     this.flushing = false
     for (const link of this.out.values()) {
+      if (!link.ready || !link.socket) continue
       if (link.announces.length > 0) {
         writeFrame(link.socket, ANNOUNCES, encodeAnnounceCalls(link.announces))
         link.announces = []
@@ -208,7 +240,8 @@ export class ShardLinks {
 
   private drop(to: number, link: Outgoing, why: string): void {
     if (this.out.get(to) === link) this.out.delete(to)
-    link.socket.destroy()
+    clearTimeout(link.retry)
+    link.socket?.destroy()
     for (const p of link.pending.values()) p.reject(linkError(`cluster worker ${to}: ${why}`))
     link.pending.clear()
   }

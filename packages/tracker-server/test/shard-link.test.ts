@@ -72,20 +72,32 @@ describe('ShardLinks', () => {
     })
   })
 
-  it('fails calls to a worker that does not listen, and reconnects once it does', async () => {
+  it('lets calls wait for a worker that is not listening yet, and fails them at their deadline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p2p-shard-link-'))
-    const a = new ShardLinks(dir, 0, () => undefined, 2000)
+    const a = new ShardLinks(dir, 0, () => undefined, 400)
     cleanup.push(() => {
       a.close()
       rmSync(dir, { recursive: true, force: true })
     })
+    await expect(a.call(2, { op: 'totals', args: null })).rejects.toMatchObject({
+      code: 'TRACKER_SERVER_STORE',
+      message: 'cluster worker 2 did not answer',
+    })
+    const early = a.call(1, { op: 'totals', args: null })
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    const b = new ShardLinks(dir, 1, () => 'up', 400)
+    cleanup.push(() => b.close())
+    await b.listen()
+    expect(await early).toBe('up')
+    // The worker dies: a call waits for it and fails at its deadline; once one listens again, calls go through.
+    b.close()
     await expect(a.call(1, { op: 'totals', args: null })).rejects.toMatchObject({
       code: 'TRACKER_SERVER_STORE',
     })
-    const b = new ShardLinks(dir, 1, () => 'up', 2000)
-    cleanup.push(() => b.close())
-    await b.listen()
-    expect(await a.call(1, { op: 'totals', args: null })).toBe('up')
+    const again = new ShardLinks(dir, 1, () => 'back', 400)
+    cleanup.push(() => again.close())
+    await again.listen()
+    expect(await a.call(1, { op: 'totals', args: null })).toBe('back')
   })
 
   it('rejects the calls still waiting when it closes', async () => {
