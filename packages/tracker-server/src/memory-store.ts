@@ -1,15 +1,15 @@
-import { bytesToIp, ipToBytes } from '@p2p/peer-address'
-import { CompactResult, peerConflict } from './compact-result.js'
+import { ipToBytes } from '@p2p/peer-address'
+import { peerConflict } from './compact-result.js'
 import { TrackerServerError } from './errors.js'
 import type {
   PeerStore,
   ScrapeEntry,
   StoreAnnounce,
   StoreAnnounceResult,
-  StoredPeer,
   StoreTotals,
   SwarmCounts,
 } from './peer-store.js'
+import { hashPeerId, PEER_ID_LENGTH, Swarm } from './swarm-table.js'
 
 /** Default time after its last announce before a peer is dropped, ms (about 2 announce intervals). */
 export const DEFAULT_PEER_TIMEOUT_MS = 31 * 60_000
@@ -32,49 +32,6 @@ export interface MemoryStoreOptions {
   sweepInterval?: number
   /** Clock, for tests (default `Date.now`). */
   now?: () => number
-}
-
-/** A stored peer, kept small: ids and addresses as one-byte strings, materialised only when handed out. */
-interface Peer {
-  /** Peer id, latin1. */
-  key: string
-  /** Compact address (IP bytes + port), latin1: 6 chars for IPv4, 18 for IPv6. */
-  addr: string
-  seeder: boolean
-  lastSeen: number
-  /** The announce `key` it was recorded with (lets it move to another IP). */
-  pk: string | undefined
-  /** Index in the swarm's `list` (for O(1) random picks and removal). */
-  slot: number
-}
-
-class Swarm {
-  /** By peer id (latin1), in least-recently-seen order. */
-  readonly byId = new Map<string, Peer>()
-  /** The same peers, for random sampling. */
-  readonly list: Peer[] = []
-  seeders = 0
-  downloaded = 0
-  /** Announced since the eviction clock last passed (second-chance eviction of torrents). */
-  touched = true
-
-  remove(peer: Peer): void {
-    this.byId.delete(peer.key)
-    const last = this.list.pop()!
-    if (last !== peer) {
-      this.list[peer.slot] = last
-      last.slot = peer.slot
-    }
-    if (peer.seeder) this.seeders--
-  }
-
-  counts(): SwarmCounts {
-    return {
-      complete: this.seeders,
-      incomplete: this.byId.size - this.seeders,
-      downloaded: this.downloaded,
-    }
-  }
 }
 
 /**
@@ -109,6 +66,10 @@ export class MemoryStore implements PeerStore {
   }
 
   announce(req: StoreAnnounce): StoreAnnounceResult {
+    const id = req.peerId
+    if (id.length !== PEER_ID_LENGTH) {
+      throw new TrackerServerError('TRACKER_SERVER_BAD_FIELD', `peer_id must be ${PEER_ID_LENGTH} bytes`)
+    }
     const now = this.now()
     let swarm = this.swarms.get(req.infoHash)
     if (swarm) {
@@ -121,53 +82,29 @@ export class MemoryStore implements PeerStore {
     } else {
       return { complete: 0, incomplete: 0, downloaded: 0, peers: [] }
     }
-    const key = latin1(req.peerId)
-    const known = swarm.byId.get(key)
-    const addr = compactText(req.host, req.port)
-    if (known && known.addr !== addr && !sameIp(known.addr, addr)) {
-      // The peer id moved to another IP: only its own key may move it.
-      if (known.pk === undefined || known.pk !== req.key) {
-        throw peerConflict()
-      }
-    }
+    const hash = hashPeerId(id)
+    let slot = swarm.find(id, hash)
+    const ip = ipBytes(req.host)
+    // A peer id that moved to another IP: only its own key may move it.
+    if (slot >= 0 && !swarm.hasIp(slot, ip) && !swarm.hasKey(slot, req.key)) throw peerConflict()
     if (req.event === 'stopped') {
-      if (known) this.drop(swarm, known)
+      if (slot >= 0) this.drop(swarm, slot)
       const counts = swarm.counts()
-      if (swarm.byId.size === 0 && swarm.downloaded === 0) this.swarms.delete(req.infoHash)
+      if (swarm.size === 0 && swarm.downloaded === 0) this.swarms.delete(req.infoHash)
       return { ...counts, peers: [] }
     }
-    if (req.event === 'completed' && !known?.seeder) swarm.downloaded++
-    if (known) {
-      if (known.seeder !== req.seeder) {
-        const d = req.seeder ? 1 : -1
-        swarm.seeders += d
-        this.seederCount += d
-        known.seeder = req.seeder
-      }
-      if (known.addr !== addr) known.addr = addr
-      if (req.key !== undefined) known.pk = req.key
-      known.lastSeen = now
-      swarm.byId.delete(key)
-      swarm.byId.set(key, known)
+    const wasSeeder = slot >= 0 && swarm.isSeeder(slot)
+    if (req.event === 'completed' && !wasSeeder) swarm.downloaded++
+    if (slot >= 0) {
+      if (wasSeeder !== req.seeder) this.seederCount += req.seeder ? 1 : -1
+      swarm.refresh(slot, ip, req.port, req.seeder, req.key, now)
     } else {
-      if (swarm.byId.size >= this.maxPeers) this.drop(swarm, swarm.byId.values().next().value!)
-      const peer: Peer = {
-        key,
-        addr,
-        seeder: req.seeder,
-        lastSeen: now,
-        pk: req.key,
-        slot: swarm.list.length,
-      }
-      swarm.byId.set(key, peer)
-      swarm.list.push(peer)
+      if (swarm.size >= this.maxPeers) this.drop(swarm, swarm.head)
+      slot = swarm.add(id, hash, ip, req.port, req.seeder, req.key, now)
       this.peerCount++
-      if (req.seeder) {
-        swarm.seeders++
-        this.seederCount++
-      }
+      if (req.seeder) this.seederCount++
     }
-    return pick(swarm, key, req)
+    return swarm.pick(slot, req)
   }
 
   scrape(infoHashes: readonly string[]): SwarmCounts[] {
@@ -187,7 +124,7 @@ export class MemoryStore implements PeerStore {
     for (const [infoHash, swarm] of this.swarms) {
       if (out.length >= limit) break
       this.expire(swarm, now)
-      if (swarm.byId.size === 0 && swarm.downloaded === 0) continue
+      if (swarm.size === 0 && swarm.downloaded === 0) continue
       out.push({ infoHash, ...swarm.counts() })
     }
     return out
@@ -206,7 +143,7 @@ export class MemoryStore implements PeerStore {
     const now = this.now()
     for (const [hash, swarm] of this.swarms) {
       this.expire(swarm, now)
-      if (swarm.byId.size === 0 && swarm.downloaded === 0) this.swarms.delete(hash)
+      if (swarm.size === 0 && swarm.downloaded === 0) this.swarms.delete(hash)
     }
   }
 
@@ -219,16 +156,12 @@ export class MemoryStore implements PeerStore {
 
   private expire(swarm: Swarm, now: number): void {
     const limit = now - this.peerTimeout
-    for (const peer of swarm.byId.values()) {
-      if (peer.lastSeen > limit) break
-      this.drop(swarm, peer)
-    }
+    while (swarm.head !== -1 && swarm.seenAt(swarm.head) <= limit) this.drop(swarm, swarm.head)
   }
 
-  private drop(swarm: Swarm, peer: Peer): void {
-    swarm.remove(peer)
+  private drop(swarm: Swarm, slot: number): void {
+    if (swarm.remove(slot)) this.seederCount--
     this.peerCount--
-    if (peer.seeder) this.seederCount--
   }
 
   /**
@@ -243,98 +176,55 @@ export class MemoryStore implements PeerStore {
       this.swarms.set(hash, swarm)
       ;[hash, swarm] = this.swarms.entries().next().value!
     }
-    this.peerCount -= swarm.byId.size
+    this.peerCount -= swarm.size
     this.seederCount -= swarm.seeders
     this.swarms.delete(hash)
   }
 }
 
-/** Empty compact lists, shared. */
-const NONE = Buffer.alloc(0)
-
-/** Scratch list of picked peers (the store is synchronous, so one is enough). */
-const scratch: Peer[] = []
+/** The IPv4 bytes of the announce being handled (the store is synchronous, so one is enough). */
+const v4 = new Uint8Array(4)
+/** Bytes of other IPs by IP text (the same peers announce again and again). */
+let ipCache = new Map<string, Uint8Array>()
 
 /**
- * Up to `numwant` peers of the wanted families other than the requester, from a random starting
- * point (seeders get leechers only when there are enough of them), as compact bytes.
+ * The bytes of an IP (4 or 16): a dotted quad is read into {@link v4} without allocating (the same
+ * grammar as `ipToBytes`), anything else goes through `ipToBytes`, cached.
+ *
+ * @throws {PeerAddressError} when `host` is not an IP.
  */
-function pick(swarm: Swarm, self: string, req: StoreAnnounce): CompactResult {
-  const list = swarm.list
-  const n = list.length
-  const want = Math.min(req.numwant, n - 1)
-  const complete = swarm.seeders
-  const incomplete = swarm.byId.size - swarm.seeders
-  if (want <= 0) return new CompactResult(complete, incomplete, swarm.downloaded, NONE, NONE, () => [])
-  const v4 = req.families.includes(4)
-  const v6 = req.families.includes(6)
-  const skipSeeders = req.seeder && n - swarm.seeders >= want
-  let n4 = 0
-  let n6 = 0
-  let i = (Math.random() * n) | 0
-  for (let seen = 0; seen < n && n4 + n6 < want; seen++, i = i + 1 === n ? 0 : i + 1) {
-    const p = list[i]!
-    if (p.key === self || (skipSeeders && p.seeder)) continue
-    if (p.addr.length === 6) {
-      if (!v4) continue
-      n4++
-    } else {
-      if (!v6) continue
-      n6++
-    }
-    scratch.push(p)
-  }
-  const c4 = n4 === 0 ? NONE : Buffer.allocUnsafe(n4 * 6)
-  const c6 = n6 === 0 ? NONE : Buffer.allocUnsafe(n6 * 18)
-  let a4 = 0
-  let a6 = 0
-  for (const p of scratch) {
-    const addr = p.addr
-    if (addr.length === 6) {
-      for (let k = 0; k < 6; k++) c4[a4++] = addr.charCodeAt(k)
-    } else {
-      for (let k = 0; k < 18; k++) c6[a6++] = addr.charCodeAt(k)
-    }
-  }
-  const picked = scratch.slice()
-  scratch.length = 0
-  return new CompactResult(complete, incomplete, swarm.downloaded, c4, c6, () => picked.map(materialise))
-}
-
-function materialise(p: Peer): StoredPeer {
-  const compact = Buffer.from(p.addr, 'latin1')
-  const n = compact.length
-  return {
-    peerId: Buffer.from(p.key, 'latin1'),
-    host: bytesToIp(compact.subarray(0, n - 2)),
-    port: (compact[n - 2]! << 8) | compact[n - 1]!,
-    family: n === 6 ? 4 : 6,
-    compact,
-  }
-}
-
-/** IP bytes as latin1 strings, by IP text (the same peers announce again and again). */
-let ipTexts = new Map<string, string>()
-
-/** The compact form as a latin1 string (what the store keeps). */
-function compactText(host: string, port: number): string {
-  let ip = ipTexts.get(host)
+function ipBytes(host: string): Uint8Array {
+  if (readIPv4(host)) return v4
+  let ip = ipCache.get(host)
   if (ip === undefined) {
-    const b = ipToBytes(host)
-    ip = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-    if (ipTexts.size >= 16_384) ipTexts = new Map()
-    ipTexts.set(host, ip)
+    ip = ipToBytes(host)
+    if (ipCache.size >= 16_384) ipCache = new Map()
+    ipCache.set(host, ip)
   }
-  return ip + String.fromCharCode(port >> 8, port & 0xff)
+  return ip
 }
 
-/** Whether two compact addresses (latin1) have the same IP, ports aside. */
-function sameIp(a: string, b: string): boolean {
-  return a.length === b.length && a.startsWith(b.slice(0, -2))
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+/** Reads a dotted quad (4 parts of 1-3 digits, no leading zero, each at most 255) into {@link v4}. */
+function readIPv4(host: string): boolean {
+  const n = host.length
+  let part = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : host.charCodeAt(i)
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || part === 4) return false
+      v4[part++] = value
+      value = 0
+      digits = 0
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3 && !(digits === 1 && value === 0)) {
+      value = value * 10 + c - 0x30
+      digits++
+    } else {
+      return false
+    }
+  }
+  return part === 4
 }
 
 /** The compact form of an address: IP bytes then the port, big-endian. */
