@@ -5,11 +5,11 @@ import type { StoreAnnounce, StoredPeer, SwarmCounts } from './peer-store.js'
 
 // One peer is one fixed-size record in its swarm's one ArrayBuffer (no object, string or Map entry per
 // peer): records are dense (slots 0..size-1, a removal moves the last record into the hole), found by
-// peer id through an open-addressing hash table of slot numbers, and chained in least-recently-seen
-// order (for expiry and the per-torrent cap). Byte offsets in a record:
-/** Bytes per record (a multiple of 8: `SEEN` is a float64). */
+// peer id through an open-addressing hash table of slot numbers (in the same buffer, after the records),
+// and chained in least-recently-seen order (for expiry and the per-torrent cap). Byte offsets in a record:
+/** Bytes per record (a multiple of 4: records are read as int32 words too). */
 const STRIDE = 64
-/** float64: time of the last announce, ms. */
+/** float64 (as two int32 words, see {@link seenAsWords}): time of the last announce, ms. */
 const SEEN = 0
 /** int32: the announce key when it is the number form (`KEY_NUMBER`). */
 const KEY = 8
@@ -43,7 +43,7 @@ const KEY_NUMBER = 1
 const KEY_TEXT = 2
 
 /** Records of a new swarm (doubles as it grows, halves when a quarter full). */
-const MIN_CAPACITY = 2
+const MIN_CAPACITY = 1
 
 /** Per-process hash seed, so peer ids that collide cannot be chosen from outside. */
 const SEED = randomBytes(4).readInt32LE(0)
@@ -51,6 +51,10 @@ const SEED = randomBytes(4).readInt32LE(0)
 /** Empty compact lists, shared. */
 const NONE = Buffer.alloc(0)
 const noPeers = (): StoredPeer[] => []
+
+/** A `SEEN` time as a float64 and as the two int32 words a record keeps it in (one view less per swarm). */
+const seenAsNumber = new Float64Array(1)
+const seenAsWords = new Int32Array(seenAsNumber.buffer)
 
 /** Slots picked by {@link Swarm.pick} (the store is synchronous, so one list is enough). */
 let scratch = new Int32Array(64)
@@ -88,9 +92,11 @@ export class Swarm {
   private capacity = 0
   private bytes!: Uint8Array
   private words!: Int32Array
-  private times!: Float64Array
-  /** Open addressing (linear probing) of slot + 1 by id hash, 0 = empty; twice the capacity. */
-  private table!: Int32Array
+  /**
+   * Where in `words` the hash table starts, after the records: open addressing (linear probing) of
+   * slot + 1 by id hash, 0 = empty, twice the capacity.
+   */
+  private table = 0
   private mask = 0
   /** Keys of kind `KEY_TEXT`, by slot. */
   private texts: Map<number, string> | undefined
@@ -107,7 +113,7 @@ export class Swarm {
   find(id: Uint8Array, hash: number): number {
     const { table, mask, words, bytes } = this
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const e = table[i]!
+      const e = words[table + i]!
       if (e === 0) return -1
       const s = e - 1
       if (words[s * WORDS + HASH / 4] === hash && sameId(bytes, s * STRIDE + ID, id)) return s
@@ -116,7 +122,9 @@ export class Swarm {
 
   /** When a slot's peer was last seen, ms. */
   seenAt(slot: number): number {
-    return this.times[slot * (STRIDE / 8) + SEEN / 8]!
+    seenAsWords[0] = this.words[slot * WORDS + SEEN / 4]!
+    seenAsWords[1] = this.words[slot * WORDS + SEEN / 4 + 1]!
+    return seenAsNumber[0]!
   }
 
   isSeeder(slot: number): boolean {
@@ -264,7 +272,9 @@ export class Swarm {
     b[o + ADDR + ip.length] = port >> 8
     b[o + ADDR + ip.length + 1] = port & 0xff
     b[o + ADDR_LEN] = ip.length + 2
-    this.times[s * (STRIDE / 8) + SEEN / 8] = now
+    seenAsNumber[0] = now
+    this.words[s * WORDS + SEEN / 4] = seenAsWords[0]!
+    this.words[s * WORDS + SEEN / 4 + 1] = seenAsWords[1]!
     let flags = b[o + FLAGS]! & ~SEEDER
     if (seeder) {
       flags |= SEEDER
@@ -295,7 +305,7 @@ export class Swarm {
     else w[prev * WORDS + NEXT / 4] = to
     if (next === -1) this.tail = to
     else w[next * WORDS + PREV / 4] = to
-    this.table[this.position(from)] = to + 1
+    w[this.table + this.position(from)] = to + 1
     const text = this.texts?.get(from)
     if (text !== undefined) {
       this.texts!.delete(from)
@@ -305,32 +315,32 @@ export class Swarm {
 
   /** Index in the table of a slot's entry. */
   private position(slot: number): number {
-    const { table, mask } = this
-    let i = this.words[slot * WORDS + HASH / 4]! & mask
-    while (table[i] !== slot + 1) i = (i + 1) & mask
+    const { table, mask, words } = this
+    let i = words[slot * WORDS + HASH / 4]! & mask
+    while (words[table + i] !== slot + 1) i = (i + 1) & mask
     return i
   }
 
   private insert(slot: number, hash: number): void {
-    const { table, mask } = this
+    const { table, mask, words } = this
     let i = hash & mask
-    while (table[i] !== 0) i = (i + 1) & mask
-    table[i] = slot + 1
+    while (words[table + i] !== 0) i = (i + 1) & mask
+    words[table + i] = slot + 1
   }
 
   /** Empties table index `i`, shifting back the entries after it that probed past it. */
   private unhash(i: number): void {
     const { table, mask, words } = this
-    for (let j = (i + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
-      const e = table[j]!
+    for (let j = (i + 1) & mask; words[table + j] !== 0; j = (j + 1) & mask) {
+      const e = words[table + j]!
       const home = words[(e - 1) * WORDS + HASH / 4]! & mask
       // The entry may fill the hole unless its home lies cyclically in (i, j].
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        table[i] = e
+        words[table + i] = e
         i = j
       }
     }
-    table[i] = 0
+    words[table + i] = 0
   }
 
   private append(s: number): void {
@@ -352,16 +362,15 @@ export class Swarm {
     else w[next * WORDS + PREV / 4] = prev
   }
 
-  /** New storage for `capacity` records (records and links kept, the table rebuilt). */
+  /** New storage for `capacity` records and the table after them (records and links kept, the table rebuilt). */
   private resize(capacity: number): void {
-    const buffer = new ArrayBuffer(capacity * STRIDE)
+    const buffer = new ArrayBuffer(capacity * (STRIDE + 2 * 4))
     const bytes = new Uint8Array(buffer)
     if (this.size > 0) bytes.set(this.bytes.subarray(0, this.size * STRIDE))
     this.capacity = capacity
     this.bytes = bytes
     this.words = new Int32Array(buffer)
-    this.times = new Float64Array(buffer)
-    this.table = new Int32Array(capacity * 2)
+    this.table = capacity * WORDS
     this.mask = capacity * 2 - 1
     for (let s = 0; s < this.size; s++) this.insert(s, this.words[s * WORDS + HASH / 4]!)
   }
