@@ -6,13 +6,16 @@ const EXPIRE_BATCH = 200
 //   family byte '4' / '6', compact address, then the announce key if any), plus field 'c' (one byte, so it
 //   never meets a peer id): the torrent's seeders, leechers and downloads (i32 BE each), a time no peer
 //   was last seen before (so expiry looks at the zset only once that is older than the timeout) and when
-//   the torrents index last got the torrent's time (ms, doubles BE), packed by struct so reading and
-//   writing it costs no number parsing or printing.
+//   the keys' TTLs and the torrent's time in the torrents index were last refreshed (ms, doubles BE),
+//   packed by struct so reading and writing it costs no number parsing or printing.
 // - <prefix>t:<hex>:s, a zset of peer id + record without the key (28 bytes for IPv4, 40 for IPv6) ->
 //   last seen ms, so sampling peers needs no second lookup.
-// Both carry the peer timeout as their TTL, refreshed by each announce, so an abandoned torrent
-// disappears on its own. <prefix>torrents is a zset of info hashes by last announce (refreshed once per
-// `slack` ms per torrent; readers keep entries `slack` past the timeout), for totals and full scrapes.
+// Both carry a TTL so an abandoned torrent disappears on its own: the peer timeout when the torrent is
+// created, then timeout + slack, refreshed by the first announce after creation and then once per
+// `slack` ms (or when the zset was empty, so a recreated zset gets one); so the keys outlive the last
+// peer's timeout by at most `slack`. <prefix>torrents is a zset of info hashes by last announce,
+// refreshed at the same times (readers keep entries `slack` past the timeout), for totals and full
+// scrapes.
 // A hash without 'c' was not written by these scripts (an older layout): an announce starts it afresh.
 // Numbers go to redis.call as strings (ARGV, replies, string.format('%d')): Redis prints a Lua number
 // argument with a floating-point printf, which costs more than the command.
@@ -74,6 +77,7 @@ local prefix, nowS, timeoutS, maxPeers, slack = ARGV[1], ARGV[2], ARGV[3], tonum
   tonumber(ARGV[5])
 local now = tonumber(nowS)
 local limit = now - tonumber(timeoutS)
+local longTtl = int(tonumber(timeoutS) + slack)
 
 -- Applies one announce; returns its counts and sampled members, or nothing for a refusal.
 local function one(ih, pid, ev, numwant, rec)
@@ -116,7 +120,7 @@ local function one(ih, pid, ev, numwant, rec)
   if prev and moved then
     if prevSeeder then seeders = seeders - 1 else leechers = leechers - 1 end
   end
-  local write = false
+  local write, ttl = false, nil
   if ev == 3 then
     if prev then
       call('HDEL', p, pid)
@@ -132,17 +136,21 @@ local function one(ih, pid, ev, numwant, rec)
         call('ZREM', s, oldest)
       end
     end
+    -- The zset is empty (so gone: the ZADD below recreates it) only for a new peer in an empty swarm.
+    local empty = not prev and seeders + leechers <= 0
     local m = pid .. sub(rec, 1, 4 + nl)
-    if pm and pm ~= m then call('ZREM', s, pm) end
     call('ZADD', s, nowS, m)
+    if pm and pm ~= m then call('ZREM', s, pm) end
     if moved then
       if seeder then seeders = seeders + 1 else leechers = leechers + 1 end
     end
     if now < o then o = now end
-    if i <= now - slack then
-      i = now
-      call('ZADD', prefix .. 'torrents', nowS, ih)
+    if not c then
+      ttl, i = timeoutS, now - slack
+    elseif empty or i <= now - slack then
+      ttl, i = longTtl, now
     end
+    if ttl then call('ZADD', prefix .. 'torrents', nowS, ih) end
     write = prev ~= rec
   end
   local after = (c or seeders + leechers + downloads > 0 or write) and pack(C, seeders, leechers, downloads, o, i)
@@ -153,8 +161,10 @@ local function one(ih, pid, ev, numwant, rec)
   elseif after and after ~= c then
     call('HSET', p, 'c', after)
   end
-  call('PEXPIRE', p, timeoutS)
-  call('PEXPIRE', s, timeoutS)
+  if ttl then
+    call('PEXPIRE', p, ttl)
+    call('PEXPIRE', s, ttl)
+  end
   local sample = ''
   if numwant > 0 then sample = table.concat(call('ZRANDMEMBER', s, int(numwant + 1))) end
   return seeders, leechers, downloads, sample

@@ -31,7 +31,10 @@ export interface RedisStoreOptions {
   redisOptions?: RedisOptions
   /** Key prefix (default {@link DEFAULT_REDIS_PREFIX}); trackers sharing a swarm view share it. */
   prefix?: string
-  /** Peers not heard from for this long are dropped, ms; torrent keys carry it as their TTL (default {@link DEFAULT_PEER_TIMEOUT_MS}). */
+  /**
+   * Peers not heard from for this long are dropped, ms; a torrent's keys expire (Redis TTL) at most an
+   * eighth of it, and at most a minute, after its last peer (default {@link DEFAULT_PEER_TIMEOUT_MS}).
+   */
   peerTimeout?: number
   /** Most peers per torrent; the one seen longest ago is evicted (default {@link DEFAULT_MAX_PEERS_PER_TORRENT}). */
   maxPeersPerTorrent?: number

@@ -85,6 +85,31 @@ describe('RedisStore layout', () => {
     expect(await s.totals()).toEqual({ torrents: 0, seeders: 0, leechers: 0 })
   })
 
+  it('keeps torrent keys alive past the last peer, refreshing their TTLs once per slack', async (ctx) => {
+    const { s, clock, prefix } = await store(ctx)
+    const slack = TIMEOUT / 8
+    const ttls = () => Promise.all(['p', 's'].map((k) => s.redis.pttl(`${prefix}t:${IH}:${k}`)))
+    const a = req({ port: 1 })
+    await s.announce(a)
+    for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(TIMEOUT - 5000)
+    for (const ttl of await ttls()) expect(ttl).toBeLessThanOrEqual(TIMEOUT)
+    clock.now += 1
+    await s.announce(a)
+    for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(TIMEOUT)
+    await s.redis.pexpire(`${prefix}t:${IH}:p`, TIMEOUT)
+    clock.now += slack - 2
+    await s.announce(a)
+    expect((await ttls())[0]).toBeLessThanOrEqual(TIMEOUT)
+    clock.now += 2
+    await s.announce(a)
+    expect((await ttls())[0]).toBeGreaterThan(TIMEOUT)
+    // The last peer leaves (its zset goes) and another comes: the new zset gets a TTL too.
+    await s.announce({ ...a, event: 'stopped' })
+    clock.now += 1
+    await s.announce(req({ port: 2 }))
+    for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(0)
+  })
+
   it('refuses a malformed announce alone, not the batch it was sent with', async (ctx) => {
     const { s } = await store(ctx)
     const results = await Promise.allSettled([
