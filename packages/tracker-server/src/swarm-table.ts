@@ -105,6 +105,7 @@ export class Swarm {
     this.resize(MIN_CAPACITY)
   }
 
+  /** Seeders, leechers and downloads, as a scrape gives them. */
   counts(): SwarmCounts {
     return { complete: this.seeders, incomplete: this.size - this.seeders, downloaded: this.downloaded }
   }
@@ -127,6 +128,7 @@ export class Swarm {
     return seenAsNumber[0]!
   }
 
+  /** Whether a slot's peer last announced as a seeder. */
   isSeeder(slot: number): boolean {
     return (this.bytes[slot * STRIDE + FLAGS]! & SEEDER) !== 0
   }
