@@ -218,7 +218,7 @@ export class Swarm {
     const v4 = req.families.includes(4)
     const v6 = req.families.includes(6)
     const skipSeeders = req.seeder && n - this.seeders >= want
-    if (scratch.length < want) scratch = new Int32Array(Math.max(want, scratch.length * 2))
+    if (scratch.length < want) scratch = new Int32Array(Math.max(Math.ceil(want), scratch.length * 2))
     const b = this.bytes
     let n4 = 0
     let n6 = 0

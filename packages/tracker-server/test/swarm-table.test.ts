@@ -71,6 +71,8 @@ describe('MemoryStore records', () => {
     const ids = Array.from({ length: 2000 }, () => randomBytes(20))
     const host = (i: number) => `10.0.${i >> 8}.${i & 255}`
     for (const [i, peerId] of ids.entries()) store.announce(req({ peerId, host: host(i), numwant: 0 }))
+    // A numwant that is not a whole number gets up to the next whole number of peers.
+    expect(store.announce(req({ peerId: ids[0]!, host: host(0), numwant: 150.5 })).peers).toHaveLength(151)
     // A stop moves the last record into the stopped one's slot: that peer is still the same peer.
     store.announce(req({ peerId: ids[5]!, host: host(5), event: 'stopped' }))
     store.announce(req({ peerId: ids[1999]!, host: host(1999), numwant: 0 }))
