@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryStore, TrackerServerError } from '@p2p/tracker-server'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import { TrackerServerError } from '../src/errors.js'
+import { MemoryStore } from '../src/memory-store.js'
 import type { StoreAnnounce } from '../src/peer-store.js'
 import {
   decodeAnnounceCalls,
@@ -178,7 +179,7 @@ describe('shard codec', () => {
             seeder: a.seeder,
             event: a.event as StoreAnnounce['event'],
             numwant: a.numwant,
-            families: a.families as (4 | 6)[],
+            families: [...a.families],
             compactOnly: a.compactOnly,
           },
         ])
