@@ -289,11 +289,15 @@ async function redisServer() {
   return { c, url: `redis://127.0.0.1:${port}` }
 }
 
-/** Heap bytes per 100,000 peers in a MemoryStore (1,000 torrents x 100 peers, IPv4). */
+/** Bytes per 100,000 peers in a MemoryStore (1,000 torrents x 100 peers, IPv4): heap plus ArrayBuffers. */
 function memoryPer100k() {
   if (!global.gc) return undefined
+  const used = () => {
+    const m = process.memoryUsage()
+    return m.heapUsed + m.arrayBuffers
+  }
   global.gc()
-  const before = process.memoryUsage().heapUsed
+  const before = used()
   const store = new MemoryStore({ sweepInterval: 0, maxPeersPerTorrent: 1000 })
   for (let t = 0; t < 1000; t++) {
     const infoHash = randomBytes(20).toString('hex')
@@ -312,7 +316,7 @@ function memoryPer100k() {
     }
   }
   global.gc()
-  const bytes = process.memoryUsage().heapUsed - before
+  const bytes = used() - before
   store.close()
   return bytes
 }
@@ -525,7 +529,7 @@ if (single) {
     }
   }
 }
-if (mem !== undefined) console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB heap per 100,000 peers`)
+if (mem !== undefined) console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB (heap and ArrayBuffers) per 100,000 peers`)
 else console.log('  memory per 100,000 peers: run with node --expose-gc')
 console.log(
   `# took ${Math.round((performance.now() - t0) / 1000)} s; load average ${loadavg()
