@@ -16,8 +16,11 @@ import { ANNOUNCE, FULL_SCRAPE, SCRAPE, TOTALS } from './redis-scripts.js'
 export const DEFAULT_REDIS_PREFIX = 'p2pt:'
 /** Default time a Redis command may take before the request fails, ms. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000
-/** Most announces sent to Redis in one script call. */
-export const REDIS_ANNOUNCE_BATCH = 128
+/**
+ * Most announces sent to Redis in one script call. A full batch goes at once, so Redis works on it while
+ * the tracker still reads requests; the rest go when the event loop turns.
+ */
+export const REDIS_ANNOUNCE_BATCH = 32
 /** Longest time between two updates of a torrent's entry in the torrents index, ms. */
 const INDEX_SLACK_MS = 60_000
 
@@ -111,6 +114,12 @@ export class RedisStore implements PeerStore {
     // ioredis reports connection trouble as 'error' events; requests fail on their own and are answered
     // with a failure reason, so the event must not crash the process.
     this.redis.on('error', () => {})
+    // Announces are batched here already; ioredis's auto-pipelining would hold each batch back for one
+    // more turn of the event loop (while the tracker works on other requests and Redis idles).
+    const ignored = this.redis.options.autoPipeliningIgnoredCommands ?? []
+    if (!ignored.includes('p2pTrackerAnnounce')) {
+      this.redis.options.autoPipeliningIgnoredCommands = [...ignored, 'p2pTrackerAnnounce']
+    }
     this.redis.defineCommand('p2pTrackerAnnounce', { numberOfKeys: 0, lua: ANNOUNCE })
     this.redis.defineCommand('p2pTrackerScrape', { numberOfKeys: 0, lua: SCRAPE })
     this.redis.defineCommand('p2pTrackerFullScrape', { numberOfKeys: 0, lua: FULL_SCRAPE })

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { COMPONENTS, requireComponents } from '@p2p/test-utils'
 import { RedisStore } from '@p2p/tracker-server'
+import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { storeAnnounce as req } from './helpers.js'
 import { startRedis, type TestRedis } from './redis.js'
@@ -108,6 +109,19 @@ describe('RedisStore layout', () => {
     clock.now += 1
     await s.announce(req({ port: 2 }))
     for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(0)
+  })
+
+  it('sends announces past auto-pipelining on a client it is given, and leaves that client open', async (ctx) => {
+    requireComponents(ctx, COMPONENTS.redis)
+    redis ??= await startRedis()
+    const client = new Redis(redis.url, { enableAutoPipelining: true })
+    const s = new RedisStore({ redis: client, prefix: `g${randomBytes(4).toString('hex')}:` })
+    expect(client.options.autoPipeliningIgnoredCommands).toContain('p2pTrackerAnnounce')
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => s.announce(req({ port: i + 1 }))))
+    expect(results[39]).toMatchObject({ incomplete: 40 })
+    await s.close()
+    expect(await client.ping()).toBe('PONG')
+    client.disconnect()
   })
 
   it('refuses a malformed announce alone, not the batch it was sent with', async (ctx) => {
