@@ -42,18 +42,29 @@ const server = createTrackerServer({
   logger: (entry: LogEntry) => send({ t: 'log', entry }),
 })
 
-const stop = () => {
-  links?.close()
-  return server.close()
-}
-process.on('message', async (msg: WorkerMessage) => {
+// The server first: requests still finishing may need another worker's swarms.
+const stop = () => server.close().finally(() => links?.close())
+process.on('message', (msg: WorkerMessage) => {
   if (msg.t === 'stats') {
-    send({ t: 'stats-reply', id: msg.id, stats: await server.stats() })
+    // Stats need every worker; one that just died fails them, which must not take this one down too.
+    server.stats().then(
+      (stats) => send({ t: 'stats-reply', id: msg.id, stats }),
+      (err) => {
+        send({ t: 'log', entry: { level: 'warn', msg: 'cluster stats failed', err: String(err) } })
+        send({ t: 'stats-reply', id: msg.id, stats: undefined })
+      },
+    )
   } else if (msg.t === 'close') {
-    await stop()
-    process.exit(0)
+    void stop().then(() => process.exit(0))
   }
 })
+// A worker keeps its swarms: a stray rejection is logged, never fatal.
+process.on('unhandledRejection', (err) =>
+  send({
+    t: 'log',
+    entry: { level: 'error', msg: 'unhandled rejection in cluster worker', err: String(err) },
+  }),
+)
 process.on('disconnect', () => void stop().then(() => process.exit(0)))
 // Ctrl-C reaches the whole process group: the primary coordinates the shutdown (and restarts workers that
 // die on their own), so the workers leave signals to it and stop on its 'close' message or when it goes away.

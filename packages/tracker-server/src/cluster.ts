@@ -90,7 +90,9 @@ export async function runCluster(options: ClusterOptions = {}): Promise<TrackerC
   }
   const secret = randomBytes(32).toString('hex')
   // Only this user may connect to the workers' link sockets (mkdtemp makes the directory 0700).
-  const linkDir = mkdtempSync(join(tmpdir(), 'p2p-tracker-'))
+  // A long TMPDIR would not leave room for the socket names (Unix socket paths hold 107 bytes).
+  const base = process.platform !== 'win32' && tmpdir().length > 64 ? '/tmp' : tmpdir()
+  const linkDir = mkdtempSync(join(base, 'p2p-tracker-'))
   // Let the kernel spread connections over the workers (round-robin through the primary costs a hop).
   cluster.schedulingPolicy = cluster.SCHED_NONE
   const exec = fileURLToPath(new URL('./cluster-worker.js', import.meta.url))
@@ -233,5 +235,5 @@ export type WorkerMessage =
   | { t: 'failed'; message: string }
   | { t: 'log'; entry: import('./logger.js').LogEntry }
   | { t: 'stats'; id: number }
-  | { t: 'stats-reply'; id: number; stats: TrackerStats }
+  | { t: 'stats-reply'; id: number; stats: TrackerStats | undefined }
   | { t: 'close' }

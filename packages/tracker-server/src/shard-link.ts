@@ -15,7 +15,15 @@ import {
 import type { ShardCall } from './sharded-store.js'
 
 /** Largest frame accepted on a shard link, bytes (a batch of calls or answers). */
-const MAX_FRAME = 64 << 20
+const MAX_FRAME = 256 << 20
+/** Most calls in one frame (a turn with more sends several). */
+const FRAME_CALLS = 1024
+/** Most calls waiting for a worker that is not listening yet; more fail at once. */
+const MAX_WAITING = 10_000
+/** Most bytes queued on a link's socket before new calls fail at once (the owner is not keeping up). */
+const MAX_BUFFERED = 32 << 20
+/** Longest Unix socket path (sun_path holds 108 bytes with the terminating zero). */
+const MAX_SOCKET_PATH = 107
 /** How often pending calls are checked against their deadline, ms. */
 const SWEEP_MS = 250
 /** Wait before connecting again to a worker that is not listening yet, ms. */
@@ -92,6 +100,12 @@ export class ShardLinks {
   /** Starts listening for the other workers (a stale socket file of a dead predecessor is replaced). */
   async listen(): Promise<void> {
     const path = shardLinkPath(this.dir, this.self)
+    if (process.platform !== 'win32' && Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+      throw new TrackerServerError(
+        'TRACKER_SERVER_LISTEN',
+        `cluster link socket path is longer than ${MAX_SOCKET_PATH} bytes (use a shorter TMPDIR): ${path}`,
+      )
+    }
     if (process.platform !== 'win32') {
       try {
         unlinkSync(path)
@@ -121,7 +135,12 @@ export class ShardLinks {
   call(to: number, call: ShardCall): Promise<unknown> {
     if (this.closed) return Promise.reject(linkError(`cluster worker ${to}: link closed`))
     const link = this.link(to)
-    const id = this.nextId++
+    if (!link.ready && link.pending.size >= MAX_WAITING)
+      return Promise.reject(linkError(`cluster worker ${to}: not reachable (${MAX_WAITING} calls waiting)`))
+    if (link.ready && (link.socket?.writableLength ?? 0) > MAX_BUFFERED)
+      return Promise.reject(linkError(`cluster worker ${to}: overloaded`))
+    const id = this.nextId
+    this.nextId = id >= 0xffffffff ? 1 : id + 1
     return new Promise((resolve, reject) => {
       link.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs })
       if (call.op === 'announce') link.announces.push([id, call.args])
@@ -200,15 +219,36 @@ export class ShardLinks {
 
   private readonly flush = () => {
     this.flushing = false
-    for (const link of this.out.values()) {
+    for (const [to, link] of this.out) {
       if (!link.ready || !link.socket) continue
-      if (link.announces.length > 0) {
-        writeFrame(link.socket, ANNOUNCES, encodeAnnounceCalls(link.announces))
-        link.announces = []
-      }
-      if (link.calls.length > 0) {
-        writeFrame(link.socket, CALLS, serialize(link.calls))
-        link.calls = []
+      // Calls that timed out while waiting are not sent (their callers have their answer).
+      const announces = link.announces.filter((c) => link.pending.has(c[0]))
+      const calls = link.calls.filter((c) => link.pending.has(c[0]))
+      link.announces = []
+      link.calls = []
+      this.send(to, link, ANNOUNCES, announces, encodeAnnounceCalls)
+      this.send(to, link, CALLS, calls, serialize)
+    }
+  }
+
+  /** Writes `items` in frames of at most {@link FRAME_CALLS}; items that cannot be encoded fail their calls. */
+  private send<T extends [number, unknown]>(
+    to: number,
+    link: Outgoing,
+    kind: number,
+    items: T[],
+    encode: (batch: T[]) => Buffer,
+  ): void {
+    for (let i = 0; i < items.length; i += FRAME_CALLS) {
+      const batch = items.slice(i, i + FRAME_CALLS)
+      try {
+        writeFrame(link.socket!, kind, encode(batch))
+      } catch (err) {
+        for (const [id] of batch) {
+          const p = link.pending.get(id)
+          link.pending.delete(id)
+          p?.reject(linkError(`cluster worker ${to}: call not sent (${(err as Error).message})`))
+        }
       }
     }
   }
@@ -249,10 +289,17 @@ export class ShardLinks {
   private sweep(): void {
     const now = Date.now()
     for (const [to, link] of this.out) {
+      let expired = 0
       for (const [id, p] of link.pending) {
         if (p.deadline > now) continue
         link.pending.delete(id)
+        expired++
         p.reject(linkError(`cluster worker ${to} did not answer`))
+      }
+      // Expired calls waiting for a worker that does not listen yet leave the queue too.
+      if (expired > 0 && !link.ready) {
+        link.announces = link.announces.filter((c) => link.pending.has(c[0]))
+        link.calls = link.calls.filter((c) => link.pending.has(c[0]))
       }
     }
   }
@@ -282,21 +329,31 @@ function writeFrame(socket: Socket, kind: number, body: Buffer): void {
 
 /**
  * Calls `onFrame` with each frame that arrives on `socket`; a frame that is empty, oversized or that
- * `onFrame` cannot read (it throws) closes the link.
+ * `onFrame` cannot read (it throws) closes the link. Chunks of a large frame are joined once, when it is whole.
  */
 function readFrames(socket: Socket, onFrame: (kind: number, body: Buffer) => void): void {
-  let buf: Buffer | undefined
+  let chunks: Buffer[] = []
+  let have = 0
+  /** Length of the frame being read (its 4-byte prefix included), once known. */
+  let need = 0
   socket.on('data', (chunk: Buffer) => {
-    buf = buf ? Buffer.concat([buf, chunk]) : chunk
-    while (buf && buf.length >= 4) {
-      const len = buf.readUInt32BE(0)
-      if (len === 0 || len > MAX_FRAME) return void socket.destroy()
-      if (buf.length < 4 + len) return
-      const kind = buf[4]!
-      const body = buf.subarray(5, 4 + len)
-      buf = buf.length === 4 + len ? undefined : buf.subarray(4 + len)
+    chunks.push(chunk)
+    have += chunk.length
+    while (have >= 4) {
+      if (need === 0) {
+        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks)]
+        const len = chunks[0]!.readUInt32BE(0)
+        if (len === 0 || len > MAX_FRAME) return void socket.destroy()
+        need = 4 + len
+      }
+      if (have < need) return
+      const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have)
+      const frame = buf.subarray(0, need)
+      chunks = have > need ? [buf.subarray(need)] : []
+      have -= need
+      need = 0
       try {
-        onFrame(kind, body)
+        onFrame(frame[4]!, frame.subarray(5))
       } catch {
         return void socket.destroy()
       }

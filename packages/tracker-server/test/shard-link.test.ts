@@ -101,6 +101,56 @@ describe('ShardLinks', () => {
     expect(await a.call(1, { op: 'totals', args: null })).toBe('back')
   })
 
+  it('never runs a call that timed out, fails fast past its bounds, and wraps call ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2p-shard-link-'))
+    const a = new ShardLinks(dir, 0, () => undefined, 150)
+    const served: ShardCall[] = []
+    const b = new ShardLinks(
+      dir,
+      1,
+      (c) => {
+        const n = served.push(c)
+        return {
+          complete: n,
+          incomplete: 0,
+          downloaded: 0,
+          compact4: new Uint8Array(0),
+          compact6: new Uint8Array(0),
+          peers: [],
+        }
+      },
+      150,
+    )
+    cleanup.push(() => {
+      a.close()
+      b.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const early = a.call(1, { op: 'totals', args: null })
+    await expect(early).rejects.toMatchObject({ message: 'cluster worker 1 did not answer' })
+    // Past MAX_WAITING calls for a worker that is not there, more fail at once.
+    const waiting = Array.from({ length: 10_000 }, () =>
+      a.call(1, { op: 'totals', args: null }).catch(() => 0),
+    )
+    await expect(a.call(1, { op: 'totals', args: null })).rejects.toThrow(/not reachable/)
+    await Promise.all(waiting)
+    await b.listen()
+    ;(a as unknown as { nextId: number }).nextId = 0xffffffff
+    expect(await a.call(1, { op: 'announce', args: storeAnnounce() })).toMatchObject({ complete: 1 })
+    expect(await a.call(1, { op: 'announce', args: storeAnnounce() })).toMatchObject({ complete: 2 })
+    // Only the two calls made while it listened ran: none of the 10,001 that timed out.
+    expect(served).toHaveLength(2)
+  })
+
+  it('carries a frame of several MiB that arrives in many chunks', async () => {
+    const big = Array.from({ length: 60_000 }, (_, i) => ({
+      infoHash: i.toString(16).padStart(40, '0'),
+      n: i,
+    }))
+    const { a } = await pair(() => big)
+    expect(await a.call(1, { op: 'fullScrape', args: 1 })).toEqual(big)
+  })
+
   it('rejects the calls still waiting when it closes', async () => {
     const { a } = await pair(() => 1)
     const waiting = a.call(1, { op: 'totals', args: null })
