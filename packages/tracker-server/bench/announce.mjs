@@ -6,7 +6,8 @@
 // load generator (wrk / the UDP generator processes), as % of one core, and the whole machine's busy %, to show
 // how close to saturation it ran, and the load average (other work on a shared machine skews every figure).
 //   node --expose-gc bench/announce.mjs [--seconds 6] [--rounds 2] [--conc 64] [--generators 2] [--workers 2]
-//     [--only ours|opentracker] [--pace 5000]
+//     [--only ours|opentracker] [--pace 5000] [--warmup 2]
+// --warmup S: every tracker first takes S seconds of each load, not measured (Node's JIT and heap settle).
 // --pace N (0 = off) adds a latency run at a fixed load of N announces/s per mode and tracker (clusters aside):
 // a saturated closed loop measures queueing as much as the tracker, so p99 is shown both ways.
 // Needs the built package (pnpm turbo run build --filter @p2p/tracker-server...), wrk, opentracker, redis-server.
@@ -33,6 +34,7 @@ const { values: flags } = parseArgs({
     'shared-generator': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '2' },
     pace: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '2' },
   },
 })
 const SECONDS = Number(flags.seconds)
@@ -42,6 +44,7 @@ const ROUNDS = Number(flags.rounds)
 const WORKERS = Number(flags.workers)
 const PACE = Number(flags.pace)
 const PACE_SECONDS = 4
+const WARMUP = Number(flags.warmup)
 const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
 const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
 const clusterScript = fileURLToPath(new URL('../test/fixtures/cluster.mjs', import.meta.url))
@@ -199,12 +202,11 @@ async function runCounted(cmd, args, env) {
  * wrk over HTTP; `close` sends Connection: close so each announce opens a new connection. `rate` paces the
  * load (announces/s in all) through bench/paced-announce.lua; 0 runs as fast as answers come.
  */
-async function wrk(url, close, rate = 0) {
+async function wrk(url, close, rate = 0, secs = rate > 0 ? PACE_SECONDS : SECONDS) {
   const script =
     rate > 0
       ? fileURLToPath(new URL('./paced-announce.lua', import.meta.url))
       : join(shared, 'tracker-announce.lua')
-  const secs = rate > 0 ? PACE_SECONDS : SECONDS
   const args = ['-t1', `-c${CONC}`, `-d${secs}s`, '--latency', '-s', script]
   if (close) args.push('-H', 'Connection: close')
   const { out, cpu } = await runCounted('wrk', [...args, url], {
@@ -224,7 +226,7 @@ async function wrk(url, close, rate = 0) {
 }
 
 /** The UDP generator, `GENERATORS` processes splitting the concurrency (and `rate`, when paced). */
-async function udp(port, rate = 0) {
+async function udp(port, rate = 0, secs = rate > 0 ? PACE_SECONDS : SECONDS) {
   const each = Math.max(1, Math.round(CONC / GENERATORS))
   const outs = await Promise.all(
     Array.from({ length: GENERATORS }, () =>
@@ -232,7 +234,7 @@ async function udp(port, rate = 0) {
         generator,
         '127.0.0.1',
         String(port),
-        String(rate > 0 ? PACE_SECONDS : SECONDS),
+        String(secs),
         String(each),
         hashFile,
         '1000',
@@ -329,7 +331,7 @@ try {
 }
 const t0 = performance.now()
 console.log(
-  `# ${SECONDS}s per run, ${CONC} concurrent clients, 10,000 info hashes, wrk -t1 (HTTP), ${GENERATORS} UDP generator processes; best of ${ROUNDS} interleaved rounds; trackers and generators share this machine (${availableParallelism()} cores, load average ${loadavg()
+  `# ${SECONDS}s per run, ${CONC} concurrent clients, 10,000 info hashes, wrk -t1 (HTTP), ${GENERATORS} UDP generator processes; best of ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up; trackers and generators share this machine (${availableParallelism()} cores, load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} at the start)`,
 )
@@ -378,6 +380,12 @@ const modes = {
   httpKeepAlive: (t) => wrk(t.url, false),
   httpClose: (t) => wrk(t.url, true),
   udp: (t) => udp(t.port),
+}
+if (WARMUP > 0) {
+  for (const t of targets) {
+    await wrk(t.url, false, 0, WARMUP)
+    await udp(t.port, 0, WARMUP)
+  }
 }
 const best = new Map(targets.map((t) => [t.label, { label: t.label }]))
 for (let round = 0; round < ROUNDS; round++) {
@@ -529,7 +537,8 @@ if (single) {
     }
   }
 }
-if (mem !== undefined) console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB (heap and ArrayBuffers) per 100,000 peers`)
+if (mem !== undefined)
+  console.log(`  memory store: ${(mem / 2 ** 20).toFixed(1)} MiB (heap and ArrayBuffers) per 100,000 peers`)
 else console.log('  memory per 100,000 peers: run with node --expose-gc')
 console.log(
   `# took ${Math.round((performance.now() - t0) / 1000)} s; load average ${loadavg()

@@ -78,6 +78,9 @@ local prefix, nowS, timeoutS, maxPeers, slack = ARGV[1], ARGV[2], ARGV[3], tonum
 local now = tonumber(nowS)
 local limit = now - tonumber(timeoutS)
 local longTtl = int(tonumber(timeoutS) + slack)
+-- Torrents gone quiet leave the index here too, once per batch, so it stays bounded even when nobody
+-- asks for totals or a full scrape.
+call('ZREMRANGEBYSCORE', prefix .. 'torrents', '-inf', int(limit - slack))
 
 -- Applies one announce; returns its counts and sampled members, or nothing for a refusal.
 local function one(ih, pid, ev, numwant, rec)

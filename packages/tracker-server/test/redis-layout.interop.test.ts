@@ -86,6 +86,16 @@ describe('RedisStore layout', () => {
     expect(await s.totals()).toEqual({ torrents: 0, seeders: 0, leechers: 0 })
   })
 
+  it('drops quiet torrents from the index on later announces, without totals or full scrapes', async (ctx) => {
+    const { s, clock, prefix } = await store(ctx)
+    await s.announce(req())
+    expect(await s.redis.zscore(`${prefix}torrents`, IH)).not.toBeNull()
+    clock.now += TIMEOUT + TIMEOUT / 8 + 1
+    await s.announce(req({ infoHash: 'cd'.repeat(20) }))
+    expect(await s.redis.zscore(`${prefix}torrents`, IH)).toBeNull()
+    expect(await s.redis.zcard(`${prefix}torrents`)).toBe(1)
+  })
+
   it('keeps torrent keys alive past the last peer, refreshing their TTLs once per slack', async (ctx) => {
     const { s, clock, prefix } = await store(ctx)
     const slack = TIMEOUT / 8
