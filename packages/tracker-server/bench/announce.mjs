@@ -149,6 +149,15 @@ function cpuSeconds(pid) {
   return total
 }
 
+/**
+ * TCP sockets in TIME_WAIT on the machine (from /proc/net/sockstat): every new-connection run leaves tens of
+ * thousands for a minute, and the kernel's search for a free client port slows down with them.
+ */
+function timeWaitSockets() {
+  const m = /TCP: .*\btw (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))
+  return m ? Number(m[1]) : undefined
+}
+
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
 function machineJiffies() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
@@ -160,10 +169,11 @@ function machineJiffies() {
 /**
  * Runs `measure` and adds the CPU use: the tracker's (% of one core, CPU us per announce), the generator's
  * (% of one core; `genCpu` from the measure) and the machine's (% of all cores busy, other work included),
- * plus the 1-minute load average when the run started.
+ * plus the 1-minute load average and the TIME_WAIT sockets when the run started.
  */
 async function withCpu(pids, measure) {
   const load = +loadavg()[0].toFixed(1)
+  const timeWait = timeWaitSockets()
   const cpuOf = () => pids.reduce((a, p) => a + cpuSeconds(p), 0)
   const c0 = cpuOf()
   const m0 = machineJiffies()
@@ -180,6 +190,7 @@ async function withCpu(pids, measure) {
     genCpuPct: Math.round((100 * genCpu) / wall),
     machineBusyPct: Math.round((100 * (m1.busy - m0.busy)) / (m1.total - m0.total)),
     load,
+    timeWait,
   }
 }
 
