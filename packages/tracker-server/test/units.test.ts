@@ -185,11 +185,19 @@ describe('parsers (property)', () => {
       'ip',
       'x',
       'info%5Fhash',
+      'peer%5fid',
+      'uploaded',
+      'downloaded',
+      'no_peer_id',
+      'ipv4',
+      'ipv6',
+      'ipv',
+      'keys',
     ]
     const part = fc.tuple(
       fc.constantFrom(...names),
       fc.uint8Array({ maxLength: 24 }),
-      fc.constantFrom('pct', 'raw', 'none'),
+      fc.constantFrom('pct', 'raw', 'plus', 'none'),
     )
     fc.assert(
       fc.property(fc.array(part, { maxLength: 12 }), (parts) => {
@@ -197,7 +205,7 @@ describe('parsers (property)', () => {
           .map(([k, v, how]) =>
             how === 'none'
               ? k
-              : `${k}=${how === 'pct' ? [...v].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('') : Buffer.from(v).toString('hex')}`,
+              : `${k}=${how === 'pct' ? [...v].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('') : how === 'plus' ? `+${Buffer.from(v).toString('hex')}+` : Buffer.from(v).toString('hex')}`,
           )
           .join('&')
         const all = parseQuery(q)
@@ -212,6 +220,11 @@ describe('parsers (property)', () => {
           'numwant',
           'compact',
           'ip',
+          'uploaded',
+          'downloaded',
+          'no_peer_id',
+          'ipv4',
+          'ipv6',
         ]) {
           const want = all.get(k)?.[0]
           const got = fields[k]
