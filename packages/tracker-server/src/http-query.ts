@@ -84,22 +84,7 @@ function escaped(query: string, start: number, end: number): boolean {
  * @throws {TrackerServerError} `TRACKER_SERVER_BAD_FIELD` on a malformed percent-escape in a field it reads.
  */
 export function parseAnnounceQuery(query: string, maxPairs = MAX_QUERY_PAIRS): AnnounceFields {
-  const v: (Buffer | string | undefined)[] = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ]
+  const v = FIELDS.map((): Buffer | string | undefined => undefined)
   const n = query.length
   let pairs = 0
   let i = 0
