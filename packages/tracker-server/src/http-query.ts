@@ -109,6 +109,7 @@ export function parseAnnounceQuery(query: string, maxPairs = MAX_QUERY_PAIRS): A
     }
     i = amp + 1
   }
+  // In FIELDS order (BINARY_FIELDS, then TEXT_FIELDS); the parser property test checks every field.
   return {
     info_hash: v[0] as Buffer | undefined,
     peer_id: v[1] as Buffer | undefined,
