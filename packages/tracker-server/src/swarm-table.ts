@@ -301,12 +301,8 @@ export class Swarm {
   private move(from: number, to: number): void {
     this.bytes.copyWithin(to * STRIDE, from * STRIDE, (from + 1) * STRIDE)
     const w = this.words
-    const prev = w[to * WORDS + PREV / 4]!
-    const next = w[to * WORDS + NEXT / 4]!
-    if (prev === -1) this.head = to
-    else w[prev * WORDS + NEXT / 4] = to
-    if (next === -1) this.tail = to
-    else w[next * WORDS + PREV / 4] = to
+    this.setNext(w[to * WORDS + PREV / 4]!, to)
+    this.setPrev(w[to * WORDS + NEXT / 4]!, to)
     w[this.table + this.position(from)] = to + 1
     const text = this.texts?.get(from)
     if (text !== undefined) {
@@ -349,8 +345,7 @@ export class Swarm {
     const w = this.words
     w[s * WORDS + PREV / 4] = this.tail
     w[s * WORDS + NEXT / 4] = -1
-    if (this.tail === -1) this.head = s
-    else w[this.tail * WORDS + NEXT / 4] = s
+    this.setNext(this.tail, s)
     this.tail = s
   }
 
@@ -358,10 +353,20 @@ export class Swarm {
     const w = this.words
     const prev = w[s * WORDS + PREV / 4]!
     const next = w[s * WORDS + NEXT / 4]!
-    if (prev === -1) this.head = next
-    else w[prev * WORDS + NEXT / 4] = next
-    if (next === -1) this.tail = prev
-    else w[next * WORDS + PREV / 4] = prev
+    this.setNext(prev, next)
+    this.setPrev(next, prev)
+  }
+
+  /** Points the record before a link (`s`; -1 = the chain's head) at `v`. */
+  private setNext(s: number, v: number): void {
+    if (s === -1) this.head = v
+    else this.words[s * WORDS + NEXT / 4] = v
+  }
+
+  /** Points the record after a link (`s`; -1 = the chain's tail) back at `v`. */
+  private setPrev(s: number, v: number): void {
+    if (s === -1) this.tail = v
+    else this.words[s * WORDS + PREV / 4] = v
   }
 
   /** New storage for `capacity` records and the table after them (records and links kept, the table rebuilt). */
