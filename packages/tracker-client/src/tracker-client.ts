@@ -332,8 +332,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   })
 }
 
-function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined)
-  if (present.length <= 1) return present[0]
-  return AbortSignal.any(present)
+function combine(first: AbortSignal, ...others: (AbortSignal | undefined)[]): AbortSignal {
+  const present = others.filter((s): s is AbortSignal => s !== undefined)
+  return present.length === 0 ? first : AbortSignal.any([first, ...present])
 }
