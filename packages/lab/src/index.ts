@@ -22,4 +22,11 @@ export type {
   TableSpec,
 } from './scenario.js'
 export { scenarios } from './scenarios/index.js'
-export type { AvailabilitySample, LeecherSpec, PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
+export type {
+  AvailabilitySample,
+  Discovery,
+  LeecherSpec,
+  PeerResult,
+  RunResult,
+  SwarmSpec,
+} from './swarm-run.js'

@@ -80,7 +80,7 @@ export function mean(xs: number[]): number {
 /** Per-peer progress series of one run, from the event log (x seconds, y percent). */
 export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): ChartSpec {
   const byPeer = new Map<string, [number, number][]>()
-  const start = ctx.log.of(r.run, 'run-start')[0]?.t ?? 0
+  const start = (ctx.log.of(r.run, 'swarm-ready')[0] ?? ctx.log.of(r.run, 'run-start')[0])?.t ?? 0
   for (const e of ctx.log.of(r.run, 'progress')) {
     const peer = e.peer ?? '?'
     if (!peer.startsWith('L')) continue
@@ -103,6 +103,68 @@ export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): C
     xName: 'time (s)',
     yName: 'progress (%)',
     series: [...byPeer].map(([name, points]) => ({ name, points })),
+  }
+}
+
+/**
+ * Every peer of the given runs, one row each: when it started, its first verified piece and when it
+ * finished (seconds from the swarm's zero, when the seeders were ready), and what it moved.
+ */
+export function peersTable(runs: RunResult[]): TableSpec {
+  const rows = runs.flatMap((r) =>
+    r.peers.map((p) => [
+      r.run,
+      p.name,
+      p.role,
+      p.kind,
+      secs(p.startAt),
+      p.firstPieceAt === undefined ? '-' : secs(p.firstPieceAt - Math.max(p.startAt, 0)),
+      p.doneAt === undefined ? '-' : secs(p.doneAt - Math.max(p.startAt, 0)),
+      (p.downloaded / 2 ** 20).toFixed(1),
+      (p.uploaded / 2 ** 20).toFixed(1),
+    ]),
+  )
+  return {
+    title: 'Peers (times from the swarm zero: every seeder ready)',
+    columns: [
+      'run',
+      'peer',
+      'role',
+      'host',
+      'start (s)',
+      'first piece after start (s)',
+      'done after start (s)',
+      'down (MiB)',
+      'up (MiB)',
+    ],
+    rows,
+  }
+}
+
+/**
+ * What each implementation ran with, as its peers reported it at start (the first seeder and leecher
+ * of each implementation), one row per setting: the report prints both sides next to each other.
+ */
+export function settingsTable(runs: RunResult[]): TableSpec {
+  const columns: string[] = []
+  const values = new Map<string, Map<string, string>>()
+  for (const r of runs) {
+    for (const role of ['seeder', 'leecher'] as const) {
+      const reported = r.settings[role]
+      const column = `${r.impl} ${role}`
+      if (!reported || columns.includes(column)) continue
+      columns.push(column)
+      for (const [key, value] of Object.entries(reported)) {
+        const row = values.get(key) ?? new Map<string, string>()
+        row.set(column, typeof value === 'string' ? value : JSON.stringify(value))
+        values.set(key, row)
+      }
+    }
+  }
+  return {
+    title: 'Settings each implementation reported (unlisted: the library defaults)',
+    columns: ['setting', ...columns],
+    rows: [...values].map(([key, row]) => [key, ...columns.map((c) => row.get(c) ?? '-')]),
   }
 }
 

@@ -51,7 +51,17 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     'scaling/libtorrent/N=2',
     'scaling/libtorrent/N=3',
   ])
-  for (const run of scaling.runs) expect(run.allDone).toBe(true)
+  for (const run of scaling.runs) {
+    expect(run.allDone).toBe(true)
+    // Discovery through our tracker: every peer announced `started` to it, and every leecher got pieces.
+    expect(run.discovery).toBe('tracker')
+    const started = events
+      .filter((e) => e.run === run.run && e.type === 'announce' && e.event === 'started')
+      .map((e) => e.peer)
+    expect([...new Set(started)].sort(), run.run).toEqual(run.peers.map((p) => p.name).sort())
+    for (const p of run.peers.filter((p) => p.role === 'leecher'))
+      expect(p.firstPieceAt, p.name).toBeDefined()
+  }
   const integrity = r.results[5]!
   expect(integrity.runs.map((run) => run.run)).toEqual([
     'integrity/ours/v1',

@@ -10,6 +10,8 @@ export interface ReportMeta {
   impls: string[]
   started: string
   notes: string[]
+  /** Tables about the whole lab (e.g. each implementation's settings), shown after the notes. */
+  tables?: TableSpec[]
 }
 
 function esc(s: unknown): string {
@@ -50,6 +52,7 @@ th{background:#f3f3f3}figure.chart{margin:1em 0}code{font-size:12px}.mode{paddin
 <p>File ${(meta.size / 2 ** 20).toFixed(1)} MiB; per peer ${mbit(meta.caps.up)} Mbit/s up, ${mbit(meta.caps.down)} Mbit/s down;
 peers: ${esc(meta.impls.join(', '))}; started ${esc(meta.started)}.</p>
 ${meta.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
+${(meta.tables ?? []).map(table).join('\n')}
 ${sections.join('\n')}
 </body></html>
 `
