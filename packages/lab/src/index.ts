@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { exportPdf, labEnvironment } from './environment.js'
 export { LabError, type LabErrorCode } from './errors.js'
 export { EventLog, type LabEvent } from './event-log.js'
 export type { Fixture } from './fixture.js'

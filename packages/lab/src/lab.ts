@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import { exportPdf, labEnvironment } from './environment.js'
 import { LabError } from './errors.js'
 import { EventLog } from './event-log.js'
 import { execQuiet } from './exec.js'
@@ -55,6 +56,10 @@ export interface LabOptions {
   discovery?: Discovery
   /** Protocol of the lab's tracker (default 'http'). */
   trackerProtocol?: 'http' | 'udp'
+  /** The command line shown in the report's environment block (default: this process's argv). */
+  command?: string
+  /** Also print the report to report.pdf with headless Chromium (default true). */
+  pdf?: boolean
   signal?: AbortSignal
   /** Progress notes (which run is starting). */
   onNote?: (line: string) => void
@@ -67,6 +72,8 @@ export interface LabResult {
   mode: NetworkMode
   results: ScenarioResult[]
   reportPath: string
+  /** report.pdf, when it was printed. */
+  pdfPath?: string
   eventsPath: string
   lines: string[]
 }
@@ -217,6 +224,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   }
   const results: ScenarioResult[] = []
   const started = new Date().toISOString()
+  const environment = await labEnvironment(options.command ?? process.argv.join(' '))
   try {
     for (const name of names) {
       options.signal?.throwIfAborted()
@@ -251,10 +259,21 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         impls,
         started,
         notes,
+        environment,
+        eventsFile: 'events.jsonl',
         tables: [settingsTable(results.flatMap((r) => r.runs))],
       },
       results,
     ),
   )
-  return { mode, results, reportPath, eventsPath, lines }
+  let pdfPath: string | undefined
+  if (options.pdf ?? true) {
+    pdfPath = join(out, 'report.pdf')
+    const failed = await exportPdf(reportPath, pdfPath)
+    if (failed) {
+      pdfPath = undefined
+      options.onNote?.(`no PDF: ${failed}`)
+    }
+  }
+  return { mode, results, reportPath, pdfPath, eventsPath, lines }
 }

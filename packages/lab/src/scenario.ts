@@ -3,7 +3,7 @@ import type { Fixture } from './fixture.js'
 import type { HostNetwork } from './hosts.js'
 import type { HostCaps } from './netns.js'
 import type { TorrentVersion } from './peer-process.js'
-import type { RunResult, SwarmSpec } from './swarm-run.js'
+import type { PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
 
 /** Implementation a swarm run uses for seeders and leechers. */
 export type SwarmImpl = 'ours' | 'libtorrent'
@@ -32,6 +32,8 @@ export interface TableSpec {
 /** What a scenario hands back to the report. */
 export interface ScenarioResult {
   name: string
+  /** The question it answers ({@link Scenario.question}). */
+  question: string
   summary: string
   runs: RunResult[]
   tables: TableSpec[]
@@ -63,6 +65,8 @@ export interface ScenarioContext {
 /** A named experiment, runnable alone. */
 export interface Scenario {
   name: string
+  /** The report's question this scenario answers (the summary at the top of the report). */
+  question: string
   summary: string
   run(ctx: ScenarioContext): Promise<ScenarioResult>
 }
@@ -166,6 +170,47 @@ export function settingsTable(runs: RunResult[]): TableSpec {
     columns: ['setting', ...columns],
     rows: [...values].map(([key, row]) => [key, ...columns.map((c) => row.get(c) ?? '-')]),
   }
+}
+
+/**
+ * Two bar charts over the peers of `runs` (one series per run): each leecher's time from its start to
+ * its first verified piece, and what every peer uploaded (the seeder's share against the leechers').
+ */
+export function perPeerCharts(runs: RunResult[], id: string): ChartSpec[] {
+  const leechers = [
+    ...new Set(runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher').map((p) => p.name))),
+  ]
+  const everyone = [...new Set(runs.flatMap((r) => r.peers.map((p) => p.name)))]
+  const series = (names: string[], value: (p: PeerResult) => number | undefined) =>
+    runs.map((r) => ({
+      name: r.run,
+      points: names.map((n): [string, number] => {
+        const p = r.peers.find((q) => q.name === n)
+        return [n, p ? (value(p) ?? 0) : 0]
+      }),
+    }))
+  return [
+    {
+      id: `${id}-first-piece`,
+      title: 'Time from a leecher’s start to its first verified piece',
+      kind: 'bar',
+      xName: 'leecher',
+      yName: 'time (s)',
+      categories: leechers,
+      series: series(leechers, (p) =>
+        p.firstPieceAt === undefined ? undefined : (p.firstPieceAt - Math.max(p.startAt, 0)) / 1000,
+      ),
+    },
+    {
+      id: `${id}-upload-share`,
+      title: 'Upload per peer (the seeder’s share against the leechers’)',
+      kind: 'bar',
+      xName: 'peer',
+      yName: 'uploaded (MiB)',
+      categories: everyone,
+      series: series(everyone, (p) => Math.round((p.uploaded / 2 ** 20) * 10) / 10),
+    },
+  ]
 }
 
 /** Download time (ms) of every leecher that finished. */

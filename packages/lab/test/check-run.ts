@@ -104,6 +104,12 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
+  // The report comes with its PDF (headless Chromium), an environment block and a summary.
+  expect(r.pdfPath).toBeDefined()
+  expect((await readFile(r.pdfPath!)).subarray(0, 5).toString()).toBe('%PDF-')
+  const html = await readFile(r.reportPath, 'utf8')
+  expect(html).toContain('<th>libtorrent</th><td><code>2.')
+  expect(html).toContain('How does distribution time grow with the number of peers')
   expect(await listLabResources()).toEqual({ namespaces: [], links: [] })
 }
 

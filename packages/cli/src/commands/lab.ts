@@ -108,11 +108,13 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         superSeed: values['super-seed'] === true,
         discovery,
         trackerProtocol,
+        command: ['p2p', 'lab', ...argv].join(' '),
         signal: io.signal,
         onNote: (l) => io.stderr.write(`lab: ${l}\n`),
         onLine: (l) => io.stdout.write(`${l}\n`),
       })
       io.stdout.write(`hosts: ${r.mode}\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
+      if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
       return 0
     } catch (err) {
       if (err instanceof LabError) {
