@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
 import { freePort, waitFor } from '@p2p/test-utils'
+import { type AnnounceInfo, createTrackerServer } from '@p2p/tracker-server'
 import { describe, expect, it } from 'vitest'
 import { io, useTempDirs } from './io.js'
 
@@ -44,6 +45,49 @@ describe('p2p seed / p2p download', () => {
     expect(lines.some((l) => l.type === 'progress' && l.progress === 1)).toBe(true)
     s.stop()
     expect(await seeding).toBe(0)
+  })
+
+  it('a download that exits on completion tells the tracker completed, then stopped', async () => {
+    const tracker = createTrackerServer({ host: '127.0.0.1', httpPort: 0 })
+    const { httpUrl } = await tracker.listen()
+    const seen: AnnounceInfo[] = []
+    tracker.on('announce', (a) => seen.push(a))
+    try {
+      const src = await dir()
+      await writeFile(join(src, 'file.bin'), randomBytes(300_000))
+      const s = io()
+      const seeding = main(
+        [
+          'seed',
+          join(src, 'file.bin'),
+          '--tracker',
+          httpUrl!,
+          '--port',
+          String(await freePort()),
+          '--host',
+          '127.0.0.1',
+        ],
+        s.io,
+      )
+      const magnet = await waitFor(
+        () =>
+          s
+            .out()
+            .split('\n')
+            .find((l) => l.startsWith('magnet:')),
+        30_000,
+        'magnet line',
+      )
+      const d = io()
+      expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1'], d.io)).toBe(0)
+      s.stop()
+      expect(await seeding).toBe(0)
+      const leecher = seen.filter((a) => a.event !== 'none' && a.left > 0n)[0]!.peerId
+      const events = seen.filter((a) => Buffer.compare(a.peerId, leecher) === 0).map((a) => a.event)
+      expect(events.filter((e) => e !== 'none')).toEqual(['started', 'completed', 'stopped'])
+    } finally {
+      await tracker.close()
+    }
   })
 
   it('reports bad arguments and bad input with their exit codes', async () => {

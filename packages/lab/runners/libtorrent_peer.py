@@ -4,8 +4,9 @@ Usage:
   /usr/bin/python3 libtorrent_peer.py '<json config>'     run a peer (events on stdout, commands on stdin)
   /usr/bin/python3 libtorrent_peer.py --create '<json>'   make a .torrent: {content, torrent, version, pieceLength}
 
-Config: {torrent, dir, host, port, peers: ["ip:port"], seed, uploadLimit, downloadLimit (bytes/s, 0 = none),
-strategy: "rarest"|"sequential", noIncoming, sampleMs, version, superSeed (a seed super-seeds, BEP 16)}.
+Config: {torrent, dir, host, port, peers: ["ip:port"], trackers: [announce URL], seed, uploadLimit,
+downloadLimit (bytes/s, 0 = none), strategy: "rarest"|"sequential", noIncoming, sampleMs, version,
+superSeed (a seed super-seeds, BEP 16)}.
 Commands (stdin, one JSON object a line): {"cmd": "connect", "peers": [...]}, {"cmd": "stop"}.
 Events (stdout): ready, piece, progress, done, ban, error.
 """
@@ -95,12 +96,19 @@ def main(cfg):
     params = lt.add_torrent_params()
     params.ti = info
     params.save_path = cfg["dir"]
+    params.trackers = list(cfg.get("trackers") or [])
     if cfg.get("superSeed"):
         params.flags |= lt.torrent_flags.super_seeding
     handle = ses.add_torrent(params)
     if cfg.get("strategy") == "sequential":
         handle.set_flags(lt.torrent_flags.sequential_download)
-    emit({"type": "ready", "host": cfg["host"], "port": cfg["port"], "pieceCount": info.num_pieces()})
+    shown = {k: v for k, v in settings.items() if k != "alert_mask"}
+    shown["out_enc_policy"] = "disabled"
+    shown["in_enc_policy"] = "enabled"
+    shown["trackers"] = params.trackers
+    shown["super_seeding"] = bool(cfg.get("superSeed"))
+    emit({"type": "ready", "host": cfg["host"], "port": cfg["port"], "pieceCount": info.num_pieces(),
+          "settings": shown})
 
     def connect(peers):
         for addr in peers:

@@ -8,10 +8,22 @@ export interface ExecResult {
   stderr: string
 }
 
-/** Runs `cmd args` to completion (no shell); resolves with its exit code and output. */
-export function execQuiet(cmd: string, args: readonly string[], input?: string): Promise<ExecResult> {
+/**
+ * Runs `cmd args` to completion (no shell); resolves with its exit code and output. With `timeoutMs`
+ * the command is killed (SIGKILL) when it runs longer.
+ */
+export function execQuiet(
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+  timeoutMs?: number,
+): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    const proc = spawn(cmd, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    })
     let stdout = ''
     let stderr = ''
     proc.stdout.on('data', (b: Buffer) => {

@@ -5,6 +5,7 @@ import { open, readFile } from 'node:fs/promises'
 import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { type BencodeDict, decode, rawBytes } from '@p2p/bencode'
+import { announce } from '@p2p/tracker-client'
 import { emit, peerMain } from './peer-main.js'
 
 const PROTOCOL = 'BitTorrent protocol'
@@ -90,6 +91,18 @@ peerMain(async (config) => {
 
   const server = createServer(serve)
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
+  // Found like any seeder: one `started` announce claiming the whole file (tracker discovery).
+  for (const url of config.trackers ?? []) {
+    await announce(url, {
+      infoHash,
+      peerId,
+      port: config.port,
+      uploaded: 0,
+      downloaded: 0,
+      left: 0,
+      event: 'started',
+    })
+  }
   emit({ type: 'ready', host: config.host, port: config.port, pieceCount })
   emit({ type: 'done' })
   const timer = setInterval(() => {

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { exportPdf, labEnvironment } from './environment.js'
 export { LabError, type LabErrorCode } from './errors.js'
 export { EventLog, type LabEvent } from './event-log.js'
 export type { Fixture } from './fixture.js'
@@ -22,4 +23,11 @@ export type {
   TableSpec,
 } from './scenario.js'
 export { scenarios } from './scenarios/index.js'
-export type { AvailabilitySample, LeecherSpec, PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
+export type {
+  AvailabilitySample,
+  Discovery,
+  LeecherSpec,
+  PeerResult,
+  RunResult,
+  SwarmSpec,
+} from './swarm-run.js'

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import { exportPdf, labEnvironment } from './environment.js'
 import { LabError } from './errors.js'
 import { EventLog } from './event-log.js'
 import { execQuiet } from './exec.js'
@@ -10,9 +11,15 @@ import { HostNetwork, type NetworkMode } from './hosts.js'
 import { cleanupStale, cleanupSync } from './netns.js'
 import { killAllPeersSync, packageFile, type TorrentVersion } from './peer-process.js'
 import { renderReport } from './report/html.js'
-import type { ScenarioContext, ScenarioResult, SwarmImpl } from './scenario.js'
+import {
+  peersTable,
+  type ScenarioContext,
+  type ScenarioResult,
+  type SwarmImpl,
+  settingsTable,
+} from './scenario.js'
 import { scenarios } from './scenarios/index.js'
-import { runSwarm } from './swarm-run.js'
+import { type Discovery, runSwarm } from './swarm-run.js'
 
 /** Options of {@link runLab}. Rates are bytes per second. */
 export interface LabOptions {
@@ -40,11 +47,19 @@ export interface LabOptions {
   keepFiles?: boolean
   /**
    * A run's only seeder super-seeds (BEP 16: each leecher is shown a few pieces the swarm lacks at a
-   * time), ours and libtorrent alike. Default true: an initial seed then sends about one copy of the
-   * file. Runs with several seeders seed normally (their upload is not what is scarce, and
-   * super-seeds do not coordinate: with 8 seeders it was slower).
+   * time), ours and libtorrent alike; runs with several seeders always seed normally. Default false:
+   * libtorrent 2.0's super-seed offers a new peer its first piece only after 10 s (see the report's
+   * note), which would be measured as swarm speed.
    */
   superSeed?: boolean
+  /** How peers find each other (default 'tracker': our tracker on its own host; 'direct': the controller tells them). */
+  discovery?: Discovery
+  /** Protocol of the lab's tracker (default 'http'). */
+  trackerProtocol?: 'http' | 'udp'
+  /** The command line shown in the report's environment block (default: this process's argv). */
+  command?: string
+  /** Also print the report to report.pdf with headless Chromium (default true). */
+  pdf?: boolean
   signal?: AbortSignal
   /** Progress notes (which run is starting). */
   onNote?: (line: string) => void
@@ -57,6 +72,8 @@ export interface LabResult {
   mode: NetworkMode
   results: ScenarioResult[]
   reportPath: string
+  /** report.pdf, when it was printed. */
+  pdfPath?: string
   eventsPath: string
   lines: string[]
 }
@@ -127,13 +144,20 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   const notes: string[] = []
   if (!oursOk)
     notes.push('@p2p/swarm could not be loaded in this build: every scenario ran libtorrent peers only.')
+  const discovery = options.discovery ?? 'tracker'
+  const trackerProtocol = options.trackerProtocol ?? 'http'
   notes.push(
-    'Peers learn each other from the lab controller (a tracker stand-in that pushes addresses of running peers).',
+    discovery === 'tracker'
+      ? `Discovery: every peer, ours and libtorrent's, announces to our tracker (@p2p/tracker-server, ${trackerProtocol.toUpperCase()}) on its own host T0 and dials the peers it returns; the timeline logs each announce. Loopback runs with NATed or firewalled peers fall back to direct discovery (loopback cannot hide a peer behind a tracker).`
+      : 'Discovery: direct (the lab controller tells each new peer the addresses of the running ones).',
   )
   notes.push(
-    options.superSeed === false
-      ? 'Seeders seed normally (super-seeding off): they serve whatever pieces leechers ask for.'
-      : 'A lone seeder super-seeds (BEP 16), ours and libtorrent alike: each leecher is shown a few pieces the swarm lacks at a time and gets more once one turns up on another peer, so an initial seed sends about one copy of the file instead of 1.2-1.7. Runs with several seeders seed normally.',
+    'Clock: a run starts its seeders first and counts from the moment every seeder serves (libtorrent checks its copy of the file first); leechers start then. Each peer row gives its time to the first verified piece.',
+  )
+  notes.push(
+    options.superSeed
+      ? 'A lone seeder super-seeds (BEP 16), ours and libtorrent alike: each leecher is shown a few pieces the swarm lacks at a time and gets more once one turns up on another peer. Note: libtorrent 2.0 sends its first super-seed HAVE while the connection is still in its handshake state, where peer_connection::superseed_piece returns without sending, so each new peer is offered its first piece only by the 10 s retry in peer_connection::second_tick: every libtorrent leecher idles about 10 s. Runs with several seeders seed normally.'
+      : 'Seeders seed normally (super-seeding off, ours and libtorrent alike): they serve whatever pieces leechers ask for. (With --super-seed, libtorrent 2.0 leechers idle about 10 s each: its first super-seed HAVE is dropped during the handshake and only its 10 s retry offers a piece.)',
   )
 
   const out = resolve(options.out ?? 'lab-out')
@@ -181,7 +205,12 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
       const net = await HostNetwork.open(mode)
       try {
         return await runSwarm(
-          { superSeed: (options.superSeed ?? true) && spec.seeders === 1, ...spec },
+          {
+            superSeed: (options.superSeed ?? false) && spec.seeders === 1,
+            discovery,
+            trackerProtocol,
+            ...spec,
+          },
           net,
           fixture,
           log,
@@ -195,10 +224,12 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   }
   const results: ScenarioResult[] = []
   const started = new Date().toISOString()
+  const environment = await labEnvironment(options.command ?? process.argv.join(' '))
   try {
     for (const name of names) {
       options.signal?.throwIfAborted()
       const r = await scenarios[name]!.run(ctx)
+      r.tables.push(peersTable(r.runs))
       results.push(r)
       for (const l of r.lines) {
         lines.push(l)
@@ -217,6 +248,32 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
       ? 'each peer in its own network namespace on a bridge (10.77.0.0/16), caps by tc tbf on both veth ends, NAT by an nftables masquerade router'
       : 'no network namespaces (not root, or --no-netns): all peers on 127.0.0.1 with their own rate limits; NAT/firewalled peers emulated by not listening'
   const reportPath = join(out, 'report.html')
-  await writeFile(reportPath, renderReport({ mode, modeNote, size, caps, impls, started, notes }, results))
-  return { mode, results, reportPath, eventsPath, lines }
+  await writeFile(
+    reportPath,
+    renderReport(
+      {
+        mode,
+        modeNote,
+        size,
+        caps,
+        impls,
+        started,
+        notes,
+        environment,
+        eventsFile: 'events.jsonl',
+        tables: [settingsTable(results.flatMap((r) => r.runs))],
+      },
+      results,
+    ),
+  )
+  let pdfPath: string | undefined
+  if (options.pdf ?? true) {
+    pdfPath = join(out, 'report.pdf')
+    const failed = await exportPdf(reportPath, pdfPath)
+    if (failed) {
+      pdfPath = undefined
+      options.onNote?.(`no PDF: ${failed}`)
+    }
+  }
+  return { mode, results, reportPath, pdfPath, eventsPath, lines }
 }

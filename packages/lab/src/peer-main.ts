@@ -6,13 +6,13 @@ export function emit(event: PeerMessage): void {
 }
 
 /**
- * Common main of the node peer runners: parses the JSON config from argv, runs `start`, reads
+ * Common main of the lab's node processes (peers and the tracker): parses the JSON config from argv, runs `start`, reads
  * commands from stdin (`connect`, `stop`) and ends the process on `stop`, stdin EOF or SIGTERM.
  */
-export function peerMain(
-  start: (config: PeerConfig) => Promise<{ connect(peers: string[]): void; stop(): Promise<void> }>,
+export function peerMain<C = PeerConfig>(
+  start: (config: C) => Promise<{ connect(peers: string[]): void; stop(): Promise<void> }>,
 ): void {
-  const config = JSON.parse(process.argv[2] ?? '{}') as PeerConfig
+  const config = JSON.parse(process.argv[2] ?? '{}') as C
   let stopping = false
   start(config)
     .then((peer) => {

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { hostAddress, type LabHost } from './hosts.js'
+import type { TrackerConfig } from './tracker-runner.js'
 
 /** Which program a peer runs: our swarm, libtorrent (Debian's python), or the corrupt-serving peer. */
 export type PeerImpl = 'ours' | 'libtorrent' | 'hostile'
+/** What a lab process runs: a peer, or the lab's tracker. */
+export type ProcessKind = PeerImpl | 'tracker'
 /** Piece picking order asked of a peer. */
 export type Strategy = 'rarest' | 'sequential' | 'random'
 /** Torrent flavour: v1 (SHA-1), v2 (SHA-256 merkle) or hybrid. */
@@ -18,7 +21,10 @@ export interface PeerConfig {
   dir: string
   host: string
   port: number
+  /** Peers to dial at start (direct discovery; empty when peers come from the tracker). */
   peers: string[]
+  /** Tracker announce URLs (tracker discovery). */
+  trackers?: string[]
   seed: boolean
   uploadLimit?: number
   downloadLimit?: number
@@ -44,19 +50,24 @@ export function packageFile(rel: string): string {
   return fileURLToPath(new URL(rel, packageRoot))
 }
 
-function command(impl: PeerImpl, config: PeerConfig): [string, string[]] {
+const NODE_SCRIPTS = {
+  ours: 'dist/peer-runner.js',
+  hostile: 'dist/hostile-peer.js',
+  tracker: 'dist/tracker-runner.js',
+} as const
+
+function command(kind: ProcessKind, config: PeerConfig | TrackerConfig): [string, string[]] {
   const json = JSON.stringify(config)
-  if (impl === 'libtorrent') return [DEBIAN_PYTHON, [packageFile('runners/libtorrent_peer.py'), json]]
-  const script = impl === 'ours' ? 'dist/peer-runner.js' : 'dist/hostile-peer.js'
-  return [process.execPath, [packageFile(script), json]]
+  if (kind === 'libtorrent') return [DEBIAN_PYTHON, [packageFile('runners/libtorrent_peer.py'), json]]
+  return [process.execPath, [packageFile(NODE_SCRIPTS[kind]), json]]
 }
 
 const live = new Set<PeerProcess>()
 
-/** One peer running as its own process (inside its host's namespace in netns mode). */
+/** One peer (or the lab's tracker) running as its own process (inside its host's namespace in netns mode). */
 export class PeerProcess {
   readonly name: string
-  readonly impl: PeerImpl
+  readonly impl: ProcessKind
   readonly host: LabHost
   readonly #proc: ChildProcess
   #stderr = ''
@@ -65,9 +76,9 @@ export class PeerProcess {
   /** Spawns the peer; `onMessage` receives each JSON line it prints. */
   constructor(
     name: string,
-    impl: PeerImpl,
+    impl: ProcessKind,
     host: LabHost,
-    config: PeerConfig,
+    config: PeerConfig | TrackerConfig,
     onMessage: (m: PeerMessage) => void,
   ) {
     this.name = name

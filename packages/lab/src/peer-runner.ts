@@ -27,12 +27,14 @@ peerMain(async (config) => {
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
   const bytes = new Uint8Array(await readFile(config.torrent))
+  const announce = config.trackers?.length ? [config.trackers] : undefined
   let torrent: Torrent
   if (config.seed) {
     torrent = await client.seed(join(config.dir, config.name), {
       torrent: bytes,
       resume: false,
       superSeed: config.superSeed === true,
+      announce,
     })
     for (const p of config.peers) torrent.addPeer(parse(p))
   } else {
@@ -41,6 +43,7 @@ peerMain(async (config) => {
       peers: config.peers.map(parse),
       strategy: config.strategy,
       resume: false,
+      announce,
     })
   }
   torrent.on('piece', (e) =>
@@ -51,7 +54,19 @@ peerMain(async (config) => {
     if (!PIECE_FAILED.test(w.message)) emit({ type: 'warning', message: w.message })
   })
   torrent.on('error', (e) => emit({ type: 'error', message: `${e.code}: ${e.message}` }))
-  emit({ type: 'ready', host: config.host, port: config.port })
+  // What this side runs with (the report prints it next to libtorrent's); the rest are @p2p/swarm's defaults.
+  const settings = {
+    listen: config.noIncoming ? 'none (NAT emulated)' : `${config.host}:${config.port}`,
+    trackers: config.trackers ?? [],
+    uploadLimit: config.uploadLimit ?? 0,
+    downloadLimit: config.downloadLimit ?? 0,
+    strategy: config.strategy ?? 'rarest',
+    superSeed: config.seed && config.superSeed === true,
+    transports: 'tcp',
+    encryption: 'none',
+    dht: false,
+  }
+  emit({ type: 'ready', host: config.host, port: config.port, settings })
   void torrent.done.then(() => emit({ type: 'done' }))
   const sample = () => {
     const s = torrent.stats()

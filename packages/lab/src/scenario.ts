@@ -3,7 +3,7 @@ import type { Fixture } from './fixture.js'
 import type { HostNetwork } from './hosts.js'
 import type { HostCaps } from './netns.js'
 import type { TorrentVersion } from './peer-process.js'
-import type { RunResult, SwarmSpec } from './swarm-run.js'
+import type { PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
 
 /** Implementation a swarm run uses for seeders and leechers. */
 export type SwarmImpl = 'ours' | 'libtorrent'
@@ -32,6 +32,8 @@ export interface TableSpec {
 /** What a scenario hands back to the report. */
 export interface ScenarioResult {
   name: string
+  /** The question it answers ({@link Scenario.question}). */
+  question: string
   summary: string
   runs: RunResult[]
   tables: TableSpec[]
@@ -63,6 +65,8 @@ export interface ScenarioContext {
 /** A named experiment, runnable alone. */
 export interface Scenario {
   name: string
+  /** The report's question this scenario answers (the summary at the top of the report). */
+  question: string
   summary: string
   run(ctx: ScenarioContext): Promise<ScenarioResult>
 }
@@ -80,7 +84,7 @@ export function mean(xs: number[]): number {
 /** Per-peer progress series of one run, from the event log (x seconds, y percent). */
 export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): ChartSpec {
   const byPeer = new Map<string, [number, number][]>()
-  const start = ctx.log.of(r.run, 'run-start')[0]?.t ?? 0
+  const start = (ctx.log.of(r.run, 'swarm-ready')[0] ?? ctx.log.of(r.run, 'run-start')[0])?.t ?? 0
   for (const e of ctx.log.of(r.run, 'progress')) {
     const peer = e.peer ?? '?'
     if (!peer.startsWith('L')) continue
@@ -104,6 +108,109 @@ export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): C
     yName: 'progress (%)',
     series: [...byPeer].map(([name, points]) => ({ name, points })),
   }
+}
+
+/**
+ * Every peer of the given runs, one row each: when it started, its first verified piece and when it
+ * finished (seconds from the swarm's zero, when the seeders were ready), and what it moved.
+ */
+export function peersTable(runs: RunResult[]): TableSpec {
+  const rows = runs.flatMap((r) =>
+    r.peers.map((p) => [
+      r.run,
+      p.name,
+      p.role,
+      p.kind,
+      secs(p.startAt),
+      p.firstPieceAt === undefined ? '-' : secs(p.firstPieceAt - Math.max(p.startAt, 0)),
+      p.doneAt === undefined ? '-' : secs(p.doneAt - Math.max(p.startAt, 0)),
+      (p.downloaded / 2 ** 20).toFixed(1),
+      (p.uploaded / 2 ** 20).toFixed(1),
+    ]),
+  )
+  return {
+    title: 'Peers (times from the swarm zero: every seeder ready)',
+    columns: [
+      'run',
+      'peer',
+      'role',
+      'host',
+      'start (s)',
+      'first piece after start (s)',
+      'done after start (s)',
+      'down (MiB)',
+      'up (MiB)',
+    ],
+    rows,
+  }
+}
+
+/**
+ * What each implementation ran with, as its peers reported it at start (the first seeder and leecher
+ * of each implementation), one row per setting: the report prints both sides next to each other.
+ */
+export function settingsTable(runs: RunResult[]): TableSpec {
+  const columns: string[] = []
+  const values = new Map<string, Map<string, string>>()
+  for (const r of runs) {
+    for (const role of ['seeder', 'leecher'] as const) {
+      const reported = r.settings[role]
+      const column = `${r.impl} ${role}`
+      if (!reported || columns.includes(column)) continue
+      columns.push(column)
+      for (const [key, value] of Object.entries(reported)) {
+        const row = values.get(key) ?? new Map<string, string>()
+        row.set(column, typeof value === 'string' ? value : JSON.stringify(value))
+        values.set(key, row)
+      }
+    }
+  }
+  return {
+    title: 'Settings each implementation reported (unlisted: the library defaults)',
+    columns: ['setting', ...columns],
+    rows: [...values].map(([key, row]) => [key, ...columns.map((c) => row.get(c) ?? '-')]),
+  }
+}
+
+/**
+ * Two bar charts over the peers of `runs` (one series per run): each leecher's time from its start to
+ * its first verified piece, and what every peer uploaded (the seeder's share against the leechers').
+ */
+export function perPeerCharts(runs: RunResult[], id: string): ChartSpec[] {
+  const leechers = [
+    ...new Set(runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher').map((p) => p.name))),
+  ]
+  const everyone = [...new Set(runs.flatMap((r) => r.peers.map((p) => p.name)))]
+  const series = (names: string[], value: (p: PeerResult) => number | undefined) =>
+    runs.map((r) => ({
+      name: r.run,
+      points: names.map((n): [string, number] => {
+        const p = r.peers.find((q) => q.name === n)
+        return [n, p ? (value(p) ?? 0) : 0]
+      }),
+    }))
+  return [
+    {
+      id: `${id}-first-piece`,
+      title: 'Time from a leecher’s start to its first verified piece',
+      kind: 'bar',
+      xName: 'leecher',
+      yName: 'time (s)',
+      categories: leechers,
+      series: series(leechers, (p) =>
+        p.firstPieceAt === undefined ? undefined : (p.firstPieceAt - Math.max(p.startAt, 0)) / 1000,
+      ),
+    },
+    {
+      id: `${id}-upload-share`,
+      title: 'Upload per peer (the seeder’s share against the leechers’)',
+      kind: 'bar',
+      xName: 'peer',
+      yName: 'uploaded (MiB)',
+      categories: everyone,
+      series: series(everyone, (p) => Math.round((p.uploaded / 2 ** 20) * 10) / 10),
+    },
+  ]
 }
 
 /** Download time (ms) of every leecher that finished. */

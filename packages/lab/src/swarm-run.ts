@@ -7,6 +7,9 @@ import type { HostNetwork } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
 import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
 
+/** How peers find each other: our tracker on its own host, or addresses pushed by the lab controller. */
+export type Discovery = 'tracker' | 'direct'
+
 /** One leecher of a run: where it sits, when it arrives and (optionally) leaves unfinished. */
 export interface LeecherSpec {
   kind?: HostKind
@@ -39,6 +42,10 @@ export interface SwarmSpec {
   stallMs?: number
   /** The seeders super-seed (BEP 16). */
   superSeed?: boolean
+  /** Default 'tracker' (loopback runs with NATed or firewalled peers use 'direct': see {@link runSwarm}). */
+  discovery?: Discovery
+  /** Tracker protocol (default 'http'). */
+  trackerProtocol?: 'http' | 'udp'
 }
 
 /** What happened to one peer of a run (times in ms from the run start). */
@@ -46,7 +53,10 @@ export interface PeerResult {
   name: string
   role: 'seeder' | 'leecher' | 'hostile'
   kind: HostKind
+  /** ms from the swarm's zero (the seeders ready); seeders start before it, so theirs is negative. */
   startAt: number
+  /** First verified piece. */
+  firstPieceAt?: number
   doneAt?: number
   leftAt?: number
   uploaded: number
@@ -84,22 +94,35 @@ export interface RunResult {
   /** Pieces present among remaining peers right after the seeders left. */
   coverageAfterSeederLeft?: number
   bans: { by: string; peer: string; t: number }[]
+  /** How peers found each other in this run. */
+  discovery: Discovery
+  /** Settings each peer role reported at start (the report prints them per implementation). */
+  settings: { seeder?: Record<string, unknown>; leecher?: Record<string, unknown> }
 }
 
 const SAMPLE_MS = 250
+/** Announce interval the lab's tracker hands out, seconds (runs last tens of seconds). */
+const TRACKER_INTERVAL_S = 30
+/** How long the tracker process may take to listen. */
+const TRACKER_START_MS = 30_000
 
 interface Tracked {
   proc?: PeerProcess
   result: PeerResult
   have: Set<number>
   progress: number
+  /** It said `done`: a seeder serves from then on, a leecher has finished. */
+  seeding: boolean
   spec?: LeecherSpec
 }
 
 /**
- * Runs one swarm to the end: seeders (and hostile peers) first, leechers at their arrival times, each
- * told the addresses of the peers already running (the lab's stand-in for a tracker announce), until
- * every staying leecher is done, the swarm stalls, or `timeoutMs` passes. Stops every peer it started.
+ * Runs one swarm to the end: our tracker on its own host, seeders (and hostile peers) next, then, once
+ * every seeder is ready to serve (the swarm's zero), leechers at their arrival times, until every
+ * staying leecher is done, the swarm stalls, or `timeoutMs` passes. Peers find each other by announcing
+ * to the tracker; with `discovery: 'direct'` (or in loopback mode when some peer is NATed or firewalled,
+ * which loopback cannot emulate behind a tracker) the controller tells each new peer the running ones
+ * instead. Stops every process it started.
  */
 export async function runSwarm(
   spec: SwarmSpec,
@@ -110,8 +133,13 @@ export async function runSwarm(
   signal?: AbortSignal,
 ): Promise<RunResult> {
   const base = { scenario: spec.scenario, run: spec.run }
-  const t0 = log.now()
+  let t0 = log.now()
   const rel = () => log.now() - t0
+  const hidden = spec.leechers.some((l) => (l.kind ?? 'public') !== 'public')
+  const discovery: Discovery = net.mode === 'loopback' && hidden ? 'direct' : (spec.discovery ?? 'tracker')
+  const settings: RunResult['settings'] = {}
+  let trackerUrl: string | undefined
+  let tracker: PeerProcess | undefined
   const peers: Tracked[] = []
   const byAddress = new Map<string, string>()
   const bans: RunResult['bans'] = []
@@ -125,6 +153,7 @@ export async function runSwarm(
     mode: net.mode,
     seeders: spec.seeders,
     leechers: spec.leechers.length,
+    discovery,
   })
 
   const start = async (name: string, role: PeerResult['role'], kind: HostKind, ls?: LeecherSpec) => {
@@ -141,9 +170,11 @@ export async function runSwarm(
       result: { name, role, kind, startAt: rel(), uploaded: 0, downloaded: 0, failedPieces: 0 },
       have: new Set(),
       progress: role === 'leecher' ? 0 : 1,
+      seeding: false,
       spec: ls,
     }
-    const running = peers.filter((p) => p.proc?.running).map((p) => p.proc!.address)
+    const running =
+      discovery === 'direct' ? peers.filter((p) => p.proc?.running).map((p) => p.proc!.address) : []
     const onMessage = (m: PeerMessage) => handle(tracked, m)
     const impl: PeerImpl = role === 'hostile' ? 'hostile' : spec.impl
     const proc = new PeerProcess(
@@ -156,6 +187,7 @@ export async function runSwarm(
         host: host.ip,
         port: host.port,
         peers: running,
+        trackers: trackerUrl ? [trackerUrl] : undefined,
         seed: role !== 'leecher',
         uploadLimit: host.limits?.up,
         downloadLimit: host.limits?.down,
@@ -171,8 +203,9 @@ export async function runSwarm(
     tracked.proc = proc
     byAddress.set(proc.address, name)
     peers.push(tracked)
-    for (const p of peers)
-      if (p !== tracked && p.proc?.running) p.proc.send({ cmd: 'connect', peers: [proc.address] })
+    if (discovery === 'direct')
+      for (const p of peers)
+        if (p !== tracked && p.proc?.running) p.proc.send({ cmd: 'connect', peers: [proc.address] })
     log.add({ ...base, peer: name, type: 'peer-start', impl, role, kind, address: proc.address })
     void proc.exited.then((code) => {
       log.add({ ...base, peer: name, type: 'peer-exit', code })
@@ -196,17 +229,23 @@ export async function runSwarm(
         algorithm: m.algorithm,
         peers: from,
       })
-      if (m.ok) p.have.add(m.index as number)
-      else p.result.failedPieces++
+      if (m.ok) {
+        p.have.add(m.index as number)
+        p.result.firstPieceAt ??= rel()
+      } else p.result.failedPieces++
       lastMove = rel()
     } else if (m.type === 'progress') {
       p.progress = Number(m.progress)
       p.result.uploaded = Number(m.uploaded)
       p.result.downloaded = Number(m.downloaded)
       log.add({ ...base, peer: name, ...data, type: 'progress' })
+    } else if (m.type === 'ready') {
+      if (p.result.role !== 'hostile' && m.settings)
+        settings[p.result.role] ??= m.settings as Record<string, unknown>
     } else if (m.type === 'done') {
       if (p.result.role === 'leecher' && p.result.doneAt === undefined) p.result.doneAt = rel()
       p.progress = 1
+      p.seeding = true
       log.add({ ...base, peer: name, type: 'done' })
     } else if (m.type === 'ban') {
       const banned = byAddress.get(String(m.peer)) ?? String(m.peer)
@@ -240,9 +279,52 @@ export async function runSwarm(
   let coverageAfterSeederLeft: number | undefined
   let seederLeft = false
   let independentAt: number | undefined
+  const startTracker = async () => {
+    const host = await net.addHost('T0', 'public', spec.caps)
+    const protocol = spec.trackerProtocol ?? 'http'
+    let ready: (url: string) => void = () => {}
+    const listening = new Promise<string>((resolve) => {
+      ready = resolve
+    })
+    tracker = new PeerProcess(
+      'T0',
+      'tracker',
+      host,
+      { host: host.ip, port: host.port, protocol, interval: TRACKER_INTERVAL_S },
+      (m) => {
+        if (m.type === 'ready') ready(String(m.url))
+        else if (m.type === 'announce') {
+          const from = `${m.host}:${m.port}`
+          const { type: _type, host: _host, port: _port, ...data } = m
+          log.add({ ...base, peer: byAddress.get(from) ?? from, type: 'announce', ...data })
+        } else if (m.type === 'error' || m.type === 'warning')
+          log.add({ ...base, peer: 'T0', type: m.type, message: m.message })
+      },
+    )
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`tracker did not listen: ${tracker?.stderr}`)),
+        TRACKER_START_MS,
+      ).unref(),
+    )
+    trackerUrl = await Promise.race([listening, tracker.exited.then(() => timeout), timeout])
+    log.add({ ...base, peer: 'T0', type: 'tracker-start', url: trackerUrl, protocol })
+  }
+  /** Waits until every seeder serves (libtorrent checks its files first), then makes that the swarm's zero. */
+  const seedersReady = async () => {
+    const seeders = () => peers.filter((p) => p.result.role === 'seeder')
+    while (seeders().some((p) => p.proc?.running && !p.seeding) && rel() < spec.timeoutMs)
+      await new Promise((r) => setTimeout(r, 50))
+    const shift = rel()
+    t0 += shift
+    for (const p of peers) p.result.startAt -= shift
+    log.add({ ...base, type: 'swarm-ready' })
+  }
   try {
+    if (discovery === 'tracker') await startTracker()
     for (let i = 0; i < spec.seeders; i++) await start(`S${i}`, 'seeder', 'public')
     for (let i = 0; i < (spec.hostile ?? 0); i++) await start(`X${i}`, 'hostile', 'public')
+    await seedersReady()
     const pending = spec.leechers.map((ls, i) => ({ ls, name: `L${i}` }))
     const deadline = spec.timeoutMs
     for (;;) {
@@ -300,6 +382,7 @@ export async function runSwarm(
     }
   } finally {
     await Promise.all(peers.map((p) => p.proc?.stop()))
+    await tracker?.stop()
   }
   for (const p of leechers()) {
     if (p.result.doneAt !== undefined)
@@ -319,6 +402,8 @@ export async function runSwarm(
     independentAt,
     coverageAfterSeederLeft,
     bans,
+    discovery,
+    settings,
   }
   log.add({ ...base, type: 'run-end', allDone, stalled, completion: result.completion })
   return result

@@ -51,7 +51,17 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     'scaling/libtorrent/N=2',
     'scaling/libtorrent/N=3',
   ])
-  for (const run of scaling.runs) expect(run.allDone).toBe(true)
+  for (const run of scaling.runs) {
+    expect(run.allDone).toBe(true)
+    // Discovery through our tracker: every peer announced `started` to it, and every leecher got pieces.
+    expect(run.discovery).toBe('tracker')
+    const started = events
+      .filter((e) => e.run === run.run && e.type === 'announce' && e.event === 'started')
+      .map((e) => e.peer)
+    expect([...new Set(started)].sort(), run.run).toEqual(run.peers.map((p) => p.name).sort())
+    for (const p of run.peers.filter((p) => p.role === 'leecher'))
+      expect(p.firstPieceAt, p.name).toBeDefined()
+  }
   const integrity = r.results[5]!
   expect(integrity.runs.map((run) => run.run)).toEqual([
     'integrity/ours/v1',
@@ -94,6 +104,12 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
+  // The report comes with its PDF (headless Chromium), an environment block and a summary.
+  expect(r.pdfPath).toBeDefined()
+  expect((await readFile(r.pdfPath!)).subarray(0, 5).toString()).toBe('%PDF-')
+  const html = await readFile(r.reportPath, 'utf8')
+  expect(html).toContain('<th>libtorrent</th><td><code>2.')
+  expect(html).toContain('How does distribution time grow with the number of peers')
   expect(await listLabResources()).toEqual({ namespaces: [], links: [] })
 }
 

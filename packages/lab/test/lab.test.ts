@@ -78,6 +78,7 @@ describe('renderReport', () => {
   it('renders inline SVG charts with their point counts, escaped tables and the host mode', () => {
     const result: ScenarioResult = {
       name: 'scaling',
+      question: 'How does it <scale>?',
       summary: 'test <summary>',
       runs: [],
       tables: [{ title: 'T', columns: ['a'], rows: [['<b>']] }],
@@ -100,7 +101,7 @@ describe('renderReport', () => {
           ],
         },
       ],
-      lines: ['ratio 1.10'],
+      lines: ['ratio 1.10 (bar <= 1.30) PASS', 'ratio 2.00 (bar <= 1.30) MISS'],
     }
     const html = renderReport(
       {
@@ -111,9 +112,17 @@ describe('renderReport', () => {
         impls: ['libtorrent'],
         started: 'now',
         notes: [],
+        environment: { CPU: 'test cpu x 2', command: 'p2p lab --peers 2' },
+        eventsFile: 'events.jsonl',
       },
       [result],
     )
+    // The summary answers each scenario's question with its lines and marks verdicts.
+    expect(html).toContain('<b>How does it &lt;scale&gt;?</b>')
+    expect(html).toContain('<li class="pass"><code>ratio 1.10 (bar &lt;= 1.30) PASS</code></li>')
+    expect(html).toContain('<li class="miss"><code>ratio 2.00 (bar &lt;= 1.30) MISS</code></li>')
+    expect(html).toContain('<th>CPU</th><td><code>test cpu x 2</code></td>')
+    expect(html).toContain('<a href="events.jsonl">')
     expect(html).toContain('data-chart="c1" data-points="3"')
     expect(html).toContain('<svg')
     expect(html).toContain('&lt;b&gt;')
@@ -141,7 +150,7 @@ describe('renderReport', () => {
     }
     const html = renderReport(
       { mode: 'netns', modeNote: '', size: 1, caps: { up: 1, down: 1 }, impls: [], started: '', notes: [] },
-      [{ name: 'churn', summary: '', runs: [], tables: [], charts: [chart], lines: [] }],
+      [{ name: 'churn', question: '', summary: '', runs: [], tables: [], charts: [chart], lines: [] }],
     )
     expect(html).toContain('seeder leaves')
   })

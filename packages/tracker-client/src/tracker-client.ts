@@ -157,8 +157,6 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
     this.#state = 'stopping'
     this.#cancel()
     const timeout = this.#options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS
-    const joined = [...this.#joined]
-    this.#joined.clear()
     // The bound holds even for an announcer that ignores `timeout`: the signal ends it too.
     const deadline = new AbortController()
     const timer = setTimeout(
@@ -168,6 +166,12 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> {
     )
     const signal = combine(deadline.signal, options.signal, this.#options.signal)
     try {
+      // A `completed` not yet answered (stop right after complete(), or its round was just cancelled) goes
+      // first, within the same bound: the tracker counts downloads from it and would never see this one.
+      // The walk warns about each tracker that fails; a walk that ends with none answering is not an error.
+      if (this.#pendingCompleted) await this.#walk(signal).catch(() => undefined)
+      const joined = [...this.#joined]
+      this.#joined.clear()
       await Promise.all(
         joined.map((url) =>
           abortable(
@@ -328,8 +332,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   })
 }
 
-function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined)
-  if (present.length <= 1) return present[0]
-  return AbortSignal.any(present)
+function combine(first: AbortSignal, ...others: (AbortSignal | undefined)[]): AbortSignal {
+  const present = others.filter((s): s is AbortSignal => s !== undefined)
+  return present.length === 0 ? first : AbortSignal.any([first, ...present])
 }

@@ -253,6 +253,40 @@ describe('TrackerClient', () => {
     expect(calls).toHaveLength(n)
   })
 
+  it('stop() right after complete() delivers completed before stopped', async () => {
+    const { calls, announcer } = fakeAnnouncer()
+    const c = client({ announce: [[A]], announcer })
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    c.complete()
+    await c.stop() // before the completed round had its turn
+    expect(calls.map((x) => x.params.event)).toEqual(['started', 'completed', 'stopped'])
+    expect(calls[1]!.params.left).toBe(0)
+  })
+
+  it('stop() resends a completed announce that was in flight, within stopTimeout', async () => {
+    const { calls, announcer, script } = fakeAnnouncer()
+    const c = client({ announce: [[A]], announcer, stopTimeout: 2000 })
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    script[A] = 'hang'
+    c.complete()
+    await vi.advanceTimersByTimeAsync(0) // completed is on the wire, unanswered
+    script[A] = 'ok'
+    await c.stop()
+    expect(calls.map((x) => x.params.event)).toEqual(['started', 'completed', 'completed', 'stopped'])
+    // A tracker that never answers the resent completed still lets stop() end within the bound.
+    const d = client({ announce: [[A]], announcer, stopTimeout: 2000 })
+    d.start()
+    await vi.advanceTimersByTimeAsync(0)
+    script[A] = 'hang'
+    d.complete()
+    const stopping = d.stop()
+    await vi.advanceTimersByTimeAsync(2000)
+    await stopping
+    expect(d.running).toBe(false)
+  })
+
   it('stop() cancels a round in flight', async () => {
     const { calls, announcer } = fakeAnnouncer({ [A]: 'hang' })
     const c = client({ announce: [[A]], announcer })

@@ -43,7 +43,8 @@ function parseMbit(name: string, text: string | undefined): number | undefined {
 export const lab: Command = {
   summary: 'swarm lab: scaling, seeders, churn, piece selection, NAT, integrity; HTML report',
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
-               [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--no-super-seed]
+               [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--super-seed]
+               [--discovery tracker|direct] [--tracker-protocol http|udp]
 
 Runs swarm experiments on emulated hosts (network namespaces with tc caps when root on Linux,
 else 127.0.0.1 with the peers' own rate limits) and writes <out>/report.html and <out>/events.jsonl.
@@ -51,7 +52,10 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --up/--down   per-peer caps in Mbit/s (default 20 up, 50 down)
   --impl        peer implementations (default: ours when available, and libtorrent)
   --no-netns    use the loopback fallback even as root
-  --no-super-seed  a lone seeder seeds normally (default: it super-seeds, BEP 16, ours and libtorrent)`,
+  --super-seed  a lone seeder super-seeds (BEP 16), ours and libtorrent alike (default: normal seeding)
+  --discovery   tracker: peers announce to our tracker on its own host (default); direct: the lab
+                tells each peer the others' addresses
+  --tracker-protocol  the lab tracker's protocol (default http)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
@@ -64,7 +68,9 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         down: { type: 'string' },
         impl: { type: 'string' },
         'no-netns': { type: 'boolean', default: false },
-        'no-super-seed': { type: 'boolean', default: false },
+        'super-seed': { type: 'boolean', default: false },
+        discovery: { type: 'string', default: 'tracker' },
+        'tracker-protocol': { type: 'string', default: 'http' },
       },
       false,
     )
@@ -74,6 +80,19 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
       throw new CliError(
         'CLI_USAGE',
         `--impl expects ours and/or libtorrent, got ${JSON.stringify(values.impl)}`,
+      )
+    }
+    const discovery = String(values.discovery)
+    if (discovery !== 'tracker' && discovery !== 'direct')
+      throw new CliError(
+        'CLI_USAGE',
+        `--discovery expects tracker or direct, got ${JSON.stringify(discovery)}`,
+      )
+    const trackerProtocol = String(values['tracker-protocol'])
+    if (trackerProtocol !== 'http' && trackerProtocol !== 'udp') {
+      throw new CliError(
+        'CLI_USAGE',
+        `--tracker-protocol expects http or udp, got ${JSON.stringify(trackerProtocol)}`,
       )
     }
     try {
@@ -86,12 +105,16 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         down: parseMbit('down', values.down as string | undefined),
         impls: impls as ('ours' | 'libtorrent')[] | undefined,
         network: values['no-netns'] ? 'loopback' : 'auto',
-        superSeed: !values['no-super-seed'],
+        superSeed: values['super-seed'] === true,
+        discovery,
+        trackerProtocol,
+        command: ['p2p', 'lab', ...argv].join(' '),
         signal: io.signal,
         onNote: (l) => io.stderr.write(`lab: ${l}\n`),
         onLine: (l) => io.stdout.write(`${l}\n`),
       })
       io.stdout.write(`hosts: ${r.mode}\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
+      if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
       return 0
     } catch (err) {
       if (err instanceof LabError) {

@@ -14,8 +14,9 @@ export function renderChart(spec: ChartSpec): string {
   chart.setOption({
     animation: false,
     title: { text: spec.title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { top: 24, type: 'scroll' },
-    grid: { top: 64, left: 64, right: 24, bottom: 48 },
+    // The legend sits under the plot so long titles never run into it.
+    legend: { bottom: 0, type: 'scroll' },
+    grid: { top: 56, left: 64, right: 24, bottom: 72 },
     xAxis: bar
       ? { type: 'category', name: spec.xName, nameLocation: 'middle', nameGap: 28, data: spec.categories }
       : { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 28, scale: true },

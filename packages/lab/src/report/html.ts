@@ -10,10 +10,23 @@ export interface ReportMeta {
   impls: string[]
   started: string
   notes: string[]
+  /** Tables about the whole lab (e.g. each implementation's settings), shown after the notes. */
+  tables?: TableSpec[]
+  /** The environment block: CPU, kernel, versions, commit, command. */
+  environment?: Record<string, string>
+  /** The event log's file name next to the report (linked). */
+  eventsFile?: string
 }
 
 function esc(s: unknown): string {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+}
+
+/** 'pass' or 'miss' for a result line that states a verdict, else ''. */
+function verdict(line: string): string {
+  if (/\bPASS\b/.test(line)) return 'pass'
+  if (/\bMISS\b|\bNOT\b/.test(line)) return 'miss'
+  return ''
 }
 
 function table(t: TableSpec): string {
@@ -27,6 +40,15 @@ function table(t: TableSpec): string {
  * Every chart sits in `<figure class="chart" data-chart=ID data-points=N>` so tests can check it.
  */
 export function renderReport(meta: ReportMeta, results: ScenarioResult[]): string {
+  const summary = results
+    .map((r) => {
+      const lines = r.lines.map((l) => `<li class="${verdict(l)}"><code>${esc(l)}</code></li>`).join('')
+      return `<li><a href="#${esc(r.name)}"><b>${esc(r.question)}</b></a><ul>${lines}</ul></li>`
+    })
+    .join('\n')
+  const environment = Object.entries(meta.environment ?? {})
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`)
+    .join('')
   const sections = results.map((r) => {
     const charts = r.charts
       .map((c) => {
@@ -43,13 +65,20 @@ export function renderReport(meta: ReportMeta, results: ScenarioResult[]): strin
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3}figure.chart{margin:1em 0}code{font-size:12px}.mode{padding:.6em;background:#fff6d6;border:1px solid #e5c96b}
+th{background:#f3f3f3}.env td{text-align:left}li.pass code{color:#17622b}li.miss code{color:#a32020}
+figure.chart svg{width:100%;height:auto}
+td,th{overflow-wrap:anywhere}@media print{body{margin:0;max-width:none}table{font-size:9px}}figure.chart{margin:1em 0}code{font-size:12px}.mode{padding:.6em;background:#fff6d6;border:1px solid #e5c96b}
 </style></head><body>
 <h1>p2p swarm lab</h1>
+<h2>Summary</h2>
+<ol class="summary">${summary}</ol>
+${environment ? `<table class="env"><tbody>${environment}</tbody></table>` : ''}
+${meta.eventsFile ? `<p>Every event of every run: <a href="${esc(meta.eventsFile)}">${esc(meta.eventsFile)}</a> (one JSON object a line).</p>` : ''}
 <p class="mode"><b>Hosts:</b> ${esc(meta.mode)}: ${esc(meta.modeNote)}</p>
 <p>File ${(meta.size / 2 ** 20).toFixed(1)} MiB; per peer ${mbit(meta.caps.up)} Mbit/s up, ${mbit(meta.caps.down)} Mbit/s down;
 peers: ${esc(meta.impls.join(', '))}; started ${esc(meta.started)}.</p>
 ${meta.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
+${(meta.tables ?? []).map(table).join('\n')}
 ${sections.join('\n')}
 </body></html>
 `

@@ -19,6 +19,7 @@ const DEPARTING_SHARE = 0.2
  */
 export const churn: Scenario = {
   name: 'churn',
+  question: 'What happens when peers come and go, and when the only seeder leaves?',
   summary: 'the only seeder leaves at 30% / 60%; Poisson arrivals and departures',
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
@@ -80,6 +81,7 @@ export const churn: Scenario = {
     }
     return {
       name: 'churn',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [

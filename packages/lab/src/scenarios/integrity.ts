@@ -14,6 +14,7 @@ const VERSIONS: TorrentVersion[] = ['v1', 'v2']
  */
 export const integrity: Scenario = {
   name: 'integrity',
+  question: 'Is every piece checked (SHA-1 v1, SHA-256 merkle v2), and is a peer that sends bad data caught?',
   summary: 'a corrupt-serving peer: failed pieces, who sent them, the ban, intact final files',
   async run(ctx) {
     const n = Math.min(...ctx.peers)
@@ -68,6 +69,7 @@ export const integrity: Scenario = {
       }
     return {
       name: 'integrity',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [

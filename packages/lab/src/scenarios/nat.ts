@@ -15,6 +15,7 @@ const VARIANTS: { name: string; kind: HostKind }[] = [
  */
 export const nat: Scenario = {
   name: 'nat',
+  question: 'What do NAT and firewalls cost the swarm?',
   summary: 'half the leechers behind NAT or a firewall: do they finish, what capacity is lost',
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
@@ -59,6 +60,7 @@ export const nat: Scenario = {
     }
     return {
       name: 'nat',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [

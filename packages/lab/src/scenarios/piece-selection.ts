@@ -10,6 +10,7 @@ import { largestSwarm } from './scaling.js'
  */
 export const pieceSelection: Scenario = {
   name: 'piece-selection',
+  question: 'How does piece selection (rarest-first, sequential, random) affect the swarm?',
   summary: 'rarest-first vs sequential vs random: independence from the seeder, availability over time',
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
@@ -53,6 +54,7 @@ export const pieceSelection: Scenario = {
     }
     return {
       name: 'piece-selection',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [

@@ -3,6 +3,7 @@ import {
   type ChartSpec,
   leecherTimes,
   mean,
+  perPeerCharts,
   progressChart,
   publicLeechers,
   type Scenario,
@@ -33,6 +34,7 @@ export async function largestSwarm(ctx: ScenarioContext) {
 /** Scaling: one seeder, N leechers for each N; completion time against the fluid bound. */
 export const scaling: Scenario = {
   name: 'scaling',
+  question: 'How does distribution time grow with the number of peers (2, 5, 10, ...)?',
   summary: 'one seeder, N leechers: completion time against the fluid-model bound',
   async run(ctx) {
     const fixture = await ctx.fixture()
@@ -115,9 +117,14 @@ export const scaling: Scenario = {
       ...runs
         .filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`))
         .map((r, i) => progressChart(ctx, r, `scaling-progress-${i}`)),
+      ...perPeerCharts(
+        runs.filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`)),
+        'scaling-peers',
+      ),
     ]
     return {
       name: 'scaling',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [

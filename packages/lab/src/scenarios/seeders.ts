@@ -7,6 +7,7 @@ export const SEEDER_COUNTS = [1, 2, 4, 8]
 /** Seeders: the largest N leechers with 1, 2, 4, 8 seeders: mean download speed against seeders. */
 export const seeders: Scenario = {
   name: 'seeders',
+  question: 'How does download speed grow with the number of seeders?',
   summary:
     'N leechers with 1, 2, 4 and 8 seeders: mean download speed against the number of seeders, for each implementation',
   async run(ctx) {
@@ -56,8 +57,15 @@ export const seeders: Scenario = {
         ])
       }
     }
+    const lines = speedSeries.map(({ name, points }) => {
+      const first = points[0]?.[1] ?? Number.NaN
+      const last = points.at(-1)?.[1] ?? Number.NaN
+      const ideal = (boundPoints.at(-1)?.[1] ?? Number.NaN) / (boundPoints[0]?.[1] ?? Number.NaN)
+      return `seeders ${name.replace(' mean speed', '')}: mean leecher speed ${first.toFixed(2)} MB/s with ${SEEDER_COUNTS[0]} seeder, ${last.toFixed(2)} MB/s with ${SEEDER_COUNTS.at(-1)} (${(last / first).toFixed(2)}x; the fluid bound grows ${ideal.toFixed(2)}x)`
+    })
     return {
       name: 'seeders',
+      question: this.question,
       summary: this.summary,
       runs,
       tables: [
@@ -86,7 +94,10 @@ export const seeders: Scenario = {
           series: [...speedSeries, { name: 'fluid-model speed F/T_min', points: boundPoints }],
         },
       ],
-      lines: rows.map((r) => `seeders ${r[0]}: ${r[1]} seeder(s) -> mean ${r[4]} MB/s (bound ${r[5]})`),
+      lines: [
+        ...lines,
+        ...rows.map((r) => `seeders ${r[0]}: ${r[1]} seeder(s) -> mean ${r[4]} MB/s (bound ${r[5]})`),
+      ],
     }
   },
 }

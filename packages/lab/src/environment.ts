@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { cpus, release, tmpdir, type } from 'node:os'
+import { join } from 'node:path'
+import { execQuiet } from './exec.js'
+import { DEBIAN_PYTHON, packageFile } from './peer-process.js'
+
+/** Bound on each probe and on the PDF export, ms. */
+const PROBE_TIMEOUT_MS = 60_000
+/** Chromium from Debian's package (the lab's reference browser). */
+const CHROMIUM = '/usr/bin/chromium'
+
+/**
+ * Where and with what a lab ran: CPU, kernel, Node, libtorrent and toolkit versions, the commit and
+ * the command, for the report's environment block. A value that cannot be read says so.
+ */
+export async function labEnvironment(command: string): Promise<Record<string, string>> {
+  const cpu = cpus()
+  const libtorrent = await execQuiet(
+    DEBIAN_PYTHON,
+    ['-c', 'import libtorrent; print(libtorrent.__version__)'],
+    undefined,
+    PROBE_TIMEOUT_MS,
+  )
+  const commit = await execQuiet('git', ['-C', packageFile('.'), 'rev-parse', '--short', 'HEAD'])
+  const pkg = JSON.parse(await readFile(packageFile('package.json'), 'utf8')) as { version: string }
+  return {
+    CPU: `${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
+    kernel: `${type()} ${release()}`,
+    Node: process.version,
+    libtorrent: libtorrent.code === 0 ? libtorrent.stdout.trim() : 'not available',
+    '@p2p/lab': pkg.version,
+    commit: commit.code === 0 ? commit.stdout.trim() : 'not a git checkout',
+    command,
+  }
+}
+
+/**
+ * Prints `htmlPath` to `pdfPath` with headless Chromium. Resolves with an error message instead of
+ * throwing (a report without its PDF is still a report).
+ */
+export async function exportPdf(htmlPath: string, pdfPath: string): Promise<string | undefined> {
+  const profile = await mkdtemp(join(tmpdir(), 'p2p-lab-pdf-'))
+  try {
+    const r = await execQuiet(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+        `--user-data-dir=${profile}`,
+        '--no-pdf-header-footer',
+        `--print-to-pdf=${pdfPath}`,
+        `file://${htmlPath}`,
+      ],
+      undefined,
+      PROBE_TIMEOUT_MS,
+    )
+    return r.code === 0
+      ? undefined
+      : `chromium --print-to-pdf: ${r.stderr.trim().slice(-300) || `exit ${r.code}`}`
+  } finally {
+    await rm(profile, { recursive: true, force: true })
+  }
+}
