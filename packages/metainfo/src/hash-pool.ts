@@ -273,7 +273,9 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    // own execArgv: the parent's flags (`--input-type=module`, loaders, `--import`) must not
+    // change how the worker source runs, nor slow its start
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
     const slot: Slot = { worker, jobs: new Map() }
     worker.on('message', (m: WorkerReply) => {
       const job = slot.jobs.get(m.id)

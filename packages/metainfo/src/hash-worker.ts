@@ -1,6 +1,8 @@
 /**
- * Source of the hashing worker, run with `new Worker(source, { eval: true })` so it works from the
- * TypeScript sources, the ESM and the CJS builds alike.
+ * Source of the hashing worker, run with `new Worker(source, { eval: true, execArgv: [] })` so it
+ * works from the TypeScript sources, the ESM and the CJS builds alike. It runs as CommonJS, or as
+ * an ES module when `NODE_OPTIONS` holds `--input-type=module` (then built-ins come from
+ * `process.getBuiltinModule`), so it never depends on how the parent process was started.
  *
  * File chunks are read in blocks of at most 256 KiB (whole pieces when they fit) into one reused
  * buffer, half a page off the file position's page offset, and hashed while the block is still in
@@ -8,10 +10,11 @@
  * @internal
  */
 export const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads')
-const crypto = require('node:crypto')
+const load = typeof require === 'function' ? require : process.getBuiltinModule
+const { parentPort } = load('node:worker_threads')
+const crypto = load('node:crypto')
 const { createHash } = crypto
-const fs = require('node:fs')
+const fs = load('node:fs')
 // one-shot hashing (node >= 20.12) skips the Hash object: much cheaper for 64-byte tree nodes
 const sha256 = crypto.hash ? (d) => crypto.hash('sha256', d, 'buffer') : (d) => createHash('sha256').update(d).digest()
 const sha1Of = crypto.hash ? (d) => crypto.hash('sha1', d, 'buffer') : (d) => createHash('sha1').update(d).digest()
