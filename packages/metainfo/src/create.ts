@@ -345,7 +345,9 @@ export async function createTorrent(
   const padTo = padded ? pieceLength : 0
 
   const inline = !options.pool && contentSize <= INLINE_MAX
-  const pool = options.pool ?? (inline ? undefined : sharedPool(options.threads))
+  const threadCount = options.threads ?? availableParallelism()
+  const here = options.hashOnCallingThread === true && !options.pool && threadCount > 1
+  const pool = options.pool ?? (inline ? undefined : sharedPool(here ? threadCount - 1 : threadCount))
   let hashed = 0
   const progress = (n: number) => {
     hashed += n
@@ -373,7 +375,7 @@ export async function createTorrent(
       })
       await pool.hashPlan(
         { paths, chunks: table, segments, pieceLength, padTo, sha1Out: sha1, rootsOut },
-        { onProgress: options.onProgress && progress, signal },
+        { onProgress: options.onProgress && progress, signal, callingThread: here },
       )
     } else {
       await hashInThisThread(chunks, pool ?? inlineHasher, {

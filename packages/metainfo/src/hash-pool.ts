@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { MetainfoError } from './errors.js'
-import { WORKER_SOURCE } from './hash-worker.js'
+import { callingThreadRunner, WORKER_SOURCE } from './hash-worker.js'
 
 /** Options of {@link HashPool}. */
 export interface HashPoolOptions {
@@ -68,6 +68,21 @@ interface Slot {
   jobs: Map<number, Job>
   /** Called when `jobs` becomes empty while closing. */
   onIdle?: () => void
+}
+
+/** Hashes plan chunks on the calling thread until none is left, yielding to the event loop between chunks. */
+async function hashHere(msg: unknown, onProgress: ((bytes: number) => void) | undefined): Promise<void> {
+  const runner = callingThreadRunner(msg, (bytes) => onProgress?.(bytes))
+  try {
+    while (runner.step()) await new Promise((resolve) => setImmediate(resolve))
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw new MetainfoError(e.code ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED', `hashing failed: ${e.message}`, {
+      cause: err,
+    })
+  } finally {
+    runner.close()
+  }
 }
 
 /** Jobs queued inside one worker at once, so it never waits for the main thread between jobs. */
@@ -148,11 +163,13 @@ export class HashPool {
    * @internal Runs a {@link HashPlan} on every worker at once: workers claim chunks from a shared
    * counter (no message per chunk, no idle worker while work is left) and write digests straight
    * into `plan.sha1Out` / `plan.rootsOut`. `onProgress` gets hashed byte counts (at most every
-   * 16 MiB per worker); `signal` stops the workers after their current chunk.
+   * 16 MiB per worker); `signal` stops the workers after their current chunk. With
+   * `callingThread` the calling thread claims and hashes chunks too, one per event-loop turn,
+   * starting at once while the workers boot (and one fewer worker is started per plan chunk).
    */
   async hashPlan(
     plan: HashPlan,
-    o: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+    o: { onProgress?: (bytes: number) => void; signal?: AbortSignal; callingThread?: boolean } = {},
   ): Promise<void> {
     if (this.closed) throw new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
     const count = plan.chunks.length / 5
@@ -181,7 +198,7 @@ export class HashPool {
       byteLength: 0,
     }
     const jobs: Promise<unknown>[] = []
-    for (let i = 0; i < Math.min(this.threads, count); i++) {
+    for (let i = 0; i < Math.min(this.threads, o.callingThread ? count - 1 : count); i++) {
       jobs.push(
         new Promise((resolve, reject) => {
           this.queue.push({ msg, transfer: false, resolve, reject, onProgress: o.onProgress })
@@ -190,7 +207,14 @@ export class HashPool {
     }
     this.pump()
     try {
+      const here =
+        o.callingThread &&
+        (await hashHere(msg, o.onProgress).then(
+          () => undefined,
+          (err: unknown) => err,
+        ))
       const results = await Promise.allSettled(jobs)
+      if (here) throw here
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
     } finally {
@@ -273,7 +297,9 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    // own execArgv: the parent's flags (`--input-type=module`, loaders, `--import`) must not
+    // change how the worker source runs, nor slow its start
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
     const slot: Slot = { worker, jobs: new Map() }
     worker.on('message', (m: WorkerReply) => {
       const job = slot.jobs.get(m.id)

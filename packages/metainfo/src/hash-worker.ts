@@ -1,6 +1,13 @@
+import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
+import * as workerThreads from 'node:worker_threads'
+
 /**
- * Source of the hashing worker, run with `new Worker(source, { eval: true })` so it works from the
- * TypeScript sources, the ESM and the CJS builds alike.
+ * Source of the hashing worker, run with `new Worker(source, { eval: true, execArgv: [] })` so it
+ * works from the TypeScript sources, the ESM and the CJS builds alike. It runs as CommonJS, or as
+ * an ES module when `NODE_OPTIONS` holds `--input-type=module` (then built-ins come from
+ * `process.getBuiltinModule`), so it never depends on how the parent process was started. Run as
+ * a function body on the calling thread (see {@link callingThreadRunner}) it returns `planRunner`.
  *
  * File chunks are read in blocks of at most 256 KiB (whole pieces when they fit) into one reused
  * buffer, half a page off the file position's page offset, and hashed while the block is still in
@@ -8,10 +15,11 @@
  * @internal
  */
 export const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads')
-const crypto = require('node:crypto')
+const load = typeof require === 'function' ? require : process.getBuiltinModule
+const { parentPort } = load('node:worker_threads')
+const crypto = load('node:crypto')
 const { createHash } = crypto
-const fs = require('node:fs')
+const fs = load('node:fs')
 // one-shot hashing (node >= 20.12) skips the Hash object: much cheaper for 64-byte tree nodes
 const sha256 = crypto.hash ? (d) => crypto.hash('sha256', d, 'buffer') : (d) => createHash('sha256').update(d).digest()
 const sha1Of = crypto.hash ? (d) => crypto.hash('sha1', d, 'buffer') : (d) => createHash('sha1').update(d).digest()
@@ -103,8 +111,10 @@ function hashPieces(total, m, get, out) {
  * count, first SHA-1 piece or -1, first root or -1, leaf count) over file segments (3 numbers
  * each: file index, position, length). Workers claim chunks with an atomic counter (control[0]),
  * write digests straight into the shared outputs and stop early when control[1] is set.
+ * planRunner(m, report) returns { step, close }: step() hashes one claimed chunk and returns false
+ * when none is left (the calling thread runs it a chunk at a time between event-loop turns).
  */
-function runPlan(m) {
+function planRunner(m, report) {
   const control = new Int32Array(m.control)
   const chunks = new Float64Array(m.chunks)
   const segs = new Float64Array(m.segments)
@@ -119,11 +129,17 @@ function runPlan(m) {
   let fd = -1
   let fdFile = -1
   let hashed = 0
-  try {
-    for (;;) {
-      if (Atomics.load(control, 1) !== 0) break
-      const c = Atomics.add(control, 0, 1)
-      if (c >= count) break
+  const close = () => {
+    if (fd >= 0) fs.closeSync(fd)
+    fd = -1
+    if (hashed > 0 && m.progress) report(hashed)
+    hashed = 0
+  }
+  const step = () => {
+    if (Atomics.load(control, 1) !== 0) return false
+    const c = Atomics.add(control, 0, 1)
+    if (c >= count) return false
+    try {
       const first = chunks[c * 5]
       const last = first + chunks[c * 5 + 1]
       let total = 0
@@ -158,20 +174,29 @@ function runPlan(m) {
       hashPieces(total, { pieceLength: m.pieceLength, sha1: out.sha1At >= 0, padTo: m.padTo, leafCount: out.rootAt >= 0 ? leafCount : 0 }, get, out)
       hashed += total
       if (m.progress && hashed >= m.progress) {
-        parentPort.postMessage({ id: m.id, progress: hashed })
+        report(hashed)
         hashed = 0
       }
+      return true
+    } catch (err) {
+      Atomics.store(control, 1, 2)
+      close()
+      throw err
     }
-  } catch (err) {
-    Atomics.store(control, 1, 2)
-    throw err
-  } finally {
-    if (fd >= 0) fs.closeSync(fd)
   }
-  if (hashed > 0 && m.progress) parentPort.postMessage({ id: m.id, progress: hashed })
+  return { step, close }
+}
+function runPlan(m) {
+  const runner = planRunner(m, (progress) => parentPort.postMessage({ id: m.id, progress }))
+  try {
+    while (runner.step()) {}
+  } finally {
+    runner.close()
+  }
   return {}
 }
-parentPort.on('message', (m) => {
+// on the calling thread (compiled by callingThreadRunner) only the functions are wanted
+if (typeof callingThread === 'undefined') parentPort.on('message', (m) => {
   try {
     let result
     if (m.op === 'plan') result = runPlan(m)
@@ -190,3 +215,34 @@ parentPort.on('message', (m) => {
   }
 })
 `
+
+/** Runs a hashing plan a chunk at a time on the calling thread (shares the workers' counter). @internal */
+export interface PlanRunner {
+  /** Hashes the next unclaimed chunk; false when none is left or the plan was stopped. */
+  step(): boolean
+  /** Closes the open file and reports the last progress. */
+  close(): void
+}
+
+let planRunnerFactory: ((msg: unknown, report: (bytes: number) => void) => PlanRunner) | undefined
+
+/**
+ * The worker's plan runner, compiled once on the calling thread from {@link WORKER_SOURCE} (one
+ * source for both, so the calling thread hashes exactly as the workers do). @internal
+ */
+export function callingThreadRunner(msg: unknown, report: (bytes: number) => void): PlanRunner {
+  if (!planRunnerFactory) {
+    const builtins: Record<string, unknown> = {
+      'node:worker_threads': workerThreads,
+      'node:crypto': crypto,
+      'node:fs': fs,
+    }
+    const load = (id: string): unknown => builtins[id]
+    const compiled = new Function('require', 'callingThread', `${WORKER_SOURCE}\nreturn { planRunner }`)(
+      load,
+      true,
+    ) as { planRunner: typeof planRunnerFactory }
+    planRunnerFactory = compiled.planRunner
+  }
+  return planRunnerFactory!(msg, report)
+}

@@ -33,6 +33,11 @@ export type TrackerServerErrorCode =
   | 'TRACKER_SERVER_LISTEN'
   /** The server was closed or its AbortSignal fired. */
   | 'TRACKER_SERVER_CLOSED'
+  /**
+   * A feature needs an optional package that is not installed: `ioredis` ({@link RedisStore}) or
+   * `prom-client` (`/metrics`). The message names the package to install.
+   */
+  | 'TRACKER_SERVER_MISSING_DEPENDENCY'
 
 /**
  * The one error class of `@p2p/tracker-server`, with a stable {@link TrackerServerErrorCode}. Refusals of

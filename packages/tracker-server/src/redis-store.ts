@@ -1,6 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import { TrackerServerError } from './errors.js'
 import { DEFAULT_MAX_PEERS_PER_TORRENT, DEFAULT_PEER_TIMEOUT_MS } from './memory-store.js'
+import { loadOptional } from './optional.js'
 import type {
   PeerStore,
   ScrapeEntry,
@@ -104,13 +105,16 @@ export class RedisStore implements PeerStore {
     this.ownsClient = options.redis === undefined
     this.redis =
       options.redis ??
-      new Redis(options.url ?? 'redis://127.0.0.1:6379', {
-        commandTimeout: options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-        enableAutoPipelining: true,
-        lazyConnect: false,
-        ...options.redisOptions,
-      })
+      new (loadOptional<typeof import('ioredis')>('ioredis', 'RedisStore').Redis)(
+        options.url ?? 'redis://127.0.0.1:6379',
+        {
+          commandTimeout: options.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+          enableAutoPipelining: true,
+          lazyConnect: false,
+          ...options.redisOptions,
+        },
+      )
     // ioredis reports connection trouble as 'error' events; requests fail on their own and are answered
     // with a failure reason, so the event must not crash the process.
     this.redis.on('error', () => {})

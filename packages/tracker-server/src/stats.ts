@@ -1,5 +1,6 @@
-import { Counter, Gauge, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { TrackerServerErrorCode } from './errors.js'
+import { loadOptional } from './optional.js'
 import type { AnnounceEvent, StoreTotals } from './peer-store.js'
 
 /** The transport a request came over. */
@@ -86,9 +87,14 @@ export class StatsCounters {
 
 /**
  * A Prometheus registry (prom-client) over the counters and the store totals: `p2p_tracker_*`
- * counters and gauges, read when `/metrics` is scraped.
+ * counters and gauges, read when `/metrics` is scraped. prom-client is an optional dependency, loaded
+ * here (throws `TRACKER_SERVER_MISSING_DEPENDENCY` when missing).
  */
 export function createMetrics(counters: StatsCounters, totals: () => Promise<StoreTotals>): Registry {
+  const { Counter, Gauge, Registry } = loadOptional<typeof import('prom-client')>(
+    'prom-client',
+    'The /metrics endpoint',
+  )
   const registry = new Registry()
   // One store read per scrape of /metrics, shared by the three gauges (collected concurrently).
   let cached: { at: number; value: Promise<StoreTotals> } | undefined

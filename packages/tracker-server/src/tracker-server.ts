@@ -44,7 +44,8 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
   private readonly hosts: string[]
   private readonly httpServers: HttpServer[] = []
   private readonly udpSockets: Socket[] = []
-  private readonly registry: Registry
+  /** Created on the first `/metrics` (prom-client is optional). */
+  private registryCache?: Registry
   private info: ListenInfo | undefined
   private closing: Promise<void> | undefined
   private readonly onAbort = () => void this.close()
@@ -69,7 +70,11 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
       (k) => this.listenerCount(k) > 0,
     )
     this.store = this.core.store
-    this.registry = createMetrics(this.core.counters, async () => this.store.totals())
+  }
+
+  private get registry(): Registry {
+    this.registryCache ??= createMetrics(this.core.counters, async () => this.store.totals())
+    return this.registryCache
   }
 
   /** Binds the HTTP and UDP sockets; resolves with the announce URLs. */
@@ -164,10 +169,10 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
     const http = createHttpServer(
       createHttpHandler(this.core, {
         stats: () => this.stats(),
-        metrics: async () => ({
-          contentType: this.registry.contentType,
-          body: await this.registry.metrics(),
-        }),
+        metrics: async () => {
+          const registry = this.registry
+          return { contentType: registry.contentType, body: await registry.metrics() }
+        },
       }),
       {
         maxHeaderBytes: o.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,

@@ -103,6 +103,8 @@ its name, info hashes and magnet link. Same content and options give libtorrent'
         source: values.source as string | undefined,
         creationDate: values['no-date'] ? false : undefined,
         threads,
+        // one process, one torrent: the otherwise idle main thread hashes too (one worker fewer to start)
+        hashOnCallingThread: true,
         signal: io.signal,
         onProgress(done, total) {
           const secs = Math.max(0.001, (Date.now() - started) / 1000)

@@ -1,15 +1,40 @@
-import * as echarts from 'echarts'
+import { createRequire } from 'node:module'
+import type * as Echarts from 'echarts'
 import type { ChartSpec } from '../scenario.js'
+
+/** Shown in place of each chart when the optional package echarts is not installed. */
+export const NO_ECHARTS =
+  'Chart not drawn: the report draws its charts with the optional package echarts, which is not installed. ' +
+  'Run `npm install echarts` in your project (next to a global @p2p/cli: `npm install -g echarts`) and run the lab again.'
+
+const load = createRequire(import.meta.url)
+/** echarts once loaded; null when it is not installed. */
+let echartsModule: typeof Echarts | null | undefined
+
+function echarts(): typeof Echarts | null {
+  if (echartsModule === undefined) {
+    try {
+      echartsModule = load('echarts') as typeof Echarts
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err
+      echartsModule = null
+    }
+  }
+  return echartsModule
+}
 
 const WIDTH = 760
 const HEIGHT = 360
 
 /**
  * Renders a chart to an SVG string with echarts' server-side renderer (no DOM, no network). Each
- * data point becomes an SVG element; the report test counts them.
+ * data point becomes an SVG element; the report test counts them. echarts is an optional
+ * dependency loaded on first use: without it the chart is a paragraph saying what to install.
  */
 export function renderChart(spec: ChartSpec): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT })
+  const lib = echarts()
+  if (!lib) return `<p class="no-chart">${NO_ECHARTS}</p>`
+  const chart = lib.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT })
   const bar = spec.kind === 'bar'
   chart.setOption({
     animation: false,
