@@ -8,7 +8,7 @@ afterAll(async () => {
 })
 
 it('runs a small version of every scenario on the loopback fallback and says so', {
-  timeout: 600_000,
+  timeout: 900_000,
 }, async (ctx) => {
   requireComponents(ctx, COMPONENTS.libtorrent, COMPONENTS.chromium)
   const dir = await tempDir('p2p-lab-loopback-')

@@ -8,7 +8,7 @@ afterAll(async () => {
 })
 
 it('runs a small version of every scenario on network namespaces and the report renders', {
-  timeout: 600_000,
+  timeout: 900_000,
 }, async (ctx) => {
   requireComponents(ctx, COMPONENTS.libtorrent, COMPONENTS.chromium)
   if (process.getuid?.() !== 0) {
