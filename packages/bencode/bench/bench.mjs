@@ -1,6 +1,6 @@
 // Decode/encode throughput of @p2p/bencode (built dist) against npm bencode@4, measured in the same
-// run on the three corpora of the toolkit's benchmark set (corpora.mjs, a copy of
-// shared/bench/bencode-corpora.mjs):
+// run on the three corpora of the toolkit's benchmark set (corpora.mjs, the corpora the reference
+// figures were measured on):
 //   (a) the info dict of a 10,000-file torrent, (b) 10,000 tracker responses with 50 compact peers,
 //   (c) 100,000 small KRPC get_peers queries.
 //

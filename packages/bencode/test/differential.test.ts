@@ -5,7 +5,7 @@ import reference from 'bencode'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { encodable } from './arbitraries.js'
-import { sharedFixturesDir, VENDORED_DIR } from './fixtures.js'
+import { FIXTURES_DIR, VENDORED_DIR } from './fixtures.js'
 
 /** A comparable form of either library's output (byte strings as hex, dictionaries as sorted entries). */
 function plain(v: unknown): unknown {
@@ -60,14 +60,11 @@ describe('differential: @p2p/bencode against npm bencode@4 on valid inputs', () 
       .filter((f) => f.endsWith('.torrent'))
       .map((f) => [VENDORED_DIR, f] as [string, string]),
   ]
-  const shared = sharedFixturesDir()
-  if (shared) {
-    const ref = join(shared, 'reference-torrents')
-    for (const c of readdirSync(ref, { withFileTypes: true })) {
-      if (!c.isDirectory()) continue
-      for (const f of readdirSync(join(ref, c.name))) {
-        if (f.endsWith('.torrent')) torrents.push([join(ref, c.name), f])
-      }
+  const ref = join(FIXTURES_DIR, 'reference-torrents')
+  for (const c of readdirSync(ref, { withFileTypes: true })) {
+    if (!c.isDirectory()) continue
+    for (const f of readdirSync(join(ref, c.name))) {
+      if (f.endsWith('.torrent')) torrents.push([join(ref, c.name), f])
     }
   }
 

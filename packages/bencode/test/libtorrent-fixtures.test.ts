@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BencodeError, decode, decodePrefix } from '@p2p/bencode'
 import { describe, expect, it } from 'vitest'
-import { sharedFixturesDir, VENDORED_DIR } from './fixtures.js'
+import { FIXTURES_DIR, VENDORED_DIR } from './fixtures.js'
 
 /** libtorrent's error codes that come from bdecode itself (the rest are torrent_info checks). */
 const BDECODE_ERRORS = new Set(['invalid_bencoding', 'depth_exceeded'])
@@ -61,15 +61,11 @@ describe("libtorrent's test torrents", () => {
     check(VENDORED_DIR, files, hashes)
   })
 
-  const shared = sharedFixturesDir()
-  it.skipIf(shared === undefined)(
-    'all of them: strict verdicts and lenient agreement with libtorrent',
-    () => {
-      const dir = join(shared!, 'libtorrent-test-torrents')
-      const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'))
-      const files = readdirSync(dir).filter((f) => f.endsWith('.torrent'))
-      expect(files.length).toBeGreaterThanOrEqual(100)
-      check(dir, files, manifest)
-    },
-  )
+  it('all of them: strict verdicts and lenient agreement with libtorrent', () => {
+    const dir = join(FIXTURES_DIR, 'libtorrent-test-torrents')
+    const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'))
+    const files = readdirSync(dir).filter((f) => f.endsWith('.torrent'))
+    expect(files.length).toBeGreaterThanOrEqual(100)
+    check(dir, files, manifest)
+  })
 })

@@ -13,7 +13,7 @@ import {
   toText,
 } from '@p2p/bencode'
 import { describe, expect, it } from 'vitest'
-import { sharedFixturesDir, VENDORED_DIR } from './fixtures.js'
+import { FIXTURES_DIR, VENDORED_DIR } from './fixtures.js'
 import { b, s } from './helpers.js'
 
 const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex')
@@ -154,49 +154,42 @@ describe('fixtures: info hashes from the raw info span', () => {
     }
   })
 
-  const shared = sharedFixturesDir()
-  it.skipIf(shared === undefined)(
-    'matches MANIFEST.json for every libtorrent test torrent that has hashes',
-    () => {
-      const dir = join(shared!, 'libtorrent-test-torrents')
-      const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')) as Record<
+  it('matches MANIFEST.json for every libtorrent test torrent that has hashes', () => {
+    const dir = join(FIXTURES_DIR, 'libtorrent-test-torrents')
+    const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')) as Record<
+      string,
+      { expect?: { v1: string | null; v2: string | null } }
+    >
+    let checked = 0
+    for (const [file, entry] of Object.entries(manifest)) {
+      if (!entry.expect || (!entry.expect.v1 && !entry.expect.v2)) continue
+      checkInfoHashes(file, readFileSync(join(dir, file)), entry.expect.v1, entry.expect.v2)
+      checked++
+    }
+    expect(checked).toBeGreaterThanOrEqual(60)
+  })
+
+  it('matches index.json for every reference torrent (lt, mktorrent, transmission)', () => {
+    const dir = join(FIXTURES_DIR, 'reference-torrents')
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+      cases: Record<
         string,
-        { expect?: { v1: string | null; v2: string | null } }
+        { torrents: Record<string, { file: string | null; v1: string | null; v2: string | null }> }
       >
-      let checked = 0
-      for (const [file, entry] of Object.entries(manifest)) {
-        if (!entry.expect || (!entry.expect.v1 && !entry.expect.v2)) continue
-        checkInfoHashes(file, readFileSync(join(dir, file)), entry.expect.v1, entry.expect.v2)
+    }
+    let checked = 0
+    for (const c of Object.values(index.cases)) {
+      for (const t of Object.values(c.torrents)) {
+        if (!t.file) continue
+        const bytes = readFileSync(join(dir, t.file))
+        checkInfoHashes(t.file, bytes, t.v1, t.v2)
+        // Tool output is canonical bencode: strict decoding accepts it and re-encoding reproduces it
+        // (except `piece layers`, whose binary keys the object view reads as lossy UTF-8).
+        const torrent = decode(bytes) as BencodeDict
+        if (!('piece layers' in torrent)) expect(s(encode(torrent)), t.file).toBe(s(bytes))
         checked++
       }
-      expect(checked).toBeGreaterThanOrEqual(60)
-    },
-  )
-
-  it.skipIf(shared === undefined)(
-    'matches index.json for every reference torrent (lt, mktorrent, transmission)',
-    () => {
-      const dir = join(shared!, 'reference-torrents')
-      const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
-        cases: Record<
-          string,
-          { torrents: Record<string, { file: string | null; v1: string | null; v2: string | null }> }
-        >
-      }
-      let checked = 0
-      for (const c of Object.values(index.cases)) {
-        for (const t of Object.values(c.torrents)) {
-          if (!t.file) continue
-          const bytes = readFileSync(join(dir, t.file))
-          checkInfoHashes(t.file, bytes, t.v1, t.v2)
-          // Tool output is canonical bencode: strict decoding accepts it and re-encoding reproduces it
-          // (except `piece layers`, whose binary keys the object view reads as lossy UTF-8).
-          const torrent = decode(bytes) as BencodeDict
-          if (!('piece layers' in torrent)) expect(s(encode(torrent)), t.file).toBe(s(bytes))
-          checked++
-        }
-      }
-      expect(checked).toBeGreaterThanOrEqual(60)
-    },
-  )
+    }
+    expect(checked).toBeGreaterThanOrEqual(60)
+  })
 })

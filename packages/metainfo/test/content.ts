@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
-/** The reference torrents' content rule (see shared/fixtures/reference-torrents/README.md). */
+/** The reference torrents' content rule (see test-utils/fixtures/reference-torrents/README.md). */
 export function contentBytes(seed: string, path: string, size: number): Uint8Array {
   const out = new Uint8Array(size)
   for (let i = 0, off = 0; off < size; i++, off += 32) {

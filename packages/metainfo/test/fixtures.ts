@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { sharedFixturesDir } from '@p2p/test-utils'
+import { join } from 'node:path'
+import { FIXTURES_DIR } from '@p2p/test-utils'
 
-/** The shared fixtures folder (`../shared/fixtures` beside the repository; required in CI). */
-export const FIXTURES =
-  sharedFixturesDir() ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures')
-export const LT_TORRENTS = join(FIXTURES, 'libtorrent-test-torrents')
-export const REFERENCE = join(FIXTURES, 'reference-torrents')
-export const haveFixtures = existsSync(join(LT_TORRENTS, 'MANIFEST.json'))
+/** libtorrent's test torrents with their expected outcomes (`MANIFEST.json`). */
+export const LT_TORRENTS = join(FIXTURES_DIR, 'libtorrent-test-torrents')
+/** Torrents made by libtorrent, mktorrent and transmission-create (`index.json`, `<case>/case.json`). */
+export const REFERENCE = join(FIXTURES_DIR, 'reference-torrents')
 
 /** libtorrent error name -> our code. */
 export const LT_ERRORS: Record<string, string> = {

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createTorrent, parseTorrent } from '@p2p/metainfo'
 import { COMPONENTS, DEBIAN_PYTHON, requireComponents, tempDir } from '@p2p/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -169,5 +170,12 @@ print(json.dumps(res))
         expect(res[`ours:${key}`]).toEqual(expected[key])
       }
     }
+  })
+
+  it('the committed reference torrents are what the three tools make today, byte for byte', (ctx) => {
+    requireComponents(ctx, COMPONENTS.libtorrent, COMPONENTS.mktorrent, COMPONENTS.transmissionCreate)
+    const script = fileURLToPath(new URL('../../../scripts/regen-reference-torrents.py', import.meta.url))
+    const out = execFileSync(DEBIAN_PYTHON, [script], { encoding: 'utf8', timeout: TIMEOUT })
+    expect(out).toContain('reference torrents: checked 73, 0 problem(s)')
   })
 })

@@ -136,6 +136,8 @@ export class Wire extends EventEmitter {
   #extPending = false
   #portPending = false
   #peerAvailabilitySeen = false
+  /** Whether the peer's availability came as a bitfield message (whose length is then checked). */
+  #peerBitfieldReceived = false
   #peerOtherSeen = false
   #peerHasAll = false
   #pieceLength: number | undefined
@@ -273,13 +275,16 @@ export class Wire extends EventEmitter {
     if (t.metadata) this.#utMetadata?.setMetadata(t.metadata)
     if (!this.#parser) return // called from the constructor
     if (this.#peerHasAll) this.peerPieces.setAll(t.pieceCount)
-    else if (this.#peerAvailabilitySeen) {
+    else if (this.#peerAvailabilitySeen || this.peerPieces.buffer.length > 0) {
       try {
-        this.#checkBitfield(this.peerPieces.buffer)
-        for (let i = 0; i < this.peerPieces.buffer.length * 8; i++) {
-          if (i >= t.pieceCount && this.peerPieces.get(i))
-            throw badBitfield(`have for piece ${i} of ${t.pieceCount}`)
+        // A bitfield message must have had the exact length; have-none and haves left any length.
+        if (this.#peerBitfieldReceived) this.#checkBitfield(this.peerPieces.buffer)
+        for (let i = t.pieceCount; i < this.peerPieces.buffer.length * 8; i++) {
+          if (this.peerPieces.get(i)) throw badBitfield(`have for piece ${i} of ${t.pieceCount}`)
         }
+        const exact = new Uint8Array(Math.ceil(t.pieceCount / 8))
+        exact.set(this.peerPieces.buffer.subarray(0, exact.length))
+        this.peerPieces.buffer = exact
       } catch (err) {
         this.destroy(err as PeerWireError)
       }
@@ -1029,6 +1034,7 @@ export class Wire extends EventEmitter {
     this.#peerAvailabilitySeen = true
     if (m.type === 'bitfield') {
       this.#checkBitfield(m.bits)
+      this.#peerBitfieldReceived = true
       this.peerPieces.buffer = m.bits.slice()
       this.emit('bitfield', this.peerPieces)
     } else if (m.type === 'have-all') {

@@ -416,6 +416,32 @@ describe('protocol errors close the wire with a code', () => {
     p.wire.setTorrent(torrent)
     expect((await p.closed)?.code).toBe('PEER_WIRE_BAD_BITFIELD')
   })
+
+  it('keeps a peer that said have-none or sent haves before the piece count was known', async () => {
+    for (const first of [{ type: 'have-none' as const }, { type: 'have' as const, index: 9 }]) {
+      const p = rawPeer({})
+      await p.handshake()
+      p.send(first)
+      p.send({ type: 'have', index: 3 })
+      await tick()
+      p.wire.setTorrent(torrent)
+      expect(p.wire.destroyed).toBe(false)
+      expect(p.wire.peerPieces.buffer.length).toBe(2)
+      expect([...Array(10).keys()].filter((i) => p.wire.peerPieces.get(i))).toEqual(
+        first.type === 'have' ? [3, 9] : [3],
+      )
+      p.wire.destroy()
+    }
+  })
+
+  it('closes a peer whose early haves name a piece beyond the count', async () => {
+    const p = rawPeer({})
+    await p.handshake()
+    p.send({ type: 'have', index: 12 })
+    await tick()
+    p.wire.setTorrent(torrent)
+    expect((await p.closed)?.code).toBe('PEER_WIRE_BAD_BITFIELD')
+  })
 })
 
 describe('keep-alive, idle and flow control', () => {

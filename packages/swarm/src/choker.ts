@@ -1,11 +1,11 @@
-/** Seconds between two regular choke rounds (BEP 3 / the classic tit-for-tat rhythm). */
+/** @internal Seconds between two regular choke rounds (BEP 3 / the classic tit-for-tat rhythm). */
 export const CHOKE_INTERVAL_MS = 10_000
-/** Every this many rounds the optimistic unchoke rotates (30 s). */
+/** @internal Every this many rounds the optimistic unchoke rotates (30 s). */
 export const OPTIMISTIC_ROUNDS = 3
-/** Default upload slots per torrent (including the optimistic one). */
+/** @internal Default upload slots per torrent (including the optimistic one). */
 export const DEFAULT_UPLOAD_SLOTS = 4
 
-/** What the choker needs to know about one peer. */
+/** @internal What the choker needs to know about one peer. */
 export interface ChokerPeer {
   /** Any stable key. */
   id: unknown
@@ -19,7 +19,7 @@ export interface ChokerPeer {
   seed?: boolean
 }
 
-/** Options of {@link Choker}. */
+/** @internal Options of {@link Choker}. */
 export interface ChokerOptions {
   /** Upload slots including the optimistic one. Default {@link DEFAULT_UPLOAD_SLOTS}. */
   slots?: number
@@ -28,7 +28,7 @@ export interface ChokerOptions {
 }
 
 /**
- * Tit-for-tat choking: each round unchokes the interested peers that give us the most (by download
+ * @internal Tit-for-tat choking: each round unchokes the interested peers that give us the most (by download
  * rate while leeching, by upload rate in seed mode, where ties rotate round robin), plus one
  * optimistic unchoke that rotates every {@link OPTIMISTIC_ROUNDS} rounds. The caller runs
  * {@link Choker.round} every {@link CHOKE_INTERVAL_MS} and applies the result.

@@ -63,6 +63,7 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
  * await t.done
  * await client.close()
  * ```
+ * @group Client
  */
 export class Client extends TypedEmitter<ClientEvents> {
   /** Our peer id. */
@@ -238,6 +239,17 @@ export class Client extends TypedEmitter<ClientEvents> {
    * Adds a torrent to download (or to seed, when its data is already there).
    * @param torrent .torrent bytes, a magnet link, a path to a .torrent file, or parsed metainfo
    * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`
+   *
+   * @example
+   * ```ts
+   * const t = await client.add('./ubuntu.torrent', {
+   *   path: './downloads',
+   *   files: [0, 2], // only these files (indexes in metainfo.files)
+   *   peers: [{ host: '127.0.0.1', port: 6881 }], // dialed besides the trackers' peers
+   * })
+   * t.on('piece', (e) => console.log(`piece ${e.index} ${e.algorithm} ${e.ok ? 'ok' : 'failed'}`))
+   * await t.done
+   * ```
    */
   async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
     if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
@@ -249,6 +261,16 @@ export class Client extends TypedEmitter<ClientEvents> {
    * Seeds a file or directory: creates its torrent (or verifies the files against `options.torrent`)
    * and serves it.
    * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_STORAGE`, `SWARM_LISTEN`
+   *
+   * @example
+   * ```ts
+   * const seeder = new Client({ port: 6881 })
+   * const t = await seeder.seed('./photos', {
+   *   version: 'hybrid',
+   *   announce: [['http://127.0.0.1:6969/announce']],
+   * })
+   * console.log(t.magnetURI) // give this to a downloader
+   * ```
    */
   async seed(path: string, options: SeedOptions = {}): Promise<Torrent> {
     const full = resolve(path)

@@ -2,7 +2,7 @@ import { constants } from 'node:fs'
 import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
-/** Default bound on open file handles per storage. */
+/** @internal Default bound on open file handles per storage. */
 export const DEFAULT_MAX_OPEN_FILES = 32
 
 interface Entry {
@@ -12,7 +12,7 @@ interface Entry {
 }
 
 /**
- * A bounded LRU cache of open file handles. Handles in use are never closed under their user; the
+ * @internal A bounded LRU cache of open file handles. Handles in use are never closed under their user; the
  * least recently used idle handle is closed when more than `max` are open.
  */
 export class FileHandleCache {

@@ -1,6 +1,18 @@
 /**
- * The BitTorrent client core: {@link Storage} (pieces <-> files), {@link PiecePicker} (rarest-first,
- * endgame), {@link Choker} (tit-for-tat), {@link TokenBucket} rate limits and resume files.
+ * A BitTorrent client: a {@link Client} runs any number of {@link Torrent}s (download, seed, magnet
+ * links, file selection, rate limits, resume files), verifying every piece (SHA-1 for v1, SHA-256
+ * merkle trees for v2) on worker threads.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@p2p/swarm'
+ *
+ * const client = new Client()
+ * const torrent = await client.add('magnet:?xt=urn:btih:...', { path: './downloads' })
+ * torrent.on('piece', (e) => console.log(e.index, e.algorithm, e.ok))
+ * await torrent.done
+ * await client.close()
+ * ```
  * @packageDocumentation
  */
 export { Bitfield } from './bitfield.js'

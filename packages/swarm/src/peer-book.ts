@@ -9,7 +9,7 @@ export const RECONNECT_DELAY_MS = 10_000
 /** Default bound on known (not necessarily connected) peers per torrent. */
 export const DEFAULT_MAX_KNOWN_PEERS = 1_000
 
-/** What {@link PeerBook.candidates} returns. */
+/** @internal What {@link PeerBook.candidates} returns. */
 export interface DialCandidates {
   /** Peers to dial now, best first. */
   peers: PeerAddress[]
@@ -32,7 +32,7 @@ interface Entry {
 }
 
 /**
- * The peers a torrent knows about and when each may be dialed: back-off on failures, no dialing of
+ * @internal The peers a torrent knows about and when each may be dialed: back-off on failures, no dialing of
  * connected or banned peers, BEP 40 priority among candidates.
  */
 export class PeerBook {

@@ -31,7 +31,7 @@ const WasmMemory = (
 const aligned = new WeakSet<ArrayBufferLike>()
 
 /**
- * A buffer of `length` bytes (contents unspecified) whose memory starts on a page boundary (when it is
+ * @internal A buffer of `length` bytes (contents unspecified) whose memory starts on a page boundary (when it is
  * at least {@link MIN_ALIGNED} long and not too many are alive; else an ordinary buffer), so that
  * {@link Storage} can write it with `O_DIRECT` (no copy into the page cache). Node's own buffers come
  * from malloc (16 bytes past a page boundary), so the memory of a WebAssembly.Memory is used

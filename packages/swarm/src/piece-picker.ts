@@ -1,9 +1,9 @@
 import { Bitfield } from './bitfield.js'
 import { SwarmError } from './errors.js'
 
-/** Bytes per block request (BEP 3: 2^14 is what every client sends and accepts). */
+/** @internal Bytes per block request (BEP 3: 2^14 is what every client sends and accepts). */
 export const BLOCK_SIZE = 16_384
-/** Default number of pieces picked at random before rarest-first starts (spreads early pieces). */
+/** @internal Default number of pieces picked at random before rarest-first starts (spreads early pieces). */
 export const DEFAULT_RANDOM_FIRST = 4
 
 /** Priority of a piece or file when none is given (as libtorrent's `default_priority`). */
@@ -14,7 +14,7 @@ export const MAX_PRIORITY = 7
 /** How new pieces are chosen: rarest-first (default), strictly in order (streaming), or at random. */
 export type PickStrategy = 'rarest' | 'sequential' | 'random'
 
-/** One block to request. */
+/** @internal One block to request. */
 export interface BlockRequest {
   /** Piece index. */
   index: number
@@ -24,7 +24,7 @@ export interface BlockRequest {
   length: number
 }
 
-/** Options of {@link PiecePicker}. */
+/** @internal Options of {@link PiecePicker}. */
 export interface PiecePickerOptions {
   /** Number of pieces. */
   pieceCount: number
@@ -40,7 +40,7 @@ export interface PiecePickerOptions {
   random?: () => number
 }
 
-/** What {@link PiecePicker.received} found. */
+/** @internal What {@link PiecePicker.received} found. */
 export interface BlockArrival {
   /** The block was expected (false: not requested, already received or piece not active). */
   accepted: boolean
@@ -55,7 +55,7 @@ export interface BlockArrival {
   first: boolean
 }
 
-/** Something {@link PiecePicker.pick} can ask about a peer's pieces. */
+/** @internal Something {@link PiecePicker.pick} can ask about a peer's pieces. */
 export interface PeerPieces {
   /** Whether the peer has piece `i`. */
   get(i: number): boolean
@@ -93,7 +93,7 @@ interface ActivePiece {
 }
 
 /**
- * Decides which blocks to request from which peer, and owns that state: rarest-first with random
+ * @internal Decides which blocks to request from which peer, and owns that state: rarest-first with random
  * choice among equals (after a few random first pieces), or sequential / random strategies; partial
  * pieces are finished first; endgame duplicates the last outstanding blocks. Blocks of a peer that
  * chokes, rejects or leaves go back to the pool.
@@ -585,15 +585,15 @@ export class PiecePicker {
   }
 }
 
-/** Seconds of transfer a peer's request queue should cover (libtorrent's `request_queue_time` is 3). */
+/** @internal Seconds of transfer a peer's request queue should cover (libtorrent's `request_queue_time` is 3). */
 export const REQUEST_QUEUE_SECONDS = 3
-/** Smallest request pipeline per peer. */
+/** @internal Smallest request pipeline per peer. */
 export const MIN_PIPELINE = 16
-/** Largest request pipeline per peer (blocks). */
+/** @internal Largest request pipeline per peer (blocks). */
 export const MAX_PIPELINE = 500
 
 /**
- * Outstanding requests to keep with a peer that sends `rate` bytes/s: enough blocks to cover
+ * @internal Outstanding requests to keep with a peer that sends `rate` bytes/s: enough blocks to cover
  * {@link REQUEST_QUEUE_SECONDS} of transfer, clamped to [min, max] (as libtorrent sizes its queue).
  */
 export function pipelineDepth(

@@ -1,7 +1,7 @@
 import { abortError } from './errors.js'
 
 /**
- * A token bucket: `rate` bytes per second with bursts of up to `burst` bytes. A rate of 0 or
+ * @internal A token bucket: `rate` bytes per second with bursts of up to `burst` bytes. A rate of 0 or
  * `Infinity` means unlimited. Buckets chain: a per-torrent bucket with the client's global bucket
  * as `parent` takes from both.
  *

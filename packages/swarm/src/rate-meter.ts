@@ -1,9 +1,9 @@
-/** Width of the sliding window of a {@link RateMeter}, ms. */
+/** @internal Width of the sliding window of a {@link RateMeter}, ms. */
 export const RATE_WINDOW_MS = 5_000
 const SLOT_MS = 250
 
 /**
- * Bytes per second over a sliding window of {@link RATE_WINDOW_MS} in 250 ms slots.
+ * @internal Bytes per second over a sliding window of {@link RATE_WINDOW_MS} in 250 ms slots.
  *
  * @example
  * ```ts

@@ -37,6 +37,17 @@ export interface ReadResumeData extends ResumeData {
  * Writes `data` to `path` atomically: a temporary file in the same directory, fsync, rename. A crash
  * or a full disk leaves the previous resume file intact.
  * @throws {SwarmError} `SWARM_STORAGE`
+ *
+ * @example
+ * ```ts
+ * const have = new Bitfield(metainfo.pieceCount)
+ * have.set(0) // piece 0 verified
+ * await writeResumeFile('./downloads/.resume', {
+ *   infoHash: metainfo.infoHashBytes,
+ *   have,
+ *   files: metainfo.files.map(() => undefined), // or each file's { size, mtimeMs }
+ * })
+ * ```
  */
 export async function writeResumeFile(path: string, data: ResumeData): Promise<void> {
   const bytes = encode({
@@ -74,6 +85,16 @@ export async function writeResumeFile(path: string, data: ResumeData): Promise<v
  * Reads a resume file. `undefined` when there is none. An invalid optional field (`file-priorities` of
  * the wrong length or out of range) is left out and named in `ignored`; the rest still loads.
  * @throws {SwarmError} `SWARM_BAD_RESUME` when it is malformed, too large, or for another torrent.
+ *
+ * @example
+ * ```ts
+ * const resume = await readResumeFile(`./downloads/.${torrent.infoHash}.resume`, {
+ *   infoHash: torrent.infoHashBytes,
+ *   pieceCount: metainfo.pieceCount,
+ *   fileCount: metainfo.files.length,
+ * })
+ * console.log(resume ? `${resume.have.count()} pieces verified` : 'no resume file')
+ * ```
  */
 export async function readResumeFile(
   path: string,
@@ -156,6 +177,14 @@ function badPriorities(v: unknown, fileCount: number): string | undefined {
 /**
  * The pieces of a resume file still trusted now: those whose files all have the recorded size and
  * mtime. `pieceFiles(i)` lists the (non-pad) files piece `i` touches.
+ *
+ * @example
+ * ```ts
+ * // each file's size and mtime now (undefined when missing), as the resume file records them
+ * const now = await Promise.all(paths.map((p) => stat(p).then((s) => ({ size: s.size, mtimeMs: s.mtimeMs }), () => undefined)))
+ * const trusted = trustedPieces(resume, now, (i) => filesOfPiece(i))
+ * // pieces not in `trusted` must be hashed again
+ * ```
  */
 export function trustedPieces(
   resume: ResumeData,

@@ -5,7 +5,7 @@ import { SwarmError } from './errors.js'
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 import { DIRECT_ALIGN, isAligned, MIN_ALIGNED } from './piece-buffer-pool.js'
 
-/** One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
+/** @internal One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
 export interface StorageFile {
   /** Path components below the storage directory. */
   path: string[]
@@ -17,7 +17,7 @@ export interface StorageFile {
   pad?: boolean
 }
 
-/** Options of {@link Storage}. */
+/** @internal Options of {@link Storage}. */
 export interface StorageOptions {
   /** Directory every file is written below (nothing is ever written outside it). */
   dir: string
@@ -50,7 +50,7 @@ export interface FileState {
 const FORBIDDEN_COMPONENT = /[/\\\0]/
 
 /**
- * Resolves `components` below `dir`, refusing anything that could leave it.
+ * @internal Resolves `components` below `dir`, refusing anything that could leave it.
  * @throws {SwarmError} `SWARM_PATH_TRAVERSAL`
  */
 export function confinedPath(dir: string, components: readonly string[]): string {
@@ -90,7 +90,7 @@ interface Span {
 }
 
 /**
- * A torrent's bytes on disk: maps piece-space ranges to files (pad files read as zeros and are never
+ * @internal A torrent's bytes on disk: maps piece-space ranges to files (pad files read as zeros and are never
  * written), writes through one bounded file-handle cache, and keeps bytes that belong to unselected
  * files in a sparse part file so boundary pieces still verify.
  *

@@ -1,15 +1,15 @@
 import { Bitfield } from './bitfield.js'
 import { SwarmError } from './errors.js'
 
-/** Pieces a peer may be shown at a time before one of them is seen on another peer (BEP 16). */
+/** @internal Pieces a peer may be shown at a time before one of them is seen on another peer (BEP 16). */
 export const DEFAULT_SUPER_SEED_PIECES = 4
 /**
- * A peer that holds every piece shown to it and still waits for one to be seen elsewhere gets one
+ * @internal A peer that holds every piece shown to it and still waits for one to be seen elsewhere gets one
  * more after this long (no other peer takes pieces from it: a lone leecher must not stall).
  */
 export const SUPER_SEED_STALL_MS = 3_000
 
-/** Options of {@link SuperSeeder}. */
+/** @internal Options of {@link SuperSeeder}. */
 export interface SuperSeederOptions {
   /** Number of pieces. */
   pieceCount: number
@@ -34,7 +34,7 @@ interface SeededPeer {
 }
 
 /**
- * BEP 16 super-seeding for an initial seed: the seed hides what it has and shows each peer a few
+ * @internal BEP 16 super-seeding for an initial seed: the seed hides what it has and shows each peer a few
  * pieces, the ones fewest peers have or were shown (never-sent pieces first). A peer is shown a new
  * piece only once one it was shown turns up on another peer, so the seed's scarce upload goes to
  * pieces the swarm lacks and to peers that pass them on; leechers get everything else from each

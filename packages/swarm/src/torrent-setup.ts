@@ -56,6 +56,12 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
       // a bad geometry closes that wire
     }
     if (!p.handshaken) continue
+    // They heard "nothing" while the data was being checked: tell them what the check found.
+    try {
+      for (let i = 0; i < picker.pieceCount; i++) if (picker.have.get(i)) p.wire.have(i)
+    } catch {
+      // closing
+    }
     count(s, p)
     updateInterest(s, p)
   }

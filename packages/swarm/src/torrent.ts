@@ -22,11 +22,24 @@ export type { ClientContext, TorrentSource } from './torrent-state.js'
 
 /**
  * One torrent in a {@link Client}: its storage, peers, picker, choker, tracker and resume file.
- * Created by `client.add` / `client.seed`, never directly.
+ * Created by `client.add` / `client.seed`, never directly. Its events are listed in
+ * {@link TorrentEvents}.
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, wire-events, block-requests, piece-verification, uploads, pex,
  * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`.
+ *
+ * @example
+ * ```ts
+ * const torrent = await client.add(magnetLink, { path: './downloads' })
+ * torrent.on('metadata', (m) => console.log(m.name, m.files.length, 'files'))
+ * torrent.on('piece', (e) => console.log(e.index, e.ok))
+ * const timer = setInterval(() => console.log(torrent.stats().progress), 1000)
+ * await torrent.done
+ * clearInterval(timer)
+ * await torrent.setFilePriority(1, 0) // skip file 1 from now on
+ * ```
+ * @group Client
  */
 export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Info hash, hex (v1, or v2 for v2-only torrents). */

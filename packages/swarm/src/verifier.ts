@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { HashPool, PieceSpec } from '@p2p/metainfo'
 import { isAligned } from './piece-buffer-pool.js'
 
-/** The outcome of one piece's hash check (the integrity log entry). */
+/** @internal The outcome of one piece's hash check (the integrity log entry). */
 export interface PieceCheck {
   /** Whether the piece matched. */
   ok: boolean
@@ -17,7 +17,7 @@ export interface PieceCheck {
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
- * Checks `data` (the piece's bytes, `spec.length` long) against its expected hash: SHA-256 merkle
+ * @internal Checks `data` (the piece's bytes, `spec.length` long) against its expected hash: SHA-256 merkle
  * root of 16 KiB leaves on the hash pool's worker threads when the spec has a v2 hash (hybrid picks
  * v2), SHA-1 in this thread otherwise (see {@link checkSha1}). With `transfer`, a buffer a worker
  * can take is moved to it (detached here) instead of copied.

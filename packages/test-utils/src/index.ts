@@ -13,5 +13,5 @@ export {
   missingComponents,
   requireComponents,
 } from './components.js'
-export { sharedFixturesDir } from './fixtures.js'
+export { FIXTURES_DIR } from './fixtures.js'
 export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'

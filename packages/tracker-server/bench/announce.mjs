@@ -1,6 +1,7 @@
 // Tracker announce benchmark: our tracker (memory and Redis stores) against opentracker, in one run, over
-// HTTP keep-alive, HTTP with a new connection per announce (wrk, the shared tracker-announce.lua) and UDP
-// (bench/udp-load.mjs: the shared generator's packets with less overhead; --shared-generator for the shared one).
+// HTTP keep-alive, HTTP with a new connection per announce (wrk, bench/tracker-announce.lua) and UDP
+// (bench/udp-load.mjs: the packets of bench/udp-announce-load.mjs, the generator of the reference figures, with
+// less overhead; --shared-generator runs that one).
 // Our tracker runs single-process (memory and Redis stores) and as a 2-worker cluster (--workers, memory store
 // sharded by info hash, and Redis). Each run also measures the CPU of the tracker (all its processes) and of the
 // load generator (wrk / the UDP generator processes), as % of one core, and the whole machine's busy %, to show
@@ -45,12 +46,12 @@ const WORKERS = Number(flags.workers)
 const PACE = Number(flags.pace)
 const PACE_SECONDS = 4
 const WARMUP = Number(flags.warmup)
-const shared = fileURLToPath(new URL('../../../../shared/bench/', import.meta.url))
+const ANNOUNCE_LUA = fileURLToPath(new URL('./tracker-announce.lua', import.meta.url))
 const serve = fileURLToPath(new URL('../test/fixtures/serve.mjs', import.meta.url))
 const clusterScript = fileURLToPath(new URL('../test/fixtures/cluster.mjs', import.meta.url))
-// --shared-generator uses the shared bench generator; the default is our leaner one (same packets).
+// --shared-generator uses the reference figures' generator; the default is our leaner one (same packets).
 const generator = flags['shared-generator']
-  ? join(shared, 'udp-announce-load.mjs')
+  ? fileURLToPath(new URL('./udp-announce-load.mjs', import.meta.url))
   : fileURLToPath(new URL('./udp-load.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'p2p-tracker-bench-'))
 chmodSync(dir, 0o755)
@@ -214,15 +215,12 @@ async function runCounted(cmd, args, env) {
  * load (announces/s in all) through bench/paced-announce.lua; 0 runs as fast as answers come.
  */
 async function wrk(url, close, rate = 0, secs = rate > 0 ? PACE_SECONDS : SECONDS) {
-  const script =
-    rate > 0
-      ? fileURLToPath(new URL('./paced-announce.lua', import.meta.url))
-      : join(shared, 'tracker-announce.lua')
+  const script = rate > 0 ? fileURLToPath(new URL('./paced-announce.lua', import.meta.url)) : ANNOUNCE_LUA
   const args = ['-t1', `-c${CONC}`, `-d${secs}s`, '--latency', '-s', script]
   if (close) args.push('-H', 'Connection: close')
   const { out, cpu } = await runCounted('wrk', [...args, url], {
     HASHES: hashFile,
-    ANNOUNCE_LUA: join(shared, 'tracker-announce.lua'),
+    ANNOUNCE_LUA,
     PACE_MS: String((1000 * CONC) / (rate || 1)),
   })
   const line = out.split('\n').find((l) => l.startsWith('JSON '))

@@ -1,4 +1,4 @@
-// Lean BEP 15 announce load generator (same work as ../../../../shared/bench/udp-announce-load.mjs, cheaper per
+// Lean BEP 15 announce load generator (same work as udp-announce-load.mjs, cheaper per
 // request: packets preallocated per client, no timer per request, one sweep for timeouts).
 //   node udp-load.mjs <host> <port> [seconds=10] [concurrency=64] [hashfile] [timeout_ms=1000] [rate=0]
 // rate > 0 paces the load: each client sends its next announce concurrency/rate seconds after the previous one
@@ -6,7 +6,7 @@
 // Prints the shared generator's JSON line (announces/s, p50/p99 ms).
 import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
-import { hashSource, report } from '../../../../shared/bench/common.mjs'
+import { hashSource, report } from './load-common.mjs'
 
 const [host, port, secs = '10', conc = '64', hashFile, tmo = '1000', rate = '0'] = process.argv.slice(2)
 /** Time between one client's announces when paced, ms (0: as fast as answers come). */
