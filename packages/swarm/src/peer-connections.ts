@@ -4,9 +4,10 @@ import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
+import { pexSoon } from './pex.js'
 import { RateMeter } from './rate-meter.js'
 import { superSeedGone } from './seeding.js'
-import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
+import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
@@ -200,6 +201,7 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
     signal: s.abort.signal,
+    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
     ...(meta ? wireGeometry(meta) : {}),
   })
   const peer: Peer = {
@@ -214,7 +216,7 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
     suggested: [],
     strikes: 0,
     banned: false,
-    pexSent: new Set(),
+    pexSent: new Map(),
     down: new RateMeter(),
     up: new RateMeter(),
   }
@@ -228,11 +230,8 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (!s.peers.delete(peer)) return
   s.ctx.connectionClosed()
-  const picker = s.picker
-  if (picker) {
-    picker.releaseAll(peer)
-    uncount(s, peer)
-  }
+  releasePeer(s, peer)
+  uncount(s, peer)
   superSeedGone(s, peer)
   unchokeSpare(s)
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
@@ -248,6 +247,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       error: err,
     })
   }
+  if (peer.handshaken) pexSoon(s)
   fillAll(s)
   scheduleDial(s, DIAL_TICK_MS)
 }

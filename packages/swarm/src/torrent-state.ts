@@ -5,9 +5,9 @@ import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
 import { PeerBook } from './peer-book.js'
-import type { PieceBufferPool } from './piece-buffer-pool.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import type { PieceReadCache } from './piece-read-cache.js'
+import type { PieceStore } from './piece-store.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { Storage } from './storage.js'
@@ -72,15 +72,10 @@ export interface Peer {
   bothSeeds?: boolean
   /** Closed to make room for a peer of higher BEP 40 rank. */
   evicted?: boolean
-  pexSent: Set<string>
+  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
+  pexSent: Map<string, PeerAddress>
   down: RateMeter
   up: RateMeter
-}
-
-/** An unfinished piece being received (internal). */
-export interface PieceBuffer {
-  data: Uint8Array
-  from: Set<Peer>
 }
 
 /** Emits one of the torrent's typed events. */
@@ -99,8 +94,6 @@ export class TorrentState {
   readonly emit: EmitFn
   readonly book = new PeerBook()
   readonly peers = new Set<Peer>()
-  readonly buffers = new Map<number, PieceBuffer>()
-  pool: PieceBufferPool | undefined
   readonly banned = new Set<string>()
   readonly choker: Choker
   readonly upload: TokenBucket
@@ -114,6 +107,8 @@ export class TorrentState {
   specs: PieceSpec[] = []
   storage: Storage | undefined
   picker: PiecePicker | undefined
+  /** Buffers of unfinished pieces (set up with the picker). */
+  store: PieceStore<Peer> | undefined
   tracker: TrackerClient | undefined
   fetchingMetadata = false
   /** Metadata of a v2-only magnet waiting for its piece layers (no peer gave them yet). */
@@ -135,8 +130,6 @@ export class TorrentState {
   readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
-  /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
-  buffered = 0
   /** BEP 16 state while super-seeding (see seeding.ts). */
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
@@ -164,9 +157,23 @@ export class TorrentState {
   }
 }
 
-/** What a peer has, as the picker takes it. */
+/** What a peer has, as the picker takes it (a have-all ends with its first donthave). */
 export function peerBits(peer: Peer): PeerPieces | 'all' {
-  return peer.haveAll || peer.wire.peerHasAll ? 'all' : peer.wire.peerPieces
+  return peer.haveAll ? 'all' : peer.wire.peerPieces
+}
+
+/**
+ * Every block the peer owed goes back to the picker, and the buffers of pieces that were active only
+ * for it go with them (a piece with no block yet is chosen afresh). With `cancel` (a choke under the
+ * fast extension leaves requests open) each released request is cancelled on the wire first, so no
+ * late block is copied into a buffer that the pool may hand to another piece.
+ */
+export function releasePeer(s: TorrentState, peer: Peer, cancel = false): void {
+  const { picker, store } = s
+  if (!picker) return
+  const released = picker.releaseAll(peer)
+  if (cancel) for (const r of released) peer.wire.cancel(r.index, r.begin, r.length)
+  store?.reclaim((i) => picker.isActive(i))
 }
 
 /** Whether the peer has every piece. */

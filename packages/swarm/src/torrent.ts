@@ -105,6 +105,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return stats
   }
 
+  /** Connected peers that announced piece `index` (0 before the metadata is known). */
+  availability(index: number): number {
+    const picker = this.#s.picker
+    return picker && index >= 0 && index < picker.pieceCount ? picker.availability(index) : 0
+  }
+
   /** Adds a peer to dial. */
   addPeer(addr: { host: string; port: number }, source: PeerSource = 'manual'): void {
     addPeer(this.#s, addr, source)
