@@ -38,7 +38,7 @@ export function fill(s: TorrentState, peer: Peer): void {
   const inPlace = blocks.length > 0 && !picker.endgame
   for (const b of blocks) {
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
-    if (wait > 0) setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
+    if (wait > 0) s.rt.clock.setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
     else request(s, peer, b.index, b.begin, b.length, inPlace)
   }
 }
@@ -58,6 +58,10 @@ function request(
   if (s.destroyed || !s.peers.has(peer)) {
     picker.release(peer, index, begin)
     return
+  }
+  if (s.rt.checks) {
+    const bits = peerBits(peer)
+    if (bits !== 'all' && !bits.get(index)) s.violation ??= `requested piece ${index} of a peer without it`
   }
   try {
     // The block is copied straight from the socket into its piece's buffer.
@@ -94,6 +98,12 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
         other.wire.cancel(index, begin, data.length)
       } catch {
         // the other wire may be closing
+      }
+    }
+    if (s.rt.checks) {
+      const holder = store.holder(data)
+      if (holder !== undefined && holder !== index) {
+        s.violation ??= `a block of piece ${index} was written into the buffer of piece ${holder}`
       }
     }
     const buf = store.bufferFor(index)

@@ -10,11 +10,10 @@ const PEX_SOON_MS = 500
 /** Tells peers about each other soon after a connection or a disconnection (the wire paces ut_pex itself). */
 export function pexSoon(s: TorrentState): void {
   if (s.pexTimer || s.destroyed) return
-  s.pexTimer = setTimeout(() => {
+  s.pexTimer = s.rt.clock.setTimeout(() => {
     s.pexTimer = undefined
     if (!s.destroyed) sendPex(s)
   }, PEX_SOON_MS)
-  s.pexTimer.unref?.()
 }
 
 /**

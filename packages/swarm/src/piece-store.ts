@@ -104,6 +104,16 @@ export class PieceStore<P = unknown> {
     return out
   }
 
+  /** The piece whose live buffer holds the bytes of `view`, if any (for consistency checks). */
+  holder(view: Uint8Array): number | undefined {
+    for (const [index, buf] of this.#receiving) {
+      const d = buf.data
+      if (view.buffer !== d.buffer) continue
+      if (view.byteOffset >= d.byteOffset && view.byteOffset < d.byteOffset + d.byteLength) return index
+    }
+    return undefined
+  }
+
   /** The download is over: the pool's memory goes (a later download makes a new one). */
   release(): void {
     this.#pool = undefined

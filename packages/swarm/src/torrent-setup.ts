@@ -6,7 +6,7 @@ import { PiecePicker } from './piece-picker.js'
 import { PieceStore } from './piece-store.js'
 import { finish } from './piece-verification.js'
 import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
-import { Storage, type StorageFile } from './storage.js'
+import type { StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
 
@@ -24,7 +24,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   const { resume, warnings } = await loadResume(s)
   if (s.destroyed) return
   s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
-  const storage = new Storage({
+  const storage = s.rt.storage({
     dir: s.src.dir,
     files,
     selected: s.filePriorities.map((p) => p > 0),
@@ -39,6 +39,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     pieceCount: meta.pieceCount,
     pieceLength: (i) => s.specs[i]!.length,
     strategy: s.opts.strategy,
+    random: s.rt.random,
   })
   applyPiecePriorities(s, picker)
   await checkExisting(s, picker, storage, inPlace, resume)

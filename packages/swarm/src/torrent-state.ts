@@ -10,13 +10,15 @@ import type { PieceReadCache } from './piece-read-cache.js'
 import type { PieceStore } from './piece-store.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
-import type { Storage } from './storage.js'
+import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { Torrent } from './torrent.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 
 /** What a torrent needs from its client (internal). */
 export interface ClientContext {
+  /** Clock, randomness, transport and storage. */
+  runtime: SwarmRuntime
   peerId: Uint8Array
   port(): number
   hashPool(): HashPool
@@ -92,20 +94,22 @@ export class TorrentState {
   readonly infoHash: string
   readonly infoHashBytes: Uint8Array
   readonly emit: EmitFn
-  readonly book = new PeerBook()
+  readonly rt: SwarmRuntime
+  readonly book: PeerBook
   readonly peers = new Set<Peer>()
   readonly banned = new Set<string>()
   readonly choker: Choker
   readonly upload: TokenBucket
   readonly download: TokenBucket
-  readonly downMeter = new RateMeter()
-  readonly upMeter = new RateMeter()
+  readonly downMeter: RateMeter
+  readonly upMeter: RateMeter
   readonly abort = new AbortController()
-  readonly timers: ReturnType<typeof setInterval>[] = []
+  /** Stops the torrent's periodic work (see `every`). */
+  readonly timers: (() => void)[] = []
   resolveDone!: () => void
   meta: Metainfo | undefined
   specs: PieceSpec[] = []
-  storage: Storage | undefined
+  storage: TorrentStorage | undefined
   picker: PiecePicker | undefined
   /** Buffers of unfinished pieces (set up with the picker). */
   store: PieceStore<Peer> | undefined
@@ -117,6 +121,8 @@ export class TorrentState {
   readonly layersTried = new WeakSet<Peer>()
   finished = false
   destroyed = false
+  /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
+  violation: string | undefined
   /** Stopped downloading after a storage failure. */
   halted = false
   dirty = false
@@ -124,8 +130,8 @@ export class TorrentState {
   uploaded = 0
   wantedBytes = 0
   haveBytes = 0
-  dialTimer: ReturnType<typeof setTimeout> | undefined
-  pexTimer: ReturnType<typeof setTimeout> | undefined
+  dialTimer: unknown
+  pexTimer: unknown
   /** Whole pieces read for uploads (uploads.ts). */
   readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
@@ -146,9 +152,15 @@ export class TorrentState {
     this.emit = emit
     this.infoHash = src.infoHash
     this.infoHashBytes = src.infoHashBytes
-    this.choker = new Choker({ slots: opts.uploadSlots })
-    this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload })
-    this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download })
+    const rt = ctx.runtime
+    this.rt = rt
+    const now = () => rt.clock.now()
+    this.book = new PeerBook({ now })
+    this.downMeter = new RateMeter(now)
+    this.upMeter = new RateMeter(now)
+    this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
+    this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
+    this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
   }
 
   /** Bytes still wanted (1 before the metadata is known, so trackers do not count us as a seed). */
