@@ -94,11 +94,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
     for (const other of arrival.cancel as Peer[]) {
-      try {
-        other.wire.cancel(index, begin, data.length)
-      } catch {
-        // the other wire may be closing
-      }
+      other.wire.cancel(index, begin, data.length)
     }
     if (s.rt.checks) {
       const holder = store.holder(data)
@@ -114,7 +110,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
     // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
     if (arrival.first) buf.from.clear()
     buf.from.add(peer)
-    if (arrival.pieceComplete) void verify(s, index)
+    if (arrival.pieceComplete) void verify(s, index).then(() => fillAll(s))
   }
   fill(s, peer)
 }

@@ -4,11 +4,12 @@ import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { TokenBucket } from './rate-limiter.js'
 import type { SwarmRuntime, TransportListener, TransportStream } from './runtime.js'
 import { systemRuntime } from './system-runtime.js'
-import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
+import { Torrent } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
 
 /** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
@@ -200,7 +201,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return undefined
   }
 
-  #context(): ClientContext {
+  #context(removed: () => void): ClientContext {
     return {
       runtime: this.#rt,
       peerId: this.peerId,
@@ -219,9 +220,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         this.#connections--
       },
       isSelf: (a: PeerAddress) => a.port === this.#port && this.#localIps.has(a.host),
-      removed: (t) => {
-        if (this.#torrents.get(t.infoHash) === t) this.#torrents.delete(t.infoHash)
-      },
+      removed,
     }
   }
 
@@ -285,7 +284,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       throw new SwarmError('SWARM_DUPLICATE_TORRENT', `torrent ${src.infoHash} is already added`)
     }
     await this.listen()
-    const t = new Torrent(this.#context(), src, options)
+    const t: Torrent = new Torrent(
+      this.#context(() => {
+        if (this.#torrents.get(src.infoHash) === t) this.#torrents.delete(src.infoHash)
+      }),
+      src,
+      options,
+    )
     this.#torrents.set(src.infoHash, t)
     try {
       await t.start()

@@ -1,12 +1,14 @@
 import { formatPeer } from '@p2p/peer-address'
-import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { saveResume } from './resume.js'
 import { isSeed, type Peer, peerBits, releasePeer, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
-/** Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). */
+/**
+ * Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). The caller
+ * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again).
+ */
 export async function verify(s: TorrentState, index: number): Promise<void> {
   const picker = s.picker!
   const storage = s.storage!
@@ -46,7 +48,6 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
       message: `hashing piece ${index} failed: ${(err as Error).message}`,
       error: err,
     })
-    fillAll(s)
     return
   }
   if (s.destroyed) return
@@ -57,7 +58,6 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
     })
     penalize(s, buf.from)
-    fillAll(s)
     return
   }
   picker.verified(index)
@@ -65,15 +65,10 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   if (picker.isWanted(index)) s.haveBytes += spec.length
   for (const p of s.peers) {
     if (!p.handshaken) continue
-    try {
-      p.wire.have(index)
-    } catch {
-      // closing
-    }
+    p.wire.have(index)
     if (p.wire.amInterested && !picker.interesting(peerBits(p))) p.wire.uninterested()
   }
   if (picker.complete()) finish(s)
-  else fillAll(s)
 }
 
 /**

@@ -27,11 +27,7 @@ export function superSeeder(s: TorrentState): SuperSeeder<Peer> | undefined {
 function show(m: Map<Peer, number[]>): void {
   for (const [p, pieces] of m) {
     for (const i of pieces) {
-      try {
-        p.wire.have(i)
-      } catch {
-        // closing
-      }
+      p.wire.have(i)
     }
   }
 }

@@ -1,9 +1,10 @@
-import type { HashPool, Metainfo, PieceSpec } from '@p2p/metainfo'
+import type { Metainfo, PieceSpec } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { PeerBook } from './peer-book.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import type { PieceReadCache } from './piece-read-cache.js'
@@ -12,44 +13,7 @@ import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
-import type { Torrent } from './torrent.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
-
-/** What a torrent needs from its client (internal). */
-export interface ClientContext {
-  /** Clock, randomness, transport and storage. */
-  runtime: SwarmRuntime
-  peerId: Uint8Array
-  port(): number
-  hashPool(): HashPool
-  upload: TokenBucket
-  download: TokenBucket
-  /** Whether one more connection fits the client's global limit. */
-  canConnect(): boolean
-  connectionOpened(): void
-  connectionClosed(): void
-  /** Whether the address is this client's own listening address. */
-  isSelf(addr: PeerAddress): boolean
-  /** Called once the torrent is destroyed. */
-  removed(t: Torrent): void
-}
-
-/** Where a torrent's identity comes from before metadata is known. */
-export interface TorrentSource {
-  metainfo?: Metainfo
-  infoHashBytes: Uint8Array
-  infoHash: string
-  name?: string
-  trackers: string[][]
-  peers: PeerAddress[]
-  /** Root directory that file paths are placed below. */
-  dir: string
-  /** Map the torrent's root name to another (seeding a file or folder under another name). */
-  rootName?: string
-  /** Every piece on disk is known good (we just created the torrent from these files). */
-  trustAll?: boolean
-  magnet?: string
-}
 
 /** One connection of a torrent (internal). */
 export interface Peer {

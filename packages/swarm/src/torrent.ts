@@ -4,6 +4,7 @@ import { TypedEmitter } from '@p2p/tracker-client'
 import { startTracker } from './announce.js'
 import { fill } from './block-requests.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import type { PeerSource } from './peer-book.js'
@@ -14,11 +15,9 @@ import { saveResume } from './resume.js'
 import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
 import { every, type TransportStream } from './runtime.js'
 import { setup } from './torrent-setup.js'
-import { type ClientContext, type TorrentSource, TorrentState } from './torrent-state.js'
+import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { chokeRound } from './uploads.js'
-
-export type { ClientContext, TorrentSource } from './torrent-state.js'
 
 /** Interval of tracker updates and request top-ups, ms. */
 const UPDATE_INTERVAL_MS = 2_000
@@ -191,6 +190,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     await saveResume(s, true)
     await s.storage?.close()
     await stopping
-    s.ctx.removed(this)
+    s.ctx.removed()
   }
 }
