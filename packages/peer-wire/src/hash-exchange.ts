@@ -1,3 +1,4 @@
+import type { WireClock } from './clock.js'
 import { PeerWireError } from './errors.js'
 import type { HashRequest, Message } from './messages.js'
 import type { HashesMessage } from './wire-events.js'
@@ -32,12 +33,17 @@ export class HashExchange {
   readonly #maxLength: number
   readonly #maxQueued: number
   readonly #timeout: number
+  readonly #clock: WireClock
 
-  constructor(send: (m: Message) => void, limits: { maxLength: number; maxQueued: number; timeout: number }) {
+  constructor(
+    send: (m: Message) => void,
+    limits: { maxLength: number; maxQueued: number; timeout: number; clock: WireClock },
+  ) {
     this.#send = send
     this.#maxLength = limits.maxLength
     this.#maxQueued = limits.maxQueued
     this.#timeout = limits.timeout
+    this.#clock = limits.clock
   }
 
   /** Why a request is invalid (BEP 52: length a power of two >= 2, index a multiple of it), or undefined. */
@@ -63,7 +69,7 @@ export class HashExchange {
         )
       }
       const req = { ...fields(request), piecesRoot: request.piecesRoot.slice() }
-      this.#pending.set(key, { request: req, resolve, reject, deadline: Date.now() + this.#timeout })
+      this.#pending.set(key, { request: req, resolve, reject, deadline: this.#clock.now() + this.#timeout })
       this.#send({ type: 'hash-request', ...req })
     })
   }

@@ -17,6 +17,7 @@
 export { allowedFastSet } from './allowed-fast.js'
 export { BitField } from './bitfield.js'
 export type { BlockCallback } from './block-requests.js'
+export { systemClock, type WireClock } from './clock.js'
 export {
   BLOCK_LENGTH,
   HANDSHAKE_LENGTH,

@@ -1,4 +1,5 @@
 import type { Encodable } from '@p2p/bencode'
+import type { WireClock } from './clock.js'
 import { BLOCK_LENGTH } from './constants.js'
 
 /** Options of a {@link Wire}. Every limit has a default; every bound a peer could push is one of them. */
@@ -72,6 +73,8 @@ export interface WireOptions {
   requestTimeout?: number
   /** Close when the handshake is not complete within this. Default 20 s. */
   handshakeTimeout?: number
+  /** Time source and timers (a simulator's virtual clock). Default: the system clock. */
+  clock?: WireClock
   /** Destroys the wire when aborted. */
   signal?: AbortSignal
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type BencodeValue, decodePrefix, encode } from '@p2p/bencode'
+import type { WireClock } from './clock.js'
 import { METADATA_PIECE_LENGTH } from './constants.js'
 import { PeerWireError } from './errors.js'
 import { isDict } from './extended-handshake.js'
@@ -20,7 +21,7 @@ interface Fetch {
   next: number
   resolve: (info: Uint8Array) => void
   reject: (err: PeerWireError) => void
-  timer: NodeJS.Timeout | undefined
+  timer: unknown
   timeout: number
   infoHashV2: Uint8Array | undefined
 }
@@ -37,8 +38,11 @@ export class UtMetadata implements WireExtension {
   #fetch: Fetch | undefined
   #waiters: Array<() => void> = []
 
-  constructor(wire: Wire, metadata: Uint8Array | undefined, maxSize: number) {
+  readonly #time: WireClock
+
+  constructor(wire: Wire, metadata: Uint8Array | undefined, maxSize: number, clock: WireClock) {
     this.#wire = wire
+    this.#time = clock
     this.#metadata = metadata
     this.#maxSize = maxSize
   }
@@ -164,16 +168,15 @@ export class UtMetadata implements WireExtension {
   }
 
   #arm(f: Fetch): void {
-    clearTimeout(f.timer)
-    f.timer = setTimeout(
+    this.#time.clearTimeout(f.timer)
+    f.timer = this.#time.setTimeout(
       () => this.#fail(new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', 'metadata request timed out')),
       f.timeout,
     )
-    f.timer.unref?.()
   }
 
   #clear(): void {
-    clearTimeout(this.#fetch?.timer)
+    this.#time.clearTimeout(this.#fetch?.timer)
     this.#fetch = undefined
   }
 
@@ -201,13 +204,12 @@ export class UtMetadata implements WireExtension {
         throw new PeerWireError('PEER_WIRE_NOT_SUPPORTED', 'the peer does not support the extension protocol')
       }
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(
+        const t = this.#time.setTimeout(
           () => reject(new PeerWireError('PEER_WIRE_REQUEST_TIMEOUT', 'no extended handshake from the peer')),
           timeout,
         )
-        t.unref?.()
         this.#waiters.push(() => {
-          clearTimeout(t)
+          this.#time.clearTimeout(t)
           resolve()
         })
       })

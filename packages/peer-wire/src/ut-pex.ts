@@ -6,6 +6,7 @@ import {
   ipFamily,
   type PeerAddress,
 } from '@p2p/peer-address'
+import type { WireClock } from './clock.js'
 import { PeerWireError } from './errors.js'
 import { isDict } from './extended-handshake.js'
 import type { WireExtension } from './extension.js'
@@ -62,18 +63,20 @@ export class UtPex implements WireExtension {
   #lastSent = Number.NEGATIVE_INFINITY
   #lastReceived = Number.NEGATIVE_INFINITY
   #sentFirst = false
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
+  readonly #time: WireClock
   /** Incoming messages ignored for coming too often. */
   ignored = 0
 
-  constructor(wire: Wire, interval: number, maxPeers: number) {
+  constructor(wire: Wire, interval: number, maxPeers: number, clock: WireClock) {
     this.#wire = wire
+    this.#time = clock
     this.#interval = interval
     this.#maxPeers = maxPeers
   }
 
   onMessage(payload: Uint8Array): void {
-    const now = Date.now()
+    const now = this.#time.now()
     if (now - this.#lastReceived < this.#interval / 2) {
       this.ignored++
       return
@@ -126,12 +129,11 @@ export class UtPex implements WireExtension {
 
   #schedule(): void {
     if (this.#timer || (this.#added.size === 0 && this.#dropped.size === 0)) return
-    const wait = Math.max(0, this.#lastSent + this.#interval - Date.now())
-    this.#timer = setTimeout(() => {
+    const wait = Math.max(0, this.#lastSent + this.#interval - this.#time.now())
+    this.#timer = this.#time.setTimeout(() => {
       this.#timer = undefined
       this.#flush()
     }, wait)
-    this.#timer.unref?.()
   }
 
   #flush(): void {
@@ -156,7 +158,7 @@ export class UtPex implements WireExtension {
     }
     w.sendExtended(this.name, encode(msg))
     this.#sentFirst = true
-    this.#lastSent = Date.now()
+    this.#lastSent = this.#time.now()
     this.#schedule()
   }
 
@@ -165,7 +167,7 @@ export class UtPex implements WireExtension {
   }
 
   onClose(): void {
-    clearTimeout(this.#timer)
+    this.#time.clearTimeout(this.#timer)
     this.#timer = undefined
   }
 }

@@ -10,6 +10,7 @@ import {
   keyText,
   type PendingRequest,
 } from './block-requests.js'
+import { systemClock, type WireClock } from './clock.js'
 import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 import {
@@ -142,12 +143,13 @@ export class Wire extends EventEmitter {
   #peerHasAll = false
   #pieceLength: number | undefined
   #length: number | undefined
-  #timer: NodeJS.Timeout | undefined
-  #lastReceived = Date.now()
+  readonly #time: WireClock
+  #timer: unknown
+  #lastReceived: number
   /** A clock updated per received chunk and per tick: request deadlines do not need more precision. */
-  #clock = Date.now()
-  #lastSent = Date.now()
-  readonly #createdAt = Date.now()
+  #clock: number
+  #lastSent: number
+  readonly #createdAt: number
   #userPaused = false
   #drainPaused = false
   #removeAbort: (() => void) | undefined
@@ -165,6 +167,8 @@ export class Wire extends EventEmitter {
     }
     this.stream = stream
     this.#opts = options
+    this.#time = options.clock ?? systemClock
+    this.#createdAt = this.#lastSent = this.#clock = this.#lastReceived = this.#time.now()
     this.#requestTimeout = this.#opt('requestTimeout')
     this.#maxRequests = this.#opt('maxRequests')
     this.#maxQueuedRequests = this.#opt('maxQueuedRequests')
@@ -173,6 +177,7 @@ export class Wire extends EventEmitter {
       maxLength: this.#opt('maxHashRequestLength'),
       maxQueued: this.#opt('maxQueuedHashRequests'),
       timeout: this.#requestTimeout,
+      clock: this.#time,
     })
     this.infoHash = options.infoHash
     this.#limits = {
@@ -184,9 +189,11 @@ export class Wire extends EventEmitter {
     if (options.pieceCount !== undefined) this.setTorrent({ ...options, pieceCount: options.pieceCount })
     const ext = options.extensions ?? {}
     if (ext.utPex !== false)
-      this.#utPex = this.use(new UtPex(this, this.#opt('pexInterval'), this.#opt('maxPexPeers')))
+      this.#utPex = this.use(new UtPex(this, this.#opt('pexInterval'), this.#opt('maxPexPeers'), this.#time))
     if (ext.utMetadata !== false) {
-      this.#utMetadata = this.use(new UtMetadata(this, options.metadata, this.#opt('maxMetadataSize')))
+      this.#utMetadata = this.use(
+        new UtMetadata(this, options.metadata, this.#opt('maxMetadataSize'), this.#time),
+      )
     }
     if (ext.ltDonthave !== false) this.#ltDonthave = this.use(new LtDonthave(this))
 
@@ -231,8 +238,11 @@ export class Wire extends EventEmitter {
         this.#opt('handshakeTimeout') / 4,
       ),
     )
-    this.#timer = setInterval(() => this.#onTick(), tick)
-    this.#timer.unref?.()
+    const onTick = () => {
+      this.#onTick()
+      if (!this.destroyed) this.#timer = this.#time.setTimeout(onTick, tick)
+    }
+    this.#timer = this.#time.setTimeout(onTick, tick)
 
     const signal = options.signal
     if (signal) {
@@ -477,7 +487,7 @@ export class Wire extends EventEmitter {
     if (this.#corked) return
     // Everything sent in this tick leaves in one writev: a burst of requests or blocks is one syscall.
     this.#corked = true
-    this.#lastSent = Date.now()
+    this.#lastSent = this.#time.now()
     this.stream.cork()
     process.nextTick(this.#uncork)
   }
@@ -753,7 +763,7 @@ export class Wire extends EventEmitter {
 
   /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
   #kill(key: BlockKey, p: PendingRequest, err: PeerWireError): void {
-    const keepUntil = this.fast ? Date.now() + this.#requestTimeout : undefined
+    const keepUntil = this.fast ? this.#time.now() + this.#requestTimeout : undefined
     if (!this.#requests.kill(key, p, err, keepUntil) || this.destroyed) return
     this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
   }
@@ -884,7 +894,7 @@ export class Wire extends EventEmitter {
   #receive(chunk: Uint8Array, transient: boolean): void {
     if (this.destroyed) return
     this.bytesReceived += chunk.length
-    this.#clock = Date.now()
+    this.#clock = this.#time.now()
     this.#lastReceived = this.#clock
     try {
       this.#parser.push(chunk, transient)
@@ -1156,7 +1166,7 @@ export class Wire extends EventEmitter {
 
   #onTick(): void {
     if (this.destroyed) return
-    const now = Date.now()
+    const now = this.#time.now()
     this.#clock = now
     this.#downRate.flush()
     this.#upRate.flush()
@@ -1191,7 +1201,7 @@ export class Wire extends EventEmitter {
     if (this.destroyed) return
     this.destroyed = true
     this.#parser.stopped = true
-    clearInterval(this.#timer)
+    this.#time.clearTimeout(this.#timer)
     this.#removeAbort?.()
     const reason = err ?? new PeerWireError('PEER_WIRE_CLOSED', 'the wire closed')
     this.#requests.clear(reason)

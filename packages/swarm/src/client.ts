@@ -1,13 +1,15 @@
 import { readFile, stat } from 'node:fs/promises'
-import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { TokenBucket } from './rate-limiter.js'
-import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
+import type { SwarmRuntime, TransportListener, TransportStream } from './runtime.js'
+import { systemRuntime } from './system-runtime.js'
+import { Torrent } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
 
 /** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
@@ -37,6 +39,11 @@ export interface ClientOptions {
   hashThreads?: number
   /** Closes the client when aborted. */
   signal?: AbortSignal
+  /**
+   * Replaces parts of the outside world: clock and timers, randomness, transport, storage (see
+   * {@link SwarmRuntime}; `@p2p/sim` runs clients on virtual ones). Default: the real ones.
+   */
+  runtime?: Partial<SwarmRuntime>
 }
 
 /** Events of a {@link Client}: `torrent` (a torrent was added), `warning`, `error`. */
@@ -72,12 +79,13 @@ export class Client extends TypedEmitter<ClientEvents> {
   readonly #torrents = new Map<string, Torrent>()
   readonly #upload: TokenBucket
   readonly #download: TokenBucket
-  #server: Server | undefined
+  readonly #rt: SwarmRuntime
+  #server: TransportListener | undefined
   #listening: Promise<void> | undefined
   #port = 0
   #pool: HashPool | undefined
   #connections = 0
-  readonly #handshaking = new Set<Socket>()
+  readonly #handshaking = new Set<TransportStream>()
   #closed = false
   readonly #localIps: Set<string>
 
@@ -97,9 +105,10 @@ export class Client extends TypedEmitter<ClientEvents> {
       )
     }
     this.#options = options
+    this.#rt = { ...systemRuntime, ...options.runtime }
     this.peerId = options.peerId ?? generatePeerId()
-    this.#upload = new TokenBucket(options.uploadLimit ?? 0)
-    this.#download = new TokenBucket(options.downloadLimit ?? 0)
+    this.#upload = new TokenBucket(options.uploadLimit ?? 0, { clock: this.#rt.clock })
+    this.#download = new TokenBucket(options.downloadLimit ?? 0, { clock: this.#rt.clock })
     this.#localIps = new Set(['127.0.0.1', '::1', '0.0.0.0', '::'])
     for (const list of Object.values(networkInterfaces())) {
       for (const a of list ?? []) {
@@ -139,37 +148,19 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   async #listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.#incoming(socket))
-    this.#server = server
-    server.on('error', (err) =>
-      this.emit('error', new SwarmError('SWARM_LISTEN', err.message, { cause: err })),
-    )
-    const tryListen = (host: string) =>
-      new Promise<void>((resolveListen, reject) => {
-        const onError = (err: Error) => reject(err)
-        server.once('error', onError)
-        server.listen({ host, port: this.#options.port ?? 0 }, () => {
-          server.off('error', onError)
-          resolveListen()
-        })
-      })
     try {
-      if (this.#options.host) await tryListen(this.#options.host)
-      else {
-        try {
-          await tryListen('::')
-        } catch {
-          await tryListen('0.0.0.0')
-        }
-      }
+      this.#server = await this.#rt.transport.listen(
+        { host: this.#options.host, port: this.#options.port ?? 0 },
+        (socket) => this.#incoming(socket),
+        (err) => this.emit('error', new SwarmError('SWARM_LISTEN', err.message, { cause: err })),
+      )
     } catch (err) {
       throw new SwarmError('SWARM_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err })
     }
-    const addr = server.address()
-    this.#port = typeof addr === 'object' && addr ? addr.port : 0
+    this.#port = this.#server.port
   }
 
-  #incoming(socket: Socket): void {
+  #incoming(socket: TransportStream): void {
     if (this.#closed || this.#connections >= (this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
       socket.destroy()
       return
@@ -181,7 +172,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (done) return
       done = true
       this.#handshaking.delete(socket)
-      clearTimeout(timer)
+      this.#rt.clock.clearTimeout(timer)
       socket.off('readable', onReadable)
       socket.off('error', onFail)
       socket.off('close', onFail)
@@ -199,7 +190,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (!prefix) return
       finish(this.#torrents.get(hex(prefix.subarray(28, 48))) ?? this.#byHandshake(prefix), prefix)
     }
-    const timer = setTimeout(onFail, INCOMING_HANDSHAKE_TIMEOUT_MS)
+    const timer = this.#rt.clock.setTimeout(onFail, INCOMING_HANDSHAKE_TIMEOUT_MS)
     socket.on('readable', onReadable)
     socket.on('error', onFail)
     socket.on('close', onFail)
@@ -211,8 +202,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     return undefined
   }
 
-  #context(): ClientContext {
+  #context(removed: () => void): ClientContext {
     return {
+      runtime: this.#rt,
       peerId: this.peerId,
       port: () => this.#port,
       hashPool: () => {
@@ -229,9 +221,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         this.#connections--
       },
       isSelf: (a: PeerAddress) => a.port === this.#port && this.#localIps.has(a.host),
-      removed: (t) => {
-        if (this.#torrents.get(t.infoHash) === t) this.#torrents.delete(t.infoHash)
-      },
+      removed,
     }
   }
 
@@ -316,7 +306,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       throw new SwarmError('SWARM_DUPLICATE_TORRENT', `torrent ${src.infoHash} is already added`)
     }
     await this.listen()
-    const t = new Torrent(this.#context(), src, options)
+    const t: Torrent = new Torrent(
+      this.#context(() => {
+        if (this.#torrents.get(src.infoHash) === t) this.#torrents.delete(src.infoHash)
+      }),
+      src,
+      options,
+    )
     this.#torrents.set(src.infoHash, t)
     try {
       await t.start()
@@ -375,7 +371,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#closed = true
     await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
     for (const s of this.#handshaking) s.destroy()
-    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()))
+    await this.#server?.close()
     await this.#pool?.close()
   }
 }

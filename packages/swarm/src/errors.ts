@@ -24,6 +24,8 @@ export type SwarmErrorCode =
   | 'SWARM_HASH_MISMATCH'
   /** No peer gave a v2 torrent's piece layers (BEP 52 hash requests) that hash to the file's pieces root. */
   | 'SWARM_PIECE_LAYERS'
+  /** The torrent's internal state is inconsistent (`torrent.checkInvariants`: a bug, never bad input). */
+  | 'SWARM_INVARIANT'
 
 /**
  * The one error class of `@p2p/swarm`: every failure, thrown or emitted, carries a stable

@@ -64,6 +64,13 @@ export {
   trustedPieces,
   writeResumeFile,
 } from './resume-file.js'
+export type {
+  SwarmRuntime,
+  SwarmTransport,
+  TorrentStorage,
+  TransportListener,
+  TransportStream,
+} from './runtime.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
 export {
   DEFAULT_SUPER_SEED_PIECES,
@@ -71,6 +78,7 @@ export {
   SuperSeeder,
   type SuperSeederOptions,
 } from './super-seed.js'
+export { systemRuntime } from './system-runtime.js'
 export { Torrent } from './torrent.js'
 export {
   type AddOptions,

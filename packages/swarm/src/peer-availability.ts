@@ -23,6 +23,26 @@ export function count(s: TorrentState, peer: Peer): void {
   s.picker.addAvailability(peer.countedBits)
 }
 
+/** The peer no longer has piece `i` (BEP 54): it stops counting, and we may lose interest. */
+export function onDonthave(s: TorrentState, peer: Peer, i: number): void {
+  const picker = s.picker
+  // After have-all the wire holds every piece but `i`: that is what counts from now on.
+  peer.haveAll = false
+  if (picker && peer.counted && i < picker.pieceCount) {
+    let bits = peer.countedBits
+    if (bits === 'all') {
+      bits = new Bitfield(picker.pieceCount)
+      bits.fill()
+      peer.countedBits = bits
+    }
+    if (bits?.get(i)) {
+      bits.set(i, false)
+      picker.removeHave(i)
+    }
+  }
+  updateInterest(s, peer)
+}
+
 /** Removes exactly what {@link count} added. */
 export function uncount(s: TorrentState, peer: Peer): void {
   if (!peer.counted) return

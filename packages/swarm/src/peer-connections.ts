@@ -1,12 +1,13 @@
-import { connect, type Socket } from 'node:net'
 import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
+import { pexSoon } from './pex.js'
 import { RateMeter } from './rate-meter.js'
+import type { TransportStream } from './runtime.js'
 import { superSeedGone } from './seeding.js'
-import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
+import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
@@ -37,13 +38,12 @@ export function scheduleDial(s: TorrentState, ms: number): void {
   if (s.destroyed) return
   if (s.dialTimer !== undefined) {
     if (ms > 0) return
-    clearTimeout(s.dialTimer)
+    s.rt.clock.clearTimeout(s.dialTimer)
   }
-  s.dialTimer = setTimeout(() => {
+  s.dialTimer = s.rt.clock.setTimeout(() => {
     s.dialTimer = undefined
     dial(s)
   }, ms)
-  s.dialTimer.unref?.()
 }
 
 function dial(s: TorrentState): void {
@@ -122,30 +122,16 @@ export function makeRoom(s: TorrentState, rank: number): boolean {
   return true
 }
 
-/** Size of the reused read buffer of an outgoing connection. */
-const READ_BUFFER_BYTES = 64 * 1024
-
 function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.book.dialing(addr)
   s.pending++
   s.ctx.connectionOpened()
-  // Reads land in one reused buffer and the wire copies blocks from it straight into piece buffers:
-  // no fresh 64 KiB buffer per read (memory, GC work).
   let wire: Wire | undefined
-  const socket = connect({
-    host: addr.host,
-    port: addr.port,
-    onread: {
-      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
-      callback: (n, buf) => {
-        wire?.receive(buf.subarray(0, n))
-        return true
-      },
-    },
-  })
-  const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS)
+  const { clock, transport } = s.rt
+  const socket = transport.connect(addr, (chunk) => wire?.receive(chunk))
+  const timer = clock.setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS)
   const onError = () => {
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
     s.pending--
     s.ctx.connectionClosed()
     s.book.failed(addr)
@@ -153,7 +139,7 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   }
   socket.once('error', onError)
   socket.once('connect', () => {
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
     socket.off('error', onError)
     s.pending--
     if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
@@ -168,7 +154,7 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
 }
 
 /** An incoming connection whose handshake names this torrent (the client counted it). */
-export function acceptIncoming(s: TorrentState, socket: Socket): void {
+export function acceptIncoming(s: TorrentState, socket: TransportStream): void {
   let addr: PeerAddress | undefined
   try {
     addr = { host: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 }
@@ -185,8 +171,8 @@ export function acceptIncoming(s: TorrentState, socket: Socket): void {
   attach(s, socket, addr, true)
 }
 
-function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: boolean): Wire {
-  socket.setNoDelay(true)
+function attach(s: TorrentState, socket: TransportStream, addr: PeerAddress, incoming: boolean): Wire {
+  socket.setNoDelay?.(true)
   if (!s.localHost && socket.localAddress) {
     try {
       s.localHost = normalizeIp(socket.localAddress)
@@ -200,6 +186,8 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
     signal: s.abort.signal,
+    clock: s.rt.clock,
+    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
     ...(meta ? wireGeometry(meta) : {}),
   })
   const peer: Peer = {
@@ -214,9 +202,9 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
     suggested: [],
     strikes: 0,
     banned: false,
-    pexSent: new Set(),
-    down: new RateMeter(),
-    up: new RateMeter(),
+    pexSent: new Map(),
+    down: new RateMeter(() => s.rt.clock.now()),
+    up: new RateMeter(() => s.rt.clock.now()),
   }
   s.peers.add(peer)
   wireEvents(s, peer)
@@ -228,11 +216,8 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (!s.peers.delete(peer)) return
   s.ctx.connectionClosed()
-  const picker = s.picker
-  if (picker) {
-    picker.releaseAll(peer)
-    uncount(s, peer)
-  }
+  releasePeer(s, peer)
+  uncount(s, peer)
   superSeedGone(s, peer)
   unchokeSpare(s)
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
@@ -248,6 +233,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       error: err,
     })
   }
+  if (peer.handshaken) pexSoon(s)
   fillAll(s)
   scheduleDial(s, DIAL_TICK_MS)
 }

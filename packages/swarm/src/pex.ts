@@ -1,33 +1,45 @@
-import { formatPeer } from '@p2p/peer-address'
+import { formatPeer, type PeerAddress } from '@p2p/peer-address'
+import { PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import type { TorrentState } from './torrent-state.js'
 
 /** Interval between PEX rounds. */
 export const PEX_INTERVAL_MS = 60_000
+/** Delay of the PEX round that follows a connection or a disconnection (changes come in bursts). */
+const PEX_SOON_MS = 500
 
-/** Tells peers about each other soon after a connection (the wire then paces ut_pex itself). */
+/** Tells peers about each other soon after a connection or a disconnection (the wire paces ut_pex itself). */
 export function pexSoon(s: TorrentState): void {
   if (s.pexTimer || s.destroyed) return
-  s.pexTimer = setTimeout(() => {
+  s.pexTimer = s.rt.clock.setTimeout(() => {
     s.pexTimer = undefined
     if (!s.destroyed) sendPex(s)
-  }, 500)
-  s.pexTimer.unref?.()
+  }, PEX_SOON_MS)
 }
 
-/** Sends each peer the connected peers it has not been told about yet (at most 50 a round). */
+/**
+ * Sends each peer the connected peers it has not been told about yet, and the ones it was told about
+ * that are gone (BEP 11 `dropped`), at most {@link PEX_MAX_PER_MESSAGE} of each a round.
+ */
 export function sendPex(s: TorrentState): void {
-  const all = s.book.connectedPeers()
+  const all = new Map<string, PeerAddress>()
+  for (const a of s.book.connectedPeers()) all.set(formatPeer(a), a)
   for (const p of s.peers) {
     if (!p.handshaken) continue
-    const added = all
-      .filter((a) => !p.pexSent.has(formatPeer(a)) && formatPeer(a) !== formatPeer(p.listen ?? p.addr))
-      .slice(0, 50)
-    if (!added.length) continue
-    try {
-      p.wire.sendPex({ added, dropped: [] })
-      for (const a of added) p.pexSent.add(formatPeer(a))
-    } catch {
-      // the peer does not speak ut_pex
+    const self = formatPeer(p.listen ?? p.addr)
+    const added: PeerAddress[] = []
+    for (const [key, a] of all) {
+      if (added.length === PEX_MAX_PER_MESSAGE) break
+      if (key !== self && !p.pexSent.has(key)) added.push(a)
     }
+    const dropped: PeerAddress[] = []
+    for (const [key, a] of p.pexSent) {
+      if (dropped.length === PEX_MAX_PER_MESSAGE) break
+      if (!all.has(key)) dropped.push(a)
+    }
+    if (!added.length && !dropped.length) continue
+    // Queued on the wire, which sends it only if the peer speaks ut_pex.
+    p.wire.sendPex({ added, dropped })
+    for (const a of added) p.pexSent.set(formatPeer(a), a)
+    for (const a of dropped) p.pexSent.delete(formatPeer(a))
   }
 }

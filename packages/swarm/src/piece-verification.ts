@@ -1,38 +1,34 @@
 import { formatPeer } from '@p2p/peer-address'
-import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { saveResume } from './resume.js'
-import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { isSeed, type Peer, peerBits, releasePeer, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
-/** Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). */
+/**
+ * Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). The caller
+ * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again).
+ */
 export async function verify(s: TorrentState, index: number): Promise<void> {
-  const buf = s.buffers.get(index)
   const picker = s.picker!
   const storage = s.storage!
-  s.buffers.delete(index)
+  const store = s.store!
+  // Counts against maxBufferedBytes until settled (written and hashed).
+  const buf = store.take(index)
   if (!buf) return
   const spec = s.specs[index]!
-  // Counts against maxBufferedBytes until its buffer is free (after the write for a piece hashed from disk).
-  let held = spec.length
-  const release = () => {
-    s.buffered -= held
-    held = 0
-  }
   // Written before the check; only a verified piece counts as had (and goes into the resume file),
   // a bad one is simply rewritten.
   try {
     await storage.write(spec.offset, buf.data)
   } catch (err) {
-    release()
-    s.pool?.give(buf.data)
     picker.failed(index)
+    store.settle(index, buf.data)
     const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
     if (!s.destroyed && !s.halted) {
       s.halted = true
-      for (const p of s.peers) s.picker?.releaseAll(p)
+      for (const p of s.peers) releasePeer(s, p)
       s.emit('error', e)
     }
     return
@@ -42,21 +38,18 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
     // Hashed from the buffer (the piece was written with O_DIRECT: hashing it from its file would
     // read the disk); a buffer moved to a hash worker is detached, any other one is reused.
     const check = await verifyPiece(s.ctx.hashPool(), spec, buf.data, { transfer: true })
-    if (buf.data.byteLength > 0) s.pool?.give(buf.data)
-    release()
+    store.settle(index, buf.data)
     event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
   } catch (err) {
-    release()
+    store.settle(index)
     if (s.destroyed) return
     picker.failed(index)
     s.emit('warning', {
       message: `hashing piece ${index} failed: ${(err as Error).message}`,
       error: err,
     })
-    fillAll(s)
     return
   }
-  release()
   if (s.destroyed) return
   s.emit('piece', event)
   if (!event.ok) {
@@ -65,7 +58,6 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
     })
     penalize(s, buf.from)
-    fillAll(s)
     return
   }
   picker.verified(index)
@@ -73,15 +65,10 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   if (picker.isWanted(index)) s.haveBytes += spec.length
   for (const p of s.peers) {
     if (!p.handshaken) continue
-    try {
-      p.wire.have(index)
-    } catch {
-      // closing
-    }
+    p.wire.have(index)
     if (p.wire.amInterested && !picker.interesting(peerBits(p))) p.wire.uninterested()
   }
   if (picker.complete()) finish(s)
-  else fillAll(s)
 }
 
 /**
@@ -110,12 +97,7 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       })
       p.wire.destroy()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
-      for (const [index, buf] of [...s.buffers]) {
-        if (!buf.from.has(p)) continue
-        s.buffers.delete(index)
-        s.buffered -= s.specs[index]!.length
-        s.picker?.failed(index)
-      }
+      for (const index of s.store?.dropFrom(p) ?? []) s.picker?.failed(index)
     }
   }
 }
@@ -124,7 +106,7 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
 export function finish(s: TorrentState): void {
   if (s.finished) return
   s.finished = true
-  s.pool = undefined
+  s.store?.release()
   s.tracker?.complete()
   void saveResume(s, true)
   for (const p of s.peers) {

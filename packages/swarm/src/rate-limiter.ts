@@ -1,3 +1,4 @@
+import { systemClock, type WireClock } from '@p2p/peer-wire'
 import { abortError } from './errors.js'
 
 /**
@@ -18,13 +19,18 @@ export class TokenBucket {
   #tokens: number
   #last: number
   readonly #now: () => number
+  readonly #clock: WireClock
   readonly #parent: TokenBucket | undefined
 
-  constructor(rate: number, options: { burst?: number; parent?: TokenBucket; now?: () => number } = {}) {
+  constructor(
+    rate: number,
+    options: { burst?: number; parent?: TokenBucket; now?: () => number; clock?: WireClock } = {},
+  ) {
     if (!(rate >= 0)) throw new RangeError(`expected a rate >= 0, got ${rate}`)
     this.#rate = rate
     this.#burst = options.burst
-    this.#now = options.now ?? (() => performance.now())
+    this.#clock = options.clock ?? systemClock
+    this.#now = options.now ?? (options.clock ? () => options.clock!.now() : () => performance.now())
     this.#last = this.#now()
     this.#tokens = this.#capacity()
     this.#parent = options.parent
@@ -82,10 +88,10 @@ export class TokenBucket {
     if (wait <= 0) return
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        clearTimeout(timer)
+        this.#clock.clearTimeout(timer)
         reject(abortError(signal, 'rate limit wait'))
       }
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         signal?.removeEventListener('abort', onAbort)
         resolve()
       }, Math.ceil(wait))

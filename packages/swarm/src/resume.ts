@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { SwarmError } from './errors.js'
 import type { PiecePicker } from './piece-picker.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
-import type { FileState, Storage } from './storage.js'
+import type { TorrentStorage } from './runtime.js'
+import type { FileState } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
 
@@ -56,7 +57,7 @@ export function savedPriorities(s: TorrentState, resume: ResumeData | undefined)
 export async function checkExisting(
   s: TorrentState,
   picker: PiecePicker,
-  storage: Storage,
+  storage: TorrentStorage,
   selected: boolean[],
   resume: ResumeData | undefined,
 ): Promise<void> {
@@ -104,7 +105,7 @@ export async function checkExisting(
 /** Whether each file that holds part of piece `i` in place is long enough to hold that part. */
 function bytesInPlace(
   s: TorrentState,
-  storage: Storage,
+  storage: TorrentStorage,
   states: (FileState | undefined)[],
   i: number,
 ): boolean {

@@ -1,3 +1,4 @@
+import { every } from './runtime.js'
 import { SuperSeeder } from './super-seed.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
@@ -11,12 +12,13 @@ const SUPER_SEED_REFRESH_MS = 1_000
 export function superSeeder(s: TorrentState): SuperSeeder<Peer> | undefined {
   if (!s.opts.superSeed || !s.finished || !s.picker || s.destroyed) return undefined
   if (!s.superSeeder) {
-    s.superSeeder = new SuperSeeder<Peer>({ pieceCount: s.picker.pieceCount })
-    const timer = setInterval(() => {
-      if (s.superSeeder) show(s.superSeeder.refresh())
-    }, SUPER_SEED_REFRESH_MS)
-    timer.unref?.()
-    s.timers.push(timer)
+    const { clock, random } = s.rt
+    s.superSeeder = new SuperSeeder<Peer>({ pieceCount: s.picker.pieceCount, random, now: () => clock.now() })
+    s.timers.push(
+      every(clock, SUPER_SEED_REFRESH_MS, () => {
+        if (s.superSeeder) show(s.superSeeder.refresh())
+      }),
+    )
   }
   return s.superSeeder
 }
@@ -25,11 +27,7 @@ export function superSeeder(s: TorrentState): SuperSeeder<Peer> | undefined {
 function show(m: Map<Peer, number[]>): void {
   for (const [p, pieces] of m) {
     for (const i of pieces) {
-      try {
-        p.wire.have(i)
-      } catch {
-        // closing
-      }
+      p.wire.have(i)
     }
   }
 }

@@ -3,10 +3,12 @@ import { type Metainfo, pieceSpec } from '@p2p/metainfo'
 import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
 import { count, updateInterest } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
+import { PieceStore } from './piece-store.js'
 import { finish } from './piece-verification.js'
 import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
-import { Storage, type StorageFile } from './storage.js'
+import type { StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
+import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
 
 /** Once the metainfo is known: opens storage, checks what is on disk, and starts wanting pieces. */
 export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
@@ -22,7 +24,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   const { resume, warnings } = await loadResume(s)
   if (s.destroyed) return
   s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
-  const storage = new Storage({
+  const storage = s.rt.storage({
     dir: s.src.dir,
     files,
     selected: s.filePriorities.map((p) => p > 0),
@@ -37,11 +39,13 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     pieceCount: meta.pieceCount,
     pieceLength: (i) => s.specs[i]!.length,
     strategy: s.opts.strategy,
+    random: s.rt.random,
   })
   applyPiecePriorities(s, picker)
   await checkExisting(s, picker, storage, inPlace, resume)
   if (s.destroyed) return
   s.picker = picker
+  s.store = new PieceStore(s.specs, s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
   await storage.createEmptyFiles()
   applyPiecePriorities(s, picker)
   applyPending(s)

@@ -1,53 +1,19 @@
-import type { HashPool, Metainfo, PieceSpec } from '@p2p/metainfo'
+import type { Metainfo, PieceSpec } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { PeerBook } from './peer-book.js'
-import type { PieceBufferPool } from './piece-buffer-pool.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import type { PieceReadCache } from './piece-read-cache.js'
+import type { PieceStore } from './piece-store.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
-import type { Storage } from './storage.js'
+import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
-import type { Torrent } from './torrent.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
-
-/** What a torrent needs from its client (internal). */
-export interface ClientContext {
-  peerId: Uint8Array
-  port(): number
-  hashPool(): HashPool
-  upload: TokenBucket
-  download: TokenBucket
-  /** Whether one more connection fits the client's global limit. */
-  canConnect(): boolean
-  connectionOpened(): void
-  connectionClosed(): void
-  /** Whether the address is this client's own listening address. */
-  isSelf(addr: PeerAddress): boolean
-  /** Called once the torrent is destroyed. */
-  removed(t: Torrent): void
-}
-
-/** Where a torrent's identity comes from before metadata is known. */
-export interface TorrentSource {
-  metainfo?: Metainfo
-  infoHashBytes: Uint8Array
-  infoHash: string
-  name?: string
-  trackers: string[][]
-  peers: PeerAddress[]
-  /** Root directory that file paths are placed below. */
-  dir: string
-  /** Map the torrent's root name to another (seeding a file or folder under another name). */
-  rootName?: string
-  /** Every piece on disk is known good (we just created the torrent from these files). */
-  trustAll?: boolean
-  magnet?: string
-}
 
 /** One connection of a torrent (internal). */
 export interface Peer {
@@ -72,15 +38,10 @@ export interface Peer {
   bothSeeds?: boolean
   /** Closed to make room for a peer of higher BEP 40 rank. */
   evicted?: boolean
-  pexSent: Set<string>
+  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
+  pexSent: Map<string, PeerAddress>
   down: RateMeter
   up: RateMeter
-}
-
-/** An unfinished piece being received (internal). */
-export interface PieceBuffer {
-  data: Uint8Array
-  from: Set<Peer>
 }
 
 /** Emits one of the torrent's typed events. */
@@ -97,23 +58,25 @@ export class TorrentState {
   readonly infoHash: string
   readonly infoHashBytes: Uint8Array
   readonly emit: EmitFn
-  readonly book = new PeerBook()
+  readonly rt: SwarmRuntime
+  readonly book: PeerBook
   readonly peers = new Set<Peer>()
-  readonly buffers = new Map<number, PieceBuffer>()
-  pool: PieceBufferPool | undefined
   readonly banned = new Set<string>()
   readonly choker: Choker
   readonly upload: TokenBucket
   readonly download: TokenBucket
-  readonly downMeter = new RateMeter()
-  readonly upMeter = new RateMeter()
+  readonly downMeter: RateMeter
+  readonly upMeter: RateMeter
   readonly abort = new AbortController()
-  readonly timers: ReturnType<typeof setInterval>[] = []
+  /** Stops the torrent's periodic work (see `every`). */
+  readonly timers: (() => void)[] = []
   resolveDone!: () => void
   meta: Metainfo | undefined
   specs: PieceSpec[] = []
-  storage: Storage | undefined
+  storage: TorrentStorage | undefined
   picker: PiecePicker | undefined
+  /** Buffers of unfinished pieces (set up with the picker). */
+  store: PieceStore<Peer> | undefined
   tracker: TrackerClient | undefined
   fetchingMetadata = false
   /** Metadata of a v2-only magnet waiting for its piece layers (no peer gave them yet). */
@@ -122,6 +85,8 @@ export class TorrentState {
   readonly layersTried = new WeakSet<Peer>()
   finished = false
   destroyed = false
+  /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
+  violation: string | undefined
   /** Stopped downloading after a storage failure. */
   halted = false
   dirty = false
@@ -129,14 +94,12 @@ export class TorrentState {
   uploaded = 0
   wantedBytes = 0
   haveBytes = 0
-  dialTimer: ReturnType<typeof setTimeout> | undefined
-  pexTimer: ReturnType<typeof setTimeout> | undefined
+  dialTimer: unknown
+  pexTimer: unknown
   /** Whole pieces read for uploads (uploads.ts). */
   readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
-  /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
-  buffered = 0
   /** BEP 16 state while super-seeding (see seeding.ts). */
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
@@ -153,9 +116,15 @@ export class TorrentState {
     this.emit = emit
     this.infoHash = src.infoHash
     this.infoHashBytes = src.infoHashBytes
-    this.choker = new Choker({ slots: opts.uploadSlots })
-    this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload })
-    this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download })
+    const rt = ctx.runtime
+    this.rt = rt
+    const now = () => rt.clock.now()
+    this.book = new PeerBook({ now })
+    this.downMeter = new RateMeter(now)
+    this.upMeter = new RateMeter(now)
+    this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
+    this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
+    this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
   }
 
   /** Bytes still wanted (1 before the metadata is known, so trackers do not count us as a seed). */
@@ -164,9 +133,23 @@ export class TorrentState {
   }
 }
 
-/** What a peer has, as the picker takes it. */
+/** What a peer has, as the picker takes it (a have-all ends with its first donthave). */
 export function peerBits(peer: Peer): PeerPieces | 'all' {
-  return peer.haveAll || peer.wire.peerHasAll ? 'all' : peer.wire.peerPieces
+  return peer.haveAll ? 'all' : peer.wire.peerPieces
+}
+
+/**
+ * Every block the peer owed goes back to the picker, and the buffers of pieces that were active only
+ * for it go with them (a piece with no block yet is chosen afresh). With `cancel` (a choke under the
+ * fast extension leaves requests open) each released request is cancelled on the wire first, so no
+ * late block is copied into a buffer that the pool may hand to another piece.
+ */
+export function releasePeer(s: TorrentState, peer: Peer, cancel = false): void {
+  const { picker, store } = s
+  if (!picker) return
+  const released = picker.releaseAll(peer)
+  if (cancel) for (const r of released) peer.wire.cancel(r.index, r.begin, r.length)
+  store?.reclaim((i) => picker.isActive(i))
 }
 
 /** Whether the peer has every piece. */

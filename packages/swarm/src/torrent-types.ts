@@ -50,6 +50,11 @@ export interface AddOptions {
   preallocate?: boolean
   /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
   maxBufferedBytes?: number
+  /**
+   * Least time between two ut_pex messages to one peer, ms. Default 60 000 (BEP 11 asks for at most
+   * one a minute); shorter only for tests and private swarms.
+   */
+  pexInterval?: number
   /** Upload slots. Default 4. */
   uploadSlots?: number
   /** Upload rate limit of this torrent, bytes/s (0 = none). */

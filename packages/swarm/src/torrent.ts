@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events'
-import type { Socket } from 'node:net'
 import { type Metainfo, toMagnet } from '@p2p/metainfo'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { startTracker } from './announce.js'
 import { fill } from './block-requests.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
+import type { ClientContext, TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import type { PeerSource } from './peer-book.js'
@@ -13,12 +13,14 @@ import { PEX_INTERVAL_MS, sendPex } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { saveResume } from './resume.js'
 import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
+import { every, type TransportStream } from './runtime.js'
 import { setup } from './torrent-setup.js'
-import { type ClientContext, type TorrentSource, TorrentState } from './torrent-state.js'
+import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { chokeRound } from './uploads.js'
 
-export type { ClientContext, TorrentSource } from './torrent-state.js'
+/** Interval of tracker updates and request top-ups, ms. */
+const UPDATE_INTERVAL_MS = 2_000
 
 /**
  * One torrent in a {@link Client}: its storage, peers, picker, choker, tracker and resume file.
@@ -118,6 +120,25 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return stats
   }
 
+  /** Connected peers that announced piece `index` (0 before the metadata is known). */
+  availability(index: number): number {
+    const picker = this.#s.picker
+    return picker && index >= 0 && index < picker.pieceCount ? picker.availability(index) : 0
+  }
+
+  /**
+   * Checks the torrent's internal consistency, for simulators and tests: every piece buffer belongs
+   * to a piece being received or verified, buffered bytes are the sum of the live buffers, and (with
+   * the runtime's `checks` on) no request went to a peer without the piece and no block landed in
+   * another piece's buffer.
+   * @throws {SwarmError} `SWARM_INVARIANT` naming the first broken invariant.
+   */
+  checkInvariants(): void {
+    const { picker, store, violation } = this.#s
+    const found = violation ?? (picker && store?.violation((i) => picker.isActive(i)))
+    if (found) throw new SwarmError('SWARM_INVARIANT', `${this.name}: ${found}`)
+  }
+
   /** Adds a peer to dial. */
   addPeer(addr: { host: string; port: number }, source: PeerSource = 'manual'): void {
     addPeer(this.#s, addr, source)
@@ -149,21 +170,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     startTracker(s)
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')
-    s.timers.push(setInterval(() => chokeRound(s), CHOKE_INTERVAL_MS))
-    s.timers.push(setInterval(() => sendPex(s), PEX_INTERVAL_MS))
-    s.timers.push(setInterval(() => saveResume(s, false), DEFAULT_RESUME_INTERVAL_MS))
+    const { clock } = s.rt
+    s.timers.push(every(clock, CHOKE_INTERVAL_MS, () => chokeRound(s)))
+    s.timers.push(every(clock, PEX_INTERVAL_MS, () => sendPex(s)))
+    s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
-      setInterval(() => {
+      every(clock, UPDATE_INTERVAL_MS, () => {
         s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
         for (const p of s.peers) fill(s, p)
-      }, 2_000),
+      }),
     )
-    for (const t of s.timers) t.unref?.()
     scheduleDial(s, 0)
   }
 
   /** @internal An incoming connection whose handshake names this torrent (the client counted it). */
-  acceptIncoming(socket: Socket): void {
+  acceptIncoming(socket: TransportStream): void {
     acceptIncoming(this.#s, socket)
   }
 
@@ -172,9 +193,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     if (s.destroyed) return
     s.destroyed = true
-    for (const t of s.timers) clearInterval(t)
-    if (s.dialTimer) clearTimeout(s.dialTimer)
-    if (s.pexTimer) clearTimeout(s.pexTimer)
+    for (const stop of s.timers) stop()
+    s.rt.clock.clearTimeout(s.dialTimer)
+    s.rt.clock.clearTimeout(s.pexTimer)
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
@@ -182,6 +203,6 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     await saveResume(s, true)
     await s.storage?.close()
     await stopping
-    s.ctx.removed(this)
+    s.ctx.removed()
   }
 }

@@ -93,12 +93,8 @@ export function unchokeSpare(s: TorrentState): void {
   const waiting = peers.filter((p) => p.wire.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
   for (const p of waiting) {
     if (!all && used >= s.choker.slots) break
-    try {
-      p.wire.unchoke()
-      used++
-    } catch {
-      // closing
-    }
+    p.wire.unchoke()
+    used++
   }
 }
 
@@ -118,11 +114,7 @@ export function chokeRound(s: TorrentState): void {
         s.finished,
       )
   for (const p of peers) {
-    try {
-      if (unchoke.has(p) && p.wire.amChoking) p.wire.unchoke()
-      else if (!unchoke.has(p) && !p.wire.amChoking) p.wire.choke()
-    } catch {
-      // closing
-    }
+    if (unchoke.has(p) && p.wire.amChoking) p.wire.unchoke()
+    else if (!unchoke.has(p) && !p.wire.amChoking) p.wire.choke()
   }
 }

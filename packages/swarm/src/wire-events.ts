@@ -3,12 +3,12 @@ import { allowedFastSet } from '@p2p/peer-wire'
 import { Bitfield } from './bitfield.js'
 import { fill, fillAll } from './block-requests.js'
 import { fetchMetadata } from './metadata-fetch.js'
-import { onPieces, updateInterest } from './peer-availability.js'
+import { onDonthave, onPieces, updateInterest } from './peer-availability.js'
 import { addPeer, onClose } from './peer-connections.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
 import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
 import { serve, unchokeSpare } from './uploads.js'
 
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
@@ -79,13 +79,13 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
     superSeedHave(s, peer, i)
     updateInterest(s, peer)
   })
+  wire.on('donthave', (i) => onDonthave(s, peer, i))
   wire.on('unchoke', () => fill(s, peer))
   wire.on('choke', () => {
-    const released = s.picker?.releaseAll(peer) ?? []
     // Under the fast extension a choke leaves our requests open (the peer still answers each, with
     // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
     // dropped instead of being copied into a piece buffer that may hold another piece by then.
-    if (wire.fast) for (const r of released) wire.cancel(r.index, r.begin, r.length)
+    releasePeer(s, peer, wire.fast)
     fillAll(s)
   })
   wire.on('allowed-fast', (i) => {

@@ -1,0 +1,12 @@
+/**
+ * A deterministic swarm simulator: the real `@p2p/swarm` clients and `@p2p/peer-wire` wires on
+ * in-memory links with latency and bandwidth, on a virtual clock, with faults drawn from a seed, and
+ * invariants checked after every event. The same seed always gives the same run.
+ * @packageDocumentation
+ */
+export { FAULT_KINDS, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
+export { MemoryStorage } from './memory-storage.js'
+export { DEFAULT_LINK, type LinkOptions, SimNetwork } from './network.js'
+export { Prng } from './prng.js'
+export { type SimOptions, type SimResult, simulate } from './simulate.js'
+export { VirtualClock } from './virtual-clock.js'

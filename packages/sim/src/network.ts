@@ -1,0 +1,182 @@
+import { Duplex } from 'node:stream'
+import { formatPeer, type PeerAddress } from '@p2p/peer-address'
+import type { SwarmTransport, TransportListener, TransportStream } from '@p2p/swarm'
+import type { VirtualClock } from './virtual-clock.js'
+
+/** How a simulated host's connection to the network behaves. */
+export interface LinkOptions {
+  /** One-way delay between this host and the network, ms (a path's latency is the sum of both ends'). */
+  latencyMs: number
+  /** Upload capacity, bytes per virtual second, shared by all its connections. */
+  bytesPerSecond: number
+}
+
+/** Default link: 5 ms to the network, 10 MB/s up. */
+export const DEFAULT_LINK: LinkOptions = { latencyMs: 5, bytesPerSecond: 10_000_000 }
+
+/** First ephemeral port given to the dialing end of a connection. */
+const EPHEMERAL_PORT = 40_000
+
+/**
+ * In-memory links between simulated hosts on a {@link VirtualClock}: each write is copied and
+ * delivered after the sender's upload queue and both ends' latency; a close reaches the other end
+ * after the data sent before it. No socket, no real timer.
+ */
+export class SimNetwork {
+  readonly clock: VirtualClock
+  readonly #links = new Map<string, LinkOptions>()
+  readonly #uplinkFreeAt = new Map<string, number>()
+  readonly #listeners = new Map<string, (stream: TransportStream) => void>()
+  #nextPort = EPHEMERAL_PORT
+  /** Bytes delivered so far. */
+  delivered = 0
+
+  constructor(clock: VirtualClock) {
+    this.clock = clock
+  }
+
+  /** Sets how `host` is connected. */
+  setLink(host: string, link: LinkOptions): void {
+    this.#links.set(host, link)
+  }
+
+  /** How `host` is connected. */
+  link(host: string): LinkOptions {
+    return this.#links.get(host) ?? DEFAULT_LINK
+  }
+
+  /** A swarm transport for `host` (give it to a client as `runtime.transport`). */
+  transport(host: string): SwarmTransport {
+    return {
+      listen: async (options, onConnection) => this.listen(host, options.port, onConnection),
+      connect: (addr) => this.connect(host, addr),
+    }
+  }
+
+  /** Accepts connections to `host:port`. */
+  listen(host: string, port: number, onConnection: (stream: TransportStream) => void): TransportListener {
+    const key = formatPeer({ host, port })
+    if (this.#listeners.has(key)) throw new Error(`${key} is already listening`)
+    this.#listeners.set(key, onConnection)
+    return {
+      port,
+      close: async () => {
+        if (this.#listeners.get(key) === onConnection) this.#listeners.delete(key)
+      },
+    }
+  }
+
+  /** Opens a connection from `host` to `addr`: `connect` after a round trip, or `error` when refused. */
+  connect(host: string, addr: PeerAddress): TransportStream {
+    const local = { host, port: this.#nextPort++ }
+    const client = new SimStream(this, local, addr)
+    const delay = this.#latency(host, addr.host)
+    this.clock.setTimeout(() => {
+      if (client.destroyed) return
+      const accept = this.#listeners.get(formatPeer(addr))
+      if (!accept) {
+        client.destroy(
+          Object.assign(new Error(`connect ECONNREFUSED ${formatPeer(addr)}`), { code: 'ECONNREFUSED' }),
+        )
+        return
+      }
+      const server = new SimStream(this, addr, local)
+      server.other = client
+      client.other = server
+      accept(server)
+      this.clock.setTimeout(() => {
+        if (!client.destroyed) client.emit('connect')
+      }, delay)
+    }, delay)
+    return client
+  }
+
+  #latency(a: string, b: string): number {
+    return this.link(a).latencyMs + this.link(b).latencyMs
+  }
+
+  /** Time at which `bytes` sent now by `from` to `to` arrive (after its queue and the latency). */
+  arrival(from: string, to: string, bytes: number): number {
+    const now = this.clock.now()
+    const link = this.link(from)
+    const start = Math.max(now, this.#uplinkFreeAt.get(from) ?? 0)
+    const sent = start + (bytes * 1000) / link.bytesPerSecond
+    this.#uplinkFreeAt.set(from, sent)
+    return sent + this.#latency(from, to)
+  }
+}
+
+/** One end of a simulated connection. */
+class SimStream extends Duplex implements TransportStream {
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly localAddress: string
+  other: SimStream | undefined
+  readonly #net: SimNetwork
+  readonly #local: PeerAddress
+  /** Arrival time of the last chunk sent (deliveries stay in order). */
+  #lastArrival = 0
+
+  constructor(net: SimNetwork, local: PeerAddress, remote: PeerAddress) {
+    super()
+    this.#net = net
+    this.#local = local
+    this.remoteAddress = remote.host
+    this.remotePort = remote.port
+    this.localAddress = local.host
+  }
+
+  setNoDelay(): this {
+    return this
+  }
+
+  override _read(): void {
+    // Data is pushed as it arrives.
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    const other = this.other
+    if (other) {
+      // Copied: the writer may reuse its buffer once the write is acknowledged (now).
+      const copy = Buffer.from(chunk)
+      const at = this.#arrive(copy.length)
+      this.#net.clock.setTimeout(() => {
+        if (other.destroyed) return
+        this.#net.delivered += copy.length
+        other.push(copy)
+      }, at - this.#net.clock.now())
+    }
+    callback()
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    const other = this.other
+    if (other) {
+      this.#net.clock.setTimeout(() => {
+        if (!other.destroyed) other.push(null)
+      }, this.#arrive(0) - this.#net.clock.now())
+    }
+    callback()
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    const other = this.other
+    this.other = undefined
+    if (other && !other.destroyed) {
+      // The other end learns of the close after the data sent before it.
+      this.#net.clock.setTimeout(() => {
+        if (other.destroyed) return
+        other.other = undefined
+        other.destroy()
+      }, this.#arrive(0) - this.#net.clock.now())
+    }
+    callback(err)
+  }
+
+  #arrive(bytes: number): number {
+    const other = this.other
+    const at = this.#net.arrival(this.#local.host, other?.localAddress ?? this.remoteAddress, bytes)
+    this.#lastArrival = Math.max(this.#lastArrival, at)
+    return this.#lastArrival
+  }
+}

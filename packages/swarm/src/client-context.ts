@@ -1,0 +1,40 @@
+import type { HashPool, Metainfo } from '@p2p/metainfo'
+import type { PeerAddress } from '@p2p/peer-address'
+import type { TokenBucket } from './rate-limiter.js'
+import type { SwarmRuntime } from './runtime.js'
+
+/** What a torrent needs from its client (internal). */
+export interface ClientContext {
+  /** Clock, randomness, transport and storage. */
+  runtime: SwarmRuntime
+  peerId: Uint8Array
+  port(): number
+  hashPool(): HashPool
+  upload: TokenBucket
+  download: TokenBucket
+  /** Whether one more connection fits the client's global limit. */
+  canConnect(): boolean
+  connectionOpened(): void
+  connectionClosed(): void
+  /** Whether the address is this client's own listening address. */
+  isSelf(addr: PeerAddress): boolean
+  /** Called once the torrent is destroyed. */
+  removed(): void
+}
+
+/** Where a torrent's identity comes from before metadata is known. */
+export interface TorrentSource {
+  metainfo?: Metainfo
+  infoHashBytes: Uint8Array
+  infoHash: string
+  name?: string
+  trackers: string[][]
+  peers: PeerAddress[]
+  /** Root directory that file paths are placed below. */
+  dir: string
+  /** Map the torrent's root name to another (seeding a file or folder under another name). */
+  rootName?: string
+  /** Every piece on disk is known good (we just created the torrent from these files). */
+  trustAll?: boolean
+  magnet?: string
+}

@@ -1,0 +1,139 @@
+import type { PieceSpec } from '@p2p/metainfo'
+import { PieceBufferPool } from './piece-buffer-pool.js'
+
+/** An unfinished piece being received (internal). */
+export interface PieceBuffer<P = unknown> {
+  data: Uint8Array
+  /** Peers that sent blocks of it (since its last restart). */
+  from: Set<P>
+}
+
+/**
+ * The only owner of the memory of unfinished pieces: the buffers pieces are assembled in, the pool they
+ * come from and the bytes they count against `maxBufferedBytes`. A buffer exists only while its piece
+ * is active in the picker (receiving) or taken for writing and hashing (verifying); {@link reclaim}
+ * drops the others, so a piece the picker let go (a choke, a disconnect before its first block) never
+ * keeps memory, nor the budget that starting new pieces needs (internal).
+ */
+export class PieceStore<P = unknown> {
+  readonly #specs: readonly PieceSpec[]
+  readonly #max: number
+  readonly #receiving = new Map<number, PieceBuffer<P>>()
+  /** Pieces taken for writing and hashing, with the bytes each still counts. */
+  readonly #verifying = new Map<number, number>()
+  #pool: PieceBufferPool | undefined
+  #buffered = 0
+
+  constructor(specs: readonly PieceSpec[], maxBufferedBytes: number) {
+    this.#specs = specs
+    this.#max = maxBufferedBytes
+  }
+
+  /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
+  get buffered(): number {
+    return this.#buffered
+  }
+
+  /** Whether the memory bound is reached (no new piece may start). */
+  get full(): boolean {
+    return this.#buffered >= this.#max
+  }
+
+  /** The buffer piece `index` is received into, if it has one. */
+  get(index: number): PieceBuffer<P> | undefined {
+    return this.#receiving.get(index)
+  }
+
+  /** The buffer piece `index` is received into, created when needed. */
+  bufferFor(index: number): PieceBuffer<P> {
+    let buf = this.#receiving.get(index)
+    if (!buf) {
+      const length = this.#specs[index]!.length
+      this.#pool ??= new PieceBufferPool(this.#max)
+      this.#buffered += length
+      // Contents unspecified: every byte is overwritten by a block before the piece is written or hashed.
+      buf = { data: this.#pool.take(length), from: new Set() }
+      this.#receiving.set(index, buf)
+    }
+    return buf
+  }
+
+  /** Takes a complete piece's buffer for writing and hashing; it counts until {@link settle}. */
+  take(index: number): PieceBuffer<P> | undefined {
+    const buf = this.#receiving.get(index)
+    if (!buf) return undefined
+    this.#receiving.delete(index)
+    this.#verifying.set(index, this.#specs[index]!.length)
+    return buf
+  }
+
+  /**
+   * A taken piece is written and hashed (or given up): its bytes stop counting, and `data` goes back
+   * to the pool unless it was detached (moved to a hash worker). Idempotent.
+   */
+  settle(index: number, data?: Uint8Array): void {
+    const held = this.#verifying.get(index)
+    if (held === undefined) return
+    this.#verifying.delete(index)
+    this.#buffered -= held
+    if (data && data.byteLength > 0) this.#pool?.give(data)
+  }
+
+  /** Drops the buffer piece `index` is received into (the piece is restarted or abandoned). */
+  drop(index: number): void {
+    const buf = this.#receiving.get(index)
+    if (!buf) return
+    this.#receiving.delete(index)
+    this.#buffered -= this.#specs[index]!.length
+    this.#pool?.give(buf.data)
+  }
+
+  /** Drops the buffers of pieces no longer active (after the picker released a peer's blocks). */
+  reclaim(isActive: (index: number) => boolean): void {
+    for (const index of [...this.#receiving.keys()]) if (!isActive(index)) this.drop(index)
+  }
+
+  /** Drops every unfinished piece `peer` sent part of (it was banned: they are suspect); returns them. */
+  dropFrom(peer: P): number[] {
+    const out: number[] = []
+    for (const [index, buf] of [...this.#receiving]) {
+      if (!buf.from.has(peer)) continue
+      this.drop(index)
+      out.push(index)
+    }
+    return out
+  }
+
+  /** The piece whose live buffer holds the bytes of `view`, if any (for consistency checks). */
+  holder(view: Uint8Array): number | undefined {
+    for (const [index, buf] of this.#receiving) {
+      const d = buf.data
+      if (view.buffer !== d.buffer) continue
+      if (view.byteOffset >= d.byteOffset && view.byteOffset < d.byteOffset + d.byteLength) return index
+    }
+    return undefined
+  }
+
+  /** The download is over: the pool's memory goes (a later download makes a new one). */
+  release(): void {
+    this.#pool = undefined
+  }
+
+  /**
+   * Why the store is inconsistent with the picker, or undefined: a buffer of a piece neither active nor
+   * verifying, or buffered bytes that are not the sum of the live buffers.
+   */
+  violation(isActive: (index: number) => boolean): string | undefined {
+    let sum = 0
+    for (const [index, buf] of this.#receiving) {
+      if (!isActive(index)) return `piece ${index} has a buffer but is not active`
+      if (this.#verifying.has(index)) return `piece ${index} is both receiving and verifying`
+      if (buf.data.byteLength !== this.#specs[index]!.length)
+        return `piece ${index} has a buffer of another size`
+      sum += buf.data.byteLength
+    }
+    for (const held of this.#verifying.values()) sum += held
+    if (sum !== this.#buffered) return `buffered bytes ${this.#buffered} != ${sum} held by live buffers`
+    return undefined
+  }
+}

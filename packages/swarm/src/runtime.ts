@@ -1,0 +1,93 @@
+import type { Duplex } from 'node:stream'
+import type { PeerAddress } from '@p2p/peer-address'
+import type { WireClock } from '@p2p/peer-wire'
+import type { Storage, StorageOptions } from './storage.js'
+
+/** A connection's byte stream, with the socket details a transport may know. */
+export interface TransportStream extends Duplex {
+  /** The other end's address, when known. */
+  remoteAddress?: string
+  /** The other end's port, when known. */
+  remotePort?: number
+  /** Our end's address (for BEP 40 ranks), when known. */
+  localAddress?: string
+  /** Turns Nagle's algorithm off (TCP). */
+  setNoDelay?(noDelay?: boolean): unknown
+}
+
+/** An accepting endpoint of a {@link SwarmTransport}. */
+export interface TransportListener {
+  /** The port peers reach us on. */
+  readonly port: number
+  /** Stops accepting. */
+  close(): Promise<void>
+}
+
+/** How connections are made and accepted (TCP by default; a simulator's in-memory links). */
+export interface SwarmTransport {
+  /**
+   * Starts accepting connections on `port` (0: any), calling `onConnection` for each.
+   * @throws on failure (the client wraps it in `SWARM_LISTEN`)
+   */
+  listen(
+    options: { host?: string; port: number },
+    onConnection: (stream: TransportStream) => void,
+    onError: (err: Error) => void,
+  ): Promise<TransportListener>
+  /**
+   * Opens a connection to `addr`: the stream emits `connect` once open, or `error`. Received bytes
+   * either go to `receive` (into a reused buffer, TCP) or are emitted as `data`, never both.
+   */
+  connect(addr: PeerAddress, receive: (chunk: Uint8Array) => void): TransportStream
+}
+
+/** What a torrent needs of its storage ({@link Storage} on disk by default). */
+export type TorrentStorage = Pick<
+  Storage,
+  | 'isSelected'
+  | 'select'
+  | 'deselect'
+  | 'keepExistingFiles'
+  | 'filesIn'
+  | 'write'
+  | 'read'
+  | 'createEmptyFiles'
+  | 'fileStates'
+  | 'close'
+>
+
+/**
+ * Everything of the outside world a {@link Client} uses: time and timers, randomness, connections
+ * and storage. The default is the real one; a simulator (`@p2p/sim`) passes virtual ones so that the
+ * same swarm code runs deterministically, on virtual time, without sockets or files.
+ */
+export interface SwarmRuntime {
+  /** Time and timers (also given to every wire). */
+  clock: WireClock
+  /** `[0, 1)` random source (piece picking, choking, super-seeding). */
+  random(): number
+  /** How connections are made and accepted. */
+  transport: SwarmTransport
+  /** Opens a torrent's storage. */
+  storage(options: StorageOptions): TorrentStorage
+  /**
+   * Check the consistency of piece buffers and requests on every block and request (costs a scan of
+   * the live buffers per block: for simulators and tests). Default false.
+   */
+  checks: boolean
+}
+
+/** Calls `fn` every `ms` on `clock`; returns the function that stops it. */
+export function every(clock: WireClock, ms: number, fn: () => void): () => void {
+  let timer: unknown
+  let stopped = false
+  const tick = () => {
+    fn()
+    if (!stopped) timer = clock.setTimeout(tick, ms)
+  }
+  timer = clock.setTimeout(tick, ms)
+  return () => {
+    stopped = true
+    clock.clearTimeout(timer)
+  }
+}
