@@ -43,3 +43,12 @@ export {
 } from './packet.js'
 export { INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS, RttEstimator } from './rtt.js'
 export { SEQ_MASK, seqAdd, seqDistance, seqLess, stampLess } from './seq.js'
+export {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_RESET_RATE,
+  UtpSocket,
+  type UtpSocketEvents,
+  type UtpSocketOptions,
+  type UtpSocketStats,
+} from './socket.js'
+export { type UtpEndpoints, UtpStream } from './stream.js'

@@ -88,7 +88,9 @@ export class SimLink {
         this.onDrain[i]?.()
       },
       end: () => {
+        // Like a Duplex without allowHalfOpen: the peer's FIN ends our side too.
         end.ended = true
+        end.conn?.end()
       },
       close: (error) => {
         end.closed = true
