@@ -558,6 +558,11 @@ export class UtpConnection {
       this.#deliver(payload)
       this.#drainReorder()
     } else if (seqLess(this.#ackNr, seq) && !this.#reorder.has(seq)) {
+      if (this.#reorderBytes + payload.length > this.#receiveWindow) {
+        // Beyond the window we advertised: the sender will resend it.
+        this.stats.dropped++
+        return
+      }
       this.#reorder.set(seq, payload)
       this.#reorderBytes += payload.length
     } else this.stats.duplicates++

@@ -19,6 +19,11 @@ import { UtpStream } from './stream.js'
 export const DEFAULT_MAX_CONNECTIONS = 512
 /** Default RESETs per second to unknown connections. */
 export const DEFAULT_RESET_RATE = 50
+/**
+ * Datagram size towards loopback addresses when `packetSize` is not set: the loopback MTU is 64 KiB, so
+ * like libtorrent sizing packets from the route's MTU we need not keep to an Ethernet-sized 1400 there.
+ */
+export const LOOPBACK_PACKET_SIZE = 16_384
 /** Interval of the timer that drives retransmissions and keep-alives, ms. */
 const TICK_MS = 50
 /** Kernel receive buffer we ask for: a window of packets arriving between two event-loop turns. */
@@ -176,11 +181,8 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       key = entryKey(host, port, recvId)
     } while (this.#entries.has(key) || this.#entries.has(entryKey(host, port, seqAdd(recvId, 1))))
     const stream = this.#stream(host, port, true)
-    const entry = { key, stream } as Entry
-    this.#entries.set(key, entry)
-    this.#ensureTimer()
-    entry.conn = UtpConnection.connect(recvId, this.#handlers(entry, host, port), this.#connOptions())
-    stream.attach(entry.conn, () => this.#markDirty(entry))
+    const conn = UtpConnection.connect(recvId, this.#handlers(stream, host, port), this.#connOptions(host))
+    this.#add({ key, stream, conn })
     return stream
   }
 
@@ -252,15 +254,12 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       return
     }
     const stream = this.#stream(remote.address, remote.port, false)
-    const entry = { key, stream } as Entry
-    this.#entries.set(key, entry)
-    this.#ensureTimer()
-    entry.conn = UtpConnection.accept(
-      p,
-      this.#handlers(entry, remote.address, remote.port),
-      this.#connOptions(),
-    )
-    stream.attach(entry.conn, () => this.#markDirty(entry))
+    const handlers = this.#handlers(stream, remote.address, remote.port)
+    const entry = this.#add({
+      key,
+      stream,
+      conn: UtpConnection.accept(p, handlers, this.#connOptions(remote.address)),
+    })
     this.#markDirty(entry)
     this.emit('connection', stream)
   }
@@ -301,16 +300,24 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     )
   }
 
-  #handlers(entry: Entry, address: string, port: number) {
-    return entry.stream.handlers((datagram) => {
+  #add(entry: Entry): Entry {
+    this.#entries.set(entry.key, entry)
+    entry.stream.attach(entry.conn, () => this.#markDirty(entry))
+    this.#ensureTimer()
+    return entry
+  }
+
+  #handlers(stream: UtpStream, address: string, port: number) {
+    return stream.handlers((datagram) => {
       if (!this.#closed) this.#socket.send(datagram, port, address)
     })
   }
 
-  #connOptions(): UtpConnectionOptions {
+  #connOptions(address: string): UtpConnectionOptions {
     const o = this.#options
     const options: UtpConnectionOptions = { now: this.#now }
     if (o.packetSize !== undefined) options.packetSize = o.packetSize
+    else if (isLoopback(address)) options.packetSize = LOOPBACK_PACKET_SIZE
     if (o.receiveWindow !== undefined) options.receiveWindow = o.receiveWindow
     if (o.sendBuffer !== undefined) options.sendBuffer = o.sendBuffer
     if (o.targetDelayUs !== undefined) options.targetDelayUs = o.targetDelayUs
@@ -356,6 +363,10 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       this.#timer = undefined
     }
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }
 
 function entryKey(address: string, port: number, recvId: number): string {
