@@ -1,14 +1,16 @@
 import { readFile, stat } from 'node:fs/promises'
-import { createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
+import type { UtpSocket } from '@p2p/utp'
 import { SwarmError } from './errors.js'
 import { TokenBucket } from './rate-limiter.js'
 import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
+import { DEFAULT_TRANSPORTS, listenUtp, type PeerSocket, type Transport } from './transports.js'
 
 /** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
 export const DEFAULT_HASH_THREADS = 1
@@ -37,6 +39,11 @@ export interface ClientOptions {
   hashThreads?: number
   /** Closes the client when aborted. */
   signal?: AbortSignal
+  /**
+   * Transports: outgoing connections try them in this order, incoming ones are accepted on each (uTP on
+   * the UDP port of the same number). Default {@link DEFAULT_TRANSPORTS} (`['utp', 'tcp']`).
+   */
+  transports?: readonly Transport[]
 }
 
 /** Events of a {@link Client}: `torrent` (a torrent was added), `warning`, `error`. */
@@ -76,13 +83,17 @@ export class Client extends TypedEmitter<ClientEvents> {
   #port = 0
   #pool: HashPool | undefined
   #connections = 0
-  readonly #handshaking = new Set<Socket>()
+  readonly #handshaking = new Set<PeerSocket>()
+  readonly #transports: readonly Transport[]
+  #utp: UtpSocket | undefined
+  #tcpHost: string | undefined
   #closed = false
   readonly #localIps: Set<string>
 
   /** @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad port or peer id. */
   constructor(options: ClientOptions = {}) {
     super()
+    this.#transports = options.transports ?? DEFAULT_TRANSPORTS
     if (
       options.port !== undefined &&
       (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
@@ -138,6 +149,18 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   async #listen(): Promise<void> {
+    await this.#listenTcp()
+    if (!this.#transports.includes('utp')) return
+    try {
+      this.#utp = await listenUtp(this.#port, this.#options.host ?? this.#tcpHost, (stream) =>
+        this.#incoming(stream),
+      )
+    } catch (err) {
+      this.emit('warning', { message: `uTP disabled: cannot bind UDP port ${this.#port}`, error: err })
+    }
+  }
+
+  async #listenTcp(): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.#incoming(socket))
     this.#server = server
     server.on('error', (err) =>
@@ -149,6 +172,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         server.once('error', onError)
         server.listen({ host, port: this.#options.port ?? 0 }, () => {
           server.off('error', onError)
+          this.#tcpHost = host
           resolveListen()
         })
       })
@@ -168,7 +192,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#port = typeof addr === 'object' && addr ? addr.port : 0
   }
 
-  #incoming(socket: Socket): void {
+  #incoming(socket: PeerSocket): void {
     if (this.#closed || this.#connections >= (this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
       socket.destroy()
       return
@@ -227,6 +251,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       connectionClosed: () => {
         this.#connections--
       },
+      transports: () => ({ order: this.#transports, utp: this.#utp }),
       isSelf: (a: PeerAddress) => a.port === this.#port && this.#localIps.has(a.host),
       removed: (t) => {
         if (this.#torrents.get(t.infoHash) === t) this.#torrents.delete(t.infoHash)
@@ -354,6 +379,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
     for (const s of this.#handshaking) s.destroy()
     await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()))
+    await this.#utp?.close()
     await this.#pool?.close()
   }
 }

@@ -73,4 +73,12 @@ export {
   type TorrentEvents,
   type TorrentStats,
 } from './torrent-types.js'
+export {
+  DEFAULT_TRANSPORTS,
+  type PeerSocket,
+  parseTransports,
+  type Transport,
+  transportOf,
+  UTP_CONNECT_TIMEOUT_MS,
+} from './transports.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'

@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net'
 import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
@@ -8,6 +7,7 @@ import { RateMeter } from './rate-meter.js'
 import { superSeedGone } from './seeding.js'
 import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import { dialPeer, type PeerSocket } from './transports.js'
 import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
 
@@ -129,33 +129,20 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.book.dialing(addr)
   s.pending++
   s.ctx.connectionOpened()
-  // Reads land in one reused buffer and the wire copies blocks from it straight into piece buffers:
+  // TCP reads land in one reused buffer and the wire copies blocks from it straight into piece buffers:
   // no fresh 64 KiB buffer per read (memory, GC work).
   let wire: Wire | undefined
-  const socket = connect({
-    host: addr.host,
-    port: addr.port,
-    onread: {
-      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
-      callback: (n, buf) => {
-        wire?.receive(buf.subarray(0, n))
-        return true
-      },
-    },
-  })
-  const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS)
-  const onError = () => {
-    clearTimeout(timer)
+  const { order, utp } = s.ctx.transports?.() ?? { order: ['tcp'] as const, utp: undefined }
+  const dial = { transports: order, utp, timeoutMs: CONNECT_TIMEOUT_MS }
+  const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)
+  dialPeer(addr, { ...dial, readBuffer, receive: (chunk) => wire?.receive(chunk) }, (error, socket) => {
     s.pending--
-    s.ctx.connectionClosed()
-    s.book.failed(addr)
-    scheduleDial(s, DIAL_TICK_MS)
-  }
-  socket.once('error', onError)
-  socket.once('connect', () => {
-    clearTimeout(timer)
-    socket.off('error', onError)
-    s.pending--
+    if (error || !socket) {
+      s.ctx.connectionClosed()
+      s.book.failed(addr)
+      scheduleDial(s, DIAL_TICK_MS)
+      return
+    }
     if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
       socket.destroy()
       s.ctx.connectionClosed()
@@ -168,7 +155,7 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
 }
 
 /** An incoming connection whose handshake names this torrent (the client counted it). */
-export function acceptIncoming(s: TorrentState, socket: Socket): void {
+export function acceptIncoming(s: TorrentState, socket: PeerSocket): void {
   let addr: PeerAddress | undefined
   try {
     addr = { host: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 }
@@ -185,8 +172,8 @@ export function acceptIncoming(s: TorrentState, socket: Socket): void {
   attach(s, socket, addr, true)
 }
 
-function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: boolean): Wire {
-  socket.setNoDelay(true)
+function attach(s: TorrentState, socket: PeerSocket, addr: PeerAddress, incoming: boolean): Wire {
+  socket.setNoDelay?.(true)
   if (!s.localHost && socket.localAddress) {
     try {
       s.localHost = normalizeIp(socket.localAddress)

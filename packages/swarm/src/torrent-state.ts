@@ -2,6 +2,7 @@ import type { HashPool, Metainfo, PieceSpec } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
+import type { UtpSocket } from '@p2p/utp'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
 import { PeerBook } from './peer-book.js'
@@ -14,6 +15,7 @@ import type { Storage } from './storage.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { Torrent } from './torrent.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
+import type { Transport } from './transports.js'
 
 /** What a torrent needs from its client (internal). */
 export interface ClientContext {
@@ -30,6 +32,8 @@ export interface ClientContext {
   isSelf(addr: PeerAddress): boolean
   /** Called once the torrent is destroyed. */
   removed(t: Torrent): void
+  /** Transports to dial with, in order, and the uTP socket (absent: TCP only). */
+  transports?(): { order: readonly Transport[]; utp: UtpSocket | undefined }
 }
 
 /** Where a torrent's identity comes from before metadata is known. */

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events'
-import type { Socket } from 'node:net'
 import { type Metainfo, toMagnet } from '@p2p/metainfo'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { startTracker } from './announce.js'
@@ -16,6 +15,7 @@ import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
 import { setup } from './torrent-setup.js'
 import { type ClientContext, type TorrentSource, TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
+import { countTransports, type PeerSocket } from './transports.js'
 import { chokeRound } from './uploads.js'
 
 export type { ClientContext, TorrentSource } from './torrent-state.js'
@@ -98,6 +98,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       downloadSpeed,
       uploadSpeed,
       peers: [...s.peers].filter((p) => p.handshaken).length,
+      peersByTransport: countTransports(s.peers),
       ratio: s.uploaded / (s.downloaded || s.meta?.length || 1),
     }
     if (left === 0 && s.meta) stats.eta = 0
@@ -150,7 +151,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   }
 
   /** @internal An incoming connection whose handshake names this torrent (the client counted it). */
-  acceptIncoming(socket: Socket): void {
+  acceptIncoming(socket: PeerSocket): void {
     acceptIncoming(this.#s, socket)
   }
 

@@ -112,6 +112,7 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
   #timer: NodeJS.Timeout | undefined
   #accepting = false
   #closed = false
+  readonly #family: 'udp4' | 'udp6'
 
   constructor(options: UtpSocketOptions = {}) {
     super()
@@ -119,7 +120,8 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     this.#now = options.now ?? (() => performance.now())
     this.#maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
     this.#resets = new ResetLimiter(options.resetRate ?? DEFAULT_RESET_RATE, this.#now())
-    this.#socket = createSocket(options.type ?? 'udp4')
+    this.#family = options.type ?? 'udp4'
+    this.#socket = createSocket(this.#family)
     this.#socket.on('message', (message, remote) => this.#onMessage(message, remote))
     this.#socket.on('error', (error) => this.emit('error', error))
     this.#socket.once('listening', () => {
@@ -174,6 +176,8 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     if (this.#entries.size >= this.#maxConnections) {
       throw new UtpError('UTP_CONNECTION_LIMIT', `already ${this.#entries.size} connections`)
     }
+    // A dual-stack IPv6 socket reaches IPv4 peers through their mapped address.
+    if (this.#family === 'udp6' && !host.includes(':')) host = `::ffff:${host}`
     let recvId: number
     let key: string
     do {
