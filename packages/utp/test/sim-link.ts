@@ -26,6 +26,8 @@ export interface LinkFaults {
   reorder?: number
   delayMs?: number
   jitterMs?: number
+  /** Bottleneck rate in bytes per ms: packets queue behind it (the queue LEDBAT watches). */
+  rate?: number
 }
 
 /** One simulated endpoint: the connection and what it received. */
@@ -58,6 +60,8 @@ export class SimLink {
   readonly #rand: () => number
   readonly #faults: LinkFaults
   readonly #options: Omit<UtpConnectionOptions, 'now'>
+  /** When each direction's bottleneck queue drains (towards end 0, towards end 1). */
+  readonly busyUntil = [0, 0]
   onDrain: [(() => void) | undefined, (() => void) | undefined] = [undefined, undefined]
   onConnect: (() => void) | undefined
   delivered = 0
@@ -103,8 +107,13 @@ export class SimLink {
     const f = this.#faults
     if (this.#rand() < (f.loss ?? 0)) return
     const copies = this.#rand() < (f.duplicate ?? 0) ? 2 : 1
+    let start = this.now
+    if (f.rate) {
+      start = Math.max(this.now, this.busyUntil[to]!) + bytes.length / f.rate
+      this.busyUntil[to] = start
+    }
     for (let c = 0; c < copies; c++) {
-      let delay = f.delayMs ?? 1
+      let delay = start - this.now + (f.delayMs ?? 1)
       if (this.#rand() < (f.reorder ?? 0)) delay += this.#rand() * (f.jitterMs ?? 5)
       this.#queue.push({ at: this.now + delay, to, bytes })
     }
