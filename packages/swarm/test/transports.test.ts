@@ -29,6 +29,17 @@ describe('Client transports', () => {
     expect(seen).toEqual({ utp: 1, tcp: 0 })
   })
 
+  it('reaches IPv4 peers over uTP from clients on the dual-stack default address', async () => {
+    const { src, content, torrent } = await setup()
+    const seeder = client({ transports: ['utp'], host: undefined })
+    await seeder.seed(join(src, 'u.bin'), { torrent })
+    const c = client({ transports: ['utp'], host: undefined })
+    const d = await dir()
+    const t = await c.add(torrent, { path: d, peers: [local(seeder)] })
+    await doneWithin(t, 30_000)
+    expect(await differing(d, content)).toEqual([])
+  })
+
   it('dials uTP first and falls back to TCP when the peer has no uTP', async () => {
     const { src, content, torrent } = await setup()
     const seeder = client({ transports: ['tcp'] })
