@@ -64,7 +64,10 @@ export interface UtpConnectionOptions {
   now: () => number
   /** Random integer source for the initial sequence number. Default `Math.random`. */
   random?: () => number
-  /** Datagram size in bytes, header included. Default {@link DEFAULT_PACKET_SIZE}. */
+  /**
+   * Datagram size in bytes, header included. Default {@link DEFAULT_PACKET_SIZE}. Larger sizes only where
+   * every peer reads them: libtorrent drops uTP datagrams larger than its path MTU, even on loopback.
+   */
   packetSize?: number
   /** Receive window in bytes. Default {@link DEFAULT_RECEIVE_WINDOW}. */
   receiveWindow?: number

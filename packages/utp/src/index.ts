@@ -46,7 +46,6 @@ export { SEQ_MASK, seqAdd, seqDistance, seqLess, stampLess } from './seq.js'
 export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_RESET_RATE,
-  LOOPBACK_PACKET_SIZE,
   UtpSocket,
   type UtpSocketEvents,
   type UtpSocketOptions,

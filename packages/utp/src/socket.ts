@@ -19,11 +19,6 @@ import { UtpStream } from './stream.js'
 export const DEFAULT_MAX_CONNECTIONS = 512
 /** Default RESETs per second to unknown connections. */
 export const DEFAULT_RESET_RATE = 50
-/**
- * Datagram size towards loopback addresses when `packetSize` is not set: the loopback MTU is 64 KiB, so
- * like libtorrent sizing packets from the route's MTU we need not keep to an Ethernet-sized 1400 there.
- */
-export const LOOPBACK_PACKET_SIZE = 16_384
 /** Interval of the timer that drives retransmissions and keep-alives, ms. */
 const TICK_MS = 50
 /** Kernel receive buffer we ask for: a window of packets arriving between two event-loop turns. */
@@ -185,7 +180,7 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       key = entryKey(host, port, recvId)
     } while (this.#entries.has(key) || this.#entries.has(entryKey(host, port, seqAdd(recvId, 1))))
     const stream = this.#stream(host, port, true)
-    const conn = UtpConnection.connect(recvId, this.#handlers(stream, host, port), this.#connOptions(host))
+    const conn = UtpConnection.connect(recvId, this.#handlers(stream, host, port), this.#connOptions())
     this.#add({ key, stream, conn })
     return stream
   }
@@ -262,7 +257,7 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     const entry = this.#add({
       key,
       stream,
-      conn: UtpConnection.accept(p, handlers, this.#connOptions(remote.address)),
+      conn: UtpConnection.accept(p, handlers, this.#connOptions()),
     })
     this.#markDirty(entry)
     this.emit('connection', stream)
@@ -317,11 +312,10 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     })
   }
 
-  #connOptions(address: string): UtpConnectionOptions {
+  #connOptions(): UtpConnectionOptions {
     const o = this.#options
     const options: UtpConnectionOptions = { now: this.#now }
     if (o.packetSize !== undefined) options.packetSize = o.packetSize
-    else if (isLoopback(address)) options.packetSize = LOOPBACK_PACKET_SIZE
     if (o.receiveWindow !== undefined) options.receiveWindow = o.receiveWindow
     if (o.sendBuffer !== undefined) options.sendBuffer = o.sendBuffer
     if (o.targetDelayUs !== undefined) options.targetDelayUs = o.targetDelayUs
@@ -367,10 +361,6 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       this.#timer = undefined
     }
   }
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }
 
 function entryKey(address: string, port: number, recvId: number): string {
