@@ -38,6 +38,17 @@ export { checkHandshakePrefix, decodeHandshake, encodeHandshake, type Handshake 
 export * from './messages.js'
 export { WIRE_DEFAULTS, type WireOptions } from './options.js'
 export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
+export {
+  decodeHolepunch,
+  encodeHolepunch,
+  HolepunchError,
+  type HolepunchMessage,
+  type HolepunchTarget,
+  HolepunchType,
+  rendezvousVerdict,
+  UtHolepunch,
+  type UtHolepunchEvents,
+} from './ut-holepunch.js'
 export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './ut-pex.js'
 export { Wire } from './wire.js'
 export type { HashesMessage, PieceMessage, WireEvents } from './wire-events.js'

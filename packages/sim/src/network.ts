@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream'
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import type { SwarmTransport, TransportListener, TransportStream } from '@p2p/swarm'
+import { dialStream, type SwarmTransport, type TransportListener, type TransportStream } from '@p2p/swarm'
 import type { VirtualClock } from './virtual-clock.js'
 
 /** How a simulated host's connection to the network behaves. */
@@ -49,7 +49,7 @@ export class SimNetwork {
   transport(host: string): SwarmTransport {
     return {
       listen: async (options, onConnection) => this.listen(host, options.port, onConnection),
-      connect: (addr) => this.connect(host, addr),
+      dial: (addr, _receive, done) => dialStream(this.connect(host, addr), done),
     }
   }
 

@@ -11,6 +11,7 @@ import type { SwarmRuntime, TransportListener, TransportStream } from './runtime
 import { systemRuntime } from './system-runtime.js'
 import { Torrent } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
+import { DEFAULT_TRANSPORTS, internetTransport, type Transport } from './transports.js'
 
 /** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
 export const DEFAULT_HASH_THREADS = 1
@@ -44,6 +45,12 @@ export interface ClientOptions {
    * {@link SwarmRuntime}; `@p2p/sim` runs clients on virtual ones). Default: the real ones.
    */
   runtime?: Partial<SwarmRuntime>
+  /**
+   * Transports: incoming connections are accepted on each (uTP on the UDP port of the same number),
+   * outgoing ones try them in this order. Default {@link DEFAULT_TRANSPORTS} (`['tcp', 'utp']`).
+   * Ignored when `runtime.transport` is given.
+   */
+  transports?: readonly Transport[]
 }
 
 /** Events of a {@link Client}: `torrent` (a torrent was added), `warning`, `error`. */
@@ -105,7 +112,11 @@ export class Client extends TypedEmitter<ClientEvents> {
       )
     }
     this.#options = options
-    this.#rt = { ...systemRuntime, ...options.runtime }
+    this.#rt = {
+      ...systemRuntime,
+      transport: internetTransport(options.transports ?? DEFAULT_TRANSPORTS),
+      ...options.runtime,
+    }
     this.peerId = options.peerId ?? generatePeerId()
     this.#upload = new TokenBucket(options.uploadLimit ?? 0, { clock: this.#rt.clock })
     this.#download = new TokenBucket(options.downloadLimit ?? 0, { clock: this.#rt.clock })
@@ -153,6 +164,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         { host: this.#options.host, port: this.#options.port ?? 0 },
         (socket) => this.#incoming(socket),
         (err) => this.emit('error', new SwarmError('SWARM_LISTEN', err.message, { cause: err })),
+        (message, error) => this.emit('warning', { message, error }),
       )
     } catch (err) {
       throw new SwarmError('SWARM_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err })

@@ -64,12 +64,13 @@ export {
   trustedPieces,
   writeResumeFile,
 } from './resume-file.js'
-export type {
-  SwarmRuntime,
-  SwarmTransport,
-  TorrentStorage,
-  TransportListener,
-  TransportStream,
+export {
+  dialStream,
+  type SwarmRuntime,
+  type SwarmTransport,
+  type TorrentStorage,
+  type TransportListener,
+  type TransportStream,
 } from './runtime.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
 export {
@@ -93,4 +94,12 @@ export {
   type TorrentEvents,
   type TorrentStats,
 } from './torrent-types.js'
+export {
+  DEFAULT_TRANSPORTS,
+  internetTransport,
+  parseTransports,
+  type Transport,
+  transportOf,
+  UTP_CONNECT_TIMEOUT_MS,
+} from './transports.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'

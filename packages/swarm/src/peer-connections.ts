@@ -128,29 +128,33 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.ctx.connectionOpened()
   let wire: Wire | undefined
   const { clock, transport } = s.rt
-  const socket = transport.connect(addr, (chunk) => wire?.receive(chunk))
-  const timer = clock.setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS)
-  const onError = () => {
-    clock.clearTimeout(timer)
+  const failed = () => {
     s.pending--
     s.ctx.connectionClosed()
     s.book.failed(addr)
     scheduleDial(s, DIAL_TICK_MS)
   }
-  socket.once('error', onError)
-  socket.once('connect', () => {
-    clock.clearTimeout(timer)
-    socket.off('error', onError)
-    s.pending--
-    if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
-      socket.destroy()
-      s.ctx.connectionClosed()
-      if (!s.destroyed) s.book.disconnected(addr)
-      return
-    }
-    s.book.connected(addr, 'manual')
-    wire = attach(s, socket, addr, false)
-  })
+  const timer = clock.setTimeout(() => {
+    cancel()
+    failed()
+  }, CONNECT_TIMEOUT_MS)
+  const cancel = transport.dial(
+    addr,
+    (chunk) => wire?.receive(chunk),
+    (error, socket) => {
+      clock.clearTimeout(timer)
+      if (error || !socket) return failed()
+      s.pending--
+      if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
+        socket.destroy()
+        s.ctx.connectionClosed()
+        if (!s.destroyed) s.book.disconnected(addr)
+        return
+      }
+      s.book.connected(addr, 'manual')
+      wire = attach(s, socket, addr, false)
+    },
+  )
 }
 
 /** An incoming connection whose handshake names this torrent (the client counted it). */

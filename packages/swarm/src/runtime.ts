@@ -19,6 +19,8 @@ export interface TransportStream extends Duplex {
 export interface TransportListener {
   /** The port peers reach us on. */
   readonly port: number
+  /** The address it is bound to, when known (`::` or `0.0.0.0` for any). */
+  readonly host?: string
   /** Stops accepting. */
   close(): Promise<void>
 }
@@ -33,12 +35,50 @@ export interface SwarmTransport {
     options: { host?: string; port: number },
     onConnection: (stream: TransportStream) => void,
     onError: (err: Error) => void,
+    onWarning?: (message: string, err: unknown) => void,
   ): Promise<TransportListener>
   /**
-   * Opens a connection to `addr`: the stream emits `connect` once open, or `error`. Received bytes
-   * either go to `receive` (into a reused buffer, TCP) or are emitted as `data`, never both.
+   * Opens a connection to `addr`; `done` is called once, with the open stream or the error. Received
+   * bytes either go to `receive` (into a reused buffer, TCP) or are emitted as `data`, never both.
+   * @returns a function that abandons the attempt (destroying what it opened; `done` is not called)
    */
-  connect(addr: PeerAddress, receive: (chunk: Uint8Array) => void): TransportStream
+  dial(
+    addr: PeerAddress,
+    receive: (chunk: Uint8Array) => void,
+    done: (error: Error | undefined, stream?: TransportStream) => void,
+  ): () => void
+}
+
+/**
+ * {@link SwarmTransport.dial} for a stream that emits `connect` once open or `error`: calls `done`
+ * once, and returns the function that abandons it.
+ */
+export function dialStream(
+  stream: TransportStream,
+  done: (error: Error | undefined, stream?: TransportStream) => void,
+): () => void {
+  let settled = false
+  const onError = (err: Error) => {
+    if (settled) return
+    settled = true
+    stream.off('connect', onConnect)
+    done(err)
+  }
+  const onConnect = () => {
+    if (settled) return
+    settled = true
+    stream.off('error', onError)
+    done(undefined, stream)
+  }
+  stream.once('error', onError)
+  stream.once('connect', onConnect)
+  return () => {
+    if (settled) return
+    settled = true
+    stream.off('error', onError)
+    stream.off('connect', onConnect)
+    stream.destroy()
+  }
 }
 
 /** What a torrent needs of its storage ({@link Storage} on disk by default). */

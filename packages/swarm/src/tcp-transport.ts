@@ -1,5 +1,5 @@
 import { connect, createServer } from 'node:net'
-import type { SwarmTransport } from './runtime.js'
+import { dialStream, type SwarmTransport } from './runtime.js'
 
 /** Size of the reused read buffer of an outgoing connection. */
 const READ_BUFFER_BYTES = 64 * 1024
@@ -9,12 +9,14 @@ export const tcpTransport: SwarmTransport = {
   async listen(options, onConnection, onError) {
     const server = createServer({ noDelay: true }, onConnection)
     server.on('error', onError)
+    let bound = ''
     const tryListen = (host: string) =>
       new Promise<void>((resolveListen, reject) => {
         const onFail = (err: Error) => reject(err)
         server.once('error', onFail)
         server.listen({ host, port: options.port }, () => {
           server.off('error', onFail)
+          bound = host
           resolveListen()
         })
       })
@@ -29,13 +31,14 @@ export const tcpTransport: SwarmTransport = {
     const addr = server.address()
     return {
       port: typeof addr === 'object' && addr ? addr.port : 0,
+      host: bound,
       close: () => new Promise<void>((r) => server.close(() => r())),
     }
   },
-  connect(addr, receive) {
+  dial(addr, receive, done) {
     // Reads land in one reused buffer and the wire copies blocks from it straight into piece buffers:
     // no fresh 64 KiB buffer per read (memory, GC work).
-    return connect({
+    const socket = connect({
       host: addr.host,
       port: addr.port,
       onread: {
@@ -46,5 +49,6 @@ export const tcpTransport: SwarmTransport = {
         },
       },
     })
+    return dialStream(socket, done)
   },
 }

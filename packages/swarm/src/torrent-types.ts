@@ -3,6 +3,7 @@ import type { PeerAddress } from '@p2p/peer-address'
 import type { Wire } from '@p2p/peer-wire'
 import type { SwarmError } from './errors.js'
 import type { PickStrategy } from './piece-picker.js'
+import type { Transport } from './transports.js'
 
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
@@ -131,6 +132,8 @@ export interface TorrentStats {
   uploadSpeed: number
   /** Connected peers (handshake done). */
   peers: number
+  /** Connected peers by transport (uTP or TCP). */
+  peersByTransport: Record<Transport, number>
   /** Uploaded / downloaded (uploaded / size when nothing was downloaded). */
   ratio: number
   /** Seconds to completion at the current speed, when known. */

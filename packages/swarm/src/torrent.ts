@@ -17,6 +17,7 @@ import { every, type TransportStream } from './runtime.js'
 import { setup } from './torrent-setup.js'
 import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
+import { countTransports } from './transports.js'
 import { chokeRound } from './uploads.js'
 
 /** Interval of tracker updates and request top-ups, ms. */
@@ -113,6 +114,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       downloadSpeed,
       uploadSpeed,
       peers: [...s.peers].filter((p) => p.handshaken).length,
+      peersByTransport: countTransports(s.peers),
       ratio: s.uploaded / (s.downloaded || s.meta?.length || 1),
     }
     if (left === 0 && s.meta) stats.eta = 0

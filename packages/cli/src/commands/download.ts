@@ -19,13 +19,14 @@ export const download: Command = {
   summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
-                    [--priority i=p]... [--json]
+                    [--priority i=p]... [--transports utp,tcp] [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
 command again continues where it stopped.
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
+  --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: utp,tcp)
   --seed              keep seeding after the download until Ctrl-C
   --sequential        download pieces in order
   --files 0,2-4       only these files (indexes as 'p2p info' lists them); the others are skipped

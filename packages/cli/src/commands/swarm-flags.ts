@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { parsePeer } from '@p2p/peer-address'
-import { Client, type ClientOptions, SwarmError } from '@p2p/swarm'
+import { Client, type ClientOptions, parseTransports, SwarmError, type Transport } from '@p2p/swarm'
 import { intFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
@@ -14,7 +14,21 @@ export const SWARM_FLAGS = {
   json: { type: 'boolean', default: false },
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
+  transports: { type: 'string' },
 } as const
+
+/** `--transports utp,tcp`: transports in order of preference (undefined: the client's default). */
+export function transportsFlag(value: string | undefined): Transport[] | undefined {
+  if (value === undefined) return undefined
+  try {
+    return parseTransports(value)
+  } catch {
+    throw new CliError(
+      'CLI_USAGE',
+      `--transports expects utp, tcp or both (utp,tcp), got ${JSON.stringify(value)}`,
+    )
+  }
+}
 
 /** Tracker tiers from `--tracker` / `--announce` (one URL per tier), or undefined. */
 export function trackerTiers(values: Record<string, unknown>): string[][] | undefined {
@@ -52,6 +66,7 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     host: values.host as string | undefined,
     uploadLimit: rate('upload-limit'),
     downloadLimit: rate('download-limit'),
+    transports: transportsFlag(values.transports as string | undefined),
     signal,
   }
 }

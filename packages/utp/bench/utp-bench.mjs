@@ -1,0 +1,167 @@
+// uTP loopback benchmark: ours -> ours over uTP and over TCP (a sender and a receiver process each),
+// and libtorrent -> libtorrent over uTP only, in the same run. Prints MiB/s, CPU per MiB and the ratios
+// against the targets of the issue (ours/libtorrent uTP >= 1.5, our uTP/our TCP >= 0.5).
+// Usage: node bench/utp-bench.mjs [MiB] (default 128; UTP_BENCH_MIB too; UTP_BENCH_ROUNDS, default 3).
+// Needs a build (pnpm build). The CPU figure is both processes' CPU time (libtorrent's includes its disk and hashing).
+import { execFileSync, fork } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { connect, createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const MIB = 1 << 20
+/** Datagram size of the extra ours <-> ours row (loopback's MTU allows it; libtorrent does not read it). */
+const BIG_PACKET = 16_384
+const CHUNK = 64 * 1024
+
+/** `BENCH_PACKET_SIZE` overrides the datagram size (default: the socket's loopback size). */
+function utpOptions() {
+  return process.env.BENCH_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_PACKET_SIZE) } : {}
+}
+
+async function loadUtp() {
+  return import(new URL('../dist/index.js', import.meta.url).href)
+}
+
+/** A deterministic payload chunk so both sides can check the stream without holding it. */
+function payload() {
+  const b = Buffer.alloc(CHUNK)
+  for (let i = 0; i < CHUNK; i++) b[i] = (i * 131 + 7) & 255
+  return b
+}
+
+async function receiver(transport) {
+  const bytes = Number(process.env.BENCH_BYTES)
+  const hash = createHash('sha1')
+  let got = 0
+  let t0 = 0
+  let c0
+  const onStream = (s) => {
+    t0 = performance.now()
+    c0 = process.cpuUsage()
+    s.on('data', (c) => {
+      got += c.length
+      hash.update(c)
+    })
+    s.on('end', () => {
+      const seconds = (performance.now() - t0) / 1000
+      const cpu = process.cpuUsage(c0)
+      process.send({ got, seconds, cpu: (cpu.user + cpu.system) / 1e6, sha1: hash.digest('hex'), bytes })
+    })
+  }
+  if (transport === 'utp') {
+    const { UtpSocket } = await loadUtp()
+    const socket = new UtpSocket(utpOptions())
+    await socket.listen(0, '127.0.0.1')
+    socket.on('connection', onStream)
+    process.send({ port: socket.address().port })
+  } else {
+    const server = createServer({ noDelay: true }, onStream)
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    process.send({ port: server.address().port })
+  }
+}
+
+async function sender(transport, port) {
+  const bytes = Number(process.env.BENCH_BYTES)
+  let stream
+  if (transport === 'utp') {
+    const { UtpSocket } = await loadUtp()
+    const socket = new UtpSocket(utpOptions())
+    await socket.bind(0, '127.0.0.1')
+    stream = socket.connect(port, '127.0.0.1')
+  } else stream = connect({ port, host: '127.0.0.1', noDelay: true })
+  await once(stream, 'connect')
+  const c0 = process.cpuUsage()
+  const chunk = payload()
+  let sent = 0
+  while (sent < bytes) {
+    const n = Math.min(CHUNK, bytes - sent)
+    sent += n
+    if (!stream.write(n === CHUNK ? chunk : chunk.subarray(0, n))) await once(stream, 'drain')
+  }
+  stream.end()
+  await once(stream, 'finish')
+  const cpu = process.cpuUsage(c0)
+  process.send({ cpu: (cpu.user + cpu.system) / 1e6 })
+  await once(process, 'message')
+  process.exit(0)
+}
+
+function expectedSha1(bytes) {
+  const h = createHash('sha1')
+  const chunk = payload()
+  for (let sent = 0; sent < bytes; sent += CHUNK) h.update(chunk.subarray(0, Math.min(CHUNK, bytes - sent)))
+  return h.digest('hex')
+}
+
+async function ours(transport, bytes, packetSize) {
+  const self = fileURLToPath(import.meta.url)
+  const env = { ...process.env, BENCH_BYTES: String(bytes) }
+  if (packetSize) env.BENCH_PACKET_SIZE = String(packetSize)
+  const rx = fork(self, ['--receiver', transport], { env })
+  const [{ port }] = await once(rx, 'message')
+  const tx = fork(self, ['--sender', transport, String(port)], { env })
+  const [senderCpu] = await once(tx, 'message')
+  const [result] = await once(rx, 'message')
+  tx.send('bye')
+  rx.kill()
+  await once(tx, 'exit')
+  if (result.got !== bytes || result.sha1 !== expectedSha1(bytes))
+    throw new Error(`${transport}: corrupt transfer`)
+  return { seconds: result.seconds, cpu: result.cpu + senderCpu.cpu }
+}
+
+function libtorrent(bytes) {
+  const script = fileURLToPath(new URL('./lt-utp-xfer.py', import.meta.url))
+  const out = execFileSync('/usr/bin/python3', [script, String(bytes)], {
+    encoding: 'utf8',
+    timeout: 900_000,
+  })
+  const r = JSON.parse(out.trim().split('\n').pop())
+  if (!r.ok) throw new Error('libtorrent: corrupt transfer')
+  return r
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function main() {
+  const mib = Number(process.argv[2] ?? process.env.UTP_BENCH_MIB ?? 128)
+  const rounds = Number(process.env.UTP_BENCH_ROUNDS ?? 3)
+  const bytes = mib * MIB
+  console.log(`uTP loopback benchmark: ${mib} MiB per transfer, ${rounds} interleaved rounds, medians`)
+  const runs = { lt: [], utp: [], big: [], tcp: [] }
+  for (let r = 0; r < rounds; r++) {
+    runs.lt.push(libtorrent(bytes))
+    runs.utp.push(await ours('utp', bytes))
+    runs.big.push(await ours('utp', bytes, BIG_PACKET))
+    runs.tcp.push(await ours('tcp', bytes))
+  }
+  const row = (name, list) => {
+    const rate = median(list.map((r) => mib / r.seconds))
+    const cpu = median(list.map((r) => (r.cpu * 1000) / mib))
+    const all = list.map((r) => (mib / r.seconds).toFixed(1)).join(' ')
+    console.log(
+      `${name.padEnd(32)} ${rate.toFixed(1).padStart(7)} MiB/s  CPU ${cpu.toFixed(1).padStart(6)} ms/MiB  (runs: ${all})`,
+    )
+    return rate
+  }
+  const lt = row('libtorrent -> libtorrent, uTP', runs.lt)
+  const utp = row('ours -> ours, uTP (@p2p/utp)', runs.utp)
+  const big = row('ours -> ours, uTP, 16 KiB packets', runs.big)
+  const tcp = row('ours -> ours, TCP (node:net)', runs.tcp)
+  console.log(`ratio ours uTP / libtorrent uTP: ${(utp / lt).toFixed(2)} (target >= 1.5)`)
+  console.log(`ratio ours uTP / ours TCP:       ${(utp / tcp).toFixed(2)} (target >= 0.5)`)
+  console.log(`with 16 KiB packets (ours <-> ours only: libtorrent drops datagrams above its MTU):`)
+  console.log(
+    `ratio ours uTP / libtorrent uTP: ${(big / lt).toFixed(2)}, ours uTP / ours TCP: ${(big / tcp).toFixed(2)}`,
+  )
+}
+
+const [role, transport, port] = process.argv.slice(2)
+if (role === '--receiver') await receiver(transport)
+else if (role === '--sender') await sender(transport, Number(port))
+else await main()

@@ -1,0 +1,142 @@
+import { UtpError } from './errors.js'
+
+/** Packet types of the uTP header (BEP 29 "type"). */
+export const PacketType = {
+  /** Regular data packet; always carries payload. */
+  DATA: 0,
+  /** Finalize: the last sequence number of this direction. */
+  FIN: 1,
+  /** An ack without data; does not consume a sequence number. */
+  STATE: 2,
+  /** Terminate the connection forcefully. */
+  RESET: 3,
+  /** Connect: opens a connection. */
+  SYN: 4,
+} as const
+
+/** One of the {@link PacketType} values. */
+export type PacketTypeValue = (typeof PacketType)[keyof typeof PacketType]
+
+/** The only protocol version (BEP 29 "version"). */
+export const UTP_VERSION = 1
+/** Size of the fixed header in bytes. */
+export const HEADER_LENGTH = 20
+/** Extension id of the selective ack (BEP 29 "Selective ACK"). */
+export const EXTENSION_SACK = 1
+
+/** A decoded uTP packet. `payload` and `sack` are views into the datagram, not copies. */
+export interface UtpPacket {
+  type: PacketTypeValue
+  connectionId: number
+  /** Sender's clock in microseconds, modulo 2^32. */
+  timestamp: number
+  /** Sender's latest one-way delay sample of our packets, in microseconds. */
+  timestampDiff: number
+  /** Advertised receive window in bytes. */
+  windowSize: number
+  seq: number
+  ack: number
+  /** The selective-ack bitmask: bit i of byte j acks `ack + 2 + 8j + i`. */
+  sack?: Uint8Array
+  payload: Uint8Array
+}
+
+/**
+ * Decodes one datagram. Unknown extensions are skipped; a selective ack must be a non-empty multiple of
+ * 4 bytes.
+ *
+ * @throws {UtpError} `UTP_PACKET_TOO_SHORT`, `UTP_BAD_VERSION`, `UTP_BAD_TYPE`, `UTP_BAD_EXTENSION`.
+ * @example
+ * ```ts
+ * const p = decodePacket(datagram)
+ * if (p.type === PacketType.SYN) accept(p)
+ * ```
+ */
+export function decodePacket(buf: Uint8Array): UtpPacket {
+  if (buf.length < HEADER_LENGTH)
+    throw new UtpError('UTP_PACKET_TOO_SHORT', `expected >= 20 bytes, got ${buf.length}`)
+  const type = buf[0]! >> 4
+  const version = buf[0]! & 15
+  if (version !== UTP_VERSION) throw new UtpError('UTP_BAD_VERSION', `expected version 1, got ${version}`)
+  if (type > PacketType.SYN) throw new UtpError('UTP_BAD_TYPE', `expected type 0..4, got ${type}`)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  let extension = buf[1]!
+  let offset = HEADER_LENGTH
+  let sack: Uint8Array | undefined
+  while (extension !== 0) {
+    if (offset + 2 > buf.length) throw new UtpError('UTP_BAD_EXTENSION', 'extension header past the end')
+    const next = buf[offset]!
+    const len = buf[offset + 1]!
+    offset += 2
+    if (offset + len > buf.length) throw new UtpError('UTP_BAD_EXTENSION', 'extension body past the end')
+    if (extension === EXTENSION_SACK) {
+      if (len === 0 || len % 4 !== 0) {
+        throw new UtpError('UTP_BAD_EXTENSION', `expected a selective ack of 4n bytes, got ${len}`)
+      }
+      sack = buf.subarray(offset, offset + len)
+    }
+    offset += len
+    extension = next
+  }
+  const packet: UtpPacket = {
+    type: type as PacketTypeValue,
+    connectionId: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    timestampDiff: view.getUint32(8),
+    windowSize: view.getUint32(12),
+    seq: view.getUint16(16),
+    ack: view.getUint16(18),
+    payload: buf.subarray(offset),
+  }
+  if (sack) packet.sack = sack
+  return packet
+}
+
+/** The header fields of a packet to encode (timestamps may be rewritten later with {@link stampPacket}). */
+export interface PacketHeader {
+  type: PacketTypeValue
+  connectionId: number
+  timestamp: number
+  timestampDiff: number
+  windowSize: number
+  seq: number
+  ack: number
+}
+
+/**
+ * Encodes a packet: the header, an optional selective ack, then `payloadLength` bytes left for the
+ * caller to fill (returned as the offset where the payload starts).
+ */
+export function encodePacket(
+  header: PacketHeader,
+  payloadLength: number,
+  sack?: Uint8Array,
+): { bytes: Buffer; payloadOffset: number } {
+  const extLength = sack ? 2 + sack.length : 0
+  const bytes = Buffer.allocUnsafe(HEADER_LENGTH + extLength + payloadLength)
+  bytes[0] = (header.type << 4) | UTP_VERSION
+  bytes[1] = sack ? EXTENSION_SACK : 0
+  bytes.writeUInt16BE(header.connectionId, 2)
+  stampPacket(bytes, header.timestamp, header.timestampDiff, header.windowSize, header.ack)
+  bytes.writeUInt16BE(header.seq, 16)
+  if (sack) {
+    bytes[20] = 0
+    bytes[21] = sack.length
+    bytes.set(sack, 22)
+  }
+  return { bytes, payloadOffset: HEADER_LENGTH + extLength }
+}
+
+/** Rewrites the fields that change when a packet is (re)sent: timestamps, window and ack number. */
+export function stampPacket(
+  bytes: Buffer,
+  timestamp: number,
+  timestampDiff: number,
+  windowSize: number,
+  ack: number,
+): void {
+  bytes.writeUInt32BE(timestamp >>> 0, 4)
+  bytes.writeUInt32BE(timestampDiff >>> 0, 8)
+  bytes.writeUInt32BE(Math.max(0, Math.min(windowSize, 0xffffffff)) >>> 0, 12)
+  bytes.writeUInt16BE(ack, 18)
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { type LinkFaults, prng, pump, SimLink } from './sim-link.js'
+
+function randomData(seed: number, size: number): Uint8Array {
+  const r = prng(seed)
+  const out = new Uint8Array(size)
+  for (let i = 0; i < size; i++) out[i] = Math.floor(r() * 256)
+  return out
+}
+
+function joined(chunks: Uint8Array[]): Buffer {
+  return Buffer.concat(chunks)
+}
+
+function transfer(seed: number, faults: LinkFaults, size: number, both = false) {
+  const link = new SimLink(seed, faults)
+  const a = randomData(seed, size)
+  const b = randomData(seed + 1, both ? size : 0)
+  pump(link, 0, a)
+  let started = false
+  link.run(() => {
+    if (!started && link.ends[1].conn) {
+      started = true
+      pump(link, 1, b)
+    }
+    return link.ends[0].closed && link.ends[1].closed
+  })
+  return { link, a, b }
+}
+
+describe('UtpConnection on a simulated link', () => {
+  it('transfers every byte on a clean link and closes both ends with FIN', () => {
+    const { link, a } = transfer(1, {}, 300_000)
+    expect(joined(link.ends[1].received).equals(Buffer.from(a))).toBe(true)
+    expect(link.ends[0].error).toBeUndefined()
+    expect(link.ends[1].error).toBeUndefined()
+    expect(link.ends[1].ended).toBe(true)
+    expect(link.ends[0].conn!.stats.retransmits).toBe(0)
+  })
+
+  it('transfers both directions at once', () => {
+    const { link, a, b } = transfer(2, { delayMs: 5 }, 200_000, true)
+    expect(joined(link.ends[1].received).equals(Buffer.from(a))).toBe(true)
+    expect(joined(link.ends[0].received).equals(Buffer.from(b))).toBe(true)
+  })
+
+  it.each(Array.from({ length: Number(process.env.UTP_SEEDS ?? 40) }, (_, i) => 1000 + i))(
+    'seed %i: loss, duplication, reordering and delay still deliver every byte in order',
+    (seed) => {
+      const r = prng(seed * 7)
+      const faults: LinkFaults = {
+        loss: r() * 0.15,
+        duplicate: r() * 0.1,
+        reorder: r() * 0.3,
+        delayMs: 1 + r() * 40,
+        jitterMs: r() * 30,
+      }
+      const { link, a, b } = transfer(seed, faults, 60_000 + Math.floor(r() * 60_000), seed % 2 === 0)
+      const info = `seed ${seed} faults ${JSON.stringify(faults)}`
+      expect(link.ends[0].error, info).toBeUndefined()
+      expect(link.ends[1].error, info).toBeUndefined()
+      expect(joined(link.ends[1].received).equals(Buffer.from(a)), info).toBe(true)
+      expect(joined(link.ends[0].received).equals(Buffer.from(b)), info).toBe(true)
+    },
+  )
+
+  it('wraps sequence numbers past 65535', () => {
+    // The initial sequence number comes from `random`; 0.999 puts it just below the wrap.
+    const link = new SimLink(5, { loss: 0.02, reorder: 0.1 }, { random: () => 0.9999 })
+    const data = randomBytes(2_000 * 1380)
+    pump(link, 0, data)
+    link.run(() => link.ends[0].closed && link.ends[1].closed)
+    expect(joined(link.ends[1].received).equals(data)).toBe(true)
+  })
+
+  it('fails a connect with UTP_TIMEOUT when every packet is lost', () => {
+    const link = new SimLink(9, { loss: 1 })
+    link.run(() => link.ends[0].closed)
+    expect(link.ends[0].conn!.state).toBe('closed')
+    expect((link.ends[0].error as { code?: string }).code).toBe('UTP_TIMEOUT')
+  })
+
+  it('resets the peer on destroy', () => {
+    const link = new SimLink(11, {})
+    link.run(() => link.ends[1].conn !== undefined && link.ends[0].conn!.state === 'connected')
+    link.ends[0].conn!.destroy()
+    link.run(() => link.ends[1].closed)
+    expect((link.ends[1].error as { code?: string }).code).toBe('UTP_RESET')
+  })
+})

@@ -1,0 +1,185 @@
+import {
+  decodePacket,
+  PacketType,
+  UtpConnection,
+  type UtpConnectionHandlers,
+  type UtpConnectionOptions,
+} from '@p2p/utp'
+
+/** A small seeded PRNG (mulberry32), so every fault pattern replays from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Faults of the simulated link. */
+export interface LinkFaults {
+  loss?: number
+  duplicate?: number
+  /** Probability that a packet is held back by up to `jitterMs` extra. */
+  reorder?: number
+  delayMs?: number
+  jitterMs?: number
+  /** Bottleneck rate in bytes per ms: packets queue behind it (the queue LEDBAT watches). */
+  rate?: number
+}
+
+/** One simulated endpoint: the connection and what it received. */
+export interface SimEnd {
+  conn?: UtpConnection
+  received: Uint8Array[]
+  ended: boolean
+  closed: boolean
+  error?: Error
+  drained: number
+}
+
+interface InFlight {
+  at: number
+  to: 0 | 1
+  bytes: Buffer
+}
+
+/**
+ * Two {@link UtpConnection}s on a simulated link with a virtual clock: end 0 connects, end 1 accepts the
+ * SYN. `run` advances time event by event until `done` or a step bound.
+ */
+export class SimLink {
+  now = 0
+  readonly ends: [SimEnd, SimEnd] = [
+    { received: [], ended: false, closed: false, drained: 0 },
+    { received: [], ended: false, closed: false, drained: 0 },
+  ]
+  readonly #queue: InFlight[] = []
+  readonly #rand: () => number
+  readonly #faults: LinkFaults
+  readonly #options: Omit<UtpConnectionOptions, 'now'>
+  /** When each direction's bottleneck queue drains (towards end 0, towards end 1). */
+  readonly busyUntil = [0, 0]
+  onDrain: [(() => void) | undefined, (() => void) | undefined] = [undefined, undefined]
+  onConnect: (() => void) | undefined
+  delivered = 0
+
+  constructor(seed: number, faults: LinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
+    this.#rand = prng(seed)
+    this.#faults = faults
+    this.#options = { random: this.#rand, ...options }
+    this.ends[0].conn = UtpConnection.connect(
+      Math.floor(this.#rand() * 0xffff),
+      this.#handlers(0),
+      this.#connOptions(),
+    )
+  }
+
+  #connOptions(): UtpConnectionOptions {
+    return { ...this.#options, now: () => this.now }
+  }
+
+  #handlers(i: 0 | 1): UtpConnectionHandlers {
+    const end = this.ends[i]
+    return {
+      send: (bytes) => this.#transmit((1 - i) as 0 | 1, Buffer.from(bytes)),
+      data: (payload) => end.received.push(Uint8Array.from(payload)),
+      connect: () => this.onConnect?.(),
+      drain: () => {
+        end.drained++
+        this.onDrain[i]?.()
+      },
+      end: () => {
+        // Like a Duplex without allowHalfOpen: the peer's FIN ends our side too.
+        end.ended = true
+        end.conn?.end()
+      },
+      close: (error) => {
+        end.closed = true
+        if (error) end.error = error
+      },
+    }
+  }
+
+  #transmit(to: 0 | 1, bytes: Buffer): void {
+    const f = this.#faults
+    if (this.#rand() < (f.loss ?? 0)) return
+    const copies = this.#rand() < (f.duplicate ?? 0) ? 2 : 1
+    let start = this.now
+    if (f.rate) {
+      start = Math.max(this.now, this.busyUntil[to]!) + bytes.length / f.rate
+      this.busyUntil[to] = start
+    }
+    for (let c = 0; c < copies; c++) {
+      let delay = start - this.now + (f.delayMs ?? 1)
+      if (this.#rand() < (f.reorder ?? 0)) delay += this.#rand() * (f.jitterMs ?? 5)
+      this.#queue.push({ at: this.now + delay, to, bytes })
+    }
+  }
+
+  /** Delivers a datagram straight to end `to` (for hostile input). */
+  inject(to: 0 | 1, bytes: Uint8Array): void {
+    this.#queue.push({ at: this.now, to, bytes: Buffer.from(bytes) })
+  }
+
+  /** Runs until `done()` or `maxSteps`; returns the number of steps taken. */
+  run(done: () => boolean, maxSteps = 2_000_000): number {
+    let steps = 0
+    while (!done() && steps < maxSteps) {
+      steps++
+      this.#queue.sort((a, b) => a.at - b.at)
+      const next = this.#queue[0]?.at ?? Infinity
+      const deadlines = this.ends.map((e) =>
+        e.conn && e.conn.state !== 'closed' ? e.conn.deadline : Infinity,
+      )
+      const when = Math.min(next, ...deadlines)
+      if (when === Infinity) break
+      this.now = Math.max(this.now, when)
+      const due: InFlight[] = []
+      while (this.#queue.length > 0 && this.#queue[0]!.at <= this.now) due.push(this.#queue.shift()!)
+      for (const d of due) this.#deliver(d)
+      for (const e of this.ends) {
+        e.conn?.tick()
+        e.conn?.flush()
+      }
+    }
+    return steps
+  }
+
+  #deliver(d: InFlight): void {
+    this.delivered++
+    let p: ReturnType<typeof decodePacket>
+    try {
+      p = decodePacket(d.bytes)
+    } catch {
+      return
+    }
+    const end = this.ends[d.to]
+    if (!end.conn && d.to === 1 && p.type === PacketType.SYN) {
+      end.conn = UtpConnection.accept(p, this.#handlers(1), this.#connOptions())
+      return
+    }
+    if (!end.conn) return
+    if (p.connectionId !== end.conn.recvId && p.type !== PacketType.SYN) return
+    end.conn.receive(p)
+  }
+}
+
+/** Writes `data` into end `i` with backpressure, then ends it. */
+export function pump(link: SimLink, i: 0 | 1, data: Uint8Array, chunk = 16_384): void {
+  let offset = 0
+  const more = () => {
+    const conn = link.ends[i].conn!
+    while (offset < data.length) {
+      const ok = conn.write(data.subarray(offset, offset + chunk))
+      offset += chunk
+      if (!ok) return
+    }
+    conn.end()
+  }
+  link.onDrain[i] = more
+  if (i === 0) link.onConnect = more
+  else more()
+}
