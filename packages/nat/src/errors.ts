@@ -20,6 +20,8 @@ export type NatErrorCode =
   | 'NAT_UNAVAILABLE'
   /** The mapper or client was closed, or the signal aborted. */
   | 'NAT_CLOSED'
+  /** A local service discovery (BEP 14) datagram that is not a well-formed `BT-SEARCH` announce. */
+  | 'LSD_BAD_ANNOUNCE'
   /** A bad argument (port, lifetime, option). */
   | 'NAT_INVALID_ARGUMENT'
 

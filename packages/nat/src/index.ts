@@ -9,6 +9,22 @@ export { checkExternalAddress, type ExternalAddress } from './external-address.j
 export { defaultGateway, parseProcNetRoute } from './gateway.js'
 export { type HttpRequestOptions, type HttpResponse, httpRequest } from './http.js'
 export { findWanService, type IgdService, WAN_SERVICE_TYPES } from './igd-description.js'
+export {
+  LocalPeerDiscovery,
+  type LocalPeerDiscoveryEvents,
+  type LocalPeerDiscoveryOptions,
+} from './local-peer-discovery.js'
+export { LsdCore, type LsdCoreOptions, type LsdPeer } from './lsd-core.js'
+export {
+  encodeLsdAnnounces,
+  LSD_IPV4_GROUP,
+  LSD_IPV6_GROUP,
+  LSD_MAX_DATAGRAM,
+  LSD_PORT,
+  type LsdAnnounce,
+  type LsdAnnounceInput,
+  parseLsdAnnounce,
+} from './lsd-message.js'
 export type { MappingClient, MappingMethod, MapResult } from './mapping-client.js'
 export {
   decodeNatPmpAddressReply,
@@ -32,7 +48,6 @@ export {
 } from './pcp.js'
 export { PcpClient } from './pcp-client.js'
 export {
-  type MapperTimers,
   type Mapping,
   PortMapper,
   type PortMapperEvents,
@@ -47,6 +62,7 @@ export {
   SSDP_PORT,
   type SsdpReply,
 } from './ssdp.js'
+export { REAL_TIMERS, type Timers } from './timers.js'
 export type { GrantedMapping, Transport } from './transport.js'
 export { type RetryOptions, type UdpExchangeResult, udpExchange } from './udp-exchange.js'
 export { UpnpClient, type UpnpDiscoverOptions } from './upnp-client.js'

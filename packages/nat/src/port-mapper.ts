@@ -6,6 +6,7 @@ import type { MappingClient, MappingMethod } from './mapping-client.js'
 import { NatPmpClient, type UdpClientOptions } from './natpmp-client.js'
 import { PcpClient } from './pcp-client.js'
 import { UPNP_ERROR } from './soap.js'
+import { REAL_TIMERS, type Timers } from './timers.js'
 import type { Transport } from './transport.js'
 import { UpnpClient, type UpnpDiscoverOptions } from './upnp-client.js'
 
@@ -45,16 +46,6 @@ export interface PortMapperEvents {
   failed: [NatError]
 }
 
-/** The clock and timers the mapper runs on (inject a fake one in tests). */
-export interface MapperTimers {
-  /** Now, in ms. */
-  now(): number
-  /** Calls `fn` after `ms`. */
-  setTimeout(fn: () => void, ms: number): unknown
-  /** Cancels a timer. */
-  clearTimeout(handle: unknown): void
-}
-
 /** Options of {@link PortMapper}. */
 export interface PortMapperOptions {
   /** Our listening port. */
@@ -78,16 +69,11 @@ export interface PortMapperOptions {
   /** Wait before retrying a failed renewal. Default 30 s. */
   retryDelayMs?: number
   /** Clock and timers. Default the real ones (unref'd). */
-  timers?: MapperTimers
+  timers?: Timers
   /** Random number in [0, 1) for picking another port. Default `Math.random`. */
   random?: () => number
 }
 
-const REAL_TIMERS: MapperTimers = {
-  now: Date.now,
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-}
 const MIN_RENEW_MS = 1000
 const DYNAMIC_PORTS = { first: 1024, count: 65536 - 1024 }
 
@@ -108,7 +94,7 @@ const DYNAMIC_PORTS = { first: 1024, count: 65536 - 1024 }
  */
 export class PortMapper extends EventEmitter<PortMapperEvents> {
   readonly #options: PortMapperOptions
-  readonly #timers: MapperTimers
+  readonly #timers: Timers
   readonly #mappings = new Map<Transport, Mapping>()
   readonly #lastPort = new Map<Transport, number>()
   readonly #renewTimers = new Map<Transport, unknown>()

@@ -1,17 +1,17 @@
 import {
-  type MapperTimers,
   type MappingClient,
   type MappingMethod,
   type MapResult,
   NatError,
   PortMapper,
+  type Timers,
   type Transport,
   UPNP_ERROR,
 } from '@p2p/nat'
 import { describe, expect, it } from 'vitest'
 
 /** Timers driven by the test. */
-class ManualTimers implements MapperTimers {
+class ManualTimers implements Timers {
   #now = 0
   #next = 1
   readonly #due = new Map<number, { at: number; fn: () => void }>()
