@@ -1,16 +1,17 @@
 import { fileURLToPath } from 'node:url'
 import {
+  type BridgeLab,
   type Child,
   COMPONENTS,
   DEBIAN_PYTHON,
   requireBuilt,
   requireComponents,
   spawnChild,
+  startBridgeLab,
   tempDir,
   waitFor,
 } from '@p2p/test-utils'
 import { afterAll, expect, it } from 'vitest'
-import { type BridgeLab, startBridgeLab } from './bridge-lab.js'
 
 const LT_NODE = fileURLToPath(new URL('./lt-lsd-node.py', import.meta.url))
 const CHILD = fileURLToPath(new URL('./lsd-child.mjs', import.meta.url))

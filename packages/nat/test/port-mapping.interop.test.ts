@@ -3,15 +3,18 @@ import { fileURLToPath } from 'node:url'
 import {
   type Child,
   type Component,
+  LAN_HOST,
   missingComponents,
+  type RouterLab,
   requireBuilt,
   requireComponents,
   spawnChild,
+  startRouterLab,
   tempDir,
+  WAN_ROUTER,
   waitFor,
 } from '@p2p/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LAN_HOST, type RouterLab, startRouterLab, WAN_ROUTER } from './router-lab.js'
 
 const MINIUPNPD: Component = { command: '/usr/sbin/miniupnpd', debianPackage: 'miniupnpd' }
 const UPNPC: Component = { command: 'upnpc', debianPackage: 'miniupnpc' }

@@ -3,9 +3,12 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { SwarmError } from './errors.js'
+import { LsdSource } from './lsd-source.js'
+import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
 import { TokenBucket } from './rate-limiter.js'
 import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
@@ -35,6 +38,10 @@ export interface ClientOptions {
   maxConnections?: number
   /** Hashing worker threads. Default {@link DEFAULT_HASH_THREADS}. */
   hashThreads?: number
+  /** Map the listening port on the gateway (UPnP IGD, NAT-PMP, PCP) and announce the external port. */
+  portMapping?: PortMappingOption
+  /** Local peer discovery (BEP 14) for public torrents. Multicasts to the LAN, so off by default. */
+  lsd?: boolean | Omit<LocalPeerDiscoveryOptions, 'port'>
   /** Closes the client when aborted. */
   signal?: AbortSignal
 }
@@ -79,6 +86,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   readonly #handshaking = new Set<Socket>()
   #closed = false
   readonly #localIps: Set<string>
+  #portMapper: PortMapper | undefined
+  #lsd: LsdSource | undefined
 
   /** @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad port or peer id. */
   constructor(options: ClientOptions = {}) {
@@ -116,6 +125,11 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** The TCP port we listen on (0 before {@link Client.listen}). */
   get port(): number {
     return this.#port
+  }
+
+  /** The port mapper, when `portMapping` is on (its events report every mapping change). */
+  get portMapper(): PortMapper | undefined {
+    return this.#portMapper
   }
 
   /** The torrents of this client. */
@@ -166,6 +180,13 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     const addr = server.address()
     this.#port = typeof addr === 'object' && addr ? addr.port : 0
+    const warn = (error: Error) => this.emit('warning', { message: error.message, error })
+    const { portMapping, lsd } = this.#options
+    if (portMapping) this.#portMapper = startPortMapping(this.#port, portMapping, warn)
+    if (lsd) {
+      this.#lsd = new LsdSource({ ...(typeof lsd === 'object' ? lsd : {}), port: this.#port }, warn)
+      await this.#lsd.start().catch(warn)
+    }
   }
 
   #incoming(socket: Socket): void {
@@ -213,7 +234,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   #context(): ClientContext {
     return {
       peerId: this.peerId,
-      port: () => this.#port,
+      port: () => announcedPort(this.#portMapper, this.#port),
       hashPool: () => {
         this.#pool ??= new HashPool({ threads: this.#options.hashThreads ?? DEFAULT_HASH_THREADS })
         return this.#pool
@@ -302,6 +323,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       await t.destroy()
       throw err
     }
+    this.#lsd?.add(t)
     this.emit('torrent', t)
     return t
   }
@@ -353,6 +375,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#closed = true
     await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
     for (const s of this.#handshaking) s.destroy()
+    await Promise.all([this.#portMapper?.close(), this.#lsd?.close()])
     await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()))
     await this.#pool?.close()
   }

@@ -14,7 +14,13 @@ export const SWARM_FLAGS = {
   json: { type: 'boolean', default: false },
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
+  'port-mapping': { type: 'boolean', default: false },
+  lsd: { type: 'boolean', default: false },
 } as const
+
+/** Usage lines of the flags every transfer command takes for NAT traversal and LAN discovery. */
+export const NAT_FLAGS_USAGE = `  --port-mapping      map the port on the router (PCP, NAT-PMP, UPnP) and announce the external port
+  --lsd               find peers on the LAN (BEP 14 local service discovery; never for private torrents)`
 
 /** Tracker tiers from `--tracker` / `--announce` (one URL per tier), or undefined. */
 export function trackerTiers(values: Record<string, unknown>): string[][] | undefined {
@@ -52,8 +58,27 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     host: values.host as string | undefined,
     uploadLimit: rate('upload-limit'),
     downloadLimit: rate('download-limit'),
+    portMapping: values['port-mapping'] === true,
+    lsd: values.lsd === true,
     signal,
   }
+}
+
+/**
+ * Starts listening, and with `--port-mapping` prints every mapping the router grants (and why it fails).
+ * @throws {CliError} when the client cannot listen.
+ */
+export async function listenAndReportMapping(client: Client, view: ProgressView): Promise<void> {
+  await client.listen().catch((err: unknown) => {
+    throw cliError(err)
+  })
+  const mapper = client.portMapper
+  if (!mapper) return
+  mapper.on('external-address', (a) => view.log(`port mapping: external address ${a.address}`))
+  mapper.on('mapped', (m) =>
+    view.log(`port mapping: ${m.transport} ${m.externalPort} -> ${m.internalPort} via ${m.method}`),
+  )
+  mapper.on('failed', (e) => view.log(`port mapping: ${e.message} (${e.code})`))
 }
 
 /** Parses `--peer host:port` values. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type Child, spawnChild } from '@p2p/test-utils'
+import { type Child, spawnChild } from './process.js'
 
 const run = promisify(execFile)
 
