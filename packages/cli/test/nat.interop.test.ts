@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type Child,
-  type Component,
+  COMPONENTS,
   requireBuilt,
   requireComponents,
   spawnChild,
@@ -15,9 +15,6 @@ import {
   waitFor,
 } from '@p2p/test-utils'
 import { afterEach, expect, it } from 'vitest'
-
-const MINIUPNPD: Component = { command: '/usr/sbin/miniupnpd', debianPackage: 'miniupnpd' }
-const NFT: Component = { command: '/usr/sbin/nft', debianPackage: 'nftables' }
 
 const cleanup: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -37,6 +34,27 @@ function p2p(bin: string, netns: string, args: string[]): Child {
   return child
 }
 
+/** A file of random bytes in `dir` to seed. */
+async function seedFile(dir: string): Promise<{ path: string; data: Buffer }> {
+  const data = randomBytes(300_000)
+  await writeFile(join(dir, 'f.bin'), data)
+  return { path: join(dir, 'f.bin'), data }
+}
+
+/** Runs `p2p download` to its end and checks it got the file. */
+async function downloadAndCheck(
+  bin: string,
+  netns: string,
+  args: string[],
+  out: string,
+  data: Buffer,
+): Promise<void> {
+  const leecher = p2p(bin, netns, ['download', ...args, '-o', out])
+  const code = await new Promise<number | null>((r) => leecher.proc.on('exit', r))
+  expect(code, leecher.output()).toBe(0)
+  expect(Buffer.compare(await readFile(join(out, 'f.bin')), data)).toBe(0)
+}
+
 const magnetOf = (seeder: Child) =>
   waitFor(
     () =>
@@ -52,23 +70,15 @@ it('p2p seed --port-mapping behind miniupnpd is downloaded from the outside thro
   timeout: 60_000,
 }, async (ctx) => {
   const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
-  requireComponents(ctx, MINIUPNPD, NFT)
+  requireComponents(ctx, COMPONENTS.miniupnpd, COMPONENTS.nft)
   needRoot(ctx)
   const dir = await tempDir('p2p-cli-nat-')
   cleanup.push(dir.remove)
   const lab = await startRouterLab('natc', dir.path)
   cleanup.push(lab.close)
   await waitFor(() => lab.miniupnpd.output().includes('Listening for NAT-PMP/PCP'), 10_000, 'miniupnpd')
-  const data = randomBytes(300_000)
-  await writeFile(join(dir.path, 'f.bin'), data)
-  const seeder = p2p(bin, lab.lan, [
-    'seed',
-    join(dir.path, 'f.bin'),
-    '--v1',
-    '--port',
-    '7401',
-    '--port-mapping',
-  ])
+  const file = await seedFile(dir.path)
+  const seeder = p2p(bin, lab.lan, ['seed', file.path, '--v1', '--port', '7401', '--port-mapping'])
   const magnet = await magnetOf(seeder)
   await waitFor(
     () => /port mapping: tcp 7401 -> 7401 via pcp/.test(seeder.output()),
@@ -76,20 +86,8 @@ it('p2p seed --port-mapping behind miniupnpd is downloaded from the outside thro
     `mapping (${seeder.output()})`,
   )
   expect(seeder.output()).toContain(`port mapping: external address ${WAN_ROUTER}`)
-  const out = join(dir.path, 'out')
-  const leecher = p2p(bin, lab.outside, [
-    'download',
-    magnet,
-    '-o',
-    out,
-    '--host',
-    WAN_OUTSIDE,
-    '--peer',
-    `${WAN_ROUTER}:7401`,
-  ])
-  const code = await new Promise<number | null>((r) => leecher.proc.on('exit', r))
-  expect(code, leecher.output()).toBe(0)
-  expect(Buffer.compare(await readFile(join(out, 'f.bin')), data)).toBe(0)
+  const args = [magnet, '--host', WAN_OUTSIDE, '--peer', `${WAN_ROUTER}:7401`]
+  await downloadAndCheck(bin, lab.outside, args, join(dir.path, 'out'), file.data)
 })
 
 it('p2p download --lsd finds a p2p seed --lsd on the LAN with no tracker and no peer given', {
@@ -102,21 +100,8 @@ it('p2p download --lsd finds a p2p seed --lsd on the LAN with no tracker and no 
   const lab = await startBridgeLab('natb', 2)
   cleanup.push(lab.close)
   const [a, b] = lab.hosts as [{ netns: string; ip: string }, { netns: string; ip: string }]
-  const data = randomBytes(300_000)
-  await writeFile(join(dir.path, 'f.bin'), data)
-  const seeder = p2p(bin, a.netns, [
-    'seed',
-    join(dir.path, 'f.bin'),
-    '--host',
-    a.ip,
-    '--port',
-    '6881',
-    '--lsd',
-  ])
+  const file = await seedFile(dir.path)
+  const seeder = p2p(bin, a.netns, ['seed', file.path, '--host', a.ip, '--port', '6881', '--lsd'])
   const magnet = await magnetOf(seeder)
-  const out = join(dir.path, 'out')
-  const leecher = p2p(bin, b.netns, ['download', magnet, '-o', out, '--host', b.ip, '--lsd'])
-  const code = await new Promise<number | null>((r) => leecher.proc.on('exit', r))
-  expect(code, leecher.output()).toBe(0)
-  expect(Buffer.compare(await readFile(join(out, 'f.bin')), data)).toBe(0)
+  await downloadAndCheck(bin, b.netns, [magnet, '--host', b.ip, '--lsd'], join(dir.path, 'out'), file.data)
 })

@@ -1,21 +1,12 @@
-import { encodeLsdAnnounces, LSD_MAX_DATAGRAM, LsdCore, NatError, parseLsdAnnounce } from '@p2p/nat'
+import { encodeLsdAnnounces, LSD_MAX_DATAGRAM, LsdCore, parseLsdAnnounce } from '@p2p/nat'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { errorCode } from './codes.js'
 
 const V1 = 'aa'.repeat(20)
 const V2 = 'bb'.repeat(20)
 const enc = (s: string) => new TextEncoder().encode(s)
 const dec = (b: Uint8Array) => new TextDecoder().decode(b)
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof NatError) return err.code
-    throw err
-  }
-  return undefined
-}
 
 describe('LSD messages (BEP 14)', () => {
   it('encodes the announce format of BEP 14, for both groups', () => {
@@ -73,7 +64,7 @@ describe('LSD messages (BEP 14)', () => {
       `BT-SEARCH * HTTP/1.1\r\nPort: 1\r\nInfohash: ${V1}\r\ncookie: ${'c'.repeat(65)}\r\n\r\n`,
     ],
   ])('rejects %s with LSD_BAD_ANNOUNCE', (_what, text) => {
-    expect(code(() => parseLsdAnnounce(enc(text)))).toBe('LSD_BAD_ANNOUNCE')
+    expect(errorCode(() => parseLsdAnnounce(enc(text)))).toBe('LSD_BAD_ANNOUNCE')
   })
 
   it('never throws anything but a coded error on random input', () => {
@@ -81,7 +72,7 @@ describe('LSD messages (BEP 14)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, withPrefix) => {
         const data = withPrefix ? new Uint8Array([...prefix, ...bytes]) : bytes
-        const c = code(() => parseLsdAnnounce(data))
+        const c = errorCode(() => parseLsdAnnounce(data))
         expect(c === undefined || c === 'LSD_BAD_ANNOUNCE').toBe(true)
       }),
       { numRuns: 1000 },

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import {
   type Child,
-  type Component,
+  COMPONENTS,
   LAN_HOST,
   missingComponents,
   type RouterLab,
@@ -16,10 +16,6 @@ import {
 } from '@p2p/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const MINIUPNPD: Component = { command: '/usr/sbin/miniupnpd', debianPackage: 'miniupnpd' }
-const UPNPC: Component = { command: 'upnpc', debianPackage: 'miniupnpc' }
-const NATPMPC: Component = { command: 'natpmpc', debianPackage: 'natpmpc' }
-const NFT: Component = { command: '/usr/sbin/nft', debianPackage: 'nftables' }
 const CHILD = fileURLToPath(new URL('./mapper-child.mjs', import.meta.url))
 
 /** A TCP connection attempt from the outside namespace: the greeting, or the error code. */
@@ -33,7 +29,7 @@ let dir: { path: string; remove: () => Promise<void> } | undefined
 const children: Child[] = []
 
 function requireLab(ctx: { skip: (note?: string) => void }): RouterLab {
-  requireComponents(ctx, MINIUPNPD, UPNPC, NATPMPC, NFT)
+  requireComponents(ctx, COMPONENTS.miniupnpd, COMPONENTS.upnpc, COMPONENTS.natpmpc, COMPONENTS.nft)
   if (process.getuid?.() !== 0) {
     if (process.env.CI) throw new Error('the port mapping interop test needs root in CI')
     ctx.skip('network namespaces need root')
@@ -44,7 +40,7 @@ function requireLab(ctx: { skip: (note?: string) => void }): RouterLab {
 }
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0 || missingComponents([MINIUPNPD, NFT]).length > 0) return
+  if (process.getuid?.() !== 0 || missingComponents([COMPONENTS.miniupnpd, COMPONENTS.nft]).length > 0) return
   dir = await tempDir('p2p-nat-')
   try {
     lab = await startRouterLab('natm', dir.path)

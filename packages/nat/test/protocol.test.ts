@@ -9,7 +9,6 @@ import {
   encodePcpMapRequest,
   encodeSoapRequest,
   findWanService,
-  NatError,
   type PcpMapRequest,
   parseProcNetRoute,
   parseSoapResponse,
@@ -17,16 +16,7 @@ import {
   parseXml,
 } from '@p2p/nat'
 import { describe, expect, it } from 'vitest'
-
-function error(fn: () => unknown): NatError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof NatError) return err
-    throw err
-  }
-  throw new Error('did not throw')
-}
+import { natError } from './codes.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
 
@@ -47,11 +37,11 @@ describe('NAT-PMP (RFC 6886)', () => {
       externalPort: 6882,
       lifetime: 3600,
     })
-    expect(error(() => decodeNatPmpMapReply(map, 'udp')).code).toBe('NAT_BAD_REPLY')
-    expect(error(() => decodeNatPmpMapReply(map.subarray(0, 15), 'tcp')).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => decodeNatPmpMapReply(map, 'udp')).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => decodeNatPmpMapReply(map.subarray(0, 15), 'tcp')).code).toBe('NAT_BAD_REPLY')
     const refused = map.slice()
     refused[3] = 2
-    const e = error(() => decodeNatPmpMapReply(refused, 'tcp'))
+    const e = natError(() => decodeNatPmpMapReply(refused, 'tcp'))
     expect([e.code, e.detail]).toEqual(['NAT_REFUSED', 2])
   })
 })
@@ -86,10 +76,12 @@ describe('PCP (RFC 6887)', () => {
       externalPort: 6881,
       externalAddress: '5.5.5.1',
     })
-    expect(error(() => decodePcpMapReply(reply(0, new Uint8Array(12)), req)).code).toBe('NAT_BAD_REPLY')
-    expect(error(() => decodePcpMapReply(reply(), { ...req, transport: 'tcp' })).code).toBe('NAT_BAD_REPLY')
-    expect(error(() => decodePcpMapReply(reply().subarray(0, 58), req)).code).toBe('NAT_BAD_REPLY')
-    const e = error(() => decodePcpMapReply(reply(2).subarray(0, 24), req))
+    expect(natError(() => decodePcpMapReply(reply(0, new Uint8Array(12)), req)).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => decodePcpMapReply(reply(), { ...req, transport: 'tcp' })).code).toBe(
+      'NAT_BAD_REPLY',
+    )
+    expect(natError(() => decodePcpMapReply(reply().subarray(0, 58), req)).code).toBe('NAT_BAD_REPLY')
+    const e = natError(() => decodePcpMapReply(reply(2).subarray(0, 24), req))
     expect([e.code, e.detail]).toEqual(['NAT_REFUSED', 2])
   })
 })
@@ -103,10 +95,10 @@ describe('SSDP, device description and SOAP', () => {
       searchTarget: 'urn:x',
     })
     expect(
-      error(() => parseSsdpReply(enc('HTTP/1.1 200 OK\r\nLOCATION: file:///etc/passwd\r\n\r\n'))).code,
+      natError(() => parseSsdpReply(enc('HTTP/1.1 200 OK\r\nLOCATION: file:///etc/passwd\r\n\r\n'))).code,
     ).toBe('NAT_BAD_REPLY')
-    expect(error(() => parseSsdpReply(enc('NOTIFY * HTTP/1.1\r\n\r\n'))).code).toBe('NAT_BAD_REPLY')
-    expect(error(() => parseSsdpReply(new Uint8Array(5000))).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => parseSsdpReply(enc('NOTIFY * HTTP/1.1\r\n\r\n'))).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => parseSsdpReply(new Uint8Array(5000))).code).toBe('NAT_BAD_REPLY')
   })
 
   const description = (control: string, base = '') =>
@@ -126,9 +118,9 @@ describe('SSDP, device description and SOAP', () => {
       'http://192.168.77.1:6000/a/ctl',
     )
     expect(
-      error(() => findWanService(description('http://203.0.113.9/ctl'), 'http://192.168.77.1/d.xml')).code,
+      natError(() => findWanService(description('http://203.0.113.9/ctl'), 'http://192.168.77.1/d.xml')).code,
     ).toBe('NAT_NO_IGD')
-    expect(error(() => findWanService(parseXml('<root/>'), 'http://192.168.77.1/d.xml')).code).toBe(
+    expect(natError(() => findWanService(parseXml('<root/>'), 'http://192.168.77.1/d.xml')).code).toBe(
       'NAT_NO_IGD',
     )
   })
@@ -147,9 +139,9 @@ describe('SSDP, device description and SOAP', () => {
     const fault =
       '<s:Envelope><s:Body><s:Fault><faultcode>s:Client</faultcode><detail><UPnPError>' +
       '<errorCode>718</errorCode><errorDescription>ConflictInMappingEntry</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>'
-    const e = error(() => parseSoapResponse(fault, 'AddPortMapping'))
+    const e = natError(() => parseSoapResponse(fault, 'AddPortMapping'))
     expect([e.code, e.detail]).toEqual(['NAT_REFUSED', 718])
-    expect(error(() => parseSoapResponse(ok, 'AddPortMapping')).code).toBe('NAT_BAD_REPLY')
+    expect(natError(() => parseSoapResponse(ok, 'AddPortMapping')).code).toBe('NAT_BAD_REPLY')
   })
 })
 
@@ -179,7 +171,7 @@ describe('gateway, external address and epoch', () => {
       '',
       'x',
     ])
-      expect(error(() => checkExternalAddress(lie)).code).toBe('NAT_BAD_EXTERNAL_ADDRESS')
+      expect(natError(() => checkExternalAddress(lie)).code).toBe('NAT_BAD_EXTERNAL_ADDRESS')
   })
   it('detects a gateway restart or a lying epoch (RFC 6887 8.5)', () => {
     const t = new EpochTracker()
