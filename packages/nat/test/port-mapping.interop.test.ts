@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import {
   type Child,
   COMPONENTS,
+  DEBIAN_PYTHON,
   LAN_HOST,
   missingComponents,
   type RouterLab,
@@ -17,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const CHILD = fileURLToPath(new URL('./mapper-child.mjs', import.meta.url))
+const LT_PORTMAP = fileURLToPath(new URL('./lt-portmap.py', import.meta.url))
 
 /** A TCP connection attempt from the outside namespace: the greeting, or the error code. */
 const PROBE = `const s=require('net').connect(+process.argv[2],process.argv[1]);s.setTimeout(3000);
@@ -144,4 +146,16 @@ describe('port mapping against miniupnpd in network namespaces', () => {
     expect(await probe(7202)).toBe('FAILED ECONNREFUSED')
     await listener.stop()
   })
+  it.for([
+    ['upnp', '7301'],
+    ['natpmp', '7302'],
+  ] as const)(
+    "libtorrent's own %s mapper (the other reference) maps against the same router",
+    async ([method, port], ctx) => {
+      const l = requireLab(ctx)
+      requireComponents(ctx, COMPONENTS.libtorrent)
+      const out = await l.exec(l.lan, DEBIAN_PYTHON, [LT_PORTMAP, method, LAN_HOST, port], 30_000)
+      expect(out).toContain(`RESULT PASS ${method}`)
+    },
+  )
 })
