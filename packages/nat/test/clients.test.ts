@@ -105,7 +105,7 @@ describe('UPnP client against a fake IGD', () => {
     const client = await UpnpClient.discover({
       ssdpAddress: '127.0.0.1',
       ssdpPort: igd.ssdpPort,
-      timeoutMs: 400,
+      timeoutMs: 1500,
     })
     expect(client.service.controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ctl$/)
     expect(await client.externalAddress()).toBe('5.5.5.1')
@@ -125,9 +125,9 @@ describe('UPnP client against a fake IGD', () => {
       fault: (a) => (a === 'AddPortMapping' ? 718 : undefined),
     })
     cleanup.push(v1.close, v2.close)
-    const c1 = await UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: v1.ssdpPort, timeoutMs: 400 })
+    const c1 = await UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: v1.ssdpPort, timeoutMs: 1500 })
     expect(await c1.map('udp', 6881, 6881, 3600)).toMatchObject({ externalPort: 6881, lifetime: 0 })
-    const c2 = await UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: v2.ssdpPort, timeoutMs: 400 })
+    const c2 = await UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: v2.ssdpPort, timeoutMs: 1500 })
     expect(await c2.map('tcp', 6881, 6881, 3600)).toMatchObject({ externalPort: 40000 })
     expect(v2.calls.map((c) => c.action)).toEqual(['AddPortMapping', 'AddAnyPortMapping'])
   })
@@ -149,7 +149,7 @@ describe('UPnP client against a fake IGD', () => {
     const igd = await startFakeIgd({ description })
     cleanup.push(igd.close)
     await expect(
-      UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: igd.ssdpPort, timeoutMs: 400 }),
+      UpnpClient.discover({ ssdpAddress: '127.0.0.1', ssdpPort: igd.ssdpPort, timeoutMs: 1500 }),
     ).rejects.toMatchObject({ code })
   })
 
@@ -159,7 +159,7 @@ describe('UPnP client against a fake IGD', () => {
     const mapper = new PortMapper({
       internalPort: 6881,
       methods: ['upnp'],
-      upnp: { ssdpAddress: '127.0.0.1', ssdpPort: igd.ssdpPort, timeoutMs: 400 },
+      upnp: { ssdpAddress: '127.0.0.1', ssdpPort: igd.ssdpPort, timeoutMs: 1500 },
     })
     const failed: string[] = []
     mapper.on('failed', (e) => failed.push(e.code))
