@@ -2,10 +2,13 @@ import { readFile, stat } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
+import { LsdSource } from './lsd-source.js'
+import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
 import { TokenBucket } from './rate-limiter.js'
 import type { SwarmRuntime, TransportListener, TransportStream } from './runtime.js'
 import { systemRuntime } from './system-runtime.js'
@@ -38,6 +41,10 @@ export interface ClientOptions {
   maxConnections?: number
   /** Hashing worker threads. Default {@link DEFAULT_HASH_THREADS}. */
   hashThreads?: number
+  /** Map the listening port on the gateway (UPnP IGD, NAT-PMP, PCP) and announce the external port. */
+  portMapping?: PortMappingOption
+  /** Local peer discovery (BEP 14) for public torrents. Multicasts to the LAN, so off by default. */
+  lsd?: boolean | Omit<LocalPeerDiscoveryOptions, 'port'>
   /** Closes the client when aborted. */
   signal?: AbortSignal
   /**
@@ -95,6 +102,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   readonly #handshaking = new Set<TransportStream>()
   #closed = false
   readonly #localIps: Set<string>
+  #portMapper: PortMapper | undefined
+  #lsd: LsdSource | undefined
 
   /** @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad port or peer id. */
   constructor(options: ClientOptions = {}) {
@@ -139,6 +148,11 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.#port
   }
 
+  /** The port mapper, when `portMapping` is on (its events report every mapping change). */
+  get portMapper(): PortMapper | undefined {
+    return this.#portMapper
+  }
+
   /** The torrents of this client. */
   get torrents(): Torrent[] {
     return [...this.#torrents.values()]
@@ -170,6 +184,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       throw new SwarmError('SWARM_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err })
     }
     this.#port = this.#server.port
+    const warn = (error: Error) => this.emit('warning', { message: error.message, error })
+    const { portMapping, lsd } = this.#options
+    if (portMapping) this.#portMapper = startPortMapping(this.#port, portMapping, warn)
+    if (lsd) {
+      this.#lsd = new LsdSource({ ...(typeof lsd === 'object' ? lsd : {}), port: this.#port }, warn)
+      await this.#lsd.start().catch(warn)
+    }
   }
 
   #incoming(socket: TransportStream): void {
@@ -218,7 +239,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     return {
       runtime: this.#rt,
       peerId: this.peerId,
-      port: () => this.#port,
+      port: () => announcedPort(this.#portMapper, this.#port),
       hashPool: () => {
         this.#pool ??= new HashPool({ threads: this.#options.hashThreads ?? DEFAULT_HASH_THREADS })
         return this.#pool
@@ -332,6 +353,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       await t.destroy()
       throw err
     }
+    this.#lsd?.add(t)
     this.emit('torrent', t)
     return t
   }
@@ -383,6 +405,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#closed = true
     await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
     for (const s of this.#handshaking) s.destroy()
+    await Promise.all([this.#portMapper?.close(), this.#lsd?.close()])
     await this.#server?.close()
     await this.#pool?.close()
   }

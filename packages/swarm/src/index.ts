@@ -34,6 +34,7 @@ export {
 } from './client.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export { LsdSource, lsdHashes } from './lsd-source.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
 export { alignedBuffer } from './piece-buffer-pool.js'
 export {
@@ -52,6 +53,7 @@ export {
   pipelineDepth,
   REQUEST_QUEUE_SECONDS,
 } from './piece-picker.js'
+export { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
 export { TokenBucket } from './rate-limiter.js'
 export { RATE_WINDOW_MS, RateMeter } from './rate-meter.js'
 export {

@@ -24,6 +24,10 @@ export const COMPONENTS = {
   qbittorrent: { command: 'qbittorrent-nox', debianPackage: 'qbittorrent-nox' },
   wrk: { command: 'wrk', debianPackage: 'wrk' },
   libtorrent: { command: DEBIAN_PYTHON, debianPackage: 'python3-libtorrent' },
+  miniupnpd: { command: '/usr/sbin/miniupnpd', debianPackage: 'miniupnpd' },
+  upnpc: { command: 'upnpc', debianPackage: 'miniupnpc' },
+  natpmpc: { command: 'natpmpc', debianPackage: 'natpmpc' },
+  nft: { command: '/usr/sbin/nft', debianPackage: 'nftables' },
 } as const satisfies Record<string, Component>
 
 /** Absolute path of `command` on PATH (or itself when it is a path and executable), else undefined. */

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 
+export { type BridgeLab, startBridgeLab } from './bridge-lab.js'
 export { requireBuilt } from './built.js'
 export { type Opentracker, startOpentracker } from './clients/opentracker.js'
 export {
@@ -15,3 +16,11 @@ export {
 } from './components.js'
 export { FIXTURES_DIR } from './fixtures.js'
 export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'
+export {
+  LAN_HOST,
+  LAN_ROUTER,
+  type RouterLab,
+  startRouterLab,
+  WAN_OUTSIDE,
+  WAN_ROUTER,
+} from './router-lab.js'

@@ -7,6 +7,8 @@ import {
   aborted,
   cliError,
   closeClient,
+  listenAndReportMapping,
+  NAT_FLAGS_USAGE,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
@@ -33,6 +35,7 @@ command again continues where it stopped.
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
+${NAT_FLAGS_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -65,6 +68,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })
     let stop = () => {}
     try {
+      await listenAndReportMapping(client, view)
       const t = await client
         .add(torrent, {
           path: values.out as string,

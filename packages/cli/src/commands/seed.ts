@@ -6,6 +6,8 @@ import {
   aborted,
   cliError,
   closeClient,
+  listenAndReportMapping,
+  NAT_FLAGS_USAGE,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
@@ -27,6 +29,7 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
   --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: utp,tcp)
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
+${NAT_FLAGS_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -65,6 +68,7 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
     })
     let stop = () => {}
     try {
+      await listenAndReportMapping(client, view)
       const t = await client
         .seed(path, { torrent: torrentBytes, announce, version, pieceLength, signal: io.signal })
         .catch((err: unknown) => {

@@ -15,7 +15,13 @@ export const SWARM_FLAGS = {
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
   transports: { type: 'string' },
+  'port-mapping': { type: 'boolean', default: false },
+  lsd: { type: 'boolean', default: false },
 } as const
+
+/** Usage lines of the flags every transfer command takes for NAT traversal and LAN discovery. */
+export const NAT_FLAGS_USAGE = `  --port-mapping      map the port on the router (PCP, NAT-PMP, UPnP) and announce the external port
+  --lsd               find peers on the LAN (BEP 14 local service discovery; never for private torrents)`
 
 /** `--transports utp,tcp`: transports in order of preference (undefined: the client's default). */
 export function transportsFlag(value: string | undefined): Transport[] | undefined {
@@ -67,8 +73,27 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     uploadLimit: rate('upload-limit'),
     downloadLimit: rate('download-limit'),
     transports: transportsFlag(values.transports as string | undefined),
+    portMapping: values['port-mapping'] === true,
+    lsd: values.lsd === true,
     signal,
   }
+}
+
+/**
+ * Starts listening, and with `--port-mapping` prints every mapping the router grants (and why it fails).
+ * @throws {CliError} when the client cannot listen.
+ */
+export async function listenAndReportMapping(client: Client, view: ProgressView): Promise<void> {
+  await client.listen().catch((err: unknown) => {
+    throw cliError(err)
+  })
+  const mapper = client.portMapper
+  if (!mapper) return
+  mapper.on('external-address', (a) => view.log(`port mapping: external address ${a.address}`))
+  mapper.on('mapped', (m) =>
+    view.log(`port mapping: ${m.transport} ${m.externalPort} -> ${m.internalPort} via ${m.method}`),
+  )
+  mapper.on('failed', (e) => view.log(`port mapping: ${e.message} (${e.code})`))
 }
 
 /** Parses `--peer host:port` values. */

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type Child,
+  COMPONENTS,
+  requireBuilt,
+  requireComponents,
+  spawnChild,
+  startBridgeLab,
+  startRouterLab,
+  tempDir,
+  WAN_OUTSIDE,
+  WAN_ROUTER,
+  waitFor,
+} from '@p2p/test-utils'
+import { afterEach, expect, it } from 'vitest'
+
+const cleanup: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+}, 20_000)
+
+function needRoot(ctx: { skip: (note?: string) => void }): void {
+  if (process.getuid?.() === 0) return
+  if (process.env.CI) throw new Error('network namespaces need root in CI')
+  ctx.skip('network namespaces need root')
+}
+
+/** `p2p <args>` inside a namespace. */
+function p2p(bin: string, netns: string, args: string[]): Child {
+  const child = spawnChild('ip', ['netns', 'exec', netns, process.execPath, bin, ...args])
+  cleanup.push(() => child.stop(3000))
+  return child
+}
+
+/** A file of random bytes in `dir` to seed. */
+async function seedFile(dir: string): Promise<{ path: string; data: Buffer }> {
+  const data = randomBytes(300_000)
+  await writeFile(join(dir, 'f.bin'), data)
+  return { path: join(dir, 'f.bin'), data }
+}
+
+/** Runs `p2p download` to its end and checks it got the file. */
+async function downloadAndCheck(
+  bin: string,
+  netns: string,
+  args: string[],
+  out: string,
+  data: Buffer,
+): Promise<void> {
+  const leecher = p2p(bin, netns, ['download', ...args, '-o', out])
+  const code = await new Promise<number | null>((r) => leecher.proc.on('exit', r))
+  expect(code, leecher.output()).toBe(0)
+  expect(Buffer.compare(await readFile(join(out, 'f.bin')), data)).toBe(0)
+}
+
+const magnetOf = (seeder: Child) =>
+  waitFor(
+    () =>
+      seeder
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('magnet:')),
+    30_000,
+    `magnet (${seeder.output()})`,
+  )
+
+it('p2p seed --port-mapping behind miniupnpd is downloaded from the outside through the mapped port', {
+  timeout: 60_000,
+}, async (ctx) => {
+  const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
+  requireComponents(ctx, COMPONENTS.miniupnpd, COMPONENTS.nft)
+  needRoot(ctx)
+  const dir = await tempDir('p2p-cli-nat-')
+  cleanup.push(dir.remove)
+  const lab = await startRouterLab('natc', dir.path)
+  cleanup.push(lab.close)
+  await waitFor(() => lab.miniupnpd.output().includes('Listening for NAT-PMP/PCP'), 10_000, 'miniupnpd')
+  const file = await seedFile(dir.path)
+  const seeder = p2p(bin, lab.lan, ['seed', file.path, '--v1', '--port', '7401', '--port-mapping'])
+  const magnet = await magnetOf(seeder)
+  await waitFor(
+    () => /port mapping: tcp 7401 -> 7401 via pcp/.test(seeder.output()),
+    20_000,
+    `mapping (${seeder.output()})`,
+  )
+  expect(seeder.output()).toContain(`port mapping: external address ${WAN_ROUTER}`)
+  const args = [magnet, '--host', WAN_OUTSIDE, '--peer', `${WAN_ROUTER}:7401`]
+  await downloadAndCheck(bin, lab.outside, args, join(dir.path, 'out'), file.data)
+})
+
+it('p2p download --lsd finds a p2p seed --lsd on the LAN with no tracker and no peer given', {
+  timeout: 60_000,
+}, async (ctx) => {
+  const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
+  needRoot(ctx)
+  const dir = await tempDir('p2p-cli-lsd-')
+  cleanup.push(dir.remove)
+  const lab = await startBridgeLab('natb', 2)
+  cleanup.push(lab.close)
+  const [a, b] = lab.hosts as [{ netns: string; ip: string }, { netns: string; ip: string }]
+  const file = await seedFile(dir.path)
+  const seeder = p2p(bin, a.netns, ['seed', file.path, '--host', a.ip, '--port', '6881', '--lsd'])
+  const magnet = await magnetOf(seeder)
+  await downloadAndCheck(bin, b.netns, [magnet, '--host', b.ip, '--lsd'], join(dir.path, 'out'), file.data)
+})
