@@ -199,6 +199,8 @@ function attach(s: TorrentState, socket: Socket, addr: PeerAddress, incoming: bo
     infoHash: s.infoHashBytes,
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
+    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
+    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
     signal: s.abort.signal,
     ...(meta ? wireGeometry(meta) : {}),
   })

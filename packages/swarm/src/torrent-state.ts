@@ -19,6 +19,8 @@ import type { AddOptions, TorrentEvents } from './torrent-types.js'
 export interface ClientContext {
   peerId: Uint8Array
   port(): number
+  /** The UDP port of the client's DHT node, if it runs one (BEP 5 handshake bit and `port` message). */
+  dhtPort(): number | undefined
   hashPool(): HashPool
   upload: TokenBucket
   download: TokenBucket

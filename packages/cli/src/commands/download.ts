@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
+import type { DhtNode } from '@p2p/dht'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
+import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
   cliError,
@@ -19,7 +21,7 @@ export const download: Command = {
   summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
-                    [--priority i=p]... [--json]
+                    [--priority i=p]... [--no-dht] [--dht-bootstrap host:port]... [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
@@ -32,10 +34,12 @@ command again continues where it stopped.
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
+${DHT_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
+      ...DHT_FLAGS,
       out: { type: 'string', short: 'o', default: '.' },
       peer: { type: 'string', multiple: true },
       seed: { type: 'boolean', default: false },
@@ -63,6 +67,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
     const client = transferClient(values, io.signal)
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })
     let stop = () => {}
+    let dht: DhtNode | undefined
     try {
       const t = await client
         .add(torrent, {
@@ -102,6 +107,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
         view.log(`error: ${e.message}`)
       })
       t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
+      dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
       await Promise.race([
         t.done,
@@ -127,6 +133,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
     } finally {
       stop()
       view.stop()
+      await dht?.close()
       await closeClient(client)
     }
   },

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
+import type { DhtNode } from '@p2p/dht'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
+import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
   cliError,
@@ -17,7 +19,8 @@ import {
 export const seed: Command = {
   summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
   usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
-                [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N] [--json]
+                [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N] [--no-dht]
+                [--dht-bootstrap host:port]... [--json]
 
 Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
 line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
@@ -25,10 +28,12 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
   --port N            TCP port to listen on (default: any free port)
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
+${DHT_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
+      ...DHT_FLAGS,
       torrent: { type: 'string' },
       peer: { type: 'string', multiple: true },
       v1: { type: 'boolean', default: false },
@@ -62,6 +67,7 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
       mode: values.json ? 'json' : undefined,
     })
     let stop = () => {}
+    let dht: DhtNode | undefined
     try {
       const t = await client
         .seed(path, { torrent: torrentBytes, announce, version, pieceLength, signal: io.signal })
@@ -72,12 +78,14 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
       t.on('warning', (w) => view.log(`warning: ${w.message}`))
       t.on('error', (e) => view.log(`error: ${e.message}`))
       for (const p of peers) t.addPeer(p)
+      dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
       await aborted(io.signal)
       return 0
     } finally {
       stop()
       view.stop()
+      await dht?.close()
       await closeClient(client)
     }
   },
