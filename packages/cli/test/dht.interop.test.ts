@@ -25,7 +25,7 @@ describe('p2p dht and trackerless downloads', () => {
     requireComponents(ctx, COMPONENTS.libtorrent)
     const node = io()
     const dhtRun = main(['dht', '--host', '127.0.0.1'], node.io)
-    const line = await waitFor(() => /dht: listening on (\S+)/.exec(node.out()), 10_000, 'p2p dht to listen')
+    const line = await waitFor(() => /dht: listening on (\S+)/.exec(node.out()), 30_000, 'p2p dht to listen')
     const boot = line[1]!
     const stats = await (await fetch(`http://${boot}/stats`)).json()
     expect(stats).toMatchObject({ nodes: { v4: 0 } })
