@@ -21,7 +21,7 @@ const dir = useTempDirs('p2p-cli-dht-')
 afterAll(stopAll)
 
 describe('p2p dht and trackerless downloads', () => {
-  it('p2p dht listens and serves /stats; libtorrent seeds with no tracker through it; p2p download fetches the magnet', async (ctx) => {
+  it('p2p dht serves /stats; trackerless magnets download both ways: libtorrent seed -> p2p download, p2p seed -> libtorrent', async (ctx) => {
     requireComponents(ctx, COMPONENTS.libtorrent)
     const node = io()
     const dhtRun = main(['dht', '--host', '127.0.0.1'], node.io)
@@ -66,9 +66,40 @@ describe('p2p dht and trackerless downloads', () => {
     }
     expect(after.nodes.v4).toBeGreaterThanOrEqual(2)
     expect(after.infoHashes).toBeGreaterThanOrEqual(1)
+    await seed.stop()
+
+    // The reverse: our client seeds with no tracker, libtorrent downloads the magnet through the DHT.
+    const ours = io()
+    const ourSeed = main(['seed', file, '--host', '127.0.0.4', '--dht-bootstrap', boot], ours.io)
+    const ourMagnet = (await waitFor(() => /^(magnet:\S+)$/m.exec(ours.out()), 20_000, 'p2p seed magnet'))[1]!
+    expect(ourMagnet).not.toContain('tr=')
+    const ltOut = await dir()
+    const ltLeech = spawnChild(DEBIAN_PYTHON, [
+      SEED,
+      ...[
+        '--ip',
+        '127.0.0.5',
+        '--port',
+        String(ltPort),
+        '--bootstrap',
+        boot,
+        '--magnet',
+        ourMagnet,
+        '--out',
+        ltOut,
+      ],
+    ])
+    await waitFor(() => ltLeech.output().includes('finished'), 40_000, 'libtorrent to download').catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}\nlibtorrent: ${ltLeech.output().slice(-1000)}`)
+      },
+    )
+    expect(Buffer.from(await readFile(join(ltOut, 'payload.bin'))).equals(data)).toBe(true)
+    await ltLeech.stop()
+    ours.stop()
+    expect(await ourSeed).toBe(0)
     node.stop()
     expect(await dhtRun).toBe(0)
-    await seed.stop()
   })
 
   it('a bad --dht-bootstrap is a usage error', async () => {
