@@ -8,16 +8,14 @@ export type LtAnswer = Record<string, unknown>
 
 /**
  * python-libtorrent DHT sessions on the given 127.0.0.x addresses, driven by JSON-line commands
- * (see fixtures/lt_dht.py).
+ * (see fixtures/lt_dht.py); `bootstrap` is one node for all, or one per session.
  */
-export async function startLibtorrentDht(ips: string[], port: number, bootstrap: string) {
-  const child = spawnChild(
-    DEBIAN_PYTHON,
-    [SCRIPT, '--ips', ips.join(','), '--port', String(port), '--bootstrap', bootstrap],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  )
+export async function startLibtorrentDht(ips: string[], port: number, bootstrap: string | string[]) {
+  const boot =
+    typeof bootstrap === 'string' ? ['--bootstrap', bootstrap] : ['--bootstraps', bootstrap.join(',')]
+  const child = spawnChild(DEBIAN_PYTHON, [SCRIPT, '--ips', ips.join(','), '--port', String(port), ...boot], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   const answers = new Map<number, LtAnswer>()
   let ready = false
   let buffered = ''
