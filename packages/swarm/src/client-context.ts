@@ -9,6 +9,8 @@ export interface ClientContext {
   runtime: SwarmRuntime
   peerId: Uint8Array
   port(): number
+  /** The UDP port of the client's DHT node, if it runs one (BEP 5 handshake bit and `port` message). */
+  dhtPort(): number | undefined
   hashPool(): HashPool
   upload: TokenBucket
   download: TokenBucket

@@ -143,6 +143,12 @@ export class Client extends TypedEmitter<ClientEvents> {
     options.signal?.addEventListener('abort', () => void this.close(), { once: true })
   }
 
+  /**
+   * The UDP port of a DHT node running beside this client (see `useDht`): set it and new
+   * connections of public torrents carry the BEP 5 handshake bit and a `port` message.
+   */
+  dhtPort: number | undefined = undefined
+
   /** The TCP port we listen on (0 before {@link Client.listen}). */
   get port(): number {
     return this.#port
@@ -240,6 +246,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       runtime: this.#rt,
       peerId: this.peerId,
       port: () => announcedPort(this.#portMapper, this.#port),
+      dhtPort: () => this.dhtPort,
       hashPool: () => {
         this.#pool ??= new HashPool({ threads: this.#options.hashThreads ?? DEFAULT_HASH_THREADS })
         return this.#pool

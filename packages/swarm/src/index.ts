@@ -32,6 +32,13 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   INCOMING_HANDSHAKE_TIMEOUT_MS,
 } from './client.js'
+export {
+  DHT_EAGER_INTERVAL_MS,
+  DHT_FIRST_RETRY_MS,
+  DHT_INTERVAL_MS,
+  type DhtSourceOptions,
+  useDht,
+} from './dht-source.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'

@@ -18,7 +18,7 @@ export interface DialCandidates {
 }
 
 /** Where a peer address came from. */
-export type PeerSource = 'tracker' | 'pex' | 'manual' | 'incoming' | 'magnet' | 'lsd'
+export type PeerSource = 'tracker' | 'pex' | 'manual' | 'incoming' | 'magnet' | 'lsd' | 'dht'
 
 interface Entry {
   addr: PeerAddress

@@ -189,6 +189,8 @@ function attach(s: TorrentState, socket: TransportStream, addr: PeerAddress, inc
     infoHash: s.infoHashBytes,
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
+    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
+    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
     signal: s.abort.signal,
     clock: s.rt.clock,
     ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),

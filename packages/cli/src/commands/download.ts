@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
+import type { DhtNode } from '@p2p/dht'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
+import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
   cliError,
@@ -21,7 +23,8 @@ export const download: Command = {
   summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
-                    [--priority i=p]... [--transports utp,tcp] [--json]
+                    [--priority i=p]... [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]...
+                    [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
@@ -36,10 +39,12 @@ command again continues where it stopped.
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
 ${NAT_FLAGS_USAGE}
+${DHT_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
+      ...DHT_FLAGS,
       out: { type: 'string', short: 'o', default: '.' },
       peer: { type: 'string', multiple: true },
       seed: { type: 'boolean', default: false },
@@ -67,6 +72,7 @@ ${NAT_FLAGS_USAGE}
     const client = transferClient(values, io.signal)
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })
     let stop = () => {}
+    let dht: DhtNode | undefined
     try {
       await listenAndReportMapping(client, view)
       const t = await client
@@ -107,6 +113,7 @@ ${NAT_FLAGS_USAGE}
         view.log(`error: ${e.message}`)
       })
       t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
+      dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
       await Promise.race([
         t.done,
@@ -132,6 +139,7 @@ ${NAT_FLAGS_USAGE}
     } finally {
       stop()
       view.stop()
+      await dht?.close()
       await closeClient(client)
     }
   },

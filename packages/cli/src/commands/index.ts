@@ -9,6 +9,7 @@ import type { Command } from '../command.js'
 export const commands: Record<string, () => Promise<Command>> = {
   create: async () => (await import('./create.js')).create,
   demo: async () => (await import('./demo.js')).demo,
+  dht: async () => (await import('./dht.js')).dht,
   download: async () => (await import('./download.js')).download,
   info: async () => (await import('./info.js')).info,
   lab: async () => (await import('./lab.js')).lab,

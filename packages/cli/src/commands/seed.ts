@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
+import type { DhtNode } from '@p2p/dht'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
+import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
   cliError,
@@ -20,7 +22,7 @@ export const seed: Command = {
   summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
   usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
                 [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N]
-                [--transports utp,tcp] [--json]
+                [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]... [--json]
 
 Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
 line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
@@ -30,10 +32,12 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
 ${NAT_FLAGS_USAGE}
+${DHT_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
+      ...DHT_FLAGS,
       torrent: { type: 'string' },
       peer: { type: 'string', multiple: true },
       v1: { type: 'boolean', default: false },
@@ -67,6 +71,7 @@ ${NAT_FLAGS_USAGE}
       mode: values.json ? 'json' : undefined,
     })
     let stop = () => {}
+    let dht: DhtNode | undefined
     try {
       await listenAndReportMapping(client, view)
       const t = await client
@@ -78,12 +83,14 @@ ${NAT_FLAGS_USAGE}
       t.on('warning', (w) => view.log(`warning: ${w.message}`))
       t.on('error', (e) => view.log(`error: ${e.message}`))
       for (const p of peers) t.addPeer(p)
+      dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
       await aborted(io.signal)
       return 0
     } finally {
       stop()
       view.stop()
+      await dht?.close()
       await closeClient(client)
     }
   },

@@ -1,0 +1,48 @@
+import { createDhtNode, type DhtNode } from '@p2p/dht'
+import { type PeerAddress, parsePeer } from '@p2p/peer-address'
+import { type Client, type Torrent, useDht } from '@p2p/swarm'
+import { CliError } from '../errors.js'
+
+/** Flags of `p2p seed` / `p2p download` for the DHT. */
+export const DHT_FLAGS = {
+  'no-dht': { type: 'boolean', default: false },
+  'dht-bootstrap': { type: 'string', multiple: true },
+} as const
+
+/** Usage lines of {@link DHT_FLAGS}. */
+export const DHT_USAGE = `  --no-dht            do not use the DHT (private torrents never do)
+  --dht-bootstrap h:p join the DHT through this node (repeatable; no public nodes are built in)`
+
+/** Parses `host:port` flag values. */
+export function bootstrapFlags(name: string, list: unknown): PeerAddress[] {
+  return ((list as string[] | undefined) ?? []).map((p) => {
+    try {
+      return parsePeer(p)
+    } catch {
+      throw new CliError('CLI_USAGE', `--${name} expects host:port, got ${JSON.stringify(p)}`)
+    }
+  })
+}
+
+/**
+ * Joins the DHT on the client's port (UDP, as other clients share their listening port) and makes
+ * it a peer source of `torrent`, unless `--no-dht` or no `--dht-bootstrap` was given. Returns the
+ * node (to close), or undefined.
+ */
+export async function startDht(
+  values: Record<string, unknown>,
+  client: Client,
+  torrent: Torrent,
+  log: (line: string) => void,
+): Promise<DhtNode | undefined> {
+  const bootstrap = bootstrapFlags('dht-bootstrap', values['dht-bootstrap'])
+  if (values['no-dht'] === true || bootstrap.length === 0) return undefined
+  const host = (values.host as string | undefined) ?? '0.0.0.0'
+  const dht = await createDhtNode({ host, port: client.port, bootstrap }).catch(() =>
+    createDhtNode({ host, port: 0, bootstrap }),
+  )
+  client.dhtPort = dht.addresses()[0]!.port
+  dht.start().catch((err: Error) => log(`warning: dht: ${err.message}`))
+  useDht(torrent, dht, { port: client.port, onWarning: (err) => log(`warning: dht: ${err.message}`) })
+  return dht
+}

@@ -1,0 +1,109 @@
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { createDhtNode, type DhtNode } from '@p2p/dht'
+import { generatePeerId } from '@p2p/peer-address'
+import { Wire } from '@p2p/peer-wire'
+import { type Torrent, useDht } from '@p2p/swarm'
+import { describe, expect, it } from 'vitest'
+import { differing, doneWithin, useSession, writeContent } from './helpers.js'
+
+const { dir, client, local, onCleanup } = useSession('swarm-dht-', { hashThreads: 1 })
+
+async function dhtNode(bootstrap?: DhtNode): Promise<DhtNode> {
+  const node = await createDhtNode({
+    host: '127.0.0.1',
+    port: 0,
+    bootstrap: bootstrap ? bootstrap.addresses() : [],
+  })
+  onCleanup(() => node.close())
+  if (bootstrap) await node.start()
+  return node
+}
+
+/** Counts announce calls on a real node. */
+function countAnnounces(node: DhtNode): { calls: number } {
+  const counter = { calls: 0 }
+  const announce = node.announce.bind(node)
+  node.announce = (...args) => {
+    counter.calls++
+    return announce(...args)
+  }
+  return counter
+}
+
+describe('the DHT as a peer source', () => {
+  it('a magnet with no tracker downloads from a seeder found through the DHT', async () => {
+    const boot = await dhtNode()
+    const src = await dir()
+    const files = await writeContent(src, { 'a.bin': 300_000 })
+    const seeder = client()
+    const st = await seeder.seed(join(src, 'a.bin'))
+    const seedDht = await dhtNode(boot)
+    useDht(st, seedDht, { port: seeder.port })
+
+    const leecher = client()
+    const out = await dir()
+    const magnet = `magnet:?xt=urn:btih:${st.infoHash}`
+    const lt = await leecher.add(magnet, { path: out })
+    const leechDht = await dhtNode(boot)
+    useDht(lt, leechDht, { port: leecher.port })
+    await doneWithin(lt, 30_000)
+    expect(await differing(out, files)).toEqual([])
+    expect(boot.stats().infoHashes).toBe(1)
+  })
+
+  it('private torrents (BEP 27) never use the DHT', async () => {
+    const boot = await dhtNode()
+    const src = await dir()
+    await writeContent(src, { 'p.bin': 40_000 })
+    const seeder = client()
+    const priv = await seeder.seed(src, { private: true })
+    const node = await dhtNode(boot)
+    const counter = countAnnounces(node)
+    useDht(priv, node, { port: seeder.port })
+    expect(counter.calls).toBe(0)
+
+    const pubSrc = await dir()
+    await writeContent(pubSrc, { 'q.bin': 40_000 })
+    const pub = await seeder.seed(pubSrc)
+    useDht(pub, node, { port: seeder.port })
+    expect(counter.calls).toBe(1)
+  })
+})
+
+describe('BEP 5 on the wire', () => {
+  /** The DHT port a raw peer (which sets the DHT bit itself) hears from the client, or 'none'. */
+  async function portHeard(seeding: Torrent, port: number): Promise<number | 'none'> {
+    const wire = new Wire(connect(port, '127.0.0.1'), {
+      infoHash: seeding.infoHashBytes,
+      peerId: generatePeerId('-DH0001-'),
+      dhtPort: 7,
+    })
+    onCleanup(async () => wire.destroy())
+    const heard = new Promise<number | 'none'>((resolve) => {
+      wire.on('port', (p) => resolve(p))
+      // The client sends its port message right after its extended handshake. A metadata request
+      // made once that arrived is answered only after it, in TCP order.
+      wire.on('extended-handshake', () =>
+        wire.fetchMetadata().then(
+          () => resolve('none'),
+          () => resolve('none'),
+        ),
+      )
+    })
+    wire.on('handshake', () => wire.haveNone())
+    wire.handshake()
+    return heard
+  }
+
+  it('sets the handshake bit and sends the port message, except on private torrents', async () => {
+    const src = await dir()
+    await writeContent(src, { 'pub.bin': 20_000, 'priv.bin': 20_000 })
+    const seeder = client()
+    seeder.dhtPort = 4321
+    const pub = await seeder.seed(join(src, 'pub.bin'))
+    const priv = await seeder.seed(join(src, 'priv.bin'), { private: true })
+    expect(await portHeard(pub, local(seeder).port)).toBe(4321)
+    expect(await portHeard(priv, local(seeder).port)).toBe('none')
+  })
+})
