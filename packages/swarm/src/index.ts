@@ -20,6 +20,13 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   INCOMING_HANDSHAKE_TIMEOUT_MS,
 } from './client.js'
+export type {
+  ConnectionEncryption,
+  EncryptionLevel,
+  EncryptionOptions,
+  EncryptionPolicy,
+  ResolvedEncryption,
+} from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'

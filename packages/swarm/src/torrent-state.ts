@@ -4,6 +4,7 @@ import type { Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
+import type { ConnectionEncryption, EncryptionOptions } from './encryption.js'
 import { PeerBook } from './peer-book.js'
 import type { PieceBufferPool } from './piece-buffer-pool.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
@@ -30,6 +31,8 @@ export interface ClientContext {
   isSelf(addr: PeerAddress): boolean
   /** Called once the torrent is destroyed. */
   removed(t: Torrent): void
+  /** The client's encryption defaults. */
+  encryption: EncryptionOptions
 }
 
 /** Where a torrent's identity comes from before metadata is known. */
@@ -56,6 +59,8 @@ export interface Peer {
   /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
   listen?: PeerAddress
   incoming: boolean
+  /** RC4, plaintext after MSE, or plain. */
+  encryption: ConnectionEncryption
   handshaken: boolean
   haveAll: boolean
   counted: boolean
