@@ -7,6 +7,7 @@ import {
   aborted,
   cliError,
   closeClient,
+  ENCRYPTION_USAGE,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
@@ -20,6 +21,7 @@ export const download: Command = {
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
                     [--priority i=p]... [--json]
+                    [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
@@ -32,7 +34,8 @@ command again continues where it stopped.
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
-  --json              progress as JSON lines on stdout`,
+  --json              progress as JSON lines on stdout
+\${ENCRYPTION_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,

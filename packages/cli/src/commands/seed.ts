@@ -6,6 +6,7 @@ import {
   aborted,
   cliError,
   closeClient,
+  ENCRYPTION_USAGE,
   peerFlags,
   SWARM_FLAGS,
   showProgress,
@@ -18,6 +19,7 @@ export const seed: Command = {
   summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
   usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
                 [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N] [--json]
+                [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both]
 
 Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
 line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
@@ -25,7 +27,8 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
   --port N            TCP port to listen on (default: any free port)
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
-  --json              progress as JSON lines on stdout`,
+  --json              progress as JSON lines on stdout
+\${ENCRYPTION_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,

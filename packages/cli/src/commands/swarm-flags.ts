@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { parsePeer } from '@p2p/peer-address'
-import { Client, type ClientOptions, SwarmError } from '@p2p/swarm'
+import { Client, type ClientOptions, type EncryptionOptions, SwarmError } from '@p2p/swarm'
 import { intFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
@@ -14,7 +14,32 @@ export const SWARM_FLAGS = {
   json: { type: 'boolean', default: false },
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
+  encryption: { type: 'string' },
+  'encryption-level': { type: 'string' },
 } as const
+
+/** Usage lines of the encryption flags, shared by `p2p seed` and `p2p download`. */
+export const ENCRYPTION_USAGE = `  --encryption forced|enabled|disabled
+                      Message Stream Encryption: forced = encrypted connections only, enabled
+                      (default) = try encrypted first and accept both, disabled = plain only
+  --encryption-level rc4|plaintext|both
+                      what an encrypted connection carries (default both, RC4 preferred)`
+
+/** `--encryption` and `--encryption-level`, checked. */
+function encryptionFlags(values: Record<string, unknown>): EncryptionOptions {
+  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = values[name] as string | undefined
+    if (v === undefined) return undefined
+    if (!allowed.includes(v as T)) {
+      throw new CliError('CLI_USAGE', `--${name} expects ${allowed.join('|')}, got ${JSON.stringify(v)}`)
+    }
+    return v as T
+  }
+  return {
+    encryption: pick('encryption', ['forced', 'enabled', 'disabled'] as const),
+    encryptionLevel: pick('encryption-level', ['rc4', 'plaintext', 'both'] as const),
+  }
+}
 
 /** Tracker tiers from `--tracker` / `--announce` (one URL per tier), or undefined. */
 export function trackerTiers(values: Record<string, unknown>): string[][] | undefined {
@@ -52,6 +77,7 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     host: values.host as string | undefined,
     uploadLimit: rate('upload-limit'),
     downloadLimit: rate('download-limit'),
+    ...encryptionFlags(values),
     signal,
   }
 }
