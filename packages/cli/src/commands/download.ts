@@ -35,7 +35,7 @@ command again continues where it stopped.
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
   --json              progress as JSON lines on stdout
-\${ENCRYPTION_USAGE}`,
+${ENCRYPTION_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,

@@ -28,7 +28,7 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
   --json              progress as JSON lines on stdout
-\${ENCRYPTION_USAGE}`,
+${ENCRYPTION_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
