@@ -19,6 +19,9 @@ export async function startLibtorrent(config: {
   save_path: string
   port: number
   peers?: string[]
+  /** libtorrent's in and out encryption policy (default: plaintext out, both in). */
+  enc?: 'forced' | 'enabled' | 'disabled'
+  enc_level?: 'rc4' | 'plaintext' | 'both'
 }): Promise<LtPeer> {
   const child = spawnChild(DEBIAN_PYTHON, [LT_PEER, JSON.stringify({ peers: [], ...config })])
   const lines = () =>
