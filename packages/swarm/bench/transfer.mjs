@@ -7,6 +7,9 @@
 // Also prints the user + system CPU seconds of leecher and seeder: on a shared machine they are
 // steadier than MB/s (though kernel write costs vary between runs on this VM too).
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
+// BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
+// libtorrent -> libtorrent with RC4 forced on both sides, and ours -> ours plain, interleaved; it prints
+// ours/libtorrent with RC4 (target >= 1.2x) and the RC4 overhead against our plain transfer.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -31,6 +34,11 @@ const SEED_NODE_ARGS = (process.env.BENCH_SEED_NODE_ARGS ?? '').split(' ').filte
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** Only these pairs (comma-separated, e.g. BENCH_PAIRS='libtorrent -> ours'). */
 const PAIRS = process.env.BENCH_PAIRS?.split(',').map((s) => s.trim())
+/** Compare RC4 transfers instead (see the header). */
+const MSE = process.env.BENCH_MSE === '1'
+/** Our flags and libtorrent's settings for RC4 forced on both sides. */
+const RC4_FLAGS = ['--encryption', 'forced', '--encryption-level', 'rc4']
+const RC4_LT = { enc: 'forced', enc_level: 'rc4' }
 
 function freePort() {
   return new Promise((resolve) => {
@@ -123,7 +131,7 @@ async function aria2Args() {
   ]
 }
 
-async function seeder(kind, dir, torrentFile) {
+async function seeder(kind, dir, torrentFile, rc4) {
   const port = await freePort()
   if (kind === 'aria2') {
     const args = [...(await aria2Args()), '--bt-seed-unverified=true', '--check-integrity=false']
@@ -143,19 +151,26 @@ async function seeder(kind, dir, torrentFile) {
       String(port),
       '--host',
       '127.0.0.1',
+      ...(rc4 ? RC4_FLAGS : []),
     ])
     await p.waitFor(/^magnet:/m)
     return { p, port }
   }
   const p = start(PY, [
     LT,
-    JSON.stringify({ mode: 'seed', torrent: torrentFile, save_path: join(dir, 'src'), port }),
+    JSON.stringify({
+      mode: 'seed',
+      torrent: torrentFile,
+      save_path: join(dir, 'src'),
+      port,
+      ...(rc4 ? RC4_LT : {}),
+    }),
   ])
   await p.waitFor(/"type": "ready"/)
   return { p, port }
 }
 
-async function leech(kind, dir, torrentFile, port) {
+async function leech(kind, dir, torrentFile, port, rc4) {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`)
   await mkdir(out)
   const t0 = performance.now()
@@ -177,6 +192,7 @@ async function leech(kind, dir, torrentFile, port) {
       '--host',
       '127.0.0.1',
       '--json',
+      ...(rc4 ? RC4_FLAGS : []),
     ])
     const code = await p.exited
     if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
@@ -190,6 +206,7 @@ async function leech(kind, dir, torrentFile, port) {
         save_path: out,
         port: lport,
         peers: [`127.0.0.1:${port}`],
+        ...(rc4 ? RC4_LT : {}),
       }),
     ])
     await p.waitFor(/"type": "done"/, 600_000)
@@ -201,10 +218,10 @@ async function leech(kind, dir, torrentFile, port) {
 }
 
 /** One seeder -> leecher transfer of the whole file. */
-async function transfer(from, to, dir, torrentFile) {
-  const s = await seeder(from, dir, torrentFile)
+async function transfer(from, to, dir, torrentFile, rc4 = false) {
+  const s = await seeder(from, dir, torrentFile, rc4)
   try {
-    const r = await leech(to, dir, torrentFile, s.port)
+    const r = await leech(to, dir, torrentFile, s.port, rc4)
     await stop(s.p)
     return { mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB, cpu: r.cpu, seedCpu: s.p.cpuSeconds() }
   } catch (err) {
@@ -253,12 +270,20 @@ async function main() {
       ['ours', 'libtorrent'],
       ['libtorrent', 'ours'],
     ]
+    const mse = [
+      ['ours', 'ours', true],
+      ['libtorrent', 'libtorrent', true],
+      ['ours', 'ours', false],
+    ]
+    const plan = MSE
+      ? Array.from({ length: ROUNDS }, () => mse).flat()
+      : [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]
     const runs = new Map()
-    for (const [from, to] of [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]) {
-      const name = `${from} -> ${to}`
+    for (const [from, to, rc4] of plan) {
+      const name = `${from} -> ${to}${rc4 ? ' (RC4)' : ''}`
       if (PAIRS && !PAIRS.includes(name)) continue
       if (!runs.has(name)) runs.set(name, [])
-      runs.get(name).push(await transfer(from, to, dir, torrentFile))
+      runs.get(name).push(await transfer(from, to, dir, torrentFile, rc4))
     }
     for (const [name, list] of runs) rows.push(summarize(name, list))
   } finally {
@@ -276,6 +301,23 @@ async function main() {
     )
   }
   const by = Object.fromEntries(rows.map((r) => [r.name, r]))
+  if (MSE) {
+    const rc4 = by['ours -> ours (RC4)']
+    const ltRc4 = by['libtorrent -> libtorrent (RC4)']
+    const plain = by['ours -> ours']
+    if (rc4?.mbps && ltRc4?.mbps) {
+      const ratio = rc4.mbps / ltRc4.mbps
+      console.log(
+        `speed with RC4: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.2x) ${ratio >= 1.2 ? 'PASS' : 'FAIL'}`,
+      )
+    }
+    if (rc4?.mbps && plain?.mbps) {
+      console.log(
+        `RC4 overhead: ours RC4/plain speed = ${(rc4.mbps / plain.mbps).toFixed(2)}x, CPU s leecher ${rc4.cpu.toFixed(2)} vs ${plain.cpu.toFixed(2)}, seeder ${rc4.seedCpu.toFixed(2)} vs ${plain.seedCpu.toFixed(2)}`,
+      )
+    }
+    return
+  }
   const ours = by['ours -> ours']
   const lt = by['libtorrent -> libtorrent']
   if (ours?.mbps && lt?.mbps) {
