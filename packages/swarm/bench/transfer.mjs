@@ -7,6 +7,7 @@
 // Also prints the user + system CPU seconds of leecher and seeder: on a shared machine they are
 // steadier than MB/s (though kernel write costs vary between runs on this VM too).
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
+// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs.
 // BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
 // libtorrent -> libtorrent with RC4 forced on both sides, and ours -> ours plain, interleaved; it prints
 // ours/libtorrent with RC4 (target >= 1.2x) and the RC4 overhead against our plain transfer.
@@ -36,9 +37,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const PAIRS = process.env.BENCH_PAIRS?.split(',').map((s) => s.trim())
 /** Compare RC4 transfers instead (see the header). */
 const MSE = process.env.BENCH_MSE === '1'
-/** Our flags and libtorrent's settings for RC4 forced on both sides. */
-const RC4_FLAGS = ['--encryption', 'forced', '--encryption-level', 'rc4']
-const RC4_LT = { enc: 'forced', enc_level: 'rc4' }
+/** Our flags and libtorrent's settings for RC4 forced on both sides, or MSE off ('plain'). */
+const ENC_FLAGS = {
+  rc4: ['--encryption', 'forced', '--encryption-level', 'rc4'],
+  plain: ['--encryption', 'disabled'],
+}
+const ENC_LT = { rc4: { enc: 'forced', enc_level: 'rc4' }, plain: { enc: 'disabled' } }
 
 function freePort() {
   return new Promise((resolve) => {
@@ -131,7 +135,7 @@ async function aria2Args() {
   ]
 }
 
-async function seeder(kind, dir, torrentFile, rc4) {
+async function seeder(kind, dir, torrentFile, enc) {
   const port = await freePort()
   if (kind === 'aria2') {
     const args = [...(await aria2Args()), '--bt-seed-unverified=true', '--check-integrity=false']
@@ -151,7 +155,7 @@ async function seeder(kind, dir, torrentFile, rc4) {
       String(port),
       '--host',
       '127.0.0.1',
-      ...(rc4 ? RC4_FLAGS : []),
+      ...(ENC_FLAGS[enc] ?? []),
     ])
     await p.waitFor(/^magnet:/m)
     return { p, port }
@@ -163,14 +167,14 @@ async function seeder(kind, dir, torrentFile, rc4) {
       torrent: torrentFile,
       save_path: join(dir, 'src'),
       port,
-      ...(rc4 ? RC4_LT : {}),
+      ...ENC_LT[enc],
     }),
   ])
   await p.waitFor(/"type": "ready"/)
   return { p, port }
 }
 
-async function leech(kind, dir, torrentFile, port, rc4) {
+async function leech(kind, dir, torrentFile, port, enc) {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`)
   await mkdir(out)
   const t0 = performance.now()
@@ -192,7 +196,7 @@ async function leech(kind, dir, torrentFile, port, rc4) {
       '--host',
       '127.0.0.1',
       '--json',
-      ...(rc4 ? RC4_FLAGS : []),
+      ...(ENC_FLAGS[enc] ?? []),
     ])
     const code = await p.exited
     if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
@@ -206,7 +210,7 @@ async function leech(kind, dir, torrentFile, port, rc4) {
         save_path: out,
         port: lport,
         peers: [`127.0.0.1:${port}`],
-        ...(rc4 ? RC4_LT : {}),
+        ...ENC_LT[enc],
       }),
     ])
     await p.waitFor(/"type": "done"/, 600_000)
@@ -218,10 +222,10 @@ async function leech(kind, dir, torrentFile, port, rc4) {
 }
 
 /** One seeder -> leecher transfer of the whole file. */
-async function transfer(from, to, dir, torrentFile, rc4 = false) {
-  const s = await seeder(from, dir, torrentFile, rc4)
+async function transfer(from, to, dir, torrentFile, enc) {
+  const s = await seeder(from, dir, torrentFile, enc)
   try {
-    const r = await leech(to, dir, torrentFile, s.port, rc4)
+    const r = await leech(to, dir, torrentFile, s.port, enc)
     await stop(s.p)
     return { mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB, cpu: r.cpu, seedCpu: s.p.cpuSeconds() }
   } catch (err) {
@@ -271,19 +275,20 @@ async function main() {
       ['libtorrent', 'ours'],
     ]
     const mse = [
-      ['ours', 'ours', true],
-      ['libtorrent', 'libtorrent', true],
-      ['ours', 'ours', false],
+      ['ours', 'ours', 'rc4'],
+      ['libtorrent', 'libtorrent', 'rc4'],
+      ['ours', 'ours', 'plain'],
     ]
     const plan = MSE
       ? Array.from({ length: ROUNDS }, () => mse).flat()
       : [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]
     const runs = new Map()
-    for (const [from, to, rc4] of plan) {
-      const name = `${from} -> ${to}${rc4 ? ' (RC4)' : ''}`
+    for (const [from, to, enc] of plan) {
+      const name = `${from} -> ${to}${enc ? ` (${enc})` : ''}`
+      // The plain pairs stay plain (MSE off): our default would otherwise dial with RC4.
       if (PAIRS && !PAIRS.includes(name)) continue
       if (!runs.has(name)) runs.set(name, [])
-      runs.get(name).push(await transfer(from, to, dir, torrentFile, rc4))
+      runs.get(name).push(await transfer(from, to, dir, torrentFile, enc ?? 'plain'))
     }
     for (const [name, list] of runs) rows.push(summarize(name, list))
   } finally {
@@ -302,9 +307,9 @@ async function main() {
   }
   const by = Object.fromEntries(rows.map((r) => [r.name, r]))
   if (MSE) {
-    const rc4 = by['ours -> ours (RC4)']
-    const ltRc4 = by['libtorrent -> libtorrent (RC4)']
-    const plain = by['ours -> ours']
+    const rc4 = by['ours -> ours (rc4)']
+    const ltRc4 = by['libtorrent -> libtorrent (rc4)']
+    const plain = by['ours -> ours (plain)']
     if (rc4?.mbps && ltRc4?.mbps) {
       const ratio = rc4.mbps / ltRc4.mbps
       console.log(
