@@ -3,12 +3,16 @@ import { MseError } from './errors.js'
 /** Keystream bytes MSE throws away before the first byte it uses (spec: "The first 1024 bytes of the RC4 output are discarded"). */
 export const MSE_RC4_DISCARD = 1024
 
+/** Whether a Uint32Array stores its low byte first (the word loop of {@link Rc4.update} needs it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
 /** Size of the chunk {@link Rc4} uses to skip keystream. */
 const SKIP_CHUNK = 1024
 
 /**
  * RC4 (ARC4) keystream cipher. Encryption and decryption are the same operation: {@link Rc4.update}
- * XORs the keystream into bytes, in place or into another buffer, continuing the stream across calls.
+ * XORs the keystream into bytes, in place or into another buffer, continuing the stream across calls;
+ * it allocates nothing but a 32-bit view of the buffer per call.
  *
  * @example
  * ```ts
@@ -52,24 +56,74 @@ export class Rc4 {
 
   /**
    * XORs the next `src.length` keystream bytes into `src` and writes the result to `dst` (default:
-   * `src` itself, in place). Allocates nothing.
+   * `src` itself, in place). The bulk of the bytes go four at a time through a 32-bit view of the
+   * buffer (on little-endian machines): about twice the speed of a byte loop.
    *
    * @param dst at least `src.length` bytes; may be `src`
    * @returns `dst`
    */
   update<T extends Uint8Array>(src: Uint8Array, dst: T = src as T): T {
+    if (dst !== src) dst.set(src)
+    const n = src.length
     const s = this.#s
     let i = this.#i
     let j = this.#j
-    const n = src.length
-    for (let k = 0; k < n; k++) {
+    let k = 0
+    // Bytes up to the first 4-byte boundary (and all of them on a big-endian machine).
+    const head = LITTLE_ENDIAN ? Math.min(n, (4 - (dst.byteOffset & 3)) & 3) : n
+    for (; k < head; k++) {
       i = (i + 1) & 255
       const si = s[i]!
       j = (j + si) & 255
       const sj = s[j]!
       s[i] = sj
       s[j] = si
-      dst[k] = src[k]! ^ s[(si + sj) & 255]!
+      dst[k]! ^= s[(si + sj) & 255]!
+    }
+    const words = (n - k) >> 2
+    if (words > 0) {
+      const u32 = new Uint32Array(dst.buffer, dst.byteOffset + k, words)
+      for (let q = 0; q < words; q++) {
+        i = (i + 1) & 255
+        let si = s[i]!
+        j = (j + si) & 255
+        let sj = s[j]!
+        s[i] = sj
+        s[j] = si
+        let x = s[(si + sj) & 255]!
+        i = (i + 1) & 255
+        si = s[i]!
+        j = (j + si) & 255
+        sj = s[j]!
+        s[i] = sj
+        s[j] = si
+        x |= s[(si + sj) & 255]! << 8
+        i = (i + 1) & 255
+        si = s[i]!
+        j = (j + si) & 255
+        sj = s[j]!
+        s[i] = sj
+        s[j] = si
+        x |= s[(si + sj) & 255]! << 16
+        i = (i + 1) & 255
+        si = s[i]!
+        j = (j + si) & 255
+        sj = s[j]!
+        s[i] = sj
+        s[j] = si
+        x |= s[(si + sj) & 255]! << 24
+        u32[q]! ^= x
+      }
+      k += words << 2
+    }
+    for (; k < n; k++) {
+      i = (i + 1) & 255
+      const si = s[i]!
+      j = (j + si) & 255
+      const sj = s[j]!
+      s[i] = sj
+      s[j] = si
+      dst[k]! ^= s[(si + sj) & 255]!
     }
     this.#i = i
     this.#j = j

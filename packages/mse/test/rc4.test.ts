@@ -72,6 +72,11 @@ describe('Rc4', () => {
           )
           for (let i = 1; i < points.length; i++) rc4.update(inPlace.subarray(points[i - 1], points[i]))
           expect(hex(inPlace)).toBe(hex(whole))
+          // into a buffer at any alignment
+          for (let off = 1; off < 4; off++) {
+            const dst = new Uint8Array(data.length + 4).subarray(off, off + data.length)
+            expect(hex(new Rc4(key).update(data, dst))).toBe(hex(whole))
+          }
           // decrypting is the same operation
           expect(hex(new Rc4(key).update(whole, new Uint8Array(whole.length)))).toBe(hex(data))
         },
