@@ -7,6 +7,10 @@
 // Also prints the user + system CPU seconds of leecher and seeder: on a shared machine they are
 // steadier than MB/s (though kernel write costs vary between runs on this VM too).
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
+// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs.
+// BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
+// libtorrent -> libtorrent with RC4 forced on both sides, and ours -> ours plain, interleaved; it prints
+// ours/libtorrent with RC4 (target >= 1.2x) and the RC4 overhead against our plain transfer.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -31,6 +35,14 @@ const SEED_NODE_ARGS = (process.env.BENCH_SEED_NODE_ARGS ?? '').split(' ').filte
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** Only these pairs (comma-separated, e.g. BENCH_PAIRS='libtorrent -> ours'). */
 const PAIRS = process.env.BENCH_PAIRS?.split(',').map((s) => s.trim())
+/** Compare RC4 transfers instead (see the header). */
+const MSE = process.env.BENCH_MSE === '1'
+/** Our flags and libtorrent's settings for RC4 forced on both sides, or MSE off ('plain'). */
+const ENC_FLAGS = {
+  rc4: ['--encryption', 'forced', '--encryption-level', 'rc4'],
+  plain: ['--encryption', 'disabled'],
+}
+const ENC_LT = { rc4: { enc: 'forced', enc_level: 'rc4' }, plain: { enc: 'disabled' } }
 
 function freePort() {
   return new Promise((resolve) => {
@@ -123,7 +135,7 @@ async function aria2Args() {
   ]
 }
 
-async function seeder(kind, dir, torrentFile) {
+async function seeder(kind, dir, torrentFile, enc) {
   const port = await freePort()
   if (kind === 'aria2') {
     const args = [...(await aria2Args()), '--bt-seed-unverified=true', '--check-integrity=false']
@@ -143,19 +155,26 @@ async function seeder(kind, dir, torrentFile) {
       String(port),
       '--host',
       '127.0.0.1',
+      ...(ENC_FLAGS[enc] ?? []),
     ])
     await p.waitFor(/^magnet:/m)
     return { p, port }
   }
   const p = start(PY, [
     LT,
-    JSON.stringify({ mode: 'seed', torrent: torrentFile, save_path: join(dir, 'src'), port }),
+    JSON.stringify({
+      mode: 'seed',
+      torrent: torrentFile,
+      save_path: join(dir, 'src'),
+      port,
+      ...ENC_LT[enc],
+    }),
   ])
   await p.waitFor(/"type": "ready"/)
   return { p, port }
 }
 
-async function leech(kind, dir, torrentFile, port) {
+async function leech(kind, dir, torrentFile, port, enc) {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`)
   await mkdir(out)
   const t0 = performance.now()
@@ -177,6 +196,7 @@ async function leech(kind, dir, torrentFile, port) {
       '--host',
       '127.0.0.1',
       '--json',
+      ...(ENC_FLAGS[enc] ?? []),
     ])
     const code = await p.exited
     if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
@@ -190,6 +210,7 @@ async function leech(kind, dir, torrentFile, port) {
         save_path: out,
         port: lport,
         peers: [`127.0.0.1:${port}`],
+        ...ENC_LT[enc],
       }),
     ])
     await p.waitFor(/"type": "done"/, 600_000)
@@ -201,10 +222,10 @@ async function leech(kind, dir, torrentFile, port) {
 }
 
 /** One seeder -> leecher transfer of the whole file. */
-async function transfer(from, to, dir, torrentFile) {
-  const s = await seeder(from, dir, torrentFile)
+async function transfer(from, to, dir, torrentFile, enc) {
+  const s = await seeder(from, dir, torrentFile, enc)
   try {
-    const r = await leech(to, dir, torrentFile, s.port)
+    const r = await leech(to, dir, torrentFile, s.port, enc)
     await stop(s.p)
     return { mbps: SIZE / 1e6 / r.seconds, rssMiB: r.rssMiB, cpu: r.cpu, seedCpu: s.p.cpuSeconds() }
   } catch (err) {
@@ -253,12 +274,21 @@ async function main() {
       ['ours', 'libtorrent'],
       ['libtorrent', 'ours'],
     ]
+    const mse = [
+      ['ours', 'ours', 'rc4'],
+      ['libtorrent', 'libtorrent', 'rc4'],
+      ['ours', 'ours', 'plain'],
+    ]
+    const plan = MSE
+      ? Array.from({ length: ROUNDS }, () => mse).flat()
+      : [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]
     const runs = new Map()
-    for (const [from, to] of [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]) {
-      const name = `${from} -> ${to}`
+    for (const [from, to, enc] of plan) {
+      const name = `${from} -> ${to}${enc ? ` (${enc})` : ''}`
+      // The plain pairs stay plain (MSE off): our default would otherwise dial with RC4.
       if (PAIRS && !PAIRS.includes(name)) continue
       if (!runs.has(name)) runs.set(name, [])
-      runs.get(name).push(await transfer(from, to, dir, torrentFile))
+      runs.get(name).push(await transfer(from, to, dir, torrentFile, enc ?? 'plain'))
     }
     for (const [name, list] of runs) rows.push(summarize(name, list))
   } finally {
@@ -276,6 +306,23 @@ async function main() {
     )
   }
   const by = Object.fromEntries(rows.map((r) => [r.name, r]))
+  if (MSE) {
+    const rc4 = by['ours -> ours (rc4)']
+    const ltRc4 = by['libtorrent -> libtorrent (rc4)']
+    const plain = by['ours -> ours (plain)']
+    if (rc4?.mbps && ltRc4?.mbps) {
+      const ratio = rc4.mbps / ltRc4.mbps
+      console.log(
+        `speed with RC4: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.2x) ${ratio >= 1.2 ? 'PASS' : 'FAIL'}`,
+      )
+    }
+    if (rc4?.mbps && plain?.mbps) {
+      console.log(
+        `RC4 overhead: ours RC4/plain speed = ${(rc4.mbps / plain.mbps).toFixed(2)}x, CPU s leecher ${rc4.cpu.toFixed(2)} vs ${plain.cpu.toFixed(2)}, seeder ${rc4.seedCpu.toFixed(2)} vs ${plain.seedCpu.toFixed(2)}`,
+      )
+    }
+    return
+  }
   const ours = by['ours -> ours']
   const lt = by['libtorrent -> libtorrent']
   if (ours?.mbps && lt?.mbps) {

@@ -1,5 +1,6 @@
 import type { HashPool, Metainfo } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
+import type { EncryptionOptions } from './encryption.js'
 import type { TokenBucket } from './rate-limiter.js'
 import type { SwarmRuntime } from './runtime.js'
 
@@ -18,6 +19,8 @@ export interface ClientContext {
   canConnect(): boolean
   connectionOpened(): void
   connectionClosed(): void
+  /** The client's encryption defaults. */
+  encryption: EncryptionOptions
   /** Whether the address is this client's own listening address. */
   isSelf(addr: PeerAddress): boolean
   /** Called once the torrent is destroyed. */

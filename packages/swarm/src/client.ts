@@ -2,10 +2,12 @@ import { readFile, stat } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import { isPlainHandshake } from '@p2p/mse'
 import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { LsdSource } from './lsd-source.js'
 import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
@@ -25,8 +27,8 @@ export const INCOMING_HANDSHAKE_TIMEOUT_MS = 20_000
 /** Bytes of a handshake up to the end of the info hash (1 + 19 + 8 + 20). */
 const HANDSHAKE_PREFIX = 48
 
-/** Options of {@link Client}. */
-export interface ClientOptions {
+/** Options of {@link Client}; the encryption options are defaults for its torrents. */
+export interface ClientOptions extends EncryptionOptions {
   /** Address to listen on. Default `::` (IPv6 and IPv4), falling back to `0.0.0.0`. */
   host?: string
   /** TCP port to listen on; 0 or undefined = any free port (see {@link Client.port}). */
@@ -120,6 +122,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         `expected a 20-byte peer id, got ${options.peerId.length} bytes`,
       )
     }
+    checkEncryption(options)
     this.#options = options
     this.#rt = {
       ...systemRuntime,
@@ -207,14 +210,19 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.#connections++
     this.#handshaking.add(socket)
     let done = false
-    const finish = (t: Torrent | undefined, prefix?: Buffer) => {
+    const finish = (t: Torrent | undefined, prefix?: Buffer, encrypted = false) => {
       if (done) return
       done = true
-      this.#handshaking.delete(socket)
       this.#rt.clock.clearTimeout(timer)
       socket.off('readable', onReadable)
       socket.off('error', onFail)
       socket.off('close', onFail)
+      if (encrypted && prefix) {
+        socket.unshift(prefix)
+        this.#acceptEncrypted(socket)
+        return
+      }
+      this.#handshaking.delete(socket)
       if (!t || !prefix) {
         socket.destroy()
         this.#connections--
@@ -227,12 +235,33 @@ export class Client extends TypedEmitter<ClientEvents> {
     const onReadable = () => {
       const prefix = socket.read(HANDSHAKE_PREFIX) as Buffer | null
       if (!prefix) return
-      finish(this.#torrents.get(hex(prefix.subarray(28, 48))) ?? this.#byHandshake(prefix), prefix)
+      // MSE (a public key) or a plain handshake, which a torrent with encryption forced refuses.
+      if (!isPlainHandshake(prefix)) return finish(undefined, prefix, true)
+      const t = this.#torrents.get(hex(prefix.subarray(28, 48))) ?? this.#byHandshake(prefix)
+      finish(t && acceptsFirstBytes(t.encryptionPolicy, prefix) ? t : undefined, prefix)
     }
     const timer = this.#rt.clock.setTimeout(onFail, INCOMING_HANDSHAKE_TIMEOUT_MS)
     socket.on('readable', onReadable)
     socket.on('error', onFail)
     socket.on('close', onFail)
+  }
+
+  /** An incoming MSE handshake: on success the torrent its SKEY names takes the connection. */
+  #acceptEncrypted(socket: TransportStream): void {
+    acceptEncrypted(socket, [...this.#torrents.values()], INCOMING_HANDSHAKE_TIMEOUT_MS).then(
+      ({ torrent, stream }) => {
+        this.#handshaking.delete(socket)
+        if (this.#closed) {
+          stream.destroy()
+          this.#connections--
+        } else torrent.acceptIncoming(socket, stream)
+      },
+      () => {
+        // the handshake destroyed the socket
+        this.#handshaking.delete(socket)
+        this.#connections--
+      },
+    )
   }
 
   #byHandshake(prefix: Buffer): Torrent | undefined {
@@ -261,6 +290,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         this.#connections--
       },
       isSelf: (a: PeerAddress) => a.port === this.#port && this.#localIps.has(a.host),
+      encryption: this.#options,
       removed,
     }
   }
@@ -341,6 +371,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {
+    checkEncryption(options)
     if (this.#closed) throw new SwarmError('SWARM_ABORTED', 'client closed')
     if (this.#torrents.has(src.infoHash)) {
       throw new SwarmError('SWARM_DUPLICATE_TORRENT', `torrent ${src.infoHash} is already added`)

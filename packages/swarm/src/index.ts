@@ -39,6 +39,13 @@ export {
   type DhtSourceOptions,
   useDht,
 } from './dht-source.js'
+export type {
+  ConnectionEncryption,
+  EncryptionLevel,
+  EncryptionOptions,
+  EncryptionPolicy,
+  ResolvedEncryption,
+} from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'

@@ -1,6 +1,8 @@
+import type { MseStream } from '@p2p/mse'
 import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
+import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { pexSoon } from './pex.js'
@@ -126,39 +128,58 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.book.dialing(addr)
   s.pending++
   s.ctx.connectionOpened()
+  const enc = resolveEncryption(s.ctx.encryption, s.opts)
+  if (enc.encryption !== 'disabled') {
+    dialPeer(addr, s.infoHashBytes, enc, s.rt.transport, CONNECT_TIMEOUT_MS, s.abort.signal).then(
+      (c) => connected(s, addr, c.socket, c.stream),
+      () => dialFailed(s, addr),
+    )
+    return
+  }
   let wire: Wire | undefined
   const { clock, transport } = s.rt
-  const failed = () => {
-    s.pending--
-    s.ctx.connectionClosed()
-    s.book.failed(addr)
-    scheduleDial(s, DIAL_TICK_MS)
-  }
   const timer = clock.setTimeout(() => {
     cancel()
-    failed()
+    dialFailed(s, addr)
   }, CONNECT_TIMEOUT_MS)
   const cancel = transport.dial(
     addr,
     (chunk) => wire?.receive(chunk),
     (error, socket) => {
       clock.clearTimeout(timer)
-      if (error || !socket) return failed()
-      s.pending--
-      if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
-        socket.destroy()
-        s.ctx.connectionClosed()
-        if (!s.destroyed) s.book.disconnected(addr)
-        return
-      }
-      s.book.connected(addr, 'manual')
-      wire = attach(s, socket, addr, false)
+      if (error || !socket) return dialFailed(s, addr)
+      wire = connected(s, addr, socket)
     },
   )
 }
 
-/** An incoming connection whose handshake names this torrent (the client counted it). */
-export function acceptIncoming(s: TorrentState, socket: TransportStream): void {
+function dialFailed(s: TorrentState, addr: PeerAddress): void {
+  s.pending--
+  s.ctx.connectionClosed()
+  s.book.failed(addr)
+  scheduleDial(s, DIAL_TICK_MS)
+}
+
+/** A dial succeeded (`stream`: the plaintext side after MSE): the wire starts, room permitting. */
+function connected(
+  s: TorrentState,
+  addr: PeerAddress,
+  socket: TransportStream,
+  stream?: MseStream,
+): Wire | undefined {
+  s.pending--
+  if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
+    ;(stream ?? socket).destroy()
+    s.ctx.connectionClosed()
+    if (!s.destroyed) s.book.disconnected(addr)
+    return undefined
+  }
+  s.book.connected(addr, 'manual')
+  return attach(s, socket, addr, false, stream)
+}
+
+/** An incoming connection whose handshake names this torrent (the client counted it); `stream` after MSE. */
+export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?: MseStream): void {
   let addr: PeerAddress | undefined
   try {
     addr = { host: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 }
@@ -168,14 +189,20 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream): void {
   // At the limit, it may replace a connection of lower BEP 40 rank (ranked, as libtorrent, by the
   // address it came from: its listening port is not known yet).
   if (s.destroyed || !addr || !makeRoom(s, peerRank(s, addr))) {
-    socket.destroy()
+    ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     return
   }
-  attach(s, socket, addr, true)
+  attach(s, socket, addr, true, stream)
 }
 
-function attach(s: TorrentState, socket: TransportStream, addr: PeerAddress, incoming: boolean): Wire {
+function attach(
+  s: TorrentState,
+  socket: TransportStream,
+  addr: PeerAddress,
+  incoming: boolean,
+  stream?: MseStream,
+): Wire {
   socket.setNoDelay?.(true)
   if (!s.localHost && socket.localAddress) {
     try {
@@ -185,7 +212,7 @@ function attach(s: TorrentState, socket: TransportStream, addr: PeerAddress, inc
     }
   }
   const meta = s.meta
-  const wire = new Wire(socket, {
+  const wire = new Wire(stream ?? socket, {
     infoHash: s.infoHashBytes,
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
@@ -201,6 +228,7 @@ function attach(s: TorrentState, socket: TransportStream, addr: PeerAddress, inc
     addr,
     listen: incoming ? undefined : addr,
     incoming,
+    encryption: encryptionOf(stream),
     handshaken: false,
     haveAll: false,
     counted: false,

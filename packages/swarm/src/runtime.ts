@@ -39,12 +39,13 @@ export interface SwarmTransport {
   ): Promise<TransportListener>
   /**
    * Opens a connection to `addr`; `done` is called once, with the open stream or the error. Received
-   * bytes either go to `receive` (into a reused buffer, TCP) or are emitted as `data`, never both.
+   * bytes either go to `receive` (into a reused buffer, TCP) or are emitted as `data`, never both;
+   * without `receive` they are emitted as `data`.
    * @returns a function that abandons the attempt (destroying what it opened; `done` is not called)
    */
   dial(
     addr: PeerAddress,
-    receive: (chunk: Uint8Array) => void,
+    receive: ((chunk: Uint8Array) => void) | undefined,
     done: (error: Error | undefined, stream?: TransportStream) => void,
   ): () => void
 }

@@ -38,6 +38,7 @@ export const tcpTransport: SwarmTransport = {
   dial(addr, receive, done) {
     // Reads land in one reused buffer and the wire copies blocks from it straight into piece buffers:
     // no fresh 64 KiB buffer per read (memory, GC work).
+    if (!receive) return dialStream(connect({ host: addr.host, port: addr.port }), done)
     const socket = connect({
       host: addr.host,
       port: addr.port,

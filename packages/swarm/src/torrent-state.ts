@@ -5,6 +5,7 @@ import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import type { ConnectionEncryption } from './encryption.js'
 import { PeerBook } from './peer-book.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import type { PieceReadCache } from './piece-read-cache.js'
@@ -22,6 +23,8 @@ export interface Peer {
   /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
   listen?: PeerAddress
   incoming: boolean
+  /** RC4, plaintext after MSE, or plain. */
+  encryption: ConnectionEncryption
   handshaken: boolean
   haveAll: boolean
   counted: boolean

@@ -1,6 +1,7 @@
 import type { Metainfo } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { Wire } from '@p2p/peer-wire'
+import type { EncryptionOptions } from './encryption.js'
 import type { SwarmError } from './errors.js'
 import type { PickStrategy } from './piece-picker.js'
 import type { Transport } from './transports.js'
@@ -19,7 +20,7 @@ export const BAN_STRIKES = 2
 export const CONNECT_TIMEOUT_MS = 10_000
 
 /** Options of `client.add`. */
-export interface AddOptions {
+export interface AddOptions extends EncryptionOptions {
   /** Directory the torrent's files go below. */
   path: string
   /** Stops (destroys) the torrent when aborted. */

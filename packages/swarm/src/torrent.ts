@@ -1,10 +1,13 @@
 import { setMaxListeners } from 'node:events'
 import { type Metainfo, toMagnet } from '@p2p/metainfo'
+import type { MseStream } from '@p2p/mse'
+import type { PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { startTracker } from './announce.js'
 import { fill } from './block-requests.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import type { PeerSource } from './peer-book.js'
@@ -185,9 +188,26 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     scheduleDial(s, 0)
   }
 
-  /** @internal An incoming connection whose handshake names this torrent (the client counted it). */
-  acceptIncoming(socket: TransportStream): void {
-    acceptIncoming(this.#s, socket)
+  /**
+   * @internal An incoming connection whose handshake names this torrent (the client counted it);
+   * `stream` is its plaintext side after an MSE handshake.
+   */
+  acceptIncoming(socket: TransportStream, stream?: MseStream): void {
+    acceptIncoming(this.#s, socket, stream)
+  }
+
+  /** This torrent's encryption policy and level (its own options over the client's). */
+  get encryptionPolicy(): ResolvedEncryption {
+    return resolveEncryption(this.#s.ctx.encryption, this.#s.opts)
+  }
+
+  /** The open connections: address, direction, and whether they are RC4, plaintext over MSE or plain. */
+  connections(): { address: PeerAddress; incoming: boolean; encryption: ConnectionEncryption }[] {
+    return [...this.#s.peers].map((p) => ({
+      address: p.addr,
+      incoming: p.incoming,
+      encryption: p.encryption,
+    }))
   }
 
   /** Stops the torrent: resume data written, trackers told, connections and files closed. */

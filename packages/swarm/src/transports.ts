@@ -58,7 +58,7 @@ export function internetTransport(order: readonly Transport[]): SwarmTransport {
   const attempt = (
     transport: Transport,
     addr: PeerAddress,
-    receive: (chunk: Uint8Array) => void,
+    receive: ((chunk: Uint8Array) => void) | undefined,
     done: Done,
   ) =>
     transport === 'tcp'

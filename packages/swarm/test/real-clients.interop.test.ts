@@ -1,78 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createTorrent } from '@p2p/metainfo'
-import {
-  COMPONENTS,
-  freePort,
-  type Opentracker,
-  requireComponents,
-  spawnChild,
-  startOpentracker,
-  waitFor,
-} from '@p2p/test-utils'
+import { COMPONENTS, requireComponents, waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { differing, doneWithin, useSession, writeContent } from './helpers.js'
+import { differing, doneWithin, useSession } from './helpers.js'
+import { aria2, realClientSetup, transmission } from './interop-helpers.js'
 
 const { dir, client, onCleanup } = useSession('swarm-real-')
 
 const FILES = { 'pack/a.bin': 3_000_000, 'pack/sub/b.bin': 2_000_000, 'pack/c.txt': 777 }
-
-/** Content, a v1 torrent of it announcing to a fresh opentracker, and the .torrent on disk. */
-async function setup() {
-  const src = await dir()
-  const content = await writeContent(src, FILES)
-  const probe = await createTorrent(join(src, 'pack'), {
-    version: 1,
-    pieceLength: 65536,
-    creationDate: false,
-  })
-  const tracker: Opentracker = await startOpentracker({ infoHashes: [probe.metainfo.infoHash!] })
-  onCleanup(() => tracker.stop())
-  const { torrent } = await createTorrent(join(src, 'pack'), {
-    version: 1,
-    pieceLength: 65536,
-    creationDate: false,
-    announce: tracker.httpUrl,
-  })
-  const file = join(await dir(), 'pack.torrent')
-  await writeFile(file, torrent)
-  return { src, content, torrent, file, tracker }
-}
-
-async function aria2(torrentFile: string, out: string, seed: boolean) {
-  return spawnChild('aria2c', [
-    `--dir=${out}`,
-    `--listen-port=${await freePort()}`,
-    '--enable-dht=false',
-    '--enable-dht6=false',
-    '--bt-enable-lpd=false',
-    '--enable-peer-exchange=false',
-    seed ? '--seed-ratio=0.0' : '--seed-time=0',
-    '--check-integrity=true',
-    '--file-allocation=none',
-    '--summary-interval=0',
-    `--console-log-level=${process.env.SWARM_DEBUG ? 'info' : 'warn'}`,
-    '--disable-ipv6=true',
-    '--bt-require-crypto=false',
-    '--bt-min-crypto-level=plain',
-    '--bt-tracker-interval=2',
-    torrentFile,
-  ])
-}
-
-async function transmission(torrentFile: string, out: string) {
-  const config = join(out, '.transmission')
-  await mkdir(config, { recursive: true })
-  const port = await freePort()
-  const child = spawnChild(
-    'transmission-cli',
-    ['-w', out, '-g', config, '-p', String(port), '-et', '-M', torrentFile],
-    {
-      env: { ...process.env, HOME: out },
-    },
-  )
-  return { child, port }
-}
+const setup = () => realClientSetup({ dir, onCleanup }, FILES)
 
 describe('aria2 interop (v1 torrent, opentracker)', () => {
   // aria2 1.36 sends its bitfield after other messages when it reconnects holding pieces; the

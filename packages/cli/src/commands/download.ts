@@ -9,6 +9,7 @@ import {
   aborted,
   cliError,
   closeClient,
+  ENCRYPTION_USAGE,
   listenAndReportMapping,
   NAT_FLAGS_USAGE,
   peerFlags,
@@ -24,14 +25,14 @@ export const download: Command = {
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
                     [--priority i=p]... [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]...
-                    [--json]
+                    [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
 command again continues where it stopped.
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
-  --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: utp,tcp)
+  --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
   --seed              keep seeding after the download until Ctrl-C
   --sequential        download pieces in order
   --files 0,2-4       only these files (indexes as 'p2p info' lists them); the others are skipped
@@ -40,6 +41,7 @@ command again continues where it stopped.
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
+${ENCRYPTION_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

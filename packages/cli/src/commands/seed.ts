@@ -8,6 +8,7 @@ import {
   aborted,
   cliError,
   closeClient,
+  ENCRYPTION_USAGE,
   listenAndReportMapping,
   NAT_FLAGS_USAGE,
   peerFlags,
@@ -22,17 +23,19 @@ export const seed: Command = {
   summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
   usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
                 [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N]
-                [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]... [--json]
+                [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]...
+                [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
 
 Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
 line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
   --tracker url       announce to this tracker (repeatable; --announce is the same)
   --port N            TCP port to listen on (default: any free port)
-  --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: utp,tcp)
+  --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
   --peer host:port    also connect to this peer (repeatable)
   --upload-limit N    bytes per second (default: unlimited)
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
+${ENCRYPTION_USAGE}
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

@@ -1,6 +1,13 @@
 import { setFlagsFromString } from 'node:v8'
 import { parsePeer } from '@p2p/peer-address'
-import { Client, type ClientOptions, parseTransports, SwarmError, type Transport } from '@p2p/swarm'
+import {
+  Client,
+  type ClientOptions,
+  type EncryptionOptions,
+  parseTransports,
+  SwarmError,
+  type Transport,
+} from '@p2p/swarm'
 import { intFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
@@ -17,7 +24,32 @@ export const SWARM_FLAGS = {
   transports: { type: 'string' },
   'port-mapping': { type: 'boolean', default: false },
   lsd: { type: 'boolean', default: false },
+  encryption: { type: 'string' },
+  'encryption-level': { type: 'string' },
 } as const
+
+/** Usage lines of the encryption flags, shared by `p2p seed` and `p2p download`. */
+export const ENCRYPTION_USAGE = `  --encryption forced|enabled|disabled
+                      Message Stream Encryption: forced = encrypted connections only, enabled
+                      (default) = try encrypted first and accept both, disabled = plain only
+  --encryption-level rc4|plaintext|both
+                      what an encrypted connection carries (default both, RC4 preferred)`
+
+/** `--encryption` and `--encryption-level`, checked. */
+function encryptionFlags(values: Record<string, unknown>): EncryptionOptions {
+  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = values[name] as string | undefined
+    if (v === undefined) return undefined
+    if (!allowed.includes(v as T)) {
+      throw new CliError('CLI_USAGE', `--${name} expects ${allowed.join('|')}, got ${JSON.stringify(v)}`)
+    }
+    return v as T
+  }
+  return {
+    encryption: pick('encryption', ['forced', 'enabled', 'disabled'] as const),
+    encryptionLevel: pick('encryption-level', ['rc4', 'plaintext', 'both'] as const),
+  }
+}
 
 /** Usage lines of the flags every transfer command takes for NAT traversal and LAN discovery. */
 export const NAT_FLAGS_USAGE = `  --port-mapping      map the port on the router (PCP, NAT-PMP, UPnP) and announce the external port
@@ -75,6 +107,7 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     transports: transportsFlag(values.transports as string | undefined),
     portMapping: values['port-mapping'] === true,
     lsd: values.lsd === true,
+    ...encryptionFlags(values),
     signal,
   }
 }

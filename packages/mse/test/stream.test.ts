@@ -1,0 +1,156 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import {
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  isPlainHandshake,
+  type MseStream,
+  mseHandshake,
+  PLAIN_PREFIX,
+} from '@p2p/mse'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BOTH, lookup, RawInitiator, SKEY } from './helpers.js'
+
+const servers: Server[] = []
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close()
+})
+
+/** A TCP server on 127.0.0.1 whose accepted sockets are handed to `onSocket`. */
+async function listen(onSocket: (s: Socket) => void): Promise<number> {
+  const server = createServer(onSocket)
+  servers.push(server)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return (server.address() as { port: number }).port
+}
+
+/** A server whose first connection runs the responder; `result` settles with its outcome. */
+async function acceptOne(
+  findSkey = lookup(SKEY),
+  allowed = BOTH,
+): Promise<{ port: number; result: Promise<MseStream> }> {
+  let settle!: (p: Promise<MseStream>) => void
+  const result = new Promise<MseStream>((resolve, reject) => {
+    settle = (p) => p.then(resolve, reject)
+  })
+  const port = await listen((s) => settle(mseHandshake(s, { role: 'responder', findSkey, allowed })))
+  return { port, result }
+}
+
+async function dial(port: number): Promise<Socket> {
+  const s = connect(port, '127.0.0.1')
+  await once(s, 'connect')
+  return s
+}
+
+const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex')
+
+async function readAll(stream: MseStream, length: number): Promise<Buffer> {
+  const parts: Buffer[] = []
+  let n = 0
+  for await (const chunk of stream) {
+    parts.push(chunk as Buffer)
+    n += (chunk as Buffer).length
+    if (n >= length) break
+  }
+  return Buffer.concat(parts)
+}
+
+describe('mseHandshake over TCP loopback (ours <-> ours)', () => {
+  for (const [name, allowedB, method] of [
+    ['RC4', BOTH, 'rc4'],
+    ['plaintext', CRYPTO_PLAINTEXT, 'plaintext'],
+  ] as const) {
+    it(`${name}: both directions carry 4 MiB intact, with backpressure`, async () => {
+      const data = randomBytes(4 * 1024 * 1024)
+      const { port, result } = await acceptOne(lookup(SKEY), allowedB)
+      const a = await mseHandshake(await dial(port), { role: 'initiator', skey: SKEY, allowed: BOTH })
+      const b = await result
+      expect([a.method, b.method]).toEqual([method, method])
+      expect(b.remoteAddress).toBe('127.0.0.1')
+      const gotByB = readAll(b, data.length)
+      const gotByA = readAll(a, data.length)
+      for (let i = 0; i < data.length; i += 100_000) {
+        const slice = data.subarray(i, i + 100_000)
+        if (!a.write(slice)) await once(a, 'drain')
+        if (!b.write(slice)) await once(b, 'drain')
+      }
+      expect(sha1(await gotByB)).toBe(sha1(data))
+      expect(sha1(await gotByA)).toBe(sha1(data))
+      // reading to the end destroyed both streams (for await ... break), and with them the sockets
+      expect([a.destroyed, b.destroyed]).toEqual([true, true])
+    })
+  }
+
+  it('garbage after the handshake reaches the upper layer decrypted, unchanged in length', async () => {
+    const { port, result } = await acceptOne()
+    const s = await dial(port)
+    const raw = new RawInitiator()
+    s.write(raw.hello(100))
+    const [yb] = (await once(s, 'data')) as [Buffer]
+    s.write(raw.third(yb.subarray(0, 96), { ia: PLAIN_PREFIX }))
+    s.write(raw.encrypt!.update(randomBytes(5000)))
+    const b = await result
+    const got = await readAll(b, PLAIN_PREFIX.length + 5000)
+    expect(isPlainHandshake(got)).toBe(true)
+    expect(got.length).toBe(PLAIN_PREFIX.length + 5000)
+    b.destroy()
+  })
+})
+
+describe('mseHandshake failures (real sockets)', () => {
+  it('a peer that floods garbage is cut off after a bounded read: MSE_NO_SYNC, socket closed', async () => {
+    const { port, result } = await acceptOne()
+    const s = await dial(port)
+    s.on('error', () => {})
+    let sent = 0
+    const closed = new Promise((r) => s.on('close', r))
+    const pump = () => {
+      while (!s.destroyed && sent < 64 * 1024 * 1024 && s.write(randomBytes(16 * 1024))) sent += 16 * 1024
+    }
+    s.on('drain', pump)
+    pump()
+    await expect(result).rejects.toMatchObject({ code: 'MSE_NO_SYNC' })
+    await closed
+    expect(sent).toBeLessThan(64 * 1024 * 1024)
+  })
+
+  it('a truncated key then a close: MSE_CLOSED', async () => {
+    const { port, result } = await acceptOne()
+    ;(await dial(port)).end(new RawInitiator().hello().subarray(0, 50))
+    await expect(result).rejects.toMatchObject({ code: 'MSE_CLOSED' })
+  })
+
+  it('silence: MSE_TIMEOUT; an abort: MSE_ABORTED', async () => {
+    const port = await listen(() => {})
+    await expect(
+      mseHandshake(await dial(port), { role: 'initiator', skey: SKEY, allowed: CRYPTO_RC4, timeout: 50 }),
+    ).rejects.toMatchObject({
+      code: 'MSE_TIMEOUT',
+    })
+    const ac = new AbortController()
+    const p = mseHandshake(await dial(port), {
+      role: 'initiator',
+      skey: SKEY,
+      allowed: CRYPTO_RC4,
+      signal: ac.signal,
+    })
+    ac.abort()
+    await expect(p).rejects.toMatchObject({ code: 'MSE_ABORTED' })
+  })
+
+  it('an unknown torrent: MSE_UNKNOWN_TORRENT on the responder, MSE_CLOSED on the initiator', async () => {
+    const { port, result } = await acceptOne(lookup(Buffer.alloc(20, 1)))
+    const initiator = mseHandshake(await dial(port), { role: 'initiator', skey: SKEY, allowed: BOTH })
+    await expect(result).rejects.toMatchObject({ code: 'MSE_UNKNOWN_TORRENT' })
+    await expect(initiator).rejects.toMatchObject({ code: 'MSE_CLOSED' })
+  })
+
+  it('tells a plain handshake from an MSE key by its first 20 bytes', () => {
+    expect(isPlainHandshake(Buffer.concat([PLAIN_PREFIX, Buffer.alloc(48)]))).toBe(true)
+    expect(isPlainHandshake(new RawInitiator().hello())).toBe(false)
+    expect(isPlainHandshake(PLAIN_PREFIX.subarray(0, 19))).toBe(false)
+  })
+})
