@@ -6,6 +6,7 @@ import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } fro
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { SwarmError } from './errors.js'
+import { withVerifiedPieceLayers } from './piece-layers.js'
 import { TokenBucket } from './rate-limiter.js'
 import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
@@ -326,7 +327,7 @@ export class Client extends TypedEmitter<ClientEvents> {
         }
         return this.#fromMetainfo(parseTorrent(new Uint8Array(await readFile(input))), dir)
       }
-      return this.#fromMetainfo(input, dir)
+      return this.#fromMetainfo(withVerifiedPieceLayers(input), dir)
     } catch (err) {
       if (err instanceof SwarmError) throw err
       throw new SwarmError('SWARM_BAD_TORRENT', `cannot load torrent: ${(err as Error).message}`, {
