@@ -1,8 +1,15 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
-import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import {
+  createTorrent,
+  HashPool,
+  type Metainfo,
+  parseMagnet,
+  parseTorrent,
+  readTorrentFile,
+} from '@p2p/metainfo'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { SwarmError } from './errors.js'
@@ -325,7 +332,7 @@ export class Client extends TypedEmitter<ClientEvents> {
             magnet: input,
           }
         }
-        return this.#fromMetainfo(parseTorrent(new Uint8Array(await readFile(input))), dir)
+        return this.#fromMetainfo(parseTorrent(await readTorrentFile(input)), dir)
       }
       return this.#fromMetainfo(withVerifiedPieceLayers(input), dir)
     } catch (err) {

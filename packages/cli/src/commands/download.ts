@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises'
+import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
+import { metainfoToCliError } from './create.js'
 import {
   aborted,
   cliError,
@@ -53,11 +54,9 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrent: Uint8Array | string = input
     if (!input.startsWith('magnet:')) {
-      try {
-        torrent = new Uint8Array(await readFile(input))
-      } catch (err) {
-        throw new CliError('CLI_BAD_INPUT', `cannot read ${input}: ${(err as Error).message}`)
-      }
+      torrent = await readTorrentFile(input).catch((err) => {
+        throw metainfoToCliError(err)
+      })
     }
     const json = values.json === true
     const client = transferClient(values, io.signal)

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
+import { metainfoToCliError } from './create.js'
 import {
   aborted,
   cliError,
@@ -50,11 +51,9 @@ line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGT
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrentBytes: Uint8Array | undefined
     if (values.torrent) {
-      try {
-        torrentBytes = new Uint8Array(await readFile(values.torrent as string))
-      } catch (err) {
-        throw new CliError('CLI_BAD_INPUT', `cannot read ${values.torrent}: ${(err as Error).message}`)
-      }
+      torrentBytes = await readTorrentFile(values.torrent as string).catch((err) => {
+        throw metainfoToCliError(err)
+      })
     }
     const client = transferClient(values, io.signal)
     const view = createProgressView({
