@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
@@ -260,15 +260,17 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   async seed(path: string, options: SeedOptions = {}): Promise<Torrent> {
     const full = resolve(path)
+    // Storage follows no link below its directory: serve the content from where it really is.
+    let real: string
     try {
-      await stat(full)
+      real = await realpath(full)
     } catch (err) {
       throw new SwarmError('SWARM_STORAGE', `cannot read ${full}`, { cause: err })
     }
     let src: TorrentSource
     if (options.torrent) {
-      src = await this.#load(options.torrent, dirname(full))
-      src.rootName = basename(full)
+      src = await this.#load(options.torrent, dirname(real))
+      src.rootName = basename(real)
     } else {
       let created: { metainfo: Metainfo }
       try {
@@ -288,12 +290,12 @@ export class Client extends TypedEmitter<ClientEvents> {
           },
         )
       }
-      src = this.#fromMetainfo(created.metainfo, dirname(full))
-      src.rootName = basename(full)
+      src = this.#fromMetainfo(created.metainfo, dirname(real))
+      src.rootName = basename(real)
       src.trustAll = true
     }
     // Seeding never writes into the content's directory unless asked to (no resume file by default).
-    return this.#start(src, { resume: false, ...options, path: dirname(full) })
+    return this.#start(src, { resume: false, ...options, path: dirname(real) })
   }
 
   async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {

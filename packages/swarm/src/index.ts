@@ -52,6 +52,7 @@ export {
   trustedPieces,
   writeResumeFile,
 } from './resume-file.js'
+export { STATE_DIR } from './state-dir.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
 export {
   DEFAULT_SUPER_SEED_PIECES,

@@ -1,7 +1,7 @@
-import { join } from 'node:path'
 import { SwarmError } from './errors.js'
 import type { PiecePicker } from './piece-picker.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
+import { ensureStateDir, statePath } from './state-dir.js'
 import type { FileState, Storage } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
@@ -120,7 +120,7 @@ function bytesInPlace(
 
 /** Where the torrent's resume file lives. */
 export function resumePath(s: TorrentState): string {
-  return s.opts.resumePath ?? join(s.src.dir, `.${s.infoHash}.resume`)
+  return s.opts.resumePath ?? statePath(s.src.dir, s.infoHash, 'resume')
 }
 
 /** Writes the resume file if something changed since the last write (or always with `force`). */
@@ -129,6 +129,7 @@ export async function saveResume(s: TorrentState, force: boolean): Promise<void>
   if (!s.dirty && !force) return
   s.dirty = false
   try {
+    if (s.opts.resumePath === undefined) await ensureStateDir(s.src.dir)
     await writeResumeFile(resumePath(s), {
       infoHash: s.infoHashBytes,
       have: s.picker.have,
