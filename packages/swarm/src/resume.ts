@@ -69,12 +69,13 @@ export async function checkExisting(
   const pieceFiles = (i: number) =>
     storage.filesIn(s.specs[i]!.offset, s.specs[i]!.length).filter((f) => !s.meta!.files[f]!.pad)
   let trusted: Set<number> = new Set()
-  if (resume) {
+  if (resume && !s.opts.recheck) {
     trusted = new Set(trustedPieces(resume, states, pieceFiles).ones())
     // A piece whose bytes of some file are not in that file (they were in the part file while the
     // file was skipped, and the file is wanted now) is hashed again rather than trusted.
     for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
   }
+  s.resumedPieces = trusted.size
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
     if (trusted.has(i)) {

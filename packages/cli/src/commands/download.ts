@@ -20,11 +20,12 @@ export const download: Command = {
   summary: 'download a torrent or magnet link (exits 0 once every file is complete and verified)',
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
-                    [--priority i=p]... [--json]
+                    [--priority i=p]... [--recheck] [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
-command again continues where it stopped.
+command again continues where it stopped. Pieces the resume data lists are taken as had while
+their files' sizes and times are unchanged (the final line says how many were not hashed).
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
   --seed              keep seeding after the download until Ctrl-C
@@ -33,6 +34,7 @@ command again continues where it stopped.
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
+  --recheck           hash every piece on disk, whatever the resume data says
   --json              progress as JSON lines on stdout`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -43,6 +45,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
       sequential: { type: 'boolean', default: false },
       files: { type: 'string' },
       priority: { type: 'string', multiple: true },
+      recheck: { type: 'boolean', default: false },
     })
     const input = positionals[0]
     if (!input || positionals.length > 1) {
@@ -70,6 +73,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
           strategy: values.sequential ? 'sequential' : undefined,
           files,
           filePriorities: priorities,
+          recheck: values.recheck === true,
           signal: io.signal,
           announce,
         })
@@ -120,7 +124,12 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
         throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
       stop()
       stop = () => {}
-      view.log(`done: ${t.name} complete and verified`)
+      const resumed = t.resumedPieces
+      view.log(
+        resumed === 0
+          ? `done: ${t.name} complete and verified`
+          : `done: ${t.name} complete (${resumed} pieces taken from the resume data without hashing; --recheck hashes them)`,
+      )
       if (values.seed) await aborted(io.signal)
       return 0
     } finally {
