@@ -13,6 +13,7 @@ import {
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { TypedEmitter } from '@p2p/tracker-client'
 import { SwarmError } from './errors.js'
+import { probeOutputDir } from './output-dir.js'
 import { withVerifiedPieceLayers } from './piece-layers.js'
 import { TokenBucket } from './rate-limiter.js'
 import { type ClientContext, Torrent, type TorrentSource } from './torrent.js'
@@ -245,11 +246,13 @@ export class Client extends TypedEmitter<ClientEvents> {
   /**
    * Adds a torrent to download (or to seed, when its data is already there).
    * @param torrent .torrent bytes, a magnet link, a path to a .torrent file, or parsed metainfo
-   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`
+   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`,
+   *   `SWARM_STORAGE` when `options.path` cannot be created or written into
    */
   async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
     if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
     const src = await this.#load(torrent, resolve(options.path))
+    await probeOutputDir(src.dir)
     return this.#start(src, options)
   }
 
