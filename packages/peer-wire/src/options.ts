@@ -72,6 +72,11 @@ export interface WireOptions {
   requestTimeout?: number
   /** Close when the handshake is not complete within this. Default 20 s. */
   handshakeTimeout?: number
+  /**
+   * Close when a message is not complete this long after its first byte arrived (a peer trickling
+   * a message one byte at a time keeps resetting `idleTimeout`). Default 60 s.
+   */
+  messageTimeout?: number
   /** Destroys the wire when aborted. */
   signal?: AbortSignal
 }
@@ -93,4 +98,5 @@ export const WIRE_DEFAULTS = {
   idleTimeout: 180_000,
   requestTimeout: 60_000,
   handshakeTimeout: 20_000,
+  messageTimeout: 60_000,
 } as const
