@@ -31,7 +31,7 @@ export async function readTorrentFile(path: string, options: ReadTorrentOptions 
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (err) {
-    fail('METAINFO_IO', `cannot open ${path}: ${(err as Error).message}`, err)
+    fail('METAINFO_IO', `cannot read ${path}: ${(err as Error).message}`, err)
   }
   try {
     const st = await handle.stat()
