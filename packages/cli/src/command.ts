@@ -50,7 +50,8 @@ export function intFlag(
   max: number,
 ): number {
   if (value === undefined) return fallback
-  const n = Number(value)
+  // decimal digits only: Number() would also take '1e3', '0x10', ' 8 ' or ''
+  const n = /^-?\d{1,16}$/.test(value) ? Number(value) : Number.NaN
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new CliError(
       'CLI_USAGE',

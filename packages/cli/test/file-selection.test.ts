@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
+import { STATE_DIR } from '@p2p/swarm'
 import { freePort, waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { MAX_FILE_LIST, missingFile, parseFileList, parsePriorities } from '../src/file-selection.js'
@@ -124,11 +125,12 @@ describe('p2p download --files against p2p seed', () => {
       expect(existsSync(join(out, 'set', 'a.bin'))).toBe(false)
 
       // A corrupt saved selection is a warning line, then every file is downloaded.
-      const resume = (await readdir(out)).find((f) => f.endsWith('.resume'))!
-      const bytes = (await readFile(join(out, resume))).toString('latin1')
+      const state = join(out, STATE_DIR)
+      const resume = join(state, (await readdir(state)).find((f) => f.endsWith('.resume'))!)
+      const bytes = (await readFile(resume)).toString('latin1')
       expect(bytes).toContain('15:file-prioritiesl')
       await writeFile(
-        join(out, resume),
+        resume,
         Buffer.from(bytes.replace('15:file-prioritiesl', '15:file-prioritiesli9e'), 'latin1'),
       )
       const all = io()

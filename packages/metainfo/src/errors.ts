@@ -9,6 +9,8 @@ export type MetainfoErrorCode =
   | 'METAINFO_DEPTH_EXCEEDED'
   /** The input is larger than `maxSize` (`metadata_too_large`). */
   | 'METAINFO_TOO_LARGE'
+  /** A .torrent path that is not a regular file (a directory, device, FIFO or socket). */
+  | 'METAINFO_NOT_A_FILE'
   /** The root value is not a dictionary (`torrent_is_no_dict`). */
   | 'METAINFO_NOT_A_DICT'
   /** No `info` dictionary (`torrent_missing_info`). */

@@ -26,6 +26,7 @@ export {
 } from './merkle.js'
 export { type ParseOptions, parseTorrent } from './parse.js'
 export { pieceSpec, resolveFilePath } from './piece.js'
+export { DEFAULT_MAX_TORRENT_SIZE, type ReadTorrentOptions, readTorrentFile } from './read.js'
 export { sanitizeElement } from './sanitize.js'
 export { compareTransmission3 } from './sources.js'
 export type {

@@ -29,10 +29,14 @@ export interface ParseOptions {
   /** Most name collisions tolerated while renaming duplicate paths. Default 100. */
   maxDuplicateNames?: number
   /**
-   * Which `piece layers` entries must hash to their file's pieces root: `'libtorrent'` (default)
-   * checks layers of pieces larger than 16 KiB, as libtorrent does at load time (a 16 KiB layer is
-   * the leaf layer itself and is checked as pieces download); `'all'` checks every layer;
-   * `'none'` only checks sizes.
+   * How `piece layers` entries are checked against their file's pieces root (the layers lie outside
+   * the info dict, so anyone passing the .torrent on can change them without changing the info hash):
+   * - `'libtorrent'` (default): a layer of pieces larger than 16 KiB that does not hash to its root
+   *   rejects the torrent, as libtorrent does at load time; a bad 16 KiB layer (which libtorrent
+   *   loads) is dropped, so it is fetched from peers with BEP 52 hash requests instead of failing
+   *   every piece and getting honest peers banned.
+   * - `'all'`: any layer that does not hash to its root rejects the torrent.
+   * - `'none'`: only sizes are checked (the layers are trusted; use only for torrents you made).
    */
   verifyPieceLayers?: 'libtorrent' | 'all' | 'none'
 }
@@ -426,9 +430,10 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
         const n = Math.ceil(f.length / pieceLength)
         if (value.length !== n * 32) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer has the wrong size')
         const verify = options.verifyPieceLayers ?? 'libtorrent'
-        const check = verify === 'all' || (verify === 'libtorrent' && pieceLength > BLOCK_SIZE)
-        if (check && !verifyPieceLayer(value, pieceLength, f.root!)) {
-          fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer does not hash to its pieces root')
+        if (verify !== 'none' && !verifyPieceLayer(value, pieceLength, f.root!)) {
+          if (verify === 'all' || pieceLength > BLOCK_SIZE)
+            fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer does not hash to its pieces root')
+          continue // a 16 KiB layer libtorrent would load: dropped, fetched from peers instead
         }
         pieceLayers.set(keyHex, value)
       }

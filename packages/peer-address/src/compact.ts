@@ -69,8 +69,20 @@ export function formatPeer(peer: PeerAddress): string {
 }
 
 /**
+ * Whether `host` is a DNS name we would resolve: at most 253 characters, labels of 1 to 63 letters,
+ * digits and hyphens, the last one not all digits (`999.999.999.999` is a bad IPv4 address, not a name).
+ */
+function isHostname(host: string): boolean {
+  const name = host.endsWith('.') ? host.slice(0, -1) : host
+  if (name.length === 0 || name.length > 253) return false
+  const labels = name.split('.')
+  return labels.every((l) => /^[a-zA-Z0-9-]{1,63}$/.test(l)) && !/^\d+$/.test(labels[labels.length - 1]!)
+}
+
+/**
  * Parses `host:port` or `[v6]:port` into a {@link PeerAddress}. The host may be a name
- * (`localhost:6881`); it is returned as given, IP literals are normalised.
+ * (`localhost:6881`, at most 253 characters, labels of at most 63); it is returned as given, IP
+ * literals are normalised.
  *
  * @throws {PeerAddressError} `PEER_ADDRESS_INVALID_FORMAT` or `PEER_ADDRESS_INVALID_PORT`.
  */
@@ -87,7 +99,7 @@ export function parsePeer(text: string): PeerAddress {
   try {
     host = bytesToIp(ipToBytes(host))
   } catch {
-    if (text.startsWith('[') || !/^[a-zA-Z0-9.-]+$/.test(host)) {
+    if (text.startsWith('[') || !isHostname(host)) {
       throw new PeerAddressError('PEER_ADDRESS_INVALID_FORMAT', `invalid host in ${JSON.stringify(text)}`)
     }
   }

@@ -40,6 +40,8 @@ export type PeerWireErrorCode =
   | 'PEER_WIRE_REQUEST_TIMEOUT'
   /** Nothing was received from the peer for `idleTimeout`. */
   | 'PEER_WIRE_IDLE_TIMEOUT'
+  /** A message was not complete within `messageTimeout` of its first byte. */
+  | 'PEER_WIRE_MESSAGE_TIMEOUT'
   /** More requests than the peer accepts or than `maxRequests` are outstanding, or the same block is already requested. */
   | 'PEER_WIRE_TOO_MANY_REQUESTS'
   /** The peer does not support what was asked (ut_metadata, the fast extension, an extension by name...). */

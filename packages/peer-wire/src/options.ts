@@ -75,6 +75,11 @@ export interface WireOptions {
   handshakeTimeout?: number
   /** Time source and timers (a simulator's virtual clock). Default: the system clock. */
   clock?: WireClock
+  /**
+   * Close when a message is not complete this long after its first byte arrived (a peer trickling
+   * a message one byte at a time keeps resetting `idleTimeout`). Default 60 s.
+   */
+  messageTimeout?: number
   /** Destroys the wire when aborted. */
   signal?: AbortSignal
 }
@@ -96,4 +101,5 @@ export const WIRE_DEFAULTS = {
   idleTimeout: 180_000,
   requestTimeout: 60_000,
   handshakeTimeout: 20_000,
+  messageTimeout: 60_000,
 } as const

@@ -146,6 +146,8 @@ export class Wire extends EventEmitter {
   readonly #time: WireClock
   #timer: unknown
   #lastReceived: number
+  /** When the header of the message now partly received arrived; 0 between messages. */
+  #messageStarted = 0
   /** A clock updated per received chunk and per tick: request deadlines do not need more precision. */
   #clock: number
   #lastSent: number
@@ -199,6 +201,7 @@ export class Wire extends EventEmitter {
 
     this.#parser = new FrameParser({
       maxFrame: (id, length) => {
+        this.#messageStarted = this.#clock // a message's header: its body must follow in time
         const max = maxFrameLength(id, this.#limits)
         if (max < 0) throw new PeerWireError('PEER_WIRE_UNKNOWN_MESSAGE', `unknown message id ${id}`)
         if (length > max && id === MessageId.bitfield && this.pieceCount !== undefined) {
@@ -236,6 +239,7 @@ export class Wire extends EventEmitter {
         this.#opt('idleTimeout') / 4,
         this.#opt('requestTimeout') / 4,
         this.#opt('handshakeTimeout') / 4,
+        this.#opt('messageTimeout') / 4,
       ),
     )
     const onTick = () => {
@@ -898,6 +902,7 @@ export class Wire extends EventEmitter {
     this.#lastReceived = this.#clock
     try {
       this.#parser.push(chunk, transient)
+      if (!this.#parser.midFrame) this.#messageStarted = 0
     } catch (err) {
       this.destroy(
         err instanceof PeerWireError
@@ -1176,6 +1181,12 @@ export class Wire extends EventEmitter {
           new PeerWireError('PEER_WIRE_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'),
         )
       }
+      return
+    }
+    if (this.#messageStarted !== 0 && now - this.#messageStarted > this.#opt('messageTimeout')) {
+      this.destroy(
+        new PeerWireError('PEER_WIRE_MESSAGE_TIMEOUT', 'a message did not complete in time after it began'),
+      )
       return
     }
     if (now - this.#lastReceived > this.#opt('idleTimeout') && !this.#userPaused) {

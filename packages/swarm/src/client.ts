@@ -1,7 +1,14 @@
-import { readFile, stat } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
-import { createTorrent, HashPool, type Metainfo, parseMagnet, parseTorrent } from '@p2p/metainfo'
+import {
+  createTorrent,
+  HashPool,
+  type Metainfo,
+  parseMagnet,
+  parseTorrent,
+  readTorrentFile,
+} from '@p2p/metainfo'
 import { isPlainHandshake } from '@p2p/mse'
 import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
@@ -10,6 +17,8 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { LsdSource } from './lsd-source.js'
+import { probeOutputDir } from './output-dir.js'
+import { withVerifiedPieceLayers } from './piece-layers.js'
 import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
 import { TokenBucket } from './rate-limiter.js'
 import type { SwarmRuntime, TransportListener, TransportStream } from './runtime.js'
@@ -298,7 +307,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   /**
    * Adds a torrent to download (or to seed, when its data is already there).
    * @param torrent .torrent bytes, a magnet link, a path to a .torrent file, or parsed metainfo
-   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`
+   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`,
+   *   `SWARM_STORAGE` when `options.path` cannot be created or written into
    *
    * @example
    * ```ts
@@ -314,6 +324,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
     if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
     const src = await this.#load(torrent, resolve(options.path))
+    await probeOutputDir(src.dir)
     return this.#start(src, options)
   }
 
@@ -334,15 +345,17 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   async seed(path: string, options: SeedOptions = {}): Promise<Torrent> {
     const full = resolve(path)
+    // Storage follows no link below its directory: serve the content from where it really is.
+    let real: string
     try {
-      await stat(full)
+      real = await realpath(full)
     } catch (err) {
       throw new SwarmError('SWARM_STORAGE', `cannot read ${full}`, { cause: err })
     }
     let src: TorrentSource
     if (options.torrent) {
-      src = await this.#load(options.torrent, dirname(full))
-      src.rootName = basename(full)
+      src = await this.#load(options.torrent, dirname(real))
+      src.rootName = basename(real)
     } else {
       let created: { metainfo: Metainfo }
       try {
@@ -362,12 +375,12 @@ export class Client extends TypedEmitter<ClientEvents> {
           },
         )
       }
-      src = this.#fromMetainfo(created.metainfo, dirname(full))
-      src.rootName = basename(full)
+      src = this.#fromMetainfo(created.metainfo, dirname(real))
+      src.rootName = basename(real)
       src.trustAll = true
     }
     // Seeding never writes into the content's directory unless asked to (no resume file by default).
-    return this.#start(src, { resume: false, ...options, path: dirname(full) })
+    return this.#start(src, { resume: false, ...options, path: dirname(real) })
   }
 
   async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {
@@ -414,9 +427,9 @@ export class Client extends TypedEmitter<ClientEvents> {
             magnet: input,
           }
         }
-        return this.#fromMetainfo(parseTorrent(new Uint8Array(await readFile(input))), dir)
+        return this.#fromMetainfo(parseTorrent(await readTorrentFile(input)), dir)
       }
-      return this.#fromMetainfo(input, dir)
+      return this.#fromMetainfo(withVerifiedPieceLayers(input), dir)
     } catch (err) {
       if (err instanceof SwarmError) throw err
       throw new SwarmError('SWARM_BAD_TORRENT', `cannot load torrent: ${(err as Error).message}`, {

@@ -88,6 +88,7 @@ export {
   type TransportListener,
   type TransportStream,
 } from './runtime.js'
+export { STATE_DIR } from './state-dir.js'
 export { confinedPath, type FileState, Storage, type StorageFile, type StorageOptions } from './storage.js'
 export {
   DEFAULT_SUPER_SEED_PIECES,

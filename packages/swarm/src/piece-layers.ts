@@ -38,6 +38,22 @@ export function missingPieceLayers(meta: Metainfo): FileEntry[] {
 }
 
 /**
+ * `meta` without the piece layers that do not hash to their file's pieces root (a `Metainfo` built
+ * or parsed without checking them): such a layer would fail every piece of its file and get honest
+ * peers banned. A v2 torrent fetches the dropped layers from peers; a hybrid verifies with SHA-1.
+ */
+export function withVerifiedPieceLayers(meta: Metainfo): Metainfo {
+  const roots = new Map<string, Uint8Array>()
+  for (const f of meta.files) if (f.piecesRoot) roots.set(hex(f.piecesRoot), f.piecesRoot)
+  const kept = new Map<string, Uint8Array>()
+  for (const [key, layer] of meta.pieceLayers) {
+    const root = roots.get(key)
+    if (root && verifyPieceLayer(layer, meta.pieceLength, root)) kept.set(key, layer)
+  }
+  return kept.size === meta.pieceLayers.size ? meta : { ...meta, pieceLayers: kept }
+}
+
+/**
  * Fetches the missing piece layers of `meta` with BEP 52 hash requests (`first` is asked first,
  * then the other connected peers) and adds each to `meta.pieceLayers` once it hashes to its file's
  * pieces root; a layer that does not is dropped and asked of the next peer.

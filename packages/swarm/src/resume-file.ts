@@ -60,7 +60,7 @@ export async function writeResumeFile(path: string, data: ResumeData): Promise<v
   })
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
-    const fh = await open(tmp, 'w')
+    const fh = await open(tmp, 'wx') // exclusive: never through a link planted under that name
     try {
       let done = 0
       while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten

@@ -1,8 +1,8 @@
-import { join } from 'node:path'
 import { SwarmError } from './errors.js'
 import type { PiecePicker } from './piece-picker.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
 import type { TorrentStorage } from './runtime.js'
+import { ensureStateDir, statePath } from './state-dir.js'
 import type { FileState } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
@@ -70,12 +70,13 @@ export async function checkExisting(
   const pieceFiles = (i: number) =>
     storage.filesIn(s.specs[i]!.offset, s.specs[i]!.length).filter((f) => !s.meta!.files[f]!.pad)
   let trusted: Set<number> = new Set()
-  if (resume) {
+  if (resume && !s.opts.recheck) {
     trusted = new Set(trustedPieces(resume, states, pieceFiles).ones())
     // A piece whose bytes of some file are not in that file (they were in the part file while the
     // file was skipped, and the file is wanted now) is hashed again rather than trusted.
     for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
   }
+  s.resumedPieces = trusted.size
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
     if (trusted.has(i)) {
@@ -121,7 +122,7 @@ function bytesInPlace(
 
 /** Where the torrent's resume file lives. */
 export function resumePath(s: TorrentState): string {
-  return s.opts.resumePath ?? join(s.src.dir, `.${s.infoHash}.resume`)
+  return s.opts.resumePath ?? statePath(s.src.dir, s.infoHash, 'resume')
 }
 
 /** Writes the resume file if something changed since the last write (or always with `force`). */
@@ -130,6 +131,7 @@ export async function saveResume(s: TorrentState, force: boolean): Promise<void>
   if (!s.dirty && !force) return
   s.dirty = false
   try {
+    if (s.opts.resumePath === undefined) await ensureStateDir(s.src.dir)
     await writeResumeFile(resumePath(s), {
       infoHash: s.infoHashBytes,
       have: s.picker.have,

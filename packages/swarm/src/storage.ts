@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { SwarmError } from './errors.js'
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
 import { DIRECT_ALIGN, isAligned, MIN_ALIGNED } from './piece-buffer-pool.js'
+import { isStateDir } from './state-dir.js'
 
 /** @internal One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
 export interface StorageFile {
@@ -50,7 +51,8 @@ export interface FileState {
 const FORBIDDEN_COMPONENT = /[/\\\0]/
 
 /**
- * @internal Resolves `components` below `dir`, refusing anything that could leave it.
+ * @internal Resolves `components` below `dir`, refusing anything that could leave it, and the reserved
+ * bookkeeping directory (`STATE_DIR`) as first component.
  * @throws {SwarmError} `SWARM_PATH_TRAVERSAL`
  */
 export function confinedPath(dir: string, components: readonly string[]): string {
@@ -67,6 +69,12 @@ export function confinedPath(dir: string, components: readonly string[]): string
     ) {
       throw new SwarmError('SWARM_PATH_TRAVERSAL', `unsafe path component ${JSON.stringify(c)}`)
     }
+  }
+  if (isStateDir(components[0]!)) {
+    throw new SwarmError(
+      'SWARM_PATH_TRAVERSAL',
+      `${JSON.stringify(components[0])} is reserved for our bookkeeping`,
+    )
   }
   const root = resolve(dir)
   const full = resolve(root, ...components)
@@ -147,8 +155,9 @@ export class Storage {
     // With O_DIRECT a file being written has two handles: the two caches share maxOpenFiles.
     const max = options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES
     const direct = options.directIo !== false && constants.O_DIRECT !== undefined && max > 1
-    this.#cache = new FileHandleCache(direct ? Math.ceil(max / 2) : max)
-    if (direct) this.#direct = new FileHandleCache(Math.floor(max / 2), { direct: true })
+    const root = resolve(options.dir)
+    this.#cache = new FileHandleCache(direct ? Math.ceil(max / 2) : max, { root })
+    if (direct) this.#direct = new FileHandleCache(Math.floor(max / 2), { direct: true, root })
     this.#preallocate = options.preallocate ?? false
   }
 

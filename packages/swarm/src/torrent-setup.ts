@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { type Metainfo, pieceSpec } from '@p2p/metainfo'
 import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
 import { count, updateInterest } from './peer-availability.js'
@@ -6,6 +5,7 @@ import { PiecePicker } from './piece-picker.js'
 import { PieceStore } from './piece-store.js'
 import { finish } from './piece-verification.js'
 import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
+import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
@@ -28,7 +28,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     dir: s.src.dir,
     files,
     selected: s.filePriorities.map((p) => p > 0),
-    partFile: join(s.src.dir, `.${s.infoHash}.parts`),
+    partFile: statePath(s.src.dir, s.infoHash, 'parts'),
     preallocate: s.opts.preallocate,
   })
   s.storage = storage

@@ -93,6 +93,8 @@ export class TorrentState {
   /** Stopped downloading after a storage failure. */
   halted = false
   dirty = false
+  /** Pieces taken as had from the resume file without being hashed. */
+  resumedPieces = 0
   downloaded = 0
   uploaded = 0
   wantedBytes = 0

@@ -44,8 +44,13 @@ export interface AddOptions extends EncryptionOptions {
   filePriorities?: number[]
   /** Read and write a resume file. Default true for `add`, false for `seed`. */
   resume?: boolean
-  /** Where the resume file goes. Default `<path>/.<infohash>.resume`. */
+  /** Where the resume file goes. Default `<path>/.p2p-state/<infohash>.resume` (see `STATE_DIR`). */
   resumePath?: string
+  /**
+   * Hash every piece on disk, ignoring which pieces the resume file says we have (a resume file is
+   * trusted while its files' sizes and mtimes are unchanged; see `torrent.resumedPieces`). Default false.
+   */
+  recheck?: boolean
   /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
   maxConnections?: number
   /** Give each file its full (sparse) length when it is created. Default false. */

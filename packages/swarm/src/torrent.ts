@@ -98,6 +98,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return this.#s.finished
   }
 
+  /**
+   * Pieces taken as had from the resume file without hashing them (their files' sizes and mtimes
+   * were unchanged): complete, but not verified. Add with `recheck: true` to hash them too.
+   */
+  get resumedPieces(): number {
+    return this.#s.resumedPieces
+  }
+
   /** The 20-byte hash used in handshakes and announces. */
   get infoHashBytes(): Uint8Array {
     return this.#s.infoHashBytes

@@ -1,6 +1,6 @@
-import { symlink } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { Client, type PieceEvent, readResumeFile, type SwarmError } from '@p2p/swarm'
+import { Client, type PieceEvent, readResumeFile, STATE_DIR, type SwarmError } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, v1Torrent, writeContent } from './helpers.js'
 
@@ -75,14 +75,15 @@ describe('Client edge cases', () => {
     const seeder = client()
     await seeder.seed(join(src, 'full.bin'), { torrent })
     const d = await dir()
-    await symlink('/dev/full', join(d, 'full.bin'))
+    // a /dev/full device node in place of the file (a symlink to /dev/full is not followed)
+    execFileSync('mknod', [join(d, 'full.bin'), 'c', '1', '7'])
     const c = new Client({ host: '127.0.0.1' })
     const t = await c.add(torrent, { path: d, peers: [local(seeder)] })
     const err = await new Promise<SwarmError>((r) => t.on('error', r))
     expect(err.code).toBe('SWARM_STORAGE')
     expect(t.stats().progress).toBe(0)
     await c.close()
-    const resume = await readResumeFile(join(d, `.${t.infoHash}.resume`), {
+    const resume = await readResumeFile(join(d, STATE_DIR, `${t.infoHash}.resume`), {
       infoHash: t.infoHashBytes,
       pieceCount: t.metainfo!.pieceCount,
       fileCount: 1,

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encode } from '@p2p/bencode'
 import { createTorrent } from '@p2p/metainfo'
-import { readResumeFile, type Torrent, writeResumeFile } from '@p2p/swarm'
+import { readResumeFile, STATE_DIR, type Torrent, writeResumeFile } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, writeContent } from './helpers.js'
 
@@ -76,7 +76,7 @@ describe('file priorities in the resume file', () => {
     const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)] })
     await doneWithin(t1, 30_000, 'first session')
     await c1.close()
-    const path = join(d, `.${t1.infoHash}.resume`)
+    const path = join(d, STATE_DIR, `${t1.infoHash}.resume`)
     const expect_ = { infoHash: t1.infoHashBytes, pieceCount: meta.pieceCount, fileCount: meta.files.length }
     const r = (await readResumeFile(path, expect_))!
     expect(r.filePriorities).toEqual([4, 4, 4])
@@ -102,7 +102,7 @@ describe('file priorities in the resume file', () => {
     const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)], filePriorities: prios })
     await doneWithin(t1, 30_000, 'first session')
     await c1.close()
-    const path = join(d, `.${t1.infoHash}.resume`)
+    const path = join(d, STATE_DIR, `${t1.infoHash}.resume`)
     const r = (await readResumeFile(path, {
       infoHash: t1.infoHashBytes,
       pieceCount: meta.pieceCount,

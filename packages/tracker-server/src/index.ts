@@ -20,6 +20,7 @@ export type { AnnounceInfo, FailureInfo, TrackerServerEvents } from './core.js'
 export { TrackerServerError, type TrackerServerErrorCode } from './errors.js'
 export { jsonLogger, type LogEntry, type Logger, type LogLevel, silentLogger } from './logger.js'
 export {
+  DEFAULT_MAX_PEERS,
   DEFAULT_MAX_PEERS_PER_TORRENT,
   DEFAULT_MAX_TORRENTS,
   DEFAULT_PEER_TIMEOUT_MS,

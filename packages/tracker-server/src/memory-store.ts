@@ -17,6 +17,10 @@ export const DEFAULT_PEER_TIMEOUT_MS = 31 * 60_000
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 10_000
 /** Default bound on torrents kept; the torrent announced longest ago is evicted. */
 export const DEFAULT_MAX_TORRENTS = 100_000
+/** Default bound on peers kept over all torrents (~110 bytes each: about 550 MB). */
+export const DEFAULT_MAX_PEERS = 5_000_000
+/** Torrents sampled per global eviction; the one whose oldest peer was seen longest ago loses it. */
+const EVICTION_SAMPLE = 8
 /** Default period of the expiry sweep, ms. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000
 
@@ -28,6 +32,11 @@ export interface MemoryStoreOptions {
   maxPeersPerTorrent?: number
   /** Most torrents (default {@link DEFAULT_MAX_TORRENTS}); the least recently announced is evicted. */
   maxTorrents?: number
+  /**
+   * Most peers over all torrents (default {@link DEFAULT_MAX_PEERS}): past it, a new peer evicts the
+   * least recently seen peer among a sample of torrents (approximate LRU, as Redis's).
+   */
+  maxPeers?: number
   /** Period of the expiry sweep, ms (default {@link DEFAULT_SWEEP_INTERVAL_MS}); 0 disables the timer. */
   sweepInterval?: number
   /** Clock, for tests (default `Date.now`). */
@@ -36,7 +45,7 @@ export interface MemoryStoreOptions {
 
 /**
  * The default in-process {@link PeerStore}: peers expire after `peerTimeout`, memory is bounded by
- * `maxPeersPerTorrent` and `maxTorrents` (oldest evicted first). Answers synchronously.
+ * `maxPeersPerTorrent`, `maxTorrents` and `maxPeers` (oldest evicted first). Answers synchronously.
  *
  * @example
  * ```ts
@@ -48,6 +57,10 @@ export class MemoryStore implements PeerStore {
   private readonly peerTimeout: number
   private readonly maxPeers: number
   private readonly maxTorrents: number
+  private readonly maxTotalPeers: number
+  /** Where the next eviction sample starts (round robin over the torrents). */
+  private cursor: Iterator<[string, Swarm]> | undefined
+  private evicted = 0
   private readonly now: () => number
   private readonly timer: NodeJS.Timeout | undefined
   private peerCount = 0
@@ -57,6 +70,7 @@ export class MemoryStore implements PeerStore {
     this.peerTimeout = positive(options.peerTimeout, DEFAULT_PEER_TIMEOUT_MS, 'peerTimeout')
     this.maxPeers = positive(options.maxPeersPerTorrent, DEFAULT_MAX_PEERS_PER_TORRENT, 'maxPeersPerTorrent')
     this.maxTorrents = positive(options.maxTorrents, DEFAULT_MAX_TORRENTS, 'maxTorrents')
+    this.maxTotalPeers = positive(options.maxPeers, DEFAULT_MAX_PEERS, 'maxPeers')
     this.now = options.now ?? Date.now
     const sweep = options.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS
     if (sweep > 0) {
@@ -100,6 +114,7 @@ export class MemoryStore implements PeerStore {
       swarm.refresh(slot, ip, req.port, req.seeder, req.key, now)
     } else {
       if (swarm.size >= this.maxPeers) this.drop(swarm, swarm.head)
+      else if (this.peerCount >= this.maxTotalPeers) this.evictPeer(swarm)
       slot = swarm.add(id, hash, ip, req.port, req.seeder, req.key, now)
       this.peerCount++
       if (req.seeder) this.seederCount++
@@ -135,6 +150,8 @@ export class MemoryStore implements PeerStore {
       torrents: this.swarms.size,
       seeders: this.seederCount,
       leechers: this.peerCount - this.seederCount,
+      peerBudget: this.maxTotalPeers,
+      evictedPeers: this.evicted,
     }
   }
 
@@ -162,6 +179,30 @@ export class MemoryStore implements PeerStore {
   private drop(swarm: Swarm, slot: number): void {
     if (swarm.remove(slot)) this.seederCount--
     this.peerCount--
+  }
+
+  /**
+   * Evicts one peer for the global budget: of up to {@link EVICTION_SAMPLE} torrents with peers
+   * (round robin, so every torrent is sampled in turn), the oldest peer of the one whose oldest was
+   * seen longest ago. `current` (the announcing torrent) is always a candidate.
+   */
+  private evictPeer(current: Swarm): void {
+    let victim = current.size > 0 ? current : undefined
+    for (let i = 0, seen = 0; seen < EVICTION_SAMPLE && i < this.swarms.size + 1; i++) {
+      let next = this.cursor?.next()
+      if (!next || next.done) {
+        this.cursor = this.swarms.entries()
+        next = this.cursor.next()
+        if (next.done) break
+      }
+      const swarm = next.value[1]
+      if (swarm.size === 0) continue
+      seen++
+      if (!victim || swarm.seenAt(swarm.head) < victim.seenAt(victim.head)) victim = swarm
+    }
+    if (!victim) return
+    this.drop(victim, victim.head)
+    this.evicted++
   }
 
   /**

@@ -96,6 +96,10 @@ export interface StoreTotals {
   torrents: number
   seeders: number
   leechers: number
+  /** Most peers kept over all torrents (a store with a global bound). */
+  peerBudget?: number
+  /** Peers evicted so far because that budget was full. */
+  evictedPeers?: number
 }
 
 /** A value or a native promise of it (the memory store answers synchronously; `async` methods return native promises). */

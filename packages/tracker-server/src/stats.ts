@@ -158,6 +158,16 @@ export function createMetrics(counters: StatsCounters, totals: () => Promise<Sto
   gauge('p2p_tracker_torrents', 'Torrents with at least one peer.', (t) => t.torrents)
   gauge('p2p_tracker_seeders', 'Seeders over all torrents.', (t) => t.seeders)
   gauge('p2p_tracker_leechers', 'Leechers over all torrents.', (t) => t.leechers)
+  gauge(
+    'p2p_tracker_peer_budget',
+    'Most peers kept over all torrents (0: no global bound).',
+    (t) => t.peerBudget ?? 0,
+  )
+  gauge(
+    'p2p_tracker_evicted_peers',
+    'Peers evicted because the global peer budget was full.',
+    (t) => t.evictedPeers ?? 0,
+  )
   new Gauge({
     name: 'p2p_tracker_announces_per_second',
     help: `Announces per second over the last ${ANNOUNCE_RATE_WINDOW_S} s.`,

@@ -19,10 +19,10 @@ describe('MemoryStore', () => {
     now += 600
     const r = store.announce(req({ port: 3 }))
     expect(r.peers.map((p) => p.port)).toEqual([2])
-    expect(store.totals()).toEqual({ torrents: 1, seeders: 0, leechers: 2 })
+    expect(store.totals()).toMatchObject({ torrents: 1, seeders: 0, leechers: 2 })
     now += 5000
     store.sweep()
-    expect(store.totals()).toEqual({ torrents: 0, seeders: 0, leechers: 0 })
+    expect(store.totals()).toMatchObject({ torrents: 0, seeders: 0, leechers: 0 })
   })
 
   it('evicts the peer seen longest ago and the torrent announced longest ago', () => {

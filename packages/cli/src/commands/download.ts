@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import type { DhtNode } from '@p2p/dht'
+import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
+import { metainfoToCliError } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
@@ -25,11 +26,12 @@ export const download: Command = {
   usage: `usage: p2p download <file.torrent|magnet> [-o dir] [--tracker url]... [--peer host:port]...
                     [--port N] [--host addr] [--seed] [--sequential] [--files 0,2-4]
                     [--priority i=p]... [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]...
-                    [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
+                    [--recheck] [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
 every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
-command again continues where it stopped.
+command again continues where it stopped. Pieces the resume data lists are taken as had while
+their files' sizes and times are unchanged (the final line says how many were not hashed).
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
   --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
@@ -39,6 +41,7 @@ command again continues where it stopped.
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
+  --recheck           hash every piece on disk, whatever the resume data says
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
 ${ENCRYPTION_USAGE}
@@ -53,6 +56,7 @@ ${ENCRYPTION_USAGE}
       sequential: { type: 'boolean', default: false },
       files: { type: 'string' },
       priority: { type: 'string', multiple: true },
+      recheck: { type: 'boolean', default: false },
     })
     const input = positionals[0]
     if (!input || positionals.length > 1) {
@@ -64,11 +68,9 @@ ${ENCRYPTION_USAGE}
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrent: Uint8Array | string = input
     if (!input.startsWith('magnet:')) {
-      try {
-        torrent = new Uint8Array(await readFile(input))
-      } catch (err) {
-        throw new CliError('CLI_BAD_INPUT', `cannot read ${input}: ${(err as Error).message}`)
-      }
+      torrent = await readTorrentFile(input).catch((err) => {
+        throw metainfoToCliError(err)
+      })
     }
     const json = values.json === true
     const client = transferClient(values, io.signal)
@@ -84,6 +86,7 @@ ${ENCRYPTION_USAGE}
           strategy: values.sequential ? 'sequential' : undefined,
           files,
           filePriorities: priorities,
+          recheck: values.recheck === true,
           signal: io.signal,
           announce,
         })
@@ -135,7 +138,12 @@ ${ENCRYPTION_USAGE}
         throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
       stop()
       stop = () => {}
-      view.log(`done: ${t.name} complete and verified`)
+      const resumed = t.resumedPieces
+      view.log(
+        resumed === 0
+          ? `done: ${t.name} complete and verified`
+          : `done: ${t.name} complete (${resumed} pieces taken from the resume data without hashing; --recheck hashes them)`,
+      )
       if (values.seed) await aborted(io.signal)
       return 0
     } finally {

@@ -1,12 +1,17 @@
-import { readFile } from 'node:fs/promises'
-import { type MagnetLink, type Metainfo, parseMagnet, parseTorrent, toMagnet } from '@p2p/metainfo'
+import {
+  type MagnetLink,
+  type Metainfo,
+  parseMagnet,
+  parseTorrent,
+  readTorrentFile,
+  toMagnet,
+} from '@p2p/metainfo'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { metainfoToCliError } from './create.js'
 
 /** Largest .torrent file read (bytes). */
-const MAX_TORRENT = 80_000_000
 
 function hex(b: Uint8Array | undefined): string | null {
   return b ? Buffer.from(b).toString('hex') : null
@@ -109,13 +114,7 @@ listed with its index, which 'p2p download --files' and '--priority' take.
         io.stdout.write(values.json ? `${JSON.stringify({ type: 'magnet', ...m })}\n` : `${magnetText(m)}\n`)
         return 0
       }
-      let bytes: Uint8Array
-      try {
-        bytes = await readFile(arg)
-      } catch (err) {
-        throw new CliError('CLI_BAD_INPUT', `cannot read ${arg}: ${(err as Error).message}`, { cause: err })
-      }
-      const m = parseTorrent(bytes, { maxSize: MAX_TORRENT })
+      const m = parseTorrent(await readTorrentFile(arg))
       io.stdout.write(
         values.json ? `${JSON.stringify(metainfoJson(m))}\n` : `${metainfoText(m, values.pads === true)}\n`,
       )

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import type { DhtNode } from '@p2p/dht'
+import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
+import { metainfoToCliError } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import {
   aborted,
@@ -62,11 +63,9 @@ ${ENCRYPTION_USAGE}
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrentBytes: Uint8Array | undefined
     if (values.torrent) {
-      try {
-        torrentBytes = new Uint8Array(await readFile(values.torrent as string))
-      } catch (err) {
-        throw new CliError('CLI_BAD_INPUT', `cannot read ${values.torrent}: ${(err as Error).message}`)
-      }
+      torrentBytes = await readTorrentFile(values.torrent as string).catch((err) => {
+        throw metainfoToCliError(err)
+      })
     }
     const client = transferClient(values, io.signal)
     const view = createProgressView({

@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import {
   createTrackerServer,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_PEER_TIMEOUT_MS,
   jsonLogger,
   type LogEntry,
   type Logger,
+  MemoryStore,
   RedisStore,
   runCluster,
   TrackerServerError,
@@ -26,6 +29,9 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
   --interval S       announce interval sent to clients, seconds (default 1800)
   --allow FILE       only track the info hashes (40 hex, one a line) listed in FILE
   --rate-limit N     requests per second per client IP, 0 = unlimited (default 50)
+  --peer-timeout S   drop a peer not heard from for S seconds (default 1860; memory store, one worker)
+  --max-peers N      most peers kept over all torrents; the least recently seen go first
+                     (default 5000000, about 550 MB; memory store, one worker)
   --json             structured JSON logs on stderr (default: one-line human logs)`,
   async run(argv, io) {
     const { values } = parseFlags(
@@ -40,6 +46,8 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
         interval: { type: 'string' },
         allow: { type: 'string' },
         'rate-limit': { type: 'string' },
+        'peer-timeout': { type: 'string' },
+        'max-peers': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       false,
@@ -56,6 +64,16 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
     if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
       throw new CliError('CLI_USAGE', `--redis expects a redis:// URL, got ${JSON.stringify(redisUrl)}`)
     }
+    const memory = {
+      peerTimeout:
+        intFlag('peer-timeout', str('peer-timeout'), DEFAULT_PEER_TIMEOUT_MS / 1000, 1, 86_400) * 1000,
+      maxPeers: intFlag('max-peers', str('max-peers'), DEFAULT_MAX_PEERS, 1, 1_000_000_000),
+    }
+    if ((str('peer-timeout') ?? str('max-peers')) !== undefined && (redisUrl !== undefined || workers > 1))
+      throw new CliError(
+        'CLI_USAGE',
+        '--peer-timeout and --max-peers apply to the memory store of one worker',
+      )
     const allowList = str('allow') === undefined ? undefined : await readAllowList(str('allow')!)
     const logger: Logger = values.json
       ? jsonLogger({ stream: io.stderr })
@@ -83,7 +101,8 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
       }
       const server = createTrackerServer({
         ...common,
-        ...(redisUrl ? { store: new RedisStore({ url: redisUrl }), closeStore: true } : {}),
+        store: redisUrl ? new RedisStore({ url: redisUrl }) : new MemoryStore(memory),
+        closeStore: true,
       })
       const { httpUrl, udpUrl } = await server.listen()
       io.stdout.write(`${httpUrl}\n${udpUrl}\n`)
