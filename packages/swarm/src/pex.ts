@@ -21,6 +21,7 @@ export function pexSoon(s: TorrentState): void {
  * that are gone (BEP 11 `dropped`), at most {@link PEX_MAX_PER_MESSAGE} of each a round.
  */
 export function sendPex(s: TorrentState): void {
+  if (s.meta?.private) return // BEP 27 (a magnet learns it with the metadata)
   const all = new Map<string, PeerAddress>()
   for (const a of s.book.connectedPeers()) all.set(formatPeer(a), a)
   for (const p of s.peers) {

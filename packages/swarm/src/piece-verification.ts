@@ -51,8 +51,8 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
     return
   }
   if (s.destroyed) return
-  s.emit('piece', event)
   if (!event.ok) {
+    s.emit('piece', event)
     picker.failed(index)
     s.emit('warning', {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
@@ -63,6 +63,9 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   picker.verified(index)
   s.dirty = true
   if (picker.isWanted(index)) s.haveBytes += spec.length
+  // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
+  s.emit('piece', event)
+  if (s.destroyed) return
   for (const p of s.peers) {
     if (!p.handshaken) continue
     p.wire.have(index)

@@ -100,6 +100,7 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
   wire.on('request', (req) => void serve(s, peer, req))
   wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {
+    if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
     for (const a of e.added.slice(0, 50)) addPeer(s, a, 'pex')
   })
   wire.on('close', (err) => onClose(s, peer, err))

@@ -51,6 +51,7 @@ export async function v1Torrent(
   files: { path: string[]; bytes: Uint8Array }[],
   pieceLength: number,
   single = false,
+  extra: Record<string, unknown> = {},
 ): Promise<Uint8Array> {
   const { createHash } = await import('node:crypto')
   const { encode } = await import('@p2p/bencode')
@@ -70,7 +71,7 @@ export async function v1Torrent(
         'piece length': pieceLength,
         pieces: Buffer.concat(hashes),
       }
-  return encode({ info })
+  return encode({ info: { ...info, ...extra } })
 }
 
 /**
