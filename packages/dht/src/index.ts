@@ -77,8 +77,9 @@ export {
 export { ALPHA, Lookup, type LookupResponder, type LookupStats } from './lookup.js'
 export { MemoryNetwork, type MemoryNetworkOptions } from './memory-network.js'
 export { compareDistance, ID_LENGTH, idFromHex, idHex } from './node-id.js'
+export { MAX_INFO_HASHES, MAX_PEERS_PER_HASH, PEER_TTL_MS, PeerStore } from './peer-store.js'
 export { MAX_PACKET_BYTES } from './responder.js'
-export { K, type RoutingNode, RoutingTable } from './routing-table.js'
+export { type HeardResult, K, type RoutingNode, RoutingTable } from './routing-table.js'
 export { isSecureNodeId, nodeIdAcceptable, secureNodeId } from './secure-id.js'
 export {
   type LookupRound,

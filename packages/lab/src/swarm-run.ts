@@ -42,7 +42,7 @@ export interface SwarmSpec {
   stallMs?: number
   /** The seeders super-seed (BEP 16). */
   superSeed?: boolean
-  /** Default 'tracker' (loopback runs with NATed or firewalled peers use 'direct': see {@link runSwarm}). */
+  /** Default 'tracker' (loopback runs with NATed or firewalled peers use 'direct': see `runSwarm`). */
   discovery?: Discovery
   /** Tracker protocol (default 'http'). */
   trackerProtocol?: 'http' | 'udp'

@@ -82,7 +82,7 @@ export function dialStream(
   }
 }
 
-/** What a torrent needs of its storage ({@link Storage} on disk by default). */
+/** What a torrent needs of its storage (`Storage` on disk by default). */
 export type TorrentStorage = Pick<
   Storage,
   | 'isSelected'

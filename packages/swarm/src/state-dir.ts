@@ -4,7 +4,7 @@ import { SwarmError } from './errors.js'
 
 /**
  * The directory below a download directory that holds our bookkeeping (resume and part files).
- * No torrent path may start with it ({@link confinedPath} refuses it, in any case), so a torrent can
+ * No torrent path may start with it (`confinedPath` refuses it, in any case), so a torrent can
  * never name, overwrite or plant one of these files.
  */
 export const STATE_DIR = '.p2p-state'
