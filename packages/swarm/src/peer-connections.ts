@@ -11,6 +11,7 @@ import type { TransportStream } from './runtime.js'
 import { superSeedGone } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import { transportOf } from './transports.js'
 import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
 
@@ -231,6 +232,7 @@ function attach(
     listen: incoming ? undefined : addr,
     incoming,
     encryption: encryptionOf(stream),
+    transport: transportOf(socket),
     handshaken: false,
     haveAll: false,
     counted: false,

@@ -15,6 +15,7 @@ import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
+import type { Transport } from './transports.js'
 
 /** One connection of a torrent (internal). */
 export interface Peer {
@@ -25,6 +26,8 @@ export interface Peer {
   incoming: boolean
   /** RC4, plaintext after MSE, or plain. */
   encryption: ConnectionEncryption
+  /** What carries the connection (under MSE, if any). */
+  transport: Transport
   handshaken: boolean
   haveAll: boolean
   counted: boolean

@@ -25,10 +25,10 @@ export function transportOf(socket: Duplex): Transport {
 
 /** Handshaken peers counted by the transport of their stream. */
 export function countTransports(
-  peers: Iterable<{ handshaken: boolean; wire: { stream: Duplex } }>,
+  peers: Iterable<{ handshaken: boolean; transport: Transport }>,
 ): Record<Transport, number> {
   const counts: Record<Transport, number> = { utp: 0, tcp: 0 }
-  for (const p of peers) if (p.handshaken) counts[transportOf(p.wire.stream)]++
+  for (const p of peers) if (p.handshaken) counts[p.transport]++
   return counts
 }
 
