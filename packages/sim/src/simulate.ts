@@ -81,6 +81,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       host: m.addr.host,
       port: m.addr.port,
       peerId: rng.bytes(20),
+      // MSE draws its keys from crypto and times its handshake on real timers: outside the simulation.
+      encryption: 'disabled',
       runtime: {
         clock,
         random: () => rng.next(),
@@ -89,6 +91,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           m.storage = new MemoryStorage(o, content)
           return m.storage
         },
+        prepareDir: async () => {},
         checks: true,
       },
     })

@@ -17,7 +17,6 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { LsdSource } from './lsd-source.js'
-import { probeOutputDir } from './output-dir.js'
 import { withVerifiedPieceLayers } from './piece-layers.js'
 import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
 import { TokenBucket } from './rate-limiter.js'
@@ -324,7 +323,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
     if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
     const src = await this.#load(torrent, resolve(options.path))
-    await probeOutputDir(src.dir)
+    await this.#rt.prepareDir(src.dir)
     return this.#start(src, options)
   }
 

@@ -112,6 +112,11 @@ export interface SwarmRuntime {
   /** Opens a torrent's storage. */
   storage(options: StorageOptions): TorrentStorage
   /**
+   * Makes a download directory ready when its torrent is added, failing at once if it cannot be
+   * written (the default creates it and writes a probe file).
+   */
+  prepareDir(dir: string): Promise<void>
+  /**
    * Check the consistency of piece buffers and requests on every block and request (costs a scan of
    * the live buffers per block: for simulators and tests). Default false.
    */

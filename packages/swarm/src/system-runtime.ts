@@ -1,4 +1,5 @@
 import { systemClock } from '@p2p/peer-wire'
+import { probeOutputDir } from './output-dir.js'
 import type { SwarmRuntime } from './runtime.js'
 import { Storage } from './storage.js'
 import { tcpTransport } from './tcp-transport.js'
@@ -9,5 +10,6 @@ export const systemRuntime: SwarmRuntime = {
   random: Math.random,
   transport: tcpTransport,
   storage: (options) => new Storage(options),
+  prepareDir: probeOutputDir,
   checks: false,
 }

@@ -17,20 +17,31 @@ it('a peer that connects while the seeder still checks its data learns every pie
   await seeder.listen()
   // The torrent is added (and starts checking 8 MiB) while the peer below connects and handshakes.
   const adding = seeder.add(torrent, { path: src, resume: false })
-  const wire = new Wire(connect(local(seeder)), {
-    infoHash: parseTorrent(torrent).infoHashBytes,
-    peerId: generatePeerId('-EP0001-'),
-    pieceCount: pieces,
-    pieceLength: 16384,
-    length: pieces * 16384,
-  })
-  onCleanup(async () => wire.destroy())
-  const handshaken = new Promise<void>((r) => wire.once('handshake', () => r()))
-  wire.handshake()
-  await handshaken
-  wire.haveNone()
+  // add() registers the torrent after a few file-system checks of `path`; a handshake before that
+  // names an unknown torrent and is dropped, so the peer dials again until the seeder takes it.
+  let wire: Wire | undefined
+  for (let attempt = 0; !wire && attempt < 200; attempt++) {
+    const w = new Wire(connect(local(seeder)), {
+      infoHash: parseTorrent(torrent).infoHashBytes,
+      peerId: generatePeerId('-EP0001-'),
+      pieceCount: pieces,
+      pieceLength: 16384,
+      length: pieces * 16384,
+    })
+    onCleanup(async () => w.destroy())
+    const shaken = await new Promise<boolean>((r) => {
+      w.once('handshake', () => r(true))
+      w.once('close', () => r(false))
+      w.handshake()
+    })
+    if (shaken) wire = w
+    else await new Promise((r) => setTimeout(r, 5))
+  }
+  if (!wire) throw new Error('the seeder never took the connection')
+  const peer = wire
+  peer.haveNone()
   const t = await adding
   await t.done
-  const told = () => wire.peerHasAll || wire.peerPieces.count() === pieces
+  const told = () => peer.peerHasAll || peer.peerPieces.count() === pieces
   await waitFor(told, 20_000, `the seeder to announce all ${pieces} pieces`)
 })
