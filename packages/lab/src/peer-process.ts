@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { hostAddress, type LabHost } from './hosts.js'
-import type { TrackerConfig } from './tracker-runner.js'
 
 /** Which program a peer runs: our swarm, libtorrent (Debian's python), or the corrupt-serving peer. */
 export type PeerImpl = 'ours' | 'libtorrent' | 'hostile'
@@ -36,6 +35,15 @@ export interface PeerConfig {
   name: string
   /** A seeder super-seeds (BEP 16). */
   superSeed?: boolean
+}
+
+/** What the lab's tracker process is told (JSON on its command line). */
+export interface TrackerConfig {
+  host: string
+  port: number
+  protocol: 'http' | 'udp'
+  /** Announce interval, seconds. */
+  interval: number
 }
 
 /** A JSON line a peer process writes on stdout. */

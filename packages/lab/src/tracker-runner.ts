@@ -2,15 +2,7 @@
 // emulated host. Every announce becomes a JSON line, so the report's timeline shows discovery.
 import { createTrackerServer } from '@p2p/tracker-server'
 import { emit, peerMain } from './peer-main.js'
-
-/** What the tracker process is told (JSON on its command line). */
-export interface TrackerConfig {
-  host: string
-  port: number
-  protocol: 'http' | 'udp'
-  /** Announce interval, seconds. */
-  interval: number
-}
+import type { TrackerConfig } from './peer-process.js'
 
 peerMain<TrackerConfig>(async (config) => {
   const server = createTrackerServer({
