@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
-import { freePort, waitFor } from '@p2p/test-utils'
+import { freePort } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { io, useTempDirs } from './io.js'
+import { io, magnetLine, useTempDirs } from './io.js'
 
 const dir = useTempDirs('cli-mse-')
 
@@ -17,15 +17,7 @@ describe('p2p seed / download --encryption', () => {
     const s = io()
     const enc = ['--encryption', 'forced', '--encryption-level', 'rc4', '--host', '127.0.0.1']
     const seeding = main(['seed', join(src, 'f.bin'), '--port', String(port), '--v1', ...enc], s.io)
-    const magnet = await waitFor(
-      () =>
-        s
-          .out()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      'magnet line',
-    )
+    const magnet = await magnetLine(s.out)
     const out = await dir()
     const d = io()
     expect(await main(['download', magnet, '-o', out, '--peer', `127.0.0.1:${port}`, ...enc], d.io)).toBe(0)

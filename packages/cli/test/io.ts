@@ -42,3 +42,15 @@ export function useTempDirs(prefix: string): () => Promise<string> {
     return d.path
   }
 }
+
+/** The magnet link `p2p seed` prints (its line starting with `magnet:`), waited for up to 30 s. */
+export function magnetLine(out: () => string): Promise<string> {
+  return waitFor(
+    () =>
+      out()
+        .split('\n')
+        .find((l) => l.startsWith('magnet:')),
+    30_000,
+    'magnet line',
+  )
+}

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
-import { freePort, waitFor } from '@p2p/test-utils'
+import { freePort } from '@p2p/test-utils'
 import { type AnnounceInfo, createTrackerServer } from '@p2p/tracker-server'
 import { describe, expect, it } from 'vitest'
-import { io, useTempDirs } from './io.js'
+import { io, magnetLine, useTempDirs } from './io.js'
 
 const dir = useTempDirs('cli-swarm-')
 
@@ -20,15 +20,7 @@ describe('p2p seed / p2p download', () => {
       ['seed', join(src, 'file.bin'), '--port', String(port), '--host', '127.0.0.1', '--v1'],
       s.io,
     )
-    const magnet = await waitFor(
-      () =>
-        s
-          .out()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      'magnet line',
-    )
+    const magnet = await magnetLine(s.out)
     const out = await dir()
     const d = io()
     const code = await main(
@@ -69,15 +61,7 @@ describe('p2p seed / p2p download', () => {
         ],
         s.io,
       )
-      const magnet = await waitFor(
-        () =>
-          s
-            .out()
-            .split('\n')
-            .find((l) => l.startsWith('magnet:')),
-        30_000,
-        'magnet line',
-      )
+      const magnet = await magnetLine(s.out)
       const d = io()
       expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1'], d.io)).toBe(0)
       s.stop()

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '@p2p/cli'
-import { freePort, waitFor } from '@p2p/test-utils'
+import { freePort } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { io, useTempDirs } from './io.js'
+import { io, magnetLine, useTempDirs } from './io.js'
 
 const dir = useTempDirs('cli-transports-')
 
@@ -29,15 +29,7 @@ describe('p2p seed / download --transports', () => {
       ],
       s.io,
     )
-    const magnet = await waitFor(
-      () =>
-        s
-          .out()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      'magnet line',
-    )
+    const magnet = await magnetLine(s.out)
     const out = await dir()
     const d = io()
     const code = await main(
