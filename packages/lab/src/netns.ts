@@ -47,8 +47,9 @@ export class Topology {
   /** Creates the bridge. Call {@link addHost} next. */
   async open(): Promise<void> {
     const br = linkName('br')
-    await exec('ip', ['link', 'add', br, 'type', 'bridge'])
+    // Recorded before it exists: a Ctrl-C while `ip` runs must still remove it (deleting a missing one is a no-op).
     this.#links.push(br)
+    await exec('ip', ['link', 'add', br, 'type', 'bridge'])
     live.add(this)
     this.#bridge = br
     await exec('ip', ['addr', 'add', `${BRIDGE_IP}/${PUBLIC_PREFIX}`, 'dev', br])
@@ -57,8 +58,8 @@ export class Topology {
 
   async #newNetns(role: string): Promise<string> {
     const ns = netnsName(role)
-    await exec('ip', ['netns', 'add', ns])
     this.#namespaces.push(ns)
+    await exec('ip', ['netns', 'add', ns])
     await exec('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
     return ns
   }
@@ -67,8 +68,8 @@ export class Topology {
   async #wire(ns: string, inner: string, outerNs: string | undefined, master: string, role: string) {
     const outer = linkName(`${role}`)
     const tmp = linkName(`${role}i`)
-    await exec('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', tmp])
     this.#links.push(outer)
+    await exec('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', tmp])
     await exec('ip', ['link', 'set', tmp, 'netns', ns])
     await exec('ip', ['-n', ns, 'link', 'set', tmp, 'name', inner])
     if (outerNs) await exec('ip', ['link', 'set', outer, 'netns', outerNs])
