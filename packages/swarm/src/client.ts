@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
+import { TypedEmitter } from '@p2p/events'
 import {
   createTorrent,
   HashPool,
@@ -12,7 +13,6 @@ import {
 import { isPlainHandshake } from '@p2p/mse'
 import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
-import { TypedEmitter } from '@p2p/tracker-client'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
