@@ -67,6 +67,11 @@ export class DhtNode {
     return this.core.bootstrap(extra)
   }
 
+  /** Pings a node learnt outside the DHT (a BEP 5 `port` message); it enters the table if it answers. */
+  addNode(address: PeerAddress): Promise<boolean> {
+    return this.core.addNode(address)
+  }
+
   /** Iterative `get_peers` (BEP 5). */
   getPeers(infoHash: Uint8Array): Promise<GetPeersResult> {
     return this.core.getPeers(infoHash)

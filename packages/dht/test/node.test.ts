@@ -179,4 +179,23 @@ describe('DHT nodes on the in-memory network', () => {
     expect(await net.run(Promise.all([p1, p2]))).toEqual(['DHT_TIMEOUT', 'DHT_TIMEOUT'])
     expect(lonely.stats().pending).toBe(0)
   })
+
+  it('addNode (a BEP 5 port message) pings the node and adds it only if it answers, once at a time', async () => {
+    net = memoryNet()
+    const me = net.add({ host: '10.2.0.1', port: 6881 })
+    const other = net.add({ host: '10.2.0.2', port: 7000 })
+    const silent = { host: '10.2.0.3', port: 7000 }
+    const sentBefore = me.stats().sent
+    const both = Promise.all([me.addNode(other.addresses()[0]!), me.addNode(other.addresses()[0]!)])
+    expect(await net.run(both)).toEqual([true, false])
+    expect(me.core.table(4)!.get(other.core.id)?.address).toEqual({ host: '10.2.0.2', port: 7000 })
+    expect(me.stats().sent - sentBefore).toBe(1)
+    // Known already, unusable, a family without a table: no datagram at all.
+    expect(await me.addNode(other.addresses()[0]!)).toBe(false)
+    expect(await me.addNode({ host: '0.0.0.0', port: 7000 })).toBe(false)
+    expect(await me.addNode({ host: 'fd00::1', port: 7000 })).toBe(false)
+    expect(me.stats().sent - sentBefore).toBe(1)
+    expect(await net.run(me.addNode(silent))).toBe(false)
+    expect(me.stats().nodes.v4).toBe(1)
+  })
 })

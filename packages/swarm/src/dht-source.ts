@@ -1,4 +1,5 @@
 import type { DhtNode } from '@p2p/dht'
+import type { PeerAddress } from '@p2p/peer-address'
 import type { Torrent } from './torrent.js'
 
 /** First retry while the torrent has no peer (ms); it doubles up to {@link DHT_EAGER_INTERVAL_MS}. */
@@ -21,7 +22,8 @@ export interface DhtSourceOptions {
 /**
  * The DHT as a peer source of one torrent (BEP 5): looks its info hash up, announces `port`, and
  * gives every peer found to the torrent; again after 2, 4, 8... up to 30 s while it has no peers,
- * every 15 minutes after. Private torrents (BEP 27) never use the DHT: the source stops as soon as the metadata
+ * every 15 minutes after. The DHT nodes that peers tell in BEP 5 `port` messages are pinged and
+ * enter the routing table if they answer. Private torrents (BEP 27) never use the DHT: the source stops as soon as the metadata
  * says private. Returns a function that stops it.
  *
  * @example
@@ -35,9 +37,11 @@ export function useDht(torrent: Torrent, dht: DhtNode, options: DhtSourceOptions
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   let retry = DHT_FIRST_RETRY_MS
+  const addNode = (address: PeerAddress) => void dht.addNode(address)
   const stop = () => {
     stopped = true
     clearTimeout(timer)
+    torrent.off('dht-node', addNode)
   }
   const round = async () => {
     if (stopped || torrent.metainfo?.private) return stop()
@@ -54,6 +58,7 @@ export function useDht(torrent: Torrent, dht: DhtNode, options: DhtSourceOptions
     retry = Math.min(retry * 2, DHT_EAGER_INTERVAL_MS)
     timer.unref()
   }
+  torrent.on('dht-node', addNode)
   torrent.once('metadata', (m) => {
     if (m.private) stop()
   })

@@ -1,9 +1,10 @@
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { createDhtNode, type DhtNode } from '@p2p/dht'
+import { createDhtNode, DhtNode, MemoryNetwork, systemClock } from '@p2p/dht'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { type Torrent, useDht } from '@p2p/swarm'
+import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, writeContent } from './helpers.js'
 
@@ -105,5 +106,55 @@ describe('BEP 5 on the wire', () => {
     const priv = await seeder.seed(join(src, 'priv.bin'), { private: true })
     expect(await portHeard(pub, local(seeder).port)).toBe(4321)
     expect(await portHeard(priv, local(seeder).port)).toBe('none')
+  })
+
+  it('pings the DHT node a peer tells in its port message and adds it if it answers (DHT bit set, public torrent)', async () => {
+    // Both DHT nodes on the in-memory network at the peer's connection address (127.0.0.1).
+    const net = new MemoryNetwork(systemClock, { latencyMs: 1 })
+    const dhtAt = (port: number) => {
+      const node = new DhtNode({ transport: net.transport({ host: '127.0.0.1', port }) })
+      onCleanup(() => node.close())
+      return node
+    }
+    const ours = dhtAt(6000)
+    const theirs = [dhtAt(6001), dhtAt(6002), dhtAt(6003)]
+    const src = await dir()
+    await writeContent(src, { 'pub.bin': 20_000, 'priv.bin': 20_000 })
+    const seeder = client()
+    seeder.dhtPort = 6000
+    const pub = await seeder.seed(join(src, 'pub.bin'))
+    const priv = await seeder.seed(join(src, 'priv.bin'), { private: true })
+    useDht(pub, ours, { port: seeder.port })
+    useDht(priv, ours, { port: seeder.port })
+    const told: string[] = []
+    pub.on('dht-node', (a) => told.push(`pub ${a.port}`))
+    priv.on('dht-node', (a) => told.push(`priv ${a.port}`))
+    const tell = async (t: Torrent, port: number, dhtBit: boolean) => {
+      const wire = new Wire(connect(local(seeder).port, '127.0.0.1'), {
+        infoHash: t.infoHashBytes,
+        peerId: generatePeerId('-DH0001-'),
+        dhtPort: dhtBit ? port : undefined,
+      })
+      onCleanup(async () => wire.destroy())
+      const handshaken = new Promise((resolve) => wire.on('handshake', resolve))
+      const extended = new Promise((resolve) => wire.on('extended-handshake', resolve))
+      wire.handshake()
+      await handshaken
+      wire.haveNone()
+      await extended
+      // With the bit set, the wire has sent its port message itself by now; without it, send one anyway.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (!dhtBit) wire.port(port)
+      // Answered after the port message (TCP order): the client has acted on it when this settles.
+      await wire.fetchMetadata().catch(() => {})
+    }
+    await tell(priv, 6001, true)
+    await tell(pub, 6002, false)
+    await tell(pub, 6003, true)
+    await waitFor(() => ours.core.table(4)!.get(theirs[2]!.core.id), 10_000, 'the ping of 127.0.0.1:6003')
+    expect(told).toEqual(['pub 6003'])
+    expect(ours.core.table(4)!.get(theirs[2]!.core.id)?.address).toEqual({ host: '127.0.0.1', port: 6003 })
+    expect(ours.core.table(4)!.get(theirs[0]!.core.id)).toBeUndefined()
+    expect(ours.core.table(4)!.get(theirs[1]!.core.id)).toBeUndefined()
   })
 })
