@@ -28,7 +28,8 @@ export interface DhtSourceOptions {
  *
  * @example
  * ```ts
- * const dht = await createDhtNode({ port: client.port, bootstrap })
+ * await client.listen()
+ * const dht = new DhtNode({ transport: client.udp!, bootstrap })
  * await dht.start()
  * const stop = useDht(torrent, dht, { port: client.port })
  * ```

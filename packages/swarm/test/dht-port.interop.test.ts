@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createDhtNode } from '@p2p/dht'
+import { DhtNode } from '@p2p/dht'
 import { useDht } from '@p2p/swarm'
 import { COMPONENTS, freePort, requireComponents, waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
@@ -25,11 +25,14 @@ describe('BEP 5 port message with libtorrent', () => {
       dht: true,
     })
 
-    // Our DHT node knows nobody: libtorrent's node can only come from the port message.
-    const dht = await createDhtNode({ host: '127.0.0.1', port: 0 })
-    onCleanup(() => dht.close())
+    // Our DHT node shares our uTP socket and knows nobody: libtorrent's node can only come from
+    // the port message.
     const c = client()
+    await c.listen()
+    const dht = new DhtNode({ transport: c.udp! })
+    onCleanup(() => dht.close())
     c.dhtPort = dht.addresses()[0]!.port
+    expect(c.dhtPort).toBe(c.port)
     const out = await dir()
     const t = await c.add(torrent, { path: out, peers: [{ host: '127.0.0.1', port: lt.port }] })
     const told: number[] = []

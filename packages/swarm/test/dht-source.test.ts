@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createDhtNode, DhtNode, MemoryNetwork, systemClock } from '@p2p/dht'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
-import { type Torrent, useDht } from '@p2p/swarm'
+import { type Client, type Torrent, useDht } from '@p2p/swarm'
 import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, writeContent } from './helpers.js'
@@ -51,6 +51,43 @@ describe('the DHT as a peer source', () => {
     await doneWithin(lt, 30_000)
     expect(await differing(out, files)).toEqual([])
     expect(boot.stats().infoHashes).toBe(1)
+  })
+
+  it('shares the uTP socket: one UDP port per client carries both a uTP connection and the DHT', async () => {
+    const boot = await dhtNode()
+    const src = await dir()
+    const files = await writeContent(src, { 'u.bin': 200_000 })
+    const onUdp = async (c: Client) => {
+      await c.listen()
+      const node = new DhtNode({ transport: c.udp!, bootstrap: boot.addresses() })
+      onCleanup(() => node.close())
+      await node.start()
+      c.dhtPort = node.addresses()[0]!.port
+      return node
+    }
+    // uTP only: neither client listens on TCP, so the download itself proves the uTP connection.
+    const seeder = client({ transports: ['utp'] })
+    const seedDht = await onUdp(seeder)
+    const st = await seeder.seed(join(src, 'u.bin'))
+    useDht(st, seedDht, { port: seeder.port })
+    const leecher = client({ transports: ['utp'] })
+    const leechDht = await onUdp(leecher)
+    const out = await dir()
+    const lt = await leecher.add(`magnet:?xt=urn:btih:${st.infoHash}`, { path: out })
+    useDht(lt, leechDht, { port: leecher.port })
+    await doneWithin(lt, 30_000)
+    expect(await differing(out, files)).toEqual([])
+    // The DHT nodes answer on the clients' own UDP ports, where uTP listens too.
+    for (const [c, node] of [
+      [seeder, seedDht],
+      [leecher, leechDht],
+    ] as const) {
+      expect(node.addresses()[0]!.port).toBe(c.port)
+      expect(await node.core.ping(boot.addresses()[0]!)).toEqual(boot.core.id)
+      expect(await boot.core.ping({ host: '127.0.0.1', port: c.port })).toEqual(node.core.id)
+    }
+    const peers = await boot.getPeers(st.infoHashBytes)
+    expect(peers.peers).toContainEqual({ host: '127.0.0.1', port: seeder.port })
   })
 
   it('private torrents (BEP 27) never use the DHT', async () => {

@@ -1,4 +1,4 @@
-import { createDhtNode, type DhtNode } from '@p2p/dht'
+import { createDhtNode, DhtNode } from '@p2p/dht'
 import { type PeerAddress, parsePeer } from '@p2p/peer-address'
 import { type Client, type Torrent, useDht } from '@p2p/swarm'
 import { CliError } from '../errors.js'
@@ -25,7 +25,7 @@ export function bootstrapFlags(name: string, list: unknown): PeerAddress[] {
 }
 
 /**
- * Joins the DHT on the client's port (UDP, as other clients share their listening port) and makes
+ * Joins the DHT on the client's UDP port (sharing uTP's socket, as other clients do) and makes
  * it a peer source of `torrent`, unless `--no-dht` or no `--dht-bootstrap` was given. Returns the
  * node (to close), or undefined.
  */
@@ -38,9 +38,12 @@ export async function startDht(
   const bootstrap = bootstrapFlags('dht-bootstrap', values['dht-bootstrap'])
   if (values['no-dht'] === true || bootstrap.length === 0) return undefined
   const host = (values.host as string | undefined) ?? '0.0.0.0'
-  const dht = await createDhtNode({ host, port: client.port, bootstrap }).catch(() =>
-    createDhtNode({ host, port: 0, bootstrap }),
-  )
+  // On uTP's socket as libtorrent does; without uTP (--transports tcp) on its own one.
+  const dht = client.udp
+    ? new DhtNode({ transport: client.udp, bootstrap })
+    : await createDhtNode({ host, port: client.port, bootstrap }).catch(() =>
+        createDhtNode({ host, port: 0, bootstrap }),
+      )
   client.dhtPort = dht.addresses()[0]!.port
   dht.start().catch((err: Error) => log(`warning: dht: ${err.message}`))
   useDht(torrent, dht, { port: client.port, onWarning: (err) => log(`warning: dht: ${err.message}`) })
