@@ -1,5 +1,5 @@
 import { createDhtNode, DhtNode } from '@p2p/dht'
-import { type PeerAddress, parsePeer } from '@p2p/peer-address'
+import { type IpFamily, type PeerAddress, parsePeer } from '@p2p/peer-address'
 import { type Client, type Torrent, useDht } from '@p2p/swarm'
 import { CliError } from '../errors.js'
 
@@ -39,13 +39,21 @@ export async function startDht(
   if (values['no-dht'] === true || bootstrap.length === 0) return undefined
   const host = (values.host as string | undefined) ?? '0.0.0.0'
   // On uTP's socket as libtorrent does; without uTP (--transports tcp) on its own one.
-  const dht = client.udp
-    ? new DhtNode({ transport: client.udp, bootstrap })
-    : await createDhtNode({ host, port: client.port, bootstrap }).catch(() =>
-        createDhtNode({ host, port: 0, bootstrap }),
+  const udp = client.udp
+  const own = host === '::' ? { host: '0.0.0.0', host6: '::' } : { host }
+  const dht = udp
+    ? new DhtNode({ transport: udp, bootstrap, families: familiesOf(udp.addresses()[0]!.host) })
+    : await createDhtNode({ ...own, port: client.port, bootstrap }).catch(() =>
+        createDhtNode({ ...own, port: 0, bootstrap }),
       )
   client.dhtPort = dht.addresses()[0]!.port
   dht.start().catch((err: Error) => log(`warning: dht: ${err.message}`))
   useDht(torrent, dht, { port: client.port, onWarning: (err) => log(`warning: dht: ${err.message}`) })
   return dht
+}
+
+/** BEP 32 routing tables for a UDP socket bound to `host`: both on `::` (dual stack), else its family's. */
+function familiesOf(host: string): IpFamily[] {
+  if (host === '::') return [4, 6]
+  return host.includes(':') ? [6] : [4]
 }
