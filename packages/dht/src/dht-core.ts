@@ -322,6 +322,19 @@ export class DhtCore {
     }
   }
 
+  /**
+   * Our external address as known outside the DHT (the gateway of a port mapping): taken at once,
+   * with a BEP 42 id derived from it (as after {@link EXTERNAL_ADDRESS_VOTES} agreeing replies).
+   * Local and private addresses (another NAT beyond) and non-addresses are ignored; returns
+   * whether it was taken.
+   */
+  setExternalAddress(address: PeerAddress): boolean {
+    if (!ipFamily(address.host) || isLocalAddress(address.host) || isUnusableSource(address.host, 1))
+      return false
+    if (this.#external?.host !== address.host || this.#external.port !== address.port) this.#adopt(address)
+    return true
+  }
+
   /** Asks the bootstrap nodes for nodes near our id, then looks our id up to fill the table. */
   async bootstrap(extra: readonly PeerAddress[] = []): Promise<void> {
     this.#lastBootstrap = this.#now()
@@ -537,6 +550,10 @@ export class DhtCore {
     }
     if (v.voters.size < MAX_VOTERS) v.voters.add(voter.host)
     if (v.voters.size < EXTERNAL_ADDRESS_VOTES || this.#external?.host === ip.host) return
+    this.#adopt(ip)
+  }
+
+  #adopt(ip: PeerAddress): void {
     this.#external = ip
     if (this.#adoptSecureId && !isSecureNodeId(this.#id, ip.host))
       this.#changeId(secureNodeId(ip.host, this.#random(20)))

@@ -72,6 +72,11 @@ export class DhtNode {
     return this.core.addNode(address)
   }
 
+  /** Our external address from outside the DHT (a port mapping's gateway); see {@link DhtCore.setExternalAddress}. */
+  setExternalAddress(address: PeerAddress): boolean {
+    return this.core.setExternalAddress(address)
+  }
+
   /** Iterative `get_peers` (BEP 5). */
   getPeers(infoHash: Uint8Array): Promise<GetPeersResult> {
     return this.core.getPeers(infoHash)

@@ -157,6 +157,26 @@ describe('DHT nodes on the in-memory network', () => {
     me.stop()
   })
 
+  it('BEP 42: takes a secure id from an external address known outside the DHT (port mapping)', () => {
+    const me = new DhtCore({ send: () => {}, now: () => 0 })
+    const before = idHex(me.id)
+    // Private, loopback and malformed addresses are not external addresses.
+    for (const host of ['192.168.1.1', '10.0.0.1', '127.0.0.1', 'fd00::1', 'nope', '0.0.0.0'])
+      expect(me.setExternalAddress({ host, port: 6881 })).toBe(false)
+    expect(idHex(me.id)).toBe(before)
+    expect(me.setExternalAddress({ host: '198.51.100.20', port: 40000 })).toBe(true)
+    expect(isSecureNodeId(me.id, '198.51.100.20')).toBe(true)
+    expect(me.stats().externalAddress).toEqual({ host: '198.51.100.20', port: 40000 })
+    expect(me.setExternalAddress({ host: '2001:db8::7', port: 40000 })).toBe(true)
+    expect(isSecureNodeId(me.id, '2001:db8::7')).toBe(true)
+    // A node given a fixed id keeps it.
+    const fixed = new DhtCore({ send: () => {}, now: () => 0, id: new Uint8Array(20).fill(1) })
+    expect(fixed.setExternalAddress({ host: '198.51.100.20', port: 1 })).toBe(true)
+    expect(idHex(fixed.id)).toBe('01'.repeat(20))
+    me.stop()
+    fixed.stop()
+  })
+
   it('a saved table rejoins without bootstrap nodes', async () => {
     net = memoryNet()
     const nodes = await net.grow(20)

@@ -1,4 +1,5 @@
 import type { DhtNode } from '@p2p/dht'
+import type { ExternalAddress, Mapping, PortMapper } from '@p2p/nat'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { Torrent } from './torrent.js'
 
@@ -66,4 +67,31 @@ export function useDht(torrent: Torrent, dht: DhtNode, options: DhtSourceOptions
   options.signal?.addEventListener('abort', stop, { once: true })
   void round()
   return stop
+}
+
+/**
+ * Gives `dht` the external address the client's port mapper learns from the gateway, so its
+ * BEP 42 node id matches that address from the start (without waiting for replies to agree),
+ * with the mapped UDP port when there is one. Addresses with another NAT beyond are skipped.
+ * Returns a function that stops following the mapper.
+ *
+ * @example
+ * ```ts
+ * if (client.portMapper) useMappedAddress(client.portMapper, dht)
+ * ```
+ */
+export function useMappedAddress(mapper: PortMapper, dht: DhtNode): () => void {
+  const take = (external: ExternalAddress | undefined) => {
+    if (!external || external.private) return
+    const udp = mapper.mappings.find((m) => m.transport === 'udp')
+    dht.setExternalAddress({ host: external.address, port: udp?.externalPort ?? dht.addresses()[0]!.port })
+  }
+  const mapped = (m: Mapping) => m.transport === 'udp' && take(mapper.externalAddress)
+  take(mapper.externalAddress)
+  mapper.on('external-address', take)
+  mapper.on('mapped', mapped)
+  return () => {
+    mapper.off('external-address', take)
+    mapper.off('mapped', mapped)
+  }
 }

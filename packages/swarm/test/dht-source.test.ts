@@ -1,9 +1,10 @@
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { createDhtNode, DhtNode, MemoryNetwork, systemClock } from '@p2p/dht'
+import { createDhtNode, DhtNode, idHex, isSecureNodeId, MemoryNetwork, systemClock } from '@p2p/dht'
+import { type MappingClient, PortMapper } from '@p2p/nat'
 import { generatePeerId } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
-import { type Client, type Torrent, useDht } from '@p2p/swarm'
+import { type Client, type Torrent, useDht, useMappedAddress } from '@p2p/swarm'
 import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { differing, doneWithin, useSession, writeContent } from './helpers.js'
@@ -106,6 +107,40 @@ describe('the DHT as a peer source', () => {
     const pub = await seeder.seed(pubSrc)
     useDht(pub, node, { port: seeder.port })
     expect(counter.calls).toBe(1)
+  })
+})
+
+describe('the external address from port mapping (BEP 42)', () => {
+  it('useMappedAddress gives the DHT the gateway address and mapped UDP port; its id follows', async () => {
+    const gateway = (address: string): MappingClient => ({
+      method: 'natpmp',
+      externalAddress: async () => address,
+      map: async (_t, internalPort) => ({
+        externalPort: internalPort + 1000,
+        lifetime: 7200,
+        gatewayRestarted: false,
+      }),
+      unmap: async () => {},
+    })
+    const node = await dhtNode()
+    const mapper = new PortMapper({ internalPort: 6881, clients: [gateway('198.51.100.44')] })
+    onCleanup(() => mapper.close())
+    const stop = useMappedAddress(mapper, node)
+    await mapper.start()
+    expect(node.stats().externalAddress).toEqual({ host: '198.51.100.44', port: 7881 })
+    expect(isSecureNodeId(node.core.id, '198.51.100.44')).toBe(true)
+    stop()
+
+    // A gateway whose external address is private (another NAT beyond) says nothing about ours.
+    const inner = await dhtNode()
+    const before = idHex(inner.core.id)
+    const cgn = new PortMapper({ internalPort: 6882, clients: [gateway('100.64.0.9')] })
+    onCleanup(() => cgn.close())
+    useMappedAddress(cgn, inner)
+    await cgn.start()
+    expect(cgn.externalAddress).toMatchObject({ private: true })
+    expect(inner.stats().externalAddress).toBeUndefined()
+    expect(idHex(inner.core.id)).toBe(before)
   })
 })
 

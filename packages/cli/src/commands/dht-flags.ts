@@ -1,6 +1,6 @@
 import { createDhtNode, DhtNode } from '@p2p/dht'
 import { type IpFamily, type PeerAddress, parsePeer } from '@p2p/peer-address'
-import { type Client, type Torrent, useDht } from '@p2p/swarm'
+import { type Client, type Torrent, useDht, useMappedAddress } from '@p2p/swarm'
 import { CliError } from '../errors.js'
 
 /** Flags of `p2p seed` / `p2p download` for the DHT. */
@@ -47,6 +47,8 @@ export async function startDht(
         createDhtNode({ ...own, port: 0, bootstrap }),
       )
   client.dhtPort = dht.addresses()[0]!.port
+  // With --port-mapping the gateway tells our external address: the BEP 42 node id follows it.
+  if (client.portMapper) useMappedAddress(client.portMapper, dht)
   dht.start().catch((err: Error) => log(`warning: dht: ${err.message}`))
   useDht(torrent, dht, { port: client.port, onWarning: (err) => log(`warning: dht: ${err.message}`) })
   return dht
