@@ -53,6 +53,26 @@ export interface AddOptions extends EncryptionOptions {
   recheck?: boolean
   /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
   maxConnections?: number
+  /**
+   * Connections of this torrent from one IP address; more are refused. Default 1, as libtorrent
+   * without `allow_multiple_connections_per_ip`. Loopback addresses are not limited unless
+   * `limitLoopback` (a local swarm runs every client on 127.0.0.1).
+   */
+  maxConnectionsPerIp?: number
+  /** Apply `maxConnectionsPerIp` to loopback addresses too. Default false. */
+  limitLoopback?: boolean
+  /**
+   * At the connection limit, a connection that moved no payload either way for this long, ms
+   * (since it opened, if it never did), gives its slot to a newcomer, those where neither side is
+   * interested first (libtorrent's inactivity timeout). Default 60 000.
+   */
+  idleTimeout?: number
+  /**
+   * Share (0..1) of `maxConnections` kept for connections we dial: incoming connections may use
+   * these slots while no dial needs them, and a dial takes them back, so a flood of incoming
+   * connections cannot stop the torrent from reaching peers. Default 0.2.
+   */
+  outgoingReserve?: number
   /** Give each file its full (sparse) length when it is created. Default false. */
   preallocate?: boolean
   /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
