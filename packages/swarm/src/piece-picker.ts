@@ -334,6 +334,8 @@ export class PiecePicker {
    * alone; others not of those, unless their parole peer stopped working on one (it then restarts).
    */
   #mayJoin(a: ActivePiece, peer: unknown, parole: boolean): boolean {
+    // Complete and being hashed: restarting it would download it again (and count it twice).
+    if (a.received === a.state.length) return false
     if (parole) {
       if (a.exclusive === peer) return true
       // A piece nobody works on becomes its own, from scratch (what others sent is discarded).
