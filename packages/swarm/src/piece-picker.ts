@@ -564,6 +564,13 @@ export class PiecePicker {
     this.have.set(index)
   }
 
+  /** Piece `index`, verified before, is no longer good on disk (a recheck): it is wanted again. */
+  lost(index: number): void {
+    this.have.set(index, false)
+    this.#seqStart = Math.min(this.#seqStart, index)
+    this.#orderStart = 0
+  }
+
   /** Piece `index` failed its hash check: every block is requested again. */
   failed(index: number): void {
     this.#drop(index)

@@ -174,7 +174,8 @@ export interface TorrentStats {
  * - `done`: every selected piece is verified;
  * - `wire` (wire, address): a peer connection completed its handshake;
  * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
- * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good.
+ * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good;
+ * - `checking` ({ checked, total }): `torrent.recheck()` is hashing the data on disk.
  */
 export type TorrentEvents = {
   /** The metainfo is known. */
@@ -193,4 +194,6 @@ export type TorrentEvents = {
   error: (error: SwarmError) => void
   /** A peer was banned. */
   ban: (event: BanEvent) => void
+  /** A recheck hashed one more piece: `checked` of `total` so far. */
+  checking: (progress: { checked: number; total: number }) => void
 }
