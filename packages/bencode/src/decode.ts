@@ -21,6 +21,12 @@ export interface DecodeOptions {
    * {@link rawSpan}, and the raw keys of every dictionary, for {@link rawEntries}. Default `false`.
    */
   spans?: boolean
+  /**
+   * With `spans`: record them only for values nested at most this deep (the root value is at depth
+   * 0, its elements at 1, ...), and entries only for dictionaries at most this deep. A torrent's
+   * `info` dictionary needs depth 1, not the spans of its 100,000 file entries. Default: all depths.
+   */
+  spanDepth?: number
 }
 
 /** The result of {@link decodePrefix}: the first value and where it ended. */
@@ -136,7 +142,8 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
   const strict = options?.strict ?? true
   const maxDepth = limit(options?.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth')
   const maxTokens = limit(options?.maxTokens, DEFAULT_MAX_TOKENS, 'maxTokens')
-  const spans = options?.spans === true
+  // Deepest nesting whose spans are recorded (-1: none).
+  const spanDepth = options?.spans === true ? (options.spanDepth ?? Number.POSITIVE_INFINITY) : -1
   const len = bytes.length
   const buffer = bytes.buffer
   const base = bytes.byteOffset
@@ -172,7 +179,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
       } else {
         value = dict!
       }
-      if (spans) recordSpan(value, bytes, topStart, pos)
+      if (depth <= spanDepth + 1) recordSpan(value, bytes, topStart, pos)
       if (--depth === 0) {
         valueEnd = pos
         return value
@@ -202,7 +209,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
           }
         }
         key = keyText(bytes, keyStart, keyEnd)
-        if (spans) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
+        if (depth <= spanDepth + 1) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
         prevKeyStart = keyStart
         prevKeyEnd = keyEnd
         pos = keyEnd
@@ -217,7 +224,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
         const start = readLength(bytes, pos)
         const end = start + lengthValue
         value = new Uint8Array(buffer, base + start, lengthValue)
-        if (spans) recordSpan(value, bytes, pos, end)
+        if (depth <= spanDepth) recordSpan(value, bytes, pos, end)
         pos = end
       } else if (c === CH_I) {
         value = readInteger(bytes, pos)
@@ -247,7 +254,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
         } else {
           kind = IN_DICT
           dict = new Dict()
-          if (spans) recordDict(dict)
+          if (depth <= spanDepth + 1) recordDict(dict)
           prevKeyStart = -1
           prevKeyEnd = -1
         }
@@ -264,7 +271,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
     // Hand the finished value to the innermost open container.
     if (kind === IN_DICT) {
       dict![key] = value
-      if (spans) recordEntry(dict!, keyBytes!, value)
+      if (depth <= spanDepth + 1) recordEntry(dict!, keyBytes!, value)
     } else {
       stack[sp++] = value
     }

@@ -51,6 +51,22 @@ describe('raw spans', () => {
     expect(s(encode(root.info as BencodeDict))).toBe('d6:lengthi1e4:name1:xe')
   })
 
+  it('with spanDepth, records spans and entries only down to that depth', () => {
+    const root = decode(input, { spans: true, spanDepth: 1 }) as BencodeDict
+    const info = root.info as BencodeDict
+    expect(s(rawBytes(root)!)).toBe(s(input))
+    expect(s(rawBytes(info)!)).toBe('d6:lengthi5e4:name5:a.txte')
+    expect(rawEntries(root)?.map(([k]) => s(k))).toEqual(['info', 'list'])
+    expect(rawEntries(info)?.map(([k]) => s(k))).toEqual(['length', 'name'])
+    expect(rawBytes(info.name)).toBeUndefined()
+    expect(rawBytes((root.list as BencodeList)[0])).toBeUndefined()
+    const top = decode(input, { spans: true, spanDepth: 0 }) as BencodeDict
+    expect(rawEntries(top)).toHaveLength(2)
+    expect(rawBytes(top.info)).toBeUndefined()
+    expect(rawEntries(top.info)).toBeUndefined()
+    expect(s(rawBytes(decode(b('3:abc'), { spans: true, spanDepth: 0 }))!)).toBe('3:abc')
+  })
+
   it('works with decodePrefix and with inputs that are views at an offset', () => {
     const framed = new Uint8Array([9, 9, ...b('d1:ad1:bi1eeeTAIL')])
     const view = framed.subarray(2)

@@ -105,8 +105,8 @@ function stripLeadingSlashes(b: Uint8Array): Uint8Array {
   return b.subarray(i)
 }
 
-/** libtorrent's extract_single_file (v1). `rootDir` is the sanitised name ('' for single-file). */
-function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): RawFile {
+/** libtorrent's extract_single_file (v1). `rootDir` is the sanitised name's UTF-8 bytes (none for single-file). */
+function extractV1File(d: BencodeValue, rootDir: readonly number[], topLevel: boolean): RawFile {
   if (!isDict(d)) fail('METAINFO_INVALID_FILE_TREE', 'a file entry is not a dictionary')
   const attr = attrOf(d)
   let pad = attr?.includes('p') ?? false
@@ -125,7 +125,7 @@ function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): Raw
   } else {
     const p = list(d, 'path.utf-8') ?? list(d, 'path')
     if (p && p.length > 0) {
-      const out: number[] = Array.from(enc.encode(rootDir))
+      const out: number[] = rootDir.slice()
       const orig = out.length
       for (const e of p) {
         if (!(e instanceof Uint8Array))
@@ -161,6 +161,23 @@ function extractV1File(d: BencodeValue, rootDir: string, topLevel: boolean): Raw
  */
 function rawEntries(dict: BencodeDict): readonly RawEntry[] {
   return rawEntriesOf(dict) ?? []
+}
+
+/** Depth of the spans recorded when a whole torrent is decoded: the info dictionary's values. */
+const TOP_SPAN_DEPTH = 2
+
+/** The `file tree` dictionary decoded again with all of its spans (its keys are raw bytes). */
+function withSpans(tree: BencodeDict, options: ParseOptions): BencodeDict {
+  try {
+    return decode(rawBytes(tree)!, {
+      spans: true,
+      strict: false,
+      maxDepth: (options.maxDepth ?? 100) - TOP_SPAN_DEPTH,
+      maxTokens: options.maxTokens ?? 3_000_000,
+    }) as BencodeDict
+  } catch (err) {
+    mapDecodeError(err)
+  }
 }
 
 /** libtorrent's extract_files2 (v2 file tree), iterative. */
@@ -297,7 +314,10 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   try {
     // like libtorrent's bdecode, bytes after the root value are ignored
     root = decodePrefix(bytes, {
+      // Spans down to the info dictionary's entries (a `file tree` is decoded again below with
+      // all of its spans): recording every file entry's span cost 10x the decode itself.
       spans: true,
+      spanDepth: TOP_SPAN_DEPTH,
       strict: false,
       maxDepth: options.maxDepth ?? 100,
       maxTokens: options.maxTokens ?? 3_000_000,
@@ -345,7 +365,7 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   const fileTree = info['file tree']
   let v2Files: RawFile[] | undefined
   if (v2 && isDict(fileTree)) {
-    v2Files = extractV2Files(fileTree, name, filesNode !== undefined)
+    v2Files = extractV2Files(withSpans(fileTree, options), name, filesNode !== undefined)
   } else if (v2) {
     fail('METAINFO_MISSING_FILE_TREE', "a v2 torrent has no 'file tree'")
   } else if (isDict(fileTree)) {
@@ -356,11 +376,12 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   let multi = true
   if (!filesNode) {
     if (!v2 || info.length !== undefined) {
-      v1Files = [extractV1File(info, '', true)]
+      v1Files = [extractV1File(info, [], true)]
       multi = false
     }
   } else {
-    v1Files = filesNode.map((f) => extractV1File(f, name, false))
+    const rootDir = Array.from(enc.encode(name))
+    v1Files = filesNode.map((f) => extractV1File(f, rootDir, false))
   }
 
   let version: TorrentVersion = v2 ? (v1Files ? 'hybrid' : 2) : 1

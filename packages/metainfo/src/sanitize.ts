@@ -11,10 +11,17 @@ const BACKSLASH = 0x5c
 const DOT = 0x2e
 const UNDERSCORE = 0x5f
 
-/** Decodes one UTF-8 code point at `i`: [codePoint or -1, sequence length]. Like libtorrent's parse_utf8_codepoint. */
-function codePointAt(b: Uint8Array, i: number): [number, number] {
+/** Set by {@link codePointAt}: the length of the sequence it read (module state: no tuple per byte). */
+let seqLength = 1
+
+/**
+ * Decodes one UTF-8 code point at `i` (-1 when invalid) and sets {@link seqLength}. Like
+ * libtorrent's parse_utf8_codepoint.
+ */
+function codePointAt(b: Uint8Array, i: number): number {
   const c = b[i]!
-  if (c < 0x80) return [c, 1]
+  seqLength = 1
+  if (c < 0x80) return c
   let len: number
   let cp: number
   if ((c & 0xe0) === 0xc0) {
@@ -26,17 +33,18 @@ function codePointAt(b: Uint8Array, i: number): [number, number] {
   } else if ((c & 0xf8) === 0xf0) {
     len = 4
     cp = c & 0x07
-  } else return [-1, 1]
-  if (i + len > b.length) return [-1, 1]
+  } else return -1
+  if (i + len > b.length) return -1
   for (let k = 1; k < len; k++) {
     const cc = b[i + k]!
-    if ((cc & 0xc0) !== 0x80) return [-1, 1]
+    if ((cc & 0xc0) !== 0x80) return -1
     cp = (cp << 6) | (cc & 0x3f)
   }
+  seqLength = len
   // overlong encodings, surrogates and out-of-range code points are invalid
-  if ((len === 2 && cp < 0x80) || (len === 3 && cp < 0x800) || (len === 4 && cp < 0x10000)) return [-1, len]
-  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return [-1, len]
-  return [cp, len]
+  if ((len === 2 && cp < 0x80) || (len === 3 && cp < 0x800) || (len === 4 && cp < 0x10000)) return -1
+  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1
+  return cp
 }
 
 /** Longest element in bytes before libtorrent truncates (keeping an extension of up to 9 bytes). */
@@ -65,8 +73,8 @@ export function appendElement(path: number[], element: Uint8Array): void {
   let foundExtension = false
   let seqLen = 0
   for (let i = 0; i < element.length; i += seqLen) {
-    const [cp, len] = codePointAt(element, i)
-    seqLen = len
+    const cp = codePointAt(element, i)
+    seqLen = seqLength
     // NUL too: libtorrent's strchr-based filter matches the terminator
     if (cp >= 0 && (BIDI.has(cp) || cp === SLASH || cp === BACKSLASH || cp === 0)) continue
     if (cp < 0 || cp < 32) {

@@ -15,8 +15,8 @@ export function fillAll(s: TorrentState): void {
 export function fill(s: TorrentState, peer: Peer): void {
   const { picker, store } = s
   const { wire } = peer
-  if (!picker || !store || s.destroyed || s.halted || s.finished || !peer.handshaken || !wire.amInterested)
-    return
+  if (!picker || !store || s.destroyed || s.halted || s.checking || s.finished || !peer.handshaken) return
+  if (!wire.amInterested) return
   const choked = wire.peerChoking
   if (choked && peer.allowedFast.size === 0) return
   // A peer on parole (it sent part of a bad piece) gets a short pipeline: little to waste on it.

@@ -15,6 +15,7 @@ import { isPlainHandshake } from '@p2p/mse'
 import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { reservedSlots } from './connection-slots.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { LsdSource } from './lsd-source.js'
@@ -50,6 +51,12 @@ export interface ClientOptions extends EncryptionOptions {
   downloadLimit?: number
   /** Bound on peer connections of the whole client. Default {@link DEFAULT_MAX_CONNECTIONS}. */
   maxConnections?: number
+  /**
+   * Share (0..1) of `maxConnections` that incoming connections (handshaking or attached) cannot
+   * take, so that connections still being handshaken by a flood of incoming ones cannot stop the
+   * torrents from dialling. Default 0.2.
+   */
+  outgoingReserve?: number
   /** Hashing worker threads. Default {@link DEFAULT_HASH_THREADS}. */
   hashThreads?: number
   /** Map the listening port on the gateway (UPnP IGD, NAT-PMP, PCP) and announce the external port. */
@@ -110,6 +117,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   #port = 0
   #pool: HashPool | undefined
   #connections = 0
+  /** Incoming connections open (handshaking or attached to a torrent). */
+  #incomingOpen = 0
   readonly #handshaking = new Set<TransportStream>()
   #closed = false
   readonly #localIps: Set<string>
@@ -221,11 +230,18 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   #incoming(socket: TransportStream): void {
-    if (this.#closed || this.#connections >= (this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+    const max = this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    if (
+      this.#closed ||
+      this.#connections >= max ||
+      this.#incomingOpen >= max - reservedSlots(max, this.#options.outgoingReserve)
+    ) {
       socket.destroy()
       return
     }
     this.#connections++
+    this.#incomingOpen++
+    socket.once('close', () => this.#incomingOpen--)
     this.#handshaking.add(socket)
     let done = false
     const finish = (t: Torrent | undefined, prefix?: Buffer, encrypted = false) => {

@@ -2,10 +2,10 @@ import type { Metainfo } from '@p2p/metainfo'
 import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { updateInterest } from './peer-availability.js'
-import { scheduleDial } from './peer-connections.js'
 import { DEFAULT_PRIORITY, MAX_PRIORITY, type PiecePicker } from './piece-picker.js'
 import { finish } from './piece-verification.js'
 import type { TorrentState } from './torrent-state.js'
+import { unfinish } from './unfinish.js'
 
 /**
  * Checks a file priority: an integer 0 (skip) to {@link MAX_PRIORITY}.
@@ -107,13 +107,7 @@ export async function setFilePriority(s: TorrentState, index: number, priority: 
   s.dirty = true
   if (picker.complete()) {
     if (!s.finished) finish(s)
-  } else if (s.finished) {
-    s.finished = false
-    s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
-    // Seeds were dropped when we finished: dial them again now.
-    s.book.retryAll()
-    scheduleDial(s, 0)
-  }
+  } else unfinish(s)
   for (const p of s.peers) updateInterest(s, p)
   fillAll(s)
   try {

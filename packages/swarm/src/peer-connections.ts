@@ -1,7 +1,15 @@
 import type { MseStream } from '@p2p/mse'
-import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
+import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { Wire } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
+import {
+  lowestRanked,
+  makeRoom,
+  mayDialWhenFull,
+  peerRank,
+  selfAddress,
+  withinIpLimit,
+} from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
@@ -54,32 +62,20 @@ function dial(s: TorrentState): void {
   const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
   // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
   const room = max - s.peers.size - s.pending
-  const { peers, nextInMs } = s.book.candidates(Math.max(room, 0), selfAddress(s))
+  // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
+  const dials = room > 0 ? room : s.pending === 0 && mayDialWhenFull(s) ? 1 : 0
+  const { peers, nextInMs } = s.book.candidates(dials, selfAddress(s))
   for (const addr of peers) {
     if (!s.ctx.canConnect()) break
     connectTo(s, addr)
   }
   // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
-  if (room <= 0 && s.pending === 0 && s.ctx.canConnect()) {
+  if (dials === 0 && s.pending === 0 && s.ctx.canConnect()) {
     const best = bestCandidate(s)
     const lowest = lowestRanked(s)
     if (best && lowest && lowest.rank < best.rank) connectTo(s, best.addr)
   }
   if (Number.isFinite(nextInMs)) scheduleDial(s, Math.max(nextInMs, DIAL_TICK_MS))
-}
-
-/** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
-function selfAddress(s: TorrentState): PeerAddress {
-  return { host: s.localHost ?? '127.0.0.1', port: s.ctx.port() }
-}
-
-/** BEP 40 rank of a peer address against ours (higher is kept first). */
-export function peerRank(s: TorrentState, addr: PeerAddress): number {
-  try {
-    return peerPriority(selfAddress(s), addr)
-  } catch {
-    return 0
-  }
 }
 
 /** The due dial candidate with the highest rank. */
@@ -90,39 +86,6 @@ function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | u
     if (!best || rank > best.rank) best = { addr, rank }
   }
   return best
-}
-
-/**
- * The connection that goes first when a better peer wants in: the lowest BEP 40 rank, as
- * libtorrent's `find_lowest_ranking_peer`, except that peers we are downloading from right now
- * (requests out and data arriving) are kept.
- */
-function lowestRanked(s: TorrentState): { peer: Peer; rank: number } | undefined {
-  let lowest: { peer: Peer; rank: number } | undefined
-  for (const p of s.peers) {
-    if (p.evicted || p.wire.destroyed) continue
-    if ((s.picker?.outstanding(p) ?? 0) > 0 && p.down.rate() > 0) continue
-    const rank = peerRank(s, p.listen ?? p.addr)
-    if (!lowest || rank < lowest.rank) lowest = { peer: p, rank }
-  }
-  return lowest
-}
-
-/**
- * At the connection limit, makes room for a newcomer of BEP 40 rank `rank` as libtorrent's
- * `attach_peer` does: the lowest-ranked connection is closed if it ranks below the newcomer.
- * Returns whether the newcomer may stay.
- */
-export function makeRoom(s: TorrentState, rank: number): boolean {
-  const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
-  let open = 0
-  for (const p of s.peers) if (!p.evicted && !p.wire.destroyed) open++
-  if (open < max) return true
-  const lowest = lowestRanked(s)
-  if (!lowest || lowest.rank >= rank) return false
-  lowest.peer.evicted = true
-  lowest.peer.wire.destroy()
-  return true
 }
 
 function connectTo(s: TorrentState, addr: PeerAddress): void {
@@ -169,7 +132,7 @@ function connected(
   stream?: MseStream,
 ): Wire | undefined {
   s.pending--
-  if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
+  if (s.destroyed || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     if (!s.destroyed) s.book.disconnected(addr)
@@ -187,9 +150,9 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   } catch {
     // no usable address
   }
-  // At the limit, it may replace a connection of lower BEP 40 rank (ranked, as libtorrent, by the
-  // address it came from: its listening port is not known yet).
-  if (s.destroyed || !addr || !makeRoom(s, peerRank(s, addr))) {
+  // At the limit, it may replace an idle connection or one of lower BEP 40 rank (ranked, as
+  // libtorrent, by the address it came from: its listening port is not known yet).
+  if (s.destroyed || !addr || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), true)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     return

@@ -334,6 +334,8 @@ export class PiecePicker {
    * alone; others not of those, unless their parole peer stopped working on one (it then restarts).
    */
   #mayJoin(a: ActivePiece, peer: unknown, parole: boolean): boolean {
+    // Complete and being hashed: restarting it would download it again (and count it twice).
+    if (a.received === a.state.length) return false
     if (parole) {
       if (a.exclusive === peer) return true
       // A piece nobody works on becomes its own, from scratch (what others sent is discarded).
@@ -560,6 +562,13 @@ export class PiecePicker {
   verified(index: number): void {
     this.#drop(index)
     this.have.set(index)
+  }
+
+  /** Piece `index`, verified before, is no longer good on disk (a recheck): it is wanted again. */
+  lost(index: number): void {
+    this.have.set(index, false)
+    this.#seqStart = Math.min(this.#seqStart, index)
+    this.#orderStart = 0
   }
 
   /** Piece `index` failed its hash check: every block is requested again. */

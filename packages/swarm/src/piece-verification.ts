@@ -60,9 +60,11 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
     penalize(s, buf.from)
     return
   }
+  // Counted once, whatever happened meanwhile (a piece had already adds nothing).
+  const had = picker.have.get(index)
   picker.verified(index)
   s.dirty = true
-  if (picker.isWanted(index)) s.haveBytes += spec.length
+  if (!had && picker.isWanted(index)) s.haveBytes += spec.length
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
   if (s.destroyed) return

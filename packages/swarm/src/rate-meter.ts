@@ -16,11 +16,13 @@ export class RateMeter {
   readonly #slots = new Float64Array(RATE_WINDOW_MS / SLOT_MS)
   #slot = 0
   #started: number
+  #last: number
   readonly #now: () => number
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now
     this.#started = now()
+    this.#last = this.#started
     this.#slot = Math.floor(this.#started / SLOT_MS)
   }
 
@@ -33,8 +35,14 @@ export class RateMeter {
 
   /** Records `bytes` now. */
   add(bytes: number): void {
+    this.#last = this.#now()
     this.#advance()
     this.#slots[this.#slot % this.#slots.length]! += bytes
+  }
+
+  /** Time of the last {@link RateMeter.add} (of the meter's creation before the first). */
+  get last(): number {
+    return this.#last
   }
 
   /** Bytes per second over the window (or over the time since creation when shorter). */

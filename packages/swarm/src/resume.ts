@@ -83,21 +83,45 @@ export async function checkExisting(
       picker.verified(i)
       continue
     }
-    // Worth hashing only when some file of the piece has bytes on disk (or in the part file).
-    const fs = pieceFiles(i)
-    if (fs.some((f) => (states[f]?.size ?? 0) > 0 || !selected[f])) toCheck.push(i)
+    if (worthHashing(s, storage, states, (f) => selected[f]!, i)) toCheck.push(i)
   }
+  await hashPieces(s, storage, toCheck, (i, ok) => {
+    if (ok) picker.verified(i)
+  })
+}
+
+/** Whether some file of piece `i` has bytes on disk (or in the part file, `selected` false). */
+export function worthHashing(
+  s: TorrentState,
+  storage: TorrentStorage,
+  states: readonly (FileState | undefined)[],
+  selected: (file: number) => boolean,
+  i: number,
+): boolean {
+  const spec = s.specs[i]!
+  return storage
+    .filesIn(spec.offset, spec.length)
+    .some((f) => !s.meta!.files[f]!.pad && ((states[f]?.size ?? 0) > 0 || !selected(f)))
+}
+
+/** Hashes pieces `indexes` from storage, four at a time, telling `onResult` each outcome. */
+export async function hashPieces(
+  s: TorrentState,
+  storage: TorrentStorage,
+  indexes: readonly number[],
+  onResult: (index: number, ok: boolean) => void,
+): Promise<void> {
   const pool = s.ctx.hashPool()
   let next = 0
   const worker = async () => {
     // Pieces are read into one reused buffer (v1: SHA-1-checked here; v2: a worker gets a copy).
     let buf: Uint8Array | undefined
-    while (next < toCheck.length && !s.destroyed) {
-      const i = toCheck[next++]!
+    while (next < indexes.length && !s.destroyed) {
+      const i = indexes[next++]!
       const spec = s.specs[i]!
       if (!buf || buf.length < spec.length) buf = new Uint8Array(Buffer.allocUnsafeSlow(spec.length).buffer)
       const check = await verifyPiece(pool, spec, await storage.read(spec.offset, spec.length, buf))
-      if (check.ok) picker.verified(i)
+      onResult(i, check.ok)
     }
   }
   await Promise.all(Array.from({ length: 4 }, worker))

@@ -3,8 +3,11 @@ import { type FileHandle, stat, utimes } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { SwarmError } from './errors.js'
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+import { type FileState, forEachBounded, statFiles } from './file-states.js'
 import { DIRECT_ALIGN, isAligned, MIN_ALIGNED } from './piece-buffer-pool.js'
 import { isStateDir } from './state-dir.js'
+
+export type { FileState } from './file-states.js'
 
 /** @internal One file of a torrent in piece space (the shape of @p2p/metainfo's `FileEntry`). */
 export interface StorageFile {
@@ -38,14 +41,6 @@ export interface StorageOptions {
    * where the file system refuses it.
    */
   directIo?: boolean
-}
-
-/** Size and modification time of one file on disk. */
-export interface FileState {
-  /** Bytes on disk. */
-  size: number
-  /** Modification time, ms since the epoch. */
-  mtimeMs: number
 }
 
 const FORBIDDEN_COMPONENT = /[/\\\0]/
@@ -243,13 +238,10 @@ export class Storage {
   async keepExistingFiles(): Promise<number[]> {
     const kept: number[] = []
     if (!this.#partFile) return kept
-    for (const [i, f] of this.#files.entries()) {
-      if (f.pad || this.#selected[i]) continue
-      const exists = await stat(this.#paths[i]!).then(
-        (st) => st.isFile(),
-        () => false,
-      )
-      if (!exists) continue
+    const unselected = this.#paths.map((p, i) => (this.#selected[i] ? '' : p))
+    const states = await statFiles(unselected, true)
+    for (const [i, state] of states.entries()) {
+      if (!state) continue
       this.#selected[i] = true
       this.#layout++
       kept.push(i)
@@ -392,26 +384,16 @@ export class Storage {
 
   /** Creates the zero-length selected files (they never receive a write). */
   async createEmptyFiles(): Promise<void> {
-    for (const [i, f] of this.#files.entries()) {
-      if (f.length === 0 && !f.pad && this.#selected[i]) {
-        await this.#io(this.#paths[i]!, true, async () => {})
-      }
-    }
+    const empty = [...this.#files.keys()].filter((i) => {
+      const f = this.#files[i]!
+      return f.length === 0 && !f.pad && this.#selected[i]
+    })
+    await forEachBounded(empty, (i) => this.#io(this.#paths[i]!, true, async () => {}))
   }
 
   /** Size and mtime of every file (`undefined` for pad files and missing files). */
-  async fileStates(): Promise<(FileState | undefined)[]> {
-    return Promise.all(
-      this.#files.map(async (f, i) => {
-        if (f.pad) return undefined
-        try {
-          const st = await stat(this.#paths[i]!)
-          return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
-        } catch {
-          return undefined
-        }
-      }),
-    )
+  fileStates(): Promise<(FileState | undefined)[]> {
+    return statFiles(this.#paths)
   }
 
   /** Sets the modification time of file `i` (tests and tools). */

@@ -97,6 +97,8 @@ export class TorrentState {
   violation: string | undefined
   /** Stopped downloading after a storage failure. */
   halted = false
+  /** A recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
+  checking: Promise<void> | undefined
   dirty = false
   /** Pieces taken as had from the resume file without being hashed. */
   resumedPieces = 0

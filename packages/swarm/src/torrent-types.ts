@@ -53,6 +53,26 @@ export interface AddOptions extends EncryptionOptions {
   recheck?: boolean
   /** Bound on peer connections of this torrent. Default {@link DEFAULT_MAX_PEERS_PER_TORRENT}. */
   maxConnections?: number
+  /**
+   * Connections of this torrent from one IP address; more are refused. Default 1, as libtorrent
+   * without `allow_multiple_connections_per_ip`. Loopback addresses are not limited unless
+   * `limitLoopback` (a local swarm runs every client on 127.0.0.1).
+   */
+  maxConnectionsPerIp?: number
+  /** Apply `maxConnectionsPerIp` to loopback addresses too. Default false. */
+  limitLoopback?: boolean
+  /**
+   * At the connection limit, a connection that moved no payload either way for this long, ms
+   * (since it opened, if it never did), gives its slot to a newcomer, those where neither side is
+   * interested first (libtorrent's inactivity timeout). Default 60 000.
+   */
+  idleTimeout?: number
+  /**
+   * Share (0..1) of `maxConnections` kept for connections we dial: incoming connections may use
+   * these slots while no dial needs them, and a dial takes them back, so a flood of incoming
+   * connections cannot stop the torrent from reaching peers. Default 0.2.
+   */
+  outgoingReserve?: number
   /** Give each file its full (sparse) length when it is created. Default false. */
   preallocate?: boolean
   /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
@@ -154,7 +174,8 @@ export interface TorrentStats {
  * - `done`: every selected piece is verified;
  * - `wire` (wire, address): a peer connection completed its handshake;
  * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
- * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good.
+ * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good;
+ * - `checking` ({ checked, total }): `torrent.recheck()` is hashing the data on disk.
  */
 export type TorrentEvents = {
   /** The metainfo is known. */
@@ -175,4 +196,6 @@ export type TorrentEvents = {
   error: (error: SwarmError) => void
   /** A peer was banned. */
   ban: (event: BanEvent) => void
+  /** A recheck hashed one more piece: `checked` of `total` so far. */
+  checking: (progress: { checked: number; total: number }) => void
 }

@@ -14,6 +14,7 @@ import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
+import { recheck } from './recheck.js'
 import { saveResume } from './resume.js'
 import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
 import { every, type TransportStream } from './runtime.js'
@@ -171,6 +172,24 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    */
   setFilePriority(index: number, priority: number): Promise<void> {
     return setFilePriority(this.#s, index, priority)
+  }
+
+  /**
+   * Hashes every piece on disk again while the torrent runs (as libtorrent's `force_recheck`):
+   * requests stop meanwhile, `checking` events report progress, and afterwards the torrent has what
+   * the disk holds. Peers hear of pieces gained (`have`) and lost (lt_donthave; a peer without it is
+   * disconnected); a torrent that lost pieces downloads them again (a seed becomes a leecher).
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` before the metadata is known.
+   *
+   * @example
+   * ```ts
+   * torrent.on('checking', ({ checked, total }) => console.log(`${checked}/${total}`))
+   * await torrent.recheck()
+   * console.log(torrent.complete)
+   * ```
+   */
+  recheck(): Promise<void> {
+    return recheck(this.#s)
   }
 
   /** @internal Opens storage, checks existing data, starts the tracker and dialing. */

@@ -225,6 +225,17 @@ describe('PiecePicker parole (exclusive pieces)', () => {
     expect(p.received('x', 0, 16384, 16384).pieceComplete).toBe(true)
   })
 
+  it('a complete piece being verified is not restarted for a peer on parole (it would count twice)', () => {
+    const p = new PiecePicker({ pieceCount: 2, pieceLength: () => 2 * 16384, strategy: 'sequential' })
+    for (const r of p.pick('a', 'all', 2)) p.received('a', r.index, r.begin, r.length)
+    // Piece 0 is complete and being hashed: a peer on parole must not download it again.
+    expect(p.pick('x', 'all', 4, { exclusive: true }).map((r) => r.index)).toEqual([1, 1])
+    // Nor another peer once its parole peer left a piece nobody works on.
+    expect(p.pick('b', 'all', 4)).toEqual([])
+    p.verified(0)
+    expect(p.have.count()).toBe(1)
+  })
+
   it('a failed exclusive piece is requested again from scratch', () => {
     const p = new PiecePicker({ pieceCount: 1, pieceLength: () => 16384 })
     const [r] = p.pick('x', 'all', 1, { exclusive: true })

@@ -1,0 +1,72 @@
+import { fillAll } from './block-requests.js'
+import { SwarmError } from './errors.js'
+import { applyPiecePriorities } from './file-priorities.js'
+import { updateInterest } from './peer-availability.js'
+import { finish } from './piece-verification.js'
+import { hashPieces, worthHashing } from './resume.js'
+import { releasePeer, type TorrentState } from './torrent-state.js'
+import { unfinish } from './unfinish.js'
+
+/**
+ * Hashes every piece on disk again while the torrent runs (libtorrent's `force_recheck`): requests
+ * stop meanwhile, `checking` events report progress, and then what we have is what the disk holds.
+ * Peers hear of pieces gained with `have`, of pieces lost with lt_donthave (BEP 54); a peer without
+ * lt_donthave is disconnected, as libtorrent's recheck disconnects every peer (it gets a fresh
+ * bitfield when it connects again). A torrent that lost pieces downloads them again.
+ * A recheck already running is joined.
+ * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` before the metadata is known.
+ */
+export function recheck(s: TorrentState): Promise<void> {
+  if (!s.picker || !s.storage || !s.meta) {
+    return Promise.reject(new SwarmError('SWARM_INVALID_ARGUMENT', 'no metadata yet: nothing to check'))
+  }
+  s.checking ??= run(s).finally(() => {
+    s.checking = undefined
+  })
+  return s.checking
+}
+
+async function run(s: TorrentState): Promise<void> {
+  const picker = s.picker!
+  const storage = s.storage!
+  // Requests out are cancelled; fill() sends none while `checking` is set.
+  for (const p of s.peers) releasePeer(s, p, p.wire.fast)
+  const states = await storage.fileStates()
+  const toCheck = [...s.specs.keys()].filter((i) =>
+    worthHashing(s, storage, states, (f) => storage.isSelected(f), i),
+  )
+  const good = new Set<number>()
+  let checked = 0
+  await hashPieces(s, storage, toCheck, (i, ok) => {
+    if (ok) good.add(i)
+    s.emit('checking', { checked: ++checked, total: toCheck.length })
+  })
+  if (s.destroyed) return
+  const gained: number[] = []
+  const lost: number[] = []
+  for (let i = 0; i < picker.pieceCount; i++) {
+    if (picker.have.get(i) === good.has(i)) continue
+    if (good.has(i)) {
+      picker.verified(i)
+      gained.push(i)
+    } else {
+      picker.lost(i)
+      lost.push(i)
+    }
+  }
+  s.resumedPieces = 0
+  s.dirty = true
+  applyPiecePriorities(s, picker, []) // recounts the bytes we have
+  for (const p of [...s.peers]) {
+    if (!p.handshaken) continue
+    if (!lost.every((i) => p.wire.donthave(i))) {
+      p.wire.destroy()
+      continue
+    }
+    for (const i of gained) p.wire.have(i)
+  }
+  if (picker.complete()) finish(s)
+  else unfinish(s)
+  for (const p of s.peers) updateInterest(s, p)
+  fillAll(s)
+}
