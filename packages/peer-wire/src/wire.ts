@@ -234,7 +234,7 @@ export class Wire extends EventEmitter {
     const tick = Math.max(
       10,
       Math.min(
-        1000,
+        this.#opt('tickInterval'),
         this.#opt('keepAliveInterval') / 2,
         this.#opt('idleTimeout') / 4,
         this.#opt('requestTimeout') / 4,
