@@ -32,6 +32,7 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     'piece-selection',
     'nat',
     'integrity',
+    'sim-check',
   ])
   const events = (await readFile(r.eventsPath, 'utf8'))
     .trim()

@@ -5,6 +5,7 @@ import { nat } from './nat.js'
 import { pieceSelection } from './piece-selection.js'
 import { scaling } from './scaling.js'
 import { seeders } from './seeders.js'
+import { simCheck } from './sim-check.js'
 
 /** Every scenario by name, in the order `all` runs them. */
 export const scenarios: Record<string, Scenario> = {
@@ -14,4 +15,5 @@ export const scenarios: Record<string, Scenario> = {
   'piece-selection': pieceSelection,
   nat,
   integrity,
+  'sim-check': simCheck,
 }
