@@ -105,6 +105,9 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
+  // Each scaling run measured the machine's CPU, and the report says from which N it sets the pace.
+  for (const run of scaling.runs) expect(run.cpuBusy).toBeGreaterThan(0)
+  expect(r.lines.some((l) => /machine CPU busy \d+ %/.test(l))).toBe(true)
   // The report comes with its PDF (headless Chromium), an environment block and a summary.
   expect(r.pdfPath).toBeDefined()
   expect((await readFile(r.pdfPath!)).subarray(0, 5).toString()).toBe('%PDF-')
