@@ -23,6 +23,26 @@ export type {
   TableSpec,
 } from './scenario.js'
 export { scenarios } from './scenarios/index.js'
+export {
+  type CapacityClass,
+  DEFAULT_LINK_MODEL,
+  type DrawnLink,
+  drawLink,
+  type LinkModel,
+  MEASURED_CAPACITIES,
+  mathisRate,
+} from './sim/capacities.js'
+export { downloadTimes, simBound, simulationResult } from './sim/sim-charts.js'
+export { MAX_SIM_PEERS, runSimulation, type SimulationOptions, type SimulationResult } from './sim/sim-lab.js'
+export {
+  type Arrivals,
+  SIM_BLOCK,
+  type SimAvailability,
+  type SimProgress,
+  type SimSwarmResult,
+  type SimSwarmSpec,
+  simulateSwarm,
+} from './sim/sim-swarm.js'
 export type {
   AvailabilitySample,
   Discovery,

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 import { copyFile, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { busyBetween, type CpuTimes, cpuTimes } from './cpu-load.js'
 import type { EventLog } from './event-log.js'
 import { type Fixture, sha256File } from './fixture.js'
 import type { HostNetwork } from './hosts.js'
@@ -109,6 +110,8 @@ export interface RunResult {
   dht: boolean
   /** ms from the swarm's zero when the tracker was killed. */
   trackerDiedAt?: number
+  /** Fraction of the machine's CPU time busy from the swarm's zero to the end (all processes). */
+  cpuBusy?: number
   /** Settings each peer role reported at start (the report prints them per implementation). */
   settings: { seeder?: Record<string, unknown>; leecher?: Record<string, unknown> }
 }
@@ -297,6 +300,8 @@ export async function runSwarm(
   let coverageAfterSeederLeft: number | undefined
   let seederLeft = false
   let independentAt: number | undefined
+  let cpuAtZero: CpuTimes | undefined
+  let cpuBusy: number | undefined
   const startTracker = async () => {
     const host = await net.addHost('T0', 'public', spec.caps)
     const protocol = spec.trackerProtocol ?? 'http'
@@ -358,6 +363,7 @@ export async function runSwarm(
     const shift = rel()
     t0 += shift
     for (const p of peers) p.result.startAt -= shift
+    cpuAtZero = cpuTimes()
     log.add({ ...base, type: 'swarm-ready' })
   }
   try {
@@ -436,6 +442,7 @@ export async function runSwarm(
       await new Promise((r) => setTimeout(r, SAMPLE_MS))
     }
   } finally {
+    cpuBusy = cpuAtZero && busyBetween(cpuAtZero, cpuTimes())
     await Promise.all(peers.map((p) => p.proc?.stop()))
     await tracker?.stop()
     await dhtNode?.stop()
@@ -462,6 +469,7 @@ export async function runSwarm(
     dht: withDht,
     trackerDiedAt,
     settings,
+    cpuBusy,
   }
   log.add({ ...base, type: 'run-end', allDone, stalled, completion: result.completion })
   return result

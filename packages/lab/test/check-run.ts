@@ -11,7 +11,8 @@ const SMALL_PIECES = SMALL_SIZE / (16 * 1024)
 /** Small version of every scenario with our peers and libtorrent's: 2 MiB file, 2 and 3 leechers, 16/40 Mbit/s caps. */
 export async function runSmallLab(out: string, network: 'netns' | 'loopback'): Promise<LabResult> {
   return runLab({
-    // The DHT scenarios (trackerless, tracker-dies) have their own test: lab-dht.interop.test.ts.
+    // The DHT scenarios (trackerless, tracker-dies) and sim-check have their own tests:
+    // lab-dht.interop.test.ts and sim-check.interop.test.ts.
     scenarios: ['scaling', 'seeders', 'churn', 'piece-selection', 'nat', 'integrity'],
     peers: [2, 3],
     size: SMALL_SIZE,
@@ -105,6 +106,9 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
+  // Each scaling run measured the machine's CPU, and the report says from which N it sets the pace.
+  for (const run of scaling.runs) expect(run.cpuBusy).toBeGreaterThan(0)
+  expect(r.lines.some((l) => /machine CPU busy \d+ %/.test(l))).toBe(true)
   // The report comes with its PDF (headless Chromium), an environment block and a summary.
   expect(r.pdfPath).toBeDefined()
   expect((await readFile(r.pdfPath!)).subarray(0, 5).toString()).toBe('%PDF-')

@@ -155,3 +155,15 @@ describe('renderReport', () => {
     expect(html).toContain('seeder leaves')
   })
 })
+
+describe('cpu load', () => {
+  it('gives the busy fraction between two readings', async () => {
+    const { busyBetween, cpuTimes } = await import('../src/cpu-load.js')
+    expect(busyBetween({ busy: 100, total: 1000 }, { busy: 400, total: 2000 })).toBeCloseTo(0.3)
+    expect(busyBetween({ busy: 1, total: 5 }, { busy: 1, total: 5 })).toBe(0)
+    const a = cpuTimes()
+    const b = cpuTimes()
+    expect(b.total).toBeGreaterThanOrEqual(a.total)
+    expect(a.busy).toBeLessThanOrEqual(a.total)
+  })
+})

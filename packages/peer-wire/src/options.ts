@@ -73,6 +73,11 @@ export interface WireOptions {
   requestTimeout?: number
   /** Close when the handshake is not complete within this. Default 20 s. */
   handshakeTimeout?: number
+  /**
+   * Most time between two checks of the wire's deadlines and rate buckets, ms. Default 1 s. Each
+   * check is a timer event: a simulator of thousands of wires raises it to cut its event count.
+   */
+  tickInterval?: number
   /** Time source and timers (a simulator's virtual clock). Default: the system clock. */
   clock?: WireClock
   /**
@@ -102,4 +107,5 @@ export const WIRE_DEFAULTS = {
   requestTimeout: 60_000,
   handshakeTimeout: 20_000,
   messageTimeout: 60_000,
+  tickInterval: 1_000,
 } as const

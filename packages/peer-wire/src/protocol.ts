@@ -242,7 +242,7 @@ export class PeerProtocol {
     this.tickInterval = Math.max(
       10,
       Math.min(
-        1000,
+        this.#opt('tickInterval'),
         this.#opt('keepAliveInterval') / 2,
         this.#opt('idleTimeout') / 4,
         this.#opt('requestTimeout') / 4,

@@ -3,19 +3,26 @@ import type { FileState, StorageFile, StorageOptions, TorrentStorage } from '@p2
 /**
  * A torrent's storage in memory: the whole piece space in one buffer (the simulator's torrents are
  * small). Every operation completes on the next microtask, so storage adds no ordering of its own.
+ * With `shared`, no buffer of its own: see the constructor.
  */
 export class MemoryStorage implements TorrentStorage {
   readonly bytes: Uint8Array
   readonly #files: StorageFile[]
   /** Files that hold bytes (a seed's from the start, a leecher's once written). */
   readonly #present: boolean[]
+  readonly #shared: boolean
 
-  /** @param content the piece space's bytes when the data is already there (a seed) */
-  constructor(options: StorageOptions, content?: Uint8Array) {
+  /**
+   * @param content the piece space's bytes when the data is already there (a seed)
+   * @param shared the piece space's true bytes, read in place of a private copy, and writes dropped:
+   *   a peer reads only pieces it verified (equal to these), so thousands of peers share one buffer
+   */
+  constructor(options: StorageOptions, content?: Uint8Array, shared?: Uint8Array) {
     this.#files = options.files
     const last = options.files[options.files.length - 1]
-    this.bytes = new Uint8Array(last ? last.offset + last.length : 0)
-    if (content) this.bytes.set(content.subarray(0, this.bytes.length))
+    this.#shared = shared !== undefined
+    this.bytes = shared ?? new Uint8Array(last ? last.offset + last.length : 0)
+    if (content && !shared) this.bytes.set(content.subarray(0, this.bytes.length))
     this.#present = options.files.map(() => content !== undefined)
   }
 
@@ -42,7 +49,7 @@ export class MemoryStorage implements TorrentStorage {
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
-    this.bytes.set(data, offset)
+    if (!this.#shared) this.bytes.set(data, offset)
     for (const i of this.filesIn(offset, data.length)) this.#present[i] = true
   }
 

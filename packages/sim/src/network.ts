@@ -9,6 +9,8 @@ export interface LinkOptions {
   latencyMs: number
   /** Upload capacity, bytes per virtual second, shared by all its connections. */
   bytesPerSecond: number
+  /** Download capacity, bytes per virtual second, shared by all its connections (default: unlimited). */
+  downBytesPerSecond?: number
 }
 
 /** Default link: 5 ms to the network, 10 MB/s up. */
@@ -26,6 +28,7 @@ export class SimNetwork {
   readonly clock: VirtualClock
   readonly #links = new Map<string, LinkOptions>()
   readonly #uplinkFreeAt = new Map<string, number>()
+  readonly #downlinkFreeAt = new Map<string, number>()
   readonly #listeners = new Map<string, (stream: TransportStream) => void>()
   #nextPort = EPHEMERAL_PORT
   /** Bytes delivered so far. */
@@ -95,14 +98,24 @@ export class SimNetwork {
     return this.link(a).latencyMs + this.link(b).latencyMs
   }
 
-  /** Time at which `bytes` sent now by `from` to `to` arrive (after its queue and the latency). */
+  /**
+   * Time at which `bytes` sent now by `from` to `to` arrive: after the sender's upload queue, the
+   * latency and, when `to` has a download capacity, its download queue.
+   */
   arrival(from: string, to: string, bytes: number): number {
     const now = this.clock.now()
     const link = this.link(from)
     const start = Math.max(now, this.#uplinkFreeAt.get(from) ?? 0)
     const sent = start + (bytes * 1000) / link.bytesPerSecond
     this.#uplinkFreeAt.set(from, sent)
-    return sent + this.#latency(from, to)
+    const latency = this.#latency(from, to)
+    const down = this.link(to).downBytesPerSecond
+    if (!down) return sent + latency
+    // Received as it is sent (cut-through): done when the last byte is in and the download queue drained.
+    const first = Math.max(start + latency, this.#downlinkFreeAt.get(to) ?? 0)
+    const received = Math.max(sent + latency, first + (bytes * 1000) / down)
+    this.#downlinkFreeAt.set(to, received)
+    return received
   }
 }
 

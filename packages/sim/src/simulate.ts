@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto'
-import { encode } from '@p2p/bencode'
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { Client, type StorageOptions, type Torrent } from '@p2p/swarm'
 import { FAULT_KINDS, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 import { MemoryStorage } from './memory-storage.js'
 import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
+import { simTorrent } from './torrent.js'
 import { VirtualClock } from './virtual-clock.js'
 
 /** Options of {@link simulate}. */
@@ -238,16 +237,5 @@ function makeTorrent(rng: Prng, [min, max]: [number, number]) {
   const pieceLength = BLOCK * rng.int(1, 2)
   const pieceCount = rng.int(min, max)
   const length = pieceLength * (pieceCount - 1) + rng.int(1, pieceLength)
-  const content = rng.bytes(length)
-  const hashes: Uint8Array[] = []
-  for (let o = 0; o < length; o += pieceLength) {
-    hashes.push(
-      createHash('sha1')
-        .update(content.subarray(o, o + pieceLength))
-        .digest(),
-    )
-  }
-  const info = { length, name: 'sim.bin', 'piece length': pieceLength, pieces: Buffer.concat(hashes) }
-  const infoHash = createHash('sha1').update(encode(info)).digest()
-  return { file: encode({ info }), infoHash: new Uint8Array(infoHash), content, pieceLength, pieceCount }
+  return { ...simTorrent(rng.bytes(length), pieceLength), pieceLength, pieceCount }
 }

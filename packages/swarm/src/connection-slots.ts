@@ -47,13 +47,35 @@ export function selfAddress(s: TorrentState): PeerAddress {
   return { host: s.localHost ?? '127.0.0.1', port: s.ctx.port() }
 }
 
-/** BEP 40 rank of a peer address against ours (higher is kept first). */
+/** Ranks remembered per torrent (by our address and theirs), at most {@link RANK_CACHE_SIZE}. */
+const rankCaches = new WeakMap<TorrentState, Map<string, number>>()
+/** Bound on a torrent's remembered ranks (the peer book holds up to 1,000 addresses). */
+const RANK_CACHE_SIZE = 4_096
+
+/**
+ * BEP 40 rank of a peer address against ours (higher is kept first). Remembered: every dial tick at
+ * the connection limit ranks every known peer, and parsing two addresses and a CRC32-C each time
+ * was the largest cost of a 100-peer simulated swarm's start.
+ */
 export function peerRank(s: TorrentState, addr: PeerAddress): number {
-  try {
-    return peerPriority(selfAddress(s), addr)
-  } catch {
-    return 0
+  const self = selfAddress(s)
+  const key = `${self.host}|${self.port}|${addr.host}|${addr.port}`
+  let cache = rankCaches.get(s)
+  if (!cache) {
+    cache = new Map()
+    rankCaches.set(s, cache)
   }
+  let rank = cache.get(key)
+  if (rank === undefined) {
+    try {
+      rank = peerPriority(self, addr)
+    } catch {
+      rank = 0
+    }
+    if (cache.size >= RANK_CACHE_SIZE) cache.clear()
+    cache.set(key, rank)
+  }
+  return rank
 }
 
 /** Milliseconds since payload last moved either way on the connection (since it opened, if never). */

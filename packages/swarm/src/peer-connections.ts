@@ -184,6 +184,7 @@ function attach(
     dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
     signal: s.abort.signal,
     clock: s.rt.clock,
+    ...s.rt.wire,
     // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
     ...(meta?.private ? { extensions: { utPex: false } } : {}),
     ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),

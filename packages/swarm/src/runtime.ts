@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream'
 import type { DhtTransport } from '@p2p/dht'
 import type { PeerAddress } from '@p2p/peer-address'
-import type { WireClock } from '@p2p/peer-wire'
+import type { WireClock, WireOptions } from '@p2p/peer-wire'
 import type { Storage, StorageOptions } from './storage.js'
 
 /** A connection's byte stream, with the socket details a transport may know. */
@@ -124,6 +124,12 @@ export interface SwarmRuntime {
    * the live buffers per block: for simulators and tests). Default false.
    */
   checks: boolean
+  /**
+   * Wire timings (default: the wire's). A simulator that carries each block as the stand-in for a
+   * larger one, on links slowed by the same factor, stretches `requestTimeout` by that factor; one of
+   * thousands of peers raises `tickInterval` (each wire's tick is an event).
+   */
+  wire?: Pick<WireOptions, 'requestTimeout' | 'tickInterval'>
 }
 
 /** Calls `fn` every `ms` on `clock`; returns the function that stops it. */

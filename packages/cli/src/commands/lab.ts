@@ -1,4 +1,4 @@
-import { LabError, runLab, scenarios } from '@p2p/lab'
+import { LabError, MAX_SIM_PEERS, runLab, runSimulation, scenarios } from '@p2p/lab'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 
@@ -22,11 +22,14 @@ function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit)
 }
 
-/** Parses `2,5,10`. */
-function parsePeers(text: string): number[] {
+/** Parses `2,5,10` (each 1..max). */
+function parsePeers(text: string, max = 50): number[] {
   const peers = text.split(',').map((s) => Number(s.trim()))
-  if (peers.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) {
-    throw new CliError('CLI_USAGE', `--peers expects integers 1..50 like 2,5,10, got ${JSON.stringify(text)}`)
+  if (peers.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+    throw new CliError(
+      'CLI_USAGE',
+      `--peers expects integers 1..${max} like 2,5,10, got ${JSON.stringify(text)}`,
+    )
   }
   return peers
 }
@@ -45,6 +48,7 @@ export const lab: Command = {
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
                [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--super-seed]
                [--discovery tracker|direct] [--tracker-protocol http|udp]
+       p2p lab --simulate [--peers 100,1000,10000] [--size 4MiB] [--pieces N] [--out dir]
 
 Runs swarm experiments on emulated hosts (network namespaces with tc caps when root on Linux,
 else 127.0.0.1 with the peers' own rate limits) and writes <out>/report.html and <out>/events.jsonl.
@@ -55,14 +59,19 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --super-seed  a lone seeder super-seeds (BEP 16), ours and libtorrent alike (default: normal seeding)
   --discovery   tracker: peers announce to our tracker on its own host (default); direct: the lab
                 tells each peer the others' addresses
-  --tracker-protocol  the lab tracker's protocol (default http)`,
+  --tracker-protocol  the lab tracker's protocol (default http)
+  --simulate    no hosts: the real swarm clients on @p2p/sim's virtual links and clock, N up to
+                ${MAX_SIM_PEERS}, links drawn from measured capacities; flash crowd and Poisson
+                arrivals with churn per N, 1/2/4/8 seeders at the smallest N; same report
+  --pieces      pieces of the simulated file, each carried as one 16 KiB block (default size/16 KiB;
+                fewer scale the run down, with deeper queues at slow uploaders)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
       {
         scenario: { type: 'string', default: 'all' },
-        peers: { type: 'string', default: '2,5,10' },
-        size: { type: 'string', default: '64MiB' },
+        peers: { type: 'string' },
+        size: { type: 'string' },
         out: { type: 'string', default: 'lab-out' },
         up: { type: 'string' },
         down: { type: 'string' },
@@ -71,9 +80,32 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         'super-seed': { type: 'boolean', default: false },
         discovery: { type: 'string', default: 'tracker' },
         'tracker-protocol': { type: 'string', default: 'http' },
+        simulate: { type: 'boolean', default: false },
+        pieces: { type: 'string' },
       },
       false,
     )
+    if (values.simulate) {
+      const pieces = values.pieces === undefined ? undefined : Number(values.pieces)
+      if (pieces !== undefined && (!Number.isInteger(pieces) || pieces < 2))
+        throw new CliError(
+          'CLI_USAGE',
+          `--pieces expects an integer >= 2, got ${JSON.stringify(values.pieces)}`,
+        )
+      return await labOutcome(async () => {
+        const r = await runSimulation({
+          peers: values.peers ? parsePeers(String(values.peers), MAX_SIM_PEERS) : undefined,
+          size: values.size === undefined ? undefined : parseSize(String(values.size)),
+          pieces,
+          out: String(values.out),
+          command: ['p2p', 'lab', ...argv].join(' '),
+          onNote: (l) => io.stderr.write(`lab: ${l}\n`),
+          onLine: (l) => io.stdout.write(`${l}\n`),
+        })
+        io.stdout.write(`hosts: simulation\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
+        if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
+      })
+    }
     const scenario = String(values.scenario)
     const impls = values.impl ? String(values.impl).split(',') : undefined
     if (impls?.some((i) => i !== 'ours' && i !== 'libtorrent')) {
@@ -95,11 +127,11 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         `--tracker-protocol expects http or udp, got ${JSON.stringify(trackerProtocol)}`,
       )
     }
-    try {
+    return await labOutcome(async () => {
       const r = await runLab({
         scenarios: scenario === 'all' ? 'all' : scenario.split(','),
-        peers: parsePeers(String(values.peers)),
-        size: parseSize(String(values.size)),
+        peers: parsePeers(String(values.peers ?? '2,5,10')),
+        size: parseSize(String(values.size ?? '64MiB')),
         out: String(values.out),
         up: parseMbit('up', values.up as string | undefined),
         down: parseMbit('down', values.down as string | undefined),
@@ -115,14 +147,21 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
       })
       io.stdout.write(`hosts: ${r.mode}\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
       if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
-      return 0
-    } catch (err) {
-      if (err instanceof LabError) {
-        const code =
-          err.code === 'LAB_UNKNOWN_SCENARIO' || err.code === 'LAB_BAD_OPTION' ? 'CLI_USAGE' : 'CLI_FAILED'
-        throw new CliError(code, err.message, { cause: err })
-      }
-      throw err
-    }
+    })
   },
+}
+
+/** Runs `work`, then 0; a LabError becomes the CliError of its kind. */
+async function labOutcome(work: () => Promise<void>): Promise<number> {
+  try {
+    await work()
+    return 0
+  } catch (err) {
+    if (err instanceof LabError) {
+      const code =
+        err.code === 'LAB_UNKNOWN_SCENARIO' || err.code === 'LAB_BAD_OPTION' ? 'CLI_USAGE' : 'CLI_FAILED'
+      throw new CliError(code, err.message, { cause: err })
+    }
+    throw err
+  }
 }

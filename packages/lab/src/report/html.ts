@@ -3,10 +3,11 @@ import { renderChart } from './charts.js'
 
 /** Facts about the run shown at the top of the report. */
 export interface ReportMeta {
-  mode: 'netns' | 'loopback'
+  mode: 'netns' | 'loopback' | 'simulation'
   modeNote: string
   size: number
-  caps: { up: number; down: number }
+  /** Per-peer caps (omitted when peers have different links, as in a simulation). */
+  caps?: { up: number; down: number }
   impls: string[]
   started: string
   notes: string[]
@@ -75,7 +76,7 @@ td,th{overflow-wrap:anywhere}@media print{body{margin:0;max-width:none}table{fon
 ${environment ? `<table class="env"><tbody>${environment}</tbody></table>` : ''}
 ${meta.eventsFile ? `<p>Every event of every run: <a href="${esc(meta.eventsFile)}">${esc(meta.eventsFile)}</a> (one JSON object a line).</p>` : ''}
 <p class="mode"><b>Hosts:</b> ${esc(meta.mode)}: ${esc(meta.modeNote)}</p>
-<p>File ${(meta.size / 2 ** 20).toFixed(1)} MiB; per peer ${mbit(meta.caps.up)} Mbit/s up, ${mbit(meta.caps.down)} Mbit/s down;
+<p>File ${(meta.size / 2 ** 20).toFixed(1)} MiB;${meta.caps ? ` per peer ${mbit(meta.caps.up)} Mbit/s up, ${mbit(meta.caps.down)} Mbit/s down;` : ''}
 peers: ${esc(meta.impls.join(', '))}; started ${esc(meta.started)}.</p>
 ${meta.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
 ${(meta.tables ?? []).map(table).join('\n')}

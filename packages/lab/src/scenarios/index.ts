@@ -7,6 +7,7 @@ import { scaling } from './scaling.js'
 import { seeders } from './seeders.js'
 import { trackerDies } from './tracker-dies.js'
 import { trackerless } from './trackerless.js'
+import { simCheck } from './sim-check.js'
 
 /** Every scenario by name, in the order `all` runs them. */
 export const scenarios: Record<string, Scenario> = {
@@ -18,4 +19,5 @@ export const scenarios: Record<string, Scenario> = {
   integrity,
   trackerless,
   'tracker-dies': trackerDies,
+  'sim-check': simCheck,
 }

@@ -1,3 +1,4 @@
+import { CPU_BOUND } from '../cpu-load.js'
 import { fluidBound } from '../fluid-bound.js'
 import {
   type ChartSpec,
@@ -44,6 +45,7 @@ export const scaling: Scenario = {
     const bySeries = new Map<string, [number, number][]>()
     for (const impl of ctx.impls) {
       const done = new Map<number, number>()
+      const cpu = new Map<number, number>()
       for (const n of ctx.peers) {
         const bound = scalingBound(ctx, n)
         ctx.note(`scaling: ${impl}, N=${n} (bound ${secs(bound)} s)`)
@@ -74,7 +76,9 @@ export const scaling: Scenario = {
           secs(Math.max(...times)),
           (seederSent / ctx.size).toFixed(2),
           r.peers.every((p) => p.intact !== false) ? 'yes' : 'NO',
+          r.cpuBusy === undefined ? '-' : `${Math.round(r.cpuBusy * 100)} %`,
         ])
+        cpu.set(n, r.cpuBusy ?? 0)
         if (r.completion !== undefined) {
           done.set(n, r.completion)
           const pts = bySeries.get(impl) ?? []
@@ -93,6 +97,10 @@ export const scaling: Scenario = {
           : Number.NaN
       lines.push(
         `scaling ${impl}: N=${big} completion/T_min = ${rBig.toFixed(2)} (bar <= 1.30) ${rBig <= 1.3 ? 'PASS' : 'MISS'}`,
+      )
+      const paced = ctx.peers.find((n) => (cpu.get(n) ?? 0) >= CPU_BOUND)
+      lines.push(
+        `scaling ${impl}: machine CPU busy ${ctx.peers.map((n) => `${Math.round((cpu.get(n) ?? 0) * 100)} %`).join(', ')} at N = ${ctx.peers.join(', ')}: ${paced === undefined ? `below ${CPU_BOUND * 100} % throughout (the caps set the pace)` : `the CPU sets the pace from N=${paced} (>= ${CPU_BOUND * 100} % busy)`}`,
       )
       lines.push(
         `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small})) = ${growth.toFixed(2)} (bar <= 1.30) ${growth <= 1.3 ? 'PASS' : 'MISS'}`,
@@ -141,6 +149,7 @@ export const scaling: Scenario = {
             'slowest (s)',
             'seeder sent / F',
             'files intact',
+            'machine CPU busy',
           ],
           rows,
         },

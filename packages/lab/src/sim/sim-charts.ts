@@ -1,0 +1,225 @@
+import { fluidBound } from '../fluid-bound.js'
+import { type ChartSpec, type ScenarioResult, secs, type TableSpec } from '../scenario.js'
+import { MEASURED_CAPACITIES } from './capacities.js'
+import type { SimSwarmResult } from './sim-swarm.js'
+
+/** Points a CDF or time series keeps (a 10,000-peer run would draw 10,000 SVG points). */
+const MAX_POINTS = 200
+
+/** Leechers' download times (ms from arrival to done), sorted, of those that finished. */
+export function downloadTimes(r: SimSwarmResult): number[] {
+  const out: number[] = []
+  for (let i = 0; i < r.doneAt.length; i++) {
+    const d = r.doneAt[i]!
+    if (!Number.isNaN(d)) out.push(d - r.arriveAt[i]!)
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/** The `q` quantile (0..1) of sorted `xs`. */
+function quantile(xs: number[], q: number): number {
+  return xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : Number.NaN
+}
+
+/** Fluid-model bound (ms) of a run's flash crowd with its drawn capacities. */
+export function simBound(r: SimSwarmResult, size: number): number {
+  return (
+    fluidBound({
+      size,
+      seederUp: new Array(r.spec.seeders).fill(r.seederUp),
+      leecherDown: [...r.down],
+      leecherUp: [...r.up],
+    }) * 1000
+  )
+}
+
+/** Share of all uploaded bytes the seeders sent. */
+function seederShare(r: SimSwarmResult): number {
+  const leechers = r.uploaded.reduce((a, b) => a + b, 0)
+  return r.seederUploaded / (r.seederUploaded + leechers)
+}
+
+/** Evenly spaced elements of `xs`, at most {@link MAX_POINTS}, the last one kept. */
+function thin<T>(xs: T[]): T[] {
+  if (xs.length <= MAX_POINTS) return xs
+  const step = xs.length / MAX_POINTS
+  const out: T[] = []
+  for (let k = 0; k < MAX_POINTS; k++) out.push(xs[Math.floor(k * step)]!)
+  out.push(xs[xs.length - 1]!)
+  return out
+}
+
+/**
+ * The simulation's section of the report: a row per run (completion against the fluid bound, the
+ * seeder's upload share, events, memory), the completion-time CDF of every run, completion time
+ * against N, download speed against the number of seeders, and piece availability over time.
+ */
+export function simulationResult(
+  runs: SimSwarmResult[],
+  size: number,
+  seederCounts: number[],
+): ScenarioResult {
+  const rows: (string | number)[][] = []
+  const lines: string[] = []
+  for (const r of runs) {
+    const times = downloadTimes(r)
+    const bound = simBound(r, size)
+    const flash = r.spec.arrivals === 'flash'
+    rows.push([
+      r.run,
+      r.spec.leechers,
+      r.spec.seeders,
+      r.spec.arrivals + (r.spec.churn ? ' + churn' : ''),
+      `${times.length}/${r.spec.leechers}`,
+      secs(r.completion),
+      flash ? secs(bound) : '-',
+      flash && r.completion !== undefined ? (r.completion / bound).toFixed(2) : '-',
+      secs(quantile(times, 0.5)),
+      secs(quantile(times, 0.9)),
+      (r.seederUploaded / size).toFixed(2),
+      `${(seederShare(r) * 100).toFixed(1)} %`,
+      r.events,
+      Math.round(r.events / (r.wallMs / 1000)),
+      (r.wallMs / 1000).toFixed(1),
+      Math.round(r.peakHeapMB),
+    ])
+    const ratio = r.completion !== undefined ? (r.completion / bound).toFixed(2) : 'not done'
+    lines.push(
+      `${r.run}: ${times.length}/${r.spec.leechers} finished, ${flash ? `completion/T_min = ${ratio}, ` : ''}median download ${secs(quantile(times, 0.5))} s, seeder upload share ${(seederShare(r) * 100).toFixed(1)} %; ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.events / (r.wallMs / 1000))}/s), peak heap ${Math.round(r.peakHeapMB)} MB${r.stopped ? ` (${r.stopped})` : ''}`,
+    )
+  }
+  const single = runs.filter((r) => r.spec.seeders === 1)
+  const flash = single.filter((r) => r.spec.arrivals === 'flash')
+  const cdf: ChartSpec = {
+    id: 'sim-cdf',
+    title: 'Completion-time CDF (download time from arrival)',
+    kind: 'line',
+    xName: 'time (virtual s)',
+    yName: 'leechers done (fraction)',
+    series: single.map((r) => {
+      const times = downloadTimes(r)
+      return {
+        name: r.run,
+        points: thin(
+          times.map((t, i): [number, number] => [round(t / 1000), round((i + 1) / r.spec.leechers, 3)]),
+        ),
+        dashed: r.spec.arrivals !== 'flash',
+      }
+    }),
+  }
+  const completion: ChartSpec = {
+    id: 'sim-completion',
+    title: 'Flash crowd: completion time vs N, against the fluid bound',
+    kind: 'line',
+    xName: 'leechers N',
+    yName: 'time (virtual s)',
+    series: [
+      {
+        name: 'last leecher done',
+        points: flash
+          .filter((r) => r.completion !== undefined)
+          .map((r) => [r.spec.leechers, round(r.completion! / 1000)]),
+      },
+      {
+        name: 'median leecher',
+        points: flash.map((r) => [r.spec.leechers, round(quantile(downloadTimes(r), 0.5) / 1000)]),
+      },
+      {
+        name: 'fluid bound T_min',
+        points: flash.map((r) => [r.spec.leechers, round(simBound(r, size) / 1000)]),
+        dashed: true,
+      },
+    ],
+  }
+  const bySeeders = runs.filter(
+    (r) => r.spec.arrivals === 'flash' && r.spec.leechers === Math.min(...flash.map((f) => f.spec.leechers)),
+  )
+  const speed: ChartSpec = {
+    id: 'sim-seeders-speed',
+    title: `Mean download speed vs number of seeders (N = ${bySeeders[0]?.spec.leechers ?? '-'})`,
+    kind: 'bar',
+    xName: 'seeders',
+    yName: 'MB/s',
+    categories: seederCounts.map(String),
+    series: [
+      {
+        name: 'simulated mean speed',
+        points: seederCounts.map((s) => {
+          const r = bySeeders.find((b) => b.spec.seeders === s)
+          const times = r ? downloadTimes(r) : []
+          const mean = times.length ? times.reduce((a, t) => a + size / (t / 1000), 0) / times.length : 0
+          return [String(s), round(mean / 1e6, 3)]
+        }),
+      },
+      {
+        name: 'fluid-model speed F/T_min',
+        points: seederCounts.map((s) => {
+          const r = bySeeders.find((b) => b.spec.seeders === s)
+          return [String(s), r ? round(size / simBound(r, size) / 1000 / 1e3, 3) : 0]
+        }),
+      },
+    ],
+  }
+  const share: ChartSpec = {
+    id: 'sim-upload-share',
+    title: 'Seeder’s share of all uploaded bytes',
+    kind: 'bar',
+    xName: 'run',
+    yName: 'share (%)',
+    categories: single.map((r) => r.run),
+    series: [{ name: 'seeder', points: single.map((r) => [r.run, round(seederShare(r) * 100)]) }],
+  }
+  const availability: ChartSpec[] = flash.map((r, i) => ({
+    id: `sim-availability-${i}`,
+    title: `Pieces over time: ${r.run} (copies of a piece per leecher present)`,
+    kind: 'line',
+    xName: 'time (virtual s)',
+    yName: 'copies / leechers present',
+    series: (['min', 'mean', 'max'] as const).map((k) => ({
+      name: `${k} piece`,
+      points: thin(r.availability.map((a): [number, number] => [round(a.t / 1000), round(a[k], 3)])),
+    })),
+  }))
+  const table: TableSpec = {
+    title: 'Simulated runs',
+    columns: [
+      'run',
+      'N',
+      'seeders',
+      'arrivals',
+      'finished',
+      'completion (s)',
+      'T_min (s)',
+      'ratio',
+      'median download (s)',
+      'p90 download (s)',
+      'seeder sent / F',
+      'seeder share of uploads',
+      'events',
+      'events/s',
+      'wall (s)',
+      'peak heap (MB)',
+    ],
+    rows,
+  }
+  const classes: TableSpec = {
+    title: 'Access links drawn for leechers (Saroiu et al. 2002, as tabulated by Bharambe et al. 2006)',
+    columns: ['down (kbit/s)', 'up (kbit/s)', 'share of peers'],
+    rows: MEASURED_CAPACITIES.map((c) => [c.downKbps, c.upKbps, `${c.share * 100} %`]),
+  }
+  return {
+    name: 'simulation',
+    question: 'How does distribution scale to internet-size swarms (100 to 10,000 peers)?',
+    summary:
+      'the real @p2p/swarm clients on @p2p/sim: flash crowds and Poisson arrivals with churn for each N, and 1, 2, 4, 8 seeders at the smallest N',
+    runs: [],
+    tables: [table, classes],
+    charts: [completion, cdf, speed, share, ...availability],
+    lines,
+  }
+}
+
+function round(x: number, digits = 1): number {
+  const k = 10 ** digits
+  return Math.round(x * k) / k
+}

@@ -1,0 +1,183 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { exportPdf, labEnvironment } from '../environment.js'
+import { LabError } from '../errors.js'
+import { EventLog } from '../event-log.js'
+import { renderReport } from '../report/html.js'
+import type { ScenarioResult } from '../scenario.js'
+import { DEFAULT_LINK_MODEL, type LinkModel, MEASURED_CAPACITIES } from './capacities.js'
+import { simulationResult } from './sim-charts.js'
+import { type Arrivals, SIM_BLOCK, type SimSwarmResult, simulateSwarm } from './sim-swarm.js'
+
+/** Options of {@link runSimulation}. */
+export interface SimulationOptions {
+  /** Leecher counts (default 100, 1000, 10000). */
+  peers?: number[]
+  /** File size the runs stand for, bytes (default 4 MiB). */
+  size?: number
+  /**
+   * Pieces of the file, each carried as one 16 KiB block (`SIM_BLOCK`) standing for size / pieces
+   * bytes. Default size / 16 KiB: every block real. Fewer pieces scale the run down, but the swarm's
+   * request pipeline (16 blocks at least) then holds 16 scaled blocks: a slow uploader's queue grows
+   * by the same factor (with 64 pieces of a 64 MiB file, 16 MiB per connection: no flash-crowd
+   * leecher of 100 finished within 600 virtual s).
+   */
+  pieces?: number
+  /** Arrival processes, each run for every N (default both: flash crowd, Poisson with churn). */
+  arrivals?: Arrivals[]
+  /** Seeder counts of the speed-against-seeders runs, at the smallest N (default 1, 2, 4, 8). */
+  seeders?: number[]
+  /** Seed of every draw (default 1). */
+  seed?: number
+  /** Link model (default {@link DEFAULT_LINK_MODEL}). */
+  links?: LinkModel
+  /** Output directory (default ./lab-out). */
+  out?: string
+  /** The command line shown in the report's environment block. */
+  command?: string
+  /** Also print report.pdf with headless Chromium (default true). */
+  pdf?: boolean
+  /** Progress lines while it runs. */
+  onNote?: (line: string) => void
+  /** Result lines as they are known. */
+  onLine?: (line: string) => void
+}
+
+/** What {@link runSimulation} produced. */
+export interface SimulationResult {
+  result: ScenarioResult
+  runs: SimSwarmResult[]
+  reportPath: string
+  pdfPath?: string
+  eventsPath: string
+  lines: string[]
+}
+
+const MIB = 2 ** 20
+/** Most leechers a simulation takes (memory: about 100 kB per connection end). */
+export const MAX_SIM_PEERS = 100_000
+
+/**
+ * `p2p lab --simulate`: internet-scale swarms on `@p2p/sim` (the real `@p2p/swarm` clients on
+ * virtual links and time). For each N: a flash crowd and Poisson arrivals with churn; at the smallest N
+ * also 1, 2, 4, 8 seeders. Writes report.html (same layout as the emulated lab's), a sampled
+ * events.jsonl and report.pdf into `out`.
+ *
+ * @example
+ * ```ts
+ * const r = await runSimulation({ peers: [100, 1000], size: 64 * 2 ** 20, out: 'sim-out' })
+ * console.log(r.lines.join('\n'), r.reportPath)
+ * ```
+ */
+export async function runSimulation(options: SimulationOptions = {}): Promise<SimulationResult> {
+  const peers = options.peers ?? [100, 1_000, 10_000]
+  if (peers.length === 0 || peers.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_SIM_PEERS))
+    throw new LabError(
+      'LAB_BAD_OPTION',
+      `peers must be integers in 1..${MAX_SIM_PEERS}, got ${peers.join(',')}`,
+    )
+  const size = options.size ?? 4 * MIB
+  const pieces = options.pieces ?? Math.ceil(size / SIM_BLOCK)
+  if (!Number.isInteger(pieces) || pieces < 2 || size / pieces < 16_384)
+    throw new LabError('LAB_BAD_OPTION', `pieces must be >= 2 and at most size / 16 KiB, got ${pieces}`)
+  const links = options.links ?? DEFAULT_LINK_MODEL
+  const seed = options.seed ?? 1
+  const out = resolve(options.out ?? 'lab-out')
+  await mkdir(out, { recursive: true })
+  const eventsPath = join(out, 'events.jsonl')
+  const log = new EventLog(eventsPath)
+  const environment = await labEnvironment(options.command ?? process.argv.join(' '))
+  const started = new Date().toISOString()
+  // Mean upload of the model, for the arrival window and churn times (the flash crowd's fluid time).
+  const meanUp = links.classes.reduce((a, c) => a + (c.share * c.upKbps * 1000) / 8, 0)
+  const typicalMs = (size / meanUp) * 1000
+  const runs: SimSwarmResult[] = []
+  const note = (l: string) => options.onNote?.(l)
+  const one = async (n: number, arrivals: Arrivals, seeders: number) => {
+    const run = `sim/${arrivals}/N=${n}${seeders > 1 ? `/S=${seeders}` : ''}`
+    note(`${run}: starting`)
+    const r = await simulateSwarm({
+      run,
+      seed: seed + runs.length,
+      leechers: n,
+      seeders,
+      size,
+      pieces,
+      arrivals,
+      arrivalWindowMs: typicalMs,
+      links,
+      churn:
+        arrivals === 'poisson'
+          ? { leave: 0.2, leaveMeanMs: typicalMs / 2, seedMeanMs: typicalMs / 4 }
+          : undefined,
+      sampleMs: Math.max(1_000, Math.round(typicalMs / 100)),
+      onProgress: (p) =>
+        note(
+          `${p.run}: virtual ${(p.virtualMs / 1000).toFixed(0)} s, ${p.arrived} arrived, ${p.done} done, ${p.left} left, ${(p.events / 1e6).toFixed(2)} M events (${Math.round(p.events / (p.wallMs / 1000))}/s), heap ${Math.round(p.heapMB)} MB, wall ${(p.wallMs / 1000).toFixed(0)} s`,
+        ),
+    })
+    runs.push(r)
+    logRun(log, r)
+    note(
+      `${run}: ${r.stopped ?? 'done'} at virtual ${(r.virtualMs / 1000).toFixed(0)} s: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.events / (r.wallMs / 1000))} events/s), peak heap ${Math.round(r.peakHeapMB)} MB`,
+    )
+  }
+  try {
+    for (const n of peers) for (const a of options.arrivals ?? ['flash', 'poisson']) await one(n, a, 1)
+    for (const s of options.seeders ?? [1, 2, 4, 8]) if (s > 1) await one(Math.min(...peers), 'flash', s)
+  } finally {
+    await log.close()
+  }
+  const result = simulationResult(runs, size, options.seeders ?? [1, 2, 4, 8])
+  for (const l of result.lines) options.onLine?.(l)
+  const reportPath = join(out, 'report.html')
+  await writeFile(
+    reportPath,
+    renderReport(
+      {
+        mode: 'simulation',
+        modeNote: `@p2p/sim: the real @p2p/swarm clients (picker, choker, wires) on virtual links and a virtual clock; peers find each other through a tracker model (up to 50 random present peers per announce, every 120 virtual s) and PEX. Links drawn per leecher from ${MEASURED_CAPACITIES.length} measured capacity classes (table below), one-way latency ${links.latencyMs.join('..')} ms, random loss ${links.loss.map((x) => `${x * 100}%`).join('..')} (as a TCP throughput limit, Mathis et al.); the seeder has 5 Mbit/s up. The file is carried scaled: ${pieces} pieces, each as one 16 KiB block standing for ${(size / pieces / 1024).toFixed(0)} KiB on links slowed by the same factor (request timeouts stretched alike).`,
+        size,
+        impls: ['ours (simulated)'],
+        started,
+        notes: [
+          'Times are virtual seconds from the moment the seeder serves. A Poisson run spreads arrivals over the flash crowd’s typical download time; in it 20 % of leechers leave unfinished and finished ones seed for an exponential time before leaving (churn).',
+        ],
+        environment,
+        eventsFile: 'events.jsonl',
+      },
+      [result],
+    ),
+  )
+  let pdfPath: string | undefined
+  if (options.pdf ?? true) {
+    pdfPath = join(out, 'report.pdf')
+    const failed = await exportPdf(reportPath, pdfPath)
+    if (failed) {
+      pdfPath = undefined
+      note(`no PDF: ${failed}`)
+    }
+  }
+  return { result, runs, reportPath, pdfPath, eventsPath, lines: result.lines }
+}
+
+/** Sampled events of one run: its start, the availability samples, a few peers' progress, its end. */
+function logRun(log: EventLog, r: SimSwarmResult): void {
+  const base = { scenario: 'simulation', run: r.run }
+  const { links: _links, ...spec } = r.spec
+  log.add({ ...base, type: 'run-start', ...spec, scale: r.scale })
+  for (const a of r.availability) log.add({ ...base, type: 'availability', virtualT: Math.round(a.t), ...a })
+  for (const tr of r.traces)
+    for (const [t, progress] of tr.points)
+      log.add({ ...base, type: 'progress', peer: `L${tr.peer}`, virtualT: Math.round(t), progress })
+  log.add({
+    ...base,
+    type: 'run-end',
+    completion: r.completion,
+    events: r.events,
+    virtualMs: r.virtualMs,
+    wallMs: Math.round(r.wallMs),
+    peakHeapMB: Math.round(r.peakHeapMB),
+    stopped: r.stopped,
+  })
+}
