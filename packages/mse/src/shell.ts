@@ -12,6 +12,13 @@ export interface MseShellOptions extends MseHandshakeOptions {
   timeout?: number
   /** Fails the handshake with `MSE_ABORTED`. */
   signal?: AbortSignal
+  /**
+   * For a transport that may emit no `data` but read into a buffer it reuses (e.g.
+   * `net.connect({ onread })`): called with the function such reads must be given to, once for the
+   * handshake and once more, with {@link MseStream.receive}, when the stream takes over. `data`
+   * events are read too.
+   */
+  manualReads?: (deliver: (chunk: Uint8Array) => void) => void
 }
 
 /**
@@ -31,6 +38,7 @@ export interface MseShellOptions extends MseHandshakeOptions {
 export function mseHandshake(transport: Duplex, options: MseShellOptions): Promise<MseStream> {
   return new Promise<MseStream>((resolve, reject) => {
     let core: MseHandshake
+    let done = false
     const fail = (err: unknown) => {
       cleanup()
       transport.on('error', () => {})
@@ -45,7 +53,11 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
       const out = core.takeOutput()
       if (out) transport.write(out)
     }
+    const manual = options.manualReads
+    // A reused read buffer is copied: the handshake keeps what it has not parsed yet.
+    const onRead = (chunk: Uint8Array) => onData(chunk.slice())
     const onData = (chunk: Uint8Array) => {
+      if (done) return
       try {
         core.receive(chunk)
       } catch (err) {
@@ -57,7 +69,9 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
       if (!result) return
       cleanup()
       transport.pause()
-      resolve(new MseStream(transport, result))
+      const stream = new MseStream(transport, result)
+      manual?.((c) => stream.receive(c))
+      resolve(stream)
     }
     const onClose = () => fail(new MseError('MSE_CLOSED', 'the transport closed during the MSE handshake'))
     const onAbort = () =>
@@ -68,6 +82,7 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
       timeout,
     )
     function cleanup() {
+      done = true
       clearTimeout(timer)
       transport.off('data', onData)
       transport.off('end', onClose)
@@ -90,6 +105,7 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
       return
     }
     flush()
+    manual?.(onRead)
     transport.on('data', onData)
   })
 }

@@ -81,14 +81,22 @@ export function encryptionOf(stream: MseStream | undefined): ConnectionEncryptio
   return stream.method === 'rc4' ? 'rc4' : 'plaintext-mse'
 }
 
-/** Opens a connection on `transport` whose bytes arrive as `data` (what the MSE handshake reads). */
-function dial(transport: SwarmTransport, addr: PeerAddress, timeoutMs: number): Promise<TransportStream> {
+/**
+ * Opens a connection on `transport`; its bytes go to `receive` when the transport reads into a
+ * reused buffer, else they arrive as `data`.
+ */
+function dial(
+  transport: SwarmTransport,
+  addr: PeerAddress,
+  timeoutMs: number,
+  receive?: (chunk: Uint8Array) => void,
+): Promise<TransportStream> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cancel()
       reject(new Error('connect timeout'))
     }, timeoutMs)
-    const cancel = transport.dial(addr, undefined, (error, stream) => {
+    const cancel = transport.dial(addr, receive, (error, stream) => {
       clearTimeout(timer)
       if (error || !stream) reject(error ?? new Error('no stream'))
       else resolve(stream)
@@ -108,7 +116,13 @@ export async function dialPeer(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<EncryptedConnection> {
-  const socket = await dial(transport, addr, timeoutMs)
+  // Reads land in the transport's reused buffer (TCP) and are decrypted there, as the plain path's.
+  let deliver: ((chunk: Uint8Array) => void) | undefined
+  let received: Uint8Array[] | undefined = []
+  const socket = await dial(transport, addr, timeoutMs, (chunk) => {
+    if (deliver) deliver(chunk)
+    else received?.push(chunk.slice())
+  })
   try {
     const stream = await mseHandshake(socket, {
       role: 'initiator',
@@ -116,6 +130,11 @@ export async function dialPeer(
       allowed: METHODS[enc.encryptionLevel],
       timeout: timeoutMs,
       signal,
+      manualReads: (fn) => {
+        deliver = fn
+        for (const chunk of received?.splice(0) ?? []) fn(chunk)
+        received = undefined
+      },
     })
     return { socket, stream, encryption: encryptionOf(stream) }
   } catch (err) {

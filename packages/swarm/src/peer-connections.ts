@@ -247,6 +247,8 @@ function attach(
   s.peers.add(peer)
   wireEvents(s, peer)
   wire.handshake()
+  // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
+  stream?.setReceiver((chunk) => wire.receive(chunk))
   return wire
 }
 
