@@ -69,7 +69,11 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
       if (!result) return
       cleanup()
       transport.pause()
-      const stream = new MseStream(transport, result)
+      const stream = new MseStream(
+        transport,
+        result,
+        options.role === 'initiator' ? options.initialPayload : undefined,
+      )
       manual?.((c) => stream.receive(c))
       resolve(stream)
     }

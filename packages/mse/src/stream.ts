@@ -54,12 +54,17 @@ export class MseStream extends Duplex {
   /** Whether write buffers come back for reuse once written (a `net.Socket`). */
   readonly #reuse: boolean
   readonly #free: Buffer[] = []
+  /** The initiator's IA, sent with the handshake: the first write, when it starts with it, skips it. */
+  #sentAhead: Uint8Array | undefined
 
   /**
    * @param transport the transport the handshake ran on, paused; the stream owns it from now on
    * @param result the finished handshake
+   * @param sentAhead the initial payload we sent in the handshake (initiator): when the first write
+   *   starts with these bytes (the upper layer writes its BitTorrent handshake as usual), they are not
+   *   sent again
    */
-  constructor(transport: Duplex, result: MseResult) {
+  constructor(transport: Duplex, result: MseResult, sentAhead?: Uint8Array) {
     super({ allowHalfOpen: false })
     this.method = result.method
     this.skey = result.skey
@@ -68,6 +73,7 @@ export class MseStream extends Duplex {
     this.#decrypt = result.decrypt
     this.#reuse = transport instanceof Socket
     this.#pending = result.payload.length > 0 ? [result.payload] : []
+    if (sentAhead && sentAhead.length > 0) this.#sentAhead = sentAhead
     transport.on('data', this.#onData)
     transport.on('end', this.#onEnd)
     transport.on('error', this.#onError)
@@ -180,9 +186,14 @@ export class MseStream extends Duplex {
 
   /** Encrypts `chunks` into write buffers and sends them, as one write where the transport corks. */
   #send(chunks: Uint8Array[], callback: (err?: Error | null) => void): void {
+    if (this.#sentAhead) this.#skipSentAhead(chunks)
     const t = this.#transport
     let total = 0
     for (const c of chunks) total += c.length
+    if (total === 0) {
+      callback()
+      return
+    }
     let ok = true
     t.cork()
     if (!this.#encrypt) {
@@ -217,6 +228,17 @@ export class MseStream extends Duplex {
     t.uncork()
     if (ok) callback()
     else t.once('drain', () => callback())
+  }
+
+  /** Drops the IA already sent from the head of the first write, when it is there. */
+  #skipSentAhead(chunks: Uint8Array[]): void {
+    const ahead = this.#sentAhead!
+    this.#sentAhead = undefined
+    const first = chunks[0]!
+    if (first.length < ahead.length) return
+    if (!Buffer.from(first.buffer, first.byteOffset, ahead.length).equals(ahead)) return
+    if (first.length === ahead.length) chunks.shift()
+    else chunks[0] = first.subarray(ahead.length)
   }
 
   /** Writes the first `length` bytes of a pooled buffer, which comes back to the pool once written. */

@@ -105,12 +105,14 @@ function dial(
 }
 
 /**
- * Dials a peer under a policy that is not `disabled`: the MSE handshake first, then (policy `enabled`
- * only) a plain connection when the peer does not speak MSE, as libtorrent does.
+ * Dials a peer under a policy that is not `disabled`: the MSE handshake first, with our BitTorrent
+ * `handshake` as its initial payload (the wire's first write, which then is not sent again), then
+ * (policy `enabled` only) a plain connection when the peer does not speak MSE, as libtorrent does.
  */
 export async function dialPeer(
   addr: PeerAddress,
   infoHash: Uint8Array,
+  handshake: Uint8Array,
   enc: ResolvedEncryption,
   transport: SwarmTransport,
   timeoutMs: number,
@@ -128,6 +130,7 @@ export async function dialPeer(
       role: 'initiator',
       skey: infoHash,
       allowed: METHODS[enc.encryptionLevel],
+      initialPayload: handshake,
       timeout: timeoutMs,
       signal,
       manualReads: (fn) => {

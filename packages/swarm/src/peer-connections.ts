@@ -1,6 +1,6 @@
 import type { MseStream } from '@p2p/mse'
 import { formatPeer, normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
-import { Wire } from '@p2p/peer-wire'
+import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import { uncount } from './peer-availability.js'
@@ -131,7 +131,16 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.ctx.connectionOpened()
   const enc = resolveEncryption(s.ctx.encryption, s.opts)
   if (enc.encryption !== 'disabled') {
-    dialPeer(addr, s.infoHashBytes, enc, s.rt.transport, CONNECT_TIMEOUT_MS, s.abort.signal).then(
+    // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
+    dialPeer(
+      addr,
+      s.infoHashBytes,
+      ourHandshake(s),
+      enc,
+      s.rt.transport,
+      CONNECT_TIMEOUT_MS,
+      s.abort.signal,
+    ).then(
       (c) => connected(s, addr, c.socket, c.stream),
       () => dialFailed(s, addr),
     )
@@ -197,6 +206,37 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   attach(s, socket, addr, true, stream)
 }
 
+/** The options of a torrent's wires. */
+function wireOptions(s: TorrentState): WireOptions {
+  const meta = s.meta
+  return {
+    infoHash: s.infoHashBytes,
+    peerId: s.ctx.peerId,
+    listenPort: s.ctx.port(),
+    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
+    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
+    signal: s.abort.signal,
+    clock: s.rt.clock,
+    // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
+    ...(meta?.private ? { extensions: { utPex: false } } : {}),
+    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
+    ...(meta ? wireGeometry(meta) : {}),
+  }
+}
+
+/** The BitTorrent handshake a wire made with {@link wireOptions} sends first. */
+function ourHandshake(s: TorrentState): Uint8Array {
+  const o = wireOptions(s)
+  return encodeHandshake({
+    infoHash: o.infoHash!,
+    peerId: o.peerId,
+    fast: o.fast !== false,
+    extended: o.extended !== false,
+    dht: o.dhtPort !== undefined,
+    v2Upgrade: o.v2 === true,
+  })
+}
+
 function attach(
   s: TorrentState,
   socket: TransportStream,
@@ -212,20 +252,7 @@ function attach(
       // keep the default
     }
   }
-  const meta = s.meta
-  const wire = new Wire(stream ?? socket, {
-    infoHash: s.infoHashBytes,
-    peerId: s.ctx.peerId,
-    listenPort: s.ctx.port(),
-    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
-    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
-    signal: s.abort.signal,
-    clock: s.rt.clock,
-    // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
-    ...(meta?.private ? { extensions: { utPex: false } } : {}),
-    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
-    ...(meta ? wireGeometry(meta) : {}),
-  })
+  const wire = new Wire(stream ?? socket, wireOptions(s))
   const peer: Peer = {
     wire,
     addr,
