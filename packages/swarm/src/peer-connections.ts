@@ -206,11 +206,14 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   attach(s, socket, addr, true, stream)
 }
 
-/** The options of a torrent's wires. */
-function wireOptions(s: TorrentState): WireOptions {
+/**
+ * The options of a torrent's wires; `infoHash` is the hash the connection goes by (an incoming MSE
+ * connection's SKEY: the v1 hash or the truncated v2 hash of a hybrid torrent).
+ */
+function wireOptions(s: TorrentState, infoHash = s.infoHashBytes): WireOptions {
   const meta = s.meta
   return {
-    infoHash: s.infoHashBytes,
+    infoHash,
     peerId: s.ctx.peerId,
     listenPort: s.ctx.port(),
     // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
@@ -252,7 +255,7 @@ function attach(
       // keep the default
     }
   }
-  const wire = new Wire(stream ?? socket, wireOptions(s))
+  const wire = new Wire(stream ?? socket, wireOptions(s, stream?.skey))
   const peer: Peer = {
     wire,
     addr,
