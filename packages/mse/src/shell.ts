@@ -6,12 +6,30 @@ import { MseStream } from './stream.js'
 /** Time a handshake may take end to end (the spec's fail-fast bound for the key exchange is 30 s). */
 export const MSE_HANDSHAKE_TIMEOUT_MS = 30_000
 
-/** Options of {@link mseHandshake}: those of the handshake, a timeout and a signal. */
+/** The timers {@link mseHandshake} uses (a simulator passes virtual ones). */
+export interface MseClock {
+  /** Calls `fn` after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(fn: () => void, ms: number): unknown
+  /** Cancels a timer of `setTimeout`. */
+  clearTimeout(handle: unknown): void
+}
+
+const realClock: MseClock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+/**
+ * Options of {@link mseHandshake}: those of the handshake (`randomBytes` included, for a
+ * deterministic run), a timeout with its clock, and a signal.
+ */
 export interface MseShellOptions extends MseHandshakeOptions {
   /** Milliseconds before the handshake fails with `MSE_TIMEOUT`. Default {@link MSE_HANDSHAKE_TIMEOUT_MS}. */
   timeout?: number
   /** Fails the handshake with `MSE_ABORTED`. */
   signal?: AbortSignal
+  /** Timers for the timeout. Default the real ones. */
+  clock?: MseClock
   /**
    * For a transport that may emit no `data` but read into a buffer it reuses (e.g.
    * `net.connect({ onread })`): called with the function such reads must be given to, once for the
@@ -81,13 +99,14 @@ export function mseHandshake(transport: Duplex, options: MseShellOptions): Promi
     const onAbort = () =>
       fail(new MseError('MSE_ABORTED', 'MSE handshake aborted', { cause: options.signal?.reason }))
     const timeout = options.timeout ?? MSE_HANDSHAKE_TIMEOUT_MS
-    const timer = setTimeout(
+    const clock = options.clock ?? realClock
+    const timer = clock.setTimeout(
       () => fail(new MseError('MSE_TIMEOUT', `MSE handshake not done in ${timeout} ms`)),
       timeout,
     )
     function cleanup() {
       done = true
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       transport.off('data', onData)
       transport.off('end', onClose)
       transport.off('close', onClose)

@@ -257,6 +257,31 @@ describe('mseHandshake failures (real sockets)', () => {
     await expect(p).rejects.toMatchObject({ code: 'MSE_ABORTED' })
   })
 
+  it('times out on the clock it is given (a virtual one), and its keys come from randomBytes', async () => {
+    const port = await listen(() => {})
+    const timers: { fn: () => void; ms: number }[] = []
+    const clock = {
+      setTimeout: (fn: () => void, ms: number) => timers.push({ fn, ms }),
+      clearTimeout: () => {},
+    }
+    const drawn: number[] = []
+    const p = mseHandshake(await dial(port), {
+      role: 'initiator',
+      skey: SKEY,
+      allowed: CRYPTO_RC4,
+      timeout: 1e9,
+      clock,
+      randomBytes: (n) => {
+        drawn.push(n)
+        return new Uint8Array(n).fill(7)
+      },
+    })
+    expect(timers.map((t) => t.ms)).toEqual([1e9])
+    expect(drawn[0]).toBe(20) // the private key
+    timers[0]!.fn()
+    await expect(p).rejects.toMatchObject({ code: 'MSE_TIMEOUT' })
+  })
+
   it('an unknown torrent: MSE_UNKNOWN_TORRENT on the responder, MSE_CLOSED on the initiator', async () => {
     const { port, result } = await acceptOne(lookup(Buffer.alloc(20, 1)))
     const initiator = mseHandshake(await dial(port), { role: 'initiator', skey: SKEY, allowed: BOTH })

@@ -132,15 +132,7 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   const enc = resolveEncryption(s.ctx.encryption, s.opts)
   if (enc.encryption !== 'disabled') {
     // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
-    dialPeer(
-      addr,
-      s.infoHashBytes,
-      ourHandshake(s),
-      enc,
-      s.rt.transport,
-      CONNECT_TIMEOUT_MS,
-      s.abort.signal,
-    ).then(
+    dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, s.rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
       (c) => connected(s, addr, c.socket, c.stream),
       () => dialFailed(s, addr),
     )

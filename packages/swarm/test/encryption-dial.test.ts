@@ -4,6 +4,7 @@ import { CRYPTO_RC4, type MseStream, mseHandshake, req2Hash } from '@p2p/mse'
 import { encodeHandshake } from '@p2p/peer-wire'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { dialPeer } from '../src/encryption.js'
+import { systemRuntime } from '../src/system-runtime.js'
 import { tcpTransport } from '../src/tcp-transport.js'
 
 const SKEY = Buffer.alloc(20, 0x5a)
@@ -34,7 +35,7 @@ describe('dialPeer over TCP with MSE', () => {
       SKEY,
       HANDSHAKE,
       { encryption: 'forced', encryptionLevel: 'rc4' },
-      tcpTransport,
+      { ...systemRuntime, transport: tcpTransport },
       10_000,
       new AbortController().signal,
     )
@@ -81,7 +82,7 @@ describe('dialPeer over TCP with MSE', () => {
       SKEY,
       HANDSHAKE,
       { encryption: 'forced', encryptionLevel: 'rc4' },
-      tcpTransport,
+      { ...systemRuntime, transport: tcpTransport },
       10_000,
       new AbortController().signal,
     )
