@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ipToBytes } from '@p2p/peer-address'
+import { readU32 } from './bytes.js'
 
 /**
  * The canonical allowed-fast set of BEP 6 for the peer at IPv4 address `ip`: `k` distinct piece
@@ -35,9 +36,7 @@ export function allowedFastSet(ip: string, infoHash: Uint8Array, pieceCount: num
   while (set.length < want) {
     x = createHash('sha1').update(x).digest()
     for (let i = 0; i < 5 && set.length < want; i++) {
-      const j = i * 4
-      const y = ((x[j]! << 24) | (x[j + 1]! << 16) | (x[j + 2]! << 8) | x[j + 3]!) >>> 0
-      const index = y % pieceCount
+      const index = readU32(x, i * 4) % pieceCount
       if (!set.includes(index)) set.push(index)
     }
   }

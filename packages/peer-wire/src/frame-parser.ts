@@ -1,15 +1,11 @@
-import { HANDSHAKE_LENGTH } from './constants.js'
+import { readU32 } from './bytes.js'
+import { HANDSHAKE_LENGTH, MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 import { checkHandshakePrefix } from './handshake.js'
 
 const EMPTY = new Uint8Array(0)
-/** Message id of piece (BEP 3). */
-const PIECE = 7
 /** id + index + begin of a piece message. */
 const PIECE_HEAD = 9
-
-const u32 = (b: Uint8Array, o: number) =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
 
 /**
  * Splits a byte stream into the 68-byte handshake and then length-prefixed frames, however the stream
@@ -131,8 +127,8 @@ export class FrameParser {
         off = this.#pieceBlock(
           chunk,
           off,
-          u32(this.#pieceHead, 1),
-          u32(this.#pieceHead, 5),
+          readU32(this.#pieceHead, 1),
+          readU32(this.#pieceHead, 5),
           this.#pieceFrameLength,
         )
         continue
@@ -155,8 +151,7 @@ export class FrameParser {
       let length: number
       let id: number
       if (this.#headFill === 0 && end - off >= 4) {
-        length =
-          ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) >>> 0
+        length = readU32(chunk, off)
         if (length === 0) {
           off += 4
           this.#onFrame(EMPTY)
@@ -173,7 +168,7 @@ export class FrameParser {
         const head = this.#head
         while (this.#headFill < 4 && off < end) head[this.#headFill++] = chunk[off++]!
         if (this.#headFill < 4) return
-        length = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0
+        length = readU32(head, 0)
         if (length === 0) {
           this.#headFill = 0
           this.#onFrame(EMPTY)
@@ -185,9 +180,15 @@ export class FrameParser {
       }
       // off now points at the id byte of a frame of `length` bytes.
       this.#maxFrame(id, length)
-      if (id === PIECE && this.#onPiece && length >= PIECE_HEAD) {
+      if (id === MessageId.piece && this.#onPiece && length >= PIECE_HEAD) {
         if (end - off >= PIECE_HEAD) {
-          off = this.#pieceBlock(chunk, off + PIECE_HEAD, u32(chunk, off + 1), u32(chunk, off + 5), length)
+          off = this.#pieceBlock(
+            chunk,
+            off + PIECE_HEAD,
+            readU32(chunk, off + 1),
+            readU32(chunk, off + 5),
+            length,
+          )
           continue
         }
         this.#pieceHead.set(chunk.subarray(off, end))

@@ -1,3 +1,4 @@
+import { hex } from './bytes.js'
 import type { WireClock } from './clock.js'
 import { PeerWireError } from './errors.js'
 import type { HashRequest, Message } from './messages.js'
@@ -10,7 +11,6 @@ interface Pending {
   deadline: number
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const keyOf = (r: HashRequest) =>
   `${hex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0

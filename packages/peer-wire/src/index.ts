@@ -32,11 +32,13 @@ export {
   type ExtendedHandshake,
   encodeExtendedHandshake,
 } from './extended-handshake.js'
-export type { WireExtension } from './extension.js'
+export type { ExtensionContext, WireExtension } from './extension.js'
 export { FrameParser } from './frame-parser.js'
 export { checkHandshakePrefix, decodeHandshake, encodeHandshake, type Handshake } from './handshake.js'
 export * from './messages.js'
 export { WIRE_DEFAULTS, type WireOptions } from './options.js'
+export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './pex-message.js'
+export { PeerProtocol, type WireEventSink, type WireTransport } from './protocol.js'
 export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
 export {
   decodeHolepunch,
@@ -49,6 +51,5 @@ export {
   UtHolepunch,
   type UtHolepunchEvents,
 } from './ut-holepunch.js'
-export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './ut-pex.js'
 export { Wire } from './wire.js'
 export type { HashesMessage, PieceMessage, WireEvents } from './wire-events.js'

@@ -1,13 +1,13 @@
+import { readU32 } from './bytes.js'
 import { PeerWireError } from './errors.js'
-import type { WireExtension } from './extension.js'
-import type { Wire } from './wire.js'
+import type { ExtensionContext, WireExtension } from './extension.js'
 
 /** The lt_donthave extension (BEP 54): a peer reneges on a piece it announced. */
 export class LtDonthave implements WireExtension {
   readonly name = 'lt_donthave'
-  readonly #wire: Wire
+  readonly #wire: ExtensionContext
 
-  constructor(wire: Wire) {
+  constructor(wire: ExtensionContext) {
     this.#wire = wire
   }
 
@@ -18,12 +18,12 @@ export class LtDonthave implements WireExtension {
         `lt_donthave payload of ${payload.length} bytes (want 4)`,
       )
     }
-    const index = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0
+    const index = readU32(payload, 0)
     const w = this.#wire
     if (w.pieceCount !== undefined && index >= w.pieceCount) {
       throw new PeerWireError('PEER_WIRE_BAD_BITFIELD', `lt_donthave for piece ${index} of ${w.pieceCount}`)
     }
-    w.peerPieces.set(index, false)
+    w.markPieceLost(index)
     w.emit('donthave', index)
   }
 

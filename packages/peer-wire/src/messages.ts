@@ -1,3 +1,4 @@
+import { readU32 } from './bytes.js'
 import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'
 
@@ -97,9 +98,6 @@ export function maxFrameLength(id: number, limits: MessageLimits): number {
       return -1
   }
 }
-
-const u32 = (b: Uint8Array, o: number) =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
 
 function put32(b: Uint8Array, o: number, v: number): void {
   b[o] = v >>> 24
@@ -255,10 +253,10 @@ function bad(message: string): PeerWireError {
 function hashFields(f: Uint8Array): HashRequest {
   return {
     piecesRoot: f.subarray(1, 33),
-    baseLayer: u32(f, 33),
-    index: u32(f, 37),
-    length: u32(f, 41),
-    proofLayers: u32(f, 45),
+    baseLayer: readU32(f, 33),
+    index: readU32(f, 37),
+    length: readU32(f, 41),
+    proofLayers: readU32(f, 45),
   }
 }
 
@@ -296,22 +294,22 @@ export function decodeMessage(f: Uint8Array, limits: MessageLimits): Message {
     case MessageId.haveNone:
       return { type: 'have-none' }
     case MessageId.have:
-      return { type: 'have', index: u32(f, 1) }
+      return { type: 'have', index: readU32(f, 1) }
     case MessageId.suggest:
-      return { type: 'suggest', index: u32(f, 1) }
+      return { type: 'suggest', index: readU32(f, 1) }
     case MessageId.allowedFast:
-      return { type: 'allowed-fast', index: u32(f, 1) }
+      return { type: 'allowed-fast', index: readU32(f, 1) }
     case MessageId.bitfield:
       return { type: 'bitfield', bits: f.subarray(1) }
     case MessageId.request:
-      return { type: 'request', index: u32(f, 1), begin: u32(f, 5), length: u32(f, 9) }
+      return { type: 'request', index: readU32(f, 1), begin: readU32(f, 5), length: readU32(f, 9) }
     case MessageId.cancel:
-      return { type: 'cancel', index: u32(f, 1), begin: u32(f, 5), length: u32(f, 9) }
+      return { type: 'cancel', index: readU32(f, 1), begin: readU32(f, 5), length: readU32(f, 9) }
     case MessageId.reject:
-      return { type: 'reject', index: u32(f, 1), begin: u32(f, 5), length: u32(f, 9) }
+      return { type: 'reject', index: readU32(f, 1), begin: readU32(f, 5), length: readU32(f, 9) }
     case MessageId.piece:
       if (f.length < 9) throw bad(`piece message of ${f.length} bytes is too short`)
-      return { type: 'piece', index: u32(f, 1), begin: u32(f, 5), block: f.subarray(9) }
+      return { type: 'piece', index: readU32(f, 1), begin: readU32(f, 5), block: f.subarray(9) }
     case MessageId.port:
       return { type: 'port', port: (f[1]! << 8) | f[2]! }
     case MessageId.extended:

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { bytesToIp, ipToBytes, type PeerAddress } from '@p2p/peer-address'
 import { PeerWireError } from './errors.js'
-import type { WireExtension } from './extension.js'
-import type { Wire } from './wire.js'
+import type { ExtensionContext, WireExtension } from './extension.js'
 
 /** Message types of ut_holepunch (BEP 55). */
 export const HolepunchType = {
@@ -109,9 +108,9 @@ export type UtHolepunchEvents = {
  */
 export class UtHolepunch extends EventEmitter<UtHolepunchEvents> implements WireExtension {
   readonly name = 'ut_holepunch'
-  readonly #wire: Wire
+  readonly #wire: Pick<ExtensionContext, 'peerSupports' | 'sendExtended'>
 
-  constructor(wire: Wire) {
+  constructor(wire: Pick<ExtensionContext, 'peerSupports' | 'sendExtended'>) {
     super()
     this.#wire = wire
   }

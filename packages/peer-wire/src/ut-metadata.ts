@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { type BencodeValue, decodePrefix, encode } from '@p2p/bencode'
+import { equalBytes } from './bytes.js'
 import type { WireClock } from './clock.js'
 import { METADATA_PIECE_LENGTH } from './constants.js'
 import { PeerWireError } from './errors.js'
 import { isDict } from './extended-handshake.js'
-import type { WireExtension } from './extension.js'
-import type { Wire } from './wire.js'
+import type { ExtensionContext, WireExtension } from './extension.js'
 
 /** ut_metadata message types (BEP 9). */
 const REQUEST = 0
@@ -32,7 +32,7 @@ interface Fetch {
  */
 export class UtMetadata implements WireExtension {
   readonly name = 'ut_metadata'
-  readonly #wire: Wire
+  readonly #wire: ExtensionContext
   readonly #maxSize: number
   #metadata: Uint8Array | undefined
   #fetch: Fetch | undefined
@@ -40,9 +40,9 @@ export class UtMetadata implements WireExtension {
 
   readonly #time: WireClock
 
-  constructor(wire: Wire, metadata: Uint8Array | undefined, maxSize: number, clock: WireClock) {
+  constructor(wire: ExtensionContext, metadata: Uint8Array | undefined, maxSize: number) {
     this.#wire = wire
-    this.#time = clock
+    this.#time = wire.clock
     this.#metadata = metadata
     this.#maxSize = maxSize
   }
@@ -257,8 +257,4 @@ export class UtMetadata implements WireExtension {
       this.#requestNext(f)
     })
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }

@@ -9,42 +9,8 @@ import {
 import type { WireClock } from './clock.js'
 import { PeerWireError } from './errors.js'
 import { isDict } from './extended-handshake.js'
-import type { WireExtension } from './extension.js'
-import type { Wire } from './wire.js'
-
-/** ut_pex peer flags (BEP 11). */
-export const PexFlag = {
-  /** Prefers encryption. */
-  encryption: 0x01,
-  /** Seed / upload only. */
-  seed: 0x02,
-  /** Supports uTP. */
-  utp: 0x04,
-  /** Supports ut_holepunch. */
-  holepunch: 0x08,
-  /** Reachable: we made an outgoing connection to it. */
-  reachable: 0x10,
-} as const
-
-/** A peer in a ut_pex `added` list, with its BEP 11 flags. */
-export interface PexPeer extends PeerAddress {
-  flags: number
-}
-
-/** A decoded ut_pex message. */
-export interface PexMessage {
-  added: PexPeer[]
-  dropped: PeerAddress[]
-}
-
-/** What to tell the peer: connections made and lost since the last update. */
-export interface PexUpdate {
-  added?: Array<PeerAddress & { flags?: number }>
-  dropped?: PeerAddress[]
-}
-
-/** Most contacts per list in a ut_pex message after the first one (BEP 11). */
-export const PEX_MAX_PER_MESSAGE = 50
+import type { ExtensionContext, WireExtension } from './extension.js'
+import { PEX_MAX_PER_MESSAGE, type PexMessage, type PexPeer, type PexUpdate } from './pex-message.js'
 
 /**
  * The ut_pex extension (BEP 11). Outgoing updates are batched and sent at most once per interval,
@@ -53,7 +19,7 @@ export const PEX_MAX_PER_MESSAGE = 50
  */
 export class UtPex implements WireExtension {
   readonly name = 'ut_pex'
-  readonly #wire: Wire
+  readonly #wire: ExtensionContext
   readonly #interval: number
   readonly #maxPeers: number
   /** Peers we told this peer about (added and not dropped since). */
@@ -68,9 +34,9 @@ export class UtPex implements WireExtension {
   /** Incoming messages ignored for coming too often. */
   ignored = 0
 
-  constructor(wire: Wire, interval: number, maxPeers: number, clock: WireClock) {
+  constructor(wire: ExtensionContext, interval: number, maxPeers: number) {
     this.#wire = wire
-    this.#time = clock
+    this.#time = wire.clock
     this.#interval = interval
     this.#maxPeers = maxPeers
   }

@@ -3,7 +3,7 @@ import type { PeerWireError } from './errors.js'
 import type { ExtendedHandshake } from './extended-handshake.js'
 import type { Handshake } from './handshake.js'
 import type { BlockRequest, HashRequest } from './messages.js'
-import type { PexMessage } from './ut-pex.js'
+import type { PexMessage } from './pex-message.js'
 
 /** A BEP 52 'hashes' answer: the request fields and the hashes (base layer first, then uncles). */
 export interface HashesMessage extends HashRequest {

@@ -100,7 +100,9 @@ describe('hash requests between peers', () => {
     const { content, seeder, st } = await v2Seeder()
     const meta = st.metainfo!
     // A peer that serves the metadata but lies about the hashes.
+    const sockets = new Set<import('node:net').Socket>()
     const server = createServer((socket) => {
+      sockets.add(socket)
       const w = new Wire(socket, { infoHash: st.infoHashBytes, peerId: randomBytes(20), metadata: meta.info })
       w.on('hash-request', (req) => w.hashes(req, randomBytes(req.length * 32)))
       w.on('close', () => socket.destroy())
@@ -108,7 +110,11 @@ describe('hash requests between peers', () => {
     })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    onCleanup(() => new Promise((r) => server.close(() => r())))
+    // the seeder learns the liar through PEX and stays connected to it: end those connections too
+    onCleanup(() => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise((r) => server.close(() => r()))
+    })
     const liar = { host: '127.0.0.1', port: (server.address() as AddressInfo).port }
     const c = client()
     const d = await dir()

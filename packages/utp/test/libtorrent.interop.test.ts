@@ -62,12 +62,12 @@ describe.each(['v1', 'hybrid'] as const)(
         requestTimeout: 20_000,
       })
       try {
-        const handshake = once(wire, 'handshake')
+        const handshake = new Promise((r) => wire.once('handshake', r))
         wire.handshake()
         await handshake
         wire.haveNone()
         wire.interested()
-        if (wire.peerChoking) await once(wire, 'unchoke')
+        if (wire.peerChoking) await new Promise<void>((r) => wire.once('unchoke', () => r()))
         const dict = decode(t.info) as BencodeDict
         const hashes = dict.pieces as Uint8Array
         const pieces: Buffer[] = []
