@@ -15,8 +15,9 @@ interface SocketLike {
 
 /** Bytes of each buffer sent bytes are encrypted into (a larger write fills several). */
 const MSE_WRITE_BUFFER_BYTES = 64 * 1024
-/** Free write buffers an {@link MseStream} keeps for reuse. */
-const KEEP_FREE = 8
+/** Free write buffers kept for reuse, shared by every {@link MseStream} (an idle connection holds none). */
+const KEEP_FREE = 32
+const freeWriteBuffers: Buffer[] = []
 /** Writes up to this many bytes are encrypted into a buffer of their own (from Node's small-buffer pool). */
 const SMALL_WRITE = 4096
 
@@ -27,8 +28,8 @@ const SMALL_WRITE = 4096
  * Received bytes are decrypted in place. They are emitted as `data`, or, once a receiver is set
  * ({@link MseStream.setReceiver}), handed straight to it: with a transport that reads into a buffer
  * it reuses ({@link MseStream.receive}), nothing is allocated per read. Sent bytes are encrypted
- * into write buffers of the stream's own (the writer may still own its buffer, e.g. a cached
- * piece), which a `net.Socket` transport hands back once written; other transports (which may keep
+ * into write buffers from a pool all streams share (the writer may still own its buffer, e.g. a
+ * cached piece), which a `net.Socket` transport hands back once written; other transports (which may keep
  * a reference after the write callback) get fresh ones. Backpressure goes both ways: a full reader
  * pauses the transport, a full transport delays the write callback. Destroying either side destroys
  * the other.
@@ -53,7 +54,6 @@ export class MseStream extends Duplex {
   #receiver: ((chunk: Uint8Array) => void) | undefined
   /** Whether write buffers come back for reuse once written (a `net.Socket`). */
   readonly #reuse: boolean
-  readonly #free: Buffer[] = []
   /** The initiator's IA, sent with the handshake: the first write, when it starts with it, skips it. */
   #sentAhead: Uint8Array | undefined
 
@@ -211,7 +211,7 @@ export class MseStream extends Duplex {
       let fill = 0
       for (const c of chunks) {
         for (let at = 0; at < c.length; ) {
-          buf ??= this.#free.pop() ?? Buffer.allocUnsafeSlow(MSE_WRITE_BUFFER_BYTES)
+          buf ??= freeWriteBuffers.pop() ?? Buffer.allocUnsafeSlow(MSE_WRITE_BUFFER_BYTES)
           const n = Math.min(c.length - at, buf.length - fill)
           this.#encrypt.update(c.subarray(at, at + n), buf.subarray(fill, fill + n))
           at += n
@@ -244,7 +244,7 @@ export class MseStream extends Duplex {
   /** Writes the first `length` bytes of a pooled buffer, which comes back to the pool once written. */
   #writePooled(buf: Buffer, length: number): boolean {
     return this.#transport.write(buf.subarray(0, length), () => {
-      if (this.#free.length < KEEP_FREE) this.#free.push(buf)
+      if (freeWriteBuffers.length < KEEP_FREE) freeWriteBuffers.push(buf)
     })
   }
 
