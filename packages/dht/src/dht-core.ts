@@ -28,6 +28,8 @@ const REBOOTSTRAP_MS = 60_000
 const MAX_VALUES_READ = 200
 /** Voters remembered for the external address (bounded memory). */
 const MAX_VOTERS = 64
+/** Nodes learnt outside the DHT ({@link DhtCore.addNode}) pinged at once at most. */
+export const MAX_ADDING = 64
 
 /** A routing-table entry as saved by {@link DhtCore.save}. */
 export interface SavedNode {
@@ -145,6 +147,7 @@ export class DhtCore {
   readonly #peers = new PeerStore()
   readonly #items = new ItemStore()
   readonly #votes = new Map<string, { address: PeerAddress; voters: Set<string> }>()
+  readonly #adding = new Set<string>()
   #external: PeerAddress | undefined
   #lastBootstrap = Number.NEGATIVE_INFINITY
   #stopped = false
@@ -289,6 +292,47 @@ export class DhtCore {
   /** Pings a node; resolves with its id. */
   async ping(to: PeerAddress): Promise<Uint8Array> {
     return (await this.query(to, 'ping', {})).from.id
+  }
+
+  /**
+   * Pings a node learnt outside the DHT (a peer's BEP 5 `port` message; libtorrent's `add_node`):
+   * an answer adds it to the routing table like any other. Resolves whether it answered. No
+   * datagram for an unusable address, a family we run no table for, a node already in the table,
+   * an address already being pinged, or more than {@link MAX_ADDING} pings at once.
+   */
+  async addNode(address: PeerAddress): Promise<boolean> {
+    const key = addressKey(address)
+    const table = this.#tableFor(address.host)
+    if (
+      !table ||
+      isUnusableSource(address.host, address.port) ||
+      this.#adding.has(key) ||
+      this.#adding.size >= MAX_ADDING ||
+      table.nodes().some((n) => addressKey(n.address) === key)
+    )
+      return false
+    this.#adding.add(key)
+    try {
+      await this.ping(address)
+      return true
+    } catch {
+      return false
+    } finally {
+      this.#adding.delete(key)
+    }
+  }
+
+  /**
+   * Our external address as known outside the DHT (the gateway of a port mapping): taken at once,
+   * with a BEP 42 id derived from it (as after {@link EXTERNAL_ADDRESS_VOTES} agreeing replies).
+   * Local and private addresses (another NAT beyond) and non-addresses are ignored; returns
+   * whether it was taken.
+   */
+  setExternalAddress(address: PeerAddress): boolean {
+    if (!ipFamily(address.host) || isLocalAddress(address.host) || isUnusableSource(address.host, 1))
+      return false
+    if (this.#external?.host !== address.host || this.#external.port !== address.port) this.#adopt(address)
+    return true
   }
 
   /** Asks the bootstrap nodes for nodes near our id, then looks our id up to fill the table. */
@@ -506,6 +550,10 @@ export class DhtCore {
     }
     if (v.voters.size < MAX_VOTERS) v.voters.add(voter.host)
     if (v.voters.size < EXTERNAL_ADDRESS_VOTES || this.#external?.host === ip.host) return
+    this.#adopt(ip)
+  }
+
+  #adopt(ip: PeerAddress): void {
     this.#external = ip
     if (this.#adoptSecureId && !isSecureNodeId(this.#id, ip.host))
       this.#changeId(secureNodeId(ip.host, this.#random(20)))

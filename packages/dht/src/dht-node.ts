@@ -67,6 +67,16 @@ export class DhtNode {
     return this.core.bootstrap(extra)
   }
 
+  /** Pings a node learnt outside the DHT (a BEP 5 `port` message); it enters the table if it answers. */
+  addNode(address: PeerAddress): Promise<boolean> {
+    return this.core.addNode(address)
+  }
+
+  /** Our external address from outside the DHT (a port mapping's gateway); see {@link DhtCore.setExternalAddress}. */
+  setExternalAddress(address: PeerAddress): boolean {
+    return this.core.setExternalAddress(address)
+  }
+
   /** Iterative `get_peers` (BEP 5). */
   getPeers(infoHash: Uint8Array): Promise<GetPeersResult> {
     return this.core.getPeers(infoHash)
@@ -123,9 +133,15 @@ export class DhtNode {
 /** Options of {@link createDhtNode}: where to bind, and the node's options. */
 export type CreateDhtNodeOptions = UdpTransportOptions & Omit<DhtNodeOptions, 'transport'>
 
-/** Binds a UDP transport and starts a {@link DhtNode} on it (call `start()` to bootstrap). */
+/**
+ * Binds a UDP transport and starts a {@link DhtNode} on it (call `start()` to bootstrap). An IPv6
+ * `host` (e.g. `::1`) is taken as `host6`; the node runs a routing table per family bound (BEP 32).
+ */
 export async function createDhtNode(options: CreateDhtNodeOptions = {}): Promise<DhtNode> {
-  const { host, host6, port, ...rest } = options
+  const { port, host: given, host6: given6, ...rest } = options
+  const v6Host = given?.includes(':') === true
+  const host = v6Host ? undefined : given
+  const host6 = v6Host ? given : given6
   const transport = await createUdpTransport({ host, host6, port })
   return new DhtNode({
     families: host6 !== undefined ? (host !== undefined ? [4, 6] : [6]) : [4],

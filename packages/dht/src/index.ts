@@ -30,6 +30,7 @@ export {
   type DhtStats,
   EXTERNAL_ADDRESS_VOTES,
   type GetPeersResult,
+  MAX_ADDING,
   type QueryAnswer,
   type SavedNode,
   type SavedTable,

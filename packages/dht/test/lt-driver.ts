@@ -18,6 +18,7 @@ export async function startLibtorrentDht(ips: string[], port: number, bootstrap:
   })
   const answers = new Map<number, LtAnswer>()
   let ready = false
+  let ports: number[] = []
   let buffered = ''
   child.proc.stdout!.on('data', (b: Buffer) => {
     buffered += b.toString()
@@ -28,8 +29,10 @@ export async function startLibtorrentDht(ips: string[], port: number, bootstrap:
       nl = buffered.indexOf('\n')
       try {
         const msg = JSON.parse(line) as LtAnswer
-        if (msg.event === 'ready') ready = true
-        else if (typeof msg.id === 'number') answers.set(msg.id, msg)
+        if (msg.event === 'ready') {
+          ready = true
+          ports = msg.ports as number[]
+        } else if (typeof msg.id === 'number') answers.set(msg.id, msg)
       } catch {}
     }
   })
@@ -38,6 +41,8 @@ export async function startLibtorrentDht(ips: string[], port: number, bootstrap:
   let next = 1
   return {
     child,
+    /** Each session's listen port (TCP and UDP), in `ips` order. */
+    ports,
     /** Sends a command to session `node` and waits up to `timeoutMs` for its answer. */
     async call(
       node: number,

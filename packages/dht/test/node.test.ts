@@ -157,6 +157,26 @@ describe('DHT nodes on the in-memory network', () => {
     me.stop()
   })
 
+  it('BEP 42: takes a secure id from an external address known outside the DHT (port mapping)', () => {
+    const me = new DhtCore({ send: () => {}, now: () => 0 })
+    const before = idHex(me.id)
+    // Private, loopback and malformed addresses are not external addresses.
+    for (const host of ['192.168.1.1', '10.0.0.1', '127.0.0.1', 'fd00::1', 'nope', '0.0.0.0'])
+      expect(me.setExternalAddress({ host, port: 6881 })).toBe(false)
+    expect(idHex(me.id)).toBe(before)
+    expect(me.setExternalAddress({ host: '198.51.100.20', port: 40000 })).toBe(true)
+    expect(isSecureNodeId(me.id, '198.51.100.20')).toBe(true)
+    expect(me.stats().externalAddress).toEqual({ host: '198.51.100.20', port: 40000 })
+    expect(me.setExternalAddress({ host: '2001:db8::7', port: 40000 })).toBe(true)
+    expect(isSecureNodeId(me.id, '2001:db8::7')).toBe(true)
+    // A node given a fixed id keeps it.
+    const fixed = new DhtCore({ send: () => {}, now: () => 0, id: new Uint8Array(20).fill(1) })
+    expect(fixed.setExternalAddress({ host: '198.51.100.20', port: 1 })).toBe(true)
+    expect(idHex(fixed.id)).toBe('01'.repeat(20))
+    me.stop()
+    fixed.stop()
+  })
+
   it('a saved table rejoins without bootstrap nodes', async () => {
     net = memoryNet()
     const nodes = await net.grow(20)
@@ -178,5 +198,24 @@ describe('DHT nodes on the in-memory network', () => {
     await expect(lonely.core.ping(nowhere)).rejects.toMatchObject({ code: 'DHT_TOO_MANY_PENDING' })
     expect(await net.run(Promise.all([p1, p2]))).toEqual(['DHT_TIMEOUT', 'DHT_TIMEOUT'])
     expect(lonely.stats().pending).toBe(0)
+  })
+
+  it('addNode (a BEP 5 port message) pings the node and adds it only if it answers, once at a time', async () => {
+    net = memoryNet()
+    const me = net.add({ host: '10.2.0.1', port: 6881 })
+    const other = net.add({ host: '10.2.0.2', port: 7000 })
+    const silent = { host: '10.2.0.3', port: 7000 }
+    const sentBefore = me.stats().sent
+    const both = Promise.all([me.addNode(other.addresses()[0]!), me.addNode(other.addresses()[0]!)])
+    expect(await net.run(both)).toEqual([true, false])
+    expect(me.core.table(4)!.get(other.core.id)?.address).toEqual({ host: '10.2.0.2', port: 7000 })
+    expect(me.stats().sent - sentBefore).toBe(1)
+    // Known already, unusable, a family without a table: no datagram at all.
+    expect(await me.addNode(other.addresses()[0]!)).toBe(false)
+    expect(await me.addNode({ host: '0.0.0.0', port: 7000 })).toBe(false)
+    expect(await me.addNode({ host: 'fd00::1', port: 7000 })).toBe(false)
+    expect(me.stats().sent - sentBefore).toBe(1)
+    expect(await net.run(me.addNode(silent))).toBe(false)
+    expect(me.stats().nodes.v4).toBe(1)
   })
 })

@@ -84,6 +84,12 @@ def main(cfg):
         "hashing_threads": 0,
         "aio_threads": 1,
     }
+    if cfg.get("dhtBootstrap"):
+        # A DHT node on the listen port joined through the lab's node only, with the settings of the
+        # verified loopback set-up (lab nodes may share one address, 127.0.0.1 in the loopback fallback).
+        settings.update({"enable_dht": True, "dht_bootstrap_nodes": ",".join(cfg["dhtBootstrap"]),
+                         "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+                         "dht_prefer_verified_node_ids": False, "dht_ignore_dark_internet": False})
     ses = lt.session(settings)
     # LAN addresses (127.x, 10.x) fall into libtorrent's "local" peer class, which ignores the rate
     # limits: put every address into the global class so the limits apply in the loopback fallback.
@@ -146,7 +152,14 @@ def main(cfg):
         if all_blocks_in(index):
             report(index)
 
+    next_dht = 0.0
     while True:
+        if cfg.get("dhtBootstrap") and time.monotonic() >= next_dht:
+            # A torrent added before the DHT bootstrapped is not looked up until its next announce
+            # (minutes away): ask again every 2 s while it has no peer.
+            next_dht = time.monotonic() + 2
+            if handle.status().num_peers == 0:
+                handle.force_dht_announce()
         ready, _, _ = select.select([sys.stdin], [], [], 0.05)
         if ready:
             line = sys.stdin.readline()

@@ -4,8 +4,8 @@ import { hostAddress, type LabHost } from './hosts.js'
 
 /** Which program a peer runs: our swarm, libtorrent (Debian's python), or the corrupt-serving peer. */
 export type PeerImpl = 'ours' | 'libtorrent' | 'hostile'
-/** What a lab process runs: a peer, or the lab's tracker. */
-export type ProcessKind = PeerImpl | 'tracker'
+/** What a lab process runs: a peer, the lab's tracker, or the lab's DHT bootstrap node. */
+export type ProcessKind = PeerImpl | 'tracker' | 'dht'
 /** Piece picking order asked of a peer. */
 export type Strategy = 'rarest' | 'sequential' | 'random'
 /** Torrent flavour: v1 (SHA-1), v2 (SHA-256 merkle) or hybrid. */
@@ -35,6 +35,14 @@ export interface PeerConfig {
   name: string
   /** A seeder super-seeds (BEP 16). */
   superSeed?: boolean
+  /** DHT nodes (`host:port`) to join through: the peer then runs a DHT node on its UDP port (BEP 5). */
+  dhtBootstrap?: string[]
+}
+
+/** What the lab's DHT bootstrap node process is told (JSON on its command line). */
+export interface DhtNodeConfig {
+  host: string
+  port: number
 }
 
 /** What the lab's tracker process is told (JSON on its command line). */
@@ -62,9 +70,10 @@ const NODE_SCRIPTS = {
   ours: 'dist/peer-runner.js',
   hostile: 'dist/hostile-peer.js',
   tracker: 'dist/tracker-runner.js',
+  dht: 'dist/dht-runner.js',
 } as const
 
-function command(kind: ProcessKind, config: PeerConfig | TrackerConfig): [string, string[]] {
+function command(kind: ProcessKind, config: PeerConfig | TrackerConfig | DhtNodeConfig): [string, string[]] {
   const json = JSON.stringify(config)
   if (kind === 'libtorrent') return [DEBIAN_PYTHON, [packageFile('runners/libtorrent_peer.py'), json]]
   return [process.execPath, [packageFile(NODE_SCRIPTS[kind]), json]]
@@ -86,7 +95,7 @@ export class PeerProcess {
     name: string,
     impl: ProcessKind,
     host: LabHost,
-    config: PeerConfig | TrackerConfig,
+    config: PeerConfig | TrackerConfig | DhtNodeConfig,
     onMessage: (m: PeerMessage) => void,
   ) {
     this.name = name
@@ -163,6 +172,12 @@ export class PeerProcess {
     ]
     await this.exited
     for (const t of timers) clearTimeout(t)
+  }
+
+  /** Kills its process group at once (SIGKILL: a crash, nothing said to anyone); resolves once it exited. */
+  async kill(): Promise<void> {
+    if (this.running && this.pid) signalPid(-this.pid)
+    await this.exited
   }
 }
 

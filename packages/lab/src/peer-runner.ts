@@ -1,7 +1,9 @@
 // The lab's peer process for our own swarm (@p2p/swarm's Client), same JSON lines as the libtorrent runner.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Client, type Torrent } from '@p2p/swarm'
+import { createDhtNode, DhtNode } from '@p2p/dht'
+import { Client, type Torrent, useDht } from '@p2p/swarm'
+import { LAB_DHT_RATE_LIMIT } from './dht-settings.js'
 import { emit, peerMain } from './peer-main.js'
 
 /** `host:port` of a peer address (IPv6 in brackets), as the lab's controller knows peers. */
@@ -12,6 +14,25 @@ function address(a: { host: string; port: number }): string {
 function parse(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':')
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) }
+}
+
+/**
+ * Joins the DHT through `bootstrap` on the client's UDP port (shared with uTP, as other clients do;
+ * on a port of its own if uTP could not bind), with the BEP 5 handshake bit and `port` message on.
+ */
+async function joinDht(
+  client: Client,
+  bootstrap: { host: string; port: number }[],
+  host: string,
+): Promise<DhtNode> {
+  await client.listen()
+  const options = { bootstrap, rateLimit: LAB_DHT_RATE_LIMIT }
+  const node = client.udp
+    ? new DhtNode({ ...options, transport: client.udp })
+    : await createDhtNode({ ...options, host, port: 0 })
+  client.dhtPort = node.addresses()[0]!.port
+  node.start().catch((e: Error) => emit({ type: 'warning', message: `dht: ${e.message}` }))
+  return node
 }
 
 /** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
@@ -26,6 +47,9 @@ peerMain(async (config) => {
     downloadLimit: config.downloadLimit,
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
+  const dht = config.dhtBootstrap
+    ? await joinDht(client, config.dhtBootstrap.map(parse), config.host)
+    : undefined
   const bytes = new Uint8Array(await readFile(config.torrent))
   const announce = config.trackers?.length ? [config.trackers] : undefined
   let torrent: Torrent
@@ -46,6 +70,11 @@ peerMain(async (config) => {
       announce,
     })
   }
+  if (dht)
+    useDht(torrent, dht, {
+      port: client.port,
+      onWarning: (e) => emit({ type: 'warning', message: `dht: ${e.message}` }),
+    })
   torrent.on('piece', (e) =>
     emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: e.peers.map(address) }),
   )
@@ -64,7 +93,7 @@ peerMain(async (config) => {
     superSeed: config.seed && config.superSeed === true,
     transports: 'tcp',
     encryption: 'none',
-    dht: false,
+    dht: dht ? `on the client's UDP port, bootstrap ${config.dhtBootstrap!.join(',')}` : false,
   }
   emit({ type: 'ready', host: config.host, port: config.port, settings })
   void torrent.done.then(() => emit({ type: 'done' }))
@@ -78,6 +107,7 @@ peerMain(async (config) => {
       downloadSpeed: s.downloadSpeed,
       uploadSpeed: s.uploadSpeed,
       peers: s.peers,
+      dhtNodes: dht ? dht.stats().nodes.v4 : undefined,
     })
   }
   const timer = setInterval(sample, config.sampleMs ?? 250)
@@ -88,6 +118,7 @@ peerMain(async (config) => {
     async stop() {
       clearInterval(timer)
       sample()
+      await dht?.close()
       await client.close()
     },
   }

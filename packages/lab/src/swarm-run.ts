@@ -7,8 +7,11 @@ import type { HostNetwork } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
 import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
 
-/** How peers find each other: our tracker on its own host, or addresses pushed by the lab controller. */
-export type Discovery = 'tracker' | 'direct'
+/**
+ * How peers find each other: our tracker on its own host, addresses pushed by the lab controller, or
+ * only the DHT (no tracker; every peer is given the lab's DHT node D0 and nothing else).
+ */
+export type Discovery = 'tracker' | 'direct' | 'dht'
 
 /** One leecher of a run: where it sits, when it arrives and (optionally) leaves unfinished. */
 export interface LeecherSpec {
@@ -17,6 +20,8 @@ export interface LeecherSpec {
   arriveAt?: number
   /** ms after the run starts at which it leaves, finished or not. */
   leaveAt?: number
+  /** It arrives only once the tracker died ({@link SwarmSpec.trackerDiesAt}): it never met anyone through it. */
+  afterTrackerDies?: boolean
 }
 
 /** Everything one swarm run needs. */
@@ -46,6 +51,10 @@ export interface SwarmSpec {
   discovery?: Discovery
   /** Tracker protocol (default 'http'). */
   trackerProtocol?: 'http' | 'udp'
+  /** Every peer also joins a DHT through the lab's node D0 (implied by discovery 'dht'). */
+  dht?: boolean
+  /** The tracker process is killed (SIGKILL) when the leechers' mean progress reaches this fraction. */
+  trackerDiesAt?: number
 }
 
 /** What happened to one peer of a run (times in ms from the run start). */
@@ -96,6 +105,10 @@ export interface RunResult {
   bans: { by: string; peer: string; t: number }[]
   /** How peers found each other in this run. */
   discovery: Discovery
+  /** Peers also used the DHT (bootstrapped from the lab's node D0). */
+  dht: boolean
+  /** ms from the swarm's zero when the tracker was killed. */
+  trackerDiedAt?: number
   /** Settings each peer role reported at start (the report prints them per implementation). */
   settings: { seeder?: Record<string, unknown>; leecher?: Record<string, unknown> }
 }
@@ -140,6 +153,10 @@ export async function runSwarm(
   const settings: RunResult['settings'] = {}
   let trackerUrl: string | undefined
   let tracker: PeerProcess | undefined
+  const withDht = spec.dht === true || discovery === 'dht'
+  let dhtNode: PeerProcess | undefined
+  let dhtAddress: string | undefined
+  let trackerDiedAt: number | undefined
   const peers: Tracked[] = []
   const byAddress = new Map<string, string>()
   const bans: RunResult['bans'] = []
@@ -197,6 +214,7 @@ export async function runSwarm(
         version: fixture.version,
         name: fixture.name,
         superSeed: role === 'seeder' && spec.superSeed === true,
+        dhtBootstrap: dhtAddress ? [dhtAddress] : undefined,
       },
       onMessage,
     )
@@ -310,6 +328,28 @@ export async function runSwarm(
     trackerUrl = await Promise.race([listening, tracker.exited.then(() => timeout), timeout])
     log.add({ ...base, peer: 'T0', type: 'tracker-start', url: trackerUrl, protocol })
   }
+  /** The lab's DHT node D0 on its own host: the one address the peers join the DHT through. */
+  const startDhtNode = async () => {
+    const host = await net.addHost('D0', 'public', spec.caps)
+    let ready: (address: string) => void = () => {}
+    const listening = new Promise<string>((resolve) => {
+      ready = resolve
+    })
+    dhtNode = new PeerProcess('D0', 'dht', host, { host: host.ip, port: host.port }, (m) => {
+      if (m.type === 'ready') ready(String(m.address))
+      else if (m.type === 'dht-stats') log.add({ ...base, peer: 'D0', ...m })
+      else if (m.type === 'error' || m.type === 'warning')
+        log.add({ ...base, peer: 'D0', type: m.type, message: m.message })
+    })
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`DHT node did not listen: ${dhtNode?.stderr}`)),
+        TRACKER_START_MS,
+      ).unref(),
+    )
+    dhtAddress = await Promise.race([listening, dhtNode.exited.then(() => timeout), timeout])
+    log.add({ ...base, peer: 'D0', type: 'dht-start', address: dhtAddress })
+  }
   /** Waits until every seeder serves (libtorrent checks its files first), then makes that the swarm's zero. */
   const seedersReady = async () => {
     const seeders = () => peers.filter((p) => p.result.role === 'seeder')
@@ -322,6 +362,7 @@ export async function runSwarm(
   }
   try {
     if (discovery === 'tracker') await startTracker()
+    if (withDht) await startDhtNode()
     for (let i = 0; i < spec.seeders; i++) await start(`S${i}`, 'seeder', 'public')
     for (let i = 0; i < (spec.hostile ?? 0); i++) await start(`X${i}`, 'hostile', 'public')
     await seedersReady()
@@ -330,7 +371,11 @@ export async function runSwarm(
     for (;;) {
       signal?.throwIfAborted()
       const now = rel()
-      while (pending.length > 0 && (pending[0]!.ls.arriveAt ?? 0) <= now) {
+      while (
+        pending.length > 0 &&
+        (pending[0]!.ls.arriveAt ?? 0) <= now &&
+        (!pending[0]!.ls.afterTrackerDies || trackerDiedAt !== undefined)
+      ) {
         const { ls, name } = pending.shift()!
         await start(name, 'leecher', ls.kind ?? 'public', ls)
       }
@@ -350,6 +395,16 @@ export async function runSwarm(
         spec.seederLeaveAt === 'copy'
           ? s.coverage >= 1
           : spec.seederLeaveAt !== undefined && meanProgress >= spec.seederLeaveAt
+      if (
+        spec.trackerDiesAt !== undefined &&
+        trackerDiedAt === undefined &&
+        meanProgress >= spec.trackerDiesAt &&
+        tracker
+      ) {
+        trackerDiedAt = now
+        await tracker.kill()
+        log.add({ ...base, peer: 'T0', type: 'tracker-dies', meanProgress })
+      }
       if (!seederLeft && leaveNow) {
         seederLeft = true
         for (const p of peers)
@@ -383,6 +438,7 @@ export async function runSwarm(
   } finally {
     await Promise.all(peers.map((p) => p.proc?.stop()))
     await tracker?.stop()
+    await dhtNode?.stop()
   }
   for (const p of leechers()) {
     if (p.result.doneAt !== undefined)
@@ -403,6 +459,8 @@ export async function runSwarm(
     coverageAfterSeederLeft,
     bans,
     discovery,
+    dht: withDht,
+    trackerDiedAt,
     settings,
   }
   log.add({ ...base, type: 'run-end', allDone, stalled, completion: result.completion })

@@ -1,6 +1,8 @@
 import { realpath } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
+import type { DhtTransport } from '@p2p/dht'
+import { TypedEmitter } from '@p2p/events'
 import {
   createTorrent,
   HashPool,
@@ -12,7 +14,6 @@ import {
 import { isPlainHandshake } from '@p2p/mse'
 import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
-import { TypedEmitter } from '@p2p/tracker-client'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
@@ -159,6 +160,15 @@ export class Client extends TypedEmitter<ClientEvents> {
    * connections of public torrents carry the BEP 5 handshake bit and a `port` message.
    */
   dhtPort: number | undefined = undefined
+
+  /**
+   * The UDP socket uTP listens on, for a DHT node to share as other clients do
+   * (`new DhtNode({ transport: client.udp })`): KRPC datagrams go to the DHT, the rest to uTP.
+   * Undefined before {@link Client.listen} and without uTP.
+   */
+  get udp(): DhtTransport | undefined {
+    return this.#server?.udp
+  }
 
   /** The TCP port we listen on (0 before {@link Client.listen}). */
   get port(): number {

@@ -38,6 +38,7 @@ export {
   DHT_INTERVAL_MS,
   type DhtSourceOptions,
   useDht,
+  useMappedAddress,
 } from './dht-source.js'
 export type {
   ConnectionEncryption,

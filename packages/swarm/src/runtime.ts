@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream'
+import type { DhtTransport } from '@p2p/dht'
 import type { PeerAddress } from '@p2p/peer-address'
 import type { WireClock } from '@p2p/peer-wire'
 import type { Storage, StorageOptions } from './storage.js'
@@ -21,6 +22,8 @@ export interface TransportListener {
   readonly port: number
   /** The address it is bound to, when known (`::` or `0.0.0.0` for any). */
   readonly host?: string
+  /** The UDP socket of uTP, for a DHT node to share (KRPC datagrams only), when there is one. */
+  readonly udp?: DhtTransport
   /** Stops accepting. */
   close(): Promise<void>
 }

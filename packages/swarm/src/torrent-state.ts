@@ -44,6 +44,8 @@ export interface Peer {
   bothSeeds?: boolean
   /** Closed to make room for a peer of higher BEP 40 rank. */
   evicted?: boolean
+  /** The DHT port its last BEP 5 `port` message gave. */
+  dhtPort?: number
   /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
   pexSent: Map<string, PeerAddress>
   down: RateMeter

@@ -167,6 +167,8 @@ export type TorrentEvents = {
   done: () => void
   /** A peer connection is up. */
   wire: (wire: Wire, address: PeerAddress) => void
+  /** A peer that set the DHT handshake bit sent its DHT node's address (BEP 5 `port`; see `useDht`). */
+  'dht-node': (address: PeerAddress) => void
   /** A non-fatal problem. */
   warning: (warning: SwarmWarning) => void
   /** A fatal problem. */

@@ -3,6 +3,7 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { UtpSocket } from '@p2p/utp'
 import { SwarmError } from './errors.js'
 import { dialStream, type SwarmTransport, type TransportStream } from './runtime.js'
+import { SharedUdp } from './shared-udp.js'
 import { tcpTransport } from './tcp-transport.js'
 
 /** A transport for peer connections: uTP (BEP 29) over the UDP port, or TCP. */
@@ -51,7 +52,8 @@ export function parseTransports(list: string | readonly string[]): Transport[] {
 /**
  * The real network: TCP and uTP on the same port number (uTP on UDP), outgoing connections trying
  * `order` in turn, each but the last for at most {@link UTP_CONNECT_TIMEOUT_MS}. uTP is skipped when
- * its UDP port could not be bound (a warning says so).
+ * its UDP port could not be bound (a warning says so). The listener's `udp` lets a DHT node share
+ * uTP's socket (KRPC datagrams start with `d`, which no uTP header does).
  */
 export function internetTransport(order: readonly Transport[]): SwarmTransport {
   let utp: UtpSocket | undefined
@@ -70,10 +72,14 @@ export function internetTransport(order: readonly Transport[]): SwarmTransport {
         ? await tcpTransport.listen(options, onConnection, onError, onWarning)
         : undefined
       const port = tcp?.port ?? options.port
+      const shared = new SharedUdp()
       if (order.includes('utp')) {
         const host = options.host ?? (tcp?.host || undefined)
         try {
-          utp = new UtpSocket({ type: host?.includes(':') ? 'udp6' : 'udp4' })
+          utp = new UtpSocket({
+            type: host?.includes(':') ? 'udp6' : 'udp4',
+            onMessage: (message, remote) => shared.route(message, remote),
+          })
           utp.on('error', (err: Error) => onWarning?.(`uTP socket: ${err.message}`, err))
           await utp.listen(port, host)
           utp.on('connection', (stream) => onConnection(stream as TransportStream))
@@ -87,6 +93,7 @@ export function internetTransport(order: readonly Transport[]): SwarmTransport {
       return {
         port: tcp?.port ?? socket?.address().port ?? port,
         host: tcp?.host,
+        udp: socket && shared.transport(socket),
         async close() {
           await tcp?.close()
           await socket?.close()

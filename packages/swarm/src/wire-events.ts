@@ -103,6 +103,12 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
     if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
     for (const a of e.added.slice(0, 50)) addPeer(s, a, 'pex')
   })
+  wire.on('port', (port) => {
+    // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.
+    if (!wire.peerHandshake?.dht || s.meta?.private || port === 0 || port === peer.dhtPort) return
+    peer.dhtPort = port
+    s.emit('dht-node', { host: peer.addr.host, port })
+  })
   wire.on('close', (err) => onClose(s, peer, err))
 }
 

@@ -34,6 +34,8 @@ export async function startLibtorrent(config: {
   /** libtorrent's in and out encryption policy (default: plaintext out, both in). */
   enc?: 'forced' | 'enabled' | 'disabled'
   enc_level?: 'rc4' | 'plaintext' | 'both'
+  /** Run libtorrent's DHT on the listen port (no bootstrap nodes). */
+  dht?: boolean
 }): Promise<LtPeer> {
   const child = spawnChild(DEBIAN_PYTHON, [LT_PEER, JSON.stringify({ peers: [], ...config })])
   const lines = () =>

@@ -25,7 +25,6 @@ export { TrackerClient } from './tracker-client.js'
 export * from './tracker-client-options.js'
 export { type TierEntry, TrackerTiers } from './tracker-tiers.js'
 export { parseTrackerUrl, percentEncodeBytes, scrapeUrl, type TrackerProtocol } from './tracker-url.js'
-export { type EventMap, TypedEmitter } from './typed-emitter.js'
 export type {
   AnnounceEvent,
   AnnounceParams,

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import { TypedEmitter } from '@p2p/events'
 import { announce as oneShotAnnounce, scrape as oneShotScrape } from './announce.js'
 import { TrackerClientError } from './errors.js'
 import { byteCount, checkAnnounceParams, toHex } from './params.js'
@@ -17,7 +18,6 @@ import {
   type TransferStats,
 } from './tracker-client-options.js'
 import { TrackerTiers } from './tracker-tiers.js'
-import { TypedEmitter } from './typed-emitter.js'
 import type { AnnounceEvent, AnnounceParams, AnnounceResponse, ScrapeStats } from './types.js'
 
 type State = 'idle' | 'running' | 'stopping'

@@ -55,22 +55,22 @@ export interface FailureInfo {
 /** Events of {@link TrackerServer}. */
 export type TrackerServerEvents = {
   /** An announce was recorded. */
-  announce: AnnounceInfo
+  announce: (info: AnnounceInfo) => void
   /** A scrape was answered. */
-  scrape: {
+  scrape: (info: {
     protocol: Protocol
     host: string
     /** The info hashes asked for (hex); empty for a full scrape. */
     infoHashes: string[]
     /** A full scrape (BEP 48 scrape without `info_hash`): every torrent, up to `maxFullScrape`. */
     full?: boolean
-  }
+  }) => void
   /** A request was refused (bad input, policy, rate limit) or the store failed. Never fatal. */
-  failure: FailureInfo
+  failure: (info: FailureInfo) => void
   /** Both transports listen. */
-  listening: { httpUrl: string | undefined; udpUrl: string | undefined }
+  listening: (urls: { httpUrl: string | undefined; udpUrl: string | undefined }) => void
   /** The server closed. */
-  close: undefined
+  close: () => void
 }
 
 /** The protocol-independent part of the tracker, shared by the HTTP and UDP transports. */
@@ -98,7 +98,10 @@ export class TrackerCore {
 
   constructor(
     options: TrackerServerOptions,
-    private readonly emit: <K extends keyof TrackerServerEvents>(k: K, v: TrackerServerEvents[K]) => void,
+    private readonly emit: <K extends keyof TrackerServerEvents>(
+      k: K,
+      ...args: Parameters<TrackerServerEvents[K]>
+    ) => void,
     /** Whether an event has listeners (events nobody listens to are not built). */
     private readonly listening: (k: keyof TrackerServerEvents) => boolean = () => true,
   ) {

@@ -56,5 +56,4 @@ export {
 export { DEFAULT_SHARD_TIMEOUT_MS, shardOf } from './sharded-store.js'
 export { ANNOUNCE_RATE_WINDOW_S, type Protocol, type TrackerStats } from './stats.js'
 export { createTrackerServer, type ListenInfo, TrackerServer } from './tracker-server.js'
-export { type EventMap, TypedEmitter } from './typed-emitter.js'
 export { UDP_MAX_SCRAPE, UDP_PROTOCOL_ID } from './udp.js'

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
+import { TypedEmitter } from '@p2p/events'
 import { ipFamily } from '@p2p/peer-address'
 import type { Registry } from 'prom-client'
 import { ConnectionIds } from './connection-id.js'
@@ -19,7 +20,6 @@ import {
 } from './options.js'
 import type { PeerStore } from './peer-store.js'
 import { createMetrics, type TrackerStats } from './stats.js'
-import { TypedEmitter } from './typed-emitter.js'
 import { createUdpHandler } from './udp.js'
 
 /** Where a listening server can be reached. */
@@ -66,7 +66,7 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
     }
     this.core = new TrackerCore(
       options,
-      (k, v) => this.emit(k, v),
+      (k, ...args) => this.emit(k, ...args),
       (k) => this.listenerCount(k) > 0,
     )
     this.store = this.core.store
@@ -159,7 +159,7 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
         }
       }
       this.core.log({ level: 'info', msg: 'closed' })
-      this.emit('close', undefined)
+      this.emit('close')
     })()
     return this.closing
   }

@@ -366,7 +366,7 @@ describe('lifecycle', () => {
     const ac = new AbortController()
     const server = createTrackerServer({ signal: ac.signal })
     await server.listen()
-    const closed = new Promise((r) => server.once('close', r))
+    const closed = new Promise<void>((r) => server.once('close', () => r()))
     ac.abort()
     await closed
     await expect(server.listen()).rejects.toMatchObject({ code: 'TRACKER_SERVER_CLOSED' })

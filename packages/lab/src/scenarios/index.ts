@@ -5,6 +5,8 @@ import { nat } from './nat.js'
 import { pieceSelection } from './piece-selection.js'
 import { scaling } from './scaling.js'
 import { seeders } from './seeders.js'
+import { trackerDies } from './tracker-dies.js'
+import { trackerless } from './trackerless.js'
 
 /** Every scenario by name, in the order `all` runs them. */
 export const scenarios: Record<string, Scenario> = {
@@ -14,4 +16,6 @@ export const scenarios: Record<string, Scenario> = {
   'piece-selection': pieceSelection,
   nat,
   integrity,
+  trackerless,
+  'tracker-dies': trackerDies,
 }
