@@ -34,7 +34,11 @@ export interface MseHandshakeOptions {
    * it per SKEY). The initiator provides all of them; the responder selects RC4 when it can.
    */
   allowed: number | ((skey: Uint8Array) => number)
-  /** Initiator: the initial payload IA (at most 65535 bytes), sent encrypted with the third message. */
+  /**
+   * Initiator: the initial payload IA (at most 65535 bytes), sent encrypted with the third message
+   * (e.g. the BitTorrent handshake, saving a round trip). The stream `mseHandshake` makes does
+   * not send it again when its first write starts with it.
+   */
   initialPayload?: Uint8Array
   /** Randomness for keys and padding (tests make it deterministic). Default `crypto.randomBytes`. */
   randomBytes?: (n: number) => Uint8Array

@@ -29,5 +29,5 @@ export {
   req2Hash,
 } from './handshake.js'
 export { MSE_RC4_DISCARD, Rc4 } from './rc4.js'
-export { MSE_HANDSHAKE_TIMEOUT_MS, type MseShellOptions, mseHandshake } from './shell.js'
+export { MSE_HANDSHAKE_TIMEOUT_MS, type MseClock, type MseShellOptions, mseHandshake } from './shell.js'
 export { MseStream } from './stream.js'

@@ -91,6 +91,21 @@ describe('MseHandshake between two cores', () => {
     expect(t.b.method).toBe('plaintext')
   })
 
+  it('takes an IA of every allowed length, up to 65535 bytes, with plaintext after it', () => {
+    for (const length of [0, 1, 68, 4096, 65535]) {
+      const ia = new Uint8Array(length).map((_, i) => (i * 31) & 255)
+      const t = transcript(
+        initiatorOptions(3, { initialPayload: ia }),
+        responderOptions(4, { allowed: CRYPTO_PLAINTEXT }),
+        bytes('then A'),
+        bytes('then B'),
+      )
+      expect(t.b.method).toBe('plaintext')
+      const b = feed(responderOptions(4, { allowed: CRYPTO_PLAINTEXT }), [t.a2b])
+      expect(b.payload).toBe(hex(Buffer.concat([ia, bytes('then A')])))
+    }
+  })
+
   it('gives the same result and the same answer however the bytes are split (every offset, both roles)', () => {
     fc.assert(
       fc.property(

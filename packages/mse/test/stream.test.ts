@@ -9,7 +9,7 @@ import {
   mseHandshake,
   PLAIN_PREFIX,
 } from '@p2p/mse'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BOTH, lookup, RawInitiator, SKEY } from './helpers.js'
 
 const servers: Server[] = []
@@ -100,6 +100,122 @@ describe('mseHandshake over TCP loopback (ours <-> ours)', () => {
   })
 })
 
+describe('MseStream hot path: reused read buffer, pooled write buffers', () => {
+  it('reads into a reused buffer are decrypted in place and handed to the receiver', async () => {
+    const data = randomBytes(2 * 1024 * 1024)
+    const { port, result } = await acceptOne()
+    const readBuffer = Buffer.allocUnsafeSlow(16 * 1024)
+    let deliver: ((chunk: Uint8Array) => void) | undefined
+    const s = connect({
+      port,
+      host: '127.0.0.1',
+      onread: {
+        buffer: readBuffer,
+        callback: (n, buf) => {
+          deliver?.(buf.subarray(0, n))
+          return true
+        },
+      },
+    })
+    await once(s, 'connect')
+    const a = await mseHandshake(s, {
+      role: 'initiator',
+      skey: SKEY,
+      allowed: CRYPTO_RC4,
+      manualReads: (fn) => {
+        deliver = fn
+      },
+    })
+    const b = await result
+    expect(a.method).toBe('rc4')
+    const parts: Buffer[] = []
+    let inReadBuffer = 0
+    let got = 0
+    const all = new Promise<void>((resolve) => {
+      a.setReceiver((chunk) => {
+        if (chunk.buffer === readBuffer.buffer) inReadBuffer++
+        parts.push(Buffer.from(chunk))
+        got += chunk.length
+        if (got >= data.length) resolve()
+      })
+    })
+    a.resume()
+    for (let i = 0; i < data.length; i += 100_000) {
+      if (!b.write(data.subarray(i, i + 100_000))) await once(b, 'drain')
+    }
+    await all
+    expect(sha1(Buffer.concat(parts))).toBe(sha1(data))
+    // every read after the handshake was decrypted where it landed: no per-read buffer
+    expect(inReadBuffer).toBe(parts.length)
+    a.destroy()
+    b.destroy()
+  })
+
+  it('the receiver gets the bytes that came with the handshake first; too late after data', async () => {
+    const { port, result } = await acceptOne()
+    const s = await dial(port)
+    const raw = new RawInitiator()
+    s.write(raw.hello(10))
+    const [yb] = (await once(s, 'data')) as [Buffer]
+    s.write(
+      Buffer.concat([
+        raw.third(yb.subarray(0, 96), { ia: PLAIN_PREFIX }),
+        raw.encrypt!.update(Buffer.from('after')),
+      ]),
+    )
+    const b = await result
+    const got: Buffer[] = []
+    b.setReceiver((chunk) => got.push(Buffer.from(chunk)))
+    b.resume()
+    await vi.waitFor(() => expect(Buffer.concat(got).length).toBe(PLAIN_PREFIX.length + 5))
+    expect(Buffer.concat(got).toString('latin1')).toBe(`${PLAIN_PREFIX.toString('latin1')}after`)
+    b.destroy()
+    s.destroy()
+    // a stream that already emitted data refuses a receiver (the order of bytes would break)
+    const c = await acceptOne()
+    const a2 = mseHandshake(await dial(c.port), { role: 'initiator', skey: SKEY, allowed: BOTH })
+    const [x, y] = await Promise.all([a2, c.result])
+    const first = once(y, 'data')
+    x.write(Buffer.from('hello'))
+    await first
+    expect(() => y.setReceiver(() => {})).toThrow(expect.objectContaining({ code: 'MSE_INVALID_ARGUMENT' }))
+    x.destroy()
+    y.destroy()
+  })
+
+  it('RC4 writes over a socket reuse a few pooled buffers; bytes arrive intact', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 777)
+    const { port, result } = await acceptOne()
+    const socket = await dial(port)
+    const buffers = new Set<ArrayBufferLike>()
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
+    socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+      if (chunk.length > 4096) buffers.add(chunk.buffer)
+      return write(chunk, ...rest)
+    }) as typeof socket.write
+    const a = await mseHandshake(socket, { role: 'initiator', skey: SKEY, allowed: CRYPTO_RC4 })
+    const b = await result
+    const got = readAll(b, data.length)
+    let writes = 0
+    // sizes that cross the pool's buffer boundaries, some written together (corked: one writev)
+    for (let i = 0; i < data.length; ) {
+      const n = [100_000, 17, 65_536, 70_000, 5000][writes++ % 5]!
+      a.cork()
+      a.write(data.subarray(i, i + n))
+      a.write(data.subarray(i + n, i + 2 * n))
+      a.uncork()
+      i += 2 * n
+      if (a.writableLength > 0) await once(a, 'drain')
+      else await new Promise(setImmediate)
+    }
+    expect(sha1(await got)).toBe(sha1(data))
+    expect(writes).toBeGreaterThan(20)
+    // a fresh buffer per write would be one per write; the pool keeps at most a handful in use
+    expect(buffers.size).toBeLessThan(writes / 2)
+    a.destroy()
+  })
+})
+
 describe('mseHandshake failures (real sockets)', () => {
   it('a peer that floods garbage is cut off after a bounded read: MSE_NO_SYNC, socket closed', async () => {
     const { port, result } = await acceptOne()
@@ -139,6 +255,31 @@ describe('mseHandshake failures (real sockets)', () => {
     })
     ac.abort()
     await expect(p).rejects.toMatchObject({ code: 'MSE_ABORTED' })
+  })
+
+  it('times out on the clock it is given (a virtual one), and its keys come from randomBytes', async () => {
+    const port = await listen(() => {})
+    const timers: { fn: () => void; ms: number }[] = []
+    const clock = {
+      setTimeout: (fn: () => void, ms: number) => timers.push({ fn, ms }),
+      clearTimeout: () => {},
+    }
+    const drawn: number[] = []
+    const p = mseHandshake(await dial(port), {
+      role: 'initiator',
+      skey: SKEY,
+      allowed: CRYPTO_RC4,
+      timeout: 1e9,
+      clock,
+      randomBytes: (n) => {
+        drawn.push(n)
+        return new Uint8Array(n).fill(7)
+      },
+    })
+    expect(timers.map((t) => t.ms)).toEqual([1e9])
+    expect(drawn[0]).toBe(20) // the private key
+    timers[0]!.fn()
+    await expect(p).rejects.toMatchObject({ code: 'MSE_TIMEOUT' })
   })
 
   it('an unknown torrent: MSE_UNKNOWN_TORRENT on the responder, MSE_CLOSED on the initiator', async () => {

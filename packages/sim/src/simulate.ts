@@ -1,5 +1,5 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { Client, type StorageOptions, type Torrent } from '@p2p/swarm'
+import { Client, type ConnectionEncryption, type StorageOptions, type Torrent } from '@p2p/swarm'
 import { FAULT_KINDS, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 import { MemoryStorage } from './memory-storage.js'
 import { SimNetwork } from './network.js'
@@ -39,6 +39,8 @@ export interface SimResult {
   virtualMs: number
   /** What the run was made of, for the report. */
   setup: string
+  /** Handshaken connections between clients by how they were carried (RC4, plaintext after MSE, plain). */
+  connections: Record<ConnectionEncryption, number>
 }
 
 /** Listening port of every simulated host. */
@@ -71,20 +73,27 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   let hosts = 0
   const nextAddr = (): PeerAddress => ({ host: `127.77.${hosts >> 8}.${hosts++ & 255}`, port: PORT })
 
+  const encrypted: string[] = []
+  const connections: Record<ConnectionEncryption, number> = { rc4: 0, 'plaintext-mse': 0, plain: 0 }
   const newClient = (m: Member, content?: Uint8Array): Client => {
     net.setLink(m.addr.host, {
       latencyMs: rng.int(1, 40),
       bytesPerSecond: rng.pick([200_000, 1_000_000, 5_000_000]),
     })
+    // Half the clients dial with MSE first (RC4, plaintext or either), on the run's clock and bytes.
+    const encryption = rng.chance(0.5) ? 'enabled' : 'disabled'
+    const encryptionLevel = rng.pick(['both', 'rc4', 'plaintext'] as const)
+    if (encryption === 'enabled') encrypted.push(`${m.name} ${encryptionLevel}`)
     const client = new Client({
       host: m.addr.host,
       port: m.addr.port,
       peerId: rng.bytes(20),
-      // MSE draws its keys from crypto and times its handshake on real timers: outside the simulation.
-      encryption: 'disabled',
+      encryption,
+      encryptionLevel,
       runtime: {
         clock,
         random: () => rng.next(),
+        randomBytes: (n) => rng.bytes(n),
         transport: net.transport(m.addr.host),
         storage: (o: StorageOptions) => {
           m.storage = new MemoryStorage(o, content)
@@ -112,6 +121,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       maxBufferedBytes,
     })
     m.torrent = t
+    t.on('wire', (_wire, address) => {
+      const c = t.connections().find((k) => formatPeer(k.address) === formatPeer(address))
+      if (c) connections[c.encryption]++
+    })
     t.on('ban', (e) => bans.push({ by: m.name, peer: formatPeer(e.peer) }))
     t.on('error', (e) => failures.push(`${m.name}: ${e.message}`))
     t.on('piece', (e) => {
@@ -214,6 +227,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       failures.push(`${b.by} banned ${b.peer}, which sent no bad data`)
   }
   failures.push(...badFails)
+  setup.push(`MSE: ${encrypted.join(' ') || 'none'}`)
   return {
     seed: options.seed,
     ok: failures.length === 0,
@@ -221,6 +235,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     events,
     virtualMs: clock.now(),
     setup: setup.join(', '),
+    connections,
   }
 }
 

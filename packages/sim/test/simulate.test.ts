@@ -23,6 +23,18 @@ describe('deterministic swarm simulation', () => {
     }
   })
 
+  it('runs MSE on part of the clients: RC4, plaintext-over-MSE and plain connections all occur', async () => {
+    const total = { rc4: 0, 'plaintext-mse': 0, plain: 0 }
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = await simulate({ seed })
+      expect(r.ok).toBe(true)
+      for (const k of ['rc4', 'plaintext-mse', 'plain'] as const) total[k] += r.connections[k]
+    }
+    expect(total.rc4).toBeGreaterThan(0)
+    expect(total['plaintext-mse']).toBeGreaterThan(0)
+    expect(total.plain).toBeGreaterThan(0)
+  })
+
   it('draws different runs from different seeds', async () => {
     const runs = await Promise.all([1, 2, 3].map((seed) => simulate({ seed })))
     expect(new Set(runs.map((r) => `${r.events}/${r.virtualMs}/${r.setup}`)).size).toBe(3)

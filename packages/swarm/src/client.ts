@@ -282,7 +282,7 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** An incoming MSE handshake: on success the torrent its SKEY names takes the connection. */
   #acceptEncrypted(socket: TransportStream): void {
-    acceptEncrypted(socket, [...this.#torrents.values()], INCOMING_HANDSHAKE_TIMEOUT_MS).then(
+    acceptEncrypted(socket, [...this.#torrents.values()], this.#rt, INCOMING_HANDSHAKE_TIMEOUT_MS).then(
       ({ torrent, stream }) => {
         this.#handshaking.delete(socket)
         if (this.#closed) {

@@ -9,7 +9,10 @@ import {
 } from '@p2p/mse'
 import type { PeerAddress } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
-import type { SwarmTransport, TransportStream } from './runtime.js'
+import type { SwarmRuntime, TransportStream } from './runtime.js'
+
+/** What MSE takes from the runtime: timers, secret bytes, and (to dial) the transport. */
+type MseRuntime = Pick<SwarmRuntime, 'clock' | 'randomBytes' | 'transport'>
 
 /**
  * Message Stream Encryption policy, as libtorrent's `pe_forced`/`pe_enabled`/`pe_disabled`: `forced`
@@ -81,15 +84,23 @@ export function encryptionOf(stream: MseStream | undefined): ConnectionEncryptio
   return stream.method === 'rc4' ? 'rc4' : 'plaintext-mse'
 }
 
-/** Opens a connection on `transport` whose bytes arrive as `data` (what the MSE handshake reads). */
-function dial(transport: SwarmTransport, addr: PeerAddress, timeoutMs: number): Promise<TransportStream> {
+/**
+ * Opens a connection on `transport`; its bytes go to `receive` when the transport reads into a
+ * reused buffer, else they arrive as `data`.
+ */
+function dial(
+  rt: MseRuntime,
+  addr: PeerAddress,
+  timeoutMs: number,
+  receive?: (chunk: Uint8Array) => void,
+): Promise<TransportStream> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = rt.clock.setTimeout(() => {
       cancel()
       reject(new Error('connect timeout'))
     }, timeoutMs)
-    const cancel = transport.dial(addr, undefined, (error, stream) => {
-      clearTimeout(timer)
+    const cancel = rt.transport.dial(addr, receive, (error, stream) => {
+      rt.clock.clearTimeout(timer)
       if (error || !stream) reject(error ?? new Error('no stream'))
       else resolve(stream)
     })
@@ -97,31 +108,47 @@ function dial(transport: SwarmTransport, addr: PeerAddress, timeoutMs: number): 
 }
 
 /**
- * Dials a peer under a policy that is not `disabled`: the MSE handshake first, then (policy `enabled`
- * only) a plain connection when the peer does not speak MSE, as libtorrent does.
+ * Dials a peer under a policy that is not `disabled`: the MSE handshake first, with our BitTorrent
+ * `handshake` as its initial payload (the wire's first write, which then is not sent again), then
+ * (policy `enabled` only) a plain connection when the peer does not speak MSE, as libtorrent does.
  */
 export async function dialPeer(
   addr: PeerAddress,
   infoHash: Uint8Array,
+  handshake: Uint8Array,
   enc: ResolvedEncryption,
-  transport: SwarmTransport,
+  rt: MseRuntime,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<EncryptedConnection> {
-  const socket = await dial(transport, addr, timeoutMs)
+  // Reads land in the transport's reused buffer (TCP) and are decrypted there, as the plain path's.
+  let deliver: ((chunk: Uint8Array) => void) | undefined
+  let received: Uint8Array[] | undefined = []
+  const socket = await dial(rt, addr, timeoutMs, (chunk) => {
+    if (deliver) deliver(chunk)
+    else received?.push(chunk.slice())
+  })
   try {
     const stream = await mseHandshake(socket, {
       role: 'initiator',
       skey: infoHash,
       allowed: METHODS[enc.encryptionLevel],
+      initialPayload: handshake,
       timeout: timeoutMs,
+      clock: rt.clock,
+      randomBytes: rt.randomBytes,
       signal,
+      manualReads: (fn) => {
+        deliver = fn
+        for (const chunk of received?.splice(0) ?? []) fn(chunk)
+        received = undefined
+      },
     })
     return { socket, stream, encryption: encryptionOf(stream) }
   } catch (err) {
     if (enc.encryption !== 'enabled' || signal.aborted) throw err
   }
-  return { socket: await dial(transport, addr, timeoutMs), stream: undefined, encryption: 'plain' }
+  return { socket: await dial(rt, addr, timeoutMs), stream: undefined, encryption: 'plain' }
 }
 
 /** What the client knows of a torrent to accept its incoming connections. */
@@ -144,6 +171,7 @@ export function acceptsFirstBytes(enc: ResolvedEncryption, head: Uint8Array): bo
 export async function acceptEncrypted<T extends EncryptionTarget>(
   socket: TransportStream,
   torrents: Iterable<T>,
+  rt: MseRuntime,
   timeoutMs: number,
 ): Promise<{ socket: TransportStream; stream: MseStream; torrent: T }> {
   const bySkey = new Map<string, { torrent: T; skey: Uint8Array }>()
@@ -165,6 +193,8 @@ export async function acceptEncrypted<T extends EncryptionTarget>(
     },
     allowed: () => METHODS[torrent!.encryptionPolicy.encryptionLevel],
     timeout: timeoutMs,
+    clock: rt.clock,
+    randomBytes: rt.randomBytes,
   })
   return { socket, stream, torrent: torrent! }
 }

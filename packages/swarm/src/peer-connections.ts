@@ -1,6 +1,6 @@
 import type { MseStream } from '@p2p/mse'
 import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
-import { Wire } from '@p2p/peer-wire'
+import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
 import { fillAll } from './block-requests.js'
 import {
   lowestRanked,
@@ -94,7 +94,8 @@ function connectTo(s: TorrentState, addr: PeerAddress): void {
   s.ctx.connectionOpened()
   const enc = resolveEncryption(s.ctx.encryption, s.opts)
   if (enc.encryption !== 'disabled') {
-    dialPeer(addr, s.infoHashBytes, enc, s.rt.transport, CONNECT_TIMEOUT_MS, s.abort.signal).then(
+    // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
+    dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, s.rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
       (c) => connected(s, addr, c.socket, c.stream),
       () => dialFailed(s, addr),
     )
@@ -160,6 +161,41 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   attach(s, socket, addr, true, stream)
 }
 
+/**
+ * The options of a torrent's wires; `infoHash` is the hash the connection goes by (an incoming MSE
+ * connection's SKEY: the v1 hash or the truncated v2 hash of a hybrid torrent).
+ */
+function wireOptions(s: TorrentState, infoHash = s.infoHashBytes): WireOptions {
+  const meta = s.meta
+  return {
+    infoHash,
+    peerId: s.ctx.peerId,
+    listenPort: s.ctx.port(),
+    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
+    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
+    signal: s.abort.signal,
+    clock: s.rt.clock,
+    ...s.rt.wire,
+    // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
+    ...(meta?.private ? { extensions: { utPex: false } } : {}),
+    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
+    ...(meta ? wireGeometry(meta) : {}),
+  }
+}
+
+/** The BitTorrent handshake a wire made with {@link wireOptions} sends first. */
+function ourHandshake(s: TorrentState): Uint8Array {
+  const o = wireOptions(s)
+  return encodeHandshake({
+    infoHash: o.infoHash!,
+    peerId: o.peerId,
+    fast: o.fast !== false,
+    extended: o.extended !== false,
+    dht: o.dhtPort !== undefined,
+    v2Upgrade: o.v2 === true,
+  })
+}
+
 function attach(
   s: TorrentState,
   socket: TransportStream,
@@ -175,21 +211,7 @@ function attach(
       // keep the default
     }
   }
-  const meta = s.meta
-  const wire = new Wire(stream ?? socket, {
-    infoHash: s.infoHashBytes,
-    peerId: s.ctx.peerId,
-    listenPort: s.ctx.port(),
-    // BEP 5 + BEP 27: advertise the DHT, never on private torrents.
-    dhtPort: meta?.private ? undefined : s.ctx.dhtPort(),
-    signal: s.abort.signal,
-    clock: s.rt.clock,
-    ...s.rt.wire,
-    // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
-    ...(meta?.private ? { extensions: { utPex: false } } : {}),
-    ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
-    ...(meta ? wireGeometry(meta) : {}),
-  })
+  const wire = new Wire(stream ?? socket, wireOptions(s, stream?.skey))
   const peer: Peer = {
     wire,
     addr,
@@ -211,6 +233,8 @@ function attach(
   s.peers.add(peer)
   wireEvents(s, peer)
   wire.handshake()
+  // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
+  stream?.setReceiver((chunk) => wire.receive(chunk))
   return wire
 }
 

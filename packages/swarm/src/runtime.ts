@@ -110,6 +110,11 @@ export interface SwarmRuntime {
   clock: WireClock
   /** `[0, 1)` random source (piece picking, choking, super-seeding). */
   random(): number
+  /**
+   * Unpredictable bytes for secrets: MSE's Diffie-Hellman keys and padding (`crypto.randomBytes` by
+   * default; a simulator passes seeded ones).
+   */
+  randomBytes(n: number): Uint8Array
   /** How connections are made and accepted. */
   transport: SwarmTransport
   /** Opens a torrent's storage. */
