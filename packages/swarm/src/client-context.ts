@@ -42,4 +42,6 @@ export interface TorrentSource {
   /** Every piece on disk is known good (we just created the torrent from these files). */
   trustAll?: boolean
   magnet?: string
+  /** Web seeds from the magnet's `ws=` (used once the metadata is known). */
+  webSeeds?: string[]
 }

@@ -424,6 +424,7 @@ export class Client extends TypedEmitter<ClientEvents> {
             peers: m.peers.map((p) => ({ host: p.host, port: p.port })),
             dir,
             magnet: input,
+            webSeeds: m.urlList,
           }
         }
         return this.#fromMetainfo(parseTorrent(await readTorrentFile(input)), dir)

@@ -120,3 +120,13 @@ export {
   UTP_CONNECT_TIMEOUT_MS,
 } from './transports.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'
+export {
+  DEFAULT_WEB_SEED_TIMEOUT_MS,
+  WEB_SEED_BACKOFF_MS,
+  WEB_SEED_JOB_BYTES,
+  WEB_SEED_MAX_BACKOFF_MS,
+  WEB_SEED_MAX_FAILURES,
+  WEB_SEED_REQUESTS,
+  type WebSeedInfo,
+  type WebSeedState,
+} from './web-seed.js'

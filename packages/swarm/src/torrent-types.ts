@@ -74,6 +74,13 @@ export interface AddOptions extends EncryptionOptions {
    * Default false.
    */
   superSeed?: boolean
+  /**
+   * Web seeds (BEP 19) to download from besides the torrent's `url-list` and the magnet's `ws=`:
+   * HTTP(S) URLs of the file (single-file torrent) or of the directory holding the torrent's folder.
+   */
+  webSeeds?: string[]
+  /** Time one web seed request may take before it is abandoned and retried later, ms. Default 30 000. */
+  webSeedTimeout?: number
 }
 
 /** Options of `client.seed`. */
@@ -112,6 +119,8 @@ export interface BanEvent {
   peer: PeerAddress
   /** Why. */
   reason: string
+  /** The web seed's URL, when a web seed was banned (`peer` is then its host and port). */
+  url?: string
 }
 
 /** The `warning` event: something failed that does not stop the torrent. */

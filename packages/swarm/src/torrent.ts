@@ -22,6 +22,7 @@ import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { countTransports } from './transports.js'
 import { chokeRound } from './uploads.js'
+import { fillWebSeeds, type WebSeedInfo, webSeedInfo } from './web-seed.js'
 
 /** Interval of tracker updates and request top-ups, ms. */
 const UPDATE_INTERVAL_MS = 2_000
@@ -157,6 +158,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     addPeer(this.#s, addr, source)
   }
 
+  /** The torrent's web seeds (BEP 19) and what each is doing; empty until the metadata is known. */
+  get webSeeds(): WebSeedInfo[] {
+    return webSeedInfo(this.#s)
+  }
+
   /** Priority of each file (0 = skip, 1..7, default 4); empty until the metadata is known. */
   get filePriorities(): number[] {
     return [...this.#s.filePriorities]
@@ -191,6 +197,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       every(clock, UPDATE_INTERVAL_MS, () => {
         s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
         for (const p of s.peers) fill(s, p)
+        fillWebSeeds(s)
       }),
     )
     scheduleDial(s, 0)
