@@ -48,6 +48,7 @@ export type {
 } from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export type { Limits } from './lifecycle.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
 export { alignedBuffer } from './piece-buffer-pool.js'
@@ -111,6 +112,7 @@ export {
   type TorrentEvents,
   type TorrentStats,
 } from './torrent-types.js'
+export { MAX_TORRENT_URL_BYTES, TORRENT_URL_TIMEOUT_MS } from './torrent-url.js'
 export {
   DEFAULT_TRANSPORTS,
   internetTransport,

@@ -38,7 +38,7 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
 
 /** Runs a dial round in `ms` (0: now, replacing a later one). */
 export function scheduleDial(s: TorrentState, ms: number): void {
-  if (s.destroyed) return
+  if (s.destroyed || s.paused) return
   if (s.dialTimer !== undefined) {
     if (ms > 0) return
     s.rt.clock.clearTimeout(s.dialTimer)
@@ -169,7 +169,7 @@ function connected(
   stream?: MseStream,
 ): Wire | undefined {
   s.pending--
-  if (s.destroyed || !makeRoom(s, peerRank(s, addr))) {
+  if (s.destroyed || s.paused || !makeRoom(s, peerRank(s, addr))) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     if (!s.destroyed) s.book.disconnected(addr)
@@ -189,7 +189,7 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   }
   // At the limit, it may replace a connection of lower BEP 40 rank (ranked, as libtorrent, by the
   // address it came from: its listening port is not known yet).
-  if (s.destroyed || !addr || !makeRoom(s, peerRank(s, addr))) {
+  if (s.destroyed || s.paused || !addr || !makeRoom(s, peerRank(s, addr))) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     return

@@ -21,14 +21,14 @@ export const CONNECT_TIMEOUT_MS = 10_000
 
 /** Options of `client.add`. */
 export interface AddOptions extends EncryptionOptions {
-  /** Directory the torrent's files go below. */
-  path: string
+  /** Directory the torrent's files go below. Default: the current directory. */
+  path?: string
   /** Stops (destroys) the torrent when aborted. */
   signal?: AbortSignal
   /** Peers to dial right away. */
   peers?: PeerAddress[]
-  /** Tracker tiers announced to before the torrent's own. */
-  announce?: string[][]
+  /** Tracker tiers (or one tracker URL) announced to before the torrent's own. */
+  announce?: string[][] | string
   /** Piece choice. Default `rarest`. */
   strategy?: PickStrategy
   /**
@@ -92,7 +92,7 @@ export interface SeedOptions extends Omit<AddOptions, 'path' | 'files' | 'filePr
   /** Piece length when created. */
   pieceLength?: number
   /** Tracker tiers (or one URL) to write into a created torrent and announce to. */
-  announce?: string[][]
+  announce?: string[][] | string
   /** Private flag of a created torrent. */
   private?: boolean
 }

@@ -10,6 +10,7 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
+import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
@@ -223,6 +224,38 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       incoming: p.incoming,
       encryption: p.encryption,
     }))
+  }
+
+  /**
+   * Pauses the torrent: connections closed, trackers told `stopped`, no peer dialed or accepted and no
+   * web seed asked. Pieces, file priorities and known peers stay; {@link Torrent.resume} goes on.
+   */
+  pause(): Promise<void> {
+    return pause(this.#s)
+  }
+
+  /** Resumes a paused torrent (trackers, known peers and web seeds at once). */
+  resume(): void {
+    resume(this.#s)
+  }
+
+  /** Whether the torrent is paused. */
+  get paused(): boolean {
+    return this.#s.paused
+  }
+
+  /**
+   * Changes this torrent's rate limits at runtime (bytes/s, 0 = none; an omitted one stays); the
+   * client's limits apply on top.
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a negative or non-finite rate
+   */
+  setLimits(limits: Limits): void {
+    setBucketRates(this.#s, limits)
+  }
+
+  /** @internal Deletes the torrent's own files once it is destroyed (see `client.remove`). */
+  deleteFiles(): Promise<void> {
+    return deleteTorrentFiles(this.#s)
   }
 
   /** Stops the torrent: resume data written, trackers told, connections and files closed. */

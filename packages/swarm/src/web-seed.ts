@@ -1,4 +1,4 @@
-import { fillAll } from './block-requests.js'
+import { fillAll, MAX_RATE_WAIT_MS } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { verify } from './piece-verification.js'
@@ -90,7 +90,7 @@ export function fillWebSeeds(s: TorrentState): void {
 
 function fillWebSeed(s: TorrentState, ws: WebSeed): void {
   const { picker, store } = s
-  if (!picker || !store || s.destroyed || s.halted || s.finished || !s.meta) return
+  if (!picker || !store || s.destroyed || s.paused || s.halted || s.finished || !s.meta) return
   if (ws.state === 'failed' || ws.state === 'banned') return
   const now = s.rt.clock.now()
   if (now < ws.retryAt) {
@@ -126,7 +126,10 @@ function pickRun(s: TorrentState, ws: WebSeed): BlockRequest[] {
   const next = first[0]!.index + 1
   const span = Math.ceil(WEB_SEED_JOB_BYTES / s.meta!.pieceLength)
   const prefer = Array.from({ length: Math.min(span, picker.pieceCount - next) }, (_, k) => next + k)
-  const rest = picker.pick(ws, 'all', WEB_SEED_JOB_BYTES / BLOCK_SIZE - 1, { ...options, prefer })
+  // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
+  const limit = s.download.limit
+  const bytes = limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES
+  const rest = picker.pick(ws, 'all', Math.max(1, Math.floor(bytes / BLOCK_SIZE)) - 1, { ...options, prefer })
   return [...first, ...rest].sort((a, b) => a.index - b.index || a.begin - b.begin)
 }
 
@@ -137,6 +140,13 @@ async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Pro
   // The job's own buffer: a piece buffer is only written once the bytes are here and still wanted.
   const buf = new Uint8Array(plan.size)
   const wait = s.download.unlimited ? 0 : s.download.reserve(plan.size)
+  if (wait > MAX_RATE_WAIT_MS) {
+    // Over the download limit: these blocks wait for a later pick (no failure counted).
+    s.download.refund(plan.size)
+    for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
+    ws.retryAt = Math.max(ws.retryAt, s.rt.clock.now() + MAX_RATE_WAIT_MS)
+    return
+  }
   if (wait > 0) await new Promise<void>((r) => s.rt.clock.setTimeout(() => r(), wait))
   const timeout = new AbortController()
   const signal = AbortSignal.any([s.abort.signal, timeout.signal])
