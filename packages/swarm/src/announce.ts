@@ -31,8 +31,18 @@ export function startTracker(s: TorrentState): void {
   s.tracker.on('peers', (peers) => {
     for (const p of peers) addPeer(s, p, 'tracker')
   })
-  s.tracker.on('warning', (w) =>
-    s.emit('warning', { message: `tracker ${w.url}: ${w.message}`, error: w.error }),
+  s.tracker.on('warning', (w) => {
+    s.emit('warning', { message: `tracker ${w.url}: ${w.message}`, error: w.error })
+    if (w.error) s.emit('trackerError', { url: w.url, message: w.message, error: w.error })
+  })
+  s.tracker.on('update', (u) =>
+    s.emit('trackerReply', {
+      url: u.url,
+      peers: u.peers.length,
+      complete: u.complete,
+      incomplete: u.incomplete,
+      interval: u.interval,
+    }),
   )
   s.tracker.on('error', (e) => s.emit('warning', { message: `trackers failed: ${e.message}`, error: e }))
   s.tracker.start()

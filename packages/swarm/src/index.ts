@@ -121,6 +121,8 @@ export {
   transportOf,
   UTP_CONNECT_TIMEOUT_MS,
 } from './transports.js'
+export type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
+export { DEFAULT_NO_PEERS_MS, TRANSFER_EVENT_INTERVAL_MS } from './ui-events.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'
 export {
   DEFAULT_WEB_SEED_TIMEOUT_MS,

@@ -264,6 +264,8 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       s.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
     } else s.book.failed(peer.listen)
   }
+  if (peer.handshaken)
+    s.emit('disconnect', { peer: peer.listen ?? peer.addr, reason: closeReason(s, peer, err) })
   if (err && !s.destroyed && peer.handshaken) {
     s.emit('warning', {
       message: `peer ${formatPeer(peer.addr)} closed: ${err.message}`,
@@ -274,4 +276,14 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (peer.handshaken) pexSoon(s)
   fillAll(s)
   scheduleDial(s, DIAL_TICK_MS)
+}
+
+/** Why a handshaken connection closed, for the `disconnect` event. */
+function closeReason(s: TorrentState, peer: Peer, err?: Error): string {
+  if (peer.banned) return 'banned'
+  if (peer.bothSeeds) return 'both seeds'
+  if (peer.evicted) return 'evicted'
+  if (s.destroyed) return 'destroyed'
+  if (s.paused) return 'paused'
+  return err?.message ?? 'closed'
 }

@@ -5,6 +5,7 @@ import type { EncryptionOptions } from './encryption.js'
 import type { SwarmError } from './errors.js'
 import type { PickStrategy } from './piece-picker.js'
 import type { Transport } from './transports.js'
+import type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
 
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
@@ -81,6 +82,8 @@ export interface AddOptions extends EncryptionOptions {
   webSeeds?: string[]
   /** Time one web seed request may take before it is abandoned and retried later, ms. Default 30 000. */
   webSeedTimeout?: number
+  /** Time without a connected peer before the `noPeers` event, ms. Default 5 000. */
+  noPeersTimeout?: number
 }
 
 /** Options of `client.seed`. */
@@ -163,7 +166,11 @@ export interface TorrentStats {
  * - `done`: every selected piece is verified;
  * - `wire` (wire, address): a peer connection completed its handshake;
  * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
- * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good.
+ * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good;
+ * - `download`/`upload` (bytes): bytes moved since the last such event, at most one per 500 ms;
+ * - `disconnect` ({@link DisconnectEvent}): a connection closed, with the reason;
+ * - `trackerReply` ({@link TrackerReplyEvent}) / `trackerError` ({@link TrackerErrorEvent}): per tracker;
+ * - `noPeers` ({@link NoPeersEvent}): no connected peer for a while, data still wanted.
  */
 export type TorrentEvents = {
   /** The metainfo is known. */
@@ -182,4 +189,16 @@ export type TorrentEvents = {
   error: (error: SwarmError) => void
   /** A peer was banned. */
   ban: (event: BanEvent) => void
+  /** Payload bytes received since the last `download` event (at most one per 500 ms). */
+  download: (bytes: number) => void
+  /** Payload bytes sent since the last `upload` event (at most one per 500 ms). */
+  upload: (bytes: number) => void
+  /** A peer connection that had completed its handshake closed. */
+  disconnect: (event: DisconnectEvent) => void
+  /** One tracker answered an announce. */
+  trackerReply: (event: TrackerReplyEvent) => void
+  /** One tracker failed. */
+  trackerError: (event: TrackerErrorEvent) => void
+  /** No connected peer for `noPeersTimeout` while data is still wanted. */
+  noPeers: (event: NoPeersEvent) => void
 }

@@ -22,6 +22,7 @@ import { setup } from './torrent-setup.js'
 import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { countTransports } from './transports.js'
+import { startUiEvents } from './ui-events.js'
 import { chokeRound } from './uploads.js'
 import { fillWebSeeds, type WebSeedInfo, webSeedInfo } from './web-seed.js'
 
@@ -135,6 +136,32 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return stats
   }
 
+  /** Fraction of the selected bytes verified, 0..1 (as `stats().progress`). */
+  get progress(): number {
+    return this.stats().progress
+  }
+
+  /** Bytes/s received. */
+  get downloadSpeed(): number {
+    return this.#s.downMeter.rate()
+  }
+
+  /** Bytes/s sent. */
+  get uploadSpeed(): number {
+    return this.#s.upMeter.rate()
+  }
+
+  /** Connected peers (handshake done). */
+  get numPeers(): number {
+    return this.stats().peers
+  }
+
+  /** Milliseconds to completion at the current speed: 0 when complete, `Infinity` when unknown. */
+  get timeRemaining(): number {
+    const eta = this.stats().eta
+    return eta === undefined ? Number.POSITIVE_INFINITY : eta * 1000
+  }
+
   /** Connected peers that announced piece `index` (0 before the metadata is known). */
   availability(index: number): number {
     const picker = this.#s.picker
@@ -202,6 +229,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       }),
     )
     scheduleDial(s, 0)
+    startUiEvents(s, () => webSeedInfo(s).filter((w) => w.state === 'active' || w.state === 'backoff').length)
   }
 
   /**
