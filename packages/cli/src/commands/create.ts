@@ -22,7 +22,8 @@ function parsePieceLength(text: string): number {
   return n
 }
 
-function parseVersion(text: string): TorrentVersion {
+/** `--format`: the torrent version, checked. */
+export function parseVersion(text: string): TorrentVersion {
   if (text === '1' || text === 'v1') return 1
   if (text === '2' || text === 'v2') return 2
   if (text === 'hybrid') return 'hybrid'

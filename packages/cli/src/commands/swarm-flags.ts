@@ -19,6 +19,7 @@ export const SWARM_FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
   json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
   transports: { type: 'string' },
