@@ -111,3 +111,30 @@ describe('p2p --version', () => {
     expect(v.out().trim()).toBe(pkg.version)
   })
 })
+
+describe('sizes with units', () => {
+  it('limits and piece lengths take 500k, 2M, 1MiB, 10MB; a bad size is a usage error', async () => {
+    const { parseSize } = await import('../src/command.js')
+    expect([
+      parseSize('500k'),
+      parseSize('2M'),
+      parseSize('1MiB'),
+      parseSize('10MB'),
+      parseSize('42'),
+    ]).toEqual([512_000, 2 ** 21, 2 ** 20, 10_000_000, 42])
+    expect(parseSize('5x')).toBeNaN()
+    const src = await dir()
+    await writeFile(join(src, 'f.bin'), randomBytes(1000))
+    expect(
+      await main(
+        ['create', join(src, 'f.bin'), '-o', join(src, 'f.torrent'), '--piece-length', '32k'],
+        io().io,
+      ),
+    ).toBe(0)
+    const bad = io()
+    expect(
+      await main(['download', join(src, 'f.torrent'), '-o', src, '--download-limit', '5x'], bad.io),
+    ).toBe(2)
+    expect(bad.err()).toContain('--download-limit expects a size')
+  })
+})

@@ -45,8 +45,8 @@ their files' sizes and times are unchanged (the final line says how many were no
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
   --recheck           hash every piece on disk, whatever the resume data says
-  --download-limit N  bytes per second (default: unlimited)
-  --upload-limit N    bytes per second while seeding too (default: unlimited)
+  --download-limit N  bytes per second, units allowed: 500k, 2M (default: unlimited)
+  --upload-limit N    bytes per second, units allowed (default: unlimited)
   --verbose           also log debug lines (peers resetting their connections)
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}

@@ -1,6 +1,6 @@
 import type { DhtNode } from '@p2p/dht'
 import { readTorrentFile } from '@p2p/metainfo'
-import { type Command, intFlag, parseFlags } from '../command.js'
+import { type Command, parseFlags, sizeFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
 import { logWarning } from '../warnings.js'
@@ -38,8 +38,8 @@ SIGINT/SIGTERM.
   --port N            TCP port to listen on (default: any free port)
   --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
   --peer host:port    also connect to this peer (repeatable)
-  --upload-limit N    bytes per second (default: unlimited)
-  --download-limit N  bytes per second (default: unlimited)
+  --upload-limit N    bytes per second, units allowed: 500k, 2M (default: unlimited)
+  --download-limit N  bytes per second, units allowed (default: unlimited)
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
 ${ENCRYPTION_USAGE}
@@ -72,7 +72,7 @@ ${ENCRYPTION_USAGE}
     const pieceLength =
       values['piece-length'] === undefined
         ? undefined
-        : intFlag('piece-length', values['piece-length'] as string, 0, 16384, 2 ** 28)
+        : sizeFlag('piece-length', values['piece-length'] as string, 0, 16384, 2 ** 28)
     const announce = trackerTiers(values)
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrentBytes: Uint8Array | undefined
