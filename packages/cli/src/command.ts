@@ -60,3 +60,44 @@ export function intFlag(
   }
   return n
 }
+
+/** Byte multipliers of size units (binary, as `256k` piece lengths; `kb`/`mb`/`gb` decimal). */
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 2 ** 20,
+  mib: 2 ** 20,
+  mb: 1e6,
+  g: 2 ** 30,
+  gib: 2 ** 30,
+  gb: 1e9,
+}
+
+/** Parses a size with an optional unit (`262144`, `256k`, `1MiB`, `10MB`) into bytes; NaN when malformed. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined
+  return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN
+}
+
+/** Parses a size flag (units allowed, see {@link parseSize}) within [min, max] bytes. */
+export function sizeFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback
+  const n = parseSize(value)
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliError(
+      'CLI_USAGE',
+      `--${name} expects a size in bytes such as 500k or 2M, got ${JSON.stringify(value)}`,
+    )
+  }
+  return n
+}

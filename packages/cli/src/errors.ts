@@ -8,13 +8,19 @@ export type CliErrorCode =
   | 'CLI_UNREACHABLE'
   /** The command failed while running. */
   | 'CLI_FAILED'
+  /** Stopped by Ctrl-C (SIGINT) or SIGTERM before it finished; running it again continues. */
+  | 'CLI_INTERRUPTED'
 
-/** Process exit code for each error code: 2 usage, 3 bad input, 4 unreachable, 1 other failures. */
+/**
+ * Process exit code for each error code: 2 usage, 3 bad input, 4 unreachable, 130 interrupted (as a
+ * shell reports SIGINT), 1 other failures.
+ */
 export const EXIT_CODES: Record<CliErrorCode, number> = {
   CLI_USAGE: 2,
   CLI_BAD_INPUT: 3,
   CLI_UNREACHABLE: 4,
   CLI_FAILED: 1,
+  CLI_INTERRUPTED: 130,
 }
 
 /** An error the CLI reports as one line and a matching exit code. */

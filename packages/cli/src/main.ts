@@ -1,6 +1,7 @@
 import type { CommandIo } from './command.js'
 import { commands } from './commands/index.js'
 import { CliError, EXIT_CODES } from './errors.js'
+import { VERSION } from './version.js'
 
 const HELP = async () => {
   const names = Object.keys(commands).sort()
@@ -22,6 +23,10 @@ const HELP = async () => {
  */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${VERSION}\n`)
+    return 0
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${await HELP()}\n`)
     return name === undefined ? EXIT_CODES.CLI_USAGE : 0

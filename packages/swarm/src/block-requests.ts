@@ -3,6 +3,8 @@ import { MIN_PIPELINE, pipelineDepth } from './piece-picker.js'
 import { verify } from './piece-verification.js'
 import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
 
+/** Longest a block request is held back by the download limit, ms (later ones are picked later). */
+export const MAX_RATE_WAIT_MS = 1_000
 /** Requests sent together when refilling a pipeline that still has at least this many in flight. */
 const REFILL_BATCH = 64
 
@@ -36,8 +38,15 @@ export function fill(s: TorrentState, peer: Peer): void {
   // In endgame two peers may be sending the same block: those blocks are not written in place (the
   // first accepted one is copied in onBlock). Checked once per batch, after the pick that may start it.
   const inPlace = blocks.length > 0 && !picker.endgame
-  for (const b of blocks) {
+  for (let k = 0; k < blocks.length; k++) {
+    const b = blocks[k]!
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
+    // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once.
+    if (wait > MAX_RATE_WAIT_MS) {
+      s.download.refund(b.length)
+      for (const r of blocks.slice(k)) picker.release(peer, r.index, r.begin)
+      return
+    }
     if (wait > 0) s.rt.clock.setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
     else request(s, peer, b.index, b.begin, b.length, inPlace)
   }

@@ -42,4 +42,8 @@ export interface TorrentSource {
   /** Every piece on disk is known good (we just created the torrent from these files). */
   trustAll?: boolean
   magnet?: string
+  /** Files selected by the magnet's `so=` (BEP 53), when no selection is given at add time. */
+  selectOnly?: number[]
+  /** Web seeds from the magnet's `ws=` (used once the metadata is known). */
+  webSeeds?: string[]
 }

@@ -18,6 +18,7 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { reservedSlots } from './connection-slots.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
+import { type Limits, setBucketRates } from './lifecycle.js'
 import { LsdSource } from './lsd-source.js'
 import { withVerifiedPieceLayers } from './piece-layers.js'
 import { announcedPort, type PortMappingOption, startPortMapping } from './port-mapping.js'
@@ -26,6 +27,7 @@ import type { SwarmRuntime, TransportListener, TransportStream } from './runtime
 import { systemRuntime } from './system-runtime.js'
 import { Torrent } from './torrent.js'
 import type { AddOptions, SeedOptions } from './torrent-types.js'
+import { fetchTorrentFile, isHttpUrl } from './torrent-url.js'
 import { DEFAULT_TRANSPORTS, internetTransport, type Transport } from './transports.js'
 
 /** Default hashing worker threads: one SHA-1/SHA-256 thread outruns a loopback transfer, and each worker costs memory. */
@@ -331,8 +333,9 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /**
    * Adds a torrent to download (or to seed, when its data is already there).
-   * @param torrent .torrent bytes, a magnet link, a path to a .torrent file, or parsed metainfo
-   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`,
+   * @param torrent .torrent bytes, a magnet link, a path to or an http(s) URL of a .torrent file, or
+   *   parsed metainfo; `options.path` defaults to the current directory
+   * @throws {SwarmError} `SWARM_BAD_TORRENT`, `SWARM_TORRENT_URL`, `SWARM_DUPLICATE_TORRENT`, `SWARM_LISTEN`, `SWARM_PATH_TRAVERSAL`,
    *   `SWARM_STORAGE` when `options.path` cannot be created or written into
    *
    * @example
@@ -346,9 +349,10 @@ export class Client extends TypedEmitter<ClientEvents> {
    * await t.done
    * ```
    */
-  async add(torrent: Uint8Array | string | Metainfo, options: AddOptions): Promise<Torrent> {
-    if (!options?.path) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'add needs options.path')
-    const src = await this.#load(torrent, resolve(options.path))
+  async add(torrent: Uint8Array | string | Metainfo, options: AddOptions = {}): Promise<Torrent> {
+    const input =
+      typeof torrent === 'string' && isHttpUrl(torrent) ? await fetchTorrentFile(torrent, options) : torrent
+    const src = await this.#load(input, resolve(options.path ?? process.cwd()))
     await this.#rt.prepareDir(src.dir)
     return this.#start(src, options)
   }
@@ -410,6 +414,9 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   async #start(src: TorrentSource, options: AddOptions): Promise<Torrent> {
     checkEncryption(options)
+    // BEP 53: the magnet's `so=` is the selection unless one is given here.
+    if (src.selectOnly && !options.files && !options.filePriorities)
+      options = { ...options, files: src.selectOnly }
     if (this.#closed) throw new SwarmError('SWARM_ABORTED', 'client closed')
     if (this.#torrents.has(src.infoHash)) {
       throw new SwarmError('SWARM_DUPLICATE_TORRENT', `torrent ${src.infoHash} is already added`)
@@ -450,6 +457,8 @@ export class Client extends TypedEmitter<ClientEvents> {
             peers: m.peers.map((p) => ({ host: p.host, port: p.port })),
             dir,
             magnet: input,
+            webSeeds: m.urlList,
+            selectOnly: m.selectOnly,
           }
         }
         return this.#fromMetainfo(parseTorrent(await readTorrentFile(input)), dir)
@@ -473,6 +482,27 @@ export class Client extends TypedEmitter<ClientEvents> {
       peers: [],
       dir,
     }
+  }
+
+  /**
+   * Removes a torrent: it is stopped (resume data written, trackers told) and, with `deleteFiles`, its
+   * own files (and resume and part files) are deleted; nothing outside its directory is touched.
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for an unknown info hash, `SWARM_STORAGE` when a file
+   *   cannot be deleted
+   */
+  async remove(infoHash: string, options: { deleteFiles?: boolean } = {}): Promise<void> {
+    const t = this.get(infoHash)
+    if (!t) throw new SwarmError('SWARM_INVALID_ARGUMENT', `no torrent ${infoHash} in this client`)
+    await t.destroy()
+    if (options.deleteFiles) await t.deleteFiles()
+  }
+
+  /**
+   * Changes the client's global rate limits at runtime (bytes/s, 0 = none; an omitted one stays).
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a negative or non-finite rate
+   */
+  setLimits(limits: Limits): void {
+    setBucketRates({ download: this.#download, upload: this.#upload }, limits)
   }
 
   /** Stops every torrent (resume data written, trackers told), the listener and the hash workers. */

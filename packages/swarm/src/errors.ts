@@ -24,6 +24,10 @@ export type SwarmErrorCode =
   | 'SWARM_HASH_MISMATCH'
   /** No peer gave a v2 torrent's piece layers (BEP 52 hash requests) that hash to the file's pieces root. */
   | 'SWARM_PIECE_LAYERS'
+  /** A .torrent could not be fetched from its http(s) URL (network, HTTP status, size bound, timeout). */
+  | 'SWARM_TORRENT_URL'
+  /** A web seed (BEP 19) failed: an HTTP error status, a short or long body, a timeout. */
+  | 'SWARM_WEB_SEED'
   /** The torrent's internal state is inconsistent (`torrent.checkInvariants`: a bug, never bad input). */
   | 'SWARM_INVARIANT'
 

@@ -49,6 +49,7 @@ export type {
 } from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export type { Limits } from './lifecycle.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
 export { alignedBuffer } from './piece-buffer-pool.js'
@@ -112,6 +113,7 @@ export {
   type TorrentEvents,
   type TorrentStats,
 } from './torrent-types.js'
+export { MAX_TORRENT_URL_BYTES, TORRENT_URL_TIMEOUT_MS } from './torrent-url.js'
 export {
   DEFAULT_TRANSPORTS,
   internetTransport,
@@ -120,4 +122,16 @@ export {
   transportOf,
   UTP_CONNECT_TIMEOUT_MS,
 } from './transports.js'
+export type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
+export { DEFAULT_NO_PEERS_MS, TRANSFER_EVENT_INTERVAL_MS } from './ui-events.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'
+export {
+  DEFAULT_WEB_SEED_TIMEOUT_MS,
+  WEB_SEED_BACKOFF_MS,
+  WEB_SEED_JOB_BYTES,
+  WEB_SEED_MAX_BACKOFF_MS,
+  WEB_SEED_MAX_FAILURES,
+  WEB_SEED_REQUESTS,
+  type WebSeedInfo,
+  type WebSeedState,
+} from './web-seed.js'

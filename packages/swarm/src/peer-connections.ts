@@ -46,7 +46,7 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
 
 /** Runs a dial round in `ms` (0: now, replacing a later one). */
 export function scheduleDial(s: TorrentState, ms: number): void {
-  if (s.destroyed) return
+  if (s.destroyed || s.paused) return
   if (s.dialTimer !== undefined) {
     if (ms > 0) return
     s.rt.clock.clearTimeout(s.dialTimer)
@@ -133,7 +133,7 @@ function connected(
   stream?: MseStream,
 ): Wire | undefined {
   s.pending--
-  if (s.destroyed || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
+  if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     if (!s.destroyed) s.book.disconnected(addr)
@@ -153,7 +153,13 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
   }
   // At the limit, it may replace an idle connection or one of lower BEP 40 rank (ranked, as
   // libtorrent, by the address it came from: its listening port is not known yet).
-  if (s.destroyed || !addr || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), true)) {
+  if (
+    s.destroyed ||
+    s.paused ||
+    !addr ||
+    !withinIpLimit(s, addr.host) ||
+    !makeRoom(s, peerRank(s, addr), true)
+  ) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     return
@@ -252,6 +258,8 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       s.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
     } else s.book.failed(peer.listen)
   }
+  if (peer.handshaken)
+    s.emit('disconnect', { peer: peer.listen ?? peer.addr, reason: closeReason(s, peer, err) })
   if (err && !s.destroyed && peer.handshaken) {
     s.emit('warning', {
       message: `peer ${formatPeer(peer.addr)} closed: ${err.message}`,
@@ -262,4 +270,14 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (peer.handshaken) pexSoon(s)
   fillAll(s)
   scheduleDial(s, DIAL_TICK_MS)
+}
+
+/** Why a handshaken connection closed, for the `disconnect` event. */
+function closeReason(s: TorrentState, peer: Peer, err?: Error): string {
+  if (peer.banned) return 'banned'
+  if (peer.bothSeeds) return 'both seeds'
+  if (peer.evicted) return 'evicted'
+  if (s.destroyed) return 'destroyed'
+  if (s.paused) return 'paused'
+  return err?.message ?? 'closed'
 }

@@ -7,15 +7,16 @@ import { verifyPiece } from './verifier.js'
 
 /**
  * Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). The caller
- * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again).
+ * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again). Resolves
+ * to whether the piece matched its hash (undefined when it was not hashed).
  */
-export async function verify(s: TorrentState, index: number): Promise<void> {
+export async function verify(s: TorrentState, index: number): Promise<boolean | undefined> {
   const picker = s.picker!
   const storage = s.storage!
   const store = s.store!
   // Counts against maxBufferedBytes until settled (written and hashed).
   const buf = store.take(index)
-  if (!buf) return
+  if (!buf) return undefined
   const spec = s.specs[index]!
   // Written before the check; only a verified piece counts as had (and goes into the resume file),
   // a bad one is simply rewritten.
@@ -31,7 +32,7 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
       for (const p of s.peers) releasePeer(s, p)
       s.emit('error', e)
     }
-    return
+    return undefined
   }
   let event: PieceEvent
   try {
@@ -42,15 +43,15 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
     event = { index, ...check, peers: [...buf.from].map((p) => p.listen ?? p.addr) }
   } catch (err) {
     store.settle(index)
-    if (s.destroyed) return
+    if (s.destroyed) return undefined
     picker.failed(index)
     s.emit('warning', {
       message: `hashing piece ${index} failed: ${(err as Error).message}`,
       error: err,
     })
-    return
+    return undefined
   }
-  if (s.destroyed) return
+  if (s.destroyed) return undefined
   if (!event.ok) {
     s.emit('piece', event)
     picker.failed(index)
@@ -58,7 +59,7 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
     })
     penalize(s, buf.from)
-    return
+    return false
   }
   // Counted once, whatever happened meanwhile (a piece had already adds nothing).
   const had = picker.have.get(index)
@@ -67,13 +68,14 @@ export async function verify(s: TorrentState, index: number): Promise<void> {
   if (!had && picker.isWanted(index)) s.haveBytes += spec.length
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
-  if (s.destroyed) return
+  if (s.destroyed) return true
   for (const p of s.peers) {
     if (!p.handshaken) continue
     p.wire.have(index)
     if (p.wire.amInterested && !picker.interesting(peerBits(p))) p.wire.uninterested()
   }
   if (picker.complete()) finish(s)
+  return true
 }
 
 /**

@@ -53,6 +53,13 @@ export class TokenBucket {
     this.#tokens = Math.min(this.#tokens, this.#capacity())
   }
 
+  /** The lowest rate of this bucket and its parents, bytes/s (0 = no limit anywhere). */
+  get limit(): number {
+    const own = this.#unlimitedSelf() ? 0 : this.#rate
+    const up = this.#parent?.limit ?? 0
+    return own && up ? Math.min(own, up) : own || up
+  }
+
   /** Whether the bucket (and its parents) limit nothing. */
   get unlimited(): boolean {
     return this.#unlimitedSelf() && (this.#parent?.unlimited ?? true)
@@ -80,6 +87,14 @@ export class TokenBucket {
     this.#tokens -= n
     const own = this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000
     return Math.max(own, parentWait)
+  }
+
+  /** Gives back `n` tokens taken by {@link TokenBucket.reserve} for bytes that will not pass after all. */
+  refund(n: number): void {
+    this.#parent?.refund(n)
+    if (this.#unlimitedSelf()) return
+    this.#refill()
+    this.#tokens = Math.min(this.#capacity(), this.#tokens + n)
   }
 
   /** Waits until `n` bytes may pass. */

@@ -9,6 +9,7 @@ import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
+import { fillWebSeeds } from './web-seed.js'
 
 /** Once the metainfo is known: opens storage, checks what is on disk, and starts wanting pieces. */
 export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
@@ -69,4 +70,5 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     count(s, p)
     updateInterest(s, p)
   }
+  fillWebSeeds(s)
 }

@@ -93,6 +93,8 @@ export class TorrentState {
   readonly layersTried = new WeakSet<Peer>()
   finished = false
   destroyed = false
+  /** Paused: no connections, no trackers, no web seeds (see lifecycle.ts). */
+  paused = false
   /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
   violation: string | undefined
   /** Stopped downloading after a storage failure. */

@@ -5,6 +5,7 @@ import type { EncryptionOptions } from './encryption.js'
 import type { SwarmError } from './errors.js'
 import type { PickStrategy } from './piece-picker.js'
 import type { Transport } from './transports.js'
+import type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
 
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
@@ -21,14 +22,14 @@ export const CONNECT_TIMEOUT_MS = 10_000
 
 /** Options of `client.add`. */
 export interface AddOptions extends EncryptionOptions {
-  /** Directory the torrent's files go below. */
-  path: string
+  /** Directory the torrent's files go below. Default: the current directory. */
+  path?: string
   /** Stops (destroys) the torrent when aborted. */
   signal?: AbortSignal
   /** Peers to dial right away. */
   peers?: PeerAddress[]
-  /** Tracker tiers announced to before the torrent's own. */
-  announce?: string[][]
+  /** Tracker tiers (or one tracker URL) announced to before the torrent's own. */
+  announce?: string[][] | string
   /** Piece choice. Default `rarest`. */
   strategy?: PickStrategy
   /**
@@ -94,6 +95,15 @@ export interface AddOptions extends EncryptionOptions {
    * Default false.
    */
   superSeed?: boolean
+  /**
+   * Web seeds (BEP 19) to download from besides the torrent's `url-list` and the magnet's `ws=`:
+   * HTTP(S) URLs of the file (single-file torrent) or of the directory holding the torrent's folder.
+   */
+  webSeeds?: string[]
+  /** Time one web seed request may take before it is abandoned and retried later, ms. Default 30 000. */
+  webSeedTimeout?: number
+  /** Time without a connected peer before the `noPeers` event, ms. Default 5 000. */
+  noPeersTimeout?: number
 }
 
 /** Options of `client.seed`. */
@@ -105,7 +115,7 @@ export interface SeedOptions extends Omit<AddOptions, 'path' | 'files' | 'filePr
   /** Piece length when created. */
   pieceLength?: number
   /** Tracker tiers (or one URL) to write into a created torrent and announce to. */
-  announce?: string[][]
+  announce?: string[][] | string
   /** Private flag of a created torrent. */
   private?: boolean
 }
@@ -132,6 +142,8 @@ export interface BanEvent {
   peer: PeerAddress
   /** Why. */
   reason: string
+  /** The web seed's URL, when a web seed was banned (`peer` is then its host and port). */
+  url?: string
 }
 
 /** The `warning` event: something failed that does not stop the torrent. */
@@ -176,6 +188,10 @@ export interface TorrentStats {
  * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
  * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good;
  * - `checking` ({ checked, total }): `torrent.recheck()` is hashing the data on disk.
+ * - `download`/`upload` (bytes): bytes moved since the last such event, at most one per 500 ms;
+ * - `disconnect` ({@link DisconnectEvent}): a connection closed, with the reason;
+ * - `trackerReply` ({@link TrackerReplyEvent}) / `trackerError` ({@link TrackerErrorEvent}): per tracker;
+ * - `noPeers` ({@link NoPeersEvent}): no connected peer for a while, data still wanted.
  */
 export type TorrentEvents = {
   /** The metainfo is known. */
@@ -198,4 +214,16 @@ export type TorrentEvents = {
   ban: (event: BanEvent) => void
   /** A recheck hashed one more piece: `checked` of `total` so far. */
   checking: (progress: { checked: number; total: number }) => void
+  /** Payload bytes received since the last `download` event (at most one per 500 ms). */
+  download: (bytes: number) => void
+  /** Payload bytes sent since the last `upload` event (at most one per 500 ms). */
+  upload: (bytes: number) => void
+  /** A peer connection that had completed its handshake closed. */
+  disconnect: (event: DisconnectEvent) => void
+  /** One tracker answered an announce. */
+  trackerReply: (event: TrackerReplyEvent) => void
+  /** One tracker failed. */
+  trackerError: (event: TrackerErrorEvent) => void
+  /** No connected peer for `noPeersTimeout` while data is still wanted. */
+  noPeers: (event: NoPeersEvent) => void
 }

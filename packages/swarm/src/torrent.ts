@@ -10,6 +10,7 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
+import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
@@ -22,7 +23,9 @@ import { setup } from './torrent-setup.js'
 import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { countTransports } from './transports.js'
+import { startUiEvents } from './ui-events.js'
 import { chokeRound } from './uploads.js'
+import { fillWebSeeds, type WebSeedInfo, webSeedInfo } from './web-seed.js'
 
 /** Interval of tracker updates and request top-ups, ms. */
 const UPDATE_INTERVAL_MS = 2_000
@@ -134,6 +137,32 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return stats
   }
 
+  /** Fraction of the selected bytes verified, 0..1 (as `stats().progress`). */
+  get progress(): number {
+    return this.stats().progress
+  }
+
+  /** Bytes/s received. */
+  get downloadSpeed(): number {
+    return this.#s.downMeter.rate()
+  }
+
+  /** Bytes/s sent. */
+  get uploadSpeed(): number {
+    return this.#s.upMeter.rate()
+  }
+
+  /** Connected peers (handshake done). */
+  get numPeers(): number {
+    return this.stats().peers
+  }
+
+  /** Milliseconds to completion at the current speed: 0 when complete, `Infinity` when unknown. */
+  get timeRemaining(): number {
+    const eta = this.stats().eta
+    return eta === undefined ? Number.POSITIVE_INFINITY : eta * 1000
+  }
+
   /** Connected peers that announced piece `index` (0 before the metadata is known). */
   availability(index: number): number {
     const picker = this.#s.picker
@@ -156,6 +185,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Adds a peer to dial. */
   addPeer(addr: { host: string; port: number }, source: PeerSource = 'manual'): void {
     addPeer(this.#s, addr, source)
+  }
+
+  /** The torrent's web seeds (BEP 19) and what each is doing; empty until the metadata is known. */
+  get webSeeds(): WebSeedInfo[] {
+    return webSeedInfo(this.#s)
   }
 
   /** Priority of each file (0 = skip, 1..7, default 4); empty until the metadata is known. */
@@ -210,9 +244,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       every(clock, UPDATE_INTERVAL_MS, () => {
         s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
         for (const p of s.peers) fill(s, p)
+        fillWebSeeds(s)
       }),
     )
     scheduleDial(s, 0)
+    startUiEvents(s, () => webSeedInfo(s).filter((w) => w.state === 'active' || w.state === 'backoff').length)
   }
 
   /**
@@ -235,6 +271,38 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       incoming: p.incoming,
       encryption: p.encryption,
     }))
+  }
+
+  /**
+   * Pauses the torrent: connections closed, trackers told `stopped`, no peer dialed or accepted and no
+   * web seed asked. Pieces, file priorities and known peers stay; {@link Torrent.resume} goes on.
+   */
+  pause(): Promise<void> {
+    return pause(this.#s)
+  }
+
+  /** Resumes a paused torrent (trackers, known peers and web seeds at once). */
+  resume(): void {
+    resume(this.#s)
+  }
+
+  /** Whether the torrent is paused. */
+  get paused(): boolean {
+    return this.#s.paused
+  }
+
+  /**
+   * Changes this torrent's rate limits at runtime (bytes/s, 0 = none; an omitted one stays); the
+   * client's limits apply on top.
+   * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a negative or non-finite rate
+   */
+  setLimits(limits: Limits): void {
+    setBucketRates(this.#s, limits)
+  }
+
+  /** @internal Deletes the torrent's own files once it is destroyed (see `client.remove`). */
+  deleteFiles(): Promise<void> {
+    return deleteTorrentFiles(this.#s)
   }
 
   /** Stops the torrent: resume data written, trackers told, connections and files closed. */

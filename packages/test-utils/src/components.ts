@@ -28,6 +28,7 @@ export const COMPONENTS = {
   upnpc: { command: 'upnpc', debianPackage: 'miniupnpc' },
   natpmpc: { command: 'natpmpc', debianPackage: 'natpmpc' },
   nft: { command: '/usr/sbin/nft', debianPackage: 'nftables' },
+  nginx: { command: '/usr/sbin/nginx', debianPackage: 'nginx' },
 } as const satisfies Record<string, Component>
 
 /** Absolute path of `command` on PATH (or itself when it is a path and executable), else undefined. */

@@ -5,6 +5,7 @@
 
 export { type BridgeLab, startBridgeLab } from './bridge-lab.js'
 export { requireBuilt } from './built.js'
+export { type Nginx, startNginx } from './clients/nginx.js'
 export { type Opentracker, startOpentracker } from './clients/opentracker.js'
 export {
   COMPONENTS,
@@ -15,7 +16,16 @@ export {
   requireComponents,
 } from './components.js'
 export { FIXTURES_DIR } from './fixtures.js'
-export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'
+export {
+  type Child,
+  freePort,
+  freeTcpUdpPort,
+  spawnChild,
+  stopAll,
+  tcpOpen,
+  tempDir,
+  waitFor,
+} from './process.js'
 export {
   LAN_HOST,
   LAN_ROUTER,

@@ -1,18 +1,14 @@
 import { writeFile } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { createTorrent, MetainfoError, type TorrentVersion, toMagnet } from '@p2p/metainfo'
-import { type Command, intFlag, parseFlags } from '../command.js'
+import { type Command, intFlag, parseFlags, parseSize } from '../command.js'
 import { CliError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { createProgressView } from '../progress.js'
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 2 ** 20, mib: 2 ** 20 }
-
 /** Parses `256k`, `1MiB`, `262144` into bytes. */
 function parsePieceLength(text: string): number {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim())
-  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined
-  const n = m && unit !== undefined ? Number(m[1]) * unit : Number.NaN
+  const n = parseSize(text)
   if (!Number.isSafeInteger(n) || n < 16384 || n > 2 ** 29 || (n & (n - 1)) !== 0) {
     throw new CliError(
       'CLI_USAGE',
@@ -22,7 +18,8 @@ function parsePieceLength(text: string): number {
   return n
 }
 
-function parseVersion(text: string): TorrentVersion {
+/** `--format`: the torrent version, checked. */
+export function parseVersion(text: string): TorrentVersion {
   if (text === '1' || text === 'v1') return 1
   if (text === '2' || text === 'v2') return 2
   if (text === 'hybrid') return 'hybrid'

@@ -4,8 +4,10 @@ import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
+import { logWarning } from '../warnings.js'
 import { metainfoToCliError } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
+import { NO_SOURCE_HINT, NO_SOURCE_HINT_MS } from './handoff.js'
 import {
   aborted,
   cliError,
@@ -29,8 +31,9 @@ export const download: Command = {
                     [--recheck] [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
 
 Downloads into <dir> (default: the current directory), verifying every piece, and exits 0 once
-every selected file is complete. Ctrl-C stops cleanly and keeps resume data, so running the same
-command again continues where it stopped. Pieces the resume data lists are taken as had while
+every selected file is complete. Ctrl-C stops cleanly (exit 130) and keeps resume data, so running
+the same command again continues where it stopped. With no tracker, peer or web seed to ask, it says
+'no way to find peers: pass --tracker or --peer' after a few seconds. Pieces the resume data lists are taken as had while
 their files' sizes and times are unchanged (the final line says how many were not hashed).
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
@@ -42,6 +45,9 @@ their files' sizes and times are unchanged (the final line says how many were no
                       higher-priority files come first (repeatable; wins over --files for file i)
 Without --files/--priority, the priorities saved in the resume data of an earlier run apply.
   --recheck           hash every piece on disk, whatever the resume data says
+  --download-limit N  bytes per second, units allowed: 500k, 2M (default: unlimited)
+  --upload-limit N    bytes per second, units allowed (default: unlimited)
+  --verbose           also log debug lines (peers resetting their connections)
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
 ${ENCRYPTION_USAGE}
@@ -89,6 +95,7 @@ ${ENCRYPTION_USAGE}
           recheck: values.recheck === true,
           signal: io.signal,
           announce,
+          noPeersTimeout: NO_SOURCE_HINT_MS,
         })
         .catch((err: unknown) => {
           throw cliError(err)
@@ -105,10 +112,11 @@ ${ENCRYPTION_USAGE}
       let unreachable: string | undefined
       let onUnreachable = () => {}
       t.on('warning', (w) => {
-        if (!json) view.log(`warning: ${w.message}`)
+        if (!json) logWarning(view, w, values.verbose === true)
         // Every tracker failed and nobody else to ask: say so instead of waiting forever.
         const code = (w.error as { code?: string } | undefined)?.code
-        if (code === 'TRACKER_ALL_FAILED' && peers.length === 0 && t.stats().peers === 0) {
+        const magnetPeers = input.startsWith('magnet:') && /[?&]x\.pe=/i.test(input)
+        if (code === 'TRACKER_ALL_FAILED' && peers.length === 0 && !magnetPeers && t.stats().peers === 0) {
           unreachable = w.message
           onUnreachable()
         }
@@ -116,6 +124,10 @@ ${ENCRYPTION_USAGE}
       t.on('error', (e) => {
         fatal = e
         view.log(`error: ${e.message}`)
+      })
+      // Nothing to ask for peers: say how to give it some instead of waiting silently at 0 %.
+      t.on('noPeers', (e) => {
+        if (e.trackers === 0 && e.knownPeers === 0 && e.webSeeds === 0) view.log(NO_SOURCE_HINT)
       })
       t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
       dht = await startDht(values, client, t, (line) => view.log(line))
@@ -134,6 +146,11 @@ ${ENCRYPTION_USAGE}
       if (badIndex) throw badIndex
       if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
       if (unreachable && !t.complete) throw new CliError('CLI_UNREACHABLE', unreachable)
+      if (!t.complete && io.signal.aborted)
+        throw new CliError(
+          'CLI_INTERRUPTED',
+          'interrupted: run the same command again to continue (resume data kept)',
+        )
       if (!t.complete)
         throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
       stop()

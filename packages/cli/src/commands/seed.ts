@@ -1,10 +1,12 @@
 import type { DhtNode } from '@p2p/dht'
 import { readTorrentFile } from '@p2p/metainfo'
-import { type Command, intFlag, parseFlags } from '../command.js'
+import { type Command, parseFlags, sizeFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
-import { metainfoToCliError } from './create.js'
+import { logWarning } from '../warnings.js'
+import { metainfoToCliError, parseVersion } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
+import { seedHandoff } from './handoff.js'
 import {
   aborted,
   cliError,
@@ -23,21 +25,26 @@ import {
 export const seed: Command = {
   summary: 'seed a file or directory (prints its magnet link, runs until Ctrl-C)',
   usage: `usage: p2p seed <path> [--torrent file.torrent] [--tracker url]... [--port N] [--host addr]
-                [--peer host:port]... [--v1|--v2|--hybrid] [--piece-length N]
+                [--peer host:port]... [--format hybrid|v1|v2] [--piece-length N]
                 [--transports utp,tcp] [--no-dht] [--dht-bootstrap host:port]...
                 [--encryption forced|enabled|disabled] [--encryption-level rc4|plaintext|both] [--json]
 
-Creates the torrent of <path> (or checks <path> against --torrent), prints its magnet link as a
-line starting with 'magnet:', then progress, and keeps seeding until SIGINT/SIGTERM.
+Creates the torrent of <path> (or checks <path> against --torrent), prints 'listening on ip:port',
+its magnet link (every tracker, and this seeder as x.pe=) as a line starting with 'magnet:' and a
+'p2p download ...' line to paste on the other machine, then progress, and keeps seeding until
+SIGINT/SIGTERM.
+  --format f          torrent version when created: hybrid (default), v1 or v2 (--v1/--v2/--hybrid)
   --tracker url       announce to this tracker (repeatable; --announce is the same)
   --port N            TCP port to listen on (default: any free port)
   --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
   --peer host:port    also connect to this peer (repeatable)
-  --upload-limit N    bytes per second (default: unlimited)
+  --upload-limit N    bytes per second, units allowed: 500k, 2M (default: unlimited)
+  --download-limit N  bytes per second, units allowed (default: unlimited)
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
 ${ENCRYPTION_USAGE}
-  --json              progress as JSON lines on stdout`,
+  --verbose           also log debug lines (peers resetting their connections)
+  --json              every stdout line is JSON (the hand-off lines as one {"type":"seeding"} line)`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
@@ -47,18 +54,25 @@ ${ENCRYPTION_USAGE}
       v1: { type: 'boolean', default: false },
       v2: { type: 'boolean', default: false },
       hybrid: { type: 'boolean', default: false },
+      format: { type: 'string' },
       'piece-length': { type: 'string' },
     })
     const path = positionals[0]
     if (!path || positionals.length > 1) throw new CliError('CLI_USAGE', 'p2p seed needs exactly one <path>')
-    if ([values.v1, values.v2, values.hybrid].filter(Boolean).length > 1) {
-      throw new CliError('CLI_USAGE', 'choose one of --v1, --v2, --hybrid')
+    if ([values.v1, values.v2, values.hybrid, values.format].filter(Boolean).length > 1) {
+      throw new CliError('CLI_USAGE', 'choose one of --format, --v1, --v2, --hybrid')
     }
-    const version = values.v1 ? 1 : values.v2 ? 2 : 'hybrid'
+    const version = values.format
+      ? parseVersion(String(values.format))
+      : values.v1
+        ? 1
+        : values.v2
+          ? 2
+          : 'hybrid'
     const pieceLength =
       values['piece-length'] === undefined
         ? undefined
-        : intFlag('piece-length', values['piece-length'] as string, 0, 16384, 2 ** 28)
+        : sizeFlag('piece-length', values['piece-length'] as string, 0, 16384, 2 ** 28)
     const announce = trackerTiers(values)
     const peers = peerFlags(values.peer as string[] | undefined)
     let torrentBytes: Uint8Array | undefined
@@ -81,8 +95,13 @@ ${ENCRYPTION_USAGE}
         .catch((err: unknown) => {
           throw cliError(err)
         })
-      io.stdout.write(`${t.magnetURI}\n`)
-      t.on('warning', (w) => view.log(`warning: ${w.message}`))
+      const handoff = seedHandoff(client, t, values.host as string | undefined, announce)
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify({ type: 'seeding', ...handoff })}\n`
+          : `${handoff.listening}\n${handoff.magnet}\n${handoff.command}\n`,
+      )
+      t.on('warning', (w) => logWarning(view, w, values.verbose === true))
       t.on('error', (e) => view.log(`error: ${e.message}`))
       for (const p of peers) t.addPeer(p)
       dht = await startDht(values, client, t, (line) => view.log(line))

@@ -8,7 +8,7 @@ import {
   SwarmError,
   type Transport,
 } from '@p2p/swarm'
-import { intFlag } from '../command.js'
+import { intFlag, sizeFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
 
@@ -19,6 +19,7 @@ export const SWARM_FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
   json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
   'upload-limit': { type: 'string' },
   'download-limit': { type: 'string' },
   transports: { type: 'string' },
@@ -98,7 +99,7 @@ export function transferClient(values: Record<string, unknown>, signal: AbortSig
 
 /** Client options from the shared flags. */
 function clientOptions(values: Record<string, unknown>, signal: AbortSignal): ClientOptions {
-  const rate = (name: string) => intFlag(name, values[name] as string | undefined, 0, 0, 2 ** 40)
+  const rate = (name: string) => sizeFlag(name, values[name] as string | undefined, 0, 0, 2 ** 40)
   return {
     port: intFlag('port', values.port as string | undefined, 0, 0, 65535),
     host: values.host as string | undefined,

@@ -1,8 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { COMPONENTS } from '../components.js'
-import { type Child, freeTcpUdpPort, spawnChild, tempDir, waitFor } from '../process.js'
+import { type Child, freeTcpUdpPort, spawnChild, tcpOpen, tempDir, waitFor } from '../process.js'
 
 /** A running opentracker (HTTP and UDP on one port) and how to stop it. */
 export interface Opentracker {
@@ -75,15 +74,4 @@ export async function startOpentracker(options: {
     await dir.remove()
     throw err
   }
-}
-
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1')
-    sock.once('connect', () => {
-      sock.destroy()
-      resolve(true)
-    })
-    sock.once('error', () => resolve(false))
-  })
 }

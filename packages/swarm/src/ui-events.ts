@@ -1,0 +1,52 @@
+import { announceTiers } from './announce.js'
+import { every } from './runtime.js'
+import type { TorrentState } from './torrent-state.js'
+
+/** Least time between two `download` (or `upload`) events of a torrent, ms. */
+export const TRANSFER_EVENT_INTERVAL_MS = 500
+/** Default time without a connected peer or a working web seed before `noPeers`, ms. */
+export const DEFAULT_NO_PEERS_MS = 5_000
+
+/**
+ * Starts the torrent's UI events: `download`/`upload` with the bytes moved since the last one (at most
+ * one each per {@link TRANSFER_EVENT_INTERVAL_MS}), and `noPeers` once the torrent, still wanting data,
+ * has had no connected peer for `noPeersTimeout` (again after each peer it then had and lost).
+ */
+export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): void {
+  const clock = s.rt.clock
+  let down = s.downloaded
+  let up = s.uploaded
+  let lastPeer = clock.now()
+  let told = false
+  const quiet = s.opts.noPeersTimeout ?? DEFAULT_NO_PEERS_MS
+  s.timers.push(
+    every(clock, TRANSFER_EVENT_INTERVAL_MS, () => {
+      if (s.downloaded > down) s.emit('download', s.downloaded - down)
+      if (s.uploaded > up) s.emit('upload', s.uploaded - up)
+      down = s.downloaded
+      up = s.uploaded
+      const now = clock.now()
+      const connected = [...s.peers].some((p) => p.handshaken)
+      if (connected || s.finished || s.paused) {
+        lastPeer = now
+        told = false
+      } else if (!told && now - lastPeer >= quiet) {
+        told = true
+        s.emit('noPeers', {
+          trackers: s.tracker ? trackerCount(s) : 0,
+          knownPeers: s.book.size,
+          webSeeds: webSeedsInUse(),
+          sinceMs: now - lastPeer,
+        })
+      }
+    }),
+  )
+}
+
+function trackerCount(s: TorrentState): number {
+  const tiers = [
+    ...announceTiers(s.opts.announce),
+    ...(s.meta?.announce.length ? s.meta.announce : s.src.trackers),
+  ]
+  return new Set(tiers.flat()).size
+}

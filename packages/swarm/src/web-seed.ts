@@ -1,0 +1,238 @@
+import { fillAll, MAX_RATE_WAIT_MS } from './block-requests.js'
+import { SwarmError } from './errors.js'
+import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
+import { verify } from './piece-verification.js'
+import type { TorrentState } from './torrent-state.js'
+import { BAN_STRIKES } from './torrent-types.js'
+import { fetchRange, WebSeedHttpError } from './web-seed-http.js'
+import { planWebSeedJob, webSeedFileUrl } from './web-seed-ranges.js'
+
+/** Range requests in flight per web seed (libtorrent keeps one connection; a few overlap the round trips). */
+export const WEB_SEED_REQUESTS = 4
+/** Bytes asked for in one job of a web seed (a run of blocks; one request per file it crosses). */
+export const WEB_SEED_JOB_BYTES = 2 ** 20
+/** Default time one job may take before it is abandoned and retried later, ms. */
+export const DEFAULT_WEB_SEED_TIMEOUT_MS = 30_000
+/** First wait after a failed request, ms; doubled per failure in a row up to {@link WEB_SEED_MAX_BACKOFF_MS}. */
+export const WEB_SEED_BACKOFF_MS = 1_000
+/** Longest wait between retries of a failing web seed, ms. */
+export const WEB_SEED_MAX_BACKOFF_MS = 60_000
+/** Failed requests in a row (errors, timeouts) after which a web seed is given up. */
+export const WEB_SEED_MAX_FAILURES = 6
+
+/** What a web seed is doing (see `torrent.webSeeds`). */
+export type WebSeedState = 'active' | 'backoff' | 'failed' | 'banned'
+
+/** A web seed of a torrent, as `torrent.webSeeds` reports it. */
+export interface WebSeedInfo {
+  /** The URL from `url-list`, `ws=` or the `webSeeds` option. */
+  url: string
+  /** `active`; `backoff` after a failure (retried later); `failed` given up; `banned` after bad data. */
+  state: WebSeedState
+  /** Payload bytes received from it. */
+  downloaded: number
+  /** Failed requests in a row. */
+  failures: number
+  /** Pieces it sent that failed their hash check. */
+  strikes: number
+}
+
+/** One web seed's state (internal); also the picker's key for its requests, as a peer is. */
+interface WebSeed extends WebSeedInfo {
+  inFlight: number
+  retryAt: number
+  retryTimer: unknown
+}
+
+const seeds = new WeakMap<TorrentState, WebSeed[]>()
+
+/** The web seeds of a torrent: set up once its metadata is known (`url-list`, `ws=`, options). */
+function webSeedsOf(s: TorrentState): WebSeed[] {
+  let list = seeds.get(s)
+  if (!list && s.meta) {
+    const urls = [...(s.opts.webSeeds ?? []), ...(s.src.webSeeds ?? []), ...s.meta.urlList]
+    // BEP 19: a client ignores the protocols it does not know (FTP here).
+    const http = [...new Set(urls)].filter((u) => /^https?:\/\//i.test(u))
+    list = http.map((url) => ({
+      url,
+      state: 'active',
+      downloaded: 0,
+      failures: 0,
+      strikes: 0,
+      inFlight: 0,
+      retryAt: 0,
+      retryTimer: undefined,
+    }))
+    seeds.set(s, list)
+    const own = list
+    s.timers.push(() => {
+      for (const ws of own) s.rt.clock.clearTimeout(ws.retryTimer)
+    })
+  }
+  return list ?? []
+}
+
+/** A snapshot of the torrent's web seeds. */
+export function webSeedInfo(s: TorrentState): WebSeedInfo[] {
+  return webSeedsOf(s).map(({ url, state, downloaded, failures, strikes }) => ({
+    url,
+    state,
+    downloaded,
+    failures,
+    strikes,
+  }))
+}
+
+/** Starts jobs on every usable web seed, up to {@link WEB_SEED_REQUESTS} each. */
+export function fillWebSeeds(s: TorrentState): void {
+  for (const ws of webSeedsOf(s)) fillWebSeed(s, ws)
+}
+
+function fillWebSeed(s: TorrentState, ws: WebSeed): void {
+  const { picker, store } = s
+  if (!picker || !store || s.destroyed || s.paused || s.halted || s.finished || !s.meta) return
+  if (ws.state === 'failed' || ws.state === 'banned') return
+  const now = s.rt.clock.now()
+  if (now < ws.retryAt) {
+    if (ws.retryTimer === undefined) {
+      ws.retryTimer = s.rt.clock.setTimeout(() => {
+        ws.retryTimer = undefined
+        fillWebSeed(s, ws)
+      }, ws.retryAt - now)
+    }
+    return
+  }
+  ws.state = 'active'
+  while (ws.inFlight < WEB_SEED_REQUESTS) {
+    const blocks = pickRun(s, ws)
+    if (blocks.length === 0) return
+    ws.inFlight++
+    void runJob(s, ws, blocks).finally(() => {
+      ws.inFlight--
+      fillWebSeed(s, ws)
+    })
+  }
+}
+
+/**
+ * Blocks for one job: pieces of its own (as a peer on parole: a failed hash then proves the web seed
+ * sent bad data), the pieces after the first one preferred so that the job is one long range per file.
+ */
+function pickRun(s: TorrentState, ws: WebSeed): BlockRequest[] {
+  const picker = s.picker!
+  const options = { exclusive: true, noNewPieces: s.store!.full }
+  const first = picker.pick(ws, 'all', 1, options)
+  if (first.length === 0) return first
+  const next = first[0]!.index + 1
+  const span = Math.ceil(WEB_SEED_JOB_BYTES / s.meta!.pieceLength)
+  const prefer = Array.from({ length: Math.min(span, picker.pieceCount - next) }, (_, k) => next + k)
+  // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
+  const limit = s.download.limit
+  const bytes = limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES
+  const rest = picker.pick(ws, 'all', Math.max(1, Math.floor(bytes / BLOCK_SIZE)) - 1, { ...options, prefer })
+  return [...first, ...rest].sort((a, b) => a.index - b.index || a.begin - b.begin)
+}
+
+/** Fetches a run of blocks from the web seed, hands them to the picker and verifies complete pieces. */
+async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Promise<void> {
+  const meta = s.meta!
+  const plan = planWebSeedJob(meta, s.specs, blocks)
+  // The job's own buffer: a piece buffer is only written once the bytes are here and still wanted.
+  const buf = new Uint8Array(plan.size)
+  const wait = s.download.unlimited ? 0 : s.download.reserve(plan.size)
+  if (wait > MAX_RATE_WAIT_MS) {
+    // Over the download limit: these blocks wait for a later pick (no failure counted).
+    s.download.refund(plan.size)
+    for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
+    ws.retryAt = Math.max(ws.retryAt, s.rt.clock.now() + MAX_RATE_WAIT_MS)
+    return
+  }
+  if (wait > 0) await new Promise<void>((r) => s.rt.clock.setTimeout(() => r(), wait))
+  const timeout = new AbortController()
+  const signal = AbortSignal.any([s.abort.signal, timeout.signal])
+  const timer = s.rt.clock.setTimeout(
+    () => timeout.abort(new SwarmError('SWARM_WEB_SEED', `web seed ${ws.url}: no answer in time`)),
+    s.opts.webSeedTimeout ?? DEFAULT_WEB_SEED_TIMEOUT_MS,
+  )
+  try {
+    for (const seg of plan.segments) {
+      const url = webSeedFileUrl(ws.url, meta, seg.file)
+      await fetchRange(url, seg.offset, buf.subarray(seg.at, seg.at + seg.length), signal)
+    }
+  } catch (err) {
+    for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
+    s.store?.reclaim((i) => s.picker?.isActive(i) ?? false)
+    if (!s.destroyed) failed(s, ws, timeout.signal.aborted ? timeout.signal.reason : err)
+    return
+  } finally {
+    s.rt.clock.clearTimeout(timer)
+  }
+  ws.failures = 0
+  ws.downloaded += plan.size
+  s.downMeter.add(plan.size)
+  s.downloaded += plan.size
+  delivered(s, ws, blocks, plan.at, buf)
+}
+
+/** The job's bytes go into their pieces; complete pieces are verified. */
+function delivered(
+  s: TorrentState,
+  ws: WebSeed,
+  blocks: BlockRequest[],
+  at: number[],
+  buf: Uint8Array,
+): void {
+  const { picker, store } = s
+  if (!picker || !store || s.destroyed) return
+  blocks.forEach((b, k) => {
+    // A block given up since (its piece deselected or restarted) is dropped.
+    if (!picker.isRequested(ws, b.index, b.begin)) return
+    const piece = store.bufferFor(b.index)
+    piece.data.set(buf.subarray(at[k]!, at[k]! + b.length), b.begin)
+    const arrival = picker.received(ws, b.index, b.begin, b.length)
+    if (arrival.first) piece.from.clear()
+    if (!arrival.pieceComplete) return
+    void verify(s, b.index).then((ok) => {
+      if (ok === false) struck(s, ws, b.index)
+      fillAll(s)
+      fillWebSeed(s, ws)
+    })
+  })
+}
+
+/** A request failed: back off (longer each time, or as `Retry-After` says), give up after too many. */
+function failed(s: TorrentState, ws: WebSeed, err: unknown): void {
+  ws.failures++
+  if (ws.failures >= WEB_SEED_MAX_FAILURES) {
+    ws.state = 'failed'
+    s.emit('warning', {
+      message: `web seed ${ws.url} given up after ${ws.failures} failed requests: ${(err as Error).message}`,
+      error: err,
+    })
+    return
+  }
+  const backoff = Math.min(WEB_SEED_MAX_BACKOFF_MS, WEB_SEED_BACKOFF_MS * 2 ** (ws.failures - 1))
+  const asked = err instanceof WebSeedHttpError ? err.retryAfter : undefined
+  ws.retryAt = Math.max(ws.retryAt, s.rt.clock.now() + (asked ?? backoff))
+  ws.state = 'backoff'
+  s.emit('warning', {
+    message: `${(err as Error).message} (retry in ${Math.round((ws.retryAt - s.rt.clock.now()) / 1000)} s)`,
+    error: err,
+  })
+}
+
+/** A piece it sent alone failed its hash check: after {@link BAN_STRIKES} of them it is banned. */
+function struck(s: TorrentState, ws: WebSeed, index: number): void {
+  ws.strikes++
+  if (ws.strikes < BAN_STRIKES || ws.state === 'banned') return
+  ws.state = 'banned'
+  s.picker?.releaseAll(ws)
+  s.store?.reclaim((i) => s.picker?.isActive(i) ?? false)
+  const url = new URL(ws.url)
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
+  s.emit('ban', {
+    peer: { host: url.hostname.replace(/^\[|\]$/g, ''), port },
+    reason: `web seed sent ${ws.strikes} pieces that failed their hash check, the last piece ${index}`,
+    url: ws.url,
+  })
+}
