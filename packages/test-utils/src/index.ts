@@ -15,6 +15,7 @@ export {
   requireComponents,
 } from './components.js'
 export { FIXTURES_DIR } from './fixtures.js'
+export { type NatPairHost, type NatPairLab, startNatPairLab } from './nat-pair-lab.js'
 export { type Child, freePort, freeTcpUdpPort, spawnChild, stopAll, tempDir, waitFor } from './process.js'
 export {
   LAN_HOST,
