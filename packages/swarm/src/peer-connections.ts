@@ -11,6 +11,7 @@ import {
   withinIpLimit,
 } from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
+import { punchTransport, requestRendezvous, useHolepunch } from './holepunch.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { pexSoon } from './pex.js'
@@ -88,41 +89,55 @@ function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | u
   return best
 }
 
-function connectTo(s: TorrentState, addr: PeerAddress): void {
+/** Dials `addr`; `punch`: over uTP only, answering a relay's BEP 55 `connect`. */
+function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
   s.book.dialing(addr)
   s.pending++
   s.ctx.connectionOpened()
+  const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
+  const failed = () => dialFailed(s, addr, punch)
   const enc = resolveEncryption(s.ctx.encryption, s.opts)
   if (enc.encryption !== 'disabled') {
     // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
-    dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, s.rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
+    const rt = punch ? { ...s.rt, transport } : s.rt
+    dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
       (c) => connected(s, addr, c.socket, c.stream),
-      () => dialFailed(s, addr),
+      failed,
     )
     return
   }
   let wire: Wire | undefined
-  const { clock, transport } = s.rt
+  const { clock } = s.rt
   const timer = clock.setTimeout(() => {
     cancel()
-    dialFailed(s, addr)
+    failed()
   }, CONNECT_TIMEOUT_MS)
   const cancel = transport.dial(
     addr,
     (chunk) => wire?.receive(chunk),
     (error, socket) => {
       clock.clearTimeout(timer)
-      if (error || !socket) return dialFailed(s, addr)
+      if (error || !socket) return failed()
       wire = connected(s, addr, socket)
     },
   )
 }
 
-function dialFailed(s: TorrentState, addr: PeerAddress): void {
+/** A dial failed: back off, and (unless it was a punch) ask a relay to introduce us (BEP 55). */
+function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
   s.pending--
   s.ctx.connectionClosed()
   s.book.failed(addr)
+  if (!punch) requestRendezvous(s, addr)
   scheduleDial(s, DIAL_TICK_MS)
+}
+
+/** A relay's BEP 55 `connect`: dial `addr` over uTP now (it dials us at the same time). */
+function punchTo(s: TorrentState, addr: PeerAddress): void {
+  if (s.destroyed || !s.rt.transport.punch || s.ctx.isSelf(addr)) return
+  if (s.book.isConnected(addr) || s.book.isNever(addr) || !s.ctx.canConnect()) return
+  s.holepunchesStarted++
+  connectTo(s, addr, true)
 }
 
 /** A dial succeeded (`stream`: the plaintext side after MSE): the wire starts, room permitting. */
@@ -183,7 +198,7 @@ function wireOptions(s: TorrentState, infoHash = s.infoHashBytes): WireOptions {
     clock: s.rt.clock,
     ...s.rt.wire,
     // BEP 27: a private torrent's peers come from its trackers only, so no ut_pex either way.
-    ...(meta?.private ? { extensions: { utPex: false } } : {}),
+    ...(meta?.private || s.opts.pex === false ? { extensions: { utPex: false } } : {}),
     ...(s.opts.pexInterval ? { pexInterval: s.opts.pexInterval } : {}),
     ...(meta ? wireGeometry(meta) : {}),
   }
@@ -236,6 +251,8 @@ function attach(
     down: new RateMeter(() => s.rt.clock.now()),
     up: new RateMeter(() => s.rt.clock.now()),
   }
+  // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
+  if (!meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
   s.peers.add(peer)
   wireEvents(s, peer)
   wire.handshake()

@@ -1,6 +1,6 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
-import type { TorrentState } from './torrent-state.js'
+import { PEX_MAX_PER_MESSAGE, PexFlag } from '@p2p/peer-wire'
+import type { Peer, TorrentState } from './torrent-state.js'
 
 /** Interval between PEX rounds. */
 export const PEX_INTERVAL_MS = 60_000
@@ -22,12 +22,18 @@ export function pexSoon(s: TorrentState): void {
  */
 export function sendPex(s: TorrentState): void {
   if (s.meta?.private) return // BEP 27 (a magnet learns it with the metadata)
-  const all = new Map<string, PeerAddress>()
-  for (const a of s.book.connectedPeers()) all.set(formatPeer(a), a)
+  const all = new Map<string, PeerAddress & { flags?: number }>()
+  const flags = new Map<string, number>()
+  for (const p of s.peers) if (p.handshaken) flags.set(formatPeer(p.listen ?? p.addr), pexFlags(p))
+  for (const a of s.book.connectedPeers()) {
+    const key = formatPeer(a)
+    const f = flags.get(key)
+    all.set(key, f ? { ...a, flags: f } : a)
+  }
   for (const p of s.peers) {
     if (!p.handshaken) continue
     const self = formatPeer(p.listen ?? p.addr)
-    const added: PeerAddress[] = []
+    const added: (PeerAddress & { flags?: number })[] = []
     for (const [key, a] of all) {
       if (added.length === PEX_MAX_PER_MESSAGE) break
       if (key !== self && !p.pexSent.has(key)) added.push(a)
@@ -43,4 +49,13 @@ export function sendPex(s: TorrentState): void {
     for (const a of added) p.pexSent.set(formatPeer(a), a)
     for (const a of dropped) p.pexSent.delete(formatPeer(a))
   }
+}
+
+/** BEP 11 flags of a connected peer: uTP when it is connected over uTP, holepunch when it speaks ut_holepunch. */
+function pexFlags(p: Peer): number {
+  return (
+    (p.transport === 'utp' ? PexFlag.utp : 0) |
+    (p.wire.peerSupports('ut_holepunch') ? PexFlag.holepunch : 0) |
+    (p.incoming ? 0 : PexFlag.reachable)
+  )
 }

@@ -51,6 +51,13 @@ export interface SwarmTransport {
     receive: ((chunk: Uint8Array) => void) | undefined,
     done: (error: Error | undefined, stream?: TransportStream) => void,
   ): () => void
+  /**
+   * Opens a uTP connection to `addr` from the listening UDP port, as a BEP 55 holepunch needs (both
+   * peers dial each other at once, so each NAT sees the other's packets as replies). Absent when the
+   * transport has no uTP: such a client relays holepunches but does not punch.
+   * @returns a function that abandons the attempt
+   */
+  punch?(addr: PeerAddress, done: (error: Error | undefined, stream?: TransportStream) => void): () => void
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Metainfo, PieceSpec } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
-import type { Wire } from '@p2p/peer-wire'
+import type { UtHolepunch, Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
 import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
@@ -46,6 +46,8 @@ export interface Peer {
   evicted?: boolean
   /** The DHT port its last BEP 5 `port` message gave. */
   dhtPort?: number
+  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
+  holepunch?: UtHolepunch
   /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
   pexSent: Map<string, PeerAddress>
   down: RateMeter
@@ -114,6 +116,12 @@ export class TorrentState {
   readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
+  /** Per address learned by PEX: the peer that told us, and when we last asked it for a rendezvous. */
+  readonly relayHints = new Map<string, { relay: Peer; askedAt: number }>()
+  /** Rendezvous we relayed (sent `connect` to both peers). */
+  holepunchesRelayed = 0
+  /** uTP dials started on a `connect` from a relay. */
+  holepunchesStarted = 0
   /** BEP 16 state while super-seeding (see seeding.ts). */
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */

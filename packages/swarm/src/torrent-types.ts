@@ -78,6 +78,8 @@ export interface AddOptions extends EncryptionOptions {
   preallocate?: boolean
   /** Bound on bytes of unfinished pieces in memory. Default {@link DEFAULT_MAX_BUFFERED_BYTES}. */
   maxBufferedBytes?: number
+  /** Exchange peers with peers (ut_pex, BEP 11); always off on private torrents. Default true. */
+  pex?: boolean
   /**
    * Least time between two ut_pex messages to one peer, ms. Default 60 000 (BEP 11 asks for at most
    * one a minute); shorter only for tests and private swarms.

@@ -163,6 +163,11 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return eta === undefined ? Number.POSITIVE_INFINITY : eta * 1000
   }
 
+  /** BEP 55 holepunches: rendezvous we relayed (`connect` sent to both), and uTP dials a relay started. */
+  get holepunches(): { relayed: number; started: number } {
+    return { relayed: this.#s.holepunchesRelayed, started: this.#s.holepunchesStarted }
+  }
+
   /** Connected peers that announced piece `index` (0 before the metadata is known). */
   availability(index: number): number {
     const picker = this.#s.picker

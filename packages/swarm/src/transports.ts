@@ -53,7 +53,8 @@ export function parseTransports(list: string | readonly string[]): Transport[] {
  * The real network: TCP and uTP on the same port number (uTP on UDP), outgoing connections trying
  * `order` in turn, each but the last for at most {@link UTP_CONNECT_TIMEOUT_MS}. uTP is skipped when
  * its UDP port could not be bound (a warning says so). The listener's `udp` lets a DHT node share
- * uTP's socket (KRPC datagrams start with `d`, which no uTP header does).
+ * uTP's socket (KRPC datagrams start with `d`, which no uTP header does). With uTP on, it can also
+ * punch (BEP 55).
  */
 export function internetTransport(order: readonly Transport[]): SwarmTransport {
   let utp: UtpSocket | undefined
@@ -129,6 +130,16 @@ export function internetTransport(order: readonly Transport[]): SwarmTransport {
         cancel?.()
       }
     },
+    // BEP 55: only with uTP on (a uTP socket that failed to bind fails the punch at once).
+    ...(order.includes('utp') && {
+      punch(addr: PeerAddress, done: Done) {
+        if (!utp) {
+          done(new Error('uTP is off: cannot punch'))
+          return () => {}
+        }
+        return dialStream(utp.connect(addr.port, addr.host) as TransportStream, done)
+      },
+    }),
   }
 }
 

@@ -2,6 +2,7 @@ import { formatPeer } from '@p2p/peer-address'
 import { allowedFastSet } from '@p2p/peer-wire'
 import { Bitfield } from './bitfield.js'
 import { fill, fillAll } from './block-requests.js'
+import { noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
 import { onDonthave, onPieces, updateInterest } from './peer-availability.js'
 import { addPeer, onClose } from './peer-connections.js'
@@ -101,7 +102,10 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
   wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {
     if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
-    for (const a of e.added.slice(0, 50)) addPeer(s, a, 'pex')
+    for (const a of e.added.slice(0, 50)) {
+      addPeer(s, a, 'pex')
+      noteRelay(s, a, peer)
+    }
   })
   wire.on('port', (port) => {
     // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.

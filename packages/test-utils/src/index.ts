@@ -16,6 +16,7 @@ export {
   requireComponents,
 } from './components.js'
 export { FIXTURES_DIR } from './fixtures.js'
+export { type NatPairHost, type NatPairLab, startNatPairLab } from './nat-pair-lab.js'
 export {
   type Child,
   freePort,

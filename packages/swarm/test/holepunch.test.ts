@@ -1,0 +1,132 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { parseTorrent } from '@p2p/metainfo'
+import { generatePeerId, type PeerAddress } from '@p2p/peer-address'
+import { HolepunchError, UtHolepunch, Wire } from '@p2p/peer-wire'
+import type { Client } from '@p2p/swarm'
+import { UtpSocket } from '@p2p/utp'
+import { describe, expect, it } from 'vitest'
+import { useSession, v1Torrent, writeContent } from './helpers.js'
+
+const { dir, client, local, onCleanup } = useSession('swarm-holepunch-', { hashThreads: 1 })
+
+async function seeding(opts: Parameters<typeof client>[0] = {}, pex?: boolean) {
+  const src = await dir()
+  const content = await writeContent(src, { 'h.bin': 100_000 })
+  const torrent = await v1Torrent('h.bin', [{ path: ['h.bin'], bytes: content.get('h.bin')! }], 16384, true)
+  const c = client(opts)
+  const t = await c.seed(join(src, 'h.bin'), { torrent, pex })
+  return { c, t, infoHash: parseTorrent(torrent).infoHashBytes }
+}
+
+/** A test peer on a TCP connection to `c` that says it listens on `listenPort`, with or without ut_holepunch. */
+async function peerOf(c: Client, infoHash: Uint8Array, listenPort: number, holepunch = true) {
+  const wire = new Wire(connect(local(c)), { infoHash, peerId: generatePeerId('-HP0001-'), listenPort })
+  onCleanup(async () => wire.destroy())
+  const hp = holepunch ? wire.use(new UtHolepunch(wire)) : undefined
+  const ready = once(wire, 'extended-handshake')
+  wire.handshake()
+  await ready
+  return { wire, hp, addr: { host: '127.0.0.1', port: listenPort } }
+}
+
+const next = <T extends unknown[]>(hp: UtHolepunch, event: 'connect' | 'error' | 'rendezvous') =>
+  once(hp, event) as Promise<T>
+
+describe('BEP 55 holepunch in the swarm', () => {
+  it('relays a rendezvous as connect to both peers, with each one told the other address', async () => {
+    const { c, infoHash } = await seeding()
+    const a = await peerOf(c, infoHash, 40001)
+    const b = await peerOf(c, infoHash, 40002)
+    expect(a.wire.peerSupports('ut_holepunch')).toBe(true)
+    const toB = next<[PeerAddress]>(b.hp!, 'connect')
+    // The relay knows b once b's extended handshake (its listen port) is in: until then it answers
+    // NotConnected, so ask again.
+    let toA: PeerAddress | undefined
+    while (!toA) {
+      const answer = new Promise<PeerAddress | undefined>((resolve) => {
+        const onConnect = (addr: PeerAddress) => settle(addr)
+        const onError = (_: PeerAddress, code: number) => {
+          expect(code).toBe(HolepunchError.notConnected)
+          settle(undefined)
+        }
+        const settle = (addr: PeerAddress | undefined) => {
+          a.hp!.off('connect', onConnect).off('error', onError)
+          resolve(addr)
+        }
+        a.hp!.on('connect', onConnect).on('error', onError)
+      })
+      a.hp!.rendezvous(b.addr)
+      toA = await answer
+    }
+    expect(toA).toEqual(b.addr)
+    expect((await toB)[0]).toEqual(a.addr)
+    expect(c.torrents[0]!.holepunches.relayed).toBe(1)
+  })
+
+  it('answers NoSuchPeer, NoSelf, NotConnected and NoSupport', async () => {
+    const { c, infoHash } = await seeding()
+    const a = await peerOf(c, infoHash, 40011)
+    const plain = await peerOf(c, infoHash, 40012, false)
+    const ask = async (target: PeerAddress) => {
+      const answer = next<[PeerAddress, number]>(a.hp!, 'error')
+      a.hp!.rendezvous(target)
+      const [addr, code] = await answer
+      expect(addr).toEqual(target)
+      return code
+    }
+    expect(await ask({ host: '127.0.0.1', port: 0 })).toBe(HolepunchError.noSuchPeer)
+    expect(await ask(local(c))).toBe(HolepunchError.noSelf)
+    expect(await ask({ host: '127.0.0.1', port: 40099 })).toBe(HolepunchError.notConnected)
+    // NotConnected until the relay has the plain peer's extended handshake (its listen port).
+    let code = await ask(plain.addr)
+    while (code === HolepunchError.notConnected) code = await ask(plain.addr)
+    expect(code).toBe(HolepunchError.noSupport)
+    expect(c.torrents[0]!.holepunches.relayed).toBe(0)
+  })
+
+  it('on a relay connect, dials the given address over uTP', async () => {
+    const { c, t, infoHash } = await seeding({ transports: ['tcp', 'utp'] })
+    const target = new UtpSocket()
+    onCleanup(() => target.close())
+    await target.listen(0, '127.0.0.1')
+    const relay = await peerOf(c, infoHash, 40021)
+    const incoming = once(target, 'connection')
+    relay.hp!.connect({ host: '127.0.0.1', port: target.address().port })
+    const [stream] = (await incoming) as [{ destroy(): void }]
+    stream.destroy()
+    expect(t.holepunches.started).toBe(1)
+  })
+
+  it('asks the peer that told of an address by PEX for a rendezvous when dialing it fails', async () => {
+    const { c, infoHash } = await seeding({ transports: ['utp', 'tcp'] })
+    const relay = await peerOf(c, infoHash, 40031)
+    // A port with nothing on it, UDP or TCP: both dials fail.
+    const probe = new UtpSocket()
+    await probe.listen(0, '127.0.0.1')
+    const dead = { host: '127.0.0.1', port: probe.address().port }
+    await probe.close()
+    const asked = next<[PeerAddress]>(relay.hp!, 'rendezvous')
+    relay.wire.sendPex({ added: [dead] })
+    expect((await asked)[0]).toEqual(dead)
+  })
+
+  it('still offers ut_holepunch with ut_pex turned off', async () => {
+    const { c, infoHash } = await seeding({}, false)
+    const a = await peerOf(c, infoHash, 40051)
+    expect(a.wire.peerSupports('ut_pex')).toBe(false)
+    expect(a.wire.peerSupports('ut_holepunch')).toBe(true)
+  })
+
+  it('does not offer ut_holepunch on a private torrent', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'p.bin': 50_000 })
+    const bytes = content.get('p.bin')!
+    const torrent = await v1Torrent('p.bin', [{ path: ['p.bin'], bytes }], 16384, true, { private: 1 })
+    const c = client()
+    await c.seed(join(src, 'p.bin'), { torrent })
+    const a = await peerOf(c, parseTorrent(torrent).infoHashBytes, 40041)
+    expect(a.wire.peerSupports('ut_holepunch')).toBe(false)
+  })
+})
