@@ -5,9 +5,9 @@ import { nat } from './nat.js'
 import { pieceSelection } from './piece-selection.js'
 import { scaling } from './scaling.js'
 import { seeders } from './seeders.js'
+import { simCheck } from './sim-check.js'
 import { trackerDies } from './tracker-dies.js'
 import { trackerless } from './trackerless.js'
-import { simCheck } from './sim-check.js'
 
 /** Every scenario by name, in the order `all` runs them. */
 export const scenarios: Record<string, Scenario> = {
