@@ -252,7 +252,7 @@ function attach(
     up: new RateMeter(() => s.rt.clock.now()),
   }
   // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
-  if (!meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
+  if (!s.meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
   s.peers.add(peer)
   wireEvents(s, peer)
   wire.handshake()

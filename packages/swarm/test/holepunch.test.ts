@@ -25,7 +25,7 @@ async function peerOf(c: Client, infoHash: Uint8Array, listenPort: number, holep
   const wire = new Wire(connect(local(c)), { infoHash, peerId: generatePeerId('-HP0001-'), listenPort })
   onCleanup(async () => wire.destroy())
   const hp = holepunch ? wire.use(new UtHolepunch(wire)) : undefined
-  const ready = once(wire, 'extended-handshake')
+  const ready = new Promise((r) => wire.once('extended-handshake', r))
   wire.handshake()
   await ready
   return { wire, hp, addr: { host: '127.0.0.1', port: listenPort } }
