@@ -35,6 +35,8 @@ export interface PeerConfig {
   name: string
   /** A seeder super-seeds (BEP 16). */
   superSeed?: boolean
+  /** Local peer discovery (BEP 14) on the host's interface. Default off. */
+  lsd?: boolean
 }
 
 /** What the lab's tracker process is told (JSON on its command line). */

@@ -24,6 +24,7 @@ peerMain(async (config) => {
     port: config.noIncoming ? 0 : config.port,
     uploadLimit: config.uploadLimit,
     downloadLimit: config.downloadLimit,
+    lsd: config.lsd === true,
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
   const bytes = new Uint8Array(await readFile(config.torrent))

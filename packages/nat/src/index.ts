@@ -15,6 +15,7 @@ export {
   type LocalPeerDiscoveryOptions,
 } from './local-peer-discovery.js'
 export { LsdCore, type LsdCoreOptions, type LsdPeer } from './lsd-core.js'
+export { type LsdInterfaceOptions, lsdInterfaceFor } from './lsd-interface.js'
 export {
   encodeLsdAnnounces,
   LSD_IPV4_GROUP,
