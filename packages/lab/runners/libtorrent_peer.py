@@ -56,7 +56,7 @@ def main(cfg):
     settings = {
         "listen_interfaces": "" if cfg.get("noIncoming") else "%s:%d" % (cfg["host"], cfg["port"]),
         "enable_dht": False,
-        "enable_lsd": False,
+        "enable_lsd": bool(cfg.get("lsd")),
         "enable_upnp": False,
         "enable_natpmp": False,
         "enable_outgoing_utp": False,

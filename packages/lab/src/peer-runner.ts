@@ -66,6 +66,7 @@ peerMain(async (config) => {
     transports: 'tcp',
     encryption: 'none',
     dht: false,
+    lsd: config.lsd === true,
   }
   emit({ type: 'ready', host: config.host, port: config.port, settings })
   void torrent.done.then(() => emit({ type: 'done' }))

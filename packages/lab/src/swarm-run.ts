@@ -7,8 +7,11 @@ import type { HostNetwork } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
 import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
 
-/** How peers find each other: our tracker on its own host, or addresses pushed by the lab controller. */
-export type Discovery = 'tracker' | 'direct'
+/**
+ * How peers find each other: our tracker on its own host, addresses pushed by the lab controller, or
+ * local peer discovery (BEP 14 multicast on the hosts' segment; no tracker, no addresses given).
+ */
+export type Discovery = 'tracker' | 'direct' | 'lsd'
 
 /** One leecher of a run: where it sits, when it arrives and (optionally) leaves unfinished. */
 export interface LeecherSpec {
@@ -197,6 +200,7 @@ export async function runSwarm(
         version: fixture.version,
         name: fixture.name,
         superSeed: role === 'seeder' && spec.superSeed === true,
+        lsd: discovery === 'lsd',
       },
       onMessage,
     )

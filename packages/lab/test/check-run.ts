@@ -32,6 +32,7 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     'piece-selection',
     'nat',
     'integrity',
+    'lan',
   ])
   const events = (await readFile(r.eventsPath, 'utf8'))
     .trim()
@@ -103,6 +104,13 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       JSON.stringify({ peers: run.peers, errors }),
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
+  // LAN: no tracker and no addresses given, every leecher found its peers by LSD and finished.
+  const lan = r.results[6]!
+  expect(lan.runs.map((run) => `${run.run} ${run.discovery} ${run.allDone}`)).toEqual([
+    'lan/ours/lsd lsd true',
+    'lan/libtorrent/lsd lsd true',
+  ])
+  expect(events.some((e) => String(e.run).startsWith('lan/') && e.type === 'announce')).toBe(false)
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
   // The report comes with its PDF (headless Chromium), an environment block and a summary.
   expect(r.pdfPath).toBeDefined()
