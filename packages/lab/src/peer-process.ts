@@ -37,6 +37,8 @@ export interface PeerConfig {
   superSeed?: boolean
   /** Local peer discovery (BEP 14) on the host's interface. Default off. */
   lsd?: boolean
+  /** Map the listening port on the host's router (UPnP IGD, NAT-PMP, PCP). Default off. */
+  portMapping?: boolean
 }
 
 /** What the lab's tracker process is told (JSON on its command line). */

@@ -14,6 +14,33 @@ function parse(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) }
 }
 
+/** How long a peer behind a router waits for its port mapping before it starts without one. */
+const MAPPING_WAIT_MS = 10_000
+
+/**
+ * Listens, and waits until the router mapped our TCP port (or mapping failed): the tracker then hears the
+ * external port from the first announce. Reports the mapping.
+ */
+async function mappedPort(client: Client): Promise<void> {
+  await client.listen()
+  const mapper = client.portMapper!
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, MAPPING_WAIT_MS)
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    mapper.on('mapped', (m) => {
+      emit({
+        type: 'warning',
+        message: `port mapping: ${m.transport} ${m.externalPort} -> ${m.internalPort} via ${m.method}`,
+      })
+      if (m.transport === 'tcp') done()
+    })
+    mapper.on('failed', done)
+  })
+}
+
 /** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
 const PIECE_FAILED = /^piece \d+ failed/
 
@@ -25,8 +52,10 @@ peerMain(async (config) => {
     uploadLimit: config.uploadLimit,
     downloadLimit: config.downloadLimit,
     lsd: config.lsd === true,
+    portMapping: config.portMapping === true,
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
+  if (config.portMapping) await mappedPort(client)
   const bytes = new Uint8Array(await readFile(config.torrent))
   const announce = config.trackers?.length ? [config.trackers] : undefined
   let torrent: Torrent

@@ -201,6 +201,7 @@ export async function runSwarm(
         name: fixture.name,
         superSeed: role === 'seeder' && spec.superSeed === true,
         lsd: discovery === 'lsd',
+        portMapping: kind === 'upnp',
       },
       onMessage,
     )

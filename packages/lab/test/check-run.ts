@@ -104,6 +104,17 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       JSON.stringify({ peers: run.peers, errors }),
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
+  // NAT with port mapping (netns only: a router running miniupnpd): every NATed leecher mapped its port.
+  const mapped = nat.runs.filter((run) => run.run.endsWith('nat+port mapping'))
+  expect(mapped.length).toBe(r.mode === 'netns' ? 1 : 0)
+  for (const run of mapped) {
+    const upnp = run.peers.filter((p) => p.kind === 'upnp').map((p) => p.name)
+    const logged = events
+      .filter((e) => e.run === run.run && /^port mapping: tcp \d+ -> 6881 via/.test(String(e.message)))
+      .map((e) => e.peer)
+    expect(upnp.length).toBeGreaterThan(0)
+    expect([...new Set(logged)].sort()).toEqual(upnp.sort())
+  }
   // LAN: no tracker and no addresses given, every leecher found its peers by LSD and finished.
   const lan = r.results[6]!
   expect(lan.runs.map((run) => `${run.run} ${run.discovery} ${run.allDone}`)).toEqual([
