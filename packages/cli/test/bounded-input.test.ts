@@ -44,7 +44,7 @@ describe('a .torrent input is checked before it is read', () => {
   })
 
   it('Client.add(path) refuses a FIFO with a coded error', async () => {
-    const c = new Client({ host: '127.0.0.1' })
+    const c = new Client({ host: '127.0.0.1', lsd: false })
     try {
       await expect(c.add(await fifo(), { path: await dir() })).rejects.toMatchObject({
         code: 'SWARM_BAD_TORRENT',

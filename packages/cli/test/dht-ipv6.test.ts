@@ -20,14 +20,14 @@ describe('trackerless over IPv6 (BEP 32) on ::1', () => {
     const file = join(src, 'six.bin')
     await writeFile(file, data)
     const seeder = io()
-    const seedRun = main(['seed', file, '--host', '::1', '--dht-bootstrap', boot], seeder.io)
+    const seedRun = main(['seed', file, '--host', '::1', '--no-lsd', '--dht-bootstrap', boot], seeder.io)
     const magnet = await magnetLine(seeder.out)
     expect(magnet).not.toContain('tr=')
 
     const out = await dir()
     const dl = io()
     const code = await Promise.race([
-      main(['download', magnet, '-o', out, '--host', '::1', '--dht-bootstrap', boot], dl.io),
+      main(['download', magnet, '-o', out, '--host', '::1', '--no-lsd', '--dht-bootstrap', boot], dl.io),
       new Promise((r) => setTimeout(() => r(`timeout: ${dl.err().slice(-2000)}`), 30_000)),
     ])
     dl.stop()

@@ -54,7 +54,10 @@ describe('p2p dht and trackerless downloads', () => {
     const out = await dir()
     const dl = io()
     const code = await Promise.race([
-      main(['download', magnet, '-o', out, '--host', '127.0.0.3', '--dht-bootstrap', boot], dl.io),
+      main(
+        ['download', magnet, '-o', out, '--host', '127.0.0.3', '--no-lsd', '--dht-bootstrap', boot],
+        dl.io,
+      ),
       new Promise((r) => setTimeout(() => r(`timeout: ${dl.err().slice(-2000)}`), 45_000)),
     ])
     dl.stop()
@@ -70,7 +73,7 @@ describe('p2p dht and trackerless downloads', () => {
 
     // The reverse: our client seeds with no tracker, libtorrent downloads the magnet through the DHT.
     const ours = io()
-    const ourSeed = main(['seed', file, '--host', '127.0.0.4', '--dht-bootstrap', boot], ours.io)
+    const ourSeed = main(['seed', file, '--host', '127.0.0.4', '--no-lsd', '--dht-bootstrap', boot], ours.io)
     const ourMagnet = (await waitFor(() => /^(magnet:\S+)$/m.exec(ours.out()), 20_000, 'p2p seed magnet'))[1]!
     expect(ourMagnet).not.toContain('tr=')
     const ltOut = await dir()

@@ -34,6 +34,7 @@ it('p2p download killed with SIGKILL resumes from its verified pieces', async (c
       String(port),
       '--host',
       '127.0.0.1',
+      '--no-lsd',
       '--upload-limit',
       '400000',
     ])
@@ -58,6 +59,7 @@ it('p2p download killed with SIGKILL resumes from its verified pieces', async (c
       '--json',
       '--host',
       '127.0.0.1',
+      '--no-lsd',
     ]
     const first = spawnChild(process.execPath, args)
     // Wait for a resume write (every 10 s) after some progress, then kill -9.

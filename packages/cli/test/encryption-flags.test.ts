@@ -15,7 +15,7 @@ describe('p2p seed / download --encryption', () => {
     await writeFile(join(src, 'f.bin'), data)
     const port = await freePort()
     const s = io()
-    const enc = ['--encryption', 'forced', '--encryption-level', 'rc4', '--host', '127.0.0.1']
+    const enc = ['--encryption', 'forced', '--encryption-level', 'rc4', '--host', '127.0.0.1', '--no-lsd']
     const seeding = main(['seed', join(src, 'f.bin'), '--port', String(port), '--v1', ...enc], s.io)
     const magnet = await magnetLine(s.out)
     const out = await dir()

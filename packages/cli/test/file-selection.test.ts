@@ -103,14 +103,24 @@ describe('p2p download --files against p2p seed', () => {
     const port = await freePort()
     const s = io()
     const seeding = main(
-      ['seed', join(src, 'set'), '--torrent', torrentFile, '--port', String(port), '--host', '127.0.0.1'],
+      [
+        'seed',
+        join(src, 'set'),
+        '--torrent',
+        torrentFile,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--no-lsd',
+      ],
       s.io,
     )
     try {
       await waitFor(() => s.out().includes('magnet:'), 30_000, 'seed to print its magnet link')
       const out = await dir()
       const d = io()
-      const peer = ['--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1']
+      const peer = ['--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--no-lsd']
       const code = await main(['download', torrentFile, '-o', out, '--files', String(b.index), ...peer], d.io)
       expect(d.err()).not.toMatch(/p2p:/)
       expect(code).toBe(0)

@@ -13,7 +13,7 @@ async function download(flags: string[], out?: string): Promise<{ code: number; 
   const stop = setTimeout(t.stop, 10_000)
   try {
     return {
-      code: await main(['download', MAGNET, '-o', out ?? (await dir()), ...flags], t.io),
+      code: await main(['download', MAGNET, '-o', out ?? (await dir()), '--no-lsd', ...flags], t.io),
       err: t.err(),
     }
   } finally {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   type Child,
   COMPONENTS,
@@ -16,6 +17,7 @@ import {
 } from '@p2p/test-utils'
 import { afterEach, expect, it } from 'vitest'
 
+const LSD_LISTEN = fileURLToPath(new URL('./fixtures/lsd-listen.mjs', import.meta.url))
 const cleanup: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn()
@@ -90,18 +92,66 @@ it('p2p seed --port-mapping behind miniupnpd is downloaded from the outside thro
   await downloadAndCheck(bin, lab.outside, args, join(dir.path, 'out'), file.data)
 })
 
-it('p2p download --lsd finds a p2p seed --lsd on the LAN with no tracker and no peer given', {
-  timeout: 60_000,
-}, async (ctx) => {
+type Host = { netns: string; ip: string }
+
+/** The built CLI, a temp dir and two hosts on a bridge (all removed after the test). */
+async function bridgeSetup(
+  ctx: { skip: (note?: string) => void },
+  prefix: string,
+): Promise<{ bin: string; dir: string; a: Host; b: Host }> {
   const bin = requireBuilt(ctx, new URL('../dist/bin.js', import.meta.url), '@p2p/cli')
   needRoot(ctx)
-  const dir = await tempDir('p2p-cli-lsd-')
+  const dir = await tempDir(`p2p-cli-${prefix}-`)
   cleanup.push(dir.remove)
-  const lab = await startBridgeLab('natb', 2)
+  const lab = await startBridgeLab(prefix, 2)
   cleanup.push(lab.close)
-  const [a, b] = lab.hosts as [{ netns: string; ip: string }, { netns: string; ip: string }]
-  const file = await seedFile(dir.path)
-  const seeder = p2p(bin, a.netns, ['seed', file.path, '--host', a.ip, '--port', '6881', '--lsd'])
+  const [a, b] = lab.hosts as [Host, Host]
+  return { bin, dir: dir.path, a, b }
+}
+
+it('p2p download finds p2p seed on the LAN with no tracker and no peer given (LSD is on by default)', {
+  timeout: 60_000,
+}, async (ctx) => {
+  const { bin, dir, a, b } = await bridgeSetup(ctx, 'natb')
+  const file = await seedFile(dir)
+  const seeder = p2p(bin, a.netns, ['seed', file.path, '--host', a.ip, '--port', '6881'])
   const magnet = await magnetOf(seeder)
-  await downloadAndCheck(bin, b.netns, [magnet, '--host', b.ip, '--lsd'], join(dir.path, 'out'), file.data)
+  await downloadAndCheck(bin, b.netns, [magnet, '--host', b.ip], join(dir, 'out'), file.data)
+})
+
+it('p2p seed --host 127.0.0.1 announces on the loopback interface only, never on the LAN', {
+  timeout: 60_000,
+}, async (ctx) => {
+  const { bin, dir, a, b } = await bridgeSetup(ctx, 'natl')
+  const listen = (netns: string, iface: string) => {
+    const child = spawnChild('ip', ['netns', 'exec', netns, process.execPath, LSD_LISTEN, iface])
+    cleanup.push(() => child.stop(2000))
+    return child
+  }
+  // Listeners on the seeder's loopback and on the other host of the LAN.
+  const loopback = listen(a.netns, '127.0.0.1')
+  const lan = listen(b.netns, b.ip)
+  for (const l of [loopback, lan]) await waitFor(() => l.output().includes('listening'), 10_000, 'listener')
+  const seeder = p2p(bin, a.netns, [
+    'seed',
+    (await seedFile(dir)).path,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '6881',
+  ])
+  await magnetOf(seeder)
+  await waitFor(() => loopback.output().includes('Port: 6881'), 20_000, `announce on lo (${seeder.output()})`)
+  // A control: the same host's announce for a seed on its LAN address crosses the bridge.
+  await mkdir(join(dir, 'control'))
+  const control = p2p(bin, a.netns, [
+    'seed',
+    (await seedFile(join(dir, 'control'))).path,
+    '--host',
+    a.ip,
+    '--port',
+    '6882',
+  ])
+  await waitFor(() => lan.output().includes('Port: 6882'), 20_000, `control announce (${control.output()})`)
+  expect(lan.output()).not.toContain('Port: 6881')
 })

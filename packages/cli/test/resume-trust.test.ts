@@ -29,11 +29,12 @@ describe('pieces from the resume data are not called verified', () => {
         String(port),
         '--host',
         '127.0.0.1',
+        '--no-lsd',
       ],
       s.io,
     )
     await waitFor(() => s.out().includes('magnet:'), 30_000, 'seeder ready')
-    const peer = ['--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1']
+    const peer = ['--peer', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--no-lsd']
     const out = await dir()
     expect(await main(['download', torrentFile, '-o', out, ...peer], io().io)).toBe(0)
 
@@ -48,7 +49,9 @@ describe('pieces from the resume data are not called verified', () => {
     await utimes(path, ms / 1000, ms / 1000)
 
     const trusted = io()
-    expect(await main(['download', torrentFile, '-o', out, '--host', '127.0.0.1'], trusted.io)).toBe(0)
+    expect(
+      await main(['download', torrentFile, '-o', out, '--host', '127.0.0.1', '--no-lsd'], trusted.io),
+    ).toBe(0)
     expect(trusted.err()).not.toMatch(/verified/)
     expect(trusted.err()).toMatch(/512 pieces taken from the resume data without hashing/)
 

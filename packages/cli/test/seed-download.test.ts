@@ -17,14 +17,25 @@ describe('p2p seed / p2p download', () => {
     const port = await freePort()
     const s = io()
     const seeding = main(
-      ['seed', join(src, 'file.bin'), '--port', String(port), '--host', '127.0.0.1', '--v1'],
+      ['seed', join(src, 'file.bin'), '--port', String(port), '--host', '127.0.0.1', '--no-lsd', '--v1'],
       s.io,
     )
     const magnet = await magnetLine(s.out)
     const out = await dir()
     const d = io()
     const code = await main(
-      ['download', magnet, '-o', out, '--peer', `127.0.0.1:${port}`, '--json', '--host', '127.0.0.1'],
+      [
+        'download',
+        magnet,
+        '-o',
+        out,
+        '--peer',
+        `127.0.0.1:${port}`,
+        '--json',
+        '--host',
+        '127.0.0.1',
+        '--no-lsd',
+      ],
       d.io,
     )
     expect(code).toBe(0)
@@ -58,12 +69,15 @@ describe('p2p seed / p2p download', () => {
           String(await freePort()),
           '--host',
           '127.0.0.1',
+          '--no-lsd',
         ],
         s.io,
       )
       const magnet = await magnetLine(s.out)
       const d = io()
-      expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1'], d.io)).toBe(0)
+      expect(
+        await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1', '--no-lsd'], d.io),
+      ).toBe(0)
       s.stop()
       expect(await seeding).toBe(0)
       const leecher = seen.filter((a) => a.event !== 'none' && a.left > 0n)[0]!.peerId
@@ -92,7 +106,9 @@ describe('p2p seed / p2p download', () => {
     const f = io()
     const refused = 'http://127.0.0.1:1/announce'
     const magnet = `magnet:?xt=urn:btih:${'ab'.repeat(20)}&tr=${encodeURIComponent(refused)}`
-    expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1'], f.io)).toBe(4)
+    expect(await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1', '--no-lsd'], f.io)).toBe(
+      4,
+    )
     expect(f.err()).toMatch(/CLI_UNREACHABLE/)
   })
 })

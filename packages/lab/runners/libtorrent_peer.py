@@ -56,9 +56,9 @@ def main(cfg):
     settings = {
         "listen_interfaces": "" if cfg.get("noIncoming") else "%s:%d" % (cfg["host"], cfg["port"]),
         "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
+        "enable_lsd": bool(cfg.get("lsd")),
+        "enable_upnp": bool(cfg.get("portMapping")),
+        "enable_natpmp": bool(cfg.get("portMapping")),
         "enable_outgoing_utp": False,
         "enable_incoming_utp": False,
         "out_enc_policy": lt.enc_policy.disabled,

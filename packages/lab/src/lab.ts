@@ -184,6 +184,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
 
   const ctx: ScenarioContext = {
     net: undefined as unknown as HostNetwork,
+    mode,
     log,
     workDir,
     size,

@@ -3,9 +3,13 @@ import { exec, execQuiet } from './exec.js'
 import { LINK_PREFIX, linkName, NETNS_PREFIX, netnsName, ownerOf, pidAlive } from './names.js'
 import { firewallRuleset, loadRuleset, natRuleset } from './nat.js'
 import { capEgress } from './traffic-control.js'
+import { startMiniupnpd, upnpRuleset } from './upnp-router.js'
 
-/** Where a host sits in the emulated network. */
-export type HostKind = 'public' | 'nat' | 'firewalled'
+/**
+ * Where a host sits in the emulated network: `upnp` is behind a NAT router running miniupnpd, and its peer
+ * maps its port there (UPnP IGD, NAT-PMP, PCP).
+ */
+export type HostKind = 'public' | 'nat' | 'firewalled' | 'upnp'
 
 /** Bandwidth caps of one emulated host, bytes per second. */
 export interface HostCaps {
@@ -21,12 +25,14 @@ export interface NetnsHost {
   kind: HostKind
 }
 
-/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT router 10.77.0.254). */
+/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT routers 10.77.0.253-254). */
 const PUBLIC_PREFIX = 17
 const BRIDGE_IP = '10.77.0.1'
-const ROUTER_WAN_IP = '10.77.0.254'
-/** Private side behind the NAT router: 10.77.128.0/24 (router 10.77.128.1). */
-const ROUTER_LAN_IP = '10.77.128.1'
+/** The NAT routers: WAN address, private /24 behind it (router at .1), ruleset, and miniupnpd or not. */
+const ROUTERS = {
+  nat: { wan: '10.77.0.254', lan: '10.77.128', ruleset: natRuleset, miniupnpd: false },
+  upnp: { wan: '10.77.0.253', lan: '10.77.129', ruleset: upnpRuleset, miniupnpd: true },
+} as const
 /** Host addresses start here, leaving .1-.9 for infrastructure. */
 const FIRST_HOST = 10
 
@@ -39,9 +45,9 @@ export class Topology {
   readonly #namespaces: string[] = []
   readonly #links: string[] = []
   #bridge: string | undefined
-  #router: string | undefined
+  readonly #routers = new Map<keyof typeof ROUTERS, string>()
+  readonly #private = new Map<keyof typeof ROUTERS, number>()
   #public = 0
-  #private = 0
   #count = 0
 
   /** Creates the bridge. Call {@link addHost} next. */
@@ -80,17 +86,20 @@ export class Topology {
     return outer
   }
 
-  async #ensureRouter(): Promise<string> {
-    if (this.#router) return this.#router
-    const ns = await this.#newNetns('nat')
-    await this.#wire(ns, 'wan', undefined, this.#bridge!, 'r')
-    await exec('ip', ['-n', ns, 'addr', 'add', `${ROUTER_WAN_IP}/${PUBLIC_PREFIX}`, 'dev', 'wan'])
+  async #ensureRouter(kind: keyof typeof ROUTERS): Promise<string> {
+    const existing = this.#routers.get(kind)
+    if (existing) return existing
+    const r = ROUTERS[kind]
+    const ns = await this.#newNetns(kind)
+    await this.#wire(ns, 'wan', undefined, this.#bridge!, kind === 'nat' ? 'r' : 'u')
+    await exec('ip', ['-n', ns, 'addr', 'add', `${r.wan}/${PUBLIC_PREFIX}`, 'dev', 'wan'])
     await exec('ip', ['-n', ns, 'link', 'add', 'lan', 'type', 'bridge'])
-    await exec('ip', ['-n', ns, 'addr', 'add', `${ROUTER_LAN_IP}/24`, 'dev', 'lan'])
+    await exec('ip', ['-n', ns, 'addr', 'add', `${r.lan}.1/24`, 'dev', 'lan'])
     await exec('ip', ['-n', ns, 'link', 'set', 'lan', 'up'])
     await exec('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
-    await loadRuleset(ns, natRuleset('wan', 'lan'))
-    this.#router = ns
+    await loadRuleset(ns, r.ruleset('wan', 'lan'))
+    if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${r.lan}.0/24`)
+    this.#routers.set(kind, ns)
     return ns
   }
 
@@ -99,12 +108,14 @@ export class Topology {
     const role = `h${this.#count++}`
     const ns = await this.#newNetns(role)
     let ip: string
-    if (kind === 'nat') {
-      const router = await this.#ensureRouter()
+    if (kind === 'nat' || kind === 'upnp') {
+      const router = await this.#ensureRouter(kind)
       const outer = await this.#wire(ns, 'eth0', router, 'lan', role)
-      ip = `10.77.128.${FIRST_HOST + this.#private++}`
+      const n = this.#private.get(kind) ?? 0
+      this.#private.set(kind, n + 1)
+      ip = `${ROUTERS[kind].lan}.${FIRST_HOST + n}`
       await exec('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0'])
-      await exec('ip', ['-n', ns, 'route', 'add', 'default', 'via', ROUTER_LAN_IP])
+      await exec('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${ROUTERS[kind].lan}.1`])
       await capEgress(router, outer, caps.down)
     } else {
       const outer = await this.#wire(ns, 'eth0', undefined, this.#bridge!, role)

@@ -37,6 +37,10 @@ export interface PeerConfig {
   superSeed?: boolean
   /** DHT nodes (`host:port`) to join through: the peer then runs a DHT node on its UDP port (BEP 5). */
   dhtBootstrap?: string[]
+  /** Local peer discovery (BEP 14) on the host's interface. Default off. */
+  lsd?: boolean
+  /** Map the listening port on the host's router (UPnP IGD, NAT-PMP, PCP). Default off. */
+  portMapping?: boolean
 }
 
 /** What the lab's DHT bootstrap node process is told (JSON on its command line). */

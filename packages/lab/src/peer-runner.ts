@@ -35,6 +35,33 @@ async function joinDht(
   return node
 }
 
+/** How long a peer behind a router waits for its port mapping before it starts without one. */
+const MAPPING_WAIT_MS = 10_000
+
+/**
+ * Listens, and waits until the router mapped our TCP port (or mapping failed): the tracker then hears the
+ * external port from the first announce. Reports the mapping.
+ */
+async function mappedPort(client: Client): Promise<void> {
+  await client.listen()
+  const mapper = client.portMapper!
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, MAPPING_WAIT_MS)
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    mapper.on('mapped', (m) => {
+      emit({
+        type: 'warning',
+        message: `port mapping: ${m.transport} ${m.externalPort} -> ${m.internalPort} via ${m.method}`,
+      })
+      if (m.transport === 'tcp') done()
+    })
+    mapper.on('failed', done)
+  })
+}
+
 /** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
 const PIECE_FAILED = /^piece \d+ failed/
 
@@ -45,8 +72,11 @@ peerMain(async (config) => {
     port: config.noIncoming ? 0 : config.port,
     uploadLimit: config.uploadLimit,
     downloadLimit: config.downloadLimit,
+    lsd: config.lsd === true,
+    portMapping: config.portMapping === true,
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
+  if (config.portMapping) await mappedPort(client)
   const dht = config.dhtBootstrap
     ? await joinDht(client, config.dhtBootstrap.map(parse), config.host)
     : undefined
@@ -94,6 +124,7 @@ peerMain(async (config) => {
     transports: 'tcp',
     encryption: 'none',
     dht: dht ? `on the client's UDP port, bootstrap ${config.dhtBootstrap!.join(',')}` : false,
+    lsd: config.lsd === true,
   }
   emit({ type: 'ready', host: config.host, port: config.port, settings })
   void torrent.done.then(() => emit({ type: 'done' }))

@@ -10,9 +10,10 @@ import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './p
 
 /**
  * How peers find each other: our tracker on its own host, addresses pushed by the lab controller, or
- * only the DHT (no tracker; every peer is given the lab's DHT node D0 and nothing else).
+ * only the DHT (no tracker; every peer is given the lab's DHT node D0 and nothing else), or local peer
+ * discovery (BEP 14 multicast on the hosts' segment; no tracker, no addresses given).
  */
-export type Discovery = 'tracker' | 'direct' | 'dht'
+export type Discovery = 'tracker' | 'direct' | 'dht' | 'lsd'
 
 /** One leecher of a run: where it sits, when it arrives and (optionally) leaves unfinished. */
 export interface LeecherSpec {
@@ -218,6 +219,8 @@ export async function runSwarm(
         name: fixture.name,
         superSeed: role === 'seeder' && spec.superSeed === true,
         dhtBootstrap: dhtAddress ? [dhtAddress] : undefined,
+        lsd: discovery === 'lsd',
+        portMapping: kind === 'upnp',
       },
       onMessage,
     )

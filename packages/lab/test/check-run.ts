@@ -13,7 +13,7 @@ export async function runSmallLab(out: string, network: 'netns' | 'loopback'): P
   return runLab({
     // The DHT scenarios (trackerless, tracker-dies) and sim-check have their own tests:
     // lab-dht.interop.test.ts and sim-check.interop.test.ts.
-    scenarios: ['scaling', 'seeders', 'churn', 'piece-selection', 'nat', 'integrity'],
+    scenarios: ['scaling', 'seeders', 'churn', 'piece-selection', 'nat', 'integrity', 'lan'],
     peers: [2, 3],
     size: SMALL_SIZE,
     up: 2_000_000,
@@ -34,6 +34,7 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
     'piece-selection',
     'nat',
     'integrity',
+    'lan',
   ])
   const events = (await readFile(r.eventsPath, 'utf8'))
     .trim()
@@ -105,6 +106,24 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       JSON.stringify({ peers: run.peers, errors }),
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
+  // NAT with port mapping (netns only: a router running miniupnpd): every NATed leecher mapped its port.
+  const mapped = nat.runs.filter((run) => run.run.endsWith('nat+port mapping'))
+  expect(mapped.length).toBe(r.mode === 'netns' ? 1 : 0)
+  for (const run of mapped) {
+    const upnp = run.peers.filter((p) => p.kind === 'upnp').map((p) => p.name)
+    const logged = events
+      .filter((e) => e.run === run.run && /^port mapping: tcp \d+ -> 6881 via/.test(String(e.message)))
+      .map((e) => e.peer)
+    expect(upnp.length).toBeGreaterThan(0)
+    expect([...new Set(logged)].sort()).toEqual(upnp.sort())
+  }
+  // LAN: no tracker and no addresses given, every leecher found its peers by LSD and finished.
+  const lan = r.results[6]!
+  expect(lan.runs.map((run) => `${run.run} ${run.discovery} ${run.allDone}`)).toEqual([
+    'lan/ours/lsd lsd true',
+    'lan/libtorrent/lsd lsd true',
+  ])
+  expect(events.some((e) => String(e.run).startsWith('lan/') && e.type === 'announce')).toBe(false)
   expect(r.lines.some((l) => l.includes('completion/T_min'))).toBe(true)
   // Each scaling run measured the machine's CPU, and the report says from which N it sets the pace.
   for (const run of scaling.runs) expect(run.cpuBusy).toBeGreaterThan(0)

@@ -7,6 +7,7 @@ export { EpochTracker } from './epoch.js'
 export { NatError, type NatErrorCode } from './errors.js'
 export { checkExternalAddress, type ExternalAddress } from './external-address.js'
 export { defaultGateway, parseProcNetRoute } from './gateway.js'
+export { gatewayExchange, type UdpClientOptions } from './gateway-exchange.js'
 export { type HttpRequestOptions, type HttpResponse, httpRequest } from './http.js'
 export { findWanService, type IgdService, WAN_SERVICE_TYPES } from './igd-description.js'
 export {
@@ -15,6 +16,7 @@ export {
   type LocalPeerDiscoveryOptions,
 } from './local-peer-discovery.js'
 export { LsdCore, type LsdCoreOptions, type LsdPeer } from './lsd-core.js'
+export { type LsdInterfaceOptions, lsdInterfaceFor } from './lsd-interface.js'
 export {
   encodeLsdAnnounces,
   LSD_IPV4_GROUP,
@@ -37,7 +39,7 @@ export {
   type NatPmpMapReply,
   type NatPmpReplyHeader,
 } from './natpmp.js'
-export { NatPmpClient, type UdpClientOptions } from './natpmp-client.js'
+export { NatPmpClient } from './natpmp-client.js'
 export {
   decodePcpMapReply,
   encodePcpMapRequest,

@@ -21,8 +21,12 @@ export interface LocalPeerDiscoveryOptions extends LsdCoreOptions {
   port: number
   /** IPv4 address of the interface to announce and listen on. Default: the system's choice. */
   interfaceAddress?: string
+  /** Use the IPv4 group. Default true. */
+  ipv4?: boolean
   /** Also use the IPv6 group. Default true (skipped with a `failed` event when unavailable). */
   ipv6?: boolean
+  /** Name of the interface for the IPv6 group (e.g. `eth0`). Default: the system's choice. */
+  ipv6Interface?: string
   /** Multicast TTL; above 1 as BEP 14 suggests for its org-local group. Default 4. */
   ttl?: number
   /** Clock and timers. Default the real ones (unref'd). */
@@ -75,9 +79,9 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
    */
   async start(): Promise<void> {
     if (this.#closed) throw new NatError('NAT_CLOSED', 'local peer discovery closed')
-    const { interfaceAddress, ipv6 = true, ttl = 4 } = this.#options
-    await this.#join(4, LSD_IPV4_GROUP, interfaceAddress, ttl)
-    if (ipv6) await this.#join(6, LSD_IPV6_GROUP, undefined, ttl)
+    const { interfaceAddress, ipv4 = true, ipv6 = true, ipv6Interface, ttl = 4 } = this.#options
+    if (ipv4) await this.#join(4, LSD_IPV4_GROUP, interfaceAddress, ttl)
+    if (ipv6) await this.#join(6, LSD_IPV6_GROUP, ipv6Interface && `::%${ipv6Interface}`, ttl)
     if (this.#sockets.length === 0)
       throw new NatError('NAT_UNAVAILABLE', 'could not join an LSD multicast group')
     this.#started = true

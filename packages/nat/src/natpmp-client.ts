@@ -1,25 +1,14 @@
 import { EpochTracker } from './epoch.js'
 import { NatError } from './errors.js'
+import { gatewayExchange, type UdpClientOptions } from './gateway-exchange.js'
 import type { MappingClient, MapResult } from './mapping-client.js'
 import {
   decodeNatPmpAddressReply,
   decodeNatPmpMapReply,
   encodeNatPmpAddressRequest,
   encodeNatPmpMapRequest,
-  NAT_PMP_PORT,
 } from './natpmp.js'
 import type { Transport } from './transport.js'
-import { type RetryOptions, udpExchange } from './udp-exchange.js'
-
-/** Options of {@link NatPmpClient} and {@link PcpClient}. */
-export interface UdpClientOptions extends Omit<RetryOptions, 'signal'> {
-  /** The gateway's address. */
-  gateway: string
-  /** Server port; default 5351 (tests use another). */
-  port?: number
-  /** Clock in ms for the epoch check; default `Date.now`. */
-  now?: () => number
-}
 
 /** A NAT-PMP (RFC 6886) client for one gateway. */
 export class NatPmpClient implements MappingClient {
@@ -37,11 +26,7 @@ export class NatPmpClient implements MappingClient {
     decode: (r: Uint8Array) => T,
     signal?: AbortSignal,
   ) {
-    const { gateway, port = NAT_PMP_PORT, ...retry } = this.#options
-    return udpExchange(gateway, port, () => request, decode, { ...retry, signal }).then(({ reply }) => ({
-      reply,
-      restarted: this.#epoch.observe(reply.epoch, (this.#options.now ?? Date.now)()),
-    }))
+    return gatewayExchange(this.#options, this.#epoch, () => request, decode, signal)
   }
 
   /** The gateway's external IPv4 address (RFC 6886 3.2). */

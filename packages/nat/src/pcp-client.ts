@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { EpochTracker } from './epoch.js'
+import { gatewayExchange, type UdpClientOptions } from './gateway-exchange.js'
 import type { MappingClient, MapResult } from './mapping-client.js'
-import { NAT_PMP_PORT } from './natpmp.js'
-import type { UdpClientOptions } from './natpmp-client.js'
 import { decodePcpMapReply, encodePcpMapRequest, PCP_NONCE_LENGTH, type PcpMapRequest } from './pcp.js'
 import type { Transport } from './transport.js'
-import { udpExchange } from './udp-exchange.js'
 
 /** Lifetime of the short-lived mapping used to learn the external address (PCP has no address request). */
 const PROBE_LIFETIME_S = 60 // a PCP server clamps to its own minimum; we delete it at once
@@ -26,16 +24,14 @@ export class PcpClient implements MappingClient {
     this.#options = options
   }
 
-  async #send(req: Omit<PcpMapRequest, 'clientAddress'>, signal?: AbortSignal) {
-    const { gateway, port = NAT_PMP_PORT, ...retry } = this.#options
-    const { reply } = await udpExchange(
-      gateway,
-      port,
+  #send(req: Omit<PcpMapRequest, 'clientAddress'>, signal?: AbortSignal) {
+    return gatewayExchange(
+      this.#options,
+      this.#epoch,
       (clientAddress) => encodePcpMapRequest({ ...req, clientAddress }),
       (r) => decodePcpMapReply(r, { ...req, clientAddress: '' }),
-      { ...retry, signal },
+      signal,
     )
-    return { reply, restarted: this.#epoch.observe(reply.epoch, (this.#options.now ?? Date.now)()) }
   }
 
   #nonce(transport: Transport, internalPort: number): Uint8Array {

@@ -1,4 +1,13 @@
-import { type NatError, NatPmpClient, PcpClient, PortMapper, UpnpClient, udpExchange } from '@p2p/nat'
+import {
+  EpochTracker,
+  gatewayExchange,
+  type NatError,
+  NatPmpClient,
+  PcpClient,
+  PortMapper,
+  UpnpClient,
+  udpExchange,
+} from '@p2p/nat'
 import { afterEach, describe, expect, it } from 'vitest'
 import { natPmpReply, pcpReply, startFakeIgd, startUdpGateway } from './fake-gateways.js'
 
@@ -10,6 +19,35 @@ afterEach(async () => {
 // Retransmissions may happen on a loaded machine; assertions below allow for them.
 const fast = { initialTimeoutMs: 100, attempts: 5 }
 const silentRetry = { initialTimeoutMs: 20, attempts: 3 }
+
+describe('gatewayExchange (shared by the NAT-PMP and PCP clients)', () => {
+  it('retries until a reply decodes, sends our local address, and reports an epoch that went back', async () => {
+    let n = 0
+    // Silent to the first request, then answers with the epoch in the request's first byte.
+    const gw = await startUdpGateway((req) => (n++ === 0 ? undefined : [Buffer.from([req[0]!])]))
+    cleanup.push(gw.close)
+    let clock = 0
+    const options = { gateway: '127.0.0.1', port: gw.port, now: () => clock, ...fast }
+    const epochs = new EpochTracker()
+    const local: string[] = []
+    const exchange = (epoch: number) =>
+      gatewayExchange(
+        options,
+        epochs,
+        (address) => {
+          local.push(address)
+          return Uint8Array.of(epoch)
+        },
+        (r) => ({ epoch: r[0]! }),
+      )
+    expect(await exchange(50)).toEqual({ reply: { epoch: 50 }, restarted: false })
+    expect(gw.requests.length).toBe(2)
+    clock = 10_000
+    expect(await exchange(60)).toEqual({ reply: { epoch: 60 }, restarted: false })
+    expect(await exchange(3)).toEqual({ reply: { epoch: 3 }, restarted: true })
+    expect(new Set(local)).toEqual(new Set(['127.0.0.1']))
+  })
+})
 
 describe('NAT-PMP client against a fake gateway', () => {
   it('maps, learns the address, unmaps, and ignores stray replies', async () => {

@@ -1,4 +1,4 @@
-import { encodeLsdAnnounces, LSD_MAX_DATAGRAM, LsdCore, parseLsdAnnounce } from '@p2p/nat'
+import { encodeLsdAnnounces, LSD_MAX_DATAGRAM, LsdCore, lsdInterfaceFor, parseLsdAnnounce } from '@p2p/nat'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { errorCode } from './codes.js'
@@ -132,5 +132,36 @@ describe('LsdCore', () => {
     expect(core.handleDatagram(announce([V1], 7002), 'b', 3000)).toHaveLength(1)
     expect(core.handleDatagram(announce([V1], 7002), 'a', 61_000)).toHaveLength(1)
     expect(core.handleDatagram(announce([V1]), 'a', 62_000)).toHaveLength(1)
+  })
+})
+
+describe('lsdInterfaceFor', () => {
+  const interfaces = {
+    lo: [
+      { address: '127.0.0.1', family: 'IPv4', internal: true },
+      { address: '::1', family: 'IPv6', internal: true },
+    ],
+    eth0: [
+      { address: '192.168.1.5', family: 'IPv4', internal: false },
+      { address: 'fe80::1', family: 'IPv6', internal: false },
+    ],
+  } as unknown as Parameters<typeof lsdInterfaceFor>[1]
+
+  it('keeps a client bound to one address on that address`s interface and family', () => {
+    expect(lsdInterfaceFor('127.0.0.1', interfaces)).toEqual({ interfaceAddress: '127.0.0.1', ipv6: false })
+    expect(lsdInterfaceFor('192.168.1.5', interfaces)).toEqual({
+      interfaceAddress: '192.168.1.5',
+      ipv6: false,
+    })
+    expect(lsdInterfaceFor('::1', interfaces)).toEqual({ ipv4: false, ipv6Interface: 'lo' })
+    expect(lsdInterfaceFor('FE80::1%eth0', interfaces)).toEqual({ ipv4: false, ipv6Interface: 'eth0' })
+  })
+
+  it('leaves a wildcard to the system and turns an unknown IPv6 address or a name off', () => {
+    expect(lsdInterfaceFor(undefined, interfaces)).toEqual({})
+    expect(lsdInterfaceFor('::', interfaces)).toEqual({})
+    expect(lsdInterfaceFor('0.0.0.0', interfaces)).toEqual({ ipv6: false })
+    expect(lsdInterfaceFor('2001:db8::9', interfaces)).toEqual({ ipv4: false, ipv6: false })
+    expect(lsdInterfaceFor('localhost', interfaces)).toEqual({ ipv4: false, ipv6: false })
   })
 })

@@ -155,6 +155,7 @@ async function seeder(kind, dir, torrentFile, enc) {
       String(port),
       '--host',
       '127.0.0.1',
+      '--no-lsd',
       ...(ENC_FLAGS[enc] ?? []),
     ])
     await p.waitFor(/^magnet:/m)
@@ -195,6 +196,7 @@ async function leech(kind, dir, torrentFile, port, enc) {
       `127.0.0.1:${port}`,
       '--host',
       '127.0.0.1',
+      '--no-lsd',
       '--json',
       ...(ENC_FLAGS[enc] ?? []),
     ])

@@ -12,7 +12,7 @@ import {
   readTorrentFile,
 } from '@p2p/metainfo'
 import { isPlainHandshake } from '@p2p/mse'
-import type { LocalPeerDiscoveryOptions, PortMapper } from '@p2p/nat'
+import { type LocalPeerDiscoveryOptions, lsdInterfaceFor, type PortMapper } from '@p2p/nat'
 import { generatePeerId, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { reservedSlots } from './connection-slots.js'
@@ -63,7 +63,11 @@ export interface ClientOptions extends EncryptionOptions {
   hashThreads?: number
   /** Map the listening port on the gateway (UPnP IGD, NAT-PMP, PCP) and announce the external port. */
   portMapping?: PortMappingOption
-  /** Local peer discovery (BEP 14) for public torrents. Multicasts to the LAN, so off by default. */
+  /**
+   * Local peer discovery (BEP 14) for public torrents (private ones never use it), on the interface of
+   * `host` when it is one address (a client on 127.0.0.1 multicasts on the loopback interface only).
+   * Default on, as in libtorrent and Transmission; off when `runtime.transport` replaces the network.
+   */
   lsd?: boolean | Omit<LocalPeerDiscoveryOptions, 'port'>
   /** Closes the client when aborted. */
   signal?: AbortSignal
@@ -223,10 +227,11 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
     this.#port = this.#server.port
     const warn = (error: Error) => this.emit('warning', { message: error.message, error })
-    const { portMapping, lsd } = this.#options
+    const { portMapping, lsd = !this.#options.runtime?.transport, host } = this.#options
     if (portMapping) this.#portMapper = startPortMapping(this.#port, portMapping, warn)
     if (lsd) {
-      this.#lsd = new LsdSource({ ...(typeof lsd === 'object' ? lsd : {}), port: this.#port }, warn)
+      const options = { ...lsdInterfaceFor(host), ...(typeof lsd === 'object' ? lsd : {}), port: this.#port }
+      this.#lsd = new LsdSource(options, warn)
       await this.#lsd.start().catch(warn)
     }
   }

@@ -47,7 +47,7 @@ describe('Client edge cases', () => {
       16384,
       true,
     )
-    const seeder = new Client({ host: '::1' })
+    const seeder = new Client({ host: '::1', lsd: false })
     onCleanup(() => seeder.close())
     try {
       await seeder.seed(join(src, 'six.bin'), { torrent })
@@ -55,7 +55,7 @@ describe('Client edge cases', () => {
       if (process.env.CI) throw err
       return ctx.skip('no IPv6 loopback here')
     }
-    const c = new Client({ host: '::1' })
+    const c = new Client({ host: '::1', lsd: false })
     onCleanup(() => c.close())
     const d = await dir()
     const t = await c.add(torrent, { path: d, peers: [{ host: '::1', port: seeder.port }] })
@@ -77,7 +77,7 @@ describe('Client edge cases', () => {
     const d = await dir()
     // a /dev/full device node in place of the file (a symlink to /dev/full is not followed)
     execFileSync('mknod', [join(d, 'full.bin'), 'c', '1', '7'])
-    const c = new Client({ host: '127.0.0.1' })
+    const c = new Client({ host: '127.0.0.1', lsd: false })
     const t = await c.add(torrent, { path: d, peers: [local(seeder)] })
     const err = await new Promise<SwarmError>((r) => t.on('error', r))
     expect(err.code).toBe('SWARM_STORAGE')
@@ -112,7 +112,7 @@ describe('PEX', () => {
     const src = await dir()
     const content = await writeContent(src, { 'p.bin': 1_000_000 })
     const torrent = await v1Torrent('p.bin', [{ path: ['p.bin'], bytes: content.get('p.bin')! }], 16384, true)
-    const seeder = new Client({ host: '127.0.0.1', uploadLimit: 100_000 })
+    const seeder = new Client({ host: '127.0.0.1', lsd: false, uploadLimit: 100_000 })
     onCleanup(() => seeder.close())
     await seeder.seed(join(src, 'p.bin'), { torrent })
     const a = client()

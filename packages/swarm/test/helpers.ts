@@ -97,7 +97,7 @@ export function useSession(prefix: string, defaults: ConstructorParameters<typeo
       return d.path
     },
     client(opts: ConstructorParameters<typeof Client>[0] = {}): Client {
-      const c = new Client({ host: '127.0.0.1', ...defaults, ...opts })
+      const c = new Client({ host: '127.0.0.1', lsd: false, ...defaults, ...opts })
       cleanup.push(() => c.close())
       return c
     },

@@ -131,7 +131,7 @@ describe('reliability', () => {
     const seeder = client({ uploadLimit: 500_000 })
     await seeder.seed(join(src, 'f.bin'), { torrent })
     const d = await dir()
-    const c1 = new Client({ host: '127.0.0.1' })
+    const c1 = new Client({ host: '127.0.0.1', lsd: false })
     const t1 = await c1.add(torrent, { path: d, peers: [local(seeder)] })
     let verified = 0
     await new Promise<void>((r) =>
@@ -152,7 +152,7 @@ describe('reliability', () => {
 
   it('leechers finish from each other after the only seeder leaves', async () => {
     const { src, content, torrent } = await singleFile(600_000)
-    const seeder = new Client({ host: '127.0.0.1' })
+    const seeder = new Client({ host: '127.0.0.1', lsd: false })
     onCleanup(() => seeder.close())
     await seeder.seed(join(src, 'f.bin'), { torrent })
     const a = client()
@@ -169,7 +169,7 @@ describe('reliability', () => {
 
   it('once every piece exists among the leechers, they finish from each other without the seeder', async () => {
     const { src, content, torrent } = await singleFile(1_500_000)
-    const seeder = new Client({ host: '127.0.0.1', uploadLimit: 400_000 })
+    const seeder = new Client({ host: '127.0.0.1', lsd: false, uploadLimit: 400_000 })
     onCleanup(() => seeder.close())
     const st = await seeder.seed(join(src, 'f.bin'), { torrent })
     const n = st.metainfo!.pieceCount

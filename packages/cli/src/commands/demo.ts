@@ -12,14 +12,18 @@ import { commands } from './index.js'
 /** The subcommands the demo runs as child processes. */
 const NEEDED = ['tracker', 'seed', 'download'] as const
 
+/** Where the demo's peers listen. */
+const LOCAL = ['--host', '127.0.0.1', '--port', '0']
+
 /** Invocations of this same `p2p` binary for each role, all on 127.0.0.1. */
 function selfCommands(bin: string): DemoCommands {
   const p2p = (...args: string[]) => ({ command: process.execPath, args: [bin, ...args] })
   return {
     tracker: () => p2p('tracker', '--host', '127.0.0.1'),
-    seed: (file, announce) => p2p('seed', file, '--tracker', announce, '--port', '0'),
+    // Bound to 127.0.0.1, their local peer discovery stays on the loopback interface too.
+    seed: (file, announce) => p2p('seed', file, '--tracker', announce, ...LOCAL),
     download: (magnet, out, announce) =>
-      p2p('download', magnet, '-o', out, '--tracker', announce, '--port', '0', '--json'),
+      p2p('download', magnet, '-o', out, '--tracker', announce, ...LOCAL, '--json'),
   }
 }
 

@@ -44,7 +44,7 @@ function parseMbit(name: string, text: string | undefined): number | undefined {
 
 /** `p2p lab`: runs the swarm lab scenarios and writes report.html and events.jsonl. */
 export const lab: Command = {
-  summary: 'swarm lab: scaling, seeders, churn, piece selection, NAT, integrity; HTML report',
+  summary: 'swarm lab: scaling, seeders, churn, piece selection, NAT, integrity, LAN; HTML report',
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
                [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--super-seed]
                [--discovery tracker|direct] [--tracker-protocol http|udp]

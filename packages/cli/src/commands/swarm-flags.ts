@@ -24,7 +24,7 @@ export const SWARM_FLAGS = {
   'download-limit': { type: 'string' },
   transports: { type: 'string' },
   'port-mapping': { type: 'boolean', default: false },
-  lsd: { type: 'boolean', default: false },
+  'no-lsd': { type: 'boolean', default: false },
   encryption: { type: 'string' },
   'encryption-level': { type: 'string' },
 } as const
@@ -54,7 +54,8 @@ function encryptionFlags(values: Record<string, unknown>): EncryptionOptions {
 
 /** Usage lines of the flags every transfer command takes for NAT traversal and LAN discovery. */
 export const NAT_FLAGS_USAGE = `  --port-mapping      map the port on the router (PCP, NAT-PMP, UPnP) and announce the external port
-  --lsd               find peers on the LAN (BEP 14 local service discovery; never for private torrents)`
+  --no-lsd            do not look for peers on the LAN (BEP 14 local service discovery, on by default
+                      for public torrents, on the interface of --host when given)`
 
 /** `--transports utp,tcp`: transports in order of preference (undefined: the client's default). */
 export function transportsFlag(value: string | undefined): Transport[] | undefined {
@@ -107,7 +108,7 @@ function clientOptions(values: Record<string, unknown>, signal: AbortSignal): Cl
     downloadLimit: rate('download-limit'),
     transports: transportsFlag(values.transports as string | undefined),
     portMapping: values['port-mapping'] === true,
-    lsd: values.lsd === true,
+    lsd: values['no-lsd'] !== true,
     ...encryptionFlags(values),
     signal,
   }

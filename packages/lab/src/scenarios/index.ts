@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.js'
 import { churn } from './churn.js'
 import { integrity } from './integrity.js'
+import { lan } from './lan.js'
 import { nat } from './nat.js'
 import { pieceSelection } from './piece-selection.js'
 import { scaling } from './scaling.js'
@@ -20,4 +21,5 @@ export const scenarios: Record<string, Scenario> = {
   trackerless,
   'tracker-dies': trackerDies,
   'sim-check': simCheck,
+  lan,
 }

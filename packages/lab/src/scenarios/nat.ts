@@ -2,28 +2,35 @@ import type { HostKind } from '../netns.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
 import { largestSwarm } from './scaling.js'
 
-/** Variants: everyone public (baseline), half the leechers behind NAT, half firewalled. */
+/**
+ * Variants: everyone public (baseline), half the leechers behind NAT, half behind NAT mapping their port
+ * on the router (miniupnpd: netns mode only), half firewalled.
+ */
 const VARIANTS: { name: string; kind: HostKind }[] = [
   { name: 'public', kind: 'public' },
   { name: 'nat', kind: 'nat' },
+  { name: 'nat+port mapping', kind: 'upnp' },
   { name: 'firewalled', kind: 'firewalled' },
 ]
 
 /**
  * NAT/firewall: half the leechers cannot accept connections. They still download from public peers
  * and upload to them over connections they opened; the capacity lost is 1 - T_public / T_variant.
+ * With port mapping (UPnP IGD / NAT-PMP / PCP against miniupnpd) the NATed leechers accept connections
+ * again, so they also serve each other; the loopback fallback cannot emulate a router and skips it.
  */
 export const nat: Scenario = {
   name: 'nat',
   question: 'What do NAT and firewalls cost the swarm?',
-  summary: 'half the leechers behind NAT or a firewall: do they finish, what capacity is lost',
+  summary:
+    'half the leechers behind NAT (with and without port mapping) or a firewall: do they finish, what capacity is lost',
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
     const runs = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     let baseline: number | undefined
-    for (const v of VARIANTS) {
+    for (const v of VARIANTS.filter((x) => x.kind !== 'upnp' || ctx.mode === 'netns')) {
       ctx.note(`nat: ${impl}, ${v.name}`)
       const r = await ctx.runSwarm(
         {

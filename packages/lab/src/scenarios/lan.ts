@@ -1,0 +1,61 @@
+import { mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
+import { largestSwarm } from './scaling.js'
+
+/**
+ * LAN: one seeder and N leechers on one segment with no tracker, no DHT and no address given: every peer
+ * finds the others by local peer discovery (BEP 14 multicast: on the lab's bridge in netns mode, on the
+ * loopback interface in the fallback), so all of them must finish. Runs every implementation asked for.
+ */
+export const lan: Scenario = {
+  name: 'lan',
+  question: 'Do peers on one LAN find each other without a tracker?',
+  summary: 'one seeder and N leechers on one segment, no tracker: local peer discovery (BEP 14) only',
+  async run(ctx) {
+    const { fixture, n, bound } = await largestSwarm(ctx)
+    const runs = []
+    const rows: (string | number)[][] = []
+    const lines: string[] = []
+    for (const impl of ctx.impls) {
+      ctx.note(`lan: ${impl}, ${n} leechers, LSD only`)
+      const r = await ctx.runSwarm(
+        {
+          scenario: 'lan',
+          run: `lan/${impl}/lsd`,
+          impl,
+          seeders: 1,
+          leechers: publicLeechers(n),
+          caps: ctx.caps,
+          discovery: 'lsd',
+          timeoutMs: Math.max(bound * 8, 30_000) * ctx.timeoutScale,
+        },
+        fixture,
+      )
+      runs.push(r)
+      const leechers = r.peers.filter((p) => p.role === 'leecher')
+      const finished = leechers.filter((p) => p.doneAt !== undefined).length
+      const firstPiece = leechers
+        .filter((p) => p.firstPieceAt !== undefined)
+        .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0))
+      rows.push([impl, `${finished}/${leechers.length}`, secs(mean(firstPiece)), secs(r.completion)])
+      lines.push(
+        `lan ${impl}: ${finished}/${leechers.length} leechers found their peers by LSD alone and finished` +
+          (r.completion === undefined ? '' : ` in ${secs(r.completion)} s`),
+      )
+    }
+    return {
+      name: 'lan',
+      question: this.question,
+      summary: this.summary,
+      runs,
+      tables: [
+        {
+          title: 'LAN: local peer discovery only (no tracker, no DHT, no addresses given)',
+          columns: ['impl', 'leechers finished', 'mean first piece after start (s)', 'completion (s)'],
+          rows,
+        },
+      ],
+      charts: runs.map((r, i) => progressChart(ctx, r, `lan-progress-${i}`)),
+      lines,
+    }
+  },
+}
