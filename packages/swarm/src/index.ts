@@ -48,6 +48,8 @@ export type {
 } from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export { DEFAULT_READAHEAD, type FileReadStreamOptions, READ_CHUNK } from './file-stream.js'
+export { fileUrlPath } from './http-server.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
 export { alignedBuffer } from './piece-buffer-pool.js'
@@ -98,6 +100,7 @@ export {
 } from './super-seed.js'
 export { systemRuntime } from './system-runtime.js'
 export { Torrent } from './torrent.js'
+export { TorrentFile } from './torrent-file.js'
 export {
   type AddOptions,
   BAN_STRIKES,
