@@ -65,7 +65,7 @@ try {
 
   // 2. HTTP: client.createServer vs a plain Node static server.
   const ourServer = seeder.createServer()
-  const plain = createServer((req, res) => {
+  const plain = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Length': SIZE, 'Content-Type': 'application/octet-stream' })
     createReadStream(file).pipe(res)
   })
