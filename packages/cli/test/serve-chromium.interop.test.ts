@@ -36,7 +36,8 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
     args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
   })
   try {
-    // 20 s of small VP8 (a few hundred kB, cheap to encode), a keyframe every second.
+    // 40 s of small VP8 at a constant 100 kbit/s (noise keeps the encoder from undershooting): about
+    // 500 kB, cheap to encode, a keyframe every second.
     const video = join(d.path, 'clip.webm')
     const ff = spawnSync(
       'ffmpeg',
@@ -52,17 +53,19 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
           '-t',
           '20',
         ],
-        ...['-c:v', 'libvpx', '-b:v', '200k', '-g', '10', '-deadline', 'realtime', '-cpu-used', '8'],
+        ...['-vf', 'noise=alls=30:allf=t+u', '-c:v', 'libvpx', '-b:v', '100k', '-minrate', '100k'],
+        ...['-maxrate', '100k', '-g', '10', '-deadline', 'realtime', '-cpu-used', '8'],
         video,
       ],
       { encoding: 'utf8', timeout: 100_000 },
     )
     expect(ff.status, ff.stderr).toBe(0)
     const port = await freePort()
-    // The seed sends about 30 kB/s: the whole file takes several seconds.
+    // The seed sends about 25 kB/s, twice the bitrate (so the browser starts playing soon), yet the
+    // whole file takes about 20 s.
     const seeder = spawnChild(process.execPath, [
       ...[BIN, 'seed', video, '--v1', '--piece-length', '16384', '--port', String(port)],
-      ...['--host', '127.0.0.1', '--upload-limit', '30000', '--no-dht'],
+      ...['--host', '127.0.0.1', '--upload-limit', '25000', '--no-dht'],
     ])
     const magnet = await waitFor(
       () =>
