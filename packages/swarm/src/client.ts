@@ -1,4 +1,5 @@
 import { realpath } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
 import type { DhtTransport } from '@p2p/dht'
@@ -18,6 +19,7 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { reservedSlots } from './connection-slots.js'
 import { acceptEncrypted, acceptsFirstBytes, checkEncryption, type EncryptionOptions } from './encryption.js'
 import { SwarmError } from './errors.js'
+import { createFileServer } from './http-server.js'
 import { type Limits, setBucketRates } from './lifecycle.js'
 import { LsdSource } from './lsd-source.js'
 import { withVerifiedPieceLayers } from './piece-layers.js'
@@ -508,6 +510,23 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   setLimits(limits: Limits): void {
     setBucketRates({ download: this.#download, upload: this.#upload }, limits)
+  }
+
+  /**
+   * An HTTP server of this client's files, to `listen` on (bind it to `127.0.0.1` unless others should
+   * reach it): `/` lists every torrent's files (HTML; JSON at `/index.json`), `/<info hash>/<file path>`
+   * streams a file while it downloads (see `TorrentFile.createReadStream`), with `Range` (`206`,
+   * `416`), `HEAD`, `If-Range`, an ETag and a `Content-Type` from the extension.
+   *
+   * @example
+   * ```ts
+   * const server = client.createServer()
+   * server.listen(8080, '127.0.0.1')
+   * // <video src="http://127.0.0.1:8080/<infohash>/movie.webm"> plays while it downloads
+   * ```
+   */
+  createServer(): Server {
+    return createFileServer(() => this.torrents)
   }
 
   /** Stops every torrent (resume data written, trackers told), the listener and the hash workers. */

@@ -49,6 +49,8 @@ export type {
 } from './encryption.js'
 export { SwarmError, type SwarmErrorCode } from './errors.js'
 export { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js'
+export { DEFAULT_READAHEAD, type FileReadStreamOptions, READ_CHUNK } from './file-stream.js'
+export { fileUrlPath } from './http-server.js'
 export type { Limits } from './lifecycle.js'
 export { LsdSource, lsdHashes } from './lsd-source.js'
 export { type DialCandidates, PeerBook, type PeerSource } from './peer-book.js'
@@ -100,6 +102,7 @@ export {
 } from './super-seed.js'
 export { systemRuntime } from './system-runtime.js'
 export { Torrent } from './torrent.js'
+export { TorrentFile } from './torrent-file.js'
 export {
   type AddOptions,
   BAN_STRIKES,

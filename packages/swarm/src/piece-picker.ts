@@ -132,6 +132,8 @@ export class PiecePicker {
   readonly #random: () => number
   #strategy: PickStrategy
   readonly #maxBlocks: number
+  /** Piece deadlines (libtorrent's `set_piece_deadline`): piece -> owner (a read stream) -> time. */
+  readonly #deadlines = new Map<number, Map<unknown, number>>()
 
   constructor(options: PiecePickerOptions) {
     const n = options.pieceCount
@@ -219,6 +221,29 @@ export class PiecePicker {
   /** Priority of piece `i` (0 = not wanted). */
   priority(i: number): number {
     return this.#priority[i] ?? 0
+  }
+
+  /**
+   * Gives piece `i` a deadline on behalf of `owner` (a read stream; several owners keep the earliest):
+   * among the wanted pieces a peer has, the one with the earliest deadline starts first, before
+   * priorities and strategy (libtorrent's `set_piece_deadline`). Dropped once the piece is verified.
+   */
+  setDeadline(i: number, owner: unknown, at: number): void {
+    if (i < 0 || i >= this.have.length || this.have.get(i)) return
+    let owners = this.#deadlines.get(i)
+    if (!owners) {
+      owners = new Map()
+      this.#deadlines.set(i, owners)
+    }
+    owners.set(owner, at)
+  }
+
+  /** Removes `owner`'s deadlines, except those of the pieces in `keep`. */
+  clearDeadlines(owner: unknown, keep?: ReadonlySet<number>): void {
+    for (const [i, owners] of this.#deadlines) {
+      if (keep?.has(i) || !owners.delete(owner)) continue
+      if (owners.size === 0) this.#deadlines.delete(i)
+    }
   }
 
   /** Whether piece `i` is wanted. */
@@ -368,6 +393,8 @@ export class PiecePicker {
    * scans skip the verified prefix and stop at a candidate nothing can beat.
    */
   #choose(has: (i: number) => boolean): number | undefined {
+    const urgent = this.#earliestDeadline(has)
+    if (urgent !== undefined) return urgent
     const n = this.have.length
     const mode =
       this.#strategy === 'rarest' && this.have.count() < this.#randomFirst ? 'random' : this.#strategy
@@ -404,6 +431,22 @@ export class PiecePicker {
       bestAvail = avail
       best = i
       if (prio >= topPrio && (mode === 'random' || avail <= floor)) break
+    }
+    return best
+  }
+
+  /** The startable piece with the earliest deadline, if any. */
+  #earliestDeadline(has: (i: number) => boolean): number | undefined {
+    let best: number | undefined
+    let bestAt = Number.POSITIVE_INFINITY
+    for (const [i, owners] of this.#deadlines) {
+      if (!has(i) || this.#active.has(i)) continue
+      for (const at of owners.values()) {
+        if (at < bestAt) {
+          bestAt = at
+          best = i
+        }
+      }
     }
     return best
   }
@@ -561,6 +604,7 @@ export class PiecePicker {
   /** Piece `index` passed its hash check. */
   verified(index: number): void {
     this.#drop(index)
+    this.#deadlines.delete(index)
     this.have.set(index)
   }
 

@@ -19,6 +19,7 @@ import { recheck } from './recheck.js'
 import { saveResume } from './resume.js'
 import { DEFAULT_RESUME_INTERVAL_MS } from './resume-file.js'
 import { every, type TransportStream } from './runtime.js'
+import { type TorrentFile, torrentFiles } from './torrent-file.js'
 import { setup } from './torrent-setup.js'
 import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
@@ -57,6 +58,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   readonly #s: TorrentState
+  #files: TorrentFile[] | undefined
 
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
@@ -95,6 +97,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const tr = s.src.trackers.flat().map((t) => `&tr=${encodeURIComponent(t)}`)
     const dn = s.src.name ? `&dn=${encodeURIComponent(s.src.name)}` : ''
     return `magnet:?xt=urn:btih:${this.infoHash}${dn}${tr.join('')}`
+  }
+
+  /**
+   * The torrent's real files (pad files left out), with their progress, selection and read streams;
+   * empty until the metadata is known.
+   */
+  get files(): TorrentFile[] {
+    if (!this.#files && this.#s.meta && this.#s.picker) this.#files = torrentFiles(this.#s, this)
+    return this.#files ?? []
   }
 
   /** Whether every selected piece is verified. */

@@ -14,5 +14,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./info.js')).info,
   lab: async () => (await import('./lab.js')).lab,
   seed: async () => (await import('./seed.js')).seed,
+  serve: async () => (await import('./serve.js')).serve,
   tracker: async () => (await import('./tracker.js')).tracker,
 }
