@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { TypedEmitter } from '@p2p/tracker-client'
+import type { TypedEmitter } from '@p2p/events'
 import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import type { TorrentState } from './torrent-state.js'

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { TypedEmitter } from '@p2p/tracker-client'
+import type { TypedEmitter } from '@p2p/events'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import { DEFAULT_READAHEAD, FileReadStream, type FileReadStreamOptions } from './file-stream.js'
