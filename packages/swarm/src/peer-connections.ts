@@ -254,7 +254,10 @@ function attach(
   // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
   if (!s.meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
   s.peers.add(peer)
-  wireEvents(s, peer)
+  wireEvents(s, peer, {
+    learned: (addr) => addPeer(s, addr, 'pex'),
+    closed: (err) => onClose(s, peer, err),
+  })
   wire.handshake()
   // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
   stream?.setReceiver((chunk) => wire.receive(chunk))

@@ -111,6 +111,8 @@ export class TorrentState {
   wantedBytes = 0
   haveBytes = 0
   dialTimer: unknown
+  /** Runs a dial round now; set by the torrent (the dialer is peer-connections.ts, which imports this file's users). */
+  dialSoon: () => void = () => {}
   pexTimer: unknown
   /** Whole pieces read for uploads (uploads.ts). */
   readCache: PieceReadCache | undefined

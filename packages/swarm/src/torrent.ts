@@ -65,6 +65,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     super()
     const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args))
     this.#s = s
+    s.dialSoon = () => scheduleDial(s, 0)
     this.infoHash = src.infoHash
     // Every wire and rate-limit wait listens on this signal.
     setMaxListeners(0, s.abort.signal)

@@ -1,4 +1,3 @@
-import { scheduleDial } from './peer-connections.js'
 import type { TorrentState } from './torrent-state.js'
 
 /** A finished torrent wants pieces again: trackers hear it, and the seeds it dropped are dialled again. */
@@ -7,5 +6,5 @@ export function unfinish(s: TorrentState): void {
   s.finished = false
   s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
   s.book.retryAll()
-  scheduleDial(s, 0)
+  s.dialSoon()
 }

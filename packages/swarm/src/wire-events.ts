@@ -1,11 +1,10 @@
-import { formatPeer } from '@p2p/peer-address'
-import { allowedFastSet } from '@p2p/peer-wire'
+import { formatPeer, type PeerAddress } from '@p2p/peer-address'
+import { allowedFastSet, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { Bitfield } from './bitfield.js'
 import { fill, fillAll } from './block-requests.js'
 import { noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
 import { onDonthave, onPieces, updateInterest } from './peer-availability.js'
-import { addPeer, onClose } from './peer-connections.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
 import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
@@ -15,8 +14,16 @@ import { serve, unchokeSpare } from './uploads.js'
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
 
+/** What a connection's events report back to the connection manager (which owns dialing and closing). */
+export interface ConnectionHooks {
+  /** The peer told us of `addr` (PEX). */
+  learned(addr: PeerAddress): void
+  /** The connection closed (`err`: why, when it was not a clean close). */
+  closed(err?: Error): void
+}
+
 /** Wires a new connection's events to the torrent. */
-export function wireEvents(s: TorrentState, peer: Peer): void {
+export function wireEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): void {
   const { wire } = peer
   wire.on('handshake', (h) => {
     const id = Buffer.from(h.peerId).toString('hex')
@@ -102,8 +109,8 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
   wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {
     if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
-    for (const a of e.added.slice(0, 50)) {
-      addPeer(s, a, 'pex')
+    for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {
+      hooks.learned(a)
       noteRelay(s, a, peer)
     }
   })
@@ -113,7 +120,7 @@ export function wireEvents(s: TorrentState, peer: Peer): void {
     peer.dhtPort = port
     s.emit('dht-node', { host: peer.addr.host, port })
   })
-  wire.on('close', (err) => onClose(s, peer, err))
+  wire.on('close', (err) => hooks.closed(err))
 }
 
 /** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
