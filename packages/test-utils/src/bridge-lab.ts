@@ -7,6 +7,8 @@ const run = promisify(execFile)
 export interface BridgeLab {
   /** Host namespaces and their addresses. */
   hosts: { netns: string; ip: string }[]
+  /** The namespace holding the bridge; host `i` hangs on its port `p<i>` (shape a link there). */
+  bridge: string
   /** Deletes the namespaces (and so the bridge and veths). */
   close(): Promise<void>
 }
@@ -48,5 +50,5 @@ export async function startBridgeLab(prefix: string, count: number): Promise<Bri
     await close()
     throw err
   }
-  return { hosts, close }
+  return { hosts, bridge: sw, close }
 }

@@ -10,8 +10,9 @@ export const CWND_REDUCE_INTERVAL_MS = 100
 /**
  * LEDBAT (RFC 6817) window control as libtorrent applies it: the window grows in proportion to how far
  * the measured queueing delay is below the target and shrinks when above it; slow start doubles it per
- * RTT (never faster) until the delay reaches the target or the window passes the threshold; loss halves
- * it, a timeout drops it to one packet. The window only grows while the sender actually fills it.
+ * RTT (never faster) until the window passes the threshold, or the delay reaches the target (then it
+ * halves, unlike libtorrent, to drop the overshoot); loss halves it, a timeout drops it to one packet.
+ * The window only grows while the sender actually fills it.
  */
 export class Ledbat {
   /** Congestion window in bytes. */
@@ -37,18 +38,24 @@ export class Ledbat {
   onAck(acked: number, inFlight: number, delayUs: number, saturated: boolean): void {
     if (inFlight <= 0 || acked <= 0) return
     if (delayUs >= this.#target && this.slowStart) {
-      this.ssthresh = this.cwnd / 2
+      // The sample that reached the target left while the window was at most half of what slow start
+      // has grown it to since (it adds the acked bytes, doubling per RTT): go back to that half, or the
+      // overshoot queues twice the target and the linear decrease (one gain per RTT) takes tens of seconds.
+      this.cwnd = Math.max(this.cwnd / 2, this.#mss)
+      this.ssthresh = this.cwnd
       this.slowStart = false
     }
-    if (!saturated) return
     const windowFactor = acked / inFlight
     const delayFactor = (this.#target - delayUs) / this.#target
     const linear = windowFactor * delayFactor * MAX_CWND_INCREASE_BYTES_PER_RTT
     let gain = linear
-    if (this.slowStart) {
+    if (this.slowStart && saturated) {
       if (this.ssthresh !== 0 && this.cwnd + acked > this.ssthresh) this.slowStart = false
       else gain = Math.max(acked, linear)
     }
+    // As libtorrent: the window grows only while it is in use, but shrinks whenever the delay is
+    // above target (a flow held back by the receive window or the application must still yield).
+    if (gain > 0 && !saturated) return
     this.cwnd = Math.max(0, this.cwnd + gain)
   }
 

@@ -23,6 +23,8 @@ describe('LEDBAT window control', () => {
     cc.cwnd = 100_000
     cc.onAck(10_000, 100_000, 100_000, true)
     expect(cc.slowStart).toBe(false)
+    // Back to the half that produced the sample (slow start doubled it since), not kept at 100_000.
+    expect(cc.cwnd).toBe(50_000)
     expect(cc.ssthresh).toBe(50_000)
     const before = cc.cwnd
     // Twice the target: off_target = -100 ms, gain = -1 * (acked / inFlight) * 3000.
@@ -30,7 +32,7 @@ describe('LEDBAT window control', () => {
     expect(cc.cwnd).toBeCloseTo(before - 0.5 * MAX_CWND_INCREASE_BYTES_PER_RTT)
   })
 
-  it('grows linearly below target after slow start, and not at all when the window is not full', () => {
+  it('grows linearly below target after slow start, not at all when the window is not full', () => {
     const cc = new Ledbat(MSS)
     cc.slowStart = false
     cc.cwnd = 50_000
@@ -38,6 +40,9 @@ describe('LEDBAT window control', () => {
     expect(cc.cwnd).toBe(50_000 + MAX_CWND_INCREASE_BYTES_PER_RTT)
     cc.onAck(50_000, 50_000, 0, false)
     expect(cc.cwnd).toBe(50_000 + MAX_CWND_INCREASE_BYTES_PER_RTT)
+    // Above target it shrinks even so: a flow held back by the receive window must still yield.
+    cc.onAck(50_000, 50_000, 200_000, false)
+    expect(cc.cwnd).toBe(50_000)
   })
 
   it('halves on loss at most once per interval, and drops to one packet on a timeout', () => {
@@ -104,6 +109,22 @@ describe('queueing delay on a capped link', () => {
     expect(maxQueueMs).toBeLessThan(250)
     // 3 MB at 1 MB/s on the simulated link's virtual clock: close to the link rate despite the small queue.
     expect(linkTimeS).toBeLessThan(4.5)
+  })
+
+  it('settles at the target after slow start instead of keeping its overshoot queued', () => {
+    // 2000 bytes/ms behind a 1 ms path, as the namespace lab. Slow start doubles the window per RTT and
+    // sees the delay one RTT late: it overshoots to twice the window that queues 100 ms. Left there, the
+    // linear decrease (3000 bytes per RTT) still queued 170 ms after 5 s and 125 ms after 15 s.
+    const link = new SimLink(7, { delayMs: 1, rate: 2000 })
+    pump(link, 0, new Uint8Array(12_000_000))
+    let maxQueueMs = 0
+    link.run(() => {
+      if (link.now > 2000) maxQueueMs = Math.max(maxQueueMs, link.busyUntil[1]! - link.now)
+      return link.now > 5000
+    })
+    expect(maxQueueMs).toBeLessThan(120)
+    // And the link stays full: 5 s at 2000 bytes/ms on the virtual clock, less slow start.
+    expect(link.ends[1].conn!.stats.bytesReceived).toBeGreaterThan(0.9 * 2000 * 5000)
   })
 
   it('queues in proportion to the target (a 400 ms target lets the queue grow past 250 ms)', () => {
