@@ -13,6 +13,7 @@ import {
 } from '@p2p/test-utils'
 import { chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
+import { magnetLine } from './io.js'
 
 afterAll(stopAll)
 
@@ -67,15 +68,7 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
       ...[BIN, 'seed', video, '--v1', '--piece-length', '16384', '--port', String(port)],
       ...['--host', '127.0.0.1', '--upload-limit', '10000', '--no-dht'],
     ])
-    const magnet = await waitFor(
-      () =>
-        seeder
-          .output()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      `magnet\n${seeder.output()}`,
-    )
+    const magnet = await magnetLine(() => seeder.output())
     const server = spawnChild(process.execPath, [
       ...[BIN, 'serve', magnet, '-o', join(d.path, 'out'), '--peer', `127.0.0.1:${port}`],
       ...['--listen-host', '127.0.0.1', '--json'],
