@@ -33,12 +33,12 @@ describe('trackerless over IPv6 (BEP 32) on ::1', () => {
     dl.stop()
     expect(code).toBe(0)
     expect(Buffer.from(await readFile(join(out, 'six.bin'))).equals(data)).toBe(true)
+    // Both clients joined the bootstrap node's IPv6 table. (Which nodes store the seeder's announce
+    // depends on who answered its first lookup in time: the download above is the proof it was found.)
     const stats = (await (await fetch(`http://${boot}/stats`)).json()) as {
       nodes: { v4: number; v6: number }
-      infoHashes: number
     }
     expect(stats.nodes.v6).toBeGreaterThanOrEqual(2)
-    expect(stats.infoHashes).toBe(1)
     seeder.stop()
     expect(await seedRun).toBe(0)
     node.stop()
