@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { main } from '@p2p/cli'
 import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
-import { io, magnetLine, useTempDirs } from './io.js'
+import { io, magnetLine, useTempDirs, withoutPeers } from './io.js'
 
 const dir = useTempDirs('p2p-cli-dht6-')
 
@@ -21,8 +21,9 @@ describe('trackerless over IPv6 (BEP 32) on ::1', () => {
     await writeFile(file, data)
     const seeder = io()
     const seedRun = main(['seed', file, '--host', '::1', '--no-lsd', '--dht-bootstrap', boot], seeder.io)
-    const magnet = await magnetLine(seeder.out)
-    expect(magnet).not.toContain('tr=')
+    // The seed's magnet names no tracker; its x.pe= peer is dropped so that only the DHT can find it.
+    const magnet = withoutPeers(await magnetLine(seeder.out))
+    expect(magnet).not.toMatch(/tr=|x\.pe=/)
 
     const out = await dir()
     const dl = io()
@@ -33,12 +34,13 @@ describe('trackerless over IPv6 (BEP 32) on ::1', () => {
     dl.stop()
     expect(code).toBe(0)
     expect(Buffer.from(await readFile(join(out, 'six.bin'))).equals(data)).toBe(true)
+    // Both clients joined the bootstrap node's IPv6 table. (Which nodes store the seeder's announce
+    // depends on who answered its first lookup in time: the download above is the proof it was found
+    // through the DHT.)
     const stats = (await (await fetch(`http://${boot}/stats`)).json()) as {
       nodes: { v4: number; v6: number }
-      infoHashes: number
     }
     expect(stats.nodes.v6).toBeGreaterThanOrEqual(2)
-    expect(stats.infoHashes).toBe(1)
     seeder.stop()
     expect(await seedRun).toBe(0)
     node.stop()

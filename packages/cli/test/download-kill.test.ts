@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort, requireBuilt, spawnChild, stopAll, tempDir, waitFor } from '@p2p/test-utils'
 import { afterAll, expect, it } from 'vitest'
+import { magnetLine } from './io.js'
 
 afterAll(stopAll)
 
@@ -38,15 +39,7 @@ it('p2p download killed with SIGKILL resumes from its verified pieces', async (c
       '--upload-limit',
       '400000',
     ])
-    const magnet = await waitFor(
-      () =>
-        seeder
-          .output()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      `magnet\n${seeder.output()}`,
-    )
+    const magnet = await magnetLine(() => seeder.output())
     const out = join(d.path, 'out')
     const args = [
       BIN,

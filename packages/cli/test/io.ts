@@ -54,3 +54,11 @@ export function magnetLine(out: () => string): Promise<string> {
     'magnet line',
   )
 }
+
+/**
+ * `magnet` without its `x.pe=` peers (`p2p seed` adds its own address): a test of a peer source (DHT,
+ * LSD) must not let the download find the seed through the magnet itself.
+ */
+export function withoutPeers(magnet: string): string {
+  return magnet.replace(/&x\.pe=[^&]*/g, '')
+}

@@ -16,6 +16,7 @@ import {
   waitFor,
 } from '@p2p/test-utils'
 import { afterEach, expect, it } from 'vitest'
+import { magnetLine, withoutPeers } from './io.js'
 
 const LSD_LISTEN = fileURLToPath(new URL('./fixtures/lsd-listen.mjs', import.meta.url))
 const cleanup: (() => Promise<unknown>)[] = []
@@ -57,16 +58,7 @@ async function downloadAndCheck(
   expect(Buffer.compare(await readFile(join(out, 'f.bin')), data)).toBe(0)
 }
 
-const magnetOf = (seeder: Child) =>
-  waitFor(
-    () =>
-      seeder
-        .output()
-        .split('\n')
-        .find((l) => l.startsWith('magnet:')),
-    30_000,
-    `magnet (${seeder.output()})`,
-  )
+const magnetOf = (seeder: Child) => magnetLine(() => seeder.output())
 
 it('p2p seed --port-mapping behind miniupnpd is downloaded from the outside through the mapped port', {
   timeout: 60_000,
@@ -115,7 +107,8 @@ it('p2p download finds p2p seed on the LAN with no tracker and no peer given (LS
   const { bin, dir, a, b } = await bridgeSetup(ctx, 'natb')
   const file = await seedFile(dir)
   const seeder = p2p(bin, a.netns, ['seed', file.path, '--host', a.ip, '--port', '6881'])
-  const magnet = await magnetOf(seeder)
+  // without its x.pe= peer: the download must find the seed through LSD
+  const magnet = withoutPeers(await magnetOf(seeder))
   await downloadAndCheck(bin, b.netns, [magnet, '--host', b.ip], join(dir, 'out'), file.data)
 })
 

@@ -13,6 +13,7 @@ import {
 } from '@p2p/test-utils'
 import { chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
+import { magnetLine } from './io.js'
 
 afterAll(stopAll)
 
@@ -61,21 +62,13 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
     )
     expect(ff.status, ff.stderr).toBe(0)
     const port = await freePort()
-    // The seed sends 10 kB/s, a little below the bitrate: the first second of video arrives within a
-    // few seconds (so playback starts), while the whole file takes about 50 s.
+    // The seed sends 15 kB/s, a little above the bitrate: the first second of video arrives within a
+    // few seconds, while the whole file takes about 35 s.
     const seeder = spawnChild(process.execPath, [
       ...[BIN, 'seed', video, '--v1', '--piece-length', '16384', '--port', String(port)],
-      ...['--host', '127.0.0.1', '--upload-limit', '10000', '--no-dht'],
+      ...['--host', '127.0.0.1', '--upload-limit', '15000', '--no-dht'],
     ])
-    const magnet = await waitFor(
-      () =>
-        seeder
-          .output()
-          .split('\n')
-          .find((l) => l.startsWith('magnet:')),
-      30_000,
-      `magnet\n${seeder.output()}`,
-    )
+    const magnet = await magnetLine(() => seeder.output())
     const server = spawnChild(process.execPath, [
       ...[BIN, 'serve', magnet, '-o', join(d.path, 'out'), '--peer', `127.0.0.1:${port}`],
       ...['--listen-host', '127.0.0.1', '--json'],
@@ -92,7 +85,12 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
       `file line\n${server.output()}`,
     )
     const page = await browser.newPage()
-    await page.setContent(`<video id="v" src="${fileUrl}" muted autoplay playsinline></video>`)
+    // play() at the first 'canplay': autoplay would wait for HAVE_ENOUGH_DATA, which Chromium grants
+    // a slow download only once most of the file is there
+    await page.setContent(
+      `<video id="v" src="${fileUrl}" muted playsinline preload="auto"></video>
+       <script>const v = document.getElementById('v'); v.addEventListener('canplay', () => v.play())</script>`,
+    )
     // Playback advances...
     // (page code as strings: this package's TypeScript has no DOM types)
     const VIDEO = `document.getElementById('v')`

@@ -1,11 +1,9 @@
 import type { DhtNode } from '@p2p/dht'
-import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
 import { logWarning } from '../warnings.js'
-import { metainfoToCliError } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import { NO_SOURCE_HINT, NO_SOURCE_HINT_MS } from './handoff.js'
 import {
@@ -18,6 +16,7 @@ import {
   peerFlags,
   SWARM_FLAGS,
   showProgress,
+  torrentArgument,
   trackerTiers,
   transferClient,
 } from './swarm-flags.js'
@@ -72,12 +71,7 @@ ${ENCRYPTION_USAGE}
     const priorities = values.priority ? parsePriorities(values.priority as string[]) : undefined
     const announce = trackerTiers(values)
     const peers = peerFlags(values.peer as string[] | undefined)
-    let torrent: Uint8Array | string = input
-    if (!input.startsWith('magnet:')) {
-      torrent = await readTorrentFile(input).catch((err) => {
-        throw metainfoToCliError(err)
-      })
-    }
+    const torrent = await torrentArgument(input)
     const json = values.json === true
     const client = transferClient(values, io.signal)
     const view = createProgressView({ stream: json ? io.stdout : io.stderr, mode: json ? 'json' : undefined })

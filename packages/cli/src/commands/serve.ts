@@ -1,11 +1,9 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { readTorrentFile } from '@p2p/metainfo'
 import { fileUrlPath } from '@p2p/swarm'
 import { type Command, intFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 import { createProgressView } from '../progress.js'
-import { metainfoToCliError } from './create.js'
 import {
   aborted,
   cliError,
@@ -15,6 +13,7 @@ import {
   peerFlags,
   SWARM_FLAGS,
   showProgress,
+  torrentArgument,
   trackerTiers,
   transferClient,
 } from './swarm-flags.js'
@@ -58,12 +57,7 @@ ${ENCRYPTION_USAGE}
     const httpHost = (values.host as string | undefined) ?? '127.0.0.1'
     const announce = trackerTiers(values)
     const peers = peerFlags(values.peer as string[] | undefined)
-    let torrent: Uint8Array | string = input
-    if (!input.startsWith('magnet:')) {
-      torrent = await readTorrentFile(input).catch((err) => {
-        throw metainfoToCliError(err)
-      })
-    }
+    const torrent = await torrentArgument(input)
     const json = values.json === true
     const client = transferClient(
       { ...values, port: values['listen-port'], host: values['listen-host'] },

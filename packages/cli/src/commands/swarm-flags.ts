@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8'
+import { readTorrentFile } from '@p2p/metainfo'
 import { parsePeer } from '@p2p/peer-address'
 import {
   Client,
@@ -11,6 +12,7 @@ import {
 import { intFlag, sizeFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
+import { metainfoToCliError } from './create.js'
 
 /** Flags shared by `p2p seed` and `p2p download`. */
 export const SWARM_FLAGS = {
@@ -129,6 +131,14 @@ export async function listenAndReportMapping(client: Client, view: ProgressView)
     view.log(`port mapping: ${m.transport} ${m.externalPort} -> ${m.internalPort} via ${m.method}`),
   )
   mapper.on('failed', (e) => view.log(`port mapping: ${e.message} (${e.code})`))
+}
+
+/** A torrent argument: a magnet link as it is, else the `.torrent` file's bytes (read with a size cap). */
+export async function torrentArgument(input: string): Promise<Uint8Array | string> {
+  if (input.startsWith('magnet:')) return input
+  return readTorrentFile(input).catch((err) => {
+    throw metainfoToCliError(err)
+  })
 }
 
 /** Parses `--peer host:port` values. */
