@@ -98,7 +98,7 @@ describe('p2p download without a source, and Ctrl-C', () => {
     expect(await running).toBe(130)
     expect(EXIT_CODES.CLI_INTERRUPTED).toBe(130)
     expect(d.err()).toMatch(/interrupted: run the same command again to continue/)
-  }, 30_000) // the hint comes after 5 s, the default test timeout
+  })
 })
 
 describe('p2p --version', () => {
