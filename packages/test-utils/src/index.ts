@@ -22,6 +22,7 @@ export {
   freePort,
   freeTcpUdpPort,
   spawnChild,
+  startOnFreePort,
   stopAll,
   tcpOpen,
   tempDir,

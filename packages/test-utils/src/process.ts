@@ -128,3 +128,33 @@ export function tcpOpen(port: number): Promise<boolean> {
     sock.once('error', () => resolve(false))
   })
 }
+
+/**
+ * Starts a server on a free port: `start(port)` spawns it, and it is up once it accepts TCP on
+ * 127.0.0.1:`port`. Another process may take the port between `pick()` and the bind, so a start that
+ * does not come up is stopped and tried again on a new port (3 tries).
+ */
+export async function startOnFreePort(
+  name: string,
+  pick: () => Promise<number>,
+  start: (port: number) => Promise<Child>,
+  timeoutMs = 10_000,
+): Promise<{ child: Child; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await pick()
+    const child = await start(port)
+    try {
+      await waitFor(
+        async () => child.proc.exitCode === null && (await tcpOpen(port)),
+        timeoutMs,
+        `${name} to listen`,
+        50,
+      )
+      return { child, port }
+    } catch (err) {
+      await child.stop()
+      if (attempt < 2) continue
+      throw new Error(`${name} did not start: ${String(err)}\n${child.output()}`)
+    }
+  }
+}

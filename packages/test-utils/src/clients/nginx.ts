@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { COMPONENTS } from '../components.js'
-import { type Child, freePort, spawnChild, tcpOpen, tempDir, waitFor } from '../process.js'
+import { type Child, freePort, spawnChild, startOnFreePort, tempDir } from '../process.js'
 
 /** A running nginx serving a directory over HTTP on 127.0.0.1, and how to stop it. */
 export interface Nginx {
@@ -23,15 +23,17 @@ export async function startNginx(root: string, options: { timeoutMs?: number } =
   const dir = await tempDir('p2p-nginx-')
   try {
     const accessLog = join(dir.path, 'access.log')
-    for (let attempt = 0; ; attempt++) {
-      const port = await freePort()
-      const conf = join(dir.path, 'nginx.conf')
-      const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-        .map((t) => `  ${t}_temp_path ${join(dir.path, t)};`)
-        .join('\n')
-      await writeFile(
-        conf,
-        `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
+    const conf = join(dir.path, 'nginx.conf')
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+      .map((t) => `  ${t}_temp_path ${join(dir.path, t)};`)
+      .join('\n')
+    const { child, port } = await startOnFreePort(
+      'nginx',
+      freePort,
+      async (port) => {
+        await writeFile(
+          conf,
+          `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
 daemon off;
 pid ${join(dir.path, 'nginx.pid')};
 error_log ${join(dir.path, 'error.log')} warn;
@@ -46,36 +48,26 @@ ${temp}
   }
 }
 `,
-      )
-      const child = spawnChild(COMPONENTS.nginx.command, [
-        '-p',
-        dir.path,
-        '-c',
-        conf,
-        '-e',
-        join(dir.path, 'error.log'),
-      ])
-      try {
-        await waitFor(
-          async () => child.proc.exitCode === null && (await tcpOpen(port)),
-          options.timeoutMs ?? 10_000,
-          'nginx to listen',
-          50,
         )
-      } catch (err) {
-        await child.stop()
-        if (attempt < 2) continue // the port was taken meanwhile: try another
-        throw new Error(`nginx did not start: ${String(err)}\n${child.output()}`)
-      }
-      return {
-        url: `http://127.0.0.1:${port}/`,
-        child,
-        accessLog,
-        async stop() {
-          await child.stop(2000)
-          await dir.remove()
-        },
-      }
+        return spawnChild(COMPONENTS.nginx.command, [
+          '-p',
+          dir.path,
+          '-c',
+          conf,
+          '-e',
+          join(dir.path, 'error.log'),
+        ])
+      },
+      options.timeoutMs,
+    )
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      child,
+      accessLog,
+      async stop() {
+        await child.stop(2000)
+        await dir.remove()
+      },
     }
   } catch (err) {
     await dir.remove()

@@ -1,7 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { COMPONENTS } from '../components.js'
-import { type Child, freeTcpUdpPort, spawnChild, tcpOpen, tempDir, waitFor } from '../process.js'
+import { type Child, freeTcpUdpPort, spawnChild, startOnFreePort, tempDir } from '../process.js'
 
 /** A running opentracker (HTTP and UDP on one port) and how to stop it. */
 export interface Opentracker {
@@ -36,39 +36,30 @@ export async function startOpentracker(options: {
     const access = asRoot
       ? ['-u', '_opentracker', '-d', dir.path, '-w', '/whitelist']
       : ['-d', dir.path, '-w', join(dir.path, 'whitelist')]
-    for (let attempt = 0; ; attempt++) {
-      const port = await freeTcpUdpPort()
-      const child = spawnChild(COMPONENTS.opentracker.command, [
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-P',
-        String(port),
-        ...access,
-      ])
-      try {
-        await waitFor(
-          async () => child.proc.exitCode === null && (await tcpOpen(port)),
-          options.timeoutMs ?? 10_000,
-          'opentracker to listen',
-          50,
-        )
-      } catch (err) {
-        await child.stop()
-        if (attempt < 2) continue // the port was taken meanwhile: try another
-        throw new Error(`opentracker did not start: ${String(err)}\n${child.output()}`)
-      }
-      return {
-        httpUrl: `http://127.0.0.1:${port}/announce`,
-        udpUrl: `udp://127.0.0.1:${port}/announce`,
-        port,
-        child,
-        async stop() {
-          await child.stop(2000)
-          await dir.remove()
-        },
-      }
+    const { child, port } = await startOnFreePort(
+      'opentracker',
+      freeTcpUdpPort,
+      async (port) =>
+        spawnChild(COMPONENTS.opentracker.command, [
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-P',
+          String(port),
+          ...access,
+        ]),
+      options.timeoutMs,
+    )
+    return {
+      httpUrl: `http://127.0.0.1:${port}/announce`,
+      udpUrl: `udp://127.0.0.1:${port}/announce`,
+      port,
+      child,
+      async stop() {
+        await child.stop(2000)
+        await dir.remove()
+      },
     }
   } catch (err) {
     await dir.remove()
