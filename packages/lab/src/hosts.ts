@@ -51,19 +51,36 @@ export class HostNetwork {
 
   /** Adds a host; in netns mode this creates its namespace, veth pair, caps and NAT/firewall rules. */
   async addHost(name: string, kind: HostKind, caps: HostCaps): Promise<LabHost> {
+    const [host] = await this.addHosts([{ name, kind, caps }])
+    return host!
+  }
+
+  /** Adds several hosts at once (in netns mode a few `ip`/`tc` processes for all of them), in the order given. */
+  async addHosts(specs: { name: string; kind: HostKind; caps: HostCaps }[]): Promise<LabHost[]> {
     if (!this.#topology) {
-      return {
-        name,
-        kind,
-        ip: '127.0.0.1',
-        port: await loopbackPort(),
-        caps,
-        limits: caps,
-        noIncoming: kind !== 'public',
-      }
+      const hosts: LabHost[] = []
+      for (const { name, kind, caps } of specs)
+        hosts.push({
+          name,
+          kind,
+          ip: '127.0.0.1',
+          port: await loopbackPort(),
+          caps,
+          limits: caps,
+          noIncoming: kind !== 'public',
+        })
+      return hosts
     }
-    const h = await this.#topology.addHost(name, kind, caps)
-    return { name, kind, ip: h.ip, port: NETNS_PEER_PORT, netns: h.netns, caps, noIncoming: false }
+    const made = await this.#topology.addHosts(specs)
+    return made.map((h, i) => ({
+      name: h.name,
+      kind: h.kind,
+      ip: h.ip,
+      port: NETNS_PEER_PORT,
+      netns: h.netns,
+      caps: specs[i]!.caps,
+      noIncoming: false,
+    }))
   }
 
   /** Namespaces and links created so far (empty in loopback mode). */

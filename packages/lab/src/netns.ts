@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { exec, execQuiet } from './exec.js'
 import { LINK_PREFIX, linkName, NETNS_PREFIX, netnsName, ownerOf, pidAlive } from './names.js'
 import { firewallRuleset, loadRuleset, natRuleset } from './nat.js'
-import { capEgress } from './traffic-control.js'
+import { tbfArgs } from './traffic-control.js'
 import { startMiniupnpd, upnpRuleset } from './upnp-router.js'
 
 /**
@@ -35,6 +35,30 @@ const ROUTERS = {
 } as const
 /** Host addresses start here, leaving .1-.9 for infrastructure. */
 const FIRST_HOST = 10
+/** Namespaces configured at once (each costs an `ip` and a `tc` process). */
+const PARALLEL_SETUP = 8
+
+/** The MAC of public host number `n` (locally administered, 02:77:...). */
+function hostMac(n: number): string {
+  return `02:77:00:00:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`
+}
+
+/**
+ * A permanent neighbour entry for another host on the bridge. Linux keeps one ARP table for all
+ * namespaces, bounded by the root namespace's gc_thresh3 (1024 by default); 50 hosts talking to each
+ * other need 2,550 entries, so dynamic ARP overflows ("neighbor table overflow", connect EHOSTUNREACH).
+ * Permanent entries do not count against that bound.
+ */
+function permanent(n: { ip: string; mac: string }): string[] {
+  return ['neigh', 'replace', n.ip, 'lladdr', n.mac, 'dev', 'eth0', 'nud', 'permanent']
+}
+
+/** Runs `tool` once over several commands (`ip|tc [-n netns] -batch -`); stops at the first failing one. */
+async function batch(tool: 'ip' | 'tc', netns: string | undefined, commands: string[][]): Promise<void> {
+  if (commands.length === 0) return
+  const input = `${commands.map((c) => c.join(' ')).join('\n')}\n`
+  await exec(tool, [...(netns ? ['-n', netns] : []), '-batch', '-'], input)
+}
 
 /**
  * A bridge in the root namespace with one namespace per host (veth pair, tbf caps on both ends) and,
@@ -48,6 +72,8 @@ export class Topology {
   readonly #routers = new Map<keyof typeof ROUTERS, string>()
   readonly #private = new Map<keyof typeof ROUTERS, number>()
   #public = 0
+  /** Address and MAC of every public host so far: later hosts know them without ARP. */
+  readonly #neighbours: { ip: string; mac: string }[] = []
   #count = 0
 
   /** Creates the bridge. Call {@link addHost} next. */
@@ -62,40 +88,63 @@ export class Topology {
     await exec('ip', ['link', 'set', br, 'up'])
   }
 
-  async #newNetns(role: string): Promise<string> {
-    const ns = netnsName(role)
-    this.#namespaces.push(ns)
-    await exec('ip', ['netns', 'add', ns])
-    await exec('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
-    return ns
-  }
-
-  /** veth pair: `outer` stays in `outerNs` (or root) attached to `master`, the other end becomes `inner` in `ns`. */
-  async #wire(ns: string, inner: string, outerNs: string | undefined, master: string, role: string) {
+  /**
+   * Commands of a veth pair: `outer` stays in `outerNs` (or root) attached to `master`, the other end
+   * becomes `inner` in `ns`. Returned as `ip` batches for the outer side and for `ns`, so a host costs a
+   * few processes rather than one per command (50 hosts on a loaded machine).
+   */
+  #wire(
+    ns: string,
+    inner: string,
+    master: string,
+    role: string,
+    mac?: string,
+  ): { outer: string; here: string[][]; there: string[][] } {
     const outer = linkName(`${role}`)
     const tmp = linkName(`${role}i`)
     this.#links.push(outer)
-    await exec('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', tmp])
-    await exec('ip', ['link', 'set', tmp, 'netns', ns])
-    await exec('ip', ['-n', ns, 'link', 'set', tmp, 'name', inner])
-    if (outerNs) await exec('ip', ['link', 'set', outer, 'netns', outerNs])
-    const o = outerNs ? ['-n', outerNs] : []
-    await exec('ip', [...o, 'link', 'set', outer, 'master', master])
-    await exec('ip', [...o, 'link', 'set', outer, 'up'])
-    await exec('ip', ['-n', ns, 'link', 'set', inner, 'up'])
-    return outer
+    return {
+      outer,
+      here: [
+        [
+          'link',
+          'add',
+          outer,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          tmp,
+          ...(mac ? ['address', mac] : []),
+          'netns',
+          ns,
+        ],
+        ['link', 'set', outer, 'master', master],
+        ['link', 'set', outer, 'up'],
+      ],
+      there: [
+        ['link', 'set', 'lo', 'up'],
+        ['link', 'set', tmp, 'name', inner],
+        ['link', 'set', inner, 'up'],
+      ],
+    }
   }
 
   async #ensureRouter(kind: keyof typeof ROUTERS): Promise<string> {
     const existing = this.#routers.get(kind)
     if (existing) return existing
     const r = ROUTERS[kind]
-    const ns = await this.#newNetns(kind)
-    await this.#wire(ns, 'wan', undefined, this.#bridge!, kind === 'nat' ? 'r' : 'u')
-    await exec('ip', ['-n', ns, 'addr', 'add', `${r.wan}/${PUBLIC_PREFIX}`, 'dev', 'wan'])
-    await exec('ip', ['-n', ns, 'link', 'add', 'lan', 'type', 'bridge'])
-    await exec('ip', ['-n', ns, 'addr', 'add', `${r.lan}.1/24`, 'dev', 'lan'])
-    await exec('ip', ['-n', ns, 'link', 'set', 'lan', 'up'])
+    const ns = netnsName(kind)
+    this.#namespaces.push(ns)
+    const w = this.#wire(ns, 'wan', this.#bridge!, kind === 'nat' ? 'r' : 'u')
+    await batch('ip', undefined, [['netns', 'add', ns], ...w.here])
+    await batch('ip', ns, [
+      ...w.there,
+      ['addr', 'add', `${r.wan}/${PUBLIC_PREFIX}`, 'dev', 'wan'],
+      ['link', 'add', 'lan', 'type', 'bridge'],
+      ['addr', 'add', `${r.lan}.1/24`, 'dev', 'lan'],
+      ['link', 'set', 'lan', 'up'],
+    ])
     await exec('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
     await loadRuleset(ns, r.ruleset('wan', 'lan'))
     if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${r.lan}.0/24`)
@@ -105,27 +154,80 @@ export class Topology {
 
   /** Adds a host of `kind` with upload/download caps (tbf on the inner and outer veth ends). */
   async addHost(name: string, kind: HostKind, caps: HostCaps): Promise<NetnsHost> {
-    const role = `h${this.#count++}`
-    const ns = await this.#newNetns(role)
-    let ip: string
-    if (kind === 'nat' || kind === 'upnp') {
-      const router = await this.#ensureRouter(kind)
-      const outer = await this.#wire(ns, 'eth0', router, 'lan', role)
-      const n = this.#private.get(kind) ?? 0
-      this.#private.set(kind, n + 1)
-      ip = `${ROUTERS[kind].lan}.${FIRST_HOST + n}`
-      await exec('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0'])
-      await exec('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${ROUTERS[kind].lan}.1`])
-      await capEgress(router, outer, caps.down)
-    } else {
-      const outer = await this.#wire(ns, 'eth0', undefined, this.#bridge!, role)
+    const [host] = await this.addHosts([{ name, kind, caps }])
+    return host!
+  }
+
+  /**
+   * Adds several hosts at once: public and firewalled ones share one `ip` and one `tc` process in the
+   * root namespace, plus one of each inside every host's namespace; hosts behind a router come next,
+   * one at a time. Addresses are handed out in the order given.
+   */
+  async addHosts(specs: { name: string; kind: HostKind; caps: HostCaps }[]): Promise<NetnsHost[]> {
+    const hosts: NetnsHost[] = new Array(specs.length)
+    const rootIp: string[][] = []
+    const rootTc: string[][] = []
+    const inside: { ns: string; ip: string[][]; tc: string[][]; firewall: boolean; self: string }[] = []
+    for (const [i, { name, kind, caps }] of specs.entries()) {
+      if (kind === 'nat' || kind === 'upnp') continue
+      const role = `h${this.#count++}`
+      const ns = netnsName(role)
+      this.#namespaces.push(ns)
       const n = FIRST_HOST + this.#public++
-      ip = `10.77.${n >> 8}.${n & 255}`
-      await exec('ip', ['-n', ns, 'addr', 'add', `${ip}/${PUBLIC_PREFIX}`, 'dev', 'eth0'])
-      await capEgress(undefined, outer, caps.down)
-      if (kind === 'firewalled') await loadRuleset(ns, firewallRuleset('eth0'))
+      const ip = `10.77.${n >> 8}.${n & 255}`
+      const mac = hostMac(n)
+      const w = this.#wire(ns, 'eth0', this.#bridge!, role, mac)
+      this.#neighbours.push({ ip, mac })
+      rootIp.push(['netns', 'add', ns], ...w.here)
+      rootTc.push(tbfArgs(w.outer, caps.down))
+      inside.push({
+        ns,
+        ip: [...w.there, ['addr', 'add', `${ip}/${PUBLIC_PREFIX}`, 'dev', 'eth0']],
+        tc: [tbfArgs('eth0', caps.up)],
+        firewall: kind === 'firewalled',
+        self: ip,
+      })
+      hosts[i] = { name, netns: ns, ip, kind }
     }
-    await capEgress(ns, 'eth0', caps.up)
+    await batch('ip', undefined, rootIp)
+    await batch('tc', undefined, rootTc)
+    const neighbours = [...this.#neighbours]
+    for (let i = 0; i < inside.length; i += PARALLEL_SETUP) {
+      await Promise.all(
+        inside.slice(i, i + PARALLEL_SETUP).map(async (h) => {
+          await batch('ip', h.ns, [...h.ip, ...neighbours.filter((e) => e.ip !== h.self).map(permanent)])
+          await batch('tc', h.ns, h.tc)
+          if (h.firewall) await loadRuleset(h.ns, firewallRuleset('eth0'))
+        }),
+      )
+    }
+    for (const [i, { name, kind, caps }] of specs.entries()) {
+      if (kind === 'nat' || kind === 'upnp') hosts[i] = await this.#addPrivateHost(name, kind, caps)
+    }
+    return hosts
+  }
+
+  /** A host behind the router of `kind`: its veth's outer end sits on the router's `lan` bridge. */
+  async #addPrivateHost(name: string, kind: keyof typeof ROUTERS, caps: HostCaps): Promise<NetnsHost> {
+    const router = await this.#ensureRouter(kind)
+    const role = `h${this.#count++}`
+    const ns = netnsName(role)
+    this.#namespaces.push(ns)
+    const w = this.#wire(ns, 'eth0', 'lan', role)
+    const [create, ...attach] = w.here
+    const n = this.#private.get(kind) ?? 0
+    this.#private.set(kind, n + 1)
+    const ip = `${ROUTERS[kind].lan}.${FIRST_HOST + n}`
+    const lan = ROUTERS[kind].lan
+    await batch('ip', undefined, [['netns', 'add', ns], create!, ['link', 'set', w.outer, 'netns', router]])
+    await batch('ip', router, attach)
+    await batch('ip', ns, [
+      ...w.there,
+      ['addr', 'add', `${ip}/24`, 'dev', 'eth0'],
+      ['route', 'add', 'default', 'via', `${lan}.1`],
+    ])
+    await batch('tc', router, [tbfArgs(w.outer, caps.down)])
+    await batch('tc', ns, [tbfArgs('eth0', caps.up)])
     return { name, netns: ns, ip, kind }
   }
 

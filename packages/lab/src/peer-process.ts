@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { hostAddress, type LabHost } from './hosts.js'
+import { type ProcessUsage, processUsage } from './process-usage.js'
 
 /** Which program a peer runs: our swarm, libtorrent (Debian's python), or the corrupt-serving peer. */
 export type PeerImpl = 'ours' | 'libtorrent' | 'hostile'
@@ -159,6 +160,11 @@ export class PeerProcess {
   /** Whether the process is still running. */
   get running(): boolean {
     return this.#proc.exitCode === null && this.#proc.signalCode === null
+  }
+
+  /** CPU time and peak memory of the process so far (undefined once it exited). */
+  async usage(): Promise<ProcessUsage | undefined> {
+    return this.running && this.pid ? processUsage(this.pid) : undefined
   }
 
   /** Sends a command line (`{cmd: 'connect', peers}` or `{cmd: 'stop'}`). */

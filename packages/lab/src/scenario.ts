@@ -75,12 +75,20 @@ export interface Scenario {
 
 /** Seconds with one decimal, or '-' */
 export function secs(ms: number | undefined): string {
-  return ms === undefined ? '-' : (ms / 1000).toFixed(1)
+  return ms === undefined || Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(1)
 }
 
 /** Mean of numbers (NaN for none). */
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
+}
+
+/** Median of numbers (NaN for none). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 /** Per-peer progress series of one run, from the event log (x seconds, y percent). */

@@ -1,10 +1,11 @@
 import { constants } from 'node:fs'
 import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { busyBetween, type CpuTimes, cpuTimes } from './cpu-load.js'
 import type { EventLog } from './event-log.js'
 import { type Fixture, sha256File } from './fixture.js'
-import type { HostNetwork } from './hosts.js'
+import type { HostNetwork, LabHost } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
 import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
 
@@ -77,6 +78,10 @@ export interface PeerResult {
   failed?: boolean
   /** Final file equals the original (SHA-256), leechers that finished only. */
   intact?: boolean
+  /** CPU time of its process (all threads) until the run ended, ms; undefined if it had exited. */
+  cpuMs?: number
+  /** Peak resident memory of its process, bytes. */
+  peakRss?: number
 }
 
 /** One availability sample: how many leechers hold each piece. */
@@ -113,6 +118,10 @@ export interface RunResult {
   trackerDiedAt?: number
   /** Fraction of the machine's CPU time busy from the swarm's zero to the end (all processes). */
   cpuBusy?: number
+  /** The machine's 1-minute load average when the run ended (other work on the machine included). */
+  load: number
+  /** ms from the swarm's zero to the end of the run. */
+  wallMs: number
   /** Settings each peer role reported at start (the report prints them per implementation). */
   settings: { seeder?: Record<string, unknown>; leecher?: Record<string, unknown> }
 }
@@ -177,9 +186,31 @@ export async function runSwarm(
     discovery,
   })
 
+  // Every host is made before anything starts (a few processes for all of them), so leechers that arrive
+  // together start together even at N = 50.
+  const hostSpecs = [
+    ...(discovery === 'tracker' ? [{ name: 'T0', kind: 'public' as const, caps: spec.caps }] : []),
+    ...(withDht ? [{ name: 'D0', kind: 'public' as const, caps: spec.caps }] : []),
+    ...Array.from({ length: spec.seeders }, (_, i) => ({
+      name: `S${i}`,
+      kind: 'public' as const,
+      caps: spec.seederCaps ?? spec.caps,
+    })),
+    ...Array.from({ length: spec.hostile ?? 0 }, (_, i) => ({
+      name: `X${i}`,
+      kind: 'public' as const,
+      caps: spec.caps,
+    })),
+    ...spec.leechers.map((ls, i) => ({ name: `L${i}`, kind: ls.kind ?? 'public', caps: spec.caps })),
+  ]
+  const hosts = new Map<string, LabHost>()
+  const hostOf = async (name: string) => {
+    if (hosts.size === 0) for (const h of await net.addHosts(hostSpecs)) hosts.set(h.name, h)
+    return hosts.get(name)!
+  }
+
   const start = async (name: string, role: PeerResult['role'], kind: HostKind, ls?: LeecherSpec) => {
-    const caps = role === 'seeder' && spec.seederCaps ? spec.seederCaps : spec.caps
-    const host = await net.addHost(name, kind, caps)
+    const host = await hostOf(name)
     const dir = peerDir(name)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
@@ -305,8 +336,9 @@ export async function runSwarm(
   let independentAt: number | undefined
   let cpuAtZero: CpuTimes | undefined
   let cpuBusy: number | undefined
+  let wallMs = 0
   const startTracker = async () => {
-    const host = await net.addHost('T0', 'public', spec.caps)
+    const host = await hostOf('T0')
     const protocol = spec.trackerProtocol ?? 'http'
     let ready: (url: string) => void = () => {}
     const listening = new Promise<string>((resolve) => {
@@ -338,7 +370,7 @@ export async function runSwarm(
   }
   /** The lab's DHT node D0 on its own host: the one address the peers join the DHT through. */
   const startDhtNode = async () => {
-    const host = await net.addHost('D0', 'public', spec.caps)
+    const host = await hostOf('D0')
     let ready: (address: string) => void = () => {}
     const listening = new Promise<string>((resolve) => {
       ready = resolve
@@ -446,6 +478,14 @@ export async function runSwarm(
     }
   } finally {
     cpuBusy = cpuAtZero && busyBetween(cpuAtZero, cpuTimes())
+    wallMs = rel()
+    await Promise.all(
+      peers.map(async (p) => {
+        const usage = await p.proc?.usage()
+        p.result.cpuMs = usage?.cpuMs
+        p.result.peakRss = usage?.peakRss
+      }),
+    )
     await Promise.all(peers.map((p) => p.proc?.stop()))
     await tracker?.stop()
     await dhtNode?.stop()
@@ -473,6 +513,8 @@ export async function runSwarm(
     trackerDiedAt,
     settings,
     cpuBusy,
+    load: loadavg()[0] ?? 0,
+    wallMs,
   }
   log.add({ ...base, type: 'run-end', allDone, stalled, completion: result.completion })
   return result

@@ -23,16 +23,6 @@ export function tbfArgs(dev: string, bytesPerSecond: number): string[] {
   ].concat(['burst', String(burst), 'latency', TBF_LATENCY])
 }
 
-/** Caps egress of `dev` (inside network namespace `netns`, or the root namespace when undefined). */
-export async function capEgress(
-  netns: string | undefined,
-  dev: string,
-  bytesPerSecond: number,
-): Promise<void> {
-  const args = tbfArgs(dev, bytesPerSecond)
-  await exec('tc', netns ? ['-n', netns, ...args] : args)
-}
-
 /** The root qdiscs of `dev` as `tc qdisc show` prints them (used by the cleanup check). */
 export async function showQdiscs(netns: string | undefined, dev?: string): Promise<string> {
   const args = ['qdisc', 'show', ...(dev ? ['dev', dev] : [])]

@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os'
 import { CPU_BOUND } from '../cpu-load.js'
 import { fluidBound } from '../fluid-bound.js'
 import {
   type ChartSpec,
   leecherTimes,
   mean,
+  median,
   perPeerCharts,
   progressChart,
   publicLeechers,
@@ -12,6 +14,33 @@ import {
   secs,
 } from '../scenario.js'
 import type { RunResult } from '../swarm-run.js'
+
+/** Extra timeout per leecher, ms: each peer process costs about 1-3 s of CPU on this loaded 2-core machine. */
+const START_ALLOWANCE_MS = 3000
+
+/**
+ * What the run's peer processes cost: CPU time (ms, all threads), the cores they would need to move
+ * the same bytes within the bound `boundMs`, and their mean peak resident memory (bytes).
+ */
+export function cpuUsage(
+  r: RunResult,
+  boundMs: number,
+): { cpuMs: number; coresAtBound: number; meanRss: number } {
+  const measured = r.peers.filter((p) => p.cpuMs !== undefined)
+  const cpuMs = measured.reduce((a, p) => a + p.cpuMs!, 0)
+  return {
+    cpuMs,
+    coresAtBound: cpuMs / boundMs,
+    meanRss: mean(measured.map((p) => p.peakRss ?? 0)),
+  }
+}
+
+/** Each leecher's time from its start to its first verified piece, ms. */
+export function firstPieces(r: RunResult): number[] {
+  return r.peers
+    .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
+    .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0))
+}
 
 /** Fluid-model bound (ms) for one seeder and `n` leechers with the lab's caps. */
 export function scalingBound(ctx: ScenarioContext, n: number, seeders = 1): number {
@@ -46,6 +75,7 @@ export const scaling: Scenario = {
     for (const impl of ctx.impls) {
       const done = new Map<number, number>()
       const cpu = new Map<number, number>()
+      const demand = new Map<number, number>()
       for (const n of ctx.peers) {
         const bound = scalingBound(ctx, n)
         ctx.note(`scaling: ${impl}, N=${n} (bound ${secs(bound)} s)`)
@@ -57,7 +87,8 @@ export const scaling: Scenario = {
             seeders: 1,
             leechers: publicLeechers(n),
             caps: ctx.caps,
-            timeoutMs: Math.max(bound * 6, 30_000) * ctx.timeoutScale,
+            // Starting a peer process costs CPU: 50 of them on a loaded 2-core machine take tens of seconds.
+            timeoutMs: (Math.max(bound * 6, 30_000) + n * START_ALLOWANCE_MS) * ctx.timeoutScale,
           },
           fixture,
         )
@@ -65,6 +96,7 @@ export const scaling: Scenario = {
         const times = leecherTimes(r)
         // The bound assumes the seeder sends each byte once; every byte above that costs it upload time.
         const seederSent = r.peers.filter((p) => p.role === 'seeder').reduce((a, p) => a + p.uploaded, 0)
+        const usage = cpuUsage(r, bound)
         rows.push([
           impl,
           n,
@@ -75,10 +107,16 @@ export const scaling: Scenario = {
           secs(Math.min(...times)),
           secs(Math.max(...times)),
           (seederSent / ctx.size).toFixed(2),
+          secs(median(firstPieces(r))),
           r.peers.every((p) => p.intact !== false) ? 'yes' : 'NO',
           r.cpuBusy === undefined ? '-' : `${Math.round(r.cpuBusy * 100)} %`,
+          (usage.cpuMs / 1000).toFixed(1),
+          usage.coresAtBound.toFixed(2),
+          (usage.meanRss / 2 ** 20).toFixed(0),
+          r.load.toFixed(1),
         ])
         cpu.set(n, r.cpuBusy ?? 0)
+        demand.set(n, usage.coresAtBound)
         if (r.completion !== undefined) {
           done.set(n, r.completion)
           const pts = bySeries.get(impl) ?? []
@@ -101,6 +139,11 @@ export const scaling: Scenario = {
       const paced = ctx.peers.find((n) => (cpu.get(n) ?? 0) >= CPU_BOUND)
       lines.push(
         `scaling ${impl}: machine CPU busy ${ctx.peers.map((n) => `${Math.round((cpu.get(n) ?? 0) * 100)} %`).join(', ')} at N = ${ctx.peers.join(', ')}: ${paced === undefined ? `below ${CPU_BOUND * 100} % throughout (the caps set the pace)` : `the CPU sets the pace from N=${paced} (>= ${CPU_BOUND * 100} % busy)`}`,
+      )
+      const cores = availableParallelism()
+      const tooMuch = ctx.peers.find((n) => (demand.get(n) ?? 0) >= cores)
+      lines.push(
+        `scaling ${impl}: the peers' own CPU at the bound's pace ${ctx.peers.map((n) => (demand.get(n) ?? 0).toFixed(2)).join(', ')} cores at N = ${ctx.peers.join(', ')} (machine: ${cores}): ${tooMuch === undefined ? 'these caps are CPU-feasible at every N on an idle machine' : `from N=${tooMuch} these caps need more CPU than the machine has, so the CPU sets the pace even when idle`}`,
       )
       lines.push(
         `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small})) = ${growth.toFixed(2)} (bar <= 1.30) ${growth <= 1.3 ? 'PASS' : 'MISS'}`,
@@ -148,8 +191,13 @@ export const scaling: Scenario = {
             'fastest (s)',
             'slowest (s)',
             'seeder sent / F',
+            'median first piece (s)',
             'files intact',
             'machine CPU busy',
+            'peers CPU (s)',
+            'peers CPU at T_min (cores)',
+            'mean peak RSS (MiB)',
+            'load (1 min)',
           ],
           rows,
         },
