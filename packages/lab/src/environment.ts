@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { cpus, release, tmpdir, type } from 'node:os'
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { execQuiet } from './exec.js'
 import { DEBIAN_PYTHON, packageFile } from './peer-process.js'
@@ -25,6 +25,11 @@ export async function labEnvironment(command: string): Promise<Record<string, st
   const pkg = JSON.parse(await readFile(packageFile('package.json'), 'utf8')) as { version: string }
   return {
     CPU: `${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    // Other work on the machine slows every peer: the scaling table adds the load at the end of each run.
+    'load average at start (1 / 5 / 15 min)': loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / '),
     kernel: `${type()} ${release()}`,
     Node: process.version,
     libtorrent: libtorrent.code === 0 ? libtorrent.stdout.trim() : 'not available',

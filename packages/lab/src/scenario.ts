@@ -20,6 +20,8 @@ export interface ChartSpec {
   series: { name: string; points: [number | string, number][]; dashed?: boolean }[]
   /** Vertical lines at x (e.g. when the seeder left). */
   marks?: { x: number; label: string }[]
+  /** Upper end of the x axis, so charts of different implementations share their axes. */
+  xMax?: number
 }
 
 /** A table for the report (also printed on stdout). */
@@ -40,6 +42,10 @@ export interface ScenarioResult {
   charts: ChartSpec[]
   /** Headline lines printed on stdout (quality-bar ratios, checks). */
   lines: string[]
+  /** The answer to {@link question} in one sentence with its numbers (the report's summary; default: the first line). */
+  answer?: string
+  /** Id of the chart that shows the answer (linked from the summary). */
+  figure?: string
 }
 
 /** Shared state a scenario runs with. */
@@ -91,8 +97,8 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-/** Per-peer progress series of one run, from the event log (x seconds, y percent). */
-export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): ChartSpec {
+/** Per-peer progress series of one run, from the event log (x seconds, y percent); `xMax` shares the time axis. */
+export function progressChart(ctx: ScenarioContext, r: RunResult, id: string, xMax?: number): ChartSpec {
   const byPeer = new Map<string, [number, number][]>()
   const start = (ctx.log.of(r.run, 'swarm-ready')[0] ?? ctx.log.of(r.run, 'run-start')[0])?.t ?? 0
   for (const e of ctx.log.of(r.run, 'progress')) {
@@ -112,6 +118,7 @@ export function progressChart(ctx: ScenarioContext, r: RunResult, id: string): C
   return {
     id,
     marks,
+    xMax,
     title: `Per-peer progress: ${r.run}`,
     kind: 'line',
     xName: 'time (s)',
@@ -221,6 +228,27 @@ export function perPeerCharts(runs: RunResult[], id: string): ChartSpec[] {
       series: series(everyone, (p) => Math.round((p.uploaded / 2 ** 20) * 10) / 10),
     },
   ]
+}
+
+/**
+ * Mean copies of a piece among the running leechers over time, one series per run (from the runs'
+ * availability samples), on one time axis.
+ */
+export function availabilityChart(runs: RunResult[], id: string): ChartSpec {
+  return {
+    id,
+    title: 'Piece availability over time (mean copies of a piece among leechers)',
+    kind: 'line',
+    xName: 'time (s)',
+    yName: 'copies',
+    series: runs.map((r) => ({
+      name: r.run,
+      points: r.availability.map((a): [number, number] => [
+        Math.round(a.t / 100) / 10,
+        Math.round(a.mean * 100) / 100,
+      ]),
+    })),
+  }
 }
 
 /** Download time (ms) of every leecher that finished. */

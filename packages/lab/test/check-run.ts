@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LabResult, listLabResources, runLab } from '@p2p/lab'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 
 const SMALL_SIZE = 2 * 2 ** 20
@@ -183,10 +183,41 @@ export async function checkReportInChromium(reportPath: string, profileDir: stri
       expect(c.shapes).toBeGreaterThan(2)
     }
     expect(charts.find((c) => c.id === 'scaling-completion')!.text).toContain('fluid bound')
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'scaling-availability',
+        'scaling-peers-first-piece',
+        'scaling-peers-upload-share',
+      ]),
+    )
+    await checkSummary(page)
     expect(errors).toEqual([])
   } finally {
     await context.close()
   }
+}
+
+/**
+ * The report's summary in the browser: every question has a one-sentence answer, every figure link
+ * points at a chart on the page, every verdict badge says PASS or MISS, and the event log is linked.
+ */
+export async function checkSummary(page: Page): Promise<void> {
+  const items = await page.$$eval('ol.summary > li.question', (lis) =>
+    lis.map((li) => ({
+      question: li.querySelector('b')?.textContent ?? '',
+      answer: li.querySelector('.answer')?.textContent ?? '',
+      figure: li.querySelector('a.fig')?.getAttribute('href') ?? '',
+      badges: [...li.querySelectorAll('.badge')].map((b) => b.textContent ?? ''),
+    })),
+  )
+  expect(items.length).toBeGreaterThan(0)
+  for (const item of items) {
+    expect(item.answer.length, item.question).toBeGreaterThan(20)
+    for (const b of item.badges) expect(['PASS', 'MISS']).toContain(b)
+    if (item.figure)
+      expect(await page.$(`figure.chart${item.figure}`), `${item.question} -> ${item.figure}`).not.toBeNull()
+  }
+  expect(await page.$('a[href="events.jsonl"]')).not.toBeNull()
 }
 
 /** Path helper for the tests' output dirs. */

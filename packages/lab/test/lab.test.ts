@@ -80,6 +80,8 @@ describe('renderReport', () => {
       name: 'scaling',
       question: 'How does it <scale>?',
       summary: 'test <summary>',
+      answer: 'It <scales>.',
+      figure: 'c1',
       runs: [],
       tables: [{ title: 'T', columns: ['a'], rows: [['<b>']] }],
       charts: [
@@ -117,10 +119,18 @@ describe('renderReport', () => {
       },
       [result],
     )
-    // The summary answers each scenario's question with its lines and marks verdicts.
+    // The summary answers each scenario's question in a sentence, links its figure and badges each bar's verdict.
     expect(html).toContain('<b>How does it &lt;scale&gt;?</b>')
-    expect(html).toContain('<li class="pass"><code>ratio 1.10 (bar &lt;= 1.30) PASS</code></li>')
-    expect(html).toContain('<li class="miss"><code>ratio 2.00 (bar &lt;= 1.30) MISS</code></li>')
+    expect(html).toContain(
+      '<p class="answer">It &lt;scales&gt;. <a class="fig" href="#chart-c1">(figure)</a></p>',
+    )
+    expect(html).toContain(
+      '<span class="badge pass">PASS</span> <code>ratio 1.10 (bar &lt;= 1.30) PASS</code>',
+    )
+    expect(html).toContain(
+      '<span class="badge miss">MISS</span> <code>ratio 2.00 (bar &lt;= 1.30) MISS</code>',
+    )
+    expect(html).toContain('<figure class="chart" id="chart-c1"')
     expect(html).toContain('<th>CPU</th><td><code>test cpu x 2</code></td>')
     expect(html).toContain('<a href="events.jsonl">')
     expect(html).toContain('data-chart="c1" data-points="3"')

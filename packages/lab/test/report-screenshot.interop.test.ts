@@ -2,6 +2,7 @@ import { runSimulation } from '@p2p/lab'
 import { COMPONENTS, requireComponents, tempDir } from '@p2p/test-utils'
 import { chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
+import { checkSummary } from './check-run.js'
 import { decodePng, inkIn } from './png.js'
 
 const dirs: { remove: () => Promise<void> }[] = []
@@ -89,6 +90,7 @@ it('renders the report in headless Chromium: a screenshot with every chart drawn
     }
     // A chart box on a blank part of the page would have no ink: the check can fail.
     expect(inkIn(shot, { x: 0, y: shot.height - 5, width: 5, height: 5 }).ink).toBe(0)
+    await checkSummary(page)
     expect(errors).toEqual([])
   } finally {
     await context.close()

@@ -44,7 +44,14 @@ export function renderChart(spec: ChartSpec): string {
     grid: { top: 56, left: 64, right: 24, bottom: 72 },
     xAxis: bar
       ? { type: 'category', name: spec.xName, nameLocation: 'middle', nameGap: 28, data: spec.categories }
-      : { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 28, scale: true },
+      : {
+          type: 'value',
+          name: spec.xName,
+          nameLocation: 'middle',
+          nameGap: 28,
+          scale: true,
+          max: spec.xMax,
+        },
     yAxis: { type: 'value', name: spec.yName },
     series: spec.series.map((s, i) => ({
       name: s.name,

@@ -37,16 +37,28 @@ function table(t: TableSpec): string {
 }
 
 /**
+ * One item of the summary: the question, its answer in one sentence with a link to the chart that
+ * shows it, and a verdict badge for each quality bar the scenario checked.
+ */
+function summaryItem(r: ScenarioResult): string {
+  const answer = r.answer ?? r.lines[0] ?? r.summary
+  const figure = r.figure ? ` <a class="fig" href="#chart-${esc(r.figure)}">(figure)</a>` : ''
+  const bars = r.lines
+    .filter((l) => verdict(l))
+    .map((l) => {
+      const v = verdict(l)
+      return `<li><span class="badge ${v}">${v.toUpperCase()}</span> <code>${esc(l)}</code></li>`
+    })
+    .join('')
+  return `<li class="question"><a href="#${esc(r.name)}"><b>${esc(r.question)}</b></a><p class="answer">${esc(answer)}${figure}</p>${bars ? `<ul class="verdicts">${bars}</ul>` : ''}</li>`
+}
+
+/**
  * A self-contained HTML report: inline CSS, inline SVG charts, no scripts and no network needed.
  * Every chart sits in `<figure class="chart" data-chart=ID data-points=N>` so tests can check it.
  */
 export function renderReport(meta: ReportMeta, results: ScenarioResult[]): string {
-  const summary = results
-    .map((r) => {
-      const lines = r.lines.map((l) => `<li class="${verdict(l)}"><code>${esc(l)}</code></li>`).join('')
-      return `<li><a href="#${esc(r.name)}"><b>${esc(r.question)}</b></a><ul>${lines}</ul></li>`
-    })
-    .join('\n')
+  const summary = results.map(summaryItem).join('\n')
   const environment = Object.entries(meta.environment ?? {})
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`)
     .join('')
@@ -54,7 +66,7 @@ export function renderReport(meta: ReportMeta, results: ScenarioResult[]): strin
     const charts = r.charts
       .map((c) => {
         const points = c.series.reduce((a, s) => a + s.points.length, 0)
-        return `<figure class="chart" data-chart="${esc(c.id)}" data-points="${points}">${renderChart(c)}</figure>`
+        return `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}" data-points="${points}">${renderChart(c)}</figure>`
       })
       .join('\n')
     const lines = r.lines.map((l) => `<li><code>${esc(l)}</code></li>`).join('')
@@ -67,7 +79,9 @@ export function renderReport(meta: ReportMeta, results: ScenarioResult[]): strin
 body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}.env td{text-align:left}li.pass code{color:#17622b}li.miss code{color:#a32020}
-figure.chart svg{width:100%;height:auto}
+figure.chart svg{width:100%;height:auto}figure.chart{width:100%}
+.answer{margin:.2em 0}.badge{display:inline-block;min-width:3.2em;text-align:center;border-radius:3px;color:#fff;font-size:11px;font-weight:bold}
+.badge.pass{background:#17622b}.badge.miss{background:#a32020}ol.summary>li{margin-bottom:.8em}ul.verdicts{list-style:none;padding-left:.5em}
 td,th{overflow-wrap:anywhere}@media print{body{margin:0;max-width:none}table{font-size:9px}}figure.chart{margin:1em 0}code{font-size:12px}.mode{padding:.6em;background:#fff6d6;border:1px solid #e5c96b}
 </style></head><body>
 <h1>p2p swarm lab</h1>

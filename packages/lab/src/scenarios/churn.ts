@@ -1,6 +1,6 @@
 import { exponential, seededRandom } from '../random.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
-import type { LeecherSpec } from '../swarm-run.js'
+import type { LeecherSpec, RunResult } from '../swarm-run.js'
 import { largestSwarm } from './scaling.js'
 
 /**
@@ -23,7 +23,7 @@ export const churn: Scenario = {
   summary: 'the only seeder leaves at 30% / 60%; Poisson arrivals and departures',
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
-    const runs = []
+    const runs: RunResult[] = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     for (const leaveAt of SEEDER_LEAVE_AT) {
@@ -81,6 +81,8 @@ export const churn: Scenario = {
     }
     return {
       name: 'churn',
+      answer: `With Poisson arrivals and early departures, ${rows.map((r) => `${r[0]} with the seeder leaving at ${r[1]}: ${r[4]} staying leechers finished (${r[6]} of the pieces left in the swarm)`).join('; ')}.`,
+      figure: 'churn-progress-0',
       question: this.question,
       summary: this.summary,
       runs,
@@ -101,7 +103,15 @@ export const churn: Scenario = {
           rows,
         },
       ],
-      charts: runs.map((r, i) => progressChart(ctx, r, `churn-progress-${i}`)),
+      // One time axis for every run's chart.
+      charts: runs.map((r, i) =>
+        progressChart(
+          ctx,
+          r,
+          `churn-progress-${i}`,
+          Math.ceil(Math.max(...runs.map((x) => x.wallMs)) / 1000),
+        ),
+      ),
       lines,
     }
   },

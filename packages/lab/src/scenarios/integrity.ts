@@ -69,6 +69,7 @@ export const integrity: Scenario = {
       }
     return {
       name: 'integrity',
+      answer: `Against a peer flipping a byte of every block, ${rows.map((r) => `${r[0]} ${r[1]} failed ${r[2]} pieces (${r[3]}), ${r[4]}, intact files ${r[5]}`).join('; ')}.`,
       question: this.question,
       summary: this.summary,
       runs,

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { CPU_BOUND } from '../cpu-load.js'
 import { fluidBound } from '../fluid-bound.js'
 import {
+  availabilityChart,
   type ChartSpec,
   leecherTimes,
   mean,
@@ -72,6 +73,8 @@ export const scaling: Scenario = {
     const rows: (string | number)[][] = []
     const lines: string[] = []
     const bySeries = new Map<string, [number, number][]>()
+    const answers: string[] = []
+    let cpuFrom: number | undefined
     for (const impl of ctx.impls) {
       const done = new Map<number, number>()
       const cpu = new Map<number, number>()
@@ -142,6 +145,9 @@ export const scaling: Scenario = {
       )
       const cores = availableParallelism()
       const tooMuch = ctx.peers.find((n) => (demand.get(n) ?? 0) >= cores)
+      const first = [paced, tooMuch].filter((n): n is number => n !== undefined)
+      if (first.length) cpuFrom = Math.min(cpuFrom ?? Number.POSITIVE_INFINITY, ...first)
+      answers.push(`${impl} ${ctx.peers.map((n) => secs(done.get(n))).join(' / ')} s`)
       lines.push(
         `scaling ${impl}: the peers' own CPU at the bound's pace ${ctx.peers.map((n) => (demand.get(n) ?? 0).toFixed(2)).join(', ')} cores at N = ${ctx.peers.join(', ')} (machine: ${cores}): ${tooMuch === undefined ? 'these caps are CPU-feasible at every N on an idle machine' : `from N=${tooMuch} these caps need more CPU than the machine has, so the CPU sets the pace even when idle`}`,
       )
@@ -149,6 +155,9 @@ export const scaling: Scenario = {
         `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small})) = ${growth.toFixed(2)} (bar <= 1.30) ${growth <= 1.3 ? 'PASS' : 'MISS'}`,
       )
     }
+    const largest = runs.filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`))
+    // One time axis for every implementation's progress chart.
+    const xMax = Math.ceil(Math.max(...largest.map((r) => r.wallMs)) / 1000)
     const charts: ChartSpec[] = [
       {
         id: 'scaling-completion',
@@ -165,16 +174,15 @@ export const scaling: Scenario = {
           },
         ],
       },
-      ...runs
-        .filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`))
-        .map((r, i) => progressChart(ctx, r, `scaling-progress-${i}`)),
-      ...perPeerCharts(
-        runs.filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`)),
-        'scaling-peers',
-      ),
+      ...largest.map((r, i) => progressChart(ctx, r, `scaling-progress-${i}`, xMax)),
+      ...perPeerCharts(largest, 'scaling-peers'),
+      availabilityChart(largest, 'scaling-availability'),
     ]
+    const answer = `One seeder, N = ${ctx.peers.join(' / ')} leechers: the swarm finished in ${answers.join(', ')} against the fluid bound's ${ctx.peers.map((n) => secs(scalingBound(ctx, n))).join(' / ')} s; ${cpuFrom === undefined ? 'the caps set the pace at every N' : `from N=${cpuFrom} the CPU, not the caps, set the pace`}.`
     return {
       name: 'scaling',
+      answer,
+      figure: 'scaling-completion',
       question: this.question,
       summary: this.summary,
       runs,

@@ -63,8 +63,16 @@ export const seeders: Scenario = {
       const ideal = (boundPoints.at(-1)?.[1] ?? Number.NaN) / (boundPoints[0]?.[1] ?? Number.NaN)
       return `seeders ${name.replace(' mean speed', '')}: mean leecher speed ${first.toFixed(2)} MB/s with ${SEEDER_COUNTS[0]} seeder, ${last.toFixed(2)} MB/s with ${SEEDER_COUNTS.at(-1)} (${(last / first).toFixed(2)}x; the fluid bound grows ${ideal.toFixed(2)}x)`
     })
+    const growth = speedSeries.map(({ name, points }) => {
+      const first = points[0]?.[1] ?? Number.NaN
+      const last = points.at(-1)?.[1] ?? Number.NaN
+      return `${name.replace(' mean speed', '')} ${first.toFixed(2)} -> ${last.toFixed(2)} MB/s (${(last / first).toFixed(2)}x)`
+    })
+    const boundGrowth = (boundPoints.at(-1)?.[1] ?? Number.NaN) / (boundPoints[0]?.[1] ?? Number.NaN)
     return {
       name: 'seeders',
+      answer: `From ${SEEDER_COUNTS[0]} to ${SEEDER_COUNTS.at(-1)} seeders the mean leecher download speed went ${growth.join(', ')}, while the fluid bound grows ${boundGrowth.toFixed(2)}x.`,
+      figure: 'seeders-speed',
       question: this.question,
       summary: this.summary,
       runs,
