@@ -74,6 +74,8 @@ export const scaling: Scenario = {
     const lines: string[] = []
     const bySeries = new Map<string, [number, number][]>()
     const answers: string[] = []
+    /** Median time to first piece per `impl N`, ms. */
+    const firstPiece = new Map<string, number>()
     let cpuFrom: number | undefined
     for (const impl of ctx.impls) {
       const done = new Map<number, number>()
@@ -120,6 +122,7 @@ export const scaling: Scenario = {
         ])
         cpu.set(n, r.cpuBusy ?? 0)
         demand.set(n, usage.coresAtBound)
+        firstPiece.set(`${impl} ${n}`, median(firstPieces(r)))
         if (r.completion !== undefined) {
           done.set(n, r.completion)
           const pts = bySeries.get(impl) ?? []
@@ -153,6 +156,13 @@ export const scaling: Scenario = {
       )
       lines.push(
         `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small})) = ${growth.toFixed(2)} (bar <= 1.30) ${growth <= 1.3 ? 'PASS' : 'MISS'}`,
+      )
+    }
+    if (ctx.impls.includes('ours') && ctx.impls.includes('libtorrent')) {
+      const ratios = ctx.peers.map((n) => firstPiece.get(`libtorrent ${n}`)! / firstPiece.get(`ours ${n}`)!)
+      const worst = Math.max(...ratios)
+      lines.push(
+        `scaling: libtorrent's median time to first piece / ours = ${ratios.map((x) => x.toFixed(2)).join(', ')} at N = ${ctx.peers.join(', ')} (bar <= 2) ${worst <= 2 ? 'PASS' : 'MISS'}`,
       )
     }
     const largest = runs.filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`))
