@@ -2,6 +2,7 @@
 // and libtorrent -> libtorrent over uTP only, in the same run. Prints MiB/s, CPU per MiB and the ratios
 // against the targets of the issue (ours/libtorrent uTP >= 1.5, our uTP/our TCP >= 0.5).
 // Usage: node bench/utp-bench.mjs [MiB] (default 128; UTP_BENCH_MIB too; UTP_BENCH_ROUNDS, default 3).
+// BENCH_ONLY_UTP=1 runs the probed uTP row alone; BENCH_PROF=<dir> writes CPU profiles of both processes.
 // Needs a build (pnpm build). The CPU figure is both processes' CPU time (libtorrent's includes its disk and hashing).
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -17,7 +18,8 @@ const CHUNK = 64 * 1024
 
 /** `BENCH_PACKET_SIZE` fixes the datagram size (default: MTU probing, up to 65507 bytes on loopback). */
 function utpOptions() {
-  return process.env.BENCH_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_PACKET_SIZE) } : {}
+  const o = process.env.BENCH_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_PACKET_SIZE) } : {}
+  return o
 }
 
 async function loadUtp() {
@@ -56,6 +58,7 @@ async function receiver(transport) {
         bytes,
         packetSize,
       })
+      process.once('message', () => process.exit(0))
     })
   }
   if (transport === 'utp') {
@@ -108,14 +111,16 @@ async function ours(transport, bytes, packetSize) {
   const self = fileURLToPath(import.meta.url)
   const env = { ...process.env, BENCH_BYTES: String(bytes) }
   if (packetSize) env.BENCH_PACKET_SIZE = String(packetSize)
-  const rx = fork(self, ['--receiver', transport], { env })
+  // BENCH_PROF=<dir>: both processes write a CPU profile there (node --cpu-prof).
+  const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []
+  const rx = fork(self, ['--receiver', transport], { env, execArgv })
   const [{ port }] = await once(rx, 'message')
-  const tx = fork(self, ['--sender', transport, String(port)], { env })
+  const tx = fork(self, ['--sender', transport, String(port)], { env, execArgv })
   const [senderCpu] = await once(tx, 'message')
   const [result] = await once(rx, 'message')
   tx.send('bye')
-  rx.kill()
-  await once(tx, 'exit')
+  rx.send('bye')
+  await Promise.all([once(tx, 'exit'), once(rx, 'exit')])
   if (result.got !== bytes || result.sha1 !== expectedSha1(bytes))
     throw new Error(`${transport}: corrupt transfer`)
   return { seconds: result.seconds, cpu: result.cpu + senderCpu.cpu, packetSize: senderCpu.packetSize }
@@ -143,6 +148,13 @@ async function main() {
   const bytes = mib * MIB
   console.log(`uTP loopback benchmark: ${mib} MiB per transfer, ${rounds} interleaved rounds, medians`)
   const runs = { lt: [], utp: [], small: [], tcp: [] }
+  if (process.env.BENCH_ONLY_UTP) {
+    const r = await ours('utp', bytes)
+    console.log(
+      `ours uTP only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB`,
+    )
+    return
+  }
   for (let r = 0; r < rounds; r++) {
     runs.lt.push(libtorrent(bytes))
     runs.utp.push(await ours('utp', bytes))

@@ -18,9 +18,12 @@ export const DEFAULT_PACKET_SIZE = 1400
 /** The largest datagram we read and announce (`node:dgram` hands over whole datagrams up to this). */
 export const MAX_DATAGRAM_READ = 65_507
 /** Default receive window in bytes. */
-export const DEFAULT_RECEIVE_WINDOW = 1 << 20
-/** Default send buffer in bytes: `write` returns false above it. */
-export const DEFAULT_SEND_BUFFER = 1 << 20
+export const DEFAULT_RECEIVE_WINDOW = 2 << 20
+/**
+ * Default send buffer in bytes: `write` returns false above it. Larger than the receive window, so that
+ * an ack arriving between two writes of the application finds a window's worth of bytes to send.
+ */
+export const DEFAULT_SEND_BUFFER = 4 << 20
 /** Duplicate acks that mean the packet after them was lost (BEP 29 "packet loss"). */
 export const DUP_ACK_LIMIT = 3
 /** Packets in flight at most; also the reorder buffer's bound. A power of two. */
