@@ -304,6 +304,11 @@ export class UtpConnection {
     return this.#cc.cwnd
   }
 
+  /** The receive window the peer advertised last, in bytes. */
+  get peerWindow(): number {
+    return this.#peerWindow
+  }
+
   /** Payload bytes in flight. */
   get inFlight(): number {
     return this.#inFlight
@@ -461,7 +466,11 @@ export class UtpConnection {
   }
 
   #onTimeout(now: number): void {
-    this.#timeouts++
+    // The peer said it had no room for a packet: this timeout is a window probe. libtorrent drops data
+    // beyond its window and never says when its window reopens, so probe every RTO without backoff and
+    // without counting towards the retransmission limit (a dead peer still ends with the idle timeout).
+    const windowProbe = this.#state === 'connected' && this.#peerWindow < this.#mss
+    if (!windowProbe) this.#timeouts++
     this.stats.timeouts++
     const limit = this.#state === 'syn-sent' ? SYN_RESENDS : MAX_TIMEOUTS
     if (this.#eofDelivered && this.#finSeq === seqAdd(this.#ackedSeq, 1) && this.#timeouts > FIN_RESENDS) {
@@ -474,7 +483,7 @@ export class UtpConnection {
       return
     }
     // A lost MTU probe is no congestion signal (it is resent without its padding below).
-    if (this.#probeSeq !== seqAdd(this.#ackedSeq, 1)) this.#cc.onTimeout(this.#inFlight === 0)
+    if (this.#probeSeq !== seqAdd(this.#ackedSeq, 1) && !windowProbe) this.#cc.onTimeout(this.#inFlight === 0)
     this.#lossSeq = seqAdd(this.#seqNr, -1)
     for (let s = seqAdd(this.#ackedSeq, 1); s !== this.#seqNr; s = seqAdd(s, 1)) {
       const p = this.#ring[s & RING_MASK]

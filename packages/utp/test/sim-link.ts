@@ -71,6 +71,8 @@ export class SimLink {
   readonly oversized: Buffer[] = []
   /** Size of every datagram sent, in order. */
   readonly sizes: number[] = []
+  /** Drops the datagrams towards end `to` it returns true for (a receiver's own drops). */
+  drop: ((to: 0 | 1, bytes: Buffer) => boolean) | undefined
 
   constructor(seed: number, faults: LinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
     this.#rand = prng(seed)
@@ -116,6 +118,7 @@ export class SimLink {
       this.oversized.push(bytes)
       return
     }
+    if (this.drop?.(to, bytes)) return
     if (this.#rand() < (f.loss ?? 0)) return
     const copies = this.#rand() < (f.duplicate ?? 0) ? 2 : 1
     let start = this.now
