@@ -7,6 +7,7 @@ export { type BridgeLab, startBridgeLab } from './bridge-lab.js'
 export { requireBuilt } from './built.js'
 export { type Nginx, startNginx } from './clients/nginx.js'
 export { type Opentracker, startOpentracker } from './clients/opentracker.js'
+export { type Qbittorrent, startQbittorrent } from './clients/qbittorrent.js'
 export {
   COMPONENTS,
   type Component,

@@ -2,21 +2,24 @@
 // and libtorrent -> libtorrent over uTP only, in the same run. Prints MiB/s, CPU per MiB and the ratios
 // against the targets of the issue (ours/libtorrent uTP >= 1.5, our uTP/our TCP >= 0.5).
 // Usage: node bench/utp-bench.mjs [MiB] (default 128; UTP_BENCH_MIB too; UTP_BENCH_ROUNDS, default 3).
+// BENCH_ONLY_UTP=1 runs the probed uTP row alone; BENCH_PROF=<dir> writes CPU profiles of both processes.
 // Needs a build (pnpm build). The CPU figure is both processes' CPU time (libtorrent's includes its disk and hashing).
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { connect, createServer } from 'node:net'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const MIB = 1 << 20
-/** Datagram size of the extra ours <-> ours row (loopback's MTU allows it; libtorrent does not read it). */
-const BIG_PACKET = 16_384
+/** The fixed datagram size of the row without MTU probing (what a peer that does not announce gets). */
+const SMALL_PACKET = 1400
 const CHUNK = 64 * 1024
 
-/** `BENCH_PACKET_SIZE` overrides the datagram size (default: the socket's loopback size). */
+/** `BENCH_PACKET_SIZE` fixes the datagram size (default: MTU probing, up to 65507 bytes on loopback). */
 function utpOptions() {
-  return process.env.BENCH_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_PACKET_SIZE) } : {}
+  const o = process.env.BENCH_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_PACKET_SIZE) } : {}
+  return o
 }
 
 async function loadUtp() {
@@ -46,7 +49,16 @@ async function receiver(transport) {
     s.on('end', () => {
       const seconds = (performance.now() - t0) / 1000
       const cpu = process.cpuUsage(c0)
-      process.send({ got, seconds, cpu: (cpu.user + cpu.system) / 1e6, sha1: hash.digest('hex'), bytes })
+      const packetSize = s.connection?.packetSize
+      process.send({
+        got,
+        seconds,
+        cpu: (cpu.user + cpu.system) / 1e6,
+        sha1: hash.digest('hex'),
+        bytes,
+        packetSize,
+      })
+      process.once('message', () => process.exit(0))
     })
   }
   if (transport === 'utp') {
@@ -83,7 +95,7 @@ async function sender(transport, port) {
   stream.end()
   await once(stream, 'finish')
   const cpu = process.cpuUsage(c0)
-  process.send({ cpu: (cpu.user + cpu.system) / 1e6 })
+  process.send({ cpu: (cpu.user + cpu.system) / 1e6, packetSize: stream.connection?.packetSize })
   await once(process, 'message')
   process.exit(0)
 }
@@ -99,17 +111,19 @@ async function ours(transport, bytes, packetSize) {
   const self = fileURLToPath(import.meta.url)
   const env = { ...process.env, BENCH_BYTES: String(bytes) }
   if (packetSize) env.BENCH_PACKET_SIZE = String(packetSize)
-  const rx = fork(self, ['--receiver', transport], { env })
+  // BENCH_PROF=<dir>: both processes write a CPU profile there (node --cpu-prof).
+  const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []
+  const rx = fork(self, ['--receiver', transport], { env, execArgv })
   const [{ port }] = await once(rx, 'message')
-  const tx = fork(self, ['--sender', transport, String(port)], { env })
+  const tx = fork(self, ['--sender', transport, String(port)], { env, execArgv })
   const [senderCpu] = await once(tx, 'message')
   const [result] = await once(rx, 'message')
   tx.send('bye')
-  rx.kill()
-  await once(tx, 'exit')
+  rx.send('bye')
+  await Promise.all([once(tx, 'exit'), once(rx, 'exit')])
   if (result.got !== bytes || result.sha1 !== expectedSha1(bytes))
     throw new Error(`${transport}: corrupt transfer`)
-  return { seconds: result.seconds, cpu: result.cpu + senderCpu.cpu }
+  return { seconds: result.seconds, cpu: result.cpu + senderCpu.cpu, packetSize: senderCpu.packetSize }
 }
 
 function libtorrent(bytes) {
@@ -133,31 +147,43 @@ async function main() {
   const rounds = Number(process.env.UTP_BENCH_ROUNDS ?? 3)
   const bytes = mib * MIB
   console.log(`uTP loopback benchmark: ${mib} MiB per transfer, ${rounds} interleaved rounds, medians`)
-  const runs = { lt: [], utp: [], big: [], tcp: [] }
+  const runs = { lt: [], utp: [], small: [], tcp: [] }
+  if (process.env.BENCH_ONLY_UTP) {
+    const r = await ours('utp', bytes)
+    console.log(
+      `ours uTP only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB`,
+    )
+    return
+  }
   for (let r = 0; r < rounds; r++) {
     runs.lt.push(libtorrent(bytes))
     runs.utp.push(await ours('utp', bytes))
-    runs.big.push(await ours('utp', bytes, BIG_PACKET))
+    runs.small.push(await ours('utp', bytes, SMALL_PACKET))
     runs.tcp.push(await ours('tcp', bytes))
   }
   const row = (name, list) => {
     const rate = median(list.map((r) => mib / r.seconds))
     const cpu = median(list.map((r) => (r.cpu * 1000) / mib))
     const all = list.map((r) => (mib / r.seconds).toFixed(1)).join(' ')
+    const sizes = list[0].packetSize ? `, packets ${list.map((r) => r.packetSize).join(' ')} B` : ''
     console.log(
-      `${name.padEnd(32)} ${rate.toFixed(1).padStart(7)} MiB/s  CPU ${cpu.toFixed(1).padStart(6)} ms/MiB  (runs: ${all})`,
+      `${name.padEnd(34)} ${rate.toFixed(1).padStart(7)} MiB/s  CPU ${cpu.toFixed(1).padStart(6)} ms/MiB = ${(cpu * 1.024).toFixed(1)} s/GiB  (runs: ${all}${sizes})`,
     )
     return rate
   }
   const lt = row('libtorrent -> libtorrent, uTP', runs.lt)
-  const utp = row('ours -> ours, uTP (@p2p/utp)', runs.utp)
-  const big = row('ours -> ours, uTP, 16 KiB packets', runs.big)
+  const utp = row('ours -> ours, uTP (MTU probing)', runs.utp)
+  const small = row('ours -> ours, uTP, fixed 1400 B', runs.small)
   const tcp = row('ours -> ours, TCP (node:net)', runs.tcp)
   console.log(`ratio ours uTP / libtorrent uTP: ${(utp / lt).toFixed(2)} (target >= 1.5)`)
   console.log(`ratio ours uTP / ours TCP:       ${(utp / tcp).toFixed(2)} (target >= 0.5)`)
-  console.log(`with 16 KiB packets (ours <-> ours only: libtorrent drops datagrams above its MTU):`)
   console.log(
-    `ratio ours uTP / libtorrent uTP: ${(big / lt).toFixed(2)}, ours uTP / ours TCP: ${(big / tcp).toFixed(2)}`,
+    `at a fixed 1400 B (a peer that does not announce its datagram size, as libtorrent): ours/libtorrent ${(small / lt).toFixed(2)}, uTP/TCP ${(small / tcp).toFixed(2)}`,
+  )
+  console.log(
+    `load average: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   )
 }
 

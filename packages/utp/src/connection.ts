@@ -6,6 +6,7 @@ import {
   HEADER_LENGTH,
   PacketType,
   type PacketTypeValue,
+  padPacket,
   stampPacket,
   type UtpPacket,
 } from './packet.js'
@@ -14,10 +15,15 @@ import { SEQ_MASK, seqAdd, seqDistance, seqLess } from './seq.js'
 
 /** Default datagram size in bytes: fits a 1500-byte MTU behind IPv6, PPPoE and tunnel headers. */
 export const DEFAULT_PACKET_SIZE = 1400
+/** The largest datagram we read and announce (`node:dgram` hands over whole datagrams up to this). */
+export const MAX_DATAGRAM_READ = 65_507
 /** Default receive window in bytes. */
-export const DEFAULT_RECEIVE_WINDOW = 1 << 20
-/** Default send buffer in bytes: `write` returns false above it. */
-export const DEFAULT_SEND_BUFFER = 1 << 20
+export const DEFAULT_RECEIVE_WINDOW = 2 << 20
+/**
+ * Default send buffer in bytes: `write` returns false above it. Larger than the receive window, so that
+ * an ack arriving between two writes of the application finds a window's worth of bytes to send.
+ */
+export const DEFAULT_SEND_BUFFER = 4 << 20
 /** Duplicate acks that mean the packet after them was lost (BEP 29 "packet loss"). */
 export const DUP_ACK_LIMIT = 3
 /** Packets in flight at most; also the reorder buffer's bound. A power of two. */
@@ -65,10 +71,16 @@ export interface UtpConnectionOptions {
   /** Random integer source for the initial sequence number. Default `Math.random`. */
   random?: () => number
   /**
-   * Datagram size in bytes, header included. Default {@link DEFAULT_PACKET_SIZE}. Larger sizes only where
-   * every peer reads them: libtorrent drops uTP datagrams larger than its path MTU, even on loopback.
+   * A fixed datagram size in bytes, header included, without MTU probing. Larger sizes only where every
+   * peer reads them: libtorrent reads at most 1500 bytes. Default: probed (see `pathMtu`).
    */
   packetSize?: number
+  /**
+   * The largest datagram the path may carry (the interface MTU less the IP and UDP headers): MTU probing
+   * searches between {@link DEFAULT_PACKET_SIZE} (or this, if smaller) and the least of this and what the
+   * peer says it reads. Default {@link DEFAULT_PACKET_SIZE} (no probing).
+   */
+  pathMtu?: number
   /** Receive window in bytes. Default {@link DEFAULT_RECEIVE_WINDOW}. */
   receiveWindow?: number
   /** Send buffer in bytes. Default {@link DEFAULT_SEND_BUFFER}. */
@@ -94,6 +106,9 @@ export interface UtpConnectionStats {
   bytesReceived: number
   timeouts: number
   losses: number
+  /** MTU probes sent, and lost (a lost probe is no congestion signal). */
+  probes: number
+  probesLost: number
 }
 
 /** One sent packet waiting for its ack. */
@@ -108,6 +123,8 @@ interface OutPacket {
   needResend: boolean
   /** Already fast-retransmitted once for duplicate or selective acks. */
   fastResent: boolean
+  /** An MTU probe: sent padded to this many bytes (0: not a probe). */
+  probe: number
 }
 
 /** States of a {@link UtpConnection}. */
@@ -143,10 +160,20 @@ export class UtpConnection {
     bytesReceived: 0,
     timeouts: 0,
     losses: 0,
+    probes: 0,
+    probesLost: 0,
   }
   readonly #h: UtpConnectionHandlers
   readonly #now: () => number
-  readonly #mss: number
+  #mss: number
+  /** Datagram size known to reach the peer: what data packets use. */
+  #mtuFloor: number
+  /** Datagram size above which packets are known (or assumed) not to reach the peer. */
+  #mtuCeiling: number
+  readonly #pathMtu: number
+  /** Sequence number of the MTU probe in flight. */
+  #probeSeq: number | undefined
+  #peerReadsKnown = false
   readonly #receiveWindow: number
   readonly #sendBuffer: number
   readonly #keepAlive: number
@@ -207,7 +234,11 @@ export class UtpConnection {
     this.#state = state
     this.#h = handlers
     this.#now = options.now
-    this.#mss = (options.packetSize ?? DEFAULT_PACKET_SIZE) - HEADER_LENGTH
+    const fixed = options.packetSize
+    this.#pathMtu = fixed ?? options.pathMtu ?? DEFAULT_PACKET_SIZE
+    this.#mtuFloor = fixed ?? Math.min(DEFAULT_PACKET_SIZE, this.#pathMtu)
+    this.#mtuCeiling = this.#mtuFloor
+    this.#mss = this.#mtuFloor - HEADER_LENGTH
     this.#receiveWindow = options.receiveWindow ?? DEFAULT_RECEIVE_WINDOW
     this.#sendBuffer = options.sendBuffer ?? DEFAULT_SEND_BUFFER
     this.#keepAlive = options.keepAlive ?? KEEPALIVE_MS
@@ -253,6 +284,7 @@ export class UtpConnection {
     conn.#ackNr = syn.seq
     conn.#peerWindow = syn.windowSize
     conn.#takeTimestamp(syn)
+    if (syn.maxDatagram !== undefined) conn.#peerReads(syn.maxDatagram)
     conn.#ackPending = true
     return conn
   }
@@ -270,6 +302,11 @@ export class UtpConnection {
   /** Congestion window in bytes. */
   get cwnd(): number {
     return this.#cc.cwnd
+  }
+
+  /** The receive window the peer advertised last, in bytes. */
+  get peerWindow(): number {
+    return this.#peerWindow
   }
 
   /** Payload bytes in flight. */
@@ -376,6 +413,7 @@ export class UtpConnection {
       return
     }
     this.stats.packetsReceived++
+    if (p.maxDatagram !== undefined) this.#peerReads(p.maxDatagram)
     this.#confirmed = true
     this.#lastReceived = now
     this.#takeTimestamp(p)
@@ -396,7 +434,7 @@ export class UtpConnection {
     while (this.#queued > 0 && this.#roomForPacket()) {
       const size = Math.min(this.#queued, this.#mss)
       if (!this.#canSend(size)) break
-      this.#sendData(size)
+      this.#sendData(size, this.#probeSize(size))
     }
     if (this.#finWanted && this.#finSeq === undefined && this.#queued === 0 && this.#roomForPacket()) {
       this.#finSeq = this.#seqNr
@@ -428,7 +466,11 @@ export class UtpConnection {
   }
 
   #onTimeout(now: number): void {
-    this.#timeouts++
+    // The peer said it had no room for a packet: this timeout is a window probe. libtorrent drops data
+    // beyond its window and never says when its window reopens, so probe every RTO without backoff and
+    // without counting towards the retransmission limit (a dead peer still ends with the idle timeout).
+    const windowProbe = this.#state === 'connected' && this.#peerWindow < this.#mss
+    if (!windowProbe) this.#timeouts++
     this.stats.timeouts++
     const limit = this.#state === 'syn-sent' ? SYN_RESENDS : MAX_TIMEOUTS
     if (this.#eofDelivered && this.#finSeq === seqAdd(this.#ackedSeq, 1) && this.#timeouts > FIN_RESENDS) {
@@ -440,7 +482,8 @@ export class UtpConnection {
       this.#close(new UtpError('UTP_TIMEOUT', `no ack after ${limit} retransmissions`))
       return
     }
-    this.#cc.onTimeout(this.#inFlight === 0)
+    // A lost MTU probe is no congestion signal (it is resent without its padding below).
+    if (this.#probeSeq !== seqAdd(this.#ackedSeq, 1) && !windowProbe) this.#cc.onTimeout(this.#inFlight === 0)
     this.#lossSeq = seqAdd(this.#seqNr, -1)
     for (let s = seqAdd(this.#ackedSeq, 1); s !== this.#seqNr; s = seqAdd(s, 1)) {
       const p = this.#ring[s & RING_MASK]
@@ -531,6 +574,11 @@ export class UtpConnection {
   }
 
   #ackPacket(out: OutPacket, now: number): number {
+    if (out.probe > 0) {
+      // It got through: packets this large reach the peer.
+      this.#probeSeq = undefined
+      this.#setMtu(out.probe, this.#mtuCeiling)
+    }
     this.#ring[out.seq & RING_MASK] = undefined
     this.#outCount--
     if (out.needResend) this.#resendCount--
@@ -544,6 +592,7 @@ export class UtpConnection {
   }
 
   #loss(seq: number, now: number): void {
+    if (seq === this.#probeSeq) return
     this.stats.losses++
     if (!seqLess(this.#lossSeq, seq)) return
     this.#lossSeq = seqAdd(this.#seqNr, -1)
@@ -638,6 +687,13 @@ export class UtpConnection {
   }
 
   #resend(out: OutPacket): void {
+    if (out.probe > 0) {
+      // Lost (or late): assume it was too large, as libtorrent does; resend it as a plain data packet.
+      this.stats.probesLost++
+      this.#probeSeq = undefined
+      this.#setMtu(this.#mtuFloor, Math.max(this.#mtuFloor, out.probe - 1))
+      out.probe = 0
+    }
     if (out.needResend) {
       out.needResend = false
       this.#resendCount--
@@ -649,11 +705,45 @@ export class UtpConnection {
 
   #sendSyn(): void {
     this.#synSeq = this.#seqNr
-    const { bytes } = encodePacket(this.#header(PacketType.SYN, this.recvId), 0)
+    const { bytes } = encodePacket(this.#header(PacketType.SYN, this.recvId), 0, {
+      maxDatagram: MAX_DATAGRAM_READ,
+    })
     this.#track(bytes, 0)
   }
 
-  #sendData(size: number): void {
+  /** The peer says how large a datagram it reads: the ceiling of the MTU search. */
+  #peerReads(maxDatagram: number): void {
+    if (this.#peerReadsKnown) return
+    this.#peerReadsKnown = true
+    this.#setMtu(this.#mtuFloor, Math.min(this.#pathMtu, maxDatagram))
+  }
+
+  /**
+   * The size of an MTU probe to send with the next data packet of `size` payload bytes, or 0 (libtorrent's
+   * rule: one probe at a time, the midpoint of the search, once the window holds more than three packets
+   * so that packets around the probe tell its loss from congestion).
+   */
+  #probeSize(size: number): number {
+    // Padding takes at least 2 bytes: the search ends one byte short of a ceiling it cannot reach.
+    if (this.#probeSeq !== undefined || this.#mtuCeiling - this.#mtuFloor < 2) return 0
+    if (size < this.#mss || this.#cc.cwnd <= 3 * this.#mtuFloor) return 0
+    return Math.max(this.#mtuFloor + 2, (this.#mtuFloor + this.#mtuCeiling + 1) >> 1)
+  }
+
+  #setMtu(floor: number, ceiling: number): void {
+    this.#mtuFloor = Math.max(this.#mtuFloor, floor)
+    this.#mtuCeiling = Math.max(this.#mtuFloor, ceiling)
+    this.#mss = this.#mtuFloor - HEADER_LENGTH
+    this.#cc.mss = this.#mss
+    if (this.#cc.cwnd < this.#mss) this.#cc.cwnd = this.#mss
+  }
+
+  /** Datagram size data packets use now (MTU probing raises it). */
+  get packetSize(): number {
+    return this.#mtuFloor
+  }
+
+  #sendData(size: number, probe = 0): void {
     const { bytes, payloadOffset } = encodePacket(this.#header(PacketType.DATA, this.sendId), size)
     let offset = payloadOffset
     let need = size
@@ -671,7 +761,7 @@ export class UtpConnection {
     }
     this.#queued -= size
     this.stats.bytesSent += size
-    this.#track(bytes, size)
+    this.#track(bytes, size, probe)
   }
 
   #sendNew(type: PacketTypeValue, size: number): void {
@@ -679,7 +769,11 @@ export class UtpConnection {
     this.#track(bytes, size)
   }
 
-  #track(bytes: Buffer, size: number): void {
+  #track(bytes: Buffer, size: number, probe = 0): void {
+    if (probe > 0) {
+      this.#probeSeq = this.#seqNr
+      this.stats.probes++
+    }
     const out: OutPacket = {
       seq: this.#seqNr,
       bytes,
@@ -688,6 +782,7 @@ export class UtpConnection {
       transmissions: 0,
       needResend: false,
       fastResent: false,
+      probe,
     }
     if (this.#outCount === 0) this.#timeoutAt = this.#now() + this.#rtt.rto
     this.#ring[this.#seqNr & RING_MASK] = out
@@ -703,14 +798,18 @@ export class UtpConnection {
     out.sentAt = now
     out.transmissions++
     if (this.#reorder.size === 0) this.#ackPending = false
-    this.#emit(out.bytes, now)
+    this.#emit(out.probe > 0 ? padPacket(out.bytes, out.probe) : out.bytes, now)
   }
 
   #sendControl(type: PacketTypeValue): void {
     const now = this.#now()
     const header = this.#header(type, this.sendId)
     header.timestamp = this.#micros(now)
-    const { bytes } = encodePacket(header, 0, type === PacketType.STATE ? this.#sack() : undefined)
+    const { bytes } = encodePacket(
+      header,
+      0,
+      type === PacketType.STATE ? { sack: this.#sack(), maxDatagram: MAX_DATAGRAM_READ } : {},
+    )
     this.#ackPending = false
     this.#emit(bytes, now)
   }

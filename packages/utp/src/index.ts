@@ -11,6 +11,7 @@ export {
   IDLE_TIMEOUT_MS,
   KEEPALIVE_MS,
   LINGER_MS,
+  MAX_DATAGRAM_READ,
   MAX_PACKETS_IN_FLIGHT,
   MAX_TIMEOUTS,
   SYN_RESENDS,
@@ -31,12 +32,16 @@ export {
 } from './ledbat.js'
 export {
   decodePacket,
+  EXTENSION_MAX_DATAGRAM,
+  EXTENSION_PADDING,
   EXTENSION_SACK,
   encodePacket,
   HEADER_LENGTH,
+  type PacketExtensions,
   type PacketHeader,
   PacketType,
   type PacketTypeValue,
+  padPacket,
   stampPacket,
   UTP_VERSION,
   type UtpPacket,
@@ -46,6 +51,8 @@ export { SEQ_MASK, seqAdd, seqDistance, seqLess, stampLess } from './seq.js'
 export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_RESET_RATE,
+  ETHERNET_PATH_MTU,
+  LOOPBACK_PATH_MTU,
   UtpSocket,
   type UtpSocketEvents,
   type UtpSocketOptions,

@@ -21,12 +21,13 @@ export class Ledbat {
   ssthresh = 0
   /** Whether slow start is on. */
   slowStart = true
-  readonly #mss: number
+  /** Payload bytes of a full packet: the least window; it grows when MTU probing finds larger packets. */
+  mss: number
   readonly #target: number
   #nextCut = -Infinity
 
   constructor(mss: number, targetDelayUs = TARGET_DELAY_US) {
-    this.#mss = mss
+    this.mss = mss
     this.#target = Math.max(1, targetDelayUs)
     this.cwnd = 2 * mss
   }
@@ -41,7 +42,7 @@ export class Ledbat {
       // The sample that reached the target left while the window was at most half of what slow start
       // has grown it to since (it adds the acked bytes, doubling per RTT): go back to that half, or the
       // overshoot queues twice the target and the linear decrease (one gain per RTT) takes tens of seconds.
-      this.cwnd = Math.max(this.cwnd / 2, this.#mss)
+      this.cwnd = Math.max(this.cwnd / 2, this.mss)
       this.ssthresh = this.cwnd
       this.slowStart = false
     }
@@ -63,14 +64,14 @@ export class Ledbat {
   onLoss(now: number): void {
     if (now < this.#nextCut) return
     this.#nextCut = now + CWND_REDUCE_INTERVAL_MS
-    this.cwnd = Math.max(this.cwnd * LOSS_MULTIPLIER, this.#mss)
+    this.cwnd = Math.max(this.cwnd * LOSS_MULTIPLIER, this.mss)
     this.ssthresh = this.cwnd
     this.slowStart = false
   }
 
   /** A retransmission timeout: one packet, then slow start again up to the threshold. */
   onTimeout(idle: boolean): void {
-    this.cwnd = idle ? Math.max((this.cwnd * 2) / 3, this.#mss) : this.#mss
+    this.cwnd = idle ? Math.max((this.cwnd * 2) / 3, this.mss) : this.mss
     this.slowStart = true
   }
 }

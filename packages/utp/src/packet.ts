@@ -23,6 +23,14 @@ export const UTP_VERSION = 1
 export const HEADER_LENGTH = 20
 /** Extension id of the selective ack (BEP 29 "Selective ACK"). */
 export const EXTENSION_SACK = 1
+/**
+ * Extension id (ours; libtorrent and libutp skip unknown ones) announcing the largest datagram its sender
+ * reads: 4 bytes, big-endian. A peer that sends none is not probed above the default packet size
+ * (libtorrent reads into a 1500-byte buffer and would take a truncated datagram for a whole one).
+ */
+export const EXTENSION_MAX_DATAGRAM = 0x4d
+/** Extension id (ours) of padding: it makes an MTU probe larger than the data packet it carries. */
+export const EXTENSION_PADDING = 0x50
 
 /** A decoded uTP packet. `payload` and `sack` are views into the datagram, not copies. */
 export interface UtpPacket {
@@ -38,6 +46,8 @@ export interface UtpPacket {
   ack: number
   /** The selective-ack bitmask: bit i of byte j acks `ack + 2 + 8j + i`. */
   sack?: Uint8Array
+  /** The largest datagram the sender reads ({@link EXTENSION_MAX_DATAGRAM}), when it says. */
+  maxDatagram?: number
   payload: Uint8Array
 }
 
@@ -63,6 +73,7 @@ export function decodePacket(buf: Uint8Array): UtpPacket {
   let extension = buf[1]!
   let offset = HEADER_LENGTH
   let sack: Uint8Array | undefined
+  let maxDatagram: number | undefined
   while (extension !== 0) {
     if (offset + 2 > buf.length) throw new UtpError('UTP_BAD_EXTENSION', 'extension header past the end')
     const next = buf[offset]!
@@ -74,7 +85,7 @@ export function decodePacket(buf: Uint8Array): UtpPacket {
         throw new UtpError('UTP_BAD_EXTENSION', `expected a selective ack of 4n bytes, got ${len}`)
       }
       sack = buf.subarray(offset, offset + len)
-    }
+    } else if (extension === EXTENSION_MAX_DATAGRAM && len === 4) maxDatagram = view.getUint32(offset)
     offset += len
     extension = next
   }
@@ -89,6 +100,7 @@ export function decodePacket(buf: Uint8Array): UtpPacket {
     payload: buf.subarray(offset),
   }
   if (sack) packet.sack = sack
+  if (maxDatagram !== undefined) packet.maxDatagram = maxDatagram
   return packet
 }
 
@@ -103,28 +115,72 @@ export interface PacketHeader {
   ack: number
 }
 
+/** Extension headers to encode. */
+export interface PacketExtensions {
+  /** Selective-ack bitmask ({@link EXTENSION_SACK}). */
+  sack?: Uint8Array | undefined
+  /** The largest datagram we read ({@link EXTENSION_MAX_DATAGRAM}). */
+  maxDatagram?: number | undefined
+}
+
 /**
- * Encodes a packet: the header, an optional selective ack, then `payloadLength` bytes left for the
- * caller to fill (returned as the offset where the payload starts).
+ * Encodes a packet: the header, the extensions, then `payloadLength` bytes left for the caller to fill
+ * (returned as the offset where the payload starts).
  */
 export function encodePacket(
   header: PacketHeader,
   payloadLength: number,
-  sack?: Uint8Array,
+  extensions: PacketExtensions = {},
 ): { bytes: Buffer; payloadOffset: number } {
-  const extLength = sack ? 2 + sack.length : 0
+  const { sack, maxDatagram } = extensions
+  const extLength = (sack ? 2 + sack.length : 0) + (maxDatagram !== undefined ? 6 : 0)
   const bytes = Buffer.allocUnsafe(HEADER_LENGTH + extLength + payloadLength)
   bytes[0] = (header.type << 4) | UTP_VERSION
-  bytes[1] = sack ? EXTENSION_SACK : 0
   bytes.writeUInt16BE(header.connectionId, 2)
   stampPacket(bytes, header.timestamp, header.timestampDiff, header.windowSize, header.ack)
   bytes.writeUInt16BE(header.seq, 16)
+  let next = 1 // where the id of the next extension goes
+  let offset = HEADER_LENGTH
   if (sack) {
-    bytes[20] = 0
-    bytes[21] = sack.length
-    bytes.set(sack, 22)
+    bytes[next] = EXTENSION_SACK
+    bytes[offset + 1] = sack.length
+    bytes.set(sack, offset + 2)
+    next = offset
+    offset += 2 + sack.length
   }
-  return { bytes, payloadOffset: HEADER_LENGTH + extLength }
+  if (maxDatagram !== undefined) {
+    bytes[next] = EXTENSION_MAX_DATAGRAM
+    bytes[offset + 1] = 4
+    bytes.writeUInt32BE(maxDatagram >>> 0, offset + 2)
+    next = offset
+    offset += 6
+  }
+  bytes[next] = 0
+  return { bytes, payloadOffset: offset }
+}
+
+/**
+ * A copy of the encoded packet `bytes` made `size` bytes long (one more when only one byte was missing)
+ * with {@link EXTENSION_PADDING} headers in front of its own extensions: an MTU probe whose loss costs
+ * nothing, since the packet is resent without the padding.
+ */
+export function padPacket(bytes: Uint8Array, size: number): Buffer {
+  let pad = Math.max(2, size - bytes.length)
+  const out = Buffer.alloc(bytes.length + pad)
+  out.set(bytes.subarray(0, HEADER_LENGTH))
+  out[1] = EXTENSION_PADDING
+  let offset = HEADER_LENGTH
+  while (pad > 0) {
+    // Chunks of at most 2 + 255 bytes; never leave a single byte for the last one.
+    let len = Math.min(255, pad - 2)
+    if (pad - (len + 2) === 1) len--
+    pad -= len + 2
+    out[offset] = pad > 0 ? EXTENSION_PADDING : bytes[1]!
+    out[offset + 1] = len
+    offset += len + 2
+  }
+  out.set(bytes.subarray(HEADER_LENGTH), offset)
+  return out
 }
 
 /** Rewrites the fields that change when a packet is (re)sent: timestamps, window and ack number. */

@@ -21,6 +21,10 @@ export const DEFAULT_MAX_CONNECTIONS = 512
 export const DEFAULT_RESET_RATE = 50
 /** Interval of the timer that drives retransmissions and keep-alives, ms. */
 const TICK_MS = 50
+/** Path MTU towards a loopback address: 65535 less the IPv4 and UDP headers (probing finds it). */
+export const LOOPBACK_PATH_MTU = 65_507
+/** Path MTU assumed towards other addresses: Ethernet's 1500 less the IP and UDP headers. */
+export const ETHERNET_PATH_MTU = 1472
 /** Kernel receive buffer we ask for: a window of packets arriving between two event-loop turns. */
 const RECV_BUFFER = 4 << 20
 
@@ -180,7 +184,7 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       key = entryKey(host, port, recvId)
     } while (this.#entries.has(key) || this.#entries.has(entryKey(host, port, seqAdd(recvId, 1))))
     const stream = this.#stream(host, port, true)
-    const conn = UtpConnection.connect(recvId, this.#handlers(stream, host, port), this.#connOptions())
+    const conn = UtpConnection.connect(recvId, this.#handlers(stream, host, port), this.#connOptions(host))
     this.#add({ key, stream, conn })
     return stream
   }
@@ -257,7 +261,7 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     const entry = this.#add({
       key,
       stream,
-      conn: UtpConnection.accept(p, handlers, this.#connOptions()),
+      conn: UtpConnection.accept(p, handlers, this.#connOptions(remote.address)),
     })
     this.#markDirty(entry)
     this.emit('connection', stream)
@@ -312,9 +316,9 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
     })
   }
 
-  #connOptions(): UtpConnectionOptions {
+  #connOptions(host: string): UtpConnectionOptions {
     const o = this.#options
-    const options: UtpConnectionOptions = { now: this.#now }
+    const options: UtpConnectionOptions = { now: this.#now, pathMtu: pathMtu(host) }
     if (o.packetSize !== undefined) options.packetSize = o.packetSize
     if (o.receiveWindow !== undefined) options.receiveWindow = o.receiveWindow
     if (o.sendBuffer !== undefined) options.sendBuffer = o.sendBuffer
@@ -361,6 +365,13 @@ export class UtpSocket extends EventEmitter<UtpSocketEvents> {
       this.#timer = undefined
     }
   }
+}
+
+/** The path MTU towards `host` for MTU probing: loopback's, else Ethernet's (IPv6: 20 bytes less). */
+function pathMtu(host: string): number {
+  const v6 = host.includes(':') && !host.startsWith('::ffff:')
+  const loopback = host === '::1' || /^(::ffff:)?127\./.test(host)
+  return (loopback ? LOOPBACK_PATH_MTU : ETHERNET_PATH_MTU) - (v6 ? 20 : 0)
 }
 
 function entryKey(address: string, port: number, recvId: number): string {

@@ -74,6 +74,36 @@ describe('UtpConnection on a simulated link', () => {
     expect(joined(link.ends[1].received).equals(data)).toBe(true)
   })
 
+  it('probes a closed window that reopens silently without giving up (libtorrent drops data beyond it)', () => {
+    const link = new SimLink(13, { delayMs: 5 })
+    const data = randomData(13, 400_000)
+    pump(link, 0, data)
+    link.run(() => link.ends[1].received.length > 0)
+    // The receiving application stops reading: its window closes, and it drops data like libtorrent.
+    const receiver = link.ends[1].conn!
+    receiver.setReadBuffered(1 << 30)
+    link.drop = (to, bytes) => to === 1 && bytes[0]! >> 4 === 0
+    const start = link.now
+    link.run(() => link.now > start + 80_000)
+    const sender = link.ends[0].conn!
+    expect(sender.state).toBe('connected')
+    expect(sender.peerWindow).toBe(0)
+    expect(sender.stats.timeouts).toBeGreaterThan(6)
+    // It reads again, without telling the sender: the next probe, one RTO later (no backoff), gets through.
+    receiver.setReadBuffered(0)
+    let probed = false
+    link.drop = (to, bytes) => {
+      if (to === 1 && bytes[0]! >> 4 === 0) probed = true
+      return to === 0 && !probed // libtorrent sends no window update: hold ours back until a probe
+    }
+    const reopened = link.now
+    link.run(() => link.ends[1].ended)
+    expect(link.now - reopened, 'virtual ms until the transfer completes').toBeLessThan(5_000)
+    link.run(() => link.ends[0].closed && link.ends[1].closed)
+    expect(link.ends[0].error).toBeUndefined()
+    expect(joined(link.ends[1].received).equals(Buffer.from(data))).toBe(true)
+  })
+
   it('fails a connect with UTP_TIMEOUT when every packet is lost', () => {
     const link = new SimLink(9, { loss: 1 })
     link.run(() => link.ends[0].closed)

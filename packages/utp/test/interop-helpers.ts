@@ -1,9 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BencodeDict, decode, rawBytes } from '@p2p/bencode'
+import { generatePeerId } from '@p2p/peer-address'
+import { Wire } from '@p2p/peer-wire'
 import { type Child, DEBIAN_PYTHON, spawnChild, waitFor } from '@p2p/test-utils'
+import type { UtpSocket, UtpStream } from '@p2p/utp'
 
 const LT_UTP = fileURLToPath(new URL('./fixtures/lt-utp.py', import.meta.url))
 
@@ -59,3 +63,86 @@ export async function makeTorrent(dir: string, size: number, pieceLength: number
 
 /** SHA-1 of `b`. */
 export const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest()
+
+/** A torrent made by {@link makeTorrent}. */
+export type TestTorrent = Awaited<ReturnType<typeof makeTorrent>>
+
+/** Dials `port` on 127.0.0.1 over uTP, retrying the connect like the recipe's leecher does. */
+export async function dialUtp(socket: UtpSocket, port: number, attempts = 5): Promise<UtpStream> {
+  for (let attempt = 1; ; attempt++) {
+    const stream = socket.connect(port, '127.0.0.1')
+    try {
+      await Promise.race([
+        once(stream, 'connect'),
+        once(stream, 'close').then(() => {
+          throw new Error('closed before connect')
+        }),
+      ])
+      return stream
+    } catch (error) {
+      if (attempt >= attempts) throw error
+    }
+  }
+}
+
+/**
+ * Downloads every piece of `t` over a {@link Wire} on `stream` (we have none), checking each piece's
+ * SHA-1; returns the wire (destroy it) and the bytes.
+ */
+export async function downloadAll(stream: UtpStream, t: TestTorrent, pieceLength: number) {
+  const wire = new Wire(stream, {
+    infoHash: t.infoHash,
+    peerId: generatePeerId(),
+    pieceCount: t.pieceCount,
+    pieceLength,
+    length: t.data.length,
+    requestTimeout: 20_000,
+  })
+  const handshake = new Promise((r) => wire.once('handshake', r))
+  wire.handshake()
+  await handshake
+  wire.haveNone()
+  wire.interested()
+  if (wire.peerChoking) await new Promise<void>((r) => wire.once('unchoke', () => r()))
+  const hashes = (decode(t.info) as BencodeDict).pieces as Uint8Array
+  const pieces: Buffer[] = []
+  for (let index = 0; index < t.pieceCount; index++) {
+    const size = Math.min(pieceLength, t.data.length - index * pieceLength)
+    const blocks: Promise<Uint8Array>[] = []
+    for (let begin = 0; begin < size; begin += 16384) {
+      blocks.push(wire.request(index, begin, Math.min(16384, size - begin)))
+    }
+    const piece = Buffer.concat(await Promise.all(blocks))
+    if (!sha1(piece).equals(Buffer.from(hashes.subarray(index * 20, index * 20 + 20)))) {
+      throw new Error(`piece ${index} does not match its hash`)
+    }
+    pieces.push(piece)
+  }
+  return { wire, data: Buffer.concat(pieces) }
+}
+
+/** Seeds `t` from memory to every connection `socket` accepts; returns the wires (destroy them). */
+export function serveAll(socket: UtpSocket, t: TestTorrent, pieceLength: number): Wire[] {
+  const served: Wire[] = []
+  socket.on('connection', (stream) => {
+    const wire = new Wire(stream, {
+      infoHash: t.infoHash,
+      peerId: generatePeerId(),
+      metadata: t.info,
+      pieceCount: t.pieceCount,
+      pieceLength,
+      length: t.data.length,
+    })
+    served.push(wire)
+    wire.on('handshake', () => {
+      wire.handshake()
+      wire.haveAll()
+    })
+    wire.on('interested', () => wire.unchoke())
+    wire.on('request', (r) => {
+      const start = r.index * pieceLength + r.begin
+      wire.piece(r.index, r.begin, t.data.subarray(start, start + r.length))
+    })
+  })
+  return served
+}

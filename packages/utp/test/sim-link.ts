@@ -28,6 +28,8 @@ export interface LinkFaults {
   jitterMs?: number
   /** Bottleneck rate in bytes per ms: packets queue behind it (the queue LEDBAT watches). */
   rate?: number
+  /** Largest datagram the link carries: larger ones are dropped (and kept in `SimLink.oversized`). */
+  mtu?: number
 }
 
 /** One simulated endpoint: the connection and what it received. */
@@ -65,6 +67,12 @@ export class SimLink {
   onDrain: [(() => void) | undefined, (() => void) | undefined] = [undefined, undefined]
   onConnect: (() => void) | undefined
   delivered = 0
+  /** Datagrams dropped for exceeding the link's MTU. */
+  readonly oversized: Buffer[] = []
+  /** Size of every datagram sent, in order. */
+  readonly sizes: number[] = []
+  /** Drops the datagrams towards end `to` it returns true for (a receiver's own drops). */
+  drop: ((to: 0 | 1, bytes: Buffer) => boolean) | undefined
 
   constructor(seed: number, faults: LinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
     this.#rand = prng(seed)
@@ -105,6 +113,12 @@ export class SimLink {
 
   #transmit(to: 0 | 1, bytes: Buffer): void {
     const f = this.#faults
+    this.sizes.push(bytes.length)
+    if (f.mtu !== undefined && bytes.length > f.mtu) {
+      this.oversized.push(bytes)
+      return
+    }
+    if (this.drop?.(to, bytes)) return
     if (this.#rand() < (f.loss ?? 0)) return
     const copies = this.#rand() < (f.duplicate ?? 0) ? 2 : 1
     let start = this.now
