@@ -1,11 +1,8 @@
 import { connect, createServer } from 'node:net'
 import { dialStream, type SwarmTransport } from './runtime.js'
 
-/**
- * Size of the reused read buffer of an outgoing connection: a fast seed fills it with 16 blocks per
- * read (64 KiB took four times the reads and callbacks for the same bytes), once per connection.
- */
-const READ_BUFFER_BYTES = 256 * 1024
+/** Size of the reused read buffer of an outgoing connection. */
+const READ_BUFFER_BYTES = 64 * 1024
 
 /** TCP: listens on `host` (default `::`, falling back to `0.0.0.0`), dials with Nagle off. */
 export const tcpTransport: SwarmTransport = {
