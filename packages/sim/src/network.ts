@@ -148,10 +148,23 @@ class SimStream extends Duplex implements TransportStream {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    // Copied: the writer may reuse its buffer once the write is acknowledged (now).
+    this.#send(Buffer.from(chunk))
+    callback()
+  }
+
+  /** A corked burst (a wire's tick of messages) travels as one chunk: one event, not one per message. */
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (err?: Error | null) => void,
+  ): void {
+    this.#send(Buffer.concat(chunks.map((c) => c.chunk)))
+    callback()
+  }
+
+  #send(copy: Buffer): void {
     const other = this.other
     if (other) {
-      // Copied: the writer may reuse its buffer once the write is acknowledged (now).
-      const copy = Buffer.from(chunk)
       const at = this.#arrive(copy.length)
       this.#net.clock.setTimeout(() => {
         if (other.destroyed) return
@@ -159,7 +172,6 @@ class SimStream extends Duplex implements TransportStream {
         other.push(copy)
       }, at - this.#net.clock.now())
     }
-    callback()
   }
 
   override _final(callback: (err?: Error | null) => void): void {

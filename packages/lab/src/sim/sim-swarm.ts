@@ -107,6 +107,8 @@ export const SIM_BLOCK = 16_384
 const PORT = 6881
 /** The wire's default time to answer a request, ms (stretched by the scale). */
 const REQUEST_TIMEOUT_MS = 60_000
+/** Pieces each simulated peer keeps read for uploads. */
+const READ_CACHE_PIECES = 4
 /** Most time between two ticks of a simulated wire, ms. */
 const TICK_MS = 5_000
 const DEFAULT_SEEDER_LINK: DrawnLink = {
@@ -188,6 +190,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
         storage: (o: StorageOptions) => new MemoryStorage(o, seed ? content : undefined, content),
         prepareDir: async () => {},
         checks: false,
+        // Uploads read from one shared buffer: a piece cache per peer would hold the whole file each.
+        readCacheBytes: READ_CACHE_PIECES * SIM_BLOCK,
         wire: {
           // Every byte stands for `scale` bytes, so every block takes `scale` times as long.
           requestTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
