@@ -59,6 +59,10 @@ export interface SimProgress {
   left: number
   wallMs: number
   heapMB: number
+  /** Resident set size of the process, MB. */
+  rssMB: number
+  /** Real bytes queued on the simulated links, MB. */
+  inFlightMB: number
 }
 
 /** Copies of pieces among the leechers present, at one time. */
@@ -98,6 +102,8 @@ export interface SimSwarmResult {
   virtualMs: number
   wallMs: number
   peakHeapMB: number
+  /** Highest resident set size seen while it ran, MB. */
+  peakRssMB: number
   /** Why it ended early, if it did. */
   stopped?: string
 }
@@ -322,11 +328,15 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
   const limit = spec.limitMs ?? 6 * 3_600_000
   let events = 0
   let peakHeapMB = 0
+  let peakRssMB = 0
   let nextReport = performance.now() + 1000
   let stopped: string | undefined
   const progress = (): SimProgress => {
-    const heapMB = process.memoryUsage().heapUsed / 2 ** 20
+    const mem = process.memoryUsage()
+    const heapMB = mem.heapUsed / 2 ** 20
+    const rssMB = mem.rss / 2 ** 20
     peakHeapMB = Math.max(peakHeapMB, heapMB)
+    peakRssMB = Math.max(peakRssMB, rssMB)
     return {
       run: spec.run,
       virtualMs: clock.now(),
@@ -336,6 +346,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
       left,
       wallMs: performance.now() - wallStart,
       heapMB,
+      rssMB,
+      inFlightMB: net.inFlight / 2 ** 20,
     }
   }
   for (;;) {
@@ -386,6 +398,7 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
     virtualMs: clock.now(),
     wallMs: last.wallMs,
     peakHeapMB,
+    peakRssMB,
     stopped,
   }
 }
