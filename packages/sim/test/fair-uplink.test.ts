@@ -1,6 +1,5 @@
+import { FairUplink, VirtualClock } from '@p2p/sim'
 import { describe, expect, it } from 'vitest'
-import { FairUplink } from '../src/fair-uplink.js'
-import { VirtualClock } from '../src/virtual-clock.js'
 
 function run(clock: VirtualClock): void {
   while (clock.runNext()) {}
