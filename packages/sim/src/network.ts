@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream'
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { dialStream, type SwarmTransport, type TransportListener, type TransportStream } from '@p2p/swarm'
+import { FairUplink } from './fair-uplink.js'
 import type { VirtualClock } from './virtual-clock.js'
 
 /** How a simulated host's connection to the network behaves. */
@@ -21,18 +22,21 @@ const EPHEMERAL_PORT = 40_000
 
 /**
  * In-memory links between simulated hosts on a {@link VirtualClock}: each write is copied and
- * delivered after the sender's upload queue and both ends' latency; a close reaches the other end
+ * delivered after the sender's upload link (shared fairly by its busy connections) and both ends'
+ * latency; a close reaches the other end
  * after the data sent before it. No socket, no real timer.
  */
 export class SimNetwork {
   readonly clock: VirtualClock
   readonly #links = new Map<string, LinkOptions>()
-  readonly #uplinkFreeAt = new Map<string, number>()
+  readonly #uplinks = new Map<string, FairUplink>()
   readonly #downlinkFreeAt = new Map<string, number>()
   readonly #listeners = new Map<string, (stream: TransportStream) => void>()
   #nextPort = EPHEMERAL_PORT
   /** Bytes delivered so far. */
   delivered = 0
+  /** Bytes sent and not yet delivered (the links' queues: what a simulation holds in flight). */
+  inFlight = 0
 
   constructor(clock: VirtualClock) {
     this.clock = clock
@@ -41,6 +45,7 @@ export class SimNetwork {
   /** Sets how `host` is connected. */
   setLink(host: string, link: LinkOptions): void {
     this.#links.set(host, link)
+    this.#uplinks.delete(host)
   }
 
   /** How `host` is connected. */
@@ -99,23 +104,25 @@ export class SimNetwork {
   }
 
   /**
-   * Time at which `bytes` sent now by `from` to `to` arrive: after the sender's upload queue, the
-   * latency and, when `to` has a download capacity, its download queue.
+   * Sends `bytes` of connection `flow` from `from` to `to`: through the sender's upload link, shared
+   * fairly by its busy connections ({@link FairUplink}), the latency and, when `to` has a download
+   * capacity, its download queue. `arrived` gets the time the last byte is in.
    */
-  arrival(from: string, to: string, bytes: number): number {
-    const now = this.clock.now()
-    const link = this.link(from)
-    const start = Math.max(now, this.#uplinkFreeAt.get(from) ?? 0)
-    const sent = start + (bytes * 1000) / link.bytesPerSecond
-    this.#uplinkFreeAt.set(from, sent)
-    const latency = this.#latency(from, to)
-    const down = this.link(to).downBytesPerSecond
-    if (!down) return sent + latency
-    // Received as it is sent (cut-through): done when the last byte is in and the download queue drained.
-    const first = Math.max(start + latency, this.#downlinkFreeAt.get(to) ?? 0)
-    const received = Math.max(sent + latency, first + (bytes * 1000) / down)
-    this.#downlinkFreeAt.set(to, received)
-    return received
+  transmit(flow: object, from: string, to: string, bytes: number, arrived: (at: number) => void): void {
+    let uplink = this.#uplinks.get(from)
+    if (!uplink) {
+      uplink = new FairUplink(this.clock, this.link(from).bytesPerSecond)
+      this.#uplinks.set(from, uplink)
+    }
+    uplink.send(flow, bytes, (sent) => {
+      const latency = this.#latency(from, to)
+      const down = this.link(to).downBytesPerSecond
+      if (!down) return arrived(sent + latency)
+      // Received as it is sent (cut-through): done when the last byte is in and the download queue drained.
+      const received = Math.max(sent + latency, (this.#downlinkFreeAt.get(to) ?? 0) + (bytes * 1000) / down)
+      this.#downlinkFreeAt.set(to, received)
+      arrived(received)
+    })
   }
 }
 
@@ -148,48 +155,64 @@ class SimStream extends Duplex implements TransportStream {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    const other = this.other
-    if (other) {
-      // Copied: the writer may reuse its buffer once the write is acknowledged (now).
-      const copy = Buffer.from(chunk)
-      const at = this.#arrive(copy.length)
-      this.#net.clock.setTimeout(() => {
-        if (other.destroyed) return
-        this.#net.delivered += copy.length
-        other.push(copy)
-      }, at - this.#net.clock.now())
-    }
+    // Copied: the writer may reuse its buffer once the write is acknowledged (now).
+    this.#send(Buffer.from(chunk))
     callback()
+  }
+
+  /** A corked burst (a wire's tick of messages) travels as one chunk: one event, not one per message. */
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (err?: Error | null) => void,
+  ): void {
+    this.#send(Buffer.concat(chunks.map((c) => c.chunk)))
+    callback()
+  }
+
+  #send(copy: Buffer): void {
+    const other = this.other
+    if (!other) return
+    const net = this.#net
+    net.inFlight += copy.length
+    this.#transmit(copy.length, () => {
+      net.inFlight -= copy.length
+      if (other.destroyed) return
+      net.delivered += copy.length
+      other.push(copy)
+    })
   }
 
   override _final(callback: (err?: Error | null) => void): void {
     const other = this.other
     if (other) {
-      this.#net.clock.setTimeout(() => {
+      this.#transmit(0, () => {
         if (!other.destroyed) other.push(null)
-      }, this.#arrive(0) - this.#net.clock.now())
+      })
     }
     callback()
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     const other = this.other
-    this.other = undefined
     if (other && !other.destroyed) {
       // The other end learns of the close after the data sent before it.
-      this.#net.clock.setTimeout(() => {
+      this.#transmit(0, () => {
         if (other.destroyed) return
         other.other = undefined
         other.destroy()
-      }, this.#arrive(0) - this.#net.clock.now())
+      })
     }
+    this.other = undefined
     callback(err)
   }
 
-  #arrive(bytes: number): number {
-    const other = this.other
-    const at = this.#net.arrival(this.#local.host, other?.localAddress ?? this.remoteAddress, bytes)
-    this.#lastArrival = Math.max(this.#lastArrival, at)
-    return this.#lastArrival
+  /** Sends `bytes` on this connection; `delivered` runs when they are in, after what was sent before. */
+  #transmit(bytes: number, delivered: () => void): void {
+    const clock = this.#net.clock
+    const to = this.other?.localAddress ?? this.remoteAddress
+    this.#net.transmit(this, this.#local.host, to, bytes, (at) => {
+      this.#lastArrival = Math.max(this.#lastArrival, at)
+      clock.setTimeout(delivered, this.#lastArrival - clock.now())
+    })
   }
 }

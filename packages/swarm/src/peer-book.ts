@@ -29,6 +29,9 @@ interface Entry {
   dialing: boolean
   /** Never dial again (self, banned). */
   never: boolean
+  /** BEP 40 priority against `rankSelf`, computed once (sorting thousands of candidates parsed both addresses per comparison). */
+  rank?: number
+  rankSelf?: string
 }
 
 /**
@@ -156,7 +159,15 @@ export class PeerBook {
       if (e.retryAt > now) next = Math.min(next, e.retryAt - now)
       else due.push(e)
     }
-    const prio = (e: Entry) => (self ? safePriority(self, e.addr) : 0)
+    const selfKey = self && formatPeer(self)
+    const prio = (e: Entry) => {
+      if (!self) return 0
+      if (e.rank === undefined || e.rankSelf !== selfKey) {
+        e.rank = safePriority(self, e.addr)
+        e.rankSelf = selfKey
+      }
+      return e.rank
+    }
     due.sort((a, b) => a.failures - b.failures || prio(b) - prio(a))
     return { peers: due.slice(0, Math.max(0, n)).map((e) => e.addr), nextInMs: next }
   }

@@ -142,6 +142,11 @@ export interface SwarmRuntime {
    * thousands of peers raises `tickInterval` (each wire's tick is an event).
    */
   wire?: Pick<WireOptions, 'requestTimeout' | 'tickInterval'>
+  /**
+   * Bytes of whole pieces a torrent keeps read for uploads (default 8 MiB, plus half as much of spare
+   * buffers). A simulator of thousands of peers on one machine passes a few pieces' worth.
+   */
+  readCacheBytes?: number
 }
 
 /** Calls `fn` every `ms` on `clock`; returns the function that stops it. */

@@ -4,18 +4,17 @@ import type { Peer, TorrentState } from './torrent-state.js'
 
 /** Bytes of whole pieces kept in memory for uploads (each read once, served block by block). */
 const READ_CACHE_BYTES = 8 * 2 ** 20
-/** Bytes of spare read buffers kept for reuse. */
-const READ_POOL_BYTES = 4 * 2 ** 20
 
 /** The torrent's upload read cache, created on first use. */
 function readCache(s: TorrentState): PieceReadCache {
   if (!s.readCache) {
     let bufferSize = 0
     for (const spec of s.specs) bufferSize = Math.max(bufferSize, spec.length)
+    const cacheBytes = s.rt.readCacheBytes ?? READ_CACHE_BYTES
     s.readCache = new PieceReadCache({
       bufferSize,
-      maxPieces: Math.max(1, Math.floor(READ_CACHE_BYTES / bufferSize)),
-      maxFree: Math.max(1, Math.floor(READ_POOL_BYTES / bufferSize)),
+      maxPieces: Math.max(1, Math.floor(cacheBytes / bufferSize)),
+      maxFree: Math.max(1, Math.floor(cacheBytes / 2 / bufferSize)),
       length: (i) => s.specs[i]!.length,
       read: (i, into) => {
         const spec = s.specs[i]!

@@ -1,6 +1,6 @@
 import { type ChartSpec, leecherTimes, mean, publicLeechers, type Scenario, secs } from '../scenario.js'
 import { downloadTimes } from '../sim/sim-charts.js'
-import { simulateSwarm } from '../sim/sim-swarm.js'
+import { SIM_BLOCK, simulateSwarm } from '../sim/sim-swarm.js'
 import { largestSwarm } from './scaling.js'
 
 /** One-way latency of a simulated host, ms (a namespace on the lab's bridge: well under 1 ms). */
@@ -10,7 +10,8 @@ export const SIM_TOLERANCE = 0.25
 
 /**
  * Cross-check: the largest N emulated (hosts, tc caps, real processes) and simulated (the same
- * clients on @p2p/sim with the same caps and pieces), per-leecher completion times side by side.
+ * clients on @p2p/sim with the same caps and real 16 KiB blocks), per-leecher completion times side
+ * by side.
  */
 export const simCheck: Scenario = {
   name: 'sim-check',
@@ -46,7 +47,9 @@ export const simCheck: Scenario = {
       leechers: n,
       seeders: 1,
       size: ctx.size,
-      pieces: fixture.pieceCount,
+      // Real 16 KiB blocks, as the emulated wires send them: with one scaled block per piece, the
+      // 16-block request pipeline held 16 whole pieces per connection (the emulated one holds one).
+      pieces: Math.max(fixture.pieceCount, Math.ceil(ctx.size / SIM_BLOCK)),
       arrivals: 'flash',
       links: { caps: ctx.caps, latencyMs: BRIDGE_LATENCY_MS },
       seederLink: link,

@@ -82,10 +82,11 @@ export function simulationResult(
       Math.round(r.events / (r.wallMs / 1000)),
       (r.wallMs / 1000).toFixed(1),
       Math.round(r.peakHeapMB),
+      Math.round(r.peakRssMB),
     ])
     const ratio = r.completion !== undefined ? (r.completion / bound).toFixed(2) : 'not done'
     lines.push(
-      `${r.run}: ${times.length}/${r.spec.leechers} finished, ${flash ? `completion/T_min = ${ratio}, ` : ''}median download ${secs(quantile(times, 0.5))} s, seeder upload share ${(seederShare(r) * 100).toFixed(1)} %; ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.events / (r.wallMs / 1000))}/s), peak heap ${Math.round(r.peakHeapMB)} MB${r.stopped ? ` (${r.stopped})` : ''}`,
+      `${r.run}: ${times.length}/${r.spec.leechers} finished, ${flash ? `completion/T_min = ${ratio}, ` : ''}median download ${secs(quantile(times, 0.5))} s, seeder upload share ${(seederShare(r) * 100).toFixed(1)} %; ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.events / (r.wallMs / 1000))}/s), peak heap ${Math.round(r.peakHeapMB)} MB, RSS ${Math.round(r.peakRssMB)} MB${r.stopped ? ` (${r.stopped})` : ''}`,
     )
   }
   const single = runs.filter((r) => r.spec.seeders === 1)
@@ -199,6 +200,7 @@ export function simulationResult(
       'events/s',
       'wall (s)',
       'peak heap (MB)',
+      'peak RSS (MB)',
     ],
     rows,
   }

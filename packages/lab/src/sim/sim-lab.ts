@@ -113,13 +113,13 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
       sampleMs: Math.max(1_000, Math.round(typicalMs / 100)),
       onProgress: (p) =>
         note(
-          `${p.run}: virtual ${(p.virtualMs / 1000).toFixed(0)} s, ${p.arrived} arrived, ${p.done} done, ${p.left} left, ${(p.events / 1e6).toFixed(2)} M events (${Math.round(p.events / (p.wallMs / 1000))}/s), heap ${Math.round(p.heapMB)} MB, wall ${(p.wallMs / 1000).toFixed(0)} s`,
+          `${p.run}: virtual ${(p.virtualMs / 1000).toFixed(0)} s, ${p.arrived} arrived, ${p.done} done, ${p.left} left, ${(p.events / 1e6).toFixed(2)} M events (${Math.round(p.events / (p.wallMs / 1000))}/s), heap ${Math.round(p.heapMB)} MB (${Math.round(p.inFlightMB)} MB in flight on links), RSS ${Math.round(p.rssMB)} MB, wall ${(p.wallMs / 1000).toFixed(0)} s`,
         ),
     })
     runs.push(r)
     logRun(log, r)
     note(
-      `${run}: ${r.stopped ?? 'done'} at virtual ${(r.virtualMs / 1000).toFixed(0)} s: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.events / (r.wallMs / 1000))} events/s), peak heap ${Math.round(r.peakHeapMB)} MB`,
+      `${run}: ${r.stopped ?? 'done'} at virtual ${(r.virtualMs / 1000).toFixed(0)} s: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.events / (r.wallMs / 1000))} events/s), peak heap ${Math.round(r.peakHeapMB)} MB, peak RSS ${Math.round(r.peakRssMB)} MB`,
     )
   }
   try {
@@ -178,6 +178,7 @@ function logRun(log: EventLog, r: SimSwarmResult): void {
     virtualMs: r.virtualMs,
     wallMs: Math.round(r.wallMs),
     peakHeapMB: Math.round(r.peakHeapMB),
+    peakRssMB: Math.round(r.peakRssMB),
     stopped: r.stopped,
   })
 }

@@ -59,6 +59,10 @@ export interface SimProgress {
   left: number
   wallMs: number
   heapMB: number
+  /** Resident set size of the process, MB. */
+  rssMB: number
+  /** Real bytes queued on the simulated links, MB. */
+  inFlightMB: number
 }
 
 /** Copies of pieces among the leechers present, at one time. */
@@ -98,6 +102,8 @@ export interface SimSwarmResult {
   virtualMs: number
   wallMs: number
   peakHeapMB: number
+  /** Highest resident set size seen while it ran, MB. */
+  peakRssMB: number
   /** Why it ended early, if it did. */
   stopped?: string
 }
@@ -107,6 +113,8 @@ export const SIM_BLOCK = 16_384
 const PORT = 6881
 /** The wire's default time to answer a request, ms (stretched by the scale). */
 const REQUEST_TIMEOUT_MS = 60_000
+/** Pieces each simulated peer keeps read for uploads. */
+const READ_CACHE_PIECES = 4
 /** Most time between two ticks of a simulated wire, ms. */
 const TICK_MS = 5_000
 const DEFAULT_SEEDER_LINK: DrawnLink = {
@@ -188,6 +196,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
         storage: (o: StorageOptions) => new MemoryStorage(o, seed ? content : undefined, content),
         prepareDir: async () => {},
         checks: false,
+        // Uploads read from one shared buffer: a piece cache per peer would hold the whole file each.
+        readCacheBytes: READ_CACHE_PIECES * SIM_BLOCK,
         wire: {
           // Every byte stands for `scale` bytes, so every block takes `scale` times as long.
           requestTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
@@ -318,11 +328,15 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
   const limit = spec.limitMs ?? 6 * 3_600_000
   let events = 0
   let peakHeapMB = 0
+  let peakRssMB = 0
   let nextReport = performance.now() + 1000
   let stopped: string | undefined
   const progress = (): SimProgress => {
-    const heapMB = process.memoryUsage().heapUsed / 2 ** 20
+    const mem = process.memoryUsage()
+    const heapMB = mem.heapUsed / 2 ** 20
+    const rssMB = mem.rss / 2 ** 20
     peakHeapMB = Math.max(peakHeapMB, heapMB)
+    peakRssMB = Math.max(peakRssMB, rssMB)
     return {
       run: spec.run,
       virtualMs: clock.now(),
@@ -332,6 +346,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
       left,
       wallMs: performance.now() - wallStart,
       heapMB,
+      rssMB,
+      inFlightMB: net.inFlight / 2 ** 20,
     }
   }
   for (;;) {
@@ -382,6 +398,7 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
     virtualMs: clock.now(),
     wallMs: last.wallMs,
     peakHeapMB,
+    peakRssMB,
     stopped,
   }
 }
