@@ -37,6 +37,7 @@ export {
   EXTENSION_SACK,
   encodePacket,
   HEADER_LENGTH,
+  MAX_DATAGRAM_MAGIC,
   type PacketExtensions,
   type PacketHeader,
   PacketType,

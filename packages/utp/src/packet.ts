@@ -24,11 +24,15 @@ export const HEADER_LENGTH = 20
 /** Extension id of the selective ack (BEP 29 "Selective ACK"). */
 export const EXTENSION_SACK = 1
 /**
- * Extension id (ours; libtorrent and libutp skip unknown ones) announcing the largest datagram its sender
- * reads: 4 bytes, big-endian. A peer that sends none is not probed above the default packet size
- * (libtorrent reads into a 1500-byte buffer and would take a truncated datagram for a whole one).
+ * Extension id carrying the largest datagram its sender reads: libutp's "extension bits" id (8 bytes,
+ * which libutp accepts and libtorrent skips; libutp drops packets with an unknown extension id), holding
+ * {@link MAX_DATAGRAM_MAGIC} then the size, both big-endian. A peer that sends none is not probed above
+ * the default packet size (libtorrent reads into a 1500-byte buffer and would take a truncated datagram
+ * for a whole one).
  */
-export const EXTENSION_MAX_DATAGRAM = 0x4d
+export const EXTENSION_MAX_DATAGRAM = 2
+/** First 4 bytes of our {@link EXTENSION_MAX_DATAGRAM} body ("p2pM"), telling it from libutp's bits. */
+export const MAX_DATAGRAM_MAGIC = 0x7032704d
 /** Extension id (ours) of padding: it makes an MTU probe larger than the data packet it carries. */
 export const EXTENSION_PADDING = 0x50
 
@@ -85,7 +89,13 @@ export function decodePacket(buf: Uint8Array): UtpPacket {
         throw new UtpError('UTP_BAD_EXTENSION', `expected a selective ack of 4n bytes, got ${len}`)
       }
       sack = buf.subarray(offset, offset + len)
-    } else if (extension === EXTENSION_MAX_DATAGRAM && len === 4) maxDatagram = view.getUint32(offset)
+    } else if (
+      extension === EXTENSION_MAX_DATAGRAM &&
+      len === 8 &&
+      view.getUint32(offset) === MAX_DATAGRAM_MAGIC
+    ) {
+      maxDatagram = view.getUint32(offset + 4)
+    }
     offset += len
     extension = next
   }
@@ -133,7 +143,7 @@ export function encodePacket(
   extensions: PacketExtensions = {},
 ): { bytes: Buffer; payloadOffset: number } {
   const { sack, maxDatagram } = extensions
-  const extLength = (sack ? 2 + sack.length : 0) + (maxDatagram !== undefined ? 6 : 0)
+  const extLength = (sack ? 2 + sack.length : 0) + (maxDatagram !== undefined ? 10 : 0)
   const bytes = Buffer.allocUnsafe(HEADER_LENGTH + extLength + payloadLength)
   bytes[0] = (header.type << 4) | UTP_VERSION
   bytes.writeUInt16BE(header.connectionId, 2)
@@ -150,10 +160,11 @@ export function encodePacket(
   }
   if (maxDatagram !== undefined) {
     bytes[next] = EXTENSION_MAX_DATAGRAM
-    bytes[offset + 1] = 4
-    bytes.writeUInt32BE(maxDatagram >>> 0, offset + 2)
+    bytes[offset + 1] = 8
+    bytes.writeUInt32BE(MAX_DATAGRAM_MAGIC, offset + 2)
+    bytes.writeUInt32BE(maxDatagram >>> 0, offset + 6)
     next = offset
-    offset += 6
+    offset += 10
   }
   bytes[next] = 0
   return { bytes, payloadOffset: offset }
