@@ -75,6 +75,13 @@ export { announcedPort, type PortMappingOption, startPortMapping } from './port-
 export { TokenBucket } from './rate-limiter.js'
 export { RATE_WINDOW_MS, RateMeter } from './rate-meter.js'
 export {
+  type PeerRequestView,
+  planRequests,
+  REFILL_BATCH,
+  type RequestLimits,
+  type RequestPlan,
+} from './request-policy.js'
+export {
   DEFAULT_RESUME_INTERVAL_MS,
   MAX_RESUME_BYTES,
   RESUME_FORMAT,
