@@ -7,11 +7,6 @@ import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
 /** Longest a block request is held back by the download limit, ms (later ones are picked later). */
 export const MAX_RATE_WAIT_MS = 1_000
 
-/** Tops up every peer's request pipeline. */
-export function fillAll(s: TorrentState): void {
-  for (const p of s.peers) fill(s, p)
-}
-
 /** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
 export function fill(s: TorrentState, peer: Peer): void {
   const { picker, store } = s
@@ -144,7 +139,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
     // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
     if (arrival.first) buf.from.clear()
     buf.from.add(peer)
-    if (arrival.pieceComplete) void verify(s, index).then(() => fillAll(s))
+    if (arrival.pieceComplete) void verify(s, index).then(() => s.work.topUpAll())
   }
-  fill(s, peer)
+  s.work.topUp(peer)
 }

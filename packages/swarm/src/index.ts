@@ -132,6 +132,7 @@ export {
   transportOf,
   UTP_CONNECT_TIMEOUT_MS,
 } from './transports.js'
+export { type TurnHandlers, TurnWork } from './turn-work.js'
 export type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
 export { DEFAULT_NO_PEERS_MS, TRANSFER_EVENT_INTERVAL_MS } from './ui-events.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'

@@ -142,6 +142,12 @@ export interface SwarmRuntime {
    * thousands of peers raises `tickInterval` (each wire's tick is an event).
    */
   wire?: Pick<WireOptions, 'requestTimeout' | 'tickInterval'>
+  /**
+   * Runs `fn` once the current I/O turn is done: a torrent applies the work its events asked for
+   * (request top-ups, interest, `have` broadcasts, spare unchokes) then, once per turn instead of once
+   * per event. Default `queueMicrotask`.
+   */
+  defer?(fn: () => void): void
 }
 
 /** Calls `fn` every `ms` on `clock`; returns the function that stops it. */

@@ -1,6 +1,6 @@
 import { type Metainfo, pieceSpec } from '@p2p/metainfo'
 import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
-import { count, updateInterest } from './peer-availability.js'
+import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { PieceStore } from './piece-store.js'
 import { finish } from './piece-verification.js'
@@ -68,7 +68,7 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
       // closing
     }
     count(s, p)
-    updateInterest(s, p)
+    s.work.interest(p)
   }
   fillWebSeeds(s)
 }
