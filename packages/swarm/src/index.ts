@@ -15,7 +15,7 @@
  * ```
  * @packageDocumentation
  */
-export { Bitfield } from './bitfield.js'
+export { Bitfield } from '@p2p/peer-wire'
 export {
   CHOKE_INTERVAL_MS,
   Choker,

@@ -1,4 +1,4 @@
-import { Bitfield } from './bitfield.js'
+import { Bitfield } from '@p2p/peer-wire'
 import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
 
 /** A peer's bitfield / have-all / have-none arrived (replacing what it said before when `replace`). */

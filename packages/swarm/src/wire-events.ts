@@ -1,6 +1,5 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { allowedFastSet, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
-import { Bitfield } from './bitfield.js'
+import { allowedFastSet, Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
 import { onDonthave, onPieces } from './peer-availability.js'
