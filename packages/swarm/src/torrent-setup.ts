@@ -61,12 +61,9 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
       // a bad geometry closes that wire
     }
     if (!p.handshaken) continue
-    // They heard "nothing" while the data was being checked: tell them what the check found.
-    try {
-      for (let i = 0; i < picker.pieceCount; i++) if (picker.have.get(i)) p.wire.have(i)
-    } catch {
-      // closing
-    }
+    // They heard "nothing" while the data was being checked: tell them what the check found (a
+    // closed wire drops the messages).
+    for (const i of picker.have.ones()) p.wire.have(i)
     count(s, p)
     s.work.interest(p)
   }

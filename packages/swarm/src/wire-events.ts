@@ -11,6 +11,8 @@ import { serve } from './uploads.js'
 
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
+/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
+const MAX_SUGGESTED = 64
 
 /** What a connection's events report back to the connection manager (which owns dialing and closing). */
 export interface ConnectionHooks {
@@ -99,7 +101,7 @@ export function wireEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     s.work.topUp(peer)
   })
   wire.on('suggest', (i) => {
-    if (peer.suggested.length < 64) peer.suggested.push(i)
+    if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
   })
   wire.on('interested', () => s.work.unchoke())
   wire.on('uninterested', () => s.work.unchoke())
