@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 export { allowedFastSet } from './allowed-fast.js'
-export { BitField } from './bitfield.js'
+export { Bitfield } from './bitfield.js'
 export type { BlockCallback } from './block-requests.js'
 export { systemClock, type WireClock } from './clock.js'
 export {

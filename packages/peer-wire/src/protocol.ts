@@ -1,5 +1,5 @@
 import { ipToBytes, normalizeIp } from '@p2p/peer-address'
-import { BitField } from './bitfield.js'
+import { Bitfield } from './bitfield.js'
 import {
   type BlockCallback,
   type BlockKey,
@@ -100,7 +100,7 @@ export class PeerProtocol {
   /** The peer is interested in us. */
   peerInterested = false
   /** Pieces the peer has (from bitfield / have / have-all, minus donthave). */
-  readonly peerPieces = new BitField()
+  readonly peerPieces = new Bitfield()
   /** The peer's handshake once received. */
   peerHandshake: Handshake | undefined
   /** The peer's latest extended handshake (BEP 10). */
@@ -586,8 +586,8 @@ export class PeerProtocol {
   }
 
   /** Sends our bitfield (the first message after the handshake). `bits` is in wire order. */
-  bitfield(bits: Uint8Array | BitField, pieceCount = this.pieceCount): void {
-    const bytes = bits instanceof BitField ? bits.buffer : bits
+  bitfield(bits: Uint8Array | Bitfield, pieceCount = this.pieceCount): void {
+    const bytes = bits instanceof Bitfield ? bits.buffer : bits
     const want = pieceCount === undefined ? bytes.length : Math.ceil(pieceCount / 8)
     const out = bytes.length === want ? bytes : new Uint8Array(want)
     if (out !== bytes) out.set(bytes.subarray(0, want))
@@ -602,7 +602,7 @@ export class PeerProtocol {
     else {
       if (this.pieceCount === undefined)
         throw new RangeError('haveAll without the fast extension needs the piece count')
-      const bits = new BitField()
+      const bits = new Bitfield()
       bits.setAll(this.pieceCount)
       this.bitfield(bits.buffer)
     }

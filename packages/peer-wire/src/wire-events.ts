@@ -1,4 +1,4 @@
-import type { BitField } from './bitfield.js'
+import type { Bitfield } from './bitfield.js'
 import type { PeerWireError } from './errors.js'
 import type { ExtendedHandshake } from './extended-handshake.js'
 import type { Handshake } from './handshake.js'
@@ -23,7 +23,7 @@ export interface WireEvents {
   /** The peer's handshake arrived (before any other message of the peer is processed). */
   handshake: (handshake: Handshake) => void
   /** The peer's bitfield (for have-all see `'have-all'`; {@link Wire.peerPieces} is filled once the piece count is known). */
-  bitfield: (bits: BitField) => void
+  bitfield: (bits: Bitfield) => void
   have: (index: number) => void
   'have-all': () => void
   'have-none': () => void

@@ -1,4 +1,4 @@
-import { BitField, encodeHandshake, RATE_WINDOW_SECONDS, RateMeter, Wire } from '@p2p/peer-wire'
+import { Bitfield, encodeHandshake, RATE_WINDOW_SECONDS, RateMeter, Wire } from '@p2p/peer-wire'
 import { waitFor } from '@p2p/test-utils'
 import { describe, expect, it } from 'vitest'
 import { INFO_HASH, once, PEER_A, PEER_B, rawPeer, socketPair, tick, wirePair } from './helpers.js'
@@ -47,9 +47,9 @@ describe('RateMeter', () => {
   })
 })
 
-describe('BitField', () => {
+describe('Bitfield', () => {
   it('sets, clears, counts and grows', () => {
-    const b = new BitField(10)
+    const b = new Bitfield(10)
     b.set(0)
     b.set(9)
     expect([...b.buffer]).toEqual([0x80, 0x40])
@@ -62,6 +62,35 @@ describe('BitField', () => {
     expect(b.hasAll(13)).toBe(true)
     expect(b.get(13)).toBe(false)
     expect(b.count()).toBe(13)
+  })
+
+  it('copies the bits of a fixed length, counts, fills and lists them', () => {
+    const b = new Bitfield(10, Uint8Array.of(0xa0, 0xff, 0xff))
+    // Bits past the length are not taken (the spare bits of the last byte stay 0).
+    expect([...b.buffer]).toEqual([0xa0, 0xc0])
+    expect(b.length).toBe(10)
+    expect([...b.ones()]).toEqual([0, 2, 8, 9])
+    expect(b.count()).toBe(4)
+    expect(b.full()).toBe(false)
+    b.fill()
+    expect(b.full()).toBe(true)
+    expect(b.count()).toBe(10)
+    expect([...b.buffer]).toEqual([0xff, 0xc0])
+    b.set(4, false)
+    expect(b.count()).toBe(9)
+    expect(b.get(-1)).toBe(false)
+    expect(() => b.set(-1)).toThrow(RangeError)
+    expect(() => new Bitfield(-1)).toThrow(RangeError)
+  })
+
+  it('recounts bytes given as they are', () => {
+    const b = new Bitfield(Uint8Array.of(0xf0, 0x01))
+    expect(b.length).toBe(16)
+    expect(b.count()).toBe(5)
+    b.buffer = Uint8Array.of(0x80)
+    expect(b.length).toBe(8)
+    expect(b.count()).toBe(1)
+    expect(b.get(0)).toBe(true)
   })
 })
 

@@ -1,43 +1,17 @@
 import type { BlockCallback } from '@p2p/peer-wire'
-import { MIN_PIPELINE, pipelineDepth } from './piece-picker.js'
+import type { PeerPieces } from './piece-picker.js'
 import { verify } from './piece-verification.js'
+import { type PeerRequestView, planRequests } from './request-policy.js'
 import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
 
 /** Longest a block request is held back by the download limit, ms (later ones are picked later). */
 export const MAX_RATE_WAIT_MS = 1_000
-/** Requests sent together when refilling a pipeline that still has at least this many in flight. */
-const REFILL_BATCH = 64
 
-/** Tops up every peer's request pipeline. */
-export function fillAll(s: TorrentState): void {
-  for (const p of s.peers) fill(s, p)
-}
-
-/** Tops up one peer's request pipeline with blocks the picker chooses (rate-limited). */
+/** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
 export function fill(s: TorrentState, peer: Peer): void {
   const { picker, store } = s
-  const { wire } = peer
   if (!picker || !store || s.destroyed || s.halted || s.checking || s.finished || !peer.handshaken) return
-  if (!wire.amInterested) return
-  const choked = wire.peerChoking
-  if (choked && peer.allowedFast.size === 0) return
-  // A peer on parole (it sent part of a bad piece) gets a short pipeline: little to waste on it.
-  const depth = peer.parole
-    ? Math.min(MIN_PIPELINE, wire.maxOutstandingRequests)
-    : pipelineDepth(peer.down.rate(), { max: wire.maxOutstandingRequests })
-  const n = Math.min(depth - picker.outstanding(peer), wire.maxOutstandingRequests - wire.outstandingRequests)
-  if (n <= 0) return
-  // Refill in batches (one write carries many requests) while enough are still in flight.
-  if (n < REFILL_BATCH && picker.outstanding(peer) >= REFILL_BATCH) return
-  const blocks = picker.pick(peer, peerBits(peer), n, {
-    only: choked ? peer.allowedFast : undefined,
-    prefer: peer.suggested,
-    noNewPieces: store.full,
-    exclusive: peer.parole,
-  })
-  // In endgame two peers may be sending the same block: those blocks are not written in place (the
-  // first accepted one is copied in onBlock). Checked once per batch, after the pick that may start it.
-  const inPlace = blocks.length > 0 && !picker.endgame
+  const { blocks, inPlace } = planRequests(picker, peer, requestView(peer), { noNewPieces: store.full })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
@@ -50,6 +24,52 @@ export function fill(s: TorrentState, peer: Peer): void {
     if (wait > 0) s.rt.clock.setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
     else request(s, peer, b.index, b.begin, b.length, inPlace)
   }
+}
+
+/** What the request policy reads of a peer: live getters over its wire and record (one per peer). */
+class RequestView implements PeerRequestView {
+  readonly #peer: Peer
+  constructor(peer: Peer) {
+    this.#peer = peer
+  }
+  get bits(): PeerPieces | 'all' {
+    return peerBits(this.#peer)
+  }
+  get interested(): boolean {
+    return this.#peer.wire.amInterested
+  }
+  get choked(): boolean {
+    return this.#peer.wire.peerChoking
+  }
+  get allowedFast(): ReadonlySet<number> {
+    return this.#peer.allowedFast
+  }
+  get suggested(): readonly number[] {
+    return this.#peer.suggested
+  }
+  get parole(): boolean {
+    return this.#peer.parole === true
+  }
+  get rate(): number {
+    return this.#peer.down.rate()
+  }
+  get maxOutstanding(): number {
+    return this.#peer.wire.maxOutstandingRequests
+  }
+  get inFlight(): number {
+    return this.#peer.wire.outstandingRequests
+  }
+}
+
+const views = new WeakMap<Peer, RequestView>()
+
+function requestView(peer: Peer): RequestView {
+  let v = views.get(peer)
+  if (!v) {
+    v = new RequestView(peer)
+    views.set(peer, v)
+  }
+  return v
 }
 
 function request(
@@ -119,7 +139,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
     // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
     if (arrival.first) buf.from.clear()
     buf.from.add(peer)
-    if (arrival.pieceComplete) void verify(s, index).then(() => fillAll(s))
+    if (arrival.pieceComplete) void verify(s, index).then(() => s.work.topUpAll())
   }
-  fill(s, peer)
+  s.work.topUp(peer)
 }

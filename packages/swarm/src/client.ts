@@ -38,8 +38,10 @@ export const DEFAULT_HASH_THREADS = 1
 export const DEFAULT_MAX_CONNECTIONS = 200
 /** Time an incoming connection has to send the handshake's first 48 bytes, ms. */
 export const INCOMING_HANDSHAKE_TIMEOUT_MS = 20_000
-/** Bytes of a handshake up to the end of the info hash (1 + 19 + 8 + 20). */
-const HANDSHAKE_PREFIX = 48
+/** Where a handshake's info hash starts (1 + 19 protocol bytes + 8 reserved bytes, BEP 3). */
+const INFO_HASH_OFFSET = 28
+/** Bytes of a handshake up to the end of the info hash. */
+const HANDSHAKE_PREFIX = INFO_HASH_OFFSET + 20
 
 /** Options of {@link Client}; the encryption options are defaults for its torrents. */
 export interface ClientOptions extends EncryptionOptions {
@@ -280,7 +282,9 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (!prefix) return
       // MSE (a public key) or a plain handshake, which a torrent with encryption forced refuses.
       if (!isPlainHandshake(prefix)) return finish(undefined, prefix, true)
-      const t = this.#torrents.get(hex(prefix.subarray(28, 48))) ?? this.#byHandshake(prefix)
+      const t =
+        this.#torrents.get(hex(prefix.subarray(INFO_HASH_OFFSET, HANDSHAKE_PREFIX))) ??
+        this.#byHandshake(prefix)
       finish(t && acceptsFirstBytes(t.encryptionPolicy, prefix) ? t : undefined, prefix)
     }
     const timer = this.#rt.clock.setTimeout(onFail, INCOMING_HANDSHAKE_TIMEOUT_MS)
@@ -308,7 +312,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   #byHandshake(prefix: Buffer): Torrent | undefined {
-    const ih = prefix.subarray(28, 48)
+    const ih = prefix.subarray(INFO_HASH_OFFSET, HANDSHAKE_PREFIX)
     for (const t of this.#torrents.values()) if (Buffer.from(t.infoHashBytes).equals(ih)) return t
     return undefined
   }

@@ -1,7 +1,5 @@
 import type { Metainfo } from '@p2p/metainfo'
-import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
-import { updateInterest } from './peer-availability.js'
 import { DEFAULT_PRIORITY, MAX_PRIORITY, type PiecePicker } from './piece-picker.js'
 import { finish } from './piece-verification.js'
 import type { TorrentState } from './torrent-state.js'
@@ -108,8 +106,8 @@ export async function setFilePriority(s: TorrentState, index: number, priority: 
   if (picker.complete()) {
     if (!s.finished) finish(s)
   } else unfinish(s)
-  for (const p of s.peers) updateInterest(s, p)
-  fillAll(s)
+  s.work.interestAll()
+  s.work.topUpAll()
   try {
     await moving
   } catch (err) {

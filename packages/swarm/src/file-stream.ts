@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream'
 import type { TypedEmitter } from '@p2p/events'
-import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import type { TorrentState } from './torrent-state.js'
 import type { TorrentEvents } from './torrent-types.js'
@@ -97,7 +96,7 @@ export class FileReadStream extends Readable {
         this.#setWindow(piece)
         if (!picker.have.get(piece)) {
           this.#waiting = piece
-          fillAll(this.#s)
+          this.#s.work.topUpAll()
           return
         }
         // As many verified bytes from here as one chunk holds.

@@ -15,7 +15,7 @@
  * ```
  * @packageDocumentation
  */
-export { Bitfield } from './bitfield.js'
+export { Bitfield } from '@p2p/peer-wire'
 export {
   CHOKE_INTERVAL_MS,
   Choker,
@@ -75,6 +75,13 @@ export { announcedPort, type PortMappingOption, startPortMapping } from './port-
 export { TokenBucket } from './rate-limiter.js'
 export { RATE_WINDOW_MS, RateMeter } from './rate-meter.js'
 export {
+  type PeerRequestView,
+  planRequests,
+  REFILL_BATCH,
+  type RequestLimits,
+  type RequestPlan,
+} from './request-policy.js'
+export {
   DEFAULT_RESUME_INTERVAL_MS,
   MAX_RESUME_BYTES,
   RESUME_FORMAT,
@@ -125,6 +132,7 @@ export {
   transportOf,
   UTP_CONNECT_TIMEOUT_MS,
 } from './transports.js'
+export { type TurnHandlers, TurnWork } from './turn-work.js'
 export type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEvent } from './ui-event-types.js'
 export { DEFAULT_NO_PEERS_MS, TRANSFER_EVENT_INTERVAL_MS } from './ui-events.js'
 export { type PieceCheck, verifyPiece } from './verifier.js'

@@ -1,12 +1,11 @@
-import { Bitfield } from './bitfield.js'
-import { fill } from './block-requests.js'
+import { Bitfield } from '@p2p/peer-wire'
 import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
 
 /** A peer's bitfield / have-all / have-none arrived (replacing what it said before when `replace`). */
 export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
   if (replace) uncount(s, peer)
   count(s, peer)
-  updateInterest(s, peer)
+  s.work.interest(peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
   if (s.finished && isSeed(s, peer)) {
     peer.bothSeeds = true
@@ -40,7 +39,7 @@ export function onDonthave(s: TorrentState, peer: Peer, i: number): void {
       picker.removeHave(i)
     }
   }
-  updateInterest(s, peer)
+  s.work.interest(peer)
 }
 
 /** Removes exactly what {@link count} added. */
@@ -51,12 +50,16 @@ export function uncount(s: TorrentState, peer: Peer): void {
   peer.countedBits = undefined
 }
 
-/** Sends interested / not interested as the peer's pieces and ours change, and requests when interested. */
+/**
+ * Sends interested / not interested as the peer's pieces and ours now stand, and marks its requests
+ * for a top-up when interested (applied by the torrent's `TurnWork` flush; events call
+ * `s.work.interest(peer)`).
+ */
 export function updateInterest(s: TorrentState, peer: Peer): void {
   const picker = s.picker
   if (!picker || !peer.handshaken) return
   const want = !s.finished && picker.interesting(peerBits(peer))
   if (want && !peer.wire.amInterested) peer.wire.interested()
   else if (!want && peer.wire.amInterested) peer.wire.uninterested()
-  if (want) fill(s, peer)
+  if (want) s.work.topUp(peer)
 }

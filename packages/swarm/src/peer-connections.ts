@@ -1,7 +1,6 @@
 import type { MseStream } from '@p2p/mse'
 import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
-import { fillAll } from './block-requests.js'
 import {
   lowestRanked,
   makeRoom,
@@ -21,7 +20,6 @@ import { superSeedGone } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
-import { unchokeSpare } from './uploads.js'
 import { wireEvents } from './wire-events.js'
 
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
@@ -271,7 +269,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   releasePeer(s, peer)
   uncount(s, peer)
   superSeedGone(s, peer)
-  unchokeSpare(s)
+  s.work.unchoke()
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
   if (peer.listen) {
     if (peer.handshaken) {
@@ -288,7 +286,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
     })
   }
   if (peer.handshaken) pexSoon(s)
-  fillAll(s)
+  s.work.topUpAll()
   scheduleDial(s, DIAL_TICK_MS)
 }
 

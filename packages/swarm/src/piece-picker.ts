@@ -1,4 +1,4 @@
-import { Bitfield } from './bitfield.js'
+import { Bitfield } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
 
 /** @internal Bytes per block request (BEP 3: 2^14 is what every client sends and accepts). */

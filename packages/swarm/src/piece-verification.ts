@@ -1,7 +1,7 @@
 import { formatPeer } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
 import { saveResume } from './resume.js'
-import { isSeed, type Peer, peerBits, releasePeer, type TorrentState } from './torrent-state.js'
+import { isSeed, type Peer, releasePeer, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
@@ -69,11 +69,7 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
   if (s.destroyed) return true
-  for (const p of s.peers) {
-    if (!p.handshaken) continue
-    p.wire.have(index)
-    if (p.wire.amInterested && !picker.interesting(peerBits(p))) p.wire.uninterested()
-  }
+  s.work.have(index)
   if (picker.complete()) finish(s)
   return true
 }

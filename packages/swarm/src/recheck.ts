@@ -1,7 +1,5 @@
-import { fillAll } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { applyPiecePriorities } from './file-priorities.js'
-import { updateInterest } from './peer-availability.js'
 import { finish } from './piece-verification.js'
 import { hashPieces, worthHashing } from './resume.js'
 import { releasePeer, type TorrentState } from './torrent-state.js'
@@ -29,7 +27,7 @@ export function recheck(s: TorrentState): Promise<void> {
 async function run(s: TorrentState): Promise<void> {
   const picker = s.picker!
   const storage = s.storage!
-  // Requests out are cancelled; fill() sends none while `checking` is set.
+  // Requests out are cancelled; no top-up sends any while `checking` is set.
   for (const p of s.peers) releasePeer(s, p, p.wire.fast)
   const states = await storage.fileStates()
   const toCheck = [...s.specs.keys()].filter((i) =>
@@ -67,6 +65,6 @@ async function run(s: TorrentState): Promise<void> {
   }
   if (picker.complete()) finish(s)
   else unfinish(s)
-  for (const p of s.peers) updateInterest(s, p)
-  fillAll(s)
+  s.work.interestAll()
+  s.work.topUpAll()
 }

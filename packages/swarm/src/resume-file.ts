@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { type BencodeDict, decode, encode } from '@p2p/bencode'
-import { Bitfield } from './bitfield.js'
+import { Bitfield } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
 import { MAX_PRIORITY } from './piece-picker.js'
 import type { FileState } from './storage.js'

@@ -149,11 +149,25 @@ export function resumePath(s: TorrentState): string {
   return s.opts.resumePath ?? statePath(s.src.dir, s.infoHash, 'resume')
 }
 
-/** Writes the resume file if something changed since the last write (or always with `force`). */
+/** Each torrent's resume write in progress: writes run one after another, never overlapping. */
+const writing = new WeakMap<TorrentState, Promise<void>>()
+
+/**
+ * Writes the resume file if something changed since the last write (or always with `force`). Writes
+ * are serialized, so one started earlier (when the download finished) never lands after a later one
+ * (the one `destroy` awaits).
+ */
 export async function saveResume(s: TorrentState, force: boolean): Promise<void> {
   if (!s.picker || !s.storage || s.opts.resume === false) return
   if (!s.dirty && !force) return
   s.dirty = false
+  const next = (writing.get(s) ?? Promise.resolve()).then(() => writeResume(s))
+  writing.set(s, next)
+  await next
+}
+
+async function writeResume(s: TorrentState): Promise<void> {
+  if (!s.picker || !s.storage) return
   try {
     if (s.opts.resumePath === undefined) await ensureStateDir(s.src.dir)
     await writeResumeFile(resumePath(s), {

@@ -147,6 +147,12 @@ export interface SwarmRuntime {
    * buffers). A simulator of thousands of peers on one machine passes a few pieces' worth.
    */
   readCacheBytes?: number
+  /**
+   * Runs `fn` once the current I/O turn is done: a torrent applies the work its events asked for
+   * (request top-ups, interest, `have` broadcasts, spare unchokes) then, once per turn instead of once
+   * per event. Default `queueMicrotask`.
+   */
+  defer?(fn: () => void): void
 }
 
 /** Calls `fn` every `ms` on `clock`; returns the function that stops it. */

@@ -1,4 +1,4 @@
-import { Bitfield } from './bitfield.js'
+import { Bitfield } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
 
 /** @internal Pieces a peer may be shown at a time before one of them is seen on another peer (BEP 16). */

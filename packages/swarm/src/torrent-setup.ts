@@ -1,6 +1,6 @@
 import { type Metainfo, pieceSpec } from '@p2p/metainfo'
 import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
-import { count, updateInterest } from './peer-availability.js'
+import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { PieceStore } from './piece-store.js'
 import { finish } from './piece-verification.js'
@@ -61,14 +61,11 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
       // a bad geometry closes that wire
     }
     if (!p.handshaken) continue
-    // They heard "nothing" while the data was being checked: tell them what the check found.
-    try {
-      for (let i = 0; i < picker.pieceCount; i++) if (picker.have.get(i)) p.wire.have(i)
-    } catch {
-      // closing
-    }
+    // They heard "nothing" while the data was being checked: tell them what the check found (a
+    // closed wire drops the messages).
+    for (const i of picker.have.ones()) p.wire.have(i)
     count(s, p)
-    updateInterest(s, p)
+    s.work.interest(p)
   }
   fillWebSeeds(s)
 }

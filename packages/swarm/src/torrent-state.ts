@@ -1,8 +1,7 @@
 import type { Metainfo, PieceSpec } from '@p2p/metainfo'
 import type { PeerAddress } from '@p2p/peer-address'
-import type { UtHolepunch, Wire } from '@p2p/peer-wire'
+import type { Bitfield, UtHolepunch, Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
-import type { Bitfield } from './bitfield.js'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import type { ConnectionEncryption } from './encryption.js'
@@ -16,6 +15,7 @@ import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import type { Transport } from './transports.js'
+import { type TurnHandlers, TurnWork } from './turn-work.js'
 
 /** One connection of a torrent (internal). */
 export interface Peer {
@@ -78,6 +78,8 @@ export class TorrentState {
   readonly downMeter: RateMeter
   readonly upMeter: RateMeter
   readonly abort = new AbortController()
+  /** Top-ups, interest, `have` broadcasts and unchokes that events asked for, applied once per turn. */
+  readonly work: TurnWork<Peer>
   /** Stops the torrent's periodic work (see `every`). */
   readonly timers: (() => void)[] = []
   resolveDone!: () => void
@@ -133,7 +135,13 @@ export class TorrentState {
   /** File priorities set before the storage was ready, applied once it is. */
   readonly pendingPriorities = new Map<number, number>()
 
-  constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions, emit: EmitFn) {
+  constructor(
+    ctx: ClientContext,
+    src: TorrentSource,
+    opts: AddOptions,
+    emit: EmitFn,
+    handlers: (s: TorrentState) => TurnHandlers<Peer>,
+  ) {
     this.ctx = ctx
     this.src = src
     this.opts = opts
@@ -149,6 +157,7 @@ export class TorrentState {
     this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
     this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
     this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
+    this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))
   }
 
   /** Bytes still wanted (1 before the metadata is known, so trackers do not count us as a seed). */

@@ -4,7 +4,6 @@ import { type Metainfo, toMagnet } from '@p2p/metainfo'
 import type { MseStream } from '@p2p/mse'
 import type { PeerAddress } from '@p2p/peer-address'
 import { startTracker } from './announce.js'
-import { fill } from './block-requests.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
@@ -24,6 +23,7 @@ import { setup } from './torrent-setup.js'
 import { TorrentState } from './torrent-state.js'
 import type { AddOptions, TorrentEvents, TorrentStats } from './torrent-types.js'
 import { countTransports } from './transports.js'
+import { turnHandlers } from './turn-handlers.js'
 import { startUiEvents } from './ui-events.js'
 import { chokeRound } from './uploads.js'
 import { fillWebSeeds, type WebSeedInfo, webSeedInfo } from './web-seed.js'
@@ -63,7 +63,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args))
+    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
     this.infoHash = src.infoHash
@@ -260,7 +260,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
         s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
-        for (const p of s.peers) fill(s, p)
+        s.work.topUpAll()
         fillWebSeeds(s)
       }),
     )

@@ -1,4 +1,4 @@
-import { fillAll, MAX_RATE_WAIT_MS } from './block-requests.js'
+import { MAX_RATE_WAIT_MS } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { verify } from './piece-verification.js'
@@ -194,7 +194,7 @@ function delivered(
     if (!arrival.pieceComplete) return
     void verify(s, b.index).then((ok) => {
       if (ok === false) struck(s, ws, b.index)
-      fillAll(s)
+      s.work.topUpAll()
       fillWebSeed(s, ws)
     })
   })

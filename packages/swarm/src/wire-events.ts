@@ -1,18 +1,18 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { allowedFastSet, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
-import { Bitfield } from './bitfield.js'
-import { fill, fillAll } from './block-requests.js'
+import { allowedFastSet, Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
-import { onDonthave, onPieces, updateInterest } from './peer-availability.js'
+import { onDonthave, onPieces } from './peer-availability.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
 import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
-import { serve, unchokeSpare } from './uploads.js'
+import { serve } from './uploads.js'
 
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
+/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
+const MAX_SUGGESTED = 64
 
 /** What a connection's events report back to the connection manager (which owns dialing and closing). */
 export interface ConnectionHooks {
@@ -85,26 +85,26 @@ export function wireEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       s.picker?.addHave(i)
     }
     superSeedHave(s, peer, i)
-    updateInterest(s, peer)
+    s.work.interest(peer)
   })
   wire.on('donthave', (i) => onDonthave(s, peer, i))
-  wire.on('unchoke', () => fill(s, peer))
+  wire.on('unchoke', () => s.work.topUp(peer))
   wire.on('choke', () => {
     // Under the fast extension a choke leaves our requests open (the peer still answers each, with
     // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
     // dropped instead of being copied into a piece buffer that may hold another piece by then.
     releasePeer(s, peer, wire.fast)
-    fillAll(s)
+    s.work.topUpAll()
   })
   wire.on('allowed-fast', (i) => {
     peer.allowedFast.add(i)
-    fill(s, peer)
+    s.work.topUp(peer)
   })
   wire.on('suggest', (i) => {
-    if (peer.suggested.length < 64) peer.suggested.push(i)
+    if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
   })
-  wire.on('interested', () => unchokeSpare(s))
-  wire.on('uninterested', () => unchokeSpare(s))
+  wire.on('interested', () => s.work.unchoke())
+  wire.on('uninterested', () => s.work.unchoke())
   wire.on('request', (req) => void serve(s, peer, req))
   wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
   wire.on('pex', (e) => {

@@ -1,0 +1,88 @@
+import {
+  type BlockRequest,
+  MIN_PIPELINE,
+  type PeerPieces,
+  type PiecePicker,
+  pipelineDepth,
+} from './piece-picker.js'
+
+/** @internal Requests sent together when refilling a pipeline that still has at least this many in flight. */
+export const REFILL_BATCH = 64
+
+/** @internal What the request policy reads of one peer (a snapshot; the policy writes nothing to it). */
+export interface PeerRequestView {
+  /** What the peer has. */
+  readonly bits: PeerPieces | 'all'
+  /** We told it we are interested. */
+  readonly interested: boolean
+  /** It chokes us. */
+  readonly choked: boolean
+  /** Pieces it lets us fetch while it chokes us (BEP 6). */
+  readonly allowedFast: ReadonlySet<number>
+  /** Pieces it suggested (BEP 6), tried first. */
+  readonly suggested: readonly number[]
+  /** It sent part of a piece that failed its hash check. */
+  readonly parole: boolean
+  /** Bytes/s it sends us. */
+  readonly rate: number
+  /** Most requests the wire keeps open with it. */
+  readonly maxOutstanding: number
+  /** Requests open on the wire now (including ones the picker may have released). */
+  readonly inFlight: number
+}
+
+/** @internal The torrent-wide part of the request policy. */
+export interface RequestLimits {
+  /** The piece buffers are full: only pieces already started may continue. */
+  readonly noNewPieces: boolean
+}
+
+/** @internal Blocks to request from one peer (see {@link planRequests}). */
+export interface RequestPlan {
+  /** The blocks, already marked requested from the peer in the picker. */
+  readonly blocks: readonly BlockRequest[]
+  /**
+   * Whether each block may be written straight into its piece's buffer (false in endgame, where two
+   * peers may be sending the same block: the first accepted one is copied in).
+   */
+  readonly inPlace: boolean
+}
+
+/** The plan when there is nothing to send (shared: callers only read it). */
+const NOTHING: RequestPlan = Object.freeze({ blocks: Object.freeze([]), inPlace: false })
+
+/**
+ * @internal The request policy (libtorrent's `request_a_block`): which blocks to ask `peer` (the
+ * picker's key) for now, given what it has, whether it chokes us, its rate and its queue. It reads
+ * the view, and changes nothing but the picker (which records the blocks as requested).
+ *
+ * - Nothing unless we are interested, nor while it chokes us outside its allowed-fast set.
+ * - The pipeline covers a few seconds of its rate ({@link pipelineDepth}), within the wire's limit;
+ *   a peer on parole gets {@link MIN_PIPELINE} requests and whole pieces of its own.
+ * - While {@link REFILL_BATCH} requests are still open, it waits until a whole batch is free (one
+ *   write then carries many requests).
+ */
+export function planRequests(
+  picker: PiecePicker,
+  peer: unknown,
+  view: PeerRequestView,
+  limits: RequestLimits,
+): RequestPlan {
+  if (!view.interested) return NOTHING
+  if (view.choked && view.allowedFast.size === 0) return NOTHING
+  const max = view.maxOutstanding
+  const depth = view.parole ? Math.min(MIN_PIPELINE, max) : pipelineDepth(view.rate, { max })
+  const outstanding = picker.outstanding(peer)
+  const n = Math.min(depth - outstanding, max - view.inFlight)
+  if (n <= 0) return NOTHING
+  if (n < REFILL_BATCH && outstanding >= REFILL_BATCH) return NOTHING
+  const blocks = picker.pick(peer, view.bits, n, {
+    only: view.choked ? view.allowedFast : undefined,
+    prefer: view.suggested,
+    noNewPieces: limits.noNewPieces,
+    exclusive: view.parole,
+  })
+  if (blocks.length === 0) return NOTHING
+  // Checked once per batch, after the pick that may have started the endgame.
+  return { blocks, inPlace: !picker.endgame }
+}

@@ -1,0 +1,30 @@
+import { fill } from './block-requests.js'
+import { updateInterest } from './peer-availability.js'
+import type { Peer, TorrentState } from './torrent-state.js'
+import type { TurnHandlers } from './turn-work.js'
+import { unchokeSpare } from './uploads.js'
+
+/** How a torrent applies the work its events marked (see `TurnWork`): once per I/O turn. */
+export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
+  return {
+    announce: (pieces) => announce(s, pieces),
+    interest: (peer) => {
+      if (s.peers.has(peer)) updateInterest(s, peer)
+    },
+    topUp: (peer) => {
+      if (s.peers.has(peer)) fill(s, peer)
+    },
+    peers: () => s.peers,
+    unchoke: () => unchokeSpare(s),
+  }
+}
+
+/** Tells every peer of our new pieces; those we were interested in may have nothing left for us. */
+function announce(s: TorrentState, pieces: readonly number[]): void {
+  if (s.destroyed) return
+  for (const p of s.peers) {
+    if (!p.handshaken) continue
+    for (const i of pieces) p.wire.have(i)
+    if (p.wire.amInterested) s.work.interest(p)
+  }
+}
