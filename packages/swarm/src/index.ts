@@ -86,6 +86,7 @@ export {
 } from './resume-file.js'
 export {
   dialStream,
+  type HttpFetch,
   type SwarmRuntime,
   type SwarmTransport,
   type TorrentStorage,

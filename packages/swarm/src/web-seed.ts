@@ -157,7 +157,8 @@ async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Pro
   try {
     for (const seg of plan.segments) {
       const url = webSeedFileUrl(ws.url, meta, seg.file)
-      await fetchRange(url, seg.offset, buf.subarray(seg.at, seg.at + seg.length), signal)
+      const into = buf.subarray(seg.at, seg.at + seg.length)
+      await fetchRange(url, seg.offset, into, signal, s.rt.fetch, s.rt.clock.now())
     }
   } catch (err) {
     for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
