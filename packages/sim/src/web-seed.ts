@@ -49,7 +49,7 @@ export class SimWebSeed {
     this.#link = link
   }
 
-  /** Answers one request (see {@link HttpFetch}); rejects with the signal's reason once it aborts. */
+  /** Answers one request (see `HttpFetch` of @p2p/swarm); rejects with the signal's reason once it aborts. */
   fetch(init: Parameters<HttpFetch>[1]): Promise<Response> {
     const { signal } = init
     return new Promise((resolve, reject) => {
@@ -154,7 +154,7 @@ export function drawWebSeeds(
 
 /**
  * The web seed invariants of a torrent at the end of a run: a web seed that sent bad pieces
- * ({@link BAN_STRIKES} of them) is banned, and only a corrupt one ever sends a bad piece or is banned.
+ * (`BAN_STRIKES` of them) is banned, and only a corrupt one ever sends a bad piece or is banned.
  */
 export function webSeedFailures(name: string, torrent: Torrent, seeds: readonly SimWebSeed[]): string[] {
   const failures: string[] = []
