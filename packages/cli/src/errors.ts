@@ -34,3 +34,11 @@ export class CliError extends Error {
     this.code = code
   }
 }
+
+/**
+ * The `CLI_INTERRUPTED` error (exit 130) of a command stopped by Ctrl-C or SIGTERM, saying what stopped
+ * and how to continue, e.g. `interrupted: seeding stopped; run the same command again to continue`.
+ */
+export function interrupted(how: string): CliError {
+  return new CliError('CLI_INTERRUPTED', `interrupted: ${how}`)
+}

@@ -24,12 +24,15 @@ export interface ProgressSample {
 /** How progress is shown: bars in a terminal, plain lines in logs, JSON lines for machines. */
 export type ProgressMode = 'tty' | 'lines' | 'json'
 
+/** How much a logged message matters; JSON lines carry it as `level`. */
+export type LogLevel = 'info' | 'warning' | 'error' | 'debug'
+
 /** Shows progress samples; `stop()` leaves the terminal clean. */
 export interface ProgressView {
   /** Records a new sample for `sample.label` (bars redraw; lines/json print at most once a `interval`). */
   update(sample: ProgressSample): void
-  /** Prints a message above the bars (or as its own line). */
-  log(message: string): void
+  /** Prints a message above the bars (or as its own line; `{"type":"log","level",...}` in JSON mode). */
+  log(message: string, level?: LogLevel): void
   /** Stops redrawing; call once. */
   stop(): void
 }
@@ -94,8 +97,8 @@ function lineView(options: ProgressViewOptions, mode: 'lines' | 'json'): Progres
       last.set(sample.label, { at: t, done })
       write(mode === 'json' ? formatSampleJson(sample) : formatSampleLine(sample))
     },
-    log(message) {
-      write(mode === 'json' ? JSON.stringify({ type: 'log', message }) : message)
+    log(message, level = 'info') {
+      write(mode === 'json' ? JSON.stringify({ type: 'log', level, message }) : message)
     },
     stop() {},
   }

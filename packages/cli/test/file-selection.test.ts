@@ -164,7 +164,7 @@ describe('p2p download --files against p2p seed', () => {
       expect(m.err()).toMatch(/--priority: no file 9 .*CLI_USAGE/)
     } finally {
       s.stop()
-      expect(await seeding).toBe(0)
+      expect(await seeding).toBe(130)
     }
   })
 })

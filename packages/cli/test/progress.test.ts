@@ -56,7 +56,7 @@ describe('progress view', () => {
       eta: undefined,
     })
     expect(parseSampleJson(first!, 'leecher-1')?.label).toBe('leecher-1')
-    expect(JSON.parse(second!)).toEqual({ type: 'log', message: 'hello' })
+    expect(JSON.parse(second!)).toEqual({ type: 'log', level: 'info', message: 'hello' })
     expect(parseSampleJson(second!)).toBeUndefined()
     expect(parseSampleJson('not json')).toBeUndefined()
     expect(parseSampleJson('{"type":"progress","progress":"x"}')).toBeUndefined()

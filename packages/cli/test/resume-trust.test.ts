@@ -60,6 +60,6 @@ describe('pieces from the resume data are not called verified', () => {
     expect(rechecked.err()).toMatch(/complete and verified/)
     expect(Buffer.compare(await readFile(path), data)).toBe(0)
     s.stop()
-    expect(await seeding).toBe(0)
+    expect(await seeding).toBe(130)
   })
 })

@@ -47,7 +47,7 @@ describe('p2p seed / p2p download', () => {
       .map((l) => JSON.parse(l) as { type: string; progress?: number })
     expect(lines.some((l) => l.type === 'progress' && l.progress === 1)).toBe(true)
     s.stop()
-    expect(await seeding).toBe(0)
+    expect(await seeding).toBe(130)
   })
 
   it('a download that exits on completion tells the tracker completed, then stopped', async () => {
@@ -79,7 +79,7 @@ describe('p2p seed / p2p download', () => {
         await main(['download', magnet, '-o', await dir(), '--host', '127.0.0.1', '--no-lsd'], d.io),
       ).toBe(0)
       s.stop()
-      expect(await seeding).toBe(0)
+      expect(await seeding).toBe(130)
       const leecher = seen.filter((a) => a.event !== 'none' && a.left > 0n)[0]!.peerId
       const events = seen.filter((a) => Buffer.compare(a.peerId, leecher) === 0).map((a) => a.event)
       expect(events.filter((e) => e !== 'none')).toEqual(['started', 'completed', 'stopped'])

@@ -20,11 +20,11 @@ afterAll(stopAll)
 const FFMPEG = { command: 'ffmpeg', debianPackage: 'ffmpeg' }
 
 /** The JSON lines a `p2p serve --json` child printed. */
-function events(output: string): { event?: string; url?: string }[] {
+function events(output: string): { type?: string; url?: string }[] {
   return output
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { event?: string; url?: string })
+    .map((l) => JSON.parse(l) as { type?: string; url?: string })
 }
 
 it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm is still downloading', async (ctx) => {
@@ -74,13 +74,13 @@ it('a <video> in headless Chromium plays a WebM from p2p serve while the swarm i
       ...['--listen-host', '127.0.0.1', '--json'],
     ])
     const base = await waitFor(
-      () => events(server.output()).find((e) => e.event === 'serving')?.url,
+      () => events(server.output()).find((e) => e.type === 'serving')?.url,
       30_000,
       `serving line\n${server.output()}`,
     )
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
     const fileUrl = await waitFor(
-      () => events(server.output()).find((e) => e.event === 'file')?.url,
+      () => events(server.output()).find((e) => e.type === 'file')?.url,
       30_000,
       `file line\n${server.output()}`,
     )

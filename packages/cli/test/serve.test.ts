@@ -27,10 +27,10 @@ describe('p2p serve', () => {
         .out()
         .split('\n')
         .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { event?: string; url?: string; path?: string })
-    const base = await waitFor(() => lines().find((l) => l.event === 'serving')?.url, 30_000, 'serving line')
+        .map((l) => JSON.parse(l) as { type?: string; url?: string; path?: string })
+    const base = await waitFor(() => lines().find((l) => l.type === 'serving')?.url, 30_000, 'serving line')
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-    const fileUrl = await waitFor(() => lines().find((l) => l.event === 'file')?.url, 30_000, 'file line')
+    const fileUrl = await waitFor(() => lines().find((l) => l.type === 'file')?.url, 30_000, 'file line')
     const index = (await (await fetch(new URL('index.json', base))).json()) as {
       torrents: { files: { path: string; url: string }[] }[]
     }
@@ -43,8 +43,9 @@ describe('p2p serve', () => {
     expect(whole.equals(data)).toBe(true)
     v.stop()
     s.stop()
-    expect(await serving).toBe(0)
-    expect(await seeding).toBe(0)
+    expect(await serving).toBe(130)
+    expect(v.err()).toMatch(/interrupted: serving stopped; run the same command again to continue/)
+    expect(await seeding).toBe(130)
   })
 
   it('without a torrent is a usage error (exit 2)', async () => {

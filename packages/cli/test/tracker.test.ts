@@ -12,24 +12,25 @@ describe('p2p tracker', () => {
   it('prints the HTTP and UDP announce URLs, serves announces and /stats, stops on abort', async () => {
     const t = io()
     const run = main(['tracker', '--host', '127.0.0.1', '--json'], t.io)
-    const [httpUrl, udpUrl] = await waitFor(
+    const { httpUrl, udpUrl } = await waitFor(
       () => {
-        const lines = t.out().split('\n').filter(Boolean)
-        return lines.length >= 2 ? lines : undefined
+        const line = t.out().split('\n')[0]
+        return line ? (JSON.parse(line) as { type: string; httpUrl: string; udpUrl: string }) : undefined
       },
       10_000,
-      'the announce URLs',
+      'the listening line',
     )
     expect(httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/announce$/)
     expect(udpUrl).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/)
     const q = `info_hash=${pct(randomBytes(20))}&peer_id=${pct(randomBytes(20))}&port=6881&left=1&event=started`
     const body = Buffer.from(await (await fetch(`${httpUrl}?${q}`)).arrayBuffer()).toString('latin1')
     expect(body).toMatch(/^d8:completei0e/)
-    const stats = await (await fetch(httpUrl!.replace('/announce', '/stats'))).json()
+    const stats = await (await fetch(httpUrl.replace('/announce', '/stats'))).json()
     expect(stats).toMatchObject({ torrents: 1, leechers: 1 })
     t.stop()
-    expect(await run).toBe(0)
+    expect(await run).toBe(130)
     expect(t.err()).toContain('"msg":"listening"')
+    expect(t.out().split('\n').filter(Boolean)).toHaveLength(1)
     await expect(fetch(`${httpUrl}?${q}`)).rejects.toThrow()
   })
 
@@ -50,7 +51,7 @@ describe('p2p tracker', () => {
     expect(await ask(randomBytes(20))).toContain('not registered')
     expect(await ask(allowed)).toContain('8:interval')
     t.stop()
-    expect(await run).toBe(0)
+    expect(await run).toBe(130)
     await d.remove()
   })
 
@@ -75,7 +76,7 @@ describe('p2p tracker', () => {
     expect(lines[1]).toMatch(/^udp:\/\//)
     const exited = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))
     process.kill(child.proc.pid!, 'SIGINT')
-    expect(await exited).toBe(0)
+    expect(await exited).toBe(130)
     await child.stop()
   })
 })
@@ -89,7 +90,7 @@ describe('p2p tracker --workers', () => {
     expect(stats).toMatchObject({ torrents: 0 })
     const exited = new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)))
     process.kill(-child.proc.pid!, 'SIGINT') // like Ctrl-C in a terminal: primary and workers
-    expect(await exited).toBe(0)
+    expect(await exited).toBe(130)
     expect(child.output()).toContain('cluster closed')
     expect(child.output()).not.toContain('restarting')
     await child.stop()

@@ -52,7 +52,7 @@ describe('p2p seed / download --transports', () => {
     expect(code).toBe(0)
     expect(Buffer.compare(await readFile(join(out, 'u.bin')), data)).toBe(0)
     s.stop()
-    expect(await seeding).toBe(0)
+    expect(await seeding).toBe(130)
   })
 
   it('rejects an unknown transport with a usage error', async () => {

@@ -12,3 +12,13 @@ export { Prng } from './prng.js'
 export { type SimOptions, type SimResult, simulate } from './simulate.js'
 export { type SimTorrentFile, simTorrent } from './torrent.js'
 export { VirtualClock } from './virtual-clock.js'
+export {
+  BUSY_ANSWERS,
+  drawWebSeeds,
+  SimWebSeed,
+  simFetch,
+  WEB_SEED_KINDS,
+  type WebSeedKind,
+  type WebSeedLink,
+  webSeedFailures,
+} from './web-seed.js'

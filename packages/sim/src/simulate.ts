@@ -6,6 +6,7 @@ import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
 import { simTorrent } from './torrent.js'
 import { VirtualClock } from './virtual-clock.js'
+import { drawWebSeeds, simFetch, type WebSeedKind, webSeedFailures } from './web-seed.js'
 
 /** Options of {@link simulate}. */
 export interface SimOptions {
@@ -22,6 +23,10 @@ export interface SimOptions {
    * the endgame (where blocks are not written in place) for part of the time.
    */
   pieces?: [number, number]
+  /** Simulated HTTP web seeds (BEP 19) every client is given. Default 0. */
+  webSeeds?: number
+  /** Web seed behaviours to draw from. Default: all of `WEB_SEED_KINDS`. */
+  webSeedKinds?: readonly WebSeedKind[]
   /** Give up (a stall) after this much virtual time, ms. Default 30 minutes. */
   maxVirtualMs?: number
 }
@@ -41,6 +46,10 @@ export interface SimResult {
   setup: string
   /** Handshaken connections between clients by how they were carried (RC4, plaintext after MSE, plain). */
   connections: Record<ConnectionEncryption, number>
+  /** Web seeds banned, summed over the leechers. */
+  webSeedBans: number
+  /** Payload bytes the leechers received from web seeds. */
+  webSeedBytes: number
 }
 
 /** Listening port of every simulated host. */
@@ -71,6 +80,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const torrentBytes = torrent.file
   const limit = options.maxVirtualMs ?? 30 * 60_000
   let hosts = 0
+  const webSeeds = drawWebSeeds(clock, rng, torrent.content, options.webSeeds ?? 0, options.webSeedKinds)
+  const corruptWebSeed = webSeeds.some((w) => w.kind === 'corrupt')
   const nextAddr = (): PeerAddress => ({ host: `127.77.${hosts >> 8}.${hosts++ & 255}`, port: PORT })
 
   const encrypted: string[] = []
@@ -95,6 +106,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         random: () => rng.next(),
         randomBytes: (n) => rng.bytes(n),
         transport: net.transport(m.addr.host),
+        fetch: simFetch(webSeeds),
         storage: (o: StorageOptions) => {
           m.storage = new MemoryStorage(o, content)
           return m.storage
@@ -107,7 +119,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     return client
   }
 
-  const bans: { by: string; peer: string }[] = []
+  const bans: { by: string; peer: string; url?: string }[] = []
   const badFails: string[] = []
   const faulty = new Map<string, FaultPeer>()
   const join = async (m: Member, content: Uint8Array | undefined, peers: PeerAddress[]) => {
@@ -119,16 +131,19 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       resume: false,
       peers,
       maxBufferedBytes,
+      webSeeds: webSeeds.map((w) => w.url),
     })
     m.torrent = t
     t.on('wire', (_wire, address) => {
       const c = t.connections().find((k) => formatPeer(k.address) === formatPeer(address))
       if (c) connections[c.encryption]++
     })
-    t.on('ban', (e) => bans.push({ by: m.name, peer: formatPeer(e.peer) }))
+    t.on('ban', (e) => bans.push({ by: m.name, peer: formatPeer(e.peer), url: e.url }))
     t.on('error', (e) => failures.push(`${m.name}: ${e.message}`))
     t.on('piece', (e) => {
-      if (!e.ok && !e.peers.some((p) => faulty.get(formatPeer(p))?.kind === 'corrupt')) {
+      // A piece a web seed sent alone has no peers: a corrupt web seed may have sent it.
+      const webSent = e.peers.length === 0 && corruptWebSeed
+      if (!e.ok && !webSent && !e.peers.some((p) => faulty.get(formatPeer(p))?.kind === 'corrupt')) {
         badFails.push(
           `${m.name}: piece ${e.index} failed with no corrupt sender (${e.peers.map(formatPeer).join(', ')})`,
         )
@@ -159,6 +174,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     `${torrent.pieceCount} pieces of ${torrent.pieceLength} B`,
     `${nLeechers} leechers`,
     `faulty: ${[...faulty.values()].map((p) => `${p.kind}${p.fast ? '+fast' : ''}`).join(' ') || 'none'}`,
+    ...(webSeeds.length ? [`web seeds: ${webSeeds.map((w) => w.kind).join(' ')}`] : []),
   ]
 
   await join(seed, torrent.content, [])
@@ -222,9 +238,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       }
     }
   }
+  for (const l of leechers) if (l.torrent) failures.push(...webSeedFailures(l.name, l.torrent, webSeeds))
   for (const b of bans) {
-    if (faulty.get(b.peer)?.kind !== 'corrupt')
-      failures.push(`${b.by} banned ${b.peer}, which sent no bad data`)
+    const kind = b.url ? webSeeds.find((w) => w.url === b.url)?.kind : faulty.get(b.peer)?.kind
+    if (kind !== 'corrupt') failures.push(`${b.by} banned ${b.peer}, which sent no bad data`)
   }
   failures.push(...badFails)
   setup.push(`MSE: ${encrypted.join(' ') || 'none'}`)
@@ -236,6 +253,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     virtualMs: clock.now(),
     setup: setup.join(', '),
     connections,
+    webSeedBans: bans.filter((b) => b.url).length,
+    webSeedBytes: leechers.reduce(
+      (n, l) => n + (l.torrent?.webSeeds.reduce((k, w) => k + w.downloaded, 0) ?? 0),
+      0,
+    ),
   }
 }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, get } from 'node:http'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { createTorrent } from '@p2p/metainfo'
@@ -18,6 +18,9 @@ import { Client } from '@p2p/swarm'
 
 const SIZE = Number(process.env.BENCH_SIZE_MIB ?? 1024) * 2 ** 20
 const GB = 1e9
+
+/** The 1-minute load average, printed with every number (a loaded machine reads slower). */
+const load = () => `(load ${loadavg()[0].toFixed(1)})`
 
 /** Bytes/s of draining `stream`. */
 async function drain(stream) {
@@ -60,7 +63,7 @@ try {
   const fsRate = await drain(createReadStream(file, { highWaterMark: 2 ** 20 }))
   const ours = await drain(f.createReadStream())
   console.log(
-    `createReadStream (complete): ${(ours / GB).toFixed(2)} GB/s, fs.createReadStream ${(fsRate / GB).toFixed(2)} GB/s, ratio ${(ours / fsRate).toFixed(2)}x (target >= 1 GB/s)`,
+    `createReadStream (complete): ${(ours / GB).toFixed(2)} GB/s, fs.createReadStream ${(fsRate / GB).toFixed(2)} GB/s, ratio ${(ours / fsRate).toFixed(2)}x (target >= 1 GB/s) ${load()}`,
   )
 
   // 2. HTTP: client.createServer vs a plain Node static server.
@@ -74,7 +77,7 @@ try {
   const plainRate = await fetchRate(`http://127.0.0.1:${plainPort}/`)
   const servedRate = await fetchRate(`http://127.0.0.1:${ourPort}/${t.infoHash}/big.bin`)
   console.log(
-    `HTTP: client.createServer ${(servedRate / GB).toFixed(2)} GB/s, Node static server ${(plainRate / GB).toFixed(2)} GB/s, ratio ${(servedRate / plainRate).toFixed(2)}x (target >= 0.8x)`,
+    `HTTP: client.createServer ${(servedRate / GB).toFixed(2)} GB/s, Node static server ${(plainRate / GB).toFixed(2)} GB/s, ratio ${(servedRate / plainRate).toFixed(2)}x (target >= 0.8x) ${load()}`,
   )
   ourServer.close()
   plain.close()
@@ -92,7 +95,7 @@ try {
   const downloadMs = performance.now() - t0
   const readMs = await reading
   console.log(
-    `read while downloading: read ended at ${(readMs / 1000).toFixed(2)} s, download at ${(downloadMs / 1000).toFixed(2)} s, read speed / download speed ${(downloadMs / readMs).toFixed(2)}x (target >= 0.9x)`,
+    `read while downloading: read ended at ${(readMs / 1000).toFixed(2)} s, download at ${(downloadMs / 1000).toFixed(2)} s, read speed / download speed ${(downloadMs / readMs).toFixed(2)}x (target >= 0.9x) ${load()}`,
   )
 } finally {
   for (const c of clients) await c.close()

@@ -123,7 +123,8 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
     for (const other of arrival.cancel as Peer[]) {
-      other.wire.cancel(index, begin, data.length)
+      // A web seed asked too (endgame) has no wire: its copy is dropped when it comes.
+      other.wire?.cancel(index, begin, data.length)
     }
     if (s.rt.checks) {
       const holder = store.holder(data)

@@ -530,7 +530,7 @@ export class Client extends TypedEmitter<ClientEvents> {
    * ```
    */
   createServer(): Server {
-    return createFileServer(() => this.torrents)
+    return createFileServer({ client: () => this.torrents })
   }
 
   /** Stops every torrent (resume data written, trackers told), the listener and the hash workers. */

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream'
-import type { Torrent } from './torrent.js'
 import type { TorrentFile } from './torrent-file.js'
+
+/** What the server needs of a torrent (a `Torrent`; structural, so torrent.ts can use this file). */
+interface Torrent {
+  readonly infoHash: string
+  readonly name: string
+  readonly files: TorrentFile[]
+  stats(): { progress: number }
+}
 
 /** Content types by file extension (lower case); anything else is `application/octet-stream`. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -71,16 +78,38 @@ export function parseRange(
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
+/** A file path as URL path components, each percent-encoded. */
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/')
+
 /**
  * The URL path under which `client.createServer()` serves a file: `/<info hash>/<path>`, each
- * component percent-encoded.
+ * component percent-encoded (`torrent.createServer()` serves it at `/<path>`).
  */
 export function fileUrlPath(infoHash: string, path: string): string {
-  return `/${infoHash}/${path.split('/').map(encodeURIComponent).join('/')}`
+  return `/${infoHash}/${encodePath(path)}`
 }
 
-function index(torrents: Torrent[]): { json: string; html: string } {
-  const list = torrents.map((t) => ({
+/**
+ * What a server serves: every torrent of a client, each under `/<info hash>/`, or one torrent, its files
+ * right under `/`.
+ */
+type Scope = { client: () => Torrent[] } | { torrent: Torrent }
+
+const torrentsOf = (scope: Scope) => ('client' in scope ? scope.client() : [scope.torrent])
+
+/** The URL path of a file in `scope`. */
+const urlOf = (scope: Scope, t: Torrent, path: string) =>
+  'client' in scope ? fileUrlPath(t.infoHash, path) : `/${encodePath(path)}`
+
+/** The torrent and file path that decoded URL path components name in `scope`. */
+function resolvePath(scope: Scope, parts: string[]): { t: Torrent | undefined; path: string } {
+  if (!('client' in scope)) return { t: scope.torrent, path: parts.join('/') }
+  const [infoHash, ...path] = parts
+  return { t: scope.client().find((x) => x.infoHash === infoHash?.toLowerCase()), path: path.join('/') }
+}
+
+function index(scope: Scope): { json: string; html: string } {
+  const list = torrentsOf(scope).map((t) => ({
     infoHash: t.infoHash,
     name: t.name,
     progress: t.stats().progress,
@@ -88,7 +117,7 @@ function index(torrents: Torrent[]): { json: string; html: string } {
       path: f.path,
       length: f.length,
       progress: f.progress,
-      url: fileUrlPath(t.infoHash, f.path),
+      url: urlOf(scope, t, f.path),
     })),
   }))
   const items = list
@@ -120,10 +149,10 @@ function reply(
 
 /**
  * @internal Handles one request: `/` lists every torrent's files (HTML, or JSON for `/index.json` or
- * `Accept: application/json`), `/<info hash>/<file path>` serves a file with ranges (`206`, `416`),
+ * `Accept: application/json`), `/<info hash>/<file path>` (`/<file path>` for one torrent) serves a file with ranges (`206`, `416`),
  * `HEAD`, `If-Range` and a strong ETag (the bytes are verified, they never change).
  */
-function handle(torrents: () => Torrent[], req: IncomingMessage, res: ServerResponse): void {
+function handle(scope: Scope, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     reply(res, 405, 'method not allowed', { Allow: 'GET, HEAD' })
     return
@@ -141,7 +170,7 @@ function handle(torrents: () => Torrent[], req: IncomingMessage, res: ServerResp
     return
   }
   if (rawPath === '/' || rawPath === '/index.json') {
-    const { json, html } = index(torrents())
+    const { json, html } = index(scope)
     const asJson = rawPath === '/index.json' || /application\/json/.test(req.headers.accept ?? '')
     const body = asJson ? json : html
     res.writeHead(200, {
@@ -152,10 +181,8 @@ function handle(torrents: () => Torrent[], req: IncomingMessage, res: ServerResp
     res.end(req.method === 'HEAD' ? undefined : body)
     return
   }
-  const [infoHash, ...path] = parts
-  const t = torrents().find((x) => x.infoHash === infoHash?.toLowerCase())
-  const wanted = path.join('/')
-  const file = t?.files.find((f) => f.path === wanted)
+  const { t, path } = resolvePath(scope, parts)
+  const file = t?.files.find((f) => f.path === path)
   if (!t || !file) {
     reply(res, 404, 'no such file')
     return
@@ -201,9 +228,10 @@ function serveFile(t: Torrent, file: TorrentFile, req: IncomingMessage, res: Ser
 }
 
 /**
- * @internal An HTTP server of `torrents` (call `listen` on it; bind it to 127.0.0.1 unless others
- * should reach it): see {@link handle} for what it serves.
+ * @internal An HTTP server (call `listen` on it; bind it to 127.0.0.1 unless others should reach it) of
+ * a client's torrents (`{ client }`: each under `/<info hash>/`) or of one torrent (`{ torrent }`: its
+ * files under `/`): see {@link handle} for what it serves.
  */
-export function createFileServer(torrents: () => Torrent[]): Server {
-  return createServer((req, res) => handle(torrents, req, res))
+export function createFileServer(scope: Scope): Server {
+  return createServer((req, res) => handle(scope, req, res))
 }

@@ -93,6 +93,7 @@ export {
 } from './resume-file.js'
 export {
   dialStream,
+  type HttpFetch,
   type SwarmRuntime,
   type SwarmTransport,
   type TorrentStorage,

@@ -92,6 +92,15 @@ export function dialStream(
   }
 }
 
+/**
+ * An HTTP GET, as the global `fetch` makes it (web seeds' range requests): the URL, the request headers
+ * and the signal that abandons it. A simulator answers with simulated servers on its virtual clock.
+ */
+export type HttpFetch = (
+  url: string,
+  init: { headers: Record<string, string>; signal: AbortSignal; redirect: 'follow' },
+) => Promise<Response>
+
 /** What a torrent needs of its storage (`Storage` on disk by default). */
 export type TorrentStorage = Pick<
   Storage,
@@ -124,6 +133,8 @@ export interface SwarmRuntime {
   randomBytes(n: number): Uint8Array
   /** How connections are made and accepted. */
   transport: SwarmTransport
+  /** HTTP requests of web seeds (BEP 19): the global `fetch` by default. */
+  fetch: HttpFetch
   /** Opens a torrent's storage. */
   storage(options: StorageOptions): TorrentStorage
   /**

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import type { Server } from 'node:http'
 import { TypedEmitter } from '@p2p/events'
 import { type Metainfo, toMagnet } from '@p2p/metainfo'
 import type { MseStream } from '@p2p/mse'
@@ -9,6 +10,7 @@ import type { ClientContext, TorrentSource } from './client-context.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
+import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
@@ -315,6 +317,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    */
   setLimits(limits: Limits): void {
     setBucketRates(this.#s, limits)
+  }
+
+  /**
+   * An HTTP server of this torrent's files, to `listen` on: as `client.createServer()` (the same code),
+   * with the files right under `/`: `/<file path>`, and `/` (or `/index.json`) listing them.
+   *
+   * @example
+   * ```ts
+   * torrent.createServer().listen(8080, '127.0.0.1')
+   * // <video src="http://127.0.0.1:8080/movie/movie.webm"> plays while it downloads
+   * ```
+   */
+  createServer(): Server {
+    return createFileServer({ torrent: this })
   }
 
   /** @internal Deletes the torrent's own files once it is destroyed (see `client.remove`). */

@@ -1,4 +1,5 @@
 import { SwarmError } from './errors.js'
+import type { HttpFetch } from './runtime.js'
 
 /** Longest wait a web seed's `Retry-After` may ask for, ms (a longer one is cut to this). */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000
@@ -26,7 +27,8 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
 }
 
 /**
- * Fetches bytes `offset .. offset + into.length` of `url` into `into` with an HTTP range request.
+ * Fetches bytes `offset .. offset + into.length` of `url` into `into` with an HTTP range request made
+ * with `fetch` (the runtime's: the global one, or a simulator's).
  * A `206` must start at `offset`; a `200` (a server without ranges) is taken only for a range at the
  * file's start, and only its first bytes are read. Never buffers more than `into` holds.
  * @throws {WebSeedHttpError} for another status; {@link SwarmError} `SWARM_WEB_SEED` for a short or long
@@ -37,6 +39,8 @@ export async function fetchRange(
   offset: number,
   into: Uint8Array,
   signal: AbortSignal,
+  fetch: HttpFetch,
+  now: number,
 ): Promise<void> {
   const end = offset + into.length - 1
   let res: Response
@@ -50,7 +54,7 @@ export async function fetchRange(
   const partial = res.status === 206
   if (!partial && !(res.status === 200 && offset === 0)) {
     void res.body?.cancel().catch(() => {})
-    throw new WebSeedHttpError(url, res.status, retryAfterMs(res.headers.get('retry-after'), Date.now()))
+    throw new WebSeedHttpError(url, res.status, retryAfterMs(res.headers.get('retry-after'), now))
   }
   const range = res.headers.get('content-range')
   if (partial && range && !range.startsWith(`bytes ${offset}-`)) {

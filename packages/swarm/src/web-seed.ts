@@ -2,7 +2,7 @@ import { MAX_RATE_WAIT_MS } from './block-requests.js'
 import { SwarmError } from './errors.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { verify } from './piece-verification.js'
-import type { TorrentState } from './torrent-state.js'
+import type { Peer, TorrentState } from './torrent-state.js'
 import { BAN_STRIKES } from './torrent-types.js'
 import { fetchRange, WebSeedHttpError } from './web-seed-http.js'
 import { planWebSeedJob, webSeedFileUrl } from './web-seed-ranges.js'
@@ -39,6 +39,8 @@ export interface WebSeedInfo {
 
 /** One web seed's state (internal); also the picker's key for its requests, as a peer is. */
 interface WebSeed extends WebSeedInfo {
+  /** Pieces it completed that passed their hash check. */
+  verified: number
   inFlight: number
   retryAt: number
   retryTimer: unknown
@@ -59,6 +61,7 @@ function webSeedsOf(s: TorrentState): WebSeed[] {
       downloaded: 0,
       failures: 0,
       strikes: 0,
+      verified: 0,
       inFlight: 0,
       retryAt: 0,
       retryTimer: undefined,
@@ -117,19 +120,33 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
 /**
  * Blocks for one job: pieces of its own (as a peer on parole: a failed hash then proves the web seed
  * sent bad data), the pieces after the first one preferred so that the job is one long range per file.
+ * In endgame, when every missing block is already asked of peers, it asks for them too (duplicates:
+ * a slow peer holding the last blocks does not hold the download; the first copy wins, the loser is
+ * cancelled).
  */
 function pickRun(s: TorrentState, ws: WebSeed): BlockRequest[] {
   const picker = s.picker!
   const options = { exclusive: true, noNewPieces: s.store!.full }
+  // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
+  const limit = s.download.limit
+  const blocks = Math.max(
+    1,
+    Math.floor((limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES) / BLOCK_SIZE),
+  )
   const first = picker.pick(ws, 'all', 1, options)
-  if (first.length === 0) return first
+  if (first.length === 0) {
+    // Only a web seed that sent good pieces and no bad one, and no other web seed beside it: its blocks
+    // then mix with peers' in a piece, and a bad piece could not be pinned on the right sender.
+    const others = webSeedsOf(s).some((o) => o !== ws && (o.state === 'active' || o.state === 'backoff'))
+    if (!picker.endgame || ws.strikes > 0 || ws.verified === 0 || others) return first
+    return picker
+      .pick(ws, 'all', blocks, { noNewPieces: true })
+      .sort((a, b) => a.index - b.index || a.begin - b.begin)
+  }
   const next = first[0]!.index + 1
   const span = Math.ceil(WEB_SEED_JOB_BYTES / s.meta!.pieceLength)
   const prefer = Array.from({ length: Math.min(span, picker.pieceCount - next) }, (_, k) => next + k)
-  // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
-  const limit = s.download.limit
-  const bytes = limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES
-  const rest = picker.pick(ws, 'all', Math.max(1, Math.floor(bytes / BLOCK_SIZE)) - 1, { ...options, prefer })
+  const rest = picker.pick(ws, 'all', blocks - 1, { ...options, prefer })
   return [...first, ...rest].sort((a, b) => a.index - b.index || a.begin - b.begin)
 }
 
@@ -157,7 +174,8 @@ async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Pro
   try {
     for (const seg of plan.segments) {
       const url = webSeedFileUrl(ws.url, meta, seg.file)
-      await fetchRange(url, seg.offset, buf.subarray(seg.at, seg.at + seg.length), signal)
+      const into = buf.subarray(seg.at, seg.at + seg.length)
+      await fetchRange(url, seg.offset, into, signal, s.rt.fetch, s.rt.clock.now())
     }
   } catch (err) {
     for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
@@ -185,15 +203,19 @@ function delivered(
   const { picker, store } = s
   if (!picker || !store || s.destroyed) return
   blocks.forEach((b, k) => {
-    // A block given up since (its piece deselected or restarted) is dropped.
+    // A block given up since (its piece deselected or restarted, or a peer's copy came first) is dropped.
     if (!picker.isRequested(ws, b.index, b.begin)) return
+    const arrival = picker.received(ws, b.index, b.begin, b.length)
+    if (!arrival.accepted) return
+    // Endgame: the peers asked for the same block lost the race.
+    for (const other of arrival.cancel as Peer[]) other.wire.cancel(b.index, b.begin, b.length)
     const piece = store.bufferFor(b.index)
     piece.data.set(buf.subarray(at[k]!, at[k]! + b.length), b.begin)
-    const arrival = picker.received(ws, b.index, b.begin, b.length)
     if (arrival.first) piece.from.clear()
     if (!arrival.pieceComplete) return
     void verify(s, b.index).then((ok) => {
       if (ok === false) struck(s, ws, b.index)
+      else if (ok) ws.verified++
       s.work.topUpAll()
       fillWebSeed(s, ws)
     })

@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import type { Server } from 'node:http'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -6,7 +7,18 @@ import { describe, expect, it } from 'vitest'
 import { contentType, parseRange } from '../src/http-server.js'
 import { useSession, writeContent } from './helpers.js'
 
-const { dir, client, onCleanup } = useSession('swarm-http-')
+/** Listens on a free loopback port until the test ends; resolves with the port. */
+async function serveOnLoopback(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onCleanup(async () => {
+    server.closeAllConnections()
+    await new Promise((r) => server.close(() => r(undefined)))
+  })
+  return (server.address() as AddressInfo).port
+}
+
+const { dir, client, local, onCleanup } = useSession('swarm-http-')
 
 /** One raw request (no URL normalisation, unlike fetch): status, headers and body. */
 function get(
@@ -121,5 +133,51 @@ describe('client.createServer', () => {
     expect((await get(port, `/${t.infoHash}/s/missing.bin`)).status).toBe(404)
     expect((await get(port, `/${t.infoHash}/s/%E0%A4%A`)).status).toBe(400)
     expect((await get(port, clip.url, {}, 'POST')).status).toBe(405)
+  })
+})
+
+describe('torrent.createServer', () => {
+  it("serves one torrent's files under / (not the client's other torrents), while they download", async () => {
+    const src = await dir()
+    const content = await writeContent(src, {
+      'a/clip.webm': 400_000,
+      'a/x y.txt': 20_000,
+      'b/other.bin': 10_000,
+    })
+    const seeder = client()
+    const a = await seeder.seed(join(src, 'a'), { version: 1, pieceLength: 16384 })
+    const b = await seeder.seed(join(src, 'b'), { version: 1, pieceLength: 16384 })
+    // The leecher holds both torrents; the server of one lists and serves that one only.
+    const leecher = client({ downloadLimit: 150_000 })
+    const t = await leecher.add(a.metainfo!, { path: await dir(), peers: [local(seeder)] })
+    await leecher.add(b.metainfo!, { path: await dir(), peers: [local(seeder)] })
+    const port = await serveOnLoopback(t.createServer())
+
+    const index = await get(port, '/index.json')
+    const list = JSON.parse(index.body.toString()) as {
+      torrents: { infoHash: string; files: { path: string; url: string }[] }[]
+    }
+    expect(list.torrents.map((x) => x.infoHash)).toEqual([t.infoHash])
+    expect(list.torrents[0]!.files.map((f) => [f.path, f.url]).sort()).toEqual([
+      ['a/clip.webm', '/a/clip.webm'],
+      ['a/x y.txt', '/a/x%20y.txt'],
+    ])
+    expect((await get(port, '/')).body.toString()).toContain('href="/a/clip.webm"')
+    // Started before the download is done: the response waits for each piece it needs.
+    expect(t.stats().progress).toBeLessThan(1)
+    const bytes = content.get('a/clip.webm')!
+    const part = await get(port, '/a/clip.webm', { Range: 'bytes=300000-' })
+    expect(part.status).toBe(206)
+    expect(part.headers['content-type']).toBe('video/webm')
+    expect(part.body.equals(bytes.subarray(300_000))).toBe(true)
+    const whole = await get(port, '/a/clip.webm')
+    expect(whole.status).toBe(200)
+    expect(whole.body.equals(bytes)).toBe(true)
+    expect((await get(port, '/a/x%20y.txt')).body.equals(content.get('a/x y.txt')!)).toBe(true)
+
+    expect((await get(port, '/b/other.bin')).status).toBe(404)
+    expect((await get(port, `/${t.infoHash}/a/clip.webm`)).status).toBe(404)
+    expect((await get(port, '/a/../../etc/passwd')).status).toBe(403)
+    expect((await get(port, '/a/clip.webm', {}, 'PUT')).status).toBe(405)
   })
 })

@@ -2,24 +2,31 @@ import { createServer } from 'node:http'
 import { createDhtNode } from '@p2p/dht'
 import { formatPeer } from '@p2p/peer-address'
 import { type Command, intFlag, parseFlags } from '../command.js'
-import { CliError } from '../errors.js'
+import { CliError, interrupted } from '../errors.js'
+import { stdoutRecords } from '../output.js'
 import { bootstrapFlags } from './dht-flags.js'
 import { aborted } from './swarm-flags.js'
 
 /** `p2p dht`: a standalone DHT node (a bootstrap node for a private network) until SIGINT/SIGTERM. */
 export const dht: Command = {
   summary: 'run a standalone Mainline DHT node (e.g. the bootstrap node of a private network)',
-  usage: `usage: p2p dht [--host 127.0.0.1] [--port N] [--bootstrap host:port]...
+  usage: `usage: p2p dht [--host 127.0.0.1] [--port N] [--bootstrap host:port]... [--json]
 
-Runs a DHT node until SIGINT/SIGTERM. Prints 'dht: listening on <host>:<port>' once it listens;
-/stats (JSON) is served over HTTP on the same port number.
+Runs a DHT node until Ctrl-C (or SIGTERM), which exits 130. Prints 'dht: listening on <host>:<port>'
+once it listens; /stats (JSON) is served over HTTP on the same port number.
+  --json               print {"type":"listening","address"} instead (every stdout line JSON)
   --host ADDR          address to listen on (default 127.0.0.1)
   --port N             UDP port (default 0 = any free port)
   --bootstrap h:p      join through this node (repeatable; none by default)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
-      { host: { type: 'string' }, port: { type: 'string' }, bootstrap: { type: 'string', multiple: true } },
+      {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        bootstrap: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+      },
       false,
     )
     const host = (values.host as string | undefined) ?? '127.0.0.1'
@@ -43,10 +50,11 @@ Runs a DHT node until SIGINT/SIGTERM. Prints 'dht: listening on <host>:<port>' o
         http.once('error', () => resolve())
         http.listen(bound.port, host, () => resolve())
       })
-      io.stdout.write(`dht: listening on ${formatPeer(bound)}\n`)
+      const address = formatPeer(bound)
+      stdoutRecords(io, values.json === true)('listening', { address }, `dht: listening on ${address}`)
       if (bootstrap.length > 0) node.start().catch((err: Error) => io.stderr.write(`dht: ${err.message}\n`))
       await aborted(io.signal)
-      return 0
+      throw interrupted('dht node stopped; run the same command again to start it again')
     } finally {
       http.close()
       await node.close()

@@ -1,9 +1,9 @@
 import type { DhtNode } from '@p2p/dht'
 import { type Command, parseFlags } from '../command.js'
-import { CliError } from '../errors.js'
+import { CliError, interrupted } from '../errors.js'
 import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
-import { logWarning } from '../warnings.js'
+import { logTorrentProblems } from '../warnings.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import { NO_SOURCE_HINT, NO_SOURCE_HINT_MS } from './handoff.js'
 import {
@@ -37,7 +37,7 @@ their files' sizes and times are unchanged (the final line says how many were no
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
   --peer host:port    connect to this peer (repeatable)
   --transports list   utp, tcp or utp,tcp: dial in this order, accept on each (default: tcp,utp)
-  --seed              keep seeding after the download until Ctrl-C
+  --seed              keep seeding after the download until Ctrl-C (exit 130)
   --sequential        download pieces in order
   --files 0,2-4       only these files (indexes as 'p2p info' lists them); the others are skipped
   --priority i=p      file i's priority: 0 skips it, 1 (low) to 7 (top), 4 by default; pieces of
@@ -50,7 +50,7 @@ Without --files/--priority, the priorities saved in the resume data of an earlie
 ${NAT_FLAGS_USAGE}
 ${DHT_USAGE}
 ${ENCRYPTION_USAGE}
-  --json              progress as JSON lines on stdout`,
+  --json              every stdout line is JSON: progress, logs and warnings (level in each)`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
@@ -105,8 +105,8 @@ ${ENCRYPTION_USAGE}
       if (badIndex) throw badIndex
       let unreachable: string | undefined
       let onUnreachable = () => {}
+      logTorrentProblems(view, t, values.verbose === true)
       t.on('warning', (w) => {
-        if (!json) logWarning(view, w, values.verbose === true)
         // Every tracker failed and nobody else to ask: say so instead of waiting forever.
         const code = (w.error as { code?: string } | undefined)?.code
         const magnetPeers = input.startsWith('magnet:') && /[?&]x\.pe=/i.test(input)
@@ -117,7 +117,6 @@ ${ENCRYPTION_USAGE}
       })
       t.on('error', (e) => {
         fatal = e
-        view.log(`error: ${e.message}`)
       })
       // Nothing to ask for peers: say how to give it some instead of waiting silently at 0 %.
       t.on('noPeers', (e) => {
@@ -141,10 +140,7 @@ ${ENCRYPTION_USAGE}
       if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
       if (unreachable && !t.complete) throw new CliError('CLI_UNREACHABLE', unreachable)
       if (!t.complete && io.signal.aborted)
-        throw new CliError(
-          'CLI_INTERRUPTED',
-          'interrupted: run the same command again to continue (resume data kept)',
-        )
+        throw interrupted('run the same command again to continue (resume data kept)')
       if (!t.complete)
         throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
       stop()
@@ -155,8 +151,9 @@ ${ENCRYPTION_USAGE}
           ? `done: ${t.name} complete and verified`
           : `done: ${t.name} complete (${resumed} pieces taken from the resume data without hashing; --recheck hashes them)`,
       )
-      if (values.seed) await aborted(io.signal)
-      return 0
+      if (!values.seed) return 0
+      await aborted(io.signal)
+      throw interrupted('seeding stopped; run the same command again to continue seeding')
     } finally {
       stop()
       view.stop()

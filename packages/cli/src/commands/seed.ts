@@ -1,9 +1,10 @@
 import type { DhtNode } from '@p2p/dht'
 import { readTorrentFile } from '@p2p/metainfo'
 import { type Command, parseFlags, sizeFlag } from '../command.js'
-import { CliError } from '../errors.js'
+import { CliError, interrupted } from '../errors.js'
+import { stdoutRecords } from '../output.js'
 import { createProgressView } from '../progress.js'
-import { logWarning } from '../warnings.js'
+import { logTorrentProblems } from '../warnings.js'
 import { metainfoToCliError, parseVersion } from './create.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
 import { seedHandoff } from './handoff.js'
@@ -32,7 +33,7 @@ export const seed: Command = {
 Creates the torrent of <path> (or checks <path> against --torrent), prints 'listening on ip:port',
 its magnet link (every tracker, and this seeder as x.pe=) as a line starting with 'magnet:' and a
 'p2p download ...' line to paste on the other machine, then progress, and keeps seeding until
-SIGINT/SIGTERM.
+Ctrl-C (or SIGTERM), which exits 130.
   --format f          torrent version when created: hybrid (default), v1 or v2 (--v1/--v2/--hybrid)
   --tracker url       announce to this tracker (repeatable; --announce is the same)
   --port N            TCP port to listen on (default: any free port)
@@ -96,18 +97,17 @@ ${ENCRYPTION_USAGE}
           throw cliError(err)
         })
       const handoff = seedHandoff(client, t, values.host as string | undefined, announce)
-      io.stdout.write(
-        values.json
-          ? `${JSON.stringify({ type: 'seeding', ...handoff })}\n`
-          : `${handoff.listening}\n${handoff.magnet}\n${handoff.command}\n`,
+      stdoutRecords(io, values.json === true)(
+        'seeding',
+        handoff,
+        `${handoff.listening}\n${handoff.magnet}\n${handoff.command}`,
       )
-      t.on('warning', (w) => logWarning(view, w, values.verbose === true))
-      t.on('error', (e) => view.log(`error: ${e.message}`))
+      logTorrentProblems(view, t, values.verbose === true)
       for (const p of peers) t.addPeer(p)
       dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
       await aborted(io.signal)
-      return 0
+      throw interrupted('seeding stopped; run the same command again to continue seeding')
     } finally {
       stop()
       view.stop()

@@ -2,8 +2,10 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { fileUrlPath } from '@p2p/swarm'
 import { type Command, intFlag, parseFlags } from '../command.js'
-import { CliError } from '../errors.js'
+import { CliError, interrupted } from '../errors.js'
+import { stdoutRecords } from '../output.js'
 import { createProgressView } from '../progress.js'
+import { logTorrentProblems } from '../warnings.js'
 import {
   aborted,
   cliError,
@@ -29,7 +31,7 @@ export const serve: Command = {
 Downloads into <dir> (default: the current directory) and serves the files over HTTP, printing
 'serving on http://<host>:<port>/' once it listens, then one URL per file. '/' lists the files
 (JSON at /index.json); each file answers Range requests, and a read waits for the pieces it needs,
-which are fetched first. Runs until SIGINT/SIGTERM; the data and resume file stay.
+which are fetched first. Runs until Ctrl-C (or SIGTERM), which exits 130; the data and resume file stay.
   --port N            HTTP port (default: any free port)
   --host addr         HTTP address (default: 127.0.0.1, this machine only)
   --tracker url       announce to this tracker too (repeatable; --announce is the same)
@@ -40,7 +42,8 @@ which are fetched first. Runs until SIGINT/SIGTERM; the data and resume file sta
   --upload-limit N    bytes per second (default: unlimited)
   --download-limit N  bytes per second (default: unlimited)
 ${ENCRYPTION_USAGE}
-  --json              progress as JSON lines on stdout`,
+  --verbose           also log debug lines (peers resetting their connections)
+  --json              every stdout line is JSON ({"type":"serving"}, {"type":"file"}, progress, logs)`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       ...SWARM_FLAGS,
@@ -73,10 +76,7 @@ ${ENCRYPTION_USAGE}
         .catch((err: unknown) => {
           throw cliError(err)
         })
-      t.on('warning', (w) => {
-        if (!json) view.log(`warning: ${w.message}`)
-      })
-      t.on('error', (e) => view.log(`error: ${e.message}`))
+      logTorrentProblems(view, t, values.verbose === true)
       server.listen(httpPort, httpHost)
       await Promise.race([
         once(server, 'listening'),
@@ -89,20 +89,21 @@ ${ENCRYPTION_USAGE}
       ])
       const { port } = server.address() as AddressInfo
       const base = `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${port}/`
-      const line = (text: string, fields: Record<string, unknown>) =>
-        io.stdout.write(json ? `${JSON.stringify(fields)}\n` : `${text}\n`)
-      line(`serving on ${base}`, { event: 'serving', url: base })
+      const record = stdoutRecords(io, json)
+      record('serving', { url: base }, `serving on ${base}`)
       const listFiles = () => {
         for (const f of t.files) {
           const url = new URL(fileUrlPath(t.infoHash, f.path), base).href
-          line(`  ${url}`, { event: 'file', path: f.path, length: f.length, url })
+          record('file', { path: f.path, length: f.length, url }, `  ${url}`)
         }
       }
       if (t.files.length) listFiles()
       else t.once('ready', listFiles)
       stop = showProgress(view, t)
       await aborted(io.signal)
-      return 0
+      throw interrupted(
+        'serving stopped; run the same command again to continue (the data and resume file stay)',
+      )
     } finally {
       stop()
       view.stop()

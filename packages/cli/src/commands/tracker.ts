@@ -12,15 +12,16 @@ import {
   TrackerServerError,
 } from '@p2p/tracker-server'
 import { type Command, intFlag, parseFlags } from '../command.js'
-import { CliError } from '../errors.js'
+import { CliError, interrupted } from '../errors.js'
+import { stdoutRecords } from '../output.js'
 
 /** `p2p tracker`: an HTTP + UDP tracker until SIGINT/SIGTERM. */
 export const tracker: Command = {
   summary: 'run an HTTP + UDP BitTorrent tracker (memory or Redis store, optional worker cluster)',
   usage: `usage: p2p tracker [--host 127.0.0.1] [--port N] [--udp-port N] [--redis URL] [--workers N] [--json]
 
-Runs a tracker until SIGINT/SIGTERM. Prints the HTTP then the UDP announce URL, each on its own line,
-once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP port.
+Runs a tracker until Ctrl-C (or SIGTERM), which exits 130. Prints the HTTP then the UDP announce URL,
+each on its own line (with --json one {"type":"listening","httpUrl","udpUrl"} line), once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP port.
   --host ADDR        address to listen on (default 127.0.0.1; an IPv4 or IPv6 literal)
   --port N           HTTP port (alias --http-port; default 0 = any free port)
   --udp-port N       UDP port (default: the HTTP port when free, else any)
@@ -32,7 +33,7 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
   --peer-timeout S   drop a peer not heard from for S seconds (default 1860; memory store, one worker)
   --max-peers N      most peers kept over all torrents; the least recently seen go first
                      (default 5000000, about 550 MB; memory store, one worker)
-  --json             structured JSON logs on stderr (default: one-line human logs)`,
+  --json             JSON on stdout, structured JSON logs on stderr (default: one-line human logs)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
@@ -91,13 +92,17 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
       ...(allowList ? { allowList } : {}),
       logger,
     }
+    const record = stdoutRecords(io, values.json === true)
+    const printUrls = (u: { httpUrl?: string; udpUrl?: string }) =>
+      record('listening', u, `${u.httpUrl}\n${u.udpUrl}`)
+    const stopped = () => interrupted('tracker stopped; run the same command again to start it again')
     try {
       if (workers > 1) {
         const c = await runCluster({ ...common, workers, ...(redisUrl ? { redisUrl } : {}) })
-        io.stdout.write(`${c.httpUrl}\n${c.udpUrl}\n`)
+        printUrls(c)
         await aborted(io.signal)
         await c.close()
-        return 0
+        throw stopped()
       }
       const server = createTrackerServer({
         ...common,
@@ -105,10 +110,10 @@ once it listens; /stats (JSON) and /metrics (Prometheus) are served on the HTTP 
         closeStore: true,
       })
       const { httpUrl, udpUrl } = await server.listen()
-      io.stdout.write(`${httpUrl}\n${udpUrl}\n`)
+      printUrls({ httpUrl, udpUrl })
       await aborted(io.signal)
       await server.close()
-      return 0
+      throw stopped()
     } catch (err) {
       if (err instanceof TrackerServerError) {
         throw new CliError(
