@@ -25,14 +25,32 @@ export interface NetnsHost {
   kind: HostKind
 }
 
-/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT routers 10.77.0.253-254). */
+/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT routers 10.77.0.251-254). */
 const PUBLIC_PREFIX = 17
 const BRIDGE_IP = '10.77.0.1'
-/** The NAT routers: WAN address, private /24 behind it (router at .1), ruleset, and miniupnpd or not. */
+/**
+ * The NAT routers, two of each kind (NATed hosts alternate between them, so two NATed peers may sit
+ * behind different NATs, as on the Internet): WAN addresses, the private /24 behind each (router at .1),
+ * ruleset, and miniupnpd or not.
+ */
 const ROUTERS = {
-  nat: { wan: '10.77.0.254', lan: '10.77.128', ruleset: natRuleset, miniupnpd: false },
-  upnp: { wan: '10.77.0.253', lan: '10.77.129', ruleset: upnpRuleset, miniupnpd: true },
+  nat: {
+    wan: ['10.77.0.254', '10.77.0.252'],
+    lan: ['10.77.128', '10.77.130'],
+    ruleset: natRuleset,
+    miniupnpd: false,
+  },
+  upnp: {
+    wan: ['10.77.0.253', '10.77.0.251'],
+    lan: ['10.77.129', '10.77.131'],
+    ruleset: upnpRuleset,
+    miniupnpd: true,
+  },
 } as const
+type RouterKind = keyof typeof ROUTERS
+
+/** WAN addresses of every NAT router: a peer seen from one of these is behind a NAT. */
+export const ROUTER_WAN_IPS: readonly string[] = Object.values(ROUTERS).flatMap((r) => r.wan)
 /** Host addresses start here, leaving .1-.9 for infrastructure. */
 const FIRST_HOST = 10
 
@@ -45,8 +63,10 @@ export class Topology {
   readonly #namespaces: string[] = []
   readonly #links: string[] = []
   #bridge: string | undefined
-  readonly #routers = new Map<keyof typeof ROUTERS, string>()
-  readonly #private = new Map<keyof typeof ROUTERS, number>()
+  /** Router namespaces by `kind/index`. */
+  readonly #routers = new Map<string, string>()
+  /** NATed hosts added per kind (host n sits behind router n % 2, as the (n >> 1)-th host there). */
+  readonly #private = new Map<RouterKind, number>()
   #public = 0
   #count = 0
 
@@ -86,20 +106,22 @@ export class Topology {
     return outer
   }
 
-  async #ensureRouter(kind: keyof typeof ROUTERS): Promise<string> {
-    const existing = this.#routers.get(kind)
+  async #ensureRouter(kind: RouterKind, index: number): Promise<string> {
+    const key = `${kind}/${index}`
+    const existing = this.#routers.get(key)
     if (existing) return existing
     const r = ROUTERS[kind]
-    const ns = await this.#newNetns(kind)
-    await this.#wire(ns, 'wan', undefined, this.#bridge!, kind === 'nat' ? 'r' : 'u')
-    await exec('ip', ['-n', ns, 'addr', 'add', `${r.wan}/${PUBLIC_PREFIX}`, 'dev', 'wan'])
+    const lan = r.lan[index]!
+    const ns = await this.#newNetns(`${kind}${index}`)
+    await this.#wire(ns, 'wan', undefined, this.#bridge!, `${kind === 'nat' ? 'r' : 'u'}${index}`)
+    await exec('ip', ['-n', ns, 'addr', 'add', `${r.wan[index]}/${PUBLIC_PREFIX}`, 'dev', 'wan'])
     await exec('ip', ['-n', ns, 'link', 'add', 'lan', 'type', 'bridge'])
-    await exec('ip', ['-n', ns, 'addr', 'add', `${r.lan}.1/24`, 'dev', 'lan'])
+    await exec('ip', ['-n', ns, 'addr', 'add', `${lan}.1/24`, 'dev', 'lan'])
     await exec('ip', ['-n', ns, 'link', 'set', 'lan', 'up'])
     await exec('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
     await loadRuleset(ns, r.ruleset('wan', 'lan'))
-    if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${r.lan}.0/24`)
-    this.#routers.set(kind, ns)
+    if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${lan}.0/24`)
+    this.#routers.set(key, ns)
     return ns
   }
 
@@ -109,13 +131,15 @@ export class Topology {
     const ns = await this.#newNetns(role)
     let ip: string
     if (kind === 'nat' || kind === 'upnp') {
-      const router = await this.#ensureRouter(kind)
-      const outer = await this.#wire(ns, 'eth0', router, 'lan', role)
       const n = this.#private.get(kind) ?? 0
       this.#private.set(kind, n + 1)
-      ip = `${ROUTERS[kind].lan}.${FIRST_HOST + n}`
+      const index = n % 2
+      const router = await this.#ensureRouter(kind, index)
+      const outer = await this.#wire(ns, 'eth0', router, 'lan', role)
+      const lan = ROUTERS[kind].lan[index]!
+      ip = `${lan}.${FIRST_HOST + (n >> 1)}`
       await exec('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0'])
-      await exec('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${ROUTERS[kind].lan}.1`])
+      await exec('ip', ['-n', ns, 'route', 'add', 'default', 'via', `${lan}.1`])
       await capEgress(router, outer, caps.down)
     } else {
       const outer = await this.#wire(ns, 'eth0', undefined, this.#bridge!, role)

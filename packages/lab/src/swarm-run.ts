@@ -4,9 +4,15 @@ import { join } from 'node:path'
 import { busyBetween, type CpuTimes, cpuTimes } from './cpu-load.js'
 import type { EventLog } from './event-log.js'
 import { type Fixture, sha256File } from './fixture.js'
-import type { HostNetwork } from './hosts.js'
+import type { HostNetwork, LabHost } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
-import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
+import {
+  type PeerImpl,
+  type PeerMessage,
+  PeerProcess,
+  type PeerTransport,
+  type Strategy,
+} from './peer-process.js'
 
 /**
  * How peers find each other: our tracker on its own host, addresses pushed by the lab controller, or
@@ -57,6 +63,13 @@ export interface SwarmSpec {
   dht?: boolean
   /** The tracker process is killed (SIGKILL) when the leechers' mean progress reaches this fraction. */
   trackerDiesAt?: number
+  /** Transports every peer speaks (default: each implementation's own: TCP only for libtorrent, TCP and uTP for ours). */
+  transports?: PeerTransport[]
+  /**
+   * Create every leecher's host before the seeders start, so leechers arriving together start within
+   * moments of each other (creating a host takes seconds on a loaded machine). Default false.
+   */
+  hostsFirst?: boolean
 }
 
 /** What happened to one peer of a run (times in ms from the run start). */
@@ -166,6 +179,7 @@ export async function runSwarm(
   const bans: RunResult['bans'] = []
   const availability: AvailabilitySample[] = []
   let lastMove = 0
+  const prepared = new Map<string, LabHost>()
   const peerDir = (name: string) => join(workDir, spec.run.replace(/[^\w=-]+/g, '_'), name)
   log.add({
     ...base,
@@ -179,7 +193,7 @@ export async function runSwarm(
 
   const start = async (name: string, role: PeerResult['role'], kind: HostKind, ls?: LeecherSpec) => {
     const caps = role === 'seeder' && spec.seederCaps ? spec.seederCaps : spec.caps
-    const host = await net.addHost(name, kind, caps)
+    const host = prepared.get(name) ?? (await net.addHost(name, kind, caps))
     const dir = peerDir(name)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
@@ -221,6 +235,7 @@ export async function runSwarm(
         dhtBootstrap: dhtAddress ? [dhtAddress] : undefined,
         lsd: discovery === 'lsd',
         portMapping: kind === 'upnp',
+        transports: spec.transports,
       },
       onMessage,
     )
@@ -372,6 +387,9 @@ export async function runSwarm(
   try {
     if (discovery === 'tracker') await startTracker()
     if (withDht) await startDhtNode()
+    if (spec.hostsFirst)
+      for (const [i, ls] of spec.leechers.entries())
+        prepared.set(`L${i}`, await net.addHost(`L${i}`, ls.kind ?? 'public', spec.caps))
     for (let i = 0; i < spec.seeders; i++) await start(`S${i}`, 'seeder', 'public')
     for (let i = 0; i < (spec.hostile ?? 0); i++) await start(`X${i}`, 'hostile', 'public')
     await seedersReady()
