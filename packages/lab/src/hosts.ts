@@ -30,6 +30,7 @@ const NETNS_PEER_PORT = 6881
 export class HostNetwork {
   readonly mode: NetworkMode
   readonly #topology: Topology | undefined
+  #natted = 0
 
   private constructor(mode: NetworkMode, topology?: Topology) {
     this.mode = mode
@@ -63,7 +64,10 @@ export class HostNetwork {
       }
     }
     const h = await this.#topology.addHost(name, kind, caps)
-    return { name, kind, ip: h.ip, port: NETNS_PEER_PORT, netns: h.netns, caps, noIncoming: false }
+    // Peers behind one NAT listen on distinct ports, as real clients do: the router keeps the source port
+    // where it can, so each is seen under its own external address (on one port they would be one peer).
+    const port = NETNS_PEER_PORT + (kind === 'nat' ? this.#natted++ : 0)
+    return { name, kind, ip: h.ip, port, netns: h.netns, caps, noIncoming: false }
   }
 
   /** Namespaces and links created so far (empty in loopback mode). */

@@ -75,7 +75,7 @@ function lastProgress(ctx: ScenarioContext, run: string): Map<string, Record<str
  * Counts from the peers' own reports: a NATed leecher's peer whose address is a NAT router's WAN address
  * is another NATed leecher (public peers are seen under their own address).
  */
-export function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
+function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
   const last = lastProgress(ctx, r.run)
   const hidden = r.peers.filter((p) => p.role === 'leecher' && p.kind !== 'public')
   const facts: NatFacts = {
@@ -248,10 +248,10 @@ export const nat: Scenario = {
         },
       ],
       charts: [
-        bar('nat-completion', 'Swarm completion time per variant (median)', 'completion (s)', t),
+        bar('nat-download', 'Mean leecher download time per variant (median over runs)', 'time (s)', t),
         bar(
           'nat-recovered',
-          'Capacity recovered: (T_nat − T_variant) / (T_nat − T_public)',
+          'Capacity recovered: (T_nat − T_variant) / (T_nat − T_public), T = mean download time',
           'recovered (%)',
           (impl, v) =>
             v === 'public' || v === 'nat'
