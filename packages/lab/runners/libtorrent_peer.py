@@ -6,7 +6,8 @@ Usage:
 
 Config: {torrent, dir, host, port, peers: ["ip:port"], trackers: [announce URL], seed, uploadLimit,
 downloadLimit (bytes/s, 0 = none), strategy: "rarest"|"sequential", noIncoming, sampleMs, version,
-superSeed (a seed super-seeds, BEP 16)}.
+superSeed (a seed super-seeds, BEP 16), portMapping (UPnP IGD and NAT-PMP), transports (["tcp"] by
+default; "utp" turns uTP on both ways, and with it libtorrent's own ut_holepunch, BEP 55)}.
 Commands (stdin, one JSON object a line): {"cmd": "connect", "peers": [...]}, {"cmd": "stop"}.
 Events (stdout): ready, piece, progress, done, ban, error.
 """
@@ -25,6 +26,8 @@ VERDICT_WAIT_S = 1.0
 # How long every byte may be downloaded with a piece still unverified before the files are rechecked.
 STUCK_S = 5.0
 MAX_RECHECKS = 3
+# peer_info::utp_socket (libtorrent 2.0's peer_info.hpp: bit 17; the python binding does not export it).
+UTP_SOCKET = 1 << 17
 
 
 def emit(event):
@@ -59,8 +62,8 @@ def main(cfg):
         "enable_lsd": bool(cfg.get("lsd")),
         "enable_upnp": bool(cfg.get("portMapping")),
         "enable_natpmp": bool(cfg.get("portMapping")),
-        "enable_outgoing_utp": False,
-        "enable_incoming_utp": False,
+        "enable_outgoing_utp": "utp" in (cfg.get("transports") or []),
+        "enable_incoming_utp": "utp" in (cfg.get("transports") or []),
         "out_enc_policy": lt.enc_policy.disabled,
         "in_enc_policy": lt.enc_policy.enabled,
         "allow_multiple_connections_per_ip": True,
@@ -133,6 +136,8 @@ def main(cfg):
     next_sample = 0.0
     stuck = None  # (missing pieces, since) while every byte is there but some piece is not verified
     rechecks = 0
+    seen = {}  # "ip:port" of every peer connected so far -> most bytes downloaded from it
+    holepunched = set()  # peers connected through a BEP 55 holepunch (libtorrent's own ut_holepunch)
 
     def report(index):
         ok, _ = verdicts.pop(index)
@@ -209,9 +214,21 @@ def main(cfg):
                     handle.force_recheck()
             else:
                 stuck = None
+            utp_peers = 0
+            for p in handle.get_peer_info():
+                if p.flags & (lt.peer_info.connecting | lt.peer_info.handshake):
+                    continue  # not connected yet (a dial that may fail)
+                if p.flags & lt.peer_info.holepunched:
+                    holepunched.add("%s:%d" % (p.ip[0], p.ip[1]))
+                addr = "%s:%d" % (p.ip[0], p.ip[1])
+                # a connection that moved nothing still counts (the NAT scenario counts connections)
+                seen[addr] = max(seen.get(addr, 0), p.total_download)
+                if p.flags & UTP_SOCKET:
+                    utp_peers += 1
             emit({"type": "progress", "progress": s.progress, "downloaded": s.total_wanted_done,
                   "uploaded": s.all_time_upload, "downloadSpeed": s.download_payload_rate,
-                  "uploadSpeed": s.upload_payload_rate, "peers": s.num_peers})
+                  "uploadSpeed": s.upload_payload_rate, "peers": s.num_peers, "utpPeers": utp_peers,
+                  "from": seen, "holepunched": len(holepunched)})
     ses.pause()
 
 

@@ -30,6 +30,7 @@ const NETNS_PEER_PORT = 6881
 export class HostNetwork {
   readonly mode: NetworkMode
   readonly #topology: Topology | undefined
+  #natted = 0
 
   private constructor(mode: NetworkMode, topology?: Topology) {
     this.mode = mode
@@ -72,11 +73,13 @@ export class HostNetwork {
       return hosts
     }
     const made = await this.#topology.addHosts(specs)
+    // Peers behind one NAT listen on distinct ports, as real clients do: the router keeps the source port
+    // where it can, so each is seen under its own external address (on one port they would be one peer).
     return made.map((h, i) => ({
       name: h.name,
       kind: h.kind,
       ip: h.ip,
-      port: NETNS_PEER_PORT,
+      port: NETNS_PEER_PORT + (h.kind === 'nat' ? this.#natted++ : 0),
       netns: h.netns,
       caps: specs[i]!.caps,
       noIncoming: false,

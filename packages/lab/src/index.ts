@@ -11,8 +11,8 @@ export type { Fixture } from './fixture.js'
 export { type FluidSwarm, fluidBound } from './fluid-bound.js'
 export { HostNetwork, type LabHost, type NetworkMode } from './hosts.js'
 export { type LabOptions, type LabResult, netnsSupported, runLab, swarmAvailable } from './lab.js'
-export { cleanupStale, type HostCaps, type HostKind, listLabResources } from './netns.js'
-export type { PeerImpl, Strategy, TorrentVersion } from './peer-process.js'
+export { cleanupStale, type HostCaps, type HostKind, listLabResources, ROUTER_WAN_IPS } from './netns.js'
+export type { PeerImpl, PeerTransport, Strategy, TorrentVersion } from './peer-process.js'
 export { type ReportMeta, renderReport } from './report/html.js'
 export type {
   ChartSpec,

@@ -43,6 +43,8 @@ export interface LabOptions {
   version?: TorrentVersion
   /** Multiplier on run timeouts. */
   timeoutScale?: number
+  /** Runs per measured point in scenarios that report a median and spread (NAT; default 1). */
+  repeats?: number
   /** Keep the peers' download directories (default false). */
   keepFiles?: boolean
   /**
@@ -192,6 +194,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
     caps,
     impls,
     timeoutScale: options.timeoutScale ?? 1,
+    repeats: options.repeats ?? 1,
     signal: options.signal,
     note: (l) => options.onNote?.(l),
     fixture(version = options.version ?? 'v1') {

@@ -25,14 +25,32 @@ export interface NetnsHost {
   kind: HostKind
 }
 
-/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT routers 10.77.0.253-254). */
+/** Public side of the test-only range: 10.77.0.0/17 (bridge 10.77.0.1, NAT routers 10.77.0.251-254). */
 const PUBLIC_PREFIX = 17
 const BRIDGE_IP = '10.77.0.1'
-/** The NAT routers: WAN address, private /24 behind it (router at .1), ruleset, and miniupnpd or not. */
+/**
+ * The NAT routers, two of each kind (NATed hosts alternate between them, so two NATed peers may sit
+ * behind different NATs, as on the Internet): WAN addresses, the private /24 behind each (router at .1),
+ * ruleset, and miniupnpd or not.
+ */
 const ROUTERS = {
-  nat: { wan: '10.77.0.254', lan: '10.77.128', ruleset: natRuleset, miniupnpd: false },
-  upnp: { wan: '10.77.0.253', lan: '10.77.129', ruleset: upnpRuleset, miniupnpd: true },
+  nat: {
+    wan: ['10.77.0.254', '10.77.0.252'],
+    lan: ['10.77.128', '10.77.130'],
+    ruleset: natRuleset,
+    miniupnpd: false,
+  },
+  upnp: {
+    wan: ['10.77.0.253', '10.77.0.251'],
+    lan: ['10.77.129', '10.77.131'],
+    ruleset: upnpRuleset,
+    miniupnpd: true,
+  },
 } as const
+type RouterKind = keyof typeof ROUTERS
+
+/** WAN addresses of every NAT router: a peer seen from one of these is behind a NAT. */
+export const ROUTER_WAN_IPS: readonly string[] = Object.values(ROUTERS).flatMap((r) => r.wan)
 /** Host addresses start here, leaving .1-.9 for infrastructure. */
 const FIRST_HOST = 10
 /** Namespaces configured at once (each costs an `ip` and a `tc` process). */
@@ -69,8 +87,10 @@ export class Topology {
   readonly #namespaces: string[] = []
   readonly #links: string[] = []
   #bridge: string | undefined
-  readonly #routers = new Map<keyof typeof ROUTERS, string>()
-  readonly #private = new Map<keyof typeof ROUTERS, number>()
+  /** Router namespaces by `kind/index`. */
+  readonly #routers = new Map<string, string>()
+  /** NATed hosts added per kind (host n sits behind router n % 2, as the (n >> 1)-th host there). */
+  readonly #private = new Map<RouterKind, number>()
   #public = 0
   /** Address and MAC of every public host so far: later hosts know them without ARP. */
   readonly #neighbours: { ip: string; mac: string }[] = []
@@ -130,25 +150,27 @@ export class Topology {
     }
   }
 
-  async #ensureRouter(kind: keyof typeof ROUTERS): Promise<string> {
-    const existing = this.#routers.get(kind)
+  async #ensureRouter(kind: RouterKind, index: number): Promise<string> {
+    const key = `${kind}/${index}`
+    const existing = this.#routers.get(key)
     if (existing) return existing
     const r = ROUTERS[kind]
-    const ns = netnsName(kind)
+    const lan = r.lan[index]!
+    const ns = netnsName(`${kind}${index}`)
     this.#namespaces.push(ns)
-    const w = this.#wire(ns, 'wan', this.#bridge!, kind === 'nat' ? 'r' : 'u')
+    const w = this.#wire(ns, 'wan', this.#bridge!, `${kind === 'nat' ? 'r' : 'u'}${index}`)
     await batch('ip', undefined, [['netns', 'add', ns], ...w.here])
     await batch('ip', ns, [
       ...w.there,
-      ['addr', 'add', `${r.wan}/${PUBLIC_PREFIX}`, 'dev', 'wan'],
+      ['addr', 'add', `${r.wan[index]}/${PUBLIC_PREFIX}`, 'dev', 'wan'],
       ['link', 'add', 'lan', 'type', 'bridge'],
-      ['addr', 'add', `${r.lan}.1/24`, 'dev', 'lan'],
+      ['addr', 'add', `${lan}.1/24`, 'dev', 'lan'],
       ['link', 'set', 'lan', 'up'],
     ])
     await exec('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
     await loadRuleset(ns, r.ruleset('wan', 'lan'))
-    if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${r.lan}.0/24`)
-    this.#routers.set(kind, ns)
+    if (r.miniupnpd) await startMiniupnpd(ns, 'wan', 'lan', `${lan}.0/24`)
+    this.#routers.set(key, ns)
     return ns
   }
 
@@ -207,18 +229,22 @@ export class Topology {
     return hosts
   }
 
-  /** A host behind the router of `kind`: its veth's outer end sits on the router's `lan` bridge. */
-  async #addPrivateHost(name: string, kind: keyof typeof ROUTERS, caps: HostCaps): Promise<NetnsHost> {
-    const router = await this.#ensureRouter(kind)
+  /**
+   * A host behind a router of `kind` (the two routers take turns): its veth's outer end sits on the
+   * router's `lan` bridge.
+   */
+  async #addPrivateHost(name: string, kind: RouterKind, caps: HostCaps): Promise<NetnsHost> {
+    const n = this.#private.get(kind) ?? 0
+    this.#private.set(kind, n + 1)
+    const index = n % 2
+    const router = await this.#ensureRouter(kind, index)
     const role = `h${this.#count++}`
     const ns = netnsName(role)
     this.#namespaces.push(ns)
     const w = this.#wire(ns, 'eth0', 'lan', role)
     const [create, ...attach] = w.here
-    const n = this.#private.get(kind) ?? 0
-    this.#private.set(kind, n + 1)
-    const ip = `${ROUTERS[kind].lan}.${FIRST_HOST + n}`
-    const lan = ROUTERS[kind].lan
+    const lan = ROUTERS[kind].lan[index]!
+    const ip = `${lan}.${FIRST_HOST + (n >> 1)}`
     await batch('ip', undefined, [['netns', 'add', ns], create!, ['link', 'set', w.outer, 'netns', router]])
     await batch('ip', router, attach)
     await batch('ip', ns, [

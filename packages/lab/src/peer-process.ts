@@ -42,7 +42,12 @@ export interface PeerConfig {
   lsd?: boolean
   /** Map the listening port on the host's router (UPnP IGD, NAT-PMP, PCP). Default off. */
   portMapping?: boolean
+  /** Transports the peer speaks (default: TCP only for libtorrent, the swarm's default for ours). */
+  transports?: PeerTransport[]
 }
+
+/** A transport a lab peer may speak: uTP is what BEP 55 holepunches through NATs. */
+export type PeerTransport = 'tcp' | 'utp'
 
 /** What the lab's DHT bootstrap node process is told (JSON on its command line). */
 export interface DhtNodeConfig {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createDhtNode, DhtNode } from '@p2p/dht'
-import { Client, type Torrent, useDht } from '@p2p/swarm'
+import { Client, DEFAULT_TRANSPORTS, type Torrent, useDht } from '@p2p/swarm'
 import { LAB_DHT_RATE_LIMIT } from './dht-settings.js'
 import { emit, peerMain } from './peer-main.js'
 
@@ -62,6 +62,19 @@ async function mappedPort(client: Client): Promise<void> {
   })
 }
 
+/** A connection's wire (what it downloaded) and the address it is seen under. */
+type Counted = { wire: { downloaded: number }; addr: string }
+
+/**
+ * Bytes downloaded from each peer address over every connection so far (one that moved nothing still
+ * counts: the NAT scenario counts connections by it).
+ */
+function bytesFrom(wires: Counted[]): Record<string, number> {
+  const from: Record<string, number> = {}
+  for (const w of wires) from[w.addr] = (from[w.addr] ?? 0) + w.wire.downloaded
+  return from
+}
+
 /** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
 const PIECE_FAILED = /^piece \d+ failed/
 
@@ -74,6 +87,7 @@ peerMain(async (config) => {
     downloadLimit: config.downloadLimit,
     lsd: config.lsd === true,
     portMapping: config.portMapping === true,
+    ...(config.transports ? { transports: config.transports } : {}),
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
   if (config.portMapping) await mappedPort(client)
@@ -113,6 +127,8 @@ peerMain(async (config) => {
     if (!PIECE_FAILED.test(w.message)) emit({ type: 'warning', message: w.message })
   })
   torrent.on('error', (e) => emit({ type: 'error', message: `${e.code}: ${e.message}` }))
+  const wires: Counted[] = []
+  torrent.on('wire', (wire, addr) => wires.push({ wire, addr: address(addr) }))
   // What this side runs with (the report prints it next to libtorrent's); the rest are @p2p/swarm's defaults.
   const settings = {
     listen: config.noIncoming ? 'none (NAT emulated)' : `${config.host}:${config.port}`,
@@ -121,7 +137,7 @@ peerMain(async (config) => {
     downloadLimit: config.downloadLimit ?? 0,
     strategy: config.strategy ?? 'rarest',
     superSeed: config.seed && config.superSeed === true,
-    transports: 'tcp',
+    transports: (config.transports ?? DEFAULT_TRANSPORTS).join(','),
     encryption: 'none',
     dht: dht ? `on the client's UDP port, bootstrap ${config.dhtBootstrap!.join(',')}` : false,
     lsd: config.lsd === true,
@@ -139,6 +155,9 @@ peerMain(async (config) => {
       uploadSpeed: s.uploadSpeed,
       peers: s.peers,
       dhtNodes: dht ? dht.stats().nodes.v4 : undefined,
+      utpPeers: s.peersByTransport.utp,
+      holepunches: torrent.holepunches,
+      from: bytesFrom(wires),
     })
   }
   const timer = setInterval(sample, config.sampleMs ?? 250)

@@ -62,6 +62,8 @@ export interface ScenarioContext {
   impls: SwarmImpl[]
   /** Multiplier on every run's timeout (slow machines). */
   timeoutScale: number
+  /** Runs per measured point where a scenario reports median and spread (default 1). */
+  repeats?: number
   /** Runs one swarm on the lab's network, logging to the lab's event log. */
   runSwarm(spec: SwarmSpec, fixture: Fixture): Promise<RunResult>
   fixture(version?: TorrentVersion): Promise<Fixture>

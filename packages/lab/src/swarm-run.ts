@@ -7,7 +7,13 @@ import type { EventLog } from './event-log.js'
 import { type Fixture, sha256File } from './fixture.js'
 import type { HostNetwork, LabHost } from './hosts.js'
 import type { HostCaps, HostKind } from './netns.js'
-import { type PeerImpl, type PeerMessage, PeerProcess, type Strategy } from './peer-process.js'
+import {
+  type PeerImpl,
+  type PeerMessage,
+  PeerProcess,
+  type PeerTransport,
+  type Strategy,
+} from './peer-process.js'
 
 /**
  * How peers find each other: our tracker on its own host, addresses pushed by the lab controller, or
@@ -58,6 +64,8 @@ export interface SwarmSpec {
   dht?: boolean
   /** The tracker process is killed (SIGKILL) when the leechers' mean progress reaches this fraction. */
   trackerDiesAt?: number
+  /** Transports every peer speaks (default: each implementation's own: TCP only for libtorrent, TCP and uTP for ours). */
+  transports?: PeerTransport[]
 }
 
 /** What happened to one peer of a run (times in ms from the run start). */
@@ -252,6 +260,7 @@ export async function runSwarm(
         dhtBootstrap: dhtAddress ? [dhtAddress] : undefined,
         lsd: discovery === 'lsd',
         portMapping: kind === 'upnp',
+        transports: spec.transports,
       },
       onMessage,
     )

@@ -107,8 +107,8 @@ export async function checkSmallLab(r: LabResult): Promise<void> {
       JSON.stringify({ peers: run.peers, errors }),
     ).toEqual(leechers.map((p) => `${p.name}: done`))
   }
-  // NAT with port mapping (netns only: a router running miniupnpd): every NATed leecher mapped its port.
-  const mapped = nat.runs.filter((run) => run.run.endsWith('nat+port mapping'))
+  // NAT with port mapping (netns only: routers running miniupnpd): every NATed leecher of ours mapped its port.
+  const mapped = nat.runs.filter((run) => run.run === 'nat/ours/nat+port mapping')
   expect(mapped.length).toBe(r.mode === 'netns' ? 1 : 0)
   for (const run of mapped) {
     const upnp = run.peers.filter((p) => p.kind === 'upnp').map((p) => p.name)
