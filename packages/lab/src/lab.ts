@@ -158,11 +158,6 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
       : 'Discovery: direct (the lab controller tells each new peer the addresses of the running ones).',
   )
   notes.push(
-    repeats > 1
-      ? `Repeats: each run ran ${repeats} times; tables show the median (min–max) over them, and a quality bar is PASS only when every run is within it, MISS only when every run is outside it, else INCONCLUSIVE. Progress curves show the median run (by completion time).`
-      : 'Repeats: each run ran once (--repeats 1): no spread is known, so a verdict rests on a single run.',
-  )
-  notes.push(
     'Clock: a run starts its seeders first and counts from the moment every seeder serves (libtorrent checks its copy of the file first); leechers start then. Each peer row gives its time to the first verified piece.',
   )
   notes.push(
@@ -264,6 +259,12 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
     await log.close()
     if (!options.keepFiles) await rm(workDir, { recursive: true, force: true })
   }
+  const repeatedIn = results.filter((r) => r.runs.some((x) => x.repeat > 1)).map((r) => r.name)
+  notes.push(
+    repeatedIn.length
+      ? `Repeats: each run of ${repeatedIn.join(', ')} ran ${repeats} times; tables show the median (min–max) over them, and a quality bar is PASS only when every run is within it, MISS only when every run is outside it, else INCONCLUSIVE. Progress curves show the median run (by completion time). Other scenarios ran once.`
+      : 'Repeats: each run ran once: no spread is known, so a verdict rests on a single run.',
+  )
   const modeNote =
     mode === 'netns'
       ? 'each peer in its own network namespace on a bridge (10.77.0.0/16), caps by tc tbf on both veth ends, NAT by an nftables masquerade router'

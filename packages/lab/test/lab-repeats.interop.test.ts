@@ -72,6 +72,6 @@ it('repeats each run, logs the repeat per event and reports median (min–max) w
   expect(line.endsWith(verdict(ratios, { max: 1.3 }))).toBe(true)
 
   const html = await readFile(r.reportPath, 'utf8')
-  expect(html).toContain('Repeats: each run ran 2 times')
+  expect(html).toContain('Repeats: each run of scaling ran 2 times')
   expect(html).toContain('fastest run')
 })
