@@ -2,7 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 
 /**
  * One line of `events.jsonl`. `t` is milliseconds since the lab started; `run` names one swarm run
- * inside a scenario (e.g. `scaling/libtorrent/N=5`); `peer` is the peer's lab name (`S0`, `L3`, `X0`).
+ * inside a scenario (e.g. `scaling/libtorrent/N=5`, or `scaling/libtorrent/N=5 #2` when repeated); `repeat`
+ * is the run's repeat index (1-based); `peer` is the peer's lab name (`S0`, `L3`, `X0`).
  * Types: `run-start`, `run-end`, `peer-start`, `peer-exit`, `piece` ({index, ok, algorithm: 'sha1' |
  * 'sha256', peers}), `progress` ({progress, downloaded, uploaded, downloadSpeed, uploadSpeed, peers}),
  * `done`, `ban` ({peer banned, by}), `seeder-leave`, `error`, `warning`.
@@ -11,6 +12,8 @@ export interface LabEvent {
   t: number
   scenario: string
   run: string
+  /** Repeat index of the run (1-based). */
+  repeat?: number
   type: string
   peer?: string
   [key: string]: unknown

@@ -13,6 +13,16 @@ export { HostNetwork, type LabHost, type NetworkMode } from './hosts.js'
 export { type LabOptions, type LabResult, netnsSupported, runLab, swarmAvailable } from './lab.js'
 export { cleanupStale, type HostCaps, type HostKind, listLabResources, ROUTER_WAN_IPS } from './netns.js'
 export type { PeerImpl, PeerTransport, Strategy, TorrentVersion } from './peer-process.js'
+export {
+  type Bar,
+  barLine,
+  formatSpread,
+  type Repeated,
+  type Spread,
+  spread,
+  type Verdict,
+  verdict,
+} from './repeats.js'
 export { type ReportMeta, renderReport } from './report/html.js'
 export type {
   ChartSpec,

@@ -10,6 +10,7 @@ import { makeFixture } from './fixture.js'
 import { HostNetwork, type NetworkMode } from './hosts.js'
 import { cleanupStale, cleanupSync } from './netns.js'
 import { killAllPeersSync, packageFile, type TorrentVersion } from './peer-process.js'
+import { repeatName, summarizeRuns } from './repeats.js'
 import { renderReport } from './report/html.js'
 import {
   peersTable,
@@ -19,7 +20,7 @@ import {
   settingsTable,
 } from './scenario.js'
 import { scenarios } from './scenarios/index.js'
-import { type Discovery, runSwarm } from './swarm-run.js'
+import { type Discovery, type RunResult, runSwarm } from './swarm-run.js'
 
 /** Options of {@link runLab}. Rates are bytes per second. */
 export interface LabOptions {
@@ -43,7 +44,7 @@ export interface LabOptions {
   version?: TorrentVersion
   /** Multiplier on run timeouts. */
   timeoutScale?: number
-  /** Runs per measured point in scenarios that report a median and spread (NAT; default 1). */
+  /** Runs per scenario run: tables show median (min–max), bars PASS/MISS only when every run agrees (default 3). */
   repeats?: number
   /** Keep the peers' download directories (default false). */
   keepFiles?: boolean
@@ -129,6 +130,9 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   if (peers.length === 0 || peers.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) {
     throw new LabError('LAB_BAD_OPTION', `peers must be integers in 1..50, got ${peers.join(',')}`)
   }
+  const repeats = options.repeats ?? 3
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
+    throw new LabError('LAB_BAD_OPTION', `repeats must be an integer in 1..20, got ${repeats}`)
   const size = options.size ?? 64 * MIB
   if (!Number.isInteger(size) || size < 64 * 1024)
     throw new LabError('LAB_BAD_OPTION', `size must be >= 64 KiB, got ${size}`)
@@ -194,7 +198,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
     caps,
     impls,
     timeoutScale: options.timeoutScale ?? 1,
-    repeats: options.repeats ?? 1,
+    repeats,
     signal: options.signal,
     note: (l) => options.onNote?.(l),
     fixture(version = options.version ?? 'v1') {
@@ -225,6 +229,14 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
         await net.close()
       }
     },
+    async runRepeated(spec, fixture) {
+      const runs: RunResult[] = []
+      for (let k = 1; k <= repeats; k++) {
+        if (repeats > 1) ctx.note(`${spec.run}: run ${k} of ${repeats}`)
+        runs.push(await ctx.runSwarm({ ...spec, run: repeatName(spec.run, k, repeats), repeat: k }, fixture))
+      }
+      return summarizeRuns(runs)
+    },
   }
   const results: ScenarioResult[] = []
   const started = new Date().toISOString()
@@ -247,6 +259,12 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
     await log.close()
     if (!options.keepFiles) await rm(workDir, { recursive: true, force: true })
   }
+  const repeatedIn = results.filter((r) => r.runs.some((x) => x.repeat > 1)).map((r) => r.name)
+  notes.push(
+    repeatedIn.length
+      ? `Repeats: each run of ${repeatedIn.join(', ')} ran ${repeats} times; tables show the median (min–max) over them, and a quality bar is PASS only when every run is within it, MISS only when every run is outside it, else INCONCLUSIVE. Progress curves show the median run (by completion time). Other scenarios ran once.`
+      : 'Repeats: each run ran once: no spread is known, so a verdict rests on a single run.',
+  )
   const modeNote =
     mode === 'netns'
       ? 'each peer in its own network namespace on a bridge (10.77.0.0/16), caps by tc tbf on both veth ends, NAT by an nftables masquerade router'

@@ -3,7 +3,10 @@ import type { Fixture } from './fixture.js'
 import type { HostNetwork, NetworkMode } from './hosts.js'
 import type { HostCaps } from './netns.js'
 import type { TorrentVersion } from './peer-process.js'
+import type { Repeated } from './repeats.js'
 import type { PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
+
+export { median } from './repeats.js'
 
 /** Implementation a swarm run uses for seeders and leechers. */
 export type SwarmImpl = 'ours' | 'libtorrent'
@@ -62,10 +65,12 @@ export interface ScenarioContext {
   impls: SwarmImpl[]
   /** Multiplier on every run's timeout (slow machines). */
   timeoutScale: number
-  /** Runs per measured point where a scenario reports median and spread (default 1). */
-  repeats?: number
+  /** How often a scenario repeats each run (median and spread over them; default 3). */
+  repeats: number
   /** Runs one swarm on the lab's network, logging to the lab's event log. */
   runSwarm(spec: SwarmSpec, fixture: Fixture): Promise<RunResult>
+  /** Runs one swarm spec {@link repeats} times (run names get ` #k` when more than once) and sums them up. */
+  runRepeated(spec: SwarmSpec, fixture: Fixture): Promise<Repeated>
   fixture(version?: TorrentVersion): Promise<Fixture>
   signal?: AbortSignal
   /** Progress lines for the user (stderr in the CLI). */
@@ -89,14 +94,6 @@ export function secs(ms: number | undefined): string {
 /** Mean of numbers (NaN for none). */
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
-}
-
-/** Median of numbers (NaN for none). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 /** Per-peer progress series of one run, from the event log (x seconds, y percent); `xMax` shares the time axis. */

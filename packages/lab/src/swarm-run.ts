@@ -37,6 +37,8 @@ export interface LeecherSpec {
 export interface SwarmSpec {
   scenario: string
   run: string
+  /** Which repeat of the scenario's run this is (1-based, default 1); every event of the run carries it. */
+  repeat?: number
   impl: Exclude<PeerImpl, 'hostile'>
   seeders: number
   leechers: LeecherSpec[]
@@ -106,6 +108,8 @@ export interface AvailabilitySample {
 export interface RunResult {
   scenario: string
   run: string
+  /** Which repeat of the run this was (1-based). */
+  repeat: number
   impl: string
   peers: PeerResult[]
   /** ms from run start until the last leecher that stayed finished (undefined if one did not). */
@@ -166,7 +170,7 @@ export async function runSwarm(
   workDir: string,
   signal?: AbortSignal,
 ): Promise<RunResult> {
-  const base = { scenario: spec.scenario, run: spec.run }
+  const base = { scenario: spec.scenario, run: spec.run, repeat: spec.repeat ?? 1 }
   let t0 = log.now()
   const rel = () => log.now() - t0
   const hidden = spec.leechers.some((l) => (l.kind ?? 'public') !== 'public')
@@ -508,6 +512,7 @@ export async function runSwarm(
   const result: RunResult = {
     scenario: spec.scenario,
     run: spec.run,
+    repeat: spec.repeat ?? 1,
     impl: spec.impl,
     peers: peers.map((p) => p.result),
     completion: allDone && staying.length ? Math.max(...staying.map((p) => p.result.doneAt!)) : undefined,

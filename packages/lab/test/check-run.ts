@@ -23,6 +23,8 @@ export async function runSmallLab(out: string, network: 'netns' | 'loopback'): P
     network,
     impls: ['ours', 'libtorrent'],
     timeoutScale: 2,
+    // One run each: the repeats' aggregation has its own test (lab-repeats.interop.test.ts).
+    repeats: 1,
   })
 }
 

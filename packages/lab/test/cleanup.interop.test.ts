@@ -38,6 +38,8 @@ it('leaves no namespace, link, qdisc or process behind after Ctrl-C', { timeout:
       'scaling',
       '--peers',
       '3',
+      '--repeats',
+      '1',
       '--size',
       '32MiB',
       '--up',
@@ -83,6 +85,7 @@ it('cleans up after a failing run and removes what a crashed run left', { timeou
   const running = runLab({
     scenarios: ['scaling'],
     peers: [3],
+    repeats: 1,
     size: 16 * 2 ** 20,
     up: 500_000,
     out: `${dir.path}/out`,
@@ -101,6 +104,7 @@ it('cleans up after a failing run and removes what a crashed run left', { timeou
   await runLab({
     scenarios: ['integrity'],
     peers: [1],
+    repeats: 1,
     size: 256 * 1024,
     out: `${dir.path}/out2`,
     network: 'netns',

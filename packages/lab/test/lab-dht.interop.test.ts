@@ -17,6 +17,7 @@ it('trackerless and tracker-dies: peers find each other through the DHT alone (l
   const r = await runLab({
     scenarios: ['trackerless', 'tracker-dies'],
     peers: [3],
+    repeats: 1,
     size: 1 << 20,
     up: 1_000_000,
     down: 4_000_000,

@@ -29,6 +29,7 @@ it('NAT scenario: NATed leechers behind two routers meet only with port mapping 
   const r = await runLab({
     scenarios: ['nat'],
     peers: [3],
+    repeats: 1,
     // Long enough (about 10 s at these caps) for NATed leechers to find a way to each other.
     size: 2 * 2 ** 20,
     up: 500_000,

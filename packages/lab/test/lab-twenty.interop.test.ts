@@ -26,6 +26,7 @@ it('runs 20 leechers (ours, then libtorrent) on network namespaces: every one en
   const r = await runLab({
     scenarios: ['scaling'],
     peers: [20],
+    repeats: 1,
     size: SIZE,
     out: `${dir.path}/out`,
     network: 'netns',

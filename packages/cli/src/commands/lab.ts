@@ -47,7 +47,7 @@ export const lab: Command = {
   summary: 'swarm lab: scaling, seeders, churn, piece selection, NAT, integrity, LAN; HTML report',
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
                [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--super-seed]
-               [--discovery tracker|direct] [--tracker-protocol http|udp] [--repeats 1]
+               [--discovery tracker|direct] [--tracker-protocol http|udp] [--repeats 3]
        p2p lab --simulate [--peers 100,1000,10000] [--size 4MiB] [--pieces N] [--out dir]
 
 Runs swarm experiments on emulated hosts (network namespaces with tc caps when root on Linux,
@@ -60,7 +60,8 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --discovery   tracker: peers announce to our tracker on its own host (default); direct: the lab
                 tells each peer the others' addresses
   --tracker-protocol  the lab tracker's protocol (default http)
-  --repeats     runs per variant of the NAT scenario: it reports median and spread (default 1)
+  --repeats     runs of each swarm (default 3): tables show median (min–max); a bar is PASS or MISS
+                only when every run agrees, else INCONCLUSIVE
   --simulate    no hosts: the real swarm clients on @p2p/sim's virtual links and clock, N up to
                 ${MAX_SIM_PEERS}, links drawn from measured capacities; flash crowd and Poisson
                 arrivals with churn per N, 1/2/4/8 seeders at the smallest N; same report
@@ -81,6 +82,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         'super-seed': { type: 'boolean', default: false },
         discovery: { type: 'string', default: 'tracker' },
         'tracker-protocol': { type: 'string', default: 'http' },
+        repeats: { type: 'string', default: '3' },
         simulate: { type: 'boolean', default: false },
         pieces: { type: 'string' },
         repeats: { type: 'string', default: '1' },
@@ -131,7 +133,10 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
     }
     const repeats = Number(values.repeats)
     if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
-      throw new CliError('CLI_USAGE', `--repeats expects 1..20, got ${JSON.stringify(values.repeats)}`)
+      throw new CliError(
+        'CLI_USAGE',
+        `--repeats expects an integer 1..20, got ${JSON.stringify(values.repeats)}`,
+      )
     return await labOutcome(async () => {
       const r = await runLab({
         scenarios: scenario === 'all' ? 'all' : scenario.split(','),

@@ -23,8 +23,9 @@ function esc(s: unknown): string {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 }
 
-/** 'pass' or 'miss' for a result line that states a verdict, else ''. */
+/** 'pass', 'miss' or 'inconclusive' for a result line that states a verdict, else ''. */
 function verdict(line: string): string {
+  if (/\bINCONCLUSIVE\b/.test(line)) return 'inconclusive'
   if (/\bPASS\b/.test(line)) return 'pass'
   if (/\bMISS\b|\bNOT\b/.test(line)) return 'miss'
   return ''
@@ -81,7 +82,7 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;p
 th{background:#f3f3f3}.env td{text-align:left}li.pass code{color:#17622b}li.miss code{color:#a32020}
 figure.chart svg{width:100%;height:auto}figure.chart{width:100%}
 .answer{margin:.2em 0}.badge{display:inline-block;min-width:3.2em;text-align:center;border-radius:3px;color:#fff;font-size:11px;font-weight:bold}
-.badge.pass{background:#17622b}.badge.miss{background:#a32020}ol.summary>li{margin-bottom:.8em}ul.verdicts{list-style:none;padding-left:.5em}
+.badge.pass{background:#17622b}.badge.miss{background:#a32020}.badge.inconclusive{background:#9a6a00}ol.summary>li{margin-bottom:.8em}ul.verdicts{list-style:none;padding-left:.5em}
 td,th{overflow-wrap:anywhere}@media print{body{margin:0;max-width:none}table{font-size:9px}}figure.chart{margin:1em 0}code{font-size:12px}.mode{padding:.6em;background:#fff6d6;border:1px solid #e5c96b}
 </style></head><body>
 <h1>p2p swarm lab</h1>

@@ -1,3 +1,4 @@
+import { formatSpread, spread } from '../repeats.js'
 import { mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
 import { largestSwarm } from './scaling.js'
 
@@ -13,11 +14,13 @@ export const lan: Scenario = {
   async run(ctx) {
     const { fixture, n, bound } = await largestSwarm(ctx)
     const runs = []
+    /** The median run of each implementation (its progress chart). */
+    const charted = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     for (const impl of ctx.impls) {
       ctx.note(`lan: ${impl}, ${n} leechers, LSD only`)
-      const r = await ctx.runSwarm(
+      const rep = await ctx.runRepeated(
         {
           scenario: 'lan',
           run: `lan/${impl}/lsd`,
@@ -30,16 +33,25 @@ export const lan: Scenario = {
         },
         fixture,
       )
-      runs.push(r)
-      const leechers = r.peers.filter((p) => p.role === 'leecher')
+      runs.push(...rep.runs)
+      charted.push(rep.medianRun)
+      const leechers = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
       const finished = leechers.filter((p) => p.doneAt !== undefined).length
-      const firstPiece = leechers
-        .filter((p) => p.firstPieceAt !== undefined)
-        .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0))
-      rows.push([impl, `${finished}/${leechers.length}`, secs(mean(firstPiece)), secs(r.completion)])
+      const firstPiece = spread(
+        rep.runs.map((r) =>
+          mean(
+            r.peers
+              .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
+              .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0)),
+          ),
+        ),
+      )
+      const completion = formatSpread(rep.completion, secs)
+      const over = ctx.repeats > 1 ? ` over ${ctx.repeats} runs` : ''
+      rows.push([impl, `${finished}/${leechers.length}`, formatSpread(firstPiece, secs), completion])
       lines.push(
-        `lan ${impl}: ${finished}/${leechers.length} leechers found their peers by LSD alone and finished` +
-          (r.completion === undefined ? '' : ` in ${secs(r.completion)} s`),
+        `lan ${impl}: ${finished}/${leechers.length} leechers${over} found their peers by LSD alone and finished` +
+          (rep.completion.n === 0 ? '' : ` in ${completion} s`),
       )
     }
     return {
@@ -49,12 +61,12 @@ export const lan: Scenario = {
       runs,
       tables: [
         {
-          title: 'LAN: local peer discovery only (no tracker, no DHT, no addresses given)',
+          title: `LAN: local peer discovery only (no tracker, no DHT, no addresses given)${ctx.repeats > 1 ? `; median (min–max) of ${ctx.repeats} runs` : ''}`,
           columns: ['impl', 'leechers finished', 'mean first piece after start (s)', 'completion (s)'],
           rows,
         },
       ],
-      charts: runs.map((r, i) => progressChart(ctx, r, `lan-progress-${i}`)),
+      charts: charted.map((r, i) => progressChart(ctx, r, `lan-progress-${i}`)),
       lines,
     }
   },

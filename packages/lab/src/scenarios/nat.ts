@@ -10,6 +10,7 @@ import {
   type ScenarioContext,
   secs,
 } from '../scenario.js'
+import { median } from '../repeats.js'
 import type { RunResult } from '../swarm-run.js'
 
 /** One way the NATed leechers sit in the network. */
@@ -102,14 +103,6 @@ function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
   return facts
 }
 
-/** Median of numbers (NaN for none). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-
 const mib = (b: number) => (b / 2 ** 20).toFixed(1)
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-')
 
@@ -131,7 +124,7 @@ export const nat: Scenario = {
   async run(ctx) {
     const fixture = await ctx.fixture()
     const n = Math.max(2, ...ctx.peers)
-    const repeats = ctx.repeats ?? 1
+    const { repeats } = ctx
     const seederCaps = { up: ctx.caps.up * SEEDER_SHARE, down: ctx.caps.down }
     // The NATed leechers may all have to come through one public peer; hosts start seconds apart.
     const timeoutMs =
@@ -148,26 +141,22 @@ export const nat: Scenario = {
       )
       const measured: { v: Variant; facts: NatFacts[] }[] = []
       for (const v of variants) {
-        const facts: NatFacts[] = []
-        for (let k = 0; k < repeats; k++) {
-          ctx.note(`nat: ${impl}, ${v.name}${repeats > 1 ? ` (${k + 1}/${repeats})` : ''}`)
-          const r = await ctx.runSwarm(
-            {
-              scenario: 'nat',
-              run: `nat/${impl}/${v.name}${repeats > 1 ? ` #${k + 1}` : ''}`,
-              impl,
-              seeders: 1,
-              seederCaps,
-              leechers: Array.from({ length: n }, (_, i) => ({ kind: i === 0 ? 'public' : v.kind })),
-              caps: ctx.caps,
-              timeoutMs,
-              transports: v.transports,
-            },
-            fixture,
-          )
-          runs.push(r)
-          facts.push(natFacts(ctx, r))
-        }
+        const repeated = await ctx.runRepeated(
+          {
+            scenario: 'nat',
+            run: `nat/${impl}/${v.name}`,
+            impl,
+            seeders: 1,
+            seederCaps,
+            leechers: Array.from({ length: n }, (_, i) => ({ kind: i === 0 ? 'public' : v.kind })),
+            caps: ctx.caps,
+            timeoutMs,
+            transports: v.transports,
+          },
+          fixture,
+        )
+        runs.push(...repeated.runs)
+        const facts = repeated.runs.map((r) => natFacts(ctx, r))
         measured.push({ v, facts })
         const done = facts.map((f) => f.download ?? Number.NaN).filter(Number.isFinite)
         medians.set(v.name, done.length === facts.length ? median(done) : Number.NaN)

@@ -1,4 +1,5 @@
 import type { Strategy } from '../peer-process.js'
+import { formatSpread, spread } from '../repeats.js'
 import type { ChartSpec, Scenario } from '../scenario.js'
 import { publicLeechers, secs } from '../scenario.js'
 import { largestSwarm } from './scaling.js'
@@ -22,7 +23,7 @@ export const pieceSelection: Scenario = {
     const minAvail: ChartSpec['series'] = []
     for (const strategy of strategies) {
       ctx.note(`piece-selection: ${impl}, ${strategy}`)
-      const r = await ctx.runSwarm(
+      const rep = await ctx.runRepeated(
         {
           scenario: 'piece-selection',
           run: `piece-selection/${impl}/${strategy}`,
@@ -35,13 +36,21 @@ export const pieceSelection: Scenario = {
         },
         fixture,
       )
-      runs.push(r)
+      runs.push(...rep.runs)
+      // Curves of the median run; the table gives median (min–max) over every run.
+      const r = rep.medianRun
       rows.push([
         impl,
         strategy,
-        secs(r.independentAt),
-        secs(r.completion),
-        r.independentAt && r.completion ? (r.independentAt / r.completion).toFixed(2) : '-',
+        formatSpread(spread(rep.runs.map((x) => x.independentAt)), secs),
+        formatSpread(rep.completion, secs),
+        formatSpread(
+          spread(
+            rep.runs.map((x) =>
+              x.independentAt && x.completion ? x.independentAt / x.completion : undefined,
+            ),
+          ),
+        ),
       ])
       coverage.push({
         name: strategy,
@@ -52,6 +61,7 @@ export const pieceSelection: Scenario = {
         points: r.availability.map((a) => [Math.round(a.t / 100) / 10, Math.round(a.mean * 100) / 100]),
       })
     }
+    const medianOf = ctx.repeats > 1 ? ` (the median run of ${ctx.repeats} per strategy)` : ''
     return {
       name: 'piece-selection',
       question: this.question,
@@ -59,7 +69,8 @@ export const pieceSelection: Scenario = {
       runs,
       tables: [
         {
-          title: 'Piece selection',
+          title:
+            ctx.repeats > 1 ? `Piece selection: median (min–max) of ${ctx.repeats} runs` : 'Piece selection',
           columns: [
             'impl',
             'strategy',
@@ -73,7 +84,7 @@ export const pieceSelection: Scenario = {
       charts: [
         {
           id: 'pieces-coverage',
-          title: 'Pieces held by at least one leecher (%) over time',
+          title: `Pieces held by at least one leecher (%) over time${medianOf}`,
           kind: 'line',
           xName: 'time (s)',
           yName: 'coverage (%)',
@@ -81,7 +92,7 @@ export const pieceSelection: Scenario = {
         },
         {
           id: 'pieces-availability',
-          title: 'Mean piece availability among leechers over time',
+          title: `Mean piece availability among leechers over time${medianOf}`,
           kind: 'line',
           xName: 'time (s)',
           yName: 'copies per piece',

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { CPU_BOUND } from '../cpu-load.js'
 import { fluidBound } from '../fluid-bound.js'
+import { barLine, formatSpread, type Repeated, spread } from '../repeats.js'
 import {
   availabilityChart,
   type ChartSpec,
@@ -34,6 +35,11 @@ export function cpuUsage(
     coresAtBound: cpuMs / boundMs,
     meanRss: mean(measured.map((p) => p.peakRss ?? 0)),
   }
+}
+
+/** A run's completion time over the bound, or undefined when it did not complete. */
+export function completionRatio(r: RunResult, boundMs: number): number | undefined {
+  return r.completion === undefined ? undefined : r.completion / boundMs
 }
 
 /** Each leecher's time from its start to its first verified piece, ms. */
@@ -73,18 +79,21 @@ export const scaling: Scenario = {
     const rows: (string | number)[][] = []
     const lines: string[] = []
     const bySeries = new Map<string, [number, number][]>()
+    const spreadSeries: { name: string; points: [number, number][]; dashed: boolean }[] = []
     const answers: string[] = []
-    /** Median time to first piece per `impl N`, ms. */
-    const firstPiece = new Map<string, number>()
+    /** The repeated runs per `impl N`. */
+    const repeated = new Map<string, Repeated>()
     let cpuFrom: number | undefined
+    const s1 = (x: number) => secs(x)
     for (const impl of ctx.impls) {
-      const done = new Map<number, number>()
       const cpu = new Map<number, number>()
       const demand = new Map<number, number>()
+      const lows: [number, number][] = []
+      const highs: [number, number][] = []
       for (const n of ctx.peers) {
         const bound = scalingBound(ctx, n)
         ctx.note(`scaling: ${impl}, N=${n} (bound ${secs(bound)} s)`)
-        const r = await ctx.runSwarm(
+        const rep = await ctx.runRepeated(
           {
             scenario: 'scaling',
             run: `scaling/${impl}/N=${n}`,
@@ -97,23 +106,26 @@ export const scaling: Scenario = {
           },
           fixture,
         )
-        runs.push(r)
-        const times = leecherTimes(r)
+        repeated.set(`${impl} ${n}`, rep)
+        runs.push(...rep.runs)
+        const r = rep.medianRun
+        const times = rep.runs.flatMap(leecherTimes)
         // The bound assumes the seeder sends each byte once; every byte above that costs it upload time.
-        const seederSent = r.peers.filter((p) => p.role === 'seeder').reduce((a, p) => a + p.uploaded, 0)
+        const seederSent = (run: RunResult) =>
+          run.peers.filter((p) => p.role === 'seeder').reduce((a, p) => a + p.uploaded, 0) / ctx.size
         const usage = cpuUsage(r, bound)
         rows.push([
           impl,
           n,
-          secs(r.completion),
+          formatSpread(rep.completion, s1),
           secs(bound),
-          r.completion ? (r.completion / bound).toFixed(2) : '-',
-          secs(mean(times)),
+          formatSpread(spread(rep.runs.map((x) => completionRatio(x, bound)))),
+          formatSpread(spread(rep.runs.map((x) => mean(leecherTimes(x)))), s1),
           secs(Math.min(...times)),
           secs(Math.max(...times)),
-          (seederSent / ctx.size).toFixed(2),
-          secs(median(firstPieces(r))),
-          r.peers.every((p) => p.intact !== false) ? 'yes' : 'NO',
+          formatSpread(spread(rep.runs.map(seederSent))),
+          formatSpread(spread(rep.runs.map((x) => median(firstPieces(x)))), s1),
+          rep.runs.every((x) => x.peers.every((p) => p.intact !== false)) ? 'yes' : 'NO',
           r.cpuBusy === undefined ? '-' : `${Math.round(r.cpuBusy * 100)} %`,
           (usage.cpuMs / 1000).toFixed(1),
           usage.coresAtBound.toFixed(2),
@@ -122,25 +134,29 @@ export const scaling: Scenario = {
         ])
         cpu.set(n, r.cpuBusy ?? 0)
         demand.set(n, usage.coresAtBound)
-        firstPiece.set(`${impl} ${n}`, median(firstPieces(r)))
-        if (r.completion !== undefined) {
-          done.set(n, r.completion)
+        if (rep.completion.n > 0) {
           const pts = bySeries.get(impl) ?? []
-          pts.push([n, r.completion / 1000])
+          pts.push([n, rep.completion.median / 1000])
           bySeries.set(impl, pts)
+          lows.push([n, rep.completion.min / 1000])
+          highs.push([n, rep.completion.max / 1000])
         }
+      }
+      if (ctx.repeats > 1) {
+        spreadSeries.push({ name: `${impl} fastest run`, points: lows, dashed: true })
+        spreadSeries.push({ name: `${impl} slowest run`, points: highs, dashed: true })
       }
       const big = Math.max(...ctx.peers)
       const small = Math.min(...ctx.peers)
-      const tBig = done.get(big)
-      const tSmall = done.get(small)
-      const rBig = tBig !== undefined ? tBig / scalingBound(ctx, big) : Number.NaN
-      const growth =
-        tBig !== undefined && tSmall !== undefined
-          ? tBig / tSmall / (scalingBound(ctx, big) / scalingBound(ctx, small))
-          : Number.NaN
+      const bigRuns = repeated.get(`${impl} ${big}`)!.runs
+      const smallRuns = repeated.get(`${impl} ${small}`)!.runs
+      const boundGrowth = scalingBound(ctx, big) / scalingBound(ctx, small)
       lines.push(
-        `scaling ${impl}: N=${big} completion/T_min = ${rBig.toFixed(2)} (bar <= 1.30) ${rBig <= 1.3 ? 'PASS' : 'MISS'}`,
+        barLine(
+          `scaling ${impl}: N=${big} completion/T_min`,
+          bigRuns.map((x) => completionRatio(x, scalingBound(ctx, big))),
+          { max: 1.3 },
+        ),
       )
       const paced = ctx.peers.find((n) => (cpu.get(n) ?? 0) >= CPU_BOUND)
       lines.push(
@@ -150,33 +166,54 @@ export const scaling: Scenario = {
       const tooMuch = ctx.peers.find((n) => (demand.get(n) ?? 0) >= cores)
       const first = [paced, tooMuch].filter((n): n is number => n !== undefined)
       if (first.length) cpuFrom = Math.min(cpuFrom ?? Number.POSITIVE_INFINITY, ...first)
-      answers.push(`${impl} ${ctx.peers.map((n) => secs(done.get(n))).join(' / ')} s`)
+      answers.push(
+        `${impl} ${ctx.peers.map((n) => formatSpread(repeated.get(`${impl} ${n}`)!.completion, s1)).join(' / ')} s`,
+      )
       lines.push(
         `scaling ${impl}: the peers' own CPU at the bound's pace ${ctx.peers.map((n) => (demand.get(n) ?? 0).toFixed(2)).join(', ')} cores at N = ${ctx.peers.join(', ')} (machine: ${cores}): ${tooMuch === undefined ? 'these caps are CPU-feasible at every N on an idle machine' : `from N=${tooMuch} these caps need more CPU than the machine has, so the CPU sets the pace even when idle`}`,
       )
       lines.push(
-        `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small})) = ${growth.toFixed(2)} (bar <= 1.30) ${growth <= 1.3 ? 'PASS' : 'MISS'}`,
+        barLine(
+          `scaling ${impl}: (T(N=${big})/T(N=${small})) / (T_min(${big})/T_min(${small}))`,
+          bigRuns.map((x, k) => {
+            const tSmall = smallRuns[k]?.completion
+            return x.completion === undefined || tSmall === undefined
+              ? undefined
+              : x.completion / tSmall / boundGrowth
+          }),
+          { max: 1.3 },
+        ),
       )
     }
     if (ctx.impls.includes('ours') && ctx.impls.includes('libtorrent')) {
-      const ratios = ctx.peers.map((n) => firstPiece.get(`libtorrent ${n}`)! / firstPiece.get(`ours ${n}`)!)
-      const worst = Math.max(...ratios)
+      // Repeat k of libtorrent against repeat k of ours; per repeat, the worst N.
+      const ratio = (n: number, k: number) =>
+        median(firstPieces(repeated.get(`libtorrent ${n}`)!.runs[k]!)) /
+        median(firstPieces(repeated.get(`ours ${n}`)!.runs[k]!))
+      const ks = [...Array(ctx.repeats).keys()]
+      const perN = ctx.peers.map((n) => formatSpread(spread(ks.map((k) => ratio(n, k)))))
       lines.push(
-        `scaling: libtorrent's median time to first piece / ours = ${ratios.map((x) => x.toFixed(2)).join(', ')} at N = ${ctx.peers.join(', ')} (bar <= 2) ${worst <= 2 ? 'PASS' : 'MISS'}`,
+        barLine(
+          `scaling: libtorrent's median time to first piece / ours (${perN.join(', ')} at N = ${ctx.peers.join(', ')}), worst N`,
+          ks.map((k) => Math.max(...ctx.peers.map((n) => ratio(n, k)))),
+          { max: 2 },
+        ),
       )
     }
-    const largest = runs.filter((r) => r.run.endsWith(`N=${Math.max(...ctx.peers)}`))
+    const largest = ctx.impls.map((impl) => repeated.get(`${impl} ${Math.max(...ctx.peers)}`)!.medianRun)
     // One time axis for every implementation's progress chart.
     const xMax = Math.ceil(Math.max(...largest.map((r) => r.wallMs)) / 1000)
+    const medianOf = ctx.repeats > 1 ? ` (the median run of ${ctx.repeats})` : ''
     const charts: ChartSpec[] = [
       {
         id: 'scaling-completion',
-        title: 'Swarm completion time vs number of leechers',
+        title: `Swarm completion time vs number of leechers${ctx.repeats > 1 ? ` (median of ${ctx.repeats} runs, fastest and slowest dashed)` : ''}`,
         kind: 'line',
         xName: 'leechers N',
         yName: 'time (s)',
         series: [
           ...[...bySeries].map(([name, points]) => ({ name, points })),
+          ...spreadSeries,
           {
             name: 'fluid bound T_min',
             points: ctx.peers.map((n) => [n, scalingBound(ctx, n) / 1000] as [number, number]),
@@ -184,11 +221,14 @@ export const scaling: Scenario = {
           },
         ],
       },
-      ...largest.map((r, i) => progressChart(ctx, r, `scaling-progress-${i}`, xMax)),
+      ...largest.map((r, i) => {
+        const c = progressChart(ctx, r, `scaling-progress-${i}`, xMax)
+        return { ...c, title: `${c.title}${medianOf}` }
+      }),
       ...perPeerCharts(largest, 'scaling-peers'),
       availabilityChart(largest, 'scaling-availability'),
     ]
-    const answer = `One seeder, N = ${ctx.peers.join(' / ')} leechers: the swarm finished in ${answers.join(', ')} against the fluid bound's ${ctx.peers.map((n) => secs(scalingBound(ctx, n))).join(' / ')} s; ${cpuFrom === undefined ? 'the caps set the pace at every N' : `from N=${cpuFrom} the CPU, not the caps, set the pace`}.`
+    const answer = `One seeder, N = ${ctx.peers.join(' / ')} leechers: the swarm finished in ${answers.join(', ')}${ctx.repeats > 1 ? ` (median and range of ${ctx.repeats} runs)` : ''} against the fluid bound's ${ctx.peers.map((n) => secs(scalingBound(ctx, n))).join(' / ')} s; ${cpuFrom === undefined ? 'the caps set the pace at every N' : `from N=${cpuFrom} the CPU, not the caps, set the pace`}.`
     return {
       name: 'scaling',
       answer,
@@ -198,7 +238,10 @@ export const scaling: Scenario = {
       runs,
       tables: [
         {
-          title: 'Scaling',
+          title:
+            ctx.repeats > 1
+              ? `Scaling: median (min–max) of ${ctx.repeats} runs; CPU, memory and load columns from the median run`
+              : 'Scaling',
           columns: [
             'impl',
             'N',

@@ -1,4 +1,5 @@
 import { fluidBound } from '../fluid-bound.js'
+import { formatSpread, spread } from '../repeats.js'
 import { leecherTimes, mean, publicLeechers, type Scenario, secs } from '../scenario.js'
 
 /** Seeder counts the scenario tries. */
@@ -16,10 +17,18 @@ export const seeders: Scenario = {
     const runs = []
     const rows: (string | number)[][] = []
     const speedSeries: { name: string; points: [string, number][] }[] = []
+    const spreadSeries: { name: string; points: [string, number][] }[] = []
     const boundPoints: [string, number][] = []
     for (const impl of ctx.impls) {
       const points: [string, number][] = []
+      const lows: [string, number][] = []
+      const highs: [string, number][] = []
       speedSeries.push({ name: `${impl} mean speed`, points })
+      if (ctx.repeats > 1)
+        spreadSeries.push(
+          { name: `${impl} slowest run`, points: lows },
+          { name: `${impl} fastest run`, points: highs },
+        )
       for (const s of SEEDER_COUNTS) {
         const bound = fluidBound({
           size: ctx.size,
@@ -28,7 +37,7 @@ export const seeders: Scenario = {
           leecherUp: new Array(n).fill(ctx.caps.up),
         })
         ctx.note(`seeders: ${impl}, ${s} seeder(s), ${n} leechers`)
-        const r = await ctx.runSwarm(
+        const rep = await ctx.runRepeated(
           {
             scenario: 'seeders',
             run: `seeders/${impl}/S=${s}`,
@@ -40,20 +49,22 @@ export const seeders: Scenario = {
           },
           fixture,
         )
-        runs.push(r)
-        const times = leecherTimes(r).map((t) => t / 1000)
-        const speed = mean(times.map((t) => ctx.size / t))
+        runs.push(...rep.runs)
+        const speeds = spread(rep.runs.map((r) => mean(leecherTimes(r).map((t) => ctx.size / (t / 1000)))))
+        const speed = speeds.median
         const ideal = ctx.size / bound
         points.push([String(s), speed / 1e6])
+        lows.push([String(s), speeds.min / 1e6])
+        highs.push([String(s), speeds.max / 1e6])
         if (impl === ctx.impls[0]) boundPoints.push([String(s), ideal / 1e6])
         rows.push([
           impl,
           s,
           n,
-          secs(r.completion),
-          (speed / 1e6).toFixed(2),
+          formatSpread(rep.completion, secs),
+          formatSpread(speeds, (x) => (x / 1e6).toFixed(2)),
           (ideal / 1e6).toFixed(2),
-          (speed / ideal).toFixed(2),
+          formatSpread(speeds, (x) => (x / ideal).toFixed(2)),
         ])
       }
     }
@@ -78,7 +89,10 @@ export const seeders: Scenario = {
       runs,
       tables: [
         {
-          title: 'Download speed vs seeders',
+          title:
+            ctx.repeats > 1
+              ? `Download speed vs seeders: median (min–max) of ${ctx.repeats} runs`
+              : 'Download speed vs seeders',
           columns: [
             'impl',
             'seeders',
@@ -94,12 +108,16 @@ export const seeders: Scenario = {
       charts: [
         {
           id: 'seeders-speed',
-          title: 'Mean download speed vs number of seeders',
+          title: `Mean download speed vs number of seeders${ctx.repeats > 1 ? ` (median of ${ctx.repeats} runs, with the slowest and fastest run)` : ''}`,
           kind: 'bar',
           xName: 'seeders',
           yName: 'MB/s',
           categories: SEEDER_COUNTS.map(String),
-          series: [...speedSeries, { name: 'fluid-model speed F/T_min', points: boundPoints }],
+          series: [
+            ...speedSeries,
+            ...spreadSeries,
+            { name: 'fluid-model speed F/T_min', points: boundPoints },
+          ],
         },
       ],
       lines: [
