@@ -85,7 +85,6 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         repeats: { type: 'string', default: '3' },
         simulate: { type: 'boolean', default: false },
         pieces: { type: 'string' },
-        repeats: { type: 'string', default: '1' },
       },
       false,
     )

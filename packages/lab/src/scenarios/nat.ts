@@ -1,6 +1,7 @@
 import type { HostKind } from '../netns.js'
 import { ROUTER_WAN_IPS } from '../netns.js'
 import type { PeerTransport } from '../peer-process.js'
+import { median } from '../repeats.js'
 import {
   type ChartSpec,
   leecherTimes,
@@ -10,7 +11,6 @@ import {
   type ScenarioContext,
   secs,
 } from '../scenario.js'
-import { median } from '../repeats.js'
 import type { RunResult } from '../swarm-run.js'
 
 /** One way the NATed leechers sit in the network. */
