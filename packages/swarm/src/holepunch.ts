@@ -5,8 +5,12 @@ import type { Peer, TorrentState } from './torrent-state.js'
 
 /** Least time between two rendezvous requests for one address, ms. */
 export const RENDEZVOUS_INTERVAL_MS = 30_000
-/** Bound on remembered relays (which peer told us of which address by PEX). */
-const MAX_RELAY_HINTS = 1_000
+/** Relays asked for one address per {@link RENDEZVOUS_INTERVAL_MS} (the next after an error). */
+export const MAX_RELAYS_PER_ROUND = 3
+/** Bound on the addresses a peer told us of by PEX that we remember. */
+const MAX_PEX_KNOWN = 1_000
+/** Bound on addresses with rendezvous requests. */
+const MAX_RENDEZVOUS = 1_000
 
 const ERROR_NAMES: Record<number, string> = {
   [HolepunchError.noSuchPeer]: 'NoSuchPeer',
@@ -24,12 +28,13 @@ export function useHolepunch(s: TorrentState, peer: Peer, punch: (addr: PeerAddr
   peer.holepunch = hp
   hp.on('rendezvous', (target) => relay(s, peer, target))
   hp.on('connect', (addr) => punch(addr))
-  hp.on('error', (addr, code) =>
+  hp.on('error', (addr, code) => {
     s.emit('warning', {
       message: `holepunch to ${formatPeer(addr)} via ${formatPeer(peer.addr)}: ${ERROR_NAMES[code] ?? `error ${code}`}`,
       peer: addr,
-    }),
-  )
+    })
+    rendezvousFailed(s, peer, addr, code)
+  })
 }
 
 /** The address a peer accepts connections on, as we would tell others by PEX. */
@@ -63,24 +68,73 @@ function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
 /** Remembers that `relay` told us of `addr` by PEX: it can introduce us if a dial to `addr` fails. */
 export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void {
   const key = formatPeer(addr)
-  if (!s.relayHints.has(key) && s.relayHints.size >= MAX_RELAY_HINTS) {
-    const oldest = s.relayHints.keys().next().value
-    if (oldest !== undefined) s.relayHints.delete(oldest)
-  }
-  s.relayHints.set(key, { relay, askedAt: s.relayHints.get(key)?.askedAt ?? Number.NEGATIVE_INFINITY })
+  relay.pexKnown ??= new Set()
+  if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
+  // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
+  if (s.rendezvous.has(key)) requestRendezvous(s, addr)
+}
+
+/** `relay` told us by PEX that `addr` is gone: it cannot introduce us any more. */
+export function forgetRelay(relay: Peer, addr: PeerAddress): void {
+  relay.pexKnown?.delete(formatPeer(addr))
 }
 
 /**
- * A dial to `addr` failed: when a connected peer told us of it by PEX and we can punch (uTP), ask that
- * peer to introduce us (BEP 55 `rendezvous`), at most once per {@link RENDEZVOUS_INTERVAL_MS}.
+ * A dial to `addr` failed (or a relay answered an error): when we can punch (uTP), ask a connected
+ * peer that speaks ut_holepunch to introduce us (BEP 55 `rendezvous`), as libtorrent does after a
+ * failed connection. A peer that told us of `addr` by PEX first, else one we dialed (reachable: a
+ * NATed peer can be connected to it, and PEX news comes at most once a minute). At most
+ * {@link MAX_RELAYS_PER_ROUND} relays, one at a time, per {@link RENDEZVOUS_INTERVAL_MS}.
  */
 export function requestRendezvous(s: TorrentState, addr: PeerAddress): void {
-  const hint = s.relayHints.get(formatPeer(addr))
-  if (!hint || !s.rt.transport.punch || s.destroyed) return
+  if (!s.rt.transport.punch || s.destroyed) return
+  const key = formatPeer(addr)
+  if (s.book.isConnected(addr) || s.book.isNever(addr)) {
+    s.rendezvous.delete(key)
+    return
+  }
   const now = s.rt.clock.now()
-  const { relay } = hint
-  if (now - hint.askedAt < RENDEZVOUS_INTERVAL_MS || !s.peers.has(relay) || relay.wire.destroyed) return
-  if (relay.holepunch?.rendezvous(addr)) hint.askedAt = now
+  let r = s.rendezvous.get(key)
+  if (!r || now - r.since >= RENDEZVOUS_INTERVAL_MS) {
+    s.rendezvous.delete(key) // re-inserted last: the oldest goes first when full
+    if (s.rendezvous.size >= MAX_RENDEZVOUS) {
+      const oldest = s.rendezvous.keys().next().value
+      if (oldest !== undefined) s.rendezvous.delete(oldest)
+    }
+    r = { since: now, tried: new Set() }
+    s.rendezvous.set(key, r)
+  }
+  if (r.pending && s.peers.has(r.pending) && !r.pending.wire.destroyed) return
+  if (r.tried.size >= MAX_RELAYS_PER_ROUND) return
+  const relay = pickRelay(s, key, r.tried)
+  if (!relay?.holepunch?.rendezvous(addr)) return
+  r.tried.add(relay)
+  r.pending = relay
+  s.rendezvousAsked++
+}
+
+/** A relay for `key` not tried yet: one that told us of it by PEX, else one we dialed. */
+function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undefined {
+  let reachable: Peer | undefined
+  for (const p of s.peers) {
+    if (tried.has(p) || !p.handshaken || p.wire.destroyed || !p.wire.peerSupports('ut_holepunch')) continue
+    if (listenKey(p) === key) continue // the target itself
+    if (p.pexKnown?.has(key)) return p
+    if (!reachable && !p.incoming) reachable = p
+  }
+  return reachable
+}
+
+/**
+ * `relay` answered our rendezvous for `addr` with an error: it is not (or no longer) connected to it,
+ * so ask the next relay; NoSupport ends the round (the target cannot be punched to through anyone).
+ */
+function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code: number): void {
+  forgetRelay(relay, addr)
+  const r = s.rendezvous.get(formatPeer(addr))
+  if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
+  r.pending = undefined
+  requestRendezvous(s, addr)
 }
 
 /** `transport` dialing through its `punch` (uTP only, BEP 55). */

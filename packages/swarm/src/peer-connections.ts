@@ -99,7 +99,7 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
     // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
     const rt = punch ? { ...s.rt, transport } : s.rt
     dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
-      (c) => connected(s, addr, c.socket, c.stream),
+      (c) => connected(s, addr, c.socket, c.stream, punch),
       failed,
     )
     return
@@ -116,7 +116,7 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
     (error, socket) => {
       clock.clearTimeout(timer)
       if (error || !socket) return failed()
-      wire = connected(s, addr, socket)
+      wire = connected(s, addr, socket, undefined, punch)
     },
   )
 }
@@ -138,14 +138,19 @@ function punchTo(s: TorrentState, addr: PeerAddress): void {
   connectTo(s, addr, true)
 }
 
-/** A dial succeeded (`stream`: the plaintext side after MSE): the wire starts, room permitting. */
+/**
+ * A dial succeeded (`stream`: the plaintext side after MSE; `punch`: a BEP 55 punch): the wire starts,
+ * room permitting.
+ */
 function connected(
   s: TorrentState,
   addr: PeerAddress,
   socket: TransportStream,
   stream?: MseStream,
+  punch = false,
 ): Wire | undefined {
   s.pending--
+  if (punch) s.holepunchesConnected++
   if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
