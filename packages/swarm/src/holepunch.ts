@@ -2,6 +2,7 @@ import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
 import type { SwarmTransport } from './runtime.js'
 import type { Peer, TorrentState } from './torrent-state.js'
+import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
 
 /** Least time between two rendezvous requests for one address, ms. */
 export const RENDEZVOUS_INTERVAL_MS = 30_000
@@ -72,6 +73,18 @@ export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void
   if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
   // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
   if (s.rendezvous.has(key)) requestRendezvous(s, addr)
+}
+
+/**
+ * A dial to `addr` started: if it has not connected after the first transport's share of the dial
+ * ({@link UTP_CONNECT_TIMEOUT_MS}), ask for a rendezvous while it goes on (a NAT drops unsolicited
+ * SYNs and uTP SYNs, so a dial to a NATed peer only ends at its timeout). Returns the cancel.
+ */
+export function rendezvousWhenSlow(s: TorrentState, addr: PeerAddress): () => void {
+  if (!s.rt.transport.punch) return () => {}
+  const { clock } = s.rt
+  const timer = clock.setTimeout(() => requestRendezvous(s, addr), UTP_CONNECT_TIMEOUT_MS)
+  return () => clock.clearTimeout(timer)
 }
 
 /** `relay` told us by PEX that `addr` is gone: it cannot introduce us any more. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parseTorrent } from '@p2p/metainfo'
 import { generatePeerId, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, UtHolepunch, Wire } from '@p2p/peer-wire'
-import type { Client } from '@p2p/swarm'
+import { type Client, internetTransport, type SwarmTransport } from '@p2p/swarm'
 import { UtpSocket } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
 import { useSession, v1Torrent, writeContent } from './helpers.js'
@@ -133,7 +133,7 @@ describe('BEP 55 holepunch in the swarm', () => {
     expect(c.torrents[0]!.holepunches.asked).toBe(2)
   })
 
-  it('asks a peer it dialed when no peer told of the failed address', async () => {
+  it('asks a peer it dialed, while a dial that hangs goes on, when no peer told of the address', async () => {
     const src = await dir()
     const content = await writeContent(src, { 'r.bin': 50_000 })
     const bytes = content.get('r.bin')!
@@ -159,15 +159,28 @@ describe('BEP 55 holepunch in the swarm', () => {
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     onCleanup(() => new Promise<void>((r) => server.close(() => r())))
-    const c = client({ transports: ['utp', 'tcp'] })
+    // The dial to `dead` hangs, as one to a NATed peer does (its router drops the SYNs).
+    const dead = await deadAddress()
+    const real = internetTransport(['utp', 'tcp'])
+    const dials = { hanging: 0, abandoned: 0 }
+    const transport: SwarmTransport = {
+      listen: (...args) => real.listen(...args),
+      dial: (addr, receive, done) => {
+        if (addr.port !== dead.port) return real.dial(addr, receive, done)
+        dials.hanging++
+        return () => dials.abandoned++
+      },
+      punch: (addr, done) => real.punch!(addr, done),
+    }
+    const c = client({ runtime: { transport } })
     const t = await c.add(torrent, {
       path: await dir(),
       peers: [{ host: '127.0.0.1', port: (server.address() as AddressInfo).port }],
     })
     await handshaken
-    const dead = await deadAddress()
     t.addPeer(dead)
     expect(await rendezvous).toEqual({ host: dead.host, port: dead.port })
+    expect(dials).toEqual({ hanging: 1, abandoned: 0 })
     expect(t.holepunches.asked).toBeGreaterThanOrEqual(1)
   })
 
