@@ -4,10 +4,10 @@ import type { SwarmTransport } from './runtime.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
 
-/** Least time between two rendezvous requests for one address, ms. */
+/** How long a relay that answered `connect` (or NoSupport) is not followed by another for the same address, ms. */
 export const RENDEZVOUS_INTERVAL_MS = 30_000
-/** Relays asked for one address per {@link RENDEZVOUS_INTERVAL_MS} (the next after an error). */
-export const MAX_RELAYS_PER_ROUND = 3
+/** Relays asked for one address per failed dial (the next after an error). */
+const MAX_RELAYS_PER_ROUND = 3
 /** Bound on the addresses a peer told us of by PEX that we remember. */
 const MAX_PEX_KNOWN = 1_000
 /** Bound on addresses with rendezvous requests. */
@@ -93,13 +93,15 @@ export function forgetRelay(relay: Peer, addr: PeerAddress): void {
 }
 
 /**
- * A dial to `addr` failed (or a relay answered an error): when we can punch (uTP), ask a connected
- * peer that speaks ut_holepunch to introduce us (BEP 55 `rendezvous`), as libtorrent does after a
- * failed connection. A peer that told us of `addr` by PEX first, else one we dialed (reachable: a
- * NATed peer can be connected to it, and PEX news comes at most once a minute). At most
- * {@link MAX_RELAYS_PER_ROUND} relays, one at a time, per {@link RENDEZVOUS_INTERVAL_MS}.
+ * A dial to `addr` failed or hangs (`next`: a relay answered an error): when we can punch (uTP), ask
+ * a connected peer that speaks ut_holepunch to introduce us (BEP 55 `rendezvous`), as libtorrent does
+ * after a failed connection. A peer that told us of `addr` by PEX first, else one we dialed
+ * (reachable: a NATed peer can be connected to it, and PEX news comes at most once a minute). One
+ * relay at a time; after an error the next one, at most {@link MAX_RELAYS_PER_ROUND} per dial (the
+ * book backs dials off); a relay that answered `connect` (or NoSupport) is not followed by another
+ * for {@link RENDEZVOUS_INTERVAL_MS}.
  */
-export function requestRendezvous(s: TorrentState, addr: PeerAddress): void {
+export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = false): void {
   if (!s.rt.transport.punch || s.destroyed) return
   const key = formatPeer(addr)
   if (s.book.isConnected(addr) || s.book.isNever(addr)) {
@@ -108,21 +110,26 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress): void {
   }
   const now = s.rt.clock.now()
   let r = s.rendezvous.get(key)
-  if (!r || now - r.since >= RENDEZVOUS_INTERVAL_MS) {
-    s.rendezvous.delete(key) // re-inserted last: the oldest goes first when full
+  if (!r) {
     if (s.rendezvous.size >= MAX_RENDEZVOUS) {
       const oldest = s.rendezvous.keys().next().value
       if (oldest !== undefined) s.rendezvous.delete(oldest)
     }
-    r = { since: now, tried: new Set() }
+    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set() }
     s.rendezvous.set(key, r)
   }
-  if (r.pending && s.peers.has(r.pending) && !r.pending.wire.destroyed) return
+  const { pending } = r
+  if (pending && s.peers.has(pending) && !pending.wire.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
+    return
+  r.pending = undefined
+  // A new failure: relays that said NotConnected may know the peer by now.
+  if (!next) r.tried.clear()
   if (r.tried.size >= MAX_RELAYS_PER_ROUND) return
   const relay = pickRelay(s, key, r.tried)
   if (!relay?.holepunch?.rendezvous(addr)) return
   r.tried.add(relay)
   r.pending = relay
+  r.askedAt = now
   s.rendezvousAsked++
 }
 
@@ -140,14 +147,15 @@ function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undef
 
 /**
  * `relay` answered our rendezvous for `addr` with an error: it is not (or no longer) connected to it,
- * so ask the next relay; NoSupport ends the round (the target cannot be punched to through anyone).
+ * so ask the next relay; after NoSupport (the target cannot be punched to through anyone) none for
+ * {@link RENDEZVOUS_INTERVAL_MS}.
  */
 function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code: number): void {
   forgetRelay(relay, addr)
   const r = s.rendezvous.get(formatPeer(addr))
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
   r.pending = undefined
-  requestRendezvous(s, addr)
+  requestRendezvous(s, addr, true)
 }
 
 /** `transport` dialing through its `punch` (uTP only, BEP 55). */

@@ -17,13 +17,13 @@ import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import type { Transport } from './transports.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
-/** BEP 55 rendezvous requests for one address we failed to dial, a round per `RENDEZVOUS_INTERVAL_MS`. */
+/** BEP 55 rendezvous requests for one address we failed to dial (holepunch.ts). */
 export interface Rendezvous {
-  /** When this round began. */
-  since: number
-  /** Relays asked this round. */
+  /** When we last asked a relay. */
+  askedAt: number
+  /** Relays asked since the last failed dial. */
   tried: Set<Peer>
-  /** The relay whose answer is due, or that answered `connect` or NoSupport (nothing more this round). */
+  /** The relay whose answer is due, or that answered `connect` or NoSupport. */
   pending?: Peer
 }
 
