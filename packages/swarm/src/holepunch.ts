@@ -2,11 +2,16 @@ import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
 import type { SwarmTransport } from './runtime.js'
 import type { Peer, TorrentState } from './torrent-state.js'
+import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
 
-/** Least time between two rendezvous requests for one address, ms. */
+/** How long a relay that answered `connect` (or NoSupport) is not followed by another for the same address, ms. */
 export const RENDEZVOUS_INTERVAL_MS = 30_000
-/** Bound on remembered relays (which peer told us of which address by PEX). */
-const MAX_RELAY_HINTS = 1_000
+/** Relays asked for one address per failed dial (the next after an error). */
+const MAX_RELAYS_PER_ROUND = 3
+/** Bound on the addresses a peer told us of by PEX that we remember. */
+const MAX_PEX_KNOWN = 1_000
+/** Bound on addresses with rendezvous requests. */
+const MAX_RENDEZVOUS = 1_000
 
 const ERROR_NAMES: Record<number, string> = {
   [HolepunchError.noSuchPeer]: 'NoSuchPeer',
@@ -24,12 +29,13 @@ export function useHolepunch(s: TorrentState, peer: Peer, punch: (addr: PeerAddr
   peer.holepunch = hp
   hp.on('rendezvous', (target) => relay(s, peer, target))
   hp.on('connect', (addr) => punch(addr))
-  hp.on('error', (addr, code) =>
+  hp.on('error', (addr, code) => {
     s.emit('warning', {
       message: `holepunch to ${formatPeer(addr)} via ${formatPeer(peer.addr)}: ${ERROR_NAMES[code] ?? `error ${code}`}`,
       peer: addr,
-    }),
-  )
+    })
+    rendezvousFailed(s, peer, addr, code)
+  })
 }
 
 /** The address a peer accepts connections on, as we would tell others by PEX. */
@@ -63,24 +69,93 @@ function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
 /** Remembers that `relay` told us of `addr` by PEX: it can introduce us if a dial to `addr` fails. */
 export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void {
   const key = formatPeer(addr)
-  if (!s.relayHints.has(key) && s.relayHints.size >= MAX_RELAY_HINTS) {
-    const oldest = s.relayHints.keys().next().value
-    if (oldest !== undefined) s.relayHints.delete(oldest)
-  }
-  s.relayHints.set(key, { relay, askedAt: s.relayHints.get(key)?.askedAt ?? Number.NEGATIVE_INFINITY })
+  relay.pexKnown ??= new Set()
+  if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
+  // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
+  if (s.rendezvous.has(key)) requestRendezvous(s, addr)
 }
 
 /**
- * A dial to `addr` failed: when a connected peer told us of it by PEX and we can punch (uTP), ask that
- * peer to introduce us (BEP 55 `rendezvous`), at most once per {@link RENDEZVOUS_INTERVAL_MS}.
+ * A dial to `addr` started: if it has not connected after the first transport's share of the dial
+ * ({@link UTP_CONNECT_TIMEOUT_MS}), ask for a rendezvous while it goes on (a NAT drops unsolicited
+ * SYNs and uTP SYNs, so a dial to a NATed peer only ends at its timeout). Returns the cancel.
  */
-export function requestRendezvous(s: TorrentState, addr: PeerAddress): void {
-  const hint = s.relayHints.get(formatPeer(addr))
-  if (!hint || !s.rt.transport.punch || s.destroyed) return
+export function rendezvousWhenSlow(s: TorrentState, addr: PeerAddress): () => void {
+  if (!s.rt.transport.punch) return () => {}
+  const { clock } = s.rt
+  const timer = clock.setTimeout(() => requestRendezvous(s, addr), UTP_CONNECT_TIMEOUT_MS)
+  return () => clock.clearTimeout(timer)
+}
+
+/** `relay` told us by PEX that `addr` is gone: it cannot introduce us any more. */
+export function forgetRelay(relay: Peer, addr: PeerAddress): void {
+  relay.pexKnown?.delete(formatPeer(addr))
+}
+
+/**
+ * A dial to `addr` failed or hangs (`next`: a relay answered an error): when we can punch (uTP), ask
+ * a connected peer that speaks ut_holepunch to introduce us (BEP 55 `rendezvous`), as libtorrent does
+ * after a failed connection. A peer that told us of `addr` by PEX first, else one we dialed
+ * (reachable: a NATed peer can be connected to it, and PEX news comes at most once a minute). One
+ * relay at a time; after an error the next one, at most {@link MAX_RELAYS_PER_ROUND} per dial (the
+ * book backs dials off); a relay that answered `connect` (or NoSupport) is not followed by another
+ * for {@link RENDEZVOUS_INTERVAL_MS}.
+ */
+export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = false): void {
+  if (!s.rt.transport.punch || s.destroyed) return
+  const key = formatPeer(addr)
+  if (s.book.isConnected(addr) || s.book.isNever(addr)) {
+    s.rendezvous.delete(key)
+    return
+  }
   const now = s.rt.clock.now()
-  const { relay } = hint
-  if (now - hint.askedAt < RENDEZVOUS_INTERVAL_MS || !s.peers.has(relay) || relay.wire.destroyed) return
-  if (relay.holepunch?.rendezvous(addr)) hint.askedAt = now
+  let r = s.rendezvous.get(key)
+  if (!r) {
+    if (s.rendezvous.size >= MAX_RENDEZVOUS) {
+      const oldest = s.rendezvous.keys().next().value
+      if (oldest !== undefined) s.rendezvous.delete(oldest)
+    }
+    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set() }
+    s.rendezvous.set(key, r)
+  }
+  const { pending } = r
+  if (pending && s.peers.has(pending) && !pending.wire.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
+    return
+  r.pending = undefined
+  // A new failure: relays that said NotConnected may know the peer by now.
+  if (!next) r.tried.clear()
+  if (r.tried.size >= MAX_RELAYS_PER_ROUND) return
+  const relay = pickRelay(s, key, r.tried)
+  if (!relay?.holepunch?.rendezvous(addr)) return
+  r.tried.add(relay)
+  r.pending = relay
+  r.askedAt = now
+  s.rendezvousAsked++
+}
+
+/** A relay for `key` not tried yet: one that told us of it by PEX, else one we dialed. */
+function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undefined {
+  let reachable: Peer | undefined
+  for (const p of s.peers) {
+    if (tried.has(p) || !p.handshaken || p.wire.destroyed || !p.wire.peerSupports('ut_holepunch')) continue
+    if (listenKey(p) === key) continue // the target itself
+    if (p.pexKnown?.has(key)) return p
+    if (!reachable && !p.incoming) reachable = p
+  }
+  return reachable
+}
+
+/**
+ * `relay` answered our rendezvous for `addr` with an error: it is not (or no longer) connected to it,
+ * so ask the next relay; after NoSupport (the target cannot be punched to through anyone) none for
+ * {@link RENDEZVOUS_INTERVAL_MS}.
+ */
+function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code: number): void {
+  forgetRelay(relay, addr)
+  const r = s.rendezvous.get(formatPeer(addr))
+  if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
+  r.pending = undefined
+  requestRendezvous(s, addr, true)
 }
 
 /** `transport` dialing through its `punch` (uTP only, BEP 55). */

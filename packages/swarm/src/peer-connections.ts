@@ -10,7 +10,7 @@ import {
   withinIpLimit,
 } from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
-import { punchTransport, requestRendezvous, useHolepunch } from './holepunch.js'
+import { punchTransport, rendezvousWhenSlow, requestRendezvous, useHolepunch } from './holepunch.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { pexSoon } from './pex.js'
@@ -93,13 +93,21 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
   s.pending++
   s.ctx.connectionOpened()
   const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
-  const failed = () => dialFailed(s, addr, punch)
+  // BEP 55: a dial that hangs (a NAT drops it) asks a relay before it times out.
+  const settled = punch ? () => {} : rendezvousWhenSlow(s, addr)
+  const failed = () => {
+    settled()
+    dialFailed(s, addr, punch)
+  }
   const enc = resolveEncryption(s.ctx.encryption, s.opts)
   if (enc.encryption !== 'disabled') {
     // Our handshake goes as MSE's initial payload (as libtorrent's): no round trip of its own.
     const rt = punch ? { ...s.rt, transport } : s.rt
     dialPeer(addr, s.infoHashBytes, ourHandshake(s), enc, rt, CONNECT_TIMEOUT_MS, s.abort.signal).then(
-      (c) => connected(s, addr, c.socket, c.stream),
+      (c) => {
+        settled()
+        connected(s, addr, c.socket, c.stream, punch)
+      },
       failed,
     )
     return
@@ -116,7 +124,8 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
     (error, socket) => {
       clock.clearTimeout(timer)
       if (error || !socket) return failed()
-      wire = connected(s, addr, socket)
+      settled()
+      wire = connected(s, addr, socket, undefined, punch)
     },
   )
 }
@@ -125,7 +134,8 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
 function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
   s.pending--
   s.ctx.connectionClosed()
-  s.book.failed(addr)
+  // A punch to it may have connected while this dial hung.
+  if (!s.book.isConnected(addr)) s.book.failed(addr)
   if (!punch) requestRendezvous(s, addr)
   scheduleDial(s, DIAL_TICK_MS)
 }
@@ -138,14 +148,19 @@ function punchTo(s: TorrentState, addr: PeerAddress): void {
   connectTo(s, addr, true)
 }
 
-/** A dial succeeded (`stream`: the plaintext side after MSE): the wire starts, room permitting. */
+/**
+ * A dial succeeded (`stream`: the plaintext side after MSE; `punch`: a BEP 55 punch): the wire starts,
+ * room permitting.
+ */
 function connected(
   s: TorrentState,
   addr: PeerAddress,
   socket: TransportStream,
   stream?: MseStream,
+  punch = false,
 ): Wire | undefined {
   s.pending--
+  if (punch) s.holepunchesConnected++
   if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()

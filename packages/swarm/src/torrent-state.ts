@@ -17,6 +17,16 @@ import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import type { Transport } from './transports.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
+/** BEP 55 rendezvous requests for one address we failed to dial (holepunch.ts). */
+export interface Rendezvous {
+  /** When we last asked a relay. */
+  askedAt: number
+  /** Relays asked since the last failed dial. */
+  tried: Set<Peer>
+  /** The relay whose answer is due, or that answered `connect` or NoSupport. */
+  pending?: Peer
+}
+
 /** One connection of a torrent (internal). */
 export interface Peer {
   wire: Wire
@@ -50,6 +60,8 @@ export interface Peer {
   holepunch?: UtHolepunch
   /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
   pexSent: Map<string, PeerAddress>
+  /** Addresses it told us of by PEX and has not dropped (by `formatPeer`): it can introduce us (BEP 55). */
+  pexKnown?: Set<string>
   down: RateMeter
   up: RateMeter
 }
@@ -120,12 +132,16 @@ export class TorrentState {
   readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
-  /** Per address learned by PEX: the peer that told us, and when we last asked it for a rendezvous. */
-  readonly relayHints = new Map<string, { relay: Peer; askedAt: number }>()
+  /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
+  readonly rendezvous = new Map<string, Rendezvous>()
+  /** Rendezvous requests we sent to relays. */
+  rendezvousAsked = 0
   /** Rendezvous we relayed (sent `connect` to both peers). */
   holepunchesRelayed = 0
   /** uTP dials started on a `connect` from a relay. */
   holepunchesStarted = 0
+  /** Of those, the dials that connected. */
+  holepunchesConnected = 0
   /** BEP 16 state while super-seeding (see seeding.ts). */
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */

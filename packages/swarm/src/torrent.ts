@@ -177,9 +177,18 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return eta === undefined ? Number.POSITIVE_INFINITY : eta * 1000
   }
 
-  /** BEP 55 holepunches: rendezvous we relayed (`connect` sent to both), and uTP dials a relay started. */
-  get holepunches(): { relayed: number; started: number } {
-    return { relayed: this.#s.holepunchesRelayed, started: this.#s.holepunchesStarted }
+  /**
+   * BEP 55 holepunches: rendezvous we asked relays for, rendezvous we relayed (`connect` sent to both),
+   * uTP dials a relay started, and those of them that connected.
+   */
+  get holepunches(): { asked: number; relayed: number; started: number; connected: number } {
+    const s = this.#s
+    return {
+      asked: s.rendezvousAsked,
+      relayed: s.holepunchesRelayed,
+      started: s.holepunchesStarted,
+      connected: s.holepunchesConnected,
+    }
   }
 
   /** Connected peers that announced piece `index` (0 before the metadata is known). */

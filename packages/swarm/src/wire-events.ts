@@ -1,6 +1,6 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { allowedFastSet, Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
-import { noteRelay } from './holepunch.js'
+import { forgetRelay, noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
 import { onDonthave, onPieces } from './peer-availability.js'
 import { pexSoon } from './pex.js'
@@ -113,6 +113,7 @@ export function wireEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       hooks.learned(a)
       noteRelay(s, a, peer)
     }
+    for (const a of e.dropped) forgetRelay(peer, a)
   })
   wire.on('port', (port) => {
     // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.

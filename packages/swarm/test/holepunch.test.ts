@@ -1,10 +1,10 @@
 import { once } from 'node:events'
-import { connect } from 'node:net'
+import { type AddressInfo, connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { parseTorrent } from '@p2p/metainfo'
 import { generatePeerId, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, UtHolepunch, Wire } from '@p2p/peer-wire'
-import type { Client } from '@p2p/swarm'
+import { type Client, internetTransport, type SwarmTransport } from '@p2p/swarm'
 import { UtpSocket } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
 import { useSession, v1Torrent, writeContent } from './helpers.js'
@@ -29,6 +29,15 @@ async function peerOf(c: Client, infoHash: Uint8Array, listenPort: number, holep
   wire.handshake()
   await ready
   return { wire, hp, addr: { host: '127.0.0.1', port: listenPort } }
+}
+
+/** A port with nothing on it, UDP or TCP: both dials fail. */
+async function deadAddress(): Promise<PeerAddress> {
+  const probe = new UtpSocket()
+  await probe.listen(0, '127.0.0.1')
+  const dead = { host: '127.0.0.1', port: probe.address().port }
+  await probe.close()
+  return dead
 }
 
 const next = <T extends unknown[]>(hp: UtHolepunch, event: 'connect' | 'error' | 'rendezvous') =>
@@ -102,14 +111,77 @@ describe('BEP 55 holepunch in the swarm', () => {
   it('asks the peer that told of an address by PEX for a rendezvous when dialing it fails', async () => {
     const { c, infoHash } = await seeding({ transports: ['utp', 'tcp'] })
     const relay = await peerOf(c, infoHash, 40031)
-    // A port with nothing on it, UDP or TCP: both dials fail.
-    const probe = new UtpSocket()
-    await probe.listen(0, '127.0.0.1')
-    const dead = { host: '127.0.0.1', port: probe.address().port }
-    await probe.close()
+    const dead = await deadAddress()
     const asked = next<[PeerAddress]>(relay.hp!, 'rendezvous')
     relay.wire.sendPex({ added: [dead] })
     expect((await asked)[0]).toEqual(dead)
+  })
+
+  it('asks the next relay that told of the address when one answers an error', async () => {
+    const { c, infoHash } = await seeding({ transports: ['utp', 'tcp'] })
+    const first = await peerOf(c, infoHash, 40061)
+    const second = await peerOf(c, infoHash, 40062)
+    const dead = await deadAddress()
+    const askedFirst = next<[PeerAddress]>(first.hp!, 'rendezvous')
+    first.wire.sendPex({ added: [dead] })
+    expect((await askedFirst)[0]).toEqual(dead)
+    // The second relay tells of it while the first one's answer is due: nobody else is asked yet.
+    const askedSecond = next<[PeerAddress]>(second.hp!, 'rendezvous')
+    second.wire.sendPex({ added: [dead] })
+    first.hp!.error(dead, HolepunchError.notConnected)
+    expect((await askedSecond)[0]).toEqual(dead)
+    expect(c.torrents[0]!.holepunches.asked).toBe(2)
+  })
+
+  it('asks a peer it dialed, while a dial that hangs goes on, when no peer told of the address', async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'r.bin': 50_000 })
+    const bytes = content.get('r.bin')!
+    const torrent = await v1Torrent('r.bin', [{ path: ['r.bin'], bytes }], 16384, true)
+    const infoHash = parseTorrent(torrent).infoHashBytes
+    // A reachable peer (it accepts our dial) that speaks ut_holepunch but has no pieces.
+    const server = createServer((socket) => {
+      const wire = new Wire(socket, { infoHash, peerId: generatePeerId('-HP0002-') })
+      onCleanup(async () => wire.destroy())
+      const hp = wire.use(new UtHolepunch(wire))
+      hp.on('rendezvous', (addr) => asked(addr))
+      wire.once('extended-handshake', () => ready())
+      wire.handshake()
+    })
+    let asked: (addr: PeerAddress) => void = () => {}
+    const rendezvous = new Promise<PeerAddress>((resolve) => {
+      asked = resolve
+    })
+    let ready: () => void = () => {}
+    const handshaken = new Promise<void>((resolve) => {
+      ready = resolve
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+    // The dial to `dead` hangs, as one to a NATed peer does (its router drops the SYNs).
+    const dead = await deadAddress()
+    const real = internetTransport(['utp', 'tcp'])
+    const dials = { hanging: 0, abandoned: 0 }
+    const transport: SwarmTransport = {
+      listen: (...args) => real.listen(...args),
+      dial: (addr, receive, done) => {
+        if (addr.port !== dead.port) return real.dial(addr, receive, done)
+        dials.hanging++
+        return () => dials.abandoned++
+      },
+      punch: (addr, done) => real.punch!(addr, done),
+    }
+    const c = client({ runtime: { transport } })
+    const t = await c.add(torrent, {
+      path: await dir(),
+      peers: [{ host: '127.0.0.1', port: (server.address() as AddressInfo).port }],
+    })
+    await handshaken
+    t.addPeer(dead)
+    expect(await rendezvous).toEqual({ host: dead.host, port: dead.port })
+    expect(dials).toEqual({ hanging: 1, abandoned: 0 })
+    expect(t.holepunches.asked).toBeGreaterThanOrEqual(1)
   })
 
   it('still offers ut_holepunch with ut_pex turned off', async () => {

@@ -63,6 +63,8 @@ interface NatFacts {
   natFromNat: number
   /** BEP 55 punches our peers started; libtorrent's peers: connections it flags as holepunched. */
   punches: number
+  /** Ours: the punches that connected. */
+  punched: number
 }
 
 /** The last `progress` event of each peer of a run. */
@@ -86,13 +88,13 @@ function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
     natToNat: 0,
     natFromNat: 0,
     punches: 0,
+    punched: 0,
   }
   for (const p of r.peers) {
     const e = last.get(p.name)
-    facts.punches +=
-      r.impl === 'ours'
-        ? Number((e?.holepunches as { started?: number } | undefined)?.started ?? 0)
-        : Number(e?.holepunched ?? 0)
+    const hp = e?.holepunches as { started?: number; connected?: number } | undefined
+    facts.punches += r.impl === 'ours' ? Number(hp?.started ?? 0) : Number(e?.holepunched ?? 0)
+    facts.punched += Number(hp?.connected ?? 0)
     if (!hidden.includes(p)) continue
     for (const [addr, bytes] of Object.entries((e?.from as Record<string, number> | undefined) ?? {})) {
       if (!ROUTER_WAN_IPS.includes(addr.slice(0, addr.lastIndexOf(':')))) continue
@@ -179,7 +181,7 @@ export const nat: Scenario = {
           mib(median(facts.map((f) => f.hiddenUp))),
           fmt(conns, 0),
           mib(median(facts.map((f) => f.natFromNat))),
-          fmt(median(facts.map((f) => f.punches)), 0),
+          `${fmt(median(facts.map((f) => f.punches)), 0)}${impl === 'ours' ? ` (${fmt(median(facts.map((f) => f.punched)), 0)} connected)` : ''}`,
           Number.isFinite(recovered) ? `${(recovered * 100).toFixed(0)}%` : '-',
         ]
         rows.push(row)
@@ -229,7 +231,7 @@ export const nat: Scenario = {
             'uploaded by NATed (MiB)',
             'NAT↔NAT connections (both ends)',
             'NATed got from NATed (MiB)',
-            'holepunches (ours: started; libtorrent: holepunched connections)',
+            'holepunches (ours: started (connected); libtorrent: holepunched connections)',
             'capacity recovered',
           ],
           rows,
