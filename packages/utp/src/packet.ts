@@ -56,8 +56,8 @@ export interface UtpPacket {
 }
 
 /**
- * Decodes one datagram. Unknown extensions are skipped; a selective ack must be a non-empty multiple of
- * 4 bytes.
+ * Decodes one datagram. Unknown extensions are skipped; a selective ack must not be empty (any length
+ * is read: libtorrent sends masks of 1, 2, 3, 5... bytes, though BEP 29 asks for a multiple of 4).
  *
  * @throws {UtpError} `UTP_PACKET_TOO_SHORT`, `UTP_BAD_VERSION`, `UTP_BAD_TYPE`, `UTP_BAD_EXTENSION`.
  * @example
@@ -85,9 +85,8 @@ export function decodePacket(buf: Uint8Array): UtpPacket {
     offset += 2
     if (offset + len > buf.length) throw new UtpError('UTP_BAD_EXTENSION', 'extension body past the end')
     if (extension === EXTENSION_SACK) {
-      if (len === 0 || len % 4 !== 0) {
-        throw new UtpError('UTP_BAD_EXTENSION', `expected a selective ack of 4n bytes, got ${len}`)
-      }
+      // BEP 29 asks for 4n bytes, but libtorrent sends (span + 7) / 8: any non-empty mask is read.
+      if (len === 0) throw new UtpError('UTP_BAD_EXTENSION', 'expected a non-empty selective ack')
       sack = buf.subarray(offset, offset + len)
     } else if (
       extension === EXTENSION_MAX_DATAGRAM &&

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { decodePacket, encodePacket, PacketType } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
 import { type LinkFaults, prng, pump, SimLink } from './sim-link.js'
 
@@ -29,7 +30,52 @@ function transfer(seed: number, faults: LinkFaults, size: number, both = false) 
   return { link, a, b }
 }
 
+/**
+ * Re-encodes a datagram's selective ack the way libtorrent writes it (`utp_stream.cpp`: `sack =
+ * (m_inbuf.span() + 7) / 8`): just enough bytes for its highest bit, often not a multiple of 4.
+ */
+function libtorrentSack(bytes: Buffer): Buffer {
+  const p = decodePacket(bytes)
+  if (!p.sack) return bytes
+  let highest = -1
+  for (let i = 0; i < p.sack.length * 8; i++) if (p.sack[i >> 3]! & (1 << (i & 7))) highest = i
+  const sack = p.sack.slice(0, Math.max(1, (highest + 1 + 7) >> 3))
+  const { bytes: out, payloadOffset } = encodePacket(p, p.payload.length, { sack })
+  out.set(p.payload, payloadOffset)
+  return out
+}
+
 describe('UtpConnection on a simulated link', () => {
+  it("reads libtorrent's selective acks of (span + 7) / 8 bytes and fast-resends the hole they show", () => {
+    const link = new SimLink(7, { delayMs: 5 })
+    let firstData: number | undefined
+    let dropped = false
+    link.drop = (to, bytes) => {
+      if (to !== 1 || dropped || bytes[0]! >> 4 !== PacketType.DATA) return false
+      firstData ??= bytes.readUInt16BE(16)
+      if (bytes.readUInt16BE(16) !== ((firstData + 5) & 0xffff)) return false
+      dropped = true
+      return true
+    }
+    const sackLengths: number[] = []
+    link.rewrite = (to, bytes) => {
+      if (to !== 0) return bytes
+      const out = libtorrentSack(bytes)
+      if (out !== bytes) sackLengths.push(out[21]!)
+      return out
+    }
+    const data = randomData(7, 100_000)
+    pump(link, 0, data)
+    link.run(() => link.ends[0].closed && link.ends[1].closed)
+    expect(dropped).toBe(true)
+    expect(sackLengths.some((n) => n % 4 !== 0)).toBe(true)
+    expect(link.undecodable).toBe(0)
+    expect(joined(link.ends[1].received).equals(Buffer.from(data))).toBe(true)
+    // The sacks showed the hole: the sender resent it at once instead of waiting for a timeout.
+    expect(link.ends[0].conn!.stats.losses).toBeGreaterThan(0)
+    expect(link.ends[0].conn!.stats.timeouts).toBe(0)
+  })
+
   it('transfers every byte on a clean link and closes both ends with FIN', () => {
     const { link, a } = transfer(1, {}, 300_000)
     expect(joined(link.ends[1].received).equals(Buffer.from(a))).toBe(true)

@@ -60,7 +60,7 @@ describe('uTP against qBittorrent (qbittorrent-nox, BitTorrent over uTP only)', 
   it('downloads every piece from a qBittorrent seed over our uTP connection', async (ctx) => {
     requireComponents(ctx, COMPONENTS.qbittorrent, COMPONENTS.libtorrent)
     const dir = await scratch('utp-qb-seed-')
-    const t = await makeTorrent(dir, 40 * PIECE + 777, PIECE, 'v1')
+    const t = await makeTorrent(dir, 48 * PIECE + 777, PIECE, 'v1')
     const hash = Buffer.from(t.infoHash).toString('hex')
     const qb = await qbittorrent({ saveDir: dir, torrent: t.torrent, skipHashCheck: true })
     await waitFor(
@@ -94,7 +94,7 @@ describe('uTP against qBittorrent (qbittorrent-nox, BitTorrent over uTP only)', 
   it('serves a qBittorrent leecher over uTP from our socket', async (ctx) => {
     requireComponents(ctx, COMPONENTS.qbittorrent, COMPONENTS.libtorrent)
     const dir = await scratch('utp-qb-leech-')
-    const t = await makeTorrent(dir, 16 * PIECE + 4321, PIECE, 'v1')
+    const t = await makeTorrent(dir, 48 * PIECE + 4321, PIECE, 'v1')
     const hash = Buffer.from(t.infoHash).toString('hex')
     const s = await socket(true)
     const served = serveAll(s, t, PIECE)

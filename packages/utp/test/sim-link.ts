@@ -73,6 +73,10 @@ export class SimLink {
   readonly sizes: number[] = []
   /** Drops the datagrams towards end `to` it returns true for (a receiver's own drops). */
   drop: ((to: 0 | 1, bytes: Buffer) => boolean) | undefined
+  /** Rewrites each datagram towards end `to` before the faults (e.g. into another client's encoding). */
+  rewrite: ((to: 0 | 1, bytes: Buffer) => Buffer) | undefined
+  /** Datagrams delivered that did not decode. */
+  undecodable = 0
 
   constructor(seed: number, faults: LinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
     this.#rand = prng(seed)
@@ -111,8 +115,9 @@ export class SimLink {
     }
   }
 
-  #transmit(to: 0 | 1, bytes: Buffer): void {
+  #transmit(to: 0 | 1, sent: Buffer): void {
     const f = this.#faults
+    const bytes = this.rewrite?.(to, sent) ?? sent
     this.sizes.push(bytes.length)
     if (f.mtu !== undefined && bytes.length > f.mtu) {
       this.oversized.push(bytes)
@@ -168,6 +173,7 @@ export class SimLink {
     try {
       p = decodePacket(d.bytes)
     } catch {
+      this.undecodable++
       return
     }
     const end = this.ends[d.to]
