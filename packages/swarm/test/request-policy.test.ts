@@ -31,6 +31,7 @@ function view(over: Partial<PeerRequestView> = {}): PeerRequestView {
     allowedFast: new Set(),
     suggested: [],
     parole: false,
+    snubbed: false,
     rate: 0,
     maxOutstanding: 500,
     inFlight: 0,
