@@ -31,6 +31,14 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'slow',
 ]
 
+/** What the scripted peers of one kind did in a run: handshakes completed and faults committed. */
+export interface FaultCount {
+  /** Connections on which the peer's handshake completed. */
+  handshakes: number
+  /** Times the peer did its fault (a choke, a disconnect, a corrupt or unrequested block, a donthave, a stalled request, a slow block). */
+  faults: number
+}
+
 /** What a scripted peer serves. */
 export interface SimTorrent {
   infoHash: Uint8Array
@@ -63,6 +71,8 @@ export class FaultPeer {
   readonly #rng: Prng
   readonly #torrent: SimTorrent
   readonly #corruptPieces = new Set<number>()
+  /** Handshakes completed and faults done by this peer. */
+  readonly count: FaultCount = { handshakes: 0, faults: 0 }
 
   constructor(net: SimNetwork, rng: Prng, torrent: SimTorrent, addr: PeerAddress, kind: FaultKind) {
     this.#net = net
@@ -104,6 +114,7 @@ export class FaultPeer {
         if (!wire.destroyed) fn()
       }, ms)
     wire.on('handshake', () => {
+      this.count.handshakes++
       if (this.fast) wire.haveAll()
       else wire.bitfield(allPieces(t.pieceCount), t.pieceCount)
       if (this.kind === 'donthave') {
@@ -111,6 +122,7 @@ export class FaultPeer {
           const i = rng.int(0, t.pieceCount - 1)
           later(rng.int(0, 3000), () => {
             lost.add(i)
+            this.count.faults++
             wire.donthave(i)
           })
         }
@@ -120,12 +132,14 @@ export class FaultPeer {
     wire.on('request', (req) => {
       requests++
       if (this.kind === 'quitter' && requests > quitAfter) {
+        if (requests === quitAfter + 1) this.count.faults++
         later(rng.int(0, 30), () => wire.destroy())
         return
       }
       // Chokes soon after requests come in (blocks still in flight), unchokes a while later.
       if (this.kind === 'choker' && !choking && rng.chance(0.3)) {
         choking = true
+        this.count.faults++
         later(rng.int(0, 30), () => {
           wire.choke()
           later(rng.int(0, 2000), () => {
@@ -134,7 +148,10 @@ export class FaultPeer {
           })
         })
       }
-      if (this.kind === 'staller') return
+      if (this.kind === 'staller') {
+        this.count.faults++
+        return
+      }
       if (lost.has(req.index)) {
         if (rng.chance(0.5)) wire.rejectRequest(req)
         return
@@ -143,9 +160,11 @@ export class FaultPeer {
       if (this.kind === 'unrequested' && rng.chance(0.3)) {
         const index = rng.int(0, t.pieceCount - 1)
         const length = Math.min(16_384, t.pieceLength, t.content.length - index * t.pieceLength)
+        this.count.faults++
         wire.stream.write(pieceFrame(index, 0, this.#bytes(index, 0, length)))
       }
     })
+    wire.handshake()
   }
 
   #answer(wire: Wire, req: BlockRequest): void {
@@ -153,8 +172,12 @@ export class FaultPeer {
     if (this.#corruptPieces.has(req.index)) {
       const bad = Uint8Array.from(block)
       bad[this.#rng.int(0, bad.length - 1)]! ^= 0xff
+      this.count.faults++
       wire.piece(req.index, req.begin, bad)
-    } else wire.piece(req.index, req.begin, block)
+    } else {
+      if (this.kind === 'slow') this.count.faults++
+      wire.piece(req.index, req.begin, block)
+    }
   }
 
   #bytes(index: number, begin: number, length: number): Uint8Array {

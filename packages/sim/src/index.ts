@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { FairUplink } from './fair-uplink.js'
-export { FAULT_KINDS, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
+export { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 export { MemoryStorage } from './memory-storage.js'
 export { DEFAULT_LINK, type LinkOptions, SimNetwork } from './network.js'
 export { Prng } from './prng.js'

@@ -1,6 +1,6 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { Client, type ConnectionEncryption, type StorageOptions, type Torrent } from '@p2p/swarm'
-import { FAULT_KINDS, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
+import { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 import { MemoryStorage } from './memory-storage.js'
 import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
@@ -46,6 +46,8 @@ export interface SimResult {
   setup: string
   /** Handshaken connections between clients by how they were carried (RC4, plaintext after MSE, plain). */
   connections: Record<ConnectionEncryption, number>
+  /** Per fault kind drawn: handshakes the scripted peers completed and faults they committed. */
+  faults: Partial<Record<FaultKind, FaultCount>>
   /** Web seeds banned, summed over the leechers. */
   webSeedBans: number
   /** Payload bytes the leechers received from web seeds. */
@@ -245,6 +247,13 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   }
   failures.push(...badFails)
   setup.push(`MSE: ${encrypted.join(' ') || 'none'}`)
+  const faults: Partial<Record<FaultKind, FaultCount>> = {}
+  for (const p of faulty.values()) {
+    const c = faults[p.kind] ?? { handshakes: 0, faults: 0 }
+    faults[p.kind] = c
+    c.handshakes += p.count.handshakes
+    c.faults += p.count.faults
+  }
   return {
     seed: options.seed,
     ok: failures.length === 0,
@@ -253,6 +262,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     virtualMs: clock.now(),
     setup: setup.join(', '),
     connections,
+    faults,
     webSeedBans: bans.filter((b) => b.url).length,
     webSeedBytes: leechers.reduce(
       (n, l) => n + (l.torrent?.webSeeds.reduce((k, w) => k + w.downloaded, 0) ?? 0),

@@ -1,4 +1,4 @@
-import { simulate } from '@p2p/sim'
+import { FAULT_KINDS, simulate } from '@p2p/sim'
 import { describe, expect, it } from 'vitest'
 
 /** Seeds run in CI: a mixed fault profile on small torrents (the README shows a longer run). */
@@ -13,6 +13,40 @@ describe('deterministic swarm simulation', () => {
     }
     expect(failed).toEqual([])
   }, 300_000)
+
+  // Seeds of the CI profile that once failed, each for a swarm race (see the changeset of the fix).
+  it('replays seed 3 of the `pnpm sim` profile (a staller held a leecher at 0 %)', async () => {
+    // Timed-out requests now snub the staller and go to other peers, which are topped up at once.
+    const r = await simulate({ seed: 3, maxVirtualMs: 5 * 60_000 })
+    expect(r.failures).toEqual([])
+  })
+
+  it.each([
+    // A banned peer's pieces were dropped while other peers' requests still wrote into their buffers.
+    [315, 'ban: open requests of dropped pieces are cancelled'],
+    [386, 'ban: no honest seed blamed for a block copied into a reused buffer'],
+  ])('replays seed %i (%s)', async (seed) => {
+    const r = await simulate({ seed, leechers: 1 + (seed % 2) })
+    expect(r.failures).toEqual([])
+  })
+
+  it('has every fault kind complete handshakes and commit its fault', async () => {
+    for (const kind of FAULT_KINDS) {
+      let handshakes = 0
+      let faults = 0
+      for (let seed = 1; seed <= 3; seed++) {
+        const r = await simulate({ seed, faults: [kind], faultPeers: 2, leechers: 2 })
+        expect(r.failures).toEqual([])
+        handshakes += r.faults[kind]?.handshakes ?? 0
+        faults += r.faults[kind]?.faults ?? 0
+      }
+      expect({ kind, handshaken: handshakes > 0, faulted: faults > 0 }).toEqual({
+        kind,
+        handshaken: true,
+        faulted: true,
+      })
+    }
+  })
 
   it('gives the same run for the same seed', async () => {
     for (const seed of [7, 4242]) {

@@ -2,7 +2,7 @@ import type { BlockCallback } from '@p2p/peer-wire'
 import type { PeerPieces } from './piece-picker.js'
 import { verify } from './piece-verification.js'
 import { type PeerRequestView, planRequests } from './request-policy.js'
-import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { type Peer, peerBits, releasePeer, type TorrentState } from './torrent-state.js'
 
 /** Longest a block request is held back by the download limit, ms (later ones are picked later). */
 export const MAX_RATE_WAIT_MS = 1_000
@@ -11,7 +11,7 @@ export const MAX_RATE_WAIT_MS = 1_000
 export function fill(s: TorrentState, peer: Peer): void {
   const { picker, store } = s
   if (!picker || !store || s.destroyed || s.halted || s.checking || s.finished || !peer.handshaken) return
-  const { blocks, inPlace } = planRequests(picker, peer, requestView(peer), { noNewPieces: store.full })
+  const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { noNewPieces: store.full })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
@@ -29,8 +29,10 @@ export function fill(s: TorrentState, peer: Peer): void {
 /** What the request policy reads of a peer: live getters over its wire and record (one per peer). */
 class RequestView implements PeerRequestView {
   readonly #peer: Peer
-  constructor(peer: Peer) {
+  readonly #now: () => number
+  constructor(peer: Peer, now: () => number) {
     this.#peer = peer
+    this.#now = now
   }
   get bits(): PeerPieces | 'all' {
     return peerBits(this.#peer)
@@ -50,6 +52,10 @@ class RequestView implements PeerRequestView {
   get parole(): boolean {
     return this.#peer.parole === true
   }
+  get snubbed(): boolean {
+    const until = this.#peer.snubbedUntil
+    return until !== undefined && until > this.#now()
+  }
   get rate(): number {
     return this.#peer.down.rate()
   }
@@ -63,10 +69,10 @@ class RequestView implements PeerRequestView {
 
 const views = new WeakMap<Peer, RequestView>()
 
-function requestView(peer: Peer): RequestView {
+function requestView(s: TorrentState, peer: Peer): RequestView {
   let v = views.get(peer)
   if (!v) {
-    v = new RequestView(peer)
+    v = new RequestView(peer, () => s.rt.clock.now())
     views.set(peer, v)
   }
   return v
@@ -99,8 +105,13 @@ function request(
     let done = callbacks.get(peer)
     if (!done) {
       done = (err, data, req) => {
-        if (err) s.picker?.release(peer, req.index, req.begin)
-        else onBlock(s, peer, req.index, req.begin, data!)
+        if (!err) onBlock(s, peer, req.index, req.begin, data!)
+        else if (err.code === 'PEER_WIRE_REQUEST_TIMEOUT') snub(s, peer)
+        else {
+          s.picker?.release(peer, req.index, req.begin)
+          // Another peer may fetch the block now.
+          s.work.topUpAll()
+        }
       }
       callbacks.set(peer, done)
     }
@@ -108,6 +119,19 @@ function request(
   } catch {
     picker.release(peer, index, begin)
   }
+}
+
+/** How long a peer whose request timed out gets no requests but endgame duplicates, ms. */
+export const SNUB_MS = 60_000
+
+/**
+ * A request to `peer` timed out: it is snubbed for {@link SNUB_MS} (or until a block of it arrives),
+ * and every block it owes is cancelled and goes back to the picker for the other peers.
+ */
+function snub(s: TorrentState, peer: Peer): void {
+  peer.snubbedUntil = s.rt.clock.now() + SNUB_MS
+  if (s.peers.has(peer)) releasePeer(s, peer, true)
+  s.work.topUpAll()
 }
 
 /** Each peer's block callback (one function per peer, not a promise and closures per block). */
@@ -118,6 +142,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
   const { picker, store } = s
   if (!picker || !store) return
   peer.down.add(data.length)
+  peer.snubbedUntil = undefined
   s.downMeter.add(data.length)
   s.downloaded += data.length
   const arrival = picker.received(peer, index, begin, data.length)

@@ -615,9 +615,13 @@ export class PiecePicker {
     this.#orderStart = 0
   }
 
-  /** Piece `index` failed its hash check: every block is requested again. */
-  failed(index: number): void {
-    this.#drop(index)
+  /**
+   * Piece `index` failed its hash check (or is dropped as suspect): every block is requested again.
+   * Returns the requests still open for it, by peer, for the caller to cancel on the wire before the
+   * piece's buffer is reused.
+   */
+  failed(index: number): { peer: unknown; request: BlockRequest }[] {
+    return this.#drop(index)
   }
 
   /** Whether piece `index` is being downloaded. */
@@ -625,16 +629,24 @@ export class PiecePicker {
     return this.#active.has(index)
   }
 
-  #drop(index: number): void {
+  #drop(index: number): { peer: unknown; request: BlockRequest }[] {
+    const open: { peer: unknown; request: BlockRequest }[] = []
     const a = this.#active.get(index)
-    if (!a) return
+    if (!a) return open
+    const len = this.#pieceLength(index)
     for (let b = 0; b < a.owners.length; b++) {
       const owners = a.owners[b]
+      if (owners === undefined) continue
       const key = index * this.#maxBlocks + b
-      if (owners instanceof Owners) for (const o of owners.set) this.#outstanding.get(o)?.delete(key)
-      else if (owners !== undefined) this.#outstanding.get(owners)?.delete(key)
+      const begin = b * this.#blockSize
+      const request = { index, begin, length: Math.min(this.#blockSize, len - begin) }
+      for (const o of owners instanceof Owners ? owners.set : [owners]) {
+        this.#outstanding.get(o)?.delete(key)
+        open.push({ peer: o, request })
+      }
     }
     this.#active.delete(index)
+    return open
   }
 }
 

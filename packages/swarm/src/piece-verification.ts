@@ -100,7 +100,14 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       })
       p.wire.destroy()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
-      for (const index of s.store?.dropFrom(p) ?? []) s.picker?.failed(index)
+      for (const index of s.store?.dropFrom(p) ?? []) {
+        // Blocks still coming from other peers would be copied into the dropped buffer, which the
+        // pool hands to another piece: cancel them first.
+        for (const { peer, request: r } of s.picker?.failed(index) ?? []) {
+          ;(peer as Peer).wire?.cancel(r.index, r.begin, r.length)
+        }
+      }
+      s.work.topUpAll()
     }
   }
 }

@@ -23,6 +23,8 @@ export interface PeerRequestView {
   readonly suggested: readonly number[]
   /** It sent part of a piece that failed its hash check. */
   readonly parole: boolean
+  /** A request to it timed out lately (see `Peer.snubbedUntil`): only endgame duplicates for it. */
+  readonly snubbed: boolean
   /** Bytes/s it sends us. */
   readonly rate: number
   /** Most requests the wire keeps open with it. */
@@ -59,6 +61,7 @@ const NOTHING: RequestPlan = Object.freeze({ blocks: Object.freeze([]), inPlace:
  * - Nothing unless we are interested, nor while it chokes us outside its allowed-fast set.
  * - The pipeline covers a few seconds of its rate ({@link pipelineDepth}), within the wire's limit;
  *   a peer on parole gets {@link MIN_PIPELINE} requests and whole pieces of its own.
+ * - A snubbed peer gets one endgame duplicate at most (never a block only it would then hold).
  * - While {@link REFILL_BATCH} requests are still open, it waits until a whole batch is free (one
  *   write then carries many requests).
  */
@@ -70,10 +73,12 @@ export function planRequests(
 ): RequestPlan {
   if (!view.interested) return NOTHING
   if (view.choked && view.allowedFast.size === 0) return NOTHING
+  // A snubbed peer takes no block that nobody else may then fetch: one endgame duplicate at most.
+  if (view.snubbed && (picker.outstanding(peer) > 0 || !picker.endgame)) return NOTHING
   const max = view.maxOutstanding
   const depth = view.parole ? Math.min(MIN_PIPELINE, max) : pipelineDepth(view.rate, { max })
   const outstanding = picker.outstanding(peer)
-  const n = Math.min(depth - outstanding, max - view.inFlight)
+  const n = Math.min(view.snubbed ? 1 : depth - outstanding, max - view.inFlight)
   if (n <= 0) return NOTHING
   if (n < REFILL_BATCH && outstanding >= REFILL_BATCH) return NOTHING
   const blocks = picker.pick(peer, view.bits, n, {

@@ -49,6 +49,11 @@ export interface Peer {
   strikes: number
   /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
   parole?: boolean
+  /**
+   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
+   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
+   */
+  snubbedUntil?: number
   banned: boolean
   /** Closed because we are both seeds. */
   bothSeeds?: boolean

@@ -31,6 +31,7 @@ function view(over: Partial<PeerRequestView> = {}): PeerRequestView {
     allowedFast: new Set(),
     suggested: [],
     parole: false,
+    snubbed: false,
     rate: 0,
     maxOutstanding: 500,
     inFlight: 0,
@@ -43,6 +44,12 @@ const rateFor = (blocks: number) => ((blocks - 0.5) * BLOCK_SIZE) / REQUEST_QUEU
 const only = (...pieces: number[]): PeerPieces => ({ get: (i) => pieces.includes(i) })
 
 describe('planRequests', () => {
+  it('gives a snubbed peer no block outside the endgame', () => {
+    const p = picker()
+    expect(planRequests(p, 'peer', view({ snubbed: true }), { noNewPieces: false }).blocks).toEqual([])
+    expect(planRequests(p, 'peer', view(), { noNewPieces: false }).blocks.length).toBeGreaterThan(0)
+  })
+
   const cases: {
     name: string
     view: Partial<PeerRequestView>
