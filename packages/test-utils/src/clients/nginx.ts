@@ -19,7 +19,14 @@ export interface Nginx {
  * on), with a generated config, pid file and logs in a temp dir (`-p`/`-c`): nothing of the system's
  * nginx is used. Call `requireComponents(ctx, COMPONENTS.nginx)` first.
  */
-export async function startNginx(root: string, options: { timeoutMs?: number } = {}): Promise<Nginx> {
+export async function startNginx(
+  root: string,
+  options: {
+    timeoutMs?: number
+    /** Bytes per second nginx sends on each connection (its `limit_rate`; default unlimited). */
+    limitRate?: number
+  } = {},
+): Promise<Nginx> {
   const dir = await tempDir('p2p-nginx-')
   try {
     const accessLog = join(dir.path, 'access.log')
@@ -45,7 +52,7 @@ ${temp}
   server {
     listen 127.0.0.1:${port};
     root ${root};
-  }
+${options.limitRate ? `    limit_rate ${Math.max(1, Math.round(options.limitRate))};\n` : ''}  }
 }
 `,
         )
