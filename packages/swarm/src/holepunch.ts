@@ -111,10 +111,7 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
   const now = s.rt.clock.now()
   let r = s.rendezvous.get(key)
   if (!r) {
-    if (s.rendezvous.size >= MAX_RENDEZVOUS) {
-      const oldest = s.rendezvous.keys().next().value
-      if (oldest !== undefined) s.rendezvous.delete(oldest)
-    }
+    if (s.rendezvous.size >= MAX_RENDEZVOUS) s.rendezvous.delete(s.rendezvous.keys().next().value!)
     r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set() }
     s.rendezvous.set(key, r)
   }
