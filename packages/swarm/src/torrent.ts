@@ -60,6 +60,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   readonly #s: TorrentState
+  #destroying: Promise<void> | undefined
   #files: TorrentFile[] | undefined
 
   /** @internal */
@@ -347,10 +348,18 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     return deleteTorrentFiles(this.#s)
   }
 
-  /** Stops the torrent: resume data written, trackers told, connections and files closed. */
-  async destroy(): Promise<void> {
+  /**
+   * Stops the torrent: resume data written, trackers told, connections and files closed. Every call
+   * returns the same promise, so a second caller (the client, after the abort signal started it) also
+   * waits until nothing is being written.
+   */
+  destroy(): Promise<void> {
+    this.#destroying ??= this.#stop()
+    return this.#destroying
+  }
+
+  async #stop(): Promise<void> {
     const s = this.#s
-    if (s.destroyed) return
     s.destroyed = true
     for (const stop of s.timers) stop()
     s.rt.clock.clearTimeout(s.dialTimer)

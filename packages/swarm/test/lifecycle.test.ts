@@ -42,6 +42,20 @@ describe('pause and resume', () => {
   })
 })
 
+describe('destroy', () => {
+  it('an abort signal starts destroy; the client destroying the torrent too waits until its resume file is written', async () => {
+    const { seeder, torrent, out } = await seeded({ 'big.bin': 2_000_000 })
+    const c = client()
+    const abort = new AbortController()
+    const t = await c.add(torrent, { path: out, peers: [local(seeder)], downloadLimit: 200_000, signal: abort.signal })
+    await new Promise<void>((r) => t.once('piece', () => r()))
+    abort.abort()
+    // The second caller (as the CLI does after Ctrl-C) must not return while the first is still writing.
+    await c.close()
+    expect(existsSync(join(out, '.p2p-state', `${t.infoHash}.resume`))).toBe(true)
+  })
+})
+
 describe('limits at runtime', () => {
   it('lifting a client download limit at runtime lets a stalled download finish', async () => {
     const { seeder, torrent, files, out } = await seeded()
