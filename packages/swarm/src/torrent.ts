@@ -367,7 +367,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
-    for (const p of [...s.peers]) p.wire.destroy()
+    for (const p of [...s.peers]) p.close()
     await saveResume(s, true)
     await s.storage?.close()
     await stopping

@@ -3,6 +3,7 @@ import { allowedFastSet, Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { forgetRelay, noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
 import { onDonthave, onPieces } from './peer-availability.js'
+import type { PeerSessionEvents } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
 import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
@@ -22,121 +23,121 @@ export interface ConnectionHooks {
   closed(err?: Error): void
 }
 
-/** Wires a new connection's events to the torrent. */
-export function wireEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): void {
-  const { wire } = peer
-  wire.on('handshake', (h) => {
-    const id = Buffer.from(h.peerId).toString('hex')
-    if (Buffer.from(s.ctx.peerId).equals(Buffer.from(h.peerId))) {
-      if (peer.listen) s.book.never(peer.listen)
-      wire.destroy()
-      return
-    }
-    if (s.banned.has(id) || s.banned.has(formatPeer(peer.addr))) {
-      wire.destroy()
-      return
-    }
-    for (const other of s.peers) {
-      const otherId = other.wire.peerHandshake?.peerId
-      if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
-        // Both sides dialed each other: keep the connection opened by the lower peer id, so both
-        // ends drop the same one.
-        const weDialKeep = Buffer.compare(Buffer.from(s.ctx.peerId), Buffer.from(h.peerId)) < 0
-        if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
-          other.wire.destroy()
-          break
-        }
-        wire.destroy()
+/** What a new connection's events do to the torrent. */
+export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): PeerSessionEvents {
+  return {
+    handshake: (h, wire) => {
+      const id = Buffer.from(h.peerId).toString('hex')
+      if (Buffer.from(s.ctx.peerId).equals(Buffer.from(h.peerId))) {
+        if (peer.listen) s.book.never(peer.listen)
+        peer.close()
         return
       }
-    }
-    peer.handshaken = true
-    sendPieces(s, peer)
-    pexSoon(s)
-    s.emit('wire', wire, peer.addr)
-  })
-  wire.on('extended-handshake', (ext) => {
-    const p = ext.p
-    if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
-      peer.listen = { host: peer.addr.host, port: p }
-      s.book.connected(peer.listen, 'incoming')
+      if (s.banned.has(id) || s.banned.has(formatPeer(peer.addr))) {
+        peer.close()
+        return
+      }
+      for (const other of s.peers) {
+        const otherId = other.peerId
+        if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
+          // Both sides dialed each other: keep the connection opened by the lower peer id, so both
+          // ends drop the same one.
+          const weDialKeep = Buffer.compare(Buffer.from(s.ctx.peerId), Buffer.from(h.peerId)) < 0
+          if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
+            other.close()
+            break
+          }
+          peer.close()
+          return
+        }
+      }
+      peer.handshaken = true
+      sendPieces(s, peer)
       pexSoon(s)
-    }
-    if (!s.meta) void fetchMetadata(s, peer)
-  })
-  // Some clients (aria2) send a second availability message: it replaces the first.
-  wire.on('bitfield', () => {
-    superSeedPieces(s, peer)
-    onPieces(s, peer, true)
-  })
-  wire.on('have-all', () => {
-    peer.haveAll = true
-    superSeedPieces(s, peer)
-    onPieces(s, peer, true)
-  })
-  wire.on('have-none', () => {
-    peer.haveAll = false
-    onPieces(s, peer, true)
-  })
-  wire.on('have', (i) => {
-    const bits = peer.countedBits
-    if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
-      bits.set(i)
-      s.picker?.addHave(i)
-    }
-    superSeedHave(s, peer, i)
-    s.work.interest(peer)
-  })
-  wire.on('donthave', (i) => onDonthave(s, peer, i))
-  wire.on('unchoke', () => s.work.topUp(peer))
-  wire.on('choke', () => {
-    // Under the fast extension a choke leaves our requests open (the peer still answers each, with
-    // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
-    // dropped instead of being copied into a piece buffer that may hold another piece by then.
-    releasePeer(s, peer, wire.fast)
-    s.work.topUpAll()
-  })
-  wire.on('allowed-fast', (i) => {
-    peer.allowedFast.add(i)
-    s.work.topUp(peer)
-  })
-  wire.on('suggest', (i) => {
-    if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
-  })
-  wire.on('interested', () => s.work.unchoke())
-  wire.on('uninterested', () => s.work.unchoke())
-  wire.on('request', (req) => void serve(s, peer, req))
-  wire.on('hash-request', (req) => serveHashRequest(s, peer, req))
-  wire.on('pex', (e) => {
-    if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
-    for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {
-      hooks.learned(a)
-      noteRelay(s, a, peer)
-    }
-    for (const a of e.dropped) forgetRelay(peer, a)
-  })
-  wire.on('port', (port) => {
-    // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.
-    if (!wire.peerHandshake?.dht || s.meta?.private || port === 0 || port === peer.dhtPort) return
-    peer.dhtPort = port
-    s.emit('dht-node', { host: peer.addr.host, port })
-  })
-  wire.on('close', (err) => hooks.closed(err))
+      s.emit('wire', wire, peer.addr)
+    },
+    'extended-handshake': (ext) => {
+      const p = ext.p
+      if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
+        peer.listen = { host: peer.addr.host, port: p }
+        s.book.connected(peer.listen, 'incoming')
+        pexSoon(s)
+      }
+      if (!s.meta) void fetchMetadata(s, peer)
+    },
+    // Some clients (aria2) send a second availability message: it replaces the first.
+    bitfield: () => {
+      superSeedPieces(s, peer)
+      onPieces(s, peer, true)
+    },
+    'have-all': () => {
+      peer.haveAll = true
+      superSeedPieces(s, peer)
+      onPieces(s, peer, true)
+    },
+    'have-none': () => {
+      peer.haveAll = false
+      onPieces(s, peer, true)
+    },
+    have: (i) => {
+      const bits = peer.countedBits
+      if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+        bits.set(i)
+        s.picker?.addHave(i)
+      }
+      superSeedHave(s, peer, i)
+      s.work.interest(peer)
+    },
+    donthave: (i) => onDonthave(s, peer, i),
+    unchoke: () => s.work.topUp(peer),
+    choke: () => {
+      // Under the fast extension a choke leaves our requests open (the peer still answers each, with
+      // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
+      // dropped instead of being copied into a piece buffer that may hold another piece by then.
+      releasePeer(s, peer, peer.fast)
+      s.work.topUpAll()
+    },
+    'allowed-fast': (i) => {
+      peer.allowedFast.add(i)
+      s.work.topUp(peer)
+    },
+    suggest: (i) => {
+      if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
+    },
+    interested: () => s.work.unchoke(),
+    uninterested: () => s.work.unchoke(),
+    request: (req) => void serve(s, peer, req),
+    'hash-request': (req) => serveHashRequest(s, peer, req),
+    pex: (e) => {
+      if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
+      for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {
+        hooks.learned(a)
+        noteRelay(s, a, peer)
+      }
+      for (const a of e.dropped) forgetRelay(peer, a)
+    },
+    port: (port) => {
+      // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.
+      if (!peer.peerDht || s.meta?.private || port === 0 || port === peer.dhtPort) return
+      peer.dhtPort = port
+      s.emit('dht-node', { host: peer.addr.host, port })
+    },
+    close: (err) => hooks.closed(err),
+  }
 }
 
 /** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
 function sendPieces(s: TorrentState, peer: Peer): void {
   // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
   if (startSuperSeeding(s, peer)) return
-  const { wire } = peer
   const picker = s.picker
-  const fast = wire.fast
+  const fast = peer.fast
   if (!picker || picker.have.count() === 0) {
-    if (fast) wire.haveNone()
+    if (fast) peer.announceHaveNone()
   } else if (picker.have.full() && fast) {
-    wire.haveAll()
+    peer.announceHaveAll()
   } else {
-    wire.bitfield(picker.have.buffer, picker.pieceCount)
+    peer.announceBitfield(picker.have.buffer, picker.pieceCount)
   }
   // BEP 6: a few pieces the peer may fetch while choked, so a new peer gets its first pieces soon.
   if (fast && picker && picker.have.count() > 0) {
@@ -147,7 +148,7 @@ function sendPieces(s: TorrentState, peer: Peer): void {
         picker.pieceCount,
         ALLOWED_FAST_COUNT,
       )) {
-        if (picker.have.get(i)) wire.allowedFast(i)
+        if (picker.have.get(i)) peer.allowFast(i)
       }
     } catch {
       // an address the generator does not take
