@@ -47,7 +47,12 @@ describe('destroy', () => {
     const { seeder, torrent, out } = await seeded({ 'big.bin': 2_000_000 })
     const c = client()
     const abort = new AbortController()
-    const t = await c.add(torrent, { path: out, peers: [local(seeder)], downloadLimit: 200_000, signal: abort.signal })
+    const t = await c.add(torrent, {
+      path: out,
+      peers: [local(seeder)],
+      downloadLimit: 200_000,
+      signal: abort.signal,
+    })
     await new Promise<void>((r) => t.once('piece', () => r()))
     abort.abort()
     // The second caller (as the CLI does after Ctrl-C) must not return while the first is still writing.
