@@ -13,6 +13,7 @@ import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import { punchTransport, rendezvousWhenSlow, requestRendezvous, useHolepunch } from './holepunch.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
+import { peerEvents } from './peer-events.js'
 import { PeerSession } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import type { TransportStream } from './runtime.js'
@@ -20,7 +21,6 @@ import { superSeedGone } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
-import { peerEvents } from './wire-events.js'
 
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000

@@ -1,17 +1,16 @@
-import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { allowedFastSet, Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
+import type { PeerAddress } from '@p2p/peer-address'
+import { Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { forgetRelay, noteRelay } from './holepunch.js'
 import { fetchMetadata } from './metadata-fetch.js'
+import { admit } from './peer-admission.js'
 import { onDonthave, onPieces } from './peer-availability.js'
 import type { PeerSessionEvents } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
-import { startSuperSeeding, superSeedHave, superSeedPieces } from './seeding.js'
+import { superSeedHave, superSeedPieces } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
-/** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
-const ALLOWED_FAST_COUNT = 10
 /** Suggestions (BEP 6) kept per peer; later ones are ignored. */
 const MAX_SUGGESTED = 64
 
@@ -26,36 +25,7 @@ export interface ConnectionHooks {
 /** What a new connection's events do to the torrent. */
 export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): PeerSessionEvents {
   return {
-    handshake: (h, wire) => {
-      const id = Buffer.from(h.peerId).toString('hex')
-      if (Buffer.from(s.ctx.peerId).equals(Buffer.from(h.peerId))) {
-        if (peer.listen) s.book.never(peer.listen)
-        peer.close()
-        return
-      }
-      if (s.banned.has(id) || s.banned.has(formatPeer(peer.addr))) {
-        peer.close()
-        return
-      }
-      for (const other of s.peers) {
-        const otherId = other.peerId
-        if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
-          // Both sides dialed each other: keep the connection opened by the lower peer id, so both
-          // ends drop the same one.
-          const weDialKeep = Buffer.compare(Buffer.from(s.ctx.peerId), Buffer.from(h.peerId)) < 0
-          if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
-            other.close()
-            break
-          }
-          peer.close()
-          return
-        }
-      }
-      peer.handshaken = true
-      sendPieces(s, peer)
-      pexSoon(s)
-      s.emit('wire', wire, peer.addr)
-    },
+    handshake: (h, wire) => admit(s, peer, h, wire),
     'extended-handshake': (ext) => {
       const p = ext.p
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
@@ -123,35 +93,5 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       s.emit('dht-node', { host: peer.addr.host, port })
     },
     close: (err) => hooks.closed(err),
-  }
-}
-
-/** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
-function sendPieces(s: TorrentState, peer: Peer): void {
-  // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
-  if (startSuperSeeding(s, peer)) return
-  const picker = s.picker
-  const fast = peer.fast
-  if (!picker || picker.have.count() === 0) {
-    if (fast) peer.announceHaveNone()
-  } else if (picker.have.full() && fast) {
-    peer.announceHaveAll()
-  } else {
-    peer.announceBitfield(picker.have.buffer, picker.pieceCount)
-  }
-  // BEP 6: a few pieces the peer may fetch while choked, so a new peer gets its first pieces soon.
-  if (fast && picker && picker.have.count() > 0) {
-    try {
-      for (const i of allowedFastSet(
-        peer.addr.host,
-        s.infoHashBytes,
-        picker.pieceCount,
-        ALLOWED_FAST_COUNT,
-      )) {
-        if (picker.have.get(i)) peer.allowFast(i)
-      }
-    } catch {
-      // an address the generator does not take
-    }
   }
 }

@@ -39,7 +39,7 @@ const UPDATE_INTERVAL_MS = 2_000
  * {@link TorrentEvents}.
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
- * (peer-connections, wire-events, block-requests, piece-verification, uploads, pex,
+ * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
  * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`.
  *
  * @example
