@@ -1,4 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net'
+import { Duplex, PassThrough } from 'node:stream'
 import { Wire } from '@p2p/peer-wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cancelOnPeer, PeerSession, type PeerSessionEvents } from '../src/peer-session.js'
@@ -6,16 +6,11 @@ import { cancelOnPeer, PeerSession, type PeerSessionEvents } from '../src/peer-s
 const infoHash = new Uint8Array(20).fill(7)
 const idOf = (c: string) => new TextEncoder().encode(c.repeat(20))
 
-/** A loopback TCP pair. */
-async function sockets(): Promise<[Socket, Socket]> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  const accepted = new Promise<Socket>((r) => server.once('connection', r))
-  const client = connect(port, '127.0.0.1')
-  const [s] = await Promise.all([accepted, new Promise((r) => client.once('connect', r))])
-  server.close()
-  return [client, s]
+/** Two in-memory streams joined back to back (what one writes, the other reads). */
+function streams(): [Duplex, Duplex] {
+  const ab = new PassThrough()
+  const ba = new PassThrough()
+  return [Duplex.from({ readable: ba, writable: ab }), Duplex.from({ readable: ab, writable: ba })]
 }
 
 const open: Wire[] = []
@@ -25,7 +20,7 @@ afterEach(() => {
 
 /** A session on one end of a connection (events recorded by name) and a plain wire on the other. */
 async function connected() {
-  const [a, b] = await sockets()
+  const [a, b] = streams()
   const wire = new Wire(a, { infoHash, peerId: idOf('a') })
   const remote = new Wire(b, { infoHash, peerId: idOf('b') })
   open.push(wire, remote)
