@@ -1,4 +1,5 @@
 import type { BlockCallback } from '@p2p/peer-wire'
+import { cancelOnPeer } from './peer-session.js'
 import type { PeerPieces } from './piece-picker.js'
 import { verify } from './piece-verification.js'
 import { type PeerRequestView, planRequests } from './request-policy.js'
@@ -38,10 +39,10 @@ class RequestView implements PeerRequestView {
     return peerBits(this.#peer)
   }
   get interested(): boolean {
-    return this.#peer.wire.amInterested
+    return this.#peer.amInterested
   }
   get choked(): boolean {
-    return this.#peer.wire.peerChoking
+    return this.#peer.peerChoking
   }
   get allowedFast(): ReadonlySet<number> {
     return this.#peer.allowedFast
@@ -60,10 +61,10 @@ class RequestView implements PeerRequestView {
     return this.#peer.down.rate()
   }
   get maxOutstanding(): number {
-    return this.#peer.wire.maxOutstandingRequests
+    return this.#peer.maxOutstandingRequests
   }
   get inFlight(): number {
-    return this.#peer.wire.outstandingRequests
+    return this.#peer.outstandingRequests
   }
 }
 
@@ -115,7 +116,7 @@ function request(
       }
       callbacks.set(peer, done)
     }
-    peer.wire.requestBlock(index, begin, length, into, done)
+    peer.request(index, begin, length, into, done)
   } catch {
     picker.release(peer, index, begin)
   }
@@ -147,10 +148,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
   s.downloaded += data.length
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
-    for (const other of arrival.cancel as Peer[]) {
-      // A web seed asked too (endgame) has no wire: its copy is dropped when it comes.
-      other.wire?.cancel(index, begin, data.length)
-    }
+    for (const other of arrival.cancel) cancelOnPeer(other, index, begin, data.length)
     if (s.rt.checks) {
       const holder = store.holder(data)
       if (holder !== undefined && holder !== index) {

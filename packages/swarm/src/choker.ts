@@ -37,7 +37,7 @@ export interface ChokerOptions {
  * ```ts
  * const choker = new Choker({ slots: 4 })
  * const unchoked = choker.round(peers, false)
- * for (const p of peers) unchoked.has(p.id) ? p.wire.unchoke() : p.wire.choke()
+ * for (const p of peers) unchoked.has(p.id) ? p.unchoke() : p.choke()
  * ```
  */
 export class Choker {

@@ -27,7 +27,7 @@ function maxConnections(s: TorrentState): number {
 }
 
 function open(s: TorrentState): Peer[] {
-  return [...s.peers].filter((p) => !p.evicted && !p.wire.destroyed)
+  return [...s.peers].filter((p) => !p.evicted && !p.destroyed)
 }
 
 /**
@@ -93,7 +93,7 @@ function mostIdle(s: TorrentState, among: Peer[]): Peer | undefined {
   for (const p of among) {
     const idle = idleFor(s, p)
     if (idle < limit) continue
-    const score = (p.wire.amInterested || p.wire.peerInterested ? 0 : Number.MAX_SAFE_INTEGER / 2) + idle
+    const score = (p.amInterested || p.peerInterested ? 0 : Number.MAX_SAFE_INTEGER / 2) + idle
     if (!best || score > best.score) best = { peer: p, score }
   }
   return best?.peer
@@ -155,6 +155,6 @@ export function makeRoom(s: TorrentState, rank: number, incoming: boolean): bool
   }
   if (!victim) return false
   victim.evicted = true
-  victim.wire.destroy()
+  victim.close()
   return true
 }

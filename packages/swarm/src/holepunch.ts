@@ -25,7 +25,7 @@ const ERROR_NAMES: Record<number, string> = {
  * us as a relay, we may use it as one, and its `connect` messages start a uTP dial through `punch`.
  */
 export function useHolepunch(s: TorrentState, peer: Peer, punch: (addr: PeerAddress) => void): void {
-  const hp = peer.wire.use(new UtHolepunch(peer.wire))
+  const hp = peer.use((context) => new UtHolepunch(context))
   peer.holepunch = hp
   hp.on('rendezvous', (target) => relay(s, peer, target))
   hp.on('connect', (addr) => punch(addr))
@@ -49,11 +49,11 @@ function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
   const key = formatPeer(target)
   let to: Peer | undefined
   for (const p of s.peers) {
-    if (p === from || !p.handshaken || p.wire.destroyed) continue
+    if (p === from || !p.handshaken || p.destroyed) continue
     if (listenKey(p) === key || formatPeer(p.addr) === key) to = p
   }
   const code = rendezvousVerdict(
-    to && { connected: true, supportsHolepunch: to.wire.peerSupports('ut_holepunch') },
+    to && { connected: true, supportsHolepunch: to.supports('ut_holepunch') },
     s.ctx.isSelf(target),
     target.port,
   )
@@ -116,7 +116,7 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
     s.rendezvous.set(key, r)
   }
   const { pending } = r
-  if (pending && s.peers.has(pending) && !pending.wire.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
+  if (pending && s.peers.has(pending) && !pending.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
     return
   r.pending = undefined
   // A new failure: relays that said NotConnected may know the peer by now.
@@ -134,7 +134,7 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
 function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undefined {
   let reachable: Peer | undefined
   for (const p of s.peers) {
-    if (tried.has(p) || !p.handshaken || p.wire.destroyed || !p.wire.peerSupports('ut_holepunch')) continue
+    if (tried.has(p) || !p.handshaken || p.destroyed || !p.supports('ut_holepunch')) continue
     if (listenKey(p) === key) continue // the target itself
     if (p.pexKnown?.has(key)) return p
     if (!reachable && !p.incoming) reachable = p

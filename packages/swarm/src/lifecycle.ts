@@ -39,7 +39,7 @@ export async function pause(s: TorrentState): Promise<void> {
   s.paused = true
   s.rt.clock.clearTimeout(s.dialTimer)
   s.dialTimer = undefined
-  for (const p of [...s.peers]) p.wire.destroy()
+  for (const p of [...s.peers]) p.close()
   const tracker = s.tracker
   s.tracker = undefined
   await tracker?.stop().catch(() => {})

@@ -39,7 +39,7 @@ export async function fetchMetadata(s: TorrentState, peer: Peer): Promise<void> 
 }
 
 async function metadataFrom(s: TorrentState, peer: Peer): Promise<Metainfo> {
-  const info = await peer.wire.fetchMetadata()
+  const info = await peer.fetchMetadata()
   const torrent = new Uint8Array(info.length + 8)
   torrent.set(new TextEncoder().encode('d4:info'), 0)
   torrent.set(info, 7)

@@ -9,7 +9,7 @@ export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
   if (s.finished && isSeed(s, peer)) {
     peer.bothSeeds = true
-    peer.wire.destroy()
+    peer.close()
   }
 }
 
@@ -18,7 +18,7 @@ export function count(s: TorrentState, peer: Peer): void {
   if (!s.picker || peer.counted) return
   peer.counted = true
   const bits = peerBits(peer)
-  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(s.picker.pieceCount, peer.wire.peerPieces.buffer)
+  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(s.picker.pieceCount, peer.peerPieces.buffer)
   s.picker.addAvailability(peer.countedBits)
 }
 
@@ -59,7 +59,6 @@ export function updateInterest(s: TorrentState, peer: Peer): void {
   const picker = s.picker
   if (!picker || !peer.handshaken) return
   const want = !s.finished && picker.interesting(peerBits(peer))
-  if (want && !peer.wire.amInterested) peer.wire.interested()
-  else if (!want && peer.wire.amInterested) peer.wire.uninterested()
+  peer.setInterested(want)
   if (want) s.work.topUp(peer)
 }

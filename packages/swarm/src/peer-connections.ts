@@ -13,14 +13,14 @@ import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import { punchTransport, rendezvousWhenSlow, requestRendezvous, useHolepunch } from './holepunch.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
+import { peerEvents } from './peer-events.js'
+import { PeerSession } from './peer-session.js'
 import { pexSoon } from './pex.js'
-import { RateMeter } from './rate-meter.js'
 import type { TransportStream } from './runtime.js'
 import { superSeedGone } from './seeding.js'
 import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
-import { wireEvents } from './wire-events.js'
 
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000
@@ -246,31 +246,24 @@ function attach(
     }
   }
   const wire = new Wire(stream ?? socket, wireOptions(s, stream?.skey))
-  const peer: Peer = {
+  const peer = new PeerSession(
     wire,
-    addr,
-    listen: incoming ? undefined : addr,
-    incoming,
-    encryption: encryptionOf(stream),
-    transport: transportOf(socket),
-    handshaken: false,
-    haveAll: false,
-    counted: false,
-    allowedFast: new Set(),
-    suggested: [],
-    strikes: 0,
-    banned: false,
-    pexSent: new Map(),
-    down: new RateMeter(() => s.rt.clock.now()),
-    up: new RateMeter(() => s.rt.clock.now()),
-  }
+    {
+      addr,
+      incoming,
+      encryption: encryptionOf(stream),
+      transport: transportOf(socket),
+      now: () => s.rt.clock.now(),
+    },
+    (peer) =>
+      peerEvents(s, peer, {
+        learned: (addr) => addPeer(s, addr, 'pex'),
+        closed: (err) => onClose(s, peer, err),
+      }),
+  )
   // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
   if (!s.meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
   s.peers.add(peer)
-  wireEvents(s, peer, {
-    learned: (addr) => addPeer(s, addr, 'pex'),
-    closed: (err) => onClose(s, peer, err),
-  })
   wire.handshake()
   // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
   stream?.setReceiver((chunk) => wire.receive(chunk))

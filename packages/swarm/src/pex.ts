@@ -45,7 +45,7 @@ export function sendPex(s: TorrentState): void {
     }
     if (!added.length && !dropped.length) continue
     // Queued on the wire, which sends it only if the peer speaks ut_pex.
-    p.wire.sendPex({ added, dropped })
+    p.sendPex({ added, dropped })
     for (const a of added) p.pexSent.set(formatPeer(a), a)
     for (const a of dropped) p.pexSent.delete(formatPeer(a))
   }
@@ -55,7 +55,7 @@ export function sendPex(s: TorrentState): void {
 function pexFlags(p: Peer): number {
   return (
     (p.transport === 'utp' ? PexFlag.utp : 0) |
-    (p.wire.peerSupports('ut_holepunch') ? PexFlag.holepunch : 0) |
+    (p.supports('ut_holepunch') ? PexFlag.holepunch : 0) |
     (p.incoming ? 0 : PexFlag.reachable)
   )
 }

@@ -63,7 +63,7 @@ export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: P
   for (const f of missingPieceLayers(meta)) {
     const tried = new Set<Peer>()
     const problems: string[] = []
-    const untried = (p: Peer) => p.handshaken && !p.wire.destroyed && !tried.has(p) && !s.layersTried.has(p)
+    const untried = (p: Peer) => p.handshaken && !p.destroyed && !tried.has(p) && !s.layersTried.has(p)
     for (;;) {
       if (s.destroyed) throw new SwarmError('SWARM_ABORTED', 'torrent destroyed')
       const peer = [first, ...s.peers].find(untried)
@@ -114,7 +114,7 @@ async function fetchLayer(meta: Metainfo, f: FileEntry, peer: Peer): Promise<Uin
         length,
         proofLayers: 0,
       }
-      const answer = await peer.wire.hashRequest(req)
+      const answer = await peer.requestHashes(req)
       const n = Math.min(length, pieces - index)
       if (answer.hashes.length < n * 32) throw new Error(`${answer.hashes.length / 32} hashes for ${n}`)
       layer.set(answer.hashes.subarray(0, n * 32), index * 32)
@@ -158,16 +158,16 @@ export function serveHashRequest(s: TorrentState, peer: Peer, req: HashRequest):
   const meta = s.meta
   const layer = meta?.pieceLayers.get(hex(req.piecesRoot))
   try {
-    if (!meta || !layer || req.baseLayer !== pieceLayerIndex(meta)) return void peer.wire.hashReject(req)
+    if (!meta || !layer || req.baseLayer !== pieceLayerIndex(meta)) return void peer.rejectHashes(req)
     const levels = treeOf(layer, meta.pieceLength)
     const base = levels[0]!
-    if (req.index + req.length > base.length) return void peer.wire.hashReject(req)
+    if (req.index + req.length > base.length) return void peer.rejectHashes(req)
     const out: Uint8Array[] = base.slice(req.index, req.index + req.length)
     const k = Math.log2(req.length)
     for (let m = k; m <= req.proofLayers && m < levels.length - 1; m++) {
       out.push(levels[m]![(req.index >> m) ^ 1]!)
     }
-    peer.wire.hashes(req, out)
+    peer.sendHashes(req, out)
   } catch {
     // the wire is closing
   }

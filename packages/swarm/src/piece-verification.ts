@@ -1,5 +1,6 @@
 import { formatPeer } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
+import { cancelOnPeer } from './peer-session.js'
 import { saveResume } from './resume.js'
 import { isSeed, type Peer, releasePeer, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
@@ -91,21 +92,20 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       p.banned = true
       const addr = p.listen ?? p.addr
       s.banned.add(formatPeer(p.addr))
-      const id = p.wire.peerHandshake?.peerId
+      const id = p.peerId
       if (id) s.banned.add(Buffer.from(id).toString('hex'))
       s.book.never(addr)
       s.emit('ban', {
         peer: addr,
         reason: `sent data for ${p.strikes} failed piece${p.strikes === 1 ? '' : 's'}, the last one alone`,
       })
-      p.wire.destroy()
+      p.close()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
       for (const index of s.store?.dropFrom(p) ?? []) {
         // Blocks still coming from other peers would be copied into the dropped buffer, which the
         // pool hands to another piece: cancel them first.
-        for (const { peer, request: r } of s.picker?.failed(index) ?? []) {
-          ;(peer as Peer).wire?.cancel(r.index, r.begin, r.length)
-        }
+        for (const { peer, request: r } of s.picker?.failed(index) ?? [])
+          cancelOnPeer(peer, r.index, r.begin, r.length)
       }
       s.work.topUpAll()
     }
@@ -121,10 +121,10 @@ export function finish(s: TorrentState): void {
   void saveResume(s, true)
   for (const p of s.peers) {
     if (!p.handshaken) continue
-    if (p.wire.amInterested) p.wire.uninterested()
+    p.setInterested(false)
     if (isSeed(s, p)) {
       p.bothSeeds = true
-      p.wire.destroy()
+      p.close()
     }
   }
   s.emit('done')

@@ -28,7 +28,7 @@ async function run(s: TorrentState): Promise<void> {
   const picker = s.picker!
   const storage = s.storage!
   // Requests out are cancelled; no top-up sends any while `checking` is set.
-  for (const p of s.peers) releasePeer(s, p, p.wire.fast)
+  for (const p of s.peers) releasePeer(s, p, p.fast)
   const states = await storage.fileStates()
   const toCheck = [...s.specs.keys()].filter((i) =>
     worthHashing(s, storage, states, (f) => storage.isSelected(f), i),
@@ -57,11 +57,11 @@ async function run(s: TorrentState): Promise<void> {
   applyPiecePriorities(s, picker, []) // recounts the bytes we have
   for (const p of [...s.peers]) {
     if (!p.handshaken) continue
-    if (!lost.every((i) => p.wire.donthave(i))) {
-      p.wire.destroy()
+    if (!lost.every((i) => p.announceDonthave(i))) {
+      p.close()
       continue
     }
-    for (const i of gained) p.wire.have(i)
+    for (const i of gained) p.announceHave(i)
   }
   if (picker.complete()) finish(s)
   else unfinish(s)

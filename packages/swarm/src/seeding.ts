@@ -27,7 +27,7 @@ export function superSeeder(s: TorrentState): SuperSeeder<Peer> | undefined {
 function show(m: Map<Peer, number[]>): void {
   for (const [p, pieces] of m) {
     for (const i of pieces) {
-      p.wire.have(i)
+      p.announceHave(i)
     }
   }
 }
@@ -39,8 +39,8 @@ function show(m: Map<Peer, number[]>): void {
 export function startSuperSeeding(s: TorrentState, peer: Peer): boolean {
   const ss = superSeeder(s)
   if (!ss) return false
-  if (peer.wire.fast) peer.wire.haveNone()
-  show(ss.addPeer(peer, peer.haveAll || peer.wire.peerHasAll ? 'all' : peer.wire.peerPieces))
+  if (peer.fast) peer.announceHaveNone()
+  show(ss.addPeer(peer, peer.haveAll || peer.peerHasAll ? 'all' : peer.peerPieces))
   return true
 }
 
@@ -48,7 +48,7 @@ export function startSuperSeeding(s: TorrentState, peer: Peer): boolean {
 export function superSeedPieces(s: TorrentState, peer: Peer): void {
   const ss = s.superSeeder
   if (!ss?.hasPeer(peer)) return
-  show(ss.addPeer(peer, peer.haveAll || peer.wire.peerHasAll ? 'all' : peer.wire.peerPieces))
+  show(ss.addPeer(peer, peer.haveAll || peer.peerHasAll ? 'all' : peer.peerPieces))
 }
 
 /** A peer announced a piece (super-seed bookkeeping: it may unlock pieces for the peer it came from). */

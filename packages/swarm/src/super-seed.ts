@@ -49,9 +49,9 @@ interface SeededPeer {
  * ```ts
  * const ss = new SuperSeeder({ pieceCount: 256 })
  * const show = (m: Map<Peer, number[]>) => {
- *   for (const [p, pieces] of m) for (const i of pieces) p.wire.have(i)
+ *   for (const [p, pieces] of m) for (const i of pieces) p.announceHave(i)
  * }
- * show(ss.addPeer(peer, peer.wire.peerPieces)) // on its bitfield
+ * show(ss.addPeer(peer, peer.peerPieces)) // on its bitfield
  * show(ss.peerHas(peer, index)) // on every `have` from any peer
  * ```
  */

@@ -56,14 +56,14 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   // Peers connected before the metadata arrived.
   for (const p of s.peers) {
     try {
-      p.wire.setTorrent(wireGeometry(meta))
+      p.setTorrent(wireGeometry(meta))
     } catch {
       // a bad geometry closes that wire
     }
     if (!p.handshaken) continue
     // They heard "nothing" while the data was being checked: tell them what the check found (a
     // closed wire drops the messages).
-    for (const i of picker.have.ones()) p.wire.have(i)
+    for (const i of picker.have.ones()) p.announceHave(i)
     count(s, p)
     s.work.interest(p)
   }

@@ -1,11 +1,9 @@
 import type { Metainfo, PieceSpec } from '@p2p/metainfo'
-import type { PeerAddress } from '@p2p/peer-address'
-import type { Bitfield, UtHolepunch, Wire } from '@p2p/peer-wire'
 import type { TrackerClient } from '@p2p/tracker-client'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
-import type { ConnectionEncryption } from './encryption.js'
 import { PeerBook } from './peer-book.js'
+import type { PeerSession } from './peer-session.js'
 import type { PeerPieces, PiecePicker } from './piece-picker.js'
 import type { PieceReadCache } from './piece-read-cache.js'
 import type { PieceStore } from './piece-store.js'
@@ -14,7 +12,6 @@ import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime, TorrentStorage } from './runtime.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
-import type { Transport } from './transports.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
 /** BEP 55 rendezvous requests for one address we failed to dial (holepunch.ts). */
@@ -27,49 +24,8 @@ export interface Rendezvous {
   pending?: Peer
 }
 
-/** One connection of a torrent (internal). */
-export interface Peer {
-  wire: Wire
-  addr: PeerAddress
-  /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
-  listen?: PeerAddress
-  incoming: boolean
-  /** RC4, plaintext after MSE, or plain. */
-  encryption: ConnectionEncryption
-  /** What carries the connection (under MSE, if any). */
-  transport: Transport
-  handshaken: boolean
-  haveAll: boolean
-  counted: boolean
-  /** What was added to the availability counts for this peer (removed exactly on close or a new bitfield). */
-  countedBits?: Bitfield | 'all'
-  allowedFast: Set<number>
-  suggested: number[]
-  /** Failed pieces it sent blocks of. */
-  strikes: number
-  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
-  parole?: boolean
-  /**
-   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
-   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
-   */
-  snubbedUntil?: number
-  banned: boolean
-  /** Closed because we are both seeds. */
-  bothSeeds?: boolean
-  /** Closed to make room for a peer of higher BEP 40 rank. */
-  evicted?: boolean
-  /** The DHT port its last BEP 5 `port` message gave. */
-  dhtPort?: number
-  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
-  holepunch?: UtHolepunch
-  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
-  pexSent: Map<string, PeerAddress>
-  /** Addresses it told us of by PEX and has not dropped (by `formatPeer`): it can introduce us (BEP 55). */
-  pexKnown?: Set<string>
-  down: RateMeter
-  up: RateMeter
-}
+/** One connection of a torrent (internal): the session that alone talks to its wire. */
+export type Peer = PeerSession
 
 /** Emits one of the torrent's typed events. */
 export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void
@@ -189,7 +145,7 @@ export class TorrentState {
 
 /** What a peer has, as the picker takes it (a have-all ends with its first donthave). */
 export function peerBits(peer: Peer): PeerPieces | 'all' {
-  return peer.haveAll ? 'all' : peer.wire.peerPieces
+  return peer.haveAll ? 'all' : peer.peerPieces
 }
 
 /**
@@ -202,7 +158,7 @@ export function releasePeer(s: TorrentState, peer: Peer, cancel = false): void {
   const { picker, store } = s
   if (!picker) return
   const released = picker.releaseAll(peer)
-  if (cancel) for (const r of released) peer.wire.cancel(r.index, r.begin, r.length)
+  if (cancel) for (const r of released) peer.cancel(r.index, r.begin, r.length)
   store?.reclaim((i) => picker.isActive(i))
 }
 
@@ -211,7 +167,7 @@ export function isSeed(s: TorrentState, peer: Peer): boolean {
   if (peer.haveAll) return true
   const n = s.meta?.pieceCount
   if (!n) return false
-  for (let i = 0; i < n; i++) if (!peer.wire.peerPieces.get(i)) return false
+  for (let i = 0; i < n; i++) if (!peer.peerPieces.get(i)) return false
   return true
 }
 

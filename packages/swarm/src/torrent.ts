@@ -39,7 +39,7 @@ const UPDATE_INTERVAL_MS = 2_000
  * {@link TorrentEvents}.
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
- * (peer-connections, wire-events, block-requests, piece-verification, uploads, pex,
+ * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
  * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`.
  *
  * @example
@@ -367,7 +367,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
-    for (const p of [...s.peers]) p.wire.destroy()
+    for (const p of [...s.peers]) p.close()
     await saveResume(s, true)
     await s.storage?.close()
     await stopping

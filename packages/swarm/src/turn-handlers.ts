@@ -24,7 +24,7 @@ function announce(s: TorrentState, pieces: readonly number[]): void {
   if (s.destroyed) return
   for (const p of s.peers) {
     if (!p.handshaken) continue
-    for (const i of pieces) p.wire.have(i)
-    if (p.wire.amInterested) s.work.interest(p)
+    for (const i of pieces) p.announceHave(i)
+    if (p.amInterested) s.work.interest(p)
   }
 }

@@ -34,7 +34,6 @@ export function serve(
   peer: Peer,
   req: { index: number; begin: number; length: number },
 ): void {
-  const { wire } = peer
   const picker = s.picker
   const spec = s.specs[req.index]
   if (
@@ -44,7 +43,7 @@ export function serve(
     req.begin + req.length > spec.length ||
     !mayServe(s, peer, req.index)
   ) {
-    wire.rejectRequest(req)
+    peer.reject(req)
     return
   }
   if (s.upload.unlimited) return send(s, peer, req)
@@ -59,19 +58,18 @@ function send(s: TorrentState, peer: Peer, req: { index: number; begin: number; 
   const cache = readCache(s)
   cache.get(req.index, (err, piece) => {
     if (s.destroyed || !s.peers.has(peer)) return
-    const { wire } = peer
     if (!piece) {
       s.emit('warning', { message: `serving piece ${req.index}: ${err?.message}`, error: err })
-      wire.rejectRequest(req)
+      peer.reject(req)
       return
     }
-    const before = wire.uploaded
+    const before = peer.uploaded
     cache.hold(piece)
     // The socket keeps a view of the block until written: the buffer goes back to the pool after.
-    wire.piece(req.index, req.begin, piece.bytes.subarray(req.begin, req.begin + req.length), () =>
+    peer.sendBlock(req.index, req.begin, piece.bytes.subarray(req.begin, req.begin + req.length), () =>
       cache.release(piece),
     )
-    const sent = wire.uploaded - before // 0 when the request was cancelled or dropped by a choke
+    const sent = peer.uploaded - before // 0 when the request was cancelled or dropped by a choke
     if (sent === 0) return
     peer.up.add(sent)
     s.upMeter.add(sent)
@@ -87,12 +85,12 @@ function send(s: TorrentState, peer: Peer, req: { index: number; begin: number; 
 export function unchokeSpare(s: TorrentState): void {
   if (s.destroyed) return
   const all = unchokeAllInterested(s)
-  const peers = [...s.peers].filter((p) => p.handshaken && p.wire.peerInterested)
-  let used = peers.filter((p) => !p.wire.amChoking).length
-  const waiting = peers.filter((p) => p.wire.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
+  const peers = [...s.peers].filter((p) => p.handshaken && p.peerInterested)
+  let used = peers.filter((p) => !p.amChoking).length
+  const waiting = peers.filter((p) => p.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
   for (const p of waiting) {
     if (!all && used >= s.choker.slots) break
-    p.wire.unchoke()
+    p.unchoke()
     used++
   }
 }
@@ -101,11 +99,11 @@ export function unchokeSpare(s: TorrentState): void {
 export function chokeRound(s: TorrentState): void {
   const peers = [...s.peers].filter((p) => p.handshaken)
   const unchoke = unchokeAllInterested(s)
-    ? new Set<unknown>(peers.filter((p) => p.wire.peerInterested))
+    ? new Set<unknown>(peers.filter((p) => p.peerInterested))
     : s.choker.round(
         peers.map((p) => ({
           id: p,
-          interested: p.wire.peerInterested,
+          interested: p.peerInterested,
           downloadRate: p.down.rate(),
           uploadRate: p.up.rate(),
           seed: s.finished ? false : undefined,
@@ -113,7 +111,7 @@ export function chokeRound(s: TorrentState): void {
         s.finished,
       )
   for (const p of peers) {
-    if (unchoke.has(p) && p.wire.amChoking) p.wire.unchoke()
-    else if (!unchoke.has(p) && !p.wire.amChoking) p.wire.choke()
+    if (unchoke.has(p) && p.amChoking) p.unchoke()
+    else if (!unchoke.has(p) && !p.amChoking) p.choke()
   }
 }

@@ -1,8 +1,9 @@
 import { MAX_RATE_WAIT_MS } from './block-requests.js'
 import { SwarmError } from './errors.js'
+import { cancelOnPeer } from './peer-session.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { verify } from './piece-verification.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import type { TorrentState } from './torrent-state.js'
 import { BAN_STRIKES } from './torrent-types.js'
 import { fetchRange, WebSeedHttpError } from './web-seed-http.js'
 import { planWebSeedJob, webSeedFileUrl } from './web-seed-ranges.js'
@@ -208,7 +209,7 @@ function delivered(
     const arrival = picker.received(ws, b.index, b.begin, b.length)
     if (!arrival.accepted) return
     // Endgame: the peers asked for the same block lost the race.
-    for (const other of arrival.cancel as Peer[]) other.wire.cancel(b.index, b.begin, b.length)
+    for (const other of arrival.cancel) cancelOnPeer(other, b.index, b.begin, b.length)
     const piece = store.bufferFor(b.index)
     piece.data.set(buf.subarray(at[k]!, at[k]! + b.length), b.begin)
     if (arrival.first) piece.from.clear()

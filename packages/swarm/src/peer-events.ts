@@ -1,0 +1,97 @@
+import type { PeerAddress } from '@p2p/peer-address'
+import { Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
+import { forgetRelay, noteRelay } from './holepunch.js'
+import { fetchMetadata } from './metadata-fetch.js'
+import { admit } from './peer-admission.js'
+import { onDonthave, onPieces } from './peer-availability.js'
+import type { PeerSessionEvents } from './peer-session.js'
+import { pexSoon } from './pex.js'
+import { serveHashRequest } from './piece-layers.js'
+import { superSeedHave, superSeedPieces } from './seeding.js'
+import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
+import { serve } from './uploads.js'
+
+/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
+const MAX_SUGGESTED = 64
+
+/** What a connection's events report back to the connection manager (which owns dialing and closing). */
+export interface ConnectionHooks {
+  /** The peer told us of `addr` (PEX). */
+  learned(addr: PeerAddress): void
+  /** The connection closed (`err`: why, when it was not a clean close). */
+  closed(err?: Error): void
+}
+
+/** What a new connection's events do to the torrent. */
+export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): PeerSessionEvents {
+  return {
+    handshake: (h, wire) => admit(s, peer, h, wire),
+    'extended-handshake': (ext) => {
+      const p = ext.p
+      if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
+        peer.listen = { host: peer.addr.host, port: p }
+        s.book.connected(peer.listen, 'incoming')
+        pexSoon(s)
+      }
+      if (!s.meta) void fetchMetadata(s, peer)
+    },
+    // Some clients (aria2) send a second availability message: it replaces the first.
+    bitfield: () => {
+      superSeedPieces(s, peer)
+      onPieces(s, peer, true)
+    },
+    'have-all': () => {
+      peer.haveAll = true
+      superSeedPieces(s, peer)
+      onPieces(s, peer, true)
+    },
+    'have-none': () => {
+      peer.haveAll = false
+      onPieces(s, peer, true)
+    },
+    have: (i) => {
+      const bits = peer.countedBits
+      if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+        bits.set(i)
+        s.picker?.addHave(i)
+      }
+      superSeedHave(s, peer, i)
+      s.work.interest(peer)
+    },
+    donthave: (i) => onDonthave(s, peer, i),
+    unchoke: () => s.work.topUp(peer),
+    choke: () => {
+      // Under the fast extension a choke leaves our requests open (the peer still answers each, with
+      // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
+      // dropped instead of being copied into a piece buffer that may hold another piece by then.
+      releasePeer(s, peer, peer.fast)
+      s.work.topUpAll()
+    },
+    'allowed-fast': (i) => {
+      peer.allowedFast.add(i)
+      s.work.topUp(peer)
+    },
+    suggest: (i) => {
+      if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
+    },
+    interested: () => s.work.unchoke(),
+    uninterested: () => s.work.unchoke(),
+    request: (req) => void serve(s, peer, req),
+    'hash-request': (req) => serveHashRequest(s, peer, req),
+    pex: (e) => {
+      if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
+      for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {
+        hooks.learned(a)
+        noteRelay(s, a, peer)
+      }
+      for (const a of e.dropped) forgetRelay(peer, a)
+    },
+    port: (port) => {
+      // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.
+      if (!peer.peerDht || s.meta?.private || port === 0 || port === peer.dhtPort) return
+      peer.dhtPort = port
+      s.emit('dht-node', { host: peer.addr.host, port })
+    },
+    close: (err) => hooks.closed(err),
+  }
+}
