@@ -58,6 +58,23 @@ export function verdict(values: (number | undefined)[], bar: Bar): Verdict {
 }
 
 /**
+ * The verdict on a check that each run passes or fails (every staying leecher finished, the bad peer
+ * was banned...): PASS when every run passed, MISS when none did, else INCONCLUSIVE.
+ */
+export function checkVerdict(passed: boolean[]): Verdict {
+  return verdict(
+    passed.map((ok) => (ok ? 1 : 0)),
+    { min: 1 },
+  )
+}
+
+/** `k/R runs` (or `yes`/`no` for a single run): how many of the runs passed a check. */
+export function formatCount(passed: boolean[]): string {
+  if (passed.length === 1) return passed[0] ? 'yes' : 'no'
+  return `${passed.filter(Boolean).length}/${passed.length} runs`
+}
+
+/**
  * `median (min–max)` with `format` applied to each number; just the median for one run, '-' for
  * none, and `, k failed` when some runs gave no value.
  */
