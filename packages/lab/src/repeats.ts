@@ -68,10 +68,9 @@ export function checkVerdict(passed: boolean[]): Verdict {
   )
 }
 
-/** `k/R runs` (or `yes`/`no` for a single run): how many of the runs passed a check. */
+/** `k/R runs` (`1/1 run` or `0/1 run` for a single one): how many of the runs passed a check. */
 export function formatCount(passed: boolean[]): string {
-  if (passed.length === 1) return passed[0] ? 'yes' : 'no'
-  return `${passed.filter(Boolean).length}/${passed.length} runs`
+  return `${passed.filter(Boolean).length}/${passed.length} run${passed.length === 1 ? '' : 's'}`
 }
 
 /**

@@ -102,9 +102,9 @@ describe('a pass/fail check over repeated runs', () => {
     expect(checkVerdict([])).toBe('INCONCLUSIVE')
   })
 
-  it('counts the runs that passed (yes/no for one run)', () => {
+  it('counts the runs that passed', () => {
     expect(formatCount([true, false, true])).toBe('2/3 runs')
-    expect(formatCount([true])).toBe('yes')
-    expect(formatCount([false])).toBe('no')
+    expect(formatCount([true])).toBe('1/1 run')
+    expect(formatCount([false])).toBe('0/1 run')
   })
 })

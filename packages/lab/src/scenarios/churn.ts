@@ -94,7 +94,11 @@ export const churn: Scenario = {
         finished,
         formatSpread(rep.completion, secs),
         covered,
-        formatCount(rep.runs.map((r) => r.stalled)),
+        rep.runs.length === 1
+          ? rep.runs[0]!.stalled
+            ? 'yes'
+            : 'no'
+          : formatCount(rep.runs.map((r) => r.stalled)),
         results,
       ])
       lines.push(
