@@ -58,6 +58,22 @@ export function verdict(values: (number | undefined)[], bar: Bar): Verdict {
 }
 
 /**
+ * The verdict on a check that each run passes or fails (every staying leecher finished, the bad peer
+ * was banned...): PASS when every run passed, MISS when none did, else INCONCLUSIVE.
+ */
+export function checkVerdict(passed: boolean[]): Verdict {
+  return verdict(
+    passed.map((ok) => (ok ? 1 : 0)),
+    { min: 1 },
+  )
+}
+
+/** `k/R runs` (`1/1 run` or `0/1 run` for a single one): how many of the runs passed a check. */
+export function formatCount(passed: boolean[]): string {
+  return `${passed.filter(Boolean).length}/${passed.length} run${passed.length === 1 ? '' : 's'}`
+}
+
+/**
  * `median (min–max)` with `format` applied to each number; just the median for one run, '-' for
  * none, and `, k failed` when some runs gave no value.
  */

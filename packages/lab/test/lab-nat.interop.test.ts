@@ -86,8 +86,24 @@ it('NAT scenario: NATed leechers behind two routers meet only with port mapping 
   const hp = facts.get('nat+holepunch')!
   expect(hp.conns, summary).toBeGreaterThan(0)
   expect(hp.bytes, summary).toBeGreaterThan(0)
-  // The report has the NAT table with its capacity figure, and the two bar charts.
-  expect(nat.tables[0]!.columns).toContain('capacity recovered')
+  // The report has the NAT table with its capacity figures, and the two bar charts.
+  const table = nat.tables[0]!
+  const recovered = new Map(
+    table.rows.map((row) => [row[1], String(row[table.columns.indexOf('capacity recovered')])]),
+  )
+  // Capacity recovered is the NATed leechers' trading with each other against the same leechers all
+  // public: 0 without traversal, a share within 0..100 % with it (one run: no range).
+  expect(recovered.get('public')).toBe('reference')
+  expect(recovered.get('nat'), summary).toBe('0%')
+  expect(recovered.get('firewalled'), summary).toBe('0%')
+  for (const v of ['nat+port mapping', 'nat+holepunch']) {
+    const pct = Number(/^(\d+)%$/.exec(recovered.get(v) ?? '')?.[1])
+    expect(pct, `${v}: ${recovered.get(v)}`).toBeGreaterThan(0)
+    expect(pct).toBeLessThanOrEqual(100)
+  }
+  // One run gives no spread: the download-time gap closed is not given as a number.
+  expect(table.rows.find((row) => row[1] === 'nat+holepunch')!.at(-1)).toMatch(/^INCONCLUSIVE/)
+  expect(r.lines.some((l) => l.startsWith('nat ours BEP 55 effect: mean download nat '))).toBe(true)
   expect(nat.charts.map((c) => c.id)).toEqual(
     expect.arrayContaining(['nat-download', 'nat-recovered', 'nat-progress-holepunch']),
   )

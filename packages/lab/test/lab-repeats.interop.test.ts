@@ -16,7 +16,7 @@ it('repeats each run, logs the repeat per event and reports median (min–max) w
   dirs.push(dir)
   const size = 512 * 1024
   const r = await runLab({
-    scenarios: ['scaling'],
+    scenarios: ['scaling', 'integrity', 'churn'],
     peers: [2],
     repeats: 2,
     size,
@@ -28,7 +28,7 @@ it('repeats each run, logs the repeat per event and reports median (min–max) w
     timeoutScale: 2,
     pdf: false,
   })
-  const [scaling] = r.results
+  const [scaling, integrity, churn] = r.results
   expect(scaling!.runs.map((run) => [run.run, run.repeat])).toEqual([
     ['scaling/ours/N=2 #1', 1],
     ['scaling/ours/N=2 #2', 2],
@@ -72,6 +72,33 @@ it('repeats each run, logs the repeat per event and reports median (min–max) w
   expect(line.endsWith(verdict(ratios, { max: 1.3 }))).toBe(true)
 
   const html = await readFile(r.reportPath, 'utf8')
-  expect(html).toContain('Repeats: each run of scaling ran 2 times')
+  expect(html).toContain('Repeats: each run of scaling, integrity, churn ran 2 times')
   expect(html).toContain('fastest run')
+
+  // Integrity and churn repeat too: every run of each case, the spread in the table, a verdict over the runs.
+  expect(integrity!.runs.map((run) => run.run)).toEqual([
+    'integrity/ours/v1 #1',
+    'integrity/ours/v1 #2',
+    'integrity/ours/v2 #1',
+    'integrity/ours/v2 #2',
+  ])
+  const integrityTable = integrity!.tables[0]!
+  expect(integrityTable.title).toContain('median (min–max) of 2 runs')
+  for (const row of integrityTable.rows) {
+    expect(row[integrityTable.columns.indexOf('bans')]).toBe('banned in 2/2 runs')
+    expect(row[integrityTable.columns.indexOf('SHA-256 of final file = original')]).toBe('4/4')
+  }
+  for (const l of integrity!.lines)
+    expect(l).toMatch(/corrupt peer banned in 2\/2 runs: PASS, intact files 4\/4: PASS$/)
+  expect(churn!.runs).toHaveLength(6)
+  expect(churn!.runs.filter((run) => run.run.endsWith(' #2')).map((run) => run.run)).toEqual([
+    'churn/ours/leave=30% #2',
+    'churn/ours/leave=60% #2',
+    'churn/ours/leave=copy #2',
+  ])
+  // The seeder leaves once a full copy is out: whoever stays finishes, in both runs.
+  expect(churn!.lines.find((l) => l.includes('one full copy out'))).toMatch(
+    /: \d+\/\d+ staying leechers finished over 2 runs \(all finished ×2\);.* PASS$/,
+  )
+  expect(churn!.charts).toHaveLength(3)
 })

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { barLine, formatSpread, repeatName, spread, summarizeRuns, verdict, within } from '../src/repeats.js'
+import {
+  barLine,
+  checkVerdict,
+  formatCount,
+  formatSpread,
+  repeatName,
+  spread,
+  summarizeRuns,
+  verdict,
+  within,
+} from '../src/repeats.js'
 import type { RunResult } from '../src/swarm-run.js'
 
 describe('verdict over repeated runs', () => {
@@ -81,5 +91,20 @@ describe('summarizeRuns', () => {
     expect(r.completion).toEqual({ median: 8000, min: 7000, max: 9000, n: 3, missing: 0 })
     expect(summarizeRuns([run(1), run(2, 5000), run(3, 6000)]).medianRun.repeat).toBe(3)
     expect(summarizeRuns([run(1, 5000), run(2)]).medianRun.repeat).toBe(1)
+  })
+})
+
+describe('a pass/fail check over repeated runs', () => {
+  it('is PASS when every run passed, MISS when none did, else INCONCLUSIVE', () => {
+    expect(checkVerdict([true, true, true])).toBe('PASS')
+    expect(checkVerdict([false, false])).toBe('MISS')
+    expect(checkVerdict([true, false, true])).toBe('INCONCLUSIVE')
+    expect(checkVerdict([])).toBe('INCONCLUSIVE')
+  })
+
+  it('counts the runs that passed', () => {
+    expect(formatCount([true, false, true])).toBe('2/3 runs')
+    expect(formatCount([true])).toBe('1/1 run')
+    expect(formatCount([false])).toBe('0/1 run')
   })
 })

@@ -21,15 +21,22 @@ it('runs the same swarm emulated and simulated and charts both', { timeout: 300_
     out: `${dir.path}/out`,
     pdf: false,
     timeoutScale: 2,
+    repeats: 1,
   })
   const check = r.results[0]!
   expect(check.runs[0]?.allDone).toBe(true)
-  const chart = check.charts.find((c) => c.id === 'sim-check-times')!
-  expect(chart.series).toHaveLength(2)
-  for (const s of chart.series) {
-    expect(s.points).toHaveLength(4)
-    // every leecher and the swarm finished, in both
-    for (const [, t] of s.points) expect(t).toBeGreaterThan(0)
+  // Both CDFs on one chart: every leecher finished, emulated and simulated.
+  const cdf = check.charts.find((c) => c.id === 'sim-check-cdf')!
+  expect(cdf.series.map((s) => s.name)).toEqual([`emulated (${r.mode}) N=3`, 'simulated N=3'])
+  for (const s of cdf.series) {
+    expect(s.points).toHaveLength(3)
+    expect(s.points.at(-1)?.[1]).toBe(100)
+    for (const [t] of s.points) expect(t).toBeGreaterThan(0)
   }
-  expect(check.lines[0]).toMatch(/completion emulated [\d.]+ s, simulated [\d.]+ s: differ by \d+ %/)
+  const times = check.charts.find((c) => c.id === 'sim-check-times')!
+  expect(times.series.map((s) => s.name)).toEqual(['emulated', 'simulated'])
+  for (const s of times.series) expect(s.points[0]![1]).toBeGreaterThan(0)
+  expect(check.lines[0]).toMatch(
+    /^sim-check N=3: median leecher download emulated [\d.]+ s, simulated [\d.]+ s; \|simulated − emulated\| \/ emulated = \d+\.\d\d over 1 run \(bar <= 0\.25\) (PASS|MISS)$/,
+  )
 })

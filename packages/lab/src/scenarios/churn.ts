@@ -1,4 +1,5 @@
 import { exponential, seededRandom } from '../random.js'
+import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
 import type { LeecherSpec, RunResult } from '../swarm-run.js'
 import { largestSwarm } from './scaling.js'
@@ -8,6 +9,21 @@ import { largestSwarm } from './scaling.js'
  * copy is spread among the leechers ('copy': the case where everyone must still finish).
  */
 export const SEEDER_LEAVE_AT: (number | 'copy')[] = [0.3, 0.6, 'copy']
+
+/** How one churn run ended for the leechers that stayed. */
+function churnOutcome(r: RunResult) {
+  const ls = r.peers.filter((p) => p.role === 'leecher')
+  const stayed = ls.filter((p) => p.leftAt === undefined)
+  const done = stayed.filter((p) => p.doneAt !== undefined).length
+  const finalCoverage = r.availability.at(-1)?.coverage ?? 0
+  const result =
+    done === stayed.length
+      ? 'all finished'
+      : finalCoverage < 1
+        ? 'pieces lost from the swarm: stall expected'
+        : 'NOT all finished although every piece remained'
+  return { arrived: ls.length, stayed: stayed.length, done, result }
+}
 
 const leaveLabel = (at: number | 'copy') => (at === 'copy' ? 'one full copy out' : `${at * 100}%`)
 /** Share of leechers that leave before they finish (Poisson departures). */
@@ -24,6 +40,8 @@ export const churn: Scenario = {
   async run(ctx) {
     const { fixture, impl, n, bound } = await largestSwarm(ctx)
     const runs: RunResult[] = []
+    /** The median run of each case (its progress chart). */
+    const charted: RunResult[] = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     for (const leaveAt of SEEDER_LEAVE_AT) {
@@ -38,7 +56,7 @@ export const churn: Scenario = {
         }
       })
       ctx.note(`churn: ${impl}, seeder leaves at ${leaveLabel(leaveAt)}`)
-      const r = await ctx.runSwarm(
+      const rep = await ctx.runRepeated(
         {
           scenario: 'churn',
           run: `churn/${impl}/leave=${leaveAt === 'copy' ? 'copy' : leaveLabel(leaveAt)}`,
@@ -52,31 +70,39 @@ export const churn: Scenario = {
         },
         fixture,
       )
-      runs.push(r)
-      const ls = r.peers.filter((p) => p.role === 'leecher')
-      const stayed = ls.filter((p) => p.leftAt === undefined)
-      const done = stayed.filter((p) => p.doneAt !== undefined)
-      const covered = r.coverageAfterSeederLeft
-      const finalCoverage = r.availability.at(-1)?.coverage ?? 0
-      const expectation =
-        done.length === stayed.length
-          ? 'all finished'
-          : finalCoverage < 1
-            ? 'pieces lost from the swarm: stall expected'
-            : 'NOT all finished although every piece remained'
+      runs.push(...rep.runs)
+      charted.push(rep.medianRun)
+      const outcomes = rep.runs.map(churnOutcome)
+      // Whoever stays must finish whenever every piece remained in the swarm.
+      const expected = outcomes.map((o) => o.result !== 'NOT all finished although every piece remained')
+      const results = [...new Set(outcomes.map((o) => o.result))]
+        .map(
+          (res) =>
+            `${res}${rep.runs.length > 1 ? ` ×${outcomes.filter((o) => o.result === res).length}` : ''}`,
+        )
+        .join('; ')
+      const finished = `${outcomes.reduce((a, o) => a + o.done, 0)}/${outcomes.reduce((a, o) => a + o.stayed, 0)}`
+      const covered = formatSpread(
+        spread(rep.runs.map((r) => r.coverageAfterSeederLeft)),
+        (x) => `${(x * 100).toFixed(0)}%`,
+      )
       rows.push([
         impl,
         leaveLabel(leaveAt),
-        ls.length,
-        ls.length - stayed.length,
-        `${done.length}/${stayed.length}`,
-        secs(r.completion),
-        covered === undefined ? '-' : `${(covered * 100).toFixed(0)}%`,
-        r.stalled ? 'yes' : 'no',
-        expectation,
+        formatSpread(spread(outcomes.map((o) => o.arrived)), String),
+        formatSpread(spread(outcomes.map((o) => o.arrived - o.stayed)), String),
+        finished,
+        formatSpread(rep.completion, secs),
+        covered,
+        rep.runs.length === 1
+          ? rep.runs[0]!.stalled
+            ? 'yes'
+            : 'no'
+          : formatCount(rep.runs.map((r) => r.stalled)),
+        results,
       ])
       lines.push(
-        `churn ${impl} seeder leaves at ${leaveLabel(leaveAt)}: ${done.length}/${stayed.length} staying leechers finished; ${expectation}`,
+        `churn ${impl} seeder leaves at ${leaveLabel(leaveAt)}: ${finished} staying leechers finished${rep.runs.length > 1 ? ` over ${rep.runs.length} runs` : ''} (${results}); pieces in the swarm after the seeder left ${covered}; staying leechers finish whenever every piece remained: ${checkVerdict(expected)}`,
       )
     }
     return {
@@ -88,7 +114,10 @@ export const churn: Scenario = {
       runs,
       tables: [
         {
-          title: 'Churn',
+          title:
+            ctx.repeats > 1
+              ? `Churn: median (min–max) of ${ctx.repeats} runs; finished / stayed summed over them`
+              : 'Churn',
           columns: [
             'impl',
             'seeder leaves at',
@@ -103,15 +132,16 @@ export const churn: Scenario = {
           rows,
         },
       ],
-      // One time axis for every run's chart.
-      charts: runs.map((r, i) =>
-        progressChart(
+      // One time axis for every chart (the median run of each case).
+      charts: charted.map((r, i) => {
+        const c = progressChart(
           ctx,
           r,
           `churn-progress-${i}`,
-          Math.ceil(Math.max(...runs.map((x) => x.wallMs)) / 1000),
-        ),
-      ),
+          Math.ceil(Math.max(...charted.map((x) => x.wallMs)) / 1000),
+        )
+        return ctx.repeats > 1 ? { ...c, title: `${c.title} (the median run of ${ctx.repeats})` } : c
+      }),
       lines,
     }
   },

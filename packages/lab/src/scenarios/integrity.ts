@@ -1,4 +1,5 @@
 import type { TorrentVersion } from '../peer-process.js'
+import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { publicLeechers, type Scenario, secs } from '../scenario.js'
 import { scalingBound } from './scaling.js'
 
@@ -27,7 +28,7 @@ export const integrity: Scenario = {
         const fixture = await ctx.fixture(version)
         const bound = scalingBound(ctx, n)
         ctx.note(`integrity: ${impl}, ${version}`)
-        const r = await ctx.runSwarm(
+        const rep = await ctx.runRepeated(
           {
             scenario: 'integrity',
             run: `integrity/${impl}/${version}`,
@@ -40,31 +41,40 @@ export const integrity: Scenario = {
           },
           fixture,
         )
-        runs.push(r)
-        const failed = ctx.log.of(r.run, 'piece').filter((e) => e.ok === false)
-        for (const e of failed)
-          failures.push([
-            impl,
-            version,
-            e.peer ?? '',
-            Number(e.index),
-            String(e.algorithm),
-            (e.peers as string[]).join(' '),
-          ])
-        const leechers = r.peers.filter((p) => p.role === 'leecher')
+        runs.push(...rep.runs)
+        const failedPer = rep.runs.map((r) => ctx.log.of(r.run, 'piece').filter((e) => e.ok === false))
+        for (const [k, failed] of failedPer.entries())
+          for (const e of failed)
+            failures.push([
+              rep.runs[k]!.run,
+              e.peer ?? '',
+              Number(e.index),
+              String(e.algorithm),
+              (e.peers as string[]).join(' '),
+            ])
+        const leechers = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
         const intact = leechers.filter((p) => p.intact === true).length
-        const algorithms = [...new Set(failed.map((e) => String(e.algorithm)))].join('+') || '-'
+        const algorithms = [...new Set(failedPer.flat().map((e) => String(e.algorithm)))].join('+') || '-'
+        // Caught: some leecher banned the corrupt peer; intact: every leecher ended with the original file.
+        const caught = rep.runs.map((r) => r.bans.length > 0)
+        const allIntact = rep.runs.map((r) =>
+          r.peers.filter((p) => p.role === 'leecher').every((p) => p.intact === true),
+        )
+        const bans =
+          rep.runs.length === 1
+            ? rep.runs[0]!.bans.map((b) => `${b.by} banned ${b.peer}`).join(', ') || 'none'
+            : `banned in ${formatCount(caught)}`
         rows.push([
           impl,
           version,
-          failed.length,
+          formatSpread(spread(failedPer.map((f) => f.length)), String),
           algorithms,
-          r.bans.map((b) => `${b.by} banned ${b.peer}`).join(', ') || 'none',
+          bans,
           `${intact}/${leechers.length}`,
-          secs(r.completion),
+          formatSpread(rep.completion, secs),
         ])
         lines.push(
-          `integrity ${impl} ${version}: ${failed.length} failed pieces (${algorithms}), bans: ${r.bans.length}, intact files ${intact}/${leechers.length}`,
+          `integrity ${impl} ${version}: ${formatSpread(spread(failedPer.map((f) => f.length)), String)} failed pieces (${algorithms}), corrupt peer banned in ${formatCount(caught)}: ${checkVerdict(caught)}, intact files ${intact}/${leechers.length}: ${checkVerdict(allIntact)}`,
         )
       }
     return {
@@ -75,7 +85,10 @@ export const integrity: Scenario = {
       runs,
       tables: [
         {
-          title: 'Integrity',
+          title:
+            ctx.repeats > 1
+              ? `Integrity: median (min–max) of ${ctx.repeats} runs; bans: runs where a leecher banned the corrupt peer; files summed over the runs`
+              : 'Integrity',
           columns: [
             'impl',
             'torrent',
@@ -89,7 +102,7 @@ export const integrity: Scenario = {
         },
         {
           title: 'Every failed piece',
-          columns: ['impl', 'torrent', 'leecher', 'piece', 'algorithm', 'sent by'],
+          columns: ['run', 'leecher', 'piece', 'algorithm', 'sent by'],
           rows: failures,
         },
       ],

@@ -1,7 +1,8 @@
+import { formatShare, gapClosed, type Share, tradingRecovered } from '../nat-recovery.js'
 import type { HostKind } from '../netns.js'
 import { ROUTER_WAN_IPS } from '../netns.js'
 import type { PeerTransport } from '../peer-process.js'
-import { median } from '../repeats.js'
+import { barLine, formatSpread, median, type Spread, spread } from '../repeats.js'
 import {
   type ChartSpec,
   leecherTimes,
@@ -59,7 +60,10 @@ interface NatFacts {
   hiddenUp: number
   /** Connections between two NATed leechers, counted at each end. */
   natToNat: number
-  /** Bytes NATed leechers downloaded from NATed leechers. */
+  /**
+   * Bytes the leechers after L0 (NATed except in the public variant) downloaded from each other: a
+   * NATed leecher's peer seen at a NAT router's WAN address, or, all public, at another's own address.
+   */
   natFromNat: number
   /** BEP 55 punches our peers started; libtorrent's peers: connections it flags as holepunched. */
   punches: number
@@ -74,13 +78,26 @@ function lastProgress(ctx: ScenarioContext, run: string): Map<string, Record<str
   return last
 }
 
+const ipOf = (address: string) => address.slice(0, address.lastIndexOf(':'))
+
 /**
  * Counts from the peers' own reports: a NATed leecher's peer whose address is a NAT router's WAN address
- * is another NATed leecher (public peers are seen under their own address).
+ * is another NATed leecher (public peers are seen under their own address). In the all-public run the
+ * same leecher positions (every leecher but L0) are matched by their hosts' addresses instead, when
+ * the hosts have distinct addresses (namespaces; on loopback they all share 127.0.0.1).
  */
 function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
   const last = lastProgress(ctx, r.run)
-  const hidden = r.peers.filter((p) => p.role === 'leecher' && p.kind !== 'public')
+  const allPublic = r.peers.every((p) => p.kind === 'public')
+  const hidden = r.peers.filter(
+    (p) => p.role === 'leecher' && (allPublic ? p.name !== 'L0' : p.kind !== 'public'),
+  )
+  const started = new Map(ctx.log.of(r.run, 'peer-start').map((e) => [e.peer, ipOf(String(e.address))]))
+  const ips = [...started.values()]
+  const hiddenIps = new Set(hidden.map((p) => started.get(p.name)))
+  const isHidden = allPublic
+    ? (ip: string) => new Set(ips).size === ips.length && hiddenIps.has(ip)
+    : (ip: string) => ROUTER_WAN_IPS.includes(ip)
   const facts: NatFacts = {
     completion: r.completion,
     download: r.allDone ? mean(leecherTimes(r)) : undefined,
@@ -97,7 +114,7 @@ function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
     facts.punched += Number(hp?.connected ?? 0)
     if (!hidden.includes(p)) continue
     for (const [addr, bytes] of Object.entries((e?.from as Record<string, number> | undefined) ?? {})) {
-      if (!ROUTER_WAN_IPS.includes(addr.slice(0, addr.lastIndexOf(':')))) continue
+      if (!isHidden(ipOf(addr))) continue
       facts.natToNat++
       facts.natFromNat += bytes
     }
@@ -107,15 +124,29 @@ function natFacts(ctx: ScenarioContext, r: RunResult): NatFacts {
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1)
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-')
+/** Mean leecher download time (ms) of each run where every leecher finished. */
+const downloads = (facts: NatFacts[]) => facts.map((f) => f.download ?? Number.NaN).filter(Number.isFinite)
+
+/** What the scenario measured for one implementation and variant. */
+interface Measured {
+  v: Variant
+  facts: NatFacts[]
+  download: Spread
+  /** Capacity recovered ({@link tradingRecovered}); undefined for the all-public reference. */
+  recovered?: Share
+  /** Share of the nat–public download-time gap closed ({@link gapClosed}); undefined for nat and public. */
+  gap?: Share
+}
 
 /**
  * NAT/firewall: one seeder uploading no faster than a peer, one public leecher (it also relays BEP 55
  * rendezvous) and the other leechers NATed behind two masquerade routers (alternating), so the swarm
  * depends on the NATed leechers' upload. Without traversal they upload only to public peers over
- * connections they opened; with port mapping or a holepunch they also serve each other. Per variant:
- * completion time (median and spread over `ctx.repeats` runs), upload by NATed peers, NATed<->NATed
- * connections, and the capacity recovered, (T_nat - T_variant) / (T_nat - T_public) on the medians of
- * the mean leecher download time.
+ * connections they opened; with port mapping or a holepunch they also serve each other. Per variant,
+ * over `ctx.repeats` runs (median and spread): download and completion time, upload by NATed peers,
+ * NATed<->NATed connections and bytes, the capacity recovered (the NATed leechers' trading with each
+ * other as a share of the same leechers' trading when all are public) and the share of the
+ * nat–public download-time gap closed (INCONCLUSIVE when the run-to-run spread hides the gap).
  */
 export const nat: Scenario = {
   name: 'nat',
@@ -134,14 +165,14 @@ export const nat: Scenario = {
     const runs: RunResult[] = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
-    const summary = new Map<string, Map<string, number>>()
+    const answers: string[] = []
+    const byImpl = new Map<string, Map<string, Measured>>()
     for (const impl of ctx.impls) {
-      const medians = new Map<string, number>()
-      summary.set(impl, medians)
       const variants = VARIANTS.filter(
         (v) => (!v.netnsOnly || ctx.mode === 'netns') && (!v.oursOnly || impl === 'ours'),
       )
-      const measured: { v: Variant; facts: NatFacts[] }[] = []
+      const measured = new Map<string, Measured>()
+      byImpl.set(impl, measured)
       for (const v of variants) {
         const repeated = await ctx.runRepeated(
           {
@@ -159,95 +190,145 @@ export const nat: Scenario = {
         )
         runs.push(...repeated.runs)
         const facts = repeated.runs.map((r) => natFacts(ctx, r))
-        measured.push({ v, facts })
-        const done = facts.map((f) => f.download ?? Number.NaN).filter(Number.isFinite)
-        medians.set(v.name, done.length === facts.length ? median(done) : Number.NaN)
+        measured.set(v.name, { v, facts, download: spread(facts.map((f) => f.download)) })
       }
-      const tPublic = medians.get('public') ?? Number.NaN
-      const tNat = medians.get('nat') ?? Number.NaN
-      for (const { v, facts } of measured) {
-        const done = facts.map((f) => f.download ?? Number.NaN).filter(Number.isFinite)
-        const completions = facts.map((f) => f.completion ?? Number.NaN).filter(Number.isFinite)
-        const t = medians.get(v.name)!
-        const recovered = v.kind === 'public' || v.name === 'nat' ? Number.NaN : (tNat - t) / (tNat - tPublic)
-        const conns = median(facts.map((f) => f.natToNat))
+      const pub = measured.get('public')
+      const none = measured.get('nat')
+      for (const m of measured.values()) {
+        if (m.v.kind === 'public' || !pub) continue
+        // On loopback every host is 127.0.0.1: who traded with whom cannot be told apart.
+        m.recovered =
+          ctx.mode === 'netns'
+            ? tradingRecovered(
+                m.facts.map((f) => f.natFromNat),
+                pub.facts.map((f) => f.natFromNat),
+              )
+            : { inconclusive: 'loopback hosts share one address' }
+        if (m !== none && none)
+          m.gap = gapClosed(downloads(none.facts), downloads(m.facts), downloads(pub.facts))
+      }
+      for (const { v, facts, download, recovered, gap } of measured.values()) {
         const row = [
           impl,
           v.name,
-          `${done.length}/${facts.length}`,
-          secs(Number.isFinite(t) ? t : undefined),
-          done.length ? `${secs(Math.min(...done))}–${secs(Math.max(...done))}` : '-',
-          completions.length === facts.length ? secs(median(completions)) : '-',
+          `${download.n}/${facts.length}`,
+          formatSpread(download, secs),
+          formatSpread(spread(facts.map((f) => f.completion)), secs),
           mib(median(facts.map((f) => f.hiddenUp))),
-          fmt(conns, 0),
+          fmt(median(facts.map((f) => f.natToNat)), 0),
           mib(median(facts.map((f) => f.natFromNat))),
           `${fmt(median(facts.map((f) => f.punches)), 0)}${impl === 'ours' ? ` (${fmt(median(facts.map((f) => f.punched)), 0)} connected)` : ''}`,
-          Number.isFinite(recovered) ? `${(recovered * 100).toFixed(0)}%` : '-',
+          recovered ? formatShare(recovered) : 'reference',
+          gap ? formatShare(gap) : '-',
         ]
         rows.push(row)
-        if (v.kind !== 'public')
+        if (v.kind === 'public')
           lines.push(
-            `nat ${impl} ${v.name}: mean download median ${row[3]} s (${row[4]} s over ${row[2]} runs), completion median ${row[5]} s, NATed upload ${row[6]} MiB, NAT<->NAT connections ${row[7]} (${row[8]} MiB traded), holepunches ${row[9]}, capacity recovered ${row[10]}`,
+            `nat ${impl} public (reference): mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, the leechers after L0 got ${row[7]} MiB from each other`,
+          )
+        else
+          lines.push(
+            `nat ${impl} ${v.name}: mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, NATed upload ${row[5]} MiB, NAT<->NAT connections ${row[6]} (${row[7]} MiB traded), holepunches ${row[8]}, capacity recovered ${row[9]}, download-time gap closed ${row[10]}`,
           )
       }
+      const punch = measured.get('nat+holepunch')
+      if (none && punch) {
+        const ratios = punch.facts.map(
+          (f, k) => (f.download ?? Number.NaN) / (none.facts[k]?.download ?? Number.NaN),
+        )
+        lines.push(
+          barLine(
+            `nat ${impl} BEP 55 effect: mean download nat ${formatSpread(none.download, secs)} s, nat+holepunch ${formatSpread(punch.download, secs)} s; nat+holepunch / nat (run k against run k)`,
+            ratios,
+            { max: 1 },
+          ),
+        )
+      }
+      answers.push(
+        `${impl}: ${[...measured.values()]
+          .filter((m) => m.recovered)
+          .map((m) => `${m.v.name} ${formatShare(m.recovered!)}`)
+          .join(', ')}`,
+      )
     }
     const categories = VARIANTS.filter((v) => !v.netnsOnly || ctx.mode === 'netns').map((v) => v.name)
-    const bar = (
-      id: string,
-      title: string,
-      yName: string,
-      value: (impl: string, v: string) => number,
-    ): ChartSpec => ({
-      id,
-      title,
-      kind: 'bar',
-      xName: 'variant',
-      yName,
-      categories,
-      series: ctx.impls.map((impl) => ({
-        name: impl,
-        points: categories.map((c): [string, number] => {
-          const y = value(impl, c)
-          return [c, Number.isFinite(y) ? Math.round(y * 10) / 10 : 0]
-        }),
-      })),
-    })
-    const t = (impl: string, v: string) => summary.get(impl)?.get(v) ?? Number.NaN
+    /** One bar series per implementation and statistic, over the given variants. */
+    const perVariant = (
+      variants: string[],
+      stats: [string, (m: Measured) => number][],
+    ): ChartSpec['series'] =>
+      ctx.impls.flatMap((impl) =>
+        stats.map(([stat, value]) => ({
+          name: `${impl} ${stat}`,
+          points: variants.map((c): [string, number] => {
+            const m = byImpl.get(impl)?.get(c)
+            const y = m ? value(m) : Number.NaN
+            return [c, Number.isFinite(y) ? Math.round(y * 10) / 10 : 0]
+          }),
+        })),
+      )
+    const over = (low: string, high: string) =>
+      repeats > 1 ? ` (median, ${low} and ${high} of ${repeats} runs)` : ''
+    const times: [string, (m: Measured) => number][] = [
+      ['median', (m) => m.download.median / 1000],
+      ['fastest', (m) => m.download.min / 1000],
+      ['slowest', (m) => m.download.max / 1000],
+    ]
+    const pct = (key: 'median' | 'min' | 'max') => (m: Measured) =>
+      m.recovered && 'spread' in m.recovered ? m.recovered.spread[key] * 100 : Number.NaN
+    const shares: [string, (m: Measured) => number][] = [
+      ['median', pct('median')],
+      ['lowest', pct('min')],
+      ['highest', pct('max')],
+    ]
     return {
       name: 'nat',
+      answer: `Capacity recovered (the NATed leechers' trading with each other against the same leechers all public${repeats > 1 ? `, median (range) of ${repeats} runs` : ''}): ${answers.join('; ')}.`,
+      figure: 'nat-recovered',
       question: this.question,
       summary: this.summary,
       runs,
       tables: [
         {
-          title: `NAT and firewall: 1 seeder (upload ${SEEDER_SHARE}× a peer's cap), 1 public leecher, ${n - 1} NATed behind two routers; ${repeats} run(s) per variant`,
+          title: `NAT and firewall: 1 seeder (upload ${SEEDER_SHARE}× a peer's cap), 1 public leecher, ${n - 1} NATed behind two routers; ${repeats} run(s) per variant, median (min–max). Capacity recovered: bytes the NATed leechers got from each other as a share of what the same leechers got from each other all public (median of those runs; 0 without traversal). Gap closed: (T_nat − T) / (T_nat − T_public) on mean download times, interval from the runs' ranges, INCONCLUSIVE when the spread hides the gap`,
           columns: [
             'impl',
             'variant',
             'runs finished',
-            'mean download median (s)',
-            'mean download min–max (s)',
-            'swarm completion median (s)',
+            'mean download (s)',
+            'swarm completion (s)',
             'uploaded by NATed (MiB)',
-            'NAT↔NAT connections (both ends)',
+            'NAT↔NAT connections (both ends; public: the same leechers)',
             'NATed got from NATed (MiB)',
             'holepunches (ours: started (connected); libtorrent: holepunched connections)',
             'capacity recovered',
+            'download-time gap closed',
           ],
           rows,
         },
       ],
       charts: [
-        bar('nat-download', 'Mean leecher download time per variant (median over runs)', 'time (s)', t),
-        bar(
-          'nat-recovered',
-          'Capacity recovered: (T_nat − T_variant) / (T_nat − T_public), T = mean download time',
-          'recovered (%)',
-          (impl, v) =>
-            v === 'public' || v === 'nat'
-              ? 0
-              : ((t(impl, 'nat') - t(impl, v)) / (t(impl, 'nat') - t(impl, 'public'))) * 100,
-        ),
+        {
+          id: 'nat-download',
+          title: `Mean leecher download time per variant${over('fastest', 'slowest')}`,
+          kind: 'bar',
+          xName: 'variant',
+          yName: 'time (s)',
+          categories,
+          series: perVariant(categories, repeats > 1 ? times : times.slice(0, 1)),
+        },
+        {
+          id: 'nat-recovered',
+          title: `Capacity recovered: NATed leechers' trading with each other / the same leechers' all public${over('lowest', 'highest')}`,
+          kind: 'bar',
+          xName: 'variant',
+          yName: 'recovered (%)',
+          categories: categories.filter((c) => c !== 'public'),
+          series: perVariant(
+            categories.filter((c) => c !== 'public'),
+            repeats > 1 ? shares : shares.slice(0, 1),
+          ),
+        },
         ...runs
           .filter((r) => r.run.includes('holepunch'))
           .slice(0, 1)

@@ -1,112 +1,216 @@
-import { type ChartSpec, leecherTimes, mean, publicLeechers, type Scenario, secs } from '../scenario.js'
+import { barLine, formatSpread, median, spread } from '../repeats.js'
+import { type ChartSpec, leecherTimes, publicLeechers, type Scenario, secs } from '../scenario.js'
 import { downloadTimes } from '../sim/sim-charts.js'
-import { SIM_BLOCK, simulateSwarm } from '../sim/sim-swarm.js'
-import { largestSwarm } from './scaling.js'
+import { SIM_BLOCK, type SimSwarmResult, simulateSwarm } from '../sim/sim-swarm.js'
+import type { RunResult } from '../swarm-run.js'
+import { scalingBound } from './scaling.js'
 
 /** One-way latency of a simulated host, ms (a namespace on the lab's bridge: well under 1 ms). */
 const BRIDGE_LATENCY_MS = 0.1
-/** Largest relative difference of the swarm completion times called agreement. */
+/**
+ * Largest relative difference between the simulated and the emulated median leecher download time
+ * (each leecher from its own start to its last piece) called agreement.
+ */
 export const SIM_TOLERANCE = 0.25
+/**
+ * Share of the bytes tc's token bucket counts that is payload: it meters whole Ethernet frames, and a
+ * full TCP segment carries 1448 payload bytes in 1514 (14 Ethernet + 20 IP + 32 TCP with timestamps),
+ * so an emulated link moves 4.4 % fewer payload bytes than its cap. The simulated links carry
+ * payload only and get the cap times this share.
+ */
+export const TCP_PAYLOAD_SHARE = 1448 / 1514
+
+/** Every leecher's download time, ms (NaN for one that did not finish). */
+const emulatedTimes = (r: RunResult) =>
+  r.peers
+    .filter((p) => p.role === 'leecher')
+    .map((p) => (p.doneAt === undefined ? Number.NaN : p.doneAt - p.startAt))
+
+/** `[t s, % of leechers done]` points of a CDF of download times (ms). */
+function cdf(times: number[], n: number): [number, number][] {
+  const sorted = times.filter((t) => !Number.isNaN(t)).sort((a, b) => a - b)
+  return sorted.map((t, i): [number, number] => [
+    Math.round(t / 100) / 10,
+    Math.round(((i + 1) / n) * 1000) / 10,
+  ])
+}
 
 /**
- * Cross-check: the largest N emulated (hosts, tc caps, real processes) and simulated (the same
- * clients on @p2p/sim with the same caps and real 16 KiB blocks), per-leecher completion times side
- * by side.
+ * Cross-check: for each N of the lab, the same swarm emulated (hosts, tc caps, real processes, our
+ * peers, `ctx.repeats` runs) and simulated (the same clients on @p2p/sim with the same caps less the
+ * TCP/IP header share tc counts, real 16 KiB blocks, a flash crowd, one seed per repeat). States
+ * whether the median leecher download times agree within {@link SIM_TOLERANCE}, and puts both
+ * completion-time CDFs of every N on one chart.
  */
 export const simCheck: Scenario = {
   name: 'sim-check',
   question: 'Does the simulator agree with the emulated hosts?',
   summary:
-    'one seeder and the largest N leechers with the lab caps, emulated and simulated (our swarm both times): completion times side by side',
+    'one seeder and N leechers with the lab caps, emulated and simulated (our swarm both times): download times side by side, agreement within a stated tolerance',
   async run(ctx) {
-    const { fixture, n, bound } = await largestSwarm(ctx)
+    const fixture = await ctx.fixture()
     const impl = 'ours'
-    ctx.note(`sim-check: emulated, N=${n}`)
-    const emulated = await ctx.runSwarm(
-      {
-        scenario: 'sim-check',
-        run: `sim-check/emulated/N=${n}`,
-        impl,
-        seeders: 1,
-        leechers: publicLeechers(n),
-        caps: ctx.caps,
-        timeoutMs: Math.max(bound * 6, 30_000) * ctx.timeoutScale,
-      },
-      fixture,
-    )
-    ctx.note(`sim-check: simulated, N=${n}`)
-    const link = {
-      latencyMs: BRIDGE_LATENCY_MS,
-      loss: 0,
-      bytesPerSecond: ctx.caps.up,
-      downBytesPerSecond: ctx.caps.down,
-    }
-    const simulated = await simulateSwarm({
-      run: `sim-check/simulated/N=${n}`,
-      seed: 1,
-      leechers: n,
-      seeders: 1,
-      size: ctx.size,
-      // Real 16 KiB blocks, as the emulated wires send them: with one scaled block per piece, the
-      // 16-block request pipeline held 16 whole pieces per connection (the emulated one holds one).
-      pieces: Math.max(fixture.pieceCount, Math.ceil(ctx.size / SIM_BLOCK)),
-      arrivals: 'flash',
-      links: { caps: ctx.caps, latencyMs: BRIDGE_LATENCY_MS },
-      seederLink: link,
-      sampleMs: 250,
-    })
-    const eTimes = emulated.peers
-      .filter((p) => p.role === 'leecher')
-      .map((p) => (p.doneAt === undefined ? Number.NaN : p.doneAt - p.startAt))
-    const sTimes = [...simulated.doneAt].map((d, i) => d - simulated.arriveAt[i]!)
-    const names = eTimes.map((_, i) => `L${i}`)
-    const e = emulated.completion
-    const s = simulated.completion
-    const diff = e !== undefined && s !== undefined ? Math.abs(e - s) / e : Number.NaN
-    const meanE = mean(leecherTimes(emulated))
-    const meanS = mean(downloadTimes(simulated))
-    const chart: ChartSpec = {
-      id: 'sim-check-times',
-      title: `Emulated vs simulated: each leecher’s completion time (N = ${n})`,
-      kind: 'bar',
-      xName: 'leecher (sorted by time)',
-      yName: 'time (s)',
-      categories: [...names, 'swarm'],
-      series: [
+    const runs: RunResult[] = []
+    const rows: (string | number)[][] = []
+    const lines: string[] = []
+    const cdfs: ChartSpec['series'] = []
+    const medians: { n: number; emulated: number[]; simulated: number[] }[] = []
+    for (const n of ctx.peers) {
+      const bound = scalingBound(ctx, n)
+      ctx.note(`sim-check: emulated, N=${n}`)
+      const rep = await ctx.runRepeated(
         {
-          name: `emulated (${String(ctx.log.of(emulated.run, 'run-start')[0]?.mode)})`,
-          times: eTimes,
-          all: e,
+          scenario: 'sim-check',
+          run: `sim-check/emulated/N=${n}`,
+          impl,
+          seeders: 1,
+          leechers: publicLeechers(n),
+          caps: ctx.caps,
+          timeoutMs: (Math.max(bound * 6, 30_000) + n * 3000) * ctx.timeoutScale,
         },
-        { name: 'simulated (@p2p/sim)', times: sTimes, all: s },
-      ].map(({ name, times, all }) => ({
-        name,
-        points: [...[...times].sort((a, b) => a - b), all ?? Number.NaN].map((t, i): [string, number] => [
-          i < names.length ? names[i]! : 'swarm',
-          Number.isNaN(t) ? 0 : Math.round(t / 100) / 10,
-        ]),
-      })),
+        fixture,
+      )
+      runs.push(...rep.runs)
+      const payload = { up: ctx.caps.up * TCP_PAYLOAD_SHARE, down: ctx.caps.down * TCP_PAYLOAD_SHARE }
+      const simulated: SimSwarmResult[] = []
+      for (let k = 1; k <= ctx.repeats; k++) {
+        ctx.note(`sim-check: simulated, N=${n}, seed ${k}`)
+        simulated.push(
+          await simulateSwarm({
+            run: `sim-check/simulated/N=${n}${ctx.repeats > 1 ? ` #${k}` : ''}`,
+            seed: k,
+            leechers: n,
+            seeders: 1,
+            size: ctx.size,
+            // Real 16 KiB blocks, as the emulated wires send them: with one scaled block per piece, the
+            // 16-block request pipeline held 16 whole pieces per connection (the emulated one holds one).
+            pieces: Math.max(fixture.pieceCount, Math.ceil(ctx.size / SIM_BLOCK)),
+            arrivals: 'flash',
+            links: { caps: payload, latencyMs: BRIDGE_LATENCY_MS },
+            seederLink: {
+              latencyMs: BRIDGE_LATENCY_MS,
+              loss: 0,
+              bytesPerSecond: payload.up,
+              downBytesPerSecond: payload.down,
+            },
+            sampleMs: 250,
+          }),
+        )
+      }
+      const eMedians = rep.runs.map((r) => median(leecherTimes(r)))
+      const sMedians = simulated.map((s) => median(downloadTimes(s)))
+      medians.push({ n, emulated: eMedians, simulated: sMedians })
+      const mode = String(ctx.log.of(rep.medianRun.run, 'run-start')[0]?.mode ?? ctx.mode)
+      const medianSim = [...simulated].sort((a, b) => median(downloadTimes(a)) - median(downloadTimes(b)))[
+        (simulated.length - 1) >> 1
+      ]!
+      cdfs.push(
+        { name: `emulated (${mode}) N=${n}`, points: cdf(emulatedTimes(rep.medianRun), n) },
+        { name: `simulated N=${n}`, points: cdf(downloadTimes(medianSim), n), dashed: true },
+      )
+      const sCompletion = spread(simulated.map((s) => s.completion))
+      rows.push(
+        [
+          `emulated (${mode})`,
+          n,
+          rep.runs.length,
+          formatSpread(spread(eMedians), secs),
+          formatSpread(rep.completion, secs),
+          secs(bound),
+        ],
+        [
+          'simulated (@p2p/sim)',
+          n,
+          simulated.length,
+          formatSpread(spread(sMedians), secs),
+          formatSpread(sCompletion, secs),
+          secs(bound),
+        ],
+      )
+      // Repeat k emulated against seed k simulated: the verdict carries the spread of both.
+      const diffs = eMedians.map((e, k) => Math.abs((sMedians[k] ?? Number.NaN) - e) / e)
+      lines.push(
+        barLine(
+          `sim-check N=${n}: median leecher download emulated ${formatSpread(spread(eMedians), secs)} s, simulated ${formatSpread(spread(sMedians), secs)} s; |simulated − emulated| / emulated`,
+          diffs,
+          { max: SIM_TOLERANCE },
+        ),
+      )
     }
-    const verdict = diff <= SIM_TOLERANCE ? 'PASS' : 'MISS'
+    const categories = medians.map((m) => `N=${m.n}`)
+    const bars = (
+      name: string,
+      pick: (m: (typeof medians)[number]) => number[],
+      f: (xs: number[]) => number,
+    ) => ({
+      name,
+      points: medians.map((m): [string, number] => {
+        const y = f(pick(m).filter(Number.isFinite))
+        return [`N=${m.n}`, Number.isFinite(y) ? Math.round(y / 100) / 10 : 0]
+      }),
+    })
+    const many = ctx.repeats > 1
     return {
       name: 'sim-check',
+      answer: `Median leecher download time, emulated against simulated (tolerance ${SIM_TOLERANCE * 100} %, the simulated links less the ${((1 - TCP_PAYLOAD_SHARE) * 100).toFixed(1)} % of TCP/IP headers tc counts): ${lines.map((l) => l.replace(/^sim-check /, '')).join('; ')}.`,
+      figure: 'sim-check-cdf',
       question: this.question,
       summary: this.summary,
-      runs: [emulated],
+      runs,
       tables: [
         {
-          title: 'Emulated and simulated runs of the same swarm',
-          columns: ['run', 'completion (s)', 'mean leecher (s)', 'T_min (s)', 'completion / T_min'],
-          rows: [
-            [emulated.run, secs(e), secs(meanE), secs(bound), e ? (e / bound).toFixed(2) : '-'],
-            [simulated.run, secs(s), secs(meanS), secs(bound), s ? (s / bound).toFixed(2) : '-'],
+          title: `Emulated and simulated runs of the same swarms${many ? `: median (min–max) of ${ctx.repeats} runs (simulated: seeds 1..${ctx.repeats})` : ''}; simulated links carry the caps × ${TCP_PAYLOAD_SHARE.toFixed(3)} (payload share of a full TCP frame); tolerance on the median leecher download time ${SIM_TOLERANCE * 100} %`,
+          columns: ['run', 'N', 'runs', 'median leecher download (s)', 'swarm completion (s)', 'T_min (s)'],
+          rows,
+        },
+      ],
+      charts: [
+        {
+          id: 'sim-check-cdf',
+          title: `Emulated vs simulated: share of leechers done against their download time${many ? ' (the median run of each)' : ''}`,
+          kind: 'line',
+          xName: 'download time (s)',
+          yName: 'leechers done (%)',
+          series: cdfs,
+        },
+        {
+          id: 'sim-check-times',
+          title: `Emulated vs simulated: median leecher download time per N${many ? ` (median, fastest and slowest of ${ctx.repeats} runs)` : ''}`,
+          kind: 'bar',
+          xName: 'leechers',
+          yName: 'time (s)',
+          categories,
+          series: [
+            bars('emulated', (m) => m.emulated, median),
+            bars('simulated', (m) => m.simulated, median),
+            ...(many
+              ? [
+                  bars(
+                    'emulated fastest',
+                    (m) => m.emulated,
+                    (xs) => Math.min(...xs),
+                  ),
+                  bars(
+                    'emulated slowest',
+                    (m) => m.emulated,
+                    (xs) => Math.max(...xs),
+                  ),
+                  bars(
+                    'simulated fastest',
+                    (m) => m.simulated,
+                    (xs) => Math.min(...xs),
+                  ),
+                  bars(
+                    'simulated slowest',
+                    (m) => m.simulated,
+                    (xs) => Math.max(...xs),
+                  ),
+                ]
+              : []),
           ],
         },
       ],
-      charts: [chart],
-      lines: [
-        `sim-check N=${n}: completion emulated ${secs(e)} s, simulated ${secs(s)} s: differ by ${(diff * 100).toFixed(0)} % (bar <= ${SIM_TOLERANCE * 100} %) ${verdict}; mean leecher ${secs(meanE)} s vs ${secs(meanS)} s`,
-      ],
+      lines,
     }
   },
 }

@@ -1,3 +1,4 @@
+import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { type ChartSpec, progressChart, type Scenario, secs } from '../scenario.js'
 import type { LeecherSpec, RunResult } from '../swarm-run.js'
 import { scalingBound } from './scaling.js'
@@ -28,12 +29,14 @@ export const trackerDies: Scenario = {
       i < early ? {} : { afterTrackerDies: true },
     )
     const runs: RunResult[] = []
+    /** The median run of each case (its progress chart). */
+    const charted: RunResult[] = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     for (const impl of ctx.impls) {
       for (const dht of [true, false]) {
         ctx.note(`tracker-dies: ${impl}, ${dht ? 'with' : 'without'} the DHT`)
-        const r = await ctx.runSwarm(
+        const rep = await ctx.runRepeated(
           {
             scenario: 'tracker-dies',
             run: `tracker-dies/${impl}/${dht ? 'dht' : 'no-dht'}`,
@@ -49,28 +52,35 @@ export const trackerDies: Scenario = {
           },
           fixture,
         )
-        runs.push(r)
+        runs.push(...rep.runs)
+        charted.push(rep.medianRun)
         // Leechers are named L0, L1... in spec order: the first `early` started with the tracker up.
         const isLate = (name: string) => Number(name.slice(1)) >= early
-        const ls = r.peers.filter((p) => p.role === 'leecher')
+        const ls = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
         const late = ls.filter((p) => isLate(p.name))
         const lateDone = late.filter((p) => p.doneAt !== undefined)
         const firstDone = ls.filter((p) => !isLate(p.name) && p.doneAt !== undefined)
+        const killedAt = formatSpread(spread(rep.runs.map((r) => r.trackerDiedAt)), secs)
         rows.push([
           impl,
           dht ? 'tracker + DHT' : 'tracker only',
-          secs(r.trackerDiedAt),
-          `${firstDone.length}/${early}`,
+          killedAt,
+          `${firstDone.length}/${early * rep.runs.length}`,
           `${lateDone.length}/${late.length}`,
-          secs(r.completion),
+          formatSpread(rep.completion, secs),
         ])
-        const expected = dht ? lateDone.length === late.length : lateDone.length === 0
+        // With the DHT every late leecher finishes; without it none does.
+        const expected = rep.runs.map((r) => {
+          const lateOfRun = r.peers.filter((p) => p.role === 'leecher' && isLate(p.name))
+          const finished = lateOfRun.filter((p) => p.doneAt !== undefined).length
+          return dht ? finished === lateOfRun.length : finished === 0
+        })
         lines.push(
-          `tracker-dies ${impl} ${dht ? 'with' : 'without'} DHT: tracker killed at ${secs(r.trackerDiedAt)} s; ${lateDone.length}/${late.length} late leechers finished ${expected ? 'PASS' : 'MISS'}`,
+          `tracker-dies ${impl} ${dht ? 'with' : 'without'} DHT: tracker killed at ${killedAt} s; ${lateDone.length}/${late.length} late leechers finished${rep.runs.length > 1 ? ` over ${rep.runs.length} runs` : ''}; as expected in ${formatCount(expected)} ${checkVerdict(expected)}`,
         )
       }
     }
-    const charts: ChartSpec[] = runs.map((r, i) => {
+    const charts: ChartSpec[] = charted.map((r, i) => {
       const chart = progressChart(ctx, r, `tracker-dies-progress-${i}`)
       if (r.trackerDiedAt !== undefined)
         chart.marks = [
@@ -86,7 +96,7 @@ export const trackerDies: Scenario = {
       runs,
       tables: [
         {
-          title: 'Tracker dies: leechers that arrive after it are found through the DHT, or not at all',
+          title: `Tracker dies: leechers that arrive after it are found through the DHT, or not at all${ctx.repeats > 1 ? `; median (min–max) of ${ctx.repeats} runs, leechers summed over them` : ''}`,
           columns: [
             'impl',
             'discovery',

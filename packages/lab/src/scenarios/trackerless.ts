@@ -1,3 +1,4 @@
+import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { type ChartSpec, mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
 import type { Discovery, RunResult } from '../swarm-run.js'
 import { scalingBound } from './scaling.js'
@@ -39,11 +40,13 @@ export const trackerless: Scenario = {
     const rows: (string | number)[][] = []
     const lines: string[] = []
     const bars = new Map<string, [string, number][]>()
+    /** The median run of each DHT-only case (its progress chart). */
+    const charted: RunResult[] = []
     for (const impl of ctx.impls) {
-      const byDiscovery = new Map<Discovery, RunResult>()
+      const byDiscovery = new Map<Discovery, RunResult[]>()
       for (const discovery of ['tracker', 'dht'] as const) {
         ctx.note(`trackerless: ${impl}, ${LABEL[discovery]}`)
-        const r = await ctx.runSwarm(
+        const rep = await ctx.runRepeated(
           {
             scenario: 'trackerless',
             run: `trackerless/${impl}/${discovery}`,
@@ -56,42 +59,42 @@ export const trackerless: Scenario = {
           },
           fixture,
         )
-        runs.push(r)
-        byDiscovery.set(discovery, r)
-        const leechers = r.peers.filter((p) => p.role === 'leecher')
+        runs.push(...rep.runs)
+        byDiscovery.set(discovery, rep.runs)
+        if (discovery === 'dht') charted.push(rep.medianRun)
+        const leechers = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
         const done = leechers.filter((p) => p.doneAt !== undefined)
         rows.push([
           impl,
           LABEL[discovery],
           `${done.length}/${leechers.length}`,
-          secs(r.completion),
-          secs(meanFirstPiece(r)),
-          r.peers.every((p) => p.intact !== false) ? 'yes' : 'NO',
+          formatSpread(rep.completion, secs),
+          formatSpread(spread(rep.runs.map(meanFirstPiece)), secs),
+          rep.runs.every((r) => r.peers.every((p) => p.intact !== false)) ? 'yes' : 'NO',
         ])
         const pts = bars.get(LABEL[discovery]) ?? []
-        pts.push([impl, (r.completion ?? Number.NaN) / 1000])
+        pts.push([impl, rep.completion.median / 1000])
         bars.set(LABEL[discovery], pts)
       }
       const dht = byDiscovery.get('dht')!
       const viaTracker = byDiscovery.get('tracker')!
-      const finished = dht.allDone ? 'all leechers finished' : 'NOT all leechers finished'
+      const over = (rs: RunResult[], f: (r: RunResult) => number | undefined) =>
+        formatSpread(spread(rs.map(f)), secs)
       lines.push(
-        `trackerless ${impl}: DHT only, no tracker: ${finished}; completion ${secs(dht.completion)} s against ${secs(viaTracker.completion)} s through the tracker; first piece after ${secs(meanFirstPiece(dht))} s against ${secs(meanFirstPiece(viaTracker))} s ${dht.allDone ? 'PASS' : 'MISS'}`,
+        `trackerless ${impl}: DHT only, no tracker: every leecher finished in ${formatCount(dht.map((r) => r.allDone))}; completion ${over(dht, (r) => r.completion)} s against ${over(viaTracker, (r) => r.completion)} s through the tracker; first piece after ${over(dht, meanFirstPiece)} s against ${over(viaTracker, meanFirstPiece)} s ${checkVerdict(dht.map((r) => r.allDone))}`,
       )
     }
     const charts: ChartSpec[] = [
       {
         id: 'trackerless-completion',
-        title: 'Swarm completion: through a tracker against the DHT only',
+        title: `Swarm completion: through a tracker against the DHT only${ctx.repeats > 1 ? ` (median of ${ctx.repeats} runs)` : ''}`,
         kind: 'bar',
         xName: 'implementation',
         yName: 'completion (s)',
         categories: ctx.impls,
         series: [...bars].map(([name, points]) => ({ name, points })),
       },
-      ...runs
-        .filter((r) => r.run.endsWith('/dht'))
-        .map((r, i) => progressChart(ctx, r, `trackerless-progress-${i}`)),
+      ...charted.map((r, i) => progressChart(ctx, r, `trackerless-progress-${i}`)),
     ]
     return {
       name: 'trackerless',
@@ -100,7 +103,7 @@ export const trackerless: Scenario = {
       runs,
       tables: [
         {
-          title: 'Trackerless: the same swarm through a tracker and through the DHT only',
+          title: `Trackerless: the same swarm through a tracker and through the DHT only${ctx.repeats > 1 ? `; median (min–max) of ${ctx.repeats} runs, leechers summed over them` : ''}`,
           columns: [
             'impl',
             'discovery',
