@@ -2,7 +2,7 @@
 // and libtorrent -> libtorrent over uTP only, in the same run. Prints MiB/s, CPU per MiB and the ratios
 // against the targets of the issue (ours/libtorrent uTP >= 1.5, our uTP/our TCP >= 0.5).
 // Usage: node bench/utp-bench.mjs [MiB] (default 128; UTP_BENCH_MIB too; UTP_BENCH_ROUNDS, default 3).
-// BENCH_ONLY_UTP=1 runs the probed uTP row alone; BENCH_PROF=<dir> writes CPU profiles of both processes.
+// BENCH_ONLY=utp|tcp runs one of our rows alone (BENCH_ONLY_UTP=1: utp); BENCH_PROF=<dir> writes CPU profiles of both processes.
 // Needs a build (pnpm build). The CPU figure is both processes' CPU time (libtorrent's includes its disk and hashing).
 import { execFileSync, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -95,7 +95,11 @@ async function sender(transport, port) {
   stream.end()
   await once(stream, 'finish')
   const cpu = process.cpuUsage(c0)
-  process.send({ cpu: (cpu.user + cpu.system) / 1e6, packetSize: stream.connection?.packetSize })
+  process.send({
+    cpu: (cpu.user + cpu.system) / 1e6,
+    packetSize: stream.connection?.packetSize,
+    stats: stream.connection?.stats,
+  })
   await once(process, 'message')
   process.exit(0)
 }
@@ -123,7 +127,12 @@ async function ours(transport, bytes, packetSize) {
   await Promise.all([once(tx, 'exit'), once(rx, 'exit')])
   if (result.got !== bytes || result.sha1 !== expectedSha1(bytes))
     throw new Error(`${transport}: corrupt transfer`)
-  return { seconds: result.seconds, cpu: result.cpu + senderCpu.cpu, packetSize: senderCpu.packetSize }
+  return {
+    seconds: result.seconds,
+    cpu: result.cpu + senderCpu.cpu,
+    packetSize: senderCpu.packetSize,
+    stats: senderCpu.stats,
+  }
 }
 
 function libtorrent(bytes) {
@@ -148,11 +157,13 @@ async function main() {
   const bytes = mib * MIB
   console.log(`uTP loopback benchmark: ${mib} MiB per transfer, ${rounds} interleaved rounds, medians`)
   const runs = { lt: [], utp: [], small: [], tcp: [] }
-  if (process.env.BENCH_ONLY_UTP) {
-    const r = await ours('utp', bytes)
+  const only = process.env.BENCH_ONLY ?? (process.env.BENCH_ONLY_UTP ? 'utp' : undefined)
+  if (only) {
+    const r = await ours(only, bytes)
     console.log(
-      `ours uTP only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB`,
+      `ours ${only} only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB, load ${loadavg()[0].toFixed(1)}`,
     )
+    if (process.env.BENCH_STATS) console.log(r.packetSize, r.stats)
     return
   }
   for (let r = 0; r < rounds; r++) {

@@ -62,7 +62,7 @@ export class UtpStream extends Duplex {
   }
 
   /** @internal The handlers the core reports to. */
-  handlers(send: (datagram: Buffer) => void): UtpConnectionHandlers {
+  handlers(send: (datagram: readonly Uint8Array[]) => void): UtpConnectionHandlers {
     return {
       send,
       data: (payload) => {

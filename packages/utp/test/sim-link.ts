@@ -96,7 +96,7 @@ export class SimLink {
   #handlers(i: 0 | 1): UtpConnectionHandlers {
     const end = this.ends[i]
     return {
-      send: (bytes) => this.#transmit((1 - i) as 0 | 1, Buffer.from(bytes)),
+      send: (parts) => this.#transmit((1 - i) as 0 | 1, Buffer.concat(parts)),
       data: (payload) => end.received.push(Uint8Array.from(payload)),
       connect: () => this.onConnect?.(),
       drain: () => {
