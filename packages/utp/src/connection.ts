@@ -460,7 +460,7 @@ export class UtpConnection {
     }
     if (this.#finWanted && this.#finSeq === undefined && this.#queued === 0 && this.#roomForPacket()) {
       this.#finSeq = this.#seqNr
-      this.#sendNew(PacketType.FIN, 0)
+      this.#sendNew(PacketType.FIN)
     }
     if (this.#ackPending) this.#sendControl(PacketType.STATE)
     if (this.#drainWanted && this.#queued < this.#sendBuffer) {
@@ -773,9 +773,7 @@ export class UtpConnection {
     while (need > 0) {
       const chunk = this.#queue[this.#queueIndex]!
       const take = Math.min(chunk.length - this.#queueHead, need)
-      payload.push(
-        take === chunk.length ? chunk : chunk.subarray(this.#queueHead, this.#queueHead + take),
-      )
+      payload.push(take === chunk.length ? chunk : chunk.subarray(this.#queueHead, this.#queueHead + take))
       need -= take
       this.#queueHead += take
       if (this.#queueHead === chunk.length) {
@@ -795,7 +793,8 @@ export class UtpConnection {
     this.#track(bytes, payload, size, probe)
   }
 
-  #sendNew(type: PacketTypeValue, size: number): void {
+  /** Sends a packet without payload that takes a sequence number (FIN). */
+  #sendNew(type: PacketTypeValue): void {
     const { bytes } = encodePacket(this.#header(type, this.sendId), 0)
     this.#track(bytes, [], 0)
   }
