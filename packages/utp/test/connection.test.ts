@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { decodePacket, encodePacket, PacketType } from '@p2p/utp'
+import {
+  decodePacket,
+  encodePacket,
+  PacketType,
+  pumpSimLink,
+  SimLink,
+  type SimLinkFaults,
+  seededRandom,
+} from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
-import { type LinkFaults, prng, pump, SimLink } from './sim-link.js'
 
 function randomData(seed: number, size: number): Uint8Array {
-  const r = prng(seed)
+  const r = seededRandom(seed)
   const out = new Uint8Array(size)
   for (let i = 0; i < size; i++) out[i] = Math.floor(r() * 256)
   return out
@@ -14,16 +21,16 @@ function joined(chunks: Uint8Array[]): Buffer {
   return Buffer.concat(chunks)
 }
 
-function transfer(seed: number, faults: LinkFaults, size: number, both = false) {
+function transfer(seed: number, faults: SimLinkFaults, size: number, both = false) {
   const link = new SimLink(seed, faults)
   const a = randomData(seed, size)
   const b = randomData(seed + 1, both ? size : 0)
-  pump(link, 0, a)
+  pumpSimLink(link, 0, a)
   let started = false
   link.run(() => {
     if (!started && link.ends[1].conn) {
       started = true
-      pump(link, 1, b)
+      pumpSimLink(link, 1, b)
     }
     return link.ends[0].closed && link.ends[1].closed
   })
@@ -65,7 +72,7 @@ describe('UtpConnection on a simulated link', () => {
       return out
     }
     const data = randomData(7, 100_000)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[0].closed && link.ends[1].closed)
     expect(dropped).toBe(true)
     expect(sackLengths.some((n) => n % 4 !== 0)).toBe(true)
@@ -94,8 +101,8 @@ describe('UtpConnection on a simulated link', () => {
   it.each(Array.from({ length: Number(process.env.UTP_SEEDS ?? 40) }, (_, i) => 1000 + i))(
     'seed %i: loss, duplication, reordering and delay still deliver every byte in order',
     (seed) => {
-      const r = prng(seed * 7)
-      const faults: LinkFaults = {
+      const r = seededRandom(seed * 7)
+      const faults: SimLinkFaults = {
         loss: r() * 0.15,
         duplicate: r() * 0.1,
         reorder: r() * 0.3,
@@ -115,7 +122,7 @@ describe('UtpConnection on a simulated link', () => {
     // The initial sequence number comes from `random`; 0.999 puts it just below the wrap.
     const link = new SimLink(5, { loss: 0.02, reorder: 0.1 }, { random: () => 0.9999 })
     const data = randomBytes(2_000 * 1380)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[0].closed && link.ends[1].closed)
     expect(joined(link.ends[1].received).equals(data)).toBe(true)
   })
@@ -123,7 +130,7 @@ describe('UtpConnection on a simulated link', () => {
   it('probes a closed window that reopens silently without giving up (libtorrent drops data beyond it)', () => {
     const link = new SimLink(13, { delayMs: 5 })
     const data = randomData(13, 400_000)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[1].received.length > 0)
     // The receiving application stops reading: its window closes, and it drops data like libtorrent.
     const receiver = link.ends[1].conn!
