@@ -88,6 +88,7 @@ async function sender(transport, port) {
     stream = socket.connect(port, '127.0.0.1')
   } else stream = connect({ port, host: '127.0.0.1', noDelay: true })
   await once(stream, 'connect')
+  if (process.env.BENCH_TRACE) setInterval(() => { const c = stream.connection; console.error('cwnd', c.cwnd | 0, 'pw', c.peerWindow, 'inflight', c.inFlight, 'rtt', c.rtt.toFixed(2), 'to', c.stats.timeouts, 'loss', c.stats.losses) }, 200).unref()
   const c0 = process.cpuUsage()
   const chunk = payload()
   let sent = 0
@@ -101,6 +102,7 @@ async function sender(transport, port) {
   const cpu = process.cpuUsage(c0)
   process.send({
     cpu: (cpu.user + cpu.system) / 1e6,
+    sys: cpu.system / 1e6,
     packetSize: stream.connection?.packetSize,
     stats: stream.connection?.stats,
   })
@@ -136,6 +138,8 @@ async function ours(transport, bytes, packetSize) {
     cpu: result.cpu + senderCpu.cpu,
     packetSize: senderCpu.packetSize,
     stats: senderCpu.stats,
+    sys: senderCpu.sys,
+    senderCpu: senderCpu.cpu,
     load: loadavg()[0],
   }
 }
@@ -253,7 +257,7 @@ async function main() {
     console.log(
       `ours ${only} only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB, load ${loadavg()[0].toFixed(1)}`,
     )
-    if (process.env.BENCH_STATS) console.log(r.packetSize, r.stats)
+    if (process.env.BENCH_STATS) console.log(r.packetSize, r.stats, 'sender sys s', r.sys, 'sender cpu s', r.senderCpu)
     return
   }
   for (let r = 0; r < rounds; r++) {
