@@ -58,6 +58,7 @@ async function receiver(transport) {
         got,
         seconds,
         cpu: (cpu.user + cpu.system) / 1e6,
+        sys: cpu.system / 1e6,
         sha1: hash.digest('hex'),
         bytes,
         packetSize,
@@ -88,7 +89,24 @@ async function sender(transport, port) {
     stream = socket.connect(port, '127.0.0.1')
   } else stream = connect({ port, host: '127.0.0.1', noDelay: true })
   await once(stream, 'connect')
-  if (process.env.BENCH_TRACE) setInterval(() => { const c = stream.connection; console.error('cwnd', c.cwnd | 0, 'pw', c.peerWindow, 'inflight', c.inFlight, 'rtt', c.rtt.toFixed(2), 'to', c.stats.timeouts, 'loss', c.stats.losses) }, 200).unref()
+  if (process.env.BENCH_TRACE)
+    setInterval(() => {
+      const c = stream.connection
+      console.error(
+        'cwnd',
+        c.cwnd | 0,
+        'pw',
+        c.peerWindow,
+        'inflight',
+        c.inFlight,
+        'rtt',
+        c.rtt.toFixed(2),
+        'to',
+        c.stats.timeouts,
+        'loss',
+        c.stats.losses,
+      )
+    }, 200).unref()
   const c0 = process.cpuUsage()
   const chunk = payload()
   let sent = 0
@@ -140,6 +158,7 @@ async function ours(transport, bytes, packetSize) {
     stats: senderCpu.stats,
     sys: senderCpu.sys,
     senderCpu: senderCpu.cpu,
+    receiver: `${result.cpu.toFixed(2)} s (system ${result.sys.toFixed(2)})`,
     load: loadavg()[0],
   }
 }
@@ -257,7 +276,17 @@ async function main() {
     console.log(
       `ours ${only} only: ${(mib / r.seconds).toFixed(1)} MiB/s, CPU ${((r.cpu * 1000) / mib).toFixed(1)} ms/MiB, load ${loadavg()[0].toFixed(1)}`,
     )
-    if (process.env.BENCH_STATS) console.log(r.packetSize, r.stats, 'sender sys s', r.sys, 'sender cpu s', r.senderCpu)
+    if (process.env.BENCH_STATS)
+      console.log(
+        r.packetSize,
+        r.stats,
+        'sender sys s',
+        r.sys,
+        'sender cpu s',
+        r.senderCpu,
+        'receiver',
+        r.receiver,
+      )
     return
   }
   for (let r = 0; r < rounds; r++) {
