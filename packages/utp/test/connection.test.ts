@@ -7,6 +7,8 @@ import {
   SimLink,
   type SimLinkFaults,
   seededRandom,
+  UtpConnection,
+  type UtpConnectionHandlers,
 } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
 
@@ -170,5 +172,70 @@ describe('UtpConnection on a simulated link', () => {
     link.ends[0].conn!.destroy()
     link.run(() => link.ends[1].closed)
     expect((link.ends[1].error as { code?: string }).code).toBe('UTP_RESET')
+  })
+})
+
+describe('UtpConnection acks and sent payloads', () => {
+  const noop = () => {}
+  function recorder(sent: Uint8Array[][]): UtpConnectionHandlers {
+    return {
+      send: (parts) => sent.push([...parts]),
+      data: noop,
+      connect: noop,
+      drain: noop,
+      end: noop,
+      close: noop,
+    }
+  }
+  function packet(type: number, seq: number, ack: number, payload = 0): ReturnType<typeof decodePacket> {
+    const header = {
+      type: type as 0,
+      connectionId: 7,
+      timestamp: 0,
+      timestampDiff: 0,
+      windowSize: 1 << 20,
+      seq,
+      ack,
+    }
+    return decodePacket(encodePacket(header, payload).bytes)
+  }
+
+  it('acks at once after an eighth of its receive window arrived in one batch, not only when the batch is flushed', () => {
+    const sent: Uint8Array[][] = []
+    const syn = packet(PacketType.SYN, 1000, 0)
+    const conn = UtpConnection.accept(syn, recorder(sent), {
+      now: () => 0,
+      random: () => 0,
+      receiveWindow: 64 * 1024,
+    })
+    conn.flush()
+    expect(sent).toHaveLength(1) // the STATE answering the SYN
+    sent.length = 0
+    // 24 packets of 1000 bytes in one batch: 8192 bytes (an eighth) are reached by the 9th and the 18th.
+    for (let i = 1; i <= 24; i++) conn.receive(packet(PacketType.DATA, 1000 + i, 0xffff, 1000))
+    const acks = () => sent.map((parts) => decodePacket(Buffer.concat(parts)))
+    expect(acks().map((p) => [p.type, p.ack])).toEqual([
+      [PacketType.STATE, 1009],
+      [PacketType.STATE, 1018],
+    ])
+    conn.flush()
+    expect(acks().map((p) => p.ack)).toEqual([1009, 1018, 1024])
+  })
+
+  it('sends views of the written bytes as the payload, not copies', () => {
+    const sent: Uint8Array[][] = []
+    const conn = UtpConnection.connect(200, recorder(sent), { now: () => 0, random: () => 0 })
+    conn.receive(packet(PacketType.STATE, 500, 0))
+    expect(conn.state).toBe('connected')
+    sent.length = 0
+    const written = Buffer.alloc(3000) // its own ArrayBuffer (not the shared pool packet headers come from)
+    written.set(randomData(3, 3000))
+    conn.write(written)
+    conn.flush()
+    const data = sent.filter((parts) => decodePacket(parts[0]!).type === PacketType.DATA)
+    expect(data.length).toBeGreaterThan(1)
+    for (const parts of data) for (const view of parts.slice(1)) expect(view.buffer).toBe(written.buffer)
+    const payload = Buffer.concat(data.map((parts) => decodePacket(Buffer.concat(parts)).payload))
+    expect(payload.equals(written.subarray(0, payload.length))).toBe(true)
   })
 })
