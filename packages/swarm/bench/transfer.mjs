@@ -13,6 +13,9 @@
 // BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
 // libtorrent -> libtorrent with RC4 forced on both sides, and ours -> ours plain, interleaved; it prints
 // ours/libtorrent with RC4 (target >= 1.2x) and the RC4 overhead against our plain transfer.
+// BENCH_UTP=1 (`pnpm bench:utp`) runs the uTP pairs instead: ours -> ours and libtorrent -> libtorrent
+// with uTP only (TCP disabled on both sides; ours with --transports utp), and ours -> ours over TCP,
+// interleaved; it prints ours/libtorrent over uTP (target >= 1.5x) and our uTP/TCP speed and CPU.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -44,12 +47,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const PAIRS = process.env.BENCH_PAIRS?.split(',').map((s) => s.trim())
 /** Compare RC4 transfers instead (see the header). */
 const MSE = process.env.BENCH_MSE === '1'
-/** Our flags and libtorrent's settings for RC4 forced on both sides, or MSE off ('plain'). */
+/** Compare uTP-only transfers instead (see the header). */
+const UTP = process.env.BENCH_UTP === '1'
+/** Our flags and libtorrent's settings for RC4 forced on both sides, MSE off ('plain'), or uTP only and MSE off. */
 const ENC_FLAGS = {
   rc4: ['--encryption', 'forced', '--encryption-level', 'rc4'],
   plain: ['--encryption', 'disabled'],
+  utp: ['--encryption', 'disabled', '--transports', 'utp'],
 }
-const ENC_LT = { rc4: { enc: 'forced', enc_level: 'rc4' }, plain: { enc: 'disabled' } }
+const ENC_LT = {
+  rc4: { enc: 'forced', enc_level: 'rc4' },
+  plain: { enc: 'disabled' },
+  utp: { enc: 'disabled', utp: true },
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -284,7 +294,9 @@ async function main() {
     const { torrent } = await createTorrent(file, { version: 1, pieceLength: 2 ** 20 })
     const torrentFile = join(dir, 'bench.torrent')
     await writeFile(torrentFile, torrent)
-    console.log(`swarm transfer benchmark: ${SIZE / 2 ** 20} MiB v1 torrent, 1 MiB pieces, 127.0.0.1, TCP`)
+    console.log(
+      `swarm transfer benchmark: ${SIZE / 2 ** 20} MiB v1 torrent, 1 MiB pieces, 127.0.0.1, ${UTP ? 'uTP' : 'TCP'}`,
+    )
     // The two pairs of the target run ROUNDS times, interleaved; the others once.
     const headline = [['ours', 'ours'], ['libtorrent', 'libtorrent'], ...(BASE ? [['base', 'base']] : [])]
     const others = [
@@ -297,9 +309,16 @@ async function main() {
       ['libtorrent', 'libtorrent', 'rc4'],
       ['ours', 'ours', 'plain'],
     ]
+    const utp = [
+      ['ours', 'ours', 'utp'],
+      ['libtorrent', 'libtorrent', 'utp'],
+      ['ours', 'ours', 'plain'],
+    ]
     const plan = MSE
       ? Array.from({ length: ROUNDS }, () => mse).flat()
-      : [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]
+      : UTP
+        ? Array.from({ length: ROUNDS }, () => utp).flat()
+        : [...Array.from({ length: ROUNDS }, () => headline).flat(), ...others]
     const runs = new Map()
     for (const [from, to, enc] of plan) {
       const name = `${from} -> ${to}${enc ? ` (${enc})` : ''}`
@@ -337,6 +356,23 @@ async function main() {
     if (rc4?.mbps && plain?.mbps) {
       console.log(
         `RC4 overhead: ours RC4/plain speed = ${(rc4.mbps / plain.mbps).toFixed(2)}x, CPU s leecher ${rc4.cpu.toFixed(2)} vs ${plain.cpu.toFixed(2)}, seeder ${rc4.seedCpu.toFixed(2)} vs ${plain.seedCpu.toFixed(2)}`,
+      )
+    }
+    return
+  }
+  if (UTP) {
+    const utp = by['ours -> ours (utp)']
+    const ltUtp = by['libtorrent -> libtorrent (utp)']
+    const tcp = by['ours -> ours (plain)']
+    if (utp?.mbps && ltUtp?.mbps) {
+      const ratio = utp.mbps / ltUtp.mbps
+      console.log(
+        `speed over uTP: ours/libtorrent = ${ratio.toFixed(2)}x (target >= 1.5x) ${ratio >= 1.5 ? 'PASS' : 'FAIL'}`,
+      )
+    }
+    if (utp?.mbps && tcp?.mbps) {
+      console.log(
+        `ours uTP/TCP speed = ${(utp.mbps / tcp.mbps).toFixed(2)}x, CPU s/GiB leecher ${perGiB(utp.cpu)} vs ${perGiB(tcp.cpu)}, seeder ${perGiB(utp.seedCpu)} vs ${perGiB(tcp.seedCpu)}`,
       )
     }
     return

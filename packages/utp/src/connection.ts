@@ -40,6 +40,12 @@ export const IDLE_TIMEOUT_MS = 90_000
 export const LINGER_MS = 10_000
 /** Retransmissions of our FIN after the peer's FIN arrived, before closing anyway. */
 const FIN_RESENDS = 2
+/**
+ * Received payload, as a fraction of the receive window, after which we ack at once instead of at the
+ * end of the batch: with 64 KiB packets one batch of datagrams can fill the whole window, and a sender
+ * that hears nothing until the batch ends sends in stop-and-wait bursts.
+ */
+const ACK_EVERY_WINDOW_FRACTION = 8
 /** Most packets resent for one selective ack. */
 const SACK_RESEND_LIMIT = 4
 /** Largest selective-ack bitmask we send, in bytes (the length field is one byte; keep it a multiple of 4). */
@@ -47,11 +53,17 @@ const MAX_SACK_BYTES = 128
 /** uTorrent sends this in timestamp_difference when it has no sample (libtorrent ignores it too). */
 const NO_SAMPLE = 0x7fffffff
 const RING_MASK = MAX_PACKETS_IN_FLIGHT - 1
+/** Sent chunks the write queue keeps before it drops them in one go (instead of one `shift` each). */
+const QUEUE_COMPACT = 64
+const EMPTY = new Uint8Array(0)
 
 /** What a {@link UtpConnection} asks its shell to do or tells it. */
 export interface UtpConnectionHandlers {
-  /** Send this datagram to the peer. */
-  send(datagram: Buffer): void
+  /**
+   * Send one datagram to the peer, made of these parts in order (the header, then views of the written
+   * bytes: the payload is not copied, so bytes passed to `write` must not change afterwards).
+   */
+  send(datagram: readonly Uint8Array[]): void
   /** In-order payload from the peer. */
   data(payload: Uint8Array): void
   /** The connection is established (initiator only; an accepted connection starts connected). */
@@ -114,7 +126,10 @@ export interface UtpConnectionStats {
 /** One sent packet waiting for its ack. */
 interface OutPacket {
   seq: number
-  bytes: Buffer
+  /** Header and extensions (rewritten by {@link stampPacket} on each transmission). */
+  header: Buffer
+  /** The payload: views of the written chunks it spans. */
+  payload: Uint8Array[]
   /** Payload length (0 for SYN and FIN). */
   size: number
   sentAt: number
@@ -193,6 +208,8 @@ export class UtpConnection {
   #resendCount = 0
   #inFlight = 0
   #queue: Uint8Array[] = []
+  /** Index in {@link #queue} of the chunk being sent, and the offset in it. */
+  #queueIndex = 0
   #queueHead = 0
   #queued = 0
   #drainWanted = false
@@ -212,6 +229,8 @@ export class UtpConnection {
   #lastSent: number
   #lastReceived: number
   #ackPending = false
+  /** Payload bytes received since our last ack (any packet we send acks). */
+  #unacked = 0
   #minRtt = Infinity
   #lingerUntil = -Infinity
   /**
@@ -424,6 +443,9 @@ export class UtpConnection {
     if (this.#state !== 'connected') return
     if (p.type === PacketType.DATA) this.#onData(p.seq, p.payload)
     else if (p.type === PacketType.FIN) this.#onFin(p.seq)
+    if (this.#unacked * ACK_EVERY_WINDOW_FRACTION >= this.#receiveWindow && this.#state === 'connected') {
+      this.#sendControl(PacketType.STATE)
+    }
     this.#maybeFinished()
   }
 
@@ -438,7 +460,7 @@ export class UtpConnection {
     }
     if (this.#finWanted && this.#finSeq === undefined && this.#queued === 0 && this.#roomForPacket()) {
       this.#finSeq = this.#seqNr
-      this.#sendNew(PacketType.FIN, 0)
+      this.#sendNew(PacketType.FIN)
     }
     if (this.#ackPending) this.#sendControl(PacketType.STATE)
     if (this.#drainWanted && this.#queued < this.#sendBuffer) {
@@ -601,6 +623,7 @@ export class UtpConnection {
 
   #onData(seq: number, payload: Uint8Array): void {
     this.#ackPending = true
+    this.#unacked += payload.length
     if (this.#eofSeq !== undefined && !seqLess(seq, this.#eofSeq)) {
       this.stats.dropped++
       return
@@ -708,7 +731,7 @@ export class UtpConnection {
     const { bytes } = encodePacket(this.#header(PacketType.SYN, this.recvId), 0, {
       maxDatagram: MAX_DATAGRAM_READ,
     })
-    this.#track(bytes, 0)
+    this.#track(bytes, [], 0)
   }
 
   /** The peer says how large a datagram it reads: the ceiling of the MTU search. */
@@ -744,39 +767,47 @@ export class UtpConnection {
   }
 
   #sendData(size: number, probe = 0): void {
-    const { bytes, payloadOffset } = encodePacket(this.#header(PacketType.DATA, this.sendId), size)
-    let offset = payloadOffset
+    const { bytes } = encodePacket(this.#header(PacketType.DATA, this.sendId), 0)
+    const payload: Uint8Array[] = []
     let need = size
     while (need > 0) {
-      const chunk = this.#queue[0]!
+      const chunk = this.#queue[this.#queueIndex]!
       const take = Math.min(chunk.length - this.#queueHead, need)
-      bytes.set(chunk.subarray(this.#queueHead, this.#queueHead + take), offset)
-      offset += take
+      payload.push(take === chunk.length ? chunk : chunk.subarray(this.#queueHead, this.#queueHead + take))
       need -= take
       this.#queueHead += take
       if (this.#queueHead === chunk.length) {
-        this.#queue.shift()
+        this.#queue[this.#queueIndex++] = EMPTY
         this.#queueHead = 0
       }
     }
+    if (this.#queueIndex === this.#queue.length) {
+      this.#queue = []
+      this.#queueIndex = 0
+    } else if (this.#queueIndex >= QUEUE_COMPACT) {
+      this.#queue = this.#queue.slice(this.#queueIndex)
+      this.#queueIndex = 0
+    }
     this.#queued -= size
     this.stats.bytesSent += size
-    this.#track(bytes, size, probe)
+    this.#track(bytes, payload, size, probe)
   }
 
-  #sendNew(type: PacketTypeValue, size: number): void {
-    const { bytes } = encodePacket(this.#header(type, this.sendId), size)
-    this.#track(bytes, size)
+  /** Sends a packet without payload that takes a sequence number (FIN). */
+  #sendNew(type: PacketTypeValue): void {
+    const { bytes } = encodePacket(this.#header(type, this.sendId), 0)
+    this.#track(bytes, [], 0)
   }
 
-  #track(bytes: Buffer, size: number, probe = 0): void {
+  #track(header: Buffer, payload: Uint8Array[], size: number, probe = 0): void {
     if (probe > 0) {
       this.#probeSeq = this.#seqNr
       this.stats.probes++
     }
     const out: OutPacket = {
       seq: this.#seqNr,
-      bytes,
+      header,
+      payload,
       size,
       sentAt: 0,
       transmissions: 0,
@@ -794,11 +825,15 @@ export class UtpConnection {
 
   #transmit(out: OutPacket): void {
     const now = this.#now()
-    stampPacket(out.bytes, this.#micros(now), this.#replyMicro, this.#window(), this.#ackNr)
+    stampPacket(out.header, this.#micros(now), this.#replyMicro, this.#window(), this.#ackNr)
     out.sentAt = now
     out.transmissions++
-    if (this.#reorder.size === 0) this.#ackPending = false
-    this.#emit(out.probe > 0 ? padPacket(out.bytes, out.probe) : out.bytes, now)
+    if (this.#reorder.size === 0) {
+      this.#ackPending = false
+      this.#unacked = 0
+    }
+    const header = out.probe > 0 ? padPacket(out.header, out.probe - out.size) : out.header
+    this.#emit(out.payload.length === 0 ? [header] : [header, ...out.payload], now)
   }
 
   #sendControl(type: PacketTypeValue): void {
@@ -811,13 +846,14 @@ export class UtpConnection {
       type === PacketType.STATE ? { sack: this.#sack(), maxDatagram: MAX_DATAGRAM_READ } : {},
     )
     this.#ackPending = false
-    this.#emit(bytes, now)
+    this.#unacked = 0
+    this.#emit([bytes], now)
   }
 
-  #emit(bytes: Buffer, now: number): void {
+  #emit(datagram: readonly Uint8Array[], now: number): void {
     this.#lastSent = now
     this.stats.packetsSent++
-    this.#h.send(bytes)
+    this.#h.send(datagram)
   }
 
   #header(type: PacketTypeValue, connectionId: number) {
@@ -858,6 +894,7 @@ export class UtpConnection {
     if (this.#state === 'closed') return
     this.#state = 'closed'
     this.#queue = []
+    this.#queueIndex = 0
     this.#queued = 0
     this.#reorder.clear()
     this.#ring.fill(undefined)

@@ -50,6 +50,13 @@ export {
 export { INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS, RttEstimator } from './rtt.js'
 export { SEQ_MASK, seqAdd, seqDistance, seqLess, stampLess } from './seq.js'
 export {
+  pumpSimLink,
+  type SimEnd,
+  SimLink,
+  type SimLinkFaults,
+  seededRandom,
+} from './sim-link.js'
+export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_RESET_RATE,
   ETHERNET_PATH_MTU,

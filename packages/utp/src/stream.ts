@@ -62,7 +62,7 @@ export class UtpStream extends Duplex {
   }
 
   /** @internal The handlers the core reports to. */
-  handlers(send: (datagram: Buffer) => void): UtpConnectionHandlers {
+  handlers(send: (datagram: readonly Uint8Array[]) => void): UtpConnectionHandlers {
     return {
       send,
       data: (payload) => {
@@ -96,7 +96,9 @@ export class UtpStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const ok = this.#conn!.write(chunk)
+    // The core sends views of what it is given until they are acked, but a writer may reuse its buffer
+    // once the callback ran (as after a net.Socket write: a pool of piece buffers does): keep a copy.
+    const ok = this.#conn!.write(Buffer.from(chunk))
     this.#schedule()
     if (ok) callback()
     else this.#blockedWrite = callback

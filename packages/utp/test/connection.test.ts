@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import { decodePacket, encodePacket, PacketType } from '@p2p/utp'
+import {
+  decodePacket,
+  encodePacket,
+  PacketType,
+  pumpSimLink,
+  SimLink,
+  type SimLinkFaults,
+  seededRandom,
+  UtpConnection,
+  type UtpConnectionHandlers,
+} from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
-import { type LinkFaults, prng, pump, SimLink } from './sim-link.js'
 
 function randomData(seed: number, size: number): Uint8Array {
-  const r = prng(seed)
+  const r = seededRandom(seed)
   const out = new Uint8Array(size)
   for (let i = 0; i < size; i++) out[i] = Math.floor(r() * 256)
   return out
@@ -14,16 +23,16 @@ function joined(chunks: Uint8Array[]): Buffer {
   return Buffer.concat(chunks)
 }
 
-function transfer(seed: number, faults: LinkFaults, size: number, both = false) {
+function transfer(seed: number, faults: SimLinkFaults, size: number, both = false) {
   const link = new SimLink(seed, faults)
   const a = randomData(seed, size)
   const b = randomData(seed + 1, both ? size : 0)
-  pump(link, 0, a)
+  pumpSimLink(link, 0, a)
   let started = false
   link.run(() => {
     if (!started && link.ends[1].conn) {
       started = true
-      pump(link, 1, b)
+      pumpSimLink(link, 1, b)
     }
     return link.ends[0].closed && link.ends[1].closed
   })
@@ -65,7 +74,7 @@ describe('UtpConnection on a simulated link', () => {
       return out
     }
     const data = randomData(7, 100_000)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[0].closed && link.ends[1].closed)
     expect(dropped).toBe(true)
     expect(sackLengths.some((n) => n % 4 !== 0)).toBe(true)
@@ -94,8 +103,8 @@ describe('UtpConnection on a simulated link', () => {
   it.each(Array.from({ length: Number(process.env.UTP_SEEDS ?? 40) }, (_, i) => 1000 + i))(
     'seed %i: loss, duplication, reordering and delay still deliver every byte in order',
     (seed) => {
-      const r = prng(seed * 7)
-      const faults: LinkFaults = {
+      const r = seededRandom(seed * 7)
+      const faults: SimLinkFaults = {
         loss: r() * 0.15,
         duplicate: r() * 0.1,
         reorder: r() * 0.3,
@@ -115,7 +124,7 @@ describe('UtpConnection on a simulated link', () => {
     // The initial sequence number comes from `random`; 0.999 puts it just below the wrap.
     const link = new SimLink(5, { loss: 0.02, reorder: 0.1 }, { random: () => 0.9999 })
     const data = randomBytes(2_000 * 1380)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[0].closed && link.ends[1].closed)
     expect(joined(link.ends[1].received).equals(data)).toBe(true)
   })
@@ -123,7 +132,7 @@ describe('UtpConnection on a simulated link', () => {
   it('probes a closed window that reopens silently without giving up (libtorrent drops data beyond it)', () => {
     const link = new SimLink(13, { delayMs: 5 })
     const data = randomData(13, 400_000)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     link.run(() => link.ends[1].received.length > 0)
     // The receiving application stops reading: its window closes, and it drops data like libtorrent.
     const receiver = link.ends[1].conn!
@@ -163,5 +172,70 @@ describe('UtpConnection on a simulated link', () => {
     link.ends[0].conn!.destroy()
     link.run(() => link.ends[1].closed)
     expect((link.ends[1].error as { code?: string }).code).toBe('UTP_RESET')
+  })
+})
+
+describe('UtpConnection acks and sent payloads', () => {
+  const noop = () => {}
+  function recorder(sent: Uint8Array[][]): UtpConnectionHandlers {
+    return {
+      send: (parts) => sent.push([...parts]),
+      data: noop,
+      connect: noop,
+      drain: noop,
+      end: noop,
+      close: noop,
+    }
+  }
+  function packet(type: number, seq: number, ack: number, payload = 0): ReturnType<typeof decodePacket> {
+    const header = {
+      type: type as 0,
+      connectionId: 7,
+      timestamp: 0,
+      timestampDiff: 0,
+      windowSize: 1 << 20,
+      seq,
+      ack,
+    }
+    return decodePacket(encodePacket(header, payload).bytes)
+  }
+
+  it('acks at once after an eighth of its receive window arrived in one batch, not only when the batch is flushed', () => {
+    const sent: Uint8Array[][] = []
+    const syn = packet(PacketType.SYN, 1000, 0)
+    const conn = UtpConnection.accept(syn, recorder(sent), {
+      now: () => 0,
+      random: () => 0,
+      receiveWindow: 64 * 1024,
+    })
+    conn.flush()
+    expect(sent).toHaveLength(1) // the STATE answering the SYN
+    sent.length = 0
+    // 24 packets of 1000 bytes in one batch: 8192 bytes (an eighth) are reached by the 9th and the 18th.
+    for (let i = 1; i <= 24; i++) conn.receive(packet(PacketType.DATA, 1000 + i, 0xffff, 1000))
+    const acks = () => sent.map((parts) => decodePacket(Buffer.concat(parts)))
+    expect(acks().map((p) => [p.type, p.ack])).toEqual([
+      [PacketType.STATE, 1009],
+      [PacketType.STATE, 1018],
+    ])
+    conn.flush()
+    expect(acks().map((p) => p.ack)).toEqual([1009, 1018, 1024])
+  })
+
+  it('sends views of the written bytes as the payload, not copies', () => {
+    const sent: Uint8Array[][] = []
+    const conn = UtpConnection.connect(200, recorder(sent), { now: () => 0, random: () => 0 })
+    conn.receive(packet(PacketType.STATE, 500, 0))
+    expect(conn.state).toBe('connected')
+    sent.length = 0
+    const written = Buffer.alloc(3000) // its own ArrayBuffer (not the shared pool packet headers come from)
+    written.set(randomData(3, 3000))
+    conn.write(written)
+    conn.flush()
+    const data = sent.filter((parts) => decodePacket(parts[0]!).type === PacketType.DATA)
+    expect(data.length).toBeGreaterThan(1)
+    for (const parts of data) for (const view of parts.slice(1)) expect(view.buffer).toBe(written.buffer)
+    const payload = Buffer.concat(data.map((parts) => decodePacket(Buffer.concat(parts)).payload))
+    expect(payload.equals(written.subarray(0, payload.length))).toBe(true)
   })
 })

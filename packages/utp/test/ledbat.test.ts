@@ -1,6 +1,13 @@
-import { DelayHistory, Ledbat, MAX_CWND_INCREASE_BYTES_PER_RTT, RttEstimator, seqLess } from '@p2p/utp'
+import {
+  DelayHistory,
+  Ledbat,
+  MAX_CWND_INCREASE_BYTES_PER_RTT,
+  pumpSimLink,
+  RttEstimator,
+  SimLink,
+  seqLess,
+} from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
-import { pump, SimLink } from './sim-link.js'
 
 const MSS = 1380
 
@@ -94,7 +101,7 @@ describe('queueing delay on a capped link', () => {
     // 1000 bytes/ms (about 1 MB/s) behind a 20 ms path: a full 1 MiB window would queue for a second.
     const link = new SimLink(3, { delayMs: 20, rate: 1000 }, { targetDelayUs })
     const data = new Uint8Array(3_000_000)
-    pump(link, 0, data)
+    pumpSimLink(link, 0, data)
     let maxQueueMs = 0
     link.run(() => {
       if (link.now > 2000) maxQueueMs = Math.max(maxQueueMs, link.busyUntil[1]! - link.now)
@@ -116,7 +123,7 @@ describe('queueing delay on a capped link', () => {
     // sees the delay one RTT late: it overshoots to twice the window that queues 100 ms. Left there, the
     // linear decrease (3000 bytes per RTT) still queued 170 ms after 5 s and 125 ms after 15 s.
     const link = new SimLink(7, { delayMs: 1, rate: 2000 })
-    pump(link, 0, new Uint8Array(12_000_000))
+    pumpSimLink(link, 0, new Uint8Array(12_000_000))
     let maxQueueMs = 0
     link.run(() => {
       if (link.now > 2000) maxQueueMs = Math.max(maxQueueMs, link.busyUntil[1]! - link.now)

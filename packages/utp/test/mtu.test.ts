@@ -6,12 +6,14 @@ import {
   MAX_DATAGRAM_READ,
   PacketType,
   padPacket,
+  pumpSimLink,
+  SimLink,
+  seededRandom,
 } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
-import { prng, pump, SimLink } from './sim-link.js'
 
 function data(seed: number, size: number): Buffer {
-  const r = prng(seed)
+  const r = seededRandom(seed)
   const out = Buffer.alloc(size)
   for (let i = 0; i < size; i++) out[i] = Math.floor(r() * 256)
   return out
@@ -25,7 +27,7 @@ function transfer(seed: number, mtu: number, size: number, loss = 0) {
   const options = { pathMtu: MAX_DATAGRAM_READ, receiveWindow: 256 * 1024 }
   const link = new SimLink(seed, { mtu, loss, delayMs: 2 }, options)
   const sent = data(seed, size)
-  pump(link, 0, sent)
+  pumpSimLink(link, 0, sent)
   link.run(() => link.ends[0].closed && link.ends[1].closed)
   return { link, sent, received: Buffer.concat(link.ends[1].received) }
 }
@@ -94,7 +96,7 @@ describe('MTU probing on a simulated link', () => {
   it('does not probe without a path MTU above the default packet size', () => {
     const link = new SimLink(3, { mtu: DEFAULT_PACKET_SIZE })
     const sent = data(3, 500_000)
-    pump(link, 0, sent)
+    pumpSimLink(link, 0, sent)
     link.run(() => link.ends[0].closed && link.ends[1].closed)
     expect(Buffer.concat(link.ends[1].received).equals(sent)).toBe(true)
     expect(link.ends[0].conn!.stats.probes).toBe(0)

@@ -29,6 +29,28 @@ function collect(stream: UtpStream): Promise<Buffer> {
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
 describe('UtpSocket over UDP loopback', () => {
+  it('sends what was written even when the writer reuses its buffer after each write callback', async () => {
+    const { server, client, port } = await pair()
+    const accepted = once(server, 'connection') as Promise<[UtpStream]>
+    const out = client.connect(port, '127.0.0.1')
+    await once(out, 'connect')
+    const [inc] = await accepted
+    const received = collect(inc)
+    // One buffer, refilled after each write's callback (packets still in flight hold views of the stream's copy).
+    const buffer = Buffer.alloc(64 * 1024)
+    const expected: Buffer[] = []
+    for (let i = 0; i < 64; i++) {
+      buffer.fill(i)
+      expected.push(Buffer.from(buffer))
+      await new Promise<void>((resolve, reject) =>
+        out.write(buffer, (err) => (err ? reject(err) : resolve())),
+      )
+    }
+    buffer.fill(255)
+    out.end()
+    expect(sha(await received)).toBe(sha(Buffer.concat(expected)))
+  })
+
   it('transfers several MiB each way between two sockets with backpressure', async () => {
     const { server, client, port } = await pair()
     const up = randomBytes(4 << 20)

@@ -1,13 +1,8 @@
-import {
-  decodePacket,
-  PacketType,
-  UtpConnection,
-  type UtpConnectionHandlers,
-  type UtpConnectionOptions,
-} from '@p2p/utp'
+import { UtpConnection, type UtpConnectionHandlers, type UtpConnectionOptions } from './connection.js'
+import { decodePacket, PacketType } from './packet.js'
 
 /** A small seeded PRNG (mulberry32), so every fault pattern replays from its seed. */
-export function prng(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -19,7 +14,7 @@ export function prng(seed: number): () => number {
 }
 
 /** Faults of the simulated link. */
-export interface LinkFaults {
+export interface SimLinkFaults {
   loss?: number
   duplicate?: number
   /** Probability that a packet is held back by up to `jitterMs` extra. */
@@ -60,7 +55,7 @@ export class SimLink {
   ]
   readonly #queue: InFlight[] = []
   readonly #rand: () => number
-  readonly #faults: LinkFaults
+  readonly #faults: SimLinkFaults
   readonly #options: Omit<UtpConnectionOptions, 'now'>
   /** When each direction's bottleneck queue drains (towards end 0, towards end 1). */
   readonly busyUntil = [0, 0]
@@ -78,8 +73,8 @@ export class SimLink {
   /** Datagrams delivered that did not decode. */
   undecodable = 0
 
-  constructor(seed: number, faults: LinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
-    this.#rand = prng(seed)
+  constructor(seed: number, faults: SimLinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
+    this.#rand = seededRandom(seed)
     this.#faults = faults
     this.#options = { random: this.#rand, ...options }
     this.ends[0].conn = UtpConnection.connect(
@@ -96,7 +91,7 @@ export class SimLink {
   #handlers(i: 0 | 1): UtpConnectionHandlers {
     const end = this.ends[i]
     return {
-      send: (bytes) => this.#transmit((1 - i) as 0 | 1, Buffer.from(bytes)),
+      send: (parts) => this.#transmit((1 - i) as 0 | 1, Buffer.concat(parts)),
       data: (payload) => end.received.push(Uint8Array.from(payload)),
       connect: () => this.onConnect?.(),
       drain: () => {
@@ -143,17 +138,27 @@ export class SimLink {
     this.#queue.push({ at: this.now, to, bytes: Buffer.from(bytes) })
   }
 
+  /** Runs every event due up to virtual time `time` (or `maxSteps`), then sets the clock to `time`. */
+  runUntil(time: number, maxSteps?: number): void {
+    this.run(() => this.#nextAt() > time, maxSteps)
+    this.now = Math.max(this.now, time)
+  }
+
+  /** When the next datagram arrives or a connection's timer is due. */
+  #nextAt(): number {
+    let at = Infinity
+    for (const d of this.#queue) at = Math.min(at, d.at)
+    for (const e of this.ends) if (e.conn && e.conn.state !== 'closed') at = Math.min(at, e.conn.deadline)
+    return at
+  }
+
   /** Runs until `done()` or `maxSteps`; returns the number of steps taken. */
   run(done: () => boolean, maxSteps = 2_000_000): number {
     let steps = 0
     while (!done() && steps < maxSteps) {
       steps++
       this.#queue.sort((a, b) => a.at - b.at)
-      const next = this.#queue[0]?.at ?? Infinity
-      const deadlines = this.ends.map((e) =>
-        e.conn && e.conn.state !== 'closed' ? e.conn.deadline : Infinity,
-      )
-      const when = Math.min(next, ...deadlines)
+      const when = this.#nextAt()
       if (when === Infinity) break
       this.now = Math.max(this.now, when)
       const due: InFlight[] = []
@@ -188,7 +193,7 @@ export class SimLink {
 }
 
 /** Writes `data` into end `i` with backpressure, then ends it. */
-export function pump(link: SimLink, i: 0 | 1, data: Uint8Array, chunk = 16_384): void {
+export function pumpSimLink(link: SimLink, i: 0 | 1, data: Uint8Array, chunk = 16_384): void {
   let offset = 0
   const more = () => {
     const conn = link.ends[i].conn!
