@@ -34,10 +34,15 @@ export interface PendingRequest extends BlockRequest {
   deadline: number
   /** Cancelled or timed out, kept until the peer's answer so a late piece is not "unrequested" (BEP 6). */
   dead: boolean
-  cleanup?: () => void
+  cleanup: (() => void) | undefined
   /** Where the block is copied as it arrives (the caller's buffer), while the request is live. */
-  into?: Uint8Array
+  into: Uint8Array | undefined
 }
+
+/** Ended requests kept for reuse, at most (a full pipeline's worth). */
+const MAX_FREE = 512
+
+const noop: BlockCallback = () => {}
 
 /**
  * Our outstanding block requests. Under the fast extension every request gets exactly one answer
@@ -47,6 +52,12 @@ export interface PendingRequest extends BlockRequest {
 export class BlockRequests {
   readonly #map = new Map<BlockKey, PendingRequest>()
   #dead = 0
+  /**
+   * Ended requests whose callback returned, reused by {@link BlockRequests.create}: a request lives
+   * for a round trip, long enough to outlive a young-generation GC, so fresh objects per block would
+   * end up in the old generation (a larger heap between full GCs).
+   */
+  readonly #free: PendingRequest[] = []
   readonly #onRelease: ((into: Uint8Array) => void) | undefined
 
   /** @param onRelease called with a request's `into` buffer once the request is no longer live */
@@ -63,10 +74,47 @@ export class BlockRequests {
     return this.#map.get(key)
   }
 
+  /** A live request record (a reused one when there is), to {@link BlockRequests.add}. */
+  create(
+    index: number,
+    begin: number,
+    length: number,
+    done: BlockCallback,
+    deadline: number,
+    into: Uint8Array | undefined,
+  ): PendingRequest {
+    const p = this.#free.pop()
+    if (!p) return { index, begin, length, done, deadline, dead: false, cleanup: undefined, into }
+    p.index = index
+    p.begin = begin
+    p.length = length
+    p.done = done
+    p.deadline = deadline
+    p.dead = false
+    p.into = into
+    return p
+  }
+
+  /**
+   * Takes back a request that is no longer in the map and whose callback has returned; nothing may
+   * use it afterwards.
+   */
+  recycle(p: PendingRequest): void {
+    if (this.#free.length >= MAX_FREE) return
+    p.done = noop
+    p.into = undefined
+    p.cleanup = undefined
+    this.#free.push(p)
+  }
+
   /** Adds a request; a dead entry for the same block is replaced (its late answer serves the new one). */
   add(key: BlockKey, p: PendingRequest): void {
     const old = this.#map.get(key)
-    if (old) this.drop(key, old)
+    if (old) {
+      this.drop(key, old)
+      // A dead entry's callback ran when it died.
+      if (old.dead) this.recycle(old)
+    }
     this.#map.set(key, p)
   }
 

@@ -769,15 +769,14 @@ export class PeerProtocol {
         `${this.outstandingRequests} requests outstanding`,
       )
     }
-    const pending: PendingRequest = {
+    const pending = this.#requests.create(
       index,
       begin,
       length,
       done,
-      dead: false,
-      deadline: this.#clock + this.#requestTimeout,
+      this.#clock + this.#requestTimeout,
       into,
-    }
+    )
     if (signal) {
       const onAbort = () => {
         this.#kill(
@@ -796,8 +795,11 @@ export class PeerProtocol {
   /** Ends a pending request with `err`: sends a cancel and, under the fast extension, waits for its answer. */
   #kill(key: BlockKey, p: PendingRequest, err: PeerWireError): void {
     const keepUntil = this.fast ? this.#time.now() + this.#requestTimeout : undefined
-    if (!this.#requests.kill(key, p, err, keepUntil) || this.destroyed) return
-    this.#send({ type: 'cancel', index: p.index, begin: p.begin, length: p.length })
+    // Read first: the callback may end a dead entry (a new request for the block) and reuse `p`.
+    const { index, begin, length } = p
+    if (!this.#requests.kill(key, p, err, keepUntil)) return
+    if (keepUntil === undefined) this.#requests.recycle(p)
+    if (!this.destroyed) this.#send({ type: 'cancel', index, begin, length })
   }
 
   /** Cancels a request of ours; its promise rejects with `PEER_WIRE_CANCELLED`. */
@@ -1003,6 +1005,7 @@ export class PeerProtocol {
           for (const [key, p] of this.#requests.entries()) {
             this.#requests.drop(key, p)
             if (!p.dead) p.done(err, undefined, p)
+            this.#requests.recycle(p)
           }
         }
         this.#events.emit('choke')
@@ -1045,6 +1048,7 @@ export class PeerProtocol {
         this.#requests.drop(key, p)
         if (!p.dead)
           p.done(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`), undefined, p)
+        this.#requests.recycle(p)
         this.#events.emit('reject', { index: m.index, begin: m.begin, length: m.length })
         return
       }
@@ -1175,12 +1179,16 @@ export class PeerProtocol {
     const n = block.length
     this.downloaded += n
     this.#downRate.add(n)
-    if (p.dead) return
-    if (p.into && block !== p.into) {
-      p.into.set(block)
-      block = p.into
+    const dead = p.dead
+    if (!dead) {
+      if (p.into && block !== p.into) {
+        p.into.set(block)
+        block = p.into
+      }
+      p.done(undefined, block, p)
     }
-    p.done(undefined, block, p)
+    this.#requests.recycle(p)
+    if (dead) return
     if (this.#events.listens('piece')) this.#events.emit('piece', { index, begin, block })
   }
 
@@ -1238,8 +1246,10 @@ export class PeerProtocol {
     }
     for (const [key, p] of this.#requests.entries()) {
       if (p.deadline > now) continue
-      if (p.dead) this.#requests.drop(key, p)
-      else
+      if (p.dead) {
+        this.#requests.drop(key, p)
+        this.#requests.recycle(p)
+      } else
         this.#kill(
           key,
           p,

@@ -101,8 +101,7 @@ function request(
   }
   try {
     // The block is copied straight from the socket into its piece's buffer.
-    const into =
-      inPlace && !picker.endgame ? store.bufferFor(index).data.subarray(begin, begin + length) : undefined
+    const into = inPlace && !picker.endgame ? store.blockView(index, begin, length) : undefined
     let done = callbacks.get(peer)
     if (!done) {
       done = (err, data, req) => {

@@ -66,6 +66,13 @@ const FREE = 0
 const NO_PEERS: unknown[] = []
 const REQUESTED = 1
 const RECEIVED = 2
+/** What {@link PiecePicker.received} returns for a block it does not take (shared: callers only read it). */
+const REFUSED: BlockArrival = Object.freeze({
+  accepted: false,
+  cancel: NO_PEERS,
+  pieceComplete: false,
+  first: false,
+})
 
 /** Several peers asked for one block (endgame duplicates). */
 class Owners {
@@ -125,13 +132,13 @@ export class PiecePicker {
   /** Highest priority of any piece (undefined: recompute). */
   #maxPriority: number | undefined = DEFAULT_PRIORITY
   readonly #active = new Map<number, ActivePiece>()
-  readonly #outstanding = new Map<unknown, Set<number>>()
+  /** Per peer: blocks it owns (is asked for) in active pieces; a peer owing none has no entry. */
+  readonly #outstanding = new Map<unknown, number>()
   readonly #pieceLength: (i: number) => number
   readonly #blockSize: number
   readonly #randomFirst: number
   readonly #random: () => number
   #strategy: PickStrategy
-  readonly #maxBlocks: number
   /** Piece deadlines (libtorrent's `set_piece_deadline`): piece -> owner (a read stream) -> time. */
   readonly #deadlines = new Map<number, Map<unknown, number>>()
 
@@ -149,9 +156,6 @@ export class PiecePicker {
     this.#strategy = options.strategy ?? 'rarest'
     this.#randomFirst = options.randomFirst ?? DEFAULT_RANDOM_FIRST
     this.#random = options.random ?? Math.random
-    let max = 1
-    for (let i = 0; i < n; i++) max = Math.max(max, Math.ceil(options.pieceLength(i) / this.#blockSize))
-    this.#maxBlocks = max
   }
 
   /** Current strategy. */
@@ -274,7 +278,7 @@ export class PiecePicker {
 
   /** Blocks requested from `peer` and not yet received. */
   outstanding(peer: unknown): number {
-    return this.#outstanding.get(peer)?.size ?? 0
+    return this.#outstanding.get(peer) ?? 0
   }
 
   /** Whether every missing block is already requested (duplicates are allowed then). */
@@ -503,12 +507,7 @@ export class PiecePicker {
         a.owned++
       } else if (owners instanceof Owners) owners.set.add(peer)
       else if (owners !== peer) a.owners[b] = new Owners(owners, peer)
-      let mine = this.#outstanding.get(peer)
-      if (!mine) {
-        mine = new Set()
-        this.#outstanding.set(peer, mine)
-      }
-      mine.add(a.index * this.#maxBlocks + b)
+      this.#owe(peer, 1)
       const begin = b * this.#blockSize
       out.push({ index: a.index, begin, length: Math.min(this.#blockSize, len - begin) })
     }
@@ -516,24 +515,31 @@ export class PiecePicker {
 
   /** Whether `peer` has an outstanding request for this block. */
   isRequested(peer: unknown, index: number, begin: number): boolean {
-    return this.#outstanding.get(peer)?.has(index * this.#maxBlocks + begin / this.#blockSize) ?? false
+    const a = this.#active.get(index)
+    const b = begin / this.#blockSize
+    return a !== undefined && Number.isInteger(b) && b < a.owners.length && ownedBy(a.owners[b], peer)
+  }
+
+  /** Counts `delta` blocks more (or fewer) that `peer` owes; a peer owing none leaves the map. */
+  #owe(peer: unknown, delta: number): void {
+    const n = (this.#outstanding.get(peer) ?? 0) + delta
+    if (n > 0) this.#outstanding.set(peer, n)
+    else this.#outstanding.delete(peer)
   }
 
   /** A block arrived from `peer`. */
   received(peer: unknown, index: number, begin: number, length: number): BlockArrival {
     const a = this.#active.get(index)
     const b = begin / this.#blockSize
-    const none: BlockArrival = { accepted: false, cancel: [], pieceComplete: false, first: false }
-    if (!a || !Number.isInteger(b) || b >= a.state.length) return none
+    if (!a || !Number.isInteger(b) || b >= a.state.length) return REFUSED
     const expectLen = Math.min(this.#blockSize, this.#pieceLength(index) - begin)
     if (length !== expectLen || a.state[b] === RECEIVED) {
       this.#release(peer, a, b)
-      return none
+      return REFUSED
     }
     a.state[b] = RECEIVED
     a.received++
     const owners = a.owners[b]
-    const key = index * this.#maxBlocks + b
     let cancel = NO_PEERS
     if (owners !== undefined) {
       a.owners[b] = undefined
@@ -541,11 +547,11 @@ export class PiecePicker {
       if (owners instanceof Owners) {
         cancel = []
         for (const o of owners.set) {
-          this.#outstanding.get(o)?.delete(key)
+          this.#owe(o, -1)
           if (o !== peer) cancel.push(o)
         }
       } else {
-        this.#outstanding.get(owners)?.delete(key)
+        this.#owe(owners, -1)
         if (owners !== peer) cancel = [owners]
       }
     }
@@ -554,7 +560,6 @@ export class PiecePicker {
 
   #release(peer: unknown, a: ActivePiece, b: number): void {
     const owners = a.owners[b]
-    this.#outstanding.get(peer)?.delete(a.index * this.#maxBlocks + b)
     let empty: boolean
     if (owners instanceof Owners) {
       if (!owners.set.delete(peer)) return
@@ -564,6 +569,7 @@ export class PiecePicker {
       if (owners === undefined || owners !== peer) return
       empty = true
     }
+    this.#owe(peer, -1)
     if (empty) {
       a.owners[b] = undefined
       a.owned--
@@ -582,17 +588,21 @@ export class PiecePicker {
 
   /** The peer choked us or left: every block it owed goes back to the pool. Returns how many. */
   releaseAll(peer: unknown): BlockRequest[] {
-    const mine = this.#outstanding.get(peer)
-    this.#outstanding.delete(peer)
     const out: BlockRequest[] = []
-    for (const key of mine ?? []) {
-      const index = Math.floor(key / this.#maxBlocks)
-      const b = key % this.#maxBlocks
-      const a = this.#active.get(index)
-      if (!a) continue
-      this.#release(peer, a, b)
-      const begin = b * this.#blockSize
-      out.push({ index, begin, length: Math.min(this.#blockSize, this.#pieceLength(index) - begin) })
+    if (this.#outstanding.has(peer)) {
+      for (const a of this.#active.values()) {
+        for (let b = 0; b < a.owners.length; b++) {
+          if (!ownedBy(a.owners[b], peer)) continue
+          this.#release(peer, a, b)
+          const begin = b * this.#blockSize
+          out.push({
+            index: a.index,
+            begin,
+            length: Math.min(this.#blockSize, this.#pieceLength(a.index) - begin),
+          })
+        }
+      }
+      this.#outstanding.delete(peer)
     }
     // Drop pieces nobody works on and nothing arrived for, so their choice is made afresh.
     for (const a of [...this.#active.values()]) {
@@ -637,11 +647,10 @@ export class PiecePicker {
     for (let b = 0; b < a.owners.length; b++) {
       const owners = a.owners[b]
       if (owners === undefined) continue
-      const key = index * this.#maxBlocks + b
       const begin = b * this.#blockSize
       const request = { index, begin, length: Math.min(this.#blockSize, len - begin) }
       for (const o of owners instanceof Owners ? owners.set : [owners]) {
-        this.#outstanding.get(o)?.delete(key)
+        this.#owe(o, -1)
         open.push({ peer: o, request })
       }
     }

@@ -1,5 +1,6 @@
 import type { PieceSpec } from '@p2p/metainfo'
 import { PieceBufferPool } from './piece-buffer-pool.js'
+import { BLOCK_SIZE } from './piece-picker.js'
 
 /** An unfinished piece being received (internal). */
 export interface PieceBuffer<P = unknown> {
@@ -23,6 +24,11 @@ export class PieceStore<P = unknown> {
   readonly #verifying = new Map<number, number>()
   #pool: PieceBufferPool | undefined
   #buffered = 0
+  /**
+   * Per pool buffer, its block views, made once: a view lives as long as its request (a round trip,
+   * long enough to reach V8's old generation), so a fresh one per block would grow the heap.
+   */
+  readonly #views = new WeakMap<Uint8Array, Uint8Array[]>()
 
   constructor(specs: readonly PieceSpec[], maxBufferedBytes: number) {
     this.#specs = specs
@@ -56,6 +62,25 @@ export class PieceStore<P = unknown> {
       this.#receiving.set(index, buf)
     }
     return buf
+  }
+
+  /**
+   * The view of bytes `begin..begin + length` of piece `index`'s buffer (created when needed) that a
+   * block is received into. Block-aligned views are made once per pool buffer and handed out again.
+   */
+  blockView(index: number, begin: number, length: number): Uint8Array {
+    const data = this.bufferFor(index).data
+    let views = this.#views.get(data)
+    if (!views) {
+      views = []
+      this.#views.set(data, views)
+    }
+    const slot = begin % BLOCK_SIZE === 0 ? begin / BLOCK_SIZE : -1
+    const cached = slot >= 0 ? views[slot] : undefined
+    if (cached?.length === length) return cached
+    const view = data.subarray(begin, begin + length)
+    if (slot >= 0) views[slot] = view
+    return view
   }
 
   /** Takes a complete piece's buffer for writing and hashing; it counts until {@link settle}. */
