@@ -207,7 +207,7 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
       },
     })
     p.client = client
-    p.torrent = await client.add(torrent.file, {
+    p.torrent = await client.add(torrent.metainfo, {
       path: '/sim',
       resume: false,
       maxConnections: spec.maxConnections ?? 50,
