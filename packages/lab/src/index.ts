@@ -43,7 +43,14 @@ export {
   mathisRate,
 } from './sim/capacities.js'
 export { downloadTimes, simBound, simulationResult } from './sim/sim-charts.js'
-export { MAX_SIM_PEERS, runSimulation, type SimulationOptions, type SimulationResult } from './sim/sim-lab.js'
+export {
+  DEFAULT_SIM_PIECES,
+  LARGE_SWARM,
+  MAX_SIM_PEERS,
+  runSimulation,
+  type SimulationOptions,
+  type SimulationResult,
+} from './sim/sim-lab.js'
 export {
   type Arrivals,
   SIM_BLOCK,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { encode } from '@p2p/bencode'
+import { type Metainfo, parseTorrent } from '@p2p/metainfo'
 
 /** A simulated torrent: its .torrent bytes, info hash and content. */
 export interface SimTorrentFile {
@@ -8,6 +9,11 @@ export interface SimTorrentFile {
   infoHash: Uint8Array
   /** The file's bytes. */
   content: Uint8Array
+  /**
+   * The parsed `file`: give this one object to every client (`client.add(metainfo)`) and they share
+   * its piece hashes and geometry instead of parsing their own copies.
+   */
+  metainfo: Metainfo
 }
 
 /** A single-file v1 torrent (`sim.bin`) of `content` cut into pieces of `pieceLength` bytes. */
@@ -27,5 +33,6 @@ export function simTorrent(content: Uint8Array, pieceLength: number): SimTorrent
     pieces: Buffer.concat(hashes),
   }
   const infoHash = createHash('sha1').update(encode(info)).digest()
-  return { file: encode({ info }), infoHash: new Uint8Array(infoHash), content }
+  const file = encode({ info })
+  return { file, infoHash: new Uint8Array(infoHash), content, metainfo: parseTorrent(file) }
 }

@@ -149,10 +149,14 @@ export interface SwarmRuntime {
   checks: boolean
   /**
    * Wire timings (default: the wire's). A simulator that carries each block as the stand-in for a
-   * larger one, on links slowed by the same factor, stretches `requestTimeout` by that factor; one of
-   * thousands of peers raises `tickInterval` (each wire's tick is an event).
+   * larger one, on links slowed by the same factor, stretches `requestTimeout` and `messageTimeout`
+   * by that factor and shortens the request pipeline (`maxRequests`); one of thousands of peers
+   * raises `tickInterval` (each wire's tick is an event, at most a quarter of every timeout).
    */
-  wire?: Pick<WireOptions, 'requestTimeout' | 'tickInterval'>
+  wire?: Pick<
+    WireOptions,
+    'requestTimeout' | 'messageTimeout' | 'handshakeTimeout' | 'maxRequests' | 'tickInterval'
+  >
   /**
    * Bytes of whole pieces a torrent keeps read for uploads (default 8 MiB, plus half as much of spare
    * buffers). A simulator of thousands of peers on one machine passes a few pieces' worth.

@@ -1,4 +1,4 @@
-import { type Metainfo, pieceSpec } from '@p2p/metainfo'
+import { type Metainfo, type PieceSpec, pieceSpec } from '@p2p/metainfo'
 import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
@@ -11,11 +11,26 @@ import { type TorrentState, wireGeometry } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
 import { fillWebSeeds } from './web-seed.js'
 
+/**
+ * Piece geometry of v1 metainfo objects, shared by every torrent added with the same object (a
+ * simulator's thousands of clients of one torrent). Never mutated; v2 metainfo may gain piece layers
+ * later, so its specs are made per torrent.
+ */
+const sharedSpecs = new WeakMap<Metainfo, PieceSpec[]>()
+
+function specsOf(meta: Metainfo): PieceSpec[] {
+  const cached = sharedSpecs.get(meta)
+  if (cached) return cached
+  const specs = Array.from({ length: meta.pieceCount }, (_, i) => pieceSpec(meta, i))
+  if (meta.version === 1) sharedSpecs.set(meta, specs)
+  return specs
+}
+
 /** Once the metainfo is known: opens storage, checks what is on disk, and starts wanting pieces. */
 export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   s.meta = meta
   s.emit('metadata', meta)
-  s.specs = Array.from({ length: meta.pieceCount }, (_, i) => pieceSpec(meta, i))
+  s.specs = specsOf(meta)
   const files: StorageFile[] = meta.files.map((f) => ({
     path: s.src.rootName !== undefined ? [s.src.rootName, ...f.path.slice(1)] : f.path,
     length: f.length,

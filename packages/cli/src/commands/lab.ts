@@ -65,8 +65,8 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --simulate    no hosts: the real swarm clients on @p2p/sim's virtual links and clock, N up to
                 ${MAX_SIM_PEERS}, links drawn from measured capacities; flash crowd and Poisson
                 arrivals with churn per N, 1/2/4/8 seeders at the smallest N; same report
-  --pieces      pieces of the simulated file, each carried as one 16 KiB block (default size/16 KiB;
-                fewer scale the run down, with deeper queues at slow uploaders)`,
+  --pieces      pieces of the simulated file, each carried as one 16 KiB block standing for a
+                whole piece (default size/16 KiB, at most 256)`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,

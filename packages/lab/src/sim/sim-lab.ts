@@ -17,16 +17,23 @@ export interface SimulationOptions {
   size?: number
   /**
    * Pieces of the file, each carried as one 16 KiB block (`SIM_BLOCK`) standing for size / pieces
-   * bytes. Default size / 16 KiB: every block real. Fewer pieces scale the run down, but the swarm's
-   * request pipeline (16 blocks at least) then holds 16 scaled blocks: a slow uploader's queue grows
-   * by the same factor (with 64 pieces of a 64 MiB file, 16 MiB per connection: no flash-crowd
-   * leecher of 100 finished within 600 virtual s).
+   * bytes. Default size / 16 KiB (every block real) up to {@link DEFAULT_SIM_PIECES}: a 64 MiB file
+   * travels as 256 pieces of 256 KiB, the piece size a client picks for it, and each peer moves
+   * 4 MiB of real bytes. The wires' request pipeline is shortened by the same factor (see
+   * `simulateSwarm`), so a slow uploader's queue holds as many virtual bytes as with real blocks.
    */
   pieces?: number
   /** Arrival processes, each run for every N (default both: flash crowd, Poisson with churn). */
   arrivals?: Arrivals[]
   /** Seeder counts of the speed-against-seeders runs, at the smallest N (default 1, 2, 4, 8). */
   seeders?: number[]
+  /**
+   * Connections per peer, and peers the tracker model returns per announce (default 50, and 30 from
+   * {@link LARGE_SWARM} leechers on).
+   */
+  connections?: number
+  /** Peer exchange between the clients (default: on below {@link LARGE_SWARM} leechers). */
+  pex?: boolean
   /** Seed of every draw (default 1). */
   seed?: number
   /** Link model (default {@link DEFAULT_LINK_MODEL}). */
@@ -54,6 +61,17 @@ export interface SimulationResult {
 }
 
 const MIB = 2 ** 20
+/** Most pieces a simulated file has by default (see `SimulationOptions.pieces`). */
+export const DEFAULT_SIM_PIECES = 256
+/**
+ * Swarms of at least this many leechers run without peer exchange and with 30 connections per peer
+ * (the tracker model returning 30 peers): PEX messages and connection churn were most of their events.
+ */
+export const LARGE_SWARM = 1_000
+/** Connections per peer, and peers per announce, in a {@link LARGE_SWARM}. */
+const LARGE_SWARM_CONNECTIONS = 30
+/** Connections per peer, and peers per announce, below a {@link LARGE_SWARM} (the swarm's default). */
+const DEFAULT_CONNECTIONS = 50
 /** Most leechers a simulation takes (memory: about 100 kB per connection end). */
 export const MAX_SIM_PEERS = 100_000
 
@@ -77,7 +95,7 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
       `peers must be integers in 1..${MAX_SIM_PEERS}, got ${peers.join(',')}`,
     )
   const size = options.size ?? 4 * MIB
-  const pieces = options.pieces ?? Math.ceil(size / SIM_BLOCK)
+  const pieces = options.pieces ?? Math.min(DEFAULT_SIM_PIECES, Math.ceil(size / SIM_BLOCK))
   if (!Number.isInteger(pieces) || pieces < 2 || size / pieces < 16_384)
     throw new LabError('LAB_BAD_OPTION', `pieces must be >= 2 and at most size / 16 KiB, got ${pieces}`)
   const links = options.links ?? DEFAULT_LINK_MODEL
@@ -93,6 +111,8 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
   const typicalMs = (size / meanUp) * 1000
   const runs: SimSwarmResult[] = []
   const note = (l: string) => options.onNote?.(l)
+  const connections = (n: number) =>
+    options.connections ?? (n >= LARGE_SWARM ? LARGE_SWARM_CONNECTIONS : DEFAULT_CONNECTIONS)
   const one = async (n: number, arrivals: Arrivals, seeders: number) => {
     const run = `sim/${arrivals}/N=${n}${seeders > 1 ? `/S=${seeders}` : ''}`
     note(`${run}: starting`)
@@ -105,6 +125,9 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
       pieces,
       arrivals,
       arrivalWindowMs: typicalMs,
+      pex: options.pex ?? n < LARGE_SWARM,
+      maxConnections: connections(n),
+      numwant: connections(n),
       links,
       churn:
         arrivals === 'poisson'
@@ -136,7 +159,7 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
     renderReport(
       {
         mode: 'simulation',
-        modeNote: `@p2p/sim: the real @p2p/swarm clients (picker, choker, wires) on virtual links and a virtual clock; peers find each other through a tracker model (up to 50 random present peers per announce, every 120 virtual s) and PEX. Links drawn per leecher from ${MEASURED_CAPACITIES.length} measured capacity classes (table below), one-way latency ${links.latencyMs.join('..')} ms, random loss ${links.loss.map((x) => `${x * 100}%`).join('..')} (as a TCP throughput limit, Mathis et al.); the seeder has 5 Mbit/s up. The file is carried scaled: ${pieces} pieces, each as one 16 KiB block standing for ${(size / pieces / 1024).toFixed(0)} KiB on links slowed by the same factor (request timeouts stretched alike).`,
+        modeNote: `@p2p/sim: the real @p2p/swarm clients (picker, choker, wires) on virtual links and a virtual clock; peers find each other through a tracker model (every 120 virtual s, as many random present peers as a peer keeps connections: ${peers.map((n) => `${connections(n)} at N = ${n}`).join(', ')}) and ${options.pex === true ? 'PEX' : options.pex === false ? 'no PEX' : `PEX below N = ${LARGE_SWARM}`}. Links drawn per leecher from ${MEASURED_CAPACITIES.length} measured capacity classes (table below), one-way latency ${links.latencyMs.join('..')} ms, random loss ${links.loss.map((x) => `${x * 100}%`).join('..')} (as a TCP throughput limit, Mathis et al.); the seeder has 5 Mbit/s up. The file is carried scaled: ${pieces} pieces, each as one 16 KiB block standing for ${(size / pieces / 1024).toFixed(0)} KiB on links slowed by the same factor (request timeouts stretched and request pipelines shortened alike).`,
         size,
         impls: ['ours (simulated)'],
         started,

@@ -35,6 +35,8 @@ export interface SimSwarmSpec {
   churn?: { leave: number; leaveMeanMs: number; seedMeanMs: number }
   /** Peer connections per peer (default 50, the swarm's default). */
   maxConnections?: number
+  /** Peer exchange between the clients (default true; its messages cost events in large swarms). */
+  pex?: boolean
   /** Peers the tracker returns per announce (default 50). */
   numwant?: number
   /** Virtual interval between a peer's announces, ms (default 120 000). */
@@ -96,6 +98,12 @@ export interface SimSwarmResult {
   availability: SimAvailability[]
   /** Progress of a few leechers over time: [t, fraction]. */
   traces: { peer: number; points: [number, number][] }[]
+  /**
+   * Distinct pieces the leechers received and verified against the torrent's SHA-1 (summed over the
+   * leechers), and pieces that failed the check: the integrity of every simulated download.
+   */
+  verifiedPieces: number
+  failedPieces: number
   /** Last time a staying leecher finished (undefined when one did not). */
   completion?: number
   events: number
@@ -108,6 +116,8 @@ export interface SimSwarmResult {
   stopped?: string
 }
 
+/** Requests the swarm keeps open per connection at the least (its `MIN_PIPELINE`), 16 KiB blocks. */
+const MIN_PIPELINE = 16
 /** Real bytes of a piece in the simulation: one block. Every piece of the file is carried as one. */
 export const SIM_BLOCK = 16_384
 const PORT = 6881
@@ -115,8 +125,14 @@ const PORT = 6881
 const REQUEST_TIMEOUT_MS = 60_000
 /** Pieces each simulated peer keeps read for uploads. */
 const READ_CACHE_PIECES = 4
-/** Most time between two ticks of a simulated wire, ms. */
-const TICK_MS = 5_000
+/**
+ * Most time between two ticks of a simulated wire, ms. A wire's tick only checks its timeouts (a
+ * simulated peer that leaves closes its connections, so none is needed to notice it): one event per
+ * wire per 30 virtual s instead of per second, the largest share of a large swarm's events.
+ */
+const TICK_MS = 30_000
+/** Time a simulated wire gives a handshake (its tick is at most a quarter of it), ms. */
+const HANDSHAKE_TIMEOUT_MS = 4 * TICK_MS
 const DEFAULT_SEEDER_LINK: DrawnLink = {
   latencyMs: 20,
   loss: 0,
@@ -165,6 +181,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
   const nTraced = Math.min(n, spec.tracedPeers ?? 20)
   for (let i = 0; i < nTraced; i++) traced.set(Math.floor((i * n) / nTraced), [])
   let seederUploaded = 0
+  let verifiedPieces = 0
+  let failedPieces = 0
   let arrived = 0
   let done = 0
   let left = 0
@@ -201,16 +219,21 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
         wire: {
           // Every byte stands for `scale` bytes, so every block takes `scale` times as long.
           requestTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
-          // The wires' 1 s ticks were 3/4 of all events (the handshake timeout still caps it at 5 s).
+          messageTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
+          handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
           tickInterval: TICK_MS,
+          // A pipeline of as many real bytes as the swarm's 16 real blocks (a scaled block stands for
+          // `scale` of them), at least 2: scaled blocks otherwise queue `scale` times as long.
+          maxRequests: Math.max(2, Math.ceil(MIN_PIPELINE / scale)),
         },
       },
     })
     p.client = client
-    p.torrent = await client.add(torrent.file, {
+    p.torrent = await client.add(torrent.metainfo, {
       path: '/sim',
       resume: false,
       maxConnections: spec.maxConnections ?? 50,
+      pex: spec.pex ?? true,
     })
     p.present = true
   }
@@ -259,7 +282,9 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
     present.push(i)
     const t = p.torrent!
     t.on('piece', (e) => {
+      if (!e.ok) failedPieces++
       if (!e.ok || !p.have || p.have[e.index]) return
+      verifiedPieces++
       p.have[e.index] = 1
       copies[e.index]!++
       if (Number.isNaN(firstPieceAt[i]!)) firstPieceAt[i] = clock.now()
@@ -393,6 +418,8 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
     seederUp: seederLink.bytesPerSecond,
     availability,
     traces: [...traced].map(([peer, points]) => ({ peer, points })),
+    verifiedPieces,
+    failedPieces,
     completion: allDone && staying.length ? Math.max(...staying.map((i) => doneAt[i]!)) : undefined,
     events,
     virtualMs: clock.now(),
