@@ -3,7 +3,7 @@
 // Run: pnpm --filter @p2p/example-swarm-lab start [scenario ...]
 // Environment: LAB_SIZE_MIB (default 64), LAB_PEERS (default 2,5,10), LAB_OUT (default ./lab-out),
 // LAB_SUPER_SEED=1 to have a lone seeder super-seed (BEP 16), LAB_DISCOVERY=direct to have the lab tell
-// peers about each other instead of our tracker.
+// peers about each other instead of our tracker, LAB_REPEATS (default 3) runs of each scenario.
 import { runLab, scenarios } from '@p2p/lab'
 
 const names = process.argv.slice(2)
@@ -15,6 +15,7 @@ const result = await runLab({
   size: Number(process.env.LAB_SIZE_MIB ?? 64) * 2 ** 20,
   peers: (process.env.LAB_PEERS ?? '2,5,10').split(',').map(Number),
   out: process.env.LAB_OUT ?? 'lab-out',
+  ...(process.env.LAB_REPEATS && { repeats: Number(process.env.LAB_REPEATS) }),
   superSeed: process.env.LAB_SUPER_SEED === '1',
   discovery: process.env.LAB_DISCOVERY === 'direct' ? 'direct' : 'tracker',
   signal: controller.signal,
