@@ -30,8 +30,10 @@ it('NAT scenario: NATed leechers behind two routers meet only with port mapping 
     scenarios: ['nat'],
     peers: [3],
     repeats: 1,
-    // Long enough (about 10 s at these caps) for NATed leechers to find a way to each other.
-    size: 2 * 2 ** 20,
+    // Long enough (about 15 s at these caps) for NATed leechers to find a way to each other: a punch
+    // starts after a 3 s hanging dial, and with 2 MiB (7.7 s downloads in a CI run) the swarm once
+    // finished while both punches were still retrying their SYNs.
+    size: 4 * 2 ** 20,
     up: 500_000,
     down: 1_250_000,
     out: `${dir.path}/out`,
