@@ -8,6 +8,13 @@ import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
 export const RENDEZVOUS_INTERVAL_MS = 30_000
 /** Relays asked for one address per failed dial (the next after an error). */
 const MAX_RELAYS_PER_ROUND = 3
+/** Punches to one address that may fail and be asked for again, per failed dial. */
+export const MAX_PUNCH_RETRIES = 2
+/**
+ * Pause before asking a relay again after a punch failed, ms: both sides' SYNs may have crossed
+ * before either NAT had a mapping, and libtorrent too retries a failed connection soon.
+ */
+export const PUNCH_RETRY_MS = 1_000
 /** Bound on the addresses a peer told us of by PEX that we remember. */
 const MAX_PEX_KNOWN = 1_000
 /** Bound on addresses with rendezvous requests. */
@@ -112,7 +119,7 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
   let r = s.rendezvous.get(key)
   if (!r) {
     if (s.rendezvous.size >= MAX_RENDEZVOUS) s.rendezvous.delete(s.rendezvous.keys().next().value!)
-    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set() }
+    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set(), punchFailures: 0 }
     s.rendezvous.set(key, r)
   }
   const { pending } = r
@@ -120,7 +127,10 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
     return
   r.pending = undefined
   // A new failure: relays that said NotConnected may know the peer by now.
-  if (!next) r.tried.clear()
+  if (!next) {
+    r.tried.clear()
+    r.punchFailures = 0
+  }
   if (r.tried.size >= MAX_RELAYS_PER_ROUND) return
   const relay = pickRelay(s, key, r.tried)
   if (!relay?.holepunch?.rendezvous(addr)) return
@@ -153,6 +163,26 @@ function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code:
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
   r.pending = undefined
   requestRendezvous(s, addr, true)
+}
+
+/**
+ * A punch to `addr` that a relay set up failed: ask again (the same relay may serve) after
+ * {@link PUNCH_RETRY_MS}, at most {@link MAX_PUNCH_RETRIES} times per failed dial, instead of waiting
+ * {@link RENDEZVOUS_INTERVAL_MS} for the relay that answered `connect`.
+ */
+export function punchFailed(s: TorrentState, addr: PeerAddress): void {
+  const r = s.rendezvous.get(formatPeer(addr))
+  if (!r || r.punchFailures >= MAX_PUNCH_RETRIES) return
+  r.punchFailures++
+  if (r.pending) r.tried.delete(r.pending)
+  r.pending = undefined
+  const { clock } = s.rt
+  const timer = clock.setTimeout(() => {
+    s.abort.signal.removeEventListener('abort', stop)
+    requestRendezvous(s, addr, true)
+  }, PUNCH_RETRY_MS)
+  const stop = () => clock.clearTimeout(timer)
+  s.abort.signal.addEventListener('abort', stop, { once: true })
 }
 
 /** `transport` dialing through its `punch` (uTP only, BEP 55). */

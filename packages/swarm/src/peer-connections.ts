@@ -10,7 +10,13 @@ import {
   withinIpLimit,
 } from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
-import { punchTransport, rendezvousWhenSlow, requestRendezvous, useHolepunch } from './holepunch.js'
+import {
+  punchFailed,
+  punchTransport,
+  rendezvousWhenSlow,
+  requestRendezvous,
+  useHolepunch,
+} from './holepunch.js'
 import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { peerEvents } from './peer-events.js'
@@ -136,7 +142,8 @@ function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
   s.ctx.connectionClosed()
   // A punch to it may have connected while this dial hung.
   if (!s.book.isConnected(addr)) s.book.failed(addr)
-  if (!punch) requestRendezvous(s, addr)
+  if (punch) punchFailed(s, addr)
+  else requestRendezvous(s, addr)
   scheduleDial(s, DIAL_TICK_MS)
 }
 

@@ -22,6 +22,8 @@ export interface Rendezvous {
   tried: Set<Peer>
   /** The relay whose answer is due, or that answered `connect` or NoSupport. */
   pending?: Peer
+  /** Punches that failed since the last failed dial (holepunch.ts `punchFailed`). */
+  punchFailures: number
 }
 
 /** One connection of a torrent (internal): the session that alone talks to its wire. */

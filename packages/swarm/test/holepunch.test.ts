@@ -7,6 +7,7 @@ import { HolepunchError, UtHolepunch, Wire } from '@p2p/peer-wire'
 import { type Client, internetTransport, type SwarmTransport } from '@p2p/swarm'
 import { UtpSocket } from '@p2p/utp'
 import { describe, expect, it } from 'vitest'
+import { MAX_PUNCH_RETRIES, PUNCH_RETRY_MS } from '../src/holepunch.js'
 import { useSession, v1Torrent, writeContent } from './helpers.js'
 
 const { dir, client, local, onCleanup } = useSession('swarm-holepunch-', { hashThreads: 1 })
@@ -182,6 +183,64 @@ describe('BEP 55 holepunch in the swarm', () => {
     expect(await rendezvous).toEqual({ host: dead.host, port: dead.port })
     expect(dials).toEqual({ hanging: 1, abandoned: 0 })
     expect(t.holepunches.asked).toBeGreaterThanOrEqual(1)
+  })
+
+  it('asks the relay again soon after a punch it set up fails, a bounded number of times', {
+    timeout: 30_000,
+  }, async () => {
+    const src = await dir()
+    const content = await writeContent(src, { 'f.bin': 50_000 })
+    const bytes = content.get('f.bin')!
+    const torrent = await v1Torrent('f.bin', [{ path: ['f.bin'], bytes }], 16384, true)
+    const infoHash = parseTorrent(torrent).infoHashBytes
+    // A reachable relay that answers every rendezvous with `connect`: the punch is ours to make.
+    const asks: PeerAddress[] = []
+    let askedAgain: () => void = () => {}
+    const server = createServer((socket) => {
+      const wire = new Wire(socket, { infoHash, peerId: generatePeerId('-HP0003-') })
+      onCleanup(async () => wire.destroy())
+      const hp = wire.use(new UtHolepunch(wire))
+      hp.on('rendezvous', (addr) => {
+        asks.push(addr)
+        hp.connect(addr)
+        askedAgain()
+      })
+      wire.handshake()
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+    // The dial to `dead` hangs (a NAT drops the SYNs); every punch to it fails at once.
+    const dead = await deadAddress()
+    const real = internetTransport(['utp', 'tcp'])
+    let punches = 0
+    const transport: SwarmTransport = {
+      listen: (...args) => real.listen(...args),
+      dial: (addr, receive, done) => (addr.port === dead.port ? () => {} : real.dial(addr, receive, done)),
+      punch: (_addr, done) => {
+        punches++
+        queueMicrotask(() => done(new Error('punch refused')))
+        return () => {}
+      },
+    }
+    const c = client({ runtime: { transport } })
+    const t = await c.add(torrent, {
+      path: await dir(),
+      peers: [{ host: '127.0.0.1', port: (server.address() as AddressInfo).port }],
+    })
+    await new Promise<void>((resolve) => {
+      askedAgain = () => asks.length === 1 + MAX_PUNCH_RETRIES && resolve()
+      t.addPeer(dead)
+    })
+    // The first ask came while the dial hung; each failed punch brought one more, then none.
+    await new Promise((r) => setTimeout(r, PUNCH_RETRY_MS * 2))
+    expect(asks).toEqual(Array(1 + MAX_PUNCH_RETRIES).fill({ host: dead.host, port: dead.port }))
+    expect(punches).toBe(1 + MAX_PUNCH_RETRIES)
+    expect(t.holepunches).toMatchObject({
+      asked: 1 + MAX_PUNCH_RETRIES,
+      started: 1 + MAX_PUNCH_RETRIES,
+      connected: 0,
+    })
   })
 
   it('still offers ut_holepunch with ut_pex turned off', async () => {
