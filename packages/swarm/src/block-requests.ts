@@ -11,7 +11,8 @@ export const MAX_RATE_WAIT_MS = 1_000
 /** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
 export function fill(s: TorrentState, peer: Peer): void {
   const { picker, store } = s
-  if (!picker || !store || s.destroyed || s.halted || s.checking || s.finished || !peer.handshaken) return
+  if (!picker || !store || s.destroyed || s.halted || s.checking || s.selection.finished || !peer.handshaken)
+    return
   const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { noNewPieces: store.full })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!

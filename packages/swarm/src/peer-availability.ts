@@ -7,7 +7,7 @@ export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
   count(s, peer)
   s.work.interest(peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
-  if (s.finished && isSeed(s, peer)) {
+  if (s.selection.finished && isSeed(s, peer)) {
     peer.bothSeeds = true
     peer.close()
   }
@@ -58,7 +58,7 @@ export function uncount(s: TorrentState, peer: Peer): void {
 export function updateInterest(s: TorrentState, peer: Peer): void {
   const picker = s.picker
   if (!picker || !peer.handshaken) return
-  const want = !s.finished && picker.interesting(peerBits(peer))
+  const want = !s.selection.finished && picker.interesting(peerBits(peer))
   peer.setInterested(want)
   if (want) s.work.topUp(peer)
 }

@@ -1,8 +1,7 @@
 import { formatPeer } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
 import { cancelOnPeer } from './peer-session.js'
-import { saveResume } from './resume.js'
-import { isSeed, type Peer, releasePeer, type TorrentState } from './torrent-state.js'
+import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
@@ -66,12 +65,12 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
   const had = picker.have.get(index)
   picker.verified(index)
   s.dirty = true
-  if (!had && picker.isWanted(index)) s.haveBytes += spec.length
+  s.selection.verified(index, had)
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
   if (s.destroyed) return true
   s.work.have(index)
-  if (picker.complete()) finish(s)
+  s.selection.settle()
   return true
 }
 
@@ -110,23 +109,4 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       s.work.topUpAll()
     }
   }
-}
-
-/** Every wanted piece is verified: tell trackers, save resume data, drop seeds, resolve `done`. */
-export function finish(s: TorrentState): void {
-  if (s.finished) return
-  s.finished = true
-  s.store?.release()
-  s.tracker?.complete()
-  void saveResume(s, true)
-  for (const p of s.peers) {
-    if (!p.handshaken) continue
-    p.setInterested(false)
-    if (isSeed(s, p)) {
-      p.bothSeeds = true
-      p.close()
-    }
-  }
-  s.emit('done')
-  s.resolveDone()
 }

@@ -1,9 +1,6 @@
 import { SwarmError } from './errors.js'
-import { applyPiecePriorities } from './file-priorities.js'
-import { finish } from './piece-verification.js'
 import { hashPieces, worthHashing } from './resume.js'
 import { releasePeer, type TorrentState } from './torrent-state.js'
-import { unfinish } from './unfinish.js'
 
 /**
  * Hashes every piece on disk again while the torrent runs (libtorrent's `force_recheck`): requests
@@ -54,7 +51,7 @@ async function run(s: TorrentState): Promise<void> {
   }
   s.resumedPieces = 0
   s.dirty = true
-  applyPiecePriorities(s, picker, []) // recounts the bytes we have
+  s.selection.recount()
   for (const p of [...s.peers]) {
     if (!p.handshaken) continue
     if (!lost.every((i) => p.announceDonthave(i))) {
@@ -63,8 +60,7 @@ async function run(s: TorrentState): Promise<void> {
     }
     for (const i of gained) p.announceHave(i)
   }
-  if (picker.complete()) finish(s)
-  else unfinish(s)
+  s.selection.settle()
   s.work.interestAll()
   s.work.topUpAll()
 }

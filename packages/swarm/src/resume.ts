@@ -174,7 +174,7 @@ async function writeResume(s: TorrentState): Promise<void> {
       infoHash: s.infoHashBytes,
       have: s.picker.have,
       files: await s.storage.fileStates(),
-      filePriorities: [...s.filePriorities],
+      filePriorities: [...s.selection.priorities],
     })
   } catch (err) {
     s.emit('warning', { message: (err as Error).message, error: err })

@@ -60,7 +60,7 @@ export class TorrentFile {
 
   /** The file's priority: 0 (skipped) to 7. */
   get priority(): number {
-    return this.#s.filePriorities[this.index] ?? 0
+    return this.#s.selection.priorities[this.index] ?? 0
   }
 
   /**

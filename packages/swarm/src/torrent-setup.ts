@@ -1,9 +1,8 @@
 import { type Metainfo, type PieceSpec, pieceSpec } from '@p2p/metainfo'
-import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
+import { applyPending, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
 import { PieceStore } from './piece-store.js'
-import { finish } from './piece-verification.js'
 import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
 import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
@@ -39,11 +38,11 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
   }))
   const { resume, warnings } = await loadResume(s)
   if (s.destroyed) return
-  s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
+  const priorities = s.selection.begin(meta.files, initialFilePriorities(s, meta, savedPriorities(s, resume)))
   const storage = s.rt.storage({
     dir: s.src.dir,
     files,
-    selected: s.filePriorities.map((p) => p > 0),
+    selected: priorities.map((p) => p > 0),
     partFile: statePath(s.src.dir, s.infoHash, 'parts'),
     preallocate: s.opts.preallocate,
   })
@@ -57,17 +56,17 @@ export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
     strategy: s.opts.strategy,
     random: s.rt.random,
   })
-  applyPiecePriorities(s, picker)
+  s.selection.attach({ files: meta.files, pieceLength: meta.pieceLength, specs: s.specs, picker, storage })
   await checkExisting(s, picker, storage, inPlace, resume)
   if (s.destroyed) return
   s.picker = picker
   s.store = new PieceStore(s.specs, s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
   await storage.createEmptyFiles()
-  applyPiecePriorities(s, picker)
+  s.selection.recount()
   applyPending(s)
   s.emit('ready')
   warnLater(s, warnings)
-  if (picker.complete()) finish(s)
+  s.selection.settle()
   // Peers connected before the metadata arrived.
   for (const p of s.peers) {
     try {

@@ -10,6 +10,7 @@ import type { PieceStore } from './piece-store.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime, TorrentStorage } from './runtime.js'
+import { Selection, type SelectionEvents } from './selection.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
@@ -53,6 +54,8 @@ export class TorrentState {
   readonly abort = new AbortController()
   /** Top-ups, interest, `have` broadcasts and unchokes that events asked for, applied once per turn. */
   readonly work: TurnWork<Peer>
+  /** File priorities, wanted and verified bytes, finished. */
+  readonly selection: Selection
   /** Stops the torrent's periodic work (see `every`). */
   readonly timers: (() => void)[] = []
   resolveDone!: () => void
@@ -68,7 +71,6 @@ export class TorrentState {
   pendingMeta: Metainfo | undefined
   /** Peers already asked for piece layers (not asked again). */
   readonly layersTried = new WeakSet<Peer>()
-  finished = false
   destroyed = false
   /** Paused: no connections, no trackers, no web seeds (see lifecycle.ts). */
   paused = false
@@ -83,8 +85,6 @@ export class TorrentState {
   resumedPieces = 0
   downloaded = 0
   uploaded = 0
-  wantedBytes = 0
-  haveBytes = 0
   dialTimer: unknown
   /** Runs a dial round now; set by the torrent (the dialer is peer-connections.ts, which imports this file's users). */
   dialSoon: () => void = () => {}
@@ -107,10 +107,6 @@ export class TorrentState {
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
   localHost: string | undefined
-  /** Priority of each file, 0 (skip) to 7 (set up with the metadata). */
-  filePriorities: number[] = []
-  /** File priorities set before the storage was ready, applied once it is. */
-  readonly pendingPriorities = new Map<number, number>()
 
   constructor(
     ctx: ClientContext,
@@ -118,6 +114,7 @@ export class TorrentState {
     opts: AddOptions,
     emit: EmitFn,
     handlers: (s: TorrentState) => TurnHandlers<Peer>,
+    selectionEvents: (s: TorrentState) => SelectionEvents,
   ) {
     this.ctx = ctx
     this.src = src
@@ -135,11 +132,7 @@ export class TorrentState {
     this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
     this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))
-  }
-
-  /** Bytes still wanted (1 before the metadata is known, so trackers do not count us as a seed). */
-  left(): number {
-    return this.meta ? Math.max(0, this.wantedBytes - this.haveBytes) : 1
+    this.selection = new Selection(selectionEvents(this))
   }
 }
 

@@ -7,6 +7,7 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { startTracker } from './announce.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { completion } from './completion.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
@@ -66,7 +67,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
+    const s = new TorrentState(
+      ctx,
+      src,
+      opts,
+      (event, ...args) => this.emit(event, ...args),
+      turnHandlers,
+      completion,
+    )
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
     this.infoHash = src.infoHash
@@ -114,7 +122,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Whether every selected piece is verified. */
   get complete(): boolean {
-    return this.#s.finished
+    return this.#s.selection.finished
   }
 
   /**
@@ -135,8 +143,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     const downloadSpeed = s.downMeter.rate()
     const uploadSpeed = s.upMeter.rate()
-    const progress = s.wantedBytes > 0 ? s.haveBytes / s.wantedBytes : s.meta ? 1 : 0
-    const left = s.wantedBytes - s.haveBytes
+    const { wantedBytes, haveBytes } = s.selection
+    const progress = wantedBytes > 0 ? haveBytes / wantedBytes : s.meta ? 1 : 0
+    const left = wantedBytes - haveBytes
     const stats: TorrentStats = {
       progress,
       downloaded: s.downloaded,
@@ -223,7 +232,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Priority of each file (0 = skip, 1..7, default 4); empty until the metadata is known. */
   get filePriorities(): number[] {
-    return [...this.#s.filePriorities]
+    return [...this.#s.selection.priorities]
   }
 
   /**
@@ -271,7 +280,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
-        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
+        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
         s.work.topUpAll()
         fillWebSeeds(s)
       }),

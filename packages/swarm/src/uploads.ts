@@ -106,9 +106,9 @@ export function chokeRound(s: TorrentState): void {
           interested: p.peerInterested,
           downloadRate: p.down.rate(),
           uploadRate: p.up.rate(),
-          seed: s.finished ? false : undefined,
+          seed: s.selection.finished ? false : undefined,
         })),
-        s.finished,
+        s.selection.finished,
       )
   for (const p of peers) {
     if (unchoke.has(p) && p.amChoking) p.unchoke()

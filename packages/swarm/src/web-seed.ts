@@ -94,7 +94,7 @@ export function fillWebSeeds(s: TorrentState): void {
 
 function fillWebSeed(s: TorrentState, ws: WebSeed): void {
   const { picker, store } = s
-  if (!picker || !store || s.destroyed || s.paused || s.halted || s.finished || !s.meta) return
+  if (!picker || !store || s.destroyed || s.paused || s.halted || s.selection.finished || !s.meta) return
   if (ws.state === 'failed' || ws.state === 'banned') return
   const now = s.rt.clock.now()
   if (now < ws.retryAt) {
