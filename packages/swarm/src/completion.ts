@@ -9,13 +9,13 @@ import { isSeed, type TorrentState } from './torrent-state.js'
 export function completion(s: TorrentState): SelectionEvents {
   return {
     finished: () => {
-      s.store?.release()
+      s.core?.store.release()
       s.tracker?.complete()
       void saveResume(s, true)
       for (const p of s.peers) {
         if (!p.handshaken) continue
         p.setInterested(false)
-        if (isSeed(s, p)) {
+        if (isSeed(p, s.meta?.pieceCount ?? 0)) {
           p.bothSeeds = true
           p.close()
         }

@@ -44,23 +44,22 @@ export async function setFilePriority(s: TorrentState, index: number, priority: 
   if (!Number.isInteger(index) || index < 0 || (meta && index >= meta.files.length)) {
     throw new SwarmError('SWARM_INVALID_ARGUMENT', `no file ${index}`)
   }
-  const { selection } = s
-  if (!meta || !s.picker || !s.storage) {
+  const { core, selection } = s
+  if (!core) {
     selection.defer(index, priority)
     return
   }
-  if (meta.files[index]!.pad || s.destroyed) return
+  if (core.meta.files[index]!.pad || s.destroyed) return
   const old = selection.priorities[index] ?? 0
   if (old === priority) return
-  const picker = s.picker
-  const storage = s.storage
+  const { picker, storage, specs } = core
   let moving: Promise<unknown> = Promise.resolve()
   if (old === 0) {
     // Bytes of this file that pieces we have (or are fetching) left in the part file move into it.
     const ranges = selection
       .piecesOf(index)
       .filter((i) => picker.have.get(i) || picker.isActive(i))
-      .map((i) => ({ offset: s.specs[i]!.offset, length: s.specs[i]!.length }))
+      .map((i) => ({ offset: specs[i]!.offset, length: specs[i]!.length }))
     moving = storage.select(index, ranges)
   } else if (priority === 0) {
     moving = storage.deselect(index)

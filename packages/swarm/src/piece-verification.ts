@@ -1,7 +1,8 @@
 import { formatPeer } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
 import { cancelOnPeer } from './peer-session.js'
-import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
+import type { TorrentCore } from './torrent-core.js'
+import type { Peer, TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
@@ -10,14 +11,16 @@ import { verifyPiece } from './verifier.js'
  * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again). Resolves
  * to whether the piece matched its hash (undefined when it was not hashed).
  */
-export async function verify(s: TorrentState, index: number): Promise<boolean | undefined> {
-  const picker = s.picker!
-  const storage = s.storage!
-  const store = s.store!
+export async function verify(
+  s: TorrentState,
+  core: TorrentCore,
+  index: number,
+): Promise<boolean | undefined> {
+  const { picker, storage, store, selection } = core
   // Counts against maxBufferedBytes until settled (written and hashed).
   const buf = store.take(index)
   if (!buf) return undefined
-  const spec = s.specs[index]!
+  const spec = core.specs[index]!
   // Written before the check; only a verified piece counts as had (and goes into the resume file),
   // a bad one is simply rewritten.
   try {
@@ -29,7 +32,7 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
     if (!s.destroyed && !s.halted) {
       s.halted = true
-      for (const p of s.peers) releasePeer(s, p)
+      for (const p of s.peers) core.release(p)
       s.emit('error', e)
     }
     return undefined
@@ -58,19 +61,19 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
     s.emit('warning', {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
     })
-    penalize(s, buf.from)
+    penalize(s, core, buf.from)
     return false
   }
   // Counted once, whatever happened meanwhile (a piece had already adds nothing).
   const had = picker.have.get(index)
   picker.verified(index)
   s.dirty = true
-  s.selection.verified(index, had)
+  selection.verified(index, had)
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
   if (s.destroyed) return true
   s.work.have(index)
-  s.selection.settle()
+  selection.settle()
   return true
 }
 
@@ -80,7 +83,7 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
  * parole that sent a failed piece alone is banned (at {@link BAN_STRIKES} failed pieces at the
  * earliest). Sharing failed pieces never gets a peer banned, nor does one bad piece.
  */
-function penalize(s: TorrentState, from: Set<Peer>): void {
+function penalize(s: TorrentState, core: TorrentCore, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
@@ -100,10 +103,10 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       })
       p.close()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
-      for (const index of s.store?.dropFrom(p) ?? []) {
+      for (const index of core.store.dropFrom(p)) {
         // Blocks still coming from other peers would be copied into the dropped buffer, which the
         // pool hands to another piece: cancel them first.
-        for (const { peer, request: r } of s.picker?.failed(index) ?? [])
+        for (const { peer, request: r } of core.picker.failed(index))
           cancelOnPeer(peer, r.index, r.begin, r.length)
       }
       s.work.topUpAll()

@@ -1,17 +1,16 @@
-import type { Metainfo, PieceSpec } from '@p2p/metainfo'
+import type { Metainfo } from '@p2p/metainfo'
 import type { TrackerClient } from '@p2p/tracker-client'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { PeerBook } from './peer-book.js'
 import type { PeerSession } from './peer-session.js'
-import type { PeerPieces, PiecePicker } from './piece-picker.js'
-import type { PieceReadCache } from './piece-read-cache.js'
-import type { PieceStore } from './piece-store.js'
+import type { PeerPieces } from './piece-picker.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
-import type { SwarmRuntime, TorrentStorage } from './runtime.js'
+import type { SwarmRuntime } from './runtime.js'
 import { Selection, type SelectionEvents } from './selection.js'
 import type { SuperSeeder } from './super-seed.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
@@ -59,18 +58,16 @@ export class TorrentState {
   /** Stops the torrent's periodic work (see `every`). */
   readonly timers: (() => void)[] = []
   resolveDone!: () => void
+  /**
+   * The metainfo once known: from the .torrent, or fetched (a magnet). Set when setup starts, before
+   * the storage is checked and the {@link TorrentCore} exists.
+   */
   meta: Metainfo | undefined
-  specs: PieceSpec[] = []
-  storage: TorrentStorage | undefined
-  picker: PiecePicker | undefined
-  /** Buffers of unfinished pieces (set up with the picker). */
-  store: PieceStore<Peer> | undefined
+  /** The torrent phase: set once the metadata is known and the storage is checked, never unset. */
+  core: TorrentCore | undefined
+  /** Setup with the metainfo (storage opened and checked), once started. */
+  settingUp: Promise<void> | undefined
   tracker: TrackerClient | undefined
-  fetchingMetadata = false
-  /** Metadata of a v2-only magnet waiting for its piece layers (no peer gave them yet). */
-  pendingMeta: Metainfo | undefined
-  /** Peers already asked for piece layers (not asked again). */
-  readonly layersTried = new WeakSet<Peer>()
   destroyed = false
   /** Paused: no connections, no trackers, no web seeds (see lifecycle.ts). */
   paused = false
@@ -88,9 +85,9 @@ export class TorrentState {
   dialTimer: unknown
   /** Runs a dial round now; set by the torrent (the dialer is peer-connections.ts, which imports this file's users). */
   dialSoon: () => void = () => {}
+  /** Fetches the metadata from a peer that connected (a magnet); set by the torrent, which owns the metadata phase. */
+  fetchMetadata: (peer: Peer) => void = () => {}
   pexTimer: unknown
-  /** Whole pieces read for uploads (uploads.ts). */
-  readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
   /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
@@ -141,26 +138,11 @@ export function peerBits(peer: Peer): PeerPieces | 'all' {
   return peer.haveAll ? 'all' : peer.peerPieces
 }
 
-/**
- * Every block the peer owed goes back to the picker, and the buffers of pieces that were active only
- * for it go with them (a piece with no block yet is chosen afresh). With `cancel` (a choke under the
- * fast extension leaves requests open) each released request is cancelled on the wire first, so no
- * late block is copied into a buffer that the pool may hand to another piece.
- */
-export function releasePeer(s: TorrentState, peer: Peer, cancel = false): void {
-  const { picker, store } = s
-  if (!picker) return
-  const released = picker.releaseAll(peer)
-  if (cancel) for (const r of released) peer.cancel(r.index, r.begin, r.length)
-  store?.reclaim((i) => picker.isActive(i))
-}
-
-/** Whether the peer has every piece. */
-export function isSeed(s: TorrentState, peer: Peer): boolean {
+/** Whether the peer has every piece of `pieceCount`. */
+export function isSeed(peer: Peer, pieceCount: number): boolean {
   if (peer.haveAll) return true
-  const n = s.meta?.pieceCount
-  if (!n) return false
-  for (let i = 0; i < n; i++) if (!peer.peerPieces.get(i)) return false
+  if (!pieceCount) return false
+  for (let i = 0; i < pieceCount; i++) if (!peer.peerPieces.get(i)) return false
   return true
 }
 

@@ -13,6 +13,7 @@ import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
+import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
@@ -61,6 +62,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   readonly #s: TorrentState
+  /** Fetches the metainfo of a magnet (or the piece layers of a v2 .torrent) from peers. */
+  readonly #metadata: MetadataPhase
   #destroying: Promise<void> | undefined
   #files: TorrentFile[] | undefined
 
@@ -77,6 +80,20 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     )
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
+    const metadata = new MetadataPhase(s)
+    this.#metadata = metadata
+    s.fetchMetadata = (peer) => {
+      void metadata.fetch(peer).then(async (meta) => {
+        try {
+          if (meta) await setup(s, meta)
+        } catch (err) {
+          s.emit('warning', {
+            message: `setting up ${this.name} failed: ${(err as Error).message}`,
+            error: err,
+          })
+        }
+      })
+    }
     this.infoHash = src.infoHash
     // Every wire and rate-limit wait listens on this signal.
     setMaxListeners(0, s.abort.signal)
@@ -116,7 +133,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * empty until the metadata is known.
    */
   get files(): TorrentFile[] {
-    if (!this.#files && this.#s.meta && this.#s.picker) this.#files = torrentFiles(this.#s, this)
+    const { core } = this.#s
+    if (!this.#files && core) this.#files = torrentFiles(this.#s, core, this)
     return this.#files ?? []
   }
 
@@ -203,7 +221,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Connected peers that announced piece `index` (0 before the metadata is known). */
   availability(index: number): number {
-    const picker = this.#s.picker
+    const picker = this.#s.core?.picker
     return picker && index >= 0 && index < picker.pieceCount ? picker.availability(index) : 0
   }
 
@@ -215,8 +233,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * @throws {SwarmError} `SWARM_INVARIANT` naming the first broken invariant.
    */
   checkInvariants(): void {
-    const { picker, store, violation } = this.#s
-    const found = violation ?? (picker && store?.violation((i) => picker.isActive(i)))
+    const { core, violation } = this.#s
+    const found = violation ?? core?.store.violation((i) => core.picker.isActive(i))
     if (found) throw new SwarmError('SWARM_INVARIANT', `${this.name}: ${found}`)
   }
 
@@ -269,7 +287,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     const meta = s.src.metainfo
     // A v2 .torrent without its `piece layers`: set up once a peer gives them (as for a magnet).
-    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) s.pendingMeta = meta
+    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) this.#metadata.awaitLayers(meta)
     else if (meta) await setup(s, meta)
     startTracker(s)
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
@@ -377,8 +395,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
     for (const p of [...s.peers]) p.close()
+    // Setup still running closes its storage itself when it sees `destroyed`.
+    await s.settingUp?.catch(() => {})
     await saveResume(s, true)
-    await s.storage?.close()
+    await s.core?.storage.close()
     await stopping
     s.ctx.removed()
   }
