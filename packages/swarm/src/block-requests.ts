@@ -12,7 +12,8 @@ export const MAX_RATE_WAIT_MS = 1_000
 /** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
 export function fill(s: TorrentState, peer: Peer): void {
   const { core } = s
-  if (!core || s.destroyed || s.halted || s.checking || core.selection.finished || !peer.handshaken) return
+  if (!core || s.destroyed || core.halted || core.checking || core.selection.finished || !peer.handshaken)
+    return
   const { picker, store } = core
   const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { noNewPieces: store.full })
   for (let k = 0; k < blocks.length; k++) {

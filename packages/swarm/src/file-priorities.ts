@@ -64,7 +64,7 @@ export async function setFilePriority(s: TorrentState, index: number, priority: 
   } else if (priority === 0) {
     moving = storage.deselect(index)
   }
-  s.dirty = true
+  core.dirty = true
   selection.set(index, priority)
   s.work.interestAll()
   s.work.topUpAll()

@@ -30,8 +30,8 @@ export async function verify(
     store.settle(index, buf.data)
     const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
-    if (!s.destroyed && !s.halted) {
-      s.halted = true
+    if (!s.destroyed && !core.halted) {
+      core.halted = true
       for (const p of s.peers) core.release(p)
       s.emit('error', e)
     }
@@ -67,7 +67,7 @@ export async function verify(
   // Counted once, whatever happened meanwhile (a piece had already adds nothing).
   const had = picker.have.get(index)
   picker.verified(index)
-  s.dirty = true
+  core.dirty = true
   selection.verified(index, had)
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)

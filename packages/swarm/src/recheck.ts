@@ -16,10 +16,10 @@ export function recheck(s: TorrentState): Promise<void> {
   const { core } = s
   if (!core)
     return Promise.reject(new SwarmError('SWARM_INVALID_ARGUMENT', 'no metadata yet: nothing to check'))
-  s.checking ??= run(s, core).finally(() => {
-    s.checking = undefined
+  core.checking ??= run(s, core).finally(() => {
+    core.checking = undefined
   })
-  return s.checking
+  return core.checking
 }
 
 async function run(s: TorrentState, core: TorrentCore): Promise<void> {
@@ -49,8 +49,8 @@ async function run(s: TorrentState, core: TorrentCore): Promise<void> {
       lost.push(i)
     }
   }
-  s.resumedPieces = 0
-  s.dirty = true
+  core.resumedPieces = 0
+  core.dirty = true
   core.selection.recount()
   for (const p of [...s.peers]) {
     if (!p.handshaken) continue

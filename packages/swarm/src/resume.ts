@@ -77,7 +77,7 @@ export async function checkExisting(
     // file was skipped, and the file is wanted now) is hashed again rather than trusted.
     for (const i of trusted) if (!bytesInPlace(core, states, i)) trusted.delete(i)
   }
-  s.resumedPieces = trusted.size
+  core.resumedPieces = trusted.size
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
     if (trusted.has(i)) {
@@ -159,8 +159,8 @@ const writing = new WeakMap<TorrentState, Promise<void>>()
 export async function saveResume(s: TorrentState, force: boolean): Promise<void> {
   const { core } = s
   if (!core || s.opts.resume === false) return
-  if (!s.dirty && !force) return
-  s.dirty = false
+  if (!core.dirty && !force) return
+  core.dirty = false
   const next = (writing.get(s) ?? Promise.resolve()).then(() => writeResume(s, core))
   writing.set(s, next)
   await next

@@ -40,6 +40,14 @@ export class TorrentCore {
   readonly readCache: PieceReadCache
   /** File priorities, wanted and verified bytes, finished. */
   readonly selection: Selection
+  /** Stopped downloading after a storage failure. */
+  halted = false
+  /** A recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
+  checking: Promise<void> | undefined
+  /** Pieces taken as had from the resume file without being hashed. */
+  resumedPieces = 0
+  /** Pieces or priorities changed since the resume file was last written. */
+  dirty = false
 
   constructor(parts: TorrentCoreParts) {
     const { specs, storage } = parts

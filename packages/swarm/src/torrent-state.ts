@@ -73,13 +73,6 @@ export class TorrentState {
   paused = false
   /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
   violation: string | undefined
-  /** Stopped downloading after a storage failure. */
-  halted = false
-  /** A recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
-  checking: Promise<void> | undefined
-  dirty = false
-  /** Pieces taken as had from the resume file without being hashed. */
-  resumedPieces = 0
   downloaded = 0
   uploaded = 0
   dialTimer: unknown

@@ -42,7 +42,8 @@ const UPDATE_INTERVAL_MS = 2_000
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
- * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`.
+ * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`, and, once the
+ * metadata is known, its `TorrentCore`.
  *
  * @example
  * ```ts
@@ -148,7 +149,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * were unchanged): complete, but not verified. Add with `recheck: true` to hash them too.
    */
   get resumedPieces(): number {
-    return this.#s.resumedPieces
+    return this.#s.core?.resumedPieces ?? 0
   }
 
   /** The 20-byte hash used in handshakes and announces. */

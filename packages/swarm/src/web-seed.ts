@@ -95,7 +95,7 @@ export function fillWebSeeds(s: TorrentState): void {
 
 function fillWebSeed(s: TorrentState, ws: WebSeed): void {
   const { core } = s
-  if (!core || s.destroyed || s.paused || s.halted || core.selection.finished) return
+  if (!core || s.destroyed || s.paused || core.halted || core.selection.finished) return
   if (ws.state === 'failed' || ws.state === 'banned') return
   const now = s.rt.clock.now()
   if (now < ws.retryAt) {
