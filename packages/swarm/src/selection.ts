@@ -12,10 +12,15 @@ export interface SelectionEvents {
 
 /** What a {@link Selection} reads once the metadata is known: the files, their pieces, the picker. */
 export interface SelectionLayout {
+  /** The metainfo's files (pad files included). */
   readonly files: readonly FileEntry[]
+  /** The metainfo's piece length. */
   readonly pieceLength: number
+  /** Each piece's place in the piece space. */
   readonly specs: readonly PieceSpec[]
+  /** Takes the piece priorities; tells which pieces are wanted and had. */
   readonly picker: PiecePicker
+  /** Which files a byte range overlaps. */
   readonly storage: Pick<TorrentStorage, 'filesIn'>
 }
 

@@ -32,7 +32,9 @@ export class TorrentCore {
   readonly meta: Metainfo
   /** Each piece's place and hash. */
   readonly specs: readonly PieceSpec[]
+  /** The files on disk (and the part file). */
   readonly storage: TorrentStorage
+  /** What we have, want and ask peers for. */
   readonly picker: PiecePicker
   /** Buffers of unfinished pieces. */
   readonly store: PieceStore<PeerSession>
