@@ -31,8 +31,9 @@ export type Peer = PeerSession
 export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void
 
 /**
- * Everything one torrent holds, shared by the files that implement it (connections, requests,
- * verification, uploads, metadata, announce, resume). Internal: the public face is {@link Torrent}.
+ * What one torrent holds before and after its metadata (peers, bans, limits, meters, trackers,
+ * dialing, selection), shared by the files that implement it; the torrent phase is its `core`.
+ * Internal: the public face is {@link Torrent}.
  */
 export class TorrentState {
   readonly ctx: ClientContext
