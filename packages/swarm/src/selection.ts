@@ -94,23 +94,40 @@ export class Selection {
   /** The storage and the picker exist: gives the picker its piece priorities and counts the bytes. */
   attach(layout: SelectionLayout): void {
     this.#layout = layout
-    this.#apply(layout, layout.specs.keys())
+    for (const i of layout.specs.keys()) layout.picker.setPriority(i, this.#piecePriority(layout, i))
+    this.recount()
   }
 
   /** Counts the bytes again after pieces were gained or lost in bulk (a check of the data on disk). */
   recount(): void {
-    if (this.#layout) this.#apply(this.#layout, [])
+    if (!this.#layout) return
+    const { picker, specs } = this.#layout
+    this.#wantedBytes = 0
+    this.#haveBytes = 0
+    for (let i = 0; i < specs.length; i++) {
+      if (!picker.isWanted(i)) continue
+      this.#wantedBytes += specs[i]!.length
+      if (picker.have.get(i)) this.#haveBytes += specs[i]!.length
+    }
   }
 
   /**
    * Sets file `file`'s priority (attached only, not a pad file) and the priority of its pieces, then
-   * settles (see {@link Selection.settle}).
+   * settles (see {@link Selection.settle}). Costs the file's pieces, not the torrent's.
    */
   set(file: number, priority: number): void {
     const layout = this.#layout
     if (!layout || layout.files[file]?.pad || this.#priorities[file] === priority) return
     this.#priorities[file] = priority
-    this.#apply(layout, this.piecesOf(file))
+    const { picker, specs } = layout
+    for (const i of this.piecesOf(file)) {
+      const was = picker.isWanted(i)
+      picker.setPriority(i, this.#piecePriority(layout, i))
+      if (picker.isWanted(i) === was) continue
+      const bytes = was ? -specs[i]!.length : specs[i]!.length
+      this.#wantedBytes += bytes
+      if (picker.have.get(i)) this.#haveBytes += bytes
+    }
     this.settle()
   }
 
@@ -146,22 +163,11 @@ export class Selection {
     else this.#events.unfinished()
   }
 
-  /** Sets the priority of `pieces` from the file priorities, then recounts wanted and verified bytes. */
-  #apply(layout: SelectionLayout, pieces: Iterable<number>): void {
-    const { picker, specs, storage } = layout
-    for (const i of pieces) {
-      const spec = specs[i]!
-      let p = 0
-      // A piece's priority is the highest of the files it overlaps (libtorrent's rule).
-      for (const f of storage.filesIn(spec.offset, spec.length)) p = Math.max(p, this.#priorities[f] ?? 0)
-      picker.setPriority(i, p)
-    }
-    this.#wantedBytes = 0
-    this.#haveBytes = 0
-    for (let i = 0; i < specs.length; i++) {
-      if (!picker.isWanted(i)) continue
-      this.#wantedBytes += specs[i]!.length
-      if (picker.have.get(i)) this.#haveBytes += specs[i]!.length
-    }
+  /** A piece's priority: the highest of the files it overlaps (libtorrent's rule), 0 when all are skipped. */
+  #piecePriority({ specs, storage }: SelectionLayout, i: number): number {
+    const spec = specs[i]!
+    let p = 0
+    for (const f of storage.filesIn(spec.offset, spec.length)) p = Math.max(p, this.#priorities[f] ?? 0)
+    return p
   }
 }

@@ -83,6 +83,12 @@ describe('Selection', () => {
     verify(3)
     expect(events).toEqual(['finished', 'unfinished', 'finished'])
     expect(selection.priorities).toEqual([4, 7])
+    // Counted per changed piece, as a full recount counts.
+    selection.set(0, 0)
+    const counted = [selection.wantedBytes, selection.haveBytes]
+    expect(counted).toEqual([2 * PIECE, 2 * PIECE])
+    selection.recount()
+    expect([selection.wantedBytes, selection.haveBytes]).toEqual(counted)
   })
 
   it('recounts after pieces are lost in bulk and settles to unfinished', () => {
