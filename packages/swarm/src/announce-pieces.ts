@@ -9,7 +9,7 @@ const ALLOWED_FAST_COUNT = 10
 export function announcePieces(s: TorrentState, peer: Peer): void {
   // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
   if (startSuperSeeding(s, peer)) return
-  const picker = s.picker
+  const picker = s.core?.picker
   const fast = peer.fast
   if (!picker || picker.have.count() === 0) {
     if (fast) peer.announceHaveNone()

@@ -21,7 +21,7 @@ export function startTracker(s: TorrentState): void {
       peerId: s.ctx.peerId,
       port: s.ctx.port(),
       announce: tiers,
-      left: s.left(),
+      left: s.selection.left(),
       stopTimeout: 2_000,
     })
   } catch (err) {

@@ -3,15 +3,18 @@ import { cancelOnPeer } from './peer-session.js'
 import type { PeerPieces } from './piece-picker.js'
 import { verify } from './piece-verification.js'
 import { type PeerRequestView, planRequests } from './request-policy.js'
-import { type Peer, peerBits, releasePeer, type TorrentState } from './torrent-state.js'
+import type { TorrentCore } from './torrent-core.js'
+import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
 
 /** Longest a block request is held back by the download limit, ms (later ones are picked later). */
 export const MAX_RATE_WAIT_MS = 1_000
 
 /** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
 export function fill(s: TorrentState, peer: Peer): void {
-  const { picker, store } = s
-  if (!picker || !store || s.destroyed || s.halted || s.checking || s.finished || !peer.handshaken) return
+  const { core } = s
+  if (!core || s.destroyed || core.halted || core.checking || core.selection.finished || !peer.handshaken)
+    return
+  const { picker, store } = core
   const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { noNewPieces: store.full })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
@@ -22,8 +25,9 @@ export function fill(s: TorrentState, peer: Peer): void {
       for (const r of blocks.slice(k)) picker.release(peer, r.index, r.begin)
       return
     }
-    if (wait > 0) s.rt.clock.setTimeout(() => request(s, peer, b.index, b.begin, b.length, inPlace), wait)
-    else request(s, peer, b.index, b.begin, b.length, inPlace)
+    if (wait > 0)
+      s.rt.clock.setTimeout(() => request(s, core, peer, b.index, b.begin, b.length, inPlace), wait)
+    else request(s, core, peer, b.index, b.begin, b.length, inPlace)
   }
 }
 
@@ -81,14 +85,14 @@ function requestView(s: TorrentState, peer: Peer): RequestView {
 
 function request(
   s: TorrentState,
+  core: TorrentCore,
   peer: Peer,
   index: number,
   begin: number,
   length: number,
   inPlace: boolean,
 ): void {
-  const { picker, store } = s
-  if (!picker || !store) return
+  const { picker, store } = core
   // A request held back by the rate limit may have been released since (a choke, a failed piece).
   if (!picker.isRequested(peer, index, begin)) return
   if (s.destroyed || !s.peers.has(peer)) {
@@ -105,10 +109,10 @@ function request(
     let done = callbacks.get(peer)
     if (!done) {
       done = (err, data, req) => {
-        if (!err) onBlock(s, peer, req.index, req.begin, data!)
-        else if (err.code === 'PEER_WIRE_REQUEST_TIMEOUT') snub(s, peer)
+        if (!err) onBlock(s, core, peer, req.index, req.begin, data!)
+        else if (err.code === 'PEER_WIRE_REQUEST_TIMEOUT') snub(s, core, peer)
         else {
-          s.picker?.release(peer, req.index, req.begin)
+          picker.release(peer, req.index, req.begin)
           // Another peer may fetch the block now.
           s.work.topUpAll()
         }
@@ -128,9 +132,9 @@ export const SNUB_MS = 60_000
  * A request to `peer` timed out: it is snubbed for {@link SNUB_MS} (or until a block of it arrives),
  * and every block it owes is cancelled and goes back to the picker for the other peers.
  */
-function snub(s: TorrentState, peer: Peer): void {
+function snub(s: TorrentState, core: TorrentCore, peer: Peer): void {
   peer.snubbedUntil = s.rt.clock.now() + SNUB_MS
-  if (s.peers.has(peer)) releasePeer(s, peer, true)
+  if (s.peers.has(peer)) core.release(peer, true)
   s.work.topUpAll()
 }
 
@@ -138,9 +142,15 @@ function snub(s: TorrentState, peer: Peer): void {
 const callbacks = new WeakMap<Peer, BlockCallback>()
 
 /** A requested block arrived: cancel duplicates (endgame), buffer it, verify a complete piece. */
-function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data: Uint8Array): void {
-  const { picker, store } = s
-  if (!picker || !store) return
+function onBlock(
+  s: TorrentState,
+  core: TorrentCore,
+  peer: Peer,
+  index: number,
+  begin: number,
+  data: Uint8Array,
+): void {
+  const { picker, store } = core
   peer.down.add(data.length)
   peer.snubbedUntil = undefined
   s.downMeter.add(data.length)
@@ -162,7 +172,7 @@ function onBlock(s: TorrentState, peer: Peer, index: number, begin: number, data
     // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
     if (arrival.first) buf.from.clear()
     buf.from.add(peer)
-    if (arrival.pieceComplete) void verify(s, index).then(() => s.work.topUpAll())
+    if (arrival.pieceComplete) void verify(s, core, index).then(() => s.work.topUpAll())
   }
   s.work.topUp(peer)
 }

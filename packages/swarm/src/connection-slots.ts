@@ -109,7 +109,7 @@ export function lowestRanked(
 ): { peer: Peer; rank: number } | undefined {
   let lowest: { peer: Peer; rank: number } | undefined
   for (const p of among) {
-    if ((s.picker?.outstanding(p) ?? 0) > 0 && p.down.rate() > 0) continue
+    if ((s.core?.picker.outstanding(p) ?? 0) > 0 && p.down.rate() > 0) continue
     const rank = peerRank(s, p.listen ?? p.addr)
     if (!lowest || rank < lowest.rank) lowest = { peer: p, rank }
   }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { TypedEmitter } from '@p2p/events'
 import { SwarmError } from './errors.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { TorrentState } from './torrent-state.js'
 import type { TorrentEvents } from './torrent-types.js'
 
@@ -32,6 +33,7 @@ export interface FileReadStreamOptions {
  */
 export class FileReadStream extends Readable {
   readonly #s: TorrentState
+  readonly #core: TorrentCore
   #pos: number
   readonly #end: number
   readonly #readahead: number
@@ -44,6 +46,7 @@ export class FileReadStream extends Readable {
 
   constructor(
     s: TorrentState,
+    core: TorrentCore,
     events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
     from: number,
     to: number,
@@ -51,6 +54,7 @@ export class FileReadStream extends Readable {
   ) {
     super({ highWaterMark: READ_CHUNK })
     this.#s = s
+    this.#core = core
     this.#pos = from
     this.#end = to
     this.#readahead = readahead
@@ -79,7 +83,7 @@ export class FileReadStream extends Readable {
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     for (const off of this.#unsubscribe.splice(0)) off()
-    this.#s.picker?.clearDeadlines(this)
+    this.#core.picker.clearDeadlines(this)
     callback(err)
   }
 
@@ -88,9 +92,8 @@ export class FileReadStream extends Readable {
     if (this.#reading || this.destroyed) return
     this.#reading = true
     try {
-      const { picker, storage } = this.#s
-      if (!picker || !storage) throw new SwarmError('SWARM_ABORTED', 'torrent has no storage')
-      const pl = this.#s.meta!.pieceLength
+      const { picker, storage, meta } = this.#core
+      const pl = meta.pieceLength
       while (this.#pos < this.#end) {
         const piece = Math.floor(this.#pos / pl)
         this.#setWindow(piece)
@@ -112,7 +115,7 @@ export class FileReadStream extends Readable {
         this.#pos += len
         if (!this.push(bytes)) return
       }
-      this.#s.picker?.clearDeadlines(this)
+      picker.clearDeadlines(this)
       this.push(null)
     } catch (err) {
       this.destroy(
@@ -127,8 +130,8 @@ export class FileReadStream extends Readable {
   #setWindow(piece: number): void {
     if (piece === this.#windowAt) return
     this.#windowAt = piece
-    const picker = this.#s.picker!
-    const pl = this.#s.meta!.pieceLength
+    const { picker, meta } = this.#core
+    const pl = meta.pieceLength
     const last = Math.floor((Math.min(this.#end, this.#pos + this.#readahead) - 1) / pl)
     const keep = new Set<number>()
     const now = this.#s.rt.clock.now()

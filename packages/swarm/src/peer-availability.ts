@@ -7,7 +7,8 @@ export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
   count(s, peer)
   s.work.interest(peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
-  if (s.finished && isSeed(s, peer)) {
+  const { core } = s
+  if (core?.selection.finished && isSeed(peer, core.picker.pieceCount)) {
     peer.bothSeeds = true
     peer.close()
   }
@@ -15,16 +16,17 @@ export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
 
 /** Adds the peer's pieces to the picker's availability counts (once). */
 export function count(s: TorrentState, peer: Peer): void {
-  if (!s.picker || peer.counted) return
+  const picker = s.core?.picker
+  if (!picker || peer.counted) return
   peer.counted = true
   const bits = peerBits(peer)
-  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(s.picker.pieceCount, peer.peerPieces.buffer)
-  s.picker.addAvailability(peer.countedBits)
+  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(picker.pieceCount, peer.peerPieces.buffer)
+  picker.addAvailability(peer.countedBits)
 }
 
 /** The peer no longer has piece `i` (BEP 54): it stops counting, and we may lose interest. */
 export function onDonthave(s: TorrentState, peer: Peer, i: number): void {
-  const picker = s.picker
+  const picker = s.core?.picker
   // After have-all the wire holds every piece but `i`: that is what counts from now on.
   peer.haveAll = false
   if (picker && peer.counted && i < picker.pieceCount) {
@@ -46,7 +48,7 @@ export function onDonthave(s: TorrentState, peer: Peer, i: number): void {
 export function uncount(s: TorrentState, peer: Peer): void {
   if (!peer.counted) return
   peer.counted = false
-  if (peer.countedBits) s.picker?.removeAvailability(peer.countedBits)
+  if (peer.countedBits) s.core?.picker.removeAvailability(peer.countedBits)
   peer.countedBits = undefined
 }
 
@@ -56,9 +58,9 @@ export function uncount(s: TorrentState, peer: Peer): void {
  * `s.work.interest(peer)`).
  */
 export function updateInterest(s: TorrentState, peer: Peer): void {
-  const picker = s.picker
-  if (!picker || !peer.handshaken) return
-  const want = !s.finished && picker.interesting(peerBits(peer))
+  const { core } = s
+  if (!core || !peer.handshaken) return
+  const want = !core.selection.finished && core.picker.interesting(peerBits(peer))
   peer.setInterested(want)
   if (want) s.work.topUp(peer)
 }

@@ -24,7 +24,7 @@ import { PeerSession } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import type { TransportStream } from './runtime.js'
 import { superSeedGone } from './seeding.js'
-import { type Peer, releasePeer, type TorrentState, wireGeometry } from './torrent-state.js'
+import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
 
@@ -281,7 +281,7 @@ function attach(
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (!s.peers.delete(peer)) return
   s.ctx.connectionClosed()
-  releasePeer(s, peer)
+  s.core?.release(peer)
   uncount(s, peer)
   superSeedGone(s, peer)
   s.work.unchoke()

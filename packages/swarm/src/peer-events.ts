@@ -1,14 +1,13 @@
 import type { PeerAddress } from '@p2p/peer-address'
 import { Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { forgetRelay, noteRelay } from './holepunch.js'
-import { fetchMetadata } from './metadata-fetch.js'
 import { admit } from './peer-admission.js'
 import { onDonthave, onPieces } from './peer-availability.js'
 import type { PeerSessionEvents } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
 import { superSeedHave, superSeedPieces } from './seeding.js'
-import { type Peer, releasePeer, type TorrentState } from './torrent-state.js'
+import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
 /** Suggestions (BEP 6) kept per peer; later ones are ignored. */
@@ -33,7 +32,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
         s.book.connected(peer.listen, 'incoming')
         pexSoon(s)
       }
-      if (!s.meta) void fetchMetadata(s, peer)
+      if (!s.meta) s.fetchMetadata(peer)
     },
     // Some clients (aria2) send a second availability message: it replaces the first.
     bitfield: () => {
@@ -53,7 +52,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       const bits = peer.countedBits
       if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
         bits.set(i)
-        s.picker?.addHave(i)
+        s.core?.picker.addHave(i)
       }
       superSeedHave(s, peer, i)
       s.work.interest(peer)
@@ -64,7 +63,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       // Under the fast extension a choke leaves our requests open (the peer still answers each, with
       // the block or a reject, BEP 6), but they now go to other peers: cancel them, so a late block is
       // dropped instead of being copied into a piece buffer that may hold another piece by then.
-      releasePeer(s, peer, peer.fast)
+      s.core?.release(peer, peer.fast)
       s.work.topUpAll()
     },
     'allowed-fast': (i) => {

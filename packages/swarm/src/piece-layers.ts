@@ -55,15 +55,20 @@ export function withVerifiedPieceLayers(meta: Metainfo): Metainfo {
 
 /**
  * Fetches the missing piece layers of `meta` with BEP 52 hash requests (`first` is asked first,
- * then the other connected peers) and adds each to `meta.pieceLayers` once it hashes to its file's
+ * then the other connected peers not in `layersTried`) and adds each to `meta.pieceLayers` once it hashes to its file's
  * pieces root; a layer that does not is dropped and asked of the next peer.
  * @throws {SwarmError} `SWARM_PIECE_LAYERS` when no connected peer gives a valid layer, `SWARM_ABORTED`.
  */
-export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: Peer): Promise<void> {
+export async function fetchPieceLayers(
+  s: TorrentState,
+  layersTried: WeakSet<Peer>,
+  meta: Metainfo,
+  first: Peer,
+): Promise<void> {
   for (const f of missingPieceLayers(meta)) {
     const tried = new Set<Peer>()
     const problems: string[] = []
-    const untried = (p: Peer) => p.handshaken && !p.destroyed && !tried.has(p) && !s.layersTried.has(p)
+    const untried = (p: Peer) => p.handshaken && !p.destroyed && !tried.has(p) && !layersTried.has(p)
     for (;;) {
       if (s.destroyed) throw new SwarmError('SWARM_ABORTED', 'torrent destroyed')
       const peer = [first, ...s.peers].find(untried)
@@ -83,7 +88,7 @@ export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: P
         break
       } catch (err) {
         // A peer that failed once is not asked again (for any file, nor when the next peer connects).
-        s.layersTried.add(peer)
+        layersTried.add(peer)
         const message = `${formatPeer(peer.addr)}: ${(err as Error).message}`
         problems.push(message)
         s.emit('warning', {

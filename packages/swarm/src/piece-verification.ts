@@ -1,8 +1,8 @@
 import { formatPeer } from '@p2p/peer-address'
 import { SwarmError } from './errors.js'
 import { cancelOnPeer } from './peer-session.js'
-import { saveResume } from './resume.js'
-import { isSeed, type Peer, releasePeer, type TorrentState } from './torrent-state.js'
+import type { TorrentCore } from './torrent-core.js'
+import type { Peer, TorrentState } from './torrent-state.js'
 import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
 import { verifyPiece } from './verifier.js'
 
@@ -11,14 +11,16 @@ import { verifyPiece } from './verifier.js'
  * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again). Resolves
  * to whether the piece matched its hash (undefined when it was not hashed).
  */
-export async function verify(s: TorrentState, index: number): Promise<boolean | undefined> {
-  const picker = s.picker!
-  const storage = s.storage!
-  const store = s.store!
+export async function verify(
+  s: TorrentState,
+  core: TorrentCore,
+  index: number,
+): Promise<boolean | undefined> {
+  const { picker, storage, store, selection } = core
   // Counts against maxBufferedBytes until settled (written and hashed).
   const buf = store.take(index)
   if (!buf) return undefined
-  const spec = s.specs[index]!
+  const spec = core.specs[index]!
   // Written before the check; only a verified piece counts as had (and goes into the resume file),
   // a bad one is simply rewritten.
   try {
@@ -28,9 +30,9 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
     store.settle(index, buf.data)
     const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
-    if (!s.destroyed && !s.halted) {
-      s.halted = true
-      for (const p of s.peers) releasePeer(s, p)
+    if (!s.destroyed && !core.halted) {
+      core.halted = true
+      for (const p of s.peers) core.release(p)
       s.emit('error', e)
     }
     return undefined
@@ -59,19 +61,19 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
     s.emit('warning', {
       message: `piece ${index} failed ${event.algorithm} check (expected ${event.expected}, got ${event.got}) from ${event.peers.map(formatPeer).join(', ')}`,
     })
-    penalize(s, buf.from)
+    penalize(s, core, buf.from)
     return false
   }
   // Counted once, whatever happened meanwhile (a piece had already adds nothing).
   const had = picker.have.get(index)
   picker.verified(index)
-  s.dirty = true
-  if (!had && picker.isWanted(index)) s.haveBytes += spec.length
+  core.dirty = true
+  selection.verified(index, had)
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
   if (s.destroyed) return true
   s.work.have(index)
-  if (picker.complete()) finish(s)
+  selection.settle()
   return true
 }
 
@@ -81,7 +83,7 @@ export async function verify(s: TorrentState, index: number): Promise<boolean | 
  * parole that sent a failed piece alone is banned (at {@link BAN_STRIKES} failed pieces at the
  * earliest). Sharing failed pieces never gets a peer banned, nor does one bad piece.
  */
-function penalize(s: TorrentState, from: Set<Peer>): void {
+function penalize(s: TorrentState, core: TorrentCore, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
@@ -101,32 +103,13 @@ function penalize(s: TorrentState, from: Set<Peer>): void {
       })
       p.close()
       // Unfinished pieces it contributed to are suspect: drop them rather than hash bad data.
-      for (const index of s.store?.dropFrom(p) ?? []) {
+      for (const index of core.store.dropFrom(p)) {
         // Blocks still coming from other peers would be copied into the dropped buffer, which the
         // pool hands to another piece: cancel them first.
-        for (const { peer, request: r } of s.picker?.failed(index) ?? [])
+        for (const { peer, request: r } of core.picker.failed(index))
           cancelOnPeer(peer, r.index, r.begin, r.length)
       }
       s.work.topUpAll()
     }
   }
-}
-
-/** Every wanted piece is verified: tell trackers, save resume data, drop seeds, resolve `done`. */
-export function finish(s: TorrentState): void {
-  if (s.finished) return
-  s.finished = true
-  s.store?.release()
-  s.tracker?.complete()
-  void saveResume(s, true)
-  for (const p of s.peers) {
-    if (!p.handshaken) continue
-    p.setInterested(false)
-    if (isSeed(s, p)) {
-      p.bothSeeds = true
-      p.close()
-    }
-  }
-  s.emit('done')
-  s.resolveDone()
 }

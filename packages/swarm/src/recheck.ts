@@ -1,9 +1,7 @@
 import { SwarmError } from './errors.js'
-import { applyPiecePriorities } from './file-priorities.js'
-import { finish } from './piece-verification.js'
 import { hashPieces, worthHashing } from './resume.js'
-import { releasePeer, type TorrentState } from './torrent-state.js'
-import { unfinish } from './unfinish.js'
+import type { TorrentCore } from './torrent-core.js'
+import type { TorrentState } from './torrent-state.js'
 
 /**
  * Hashes every piece on disk again while the torrent runs (libtorrent's `force_recheck`): requests
@@ -15,27 +13,26 @@ import { unfinish } from './unfinish.js'
  * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` before the metadata is known.
  */
 export function recheck(s: TorrentState): Promise<void> {
-  if (!s.picker || !s.storage || !s.meta) {
+  const { core } = s
+  if (!core)
     return Promise.reject(new SwarmError('SWARM_INVALID_ARGUMENT', 'no metadata yet: nothing to check'))
-  }
-  s.checking ??= run(s).finally(() => {
-    s.checking = undefined
+  core.checking ??= run(s, core).finally(() => {
+    core.checking = undefined
   })
-  return s.checking
+  return core.checking
 }
 
-async function run(s: TorrentState): Promise<void> {
-  const picker = s.picker!
-  const storage = s.storage!
+async function run(s: TorrentState, core: TorrentCore): Promise<void> {
+  const { picker, storage } = core
   // Requests out are cancelled; no top-up sends any while `checking` is set.
-  for (const p of s.peers) releasePeer(s, p, p.fast)
+  for (const p of s.peers) core.release(p, p.fast)
   const states = await storage.fileStates()
-  const toCheck = [...s.specs.keys()].filter((i) =>
-    worthHashing(s, storage, states, (f) => storage.isSelected(f), i),
+  const toCheck = [...core.specs.keys()].filter((i) =>
+    worthHashing(core, states, (f) => storage.isSelected(f), i),
   )
   const good = new Set<number>()
   let checked = 0
-  await hashPieces(s, storage, toCheck, (i, ok) => {
+  await hashPieces(s, core, toCheck, (i, ok) => {
     if (ok) good.add(i)
     s.emit('checking', { checked: ++checked, total: toCheck.length })
   })
@@ -52,9 +49,9 @@ async function run(s: TorrentState): Promise<void> {
       lost.push(i)
     }
   }
-  s.resumedPieces = 0
-  s.dirty = true
-  applyPiecePriorities(s, picker, []) // recounts the bytes we have
+  core.resumedPieces = 0
+  core.dirty = true
+  core.selection.recount()
   for (const p of [...s.peers]) {
     if (!p.handshaken) continue
     if (!lost.every((i) => p.announceDonthave(i))) {
@@ -63,8 +60,7 @@ async function run(s: TorrentState): Promise<void> {
     }
     for (const i of gained) p.announceHave(i)
   }
-  if (picker.complete()) finish(s)
-  else unfinish(s)
+  core.selection.settle()
   s.work.interestAll()
   s.work.topUpAll()
 }

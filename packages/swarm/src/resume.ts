@@ -1,9 +1,9 @@
+import type { Metainfo } from '@p2p/metainfo'
 import { SwarmError } from './errors.js'
-import type { PiecePicker } from './piece-picker.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
-import type { TorrentStorage } from './runtime.js'
 import { ensureStateDir, statePath } from './state-dir.js'
 import type { FileState } from './storage.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { TorrentState } from './torrent-state.js'
 import { verifyPiece } from './verifier.js'
 
@@ -14,14 +14,15 @@ import { verifyPiece } from './verifier.js'
  */
 export async function loadResume(
   s: TorrentState,
+  meta: Metainfo,
 ): Promise<{ resume?: ResumeData; warnings: { message: string; error: unknown }[] }> {
   const warnings: { message: string; error: unknown }[] = []
   if (s.opts.resume === false || s.src.trustAll) return { warnings }
   try {
     const resume = await readResumeFile(resumePath(s), {
       infoHash: s.infoHashBytes,
-      pieceCount: s.meta!.pieceCount,
-      fileCount: s.meta!.files.length,
+      pieceCount: meta.pieceCount,
+      fileCount: meta.files.length,
     })
     for (const message of resume?.ignored ?? []) {
       warnings.push({ message, error: new SwarmError('SWARM_BAD_RESUME', message) })
@@ -56,11 +57,11 @@ export function savedPriorities(s: TorrentState, resume: ResumeData | undefined)
 /** Trusts the resume file where files are unchanged, and hashes whatever else exists on disk. */
 export async function checkExisting(
   s: TorrentState,
-  picker: PiecePicker,
-  storage: TorrentStorage,
+  core: TorrentCore,
   selected: boolean[],
   resume: ResumeData | undefined,
 ): Promise<void> {
+  const { picker, storage, specs, meta } = core
   const n = picker.pieceCount
   if (s.src.trustAll) {
     for (let i = 0; i < n; i++) picker.verified(i)
@@ -68,46 +69,45 @@ export async function checkExisting(
   }
   const states = await storage.fileStates()
   const pieceFiles = (i: number) =>
-    storage.filesIn(s.specs[i]!.offset, s.specs[i]!.length).filter((f) => !s.meta!.files[f]!.pad)
+    storage.filesIn(specs[i]!.offset, specs[i]!.length).filter((f) => !meta.files[f]!.pad)
   let trusted: Set<number> = new Set()
   if (resume && !s.opts.recheck) {
     trusted = new Set(trustedPieces(resume, states, pieceFiles).ones())
     // A piece whose bytes of some file are not in that file (they were in the part file while the
     // file was skipped, and the file is wanted now) is hashed again rather than trusted.
-    for (const i of trusted) if (!bytesInPlace(s, storage, states, i)) trusted.delete(i)
+    for (const i of trusted) if (!bytesInPlace(core, states, i)) trusted.delete(i)
   }
-  s.resumedPieces = trusted.size
+  core.resumedPieces = trusted.size
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
     if (trusted.has(i)) {
       picker.verified(i)
       continue
     }
-    if (worthHashing(s, storage, states, (f) => selected[f]!, i)) toCheck.push(i)
+    if (worthHashing(core, states, (f) => selected[f]!, i)) toCheck.push(i)
   }
-  await hashPieces(s, storage, toCheck, (i, ok) => {
+  await hashPieces(s, core, toCheck, (i, ok) => {
     if (ok) picker.verified(i)
   })
 }
 
 /** Whether some file of piece `i` has bytes on disk (or in the part file, `selected` false). */
 export function worthHashing(
-  s: TorrentState,
-  storage: TorrentStorage,
+  { meta, specs, storage }: TorrentCore,
   states: readonly (FileState | undefined)[],
   selected: (file: number) => boolean,
   i: number,
 ): boolean {
-  const spec = s.specs[i]!
+  const spec = specs[i]!
   return storage
     .filesIn(spec.offset, spec.length)
-    .some((f) => !s.meta!.files[f]!.pad && ((states[f]?.size ?? 0) > 0 || !selected(f)))
+    .some((f) => !meta.files[f]!.pad && ((states[f]?.size ?? 0) > 0 || !selected(f)))
 }
 
 /** Hashes pieces `indexes` from storage, four at a time, telling `onResult` each outcome. */
 export async function hashPieces(
   s: TorrentState,
-  storage: TorrentStorage,
+  { specs, storage }: TorrentCore,
   indexes: readonly number[],
   onResult: (index: number, ok: boolean) => void,
 ): Promise<void> {
@@ -118,7 +118,7 @@ export async function hashPieces(
     let buf: Uint8Array | undefined
     while (next < indexes.length && !s.destroyed) {
       const i = indexes[next++]!
-      const spec = s.specs[i]!
+      const spec = specs[i]!
       if (!buf || buf.length < spec.length) buf = new Uint8Array(Buffer.allocUnsafeSlow(spec.length).buffer)
       const check = await verifyPiece(pool, spec, await storage.read(spec.offset, spec.length, buf))
       onResult(i, check.ok)
@@ -129,14 +129,13 @@ export async function hashPieces(
 
 /** Whether each file that holds part of piece `i` in place is long enough to hold that part. */
 function bytesInPlace(
-  s: TorrentState,
-  storage: TorrentStorage,
+  { meta, specs, storage }: TorrentCore,
   states: (FileState | undefined)[],
   i: number,
 ): boolean {
-  const spec = s.specs[i]!
+  const spec = specs[i]!
   for (const f of storage.filesIn(spec.offset, spec.length)) {
-    const file = s.meta!.files[f]!
+    const file = meta.files[f]!
     if (file.pad || !storage.isSelected(f)) continue
     const end = Math.min(spec.offset + spec.length, file.offset + file.length) - file.offset
     if ((states[f]?.size ?? 0) < end) return false
@@ -158,23 +157,23 @@ const writing = new WeakMap<TorrentState, Promise<void>>()
  * (the one `destroy` awaits).
  */
 export async function saveResume(s: TorrentState, force: boolean): Promise<void> {
-  if (!s.picker || !s.storage || s.opts.resume === false) return
-  if (!s.dirty && !force) return
-  s.dirty = false
-  const next = (writing.get(s) ?? Promise.resolve()).then(() => writeResume(s))
+  const { core } = s
+  if (!core || s.opts.resume === false) return
+  if (!core.dirty && !force) return
+  core.dirty = false
+  const next = (writing.get(s) ?? Promise.resolve()).then(() => writeResume(s, core))
   writing.set(s, next)
   await next
 }
 
-async function writeResume(s: TorrentState): Promise<void> {
-  if (!s.picker || !s.storage) return
+async function writeResume(s: TorrentState, core: TorrentCore): Promise<void> {
   try {
     if (s.opts.resumePath === undefined) await ensureStateDir(s.src.dir)
     await writeResumeFile(resumePath(s), {
       infoHash: s.infoHashBytes,
-      have: s.picker.have,
-      files: await s.storage.fileStates(),
-      filePriorities: [...s.filePriorities],
+      have: core.picker.have,
+      files: await core.storage.fileStates(),
+      filePriorities: [...core.selection.priorities],
     })
   } catch (err) {
     s.emit('warning', { message: (err as Error).message, error: err })

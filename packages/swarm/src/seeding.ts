@@ -10,10 +10,15 @@ const SUPER_SEED_REFRESH_MS = 1_000
  * created on first use. Peers connected before the torrent became a seed are not part of it.
  */
 export function superSeeder(s: TorrentState): SuperSeeder<Peer> | undefined {
-  if (!s.opts.superSeed || !s.finished || !s.picker || s.destroyed) return undefined
+  const { core } = s
+  if (!s.opts.superSeed || !core?.selection.finished || s.destroyed) return undefined
   if (!s.superSeeder) {
     const { clock, random } = s.rt
-    s.superSeeder = new SuperSeeder<Peer>({ pieceCount: s.picker.pieceCount, random, now: () => clock.now() })
+    s.superSeeder = new SuperSeeder<Peer>({
+      pieceCount: core.picker.pieceCount,
+      random,
+      now: () => clock.now(),
+    })
     s.timers.push(
       every(clock, SUPER_SEED_REFRESH_MS, () => {
         if (s.superSeeder) show(s.superSeeder.refresh())

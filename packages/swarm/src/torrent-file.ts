@@ -4,6 +4,7 @@ import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import { DEFAULT_READAHEAD, FileReadStream, type FileReadStreamOptions } from './file-stream.js'
 import { DEFAULT_PRIORITY } from './piece-picker.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { TorrentState } from './torrent-state.js'
 import type { TorrentEvents } from './torrent-types.js'
 
@@ -30,12 +31,19 @@ export class TorrentFile {
   /** Offset of the file's first byte in the torrent's piece space. */
   readonly offset: number
   readonly #s: TorrentState
+  readonly #core: TorrentCore
   readonly #events: Pick<TypedEmitter<TorrentEvents>, 'on'>
 
   /** @internal */
-  constructor(s: TorrentState, events: Pick<TypedEmitter<TorrentEvents>, 'on'>, index: number) {
-    const f = s.meta!.files[index]!
+  constructor(
+    s: TorrentState,
+    core: TorrentCore,
+    events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
+    index: number,
+  ) {
+    const f = core.meta.files[index]!
     this.#s = s
+    this.#core = core
     this.#events = events
     this.index = index
     this.path = f.path.join('/')
@@ -46,10 +54,9 @@ export class TorrentFile {
 
   /** Fraction of the file's bytes in verified pieces, 0..1 (1 for an empty file). */
   get progress(): number {
-    const picker = this.#s.picker
+    const { picker, meta } = this.#core
     if (this.length === 0) return 1
-    if (!picker) return 0
-    const pl = this.#s.meta!.pieceLength
+    const pl = meta.pieceLength
     const end = this.offset + this.length
     let have = 0
     for (let p = Math.floor(this.offset / pl); p * pl < end; p++) {
@@ -60,7 +67,7 @@ export class TorrentFile {
 
   /** The file's priority: 0 (skipped) to 7. */
   get priority(): number {
-    return this.#s.filePriorities[this.index] ?? 0
+    return this.#core.selection.priorities[this.index] ?? 0
   }
 
   /**
@@ -103,14 +110,22 @@ export class TorrentFile {
       )
     }
     if (this.priority === 0 && !this.#s.destroyed) void this.select(1).catch(() => {})
-    return new FileReadStream(this.#s, this.#events, this.offset + start, this.offset + end + 1, readahead)
+    return new FileReadStream(
+      this.#s,
+      this.#core,
+      this.#events,
+      this.offset + start,
+      this.offset + end + 1,
+      readahead,
+    )
   }
 }
 
 /** @internal The real files of a torrent whose metadata is known. */
 export function torrentFiles(
   s: TorrentState,
+  core: TorrentCore,
   events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
 ): TorrentFile[] {
-  return s.meta!.files.flatMap((f, i) => (f.pad ? [] : [new TorrentFile(s, events, i)]))
+  return core.meta.files.flatMap((f, i) => (f.pad ? [] : [new TorrentFile(s, core, events, i)]))
 }

@@ -1,12 +1,11 @@
 import { type Metainfo, type PieceSpec, pieceSpec } from '@p2p/metainfo'
-import { applyPending, applyPiecePriorities, initialFilePriorities } from './file-priorities.js'
+import { applyPending, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
-import { PieceStore } from './piece-store.js'
-import { finish } from './piece-verification.js'
 import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
 import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
+import { TorrentCore } from './torrent-core.js'
 import { type TorrentState, wireGeometry } from './torrent-state.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from './torrent-types.js'
 import { fillWebSeeds } from './web-seed.js'
@@ -26,48 +25,69 @@ function specsOf(meta: Metainfo): PieceSpec[] {
   return specs
 }
 
-/** Once the metainfo is known: opens storage, checks what is on disk, and starts wanting pieces. */
-export async function setup(s: TorrentState, meta: Metainfo): Promise<void> {
+/**
+ * Once the metainfo is known: opens storage, checks what is on disk, builds the torrent phase
+ * (`s.core`) and starts wanting pieces. Runs once; later calls join the first.
+ */
+export function setup(s: TorrentState, meta: Metainfo): Promise<void> {
+  s.settingUp ??= open(s, meta)
+  return s.settingUp
+}
+
+async function open(s: TorrentState, meta: Metainfo): Promise<void> {
   s.meta = meta
   s.emit('metadata', meta)
-  s.specs = specsOf(meta)
+  const specs = specsOf(meta)
   const files: StorageFile[] = meta.files.map((f) => ({
     path: s.src.rootName !== undefined ? [s.src.rootName, ...f.path.slice(1)] : f.path,
     length: f.length,
     offset: f.offset,
     pad: f.pad,
   }))
-  const { resume, warnings } = await loadResume(s)
+  const { resume, warnings } = await loadResume(s, meta)
   if (s.destroyed) return
-  s.filePriorities = initialFilePriorities(s, meta, savedPriorities(s, resume))
+  const { selection } = s
+  const priorities = selection.begin(meta.files, initialFilePriorities(s, meta, savedPriorities(s, resume)))
   const storage = s.rt.storage({
     dir: s.src.dir,
     files,
-    selected: s.filePriorities.map((p) => p > 0),
+    selected: priorities.map((p) => p > 0),
     partFile: statePath(s.src.dir, s.infoHash, 'parts'),
     preallocate: s.opts.preallocate,
   })
-  s.storage = storage
-  // Where each file's bytes are: its own file, or the part file for a skipped file not on disk.
-  await storage.keepExistingFiles()
-  const inPlace = meta.files.map((_, i) => storage.isSelected(i))
   const picker = new PiecePicker({
     pieceCount: meta.pieceCount,
-    pieceLength: (i) => s.specs[i]!.length,
+    pieceLength: (i) => specs[i]!.length,
     strategy: s.opts.strategy,
     random: s.rt.random,
   })
-  applyPiecePriorities(s, picker)
-  await checkExisting(s, picker, storage, inPlace, resume)
-  if (s.destroyed) return
-  s.picker = picker
-  s.store = new PieceStore(s.specs, s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
+  const core = new TorrentCore({
+    meta,
+    specs,
+    storage,
+    picker,
+    selection,
+    maxBufferedBytes: s.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    readCacheBytes: s.rt.readCacheBytes,
+  })
+  try {
+    // Where each file's bytes are: its own file, or the part file for a skipped file not on disk.
+    await storage.keepExistingFiles()
+    const inPlace = meta.files.map((_, i) => storage.isSelected(i))
+    selection.attach({ files: meta.files, pieceLength: meta.pieceLength, specs, picker, storage })
+    await checkExisting(s, core, inPlace, resume)
+    if (s.destroyed) return void (await storage.close())
+  } catch (err) {
+    await storage.close().catch(() => {})
+    throw err
+  }
+  s.core = core
   await storage.createEmptyFiles()
-  applyPiecePriorities(s, picker)
+  selection.recount()
   applyPending(s)
   s.emit('ready')
   warnLater(s, warnings)
-  if (picker.complete()) finish(s)
+  selection.settle()
   // Peers connected before the metadata arrived.
   for (const p of s.peers) {
     try {

@@ -1,16 +1,16 @@
-import type { Metainfo, PieceSpec } from '@p2p/metainfo'
+import type { Metainfo } from '@p2p/metainfo'
 import type { TrackerClient } from '@p2p/tracker-client'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { PeerBook } from './peer-book.js'
 import type { PeerSession } from './peer-session.js'
-import type { PeerPieces, PiecePicker } from './piece-picker.js'
-import type { PieceReadCache } from './piece-read-cache.js'
-import type { PieceStore } from './piece-store.js'
+import type { PeerPieces } from './piece-picker.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
-import type { SwarmRuntime, TorrentStorage } from './runtime.js'
+import type { SwarmRuntime } from './runtime.js'
+import { Selection, type SelectionEvents } from './selection.js'
 import type { SuperSeeder } from './super-seed.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
@@ -33,8 +33,9 @@ export type Peer = PeerSession
 export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void
 
 /**
- * Everything one torrent holds, shared by the files that implement it (connections, requests,
- * verification, uploads, metadata, announce, resume). Internal: the public face is {@link Torrent}.
+ * What one torrent holds before and after its metadata (peers, bans, limits, meters, trackers,
+ * dialing, selection), shared by the files that implement it; the torrent phase is its `core`.
+ * Internal: the public face is {@link Torrent}.
  */
 export class TorrentState {
   readonly ctx: ClientContext
@@ -55,44 +56,34 @@ export class TorrentState {
   readonly abort = new AbortController()
   /** Top-ups, interest, `have` broadcasts and unchokes that events asked for, applied once per turn. */
   readonly work: TurnWork<Peer>
+  /** File priorities, wanted and verified bytes, finished. */
+  readonly selection: Selection
   /** Stops the torrent's periodic work (see `every`). */
   readonly timers: (() => void)[] = []
   resolveDone!: () => void
+  /**
+   * The metainfo once known: from the .torrent, or fetched (a magnet). Set when setup starts, before
+   * the storage is checked and the {@link TorrentCore} exists.
+   */
   meta: Metainfo | undefined
-  specs: PieceSpec[] = []
-  storage: TorrentStorage | undefined
-  picker: PiecePicker | undefined
-  /** Buffers of unfinished pieces (set up with the picker). */
-  store: PieceStore<Peer> | undefined
+  /** The torrent phase: set once the metadata is known and the storage is checked, never unset. */
+  core: TorrentCore | undefined
+  /** Setup with the metainfo (storage opened and checked), once started. */
+  settingUp: Promise<void> | undefined
   tracker: TrackerClient | undefined
-  fetchingMetadata = false
-  /** Metadata of a v2-only magnet waiting for its piece layers (no peer gave them yet). */
-  pendingMeta: Metainfo | undefined
-  /** Peers already asked for piece layers (not asked again). */
-  readonly layersTried = new WeakSet<Peer>()
-  finished = false
   destroyed = false
   /** Paused: no connections, no trackers, no web seeds (see lifecycle.ts). */
   paused = false
   /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
   violation: string | undefined
-  /** Stopped downloading after a storage failure. */
-  halted = false
-  /** A recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
-  checking: Promise<void> | undefined
-  dirty = false
-  /** Pieces taken as had from the resume file without being hashed. */
-  resumedPieces = 0
   downloaded = 0
   uploaded = 0
-  wantedBytes = 0
-  haveBytes = 0
   dialTimer: unknown
   /** Runs a dial round now; set by the torrent (the dialer is peer-connections.ts, which imports this file's users). */
   dialSoon: () => void = () => {}
+  /** Fetches the metadata from a peer that connected (a magnet); set by the torrent, which owns the metadata phase. */
+  fetchMetadata: (peer: Peer) => void = () => {}
   pexTimer: unknown
-  /** Whole pieces read for uploads (uploads.ts). */
-  readCache: PieceReadCache | undefined
   /** Outgoing connections being opened. */
   pending = 0
   /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
@@ -109,10 +100,6 @@ export class TorrentState {
   superSeeder: SuperSeeder<Peer> | undefined
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
   localHost: string | undefined
-  /** Priority of each file, 0 (skip) to 7 (set up with the metadata). */
-  filePriorities: number[] = []
-  /** File priorities set before the storage was ready, applied once it is. */
-  readonly pendingPriorities = new Map<number, number>()
 
   constructor(
     ctx: ClientContext,
@@ -120,6 +107,7 @@ export class TorrentState {
     opts: AddOptions,
     emit: EmitFn,
     handlers: (s: TorrentState) => TurnHandlers<Peer>,
+    selectionEvents: (s: TorrentState) => SelectionEvents,
   ) {
     this.ctx = ctx
     this.src = src
@@ -137,11 +125,7 @@ export class TorrentState {
     this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
     this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))
-  }
-
-  /** Bytes still wanted (1 before the metadata is known, so trackers do not count us as a seed). */
-  left(): number {
-    return this.meta ? Math.max(0, this.wantedBytes - this.haveBytes) : 1
+    this.selection = new Selection(selectionEvents(this))
   }
 }
 
@@ -150,26 +134,11 @@ export function peerBits(peer: Peer): PeerPieces | 'all' {
   return peer.haveAll ? 'all' : peer.peerPieces
 }
 
-/**
- * Every block the peer owed goes back to the picker, and the buffers of pieces that were active only
- * for it go with them (a piece with no block yet is chosen afresh). With `cancel` (a choke under the
- * fast extension leaves requests open) each released request is cancelled on the wire first, so no
- * late block is copied into a buffer that the pool may hand to another piece.
- */
-export function releasePeer(s: TorrentState, peer: Peer, cancel = false): void {
-  const { picker, store } = s
-  if (!picker) return
-  const released = picker.releaseAll(peer)
-  if (cancel) for (const r of released) peer.cancel(r.index, r.begin, r.length)
-  store?.reclaim((i) => picker.isActive(i))
-}
-
-/** Whether the peer has every piece. */
-export function isSeed(s: TorrentState, peer: Peer): boolean {
+/** Whether the peer has every piece of `pieceCount`. */
+export function isSeed(peer: Peer, pieceCount: number): boolean {
   if (peer.haveAll) return true
-  const n = s.meta?.pieceCount
-  if (!n) return false
-  for (let i = 0; i < n; i++) if (!peer.peerPieces.get(i)) return false
+  if (!pieceCount) return false
+  for (let i = 0; i < pieceCount; i++) if (!peer.peerPieces.get(i)) return false
   return true
 }
 

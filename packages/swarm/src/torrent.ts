@@ -7,11 +7,13 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { startTracker } from './announce.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { completion } from './completion.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
+import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
@@ -40,7 +42,8 @@ const UPDATE_INTERVAL_MS = 2_000
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
- * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`.
+ * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`, and, once the
+ * metadata is known, its `TorrentCore`.
  *
  * @example
  * ```ts
@@ -60,15 +63,38 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   readonly #s: TorrentState
+  /** Fetches the metainfo of a magnet (or the piece layers of a v2 .torrent) from peers. */
+  readonly #metadata: MetadataPhase
   #destroying: Promise<void> | undefined
   #files: TorrentFile[] | undefined
 
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
+    const s = new TorrentState(
+      ctx,
+      src,
+      opts,
+      (event, ...args) => this.emit(event, ...args),
+      turnHandlers,
+      completion,
+    )
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
+    const metadata = new MetadataPhase(s)
+    this.#metadata = metadata
+    s.fetchMetadata = (peer) => {
+      void metadata.fetch(peer).then(async (meta) => {
+        try {
+          if (meta) await setup(s, meta)
+        } catch (err) {
+          s.emit('warning', {
+            message: `setting up ${this.name} failed: ${(err as Error).message}`,
+            error: err,
+          })
+        }
+      })
+    }
     this.infoHash = src.infoHash
     // Every wire and rate-limit wait listens on this signal.
     setMaxListeners(0, s.abort.signal)
@@ -108,13 +134,14 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * empty until the metadata is known.
    */
   get files(): TorrentFile[] {
-    if (!this.#files && this.#s.meta && this.#s.picker) this.#files = torrentFiles(this.#s, this)
+    const { core } = this.#s
+    if (!this.#files && core) this.#files = torrentFiles(this.#s, core, this)
     return this.#files ?? []
   }
 
   /** Whether every selected piece is verified. */
   get complete(): boolean {
-    return this.#s.finished
+    return this.#s.selection.finished
   }
 
   /**
@@ -122,7 +149,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * were unchanged): complete, but not verified. Add with `recheck: true` to hash them too.
    */
   get resumedPieces(): number {
-    return this.#s.resumedPieces
+    return this.#s.core?.resumedPieces ?? 0
   }
 
   /** The 20-byte hash used in handshakes and announces. */
@@ -135,8 +162,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     const downloadSpeed = s.downMeter.rate()
     const uploadSpeed = s.upMeter.rate()
-    const progress = s.wantedBytes > 0 ? s.haveBytes / s.wantedBytes : s.meta ? 1 : 0
-    const left = s.wantedBytes - s.haveBytes
+    const { wantedBytes, haveBytes } = s.selection
+    const progress = wantedBytes > 0 ? haveBytes / wantedBytes : s.meta ? 1 : 0
+    const left = wantedBytes - haveBytes
     const stats: TorrentStats = {
       progress,
       downloaded: s.downloaded,
@@ -194,7 +222,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Connected peers that announced piece `index` (0 before the metadata is known). */
   availability(index: number): number {
-    const picker = this.#s.picker
+    const picker = this.#s.core?.picker
     return picker && index >= 0 && index < picker.pieceCount ? picker.availability(index) : 0
   }
 
@@ -206,8 +234,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * @throws {SwarmError} `SWARM_INVARIANT` naming the first broken invariant.
    */
   checkInvariants(): void {
-    const { picker, store, violation } = this.#s
-    const found = violation ?? (picker && store?.violation((i) => picker.isActive(i)))
+    const { core, violation } = this.#s
+    const found = violation ?? core?.store.violation((i) => core.picker.isActive(i))
     if (found) throw new SwarmError('SWARM_INVARIANT', `${this.name}: ${found}`)
   }
 
@@ -223,7 +251,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Priority of each file (0 = skip, 1..7, default 4); empty until the metadata is known. */
   get filePriorities(): number[] {
-    return [...this.#s.filePriorities]
+    return [...this.#s.selection.priorities]
   }
 
   /**
@@ -260,7 +288,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     const meta = s.src.metainfo
     // A v2 .torrent without its `piece layers`: set up once a peer gives them (as for a magnet).
-    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) s.pendingMeta = meta
+    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) this.#metadata.awaitLayers(meta)
     else if (meta) await setup(s, meta)
     startTracker(s)
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
@@ -271,7 +299,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
-        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.left() })
+        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
         s.work.topUpAll()
         fillWebSeeds(s)
       }),
@@ -368,8 +396,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
     for (const p of [...s.peers]) p.close()
+    // Setup still running closes its storage itself when it sees `destroyed`.
+    await s.settingUp?.catch(() => {})
     await saveResume(s, true)
-    await s.storage?.close()
+    await s.core?.storage.close()
     await stopping
     s.ctx.removed()
   }

@@ -27,7 +27,7 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
       up = s.uploaded
       const now = clock.now()
       const connected = [...s.peers].some((p) => p.handshaken)
-      if (connected || s.finished || s.paused) {
+      if (connected || s.selection.finished || s.paused) {
         lastPeer = now
         told = false
       } else if (!told && now - lastPeer >= quiet) {

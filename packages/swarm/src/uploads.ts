@@ -1,29 +1,6 @@
-import { PieceReadCache } from './piece-read-cache.js'
 import { mayServe, unchokeAllInterested } from './seeding.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { Peer, TorrentState } from './torrent-state.js'
-
-/** Bytes of whole pieces kept in memory for uploads (each read once, served block by block). */
-const READ_CACHE_BYTES = 8 * 2 ** 20
-
-/** The torrent's upload read cache, created on first use. */
-function readCache(s: TorrentState): PieceReadCache {
-  if (!s.readCache) {
-    let bufferSize = 0
-    for (const spec of s.specs) bufferSize = Math.max(bufferSize, spec.length)
-    const cacheBytes = s.rt.readCacheBytes ?? READ_CACHE_BYTES
-    s.readCache = new PieceReadCache({
-      bufferSize,
-      maxPieces: Math.max(1, Math.floor(cacheBytes / bufferSize)),
-      maxFree: Math.max(1, Math.floor(cacheBytes / 2 / bufferSize)),
-      length: (i) => s.specs[i]!.length,
-      read: (i, into) => {
-        const spec = s.specs[i]!
-        return s.storage!.read(spec.offset, spec.length, into)
-      },
-    })
-  }
-  return s.readCache
-}
 
 /**
  * Answers a peer's request (rejects what we do not have), within the upload rate limit. No promise
@@ -34,28 +11,33 @@ export function serve(
   peer: Peer,
   req: { index: number; begin: number; length: number },
 ): void {
-  const picker = s.picker
-  const spec = s.specs[req.index]
+  const { core } = s
+  const spec = core?.specs[req.index]
   if (
-    !picker ||
+    !core ||
     !spec ||
-    !picker.have.get(req.index) ||
+    !core.picker.have.get(req.index) ||
     req.begin + req.length > spec.length ||
     !mayServe(s, peer, req.index)
   ) {
     peer.reject(req)
     return
   }
-  if (s.upload.unlimited) return send(s, peer, req)
+  if (s.upload.unlimited) return send(s, core, peer, req)
   s.upload.take(req.length, s.abort.signal).then(
-    () => send(s, peer, req),
+    () => send(s, core, peer, req),
     () => {}, // aborted: the torrent is closing
   )
 }
 
-function send(s: TorrentState, peer: Peer, req: { index: number; begin: number; length: number }): void {
+function send(
+  s: TorrentState,
+  core: TorrentCore,
+  peer: Peer,
+  req: { index: number; begin: number; length: number },
+): void {
   if (s.destroyed) return
-  const cache = readCache(s)
+  const cache = core.readCache
   cache.get(req.index, (err, piece) => {
     if (s.destroyed || !s.peers.has(peer)) return
     if (!piece) {
@@ -106,9 +88,9 @@ export function chokeRound(s: TorrentState): void {
           interested: p.peerInterested,
           downloadRate: p.down.rate(),
           uploadRate: p.up.rate(),
-          seed: s.finished ? false : undefined,
+          seed: s.selection.finished ? false : undefined,
         })),
-        s.finished,
+        s.selection.finished,
       )
   for (const p of peers) {
     if (unchoke.has(p) && p.amChoking) p.unchoke()

@@ -3,6 +3,7 @@ import { SwarmError } from './errors.js'
 import { cancelOnPeer } from './peer-session.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { verify } from './piece-verification.js'
+import type { TorrentCore } from './torrent-core.js'
 import type { TorrentState } from './torrent-state.js'
 import { BAN_STRIKES } from './torrent-types.js'
 import { fetchRange, WebSeedHttpError } from './web-seed-http.js'
@@ -93,8 +94,8 @@ export function fillWebSeeds(s: TorrentState): void {
 }
 
 function fillWebSeed(s: TorrentState, ws: WebSeed): void {
-  const { picker, store } = s
-  if (!picker || !store || s.destroyed || s.paused || s.halted || s.finished || !s.meta) return
+  const { core } = s
+  if (!core || s.destroyed || s.paused || core.halted || core.selection.finished) return
   if (ws.state === 'failed' || ws.state === 'banned') return
   const now = s.rt.clock.now()
   if (now < ws.retryAt) {
@@ -108,10 +109,10 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
   }
   ws.state = 'active'
   while (ws.inFlight < WEB_SEED_REQUESTS) {
-    const blocks = pickRun(s, ws)
+    const blocks = pickRun(s, core, ws)
     if (blocks.length === 0) return
     ws.inFlight++
-    void runJob(s, ws, blocks).finally(() => {
+    void runJob(s, core, ws, blocks).finally(() => {
       ws.inFlight--
       fillWebSeed(s, ws)
     })
@@ -125,9 +126,9 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
  * a slow peer holding the last blocks does not hold the download; the first copy wins, the loser is
  * cancelled).
  */
-function pickRun(s: TorrentState, ws: WebSeed): BlockRequest[] {
-  const picker = s.picker!
-  const options = { exclusive: true, noNewPieces: s.store!.full }
+function pickRun(s: TorrentState, core: TorrentCore, ws: WebSeed): BlockRequest[] {
+  const { picker } = core
+  const options = { exclusive: true, noNewPieces: core.store.full }
   // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
   const limit = s.download.limit
   const blocks = Math.max(
@@ -145,23 +146,28 @@ function pickRun(s: TorrentState, ws: WebSeed): BlockRequest[] {
       .sort((a, b) => a.index - b.index || a.begin - b.begin)
   }
   const next = first[0]!.index + 1
-  const span = Math.ceil(WEB_SEED_JOB_BYTES / s.meta!.pieceLength)
+  const span = Math.ceil(WEB_SEED_JOB_BYTES / core.meta.pieceLength)
   const prefer = Array.from({ length: Math.min(span, picker.pieceCount - next) }, (_, k) => next + k)
   const rest = picker.pick(ws, 'all', blocks - 1, { ...options, prefer })
   return [...first, ...rest].sort((a, b) => a.index - b.index || a.begin - b.begin)
 }
 
 /** Fetches a run of blocks from the web seed, hands them to the picker and verifies complete pieces. */
-async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Promise<void> {
-  const meta = s.meta!
-  const plan = planWebSeedJob(meta, s.specs, blocks)
+async function runJob(
+  s: TorrentState,
+  core: TorrentCore,
+  ws: WebSeed,
+  blocks: BlockRequest[],
+): Promise<void> {
+  const { meta, picker } = core
+  const plan = planWebSeedJob(meta, core.specs, blocks)
   // The job's own buffer: a piece buffer is only written once the bytes are here and still wanted.
   const buf = new Uint8Array(plan.size)
   const wait = s.download.unlimited ? 0 : s.download.reserve(plan.size)
   if (wait > MAX_RATE_WAIT_MS) {
     // Over the download limit: these blocks wait for a later pick (no failure counted).
     s.download.refund(plan.size)
-    for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
+    for (const b of blocks) picker.release(ws, b.index, b.begin)
     ws.retryAt = Math.max(ws.retryAt, s.rt.clock.now() + MAX_RATE_WAIT_MS)
     return
   }
@@ -179,8 +185,8 @@ async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Pro
       await fetchRange(url, seg.offset, into, signal, s.rt.fetch, s.rt.clock.now())
     }
   } catch (err) {
-    for (const b of blocks) s.picker?.release(ws, b.index, b.begin)
-    s.store?.reclaim((i) => s.picker?.isActive(i) ?? false)
+    for (const b of blocks) picker.release(ws, b.index, b.begin)
+    core.reclaim()
     if (!s.destroyed) failed(s, ws, timeout.signal.aborted ? timeout.signal.reason : err)
     return
   } finally {
@@ -190,19 +196,20 @@ async function runJob(s: TorrentState, ws: WebSeed, blocks: BlockRequest[]): Pro
   ws.downloaded += plan.size
   s.downMeter.add(plan.size)
   s.downloaded += plan.size
-  delivered(s, ws, blocks, plan.at, buf)
+  delivered(s, core, ws, blocks, plan.at, buf)
 }
 
 /** The job's bytes go into their pieces; complete pieces are verified. */
 function delivered(
   s: TorrentState,
+  core: TorrentCore,
   ws: WebSeed,
   blocks: BlockRequest[],
   at: number[],
   buf: Uint8Array,
 ): void {
-  const { picker, store } = s
-  if (!picker || !store || s.destroyed) return
+  const { picker, store } = core
+  if (s.destroyed) return
   blocks.forEach((b, k) => {
     // A block given up since (its piece deselected or restarted, or a peer's copy came first) is dropped.
     if (!picker.isRequested(ws, b.index, b.begin)) return
@@ -214,8 +221,8 @@ function delivered(
     piece.data.set(buf.subarray(at[k]!, at[k]! + b.length), b.begin)
     if (arrival.first) piece.from.clear()
     if (!arrival.pieceComplete) return
-    void verify(s, b.index).then((ok) => {
-      if (ok === false) struck(s, ws, b.index)
+    void verify(s, core, b.index).then((ok) => {
+      if (ok === false) struck(s, core, ws, b.index)
       else if (ok) ws.verified++
       s.work.topUpAll()
       fillWebSeed(s, ws)
@@ -245,12 +252,12 @@ function failed(s: TorrentState, ws: WebSeed, err: unknown): void {
 }
 
 /** A piece it sent alone failed its hash check: after {@link BAN_STRIKES} of them it is banned. */
-function struck(s: TorrentState, ws: WebSeed, index: number): void {
+function struck(s: TorrentState, core: TorrentCore, ws: WebSeed, index: number): void {
   ws.strikes++
   if (ws.strikes < BAN_STRIKES || ws.state === 'banned') return
   ws.state = 'banned'
-  s.picker?.releaseAll(ws)
-  s.store?.reclaim((i) => s.picker?.isActive(i) ?? false)
+  core.picker.releaseAll(ws)
+  core.reclaim()
   const url = new URL(ws.url)
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
   s.emit('ban', {

@@ -1,0 +1,32 @@
+import { saveResume } from './resume.js'
+import type { SelectionEvents } from './selection.js'
+import { isSeed, type TorrentState } from './torrent-state.js'
+
+/**
+ * What a torrent does when its selection becomes finished (tell trackers, save resume data, drop
+ * seeds, resolve `done`) or unfinished (trackers hear it, the seeds it dropped are dialled again).
+ */
+export function completion(s: TorrentState): SelectionEvents {
+  return {
+    finished: () => {
+      s.core?.store.release()
+      s.tracker?.complete()
+      void saveResume(s, true)
+      for (const p of s.peers) {
+        if (!p.handshaken) continue
+        p.setInterested(false)
+        if (isSeed(p, s.meta?.pieceCount ?? 0)) {
+          p.bothSeeds = true
+          p.close()
+        }
+      }
+      s.emit('done')
+      s.resolveDone()
+    },
+    unfinished: () => {
+      s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
+      s.book.retryAll()
+      s.dialSoon()
+    },
+  }
+}
