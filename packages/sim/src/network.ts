@@ -126,6 +126,44 @@ export class SimNetwork {
   }
 }
 
+/**
+ * Payload bytes of a full TCP segment: a receiver reads the bytes of a segment when the whole segment
+ * is in, so writes whose last bytes share a segment become readable together.
+ */
+export const SEGMENT_BYTES = 1448
+/**
+ * Bytes a connection may have queued on its sender's link before its writes wait (the kernel's socket
+ * send buffer: Linux grew the lab seeder's to 100-700 KB over tc-capped links). Beyond it the stream
+ * holds writes, its `writableLength` grows and `write` returns false until `'drain'`, as a socket's.
+ */
+export const SEND_BUFFER_BYTES = 256 * 1024
+
+/**
+ * Splits a burst of writes into the slices a receiver reads at once: consecutive writes whose last
+ * bytes fall in the same {@link SEGMENT_BYTES} segment of the burst travel together, so each message
+ * of a burst is readable when its own last byte has crossed the link (a block does not wait for the
+ * blocks queued behind it), while a run of small messages costs one delivery, not one each. Copies.
+ */
+export function segmentSlices(writes: readonly Uint8Array[]): Buffer[] {
+  const slices: Buffer[] = []
+  let from = 0
+  let offset = 0
+  let segment = -1
+  for (let i = 0; i < writes.length; i++) {
+    const length = writes[i]!.length
+    if (length === 0) continue
+    const last = Math.floor((offset + length - 1) / SEGMENT_BYTES)
+    if (segment >= 0 && last !== segment) {
+      slices.push(Buffer.concat(writes.slice(from, i)))
+      from = i
+    }
+    segment = last
+    offset += length
+  }
+  if (offset > 0) slices.push(Buffer.concat(writes.slice(from)))
+  return slices
+}
+
 /** One end of a simulated connection. */
 class SimStream extends Duplex implements TransportStream {
   readonly remoteAddress: string
@@ -136,6 +174,10 @@ class SimStream extends Duplex implements TransportStream {
   readonly #local: PeerAddress
   /** Arrival time of the last chunk sent (deliveries stay in order). */
   #lastArrival = 0
+  /** Bytes queued on the link that have not left it yet. */
+  #unsent = 0
+  /** The callback of a write held until the send buffer has room. */
+  #waiting: (() => void) | undefined
 
   constructor(net: SimNetwork, local: PeerAddress, remote: PeerAddress) {
     super()
@@ -155,31 +197,49 @@ class SimStream extends Duplex implements TransportStream {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    // Copied: the writer may reuse its buffer once the write is acknowledged (now).
-    this.#send(Buffer.from(chunk))
-    callback()
+    this.#send([chunk], callback)
   }
 
-  /** A corked burst (a wire's tick of messages) travels as one chunk: one event, not one per message. */
+  /** A corked burst (a wire's tick of messages) crosses the link in {@link segmentSlices}. */
   override _writev(
     chunks: { chunk: Buffer; encoding: BufferEncoding }[],
     callback: (err?: Error | null) => void,
   ): void {
-    this.#send(Buffer.concat(chunks.map((c) => c.chunk)))
-    callback()
+    this.#send(
+      chunks.map((c) => c.chunk),
+      callback,
+    )
   }
 
-  #send(copy: Buffer): void {
+  /** Queues a burst on the link; its callback runs once the send buffer has room (at once, usually). */
+  #send(writes: Buffer[], callback: () => void): void {
     const other = this.other
-    if (!other) return
+    if (other) for (const slice of segmentSlices(writes)) this.#sendSlice(slice, other)
+    if (this.#unsent <= SEND_BUFFER_BYTES) callback()
+    else this.#waiting = callback
+  }
+
+  #sendSlice(copy: Buffer, other: SimStream): void {
     const net = this.#net
     net.inFlight += copy.length
-    this.#transmit(copy.length, () => {
-      net.inFlight -= copy.length
-      if (other.destroyed) return
-      net.delivered += copy.length
-      other.push(copy)
-    })
+    this.#unsent += copy.length
+    this.#transmit(
+      copy.length,
+      () => {
+        net.inFlight -= copy.length
+        if (other.destroyed) return
+        net.delivered += copy.length
+        other.push(copy)
+      },
+      () => {
+        this.#unsent -= copy.length
+        const waiting = this.#waiting
+        if (waiting && this.#unsent <= SEND_BUFFER_BYTES) {
+          this.#waiting = undefined
+          waiting()
+        }
+      },
+    )
   }
 
   override _final(callback: (err?: Error | null) => void): void {
@@ -203,16 +263,24 @@ class SimStream extends Duplex implements TransportStream {
       })
     }
     this.other = undefined
+    // A write held for room ends with the stream (its writer may free what it lent).
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.()
     callback(err)
   }
 
-  /** Sends `bytes` on this connection; `delivered` runs when they are in, after what was sent before. */
-  #transmit(bytes: number, delivered: () => void): void {
+  /**
+   * Sends `bytes` on this connection; `delivered` runs when they are in, after what was sent before,
+   * and `left` (optional) when their last byte has left this end's link.
+   */
+  #transmit(bytes: number, delivered: () => void, left?: () => void): void {
     const clock = this.#net.clock
     const to = this.other?.localAddress ?? this.remoteAddress
     this.#net.transmit(this, this.#local.host, to, bytes, (at) => {
       this.#lastArrival = Math.max(this.#lastArrival, at)
       clock.setTimeout(delivered, this.#lastArrival - clock.now())
+      left?.()
     })
   }
 }
