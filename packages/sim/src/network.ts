@@ -23,8 +23,9 @@ const EPHEMERAL_PORT = 40_000
 /**
  * In-memory links between simulated hosts on a {@link VirtualClock}: each write is copied and
  * delivered after the sender's upload link (shared fairly by its busy connections) and both ends'
- * latency; a close reaches the other end
- * after the data sent before it. No socket, no real timer.
+ * latency, a message readable when its own last byte is in (as TCP delivers a segment), with a send
+ * buffer per connection; a close reaches the other end after the data sent before it. No socket, no
+ * real timer.
  */
 export class SimNetwork {
   readonly clock: VirtualClock
@@ -32,6 +33,8 @@ export class SimNetwork {
   readonly #uplinks = new Map<string, FairUplink>()
   readonly #downlinkFreeAt = new Map<string, number>()
   readonly #listeners = new Map<string, (stream: TransportStream) => void>()
+  /** Deliveries due at the same virtual time, run by one timer in the order they were queued. */
+  readonly #due = new Map<number, (() => void)[]>()
   #nextPort = EPHEMERAL_PORT
   /** Bytes delivered so far. */
   delivered = 0
@@ -99,6 +102,25 @@ export class SimNetwork {
     return client
   }
 
+  /**
+   * Runs `fn` at virtual time `at` (not before now), after the deliveries queued for the same time:
+   * the blocks a link finishes together (a HAVE to each of its connections) cost one event, not one each.
+   */
+  deliverAt(at: number, fn: () => void): void {
+    const when = Math.max(at, this.clock.now())
+    const batch = this.#due.get(when)
+    if (batch) {
+      batch.push(fn)
+      return
+    }
+    const fns = [fn]
+    this.#due.set(when, fns)
+    this.clock.setTimeout(() => {
+      this.#due.delete(when)
+      for (const f of fns) f()
+    }, when - this.clock.now())
+  }
+
   #latency(a: string, b: string): number {
     return this.link(a).latencyMs + this.link(b).latencyMs
   }
@@ -130,7 +152,7 @@ export class SimNetwork {
  * Payload bytes of a full TCP segment: a receiver reads the bytes of a segment when the whole segment
  * is in, so writes whose last bytes share a segment become readable together.
  */
-export const SEGMENT_BYTES = 1448
+const SEGMENT_BYTES = 1448
 /**
  * Bytes a connection may have queued on its sender's link before its writes wait (the kernel's socket
  * send buffer: Linux grew the lab seeder's to 100-700 KB over tc-capped links). Beyond it the stream
@@ -144,7 +166,7 @@ export const SEND_BUFFER_BYTES = 256 * 1024
  * of a burst is readable when its own last byte has crossed the link (a block does not wait for the
  * blocks queued behind it), while a run of small messages costs one delivery, not one each. Copies.
  */
-export function segmentSlices(writes: readonly Uint8Array[]): Buffer[] {
+function segmentSlices(writes: readonly Uint8Array[]): Buffer[] {
   const slices: Buffer[] = []
   let from = 0
   let offset = 0
@@ -275,11 +297,11 @@ class SimStream extends Duplex implements TransportStream {
    * and `left` (optional) when their last byte has left this end's link.
    */
   #transmit(bytes: number, delivered: () => void, left?: () => void): void {
-    const clock = this.#net.clock
+    const net = this.#net
     const to = this.other?.localAddress ?? this.remoteAddress
-    this.#net.transmit(this, this.#local.host, to, bytes, (at) => {
+    net.transmit(this, this.#local.host, to, bytes, (at) => {
       this.#lastArrival = Math.max(this.#lastArrival, at)
-      clock.setTimeout(delivered, this.#lastArrival - clock.now())
+      net.deliverAt(this.#lastArrival, delivered)
       left?.()
     })
   }

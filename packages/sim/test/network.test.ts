@@ -107,4 +107,28 @@ describe('SimNetwork delivery', () => {
     expect(drainedAt! - t0).toBeGreaterThanOrEqual(4 * 1000 - 1e-6)
     expect(a.writableLength).toBe(0)
   })
+
+  it('delivers what a link finishes together in one event: a HAVE to each of five connections', async () => {
+    const clock = new VirtualClock()
+    const net = new SimNetwork(clock)
+    net.setLink('A', { latencyMs: 5, bytesPerSecond: BLOCK })
+    const reads: number[] = []
+    const streams: TransportStream[] = []
+    for (let k = 0; k < 5; k++) {
+      net.listen(`B${k}`, 1, (b) => b.on('data', () => reads.push(clock.now())))
+      streams.push(net.connect('A', { host: `B${k}`, port: 1 }))
+    }
+    await run(clock)
+    const t0 = clock.now()
+    for (const a of streams) a.write(filled(9, 1))
+    let events = 0
+    while (clock.runNext()) {
+      events++
+      await new Promise((r) => setImmediate(r))
+    }
+    // The uplink shares its rate: all five leave at 5 x 9 bytes' time; one event for the link, one to deliver.
+    expect(reads).toHaveLength(5)
+    for (const at of reads) expect(at - t0).toBeCloseTo(((5 * 9) / BLOCK) * 1000 + 10, 6)
+    expect(events).toBe(2)
+  })
 })
