@@ -33,6 +33,11 @@ it('runs the same swarm emulated and simulated and charts both', { timeout: 300_
     expect(s.points.at(-1)?.[1]).toBe(100)
     for (const [t] of s.points) expect(t).toBeGreaterThan(0)
   }
+  // Both sides say how much the seeder sent, in copies of the file (it was the only source).
+  const table = check.tables[0]!
+  const copies = table.columns.indexOf('seeder upload (copies of the file)')
+  expect(copies).toBeGreaterThan(0)
+  for (const row of table.rows) expect(Number.parseFloat(String(row[copies]))).toBeGreaterThan(0.5)
   const times = check.charts.find((c) => c.id === 'sim-check-times')!
   expect(times.series.map((s) => s.name)).toEqual(['emulated', 'simulated'])
   for (const s of times.series) expect(s.points[0]![1]).toBeGreaterThan(0)

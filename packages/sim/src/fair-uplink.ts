@@ -62,15 +62,20 @@ export class FairUplink {
     this.#timer = this.#clock.setTimeout(() => this.#finish(), ms)
   }
 
-  /** Completes every chunk whose last byte has left (and empty chunks queued right behind one). */
+  /**
+   * Completes every chunk whose last byte has left (and empty chunks queued right behind one). The
+   * callbacks run once the queues are settled: they may send again.
+   */
   #finish(): void {
     this.#timer = undefined
     this.#advance()
     const now = this.#clock.now()
+    const done: ((at: number) => void)[] = []
     for (const [flow, queue] of this.#flows) {
-      while (queue.length > 0 && queue[0]!.left <= EPSILON) queue.shift()!.sent(now)
+      while (queue.length > 0 && queue[0]!.left <= EPSILON) done.push(queue.shift()!.sent)
       if (queue.length === 0) this.#flows.delete(flow)
     }
     this.#schedule()
+    for (const sent of done) sent(now)
   }
 }

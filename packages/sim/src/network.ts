@@ -23,8 +23,9 @@ const EPHEMERAL_PORT = 40_000
 /**
  * In-memory links between simulated hosts on a {@link VirtualClock}: each write is copied and
  * delivered after the sender's upload link (shared fairly by its busy connections) and both ends'
- * latency; a close reaches the other end
- * after the data sent before it. No socket, no real timer.
+ * latency, a message readable when its own last byte is in (as TCP delivers a segment), with a send
+ * buffer per connection; a close reaches the other end after the data sent before it. No socket, no
+ * real timer.
  */
 export class SimNetwork {
   readonly clock: VirtualClock
@@ -32,6 +33,8 @@ export class SimNetwork {
   readonly #uplinks = new Map<string, FairUplink>()
   readonly #downlinkFreeAt = new Map<string, number>()
   readonly #listeners = new Map<string, (stream: TransportStream) => void>()
+  /** Deliveries due at the same virtual time, run by one timer in the order they were queued. */
+  readonly #due = new Map<number, (() => void)[]>()
   #nextPort = EPHEMERAL_PORT
   /** Bytes delivered so far. */
   delivered = 0
@@ -99,6 +102,25 @@ export class SimNetwork {
     return client
   }
 
+  /**
+   * Runs `fn` at virtual time `at` (not before now), after the deliveries queued for the same time:
+   * the blocks a link finishes together (a HAVE to each of its connections) cost one event, not one each.
+   */
+  deliverAt(at: number, fn: () => void): void {
+    const when = Math.max(at, this.clock.now())
+    const batch = this.#due.get(when)
+    if (batch) {
+      batch.push(fn)
+      return
+    }
+    const fns = [fn]
+    this.#due.set(when, fns)
+    this.clock.setTimeout(() => {
+      this.#due.delete(when)
+      for (const f of fns) f()
+    }, when - this.clock.now())
+  }
+
   #latency(a: string, b: string): number {
     return this.link(a).latencyMs + this.link(b).latencyMs
   }
@@ -126,6 +148,44 @@ export class SimNetwork {
   }
 }
 
+/**
+ * Payload bytes of a full TCP segment: a receiver reads the bytes of a segment when the whole segment
+ * is in, so writes whose last bytes share a segment become readable together.
+ */
+const SEGMENT_BYTES = 1448
+/**
+ * Bytes a connection may have queued on its sender's link before its writes wait (the kernel's socket
+ * send buffer: Linux grew the lab seeder's to 100-700 KB over tc-capped links). Beyond it the stream
+ * holds writes, its `writableLength` grows and `write` returns false until `'drain'`, as a socket's.
+ */
+export const SEND_BUFFER_BYTES = 256 * 1024
+
+/**
+ * Splits a burst of writes into the slices a receiver reads at once: consecutive writes whose last
+ * bytes fall in the same {@link SEGMENT_BYTES} segment of the burst travel together, so each message
+ * of a burst is readable when its own last byte has crossed the link (a block does not wait for the
+ * blocks queued behind it), while a run of small messages costs one delivery, not one each. Copies.
+ */
+function segmentSlices(writes: readonly Uint8Array[]): Buffer[] {
+  const slices: Buffer[] = []
+  let from = 0
+  let offset = 0
+  let segment = -1
+  for (let i = 0; i < writes.length; i++) {
+    const length = writes[i]!.length
+    if (length === 0) continue
+    const last = Math.floor((offset + length - 1) / SEGMENT_BYTES)
+    if (segment >= 0 && last !== segment) {
+      slices.push(Buffer.concat(writes.slice(from, i)))
+      from = i
+    }
+    segment = last
+    offset += length
+  }
+  if (offset > 0) slices.push(Buffer.concat(writes.slice(from)))
+  return slices
+}
+
 /** One end of a simulated connection. */
 class SimStream extends Duplex implements TransportStream {
   readonly remoteAddress: string
@@ -136,6 +196,10 @@ class SimStream extends Duplex implements TransportStream {
   readonly #local: PeerAddress
   /** Arrival time of the last chunk sent (deliveries stay in order). */
   #lastArrival = 0
+  /** Bytes queued on the link that have not left it yet. */
+  #unsent = 0
+  /** The callback of a write held until the send buffer has room. */
+  #waiting: (() => void) | undefined
 
   constructor(net: SimNetwork, local: PeerAddress, remote: PeerAddress) {
     super()
@@ -155,31 +219,49 @@ class SimStream extends Duplex implements TransportStream {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    // Copied: the writer may reuse its buffer once the write is acknowledged (now).
-    this.#send(Buffer.from(chunk))
-    callback()
+    this.#send([chunk], callback)
   }
 
-  /** A corked burst (a wire's tick of messages) travels as one chunk: one event, not one per message. */
+  /** A corked burst (a wire's tick of messages) crosses the link in {@link segmentSlices}. */
   override _writev(
     chunks: { chunk: Buffer; encoding: BufferEncoding }[],
     callback: (err?: Error | null) => void,
   ): void {
-    this.#send(Buffer.concat(chunks.map((c) => c.chunk)))
-    callback()
+    this.#send(
+      chunks.map((c) => c.chunk),
+      callback,
+    )
   }
 
-  #send(copy: Buffer): void {
+  /** Queues a burst on the link; its callback runs once the send buffer has room (at once, usually). */
+  #send(writes: Buffer[], callback: () => void): void {
     const other = this.other
-    if (!other) return
+    if (other) for (const slice of segmentSlices(writes)) this.#sendSlice(slice, other)
+    if (this.#unsent <= SEND_BUFFER_BYTES) callback()
+    else this.#waiting = callback
+  }
+
+  #sendSlice(copy: Buffer, other: SimStream): void {
     const net = this.#net
     net.inFlight += copy.length
-    this.#transmit(copy.length, () => {
-      net.inFlight -= copy.length
-      if (other.destroyed) return
-      net.delivered += copy.length
-      other.push(copy)
-    })
+    this.#unsent += copy.length
+    this.#transmit(
+      copy.length,
+      () => {
+        net.inFlight -= copy.length
+        if (other.destroyed) return
+        net.delivered += copy.length
+        other.push(copy)
+      },
+      () => {
+        this.#unsent -= copy.length
+        const waiting = this.#waiting
+        if (waiting && this.#unsent <= SEND_BUFFER_BYTES) {
+          this.#waiting = undefined
+          waiting()
+        }
+      },
+    )
   }
 
   override _final(callback: (err?: Error | null) => void): void {
@@ -203,16 +285,24 @@ class SimStream extends Duplex implements TransportStream {
       })
     }
     this.other = undefined
+    // A write held for room ends with the stream (its writer may free what it lent).
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.()
     callback(err)
   }
 
-  /** Sends `bytes` on this connection; `delivered` runs when they are in, after what was sent before. */
-  #transmit(bytes: number, delivered: () => void): void {
-    const clock = this.#net.clock
+  /**
+   * Sends `bytes` on this connection; `delivered` runs when they are in, after what was sent before,
+   * and `left` (optional) when their last byte has left this end's link.
+   */
+  #transmit(bytes: number, delivered: () => void, left?: () => void): void {
+    const net = this.#net
     const to = this.other?.localAddress ?? this.remoteAddress
-    this.#net.transmit(this, this.#local.host, to, bytes, (at) => {
+    net.transmit(this, this.#local.host, to, bytes, (at) => {
       this.#lastArrival = Math.max(this.#lastArrival, at)
-      clock.setTimeout(delivered, this.#lastArrival - clock.now())
+      net.deliverAt(this.#lastArrival, delivered)
+      left?.()
     })
   }
 }

@@ -48,4 +48,24 @@ describe('FairUplink', () => {
     })
     expect(at).toBe(0)
   })
+
+  it('lets a completion callback send again on the connection whose chunk just left', () => {
+    const clock = new VirtualClock()
+    const link = new FairUplink(clock, 1000)
+    const a = {}
+    const b = {}
+    const done: [string, number][] = []
+    link.send(b, 300, (t) => done.push(['b', t]))
+    link.send(a, 100, (t) => {
+      done.push(['a1', t])
+      // A stream whose send buffer got room writes its next burst from inside the completion.
+      link.send(a, 100, (t2) => done.push(['a2', t2]))
+    })
+    run(clock)
+    // Shared while both are busy: a1 out at 200 ms, a2 at 400 ms; b alone after that.
+    expect(done.map(([name]) => name)).toEqual(['a1', 'a2', 'b'])
+    expect(done[0]![1]).toBeCloseTo(200)
+    expect(done[1]![1]).toBeCloseTo(400)
+    expect(done[2]![1]).toBeCloseTo(500)
+  })
 })

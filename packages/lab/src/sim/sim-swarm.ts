@@ -23,6 +23,8 @@ export interface SimSwarmSpec {
   arrivals: Arrivals
   /** Poisson arrivals: the mean time over which all leechers arrive, ms. */
   arrivalWindowMs?: number
+  /** Arrival time of each leecher, ms (replaces `arrivals` for those given: an emulated run's timeline). */
+  arrivalTimes?: readonly number[]
   /** Leechers' links: drawn from a model, or the same caps for all (bytes/s, the lab's units). */
   links: LinkModel | { caps: HostCaps; latencyMs: number }
   /** Seeders' links (default: 5 Mbit/s up, 10 Mbit/s down, 20 ms). */
@@ -323,7 +325,7 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
   const window = spec.arrivalWindowMs ?? 0
   for (let i = 0; i < n; i++) {
     if (spec.arrivals === 'poisson') at += exponential(random, window / n)
-    clock.setTimeout(() => void arrive(i), at)
+    clock.setTimeout(() => void arrive(i), spec.arrivalTimes?.[i] ?? at)
   }
   const sample = () => {
     const t = clock.now()
