@@ -1,4 +1,4 @@
-/** Default width of the window a {@link RateMeter} averages over, ms. */
+/** Default width of the window a `RateMeter` averages over, ms. */
 export const RATE_WINDOW_MS = 5_000
 
 /** Default window of a {@link RateMeter} in seconds ({@link RATE_WINDOW_MS} / 1000). */
