@@ -78,7 +78,7 @@ export async function fetchPieceLayers(s: TorrentState, meta: Metainfo, first: P
       try {
         const layer = await fetchLayer(meta, f, peer)
         if (!verifyPieceLayer(layer, meta.pieceLength, f.piecesRoot!)) {
-          throw new Error('hashes do not match the pieces root')
+          throw new SwarmError('SWARM_PIECE_LAYERS', 'hashes do not match the pieces root')
         }
         meta.pieceLayers.set(toHex(f.piecesRoot!), layer)
         break
@@ -117,7 +117,8 @@ async function fetchLayer(meta: Metainfo, f: FileEntry, peer: Peer): Promise<Uin
       }
       const answer = await peer.requestHashes(req)
       const n = Math.min(length, pieces - index)
-      if (answer.hashes.length < n * 32) throw new Error(`${answer.hashes.length / 32} hashes for ${n}`)
+      if (answer.hashes.length < n * 32)
+        throw new SwarmError('SWARM_PIECE_LAYERS', `${answer.hashes.length / 32} hashes for ${n}`)
       layer.set(answer.hashes.subarray(0, n * 32), index * 32)
     }
   }
