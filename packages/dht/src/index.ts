@@ -13,6 +13,9 @@
  * ```
  * @packageDocumentation
  */
+
+/** The virtual clock and seeded PRNG of simulations live in `@p2p/deterministic`. */
+export { mulberry32, VirtualClock } from '@p2p/deterministic'
 export { isLocalAddress, isUnusableSource } from './address-class.js'
 export {
   COMPACT_NODE_V4_LENGTH,
@@ -84,7 +87,6 @@ export { type HeardResult, K, type RoutingNode, RoutingTable } from './routing-t
 export { isSecureNodeId, nodeIdAcceptable, secureNodeId } from './secure-id.js'
 export {
   type LookupRound,
-  mulberry32,
   type SimulationOptions,
   type SimulationReport,
   simulateNetwork,
@@ -92,4 +94,3 @@ export {
 } from './simulation.js'
 export { type DhtClock, type DhtTransport, systemClock } from './transport.js'
 export { createUdpTransport, type UdpTransportOptions } from './udp-transport.js'
-export { VirtualClock } from './virtual-clock.js'

@@ -1,4 +1,5 @@
 import { type BencodeValue, type Encodable, encode } from '@p2p/bencode'
+import { equalBytes } from '@p2p/bytes'
 import type { DhtCore, QueryAnswer } from './dht-core.js'
 import { DhtError } from './errors.js'
 import {
@@ -11,7 +12,6 @@ import {
 } from './item.js'
 import { decodeItemValue } from './item-store.js'
 import type { LookupResponder, LookupStats } from './lookup.js'
-import { bytesEqual } from './node-id.js'
 import { encodedValue } from './responder.js'
 
 /** An item found by {@link getItem}. */
@@ -60,13 +60,13 @@ export async function getItem(core: DhtCore, target: Uint8Array, mutable?: Mutab
     const value = decodeItemValue(encoded)
     if (value === undefined) return
     if (!mutable) {
-      if (!best && bytesEqual(immutableTarget(encoded), target))
+      if (!best && equalBytes(immutableTarget(encoded), target))
         best = { value, encoded: new Uint8Array(encoded) }
       return
     }
     const { k, sig, seq } = r
     if (!(k instanceof Uint8Array) || !(sig instanceof Uint8Array) || typeof seq !== 'number') return
-    if (!bytesEqual(k, mutable.publicKey) || !bytesEqual(mutableTarget(k, salt), target)) return
+    if (!equalBytes(k, mutable.publicKey) || !equalBytes(mutableTarget(k, salt), target)) return
     if (!verifyItem(k, sig, encoded, seq, salt)) return
     if (best?.seq !== undefined && best.seq >= seq) return
     best = { value, encoded: new Uint8Array(encoded), seq, k: new Uint8Array(k), sig: new Uint8Array(sig) }

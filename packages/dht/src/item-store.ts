@@ -1,4 +1,5 @@
 import { type BencodeValue, decode } from '@p2p/bencode'
+import { equalBytes } from '@p2p/bytes'
 import { KrpcErrorCode } from './errors.js'
 import {
   immutableTarget,
@@ -8,7 +9,7 @@ import {
   PUBLIC_KEY_LENGTH,
   verifyItem,
 } from './item.js'
-import { bytesEqual, idHex } from './node-id.js'
+import { idHex } from './node-id.js'
 
 /** BEP 44: items may expire two hours after the last put. */
 export const ITEM_TTL_MS = 2 * 60 * 60_000
@@ -111,7 +112,7 @@ export class ItemStore {
       }
       if (put.seq < current.seq)
         return { code: KrpcErrorCode.SEQ_TOO_LOW, message: 'sequence number less than current' }
-      if (put.seq === current.seq && !bytesEqual(put.encoded, current.encoded)) {
+      if (put.seq === current.seq && !equalBytes(put.encoded, current.encoded)) {
         return { code: KrpcErrorCode.SEQ_TOO_LOW, message: 'same sequence number with another value' }
       }
     }

@@ -31,13 +31,6 @@ export function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
   return ID_LENGTH * 8
 }
 
-/** Whether two byte arrays hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /**
  * A random id sharing the first `prefixBits` bits with `base` and differing at bit `prefixBits`
  * (the id a bucket refresh looks up), from `random` bytes.

@@ -1,5 +1,6 @@
+import { equalBytes } from '@p2p/bytes'
 import { addressKey, type NodeContact } from './compact-nodes.js'
-import { bytesEqual, commonPrefixBits, compareDistance, ID_LENGTH, idHex } from './node-id.js'
+import { commonPrefixBits, compareDistance, ID_LENGTH, idHex } from './node-id.js'
 
 /** Kademlia bucket size (BEP 5: K = 8). */
 export const K = 8
@@ -88,7 +89,7 @@ export class RoutingTable {
    * (a restore). A node at a new address under a known id is ignored (it may be spoofed).
    */
   heard(contact: NodeContact, now: number, confirmed = true): HeardResult {
-    if (contact.id.length !== ID_LENGTH || bytesEqual(contact.id, this.#id)) return { added: false }
+    if (contact.id.length !== ID_LENGTH || equalBytes(contact.id, this.#id)) return { added: false }
     const known = this.get(contact.id)
     if (known) {
       if (addressKey(known.address) !== addressKey(contact.address)) return { added: false }
@@ -179,7 +180,7 @@ export class RoutingTable {
 
   #insert(bucket: Bucket, node: RoutingNode, now: number): void {
     bucket.nodes.push(node)
-    bucket.replacements = bucket.replacements.filter((r) => !bytesEqual(r.id, node.id))
+    bucket.replacements = bucket.replacements.filter((r) => !equalBytes(r.id, node.id))
     bucket.lastChanged = Math.max(bucket.lastChanged, now)
     this.#byId.set(idHex(node.id), node)
   }
@@ -190,7 +191,7 @@ export class RoutingTable {
   }
 
   #addReplacement(bucket: Bucket, node: RoutingNode): void {
-    const r = bucket.replacements.filter((x) => !bytesEqual(x.id, node.id))
+    const r = bucket.replacements.filter((x) => !equalBytes(x.id, node.id))
     r.push(node)
     if (r.length > this.#k) r.shift()
     bucket.replacements = r

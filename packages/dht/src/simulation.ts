@@ -1,9 +1,9 @@
+import { mulberry32, VirtualClock } from '@p2p/deterministic'
 import type { PeerAddress } from '@p2p/peer-address'
 import { DhtNode } from './dht-node.js'
 import { MemoryNetwork } from './memory-network.js'
 import { compareDistance, idHex } from './node-id.js'
 import { K } from './routing-table.js'
-import { VirtualClock } from './virtual-clock.js'
 
 /** Options of {@link simulateNetwork}. */
 export interface SimulationOptions {
@@ -160,16 +160,4 @@ export async function until<T>(clock: VirtualClock, promise: Promise<T>): Promis
   p.catch(() => {})
   while (!settled) await clock.advance(100)
   return p
-}
-
-/** A small seeded PRNG (mulberry32): reproducible simulations. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

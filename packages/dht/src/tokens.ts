@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { equalBytes } from '@p2p/bytes'
 import { ipToBytes } from '@p2p/peer-address'
-import { bytesEqual } from './node-id.js'
 
 /** BEP 5: tokens stay valid for up to 10 minutes; the secret changes every 5 and the last one is kept. */
 export const TOKEN_ROTATE_MS = 5 * 60_000
@@ -40,7 +40,7 @@ export class TokenSecrets {
   /** Whether `token` was issued to `host` under the current or the previous secret. */
   check(token: Uint8Array, host: string): boolean {
     return (
-      bytesEqual(token, tokenFor(this.#current, host)) || bytesEqual(token, tokenFor(this.#previous, host))
+      equalBytes(token, tokenFor(this.#current, host)) || equalBytes(token, tokenFor(this.#previous, host))
     )
   }
 }

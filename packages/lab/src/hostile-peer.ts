@@ -1,5 +1,6 @@
 // A corrupt-serving peer for the integrity scenario: it claims every piece and answers each request
-// with the real block with its first byte flipped. Speaks just enough BEP 3 wire protocol for that.
+// with the real block with its first byte flipped. Speaks just enough BEP 3 wire protocol for that,
+// framed here on purpose rather than with @p2p/peer-wire: the peer that tests our wire must not share its bugs.
 import { createHash } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
 import { createServer, type Socket } from 'node:net'

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { encode } from '@p2p/bencode'
-import { concatBytes, toHex, utf8Bytes } from './bytes.js'
-import { fail, MetainfoError } from './errors.js'
+import { fail } from './errors.js'
 import { HashPool } from './hash-pool.js'
 import { BLOCK_SIZE, blockRoot, nextPowerOfTwo, pieceLayerRoot } from './merkle.js'
 import { parseTorrent } from './parse.js'
@@ -466,6 +465,3 @@ export async function createTorrent(
     }),
   }
 }
-
-/** @internal */
-export const _internals = { concatBytes, toHex, utf8Bytes, MetainfoError }

@@ -106,10 +106,10 @@ const CLOSE_GRACE_MS = 5000
 export class HashPool {
   /** Number of worker threads. */
   readonly threads: number
-  private readonly slots: Slot[] = []
-  private readonly queue: Job[] = []
-  private closed = false
-  private nextId = 1
+  readonly #slots: Slot[] = []
+  readonly #queue: Job[] = []
+  #closed = false
+  #nextId = 1
 
   constructor(options: HashPoolOptions = {}) {
     const n = options.threads ?? availableParallelism()
@@ -121,7 +121,7 @@ export class HashPool {
 
   /** SHA-1 or SHA-256 digest of `data`. */
   digest(algorithm: 'sha1' | 'sha256', data: Uint8Array, options: HashCallOptions = {}): Promise<Uint8Array> {
-    return this.run({ op: algorithm }, data, options.transfer === true).then((r) => r.digest!)
+    return this.#run({ op: algorithm }, data, options.transfer === true).then((r) => r.digest!)
   }
 
   /**
@@ -134,7 +134,7 @@ export class HashPool {
         new MetainfoError('METAINFO_INVALID_OPTION', `leafCount must be a power of two, got ${leafCount}`),
       )
     }
-    return this.run({ op: 'root', leafCount }, data, options.transfer === true).then((r) => r.digest!)
+    return this.#run({ op: 'root', leafCount }, data, options.transfer === true).then((r) => r.digest!)
   }
 
   /**
@@ -146,7 +146,7 @@ export class HashPool {
     o: { pieceLength: number; sha1: boolean; padTo?: number; leafCount?: number },
     transfer: boolean,
   ): Promise<PiecesResult> {
-    return this.run(
+    return this.#run(
       {
         op: 'pieces',
         pieceLength: o.pieceLength,
@@ -171,7 +171,7 @@ export class HashPool {
     plan: HashPlan,
     o: { onProgress?: (bytes: number) => void; signal?: AbortSignal; callingThread?: boolean } = {},
   ): Promise<void> {
-    if (this.closed) throw new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
+    if (this.#closed) throw new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
     const count = plan.chunks.length / 5
     if (count === 0) return
     const shared = (a: Float64Array) => {
@@ -201,11 +201,11 @@ export class HashPool {
     for (let i = 0; i < Math.min(this.threads, o.callingThread ? count - 1 : count); i++) {
       jobs.push(
         new Promise((resolve, reject) => {
-          this.queue.push({ msg, transfer: false, resolve, reject, onProgress: o.onProgress })
+          this.#queue.push({ msg, transfer: false, resolve, reject, onProgress: o.onProgress })
         }),
       )
     }
-    this.pump()
+    this.#pump()
     try {
       const here =
         o.callingThread &&
@@ -225,7 +225,7 @@ export class HashPool {
 
   /** Jobs waiting for a worker. */
   get pending(): number {
-    return this.queue.length
+    return this.#queue.length
   }
 
   /**
@@ -233,11 +233,11 @@ export class HashPool {
    * sent to a worker finish (up to 5 s, so no file is left open) and then reject the same way.
    */
   async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+    if (this.#closed) return
+    this.#closed = true
     const err = new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed')
-    for (const job of this.queue.splice(0)) job.reject(err)
-    const slots = this.slots.splice(0)
+    for (const job of this.#queue.splice(0)) job.reject(err)
+    const slots = this.#slots.splice(0)
     // jobs already sent finish first (a reader may hold an open file), bounded by CLOSE_GRACE_MS
     await Promise.all(
       slots.map(async (s) => {
@@ -257,12 +257,12 @@ export class HashPool {
     )
   }
 
-  private run(
+  #run(
     fields: Record<string, unknown>,
     data: Uint8Array,
     transfer: boolean,
   ): Promise<{ digest?: Uint8Array; sha1?: Uint8Array; roots?: Uint8Array }> {
-    if (this.closed) return Promise.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
+    if (this.#closed) return Promise.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
     if (!(data instanceof Uint8Array)) {
       return Promise.reject(new MetainfoError('METAINFO_INVALID_INPUT', 'data must be a Uint8Array'))
     }
@@ -270,19 +270,19 @@ export class HashPool {
     const canTransfer = transfer && whole && !(data.buffer instanceof SharedArrayBuffer)
     return new Promise((resolve, reject) => {
       const msg = { ...fields, buffer: data.buffer, byteOffset: data.byteOffset, byteLength: data.byteLength }
-      this.queue.push({ msg, transfer: canTransfer, resolve, reject })
-      this.pump()
+      this.#queue.push({ msg, transfer: canTransfer, resolve, reject })
+      this.#pump()
     })
   }
 
-  private pump(): void {
-    while (this.queue.length > 0) {
+  #pump(): void {
+    while (this.#queue.length > 0) {
       let slot: Slot | undefined
-      for (const s of this.slots) if (!slot || s.jobs.size < slot.jobs.size) slot = s
-      if ((!slot || slot.jobs.size > 0) && this.slots.length < this.threads) slot = this.spawn()
+      for (const s of this.#slots) if (!slot || s.jobs.size < slot.jobs.size) slot = s
+      if ((!slot || slot.jobs.size > 0) && this.#slots.length < this.threads) slot = this.#spawn()
       if (!slot || slot.jobs.size >= PER_WORKER) return
-      const job = this.queue.shift()!
-      const id = this.nextId++
+      const job = this.#queue.shift()!
+      const id = this.#nextId++
       slot.jobs.set(id, job)
       slot.worker.ref()
       const transferList = job.transfer ? [job.msg.buffer as ArrayBuffer] : []
@@ -296,7 +296,7 @@ export class HashPool {
     }
   }
 
-  private spawn(): Slot {
+  #spawn(): Slot {
     // own execArgv: the parent's flags (`--input-type=module`, loaders, `--import`) must not
     // change how the worker source runs, nor slow its start
     const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
@@ -313,7 +313,7 @@ export class HashPool {
         worker.unref()
         slot.onIdle?.()
       }
-      if (this.closed) job.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
+      if (this.#closed) job.reject(new MetainfoError('METAINFO_POOL_CLOSED', 'hash pool closed'))
       else if (m.error) {
         job.reject(
           new MetainfoError(m.io ? 'METAINFO_IO' : 'METAINFO_POOL_CLOSED', `hash worker failed: ${m.error}`),
@@ -325,11 +325,11 @@ export class HashPool {
           roots: m.roots && new Uint8Array(m.roots.buffer, m.roots.byteOffset, m.roots.byteLength),
         })
       }
-      if (!this.closed) this.pump()
+      if (!this.#closed) this.#pump()
     })
     const onDeath = (err: Error) => {
-      const i = this.slots.indexOf(slot)
-      if (i >= 0) this.slots.splice(i, 1)
+      const i = this.#slots.indexOf(slot)
+      if (i >= 0) this.#slots.splice(i, 1)
       for (const job of slot.jobs.values()) {
         job.reject(
           new MetainfoError('METAINFO_POOL_CLOSED', `hash worker died: ${err.message}`, { cause: err }),
@@ -337,14 +337,14 @@ export class HashPool {
       }
       slot.jobs.clear()
       slot.onIdle?.()
-      if (!this.closed) this.pump()
+      if (!this.#closed) this.#pump()
     }
     worker.on('error', onDeath)
     worker.on('exit', (code) => {
-      if (!this.closed) onDeath(new Error(`exit code ${code}`))
+      if (!this.#closed) onDeath(new Error(`exit code ${code}`))
     })
     worker.unref()
-    this.slots.push(slot)
+    this.#slots.push(slot)
     return slot
   }
 }

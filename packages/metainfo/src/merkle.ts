@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { concatBytes, equalBytes } from './bytes.js'
+import { equalBytes } from '@p2p/bytes'
+import { concatBytes } from './bytes.js'
 
 /** BEP 52 leaf block size: 16 KiB. */
 export const BLOCK_SIZE = 16384

@@ -9,7 +9,7 @@ import {
   rawBytes,
   rawEntries as rawEntriesOf,
 } from '@p2p/bencode'
-import { equalBytes, toHex } from './bytes.js'
+import { equalBytes, toHex } from '@p2p/bytes'
 import { resolveDuplicates } from './duplicates.js'
 import { fail, MetainfoError } from './errors.js'
 import { BLOCK_SIZE, verifyPieceLayer } from './merkle.js'

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import { toHex } from './bytes.js'
+import { toHex } from '@p2p/bytes'
 import { fail } from './errors.js'
 import { BLOCK_SIZE, nextPowerOfTwo } from './merkle.js'
 import type { FileEntry, FileRange, Metainfo, PieceSpec } from './types.js'

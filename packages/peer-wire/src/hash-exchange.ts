@@ -1,4 +1,4 @@
-import { hex } from './bytes.js'
+import { toHex } from '@p2p/bytes'
 import type { WireClock } from './clock.js'
 import { PeerWireError } from './errors.js'
 import type { HashRequest, Message } from './messages.js'
@@ -12,7 +12,7 @@ interface Pending {
 }
 
 const keyOf = (r: HashRequest) =>
-  `${hex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
+  `${toHex(r.piecesRoot)}:${r.baseLayer}:${r.index}:${r.length}:${r.proofLayers}`
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0
 const fields = (r: HashRequest): HashRequest => ({
   piecesRoot: r.piecesRoot,

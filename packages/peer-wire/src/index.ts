@@ -39,7 +39,7 @@ export * from './messages.js'
 export { WIRE_DEFAULTS, type WireOptions } from './options.js'
 export { PEX_MAX_PER_MESSAGE, PexFlag, type PexMessage, type PexPeer, type PexUpdate } from './pex-message.js'
 export { PeerProtocol, type WireEventSink, type WireTransport } from './protocol.js'
-export { RATE_WINDOW_SECONDS, RateMeter } from './rate.js'
+export { RATE_WINDOW_MS, RATE_WINDOW_SECONDS, RateMeter, type RateMeterOptions } from './rate.js'
 export {
   decodeHolepunch,
   encodeHolepunch,

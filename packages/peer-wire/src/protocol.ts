@@ -1,3 +1,4 @@
+import { equalBytes } from '@p2p/bytes'
 import { ipToBytes, normalizeIp } from '@p2p/peer-address'
 import { Bitfield } from './bitfield.js'
 import {
@@ -8,7 +9,6 @@ import {
   keyText,
   type PendingRequest,
 } from './block-requests.js'
-import { equalBytes } from './bytes.js'
 import { systemClock, type WireClock } from './clock.js'
 import { MessageId } from './constants.js'
 import { PeerWireError } from './errors.js'

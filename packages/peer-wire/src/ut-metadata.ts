@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type BencodeValue, decodePrefix, encode } from '@p2p/bencode'
-import { equalBytes } from './bytes.js'
+import { equalBytes } from '@p2p/bytes'
 import type { WireClock } from './clock.js'
 import { METADATA_PIECE_LENGTH } from './constants.js'
 import { PeerWireError } from './errors.js'

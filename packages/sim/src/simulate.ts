@@ -1,3 +1,4 @@
+import { equalBytes } from '@p2p/bytes'
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { Client, type ConnectionEncryption, type StorageOptions, type Torrent } from '@p2p/swarm'
 import { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
@@ -273,10 +274,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
 function progress(members: Member[]): string {
   return members.map((m) => `${m.name} ${Math.round((m.torrent?.stats().progress ?? 0) * 100)}%`).join(', ')
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 /** A single-file v1 torrent of random bytes (size and piece length drawn). */

@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { basename, dirname, resolve } from 'node:path'
+import { toHex } from '@p2p/bytes'
 import type { DhtTransport } from '@p2p/dht'
 import { TypedEmitter } from '@p2p/events'
 import {
@@ -97,8 +98,6 @@ export type ClientEvents = {
   /** Listening failed after start. */
   error: (e: SwarmError) => void
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
  * A BitTorrent client: one TCP listener (IPv4 and IPv6), a hashing worker pool, global limits, and any
@@ -283,7 +282,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       // MSE (a public key) or a plain handshake, which a torrent with encryption forced refuses.
       if (!isPlainHandshake(prefix)) return finish(undefined, prefix, true)
       const t =
-        this.#torrents.get(hex(prefix.subarray(INFO_HASH_OFFSET, HANDSHAKE_PREFIX))) ??
+        this.#torrents.get(toHex(prefix.subarray(INFO_HASH_OFFSET, HANDSHAKE_PREFIX))) ??
         this.#byHandshake(prefix)
       finish(t && acceptsFirstBytes(t.encryptionPolicy, prefix) ? t : undefined, prefix)
     }

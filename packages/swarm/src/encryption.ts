@@ -1,3 +1,4 @@
+import { toHex } from '@p2p/bytes'
 import type { Metainfo } from '@p2p/metainfo'
 import {
   CRYPTO_PLAINTEXT,
@@ -175,7 +176,6 @@ export async function acceptEncrypted<T extends EncryptionTarget>(
   timeoutMs: number,
 ): Promise<{ socket: TransportStream; stream: MseStream; torrent: T }> {
   const bySkey = new Map<string, { torrent: T; skey: Uint8Array }>()
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
   let torrent: T | undefined
   const stream = await mseHandshake(socket, {
     role: 'responder',
@@ -185,9 +185,9 @@ export async function acceptEncrypted<T extends EncryptionTarget>(
         const skeys = [t.infoHashBytes]
         const v2 = t.metainfo?.infoHashV2
         if (v2) skeys.push(Buffer.from(v2, 'hex').subarray(0, 20))
-        for (const skey of skeys) bySkey.set(hex(req2Hash(skey)), { torrent: t, skey })
+        for (const skey of skeys) bySkey.set(toHex(req2Hash(skey)), { torrent: t, skey })
       }
-      const hit = bySkey.get(hex(req2))
+      const hit = bySkey.get(toHex(req2))
       torrent = hit?.torrent
       return hit?.skey
     },

@@ -1,5 +1,6 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
+import { SwarmError } from './errors.js'
 import type { SwarmTransport } from './runtime.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
@@ -188,7 +189,7 @@ export function punchFailed(s: TorrentState, addr: PeerAddress): void {
 /** `transport` dialing through its `punch` (uTP only, BEP 55). */
 export function punchTransport(transport: SwarmTransport): SwarmTransport {
   const punch = transport.punch
-  if (!punch) throw new Error('transport cannot punch')
+  if (!punch) throw new SwarmError('SWARM_INVALID_ARGUMENT', 'transport cannot punch')
   return {
     listen: (...args) => transport.listen(...args),
     dial: (addr, _receive, done) => punch.call(transport, addr, done),

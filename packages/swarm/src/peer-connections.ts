@@ -1,5 +1,5 @@
 import type { MseStream } from '@p2p/mse'
-import { formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
+import { assertPort, formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
 import {
   lowestRanked,
@@ -38,7 +38,7 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
   if (s.destroyed) return
   let peer: PeerAddress
   try {
-    if (!Number.isInteger(addr.port) || addr.port < 1 || addr.port > 65535) throw new Error('bad port')
+    assertPort(addr.port)
     peer = { host: normalizeIp(addr.host), port: addr.port }
   } catch {
     s.emit('warning', { message: `ignoring bad peer address ${addr.host}:${addr.port}` })

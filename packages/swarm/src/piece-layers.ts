@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { toHex } from '@p2p/bytes'
 import {
   BLOCK_SIZE,
   type FileEntry,
@@ -17,7 +18,6 @@ export const MAX_HASHES_PER_REQUEST = 512
 /** Hash requests in flight per peer while fetching piece layers. */
 const LAYER_REQUESTS_IN_FLIGHT = 8
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const sha256Pair = (a: Uint8Array, b: Uint8Array) => createHash('sha256').update(a).update(b).digest()
 
 /** The base layer of piece hashes: layers above the 16 KiB leaves. */
@@ -33,7 +33,8 @@ function pieceLayerIndex(meta: Metainfo): number {
 export function missingPieceLayers(meta: Metainfo): FileEntry[] {
   if (meta.version !== 2) return []
   return meta.files.filter(
-    (f) => !f.pad && f.piecesRoot && f.length > meta.pieceLength && !meta.pieceLayers.has(hex(f.piecesRoot)),
+    (f) =>
+      !f.pad && f.piecesRoot && f.length > meta.pieceLength && !meta.pieceLayers.has(toHex(f.piecesRoot)),
   )
 }
 
@@ -44,7 +45,7 @@ export function missingPieceLayers(meta: Metainfo): FileEntry[] {
  */
 export function withVerifiedPieceLayers(meta: Metainfo): Metainfo {
   const roots = new Map<string, Uint8Array>()
-  for (const f of meta.files) if (f.piecesRoot) roots.set(hex(f.piecesRoot), f.piecesRoot)
+  for (const f of meta.files) if (f.piecesRoot) roots.set(toHex(f.piecesRoot), f.piecesRoot)
   const kept = new Map<string, Uint8Array>()
   for (const [key, layer] of meta.pieceLayers) {
     const root = roots.get(key)
@@ -82,9 +83,9 @@ export async function fetchPieceLayers(
       try {
         const layer = await fetchLayer(meta, f, peer)
         if (!verifyPieceLayer(layer, meta.pieceLength, f.piecesRoot!)) {
-          throw new Error('hashes do not match the pieces root')
+          throw new SwarmError('SWARM_PIECE_LAYERS', 'hashes do not match the pieces root')
         }
-        meta.pieceLayers.set(hex(f.piecesRoot!), layer)
+        meta.pieceLayers.set(toHex(f.piecesRoot!), layer)
         break
       } catch (err) {
         // A peer that failed once is not asked again (for any file, nor when the next peer connects).
@@ -121,7 +122,8 @@ async function fetchLayer(meta: Metainfo, f: FileEntry, peer: Peer): Promise<Uin
       }
       const answer = await peer.requestHashes(req)
       const n = Math.min(length, pieces - index)
-      if (answer.hashes.length < n * 32) throw new Error(`${answer.hashes.length / 32} hashes for ${n}`)
+      if (answer.hashes.length < n * 32)
+        throw new SwarmError('SWARM_PIECE_LAYERS', `${answer.hashes.length / 32} hashes for ${n}`)
       layer.set(answer.hashes.subarray(0, n * 32), index * 32)
     }
   }
@@ -161,19 +163,16 @@ function treeOf(layer: Uint8Array, pieceLength: number): Uint8Array[][] {
  */
 export function serveHashRequest(s: TorrentState, peer: Peer, req: HashRequest): void {
   const meta = s.meta
-  const layer = meta?.pieceLayers.get(hex(req.piecesRoot))
-  try {
-    if (!meta || !layer || req.baseLayer !== pieceLayerIndex(meta)) return void peer.rejectHashes(req)
-    const levels = treeOf(layer, meta.pieceLength)
-    const base = levels[0]!
-    if (req.index + req.length > base.length) return void peer.rejectHashes(req)
-    const out: Uint8Array[] = base.slice(req.index, req.index + req.length)
-    const k = Math.log2(req.length)
-    for (let m = k; m <= req.proofLayers && m < levels.length - 1; m++) {
-      out.push(levels[m]![(req.index >> m) ^ 1]!)
-    }
-    peer.sendHashes(req, out)
-  } catch {
-    // the wire is closing
+  const layer = meta?.pieceLayers.get(toHex(req.piecesRoot))
+  // A closed wire drops what is sent to it (nothing throws), so no guard is needed here.
+  if (!meta || !layer || req.baseLayer !== pieceLayerIndex(meta)) return void peer.rejectHashes(req)
+  const levels = treeOf(layer, meta.pieceLength)
+  const base = levels[0]!
+  if (req.index + req.length > base.length) return void peer.rejectHashes(req)
+  const out: Uint8Array[] = base.slice(req.index, req.index + req.length)
+  const k = Math.log2(req.length)
+  for (let m = k; m <= req.proofLayers && m < levels.length - 1; m++) {
+    out.push(levels[m]![(req.index >> m) ^ 1]!)
   }
+  peer.sendHashes(req, out)
 }

@@ -1,5 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { type BencodeDict, decode, encode } from '@p2p/bencode'
+import { equalBytes } from '@p2p/bytes'
 import { Bitfield } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
 import { MAX_PRIORITY } from './piece-picker.js'
@@ -203,8 +204,4 @@ export function trustedPieces(
     if (!pieceFiles(i).some((f) => changed.has(f))) out.set(i)
   }
   return out
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i])
 }

@@ -104,7 +104,10 @@ export function worthHashing(
     .some((f) => !meta.files[f]!.pad && ((states[f]?.size ?? 0) > 0 || !selected(f)))
 }
 
-/** Hashes pieces `indexes` from storage, four at a time, telling `onResult` each outcome. */
+/** Pieces read and hashed at once when checking data on disk (each holds one piece buffer). */
+const CHECK_CONCURRENCY = 4
+
+/** Hashes pieces `indexes` from storage, `CHECK_CONCURRENCY` at a time, telling `onResult` each outcome. */
 export async function hashPieces(
   s: TorrentState,
   { specs, storage }: TorrentCore,
@@ -124,7 +127,7 @@ export async function hashPieces(
       onResult(i, check.ok)
     }
   }
-  await Promise.all(Array.from({ length: 4 }, worker))
+  await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker))
 }
 
 /** Whether each file that holds part of piece `i` in place is long enough to hold that part. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { equalBytes, toHex } from '@p2p/bytes'
 import type { HashPool, PieceSpec } from '@p2p/metainfo'
 import { isAligned } from './piece-buffer-pool.js'
 
@@ -13,8 +14,6 @@ export interface PieceCheck {
   /** Computed hash, hex. */
   got: string
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /**
  * @internal Checks `data` (the piece's bytes, `spec.length` long) against its expected hash: SHA-256 merkle
@@ -34,7 +33,7 @@ export async function verifyPiece(
     const part = data.subarray(0, length)
     const got = await pool.pieceRootSha256(part, spec.sha256.leafCount, { transfer: movable(part, options) })
     const expected = spec.sha256.root
-    return { ok: equal(got, expected), algorithm: 'sha256', expected: hex(expected), got: hex(got) }
+    return { ok: equalBytes(got, expected), algorithm: 'sha256', expected: toHex(expected), got: toHex(got) }
   }
   if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no hash`)
   return checkSha1(spec, data)
@@ -48,7 +47,7 @@ export async function verifyPiece(
 function checkSha1(spec: PieceSpec, data: Uint8Array): PieceCheck {
   if (!spec.sha1) throw new TypeError(`piece ${spec.index} has no v1 hash`)
   const got = createHash('sha1').update(data).digest()
-  return { ok: equal(got, spec.sha1), algorithm: 'sha1', expected: hex(spec.sha1), got: hex(got) }
+  return { ok: equalBytes(got, spec.sha1), algorithm: 'sha1', expected: toHex(spec.sha1), got: toHex(got) }
 }
 
 /** The buffer may be moved to the worker only when the caller allows it and the view covers it whole. */
@@ -60,10 +59,4 @@ function movable(data: Uint8Array, options: { transfer?: boolean }): boolean {
     data.byteLength === data.buffer.byteLength &&
     !isAligned(data)
   )
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -1,6 +1,6 @@
 import { type BencodeDict, type BencodeValue, decode, rawSpan, toText } from '@p2p/bencode'
+import { toHex } from '@p2p/bytes'
 import { TrackerClientError } from './errors.js'
-import { toHex } from './params.js'
 import { PeerCollector } from './peer-list.js'
 import type { AnnounceResponse, ScrapeResponse, ScrapeStats } from './types.js'
 

@@ -61,11 +61,6 @@ export function byteCount(value: number | bigint | undefined, name: string): big
   return big
 }
 
-/** Lower-case hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-}
-
 function invalid(message: string): TrackerClientError {
   return new TrackerClientError('TRACKER_INVALID_PARAMS', message)
 }

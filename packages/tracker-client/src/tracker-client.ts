@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto'
+import { toHex } from '@p2p/bytes'
 import { TypedEmitter } from '@p2p/events'
 import { announce as oneShotAnnounce, scrape as oneShotScrape } from './announce.js'
 import { TrackerClientError } from './errors.js'
-import { byteCount, checkAnnounceParams, toHex } from './params.js'
+import { byteCount, checkAnnounceParams } from './params.js'
 import {
   type Announcer,
   DEFAULT_MIN_ANNOUNCE_INTERVAL_S,

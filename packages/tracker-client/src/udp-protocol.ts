@@ -1,6 +1,7 @@
+import { toHex } from '@p2p/bytes'
 import type { IpFamily } from '@p2p/peer-address'
 import { TrackerClientError } from './errors.js'
-import { byteCount, toHex } from './params.js'
+import { byteCount } from './params.js'
 import { PeerCollector } from './peer-list.js'
 import type { AnnounceParams, AnnounceResponse, ScrapeResponse, ScrapeStats } from './types.js'
 

@@ -8,19 +8,23 @@ import type { StoreAnnounceResult, StoredPeer } from './peer-store.js'
  * @internal
  */
 export class CompactResult implements StoreAnnounceResult {
-  private list: StoredPeer[] | undefined
+  #list: StoredPeer[] | undefined
+  readonly #build: () => StoredPeer[]
+
   constructor(
     readonly complete: number,
     readonly incomplete: number,
     readonly downloaded: number,
     readonly compact4: Buffer,
     readonly compact6: Buffer,
-    private readonly build: () => StoredPeer[],
-  ) {}
+    build: () => StoredPeer[],
+  ) {
+    this.#build = build
+  }
 
   get peers(): StoredPeer[] {
-    this.list ??= this.build()
-    return this.list
+    this.#list ??= this.#build()
+    return this.#list
   }
 }
 

@@ -91,20 +91,24 @@ export class TrackerCore {
   readonly trustIpParam: boolean
   readonly counters = new StatsCounters()
   readonly log: Logger
-  private readonly defaultNumwant: number
-  private readonly maxNumwant: number
-  private readonly allowed: ((hex: string) => boolean) | undefined
-  private readonly limiter: RateLimiter | undefined
+  readonly #defaultNumwant: number
+  readonly #maxNumwant: number
+  readonly #allowed: ((hex: string) => boolean) | undefined
+  readonly #limiter: RateLimiter | undefined
+  readonly #emit: <K extends keyof TrackerServerEvents>(
+    k: K,
+    ...args: Parameters<TrackerServerEvents[K]>
+  ) => void
+  /** Whether an event has listeners (events nobody listens to are not built). */
+  readonly #listening: (k: keyof TrackerServerEvents) => boolean
 
   constructor(
     options: TrackerServerOptions,
-    private readonly emit: <K extends keyof TrackerServerEvents>(
-      k: K,
-      ...args: Parameters<TrackerServerEvents[K]>
-    ) => void,
-    /** Whether an event has listeners (events nobody listens to are not built). */
-    private readonly listening: (k: keyof TrackerServerEvents) => boolean = () => true,
+    emit: <K extends keyof TrackerServerEvents>(k: K, ...args: Parameters<TrackerServerEvents[K]>) => void,
+    listening: (k: keyof TrackerServerEvents) => boolean = () => true,
   ) {
+    this.#emit = emit
+    this.#listening = listening
     this.interval = int(options.interval, DEFAULT_INTERVAL_S, 1, 86_400, 'interval')
     this.minInterval = int(
       options.minInterval,
@@ -113,8 +117,8 @@ export class TrackerCore {
       this.interval,
       'minInterval',
     )
-    this.defaultNumwant = int(options.defaultNumwant, DEFAULT_NUMWANT, 0, 100_000, 'defaultNumwant')
-    this.maxNumwant = int(options.maxNumwant, DEFAULT_MAX_NUMWANT, 0, 100_000, 'maxNumwant')
+    this.#defaultNumwant = int(options.defaultNumwant, DEFAULT_NUMWANT, 0, 100_000, 'defaultNumwant')
+    this.#maxNumwant = int(options.maxNumwant, DEFAULT_MAX_NUMWANT, 0, 100_000, 'maxNumwant')
     this.maxScrapeHashes = int(
       options.maxScrapeHashes,
       DEFAULT_MAX_SCRAPE_HASHES,
@@ -141,7 +145,7 @@ export class TrackerCore {
     this.log = options.logger ?? silentLogger
     if (options.allowList !== undefined) {
       const list = options.allowList
-      if (typeof list === 'function') this.allowed = list
+      if (typeof list === 'function') this.#allowed = list
       else {
         const set = new Set<string>()
         for (const h of list) {
@@ -153,20 +157,20 @@ export class TrackerCore {
           }
           set.add(h.toLowerCase())
         }
-        this.allowed = (h) => set.has(h)
+        this.#allowed = (h) => set.has(h)
       }
     }
-    this.limiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? {})
+    this.#limiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? {})
   }
 
   /** False (and counted) when `ip` is over its request rate. */
   admit(ip: string): boolean {
-    return this.limiter === undefined || this.limiter.take(ip)
+    return this.#limiter === undefined || this.#limiter.take(ip)
   }
 
   /** Whether an info hash may be tracked. */
   isAllowed(hex: string): boolean {
-    return this.allowed === undefined || this.allowed(hex)
+    return this.#allowed === undefined || this.#allowed(hex)
   }
 
   /**
@@ -189,9 +193,9 @@ export class TrackerCore {
     // `host` is a normalised IP: only IPv6 has colons.
     const family = host.includes(':') ? 6 : 4
     const numwant =
-      req.event === 'stopped' ? 0 : Math.min(req.numwant ?? this.defaultNumwant, this.maxNumwant)
+      req.event === 'stopped' ? 0 : Math.min(req.numwant ?? this.#defaultNumwant, this.#maxNumwant)
     const seeder = req.left === 0n
-    const result = this.callStore(() =>
+    const result = this.#callStore(() =>
       this.store.announce({
         infoHash,
         peerId: req.peerId,
@@ -207,12 +211,12 @@ export class TrackerCore {
       }),
     )
     if (isPromise(result))
-      return result.then((r) => this.announced(r, req, infoHash, host, seeder, protocol, urlData))
-    return this.announced(result, req, infoHash, host, seeder, protocol, urlData)
+      return result.then((r) => this.#announced(r, req, infoHash, host, seeder, protocol, urlData))
+    return this.#announced(result, req, infoHash, host, seeder, protocol, urlData)
   }
 
   /** Counts an accepted announce and emits its event (built only when someone listens). */
-  private announced(
+  #announced(
     result: StoreAnnounceResult,
     req: AnnounceRequest,
     infoHash: string,
@@ -222,8 +226,8 @@ export class TrackerCore {
     urlData: string | undefined,
   ): StoreAnnounceResult {
     this.counters.announced(protocol, req.event)
-    if (this.listening('announce')) {
-      this.emit('announce', {
+    if (this.#listening('announce')) {
+      this.#emit('announce', {
         protocol,
         infoHash,
         peerId: req.peerId,
@@ -243,11 +247,11 @@ export class TrackerCore {
   scrape(hexes: readonly string[], host: string, protocol: Protocol): MaybePromise<SwarmCounts[]> {
     const done = (counts: SwarmCounts[]): SwarmCounts[] => {
       this.counters.scrapes[protocol]++
-      this.emit('scrape', { protocol, host, infoHashes: [...hexes] })
+      this.#emit('scrape', { protocol, host, infoHashes: [...hexes] })
       return counts
     }
     const allowed = hexes.map((h) => this.isAllowed(h))
-    const result = this.callStore(() => this.store.scrape(hexes))
+    const result = this.#callStore(() => this.store.scrape(hexes))
     const mask = (counts: SwarmCounts[]) =>
       done(counts.map((c, i) => (allowed[i] ? c : { complete: 0, incomplete: 0, downloaded: 0 })))
     return isPromise(result) ? result.then(mask) : mask(result)
@@ -258,12 +262,12 @@ export class TrackerCore {
    * Throws `TRACKER_SERVER_BAD_SCRAPE` when full scrapes are off or the store cannot list its torrents.
    */
   fullScrape(host: string, protocol: Protocol): MaybePromise<ScrapeEntry[]> {
-    const store = this.checkFullScrape()
+    const store = this.#checkFullScrape()
     const done = (entries: ScrapeEntry[]): ScrapeEntry[] => {
-      this.fullScraped(host, protocol)
-      return this.allowed === undefined ? entries : entries.filter((e) => this.isAllowed(e.infoHash))
+      this.#fullScraped(host, protocol)
+      return this.#allowed === undefined ? entries : entries.filter((e) => this.isAllowed(e.infoHash))
     }
-    const result = this.callStore(() => store.fullScrape!(this.maxFullScrape))
+    const result = this.#callStore(() => store.fullScrape!(this.maxFullScrape))
     return isPromise(result) ? result.then(done) : done(result)
   }
 
@@ -273,14 +277,14 @@ export class TrackerCore {
    * Throws like {@link fullScrape} when full scrapes are off.
    */
   cachedFullScrape(host: string, protocol: Protocol): Uint8Array | undefined {
-    this.checkFullScrape()
+    this.#checkFullScrape()
     const c = this.fullScrapeCache
     if (c === undefined || c.expires <= Date.now()) return undefined
-    this.fullScraped(host, protocol)
+    this.#fullScraped(host, protocol)
     return c.body
   }
 
-  private checkFullScrape(): PeerStore {
+  #checkFullScrape(): PeerStore {
     if (this.maxFullScrape === 0 || this.store.fullScrape === undefined) {
       throw new TrackerServerError(
         'TRACKER_SERVER_BAD_SCRAPE',
@@ -290,9 +294,9 @@ export class TrackerCore {
     return this.store
   }
 
-  private fullScraped(host: string, protocol: Protocol): void {
+  #fullScraped(host: string, protocol: Protocol): void {
     this.counters.scrapes[protocol]++
-    this.emit('scrape', { protocol, host, infoHashes: [], full: true })
+    this.#emit('scrape', { protocol, host, infoHashes: [], full: true })
   }
 
   /** Records and reports a refused request; returns the text to send back. */
@@ -302,7 +306,7 @@ export class TrackerCore {
         ? err
         : new TrackerServerError('TRACKER_SERVER_STORE', 'internal tracker error', { cause: err })
     this.counters.failed(e.code)
-    this.emit('failure', { protocol, host, code: e.code, message: e.message })
+    this.#emit('failure', { protocol, host, code: e.code, message: e.message })
     if (e.code === 'TRACKER_SERVER_STORE') {
       this.log({ level: 'error', msg: 'store failure', protocol, host, err: e.cause ?? e })
     } else {
@@ -311,7 +315,7 @@ export class TrackerCore {
     return e.code === 'TRACKER_SERVER_STORE' ? 'tracker storage unavailable, retry later' : e.message
   }
 
-  private callStore<T>(call: () => MaybePromise<T>): MaybePromise<T> {
+  #callStore<T>(call: () => MaybePromise<T>): MaybePromise<T> {
     try {
       const r = call()
       return isPromise(r) ? r.catch((cause) => Promise.reject(storeError(cause))) : r

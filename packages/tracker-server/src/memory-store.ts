@@ -53,29 +53,29 @@ export interface MemoryStoreOptions {
  * ```
  */
 export class MemoryStore implements PeerStore {
-  private readonly swarms = new Map<string, Swarm>()
-  private readonly peerTimeout: number
-  private readonly maxPeers: number
-  private readonly maxTorrents: number
-  private readonly maxTotalPeers: number
+  readonly #swarms = new Map<string, Swarm>()
+  readonly #peerTimeout: number
+  readonly #maxPeers: number
+  readonly #maxTorrents: number
+  readonly #maxTotalPeers: number
   /** Where the next eviction sample starts (round robin over the torrents). */
-  private cursor: Iterator<[string, Swarm]> | undefined
-  private evicted = 0
-  private readonly now: () => number
-  private readonly timer: NodeJS.Timeout | undefined
-  private peerCount = 0
-  private seederCount = 0
+  #cursor: Iterator<[string, Swarm]> | undefined
+  #evicted = 0
+  readonly #now: () => number
+  readonly #timer: NodeJS.Timeout | undefined
+  #peerCount = 0
+  #seederCount = 0
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.peerTimeout = positive(options.peerTimeout, DEFAULT_PEER_TIMEOUT_MS, 'peerTimeout')
-    this.maxPeers = positive(options.maxPeersPerTorrent, DEFAULT_MAX_PEERS_PER_TORRENT, 'maxPeersPerTorrent')
-    this.maxTorrents = positive(options.maxTorrents, DEFAULT_MAX_TORRENTS, 'maxTorrents')
-    this.maxTotalPeers = positive(options.maxPeers, DEFAULT_MAX_PEERS, 'maxPeers')
-    this.now = options.now ?? Date.now
+    this.#peerTimeout = positive(options.peerTimeout, DEFAULT_PEER_TIMEOUT_MS, 'peerTimeout')
+    this.#maxPeers = positive(options.maxPeersPerTorrent, DEFAULT_MAX_PEERS_PER_TORRENT, 'maxPeersPerTorrent')
+    this.#maxTorrents = positive(options.maxTorrents, DEFAULT_MAX_TORRENTS, 'maxTorrents')
+    this.#maxTotalPeers = positive(options.maxPeers, DEFAULT_MAX_PEERS, 'maxPeers')
+    this.#now = options.now ?? Date.now
     const sweep = options.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS
     if (sweep > 0) {
-      this.timer = setInterval(() => this.sweep(), sweep)
-      this.timer.unref()
+      this.#timer = setInterval(() => this.sweep(), sweep)
+      this.#timer.unref()
     }
   }
 
@@ -84,15 +84,15 @@ export class MemoryStore implements PeerStore {
     if (id.length !== PEER_ID_LENGTH) {
       throw new TrackerServerError('TRACKER_SERVER_BAD_FIELD', `peer_id must be ${PEER_ID_LENGTH} bytes`)
     }
-    const now = this.now()
-    let swarm = this.swarms.get(req.infoHash)
+    const now = this.#now()
+    let swarm = this.#swarms.get(req.infoHash)
     if (swarm) {
       swarm.touched = true
-      this.expire(swarm, now)
+      this.#expire(swarm, now)
     } else if (req.event !== 'stopped') {
-      if (this.swarms.size >= this.maxTorrents) this.evictTorrent()
+      if (this.#swarms.size >= this.#maxTorrents) this.#evictTorrent()
       swarm = new Swarm()
-      this.swarms.set(req.infoHash, swarm)
+      this.#swarms.set(req.infoHash, swarm)
     } else {
       return { complete: 0, incomplete: 0, downloaded: 0, peers: [] }
     }
@@ -102,43 +102,43 @@ export class MemoryStore implements PeerStore {
     // A peer id that moved to another IP: only its own key may move it.
     if (slot >= 0 && !swarm.hasIp(slot, ip) && !swarm.hasKey(slot, req.key)) throw peerConflict()
     if (req.event === 'stopped') {
-      if (slot >= 0) this.drop(swarm, slot)
+      if (slot >= 0) this.#drop(swarm, slot)
       const counts = swarm.counts()
-      if (swarm.size === 0 && swarm.downloaded === 0) this.swarms.delete(req.infoHash)
+      if (swarm.size === 0 && swarm.downloaded === 0) this.#swarms.delete(req.infoHash)
       return { ...counts, peers: [] }
     }
     const wasSeeder = slot >= 0 && swarm.isSeeder(slot)
     if (req.event === 'completed' && !wasSeeder) swarm.downloaded++
     if (slot >= 0) {
-      if (wasSeeder !== req.seeder) this.seederCount += req.seeder ? 1 : -1
+      if (wasSeeder !== req.seeder) this.#seederCount += req.seeder ? 1 : -1
       swarm.refresh(slot, ip, req.port, req.seeder, req.key, now)
     } else {
-      if (swarm.size >= this.maxPeers) this.drop(swarm, swarm.head)
-      else if (this.peerCount >= this.maxTotalPeers) this.evictPeer(swarm)
+      if (swarm.size >= this.#maxPeers) this.#drop(swarm, swarm.head)
+      else if (this.#peerCount >= this.#maxTotalPeers) this.#evictPeer(swarm)
       slot = swarm.add(id, hash, ip, req.port, req.seeder, req.key, now)
-      this.peerCount++
-      if (req.seeder) this.seederCount++
+      this.#peerCount++
+      if (req.seeder) this.#seederCount++
     }
     return swarm.pick(slot, req)
   }
 
   scrape(infoHashes: readonly string[]): SwarmCounts[] {
-    const now = this.now()
+    const now = this.#now()
     return infoHashes.map((h) => {
-      const swarm = this.swarms.get(h)
+      const swarm = this.#swarms.get(h)
       if (!swarm) return { complete: 0, incomplete: 0, downloaded: 0 }
-      this.expire(swarm, now)
+      this.#expire(swarm, now)
       return swarm.counts()
     })
   }
 
   /** Counts of up to `limit` torrents (those with live peers or downloads), for a full scrape. */
   fullScrape(limit: number): ScrapeEntry[] {
-    const now = this.now()
+    const now = this.#now()
     const out: ScrapeEntry[] = []
-    for (const [infoHash, swarm] of this.swarms) {
+    for (const [infoHash, swarm] of this.#swarms) {
       if (out.length >= limit) break
-      this.expire(swarm, now)
+      this.#expire(swarm, now)
       if (swarm.size === 0 && swarm.downloaded === 0) continue
       out.push({ infoHash, ...swarm.counts() })
     }
@@ -147,38 +147,38 @@ export class MemoryStore implements PeerStore {
 
   totals(): StoreTotals {
     return {
-      torrents: this.swarms.size,
-      seeders: this.seederCount,
-      leechers: this.peerCount - this.seederCount,
-      peerBudget: this.maxTotalPeers,
-      evictedPeers: this.evicted,
+      torrents: this.#swarms.size,
+      seeders: this.#seederCount,
+      leechers: this.#peerCount - this.#seederCount,
+      peerBudget: this.#maxTotalPeers,
+      evictedPeers: this.#evicted,
     }
   }
 
   /** Drops every expired peer and empty torrent now (the timer calls it every `sweepInterval`). */
   sweep(): void {
-    const now = this.now()
-    for (const [hash, swarm] of this.swarms) {
-      this.expire(swarm, now)
-      if (swarm.size === 0 && swarm.downloaded === 0) this.swarms.delete(hash)
+    const now = this.#now()
+    for (const [hash, swarm] of this.#swarms) {
+      this.#expire(swarm, now)
+      if (swarm.size === 0 && swarm.downloaded === 0) this.#swarms.delete(hash)
     }
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer)
-    this.swarms.clear()
-    this.peerCount = 0
-    this.seederCount = 0
+    if (this.#timer) clearInterval(this.#timer)
+    this.#swarms.clear()
+    this.#peerCount = 0
+    this.#seederCount = 0
   }
 
-  private expire(swarm: Swarm, now: number): void {
-    const limit = now - this.peerTimeout
-    while (swarm.head !== -1 && swarm.seenAt(swarm.head) <= limit) this.drop(swarm, swarm.head)
+  #expire(swarm: Swarm, now: number): void {
+    const limit = now - this.#peerTimeout
+    while (swarm.head !== -1 && swarm.seenAt(swarm.head) <= limit) this.#drop(swarm, swarm.head)
   }
 
-  private drop(swarm: Swarm, slot: number): void {
-    if (swarm.remove(slot)) this.seederCount--
-    this.peerCount--
+  #drop(swarm: Swarm, slot: number): void {
+    if (swarm.remove(slot)) this.#seederCount--
+    this.#peerCount--
   }
 
   /**
@@ -186,13 +186,13 @@ export class MemoryStore implements PeerStore {
    * (round robin, so every torrent is sampled in turn), the oldest peer of the one whose oldest was
    * seen longest ago. `current` (the announcing torrent) is always a candidate.
    */
-  private evictPeer(current: Swarm): void {
+  #evictPeer(current: Swarm): void {
     let victim = current.size > 0 ? current : undefined
-    for (let i = 0, seen = 0; seen < EVICTION_SAMPLE && i < this.swarms.size + 1; i++) {
-      let next = this.cursor?.next()
+    for (let i = 0, seen = 0; seen < EVICTION_SAMPLE && i < this.#swarms.size + 1; i++) {
+      let next = this.#cursor?.next()
       if (!next || next.done) {
-        this.cursor = this.swarms.entries()
-        next = this.cursor.next()
+        this.#cursor = this.#swarms.entries()
+        next = this.#cursor.next()
         if (next.done) break
       }
       const swarm = next.value[1]
@@ -201,25 +201,25 @@ export class MemoryStore implements PeerStore {
       if (!victim || swarm.seenAt(swarm.head) < victim.seenAt(victim.head)) victim = swarm
     }
     if (!victim) return
-    this.drop(victim, victim.head)
-    this.evicted++
+    this.#drop(victim, victim.head)
+    this.#evicted++
   }
 
   /**
    * Evicts one torrent, least recently announced first (second chance: a torrent announced since the
    * clock last passed it goes to the back once instead of being evicted).
    */
-  private evictTorrent(): void {
-    let [hash, swarm] = this.swarms.entries().next().value!
-    for (let i = 0; swarm.touched && i < this.swarms.size; i++) {
+  #evictTorrent(): void {
+    let [hash, swarm] = this.#swarms.entries().next().value!
+    for (let i = 0; swarm.touched && i < this.#swarms.size; i++) {
       swarm.touched = false
-      this.swarms.delete(hash)
-      this.swarms.set(hash, swarm)
-      ;[hash, swarm] = this.swarms.entries().next().value!
+      this.#swarms.delete(hash)
+      this.#swarms.set(hash, swarm)
+      ;[hash, swarm] = this.#swarms.entries().next().value!
     }
-    this.peerCount -= swarm.size
-    this.seederCount -= swarm.seeders
-    this.swarms.delete(hash)
+    this.#peerCount -= swarm.size
+    this.#seederCount -= swarm.seeders
+    this.#swarms.delete(hash)
   }
 }
 

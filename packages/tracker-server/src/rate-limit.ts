@@ -22,31 +22,30 @@ interface Bucket {
 
 /** A bounded per-key token bucket. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>()
-  private readonly rate: number
-  private readonly burst: number
-  private readonly max: number
+  readonly #buckets = new Map<string, Bucket>()
+  readonly #rate: number
+  readonly #burst: number
+  readonly #max: number
+  readonly #now: () => number
 
-  constructor(
-    options: RateLimitOptions = {},
-    private readonly now: () => number = Date.now,
-  ) {
-    this.rate = options.perSecond ?? DEFAULT_RATE_LIMIT
-    this.burst = options.burst ?? DEFAULT_RATE_BURST
-    this.max = options.maxClients ?? DEFAULT_RATE_MAX_CLIENTS
+  constructor(options: RateLimitOptions = {}, now: () => number = Date.now) {
+    this.#now = now
+    this.#rate = options.perSecond ?? DEFAULT_RATE_LIMIT
+    this.#burst = options.burst ?? DEFAULT_RATE_BURST
+    this.#max = options.maxClients ?? DEFAULT_RATE_MAX_CLIENTS
   }
 
   /** Takes one token for `key`; false when the bucket is empty. */
   take(key: string): boolean {
-    const now = this.now()
-    let b = this.buckets.get(key)
+    const now = this.#now()
+    let b = this.#buckets.get(key)
     if (b) {
-      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.rate) / 1000)
+      b.tokens = Math.min(this.#burst, b.tokens + ((now - b.at) * this.#rate) / 1000)
       b.at = now
     } else {
-      if (this.buckets.size >= this.max) this.buckets.delete(this.buckets.keys().next().value!)
-      b = { tokens: this.burst, at: now }
-      this.buckets.set(key, b)
+      if (this.#buckets.size >= this.#max) this.#buckets.delete(this.#buckets.keys().next().value!)
+      b = { tokens: this.#burst, at: now }
+      this.#buckets.set(key, b)
     }
     if (b.tokens < 1) return false
     b.tokens -= 1
@@ -55,6 +54,6 @@ export class RateLimiter {
 
   /** Clients currently tracked. */
   get size(): number {
-    return this.buckets.size
+    return this.#buckets.size
   }
 }

@@ -70,39 +70,39 @@ type Scripts = Redis & {
 export class RedisStore implements PeerStore {
   /** The ioredis client. */
   readonly redis: Redis
-  private readonly scripts: Scripts
-  private readonly ownsClient: boolean
-  private readonly prefix: string
-  private readonly peerTimeout: number
-  private readonly maxPeers: number
-  private readonly now: () => number
+  readonly #scripts: Scripts
+  readonly #ownsClient: boolean
+  readonly #prefix: string
+  readonly #peerTimeout: number
+  readonly #maxPeers: number
+  readonly #now: () => number
   /** How stale a torrent's time in the torrents index may get, ms. */
-  private readonly slack: number
+  readonly #slack: number
   /** Announces waiting for the next script call. */
-  private queue: {
+  #queue: {
     encoded: Buffer
     req: StoreAnnounce
     resolve: (r: StoreAnnounceResult) => void
     reject: (err: unknown) => void
   }[] = []
   /** Bytes of the queued announces. */
-  private queued = 0
+  #queued = 0
   /** A flush is scheduled. */
-  private flushing = false
+  #flushing = false
 
   constructor(options: RedisStoreOptions = {}) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX
-    this.peerTimeout = Math.round(options.peerTimeout ?? DEFAULT_PEER_TIMEOUT_MS)
-    this.maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS_PER_TORRENT
-    this.now = options.now ?? Date.now
-    this.slack = Math.min(INDEX_SLACK_MS, Math.ceil(this.peerTimeout / 8))
-    if (!(this.peerTimeout > 0) || !(this.maxPeers > 0)) {
+    this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX
+    this.#peerTimeout = Math.round(options.peerTimeout ?? DEFAULT_PEER_TIMEOUT_MS)
+    this.#maxPeers = options.maxPeersPerTorrent ?? DEFAULT_MAX_PEERS_PER_TORRENT
+    this.#now = options.now ?? Date.now
+    this.#slack = Math.min(INDEX_SLACK_MS, Math.ceil(this.#peerTimeout / 8))
+    if (!(this.#peerTimeout > 0) || !(this.#maxPeers > 0)) {
       throw new TrackerServerError(
         'TRACKER_SERVER_BAD_OPTION',
         'peerTimeout and maxPeersPerTorrent must be positive',
       )
     }
-    this.ownsClient = options.redis === undefined
+    this.#ownsClient = options.redis === undefined
     this.redis =
       options.redis ??
       new (loadOptional<typeof import('ioredis')>('ioredis', 'RedisStore').Redis)(
@@ -128,7 +128,7 @@ export class RedisStore implements PeerStore {
     this.redis.defineCommand('p2pTrackerScrape', { numberOfKeys: 0, lua: SCRAPE })
     this.redis.defineCommand('p2pTrackerFullScrape', { numberOfKeys: 0, lua: FULL_SCRAPE })
     this.redis.defineCommand('p2pTrackerTotals', { numberOfKeys: 0, lua: TOTALS })
-    this.scripts = this.redis as Scripts
+    this.#scripts = this.redis as Scripts
   }
 
   /**
@@ -144,32 +144,39 @@ export class RedisStore implements PeerStore {
       return Promise.reject(err)
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ encoded, req, resolve, reject })
-      this.queued += encoded.length
-      if (this.queue.length >= REDIS_ANNOUNCE_BATCH) this.flush()
-      else if (!this.flushing) {
-        this.flushing = true
-        setImmediate(this.flushSoon)
+      this.#queue.push({ encoded, req, resolve, reject })
+      this.#queued += encoded.length
+      if (this.#queue.length >= REDIS_ANNOUNCE_BATCH) this.#flush()
+      else if (!this.#flushing) {
+        this.#flushing = true
+        setImmediate(this.#flushSoon)
       }
     })
   }
 
-  private readonly flushSoon = () => {
-    this.flushing = false
-    this.flush()
+  readonly #flushSoon = () => {
+    this.#flushing = false
+    this.#flush()
   }
 
   /** Sends the queued announces as one script call and settles each from its slice of the answer. */
-  private flush(): void {
-    const batch = this.queue
+  #flush(): void {
+    const batch = this.#queue
     if (batch.length === 0) return
-    const bytes = Buffer.allocUnsafe(this.queued)
+    const bytes = Buffer.allocUnsafe(this.#queued)
     let at = 0
     for (const b of batch) at += b.encoded.copy(bytes, at)
-    this.queue = []
-    this.queued = 0
-    this.scripts
-      .p2pTrackerAnnounceBuffer(this.prefix, this.now(), this.peerTimeout, this.maxPeers, this.slack, bytes)
+    this.#queue = []
+    this.#queued = 0
+    this.#scripts
+      .p2pTrackerAnnounceBuffer(
+        this.#prefix,
+        this.#now(),
+        this.#peerTimeout,
+        this.#maxPeers,
+        this.#slack,
+        bytes,
+      )
       .then(
         (reply) => {
           let next = 0
@@ -188,7 +195,12 @@ export class RedisStore implements PeerStore {
 
   async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
     if (infoHashes.length === 0) return []
-    const out = await this.scripts.p2pTrackerScrape(this.prefix, this.now(), this.peerTimeout, ...infoHashes)
+    const out = await this.#scripts.p2pTrackerScrape(
+      this.#prefix,
+      this.#now(),
+      this.#peerTimeout,
+      ...infoHashes,
+    )
     return infoHashes.map((_, i) => ({
       complete: Math.max(0, out[3 * i] ?? 0),
       incomplete: Math.max(0, out[3 * i + 1] ?? 0),
@@ -198,12 +210,12 @@ export class RedisStore implements PeerStore {
 
   /** Counts of the `limit` most recently announced torrents, for a full scrape (one Lua script). */
   async fullScrape(limit: number): Promise<ScrapeEntry[]> {
-    const out = await this.scripts.p2pTrackerFullScrape(
-      this.prefix,
-      this.now(),
-      this.peerTimeout,
+    const out = await this.#scripts.p2pTrackerFullScrape(
+      this.#prefix,
+      this.#now(),
+      this.#peerTimeout,
       limit,
-      this.slack,
+      this.#slack,
     )
     const entries: ScrapeEntry[] = []
     for (let i = 0; i + 3 < out.length; i += 4) {
@@ -219,17 +231,17 @@ export class RedisStore implements PeerStore {
   }
 
   async totals(): Promise<StoreTotals> {
-    const [torrents, seeders, leechers] = await this.scripts.p2pTrackerTotals(
-      this.prefix,
-      this.now(),
-      this.peerTimeout,
-      this.slack,
+    const [torrents, seeders, leechers] = await this.#scripts.p2pTrackerTotals(
+      this.#prefix,
+      this.#now(),
+      this.#peerTimeout,
+      this.#slack,
     )
     return { torrents: torrents ?? 0, seeders: seeders ?? 0, leechers: leechers ?? 0 }
   }
 
   async close(): Promise<void> {
-    if (!this.ownsClient) return
+    if (!this.#ownsClient) return
     try {
       await this.redis.quit()
     } catch {

@@ -75,31 +75,35 @@ export function shardLinkPath(dir: string, index: number): string {
  * ({@link encodeAnnounceCalls}), the rarer calls as v8 structured clones.
  */
 export class ShardLinks {
-  private server: Server | undefined
-  private readonly out = new Map<number, Outgoing>()
-  private readonly incoming = new Set<Socket>()
+  #server: Server | undefined
+  readonly #out = new Map<number, Outgoing>()
+  readonly #incoming = new Set<Socket>()
+  /** Next call id; TS `private` rather than `#` so a test can start it near the 2^32 wrap-around. */
   private nextId = 1
-  private flushing = false
-  private readonly sweeper: NodeJS.Timeout
-  private closed = false
+  #flushing = false
+  readonly #sweeper: NodeJS.Timeout
+  #closed = false
+  readonly #dir: string
+  readonly #self: number
+  /**
+   * Runs a call another worker routed here, synchronously (the memory store answers at once); an announce
+   * answers a {@link ShardAnnounceAnswer}.
+   */
+  readonly #serve: (call: ShardCall) => unknown
+  readonly #timeoutMs: number
 
-  constructor(
-    private readonly dir: string,
-    private readonly self: number,
-    /**
-     * Runs a call another worker routed here, synchronously (the memory store answers at once); an announce
-     * answers a {@link ShardAnnounceAnswer}.
-     */
-    private readonly serve: (call: ShardCall) => unknown,
-    private readonly timeoutMs: number,
-  ) {
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
-    this.sweeper.unref()
+  constructor(dir: string, self: number, serve: (call: ShardCall) => unknown, timeoutMs: number) {
+    this.#dir = dir
+    this.#self = self
+    this.#serve = serve
+    this.#timeoutMs = timeoutMs
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS)
+    this.#sweeper.unref()
   }
 
   /** Starts listening for the other workers (a stale socket file of a dead predecessor is replaced). */
   async listen(): Promise<void> {
-    const path = shardLinkPath(this.dir, this.self)
+    const path = shardLinkPath(this.#dir, this.#self)
     if (process.platform !== 'win32' && Buffer.byteLength(path) > MAX_SOCKET_PATH) {
       throw new TrackerServerError(
         'TRACKER_SERVER_LISTEN',
@@ -112,16 +116,16 @@ export class ShardLinks {
       } catch {}
     }
     const server = createServer((socket) => {
-      this.incoming.add(socket)
-      socket.on('close', () => this.incoming.delete(socket))
+      this.#incoming.add(socket)
+      socket.on('close', () => this.#incoming.delete(socket))
       socket.on('error', () => socket.destroy())
       readFrames(socket, (kind, body) => {
-        if (kind === ANNOUNCES) this.answerAnnounces(socket, decodeAnnounceCalls(body))
-        else if (kind === CALLS) this.answerCalls(socket, deserialize(body) as Request[])
+        if (kind === ANNOUNCES) this.#answerAnnounces(socket, decodeAnnounceCalls(body))
+        else if (kind === CALLS) this.#answerCalls(socket, deserialize(body) as Request[])
         else throw new RangeError(`unexpected frame kind ${kind}`)
       })
     })
-    this.server = server
+    this.#server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(path, () => {
@@ -133,8 +137,8 @@ export class ShardLinks {
 
   /** Sends `call` to worker `to` and resolves with its answer (rejects after the timeout or a broken link). */
   call(to: number, call: ShardCall): Promise<unknown> {
-    if (this.closed) return Promise.reject(linkError(`cluster worker ${to}: link closed`))
-    const link = this.link(to)
+    if (this.#closed) return Promise.reject(linkError(`cluster worker ${to}: link closed`))
+    const link = this.#link(to)
     if (!link.ready && link.pending.size >= MAX_WAITING)
       return Promise.reject(linkError(`cluster worker ${to}: not reachable (${MAX_WAITING} calls waiting)`))
     if (link.ready && (link.socket?.writableLength ?? 0) > MAX_BUFFERED)
@@ -142,30 +146,30 @@ export class ShardLinks {
     const id = this.nextId
     this.nextId = id >= 0xffffffff ? 1 : id + 1
     return new Promise((resolve, reject) => {
-      link.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs })
+      link.pending.set(id, { resolve, reject, deadline: Date.now() + this.#timeoutMs })
       if (call.op === 'announce') link.announces.push([id, call.args])
       else link.calls.push([id, call])
-      this.scheduleFlush()
+      this.#scheduleFlush()
     })
   }
 
   /** Closes every link; calls still waiting fail. */
   close(): void {
-    this.closed = true
-    clearInterval(this.sweeper)
-    for (const [to, link] of this.out) this.drop(to, link, 'link closed')
-    for (const s of this.incoming) s.destroy()
-    this.server?.close()
+    this.#closed = true
+    clearInterval(this.#sweeper)
+    for (const [to, link] of this.#out) this.#drop(to, link, 'link closed')
+    for (const s of this.#incoming) s.destroy()
+    this.#server?.close()
   }
 
-  private scheduleFlush(): void {
-    if (this.flushing) return
-    this.flushing = true
-    setImmediate(this.flush)
+  #scheduleFlush(): void {
+    if (this.#flushing) return
+    this.#flushing = true
+    setImmediate(this.#flush)
   }
 
-  private link(to: number): Outgoing {
-    const known = this.out.get(to)
+  #link(to: number): Outgoing {
+    const known = this.#out.get(to)
     if (known) return known
     const link: Outgoing = {
       socket: undefined,
@@ -175,28 +179,28 @@ export class ShardLinks {
       calls: [],
       pending: new Map(),
     }
-    this.out.set(to, link)
-    this.connect(to, link)
+    this.#out.set(to, link)
+    this.#connect(to, link)
     return link
   }
 
-  private connect(to: number, link: Outgoing): void {
+  #connect(to: number, link: Outgoing): void {
     link.retry = undefined
-    const socket = createConnection(shardLinkPath(this.dir, to))
+    const socket = createConnection(shardLinkPath(this.#dir, to))
     link.socket = socket
     socket.once('connect', () => {
       link.ready = true
-      this.scheduleFlush()
+      this.#scheduleFlush()
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
-      if (this.closed || this.out.get(to) !== link) return
+      if (this.#closed || this.#out.get(to) !== link) return
       // A link that worked is gone (the worker died): the answers it owed are lost.
-      if (link.ready) return this.drop(to, link, 'link lost')
+      if (link.ready) return this.#drop(to, link, 'link lost')
       // The worker is not listening yet (starting or restarting): the calls wait for it until their deadline.
       link.socket = undefined
-      if (link.pending.size === 0) this.out.delete(to)
-      else link.retry = setTimeout(() => this.connect(to, link), RETRY_MS)
+      if (link.pending.size === 0) this.#out.delete(to)
+      else link.retry = setTimeout(() => this.#connect(to, link), RETRY_MS)
     })
     const settle = (id: number, ok: boolean, value: unknown) => {
       const p = link.pending.get(id)
@@ -217,22 +221,22 @@ export class ShardLinks {
     })
   }
 
-  private readonly flush = () => {
-    this.flushing = false
-    for (const [to, link] of this.out) {
+  readonly #flush = () => {
+    this.#flushing = false
+    for (const [to, link] of this.#out) {
       if (!link.ready || !link.socket) continue
       // Calls that timed out while waiting are not sent (their callers have their answer).
       const announces = link.announces.filter((c) => link.pending.has(c[0]))
       const calls = link.calls.filter((c) => link.pending.has(c[0]))
       link.announces = []
       link.calls = []
-      this.send(to, link, ANNOUNCES, announces, encodeAnnounceCalls)
-      this.send(to, link, CALLS, calls, serialize)
+      this.#send(to, link, ANNOUNCES, announces, encodeAnnounceCalls)
+      this.#send(to, link, CALLS, calls, serialize)
     }
   }
 
   /** Writes `items` in frames of at most {@link FRAME_CALLS}; items that cannot be encoded fail their calls. */
-  private send<T extends [number, unknown]>(
+  #send<T extends [number, unknown]>(
     to: number,
     link: Outgoing,
     kind: number,
@@ -253,11 +257,11 @@ export class ShardLinks {
     }
   }
 
-  private answerCalls(socket: Socket, calls: Request[]): void {
+  #answerCalls(socket: Socket, calls: Request[]): void {
     const replies: Reply[] = []
     for (const [id, call] of calls) {
       try {
-        replies.push([id, true, this.serve(call)])
+        replies.push([id, true, this.#serve(call)])
       } catch (err) {
         const e = asTrackerError(err)
         replies.push([id, false, e.message, e.code])
@@ -266,11 +270,11 @@ export class ShardLinks {
     if (!socket.destroyed) writeFrame(socket, REPLIES, serialize(replies))
   }
 
-  private answerAnnounces(socket: Socket, calls: [number, StoreAnnounce][]): void {
+  #answerAnnounces(socket: Socket, calls: [number, StoreAnnounce][]): void {
     const replies: AnnounceReply[] = []
     for (const [id, args] of calls) {
       try {
-        replies.push([id, this.serve({ op: 'announce', args }) as ShardAnnounceAnswer])
+        replies.push([id, this.#serve({ op: 'announce', args }) as ShardAnnounceAnswer])
       } catch (err) {
         replies.push([id, asTrackerError(err)])
       }
@@ -278,17 +282,17 @@ export class ShardLinks {
     if (!socket.destroyed) writeFrame(socket, ANNOUNCE_REPLIES, encodeAnnounceReplies(replies))
   }
 
-  private drop(to: number, link: Outgoing, why: string): void {
-    if (this.out.get(to) === link) this.out.delete(to)
+  #drop(to: number, link: Outgoing, why: string): void {
+    if (this.#out.get(to) === link) this.#out.delete(to)
     clearTimeout(link.retry)
     link.socket?.destroy()
     for (const p of link.pending.values()) p.reject(linkError(`cluster worker ${to}: ${why}`))
     link.pending.clear()
   }
 
-  private sweep(): void {
+  #sweep(): void {
     const now = Date.now()
-    for (const [to, link] of this.out) {
+    for (const [to, link] of this.#out) {
       let expired = 0
       for (const [id, p] of link.pending) {
         if (p.deadline > now) continue

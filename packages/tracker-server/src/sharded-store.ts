@@ -34,19 +34,24 @@ export function shardOf(infoHashHex: string, count: number): number {
  * {@link ShardTransport}: the cluster's direct worker links).
  */
 export class ShardedStore implements PeerStore {
-  constructor(
-    private readonly local: MemoryStore,
-    private readonly self: number,
-    private readonly count: number,
-    private readonly send: ShardTransport,
-  ) {}
+  readonly #local: MemoryStore
+  readonly #self: number
+  readonly #count: number
+  readonly #send: ShardTransport
+
+  constructor(local: MemoryStore, self: number, count: number, send: ShardTransport) {
+    this.#local = local
+    this.#self = self
+    this.#count = count
+    this.#send = send
+  }
 
   /** Runs a call that another worker routed here (an announce answers a {@link ShardAnnounceAnswer}). */
   serve(call: ShardCall): unknown {
     if (call.op === 'announce') {
       // The compact lists, and the peer objects (which the memory store builds in a getter) only for a
       // caller that reads them.
-      const r = this.local.announce(call.args)
+      const r = this.#local.announce(call.args)
       const [compact4, compact6] = compactLists(r)
       const answer: ShardAnnounceAnswer = {
         complete: r.complete,
@@ -58,21 +63,21 @@ export class ShardedStore implements PeerStore {
       }
       return answer
     }
-    if (call.op === 'scrape') return this.local.scrape(call.args)
-    if (call.op === 'fullScrape') return this.local.fullScrape(call.args)
-    return this.local.totals()
+    if (call.op === 'scrape') return this.#local.scrape(call.args)
+    if (call.op === 'fullScrape') return this.#local.fullScrape(call.args)
+    return this.#local.totals()
   }
 
   announce(req: StoreAnnounce): StoreAnnounceResult | Promise<StoreAnnounceResult> {
-    const owner = shardOf(req.infoHash, this.count)
-    if (owner === this.self) return this.local.announce(req)
-    return this.send(owner, { op: 'announce', args: req }) as Promise<StoreAnnounceResult>
+    const owner = shardOf(req.infoHash, this.#count)
+    if (owner === this.#self) return this.#local.announce(req)
+    return this.#send(owner, { op: 'announce', args: req }) as Promise<StoreAnnounceResult>
   }
 
   async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
     const byOwner = new Map<number, number[]>()
     for (const [i, h] of infoHashes.entries()) {
-      const owner = shardOf(h, this.count)
+      const owner = shardOf(h, this.#count)
       byOwner.set(owner, [...(byOwner.get(owner) ?? []), i])
     }
     const out = new Array<SwarmCounts>(infoHashes.length)
@@ -80,9 +85,9 @@ export class ShardedStore implements PeerStore {
       [...byOwner].map(async ([owner, indexes]) => {
         const hashes = indexes.map((i) => infoHashes[i]!)
         const counts =
-          owner === this.self
-            ? this.local.scrape(hashes)
-            : ((await this.send(owner, { op: 'scrape', args: hashes })) as SwarmCounts[])
+          owner === this.#self
+            ? this.#local.scrape(hashes)
+            : ((await this.#send(owner, { op: 'scrape', args: hashes })) as SwarmCounts[])
         for (const [k, i] of indexes.entries()) out[i] = counts[k]!
       }),
     )
@@ -92,10 +97,10 @@ export class ShardedStore implements PeerStore {
   /** Every worker's torrents, up to `limit` in all. */
   async fullScrape(limit: number): Promise<ScrapeEntry[]> {
     const all = await Promise.all(
-      Array.from({ length: this.count }, (_, i) =>
-        i === this.self
-          ? this.local.fullScrape(limit)
-          : (this.send(i, { op: 'fullScrape', args: limit }) as Promise<ScrapeEntry[]>),
+      Array.from({ length: this.#count }, (_, i) =>
+        i === this.#self
+          ? this.#local.fullScrape(limit)
+          : (this.#send(i, { op: 'fullScrape', args: limit }) as Promise<ScrapeEntry[]>),
       ),
     )
     return all.flat().slice(0, limit)
@@ -103,10 +108,10 @@ export class ShardedStore implements PeerStore {
 
   async totals(): Promise<StoreTotals> {
     const all = await Promise.all(
-      Array.from({ length: this.count }, (_, i) =>
-        i === this.self
-          ? this.local.totals()
-          : (this.send(i, { op: 'totals', args: null }) as Promise<StoreTotals>),
+      Array.from({ length: this.#count }, (_, i) =>
+        i === this.#self
+          ? this.#local.totals()
+          : (this.#send(i, { op: 'totals', args: null }) as Promise<StoreTotals>),
       ),
     )
     return all.reduce(
@@ -120,6 +125,6 @@ export class ShardedStore implements PeerStore {
   }
 
   close(): void {
-    this.local.close()
+    this.#local.close()
   }
 }

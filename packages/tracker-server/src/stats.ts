@@ -34,16 +34,16 @@ export class StatsCounters {
   udpConnects = 0
   readonly events: Record<AnnounceEvent, number> = { none: 0, started: 0, completed: 0, stopped: 0 }
   readonly failures: Partial<Record<TrackerServerErrorCode, number>> = {}
-  private readonly buckets = new Array<number>(ANNOUNCE_RATE_WINDOW_S + 1).fill(0)
-  private bucketSecond = 0
+  readonly #buckets = new Array<number>(ANNOUNCE_RATE_WINDOW_S + 1).fill(0)
+  #bucketSecond = 0
   started = Date.now()
 
   announced(protocol: Protocol, event: AnnounceEvent): void {
     this.announces[protocol]++
     this.events[event]++
     const s = Math.floor(Date.now() / 1000)
-    if (s !== this.bucketSecond) this.roll(s)
-    this.buckets[s % this.buckets.length]!++
+    if (s !== this.#bucketSecond) this.#roll(s)
+    this.#buckets[s % this.#buckets.length]!++
   }
 
   failed(code: TrackerServerErrorCode): void {
@@ -53,10 +53,10 @@ export class StatsCounters {
   /** Announces per second over the last complete seconds of the window. */
   rate(): number {
     const s = Math.floor(Date.now() / 1000)
-    if (s !== this.bucketSecond) this.roll(s)
+    if (s !== this.#bucketSecond) this.#roll(s)
     let sum = 0
     for (let i = 1; i <= ANNOUNCE_RATE_WINDOW_S; i++)
-      sum += this.buckets[(s - i + this.buckets.length) % this.buckets.length]!
+      sum += this.#buckets[(s - i + this.#buckets.length) % this.#buckets.length]!
     const elapsed = Math.min(
       ANNOUNCE_RATE_WINDOW_S,
       Math.max(1, Math.floor((Date.now() - this.started) / 1000)),
@@ -77,11 +77,11 @@ export class StatsCounters {
     }
   }
 
-  private roll(s: number): void {
-    const n = this.buckets.length
-    const gap = Math.min(n, s - this.bucketSecond)
-    for (let i = 1; i <= gap; i++) this.buckets[(this.bucketSecond + i) % n] = 0
-    this.bucketSecond = s
+  #roll(s: number): void {
+    const n = this.#buckets.length
+    const gap = Math.min(n, s - this.#bucketSecond)
+    for (let i = 1; i <= gap; i++) this.#buckets[(this.#bucketSecond + i) % n] = 0
+    this.#bucketSecond = s
   }
 }
 

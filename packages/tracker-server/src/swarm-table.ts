@@ -88,21 +88,21 @@ export class Swarm {
   /** Least recently seen slot, -1 when empty. */
   head = -1
   /** Most recently seen slot, -1 when empty. */
-  private tail = -1
-  private capacity = 0
-  private bytes!: Uint8Array
-  private words!: Int32Array
+  #tail = -1
+  #capacity = 0
+  #bytes!: Uint8Array
+  #words!: Int32Array
   /**
    * Where in `words` the hash table starts, after the records: open addressing (linear probing) of
    * slot + 1 by id hash, 0 = empty, twice the capacity.
    */
-  private table = 0
-  private mask = 0
+  #table = 0
+  #mask = 0
   /** Keys of kind `KEY_TEXT`, by slot. */
-  private texts: Map<number, string> | undefined
+  #texts: Map<number, string> | undefined
 
   constructor() {
-    this.resize(MIN_CAPACITY)
+    this.#resize(MIN_CAPACITY)
   }
 
   /** Seeders, leechers and downloads, as a scrape gives them. */
@@ -112,7 +112,10 @@ export class Swarm {
 
   /** The slot of a peer id (`hash` from {@link hashPeerId}), or -1. */
   find(id: Uint8Array, hash: number): number {
-    const { table, mask, words, bytes } = this
+    const table = this.#table
+    const mask = this.#mask
+    const words = this.#words
+    const bytes = this.#bytes
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const e = words[table + i]!
       if (e === 0) return -1
@@ -123,20 +126,20 @@ export class Swarm {
 
   /** When a slot's peer was last seen, ms. */
   seenAt(slot: number): number {
-    seenAsWords[0] = this.words[slot * WORDS + SEEN / 4]!
-    seenAsWords[1] = this.words[slot * WORDS + SEEN / 4 + 1]!
+    seenAsWords[0] = this.#words[slot * WORDS + SEEN / 4]!
+    seenAsWords[1] = this.#words[slot * WORDS + SEEN / 4 + 1]!
     return seenAsNumber[0]!
   }
 
   /** Whether a slot's peer last announced as a seeder. */
   isSeeder(slot: number): boolean {
-    return (this.bytes[slot * STRIDE + FLAGS]! & SEEDER) !== 0
+    return (this.#bytes[slot * STRIDE + FLAGS]! & SEEDER) !== 0
   }
 
   /** Whether a slot's peer has this IP (4 or 16 bytes), ports aside. */
   hasIp(slot: number, ip: Uint8Array): boolean {
     const o = slot * STRIDE
-    const b = this.bytes
+    const b = this.#bytes
     if (b[o + ADDR_LEN] !== ip.length + 2) return false
     for (let k = 0; k < ip.length; k++) if (b[o + ADDR + k] !== ip[k]) return false
     return true
@@ -144,11 +147,11 @@ export class Swarm {
 
   /** Whether a slot's peer was recorded with this announce key (never when either has none). */
   hasKey(slot: number, key: string | undefined): boolean {
-    const kind = this.bytes[slot * STRIDE + FLAGS]! >> KEY_SHIFT
+    const kind = this.#bytes[slot * STRIDE + FLAGS]! >> KEY_SHIFT
     if (kind === KEY_NONE || key === undefined) return false
-    if (kind === KEY_TEXT) return this.texts!.get(slot) === key
+    if (kind === KEY_TEXT) return this.#texts!.get(slot) === key
     const n = keyNumber(key)
-    return n >= 0 && (n | 0) === this.words[slot * WORDS + KEY / 4]
+    return n >= 0 && (n | 0) === this.#words[slot * WORDS + KEY / 4]
   }
 
   /** Records a new peer as the most recently seen; returns its slot. */
@@ -161,16 +164,16 @@ export class Swarm {
     key: string | undefined,
     now: number,
   ): number {
-    if (this.size === this.capacity) this.resize(this.capacity * 2)
+    if (this.size === this.#capacity) this.#resize(this.#capacity * 2)
     const s = this.size++
     const o = s * STRIDE
-    const b = this.bytes
+    const b = this.#bytes
     for (let k = 0; k < PEER_ID_LENGTH; k++) b[o + ID + k] = id[k]!
-    this.words[s * WORDS + HASH / 4] = hash
+    this.#words[s * WORDS + HASH / 4] = hash
     b[o + FLAGS] = KEY_NONE << KEY_SHIFT
-    this.insert(s, hash)
-    this.append(s)
-    this.write(s, ip, port, seeder, key, now)
+    this.#insert(s, hash)
+    this.#append(s)
+    this.#write(s, ip, port, seeder, key, now)
     return s
   }
 
@@ -184,23 +187,23 @@ export class Swarm {
     now: number,
   ): void {
     if (this.isSeeder(slot)) this.seeders--
-    if (slot !== this.tail) {
-      this.unlink(slot)
-      this.append(slot)
+    if (slot !== this.#tail) {
+      this.#unlink(slot)
+      this.#append(slot)
     }
-    this.write(slot, ip, port, seeder, key, now)
+    this.#write(slot, ip, port, seeder, key, now)
   }
 
   /** Removes a peer (the last record moves into its slot); returns whether it was a seeder. */
   remove(slot: number): boolean {
     const seeder = this.isSeeder(slot)
     if (seeder) this.seeders--
-    this.unhash(this.position(slot))
-    this.unlink(slot)
-    this.texts?.delete(slot)
+    this.#unhash(this.#position(slot))
+    this.#unlink(slot)
+    this.#texts?.delete(slot)
     const last = --this.size
-    if (slot !== last) this.move(last, slot)
-    if (this.capacity > MIN_CAPACITY && this.size <= this.capacity / 4) this.resize(this.capacity / 2)
+    if (slot !== last) this.#move(last, slot)
+    if (this.#capacity > MIN_CAPACITY && this.size <= this.#capacity / 4) this.#resize(this.#capacity / 2)
     return seeder
   }
 
@@ -219,7 +222,7 @@ export class Swarm {
     const v6 = req.families.includes(6)
     const skipSeeders = req.seeder && n - this.seeders >= want
     if (scratch.length < want) scratch = new Int32Array(Math.max(Math.ceil(want), scratch.length * 2))
-    const b = this.bytes
+    const b = this.#bytes
     let n4 = 0
     let n6 = 0
     let i = (Math.random() * n) | 0
@@ -239,7 +242,7 @@ export class Swarm {
     const c6 = n6 === 0 ? NONE : Buffer.allocUnsafe(n6 * 18)
     // The picked peers' address lengths and ids (as 5 int32 words), for `peers` if someone may read them.
     const ids: number[] | undefined = req.compactOnly ? undefined : new Array((n4 + n6) * PICKED)
-    const w = this.words
+    const w = this.#words
     let a4 = 0
     let a6 = 0
     for (let k = 0, d = 0; k < n4 + n6; k++) {
@@ -260,7 +263,7 @@ export class Swarm {
   }
 
   /** Writes the announce's fields into a slot. */
-  private write(
+  #write(
     s: number,
     ip: Uint8Array,
     port: number,
@@ -269,28 +272,28 @@ export class Swarm {
     now: number,
   ): void {
     const o = s * STRIDE
-    const b = this.bytes
+    const b = this.#bytes
     for (let k = 0; k < ip.length; k++) b[o + ADDR + k] = ip[k]!
     b[o + ADDR + ip.length] = port >> 8
     b[o + ADDR + ip.length + 1] = port & 0xff
     b[o + ADDR_LEN] = ip.length + 2
     seenAsNumber[0] = now
-    this.words[s * WORDS + SEEN / 4] = seenAsWords[0]!
-    this.words[s * WORDS + SEEN / 4 + 1] = seenAsWords[1]!
+    this.#words[s * WORDS + SEEN / 4] = seenAsWords[0]!
+    this.#words[s * WORDS + SEEN / 4 + 1] = seenAsWords[1]!
     let flags = b[o + FLAGS]! & ~SEEDER
     if (seeder) {
       flags |= SEEDER
       this.seeders++
     }
     if (key !== undefined) {
-      if (flags >> KEY_SHIFT === KEY_TEXT) this.texts!.delete(s)
+      if (flags >> KEY_SHIFT === KEY_TEXT) this.#texts!.delete(s)
       const n = keyNumber(key)
       if (n >= 0) {
-        this.words[s * WORDS + KEY / 4] = n | 0
+        this.#words[s * WORDS + KEY / 4] = n | 0
         flags = (flags & SEEDER) | (KEY_NUMBER << KEY_SHIFT)
       } else {
-        this.texts ??= new Map()
-        this.texts.set(s, key)
+        this.#texts ??= new Map()
+        this.#texts.set(s, key)
         flags = (flags & SEEDER) | (KEY_TEXT << KEY_SHIFT)
       }
     }
@@ -298,37 +301,43 @@ export class Swarm {
   }
 
   /** Moves record `from` (the last) into the free slot `to`, keeping its links and table entry. */
-  private move(from: number, to: number): void {
-    this.bytes.copyWithin(to * STRIDE, from * STRIDE, (from + 1) * STRIDE)
-    const w = this.words
-    this.setNext(w[to * WORDS + PREV / 4]!, to)
-    this.setPrev(w[to * WORDS + NEXT / 4]!, to)
-    w[this.table + this.position(from)] = to + 1
-    const text = this.texts?.get(from)
+  #move(from: number, to: number): void {
+    this.#bytes.copyWithin(to * STRIDE, from * STRIDE, (from + 1) * STRIDE)
+    const w = this.#words
+    this.#setNext(w[to * WORDS + PREV / 4]!, to)
+    this.#setPrev(w[to * WORDS + NEXT / 4]!, to)
+    w[this.#table + this.#position(from)] = to + 1
+    const text = this.#texts?.get(from)
     if (text !== undefined) {
-      this.texts!.delete(from)
-      this.texts!.set(to, text)
+      this.#texts!.delete(from)
+      this.#texts!.set(to, text)
     }
   }
 
   /** Index in the table of a slot's entry. */
-  private position(slot: number): number {
-    const { table, mask, words } = this
+  #position(slot: number): number {
+    const table = this.#table
+    const mask = this.#mask
+    const words = this.#words
     let i = words[slot * WORDS + HASH / 4]! & mask
     while (words[table + i] !== slot + 1) i = (i + 1) & mask
     return i
   }
 
-  private insert(slot: number, hash: number): void {
-    const { table, mask, words } = this
+  #insert(slot: number, hash: number): void {
+    const table = this.#table
+    const mask = this.#mask
+    const words = this.#words
     let i = hash & mask
     while (words[table + i] !== 0) i = (i + 1) & mask
     words[table + i] = slot + 1
   }
 
   /** Empties table index `i`, shifting back the entries after it that probed past it. */
-  private unhash(i: number): void {
-    const { table, mask, words } = this
+  #unhash(i: number): void {
+    const table = this.#table
+    const mask = this.#mask
+    const words = this.#words
     for (let j = (i + 1) & mask; words[table + j] !== 0; j = (j + 1) & mask) {
       const e = words[table + j]!
       const home = words[(e - 1) * WORDS + HASH / 4]! & mask
@@ -341,45 +350,45 @@ export class Swarm {
     words[table + i] = 0
   }
 
-  private append(s: number): void {
-    const w = this.words
-    w[s * WORDS + PREV / 4] = this.tail
+  #append(s: number): void {
+    const w = this.#words
+    w[s * WORDS + PREV / 4] = this.#tail
     w[s * WORDS + NEXT / 4] = -1
-    this.setNext(this.tail, s)
-    this.tail = s
+    this.#setNext(this.#tail, s)
+    this.#tail = s
   }
 
-  private unlink(s: number): void {
-    const w = this.words
+  #unlink(s: number): void {
+    const w = this.#words
     const prev = w[s * WORDS + PREV / 4]!
     const next = w[s * WORDS + NEXT / 4]!
-    this.setNext(prev, next)
-    this.setPrev(next, prev)
+    this.#setNext(prev, next)
+    this.#setPrev(next, prev)
   }
 
   /** Points the record before a link (`s`; -1 = the chain's head) at `v`. */
-  private setNext(s: number, v: number): void {
+  #setNext(s: number, v: number): void {
     if (s === -1) this.head = v
-    else this.words[s * WORDS + NEXT / 4] = v
+    else this.#words[s * WORDS + NEXT / 4] = v
   }
 
   /** Points the record after a link (`s`; -1 = the chain's tail) back at `v`. */
-  private setPrev(s: number, v: number): void {
-    if (s === -1) this.tail = v
-    else this.words[s * WORDS + PREV / 4] = v
+  #setPrev(s: number, v: number): void {
+    if (s === -1) this.#tail = v
+    else this.#words[s * WORDS + PREV / 4] = v
   }
 
   /** New storage for `capacity` records and the table after them (records and links kept, the table rebuilt). */
-  private resize(capacity: number): void {
+  #resize(capacity: number): void {
     const buffer = new ArrayBuffer(capacity * (STRIDE + 2 * 4))
     const bytes = new Uint8Array(buffer)
-    if (this.size > 0) bytes.set(this.bytes.subarray(0, this.size * STRIDE))
-    this.capacity = capacity
-    this.bytes = bytes
-    this.words = new Int32Array(buffer)
-    this.table = capacity * WORDS
-    this.mask = capacity * 2 - 1
-    for (let s = 0; s < this.size; s++) this.insert(s, this.words[s * WORDS + HASH / 4]!)
+    if (this.size > 0) bytes.set(this.#bytes.subarray(0, this.size * STRIDE))
+    this.#capacity = capacity
+    this.#bytes = bytes
+    this.#words = new Int32Array(buffer)
+    this.#table = capacity * WORDS
+    this.#mask = capacity * 2 - 1
+    for (let s = 0; s < this.size; s++) this.#insert(s, this.#words[s * WORDS + HASH / 4]!)
   }
 }
 

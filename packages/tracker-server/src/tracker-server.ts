@@ -39,107 +39,107 @@ export interface ListenInfo {
 export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
   /** The peer store in use. */
   readonly store: PeerStore
-  private readonly core: TrackerCore
-  private readonly options: TrackerServerOptions
-  private readonly hosts: string[]
-  private readonly httpServers: HttpServer[] = []
-  private readonly udpSockets: Socket[] = []
+  readonly #core: TrackerCore
+  readonly #options: TrackerServerOptions
+  readonly #hosts: string[]
+  readonly #httpServers: HttpServer[] = []
+  readonly #udpSockets: Socket[] = []
   /** Created on the first `/metrics` (prom-client is optional). */
-  private registryCache?: Registry
-  private info: ListenInfo | undefined
-  private closing: Promise<void> | undefined
-  private readonly onAbort = () => void this.close()
+  #registryCache?: Registry
+  #info: ListenInfo | undefined
+  #closing: Promise<void> | undefined
+  readonly #onAbort = () => void this.close()
 
   constructor(options: TrackerServerOptions = {}) {
     super()
-    this.options = options
+    this.#options = options
     const host = options.host ?? '127.0.0.1'
-    this.hosts = Array.isArray(host) ? host : [host]
-    if (this.hosts.length === 0)
+    this.#hosts = Array.isArray(host) ? host : [host]
+    if (this.#hosts.length === 0)
       throw new TrackerServerError('TRACKER_SERVER_BAD_OPTION', 'host must not be empty')
-    for (const h of this.hosts) {
+    for (const h of this.#hosts) {
       if (!ipFamily(h))
         throw new TrackerServerError(
           'TRACKER_SERVER_BAD_OPTION',
           `host must be an IP address, got ${JSON.stringify(h)}`,
         )
     }
-    this.core = new TrackerCore(
+    this.#core = new TrackerCore(
       options,
       (k, ...args) => this.emit(k, ...args),
       (k) => this.listenerCount(k) > 0,
     )
-    this.store = this.core.store
+    this.store = this.#core.store
   }
 
-  private get registry(): Registry {
-    this.registryCache ??= createMetrics(this.core.counters, async () => this.store.totals())
-    return this.registryCache
+  get #registry(): Registry {
+    this.#registryCache ??= createMetrics(this.#core.counters, async () => this.store.totals())
+    return this.#registryCache
   }
 
   /** Binds the HTTP and UDP sockets; resolves with the announce URLs. */
   async listen(): Promise<ListenInfo> {
-    if (this.closing || this.options.signal?.aborted) {
+    if (this.#closing || this.#options.signal?.aborted) {
       throw new TrackerServerError('TRACKER_SERVER_CLOSED', 'the tracker server is closed')
     }
-    if (this.info) return this.info
-    const o = this.options
+    if (this.#info) return this.#info
+    const o = this.#options
     const wantHttp = o.http ?? true
     const wantUdp = o.udp ?? true
     try {
       let httpPort: number | undefined
       if (wantHttp) {
         httpPort = o.httpPort ?? 0
-        for (const h of this.hosts) httpPort = await this.listenHttp(h, httpPort)
+        for (const h of this.#hosts) httpPort = await this.#listenHttp(h, httpPort)
       }
       let udpPort: number | undefined
       if (wantUdp) {
         const ids = new ConnectionIds(o.connectionSecret ? { secret: o.connectionSecret } : {})
         const preferred = o.udpPort ?? httpPort ?? 0
         try {
-          udpPort = await this.listenUdp(this.hosts[0]!, preferred, ids)
+          udpPort = await this.#listenUdp(this.#hosts[0]!, preferred, ids)
         } catch (err) {
           // Same number as HTTP was only a preference.
           if (o.udpPort !== undefined || preferred === 0) throw err
-          udpPort = await this.listenUdp(this.hosts[0]!, 0, ids)
+          udpPort = await this.#listenUdp(this.#hosts[0]!, 0, ids)
         }
-        for (const h of this.hosts.slice(1)) await this.listenUdp(h, udpPort, ids)
+        for (const h of this.#hosts.slice(1)) await this.#listenUdp(h, udpPort, ids)
       }
-      const h = this.hosts[0]!
+      const h = this.#hosts[0]!
       const shown = h.includes(':') ? `[${h}]` : h
-      this.info = {
+      this.#info = {
         httpUrl: httpPort === undefined ? undefined : `http://${shown}:${httpPort}/announce`,
         udpUrl: udpPort === undefined ? undefined : `udp://${shown}:${udpPort}`,
         httpPort,
         udpPort,
       }
     } catch (err) {
-      await this.closeSockets()
+      await this.#closeSockets()
       if (err instanceof TrackerServerError) throw err
       throw new TrackerServerError('TRACKER_SERVER_LISTEN', `cannot listen: ${(err as Error).message}`, {
         cause: err,
       })
     }
-    this.core.counters.started = Date.now()
-    o.signal?.addEventListener('abort', this.onAbort, { once: true })
-    this.core.log({ level: 'info', msg: 'listening', ...this.info })
-    this.emit('listening', { httpUrl: this.info.httpUrl, udpUrl: this.info.udpUrl })
-    return this.info
+    this.#core.counters.started = Date.now()
+    o.signal?.addEventListener('abort', this.#onAbort, { once: true })
+    this.#core.log({ level: 'info', msg: 'listening', ...this.#info })
+    this.emit('listening', { httpUrl: this.#info.httpUrl, udpUrl: this.#info.udpUrl })
+    return this.#info
   }
 
   /** Announce URLs once listening. */
   get urls(): ListenInfo | undefined {
-    return this.info
+    return this.#info
   }
 
   /** Torrents, seeders, leechers, announces/s and request counters (what `/stats` shows). */
   async stats(): Promise<TrackerStats> {
-    return this.core.counters.snapshot(await this.store.totals())
+    return this.#core.counters.snapshot(await this.store.totals())
   }
 
   /** The Prometheus exposition text (what `/metrics` shows). */
   async metrics(): Promise<string> {
-    return this.registry.metrics()
+    return this.#registry.metrics()
   }
 
   /**
@@ -147,30 +147,30 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
    * every socket and (when the server created it) the store. Idempotent.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.options.signal?.removeEventListener('abort', this.onAbort)
-      await this.closeSockets()
-      const ownsStore = this.options.closeStore ?? this.core.ownsStore
+    this.#closing ??= (async () => {
+      this.#options.signal?.removeEventListener('abort', this.#onAbort)
+      await this.#closeSockets()
+      const ownsStore = this.#options.closeStore ?? this.#core.ownsStore
       if (ownsStore) {
         try {
           await this.store.close()
         } catch (err) {
-          this.core.log({ level: 'warn', msg: 'store close failed', err })
+          this.#core.log({ level: 'warn', msg: 'store close failed', err })
         }
       }
-      this.core.log({ level: 'info', msg: 'closed' })
+      this.#core.log({ level: 'info', msg: 'closed' })
       this.emit('close')
     })()
-    return this.closing
+    return this.#closing
   }
 
-  private async listenHttp(host: string, port: number): Promise<number> {
-    const o = this.options
+  async #listenHttp(host: string, port: number): Promise<number> {
+    const o = this.#options
     const http = createHttpServer(
-      createHttpHandler(this.core, {
+      createHttpHandler(this.#core, {
         stats: () => this.stats(),
         metrics: async () => {
-          const registry = this.registry
+          const registry = this.#registry
           return { contentType: registry.contentType, body: await registry.metrics() }
         },
       }),
@@ -181,29 +181,29 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
         maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       },
       // Malformed or oversized requests get a 4xx and the connection closes; nothing reaches the process.
-      () => this.core.counters.failed('TRACKER_SERVER_BAD_FIELD'),
+      () => this.#core.counters.failed('TRACKER_SERVER_BAD_FIELD'),
     )
     const server = http.server
-    this.httpServers.push(http)
+    this.#httpServers.push(http)
     server.listen(port, host)
     await Promise.race([
       once(server, 'listening'),
       once(server, 'error').then(([err]) => Promise.reject(err)),
     ])
-    server.on('error', (err) => this.core.log({ level: 'error', msg: 'http server error', err }))
+    server.on('error', (err) => this.#core.log({ level: 'error', msg: 'http server error', err }))
     return (server.address() as AddressInfo).port
   }
 
-  private async listenUdp(host: string, port: number, ids: ConnectionIds): Promise<number> {
+  async #listenUdp(host: string, port: number, ids: ConnectionIds): Promise<number> {
     const socket = createSocket({
       type: ipFamily(host) === 6 ? 'udp6' : 'udp4',
       reuseAddr: false,
       // Replies go to the IP a datagram came from: no name lookup (and no tick) per send.
       lookup: literalLookup,
     })
-    this.udpSockets.push(socket)
-    const max = this.options.maxUdpPacket ?? DEFAULT_MAX_UDP_PACKET
-    socket.on('message', createUdpHandler(this.core, ids, socket, max))
+    this.#udpSockets.push(socket)
+    const max = this.#options.maxUdpPacket ?? DEFAULT_MAX_UDP_PACKET
+    socket.on('message', createUdpHandler(this.#core, ids, socket, max))
     // Listen for the outcome before binding: the synchronous lookup may settle it within bind().
     const bound = Promise.race([
       once(socket, 'listening'),
@@ -211,7 +211,7 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
     ])
     socket.bind(port, host)
     await bound
-    socket.on('error', (err) => this.core.log({ level: 'warn', msg: 'udp socket error', err }))
+    socket.on('error', (err) => this.#core.log({ level: 'warn', msg: 'udp socket error', err }))
     try {
       socket.setRecvBufferSize(4 << 20)
       socket.setSendBufferSize(4 << 20)
@@ -219,12 +219,12 @@ export class TrackerServer extends TypedEmitter<TrackerServerEvents> {
     return socket.address().port
   }
 
-  private async closeSockets(): Promise<void> {
-    const grace = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS
-    const https = this.httpServers.splice(0).map(async (http) => {
+  async #closeSockets(): Promise<void> {
+    const grace = this.#options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS
+    const https = this.#httpServers.splice(0).map(async (http) => {
       if (http.server.listening) await http.close(grace)
     })
-    const udps = this.udpSockets.splice(0).map(
+    const udps = this.#udpSockets.splice(0).map(
       (socket) =>
         new Promise<void>((resolve) => {
           try {

@@ -3,6 +3,9 @@
  * core, and a `node:dgram` shell that multiplexes connections on one UDP socket as Node `Duplex` streams.
  * @packageDocumentation
  */
+
+/** The seeded PRNG (mulberry32, from `@p2p/deterministic`) every fault pattern replays from. */
+export { mulberry32 as seededRandom } from '@p2p/deterministic'
 export {
   DEFAULT_PACKET_SIZE,
   DEFAULT_RECEIVE_WINDOW,
@@ -54,7 +57,6 @@ export {
   type SimEnd,
   SimLink,
   type SimLinkFaults,
-  seededRandom,
 } from './sim-link.js'
 export {
   DEFAULT_MAX_CONNECTIONS,

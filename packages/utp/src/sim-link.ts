@@ -1,17 +1,6 @@
+import { mulberry32 } from '@p2p/deterministic'
 import { UtpConnection, type UtpConnectionHandlers, type UtpConnectionOptions } from './connection.js'
 import { decodePacket, PacketType } from './packet.js'
-
-/** A small seeded PRNG (mulberry32), so every fault pattern replays from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Faults of the simulated link. */
 export interface SimLinkFaults {
@@ -74,7 +63,7 @@ export class SimLink {
   undecodable = 0
 
   constructor(seed: number, faults: SimLinkFaults, options: Omit<UtpConnectionOptions, 'now'> = {}) {
-    this.#rand = seededRandom(seed)
+    this.#rand = mulberry32(seed)
     this.#faults = faults
     this.#options = { random: this.#rand, ...options }
     this.ends[0].conn = UtpConnection.connect(

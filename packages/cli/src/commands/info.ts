@@ -1,3 +1,4 @@
+import { toHex } from '@p2p/bytes'
 import {
   type MagnetLink,
   type Metainfo,
@@ -14,7 +15,7 @@ import { metainfoToCliError } from './create.js'
 /** Largest .torrent file read (bytes). */
 
 function hex(b: Uint8Array | undefined): string | null {
-  return b ? Buffer.from(b).toString('hex') : null
+  return b ? toHex(b) : null
 }
 
 function metainfoJson(m: Metainfo): Record<string, unknown> {
