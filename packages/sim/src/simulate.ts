@@ -28,6 +28,11 @@ export interface SimOptions {
   webSeeds?: number
   /** Web seed behaviours to draw from. Default: all of `WEB_SEED_KINDS`. */
   webSeedKinds?: readonly WebSeedKind[]
+  /**
+   * Every client's bound on piece buffers (`maxBufferedBytes`), in pieces. Default: drawn, none for
+   * half of the clients, else 1..3 pieces.
+   */
+  bufferedPieces?: number
   /** Give up (a stall) after this much virtual time, ms. Default 30 minutes. */
   maxVirtualMs?: number
 }
@@ -128,7 +133,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const join = async (m: Member, content: Uint8Array | undefined, peers: PeerAddress[]) => {
     m.client = newClient(m, content)
     // A small memory bound (a few pieces) makes a leaked piece buffer stop the download.
-    const maxBufferedBytes = rng.chance(0.5) ? torrent.pieceLength * rng.int(1, 3) : undefined
+    const drawn = rng.chance(0.5) ? rng.int(1, 3) : undefined
+    const pieces = options.bufferedPieces ?? drawn
+    const maxBufferedBytes = pieces === undefined ? undefined : torrent.pieceLength * pieces
     const t = await m.client.add(torrentBytes, {
       path: `/sim/${m.name}`,
       resume: false,

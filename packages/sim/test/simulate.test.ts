@@ -21,6 +21,24 @@ describe('deterministic swarm simulation', () => {
     expect(r.failures).toEqual([])
   })
 
+  it('finishes while stallers hold every piece the buffer bound allows (one piece)', async () => {
+    // Each staller keeps the requests it takes, so every piece the bound lets start is held by one:
+    // the seed must still get blocks (a request timeout, then duplicates of held blocks).
+    const failed: string[] = []
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = await simulate({
+        seed,
+        faults: ['staller'],
+        faultPeers: 3,
+        leechers: 1,
+        bufferedPieces: 1,
+        maxVirtualMs: 10 * 60_000,
+      })
+      if (!r.ok) failed.push(`seed ${seed}: ${r.failures.join('; ')} (${r.setup})`)
+    }
+    expect(failed).toEqual([])
+  })
+
   it.each([
     // A banned peer's pieces were dropped while other peers' requests still wrote into their buffers.
     [315, 'ban: open requests of dropped pieces are cancelled'],

@@ -10,6 +10,8 @@
 // BENCH_SIZE_MIB=256 BENCH_ROUNDS=1 is a quick run for iterating.
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
 // Our peers run with MSE off (--encryption disabled) except in the RC4 pairs.
+// BENCH_RSS_SPLIT=1 preloads bench/rss-split.cjs into our leecher and prints what its peak RSS is made
+// of (node binary pages, V8 heap, external buffers, the rest); off by default (it reads smaps at peaks).
 // BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
 // libtorrent -> libtorrent with RC4 forced on both sides, and ours -> ours plain, interleaved; it prints
 // ours/libtorrent with RC4 (target >= 1.2x) and the RC4 overhead against our plain transfer.
@@ -19,7 +21,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -34,6 +36,9 @@ const PY = '/usr/bin/python3'
 const children = new Set()
 /** Extra node flags for our leecher (e.g. BENCH_NODE_ARGS=--cpu-prof). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+/** Whether our leecher reports what its peak RSS is made of (see the header). */
+const RSS_SPLIT = process.env.BENCH_RSS_SPLIT === '1'
+const RSS_SPLIT_PRELOAD = fileURLToPath(new URL('./rss-split.cjs', import.meta.url))
 /** Extra node flags for our seeder (e.g. BENCH_SEED_NODE_ARGS=--cpu-prof). */
 const SEED_NODE_ARGS = (process.env.BENCH_SEED_NODE_ARGS ?? '').split(' ').filter(Boolean)
 /**
@@ -71,10 +76,11 @@ function freePort() {
 }
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
-function start(cmd, args) {
+function start(cmd, args, env = process.env) {
   const child = spawn('/usr/bin/time', ['-f', 'PEAKRSS %M CPU %U %S', cmd, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    env,
   })
   children.add(child)
   let out = ''
@@ -197,28 +203,36 @@ async function leech(kind, dir, torrentFile, port, enc) {
   await mkdir(out)
   const t0 = performance.now()
   let p
+  let rssSplit
   if (kind === 'aria2') {
     p = start('aria2c', [...(await aria2Args()), '--seed-time=0', `--dir=${out}`, torrentFile])
     const code = await p.exited
     if (code !== 0) throw new Error(`aria2 exited ${code}: ${p.out().slice(-500)}`)
   } else if (kind === 'ours' || kind === 'base') {
-    p = start(process.execPath, [
-      ...NODE_ARGS,
-      kind === 'base' ? BASE : P2P,
-      'download',
-      torrentFile,
-      '-o',
-      out,
-      '--peer',
-      `127.0.0.1:${port}`,
-      '--host',
-      '127.0.0.1',
-      '--no-lsd',
-      '--json',
-      ...(ENC_FLAGS[enc] ?? []),
-    ])
+    const split = RSS_SPLIT && kind === 'ours' ? ['--require', RSS_SPLIT_PRELOAD] : []
+    p = start(
+      process.execPath,
+      [
+        ...NODE_ARGS,
+        ...split,
+        kind === 'base' ? BASE : P2P,
+        'download',
+        torrentFile,
+        '-o',
+        out,
+        '--peer',
+        `127.0.0.1:${port}`,
+        '--host',
+        '127.0.0.1',
+        '--no-lsd',
+        '--json',
+        ...(ENC_FLAGS[enc] ?? []),
+      ],
+      { ...process.env, RSS_SPLIT_OUT: join(out, 'rss-split.json') },
+    )
     const code = await p.exited
     if (code !== 0) throw new Error(`ours exited ${code}: ${p.err().slice(-500)}`)
+    if (split.length) rssSplit = JSON.parse(await readFile(join(out, 'rss-split.json'), 'utf8'))
   } else {
     const lport = await freePort()
     p = start(PY, [
@@ -237,7 +251,7 @@ async function leech(kind, dir, torrentFile, port, enc) {
   const seconds = (performance.now() - t0) / 1000
   await stop(p)
   await rm(out, { recursive: true, force: true })
-  return { seconds, rssMiB: p.rssKiB() / 1024, cpu: p.cpuSeconds() }
+  return { seconds, rssMiB: p.rssKiB() / 1024, cpu: p.cpuSeconds(), rssSplit }
 }
 
 /** One seeder -> leecher transfer of the whole file. */
@@ -249,6 +263,7 @@ async function transfer(from, to, dir, torrentFile, enc) {
     return {
       mbps: SIZE / 1e6 / r.seconds,
       rssMiB: r.rssMiB,
+      rssSplit: r.rssSplit,
       cpu: r.cpu,
       seedCpu: s.p.cpuSeconds(),
       load: loadavg()[0],
@@ -270,10 +285,12 @@ function summarize(name, list) {
   const ok = list.filter((r) => r.mbps).sort((a, b) => a.mbps - b.mbps)
   if (ok.length === 0) return { name, note: list[0].note }
   const median = ok[Math.floor((ok.length - 1) / 2)]
+  const highest = ok.reduce((a, b) => (b.rssMiB > a.rssMiB ? b : a))
   return {
     name,
     ...median,
-    rssMiB: Math.max(...ok.map((r) => r.rssMiB)),
+    rssMiB: highest.rssMiB,
+    rssSplit: highest.rssSplit,
     all: list.map((r) => (r.mbps ? r.mbps.toFixed(0) : 'failed')),
     loads: list.map((r) => (r.load === undefined ? '-' : r.load.toFixed(1))),
   }
@@ -393,6 +410,14 @@ async function main() {
     console.log(
       `memory: ours leecher peak RSS ${ours.rssMiB.toFixed(0)} MiB (target <= 64 MiB) ${ours.rssMiB <= 64 ? 'PASS' : 'FAIL'}`,
     )
+    const sp = ours.rssSplit
+    if (sp) {
+      const mib = (b) => (b / 2 ** 20).toFixed(1)
+      const rest = sp.rss - sp.binary - sp.heap - sp.external
+      console.log(
+        `ours leecher RSS at its sampled peak ${mib(sp.rss)} MiB = node binary ${mib(sp.binary)} + V8 heap ${mib(sp.heap)} + external (piece and socket buffers) ${mib(sp.external)} + the rest (malloc, libraries, stacks) ${mib(rest)}`,
+      )
+    }
   }
 }
 

@@ -15,9 +15,11 @@ export function fill(s: TorrentState, peer: Peer): void {
   if (!core || s.destroyed || core.halted || core.checking || core.selection.finished || !peer.handshaken)
     return
   const { picker, store } = core
-  const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { noNewPieces: store.full })
+  const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { room: store.room })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
+    // A piece started gets its buffer now: the bound counts it before the next pick.
+    store.bufferFor(b.index)
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
     // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once.
     if (wait > MAX_RATE_WAIT_MS) {

@@ -301,7 +301,8 @@ export class PiecePicker {
   /**
    * Up to `max` new blocks to request from `peer`, which has `bits`. `only` restricts the pieces
    * (the allowed-fast set while the peer chokes us); `prefer` are tried first (suggestions);
-   * `noNewPieces` only continues pieces already started.
+   * new pieces start only while their lengths fit in `room` bytes (the piece buffers' bound; default
+   * unlimited, 0 only continues pieces already started).
    *
    * `exclusive` is for a peer on parole (it sent part of a piece that failed its hash check): it
    * gets whole pieces of its own, no block of a piece another peer sends too, so a failure of one
@@ -315,17 +316,13 @@ export class PiecePicker {
     options: {
       only?: ReadonlySet<number>
       prefer?: readonly number[]
-      noNewPieces?: boolean
+      room?: number
       exclusive?: boolean
     } = {},
   ): BlockRequest[] {
     const out: BlockRequest[] = []
     if (max <= 0) return out
-    const has = (i: number) =>
-      (bits === 'all' || bits.get(i)) &&
-      (!options.only || options.only.has(i)) &&
-      this.#wanted.get(i) &&
-      !this.have.get(i)
+    const has = this.#fetchable(bits, options.only)
     const parole = options.exclusive === true
     // 1. Finish partial pieces first (fewer pieces in memory, pieces shared sooner).
     for (const a of this.#active.values()) {
@@ -333,8 +330,9 @@ export class PiecePicker {
       if (!has(a.index) || !this.#mayJoin(a, peer, parole)) continue
       this.#take(a, peer, max, out, false)
     }
-    // 2. Start new pieces (unless the caller holds too many unfinished pieces in memory).
-    while (out.length < max && !options.noNewPieces) {
+    // 2. Start new pieces, as many as the caller's memory bound leaves room for.
+    let room = options.room ?? Number.POSITIVE_INFINITY
+    while (out.length < max && room > 0) {
       let next: number | undefined
       for (const p of options.prefer ?? []) {
         if (has(p) && !this.#active.has(p)) {
@@ -343,19 +341,45 @@ export class PiecePicker {
         }
       }
       next ??= this.#choose(has)
-      if (next === undefined) break
+      if (next === undefined || this.#pieceLength(next) > room) break
+      room -= this.#pieceLength(next)
       const a = this.#activate(next)
       if (parole) a.exclusive = peer
       this.#take(a, peer, max, out, false)
     }
     // 3. Endgame: duplicate blocks already requested from others (not for or from a peer on parole).
-    if (out.length < max && !parole && this.endgame) {
-      for (const a of this.#active.values()) {
-        if (out.length >= max) break
-        if (has(a.index) && a.exclusive === undefined) this.#take(a, peer, max, out, true)
-      }
-    }
+    if (out.length < max && !parole && this.endgame) this.#duplicate(peer, has, max, out)
     return out
+  }
+
+  /**
+   * For a peer with nothing else to fetch, one block already requested from another peer (libtorrent's
+   * busy block), or none: when every block it could get is held by others (the buffer bound lets no
+   * piece start, or a stalled peer holds the rest), it races them for one, and the first copy wins.
+   * Never of a piece a peer on parole downloads alone.
+   */
+  pickBusy(
+    peer: unknown,
+    bits: PeerPieces | 'all',
+    options: { only?: ReadonlySet<number> } = {},
+  ): BlockRequest[] {
+    const out: BlockRequest[] = []
+    this.#duplicate(peer, this.#fetchable(bits, options.only), 1, out)
+    return out
+  }
+
+  /** Whether a peer with `bits` may be asked for piece `i` (restricted to `only` when given). */
+  #fetchable(bits: PeerPieces | 'all', only: ReadonlySet<number> | undefined): (i: number) => boolean {
+    return (i) =>
+      (bits === 'all' || bits.get(i)) && (!only || only.has(i)) && this.#wanted.get(i) && !this.have.get(i)
+  }
+
+  /** Adds to `out`, up to `max`, blocks of active pieces `peer` has not asked for yet, requested or not. */
+  #duplicate(peer: unknown, has: (i: number) => boolean, max: number, out: BlockRequest[]): void {
+    for (const a of this.#active.values()) {
+      if (out.length >= max) break
+      if (has(a.index) && a.exclusive === undefined) this.#take(a, peer, max, out, true)
+    }
   }
 
   /**

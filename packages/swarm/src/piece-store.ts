@@ -19,6 +19,8 @@ export interface PieceBuffer<P = unknown> {
 export class PieceStore<P = unknown> {
   readonly #specs: readonly PieceSpec[]
   readonly #max: number
+  /** The longest piece (one piece always fits, even one longer than the bound). */
+  readonly #largest: number
   readonly #receiving = new Map<number, PieceBuffer<P>>()
   /** Pieces taken for writing and hashing, with the bytes each still counts. */
   readonly #verifying = new Map<number, number>()
@@ -33,6 +35,9 @@ export class PieceStore<P = unknown> {
   constructor(specs: readonly PieceSpec[], maxBufferedBytes: number) {
     this.#specs = specs
     this.#max = maxBufferedBytes
+    let largest = 0
+    for (const spec of specs) largest = Math.max(largest, spec.length)
+    this.#largest = largest
   }
 
   /** Bytes of unfinished pieces held in memory (receiving, writing or hashing). */
@@ -40,9 +45,13 @@ export class PieceStore<P = unknown> {
     return this.#buffered
   }
 
-  /** Whether the memory bound is reached (no new piece may start). */
-  get full(): boolean {
-    return this.#buffered >= this.#max
+  /**
+   * Bytes new pieces may take now: what the bound leaves, or a whole piece while nothing is buffered
+   * (a piece longer than the bound then still starts, alone). A piece started must get its buffer at
+   * once ({@link bufferFor}), so that the next caller's room counts it.
+   */
+  get room(): number {
+    return this.#buffered === 0 ? Math.max(this.#max, this.#largest) : this.#max - this.#buffered
   }
 
   /** The buffer piece `index` is received into, if it has one. */
@@ -146,7 +155,8 @@ export class PieceStore<P = unknown> {
 
   /**
    * Why the store is inconsistent with the picker, or undefined: a buffer of a piece neither active nor
-   * verifying, or buffered bytes that are not the sum of the live buffers.
+   * verifying, buffered bytes that are not the sum of the live buffers, or more of them than the bound
+   * (unless a single piece is held).
    */
   violation(isActive: (index: number) => boolean): string | undefined {
     let sum = 0
@@ -159,6 +169,8 @@ export class PieceStore<P = unknown> {
     }
     for (const held of this.#verifying.values()) sum += held
     if (sum !== this.#buffered) return `buffered bytes ${this.#buffered} != ${sum} held by live buffers`
+    if (sum > this.#max && this.#receiving.size + this.#verifying.size > 1)
+      return `buffered bytes ${sum} above the bound of ${this.#max}`
     return undefined
   }
 }

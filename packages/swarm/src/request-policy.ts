@@ -35,8 +35,8 @@ export interface PeerRequestView {
 
 /** @internal The torrent-wide part of the request policy. */
 export interface RequestLimits {
-  /** The piece buffers are full: only pieces already started may continue. */
-  readonly noNewPieces: boolean
+  /** Bytes the piece buffers' bound leaves for new pieces (0: only pieces already started continue). */
+  readonly room: number
 }
 
 /** @internal Blocks to request from one peer (see {@link planRequests}). */
@@ -64,6 +64,9 @@ const NOTHING: RequestPlan = Object.freeze({ blocks: Object.freeze([]), inPlace:
  * - A snubbed peer gets one endgame duplicate at most (never a block only it would then hold).
  * - While {@link REFILL_BATCH} requests are still open, it waits until a whole batch is free (one
  *   write then carries many requests).
+ * - A peer with nothing in flight and no free block to fetch races one block another peer holds
+ *   (libtorrent's busy block): a stalled peer holding every piece the buffer bound lets start does not
+ *   hold the download until its requests time out.
  */
 export function planRequests(
   picker: PiecePicker,
@@ -81,13 +84,19 @@ export function planRequests(
   const n = Math.min(view.snubbed ? 1 : depth - outstanding, max - view.inFlight)
   if (n <= 0) return NOTHING
   if (n < REFILL_BATCH && outstanding >= REFILL_BATCH) return NOTHING
+  const only = view.choked ? view.allowedFast : undefined
   const blocks = picker.pick(peer, view.bits, n, {
-    only: view.choked ? view.allowedFast : undefined,
+    only,
     prefer: view.suggested,
-    noNewPieces: limits.noNewPieces,
+    room: limits.room,
     exclusive: view.parole,
   })
-  if (blocks.length === 0) return NOTHING
+  if (blocks.length === 0) {
+    if (outstanding > 0 || view.parole) return NOTHING
+    const busy = picker.pickBusy(peer, view.bits, { only })
+    // Not in place: the block's first copy is the one kept.
+    return busy.length === 0 ? NOTHING : { blocks: busy, inPlace: false }
+  }
   // Checked once per batch, after the pick that may have started the endgame.
   return { blocks, inPlace: !picker.endgame }
 }

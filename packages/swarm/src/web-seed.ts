@@ -127,28 +127,28 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
  * cancelled).
  */
 function pickRun(s: TorrentState, core: TorrentCore, ws: WebSeed): BlockRequest[] {
-  const { picker } = core
-  const options = { exclusive: true, noNewPieces: core.store.full }
+  const { picker, store } = core
   // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
   const limit = s.download.limit
   const blocks = Math.max(
     1,
     Math.floor((limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES) / BLOCK_SIZE),
   )
-  const first = picker.pick(ws, 'all', 1, options)
+  const first = picker.pick(ws, 'all', 1, { exclusive: true, room: store.room })
   if (first.length === 0) {
     // Only a web seed that sent good pieces and no bad one, and no other web seed beside it: its blocks
     // then mix with peers' in a piece, and a bad piece could not be pinned on the right sender.
     const others = webSeedsOf(s).some((o) => o !== ws && (o.state === 'active' || o.state === 'backoff'))
     if (!picker.endgame || ws.strikes > 0 || ws.verified === 0 || others) return first
-    return picker
-      .pick(ws, 'all', blocks, { noNewPieces: true })
-      .sort((a, b) => a.index - b.index || a.begin - b.begin)
+    return picker.pick(ws, 'all', blocks, { room: 0 }).sort((a, b) => a.index - b.index || a.begin - b.begin)
   }
+  // A piece started gets its buffer now: the bound counts it before the next pick.
+  store.bufferFor(first[0]!.index)
   const next = first[0]!.index + 1
   const span = Math.ceil(WEB_SEED_JOB_BYTES / core.meta.pieceLength)
   const prefer = Array.from({ length: Math.min(span, picker.pieceCount - next) }, (_, k) => next + k)
-  const rest = picker.pick(ws, 'all', blocks - 1, { ...options, prefer })
+  const rest = picker.pick(ws, 'all', blocks - 1, { exclusive: true, room: store.room, prefer })
+  for (const b of rest) store.bufferFor(b.index)
   return [...first, ...rest].sort((a, b) => a.index - b.index || a.begin - b.begin)
 }
 
