@@ -4,31 +4,52 @@ import type { BlockRequest, ChokerPeer } from '@p2p/swarm'
  * One direction of a connection of the piece-level model (`up` uploads to `down`), as the uploader's
  * `Choker` sees it: it is its own `id`, and its rates are refreshed before each choke round.
  */
-export interface Half extends ChokerPeer {
+export class Half implements ChokerPeer {
+  /** Itself (the choker's key). */
+  readonly id: unknown
   /** Uploading peer. */
-  up: number
+  readonly up: number
   /** Downloading peer. */
-  down: number
+  readonly down: number
   /** `up` chokes `down`. */
-  choked: boolean
+  choked = true
   /** `down` wants pieces of `up`. */
-  interested: boolean
+  interested = false
+  /** Bytes/s `up` received from `down` over `up`'s last choke interval. */
+  downloadRate = 0
+  /** Bytes/s `up` sent `down` over `up`'s last choke interval. */
+  uploadRate = 0
   /** Pieces `up` has that `down` lacks (`down` is interested while it is above 0). */
-  missing: number
+  missing = 0
   /** Bytes `up` sent `down` so far. */
-  sent: number
+  sent = 0
   /** `sent` at `up`'s last choke round (for its upload rate to `down`). */
-  upMark: number
+  upMark = 0
   /** `sent` at `down`'s last choke round (for its download rate from `up`). */
-  downMark: number
+  downMark = 0
   /** The transfer under way, if any. */
-  flow: Flow | undefined
+  flow: Flow | undefined = undefined
   /** An unchoke is on its way and the first request has not arrived yet. */
-  pending: boolean
+  pending = false
   /** The connection is closed. */
-  closed: boolean
+  closed = false
   /** The other direction of the connection. */
   reverse: Half
+
+  /** Both directions of a new connection between `a` and `b`: [a uploads to b, b uploads to a]. */
+  static pair(a: number, b: number): [Half, Half] {
+    const ab = new Half(a, b, undefined)
+    const ba = new Half(b, a, ab)
+    ab.reverse = ba
+    return [ab, ba]
+  }
+
+  private constructor(up: number, down: number, reverse: Half | undefined) {
+    this.id = this
+    this.up = up
+    this.down = down
+    this.reverse = reverse ?? this
+  }
 }
 
 /** A batch of block requests sent as one stream of bytes at a rate that changes with the sharing. */

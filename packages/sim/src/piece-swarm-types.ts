@@ -9,7 +9,9 @@ export interface PieceHost {
 }
 
 /** How leechers arrive: all at time 0 (a flash crowd) or as a Poisson process. */
-export type PieceArrivals = { kind: 'flash' } | { kind: 'poisson'; /** Mean time until all arrived, ms. */ windowMs: number }
+export type PieceArrivals =
+  | { kind: 'flash' }
+  | { kind: 'poisson' /** Mean time until all arrived, ms. */; windowMs: number }
 
 /** Options of {@link PieceSwarm}. */
 export interface PieceSwarmOptions {

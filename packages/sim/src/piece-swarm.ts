@@ -8,7 +8,7 @@ import {
   type PeerPieces,
   PiecePicker,
 } from '@p2p/swarm'
-import { type Flow, type Half, shareUplink } from './piece-flow.js'
+import { type Flow, Half, shareUplink } from './piece-flow.js'
 import type {
   PieceAvailability,
   PieceSwarmOptions,
@@ -278,9 +278,12 @@ export class PieceSwarm {
       random: this.#random,
     })
     if (o.churn && this.#random() < o.churn.leave) {
-      this.#clock.setTimeout(() => {
-        if (Number.isNaN(this.#doneAt[i]!)) this.#leave(p)
-      }, exponential(this.#random, o.churn.leaveMeanMs))
+      this.#clock.setTimeout(
+        () => {
+          if (Number.isNaN(this.#doneAt[i]!)) this.#leave(p)
+        },
+        exponential(this.#random, o.churn.leaveMeanMs),
+      )
     }
     this.#announce(p)
   }
@@ -315,10 +318,7 @@ export class PieceSwarm {
 
   #connect(a: number, b: number): void {
     if (this.#out[b]!.size >= this.#maxConnections || (this.#seed[a] && this.#seed[b])) return
-    const ab = half(a, b)
-    const ba = half(b, a)
-    ab.reverse = ba
-    ba.reverse = ab
+    const [ab, ba] = Half.pair(a, b)
     this.#out[a]!.set(b, ab)
     this.#out[b]!.set(a, ba)
     ab.missing = this.#countMissing(a, b)
@@ -467,10 +467,17 @@ export class PieceSwarm {
     for (const h of this.#out[d]!.values()) this.#request(h.reverse)
   }
 
-  /** Marks the uploaders whose rates change when `f` starts or ends. */
+  /**
+   * Marks the uploaders whose rates change when `f` starts or ends (called while `f` is counted
+   * among its downloader's flows): its own, and those of the downloader's other flows that are held
+   * at the downloader's share, or would be at the smaller share (a flow below it stays as it is).
+   */
   #touch(f: Flow): void {
     this.#dirty.add(f.half.up)
-    for (const g of this.#downFlows[f.half.down]!) this.#dirty.add(g.half.up)
+    const d = f.half.down
+    const flows = this.#downFlows[d]!
+    const share = (this.#down[d]! / flows.length) * (1 - 1e-9)
+    for (const g of flows) if (g.rate >= share) this.#dirty.add(g.half.up)
   }
 
   #remove(f: Flow): void {
@@ -678,26 +685,6 @@ export class PieceSwarm {
       if (this.#present[p]) pts.push([t, this.#haveCount[p]! / this.#o.pieces])
     }
   }
-}
-
-function half(up: number, down: number): Half {
-  const h = {
-    up,
-    down,
-    choked: true,
-    interested: false,
-    missing: 0,
-    sent: 0,
-    upMark: 0,
-    downMark: 0,
-    flow: undefined,
-    pending: false,
-    closed: false,
-    downloadRate: 0,
-    uploadRate: 0,
-  } as unknown as Half
-  h.id = h
-  return h
 }
 
 function removeItem<T>(xs: T[], x: T): void {
