@@ -47,14 +47,18 @@ export {
   DEFAULT_SIM_PIECES,
   LARGE_SWARM,
   MAX_SIM_PEERS,
+  PIECE_MODEL_ABOVE,
   runSimulation,
   type SimulationOptions,
   type SimulationResult,
 } from './sim/sim-lab.js'
+export { simulatePieceSwarm } from './sim/sim-pieces.js'
 export {
   type Arrivals,
+  DEFAULT_SEEDER_LINK,
   SIM_BLOCK,
   type SimAvailability,
+  type SimModel,
   type SimProgress,
   type SimSwarmResult,
   type SimSwarmSpec,

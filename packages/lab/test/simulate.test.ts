@@ -6,8 +6,10 @@ import {
   fluidBound,
   MEASURED_CAPACITIES,
   mathisRate,
+  PIECE_MODEL_ABOVE,
   runSimulation,
   type SimSwarmSpec,
+  simBound,
   simulateSwarm,
 } from '@p2p/lab'
 import { tempDir } from '@p2p/test-utils'
@@ -125,6 +127,37 @@ describe('runSimulation', () => {
         .map((l) => JSON.parse(l))
       expect(events.filter((e) => e.type === 'run-start')).toHaveLength(3)
       expect(events.some((e) => e.type === 'availability')).toBe(true)
+    } finally {
+      await dir.remove()
+    }
+  })
+  it(`runs N above ${PIECE_MODEL_ABOVE} on the piece-level model and says so in the report`, async () => {
+    const dir = await tempDir('p2p-lab-sim-piece-')
+    try {
+      const n = PIECE_MODEL_ABOVE + 50
+      const r = await runSimulation({
+        peers: [6, n],
+        size: 1024 * KIB,
+        pieces: 16,
+        arrivals: ['flash'],
+        seeders: [1],
+        out: dir.path,
+        pdf: false,
+        command: 'test',
+      })
+      expect(r.runs.map((x) => [x.run, x.model])).toEqual([
+        ['sim/flash/N=6', 'wire'],
+        [`sim/flash/N=${n}`, 'piece'],
+      ])
+      const big = r.runs[1]!
+      expect(big.stopped).toBeUndefined()
+      expect(downloadTimes(big)).toHaveLength(n)
+      expect(big.verifiedPieces).toBe(n * 16)
+      expect(big.completion).toBeGreaterThanOrEqual(simBound(big, 1024 * KIB))
+      expect(r.lines[1]).toContain(`sim/flash/N=${n} (piece model)`)
+      const html = await readFile(r.reportPath, 'utf8')
+      expect(html).toContain(`Piece-level model (N = ${n}, every N above ${PIECE_MODEL_ABOVE})`)
+      expect(html).toContain('Full clients (N = 6)')
     } finally {
       await dir.remove()
     }

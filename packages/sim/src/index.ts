@@ -8,6 +8,15 @@ export { FairUplink } from './fair-uplink.js'
 export { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 export { MemoryStorage } from './memory-storage.js'
 export { DEFAULT_LINK, type LinkOptions, SEND_BUFFER_BYTES, SimNetwork } from './network.js'
+export { PieceSwarm } from './piece-swarm.js'
+export type {
+  PieceArrivals,
+  PieceAvailability,
+  PieceHost,
+  PieceSwarmOptions,
+  PieceSwarmProgress,
+  PieceSwarmResult,
+} from './piece-swarm-types.js'
 export { Prng } from './prng.js'
 export { type SimOptions, type SimResult, simulate } from './simulate.js'
 export { type SimTorrentFile, simTorrent } from './torrent.js'

@@ -1,4 +1,4 @@
-import { LabError, MAX_SIM_PEERS, runLab, runSimulation, scenarios } from '@p2p/lab'
+import { LabError, MAX_SIM_PEERS, PIECE_MODEL_ABOVE, runLab, runSimulation, scenarios } from '@p2p/lab'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 
@@ -48,7 +48,8 @@ export const lab: Command = {
   usage: `usage: p2p lab [--scenario <name>|all] [--peers 2,5,10] [--size 64MiB] [--out dir]
                [--up 20] [--down 50] [--impl ours,libtorrent] [--no-netns] [--super-seed]
                [--discovery tracker|direct] [--tracker-protocol http|udp] [--repeats 3]
-       p2p lab --simulate [--peers 100,1000,10000] [--size 4MiB] [--pieces N] [--out dir]
+       p2p lab --simulate [--peers 100,1000,10000] [--size 4MiB] [--pieces N] [--model auto|wire|piece]
+                      [--out dir]
 
 Runs swarm experiments on emulated hosts (network namespaces with tc caps when root on Linux,
 else 127.0.0.1 with the peers' own rate limits) and writes <out>/report.html and <out>/events.jsonl.
@@ -62,11 +63,13 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
   --tracker-protocol  the lab tracker's protocol (default http)
   --repeats     runs of each swarm (default 3): tables show median (min–max); a bar is PASS or MISS
                 only when every run agrees, else INCONCLUSIVE
-  --simulate    no hosts: the real swarm clients on @p2p/sim's virtual links and clock, N up to
+  --simulate    no hosts: the real swarm on @p2p/sim's virtual clock (see --model), N up to
                 ${MAX_SIM_PEERS}, links drawn from measured capacities; flash crowd and Poisson
                 arrivals with churn per N, 1/2/4/8 seeders at the smallest N; same report
   --pieces      pieces of the simulated file, each carried as one 16 KiB block standing for a
-                whole piece (default size/16 KiB, at most 256)`,
+                whole piece (default size/16 KiB, at most 256)
+  --model       wire: a full client per peer; piece: @p2p/sim's piece-level model (the real picker
+                and choker per peer, no wire); auto (default): piece above N = ${PIECE_MODEL_ABOVE}`,
   async run(argv, io) {
     const { values } = parseFlags(
       argv,
@@ -85,6 +88,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
         repeats: { type: 'string', default: '3' },
         simulate: { type: 'boolean', default: false },
         pieces: { type: 'string' },
+        model: { type: 'string', default: 'auto' },
       },
       false,
     )
@@ -95,8 +99,12 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
           'CLI_USAGE',
           `--pieces expects an integer >= 2, got ${JSON.stringify(values.pieces)}`,
         )
+      const model = String(values.model)
+      if (model !== 'auto' && model !== 'wire' && model !== 'piece')
+        throw new CliError('CLI_USAGE', `--model expects auto, wire or piece, got ${JSON.stringify(model)}`)
       return await labOutcome(async () => {
         const r = await runSimulation({
+          model,
           peers: values.peers ? parsePeers(String(values.peers), MAX_SIM_PEERS) : undefined,
           size: values.size === undefined ? undefined : parseSize(String(values.size)),
           pieces,

@@ -67,6 +67,7 @@ export function simulationResult(
     const flash = r.spec.arrivals === 'flash'
     rows.push([
       r.run,
+      r.model,
       r.spec.leechers,
       r.spec.seeders,
       r.spec.arrivals + (r.spec.churn ? ' + churn' : ''),
@@ -86,7 +87,7 @@ export function simulationResult(
     ])
     const ratio = r.completion !== undefined ? (r.completion / bound).toFixed(2) : 'not done'
     lines.push(
-      `${r.run}: ${times.length}/${r.spec.leechers} finished, ${flash ? `completion/T_min = ${ratio}, ` : ''}median download ${secs(quantile(times, 0.5))} s, seeder upload share ${(seederShare(r) * 100).toFixed(1)} %; ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.events / (r.wallMs / 1000))}/s), peak heap ${Math.round(r.peakHeapMB)} MB, RSS ${Math.round(r.peakRssMB)} MB${r.stopped ? ` (${r.stopped})` : ''}`,
+      `${r.run} (${r.model} model): ${times.length}/${r.spec.leechers} finished, ${flash ? `completion/T_min = ${ratio}, ` : ''}median download ${secs(quantile(times, 0.5))} s, seeder upload share ${(seederShare(r) * 100).toFixed(1)} %; ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.events / (r.wallMs / 1000))}/s), peak heap ${Math.round(r.peakHeapMB)} MB, RSS ${Math.round(r.peakRssMB)} MB${r.stopped ? ` (${r.stopped})` : ''}`,
     )
   }
   const single = runs.filter((r) => r.spec.seeders === 1)
@@ -185,6 +186,7 @@ export function simulationResult(
     title: 'Simulated runs',
     columns: [
       'run',
+      'model',
       'N',
       'seeders',
       'arrivals',
@@ -212,8 +214,7 @@ export function simulationResult(
   return {
     name: 'simulation',
     question: 'How does distribution scale to internet-size swarms (100 to 10,000 peers)?',
-    summary:
-      'the real @p2p/swarm clients on @p2p/sim: flash crowds and Poisson arrivals with churn for each N, and 1, 2, 4, 8 seeders at the smallest N',
+    summary: `the real @p2p/swarm clients on @p2p/sim (${[...new Set(runs.map((r) => r.model))].join(' and ')} model${runs.some((r) => r.model !== runs[0]?.model) ? 's' : ''}): flash crowds and Poisson arrivals with churn for each N, and 1, 2, 4, 8 seeders at the smallest N`,
     runs: [],
     tables: [table, classes],
     charts: [completion, cdf, speed, share, ...availability],
