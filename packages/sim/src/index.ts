@@ -18,6 +18,7 @@ export type {
   PieceSwarmResult,
 } from './piece-swarm-types.js'
 export { Prng } from './prng.js'
+export { type RunCost, RunMeter, type RunSample } from './run-meter.js'
 export { type SimOptions, type SimResult, simulate } from './simulate.js'
 export { type SimTorrentFile, simTorrent } from './torrent.js'
 export { VirtualClock } from './virtual-clock.js'

@@ -1,3 +1,4 @@
+import type { RunCost } from './run-meter.js'
 /** A host of the piece-level model: its access link. */
 export interface PieceHost {
   /** Upload capacity, bytes per second. */
@@ -77,7 +78,7 @@ export interface PieceAvailability {
 }
 
 /** What a {@link PieceSwarm} run produced (times in virtual ms, NaN for what did not happen). */
-export interface PieceSwarmResult {
+export interface PieceSwarmResult extends RunCost {
   arriveAt: Float64Array
   firstPieceAt: Float64Array
   doneAt: Float64Array
@@ -99,12 +100,4 @@ export interface PieceSwarmResult {
   pieces: number
   /** Last time a staying leecher finished (undefined when one did not). */
   completion?: number
-  /** Clock events run. */
-  events: number
-  virtualMs: number
-  wallMs: number
-  peakHeapMB: number
-  peakRssMB: number
-  /** Why it ended early, if it did. */
-  stopped?: string
 }

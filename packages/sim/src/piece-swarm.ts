@@ -16,11 +16,11 @@ import type {
   PieceSwarmResult,
 } from './piece-swarm-types.js'
 import { Prng } from './prng.js'
+import { RunMeter } from './run-meter.js'
 import { VirtualClock } from './virtual-clock.js'
 
 /** Bytes below which a flow counts as sent (float rounding of the shares). */
 const EPSILON = 1e-3
-const MB = 2 ** 20
 /** Pieces missing beyond the downloader's flows at which the endgame may have started (see `#request`). */
 const ENDGAME_SLACK = 8
 
@@ -157,7 +157,7 @@ export class PieceSwarm {
 
   /** Runs the swarm until every leecher that stays has finished (or the limit); call once. */
   run(): PieceSwarmResult {
-    const wallStart = performance.now()
+    const meter = new RunMeter()
     const o = this.#o
     const clock = this.#clock
     for (const [s, host] of o.seeders.entries()) {
@@ -177,26 +177,17 @@ export class PieceSwarm {
     clock.setTimeout(sampler, 0)
     const limit = o.limitMs ?? 6 * 3_600_000
     let events = 0
-    let peakHeapMB = 0
-    let peakRssMB = 0
     let nextReport = performance.now() + 1000
     let stopped: string | undefined
-    const progress = (): PieceSwarmProgress => {
-      const mem = process.memoryUsage()
-      peakHeapMB = Math.max(peakHeapMB, mem.heapUsed / MB)
-      peakRssMB = Math.max(peakRssMB, mem.rss / MB)
-      return {
-        virtualMs: clock.now(),
-        events,
-        arrived: this.#arrived,
-        done: this.#done,
-        left: this.#left,
-        flows: this.#flows,
-        wallMs: performance.now() - wallStart,
-        heapMB: mem.heapUsed / MB,
-        rssMB: mem.rss / MB,
-      }
-    }
+    const progress = (): PieceSwarmProgress => ({
+      virtualMs: clock.now(),
+      events,
+      arrived: this.#arrived,
+      done: this.#done,
+      left: this.#left,
+      flows: this.#flows,
+      ...meter.sample(),
+    })
     for (;;) {
       if (this.#arrived === this.#n && this.#done + this.#leftUnfinished === this.#n) break
       const next = clock.nextAt()
@@ -213,7 +204,6 @@ export class PieceSwarm {
       }
     }
     this.#sample()
-    const last = progress()
     const staying: number[] = []
     for (let i = 0; i < this.#n; i++)
       if (Number.isNaN(this.#leftAt[i]!) || !Number.isNaN(this.#doneAt[i]!)) staying.push(i)
@@ -241,12 +231,7 @@ export class PieceSwarm {
       traces: [...this.#traced].map(([peer, points]) => ({ peer, points })),
       pieces: this.#pieces,
       completion,
-      events,
-      virtualMs: clock.now(),
-      wallMs: last.wallMs,
-      peakHeapMB,
-      peakRssMB,
-      stopped,
+      ...meter.cost(events, clock.now(), stopped),
     }
   }
 

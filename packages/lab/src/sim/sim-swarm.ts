@@ -1,5 +1,5 @@
 import type { PeerAddress } from '@p2p/peer-address'
-import { MemoryStorage, Prng, SimNetwork, simTorrent, VirtualClock } from '@p2p/sim'
+import { MemoryStorage, Prng, type RunCost, RunMeter, SimNetwork, simTorrent, VirtualClock } from '@p2p/sim'
 import { Client, type StorageOptions, type Torrent } from '@p2p/swarm'
 import { LabError } from '../errors.js'
 import type { HostCaps } from '../netns.js'
@@ -88,7 +88,7 @@ export interface SimAvailability {
 }
 
 /** What one simulated swarm produced (times in virtual ms from the swarm's zero). */
-export interface SimSwarmResult {
+export interface SimSwarmResult extends RunCost {
   run: string
   model: SimModel
   spec: Omit<SimSwarmSpec, 'onProgress'>
@@ -119,14 +119,6 @@ export interface SimSwarmResult {
   wasted?: number
   /** Last time a staying leecher finished (undefined when one did not). */
   completion?: number
-  events: number
-  virtualMs: number
-  wallMs: number
-  peakHeapMB: number
-  /** Highest resident set size seen while it ran, MB. */
-  peakRssMB: number
-  /** Why it ended early, if it did. */
-  stopped?: string
 }
 
 /** Requests the swarm keeps open per connection at the least (its `MIN_PIPELINE`), 16 KiB blocks. */
@@ -173,7 +165,7 @@ interface SimPeer {
  * All peers read one shared copy of the content.
  */
 export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult> {
-  const wallStart = performance.now()
+  const meter = new RunMeter()
   const rng = new Prng(spec.seed)
   const random = () => rng.next()
   const clock = new VirtualClock()
@@ -366,29 +358,18 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
 
   const limit = spec.limitMs ?? 6 * 3_600_000
   let events = 0
-  let peakHeapMB = 0
-  let peakRssMB = 0
   let nextReport = performance.now() + 1000
   let stopped: string | undefined
-  const progress = (): SimProgress => {
-    const mem = process.memoryUsage()
-    const heapMB = mem.heapUsed / 2 ** 20
-    const rssMB = mem.rss / 2 ** 20
-    peakHeapMB = Math.max(peakHeapMB, heapMB)
-    peakRssMB = Math.max(peakRssMB, rssMB)
-    return {
-      run: spec.run,
-      virtualMs: clock.now(),
-      events,
-      arrived,
-      done,
-      left,
-      wallMs: performance.now() - wallStart,
-      heapMB,
-      rssMB,
-      inFlightMB: net.inFlight / 2 ** 20,
-    }
-  }
+  const progress = (): SimProgress => ({
+    run: spec.run,
+    virtualMs: clock.now(),
+    events,
+    arrived,
+    done,
+    left,
+    ...meter.sample(),
+    inFlightMB: net.inFlight / 2 ** 20,
+  })
   for (;;) {
     if (arrived === n && done + leftUnfinished === n) break
     const next = clock.nextAt()
@@ -412,7 +393,7 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
   for (const [i, p] of leechers.entries())
     if (p.present) uploaded[i] = (p.torrent?.stats().uploaded ?? 0) * scale
   for (const s of seeders) seederUploaded += (s.torrent?.stats().uploaded ?? 0) * scale
-  const last = progress()
+  const cost = meter.cost(events, clock.now(), stopped)
   await Promise.all([...seeders, ...leechers].map((p) => (p.present ? p.client?.close() : undefined)))
   const staying = [...doneAt.keys()].filter((i) => Number.isNaN(leftAt[i]!) || !Number.isNaN(doneAt[i]!))
   const allDone = staying.every((i) => !Number.isNaN(doneAt[i]!))
@@ -436,11 +417,6 @@ export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult>
     verifiedPieces,
     failedPieces,
     completion: allDone && staying.length ? Math.max(...staying.map((i) => doneAt[i]!)) : undefined,
-    events,
-    virtualMs: clock.now(),
-    wallMs: last.wallMs,
-    peakHeapMB,
-    peakRssMB,
-    stopped,
+    ...cost,
   }
 }
