@@ -99,8 +99,9 @@ describe('runSimulation', () => {
     const dir = await tempDir('p2p-lab-sim-')
     try {
       const notes: string[] = []
+      const lines: string[] = []
       const r = await runSimulation({
-        peers: [6],
+        peers: [4, 6],
         size: 256 * KIB,
         pieces: 8,
         seeders: [1, 2],
@@ -108,8 +109,21 @@ describe('runSimulation', () => {
         pdf: false,
         command: 'test',
         onNote: (l) => notes.push(l),
+        onLine: (l) => lines.push(l),
       })
-      expect(r.runs.map((x) => x.run)).toEqual(['sim/flash/N=6', 'sim/poisson/N=6', 'sim/flash/N=6/S=2'])
+      // The speed-against-seeders runs are made for every N.
+      expect(r.runs.map((x) => x.run)).toEqual([
+        'sim/flash/N=4',
+        'sim/poisson/N=4',
+        'sim/flash/N=6',
+        'sim/poisson/N=6',
+        'sim/flash/N=4/S=2',
+        'sim/flash/N=6/S=2',
+      ])
+      for (const n of [4, 6])
+        expect(lines).toContainEqual(
+          expect.stringMatching(new RegExp(`^speed against seeders, N = ${n}: 2 seeders \\d+\\.\\d\\dx`)),
+        )
       expect(notes.some((l) => l.includes('events/s'))).toBe(true)
       const html = await readFile(r.reportPath, 'utf8')
       for (const id of [
@@ -125,7 +139,7 @@ describe('runSimulation', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l))
-      expect(events.filter((e) => e.type === 'run-start')).toHaveLength(3)
+      expect(events.filter((e) => e.type === 'run-start')).toHaveLength(6)
       expect(events.some((e) => e.type === 'availability')).toBe(true)
     } finally {
       await dir.remove()

@@ -65,7 +65,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
                 only when every run agrees, else INCONCLUSIVE
   --simulate    no hosts: the real swarm on @p2p/sim's virtual clock (see --model), N up to
                 ${MAX_SIM_PEERS}, links drawn from measured capacities; flash crowd and Poisson
-                arrivals with churn per N, 1/2/4/8 seeders at the smallest N; same report
+                arrivals with churn and 1/2/4/8 seeders per N; same report
   --pieces      pieces of the simulated file, each carried as one 16 KiB block standing for a
                 whole piece (default size/16 KiB, at most 256)
   --model       wire: a full client per peer; piece: @p2p/sim's piece-level model (the real picker

@@ -133,34 +133,45 @@ export function simulationResult(
       },
     ],
   }
-  const bySeeders = runs.filter(
-    (r) => r.spec.arrivals === 'flash' && r.spec.leechers === Math.min(...flash.map((f) => f.spec.leechers)),
-  )
+  // Mean download speed of a flash crowd with `s` seeders at `n` leechers, and the fluid model's F/T_min.
+  const flashOf = (n: number, s: number) =>
+    runs.find((r) => r.spec.arrivals === 'flash' && r.spec.leechers === n && r.spec.seeders === s)
+  const meanSpeed = (r: SimSwarmResult | undefined) => {
+    const times = r ? downloadTimes(r) : []
+    return times.length ? times.reduce((a, t) => a + size / (t / 1000), 0) / times.length : 0
+  }
+  const sizes = [...new Set(flash.map((r) => r.spec.leechers))]
   const speed: ChartSpec = {
     id: 'sim-seeders-speed',
-    title: `Mean download speed vs number of seeders (N = ${bySeeders[0]?.spec.leechers ?? '-'})`,
+    title: 'Mean download speed vs number of seeders, for each N',
     kind: 'bar',
     xName: 'seeders',
     yName: 'MB/s',
     categories: seederCounts.map(String),
-    series: [
+    series: sizes.flatMap((n) => [
       {
-        name: 'simulated mean speed',
-        points: seederCounts.map((s) => {
-          const r = bySeeders.find((b) => b.spec.seeders === s)
-          const times = r ? downloadTimes(r) : []
-          const mean = times.length ? times.reduce((a, t) => a + size / (t / 1000), 0) / times.length : 0
-          return [String(s), round(mean / 1e6, 3)]
-        }),
+        name: `N = ${n}: simulated mean speed`,
+        points: seederCounts.map((s): [string, number] => [
+          String(s),
+          round(meanSpeed(flashOf(n, s)) / 1e6, 3),
+        ]),
       },
       {
-        name: 'fluid-model speed F/T_min',
-        points: seederCounts.map((s) => {
-          const r = bySeeders.find((b) => b.spec.seeders === s)
+        name: `N = ${n}: fluid-model speed F/T_min`,
+        points: seederCounts.map((s): [string, number] => {
+          const r = flashOf(n, s)
           return [String(s), r ? round(size / simBound(r, size) / 1000 / 1e3, 3) : 0]
         }),
       },
-    ],
+    ]),
+  }
+  for (const n of sizes) {
+    const one = meanSpeed(flashOf(n, 1))
+    const more = seederCounts.filter((s) => s > 1 && flashOf(n, s))
+    if (one > 0 && more.length)
+      lines.push(
+        `speed against seeders, N = ${n}: ${more.map((s) => `${s} seeders ${(meanSpeed(flashOf(n, s)) / one).toFixed(2)}x`).join(', ')} the mean download speed with 1 seeder`,
+      )
   }
   const share: ChartSpec = {
     id: 'sim-upload-share',
@@ -214,7 +225,7 @@ export function simulationResult(
   return {
     name: 'simulation',
     question: 'How does distribution scale to internet-size swarms (100 to 10,000 peers)?',
-    summary: `the real @p2p/swarm clients on @p2p/sim (${[...new Set(runs.map((r) => r.model))].join(' and ')} model${runs.some((r) => r.model !== runs[0]?.model) ? 's' : ''}): flash crowds and Poisson arrivals with churn for each N, and 1, 2, 4, 8 seeders at the smallest N`,
+    summary: `the real @p2p/swarm clients on @p2p/sim (${[...new Set(runs.map((r) => r.model))].join(' and ')} model${runs.some((r) => r.model !== runs[0]?.model) ? 's' : ''}): flash crowds and Poisson arrivals with churn, and 1, 2, 4, 8 seeders, for each N`,
     runs: [],
     tables: [table, classes],
     charts: [completion, cdf, speed, share, ...availability],

@@ -26,7 +26,7 @@ export interface SimulationOptions {
   pieces?: number
   /** Arrival processes, each run for every N (default both: flash crowd, Poisson with churn). */
   arrivals?: Arrivals[]
-  /** Seeder counts of the speed-against-seeders runs, at the smallest N (default 1, 2, 4, 8). */
+  /** Seeder counts of the speed-against-seeders runs, at each N (default 1, 2, 4, 8). */
   seeders?: number[]
   /**
    * Connections per peer, and peers the tracker model returns per announce (default 50, and 30 from
@@ -89,8 +89,8 @@ export const MAX_SIM_PEERS = 100_000
 
 /**
  * `p2p lab --simulate`: internet-scale swarms on `@p2p/sim` (the real `@p2p/swarm` clients on
- * virtual links and time). For each N: a flash crowd and Poisson arrivals with churn; at the smallest N
- * also 1, 2, 4, 8 seeders. Writes report.html (same layout as the emulated lab's), a sampled
+ * virtual links and time). For each N: a flash crowd and Poisson arrivals with churn, and flash crowds
+ * with 2, 4 and 8 seeders. Writes report.html (same layout as the emulated lab's), a sampled
  * events.jsonl and report.pdf into `out`.
  *
  * @example
@@ -167,7 +167,8 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
   }
   try {
     for (const n of peers) for (const a of options.arrivals ?? ['flash', 'poisson']) await one(n, a, 1)
-    for (const s of options.seeders ?? [1, 2, 4, 8]) if (s > 1) await one(Math.min(...peers), 'flash', s)
+    for (const n of peers)
+      for (const s of options.seeders ?? [1, 2, 4, 8]) if (s > 1) await one(n, 'flash', s)
   } finally {
     await log.close()
   }
