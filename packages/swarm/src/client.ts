@@ -130,6 +130,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   #incomingOpen = 0
   readonly #handshaking = new Set<TransportStream>()
   #closed = false
+  #closing: Promise<void> | undefined
   readonly #localIps: Set<string>
   #portMapper: PortMapper | undefined
   #lsd: LsdSource | undefined
@@ -532,9 +533,16 @@ export class Client extends TypedEmitter<ClientEvents> {
     return createFileServer({ client: () => this.torrents })
   }
 
-  /** Stops every torrent (resume data written, trackers told), the listener and the hash workers. */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  /**
+   * Stops every torrent (resume data written, trackers told), the listener and the hash workers.
+   * Every call returns the first call's promise: a close started by the abort signal is waited for.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
     await Promise.all([...this.#torrents.values()].map((t) => t.destroy()))
     for (const s of this.#handshaking) s.destroy()

@@ -59,6 +59,18 @@ describe('destroy', () => {
     await c.close()
     expect(existsSync(join(out, '.p2p-state', `${t.infoHash}.resume`))).toBe(true)
   })
+
+  it("a client's abort signal starts close; a second close waits until the resume file is written", async () => {
+    const { seeder, torrent, out } = await seeded({ 'big.bin': 2_000_000 })
+    const abort = new AbortController()
+    const c = client({ signal: abort.signal })
+    const t = await c.add(torrent, { path: out, peers: [local(seeder)], downloadLimit: 200_000 })
+    await new Promise<void>((r) => t.once('piece', () => r()))
+    abort.abort()
+    // The CLI closes its client after Ctrl-C too: that call must not return while the first runs.
+    await c.close()
+    expect(existsSync(join(out, '.p2p-state', `${t.infoHash}.resume`))).toBe(true)
+  })
 })
 
 describe('limits at runtime', () => {

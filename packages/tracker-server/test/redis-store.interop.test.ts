@@ -114,7 +114,8 @@ describe('RedisStore', () => {
   })
 
   it('expires peers by last-seen time and bounds peers per torrent', async (ctx) => {
-    const s = await store(ctx, { peerTimeout: 300, maxPeersPerTorrent: 3 })
+    const prefix = `t${randomBytes(4).toString('hex')}:`
+    const s = await store(ctx, { peerTimeout: 300, maxPeersPerTorrent: 3, prefix })
     for (let port = 1; port <= 5; port++) await s.announce(req({ port }))
     expect((await s.scrape(['ab'.repeat(20)]))[0]).toMatchObject({ incomplete: 3 })
     await new Promise((r) => setTimeout(r, 700))
@@ -122,7 +123,7 @@ describe('RedisStore', () => {
     expect(await s.totals()).toMatchObject({ torrents: 0 })
     // The torrent's keys carry the timeout as a TTL.
     await s.announce(req({ port: 9 }))
-    const ttl = await s.redis.pttl(`${(s as unknown as { prefix: string }).prefix}t:${'ab'.repeat(20)}:p`)
+    const ttl = await s.redis.pttl(`${prefix}t:${'ab'.repeat(20)}:p`)
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(300)
   })
