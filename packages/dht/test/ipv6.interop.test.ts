@@ -22,19 +22,22 @@ describe('our DHT with python3-libtorrent on ::1 (BEP 32)', () => {
     const bootAt = boot.addresses()[0]!
     lt = await startLibtorrentDht(['::1', '::1'], 0, `[::1]:${bootAt.port}`)
     for (let i = 0; i < 2; i++) ours.push(await createDhtNode({ host: '::1', port: 0, bootstrap: [bootAt] }))
+    const inTable = () =>
+      boot.core
+        .table(6)!
+        .nodes()
+        .map((n) => n.address.port)
+    // Both sessions have nodes, and both have queried our node (one of them may do so only after
+    // it learnt its first node elsewhere, so the two conditions are awaited together).
     await waitFor(
       async () =>
+        lt!.ports.every((port) => inTable().includes(port)) &&
         (await Promise.all([0, 1].map((i) => lt!.call(i, 'stats')))).every((c) => (c.nodes as number) >= 1),
       30_000,
-      'libtorrent sessions to have IPv6 nodes',
+      'libtorrent sessions to have IPv6 nodes and to be in our table',
       500,
     )
     await Promise.all(ours.slice(1).map((n) => n.start()))
-    const inTable = boot.core
-      .table(6)!
-      .nodes()
-      .map((n) => n.address.port)
-    for (const port of lt.ports) expect(inTable).toContain(port)
     expect(boot.stats().nodes.v4).toBe(0)
 
     // libtorrent announces a torrent on its listen port; our node finds it over IPv6.
