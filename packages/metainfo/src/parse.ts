@@ -306,6 +306,44 @@ function mapDecodeError(err: unknown): never {
  * @throws MetainfoError with a stable code for every rejection.
  */
 export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Metainfo {
+  const { root, info, infoBytes } = decodeTorrent(bytes, options)
+  const sha1 = new Uint8Array(createHash('sha1').update(infoBytes).digest())
+  const v2 = isV2(info, infoBytes, options)
+  const pieceLength = pieceLengthOf(info, v2)
+  const name = torrentName(info, sha1)
+  const { files, version } = torrentFiles(info, name, pieceLength, v2, options)
+  const { totalSize, pieceCount, pieces } = checkPieces(info, files, pieceLength, v2, options)
+  const paths = resolveDuplicates(files, name, options.maxDuplicateNames ?? 100)
+  const pieceLayers = v2 ? parsePieceLayers(root, files, pieceLength, options) : new Map<string, Uint8Array>()
+  const entries = fileEntries(files, paths)
+  const sha256 = v2 ? new Uint8Array(createHash('sha256').update(infoBytes).digest()) : undefined
+  const meta: Metainfo = {
+    version,
+    infoHashBytes: version === 2 ? sha256!.subarray(0, 20) : sha1,
+    info: infoBytes,
+    name,
+    pieceLength,
+    pieceCount,
+    length: entries.reduce((n, f) => n + (f.pad ? 0 : f.length), 0),
+    totalSize,
+    files: entries,
+    pieceLayers,
+    announce: parseAnnounce(root),
+    urlList: parseUrlList(root),
+    private: int(info, 'private', 0) !== 0,
+  }
+  if (version !== 2) meta.infoHash = toHex(sha1)
+  if (sha256) meta.infoHashV2 = toHex(sha256)
+  if (pieces) meta.pieces = pieces
+  addDescription(meta, root, info)
+  return meta
+}
+
+/** The top-level dictionary, its `info` dictionary and the raw info bytes (what the info hashes hash). */
+function decodeTorrent(
+  bytes: Uint8Array,
+  options: ParseOptions,
+): { root: BencodeDict; info: BencodeDict; infoBytes: Uint8Array } {
   if (!(bytes instanceof Uint8Array)) fail('METAINFO_INVALID_INPUT', 'parseTorrent expects a Uint8Array')
   const maxSize = options.maxSize ?? 80_000_000
   if (bytes.length > maxSize)
@@ -328,9 +366,11 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   if (!isDict(root)) fail('METAINFO_NOT_A_DICT', 'torrent file is not a dictionary')
   const info = root.info
   if (!isDict(info)) fail('METAINFO_MISSING_INFO', "missing or invalid 'info' section in torrent file")
-  const infoBytes = rawBytes(info)!
-  const sha1 = new Uint8Array(createHash('sha1').update(infoBytes).digest())
+  return { root, info, infoBytes: rawBytes(info)! }
+}
 
+/** Whether `meta version` is 2; a v2 info dictionary must also be strictly valid bencode. */
+function isV2(info: BencodeDict, infoBytes: Uint8Array, options: ParseOptions): boolean {
   const metaVersion = int(info, 'meta version', -1)
   if (metaVersion > 0) {
     try {
@@ -344,8 +384,10 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     }
     if (metaVersion > 2) fail('METAINFO_UNKNOWN_VERSION', `unknown meta version ${metaVersion}`)
   }
-  const v2 = metaVersion >= 2
+  return metaVersion >= 2
+}
 
+function pieceLengthOf(info: BencodeDict, v2: boolean): number {
   const pieceLength = int(info, 'piece length', -1)
   if (!(pieceLength > 0) || pieceLength > MAX_PIECE_LENGTH) {
     fail('METAINFO_INVALID_PIECE_LENGTH', "invalid or missing 'piece length' entry in torrent file")
@@ -353,25 +395,32 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   if (v2 && (pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0)) {
     fail('METAINFO_INVALID_PIECE_LENGTH', "v2 'piece length' must be a power of two >= 16 KiB")
   }
+  return pieceLength
+}
 
+/** The sanitised name (the info hash in hex when nothing is left of it). */
+function torrentName(info: BencodeDict, sha1: Uint8Array): string {
   const nameBytes = str(info, 'name.utf-8') ?? str(info, 'name')
   if (!nameBytes) fail('METAINFO_MISSING_NAME', 'missing name in torrent file')
   const nameOut: number[] = []
   appendElement(nameOut, nameBytes)
-  let name = bytesToString(nameOut)
-  if (name === '') name = toHex(sha1)
+  const name = bytesToString(nameOut)
+  return name === '' ? toHex(sha1) : name
+}
 
+/**
+ * The torrent's files in piece space (v2's list with its synthesised pads when there is one) and
+ * the version they make: a hybrid's v1 and v2 lists must describe the same files.
+ */
+function torrentFiles(
+  info: BencodeDict,
+  name: string,
+  pieceLength: number,
+  v2: boolean,
+  options: ParseOptions,
+): { files: RawFile[]; version: TorrentVersion } {
   const filesNode = list(info, 'files')
-  const fileTree = info['file tree']
-  let v2Files: RawFile[] | undefined
-  if (v2 && isDict(fileTree)) {
-    v2Files = extractV2Files(withSpans(fileTree, options), name, filesNode !== undefined)
-  } else if (v2) {
-    fail('METAINFO_MISSING_FILE_TREE', "a v2 torrent has no 'file tree'")
-  } else if (isDict(fileTree)) {
-    fail('METAINFO_MISSING_META_VERSION', "a 'file tree' without 'meta version' 2")
-  }
-
+  const v2Files = v2FileList(info, name, filesNode !== undefined, v2, options)
   let v1Files: RawFile[] | undefined
   let multi = true
   if (!filesNode) {
@@ -383,38 +432,65 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     const rootDir = Array.from(enc.encode(name))
     v1Files = filesNode.map((f) => extractV1File(f, rootDir, false))
   }
-
-  let version: TorrentVersion = v2 ? (v1Files ? 'hybrid' : 2) : 1
-  let files: RawFile[]
-  if (v2Files) {
-    if (v2Files.length === 0) fail('METAINFO_NO_FILES', 'no files in torrent')
-    const multiV2 = v2Files.length > 1 || filesNode !== undefined || v2Files[0]!.path.includes('/')
-    const padded = withV2Pads(v2Files, pieceLength, name, multiV2)
-    if (v1Files && v1Files.length > 0) {
-      if (!compatible(padded, v1Files, pieceLength)) {
-        fail('METAINFO_INCONSISTENT_FILES', 'the v1 and v2 file metadata does not match')
-      }
-      // hybrid: libtorrent reports the v2 list with synthesised pads; a v1 list made without tail
-      // padding (older libtorrent) keeps the last piece short
-      files = padded
-      const sum = (l: RawFile[]) => l.reduce((n, f) => n + f.length, 0)
-      if (sum(v1Files) < sum(padded)) {
-        let last = padded.length - 1
-        while (last >= 0 && !padded[last]!.pad && padded[last]!.length === 0) last--
-        if (last >= 0 && padded[last]!.pad) files = [...padded.slice(0, last), ...padded.slice(last + 1)]
-      }
-    } else {
-      if (v1Files) version = 2
-      files = padded
-    }
-  } else {
-    files = v1Files ?? []
-    version = 1
-  }
+  const { files, version } = v2Files
+    ? withV1Files(v2Files, v1Files, pieceLength, name, filesNode !== undefined)
+    : { files: v1Files ?? [], version: 1 as const }
   if (files.length === 0) fail('METAINFO_NO_FILES', 'no files in torrent')
   if (!v2 && !multi && v1Files && v1Files.length > 1)
     fail('METAINFO_INVALID_NAME', 'more than one top-level file')
+  return { files, version }
+}
 
+/** The v2 `file tree`'s files (none for a v1 torrent). */
+function v2FileList(
+  info: BencodeDict,
+  name: string,
+  hasFiles: boolean,
+  v2: boolean,
+  options: ParseOptions,
+): RawFile[] | undefined {
+  const fileTree = info['file tree']
+  if (v2 && isDict(fileTree)) return extractV2Files(withSpans(fileTree, options), name, hasFiles)
+  if (v2) fail('METAINFO_MISSING_FILE_TREE', "a v2 torrent has no 'file tree'")
+  if (isDict(fileTree)) fail('METAINFO_MISSING_META_VERSION', "a 'file tree' without 'meta version' 2")
+  return undefined
+}
+
+/** The v2 list with its pads, checked against the v1 list of a hybrid. */
+function withV1Files(
+  v2Files: RawFile[],
+  v1Files: RawFile[] | undefined,
+  pieceLength: number,
+  name: string,
+  hasFiles: boolean,
+): { files: RawFile[]; version: TorrentVersion } {
+  if (v2Files.length === 0) fail('METAINFO_NO_FILES', 'no files in torrent')
+  const multiV2 = v2Files.length > 1 || hasFiles || v2Files[0]!.path.includes('/')
+  const padded = withV2Pads(v2Files, pieceLength, name, multiV2)
+  if (!v1Files || v1Files.length === 0) return { files: padded, version: 2 }
+  if (!compatible(padded, v1Files, pieceLength)) {
+    fail('METAINFO_INCONSISTENT_FILES', 'the v1 and v2 file metadata does not match')
+  }
+  // hybrid: libtorrent reports the v2 list with synthesised pads; a v1 list made without tail
+  // padding (older libtorrent) keeps the last piece short
+  const sum = (l: RawFile[]) => l.reduce((n, f) => n + f.length, 0)
+  if (sum(v1Files) < sum(padded)) {
+    let last = padded.length - 1
+    while (last >= 0 && !padded[last]!.pad && padded[last]!.length === 0) last--
+    if (last >= 0 && padded[last]!.pad)
+      return { files: [...padded.slice(0, last), ...padded.slice(last + 1)], version: 'hybrid' }
+  }
+  return { files: padded, version: 'hybrid' }
+}
+
+/** Checks the sizes against the limits and the `pieces` string against the piece count. */
+function checkPieces(
+  info: BencodeDict,
+  files: RawFile[],
+  pieceLength: number,
+  v2: boolean,
+  options: ParseOptions,
+): { totalSize: number; pieceCount: number; pieces: Uint8Array | undefined } {
   let totalSize = 0
   for (const f of files) totalSize += f.length
   if (totalSize > MAX_FILE_SIZE) fail('METAINFO_INVALID_LENGTH', 'torrent is too large')
@@ -431,36 +507,42 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     fail('METAINFO_INVALID_PIECES', 'incorrect number of piece hashes in torrent file')
   }
   if (totalSize === 0) fail('METAINFO_INVALID_LENGTH', 'invalid length of torrent')
+  return { totalSize, pieceCount, pieces }
+}
 
-  const paths = resolveDuplicates(files, name, options.maxDuplicateNames ?? 100)
-
-  // piece layers (v2): optional, but every entry present must be valid
+/** v2 `piece layers` by pieces root in hex: optional, but every entry present must be valid. */
+function parsePieceLayers(
+  root: BencodeDict,
+  files: RawFile[],
+  pieceLength: number,
+  options: ParseOptions,
+): Map<string, Uint8Array> {
   const pieceLayers = new Map<string, Uint8Array>()
-  if (v2) {
-    const layers = root['piece layers']
-    if (layers !== undefined) {
-      if (!isDict(layers)) fail('METAINFO_INVALID_PIECE_LAYER', "'piece layers' is not a dictionary")
-      const big = new Map<string, RawFile>()
-      for (const f of files) if (f.root && f.length > pieceLength) big.set(toHex(f.root), f)
-      for (const [key, value] of rawEntries(layers)) {
-        const keyHex = toHex(key)
-        const f = big.get(keyHex)
-        if (!f) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer belongs to no file')
-        if (!(value instanceof Uint8Array))
-          fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer is not a string')
-        const n = Math.ceil(f.length / pieceLength)
-        if (value.length !== n * 32) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer has the wrong size')
-        const verify = options.verifyPieceLayers ?? 'libtorrent'
-        if (verify !== 'none' && !verifyPieceLayer(value, pieceLength, f.root!)) {
-          if (verify === 'all' || pieceLength > BLOCK_SIZE)
-            fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer does not hash to its pieces root')
-          continue // a 16 KiB layer libtorrent would load: dropped, fetched from peers instead
-        }
-        pieceLayers.set(keyHex, value)
-      }
+  const layers = root['piece layers']
+  if (layers === undefined) return pieceLayers
+  if (!isDict(layers)) fail('METAINFO_INVALID_PIECE_LAYER', "'piece layers' is not a dictionary")
+  const big = new Map<string, RawFile>()
+  for (const f of files) if (f.root && f.length > pieceLength) big.set(toHex(f.root), f)
+  for (const [key, value] of rawEntries(layers)) {
+    const keyHex = toHex(key)
+    const f = big.get(keyHex)
+    if (!f) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer belongs to no file')
+    if (!(value instanceof Uint8Array)) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer is not a string')
+    const n = Math.ceil(f.length / pieceLength)
+    if (value.length !== n * 32) fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer has the wrong size')
+    const verify = options.verifyPieceLayers ?? 'libtorrent'
+    if (verify !== 'none' && !verifyPieceLayer(value, pieceLength, f.root!)) {
+      if (verify === 'all' || pieceLength > BLOCK_SIZE)
+        fail('METAINFO_INVALID_PIECE_LAYER', 'a piece layer does not hash to its pieces root')
+      continue // a 16 KiB layer libtorrent would load: dropped, fetched from peers instead
     }
+    pieceLayers.set(keyHex, value)
   }
+  return pieceLayers
+}
 
+/** The public file list: `paths` (duplicates renamed) split, offsets in piece space. */
+function fileEntries(files: RawFile[], paths: string[]): FileEntry[] {
   const out: FileEntry[] = []
   let offset = 0
   for (let i = 0; i < files.length; i++) {
@@ -473,26 +555,11 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
     out.push(e)
     offset += f.length
   }
+  return out
+}
 
-  const sha256 = v2 ? new Uint8Array(createHash('sha256').update(infoBytes).digest()) : undefined
-  const meta: Metainfo = {
-    version,
-    infoHashBytes: version === 2 ? sha256!.subarray(0, 20) : sha1,
-    info: infoBytes,
-    name,
-    pieceLength,
-    pieceCount,
-    length: out.reduce((n, f) => n + (f.pad ? 0 : f.length), 0),
-    totalSize,
-    files: out,
-    pieceLayers,
-    announce: parseAnnounce(root),
-    urlList: parseUrlList(root),
-    private: int(info, 'private', 0) !== 0,
-  }
-  if (version !== 2) meta.infoHash = toHex(sha1)
-  if (sha256) meta.infoHashV2 = toHex(sha256)
-  if (pieces) meta.pieces = pieces
+/** The optional descriptive fields: comment, creator, creation date and source. */
+function addDescription(meta: Metainfo, root: BencodeDict, info: BencodeDict): void {
   const comment = str(root, 'comment.utf-8') ?? str(root, 'comment')
   if (comment) meta.comment = text.decode(comment)
   const createdBy = str(root, 'created by')
@@ -501,7 +568,6 @@ export function parseTorrent(bytes: Uint8Array, options: ParseOptions = {}): Met
   if (cd >= 0 && Number.isFinite(cd)) meta.creationDate = cd
   const source = str(info, 'source')
   if (source) meta.source = text.decode(source)
-  return meta
 }
 
 function trimUrl(u: Uint8Array): string {
