@@ -1,7 +1,7 @@
 import { BLOCK_SIZE, nextPowerOfTwo } from './merkle.js'
 import type { SourceFile } from './sources.js'
 
-/** Bytes sent to a worker per job (rounded down to a multiple of the piece length). */
+/** Bytes sent to a worker per job, rounded down to whole pieces (one piece when pieces are larger). */
 const CHUNK = 4 * 1024 * 1024
 
 /** A file placed in piece space. */
