@@ -1,3 +1,5 @@
+import { BencodeError } from '@p2p/bencode'
+
 /**
  * Stable error codes of `@p2p/metainfo`. Codes are public API: changing one is a breaking change.
  * The comment names the libtorrent error each one matches, where there is one.
@@ -88,4 +90,14 @@ export class MetainfoError extends Error {
 /** @internal Throws a {@link MetainfoError}. */
 export function fail(code: MetainfoErrorCode, message: string, cause?: unknown): never {
   throw new MetainfoError(code, message, cause === undefined ? undefined : { cause })
+}
+
+/** @internal Turns a bencode error into the matching {@link MetainfoError}; rethrows anything else. */
+export function mapDecodeError(err: unknown): never {
+  if (err instanceof BencodeError) {
+    if (err.code === 'BENCODE_DEPTH_EXCEEDED')
+      fail('METAINFO_DEPTH_EXCEEDED', 'bencoded nesting depth exceeded', err)
+    fail('METAINFO_INVALID_BENCODING', `invalid bencoding: ${err.message}`, err)
+  }
+  throw err
 }

@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { createTorrent, defaultPieceLength, transmission3PieceLength } from './create.js'
+export { createTorrent } from './create.js'
 export { MetainfoError, type MetainfoErrorCode } from './errors.js'
 export { type HashCallOptions, HashPool, type HashPoolOptions, type PiecesResult } from './hash-pool.js'
 export { type MagnetOptions, parseMagnet, toMagnet } from './magnet.js'
@@ -26,6 +26,7 @@ export {
 } from './merkle.js'
 export { type ParseOptions, parseTorrent } from './parse.js'
 export { pieceSpec, resolveFilePath } from './piece.js'
+export { defaultPieceLength, transmission3PieceLength } from './piece-length.js'
 export { DEFAULT_MAX_TORRENT_SIZE, type ReadTorrentOptions, readTorrentFile } from './read.js'
 export { sanitizeElement } from './sanitize.js'
 export { compareTransmission3 } from './sources.js'

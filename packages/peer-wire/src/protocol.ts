@@ -999,80 +999,106 @@ export class PeerProtocol {
     this.#peerOtherSeen = true
     switch (m.type) {
       case 'choke':
-        this.peerChoking = true
-        if (!this.fast) {
-          const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
-          for (const [key, p] of this.#requests.entries()) {
-            this.#requests.drop(key, p)
-            if (!p.dead) p.done(err, undefined, p)
-            this.#requests.recycle(p)
-          }
-        }
-        this.#events.emit('choke')
-        return
+        return this.#onChoke()
       case 'unchoke':
-        this.peerChoking = false
-        this.#events.emit('unchoke')
-        return
+        return this.#onUnchoke()
       case 'interested':
-        this.peerInterested = true
-        this.#events.emit('interested')
-        return
+        return this.#onInterested(true)
       case 'not-interested':
-        this.peerInterested = false
-        this.#events.emit('uninterested')
-        return
+        return this.#onInterested(false)
       case 'have':
-        this.#checkIndex(m.index)
-        this.peerPieces.set(m.index)
-        this.#events.emit('have', m.index)
-        return
+        return this.#onHave(m.index)
       case 'request':
         return this.#onRequest(m)
-      case 'cancel': {
-        const key = blockKey(m.index, m.begin)
-        const r = this.#peerRequests.get(key)
-        if (!r) return
-        this.#peerRequests.delete(key)
-        if (this.fast) this.#send({ type: 'reject', index: r.index, begin: r.begin, length: r.length })
-        this.#events.emit('cancel', r)
-        return
-      }
+      case 'cancel':
+        return this.#onCancel(m.index, m.begin)
       case 'piece':
         return this.#onPiece(m.index, m.begin, m.block)
-      case 'reject': {
-        this.#requireFast('reject')
-        const key = blockKey(m.index, m.begin)
-        const p = this.#requests.get(key)
-        if (!p || p.length !== m.length) return
-        this.#requests.drop(key, p)
-        if (!p.dead)
-          p.done(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`), undefined, p)
-        this.#requests.recycle(p)
-        this.#events.emit('reject', { index: m.index, begin: m.begin, length: m.length })
-        return
-      }
+      case 'reject':
+        return this.#onReject(m.index, m.begin, m.length)
       case 'suggest':
-        this.#requireFast('suggest')
-        this.#checkIndex(m.index)
-        this.#events.emit('suggest', m.index)
-        return
+        return this.#onSuggest(m.index)
       case 'allowed-fast':
-        this.#requireFast('allowed fast')
-        this.#checkIndex(m.index)
-        this.peerAllowedFast.add(m.index)
-        this.#events.emit('allowed-fast', m.index)
-        return
+        return this.#onAllowedFast(m.index)
       case 'hash-request':
         return this.#onHashRequest(m)
       case 'hashes':
         return this.#onHashes(m)
-      case 'hash-reject': {
-        const req = this.#hashExchange.onReject(m)
-        if (req) this.#events.emit('hash-reject', req)
-        return
+      case 'hash-reject':
+        return this.#onHashReject(m)
+    }
+  }
+
+  /** choke: without the fast extension every request we sent is implicitly rejected. */
+  #onChoke(): void {
+    this.peerChoking = true
+    if (!this.fast) {
+      const err = new PeerWireError('PEER_WIRE_CHOKED', 'the peer choked us')
+      for (const [key, p] of this.#requests.entries()) {
+        this.#requests.drop(key, p)
+        if (!p.dead) p.done(err, undefined, p)
+        this.#requests.recycle(p)
       }
     }
+    this.#events.emit('choke')
+  }
+
+  #onUnchoke(): void {
+    this.peerChoking = false
+    this.#events.emit('unchoke')
+  }
+
+  /** interested (`true`) or not-interested (`false`). */
+  #onInterested(interested: boolean): void {
+    this.peerInterested = interested
+    this.#events.emit(interested ? 'interested' : 'uninterested')
+  }
+
+  #onHave(index: number): void {
+    this.#checkIndex(index)
+    this.peerPieces.set(index)
+    this.#events.emit('have', index)
+  }
+
+  /** cancel: forgets the peer's request (answered with a reject under the fast extension). */
+  #onCancel(index: number, begin: number): void {
+    const key = blockKey(index, begin)
+    const r = this.#peerRequests.get(key)
+    if (!r) return
+    this.#peerRequests.delete(key)
+    if (this.fast) this.#send({ type: 'reject', index: r.index, begin: r.begin, length: r.length })
+    this.#events.emit('cancel', r)
+  }
+
+  /** reject (BEP 6): fails our matching request, if any. */
+  #onReject(index: number, begin: number, length: number): void {
+    this.#requireFast('reject')
+    const key = blockKey(index, begin)
+    const p = this.#requests.get(key)
+    if (!p || p.length !== length) return
+    this.#requests.drop(key, p)
+    if (!p.dead)
+      p.done(new PeerWireError('PEER_WIRE_REJECTED', `request ${keyText(key)} rejected`), undefined, p)
+    this.#requests.recycle(p)
+    this.#events.emit('reject', { index, begin, length })
+  }
+
+  #onSuggest(index: number): void {
+    this.#requireFast('suggest')
+    this.#checkIndex(index)
+    this.#events.emit('suggest', index)
+  }
+
+  #onAllowedFast(index: number): void {
+    this.#requireFast('allowed fast')
+    this.#checkIndex(index)
+    this.peerAllowedFast.add(index)
+    this.#events.emit('allowed-fast', index)
+  }
+
+  #onHashReject(m: HashRequest): void {
+    const req = this.#hashExchange.onReject(m)
+    if (req) this.#events.emit('hash-reject', req)
   }
 
   #requireFast(what: string): void {

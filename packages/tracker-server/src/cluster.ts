@@ -82,131 +82,170 @@ export async function runCluster(options: ClusterOptions = {}): Promise<TrackerC
       'runCluster must be called in the primary process',
     )
   }
-  const { logger, signal, ...shared } = options
-  const log = logger ?? silentLogger
   const count = options.workers ?? availableParallelism()
   if (!Number.isInteger(count) || count < 1 || count > 256) {
     throw new TrackerServerError('TRACKER_SERVER_BAD_OPTION', `workers must be in 1..256, got ${count}`)
   }
-  const secret = randomBytes(32).toString('hex')
-  // Only this user may connect to the workers' link sockets (mkdtemp makes the directory 0700).
-  // A long TMPDIR would not leave room for the socket names (Unix socket paths hold 107 bytes).
-  const base = process.platform !== 'win32' && tmpdir().length > 64 ? '/tmp' : tmpdir()
-  const linkDir = mkdtempSync(join(base, 'p2p-tracker-'))
-  // Let the kernel spread connections over the workers (round-robin through the primary costs a hop).
-  cluster.schedulingPolicy = cluster.SCHED_NONE
-  const exec = fileURLToPath(new URL('./cluster-worker.js', import.meta.url))
-  cluster.setupPrimary({ exec, serialization: 'advanced', silent: false })
-  const workers: Worker[] = []
-  const pending = new Map<number, { resolve: (v: unknown) => void; timer: NodeJS.Timeout }>()
-  let nextId = 1
-  let closing = false
-  let info: ListenInfo | undefined
+  const primary = new Primary(options, count)
+  const info = await primary.start()
+  return {
+    ...info,
+    workers: count,
+    close: () => primary.close(),
+    stats: () => primary.stats(),
+  }
+}
 
-  const fork = (index: number): Promise<ListenInfo> => {
-    // Every worker gets the same options: node:cluster hands a worker that binds the same address and
-    // port (0 included) the primary's shared handle, so they all end up on the first worker's ports.
-    const config: WorkerConfig = { index, count, secret, linkDir, options: shared }
-    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config) })
-    workers[index] = worker
-    worker.on('message', (msg: WorkerMessage) => {
-      if (msg.t === 'log') {
-        log({ ...msg.entry, worker: index })
-      } else if (msg.t === 'stats-reply') {
-        const p = pending.get(msg.id)
-        if (p) {
-          clearTimeout(p.timer)
-          pending.delete(msg.id)
-          p.resolve(msg.stats)
-        }
-      }
-    })
-    worker.on('exit', (code, sig) => {
-      if (closing) return
-      log({ level: 'error', msg: 'cluster worker exited, restarting', worker: index, code, signal: sig })
-      void fork(index).catch((err) => log({ level: 'error', msg: 'cluster worker restart failed', err }))
-    })
-    return new Promise<ListenInfo>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new TrackerServerError(
-              'TRACKER_SERVER_LISTEN',
-              `cluster worker ${index} did not start listening`,
-            ),
-          ),
-        options.startTimeout ?? 15_000,
-      )
-      worker.on('message', (msg: WorkerMessage) => {
-        if (msg.t === 'listening') {
-          clearTimeout(timer)
-          resolve(msg.info)
-        } else if (msg.t === 'failed') {
-          clearTimeout(timer)
-          reject(new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index}: ${msg.message}`))
-        }
-      })
-      worker.once('exit', () => {
-        clearTimeout(timer)
-        reject(
-          new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index} exited before listening`),
-        )
-      })
-    })
+/** The primary's side of a cluster: forks the workers, restarts those that die, stops them all. */
+class Primary {
+  readonly #options: ClusterOptions
+  readonly #count: number
+  readonly #log: Logger
+  /** Every worker gets these (`logger` and `signal` stay in the primary). */
+  readonly #shared: ClusterOptions
+  readonly #secret = randomBytes(32).toString('hex')
+  readonly #linkDir: string
+  readonly #workers: Worker[] = []
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; timer: NodeJS.Timeout }>()
+  #nextId = 1
+  #closing = false
+  readonly #onAbort = () => void this.close()
+
+  constructor(options: ClusterOptions, count: number) {
+    const { logger, signal, ...shared } = options
+    this.#options = options
+    this.#count = count
+    this.#log = logger ?? silentLogger
+    this.#shared = shared
+    // Only this user may connect to the workers' link sockets (mkdtemp makes the directory 0700).
+    // A long TMPDIR would not leave room for the socket names (Unix socket paths hold 107 bytes).
+    const base = process.platform !== 'win32' && tmpdir().length > 64 ? '/tmp' : tmpdir()
+    this.#linkDir = mkdtempSync(join(base, 'p2p-tracker-'))
+    // Let the kernel spread connections over the workers (round-robin through the primary costs a hop).
+    cluster.schedulingPolicy = cluster.SCHED_NONE
+    const exec = fileURLToPath(new URL('./cluster-worker.js', import.meta.url))
+    cluster.setupPrimary({ exec, serialization: 'advanced', silent: false })
+    signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
-  const close = async () => {
-    if (closing) return
-    closing = true
-    signal?.removeEventListener('abort', onAbort)
-    await Promise.all(
-      workers.map(
+  /** Forks every worker; resolves once all listen (on the first one's ports). */
+  async start(): Promise<ListenInfo> {
+    let info: ListenInfo
+    try {
+      // The first worker binds the ports (0 = any); the others share them.
+      info = await this.#fork(0)
+      await Promise.all(Array.from({ length: this.#count - 1 }, (_, i) => this.#fork(i + 1)))
+    } catch (err) {
+      await this.close()
+      throw err
+    }
+    this.#log({ level: 'info', msg: 'cluster listening', workers: this.#count, ...info })
+    return info
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return
+    this.#closing = true
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
+    await Promise.all(this.#workers.map(stopWorker))
+    rmSync(this.#linkDir, { recursive: true, force: true })
+    this.#log({ level: 'info', msg: 'cluster closed' })
+  }
+
+  /** Every worker's stats summed (a worker that does not answer within 5 s is left out). */
+  async stats(): Promise<TrackerStats> {
+    const all = (await Promise.all(
+      this.#workers.map(
         (w) =>
-          new Promise<void>((resolve) => {
-            if (w.isDead()) return resolve()
-            const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000)
-            w.once('exit', () => {
-              clearTimeout(kill)
-              resolve()
-            })
-            w.send({ t: 'close' })
+          new Promise<unknown>((resolve) => {
+            const id = this.#nextId++
+            this.#pending.set(id, { resolve, timer: setTimeout(() => resolve(undefined), 5000) })
+            w.send({ t: 'stats', id })
           }),
       ),
-    )
-    rmSync(linkDir, { recursive: true, force: true })
-    log({ level: 'info', msg: 'cluster closed' })
+    )) as (TrackerStats | undefined)[]
+    return sumStats(all.filter((s): s is TrackerStats => s !== undefined))
   }
-  const onAbort = () => void close()
-  signal?.addEventListener('abort', onAbort, { once: true })
 
-  try {
-    // The first worker binds the ports (0 = any); the others share them.
-    info = await fork(0)
-    await Promise.all(Array.from({ length: count - 1 }, (_, i) => fork(i + 1)))
-  } catch (err) {
-    await close()
-    throw err
+  #fork(index: number): Promise<ListenInfo> {
+    // Every worker gets the same options: node:cluster hands a worker that binds the same address and
+    // port (0 included) the primary's shared handle, so they all end up on the first worker's ports.
+    const config: WorkerConfig = {
+      index,
+      count: this.#count,
+      secret: this.#secret,
+      linkDir: this.#linkDir,
+      options: this.#shared,
+    }
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config) })
+    this.#workers[index] = worker
+    worker.on('message', (msg: WorkerMessage) => this.#onMessage(index, msg))
+    worker.on('exit', (code, sig) => this.#onExit(index, code, sig))
+    return listening(worker, index, this.#options.startTimeout ?? 15_000)
   }
-  log({ level: 'info', msg: 'cluster listening', workers: count, ...info })
-  const listen = info
-  return {
-    ...listen,
-    workers: count,
-    close,
-    async stats() {
-      const all = (await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<unknown>((resolve) => {
-              const id = nextId++
-              pending.set(id, { resolve, timer: setTimeout(() => resolve(undefined), 5000) })
-              w.send({ t: 'stats', id })
-            }),
+
+  #onMessage(index: number, msg: WorkerMessage): void {
+    if (msg.t === 'log') {
+      this.#log({ ...msg.entry, worker: index })
+    } else if (msg.t === 'stats-reply') {
+      const p = this.#pending.get(msg.id)
+      if (p) {
+        clearTimeout(p.timer)
+        this.#pending.delete(msg.id)
+        p.resolve(msg.stats)
+      }
+    }
+  }
+
+  /** A worker died outside close(): another takes its place. */
+  #onExit(index: number, code: number, sig: string): void {
+    if (this.#closing) return
+    this.#log({ level: 'error', msg: 'cluster worker exited, restarting', worker: index, code, signal: sig })
+    void this.#fork(index).catch((err) =>
+      this.#log({ level: 'error', msg: 'cluster worker restart failed', err }),
+    )
+  }
+}
+
+/** Resolves with what `worker` listens on; rejects if it fails, exits or takes longer than `timeoutMs`. */
+function listening(worker: Worker, index: number, timeoutMs: number): Promise<ListenInfo> {
+  return new Promise<ListenInfo>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index} did not start listening`),
         ),
-      )) as (TrackerStats | undefined)[]
-      return sumStats(all.filter((s): s is TrackerStats => s !== undefined))
-    },
-  }
+      timeoutMs,
+    )
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.t === 'listening') {
+        clearTimeout(timer)
+        resolve(msg.info)
+      } else if (msg.t === 'failed') {
+        clearTimeout(timer)
+        reject(new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index}: ${msg.message}`))
+      }
+    })
+    worker.once('exit', () => {
+      clearTimeout(timer)
+      reject(
+        new TrackerServerError('TRACKER_SERVER_LISTEN', `cluster worker ${index} exited before listening`),
+      )
+    })
+  })
+}
+
+/** Asks `w` to close gracefully; kills it after 5 s. Resolves once it exited. */
+function stopWorker(w: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (w.isDead()) return resolve()
+    const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000)
+    w.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    w.send({ t: 'close' })
+  })
 }
 
 function sumStats(all: TrackerStats[]): TrackerStats {

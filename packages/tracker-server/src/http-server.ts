@@ -32,6 +32,8 @@ const STATUS: Record<number, string> = {
 const HEAD_END = Buffer.from('\r\n\r\n')
 
 interface Conn {
+  /** The server that accepted it. */
+  owner: Connections
   socket: Socket
   /** Bytes received and not yet parsed. */
   pending: Buffer | undefined
@@ -93,32 +95,167 @@ export function createHttpServer(
   limits: HttpServerLimits,
   onBadRequest: (status: number) => void,
 ): HttpServer {
-  const conns = new Set<Conn>()
-  let closing = false
-  let sweeper: NodeJS.Timeout | undefined
-  const sweepMs = Math.max(
-    20,
-    Math.min(1000, Math.floor(Math.min(limits.headersTimeout, limits.keepAliveTimeout) / 4)),
-  )
+  return new Connections(handler, limits, onBadRequest)
+}
 
-  const sweep = () => {
+/** The server and its connections; the socket listeners are shared, each socket carries its {@link Conn}. */
+class Connections implements HttpServer {
+  readonly server: Server
+  readonly #conns = new Set<Conn>()
+  readonly #handler: (req: HttpRequest, respond: Respond) => void
+  readonly #limits: HttpServerLimits
+  readonly #onBadRequest: (status: number) => void
+  readonly #sweepMs: number
+  #closing = false
+  #sweeper: NodeJS.Timeout | undefined
+
+  constructor(
+    handler: (req: HttpRequest, respond: Respond) => void,
+    limits: HttpServerLimits,
+    onBadRequest: (status: number) => void,
+  ) {
+    this.#handler = handler
+    this.#limits = limits
+    this.#onBadRequest = onBadRequest
+    this.#sweepMs = Math.max(
+      20,
+      Math.min(1000, Math.floor(Math.min(limits.headersTimeout, limits.keepAliveTimeout) / 4)),
+    )
+    // No setNoDelay: every response is one write, so Nagle never holds anything back.
+    this.server = createServer((socket) => this.#accept(socket))
+    this.server.maxConnections = limits.maxConnections
+  }
+
+  close(graceMs: number): Promise<void> {
+    this.#closing = true
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    for (const c of this.#conns) if (!c.busy) c.socket.destroy()
+    const timer = setTimeout(() => {
+      for (const c of this.#conns) c.socket.destroy()
+    }, graceMs)
+    return closed.finally(() => {
+      clearTimeout(timer)
+      if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    })
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#closing) return void socket.destroy()
+    const c: Conn = {
+      owner: this,
+      socket,
+      pending: undefined,
+      busy: false,
+      headOnly: false,
+      closeAfter: false,
+      deadline: 0,
+      timerKind: 'head',
+      respond: (status, body, type = 'text/plain') => this.#respond(c, status, body, type),
+    }
+    ;(socket as ConnSocket)[CONN] = c
+    this.#conns.add(c)
+    arm(c, this.#limits.headersTimeout, 'head')
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => this.#sweep(), this.#sweepMs)
+      this.#sweeper.unref()
+    }
+    socket.on('data', Connections.#onData)
+    socket.on('error', Connections.#onError)
+    socket.on('close', Connections.#onClose)
+  }
+
+  // Socket listeners shared by every connection (`this` is the socket).
+  static readonly #onData = function (this: ConnSocket, chunk: Buffer): void {
+    const c = this[CONN]
+    c.owner.#received(c, chunk)
+  }
+  static readonly #onError = function (this: ConnSocket): void {
+    this.destroy()
+  }
+  static readonly #onClose = function (this: ConnSocket): void {
+    const c = this[CONN]
+    c.owner.#conns.delete(c)
+  }
+
+  /** Times out heads that take too long (408) and idle keep-alive connections. */
+  #sweep(): void {
     const now = Date.now()
-    for (const c of conns) {
+    for (const c of this.#conns) {
       if (c.deadline === 0 || c.deadline > now) continue
       c.deadline = 0
-      if (c.timerKind === 'head') fail(c, 408)
+      if (c.timerKind === 'head') this.#fail(c, 408)
       else c.socket.destroy()
     }
   }
-  const arm = (c: Conn, ms: number, kind: 'head' | 'idle') => {
-    c.timerKind = kind
-    c.deadline = Date.now() + ms
+
+  #received(c: Conn, chunk: Buffer): void {
+    if (c.closeAfter) return
+    c.pending = c.pending ? Buffer.concat([c.pending, chunk]) : chunk
+    if (c.pending.length > this.#limits.maxHeaderBytes * 4) return this.#fail(c, 431) // pipelined flood
+    if (!c.busy) {
+      if (c.timerKind === 'idle') c.deadline = 0
+      this.#drain(c)
+    }
   }
-  const write = (c: Conn, status: number, body: Uint8Array | string, type: string) => {
+
+  /** Parses and answers every complete request head in `c.pending`, one at a time. */
+  #drain(c: Conn): void {
+    while (!c.busy && c.pending && !c.socket.destroyed && !c.closeAfter) {
+      const buf = c.pending
+      const end = buf.indexOf(HEAD_END)
+      if (end < 0) {
+        if (buf.length > this.#limits.maxHeaderBytes) return this.#fail(c, 431)
+        if (c.deadline === 0) arm(c, this.#limits.headersTimeout, 'head')
+        return
+      }
+      if (end > this.#limits.maxHeaderBytes) return this.#fail(c, 431)
+      const head = buf.toString('latin1', 0, end)
+      c.pending = end + 4 < buf.length ? buf.subarray(end + 4) : undefined
+      c.deadline = 0
+      this.#request(c, head)
+    }
+  }
+
+  /** Hands the request of `head` to the handler, or answers a bad one with a 4xx. */
+  #request(c: Conn, head: string): void {
+    const lineEnd = head.indexOf('\r\n')
+    const r = requestLine(lineEnd < 0 ? head : head.slice(0, lineEnd))
+    if (!r) return this.#fail(c, 400)
+    let connection: string | undefined
+    if (lineEnd >= 0) {
+      const lower = head.toLowerCase()
+      const length = header(lower, lineEnd, 'content-length')
+      if (
+        (length !== undefined && length.charCodeAt(0) >= 0x31 && length.charCodeAt(0) <= 0x39) ||
+        header(lower, lineEnd, 'transfer-encoding') !== undefined
+      ) {
+        // Tracker requests have no body; refusing one keeps the stream in sync.
+        return this.#fail(c, r.method === 'GET' || r.method === 'HEAD' ? 400 : 405)
+      }
+      connection = header(lower, lineEnd, 'connection')
+    }
+    c.closeAfter = r.minor === 0 ? !connection?.includes('keep-alive') : !!connection?.includes('close')
+    c.busy = true
+    c.headOnly = r.method === 'HEAD'
+    this.#handler({ method: r.method, url: r.url, remoteAddress: c.socket.remoteAddress ?? '' }, c.respond)
+  }
+
+  /** The handler's answer to the current request; the next pipelined one follows. */
+  #respond(c: Conn, status: number, body: Uint8Array | string, type: string): void {
+    if (!c.busy) return // answered already
+    this.#write(c, status, body, type)
+    c.busy = false
+    if (!c.closeAfter && !this.#closing) {
+      if (c.pending) this.#drain(c)
+      else arm(c, this.#limits.keepAliveTimeout, 'idle')
+    }
+  }
+
+  #write(c: Conn, status: number, body: Uint8Array | string, type: string): void {
     const socket = c.socket
     if (socket.destroyed) return
     const payload = typeof body === 'string' ? Buffer.from(body) : body
-    const close = c.closeAfter || closing
+    const close = c.closeAfter || this.#closing
     const head =
       `HTTP/1.1 ${status} ${STATUS[status] ?? 'OK'}\r\nContent-Type: ${type}\r\nContent-Length: ${payload.length}\r\n` +
       (close ? 'Connection: close\r\n\r\n' : '\r\n')
@@ -129,119 +266,23 @@ export function createHttpServer(
       // Close once the answer is handed to the kernel, without waiting for the client's FIN; a client
       // that never reads it is cut by the sweep after the keep-alive timeout.
       socket.end(out, () => socket.destroy())
-      arm(c, limits.keepAliveTimeout, 'idle')
+      arm(c, this.#limits.keepAliveTimeout, 'idle')
     } else socket.write(out)
   }
-  const fail = (c: Conn, status: number) => {
-    onBadRequest(status)
+
+  /** Answers `status` with an empty body and closes the connection. */
+  #fail(c: Conn, status: number): void {
+    this.#onBadRequest(status)
     c.closeAfter = true
     c.pending = undefined
     c.deadline = 0
     c.headOnly = false
-    write(c, status, '', 'text/plain')
+    this.#write(c, status, '', 'text/plain')
   }
+}
 
-  /** Parses and answers every complete request head in `c.pending`, one at a time. */
-  const drain = (c: Conn) => {
-    while (!c.busy && c.pending && !c.socket.destroyed && !c.closeAfter) {
-      const buf = c.pending
-      const end = buf.indexOf(HEAD_END)
-      if (end < 0) {
-        if (buf.length > limits.maxHeaderBytes) return fail(c, 431)
-        if (c.deadline === 0) arm(c, limits.headersTimeout, 'head')
-        return
-      }
-      if (end > limits.maxHeaderBytes) return fail(c, 431)
-      const head = buf.toString('latin1', 0, end)
-      c.pending = end + 4 < buf.length ? buf.subarray(end + 4) : undefined
-      c.deadline = 0
-      const lineEnd = head.indexOf('\r\n')
-      const r = requestLine(lineEnd < 0 ? head : head.slice(0, lineEnd))
-      if (!r) return fail(c, 400)
-      let connection: string | undefined
-      if (lineEnd >= 0) {
-        const lower = head.toLowerCase()
-        const length = header(lower, lineEnd, 'content-length')
-        if (
-          (length !== undefined && length.charCodeAt(0) >= 0x31 && length.charCodeAt(0) <= 0x39) ||
-          header(lower, lineEnd, 'transfer-encoding') !== undefined
-        ) {
-          // Tracker requests have no body; refusing one keeps the stream in sync.
-          return fail(c, r.method === 'GET' || r.method === 'HEAD' ? 400 : 405)
-        }
-        connection = header(lower, lineEnd, 'connection')
-      }
-      c.closeAfter = r.minor === 0 ? !connection?.includes('keep-alive') : !!connection?.includes('close')
-      c.busy = true
-      c.headOnly = r.method === 'HEAD'
-      handler({ method: r.method, url: r.url, remoteAddress: c.socket.remoteAddress ?? '' }, c.respond)
-    }
-  }
-
-  function onData(this: ConnSocket, chunk: Buffer) {
-    const c = this[CONN]
-    if (c.closeAfter) return
-    c.pending = c.pending ? Buffer.concat([c.pending, chunk]) : chunk
-    if (c.pending.length > limits.maxHeaderBytes * 4) return fail(c, 431) // pipelined flood
-    if (!c.busy) {
-      if (c.timerKind === 'idle') c.deadline = 0
-      drain(c)
-    }
-  }
-  function onError(this: ConnSocket) {
-    this.destroy()
-  }
-  function onClose(this: ConnSocket) {
-    conns.delete(this[CONN])
-  }
-
-  // No setNoDelay: every response is one write, so Nagle never holds anything back.
-  const server = createServer((socket) => {
-    if (closing) return void socket.destroy()
-    const c: Conn = {
-      socket,
-      pending: undefined,
-      busy: false,
-      headOnly: false,
-      closeAfter: false,
-      deadline: 0,
-      timerKind: 'head',
-      respond: (status, body, type = 'text/plain') => {
-        if (!c.busy) return // answered already
-        write(c, status, body, type)
-        c.busy = false
-        if (!c.closeAfter && !closing) {
-          if (c.pending) drain(c)
-          else arm(c, limits.keepAliveTimeout, 'idle')
-        }
-      },
-    }
-    ;(socket as ConnSocket)[CONN] = c
-    conns.add(c)
-    arm(c, limits.headersTimeout, 'head')
-    if (sweeper === undefined) {
-      sweeper = setInterval(sweep, sweepMs)
-      sweeper.unref()
-    }
-    socket.on('data', onData)
-    socket.on('error', onError)
-    socket.on('close', onClose)
-  })
-  server.maxConnections = limits.maxConnections
-
-  return {
-    server,
-    close(graceMs) {
-      closing = true
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const c of conns) if (!c.busy) c.socket.destroy()
-      const timer = setTimeout(() => {
-        for (const c of conns) c.socket.destroy()
-      }, graceMs)
-      return closed.finally(() => {
-        clearTimeout(timer)
-        if (sweeper !== undefined) clearInterval(sweeper)
-      })
-    },
-  }
+/** Starts `c`'s timeout: `ms` from now. */
+function arm(c: Conn, ms: number, kind: 'head' | 'idle'): void {
+  c.timerKind = kind
+  c.deadline = Date.now() + ms
 }
