@@ -1,4 +1,5 @@
 import type { Encodable } from '@p2p/bencode'
+import { toHex } from '@p2p/bytes'
 import type { Planned } from './chunk-plan.js'
 import type { CreateOptions } from './types.js'
 
@@ -103,9 +104,13 @@ export function topDict(
   if (options.urlList && options.urlList.length > 0)
     top['url-list'] = options.urlList.length === 1 ? options.urlList[0]! : options.urlList
   if (pieceLayers.layers.size > 0) {
-    const pl = new Map<Uint8Array, Encodable>()
-    for (const [f, layer] of pieceLayers.layers) pl.set(pieceLayers.roots.get(f)!, layer)
-    top['piece layers'] = pl
+    // Files with the same content have the same pieces root: one entry for them all (a key once).
+    const byRoot = new Map<string, [Uint8Array, Uint8Array]>()
+    for (const [f, layer] of pieceLayers.layers) {
+      const root = pieceLayers.roots.get(f)!
+      byRoot.set(toHex(root), [root, layer])
+    }
+    top['piece layers'] = new Map<Uint8Array, Encodable>(byRoot.values())
   }
   return top
 }

@@ -124,6 +124,23 @@ describe('createTorrent', () => {
     }
   })
 
+  it('v2 and hybrid: two files with the same content share one piece layers entry', async () => {
+    const same = bytes(40_000, 7)
+    for (const version of [2, 'hybrid'] as const) {
+      const { torrent, metainfo } = await createTorrent(
+        [
+          { path: 'a.bin', length: same.length, bytes: same },
+          { path: 'b.bin', length: same.length, bytes: same },
+        ],
+        { name: 'twins', version, pieceLength: 16384, creationDate: false },
+      )
+      const [a, b] = metainfo.files.filter((f) => !f.pad)
+      expect(a!.piecesRoot).toEqual(b!.piecesRoot)
+      expect(metainfo.pieceLayers.size).toBe(1)
+      expect(parseTorrent(torrent).pieceLayers).toEqual(metainfo.pieceLayers)
+    }
+  })
+
   it('writes BEP 47 symlinks and attributes in v1 and v2', async () => {
     for (const version of [1, 2, 'hybrid'] as const) {
       const { metainfo } = await createTorrent(
