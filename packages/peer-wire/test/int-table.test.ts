@@ -30,7 +30,7 @@ describe('IntTable', () => {
     const keys = Array.from({ length: 2000 }, (_, i) => (i % 50) * 1024 + Math.floor(i / 50))
     for (const k of keys) t.set(k, `v${k}`)
     for (const k of keys.filter((_, i) => i % 3 === 0)) t.delete(k)
-    keys.forEach((k, i) => expect(t.get(k)).toBe(i % 3 === 0 ? undefined : `v${k}`))
+    for (const [i, k] of keys.entries()) expect(t.get(k)).toBe(i % 3 === 0 ? undefined : `v${k}`)
     expect(t.size).toBe(keys.length - Math.ceil(keys.length / 3))
   })
 
