@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { MetainfoError } from './errors.js'
 import { callingThreadRunner, WORKER_SOURCE } from './hash-worker.js'
+import { loadBuiltin } from './load-builtin.js'
 
 /** Options of {@link HashPool}. */
 export interface HashPoolOptions {
@@ -299,6 +300,8 @@ export class HashPool {
   #spawn(): Slot {
     // own execArgv: the parent's flags (`--input-type=module`, loaders, `--import`) must not
     // change how the worker source runs, nor slow its start
+    // Loaded here: a process that never hashes on a worker (a v1 download) does not carry it.
+    const { Worker } = loadBuiltin('node:worker_threads') as typeof import('node:worker_threads')
     const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] })
     const slot: Slot = { worker, jobs: new Map() }
     worker.on('message', (m: WorkerReply) => {

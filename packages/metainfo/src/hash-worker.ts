@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
-import * as workerThreads from 'node:worker_threads'
+import { loadBuiltin } from './load-builtin.js'
 
 /**
  * Source of the hashing worker, run with `new Worker(source, { eval: true, execArgv: [] })` so it
@@ -233,7 +233,7 @@ let planRunnerFactory: ((msg: unknown, report: (bytes: number) => void) => PlanR
 export function callingThreadRunner(msg: unknown, report: (bytes: number) => void): PlanRunner {
   if (!planRunnerFactory) {
     const builtins: Record<string, unknown> = {
-      'node:worker_threads': workerThreads,
+      'node:worker_threads': loadBuiltin('node:worker_threads'),
       'node:crypto': crypto,
       'node:fs': fs,
     }

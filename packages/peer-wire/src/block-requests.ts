@@ -1,4 +1,5 @@
 import type { PeerWireError } from './errors.js'
+import { IntTable } from './int-table.js'
 import type { BlockRequest } from './messages.js'
 
 /**
@@ -50,7 +51,12 @@ const noop: BlockCallback = () => {}
  * answer or a second timeout; dead entries do not count as outstanding.
  */
 export class BlockRequests {
-  readonly #map = new Map<BlockKey, PendingRequest>()
+  /**
+   * Requests by key: the usual (numeric) keys in a table that reuses its memory (a `Map` allocated a
+   * new hash table every few hundred requests, see {@link IntTable}), the others in a `Map`.
+   */
+  readonly #table = new IntTable<PendingRequest>()
+  readonly #odd = new Map<string, PendingRequest>()
   #dead = 0
   /**
    * Ended requests whose callback returned, reused by {@link BlockRequests.create}: a request lives
@@ -67,11 +73,11 @@ export class BlockRequests {
 
   /** Live requests. */
   get outstanding(): number {
-    return this.#map.size - this.#dead
+    return this.#table.size + this.#odd.size - this.#dead
   }
 
   get(key: BlockKey): PendingRequest | undefined {
-    return this.#map.get(key)
+    return typeof key === 'number' ? this.#table.get(key) : this.#odd.get(key)
   }
 
   /** A live request record (a reused one when there is), to {@link BlockRequests.add}. */
@@ -109,19 +115,20 @@ export class BlockRequests {
 
   /** Adds a request; a dead entry for the same block is replaced (its late answer serves the new one). */
   add(key: BlockKey, p: PendingRequest): void {
-    const old = this.#map.get(key)
+    const old = this.get(key)
     if (old) {
       this.drop(key, old)
       // A dead entry's callback ran when it died.
       if (old.dead) this.recycle(old)
     }
-    this.#map.set(key, p)
+    if (typeof key === 'number') this.#table.set(key, p)
+    else this.#odd.set(key, p)
   }
 
   /** Removes a request (answered, dropped or expired). */
   drop(key: BlockKey, p: PendingRequest): void {
-    if (this.#map.get(key) !== p) return
-    this.#map.delete(key)
+    if (this.get(key) !== p) return
+    this.#delete(key)
     if (p.dead) this.#dead--
     else if (p.into) this.#onRelease?.(p.into)
     p.cleanup?.()
@@ -132,10 +139,10 @@ export class BlockRequests {
    * Returns false when it was not live.
    */
   kill(key: BlockKey, p: PendingRequest, err: PeerWireError, keepUntil?: number): boolean {
-    if (p.dead || this.#map.get(key) !== p) return false
+    if (p.dead || this.get(key) !== p) return false
     if (p.into) this.#onRelease?.(p.into)
     p.cleanup?.()
-    if (keepUntil === undefined) this.#map.delete(key)
+    if (keepUntil === undefined) this.#delete(key)
     else {
       p.dead = true
       this.#dead++
@@ -146,20 +153,27 @@ export class BlockRequests {
   }
 
   /** Every entry, live and dead. */
-  entries(): IterableIterator<[BlockKey, PendingRequest]> {
-    return this.#map.entries()
+  *entries(): Generator<[BlockKey, PendingRequest], void, undefined> {
+    yield* this.#table.entries()
+    yield* this.#odd.entries()
   }
 
   /** Fails every live request and forgets all. */
   clear(reason: PeerWireError): void {
-    for (const p of this.#map.values()) {
+    for (const [, p] of this.entries()) {
       p.cleanup?.()
       if (!p.dead) {
         if (p.into) this.#onRelease?.(p.into)
         p.done(reason, undefined, p)
       }
     }
-    this.#map.clear()
+    this.#table.clear()
+    this.#odd.clear()
     this.#dead = 0
+  }
+
+  #delete(key: BlockKey): void {
+    if (typeof key === 'number') this.#table.delete(key)
+    else this.#odd.delete(key)
   }
 }

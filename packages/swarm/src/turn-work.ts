@@ -1,3 +1,5 @@
+import { MarkQueue } from './mark-queue.js'
+
 /** @internal How {@link TurnWork} applies what events asked for. */
 export interface TurnHandlers<P> {
   /** Tells every peer of pieces verified since the last flush. */
@@ -28,8 +30,8 @@ export class TurnWork<P> {
   readonly #flush = () => this.flush()
   #queued = false
   #have: number[] = []
-  readonly #interest = new Set<P>()
-  readonly #topUp = new Set<P>()
+  readonly #interest = new MarkQueue<P>()
+  readonly #topUp = new MarkQueue<P>()
   #topUpAll = false
   #unchoke = false
 
@@ -52,7 +54,7 @@ export class TurnWork<P> {
 
   /** Our interest in every peer may have changed. */
   interestAll(): void {
-    for (const p of this.#handlers.peers()) this.#interest.add(p)
+    this.#interest.addAll(this.#handlers.peers())
     this.#schedule()
   }
 
@@ -85,20 +87,14 @@ export class TurnWork<P> {
         this.#have = []
         h.announce(pieces)
       }
-      // Deleted as visited: a peer marked again by a handler is visited again.
-      for (const p of this.#interest) {
-        this.#interest.delete(p)
-        h.interest(p)
-      }
+      // Taken as visited: a peer marked again by a handler is visited again.
+      for (let p = this.#interest.take(); p !== undefined; p = this.#interest.take()) h.interest(p)
       if (this.#topUpAll) {
         this.#topUpAll = false
         this.#topUp.clear()
         for (const p of h.peers()) h.topUp(p)
       }
-      for (const p of this.#topUp) {
-        this.#topUp.delete(p)
-        h.topUp(p)
-      }
+      for (let p = this.#topUp.take(); p !== undefined; p = this.#topUp.take()) h.topUp(p)
       if (this.#unchoke) {
         this.#unchoke = false
         h.unchoke()

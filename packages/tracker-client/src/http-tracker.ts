@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { IncomingMessage } from 'node:http'
 import { toHex } from '@p2p/bytes'
 import { TrackerClientError } from './errors.js'
 import { parseAnnounceBody, parseScrapeBody } from './http-response.js'
@@ -124,9 +123,15 @@ function redirectTarget(from: string, location: string | undefined): string {
   return next.href
 }
 
-function openResponse(url: string, scope: RequestScope, options: RequestOptions): Promise<IncomingMessage> {
+async function openResponse(
+  url: string,
+  scope: RequestScope,
+  options: RequestOptions,
+): Promise<IncomingMessage> {
+  // Loaded on first use: a client that never announces over HTTP(S) (a download from given peers)
+  // does not carry node's HTTP and TLS modules (about 1 MiB of RSS for https alone).
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http')
   return new Promise((resolve, reject) => {
-    const request = url.startsWith('https:') ? httpsRequest : httpRequest
     const tls = url.startsWith('https:') ? options.tls : undefined
     // agent: false: one connection per announce, nothing left open between announces.
     const req = request(url, {

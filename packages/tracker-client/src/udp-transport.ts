@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto'
 import { createSocket, type Socket } from 'node:dgram'
-import { lookup } from 'node:dns/promises'
 import { TrackerClientError } from './errors.js'
 import { DEFAULT_MAX_RESPONSE_BYTES } from './params.js'
 import { networkErrorCode, type RequestScope } from './request-scope.js'
@@ -280,6 +279,8 @@ const EXPIRED = Symbol('connection id expired')
 async function resolve(hostname: string, url: string): Promise<{ address: string; family: 4 | 6 }> {
   const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
   try {
+    // Loaded on first use (a client without UDP trackers does not carry node's DNS module).
+    const { lookup } = await import('node:dns/promises')
     const { address, family } = await lookup(host)
     return { address, family: family === 6 ? 6 : 4 }
   } catch (cause) {

@@ -1,6 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
-import { performance } from 'node:perf_hooks'
 import { UtpConnection, type UtpConnectionOptions } from './connection.js'
 import { UtpError, type UtpErrorCode } from './errors.js'
 import {
