@@ -18,15 +18,17 @@ export function fill(s: TorrentState, peer: Peer): void {
   const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { room: store.room })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
-    // A piece started gets its buffer now: the bound counts it before the next pick.
-    store.bufferFor(b.index)
     const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
-    // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once.
+    // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once. The
+    // blocks held back get no buffer: their pieces may be active for them alone.
     if (wait > MAX_RATE_WAIT_MS) {
       s.download.refund(b.length)
       for (const r of blocks.slice(k)) picker.release(peer, r.index, r.begin)
       return
     }
+    // A piece started gets its buffer now (also when its request waits for the limit): the bound
+    // counts it before the next pick.
+    store.bufferFor(b.index)
     if (wait > 0)
       s.rt.clock.setTimeout(() => request(s, core, peer, b.index, b.begin, b.length, inPlace), wait)
     else request(s, core, peer, b.index, b.begin, b.length, inPlace)

@@ -8,7 +8,7 @@ import type { PeerPieces } from './piece-picker.js'
 import { TokenBucket } from './rate-limiter.js'
 import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime } from './runtime.js'
-import { Selection, type SelectionEvents } from './selection.js'
+import { Selection } from './selection.js'
 import type { SuperSeeder } from './super-seed.js'
 import type { TorrentCore } from './torrent-core.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
@@ -107,7 +107,6 @@ export class TorrentState {
     opts: AddOptions,
     emit: EmitFn,
     handlers: (s: TorrentState) => TurnHandlers<Peer>,
-    selectionEvents: (s: TorrentState) => SelectionEvents,
   ) {
     this.ctx = ctx
     this.src = src
@@ -125,7 +124,7 @@ export class TorrentState {
     this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
     this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))
-    this.selection = new Selection(selectionEvents(this))
+    this.selection = new Selection()
   }
 }
 

@@ -7,7 +7,6 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { startTracker } from './announce.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
-import { completion } from './completion.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
@@ -71,14 +70,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(
-      ctx,
-      src,
-      opts,
-      (event, ...args) => this.emit(event, ...args),
-      turnHandlers,
-      completion,
-    )
+    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
     const metadata = new MetadataPhase(s)
