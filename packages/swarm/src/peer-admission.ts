@@ -1,7 +1,8 @@
 import { formatPeer } from '@p2p/peer-address'
 import type { Handshake, Wire } from '@p2p/peer-wire'
-import { announcePieces } from './announce-pieces.js'
+import { announceNothing, announcePieces } from './announce-pieces.js'
 import { pexSoon } from './pex.js'
+import { startSuperSeeding } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
 /**
@@ -34,7 +35,11 @@ export function admit(s: TorrentState, peer: Peer, h: Handshake, wire: Wire): vo
     }
   }
   peer.handshaken = true
-  announcePieces(s, peer)
+  // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
+  if (!startSuperSeeding(s, peer)) {
+    if (s.core) announcePieces(s.core, s.infoHashBytes, peer)
+    else announceNothing(peer)
+  }
   pexSoon(s)
   s.emit('wire', wire, peer.addr)
 }

@@ -281,8 +281,11 @@ function attach(
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   if (!s.peers.delete(peer)) return
   s.ctx.connectionClosed()
-  s.core?.release(peer)
-  uncount(s, peer)
+  const { core } = s
+  if (core) {
+    core.release(peer)
+    uncount(core, peer)
+  }
   superSeedGone(s, peer)
   s.work.unchoke()
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.

@@ -1,8 +1,8 @@
 import type { PeerAddress } from '@p2p/peer-address'
-import { Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
+import { PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { forgetRelay, noteRelay } from './holepunch.js'
 import { admit } from './peer-admission.js'
-import { onDonthave, onPieces } from './peer-availability.js'
+import { onDonthave, onHave, onPieces } from './peer-availability.js'
 import type { PeerSessionEvents } from './peer-session.js'
 import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
@@ -23,6 +23,11 @@ export interface ConnectionHooks {
 
 /** What a new connection's events do to the torrent. */
 export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): PeerSessionEvents {
+  // Before the metadata a peer's pieces stay on its wire: they are counted when the core exists.
+  const pieces = () => {
+    if (s.core) onPieces(s.core, peer, true)
+    s.work.interest(peer)
+  }
   return {
     handshake: (h, wire) => admit(s, peer, h, wire),
     'extended-handshake': (ext) => {
@@ -37,27 +42,28 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     // Some clients (aria2) send a second availability message: it replaces the first.
     bitfield: () => {
       superSeedPieces(s, peer)
-      onPieces(s, peer, true)
+      pieces()
     },
     'have-all': () => {
       peer.haveAll = true
       superSeedPieces(s, peer)
-      onPieces(s, peer, true)
+      pieces()
     },
     'have-none': () => {
       peer.haveAll = false
-      onPieces(s, peer, true)
+      pieces()
     },
     have: (i) => {
-      const bits = peer.countedBits
-      if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
-        bits.set(i)
-        s.core?.picker.addHave(i)
-      }
+      if (s.core) onHave(s.core, peer, i)
       superSeedHave(s, peer, i)
       s.work.interest(peer)
     },
-    donthave: (i) => onDonthave(s, peer, i),
+    donthave: (i) => {
+      // After have-all the wire holds every piece but `i`: that is what the peer has from now on.
+      peer.haveAll = false
+      if (s.core) onDonthave(s.core, peer, i)
+      s.work.interest(peer)
+    },
     unchoke: () => s.work.topUp(peer),
     choke: () => {
       // Under the fast extension a choke leaves our requests open (the peer still answers each, with

@@ -103,7 +103,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     // They heard "nothing" while the data was being checked: tell them what the check found (a
     // closed wire drops the messages).
     for (const i of picker.have.ones()) p.announceHave(i)
-    count(s, p)
+    count(core, p)
     s.work.interest(p)
   }
   fillWebSeeds(s)

@@ -9,7 +9,8 @@ export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
   return {
     announce: (pieces) => announce(s, pieces),
     interest: (peer) => {
-      if (s.peers.has(peer)) updateInterest(s, peer)
+      // Before the metadata there is nothing to be interested in.
+      if (s.core && s.peers.has(peer)) updateInterest(s.core, s.work, peer)
     },
     topUp: (peer) => {
       if (s.peers.has(peer)) fill(s, peer)
