@@ -82,7 +82,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     interested: () => s.work.unchoke(),
     uninterested: () => s.work.unchoke(),
     request: (req) => void serve(s, peer, req),
-    'hash-request': (req) => serveHashRequest(s, peer, req),
+    'hash-request': (req) => serveHashRequest(s.meta, peer, req),
     pex: (e) => {
       if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
       for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {

@@ -73,7 +73,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
     this.#s = s
     s.dialSoon = () => scheduleDial(s, 0)
-    const metadata = new MetadataPhase(s)
+    const metadata = new MetadataPhase({
+      signal: s.abort.signal,
+      peers: s.peers,
+      trackers: s.src.trackers,
+      warn: (warning) => s.emit('warning', warning),
+    })
     this.#metadata = metadata
     s.fetchMetadata = (peer) => {
       void metadata.fetch(peer).then(async (meta) => {
