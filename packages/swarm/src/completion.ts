@@ -13,7 +13,7 @@ export function completion(s: TorrentState, core: TorrentCore): SelectionEvents 
       core.store.release()
       s.tracker?.complete()
       void saveResume(s, true)
-      for (const p of s.peers) {
+      for (const p of s.sessions) {
         if (!p.handshaken) continue
         p.setInterested(false)
         if (isSeed(p, core.picker.pieceCount)) {
@@ -25,9 +25,13 @@ export function completion(s: TorrentState, core: TorrentCore): SelectionEvents 
       s.resolveDone()
     },
     unfinished: () => {
-      s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
-      s.book.retryAll()
-      s.dialSoon()
+      s.tracker?.update({
+        uploaded: s.transfer.uploaded,
+        downloaded: s.transfer.downloaded,
+        left: s.selection.left(),
+      })
+      s.dialer.book.retryAll()
+      s.dialer.schedule(0)
     },
   }
 }

@@ -27,7 +27,7 @@ function maxConnections(s: TorrentState): number {
 }
 
 function open(s: TorrentState): Peer[] {
-  return [...s.peers].filter((p) => !p.evicted && !p.destroyed)
+  return [...s.sessions].filter((p) => !p.evicted && !p.destroyed)
 }
 
 /**
@@ -44,7 +44,7 @@ export function withinIpLimit(s: TorrentState, host: string): boolean {
 
 /** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
 export function selfAddress(s: TorrentState): PeerAddress {
-  return { host: s.localHost ?? '127.0.0.1', port: s.ctx.port() }
+  return { host: s.dialer.localHost ?? '127.0.0.1', port: s.ctx.port() }
 }
 
 /** Ranks remembered per torrent (by our address and theirs), at most {@link RANK_CACHE_SIZE}. */

@@ -45,48 +45,37 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
     return
   }
   if (s.ctx.isSelf(peer)) return
-  s.book.add(peer, source)
-  scheduleDial(s, 0)
+  s.dialer.book.add(peer, source)
+  s.dialer.schedule(0)
 }
 
-/** Runs a dial round in `ms` (0: now, replacing a later one). */
-export function scheduleDial(s: TorrentState, ms: number): void {
-  if (s.destroyed || s.paused) return
-  if (s.dialTimer !== undefined) {
-    if (ms > 0) return
-    s.rt.clock.clearTimeout(s.dialTimer)
-  }
-  s.dialTimer = s.rt.clock.setTimeout(() => {
-    s.dialTimer = undefined
-    dial(s)
-  }, ms)
-}
-
-function dial(s: TorrentState): void {
+/** One dial round (run by the torrent's {@link Dialer}): dials due candidates into free slots. */
+export function dialRound(s: TorrentState): void {
   if (s.destroyed) return
+  const { dialer } = s
   const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
   // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
-  const room = max - s.peers.size - s.pending
+  const room = max - s.sessions.size - dialer.pending
   // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
-  const dials = room > 0 ? room : s.pending === 0 && mayDialWhenFull(s) ? 1 : 0
-  const { peers, nextInMs } = s.book.candidates(dials, selfAddress(s))
+  const dials = room > 0 ? room : dialer.pending === 0 && mayDialWhenFull(s) ? 1 : 0
+  const { peers, nextInMs } = dialer.book.candidates(dials, selfAddress(s))
   for (const addr of peers) {
     if (!s.ctx.canConnect()) break
     connectTo(s, addr)
   }
   // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
-  if (dials === 0 && s.pending === 0 && s.ctx.canConnect()) {
+  if (dials === 0 && dialer.pending === 0 && s.ctx.canConnect()) {
     const best = bestCandidate(s)
     const lowest = lowestRanked(s)
     if (best && lowest && lowest.rank < best.rank) connectTo(s, best.addr)
   }
-  if (Number.isFinite(nextInMs)) scheduleDial(s, Math.max(nextInMs, DIAL_TICK_MS))
+  if (Number.isFinite(nextInMs)) dialer.schedule(Math.max(nextInMs, DIAL_TICK_MS))
 }
 
 /** The due dial candidate with the highest rank. */
 function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | undefined {
   let best: { addr: PeerAddress; rank: number } | undefined
-  for (const addr of s.book.candidates(Number.MAX_SAFE_INTEGER, selfAddress(s)).peers) {
+  for (const addr of s.dialer.book.candidates(Number.MAX_SAFE_INTEGER, selfAddress(s)).peers) {
     const rank = peerRank(s, addr)
     if (!best || rank > best.rank) best = { addr, rank }
   }
@@ -95,8 +84,8 @@ function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | u
 
 /** Dials `addr`; `punch`: over uTP only, answering a relay's BEP 55 `connect`. */
 function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
-  s.book.dialing(addr)
-  s.pending++
+  s.dialer.book.dialing(addr)
+  s.dialer.pending++
   s.ctx.connectionOpened()
   const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
   // BEP 55: a dial that hangs (a NAT drops it) asks a relay before it times out.
@@ -138,20 +127,22 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
 
 /** A dial failed: back off, and (unless it was a punch) ask a relay to introduce us (BEP 55). */
 function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
-  s.pending--
+  const { dialer } = s
+  dialer.pending--
   s.ctx.connectionClosed()
   // A punch to it may have connected while this dial hung.
-  if (!s.book.isConnected(addr)) s.book.failed(addr)
+  if (!dialer.book.isConnected(addr)) dialer.book.failed(addr)
   if (punch) punchFailed(s, addr)
   else requestRendezvous(s, addr)
-  scheduleDial(s, DIAL_TICK_MS)
+  dialer.schedule(DIAL_TICK_MS)
 }
 
 /** A relay's BEP 55 `connect`: dial `addr` over uTP now (it dials us at the same time). */
 function punchTo(s: TorrentState, addr: PeerAddress): void {
   if (s.destroyed || !s.rt.transport.punch || s.ctx.isSelf(addr)) return
-  if (s.book.isConnected(addr) || s.book.isNever(addr) || !s.ctx.canConnect()) return
-  s.holepunchesStarted++
+  const { book, holepunches } = s.dialer
+  if (book.isConnected(addr) || book.isNever(addr) || !s.ctx.canConnect()) return
+  holepunches.started++
   connectTo(s, addr, true)
 }
 
@@ -166,15 +157,16 @@ function connected(
   stream?: MseStream,
   punch = false,
 ): Wire | undefined {
-  s.pending--
-  if (punch) s.holepunchesConnected++
+  const { dialer } = s
+  dialer.pending--
+  if (punch) dialer.holepunches.connected++
   if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
-    if (!s.destroyed) s.book.disconnected(addr)
+    if (!s.destroyed) dialer.book.disconnected(addr)
     return undefined
   }
-  s.book.connected(addr, 'manual')
+  dialer.book.connected(addr, 'manual')
   return attach(s, socket, addr, false, stream)
 }
 
@@ -245,9 +237,9 @@ function attach(
   stream?: MseStream,
 ): Wire {
   socket.setNoDelay?.(true)
-  if (!s.localHost && socket.localAddress) {
+  if (!s.dialer.localHost && socket.localAddress) {
     try {
-      s.localHost = normalizeIp(socket.localAddress)
+      s.dialer.localHost = normalizeIp(socket.localAddress)
     } catch {
       // keep the default
     }
@@ -270,7 +262,7 @@ function attach(
   )
   // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
   if (!s.meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
-  s.peers.add(peer)
+  s.sessions.add(peer)
   wire.handshake()
   // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
   stream?.setReceiver((chunk) => wire.receive(chunk))
@@ -279,7 +271,7 @@ function attach(
 
 /** A connection closed: its requests go back to the pool and its address to the book. */
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
-  if (!s.peers.delete(peer)) return
+  if (!s.sessions.delete(peer)) return
   s.ctx.connectionClosed()
   const { core } = s
   if (core) {
@@ -291,8 +283,8 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
   if (peer.listen) {
     if (peer.handshaken) {
-      s.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
-    } else s.book.failed(peer.listen)
+      s.dialer.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
+    } else s.dialer.book.failed(peer.listen)
   }
   if (peer.handshaken)
     s.emit('disconnect', { peer: peer.listen ?? peer.addr, reason: closeReason(s, peer, err) })
@@ -305,7 +297,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
   }
   if (peer.handshaken) pexSoon(s)
   s.work.topUpAll()
-  scheduleDial(s, DIAL_TICK_MS)
+  s.dialer.schedule(DIAL_TICK_MS)
 }
 
 /** Why a handshaken connection closed, for the `disconnect` event. */

@@ -34,7 +34,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       const p = ext.p
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
         peer.listen = { host: peer.addr.host, port: p }
-        s.book.connected(peer.listen, 'incoming')
+        s.dialer.book.connected(peer.listen, 'incoming')
         pexSoon(s)
       }
       if (!s.meta) s.fetchMetadata(peer)

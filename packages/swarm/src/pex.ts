@@ -24,13 +24,13 @@ export function sendPex(s: TorrentState): void {
   if (s.meta?.private) return // BEP 27 (a magnet learns it with the metadata)
   const all = new Map<string, PeerAddress & { flags?: number }>()
   const flags = new Map<string, number>()
-  for (const p of s.peers) if (p.handshaken) flags.set(formatPeer(p.listen ?? p.addr), pexFlags(p))
-  for (const a of s.book.connectedPeers()) {
+  for (const p of s.sessions) if (p.handshaken) flags.set(formatPeer(p.listen ?? p.addr), pexFlags(p))
+  for (const a of s.dialer.book.connectedPeers()) {
     const key = formatPeer(a)
     const f = flags.get(key)
     all.set(key, f ? { ...a, flags: f } : a)
   }
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     if (!p.handshaken) continue
     const self = formatPeer(p.listen ?? p.addr)
     const added: (PeerAddress & { flags?: number })[] = []

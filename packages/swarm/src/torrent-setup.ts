@@ -93,7 +93,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
   warnLater(s, warnings)
   selection.settle()
   // Peers connected before the metadata arrived.
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     try {
       p.setTorrent(wireGeometry(meta))
     } catch {

@@ -14,7 +14,7 @@ import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
-import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
+import { acceptIncoming, addPeer, dialRound } from './peer-connections.js'
 import { PEX_INTERVAL_MS, sendPex } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { recheck } from './recheck.js'
@@ -70,12 +70,18 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), turnHandlers)
+    const s = new TorrentState(
+      ctx,
+      src,
+      opts,
+      (event, ...args) => this.emit(event, ...args),
+      turnHandlers,
+      dialRound,
+    )
     this.#s = s
-    s.dialSoon = () => scheduleDial(s, 0)
     const metadata = new MetadataPhase({
       signal: s.abort.signal,
-      peers: s.peers,
+      peers: s.sessions,
       trackers: s.src.trackers,
       warn: (warning) => s.emit('warning', warning),
     })
@@ -157,20 +163,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Transfer numbers. */
   stats(): TorrentStats {
     const s = this.#s
-    const downloadSpeed = s.downMeter.rate()
-    const uploadSpeed = s.upMeter.rate()
+    const { transfer } = s
+    const downloadSpeed = transfer.downloadRate()
+    const uploadSpeed = transfer.uploadRate()
     const { wantedBytes, haveBytes } = s.selection
     const progress = wantedBytes > 0 ? haveBytes / wantedBytes : s.meta ? 1 : 0
     const left = wantedBytes - haveBytes
     const stats: TorrentStats = {
       progress,
-      downloaded: s.downloaded,
-      uploaded: s.uploaded,
+      downloaded: transfer.downloaded,
+      uploaded: transfer.uploaded,
       downloadSpeed,
       uploadSpeed,
-      peers: [...s.peers].filter((p) => p.handshaken).length,
-      peersByTransport: countTransports(s.peers),
-      ratio: s.uploaded / (s.downloaded || s.meta?.length || 1),
+      peers: [...s.sessions].filter((p) => p.handshaken).length,
+      peersByTransport: countTransports(s.sessions),
+      ratio: transfer.uploaded / (transfer.downloaded || s.meta?.length || 1),
     }
     if (left === 0 && s.meta) stats.eta = 0
     else if (downloadSpeed > 0) stats.eta = left / downloadSpeed
@@ -184,12 +191,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Bytes/s received. */
   get downloadSpeed(): number {
-    return this.#s.downMeter.rate()
+    return this.#s.transfer.downloadRate()
   }
 
   /** Bytes/s sent. */
   get uploadSpeed(): number {
-    return this.#s.upMeter.rate()
+    return this.#s.transfer.uploadRate()
   }
 
   /** Connected peers (handshake done). */
@@ -210,10 +217,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   get holepunches(): { asked: number; relayed: number; started: number; connected: number } {
     const s = this.#s
     return {
-      asked: s.rendezvousAsked,
-      relayed: s.holepunchesRelayed,
-      started: s.holepunchesStarted,
-      connected: s.holepunchesConnected,
+      ...s.dialer.holepunches,
     }
   }
 
@@ -296,12 +300,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
-        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
+        const { uploaded, downloaded } = s.transfer
+        s.tracker?.update({ uploaded, downloaded, left: s.selection.left() })
         s.work.topUpAll()
         fillWebSeeds(s)
       }),
     )
-    scheduleDial(s, 0)
+    s.dialer.schedule(0)
     startUiEvents(s, () => webSeedInfo(s).filter((w) => w.state === 'active' || w.state === 'backoff').length)
   }
 
@@ -320,7 +325,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** The open connections: address, direction, and whether they are RC4, plaintext over MSE or plain. */
   connections(): { address: PeerAddress; incoming: boolean; encryption: ConnectionEncryption }[] {
-    return [...this.#s.peers].map((p) => ({
+    return [...this.#s.sessions].map((p) => ({
       address: p.addr,
       incoming: p.incoming,
       encryption: p.encryption,
@@ -351,7 +356,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a negative or non-finite rate
    */
   setLimits(limits: Limits): void {
-    setBucketRates(this.#s, limits)
+    setBucketRates(this.#s.transfer, limits)
   }
 
   /**
@@ -387,12 +392,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     s.destroyed = true
     for (const stop of s.timers) stop()
-    s.rt.clock.clearTimeout(s.dialTimer)
+    s.dialer.stop()
     s.rt.clock.clearTimeout(s.pexTimer)
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
-    for (const p of [...s.peers]) p.close()
+    s.sessions.closeAll()
     // Setup still running closes its storage itself when it sees `destroyed`.
     await s.settingUp?.catch(() => {})
     await saveResume(s, true)
