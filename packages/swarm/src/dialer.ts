@@ -1,3 +1,4 @@
+import { type PeerAddress, peerPriority } from '@p2p/peer-address'
 import type { WireClock } from '@p2p/peer-wire'
 import { PeerBook } from './peer-book.js'
 import type { PeerSession } from './peer-session.js'
@@ -26,10 +27,14 @@ export interface HolepunchCounts {
   connected: number
 }
 
+/** Bound on a torrent's remembered ranks (the peer book holds up to 1,000 addresses). */
+const RANK_CACHE_SIZE = 4_096
+
 /**
  * The one owner of a torrent's dialing state: the peers it knows (the book), dials being opened, the
  * timer of the next dial round, our address as peers see it (for BEP 40 ranks), and the BEP 55
- * rendezvous kept per address we failed to dial. A round itself (peer-connections.ts) is given to
+ * rendezvous kept per address we failed to dial, and the BEP 40 ranks of addresses against ours. A
+ * round itself (peer-connections.ts) is given to
  * the constructor and run by {@link Dialer.schedule}; a stopped dialer (torrent paused or destroyed)
  * schedules none.
  */
@@ -45,14 +50,46 @@ export class Dialer {
   /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
   localHost: string | undefined
   readonly #clock: WireClock
+  readonly #port: () => number
   readonly #round: () => void
+  /** Ranks remembered (by our address and theirs), at most {@link RANK_CACHE_SIZE}. */
+  readonly #ranks = new Map<string, number>()
   #timer: unknown
   #stopped = false
 
-  constructor(clock: WireClock, round: () => void) {
+  /** `port`: the port we listen on (for our BEP 40 address); `round`: runs one dial round. */
+  constructor(clock: WireClock, port: () => number, round: () => void) {
     this.#clock = clock
+    this.#port = port
     this.#round = round
     this.book = new PeerBook({ now: () => clock.now() })
+  }
+
+  /** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
+  self(): PeerAddress {
+    return { host: this.localHost ?? '127.0.0.1', port: this.#port() }
+  }
+
+  /**
+   * BEP 40 rank of a peer address against ours (higher is kept first). Remembered: every dial tick at
+   * the connection limit ranks every known peer, and parsing two addresses and a CRC32-C each time
+   * was the largest cost of a 100-peer simulated swarm's start.
+   */
+  rank(addr: PeerAddress): number {
+    const self = this.self()
+    const key = `${self.host}|${self.port}|${addr.host}|${addr.port}`
+    const cache = this.#ranks
+    let rank = cache.get(key)
+    if (rank === undefined) {
+      try {
+        rank = peerPriority(self, addr)
+      } catch {
+        rank = 0
+      }
+      if (cache.size >= RANK_CACHE_SIZE) cache.clear()
+      cache.set(key, rank)
+    }
+    return rank
   }
 
   /** Runs a dial round in `ms` (0: now, replacing a later one); none while stopped. */

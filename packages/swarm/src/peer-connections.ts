@@ -1,14 +1,7 @@
 import type { MseStream } from '@p2p/mse'
 import { assertPort, formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
-import {
-  lowestRanked,
-  makeRoom,
-  mayDialWhenFull,
-  peerRank,
-  selfAddress,
-  withinIpLimit,
-} from './connection-slots.js'
+import { lowestRanked, makeRoom, mayDialWhenFull, withinIpLimit } from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import {
   punchFailed,
@@ -58,7 +51,7 @@ export function dialRound(s: TorrentState): void {
   const room = max - s.sessions.size - dialer.pending
   // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
   const dials = room > 0 ? room : dialer.pending === 0 && mayDialWhenFull(s) ? 1 : 0
-  const { peers, nextInMs } = dialer.book.candidates(dials, selfAddress(s))
+  const { peers, nextInMs } = dialer.book.candidates(dials, dialer.self())
   for (const addr of peers) {
     if (!s.ctx.canConnect()) break
     connectTo(s, addr)
@@ -75,8 +68,9 @@ export function dialRound(s: TorrentState): void {
 /** The due dial candidate with the highest rank. */
 function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | undefined {
   let best: { addr: PeerAddress; rank: number } | undefined
-  for (const addr of s.dialer.book.candidates(Number.MAX_SAFE_INTEGER, selfAddress(s)).peers) {
-    const rank = peerRank(s, addr)
+  const { dialer } = s
+  for (const addr of dialer.book.candidates(Number.MAX_SAFE_INTEGER, dialer.self()).peers) {
+    const rank = dialer.rank(addr)
     if (!best || rank > best.rank) best = { addr, rank }
   }
   return best
@@ -160,7 +154,7 @@ function connected(
   const { dialer } = s
   dialer.pending--
   if (punch) dialer.holepunches.connected++
-  if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
+  if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, dialer.rank(addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
     if (!s.destroyed) dialer.book.disconnected(addr)
@@ -185,7 +179,7 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
     s.paused ||
     !addr ||
     !withinIpLimit(s, addr.host) ||
-    !makeRoom(s, peerRank(s, addr), true)
+    !makeRoom(s, s.dialer.rank(addr), true)
   ) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()

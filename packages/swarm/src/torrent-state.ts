@@ -21,9 +21,11 @@ export type Peer = PeerSession
 export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void
 
 /**
- * What one torrent holds before and after its metadata (peers, bans, limits, meters, trackers,
- * dialing, selection), shared by the files that implement it; the torrent phase is its `core`.
- * Internal: the public face is {@link Torrent}.
+ * What one torrent holds before and after its metadata, shared by the files that implement it: its
+ * context and options, the owners of its state (`sessions`: connections and bans; `dialer`: dialing;
+ * `transfer`: limits and counts; `selection`; `work`: what events marked for this turn), the
+ * tracker and lifecycle flags; the torrent phase is its `core`. Internal: the public face is
+ * {@link Torrent}.
  */
 export class TorrentState {
   readonly ctx: ClientContext
@@ -86,7 +88,11 @@ export class TorrentState {
     const rt = ctx.runtime
     this.rt = rt
     this.sessions = new Sessions(ctx.peerId)
-    this.dialer = new Dialer(rt.clock, () => dialRound(this))
+    this.dialer = new Dialer(
+      rt.clock,
+      () => ctx.port(),
+      () => dialRound(this),
+    )
     this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
     this.transfer = new Transfer({ upload: opts.uploadLimit, download: opts.downloadLimit }, ctx, rt.clock)
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))

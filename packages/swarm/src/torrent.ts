@@ -41,7 +41,8 @@ const UPDATE_INTERVAL_MS = 2_000
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
- * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`, and, once the
+ * announce, resume, torrent-setup) over one shared `TorrentState` and the owners it holds
+ * (`Sessions`, `Dialer`, `Transfer`, `Selection`), the metadata phase (`MetadataPhase`) and, once the
  * metadata is known, its `TorrentCore`.
  *
  * @example
