@@ -47,8 +47,8 @@ export async function pause(s: TorrentState): Promise<void> {
 export function resume(s: TorrentState): void {
   if (!s.paused || s.destroyed) return
   s.paused = false
-  startTracker(s)
   s.dialer.start()
+  startTracker(s)
   s.dialer.book.retryAll()
   s.dialer.schedule(0)
   fillWebSeeds(s)
