@@ -1,7 +1,5 @@
 import type { Handshake, Wire } from '@p2p/peer-wire'
 import { announceNothing, announcePieces } from './announce-pieces.js'
-import { pexSoon } from './pex.js'
-import { startSuperSeeding } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
 /**
@@ -17,10 +15,10 @@ export function admit(s: TorrentState, peer: Peer, h: Handshake, wire: Wire): vo
     return
   }
   // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
-  if (!startSuperSeeding(s, peer)) {
+  if (!s.superSeeding.start(s.core, peer)) {
     if (s.core) announcePieces(s.core, s.infoHashBytes, peer)
     else announceNothing(peer)
   }
-  pexSoon(s)
+  s.pex.soon()
   s.emit('wire', wire, peer.addr)
 }

@@ -14,9 +14,7 @@ import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { peerEvents } from './peer-events.js'
 import { PeerSession } from './peer-session.js'
-import { pexSoon } from './pex.js'
 import type { TransportStream } from './runtime.js'
-import { superSeedGone } from './seeding.js'
 import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
@@ -272,7 +270,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
     core.release(peer)
     uncount(core, peer)
   }
-  superSeedGone(s, peer)
+  s.superSeeding.gone(peer)
   s.work.unchoke()
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
   if (peer.listen) {
@@ -289,7 +287,7 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       error: err,
     })
   }
-  if (peer.handshaken) pexSoon(s)
+  if (peer.handshaken) s.pex.soon()
   s.work.topUpAll()
   s.dialer.schedule(DIAL_TICK_MS)
 }

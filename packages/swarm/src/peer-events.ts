@@ -4,9 +4,7 @@ import { forgetRelay, noteRelay } from './holepunch.js'
 import { admit } from './peer-admission.js'
 import { onDonthave, onHave, onPieces } from './peer-availability.js'
 import type { PeerSessionEvents } from './peer-session.js'
-import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
-import { superSeedHave, superSeedPieces } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
@@ -35,18 +33,18 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
         peer.listen = { host: peer.addr.host, port: p }
         s.dialer.book.connected(peer.listen, 'incoming')
-        pexSoon(s)
+        s.pex.soon()
       }
       if (!s.meta) s.fetchMetadata(peer)
     },
     // Some clients (aria2) send a second availability message: it replaces the first.
     bitfield: () => {
-      superSeedPieces(s, peer)
+      s.superSeeding.pieces(peer)
       pieces()
     },
     'have-all': () => {
       peer.haveAll = true
-      superSeedPieces(s, peer)
+      s.superSeeding.pieces(peer)
       pieces()
     },
     'have-none': () => {
@@ -55,7 +53,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     },
     have: (i) => {
       if (s.core) onHave(s.core, peer, i)
-      superSeedHave(s, peer, i)
+      s.superSeeding.have(peer, i)
       s.work.interest(peer)
     },
     donthave: (i) => {

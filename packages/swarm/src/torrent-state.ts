@@ -4,11 +4,12 @@ import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { Dialer } from './dialer.js'
 import type { PeerSession } from './peer-session.js'
+import { Pex } from './pex.js'
 import type { PeerPieces } from './piece-picker.js'
 import type { SwarmRuntime } from './runtime.js'
+import { SuperSeeding } from './seeding.js'
 import { Selection } from './selection.js'
 import { Sessions } from './sessions.js'
-import type { SuperSeeder } from './super-seed.js'
 import type { TorrentCore } from './torrent-core.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
 import { Transfer } from './transfer.js'
@@ -67,9 +68,10 @@ export class TorrentState {
   violation: string | undefined
   /** Fetches the metadata from a peer that connected (a magnet); set by the torrent, which owns the metadata phase. */
   fetchMetadata: (peer: Peer) => void = () => {}
-  pexTimer: unknown
-  /** BEP 16 state while super-seeding (see seeding.ts). */
-  superSeeder: SuperSeeder<Peer> | undefined
+  /** PEX rounds (BEP 11). */
+  readonly pex: Pex
+  /** BEP 16 super-seeding (the `superSeed` option). */
+  readonly superSeeding: SuperSeeding
 
   constructor(
     ctx: ClientContext,
@@ -93,6 +95,12 @@ export class TorrentState {
       () => ctx.port(),
       () => dialRound(this),
     )
+    this.pex = new Pex(rt.clock, {
+      sessions: this.sessions,
+      book: this.dialer.book,
+      isPrivate: () => this.meta?.private === true,
+    })
+    this.superSeeding = new SuperSeeding(opts.superSeed === true, rt)
     this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
     this.transfer = new Transfer({ upload: opts.uploadLimit, download: opts.downloadLimit }, ctx, rt.clock)
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))

@@ -15,7 +15,7 @@ import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from '
 import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
 import { acceptIncoming, addPeer, dialRound } from './peer-connections.js'
-import { PEX_INTERVAL_MS, sendPex } from './pex.js'
+import { PEX_INTERVAL_MS } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { recheck } from './recheck.js'
 import { saveResume } from './resume.js'
@@ -297,7 +297,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')
     const { clock } = s.rt
     s.timers.push(every(clock, CHOKE_INTERVAL_MS, () => chokeRound(s)))
-    s.timers.push(every(clock, PEX_INTERVAL_MS, () => sendPex(s)))
+    s.timers.push(every(clock, PEX_INTERVAL_MS, () => s.pex.round()))
     s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
@@ -394,7 +394,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.destroyed = true
     for (const stop of s.timers) stop()
     s.dialer.stop()
-    s.rt.clock.clearTimeout(s.pexTimer)
+    s.pex.stop()
+    s.superSeeding.stop()
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))

@@ -1,4 +1,3 @@
-import { mayServe, unchokeAllInterested } from './seeding.js'
 import type { TorrentCore } from './torrent-core.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
@@ -18,7 +17,7 @@ export function serve(
     !spec ||
     !core.picker.have.get(req.index) ||
     req.begin + req.length > spec.length ||
-    !mayServe(s, peer, req.index)
+    !s.superSeeding.mayServe(peer, req.index)
   ) {
     peer.reject(req)
     return
@@ -66,7 +65,7 @@ function send(
  */
 export function unchokeSpare(s: TorrentState): void {
   if (s.destroyed) return
-  const all = unchokeAllInterested(s)
+  const all = s.superSeeding.unchokeAll(s.core)
   const peers = [...s.sessions].filter((p) => p.handshaken && p.peerInterested)
   let used = peers.filter((p) => !p.amChoking).length
   const waiting = peers.filter((p) => p.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
@@ -80,7 +79,7 @@ export function unchokeSpare(s: TorrentState): void {
 /** One choker round: unchokes the peers the `Choker` picks, chokes the others. */
 export function chokeRound(s: TorrentState): void {
   const peers = [...s.sessions].filter((p) => p.handshaken)
-  const unchoke = unchokeAllInterested(s)
+  const unchoke = s.superSeeding.unchokeAll(s.core)
     ? new Set<unknown>(peers.filter((p) => p.peerInterested))
     : s.choker.round(
         peers.map((p) => ({
