@@ -1,36 +1,32 @@
 import { allowedFastSet } from '@p2p/peer-wire'
-import { startSuperSeeding } from './seeding.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import type { TorrentCore } from './torrent-core.js'
+import type { Peer } from './torrent-state.js'
 
 /** Pieces offered in the allowed-fast set (BEP 6 suggests 10). */
 const ALLOWED_FAST_COUNT = 10
 
-/** Tells a new peer what we have (and, with the fast extension, its allowed-fast set). */
-export function announcePieces(s: TorrentState, peer: Peer): void {
-  // Super-seeding: the peer hears of a few pieces at a time instead (no allowed-fast set either).
-  if (startSuperSeeding(s, peer)) return
-  const picker = s.core?.picker
+/** Tells a new peer that we have nothing yet (before the metadata, or while super-seeding). */
+export function announceNothing(peer: Peer): void {
+  if (peer.fast) peer.announceHaveNone()
+}
+
+/**
+ * Tells a new peer what we have (and, with the fast extension, its allowed-fast set). `infoHash`:
+ * the 20 bytes the allowed-fast set is derived from.
+ */
+export function announcePieces({ picker }: TorrentCore, infoHash: Uint8Array, peer: Peer): void {
   const fast = peer.fast
-  if (!picker || picker.have.count() === 0) {
-    if (fast) peer.announceHaveNone()
-  } else if (picker.have.full() && fast) {
-    peer.announceHaveAll()
-  } else {
-    peer.announceBitfield(picker.have.buffer, picker.pieceCount)
-  }
+  const had = picker.have.count()
+  if (had === 0) return announceNothing(peer)
+  if (picker.have.full() && fast) peer.announceHaveAll()
+  else peer.announceBitfield(picker.have.buffer, picker.pieceCount)
   // BEP 6: a few pieces the peer may fetch while choked, so a new peer gets its first pieces soon.
-  if (fast && picker && picker.have.count() > 0) {
-    try {
-      for (const i of allowedFastSet(
-        peer.addr.host,
-        s.infoHashBytes,
-        picker.pieceCount,
-        ALLOWED_FAST_COUNT,
-      )) {
-        if (picker.have.get(i)) peer.allowFast(i)
-      }
-    } catch {
-      // an address the generator does not take
+  if (!fast) return
+  try {
+    for (const i of allowedFastSet(peer.addr.host, infoHash, picker.pieceCount, ALLOWED_FAST_COUNT)) {
+      if (picker.have.get(i)) peer.allowFast(i)
     }
+  } catch {
+    // an address the generator does not take
   }
 }

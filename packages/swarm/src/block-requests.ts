@@ -15,18 +15,21 @@ export function fill(s: TorrentState, peer: Peer): void {
   if (!core || s.destroyed || core.halted || core.checking || core.selection.finished || !peer.handshaken)
     return
   const { picker, store } = core
+  const { download } = s.transfer
   const { blocks, inPlace } = planRequests(picker, peer, requestView(s, peer), { room: store.room })
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k]!
-    // A piece started gets its buffer now: the bound counts it before the next pick.
-    store.bufferFor(b.index)
-    const wait = s.download.unlimited ? 0 : s.download.reserve(b.length)
-    // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once.
+    const wait = download.unlimited ? 0 : download.reserve(b.length)
+    // Never booked far ahead: a limit raised (or lifted) at runtime then takes effect at once. The
+    // blocks held back get no buffer: their pieces may be active for them alone.
     if (wait > MAX_RATE_WAIT_MS) {
-      s.download.refund(b.length)
+      download.refund(b.length)
       for (const r of blocks.slice(k)) picker.release(peer, r.index, r.begin)
       return
     }
+    // A piece started gets its buffer now (also when its request waits for the limit): the bound
+    // counts it before the next pick.
+    store.bufferFor(b.index)
     if (wait > 0)
       s.rt.clock.setTimeout(() => request(s, core, peer, b.index, b.begin, b.length, inPlace), wait)
     else request(s, core, peer, b.index, b.begin, b.length, inPlace)
@@ -97,7 +100,7 @@ function request(
   const { picker, store } = core
   // A request held back by the rate limit may have been released since (a choke, a failed piece).
   if (!picker.isRequested(peer, index, begin)) return
-  if (s.destroyed || !s.peers.has(peer)) {
+  if (s.destroyed || !s.sessions.has(peer)) {
     picker.release(peer, index, begin)
     return
   }
@@ -136,7 +139,7 @@ export const SNUB_MS = 60_000
  */
 function snub(s: TorrentState, core: TorrentCore, peer: Peer): void {
   peer.snubbedUntil = s.rt.clock.now() + SNUB_MS
-  if (s.peers.has(peer)) core.release(peer, true)
+  if (s.sessions.has(peer)) core.release(peer, true)
   s.work.topUpAll()
 }
 
@@ -155,8 +158,7 @@ function onBlock(
   const { picker, store } = core
   peer.down.add(data.length)
   peer.snubbedUntil = undefined
-  s.downMeter.add(data.length)
-  s.downloaded += data.length
+  s.transfer.received(data.length)
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
     for (const other of arrival.cancel) cancelOnPeer(other, index, begin, data.length)

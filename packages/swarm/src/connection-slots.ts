@@ -1,4 +1,3 @@
-import { type PeerAddress, peerPriority } from '@p2p/peer-address'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 
@@ -27,7 +26,7 @@ function maxConnections(s: TorrentState): number {
 }
 
 function open(s: TorrentState): Peer[] {
-  return [...s.peers].filter((p) => !p.evicted && !p.destroyed)
+  return [...s.sessions].filter((p) => !p.evicted && !p.destroyed)
 }
 
 /**
@@ -40,42 +39,6 @@ export function withinIpLimit(s: TorrentState, host: string): boolean {
   let n = 0
   for (const p of open(s)) if (p.addr.host === host) n++
   return n < max
-}
-
-/** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
-export function selfAddress(s: TorrentState): PeerAddress {
-  return { host: s.localHost ?? '127.0.0.1', port: s.ctx.port() }
-}
-
-/** Ranks remembered per torrent (by our address and theirs), at most {@link RANK_CACHE_SIZE}. */
-const rankCaches = new WeakMap<TorrentState, Map<string, number>>()
-/** Bound on a torrent's remembered ranks (the peer book holds up to 1,000 addresses). */
-const RANK_CACHE_SIZE = 4_096
-
-/**
- * BEP 40 rank of a peer address against ours (higher is kept first). Remembered: every dial tick at
- * the connection limit ranks every known peer, and parsing two addresses and a CRC32-C each time
- * was the largest cost of a 100-peer simulated swarm's start.
- */
-export function peerRank(s: TorrentState, addr: PeerAddress): number {
-  const self = selfAddress(s)
-  const key = `${self.host}|${self.port}|${addr.host}|${addr.port}`
-  let cache = rankCaches.get(s)
-  if (!cache) {
-    cache = new Map()
-    rankCaches.set(s, cache)
-  }
-  let rank = cache.get(key)
-  if (rank === undefined) {
-    try {
-      rank = peerPriority(self, addr)
-    } catch {
-      rank = 0
-    }
-    if (cache.size >= RANK_CACHE_SIZE) cache.clear()
-    cache.set(key, rank)
-  }
-  return rank
 }
 
 /** Milliseconds since payload last moved either way on the connection (since it opened, if never). */
@@ -110,7 +73,7 @@ export function lowestRanked(
   let lowest: { peer: Peer; rank: number } | undefined
   for (const p of among) {
     if ((s.core?.picker.outstanding(p) ?? 0) > 0 && p.down.rate() > 0) continue
-    const rank = peerRank(s, p.listen ?? p.addr)
+    const rank = s.dialer.rank(p.listen ?? p.addr)
     if (!lowest || rank < lowest.rank) lowest = { peer: p, rank }
   }
   return lowest

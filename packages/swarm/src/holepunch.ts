@@ -56,7 +56,7 @@ const listenKey = (p: Peer) => formatPeer(p.listen ?? p.addr)
 function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
   const key = formatPeer(target)
   let to: Peer | undefined
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     if (p === from || !p.handshaken || p.destroyed) continue
     if (listenKey(p) === key || formatPeer(p.addr) === key) to = p
   }
@@ -69,7 +69,7 @@ function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
     from.holepunch?.error(target, code || HolepunchError.noSupport)
     return
   }
-  s.holepunchesRelayed++
+  s.dialer.holepunches.relayed++
   to.holepunch.connect(from.listen ?? from.addr)
   from.holepunch?.connect(target)
 }
@@ -80,7 +80,7 @@ export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void
   relay.pexKnown ??= new Set()
   if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
   // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
-  if (s.rendezvous.has(key)) requestRendezvous(s, addr)
+  if (s.dialer.rendezvous.has(key)) requestRendezvous(s, addr)
 }
 
 /**
@@ -112,19 +112,20 @@ export function forgetRelay(relay: Peer, addr: PeerAddress): void {
 export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = false): void {
   if (!s.rt.transport.punch || s.destroyed) return
   const key = formatPeer(addr)
-  if (s.book.isConnected(addr) || s.book.isNever(addr)) {
-    s.rendezvous.delete(key)
+  const { book, rendezvous } = s.dialer
+  if (book.isConnected(addr) || book.isNever(addr)) {
+    rendezvous.delete(key)
     return
   }
   const now = s.rt.clock.now()
-  let r = s.rendezvous.get(key)
+  let r = rendezvous.get(key)
   if (!r) {
-    if (s.rendezvous.size >= MAX_RENDEZVOUS) s.rendezvous.delete(s.rendezvous.keys().next().value!)
+    if (rendezvous.size >= MAX_RENDEZVOUS) rendezvous.delete(rendezvous.keys().next().value!)
     r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set(), punchFailures: 0 }
-    s.rendezvous.set(key, r)
+    rendezvous.set(key, r)
   }
   const { pending } = r
-  if (pending && s.peers.has(pending) && !pending.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
+  if (pending && s.sessions.has(pending) && !pending.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
     return
   r.pending = undefined
   // A new failure: relays that said NotConnected may know the peer by now.
@@ -138,13 +139,13 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
   r.tried.add(relay)
   r.pending = relay
   r.askedAt = now
-  s.rendezvousAsked++
+  s.dialer.holepunches.asked++
 }
 
 /** A relay for `key` not tried yet: one that told us of it by PEX, else one we dialed. */
 function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undefined {
   let reachable: Peer | undefined
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     if (tried.has(p) || !p.handshaken || p.destroyed || !p.supports('ut_holepunch')) continue
     if (listenKey(p) === key) continue // the target itself
     if (p.pexKnown?.has(key)) return p
@@ -160,7 +161,7 @@ function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undef
  */
 function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code: number): void {
   forgetRelay(relay, addr)
-  const r = s.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous.get(formatPeer(addr))
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
   r.pending = undefined
   requestRendezvous(s, addr, true)
@@ -172,7 +173,7 @@ function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code:
  * {@link RENDEZVOUS_INTERVAL_MS} for the relay that answered `connect`.
  */
 export function punchFailed(s: TorrentState, addr: PeerAddress): void {
-  const r = s.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous.get(formatPeer(addr))
   if (!r || r.punchFailures >= MAX_PUNCH_RETRIES) return
   r.punchFailures++
   if (r.pending) r.tried.delete(r.pending)

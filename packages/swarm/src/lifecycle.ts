@@ -2,7 +2,6 @@ import { realpath, rm, rmdir } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { startTracker } from './announce.js'
 import { SwarmError } from './errors.js'
-import { scheduleDial } from './peer-connections.js'
 import { STATE_DIR, statePath } from './state-dir.js'
 import { confinedPath } from './storage.js'
 import type { TorrentState } from './torrent-state.js'
@@ -37,9 +36,8 @@ export function setBucketRates(
 export async function pause(s: TorrentState): Promise<void> {
   if (s.paused || s.destroyed) return
   s.paused = true
-  s.rt.clock.clearTimeout(s.dialTimer)
-  s.dialTimer = undefined
-  for (const p of [...s.peers]) p.close()
+  s.dialer.stop()
+  s.sessions.closeAll()
   const tracker = s.tracker
   s.tracker = undefined
   await tracker?.stop().catch(() => {})
@@ -49,9 +47,10 @@ export async function pause(s: TorrentState): Promise<void> {
 export function resume(s: TorrentState): void {
   if (!s.paused || s.destroyed) return
   s.paused = false
+  s.dialer.start()
   startTracker(s)
-  s.book.retryAll()
-  scheduleDial(s, 0)
+  s.dialer.book.retryAll()
+  s.dialer.schedule(0)
   fillWebSeeds(s)
 }
 

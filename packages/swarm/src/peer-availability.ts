@@ -1,66 +1,74 @@
 import { Bitfield } from '@p2p/peer-wire'
-import { isSeed, type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import type { TorrentCore } from './torrent-core.js'
+import { isSeed, type Peer, peerBits } from './torrent-state.js'
+import type { TurnWork } from './turn-work.js'
+
+// What a peer has, as the picker counts it. These run in the torrent phase only: before the metadata
+// a peer's pieces stay on its wire and are counted when the core exists (torrent-setup.ts).
 
 /** A peer's bitfield / have-all / have-none arrived (replacing what it said before when `replace`). */
-export function onPieces(s: TorrentState, peer: Peer, replace = false): void {
-  if (replace) uncount(s, peer)
-  count(s, peer)
-  s.work.interest(peer)
+export function onPieces(core: TorrentCore, peer: Peer, replace = false): void {
+  if (replace) uncount(core, peer)
+  count(core, peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
-  const { core } = s
-  if (core?.selection.finished && isSeed(peer, core.picker.pieceCount)) {
+  if (core.selection.finished && isSeed(peer, core.picker.pieceCount)) {
     peer.bothSeeds = true
     peer.close()
   }
 }
 
 /** Adds the peer's pieces to the picker's availability counts (once). */
-export function count(s: TorrentState, peer: Peer): void {
-  const picker = s.core?.picker
-  if (!picker || peer.counted) return
+export function count({ picker }: TorrentCore, peer: Peer): void {
+  if (peer.counted) return
   peer.counted = true
   const bits = peerBits(peer)
   peer.countedBits = bits === 'all' ? 'all' : new Bitfield(picker.pieceCount, peer.peerPieces.buffer)
   picker.addAvailability(peer.countedBits)
 }
 
-/** The peer no longer has piece `i` (BEP 54): it stops counting, and we may lose interest. */
-export function onDonthave(s: TorrentState, peer: Peer, i: number): void {
-  const picker = s.core?.picker
-  // After have-all the wire holds every piece but `i`: that is what counts from now on.
-  peer.haveAll = false
-  if (picker && peer.counted && i < picker.pieceCount) {
-    let bits = peer.countedBits
-    if (bits === 'all') {
-      bits = new Bitfield(picker.pieceCount)
-      bits.fill()
-      peer.countedBits = bits
-    }
-    if (bits?.get(i)) {
-      bits.set(i, false)
-      picker.removeHave(i)
-    }
+/** The peer announced piece `i`: it counts once. */
+export function onHave({ picker }: TorrentCore, peer: Peer, i: number): void {
+  const bits = peer.countedBits
+  if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+    bits.set(i)
+    picker.addHave(i)
   }
-  s.work.interest(peer)
+}
+
+/**
+ * The peer no longer has piece `i` (BEP 54): it stops counting. The caller has cleared the peer's
+ * have-all (after have-all the wire holds every piece but `i`: that is what counts from now on).
+ */
+export function onDonthave({ picker }: TorrentCore, peer: Peer, i: number): void {
+  if (!peer.counted || i >= picker.pieceCount) return
+  let bits = peer.countedBits
+  if (bits === 'all') {
+    bits = new Bitfield(picker.pieceCount)
+    bits.fill()
+    peer.countedBits = bits
+  }
+  if (bits?.get(i)) {
+    bits.set(i, false)
+    picker.removeHave(i)
+  }
 }
 
 /** Removes exactly what {@link count} added. */
-export function uncount(s: TorrentState, peer: Peer): void {
+export function uncount({ picker }: TorrentCore, peer: Peer): void {
   if (!peer.counted) return
   peer.counted = false
-  if (peer.countedBits) s.core?.picker.removeAvailability(peer.countedBits)
+  if (peer.countedBits) picker.removeAvailability(peer.countedBits)
   peer.countedBits = undefined
 }
 
 /**
  * Sends interested / not interested as the peer's pieces and ours now stand, and marks its requests
  * for a top-up when interested (applied by the torrent's `TurnWork` flush; events call
- * `s.work.interest(peer)`).
+ * `work.interest(peer)`).
  */
-export function updateInterest(s: TorrentState, peer: Peer): void {
-  const { core } = s
-  if (!core || !peer.handshaken) return
+export function updateInterest(core: TorrentCore, work: TurnWork<Peer>, peer: Peer): void {
+  if (!peer.handshaken) return
   const want = !core.selection.finished && core.picker.interesting(peerBits(peer))
   peer.setInterested(want)
-  if (want) s.work.topUp(peer)
+  if (want) work.topUp(peer)
 }

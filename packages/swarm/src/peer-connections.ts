@@ -1,14 +1,7 @@
 import type { MseStream } from '@p2p/mse'
 import { assertPort, formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
-import {
-  lowestRanked,
-  makeRoom,
-  mayDialWhenFull,
-  peerRank,
-  selfAddress,
-  withinIpLimit,
-} from './connection-slots.js'
+import { lowestRanked, makeRoom, mayDialWhenFull, withinIpLimit } from './connection-slots.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import {
   punchFailed,
@@ -21,9 +14,7 @@ import { uncount } from './peer-availability.js'
 import type { PeerSource } from './peer-book.js'
 import { peerEvents } from './peer-events.js'
 import { PeerSession } from './peer-session.js'
-import { pexSoon } from './pex.js'
 import type { TransportStream } from './runtime.js'
-import { superSeedGone } from './seeding.js'
 import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
 import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 import { transportOf } from './transports.js'
@@ -45,49 +36,39 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
     return
   }
   if (s.ctx.isSelf(peer)) return
-  s.book.add(peer, source)
-  scheduleDial(s, 0)
+  s.dialer.book.add(peer, source)
+  s.dialer.schedule(0)
 }
 
-/** Runs a dial round in `ms` (0: now, replacing a later one). */
-export function scheduleDial(s: TorrentState, ms: number): void {
-  if (s.destroyed || s.paused) return
-  if (s.dialTimer !== undefined) {
-    if (ms > 0) return
-    s.rt.clock.clearTimeout(s.dialTimer)
-  }
-  s.dialTimer = s.rt.clock.setTimeout(() => {
-    s.dialTimer = undefined
-    dial(s)
-  }, ms)
-}
-
-function dial(s: TorrentState): void {
+/** One dial round (run by the torrent's {@link Dialer}): dials due candidates into free slots. */
+export function dialRound(s: TorrentState): void {
   if (s.destroyed) return
+  const { dialer } = s
   const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
   // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
-  const room = max - s.peers.size - s.pending
+  const room = max - s.sessions.size - dialer.pending
   // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
-  const dials = room > 0 ? room : s.pending === 0 && mayDialWhenFull(s) ? 1 : 0
-  const { peers, nextInMs } = s.book.candidates(dials, selfAddress(s))
+  const dials = room > 0 ? room : dialer.pending === 0 && mayDialWhenFull(s) ? 1 : 0
+  const { peers, nextInMs } = dialer.book.candidates(dials, dialer.self())
   for (const addr of peers) {
     if (!s.ctx.canConnect()) break
     connectTo(s, addr)
   }
   // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
-  if (dials === 0 && s.pending === 0 && s.ctx.canConnect()) {
+  if (dials === 0 && dialer.pending === 0 && s.ctx.canConnect()) {
     const best = bestCandidate(s)
     const lowest = lowestRanked(s)
     if (best && lowest && lowest.rank < best.rank) connectTo(s, best.addr)
   }
-  if (Number.isFinite(nextInMs)) scheduleDial(s, Math.max(nextInMs, DIAL_TICK_MS))
+  if (Number.isFinite(nextInMs)) dialer.schedule(Math.max(nextInMs, DIAL_TICK_MS))
 }
 
 /** The due dial candidate with the highest rank. */
 function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | undefined {
   let best: { addr: PeerAddress; rank: number } | undefined
-  for (const addr of s.book.candidates(Number.MAX_SAFE_INTEGER, selfAddress(s)).peers) {
-    const rank = peerRank(s, addr)
+  const { dialer } = s
+  for (const addr of dialer.book.candidates(Number.MAX_SAFE_INTEGER, dialer.self()).peers) {
+    const rank = dialer.rank(addr)
     if (!best || rank > best.rank) best = { addr, rank }
   }
   return best
@@ -95,8 +76,8 @@ function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | u
 
 /** Dials `addr`; `punch`: over uTP only, answering a relay's BEP 55 `connect`. */
 function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
-  s.book.dialing(addr)
-  s.pending++
+  s.dialer.book.dialing(addr)
+  s.dialer.pending++
   s.ctx.connectionOpened()
   const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
   // BEP 55: a dial that hangs (a NAT drops it) asks a relay before it times out.
@@ -138,20 +119,22 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
 
 /** A dial failed: back off, and (unless it was a punch) ask a relay to introduce us (BEP 55). */
 function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
-  s.pending--
+  const { dialer } = s
+  dialer.pending--
   s.ctx.connectionClosed()
   // A punch to it may have connected while this dial hung.
-  if (!s.book.isConnected(addr)) s.book.failed(addr)
+  if (!dialer.book.isConnected(addr)) dialer.book.failed(addr)
   if (punch) punchFailed(s, addr)
   else requestRendezvous(s, addr)
-  scheduleDial(s, DIAL_TICK_MS)
+  dialer.schedule(DIAL_TICK_MS)
 }
 
 /** A relay's BEP 55 `connect`: dial `addr` over uTP now (it dials us at the same time). */
 function punchTo(s: TorrentState, addr: PeerAddress): void {
   if (s.destroyed || !s.rt.transport.punch || s.ctx.isSelf(addr)) return
-  if (s.book.isConnected(addr) || s.book.isNever(addr) || !s.ctx.canConnect()) return
-  s.holepunchesStarted++
+  const { book, holepunches } = s.dialer
+  if (book.isConnected(addr) || book.isNever(addr) || !s.ctx.canConnect()) return
+  holepunches.started++
   connectTo(s, addr, true)
 }
 
@@ -166,15 +149,16 @@ function connected(
   stream?: MseStream,
   punch = false,
 ): Wire | undefined {
-  s.pending--
-  if (punch) s.holepunchesConnected++
-  if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, peerRank(s, addr), false)) {
+  const { dialer } = s
+  dialer.pending--
+  if (punch) dialer.holepunches.connected++
+  if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, dialer.rank(addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
-    if (!s.destroyed) s.book.disconnected(addr)
+    if (!s.destroyed) dialer.book.disconnected(addr)
     return undefined
   }
-  s.book.connected(addr, 'manual')
+  dialer.book.connected(addr, 'manual')
   return attach(s, socket, addr, false, stream)
 }
 
@@ -193,7 +177,7 @@ export function acceptIncoming(s: TorrentState, socket: TransportStream, stream?
     s.paused ||
     !addr ||
     !withinIpLimit(s, addr.host) ||
-    !makeRoom(s, peerRank(s, addr), true)
+    !makeRoom(s, s.dialer.rank(addr), true)
   ) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
@@ -245,9 +229,9 @@ function attach(
   stream?: MseStream,
 ): Wire {
   socket.setNoDelay?.(true)
-  if (!s.localHost && socket.localAddress) {
+  if (!s.dialer.localHost && socket.localAddress) {
     try {
-      s.localHost = normalizeIp(socket.localAddress)
+      s.dialer.localHost = normalizeIp(socket.localAddress)
     } catch {
       // keep the default
     }
@@ -270,7 +254,7 @@ function attach(
   )
   // BEP 55 goes with PEX (a relay introduces peers it told us of): none on private torrents.
   if (!s.meta?.private) useHolepunch(s, peer, (a) => punchTo(s, a))
-  s.peers.add(peer)
+  s.sessions.add(peer)
   wire.handshake()
   // Decrypted reads go straight to the parser, as a plain connection's reused read buffer does.
   stream?.setReceiver((chunk) => wire.receive(chunk))
@@ -279,17 +263,20 @@ function attach(
 
 /** A connection closed: its requests go back to the pool and its address to the book. */
 export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
-  if (!s.peers.delete(peer)) return
+  if (!s.sessions.delete(peer)) return
   s.ctx.connectionClosed()
-  s.core?.release(peer)
-  uncount(s, peer)
-  superSeedGone(s, peer)
+  const { core } = s
+  if (core) {
+    core.release(peer)
+    uncount(core, peer)
+  }
+  s.superSeeding.gone(peer)
   s.work.unchoke()
   // Dropped before the handshake (the peer was not ready, or refused us): retry soon with back-off.
   if (peer.listen) {
     if (peer.handshaken) {
-      s.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
-    } else s.book.failed(peer.listen)
+      s.dialer.book.disconnected(peer.listen, peer.bothSeeds ? SEED_RECONNECT_DELAY_MS : undefined)
+    } else s.dialer.book.failed(peer.listen)
   }
   if (peer.handshaken)
     s.emit('disconnect', { peer: peer.listen ?? peer.addr, reason: closeReason(s, peer, err) })
@@ -300,9 +287,9 @@ export function onClose(s: TorrentState, peer: Peer, err?: Error): void {
       error: err,
     })
   }
-  if (peer.handshaken) pexSoon(s)
+  if (peer.handshaken) s.pex.soon()
   s.work.topUpAll()
-  scheduleDial(s, DIAL_TICK_MS)
+  s.dialer.schedule(DIAL_TICK_MS)
 }
 
 /** Why a handshaken connection closed, for the `disconnect` event. */

@@ -1,12 +1,10 @@
 import type { PeerAddress } from '@p2p/peer-address'
-import { Bitfield, PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
+import { PEX_MAX_PER_MESSAGE } from '@p2p/peer-wire'
 import { forgetRelay, noteRelay } from './holepunch.js'
 import { admit } from './peer-admission.js'
-import { onDonthave, onPieces } from './peer-availability.js'
+import { onDonthave, onHave, onPieces } from './peer-availability.js'
 import type { PeerSessionEvents } from './peer-session.js'
-import { pexSoon } from './pex.js'
 import { serveHashRequest } from './piece-layers.js'
-import { superSeedHave, superSeedPieces } from './seeding.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
@@ -23,41 +21,47 @@ export interface ConnectionHooks {
 
 /** What a new connection's events do to the torrent. */
 export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks): PeerSessionEvents {
+  // Before the metadata a peer's pieces stay on its wire: they are counted when the core exists.
+  const pieces = () => {
+    if (s.core) onPieces(s.core, peer, true)
+    s.work.interest(peer)
+  }
   return {
     handshake: (h, wire) => admit(s, peer, h, wire),
     'extended-handshake': (ext) => {
       const p = ext.p
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
         peer.listen = { host: peer.addr.host, port: p }
-        s.book.connected(peer.listen, 'incoming')
-        pexSoon(s)
+        s.dialer.book.connected(peer.listen, 'incoming')
+        s.pex.soon()
       }
       if (!s.meta) s.fetchMetadata(peer)
     },
     // Some clients (aria2) send a second availability message: it replaces the first.
     bitfield: () => {
-      superSeedPieces(s, peer)
-      onPieces(s, peer, true)
+      s.superSeeding.pieces(peer)
+      pieces()
     },
     'have-all': () => {
       peer.haveAll = true
-      superSeedPieces(s, peer)
-      onPieces(s, peer, true)
+      s.superSeeding.pieces(peer)
+      pieces()
     },
     'have-none': () => {
       peer.haveAll = false
-      onPieces(s, peer, true)
+      pieces()
     },
     have: (i) => {
-      const bits = peer.countedBits
-      if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
-        bits.set(i)
-        s.core?.picker.addHave(i)
-      }
-      superSeedHave(s, peer, i)
+      if (s.core) onHave(s.core, peer, i)
+      s.superSeeding.have(peer, i)
       s.work.interest(peer)
     },
-    donthave: (i) => onDonthave(s, peer, i),
+    donthave: (i) => {
+      // After have-all the wire holds every piece but `i`: that is what the peer has from now on.
+      peer.haveAll = false
+      if (s.core) onDonthave(s.core, peer, i)
+      s.work.interest(peer)
+    },
     unchoke: () => s.work.topUp(peer),
     choke: () => {
       // Under the fast extension a choke leaves our requests open (the peer still answers each, with
@@ -76,7 +80,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     interested: () => s.work.unchoke(),
     uninterested: () => s.work.unchoke(),
     request: (req) => void serve(s, peer, req),
-    'hash-request': (req) => serveHashRequest(s, peer, req),
+    'hash-request': (req) => serveHashRequest(s.meta, peer, req),
     pex: (e) => {
       if (s.meta?.private) return // BEP 27: peers of a private torrent come from its trackers only
       for (const a of e.added.slice(0, PEX_MAX_PER_MESSAGE)) {

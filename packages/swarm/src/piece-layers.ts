@@ -11,7 +11,8 @@ import {
 import { formatPeer } from '@p2p/peer-address'
 import type { HashRequest } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import type { Peer } from './torrent-state.js'
+import type { SwarmWarning } from './torrent-types.js'
 
 /** Most hashes asked for in one BEP 52 hash request (the spec's SHOULD, and the wire's default bound). */
 export const MAX_HASHES_PER_REQUEST = 512
@@ -54,6 +55,16 @@ export function withVerifiedPieceLayers(meta: Metainfo): Metainfo {
   return kept.size === meta.pieceLayers.size ? meta : { ...meta, pieceLayers: kept }
 }
 
+/** What fetching piece layers (and metadata) needs of its torrent (see `MetadataPhase`). */
+export interface PeerQueries {
+  /** Aborted when the torrent is destroyed: nothing more is asked. */
+  readonly signal: AbortSignal
+  /** The connected peers, to ask the next one when one fails. */
+  readonly peers: Iterable<Peer>
+  /** Reports a failure that does not stop the torrent (a peer that gave nothing usable). */
+  warn(warning: SwarmWarning): void
+}
+
 /**
  * Fetches the missing piece layers of `meta` with BEP 52 hash requests (`first` is asked first,
  * then the other connected peers not in `layersTried`) and adds each to `meta.pieceLayers` once it hashes to its file's
@@ -61,7 +72,7 @@ export function withVerifiedPieceLayers(meta: Metainfo): Metainfo {
  * @throws {SwarmError} `SWARM_PIECE_LAYERS` when no connected peer gives a valid layer, `SWARM_ABORTED`.
  */
 export async function fetchPieceLayers(
-  s: TorrentState,
+  q: PeerQueries,
   layersTried: WeakSet<Peer>,
   meta: Metainfo,
   first: Peer,
@@ -71,8 +82,8 @@ export async function fetchPieceLayers(
     const problems: string[] = []
     const untried = (p: Peer) => p.handshaken && !p.destroyed && !tried.has(p) && !layersTried.has(p)
     for (;;) {
-      if (s.destroyed) throw new SwarmError('SWARM_ABORTED', 'torrent destroyed')
-      const peer = [first, ...s.peers].find(untried)
+      if (q.signal.aborted) throw new SwarmError('SWARM_ABORTED', 'torrent destroyed')
+      const peer = [first, ...q.peers].find(untried)
       if (!peer) {
         throw new SwarmError(
           'SWARM_PIECE_LAYERS',
@@ -92,7 +103,7 @@ export async function fetchPieceLayers(
         layersTried.add(peer)
         const message = `${formatPeer(peer.addr)}: ${(err as Error).message}`
         problems.push(message)
-        s.emit('warning', {
+        q.warn({
           message: `piece layer of ${f.path.join('/')} from ${message}`,
           peer: peer.addr,
           error: err,
@@ -159,10 +170,9 @@ function treeOf(layer: Uint8Array, pieceLength: number): Uint8Array[][] {
  * Answers a peer's BEP 52 hash request from the piece layers we know: the requested piece-layer
  * hashes, then one uncle hash per proof layer above the requested subtree (the first
  * log2(length) - 1 proof layers are implied by the hashes themselves). Requests for other layers
- * (leaf hashes would need the data) or unknown roots are rejected.
+ * (leaf hashes would need the data), unknown roots and any before the metadata (`meta`) are rejected.
  */
-export function serveHashRequest(s: TorrentState, peer: Peer, req: HashRequest): void {
-  const meta = s.meta
+export function serveHashRequest(meta: Metainfo | undefined, peer: Peer, req: HashRequest): void {
   const layer = meta?.pieceLayers.get(toHex(req.piecesRoot))
   // A closed wire drops what is sent to it (nothing throws), so no guard is needed here.
   if (!meta || !layer || req.baseLayer !== pieceLayerIndex(meta)) return void peer.rejectHashes(req)

@@ -32,7 +32,7 @@ export async function verify(
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
     if (!s.destroyed && !core.halted) {
       core.halted = true
-      for (const p of s.peers) core.release(p)
+      for (const p of s.sessions) core.release(p)
       s.emit('error', e)
     }
     return undefined
@@ -91,12 +91,9 @@ function penalize(s: TorrentState, core: TorrentCore, from: Set<Peer>): void {
     const ban = alone && p.parole === true && p.strikes >= BAN_STRIKES
     p.parole = true
     if (ban) {
-      p.banned = true
       const addr = p.listen ?? p.addr
-      s.banned.add(formatPeer(p.addr))
-      const id = p.peerId
-      if (id) s.banned.add(Buffer.from(id).toString('hex'))
-      s.book.never(addr)
+      s.sessions.ban(p)
+      s.dialer.book.never(addr)
       s.emit('ban', {
         peer: addr,
         reason: `sent data for ${p.strikes} failed piece${p.strikes === 1 ? '' : 's'}, the last one alone`,

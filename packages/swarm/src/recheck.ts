@@ -25,7 +25,7 @@ export function recheck(s: TorrentState): Promise<void> {
 async function run(s: TorrentState, core: TorrentCore): Promise<void> {
   const { picker, storage } = core
   // Requests out are cancelled; no top-up sends any while `checking` is set.
-  for (const p of s.peers) core.release(p, p.fast)
+  for (const p of s.sessions) core.release(p, p.fast)
   const states = await storage.fileStates()
   const toCheck = [...core.specs.keys()].filter((i) =>
     worthHashing(core, states, (f) => storage.isSelected(f), i),
@@ -52,7 +52,7 @@ async function run(s: TorrentState, core: TorrentCore): Promise<void> {
   core.resumedPieces = 0
   core.dirty = true
   core.selection.recount()
-  for (const p of [...s.peers]) {
+  for (const p of [...s.sessions]) {
     if (!p.handshaken) continue
     if (!lost.every((i) => p.announceDonthave(i))) {
       p.close()

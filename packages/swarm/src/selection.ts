@@ -2,7 +2,7 @@ import type { FileEntry, PieceSpec } from '@p2p/metainfo'
 import type { PiecePicker } from './piece-picker.js'
 import type { TorrentStorage } from './runtime.js'
 
-/** What a {@link Selection} tells its torrent (given to its constructor). */
+/** What a {@link Selection} tells its torrent (given to {@link Selection.attach}). */
 export interface SelectionEvents {
   /** Every wanted piece is verified now (it was not). */
   finished(): void
@@ -31,7 +31,7 @@ export interface SelectionLayout {
  * torrent hears "finished" and "unfinished" through {@link SelectionEvents}.
  */
 export class Selection {
-  readonly #events: SelectionEvents
+  #events: SelectionEvents | undefined
   /** Priorities set before {@link Selection.begin} or while the torrent was being set up. */
   readonly #deferred = new Map<number, number>()
   #layout: SelectionLayout | undefined
@@ -39,10 +39,6 @@ export class Selection {
   #wantedBytes = 0
   #haveBytes = 0
   #finished = false
-
-  constructor(events: SelectionEvents) {
-    this.#events = events
-  }
 
   /** Whether every wanted piece is verified. */
   get finished(): boolean {
@@ -91,9 +87,14 @@ export class Selection {
     return this.#priorities
   }
 
-  /** The storage and the picker exist: gives the picker its piece priorities and counts the bytes. */
-  attach(layout: SelectionLayout): void {
+  /**
+   * The storage and the picker exist: gives the picker its piece priorities and counts the bytes.
+   * From now on the torrent hears "finished" and "unfinished" through `events` (never before: with
+   * no pieces known there is nothing to finish).
+   */
+  attach(layout: SelectionLayout, events: SelectionEvents): void {
     this.#layout = layout
+    this.#events = events
     for (const i of layout.specs.keys()) layout.picker.setPriority(i, this.#piecePriority(layout, i))
     this.recount()
   }
@@ -155,12 +156,13 @@ export class Selection {
 
   /** Reports "finished" when every wanted piece is verified and "unfinished" when that stops being so. */
   settle(): void {
-    if (!this.#layout) return
+    const events = this.#events
+    if (!events) return
     const complete = this.#haveBytes === this.#wantedBytes
     if (complete === this.#finished) return
     this.#finished = complete
-    if (complete) this.#events.finished()
-    else this.#events.unfinished()
+    if (complete) events.finished()
+    else events.unfinished()
   }
 
   /** A piece's priority: the highest of the files it overlaps (libtorrent's rule), 0 when all are skipped. */

@@ -1,4 +1,5 @@
 import { type Metainfo, type PieceSpec, pieceSpec } from '@p2p/metainfo'
+import { completion } from './completion.js'
 import { applyPending, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
@@ -74,7 +75,10 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     // Where each file's bytes are: its own file, or the part file for a skipped file not on disk.
     await storage.keepExistingFiles()
     const inPlace = meta.files.map((_, i) => storage.isSelected(i))
-    selection.attach({ files: meta.files, pieceLength: meta.pieceLength, specs, picker, storage })
+    selection.attach(
+      { files: meta.files, pieceLength: meta.pieceLength, specs, picker, storage },
+      completion(s, core),
+    )
     await checkExisting(s, core, inPlace, resume)
     if (s.destroyed) return void (await storage.close())
   } catch (err) {
@@ -89,7 +93,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
   warnLater(s, warnings)
   selection.settle()
   // Peers connected before the metadata arrived.
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     try {
       p.setTorrent(wireGeometry(meta))
     } catch {
@@ -99,7 +103,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     // They heard "nothing" while the data was being checked: tell them what the check found (a
     // closed wire drops the messages).
     for (const i of picker.have.ones()) p.announceHave(i)
-    count(s, p)
+    count(core, p)
     s.work.interest(p)
   }
   fillWebSeeds(s)

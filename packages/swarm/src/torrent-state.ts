@@ -2,29 +2,18 @@ import type { Metainfo } from '@p2p/metainfo'
 import type { TrackerClient } from '@p2p/tracker-client'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
-import { PeerBook } from './peer-book.js'
+import { Dialer } from './dialer.js'
 import type { PeerSession } from './peer-session.js'
+import { Pex } from './pex.js'
 import type { PeerPieces } from './piece-picker.js'
-import { TokenBucket } from './rate-limiter.js'
-import { RateMeter } from './rate-meter.js'
 import type { SwarmRuntime } from './runtime.js'
-import { Selection, type SelectionEvents } from './selection.js'
-import type { SuperSeeder } from './super-seed.js'
+import { SuperSeeding } from './seeding.js'
+import { Selection } from './selection.js'
+import { Sessions } from './sessions.js'
 import type { TorrentCore } from './torrent-core.js'
 import type { AddOptions, TorrentEvents } from './torrent-types.js'
+import { Transfer } from './transfer.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
-
-/** BEP 55 rendezvous requests for one address we failed to dial (holepunch.ts). */
-export interface Rendezvous {
-  /** When we last asked a relay. */
-  askedAt: number
-  /** Relays asked since the last failed dial. */
-  tried: Set<Peer>
-  /** The relay whose answer is due, or that answered `connect` or NoSupport. */
-  pending?: Peer
-  /** Punches that failed since the last failed dial (holepunch.ts `punchFailed`). */
-  punchFailures: number
-}
 
 /** One connection of a torrent (internal): the session that alone talks to its wire. */
 export type Peer = PeerSession
@@ -33,9 +22,11 @@ export type Peer = PeerSession
 export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void
 
 /**
- * What one torrent holds before and after its metadata (peers, bans, limits, meters, trackers,
- * dialing, selection), shared by the files that implement it; the torrent phase is its `core`.
- * Internal: the public face is {@link Torrent}.
+ * What one torrent holds before and after its metadata, shared by the files that implement it: its
+ * context and options, the owners of its state (`sessions`: connections and bans; `dialer`: dialing;
+ * `transfer`: limits and counts; `selection`; `work`: what events marked for this turn), the
+ * tracker and lifecycle flags; the torrent phase is its `core`. Internal: the public face is
+ * {@link Torrent}.
  */
 export class TorrentState {
   readonly ctx: ClientContext
@@ -45,14 +36,13 @@ export class TorrentState {
   readonly infoHashBytes: Uint8Array
   readonly emit: EmitFn
   readonly rt: SwarmRuntime
-  readonly book: PeerBook
-  readonly peers = new Set<Peer>()
-  readonly banned = new Set<string>()
+  /** The known peers, dials being opened, the next dial round, BEP 55 rendezvous. */
+  readonly dialer: Dialer
+  /** The open connections and the banned peers. */
+  readonly sessions: Sessions
   readonly choker: Choker
-  readonly upload: TokenBucket
-  readonly download: TokenBucket
-  readonly downMeter: RateMeter
-  readonly upMeter: RateMeter
+  /** Rate limits, and the payload moved. */
+  readonly transfer: Transfer
   readonly abort = new AbortController()
   /** Top-ups, interest, `have` broadcasts and unchokes that events asked for, applied once per turn. */
   readonly work: TurnWork<Peer>
@@ -76,30 +66,12 @@ export class TorrentState {
   paused = false
   /** The first inconsistency the runtime's checks found (see `Torrent.checkInvariants`). */
   violation: string | undefined
-  downloaded = 0
-  uploaded = 0
-  dialTimer: unknown
-  /** Runs a dial round now; set by the torrent (the dialer is peer-connections.ts, which imports this file's users). */
-  dialSoon: () => void = () => {}
   /** Fetches the metadata from a peer that connected (a magnet); set by the torrent, which owns the metadata phase. */
   fetchMetadata: (peer: Peer) => void = () => {}
-  pexTimer: unknown
-  /** Outgoing connections being opened. */
-  pending = 0
-  /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
-  readonly rendezvous = new Map<string, Rendezvous>()
-  /** Rendezvous requests we sent to relays. */
-  rendezvousAsked = 0
-  /** Rendezvous we relayed (sent `connect` to both peers). */
-  holepunchesRelayed = 0
-  /** uTP dials started on a `connect` from a relay. */
-  holepunchesStarted = 0
-  /** Of those, the dials that connected. */
-  holepunchesConnected = 0
-  /** BEP 16 state while super-seeding (see seeding.ts). */
-  superSeeder: SuperSeeder<Peer> | undefined
-  /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
-  localHost: string | undefined
+  /** PEX rounds (BEP 11). */
+  readonly pex: Pex
+  /** BEP 16 super-seeding (the `superSeed` option). */
+  readonly superSeeding: SuperSeeding
 
   constructor(
     ctx: ClientContext,
@@ -107,7 +79,7 @@ export class TorrentState {
     opts: AddOptions,
     emit: EmitFn,
     handlers: (s: TorrentState) => TurnHandlers<Peer>,
-    selectionEvents: (s: TorrentState) => SelectionEvents,
+    dialRound: (s: TorrentState) => void,
   ) {
     this.ctx = ctx
     this.src = src
@@ -117,15 +89,22 @@ export class TorrentState {
     this.infoHashBytes = src.infoHashBytes
     const rt = ctx.runtime
     this.rt = rt
-    const now = () => rt.clock.now()
-    this.book = new PeerBook({ now })
-    this.downMeter = new RateMeter(now)
-    this.upMeter = new RateMeter(now)
+    this.sessions = new Sessions(ctx.peerId)
+    this.dialer = new Dialer(
+      rt.clock,
+      () => ctx.port(),
+      () => dialRound(this),
+    )
+    this.pex = new Pex(rt.clock, {
+      sessions: this.sessions,
+      book: this.dialer.book,
+      isPrivate: () => this.meta?.private === true,
+    })
+    this.superSeeding = new SuperSeeding(opts.superSeed === true, rt)
     this.choker = new Choker({ slots: opts.uploadSlots, random: rt.random })
-    this.upload = new TokenBucket(opts.uploadLimit ?? 0, { parent: ctx.upload, clock: rt.clock })
-    this.download = new TokenBucket(opts.downloadLimit ?? 0, { parent: ctx.download, clock: rt.clock })
+    this.transfer = new Transfer({ upload: opts.uploadLimit, download: opts.downloadLimit }, ctx, rt.clock)
     this.work = new TurnWork(rt.defer?.bind(rt) ?? queueMicrotask, handlers(this))
-    this.selection = new Selection(selectionEvents(this))
+    this.selection = new Selection()
   }
 }
 

@@ -190,7 +190,7 @@ export interface TorrentStats {
  * - `ready`: storage is open and existing data checked;
  * - `piece` ({@link PieceEvent}): a downloaded piece was verified (or failed);
  * - `done`: every selected piece is verified;
- * - `wire` (wire, address): a peer connection completed its handshake;
+ * - `wire` (wire, address): a peer connection completed its handshake (observe only, see below);
  * - `warning` ({@link SwarmWarning}); `error` (SwarmError): a fatal storage failure;
  * - `ban` ({@link BanEvent}): a peer that sent bad data was disconnected for good;
  * - `checking` ({ checked, total }): `torrent.recheck()` is hashing the data on disk.
@@ -208,7 +208,12 @@ export type TorrentEvents = {
   piece: (event: PieceEvent) => void
   /** Every selected piece is verified. */
   done: () => void
-  /** A peer connection is up. */
+  /**
+   * A peer connection is up. The wire is the torrent's own live connection, handed out to observe
+   * it (its events, `downloaded`, `uploaded`, `outstandingRequests`...): requesting, choking,
+   * announcing or closing through it goes behind the torrent's back (the picker does not know of
+   * such a request, and a block it brings is not written), so do not.
+   */
   wire: (wire: Wire, address: PeerAddress) => void
   /** A peer that set the DHT handshake bit sent its DHT node's address (BEP 5 `port`; see `useDht`). */
   'dht-node': (address: PeerAddress) => void

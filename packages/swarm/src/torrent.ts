@@ -7,7 +7,6 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { startTracker } from './announce.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
-import { completion } from './completion.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
 import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
@@ -15,8 +14,8 @@ import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
-import { acceptIncoming, addPeer, scheduleDial } from './peer-connections.js'
-import { PEX_INTERVAL_MS, sendPex } from './pex.js'
+import { acceptIncoming, addPeer, dialRound } from './peer-connections.js'
+import { PEX_INTERVAL_MS } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { recheck } from './recheck.js'
 import { saveResume } from './resume.js'
@@ -42,7 +41,8 @@ const UPDATE_INTERVAL_MS = 2_000
  *
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
- * metadata-fetch, announce, resume, torrent-setup) over one shared `TorrentState`, and, once the
+ * announce, resume, torrent-setup) over one shared `TorrentState` and the owners it holds
+ * (`Sessions`, `Dialer`, `Transfer`, `Selection`), the metadata phase (`MetadataPhase`) and, once the
  * metadata is known, its `TorrentCore`.
  *
  * @example
@@ -77,11 +77,15 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
       opts,
       (event, ...args) => this.emit(event, ...args),
       turnHandlers,
-      completion,
+      dialRound,
     )
     this.#s = s
-    s.dialSoon = () => scheduleDial(s, 0)
-    const metadata = new MetadataPhase(s)
+    const metadata = new MetadataPhase({
+      signal: s.abort.signal,
+      peers: s.sessions,
+      trackers: s.src.trackers,
+      warn: (warning) => s.emit('warning', warning),
+    })
     this.#metadata = metadata
     s.fetchMetadata = (peer) => {
       void metadata.fetch(peer).then(async (meta) => {
@@ -160,20 +164,21 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Transfer numbers. */
   stats(): TorrentStats {
     const s = this.#s
-    const downloadSpeed = s.downMeter.rate()
-    const uploadSpeed = s.upMeter.rate()
+    const { transfer } = s
+    const downloadSpeed = transfer.downloadRate()
+    const uploadSpeed = transfer.uploadRate()
     const { wantedBytes, haveBytes } = s.selection
     const progress = wantedBytes > 0 ? haveBytes / wantedBytes : s.meta ? 1 : 0
     const left = wantedBytes - haveBytes
     const stats: TorrentStats = {
       progress,
-      downloaded: s.downloaded,
-      uploaded: s.uploaded,
+      downloaded: transfer.downloaded,
+      uploaded: transfer.uploaded,
       downloadSpeed,
       uploadSpeed,
-      peers: [...s.peers].filter((p) => p.handshaken).length,
-      peersByTransport: countTransports(s.peers),
-      ratio: s.uploaded / (s.downloaded || s.meta?.length || 1),
+      peers: [...s.sessions].filter((p) => p.handshaken).length,
+      peersByTransport: countTransports(s.sessions),
+      ratio: transfer.uploaded / (transfer.downloaded || s.meta?.length || 1),
     }
     if (left === 0 && s.meta) stats.eta = 0
     else if (downloadSpeed > 0) stats.eta = left / downloadSpeed
@@ -187,12 +192,12 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Bytes/s received. */
   get downloadSpeed(): number {
-    return this.#s.downMeter.rate()
+    return this.#s.transfer.downloadRate()
   }
 
   /** Bytes/s sent. */
   get uploadSpeed(): number {
-    return this.#s.upMeter.rate()
+    return this.#s.transfer.uploadRate()
   }
 
   /** Connected peers (handshake done). */
@@ -213,10 +218,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   get holepunches(): { asked: number; relayed: number; started: number; connected: number } {
     const s = this.#s
     return {
-      asked: s.rendezvousAsked,
-      relayed: s.holepunchesRelayed,
-      started: s.holepunchesStarted,
-      connected: s.holepunchesConnected,
+      ...s.dialer.holepunches,
     }
   }
 
@@ -295,16 +297,17 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')
     const { clock } = s.rt
     s.timers.push(every(clock, CHOKE_INTERVAL_MS, () => chokeRound(s)))
-    s.timers.push(every(clock, PEX_INTERVAL_MS, () => sendPex(s)))
+    s.timers.push(every(clock, PEX_INTERVAL_MS, () => s.pex.round()))
     s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
-        s.tracker?.update({ uploaded: s.uploaded, downloaded: s.downloaded, left: s.selection.left() })
+        const { uploaded, downloaded } = s.transfer
+        s.tracker?.update({ uploaded, downloaded, left: s.selection.left() })
         s.work.topUpAll()
         fillWebSeeds(s)
       }),
     )
-    scheduleDial(s, 0)
+    s.dialer.schedule(0)
     startUiEvents(s, () => webSeedInfo(s).filter((w) => w.state === 'active' || w.state === 'backoff').length)
   }
 
@@ -323,7 +326,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** The open connections: address, direction, and whether they are RC4, plaintext over MSE or plain. */
   connections(): { address: PeerAddress; incoming: boolean; encryption: ConnectionEncryption }[] {
-    return [...this.#s.peers].map((p) => ({
+    return [...this.#s.sessions].map((p) => ({
       address: p.addr,
       incoming: p.incoming,
       encryption: p.encryption,
@@ -354,7 +357,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a negative or non-finite rate
    */
   setLimits(limits: Limits): void {
-    setBucketRates(this.#s, limits)
+    setBucketRates(this.#s.transfer, limits)
   }
 
   /**
@@ -390,12 +393,13 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     s.destroyed = true
     for (const stop of s.timers) stop()
-    s.rt.clock.clearTimeout(s.dialTimer)
-    s.rt.clock.clearTimeout(s.pexTimer)
+    s.dialer.stop()
+    s.pex.stop()
+    s.superSeeding.stop()
     const tracker = s.tracker
     const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
-    for (const p of [...s.peers]) p.close()
+    s.sessions.closeAll()
     // Setup still running closes its storage itself when it sees `destroyed`.
     await s.settingUp?.catch(() => {})
     await saveResume(s, true)

@@ -9,12 +9,13 @@ export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
   return {
     announce: (pieces) => announce(s, pieces),
     interest: (peer) => {
-      if (s.peers.has(peer)) updateInterest(s, peer)
+      // Before the metadata there is nothing to be interested in.
+      if (s.core && s.sessions.has(peer)) updateInterest(s.core, s.work, peer)
     },
     topUp: (peer) => {
-      if (s.peers.has(peer)) fill(s, peer)
+      if (s.sessions.has(peer)) fill(s, peer)
     },
-    peers: () => s.peers,
+    peers: () => s.sessions,
     unchoke: () => unchokeSpare(s),
   }
 }
@@ -22,7 +23,7 @@ export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
 /** Tells every peer of our new pieces; those we were interested in may have nothing left for us. */
 function announce(s: TorrentState, pieces: readonly number[]): void {
   if (s.destroyed) return
-  for (const p of s.peers) {
+  for (const p of s.sessions) {
     if (!p.handshaken) continue
     for (const i of pieces) p.announceHave(i)
     if (p.amInterested) s.work.interest(p)

@@ -14,19 +14,20 @@ export const DEFAULT_NO_PEERS_MS = 5_000
  */
 export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): void {
   const clock = s.rt.clock
-  let down = s.downloaded
-  let up = s.uploaded
+  const { transfer } = s
+  let down = transfer.downloaded
+  let up = transfer.uploaded
   let lastPeer = clock.now()
   let told = false
   const quiet = s.opts.noPeersTimeout ?? DEFAULT_NO_PEERS_MS
   s.timers.push(
     every(clock, TRANSFER_EVENT_INTERVAL_MS, () => {
-      if (s.downloaded > down) s.emit('download', s.downloaded - down)
-      if (s.uploaded > up) s.emit('upload', s.uploaded - up)
-      down = s.downloaded
-      up = s.uploaded
+      if (transfer.downloaded > down) s.emit('download', transfer.downloaded - down)
+      if (transfer.uploaded > up) s.emit('upload', transfer.uploaded - up)
+      down = transfer.downloaded
+      up = transfer.uploaded
       const now = clock.now()
-      const connected = [...s.peers].some((p) => p.handshaken)
+      const connected = [...s.sessions].some((p) => p.handshaken)
       if (connected || s.selection.finished || s.paused) {
         lastPeer = now
         told = false
@@ -34,7 +35,7 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
         told = true
         s.emit('noPeers', {
           trackers: s.tracker ? trackerCount(s) : 0,
-          knownPeers: s.book.size,
+          knownPeers: s.dialer.book.size,
           webSeeds: webSeedsInUse(),
           sinceMs: now - lastPeer,
         })

@@ -1,4 +1,3 @@
-import { mayServe, unchokeAllInterested } from './seeding.js'
 import type { TorrentCore } from './torrent-core.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 
@@ -18,13 +17,14 @@ export function serve(
     !spec ||
     !core.picker.have.get(req.index) ||
     req.begin + req.length > spec.length ||
-    !mayServe(s, peer, req.index)
+    !s.superSeeding.mayServe(peer, req.index)
   ) {
     peer.reject(req)
     return
   }
-  if (s.upload.unlimited) return send(s, core, peer, req)
-  s.upload.take(req.length, s.abort.signal).then(
+  const { upload } = s.transfer
+  if (upload.unlimited) return send(s, core, peer, req)
+  upload.take(req.length, s.abort.signal).then(
     () => send(s, core, peer, req),
     () => {}, // aborted: the torrent is closing
   )
@@ -39,7 +39,7 @@ function send(
   if (s.destroyed) return
   const cache = core.readCache
   cache.get(req.index, (err, piece) => {
-    if (s.destroyed || !s.peers.has(peer)) return
+    if (s.destroyed || !s.sessions.has(peer)) return
     if (!piece) {
       s.emit('warning', { message: `serving piece ${req.index}: ${err?.message}`, error: err })
       peer.reject(req)
@@ -54,8 +54,7 @@ function send(
     const sent = peer.uploaded - before // 0 when the request was cancelled or dropped by a choke
     if (sent === 0) return
     peer.up.add(sent)
-    s.upMeter.add(sent)
-    s.uploaded += sent
+    s.transfer.sent(sent)
   })
 }
 
@@ -66,8 +65,8 @@ function send(
  */
 export function unchokeSpare(s: TorrentState): void {
   if (s.destroyed) return
-  const all = unchokeAllInterested(s)
-  const peers = [...s.peers].filter((p) => p.handshaken && p.peerInterested)
+  const all = s.superSeeding.unchokeAll(s.core)
+  const peers = [...s.sessions].filter((p) => p.handshaken && p.peerInterested)
   let used = peers.filter((p) => !p.amChoking).length
   const waiting = peers.filter((p) => p.amChoking).sort((a, b) => b.down.rate() - a.down.rate())
   for (const p of waiting) {
@@ -79,8 +78,8 @@ export function unchokeSpare(s: TorrentState): void {
 
 /** One choker round: unchokes the peers the `Choker` picks, chokes the others. */
 export function chokeRound(s: TorrentState): void {
-  const peers = [...s.peers].filter((p) => p.handshaken)
-  const unchoke = unchokeAllInterested(s)
+  const peers = [...s.sessions].filter((p) => p.handshaken)
+  const unchoke = s.superSeeding.unchokeAll(s.core)
     ? new Set<unknown>(peers.filter((p) => p.peerInterested))
     : s.choker.round(
         peers.map((p) => ({

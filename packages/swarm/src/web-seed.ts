@@ -129,7 +129,7 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
 function pickRun(s: TorrentState, core: TorrentCore, ws: WebSeed): BlockRequest[] {
   const { picker, store } = core
   // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
-  const limit = s.download.limit
+  const limit = s.transfer.download.limit
   const blocks = Math.max(
     1,
     Math.floor((limit ? Math.min(WEB_SEED_JOB_BYTES, limit) : WEB_SEED_JOB_BYTES) / BLOCK_SIZE),
@@ -163,10 +163,11 @@ async function runJob(
   const plan = planWebSeedJob(meta, core.specs, blocks)
   // The job's own buffer: a piece buffer is only written once the bytes are here and still wanted.
   const buf = new Uint8Array(plan.size)
-  const wait = s.download.unlimited ? 0 : s.download.reserve(plan.size)
+  const { download } = s.transfer
+  const wait = download.unlimited ? 0 : download.reserve(plan.size)
   if (wait > MAX_RATE_WAIT_MS) {
     // Over the download limit: these blocks wait for a later pick (no failure counted).
-    s.download.refund(plan.size)
+    download.refund(plan.size)
     for (const b of blocks) picker.release(ws, b.index, b.begin)
     ws.retryAt = Math.max(ws.retryAt, s.rt.clock.now() + MAX_RATE_WAIT_MS)
     return
@@ -194,8 +195,7 @@ async function runJob(
   }
   ws.failures = 0
   ws.downloaded += plan.size
-  s.downMeter.add(plan.size)
-  s.downloaded += plan.size
+  s.transfer.received(plan.size)
   delivered(s, core, ws, blocks, plan.at, buf)
 }
 

@@ -15,15 +15,15 @@ const filesIn = (offset: number, length: number) =>
 
 function setUp(initial: number[], before?: (s: Selection) => void) {
   const events: string[] = []
-  const selection = new Selection({
-    finished: () => events.push('finished'),
-    unfinished: () => events.push('unfinished'),
-  })
+  const selection = new Selection()
   before?.(selection)
   const picker = new PiecePicker({ pieceCount: specs.length, pieceLength: () => PIECE })
   const priorities = selection.begin(files, initial)
   const layout: SelectionLayout = { files, pieceLength: PIECE, specs, picker, storage: { filesIn } }
-  selection.attach(layout)
+  selection.attach(layout, {
+    finished: () => events.push('finished'),
+    unfinished: () => events.push('unfinished'),
+  })
   /** As piece verification does: the picker marks the piece had, the selection counts it. */
   const verify = (i: number) => {
     const had = picker.have.get(i)
@@ -36,7 +36,7 @@ function setUp(initial: number[], before?: (s: Selection) => void) {
 
 describe('Selection', () => {
   it('asks trackers for bytes until the pieces are known, then counts the wanted ones', () => {
-    const selection = new Selection({ finished: () => {}, unfinished: () => {} })
+    const selection = new Selection()
     expect(selection.left()).toBe(1)
     selection.settle() // nothing to report before the pieces are known
     expect(selection.finished).toBe(false)
