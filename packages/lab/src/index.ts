@@ -71,4 +71,4 @@ export type {
   PeerResult,
   RunResult,
   SwarmSpec,
-} from './swarm-run.js'
+} from './swarm-types.js'

@@ -20,7 +20,8 @@ import {
   settingsTable,
 } from './scenario.js'
 import { scenarios } from './scenarios/index.js'
-import { type Discovery, type RunResult, runSwarm } from './swarm-run.js'
+import { runSwarm } from './swarm-run.js'
+import type { Discovery, RunResult } from './swarm-types.js'
 
 /** Options of {@link runLab}. Rates are bytes per second. */
 export interface LabOptions {

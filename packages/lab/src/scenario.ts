@@ -4,7 +4,7 @@ import type { HostNetwork, NetworkMode } from './hosts.js'
 import type { HostCaps } from './netns.js'
 import type { TorrentVersion } from './peer-process.js'
 import type { Repeated } from './repeats.js'
-import type { PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
+import type { PeerResult, RunResult, SwarmSpec } from './swarm-types.js'
 
 export { median } from './repeats.js'
 

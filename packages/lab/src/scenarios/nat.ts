@@ -12,7 +12,7 @@ import {
   type ScenarioContext,
   secs,
 } from '../scenario.js'
-import type { RunResult } from '../swarm-run.js'
+import type { RunResult } from '../swarm-types.js'
 
 /** One way the NATed leechers sit in the network. */
 interface Variant {

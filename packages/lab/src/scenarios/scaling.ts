@@ -15,7 +15,7 @@ import {
   type ScenarioContext,
   secs,
 } from '../scenario.js'
-import type { RunResult } from '../swarm-run.js'
+import type { RunResult } from '../swarm-types.js'
 
 /** Extra timeout per leecher, ms: each peer process costs about 1-3 s of CPU on this loaded 2-core machine. */
 const START_ALLOWANCE_MS = 3000

@@ -3,7 +3,7 @@ import { barLine, formatSpread, median, spread } from '../repeats.js'
 import { type ChartSpec, publicLeechers, type Scenario, secs } from '../scenario.js'
 import { downloadTimes } from '../sim/sim-charts.js'
 import { SIM_BLOCK, type SimSwarmResult, simulateSwarm } from '../sim/sim-swarm.js'
-import type { RunResult } from '../swarm-run.js'
+import type { RunResult } from '../swarm-types.js'
 import { scalingBound } from './scaling.js'
 
 /** One-way latency of a simulated host, ms (a namespace on the lab's bridge: well under 1 ms). */
