@@ -54,6 +54,7 @@ export {
   type SimulationResult,
 } from './sim/sim-lab.js'
 export { simulatePieceSwarm } from './sim/sim-pieces.js'
+export { simulateSwarm } from './sim/sim-swarm.js'
 export {
   type Arrivals,
   DEFAULT_SEEDER_LINK,
@@ -63,8 +64,7 @@ export {
   type SimProgress,
   type SimSwarmResult,
   type SimSwarmSpec,
-  simulateSwarm,
-} from './sim/sim-swarm.js'
+} from './sim/sim-swarm-types.js'
 export type {
   AvailabilitySample,
   Discovery,

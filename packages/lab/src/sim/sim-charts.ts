@@ -1,7 +1,7 @@
 import { fluidBound } from '../fluid-bound.js'
 import { type ChartSpec, type ScenarioResult, secs, type TableSpec } from '../scenario.js'
 import { MEASURED_CAPACITIES } from './capacities.js'
-import type { SimSwarmResult } from './sim-swarm.js'
+import type { SimSwarmResult } from './sim-swarm-types.js'
 
 /** Points a CDF or time series keeps (a 10,000-peer run would draw 10,000 SVG points). */
 const MAX_POINTS = 200

@@ -8,7 +8,8 @@ import type { ScenarioResult } from '../scenario.js'
 import { DEFAULT_LINK_MODEL, type LinkModel, MEASURED_CAPACITIES } from './capacities.js'
 import { simulationResult } from './sim-charts.js'
 import { simulatePieceSwarm } from './sim-pieces.js'
-import { type Arrivals, SIM_BLOCK, type SimModel, type SimSwarmResult, simulateSwarm } from './sim-swarm.js'
+import { simulateSwarm } from './sim-swarm.js'
+import { type Arrivals, SIM_BLOCK, type SimModel, type SimSwarmResult } from './sim-swarm-types.js'
 
 /** Options of {@link runSimulation}. */
 export interface SimulationOptions {
