@@ -1,3 +1,4 @@
+import { availabilityOf } from '@p2p/sim'
 import type { SimAvailability } from './sim-swarm-types.js'
 
 /**
@@ -63,18 +64,7 @@ export class SwarmTally {
 
   /** Samples availability among the `present` leechers and the traced leechers' progress at `t`. */
   sample(t: number, present: number, haveOf: (i: number) => Uint8Array | undefined): void {
-    if (present > 0) {
-      let min = Number.POSITIVE_INFINITY
-      let max = 0
-      let sum = 0
-      for (const c of this.#copies) {
-        min = Math.min(min, c)
-        max = Math.max(max, c)
-        sum += c
-      }
-      const k = present
-      this.availability.push({ t, present: k, min: min / k, mean: sum / this.#pieces / k, max: max / k })
-    }
+    if (present > 0) this.availability.push(availabilityOf(t, this.#copies, present))
     for (const [i, pts] of this.#traced) {
       const have = haveOf(i)
       if (have) pts.push([t, have.reduce((a, b) => a + b, 0) / this.#pieces])
