@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { execQuiet } from './exec.js'
@@ -71,4 +71,31 @@ export async function exportPdf(htmlPath: string, pdfPath: string): Promise<stri
   } finally {
     await rm(profile, { recursive: true, force: true })
   }
+}
+
+/** Where {@link writeReportFiles} wrote the report. */
+export interface ReportFiles {
+  reportPath: string
+  /** report.pdf, when it was printed. */
+  pdfPath?: string
+}
+
+/**
+ * Writes `html` to `<out>/report.html` and, when `pdf`, prints it to `<out>/report.pdf` (a failed print
+ * is told to `note`, and the report stays without its PDF).
+ */
+export async function writeReportFiles(
+  out: string,
+  html: string,
+  pdf: boolean,
+  note: (line: string) => void,
+): Promise<ReportFiles> {
+  const reportPath = join(out, 'report.html')
+  await writeFile(reportPath, html)
+  if (!pdf) return { reportPath }
+  const pdfPath = join(out, 'report.pdf')
+  const failed = await exportPdf(reportPath, pdfPath)
+  if (!failed) return { reportPath, pdfPath }
+  note(`no PDF: ${failed}`)
+  return { reportPath }
 }

@@ -10,7 +10,8 @@ export { EventLog, type LabEvent } from './event-log.js'
 export type { Fixture } from './fixture.js'
 export { type FluidSwarm, fluidBound } from './fluid-bound.js'
 export { HostNetwork, type LabHost, type NetworkMode } from './hosts.js'
-export { type LabOptions, type LabResult, netnsSupported, runLab, swarmAvailable } from './lab.js'
+export { type LabResult, runLab } from './lab.js'
+export { type LabOptions, netnsSupported, swarmAvailable } from './lab-options.js'
 export { cleanupStale, type HostCaps, type HostKind, listLabResources, ROUTER_WAN_IPS } from './netns.js'
 export type { PeerImpl, PeerTransport, Strategy, TorrentVersion } from './peer-process.js'
 export {
@@ -53,6 +54,7 @@ export {
   type SimulationResult,
 } from './sim/sim-lab.js'
 export { simulatePieceSwarm } from './sim/sim-pieces.js'
+export { simulateSwarm } from './sim/sim-swarm.js'
 export {
   type Arrivals,
   DEFAULT_SEEDER_LINK,
@@ -62,8 +64,7 @@ export {
   type SimProgress,
   type SimSwarmResult,
   type SimSwarmSpec,
-  simulateSwarm,
-} from './sim/sim-swarm.js'
+} from './sim/sim-swarm-types.js'
 export type {
   AvailabilitySample,
   Discovery,
@@ -71,4 +72,4 @@ export type {
   PeerResult,
   RunResult,
   SwarmSpec,
-} from './swarm-run.js'
+} from './swarm-types.js'

@@ -1,4 +1,4 @@
-import type { RunResult } from './swarm-run.js'
+import type { RunResult } from './swarm-types.js'
 
 /** Median and extremes of one measure over a scenario's repeated runs (missing values count in `missing`). */
 export interface Spread {

@@ -1,10 +1,10 @@
 import type { EventLog } from './event-log.js'
 import type { Fixture } from './fixture.js'
-import type { HostNetwork, NetworkMode } from './hosts.js'
+import type { NetworkMode } from './hosts.js'
 import type { HostCaps } from './netns.js'
 import type { TorrentVersion } from './peer-process.js'
 import type { Repeated } from './repeats.js'
-import type { PeerResult, RunResult, SwarmSpec } from './swarm-run.js'
+import type { PeerResult, RunResult, SwarmSpec } from './swarm-types.js'
 
 export { median } from './repeats.js'
 
@@ -53,7 +53,6 @@ export interface ScenarioResult {
 
 /** Shared state a scenario runs with. */
 export interface ScenarioContext {
-  net: HostNetwork
   /** How hosts are emulated (a router with miniupnpd exists only in netns mode). */
   mode: NetworkMode
   log: EventLog

@@ -10,7 +10,7 @@ import {
   verdict,
   within,
 } from '../src/repeats.js'
-import type { RunResult } from '../src/swarm-run.js'
+import type { RunResult } from '../src/swarm-types.js'
 
 describe('verdict over repeated runs', () => {
   const cases: [string, (number | undefined)[], { max?: number; min?: number }, string][] = [

@@ -4,6 +4,7 @@
  * invariants checked after every event. The same seed always gives the same run.
  * @packageDocumentation
  */
+export { availabilityOf } from './availability.js'
 export { FairUplink } from './fair-uplink.js'
 export { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 export { MemoryStorage } from './memory-storage.js'

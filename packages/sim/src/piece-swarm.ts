@@ -8,6 +8,7 @@ import {
   type PeerPieces,
   PiecePicker,
 } from '@p2p/swarm'
+import { availabilityOf } from './availability.js'
 import { type Flow, Half, shareUplink } from './piece-flow.js'
 import type {
   PieceAvailability,
@@ -654,17 +655,7 @@ export class PieceSwarm {
     const t = this.#clock.now()
     let k = 0
     for (const p of this.#presentList) if (p >= this.#seeders) k++
-    if (k > 0) {
-      let min = Number.POSITIVE_INFINITY
-      let max = 0
-      let sum = 0
-      for (const c of this.#copies) {
-        min = Math.min(min, c)
-        max = Math.max(max, c)
-        sum += c
-      }
-      this.#availability.push({ t, present: k, min: min / k, mean: sum / this.#o.pieces / k, max: max / k })
-    }
+    if (k > 0) this.#availability.push(availabilityOf(t, this.#copies, k))
     for (const [i, pts] of this.#traced) {
       const p = this.#seeders + i
       if (this.#present[p]) pts.push([t, this.#haveCount[p]! / this.#o.pieces])

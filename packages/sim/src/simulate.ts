@@ -1,13 +1,13 @@
-import { equalBytes } from '@p2p/bytes'
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { Client, type ConnectionEncryption, type StorageOptions, type Torrent } from '@p2p/swarm'
 import { FAULT_KINDS, type FaultCount, type FaultKind, FaultPeer, type SimTorrent } from './fault-peer.js'
 import { MemoryStorage } from './memory-storage.js'
 import { SimNetwork } from './network.js'
 import { Prng } from './prng.js'
+import { banFailures, faultCounts, type Member, type SimBan, wrongBytes } from './simulate-checks.js'
 import { simTorrent } from './torrent.js'
 import { VirtualClock } from './virtual-clock.js'
-import { drawWebSeeds, simFetch, type WebSeedKind, webSeedFailures } from './web-seed.js'
+import { drawWebSeeds, type SimWebSeed, simFetch, type WebSeedKind, webSeedFailures } from './web-seed.js'
 
 /** Options of {@link simulate}. */
 export interface SimOptions {
@@ -65,13 +65,8 @@ const PORT = 6881
 /** Block size of the piece sizes drawn (pieces are 1..2 blocks). */
 const BLOCK = 16_384
 
-interface Member {
-  name: string
-  addr: PeerAddress
-  client?: Client
-  torrent?: Torrent
-  storage?: MemoryStorage
-}
+/** Lets every promise the last event resolved run (the clients' async work between events). */
+const settle = () => new Promise<void>((r) => setImmediate(r))
 
 /**
  * Runs one seeded swarm on virtual time: an honest seed (that may leave and come back), leechers
@@ -80,29 +75,177 @@ interface Member {
  * must hold the exact bytes, and only peers that sent bad data may have been banned.
  */
 export async function simulate(options: SimOptions): Promise<SimResult> {
-  const rng = new Prng(options.seed)
-  const clock = new VirtualClock()
-  const net = new SimNetwork(clock)
-  const failures: string[] = []
-  const torrent = makeTorrent(rng, options.pieces ?? [4, 32])
-  const torrentBytes = torrent.file
-  const limit = options.maxVirtualMs ?? 30 * 60_000
-  let hosts = 0
-  const webSeeds = drawWebSeeds(clock, rng, torrent.content, options.webSeeds ?? 0, options.webSeedKinds)
-  const corruptWebSeed = webSeeds.some((w) => w.kind === 'corrupt')
-  const nextAddr = (): PeerAddress => ({ host: `127.77.${hosts >> 8}.${hosts++ & 255}`, port: PORT })
+  const run = new SimRun(options)
+  await run.start()
+  await run.runEvents()
+  return run.result()
+}
 
-  const encrypted: string[] = []
-  const connections: Record<ConnectionEncryption, number> = { rc4: 0, 'plaintext-mse': 0, plain: 0 }
-  const newClient = (m: Member, content?: Uint8Array): Client => {
-    net.setLink(m.addr.host, {
+/** One run of {@link simulate}: what is drawn in order from its seed, and what it saw. */
+class SimRun {
+  readonly #options: SimOptions
+  readonly #rng: Prng
+  readonly #clock = new VirtualClock()
+  readonly #net = new SimNetwork(this.#clock)
+  readonly #torrent: ReturnType<typeof makeTorrent>
+  readonly #webSeeds: SimWebSeed[]
+  readonly #failures: string[] = []
+  /** What the run was made of, in the order drawn. */
+  readonly #setup: string[] = []
+  /** Members that dial with MSE first, and at which level. */
+  readonly #encrypted: string[] = []
+  readonly #connections: Record<ConnectionEncryption, number> = { rc4: 0, 'plaintext-mse': 0, plain: 0 }
+  readonly #bans: SimBan[] = []
+  /** Pieces that failed while no corrupt peer or web seed could have sent them. */
+  readonly #badFails: string[] = []
+  readonly #faulty = new Map<string, FaultPeer>()
+  readonly #seed: Member
+  readonly #leechers: Member[] = []
+  #hosts = 0
+  #events = 0
+
+  /** Draws the torrent, the web seeds and the cast: one honest seed, leechers, faulty peers. */
+  constructor(options: SimOptions) {
+    this.#options = options
+    const rng = new Prng(options.seed)
+    this.#rng = rng
+    this.#torrent = makeTorrent(rng, options.pieces ?? [4, 32])
+    this.#webSeeds = drawWebSeeds(
+      this.#clock,
+      rng,
+      this.#torrent.content,
+      options.webSeeds ?? 0,
+      options.webSeedKinds,
+    )
+    this.#seed = { name: 'seed', addr: this.#nextAddr() }
+    const nLeechers = options.leechers ?? rng.int(1, 3)
+    for (let i = 0; i < nLeechers; i++) this.#leechers.push({ name: `leecher${i}`, addr: this.#nextAddr() })
+    this.#drawFaultyPeers()
+    const faulty = [...this.#faulty.values()].map((p) => `${p.kind}${p.fast ? '+fast' : ''}`)
+    const torrent = this.#torrent
+    this.#setup.push(
+      `${torrent.pieceCount} pieces of ${torrent.pieceLength} B`,
+      `${nLeechers} leechers`,
+      `faulty: ${faulty.join(' ') || 'none'}`,
+      ...(this.#webSeeds.length ? [`web seeds: ${this.#webSeeds.map((w) => w.kind).join(' ')}`] : []),
+    )
+  }
+
+  /** The seed joins (and may be drawn to leave and come back), then each leecher, now or later. */
+  async start(): Promise<void> {
+    const { content } = this.#torrent
+    const seed = this.#seed
+    const rng = this.#rng
+    await this.#join(seed, content, [])
+    // The only seeder may leave and come back (with the same address).
+    if (rng.chance(0.3)) {
+      const away = rng.int(100, 5000)
+      const back = away + rng.int(100, 20_000)
+      this.#setup.push(`seed away ${away}..${back} ms`)
+      const present = () => this.#leechers.filter((l) => l.torrent).map((l) => l.addr)
+      this.#clock.setTimeout(() => void seed.client?.close(), away)
+      this.#clock.setTimeout(() => void this.#join(seed, content, present()), back)
+    }
+    const faultAddrs = [...this.#faulty.values()].map((p) => p.addr)
+    for (const [i, l] of this.#leechers.entries()) {
+      // Everyone it may know of at its start: the seed, faulty peers, earlier leechers.
+      const peers = [seed.addr, ...faultAddrs, ...this.#leechers.slice(0, i).map((o) => o.addr)]
+      const at = i === 0 || rng.chance(0.5) ? 0 : rng.int(0, 10_000)
+      if (at === 0) await this.#join(l, undefined, peers)
+      else {
+        this.#setup.push(`${l.name} joins at ${at} ms`)
+        this.#clock.setTimeout(() => void this.#join(l, undefined, peers), at)
+      }
+    }
+  }
+
+  /**
+   * Runs events until every leecher is complete, a failure, a stall or the virtual time limit,
+   * checking every incomplete torrent's invariants after each event.
+   */
+  async runEvents(): Promise<void> {
+    const clock = this.#clock
+    const limit = this.#options.maxVirtualMs ?? 30 * 60_000
+    await settle()
+    while (!this.#leechers.every((l) => l.torrent?.complete) && this.#failures.length === 0) {
+      const at = clock.nextAt()
+      if (at === undefined) {
+        this.#failures.push('nothing left to run (a stall)')
+        break
+      }
+      if (at > limit) {
+        this.#failures.push(`not done after ${limit} virtual ms: ${progress(this.#leechers)}`)
+        break
+      }
+      clock.runNext()
+      this.#events++
+      await settle()
+      this.#checkInvariants()
+    }
+  }
+
+  /** The outcome: the end checks (bytes, web seeds, bans, failed pieces) added to the failures. */
+  result(): SimResult {
+    const failures = this.#failures
+    const leechers = this.#leechers
+    if (failures.length === 0) failures.push(...wrongBytes(leechers, this.#torrent.content))
+    for (const l of leechers)
+      if (l.torrent) failures.push(...webSeedFailures(l.name, l.torrent, this.#webSeeds))
+    failures.push(...banFailures(this.#bans, this.#webSeeds, this.#faulty))
+    failures.push(...this.#badFails)
+    this.#setup.push(`MSE: ${this.#encrypted.join(' ') || 'none'}`)
+    return {
+      seed: this.#options.seed,
+      ok: failures.length === 0,
+      failures,
+      events: this.#events,
+      virtualMs: this.#clock.now(),
+      setup: this.#setup.join(', '),
+      connections: this.#connections,
+      faults: faultCounts(this.#faulty.values()),
+      webSeedBans: this.#bans.filter((b) => b.url).length,
+      webSeedBytes: leechers.reduce(
+        (n, l) => n + (l.torrent?.webSeeds.reduce((k, w) => k + w.downloaded, 0) ?? 0),
+        0,
+      ),
+    }
+  }
+
+  #nextAddr(): PeerAddress {
+    const hosts = this.#hosts++
+    return { host: `127.77.${hosts >> 8}.${hosts & 255}`, port: PORT }
+  }
+
+  #drawFaultyPeers(): void {
+    const options = this.#options
+    const rng = this.#rng
+    const kinds = options.faults ?? FAULT_KINDS
+    const nFaulty = options.faultPeers ?? rng.int(0, 3)
+    const torrent = this.#torrent
+    const sim: SimTorrent = {
+      infoHash: torrent.infoHash,
+      pieceLength: torrent.pieceLength,
+      pieceCount: torrent.pieceCount,
+      content: torrent.content,
+    }
+    for (let i = 0; i < nFaulty; i++) {
+      const addr = this.#nextAddr()
+      const p = new FaultPeer(this.#net, rng, sim, addr, kinds.length ? rng.pick(kinds) : 'slow')
+      this.#faulty.set(formatPeer(addr), p)
+    }
+  }
+
+  /** A client for `m` on its own drawn link, half of them dialing with MSE first. */
+  #newClient(m: Member, content?: Uint8Array): Client {
+    const rng = this.#rng
+    this.#net.setLink(m.addr.host, {
       latencyMs: rng.int(1, 40),
       bytesPerSecond: rng.pick([200_000, 1_000_000, 5_000_000]),
     })
     // Half the clients dial with MSE first (RC4, plaintext or either), on the run's clock and bytes.
     const encryption = rng.chance(0.5) ? 'enabled' : 'disabled'
     const encryptionLevel = rng.pick(['both', 'rc4', 'plaintext'] as const)
-    if (encryption === 'enabled') encrypted.push(`${m.name} ${encryptionLevel}`)
+    if (encryption === 'enabled') this.#encrypted.push(`${m.name} ${encryptionLevel}`)
     const client = new Client({
       host: m.addr.host,
       port: m.addr.port,
@@ -110,11 +253,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       encryption,
       encryptionLevel,
       runtime: {
-        clock,
+        clock: this.#clock,
         random: () => rng.next(),
         randomBytes: (n) => rng.bytes(n),
-        transport: net.transport(m.addr.host),
-        fetch: simFetch(webSeeds),
+        transport: this.#net.transport(m.addr.host),
+        fetch: simFetch(this.#webSeeds),
         storage: (o: StorageOptions) => {
           m.storage = new MemoryStorage(o, content)
           return m.storage
@@ -123,159 +266,59 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         checks: true,
       },
     })
-    client.on('error', (e) => failures.push(`${m.name}: client error ${e.message}`))
+    client.on('error', (e) => this.#failures.push(`${m.name}: client error ${e.message}`))
     return client
   }
 
-  const bans: { by: string; peer: string; url?: string }[] = []
-  const badFails: string[] = []
-  const faulty = new Map<string, FaultPeer>()
-  const join = async (m: Member, content: Uint8Array | undefined, peers: PeerAddress[]) => {
-    m.client = newClient(m, content)
+  /** `m` joins with a new client (a drawn piece-buffer bound), knowing `peers`. */
+  async #join(m: Member, content: Uint8Array | undefined, peers: PeerAddress[]): Promise<void> {
+    m.client = this.#newClient(m, content)
     // A small memory bound (a few pieces) makes a leaked piece buffer stop the download.
-    const drawn = rng.chance(0.5) ? rng.int(1, 3) : undefined
-    const pieces = options.bufferedPieces ?? drawn
-    const maxBufferedBytes = pieces === undefined ? undefined : torrent.pieceLength * pieces
-    const t = await m.client.add(torrentBytes, {
+    const drawn = this.#rng.chance(0.5) ? this.#rng.int(1, 3) : undefined
+    const pieces = this.#options.bufferedPieces ?? drawn
+    const maxBufferedBytes = pieces === undefined ? undefined : this.#torrent.pieceLength * pieces
+    const t = await m.client.add(this.#torrent.file, {
       path: `/sim/${m.name}`,
       resume: false,
       peers,
       maxBufferedBytes,
-      webSeeds: webSeeds.map((w) => w.url),
+      webSeeds: this.#webSeeds.map((w) => w.url),
     })
     m.torrent = t
+    this.#follow(m, t)
+  }
+
+  /** Counts `t`'s connections by encryption, and notes its bans, errors and suspect failed pieces. */
+  #follow(m: Member, t: Torrent): void {
+    const corruptWebSeed = this.#webSeeds.some((w) => w.kind === 'corrupt')
     t.on('wire', (_wire, address) => {
       const c = t.connections().find((k) => formatPeer(k.address) === formatPeer(address))
-      if (c) connections[c.encryption]++
+      if (c) this.#connections[c.encryption]++
     })
-    t.on('ban', (e) => bans.push({ by: m.name, peer: formatPeer(e.peer), url: e.url }))
-    t.on('error', (e) => failures.push(`${m.name}: ${e.message}`))
+    t.on('ban', (e) => this.#bans.push({ by: m.name, peer: formatPeer(e.peer), url: e.url }))
+    t.on('error', (e) => this.#failures.push(`${m.name}: ${e.message}`))
     t.on('piece', (e) => {
       // A piece a web seed sent alone has no peers: a corrupt web seed may have sent it.
       const webSent = e.peers.length === 0 && corruptWebSeed
-      if (!e.ok && !webSent && !e.peers.some((p) => faulty.get(formatPeer(p))?.kind === 'corrupt')) {
-        badFails.push(
+      if (!e.ok && !webSent && !e.peers.some((p) => this.#faulty.get(formatPeer(p))?.kind === 'corrupt')) {
+        this.#badFails.push(
           `${m.name}: piece ${e.index} failed with no corrupt sender (${e.peers.map(formatPeer).join(', ')})`,
         )
       }
     })
   }
 
-  // The cast: one honest seed, leechers, faulty peers.
-  const seed: Member = { name: 'seed', addr: nextAddr() }
-  const leechers: Member[] = []
-  const nLeechers = options.leechers ?? rng.int(1, 3)
-  for (let i = 0; i < nLeechers; i++) leechers.push({ name: `leecher${i}`, addr: nextAddr() })
-  const kinds = options.faults ?? FAULT_KINDS
-  const nFaulty = options.faultPeers ?? rng.int(0, 3)
-  const sim: SimTorrent = {
-    infoHash: torrent.infoHash,
-    pieceLength: torrent.pieceLength,
-    pieceCount: torrent.pieceCount,
-    content: torrent.content,
-  }
-  for (let i = 0; i < nFaulty; i++) {
-    const addr = nextAddr()
-    const p = new FaultPeer(net, rng, sim, addr, kinds.length ? rng.pick(kinds) : 'slow')
-    faulty.set(formatPeer(addr), p)
-  }
-  const faultAddrs = [...faulty.values()].map((p) => p.addr)
-  const setup = [
-    `${torrent.pieceCount} pieces of ${torrent.pieceLength} B`,
-    `${nLeechers} leechers`,
-    `faulty: ${[...faulty.values()].map((p) => `${p.kind}${p.fast ? '+fast' : ''}`).join(' ') || 'none'}`,
-    ...(webSeeds.length ? [`web seeds: ${webSeeds.map((w) => w.kind).join(' ')}`] : []),
-  ]
-
-  await join(seed, torrent.content, [])
-  // The only seeder may leave and come back (with the same address).
-  if (rng.chance(0.3)) {
-    const away = rng.int(100, 5000)
-    const back = away + rng.int(100, 20_000)
-    setup.push(`seed away ${away}..${back} ms`)
-    clock.setTimeout(() => void seed.client?.close(), away)
-    clock.setTimeout(
-      () =>
-        void join(
-          seed,
-          torrent.content,
-          leechers.filter((l) => l.torrent).map((l) => l.addr),
-        ),
-      back,
-    )
-  }
-  for (const [i, l] of leechers.entries()) {
-    // Everyone it may know of at its start: the seed, faulty peers, earlier leechers.
-    const peers = [seed.addr, ...faultAddrs, ...leechers.slice(0, i).map((o) => o.addr)]
-    const at = i === 0 || rng.chance(0.5) ? 0 : rng.int(0, 10_000)
-    if (at === 0) await join(l, undefined, peers)
-    else {
-      setup.push(`${l.name} joins at ${at} ms`)
-      clock.setTimeout(() => void join(l, undefined, peers), at)
-    }
-  }
-
-  let events = 0
-  const settle = () => new Promise<void>((r) => setImmediate(r))
-  const done = () => leechers.every((l) => l.torrent?.complete)
-  await settle()
-  while (!done() && failures.length === 0) {
-    const at = clock.nextAt()
-    if (at === undefined) {
-      failures.push('nothing left to run (a stall)')
-      break
-    }
-    if (at > limit) {
-      failures.push(`not done after ${limit} virtual ms: ${progress(leechers)}`)
-      break
-    }
-    clock.runNext()
-    events++
-    await settle()
-    for (const m of [seed, ...leechers]) {
+  /** Checks the invariants of every member's torrent still downloading (a failure per broken one). */
+  #checkInvariants(): void {
+    for (const m of [this.#seed, ...this.#leechers]) {
       try {
         if (m.client && !m.torrent?.complete) m.torrent?.checkInvariants()
       } catch (err) {
-        failures.push(`after event ${events} at ${clock.now()} ms: ${(err as Error).message}`)
+        this.#failures.push(
+          `after event ${this.#events} at ${this.#clock.now()} ms: ${(err as Error).message}`,
+        )
       }
     }
-  }
-  if (failures.length === 0) {
-    for (const l of leechers) {
-      const bytes = l.storage?.bytes
-      if (!bytes || !equalBytes(bytes.subarray(0, torrent.content.length), torrent.content)) {
-        failures.push(`${l.name} finished with wrong bytes`)
-      }
-    }
-  }
-  for (const l of leechers) if (l.torrent) failures.push(...webSeedFailures(l.name, l.torrent, webSeeds))
-  for (const b of bans) {
-    const kind = b.url ? webSeeds.find((w) => w.url === b.url)?.kind : faulty.get(b.peer)?.kind
-    if (kind !== 'corrupt') failures.push(`${b.by} banned ${b.peer}, which sent no bad data`)
-  }
-  failures.push(...badFails)
-  setup.push(`MSE: ${encrypted.join(' ') || 'none'}`)
-  const faults: Partial<Record<FaultKind, FaultCount>> = {}
-  for (const p of faulty.values()) {
-    const c = faults[p.kind] ?? { handshakes: 0, faults: 0 }
-    faults[p.kind] = c
-    c.handshakes += p.count.handshakes
-    c.faults += p.count.faults
-  }
-  return {
-    seed: options.seed,
-    ok: failures.length === 0,
-    failures,
-    events,
-    virtualMs: clock.now(),
-    setup: setup.join(', '),
-    connections,
-    faults,
-    webSeedBans: bans.filter((b) => b.url).length,
-    webSeedBytes: leechers.reduce(
-      (n, l) => n + (l.torrent?.webSeeds.reduce((k, w) => k + w.downloaded, 0) ?? 0),
-      0,
-    ),
   }
 }
 

@@ -1,7 +1,7 @@
 import { exponential, seededRandom } from '../random.js'
 import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { progressChart, type Scenario, secs } from '../scenario.js'
-import type { LeecherSpec, RunResult } from '../swarm-run.js'
+import type { LeecherSpec, RunResult } from '../swarm-types.js'
 import { largestSwarm } from './scaling.js'
 
 /**

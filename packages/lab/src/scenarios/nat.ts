@@ -1,3 +1,4 @@
+import type { Fixture } from '../fixture.js'
 import { formatShare, gapClosed, type Share, tradingRecovered } from '../nat-recovery.js'
 import type { HostKind } from '../netns.js'
 import { ROUTER_WAN_IPS } from '../netns.js'
@@ -10,9 +11,11 @@ import {
   progressChart,
   type Scenario,
   type ScenarioContext,
+  type SwarmImpl,
   secs,
+  type TableSpec,
 } from '../scenario.js'
-import type { RunResult } from '../swarm-run.js'
+import type { RunResult } from '../swarm-types.js'
 
 /** One way the NATed leechers sit in the network. */
 interface Variant {
@@ -157,93 +160,21 @@ export const nat: Scenario = {
   async run(ctx) {
     const fixture = await ctx.fixture()
     const n = Math.max(2, ...ctx.peers)
-    const { repeats } = ctx
-    const seederCaps = { up: ctx.caps.up * SEEDER_SHARE, down: ctx.caps.down }
-    // The NATed leechers may all have to come through one public peer; hosts start seconds apart.
-    const timeoutMs =
-      (Math.max(30_000, ((fixture.size * (n + 2)) / ctx.caps.up) * 1000) + n * 15_000) * ctx.timeoutScale
     const runs: RunResult[] = []
     const rows: (string | number)[][] = []
     const lines: string[] = []
     const answers: string[] = []
     const byImpl = new Map<string, Map<string, Measured>>()
-    for (const impl of ctx.impls) {
-      const variants = VARIANTS.filter(
-        (v) => (!v.netnsOnly || ctx.mode === 'netns') && (!v.oursOnly || impl === 'ours'),
-      )
-      const measured = new Map<string, Measured>()
-      byImpl.set(impl, measured)
-      for (const v of variants) {
-        const repeated = await ctx.runRepeated(
-          {
-            scenario: 'nat',
-            run: `nat/${impl}/${v.name}`,
-            impl,
-            seeders: 1,
-            seederCaps,
-            leechers: Array.from({ length: n }, (_, i) => ({ kind: i === 0 ? 'public' : v.kind })),
-            caps: ctx.caps,
-            timeoutMs,
-            transports: v.transports,
-          },
-          fixture,
-        )
-        runs.push(...repeated.runs)
-        const facts = repeated.runs.map((r) => natFacts(ctx, r))
-        measured.set(v.name, { v, facts, download: spread(facts.map((f) => f.download)) })
-      }
-      const pub = measured.get('public')
-      const none = measured.get('nat')
+    for (const impl of ctx.impls) byImpl.set(impl, await measureImpl(ctx, fixture, impl, n, runs))
+    for (const [impl, measured] of byImpl) {
+      compareVariants(ctx, measured)
       for (const m of measured.values()) {
-        if (m.v.kind === 'public' || !pub) continue
-        // On loopback every host is 127.0.0.1: who traded with whom cannot be told apart.
-        m.recovered =
-          ctx.mode === 'netns'
-            ? tradingRecovered(
-                m.facts.map((f) => f.natFromNat),
-                pub.facts.map((f) => f.natFromNat),
-              )
-            : { inconclusive: 'loopback hosts share one address' }
-        if (m !== none && none)
-          m.gap = gapClosed(downloads(none.facts), downloads(m.facts), downloads(pub.facts))
-      }
-      for (const { v, facts, download, recovered, gap } of measured.values()) {
-        const row = [
-          impl,
-          v.name,
-          `${download.n}/${facts.length}`,
-          formatSpread(download, secs),
-          formatSpread(spread(facts.map((f) => f.completion)), secs),
-          mib(median(facts.map((f) => f.hiddenUp))),
-          fmt(median(facts.map((f) => f.natToNat)), 0),
-          mib(median(facts.map((f) => f.natFromNat))),
-          `${fmt(median(facts.map((f) => f.punches)), 0)}${impl === 'ours' ? ` (${fmt(median(facts.map((f) => f.punched)), 0)} connected)` : ''}`,
-          recovered ? formatShare(recovered) : 'reference',
-          gap ? formatShare(gap) : '-',
-        ]
+        const row = natRow(impl, m)
         rows.push(row)
-        if (v.kind === 'public')
-          lines.push(
-            `nat ${impl} public (reference): mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, the leechers after L0 got ${row[7]} MiB from each other`,
-          )
-        else
-          lines.push(
-            `nat ${impl} ${v.name}: mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, NATed upload ${row[5]} MiB, NAT<->NAT connections ${row[6]} (${row[7]} MiB traded), holepunches ${row[8]}, capacity recovered ${row[9]}, download-time gap closed ${row[10]}`,
-          )
+        lines.push(variantLine(impl, m.v, row))
       }
-      const punch = measured.get('nat+holepunch')
-      if (none && punch) {
-        const ratios = punch.facts.map(
-          (f, k) => (f.download ?? Number.NaN) / (none.facts[k]?.download ?? Number.NaN),
-        )
-        lines.push(
-          barLine(
-            `nat ${impl} BEP 55 effect: mean download nat ${formatSpread(none.download, secs)} s, nat+holepunch ${formatSpread(punch.download, secs)} s; nat+holepunch / nat (run k against run k)`,
-            ratios,
-            { max: 1 },
-          ),
-        )
-      }
+      const effect = holepunchLine(impl, measured)
+      if (effect) lines.push(effect)
       answers.push(
         `${impl}: ${[...measured.values()]
           .filter((m) => m.recovered)
@@ -251,90 +182,192 @@ export const nat: Scenario = {
           .join(', ')}`,
       )
     }
-    const categories = VARIANTS.filter((v) => !v.netnsOnly || ctx.mode === 'netns').map((v) => v.name)
-    /** One bar series per implementation and statistic, over the given variants. */
-    const perVariant = (
-      variants: string[],
-      stats: [string, (m: Measured) => number][],
-    ): ChartSpec['series'] =>
-      ctx.impls.flatMap((impl) =>
-        stats.map(([stat, value]) => ({
-          name: `${impl} ${stat}`,
-          points: variants.map((c): [string, number] => {
-            const m = byImpl.get(impl)?.get(c)
-            const y = m ? value(m) : Number.NaN
-            return [c, Number.isFinite(y) ? Math.round(y * 10) / 10 : 0]
-          }),
-        })),
-      )
-    const over = (low: string, high: string) =>
-      repeats > 1 ? ` (median, ${low} and ${high} of ${repeats} runs)` : ''
-    const times: [string, (m: Measured) => number][] = [
-      ['median', (m) => m.download.median / 1000],
-      ['fastest', (m) => m.download.min / 1000],
-      ['slowest', (m) => m.download.max / 1000],
-    ]
-    const pct = (key: 'median' | 'min' | 'max') => (m: Measured) =>
-      m.recovered && 'spread' in m.recovered ? m.recovered.spread[key] * 100 : Number.NaN
-    const shares: [string, (m: Measured) => number][] = [
-      ['median', pct('median')],
-      ['lowest', pct('min')],
-      ['highest', pct('max')],
-    ]
     return {
       name: 'nat',
-      answer: `Capacity recovered (the NATed leechers' trading with each other against the same leechers all public${repeats > 1 ? `, median (range) of ${repeats} runs` : ''}): ${answers.join('; ')}.`,
+      answer: `Capacity recovered (the NATed leechers' trading with each other against the same leechers all public${ctx.repeats > 1 ? `, median (range) of ${ctx.repeats} runs` : ''}): ${answers.join('; ')}.`,
       figure: 'nat-recovered',
       question: this.question,
       summary: this.summary,
       runs,
-      tables: [
-        {
-          title: `NAT and firewall: 1 seeder (upload ${SEEDER_SHARE}× a peer's cap), 1 public leecher, ${n - 1} NATed behind two routers; ${repeats} run(s) per variant, median (min–max). Capacity recovered: bytes the NATed leechers got from each other as a share of what the same leechers got from each other all public (median of those runs; 0 without traversal). Gap closed: (T_nat − T) / (T_nat − T_public) on mean download times, interval from the runs' ranges, INCONCLUSIVE when the spread hides the gap`,
-          columns: [
-            'impl',
-            'variant',
-            'runs finished',
-            'mean download (s)',
-            'swarm completion (s)',
-            'uploaded by NATed (MiB)',
-            'NAT↔NAT connections (both ends; public: the same leechers)',
-            'NATed got from NATed (MiB)',
-            'holepunches (ours: started (connected); libtorrent: holepunched connections)',
-            'capacity recovered',
-            'download-time gap closed',
-          ],
-          rows,
-        },
-      ],
-      charts: [
-        {
-          id: 'nat-download',
-          title: `Mean leecher download time per variant${over('fastest', 'slowest')}`,
-          kind: 'bar',
-          xName: 'variant',
-          yName: 'time (s)',
-          categories,
-          series: perVariant(categories, repeats > 1 ? times : times.slice(0, 1)),
-        },
-        {
-          id: 'nat-recovered',
-          title: `Capacity recovered: NATed leechers' trading with each other / the same leechers' all public${over('lowest', 'highest')}`,
-          kind: 'bar',
-          xName: 'variant',
-          yName: 'recovered (%)',
-          categories: categories.filter((c) => c !== 'public'),
-          series: perVariant(
-            categories.filter((c) => c !== 'public'),
-            repeats > 1 ? shares : shares.slice(0, 1),
-          ),
-        },
-        ...runs
-          .filter((r) => r.run.includes('holepunch'))
-          .slice(0, 1)
-          .map((r) => progressChart(ctx, r, 'nat-progress-holepunch')),
-      ],
+      tables: [natTable(n, ctx.repeats, rows)],
+      charts: natCharts(ctx, byImpl, runs),
       lines,
     }
   },
+}
+
+/** Runs every variant `impl` takes with `n` leechers (repeated); their runs go to `runs`. */
+async function measureImpl(
+  ctx: ScenarioContext,
+  fixture: Fixture,
+  impl: SwarmImpl,
+  n: number,
+  runs: RunResult[],
+): Promise<Map<string, Measured>> {
+  const seederCaps = { up: ctx.caps.up * SEEDER_SHARE, down: ctx.caps.down }
+  // The NATed leechers may all have to come through one public peer; hosts start seconds apart.
+  const timeoutMs =
+    (Math.max(30_000, ((fixture.size * (n + 2)) / ctx.caps.up) * 1000) + n * 15_000) * ctx.timeoutScale
+  const variants = VARIANTS.filter(
+    (v) => (!v.netnsOnly || ctx.mode === 'netns') && (!v.oursOnly || impl === 'ours'),
+  )
+  const measured = new Map<string, Measured>()
+  for (const v of variants) {
+    const repeated = await ctx.runRepeated(
+      {
+        scenario: 'nat',
+        run: `nat/${impl}/${v.name}`,
+        impl,
+        seeders: 1,
+        seederCaps,
+        leechers: Array.from({ length: n }, (_, i) => ({ kind: i === 0 ? 'public' : v.kind })),
+        caps: ctx.caps,
+        timeoutMs,
+        transports: v.transports,
+      },
+      fixture,
+    )
+    runs.push(...repeated.runs)
+    const facts = repeated.runs.map((r) => natFacts(ctx, r))
+    measured.set(v.name, { v, facts, download: spread(facts.map((f) => f.download)) })
+  }
+  return measured
+}
+
+/** Sets each NATed variant's capacity recovered against the public one, and its gap closed against nat. */
+function compareVariants(ctx: ScenarioContext, measured: Map<string, Measured>): void {
+  const pub = measured.get('public')
+  const none = measured.get('nat')
+  for (const m of measured.values()) {
+    if (m.v.kind === 'public' || !pub) continue
+    // On loopback every host is 127.0.0.1: who traded with whom cannot be told apart.
+    m.recovered =
+      ctx.mode === 'netns'
+        ? tradingRecovered(
+            m.facts.map((f) => f.natFromNat),
+            pub.facts.map((f) => f.natFromNat),
+          )
+        : { inconclusive: 'loopback hosts share one address' }
+    if (m !== none && none) m.gap = gapClosed(downloads(none.facts), downloads(m.facts), downloads(pub.facts))
+  }
+}
+
+/** The table's row of one implementation and variant. */
+function natRow(impl: string, { v, facts, download, recovered, gap }: Measured): (string | number)[] {
+  return [
+    impl,
+    v.name,
+    `${download.n}/${facts.length}`,
+    formatSpread(download, secs),
+    formatSpread(spread(facts.map((f) => f.completion)), secs),
+    mib(median(facts.map((f) => f.hiddenUp))),
+    fmt(median(facts.map((f) => f.natToNat)), 0),
+    mib(median(facts.map((f) => f.natFromNat))),
+    `${fmt(median(facts.map((f) => f.punches)), 0)}${impl === 'ours' ? ` (${fmt(median(facts.map((f) => f.punched)), 0)} connected)` : ''}`,
+    recovered ? formatShare(recovered) : 'reference',
+    gap ? formatShare(gap) : '-',
+  ]
+}
+
+/** The result line of one variant, from its table row. */
+function variantLine(impl: string, v: Variant, row: (string | number)[]): string {
+  return v.kind === 'public'
+    ? `nat ${impl} public (reference): mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, the leechers after L0 got ${row[7]} MiB from each other`
+    : `nat ${impl} ${v.name}: mean download ${row[3]} s over ${row[2]} runs, completion ${row[4]} s, NATed upload ${row[5]} MiB, NAT<->NAT connections ${row[6]} (${row[7]} MiB traded), holepunches ${row[8]}, capacity recovered ${row[9]}, download-time gap closed ${row[10]}`
+}
+
+/** BEP 55's effect: nat+holepunch download time over nat's, run k against run k (when both ran). */
+function holepunchLine(impl: string, measured: Map<string, Measured>): string | undefined {
+  const none = measured.get('nat')
+  const punch = measured.get('nat+holepunch')
+  if (!none || !punch) return undefined
+  const ratios = punch.facts.map(
+    (f, k) => (f.download ?? Number.NaN) / (none.facts[k]?.download ?? Number.NaN),
+  )
+  return barLine(
+    `nat ${impl} BEP 55 effect: mean download nat ${formatSpread(none.download, secs)} s, nat+holepunch ${formatSpread(punch.download, secs)} s; nat+holepunch / nat (run k against run k)`,
+    ratios,
+    { max: 1 },
+  )
+}
+
+function natTable(n: number, repeats: number, rows: (string | number)[][]): TableSpec {
+  return {
+    title: `NAT and firewall: 1 seeder (upload ${SEEDER_SHARE}× a peer's cap), 1 public leecher, ${n - 1} NATed behind two routers; ${repeats} run(s) per variant, median (min–max). Capacity recovered: bytes the NATed leechers got from each other as a share of what the same leechers got from each other all public (median of those runs; 0 without traversal). Gap closed: (T_nat − T) / (T_nat − T_public) on mean download times, interval from the runs' ranges, INCONCLUSIVE when the spread hides the gap`,
+    columns: [
+      'impl',
+      'variant',
+      'runs finished',
+      'mean download (s)',
+      'swarm completion (s)',
+      'uploaded by NATed (MiB)',
+      'NAT↔NAT connections (both ends; public: the same leechers)',
+      'NATed got from NATed (MiB)',
+      'holepunches (ours: started (connected); libtorrent: holepunched connections)',
+      'capacity recovered',
+      'download-time gap closed',
+    ],
+    rows,
+  }
+}
+
+/** Download time and capacity recovered per variant, and the first holepunch run's progress. */
+function natCharts(
+  ctx: ScenarioContext,
+  byImpl: Map<string, Map<string, Measured>>,
+  runs: RunResult[],
+): ChartSpec[] {
+  const { repeats } = ctx
+  const categories = VARIANTS.filter((v) => !v.netnsOnly || ctx.mode === 'netns').map((v) => v.name)
+  /** One bar series per implementation and statistic, over the given variants. */
+  const perVariant = (variants: string[], stats: [string, (m: Measured) => number][]): ChartSpec['series'] =>
+    ctx.impls.flatMap((impl) =>
+      stats.map(([stat, value]) => ({
+        name: `${impl} ${stat}`,
+        points: variants.map((c): [string, number] => {
+          const m = byImpl.get(impl)?.get(c)
+          const y = m ? value(m) : Number.NaN
+          return [c, Number.isFinite(y) ? Math.round(y * 10) / 10 : 0]
+        }),
+      })),
+    )
+  const over = (low: string, high: string) =>
+    repeats > 1 ? ` (median, ${low} and ${high} of ${repeats} runs)` : ''
+  const times: [string, (m: Measured) => number][] = [
+    ['median', (m) => m.download.median / 1000],
+    ['fastest', (m) => m.download.min / 1000],
+    ['slowest', (m) => m.download.max / 1000],
+  ]
+  const pct = (key: 'median' | 'min' | 'max') => (m: Measured) =>
+    m.recovered && 'spread' in m.recovered ? m.recovered.spread[key] * 100 : Number.NaN
+  const shares: [string, (m: Measured) => number][] = [
+    ['median', pct('median')],
+    ['lowest', pct('min')],
+    ['highest', pct('max')],
+  ]
+  const nated = categories.filter((c) => c !== 'public')
+  return [
+    {
+      id: 'nat-download',
+      title: `Mean leecher download time per variant${over('fastest', 'slowest')}`,
+      kind: 'bar',
+      xName: 'variant',
+      yName: 'time (s)',
+      categories,
+      series: perVariant(categories, repeats > 1 ? times : times.slice(0, 1)),
+    },
+    {
+      id: 'nat-recovered',
+      title: `Capacity recovered: NATed leechers' trading with each other / the same leechers' all public${over('lowest', 'highest')}`,
+      kind: 'bar',
+      xName: 'variant',
+      yName: 'recovered (%)',
+      categories: nated,
+      series: perVariant(nated, repeats > 1 ? shares : shares.slice(0, 1)),
+    },
+    ...runs
+      .filter((r) => r.run.includes('holepunch'))
+      .slice(0, 1)
+      .map((r) => progressChart(ctx, r, 'nat-progress-holepunch')),
+  ]
 }

@@ -1,6 +1,6 @@
 import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { type ChartSpec, progressChart, type Scenario, secs } from '../scenario.js'
-import type { LeecherSpec, RunResult } from '../swarm-run.js'
+import type { LeecherSpec, RunResult } from '../swarm-types.js'
 import { scalingBound } from './scaling.js'
 
 /** The tracker is killed when the first leechers' mean progress reaches this fraction. */

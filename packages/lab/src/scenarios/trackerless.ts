@@ -1,6 +1,6 @@
 import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import { type ChartSpec, mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
-import type { Discovery, RunResult } from '../swarm-run.js'
+import type { Discovery, RunResult } from '../swarm-types.js'
 import { scalingBound } from './scaling.js'
 
 /** Mean time (ms) from a leecher's start to its first verified piece: what finding peers costs. */

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { exportPdf, labEnvironment } from '../environment.js'
+import { labEnvironment, writeReportFiles } from '../environment.js'
 import { LabError } from '../errors.js'
 import { EventLog } from '../event-log.js'
 import { renderReport } from '../report/html.js'
@@ -8,7 +8,14 @@ import type { ScenarioResult } from '../scenario.js'
 import { DEFAULT_LINK_MODEL, type LinkModel, MEASURED_CAPACITIES } from './capacities.js'
 import { simulationResult } from './sim-charts.js'
 import { simulatePieceSwarm } from './sim-pieces.js'
-import { type Arrivals, SIM_BLOCK, type SimModel, type SimSwarmResult, simulateSwarm } from './sim-swarm.js'
+import { simulateSwarm } from './sim-swarm.js'
+import {
+  type Arrivals,
+  SIM_BLOCK,
+  type SimModel,
+  type SimProgress,
+  type SimSwarmResult,
+} from './sim-swarm-types.js'
 
 /** Options of {@link runSimulation}. */
 export interface SimulationOptions {
@@ -100,6 +107,75 @@ export const MAX_SIM_PEERS = 100_000
  * ```
  */
 export async function runSimulation(options: SimulationOptions = {}): Promise<SimulationResult> {
+  const plan = simulationPlan(options)
+  const out = resolve(options.out ?? 'lab-out')
+  await mkdir(out, { recursive: true })
+  const eventsPath = join(out, 'events.jsonl')
+  const log = new EventLog(eventsPath)
+  const environment = await labEnvironment(options.command ?? process.argv.join(' '))
+  const started = new Date().toISOString()
+  const runs: SimSwarmResult[] = []
+  const one = async (n: number, arrivals: Arrivals, seeders: number) => {
+    const r = await simulateRun(plan, options, n, arrivals, seeders, plan.seed + runs.length)
+    runs.push(r)
+    logRun(log, r)
+  }
+  try {
+    for (const n of plan.peers) for (const a of options.arrivals ?? ['flash', 'poisson']) await one(n, a, 1)
+    for (const n of plan.peers)
+      for (const s of options.seeders ?? [1, 2, 4, 8]) if (s > 1) await one(n, 'flash', s)
+  } finally {
+    await log.close()
+  }
+  const result = simulationResult(runs, plan.size, options.seeders ?? [1, 2, 4, 8])
+  for (const l of result.lines) options.onLine?.(l)
+  const html = renderReport(
+    {
+      mode: 'simulation',
+      modeNote: simulationNote({
+        peers: plan.peers,
+        wire: plan.peers.filter((n) => modelOf(options, n) === 'wire'),
+        connections: (n) => connectionsOf(options, n),
+        pex: options.pex,
+        links: plan.links,
+        pieces: plan.pieces,
+        size: plan.size,
+      }),
+      size: plan.size,
+      impls: ['ours (simulated)'],
+      started,
+      notes: [
+        'Times are virtual seconds from the moment the seeder serves. A Poisson run spreads arrivals over the flash crowd’s typical download time; in it 20 % of leechers leave unfinished and finished ones seed for an exponential time before leaving (churn).',
+      ],
+      environment,
+      eventsFile: 'events.jsonl',
+    },
+    [result],
+  )
+  const note = (l: string) => options.onNote?.(l)
+  const files = await writeReportFiles(out, html, options.pdf ?? true, note)
+  return {
+    result,
+    runs,
+    reportPath: files.reportPath,
+    pdfPath: files.pdfPath,
+    eventsPath,
+    lines: result.lines,
+  }
+}
+
+/** {@link SimulationOptions} checked, with their defaults. */
+interface SimulationPlan {
+  peers: number[]
+  size: number
+  pieces: number
+  links: LinkModel
+  seed: number
+  /** The flash crowd's fluid time at the model's mean upload: the arrival window and churn times, ms. */
+  typicalMs: number
+}
+
+function simulationPlan(options: SimulationOptions): SimulationPlan {
   const peers = options.peers ?? [100, 1_000, 10_000]
   if (peers.length === 0 || peers.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_SIM_PEERS))
     throw new LabError(
@@ -112,105 +188,66 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
     throw new LabError('LAB_BAD_OPTION', `pieces must be >= 2 and at most size / 16 KiB, got ${pieces}`)
   const links = options.links ?? DEFAULT_LINK_MODEL
   const seed = options.seed ?? 1
-  const out = resolve(options.out ?? 'lab-out')
-  await mkdir(out, { recursive: true })
-  const eventsPath = join(out, 'events.jsonl')
-  const log = new EventLog(eventsPath)
-  const environment = await labEnvironment(options.command ?? process.argv.join(' '))
-  const started = new Date().toISOString()
   // Mean upload of the model, for the arrival window and churn times (the flash crowd's fluid time).
   const meanUp = links.classes.reduce((a, c) => a + (c.share * c.upKbps * 1000) / 8, 0)
-  const typicalMs = (size / meanUp) * 1000
-  const runs: SimSwarmResult[] = []
+  return { peers, size, pieces, links, seed, typicalMs: (size / meanUp) * 1000 }
+}
+
+/** Connections per peer, and peers per announce, at `n` leechers. */
+function connectionsOf(options: SimulationOptions, n: number): number {
+  return options.connections ?? (n >= LARGE_SWARM ? LARGE_SWARM_CONNECTIONS : DEFAULT_CONNECTIONS)
+}
+
+/** The model that runs `n` leechers. */
+function modelOf(options: SimulationOptions, n: number): SimModel {
+  if (options.model === 'wire' || options.model === 'piece') return options.model
+  return n > PIECE_MODEL_ABOVE ? 'piece' : 'wire'
+}
+
+/** Simulates one swarm of `n` leechers with `seeders` seeders on its model, noting its progress. */
+async function simulateRun(
+  plan: SimulationPlan,
+  options: SimulationOptions,
+  n: number,
+  arrivals: Arrivals,
+  seeders: number,
+  seed: number,
+): Promise<SimSwarmResult> {
   const note = (l: string) => options.onNote?.(l)
-  const connections = (n: number) =>
-    options.connections ?? (n >= LARGE_SWARM ? LARGE_SWARM_CONNECTIONS : DEFAULT_CONNECTIONS)
-  const modelOf = (n: number): SimModel =>
-    options.model === 'wire' || options.model === 'piece'
-      ? options.model
-      : n > PIECE_MODEL_ABOVE
-        ? 'piece'
-        : 'wire'
-  const one = async (n: number, arrivals: Arrivals, seeders: number) => {
-    const run = `sim/${arrivals}/N=${n}${seeders > 1 ? `/S=${seeders}` : ''}`
-    const model = modelOf(n)
-    note(`${run}: starting (${model === 'piece' ? 'piece-level model' : 'a full client per peer'})`)
-    const simulate = model === 'piece' ? simulatePieceSwarm : simulateSwarm
-    const r = await simulate({
-      run,
-      seed: seed + runs.length,
-      leechers: n,
-      seeders,
-      size,
-      pieces,
-      arrivals,
-      arrivalWindowMs: typicalMs,
-      pex: options.pex ?? n < LARGE_SWARM,
-      maxConnections: connections(n),
-      numwant: connections(n),
-      links,
-      churn:
-        arrivals === 'poisson'
-          ? { leave: 0.2, leaveMeanMs: typicalMs / 2, seedMeanMs: typicalMs / 4 }
-          : undefined,
-      sampleMs: Math.max(1_000, Math.round(typicalMs / 100)),
-      onProgress: (p) =>
-        note(
-          `${p.run}: virtual ${(p.virtualMs / 1000).toFixed(0)} s, ${p.arrived} arrived, ${p.done} done, ${p.left} left, ${(p.events / 1e6).toFixed(2)} M events (${Math.round(p.events / (p.wallMs / 1000))}/s), heap ${Math.round(p.heapMB)} MB (${p.flows === undefined ? `${Math.round(p.inFlightMB)} MB in flight on links` : `${p.flows} transfers`}), RSS ${Math.round(p.rssMB)} MB, wall ${(p.wallMs / 1000).toFixed(0)} s`,
-        ),
-    })
-    runs.push(r)
-    logRun(log, r)
-    note(
-      `${run} (${model} model): ${r.stopped ?? 'done'} at virtual ${(r.virtualMs / 1000).toFixed(0)} s: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.events / (r.wallMs / 1000))} events/s), peak heap ${Math.round(r.peakHeapMB)} MB, peak RSS ${Math.round(r.peakRssMB)} MB`,
-    )
-  }
-  try {
-    for (const n of peers) for (const a of options.arrivals ?? ['flash', 'poisson']) await one(n, a, 1)
-    for (const n of peers)
-      for (const s of options.seeders ?? [1, 2, 4, 8]) if (s > 1) await one(n, 'flash', s)
-  } finally {
-    await log.close()
-  }
-  const result = simulationResult(runs, size, options.seeders ?? [1, 2, 4, 8])
-  for (const l of result.lines) options.onLine?.(l)
-  const reportPath = join(out, 'report.html')
-  await writeFile(
-    reportPath,
-    renderReport(
-      {
-        mode: 'simulation',
-        modeNote: simulationNote({
-          peers,
-          wire: peers.filter((n) => modelOf(n) === 'wire'),
-          connections,
-          pex: options.pex,
-          links,
-          pieces,
-          size,
-        }),
-        size,
-        impls: ['ours (simulated)'],
-        started,
-        notes: [
-          'Times are virtual seconds from the moment the seeder serves. A Poisson run spreads arrivals over the flash crowd’s typical download time; in it 20 % of leechers leave unfinished and finished ones seed for an exponential time before leaving (churn).',
-        ],
-        environment,
-        eventsFile: 'events.jsonl',
-      },
-      [result],
-    ),
+  const run = `sim/${arrivals}/N=${n}${seeders > 1 ? `/S=${seeders}` : ''}`
+  const model = modelOf(options, n)
+  note(`${run}: starting (${model === 'piece' ? 'piece-level model' : 'a full client per peer'})`)
+  const simulate = model === 'piece' ? simulatePieceSwarm : simulateSwarm
+  const { typicalMs } = plan
+  const r = await simulate({
+    run,
+    seed,
+    leechers: n,
+    seeders,
+    size: plan.size,
+    pieces: plan.pieces,
+    arrivals,
+    arrivalWindowMs: typicalMs,
+    pex: options.pex ?? n < LARGE_SWARM,
+    maxConnections: connectionsOf(options, n),
+    numwant: connectionsOf(options, n),
+    links: plan.links,
+    churn:
+      arrivals === 'poisson'
+        ? { leave: 0.2, leaveMeanMs: typicalMs / 2, seedMeanMs: typicalMs / 4 }
+        : undefined,
+    sampleMs: Math.max(1_000, Math.round(typicalMs / 100)),
+    onProgress: (p) => note(progressNote(p)),
+  })
+  note(
+    `${run} (${model} model): ${r.stopped ?? 'done'} at virtual ${(r.virtualMs / 1000).toFixed(0)} s: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.events / (r.wallMs / 1000))} events/s), peak heap ${Math.round(r.peakHeapMB)} MB, peak RSS ${Math.round(r.peakRssMB)} MB`,
   )
-  let pdfPath: string | undefined
-  if (options.pdf ?? true) {
-    pdfPath = join(out, 'report.pdf')
-    const failed = await exportPdf(reportPath, pdfPath)
-    if (failed) {
-      pdfPath = undefined
-      note(`no PDF: ${failed}`)
-    }
-  }
-  return { result, runs, reportPath, pdfPath, eventsPath, lines: result.lines }
+  return r
+}
+
+/** A progress line of a running simulation. */
+function progressNote(p: SimProgress): string {
+  return `${p.run}: virtual ${(p.virtualMs / 1000).toFixed(0)} s, ${p.arrived} arrived, ${p.done} done, ${p.left} left, ${(p.events / 1e6).toFixed(2)} M events (${Math.round(p.events / (p.wallMs / 1000))}/s), heap ${Math.round(p.heapMB)} MB (${p.flows === undefined ? `${Math.round(p.inFlightMB)} MB in flight on links` : `${p.flows} transfers`}), RSS ${Math.round(p.rssMB)} MB, wall ${(p.wallMs / 1000).toFixed(0)} s`
 }
 
 /** Sampled events of one run: its start, the availability samples, a few peers' progress, its end. */

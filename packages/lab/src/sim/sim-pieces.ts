@@ -1,6 +1,6 @@
 import { type PieceHost, PieceSwarm } from '@p2p/sim'
 import { type DrawnLink, drawLink } from './capacities.js'
-import { DEFAULT_SEEDER_LINK, type SimSwarmResult, type SimSwarmSpec } from './sim-swarm.js'
+import { DEFAULT_SEEDER_LINK, type SimSwarmResult, type SimSwarmSpec } from './sim-swarm-types.js'
 
 function host(link: DrawnLink): PieceHost {
   return { up: link.bytesPerSecond, down: link.downBytesPerSecond, latencyMs: link.latencyMs }

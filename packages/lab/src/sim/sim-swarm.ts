@@ -1,150 +1,22 @@
 import type { PeerAddress } from '@p2p/peer-address'
-import { MemoryStorage, Prng, type RunCost, RunMeter, SimNetwork, simTorrent, VirtualClock } from '@p2p/sim'
-import { Client, type StorageOptions, type Torrent } from '@p2p/swarm'
+import { Prng, RunMeter, SimNetwork, simTorrent, VirtualClock } from '@p2p/sim'
+import type { Client, Torrent } from '@p2p/swarm'
 import { LabError } from '../errors.js'
-import type { HostCaps } from '../netns.js'
 import { exponential } from '../random.js'
-import { type DrawnLink, drawLink, type LinkModel } from './capacities.js'
+import { type DrawnLink, drawLink } from './capacities.js'
+import { type SimClientWorld, simClient } from './sim-client.js'
+import {
+  DEFAULT_SEEDER_LINK,
+  SIM_BLOCK,
+  type SimProgress,
+  type SimSwarmResult,
+  type SimSwarmSpec,
+} from './sim-swarm-types.js'
+import { SwarmTally } from './swarm-tally.js'
 
-/** How leechers arrive: all at once (a flash crowd) or as a Poisson process. */
-export type Arrivals = 'flash' | 'poisson'
-
-/**
- * Which simulation ran a swarm: `wire`, a full `@p2p/swarm` client per peer on in-memory links
- * ({@link simulateSwarm}); `piece`, `@p2p/sim`'s piece-level model (`simulatePieceSwarm`).
- */
-export type SimModel = 'wire' | 'piece'
-
-/** One simulated swarm: what {@link simulateSwarm} runs. */
-export interface SimSwarmSpec {
-  run: string
-  /** Everything random in the run is drawn from it. */
-  seed: number
-  leechers: number
-  seeders: number
-  /** File size the run stands for, bytes. */
-  size: number
-  /** Pieces of the file (each carried as one 16 KiB block: see {@link SIM_BLOCK}). */
-  pieces: number
-  arrivals: Arrivals
-  /** Poisson arrivals: the mean time over which all leechers arrive, ms. */
-  arrivalWindowMs?: number
-  /** Arrival time of each leecher, ms (replaces `arrivals` for those given: an emulated run's timeline). */
-  arrivalTimes?: readonly number[]
-  /** Leechers' links: drawn from a model, or the same caps for all (bytes/s, the lab's units). */
-  links: LinkModel | { caps: HostCaps; latencyMs: number }
-  /** Seeders' links (default: 5 Mbit/s up, 10 Mbit/s down, 20 ms). */
-  seederLink?: DrawnLink
-  /**
-   * Churn: each leecher leaves unfinished with probability `leave` (at an exponential time with mean
-   * `leaveMeanMs` after it arrived), and a finished one seeds for an exponential time of mean
-   * `seedMeanMs` before it leaves.
-   */
-  churn?: { leave: number; leaveMeanMs: number; seedMeanMs: number }
-  /** Peer connections per peer (default 50, the swarm's default). */
-  maxConnections?: number
-  /** Peer exchange between the clients (default true; its messages cost events in large swarms). */
-  pex?: boolean
-  /** Peers the tracker returns per announce (default 50). */
-  numwant?: number
-  /** Virtual interval between a peer's announces, ms (default 120 000). */
-  announceMs?: number
-  /** Give up after this much virtual time, ms (default 6 h). */
-  limitMs?: number
-  /** Availability is sampled every this much virtual time, ms (default 1 % of the fluid bound). */
-  sampleMs: number
-  /** Called about every second of wall time while it runs. */
-  onProgress?: (p: SimProgress) => void
-  /** Peers whose progress is kept as a time series (default 20, evenly spread). */
-  tracedPeers?: number
-}
-
-/** A running simulation's state, for progress lines. */
-export interface SimProgress {
-  run: string
-  virtualMs: number
-  events: number
-  arrived: number
-  done: number
-  left: number
-  wallMs: number
-  heapMB: number
-  /** Resident set size of the process, MB. */
-  rssMB: number
-  /** Real bytes queued on the simulated links, MB (wire model). */
-  inFlightMB: number
-  /** Transfers under way (piece-level model). */
-  flows?: number
-}
-
-/** Copies of pieces among the leechers present, at one time. */
-export interface SimAvailability {
-  t: number
-  present: number
-  /** Fewest, mean and most copies of a piece, over the leechers present (fractions 0..1). */
-  min: number
-  mean: number
-  max: number
-}
-
-/** What one simulated swarm produced (times in virtual ms from the swarm's zero). */
-export interface SimSwarmResult extends RunCost {
-  run: string
-  model: SimModel
-  spec: Omit<SimSwarmSpec, 'onProgress'>
-  /** Virtual bytes a real byte of the run stands for. */
-  scale: number
-  arriveAt: Float64Array
-  firstPieceAt: Float64Array
-  doneAt: Float64Array
-  leftAt: Float64Array
-  /** Virtual bytes uploaded per leecher. */
-  uploaded: Float64Array
-  /** Virtual bytes the seeders uploaded, together. */
-  seederUploaded: number
-  /** Drawn upload and download capacities per leecher, bytes/s (virtual). */
-  up: Float64Array
-  down: Float64Array
-  seederUp: number
-  availability: SimAvailability[]
-  /** Progress of a few leechers over time: [t, fraction]. */
-  traces: { peer: number; points: [number, number][] }[]
-  /**
-   * Distinct pieces the leechers received and verified against the torrent's SHA-1 (summed over the
-   * leechers), and pieces that failed the check: the integrity of every simulated download.
-   */
-  verifiedPieces: number
-  failedPieces: number
-  /** Bytes received twice or cut off (piece-level model: endgame duplicates, blocks cut by a choke). */
-  wasted?: number
-  /** Last time a staying leecher finished (undefined when one did not). */
-  completion?: number
-}
-
-/** Requests the swarm keeps open per connection at the least (its `MIN_PIPELINE`), 16 KiB blocks. */
-const MIN_PIPELINE = 16
-/** Real bytes of a piece in the simulation: one block. Every piece of the file is carried as one. */
-export const SIM_BLOCK = 16_384
 const PORT = 6881
-/** The wire's default time to answer a request, ms (stretched by the scale). */
-const REQUEST_TIMEOUT_MS = 60_000
-/** Pieces each simulated peer keeps read for uploads. */
-const READ_CACHE_PIECES = 4
-/**
- * Most time between two ticks of a simulated wire, ms. A wire's tick only checks its timeouts (a
- * simulated peer that leaves closes its connections, so none is needed to notice it): one event per
- * wire per 30 virtual s instead of per second, the largest share of a large swarm's events.
- */
-const TICK_MS = 30_000
-/** Time a simulated wire gives a handshake (its tick is at most a quarter of it), ms. */
-const HANDSHAKE_TIMEOUT_MS = 4 * TICK_MS
-/** Seeders' link when the spec gives none: 5 Mbit/s up, 10 Mbit/s down, 20 ms. */
-export const DEFAULT_SEEDER_LINK: DrawnLink = {
-  latencyMs: 20,
-  loss: 0,
-  bytesPerSecond: 625_000,
-  downBytesPerSecond: 1_250_000,
-}
+/** Settling rounds the seeders may take to check their copy and serve. */
+const SEEDER_READY_ROUNDS = 10_000
 
 interface SimPeer {
   addr: PeerAddress
@@ -153,6 +25,9 @@ interface SimPeer {
   have?: Uint8Array
   present: boolean
 }
+
+/** Lets every promise the last event resolved run (the clients' async work between events). */
+const settle = () => new Promise<void>((r) => setImmediate(r))
 
 /**
  * Runs one swarm of real `@p2p/swarm` clients on `@p2p/sim`'s virtual clock and in-memory links:
@@ -165,258 +40,264 @@ interface SimPeer {
  * All peers read one shared copy of the content.
  */
 export async function simulateSwarm(spec: SimSwarmSpec): Promise<SimSwarmResult> {
-  const meter = new RunMeter()
-  const rng = new Prng(spec.seed)
-  const random = () => rng.next()
-  const clock = new VirtualClock()
-  const net = new SimNetwork(clock)
-  const scale = spec.size / spec.pieces / SIM_BLOCK
-  const content = rng.bytes(spec.pieces * SIM_BLOCK)
-  const torrent = simTorrent(content, SIM_BLOCK)
-  const n = spec.leechers
-  const arriveAt = new Float64Array(n)
-  const firstPieceAt = new Float64Array(n).fill(Number.NaN)
-  const doneAt = new Float64Array(n).fill(Number.NaN)
-  const leftAt = new Float64Array(n).fill(Number.NaN)
-  const uploaded = new Float64Array(n)
-  const up = new Float64Array(n)
-  const down = new Float64Array(n)
-  const copies = new Uint32Array(spec.pieces)
-  const availability: SimAvailability[] = []
-  const traced = new Map<number, [number, number][]>()
-  const nTraced = Math.min(n, spec.tracedPeers ?? 20)
-  for (let i = 0; i < nTraced; i++) traced.set(Math.floor((i * n) / nTraced), [])
-  let seederUploaded = 0
-  let verifiedPieces = 0
-  let failedPieces = 0
-  let arrived = 0
-  let done = 0
-  let left = 0
-  let leftUnfinished = 0
-  const present: number[] = []
-  const seeders: SimPeer[] = []
-  const leechers: SimPeer[] = []
-  const addrOf = (i: number): PeerAddress => ({
-    host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-    port: PORT,
-  })
+  const swarm = new WireSwarm(spec)
+  await swarm.startSeeders()
+  swarm.scheduleArrivals()
+  swarm.startSampling()
+  await swarm.run()
+  return await swarm.finish()
+}
 
-  const setLink = (host: string, link: DrawnLink) =>
+/** One simulated swarm of full clients (see {@link simulateSwarm}); each step is called once, in order. */
+class WireSwarm {
+  readonly #spec: SimSwarmSpec
+  readonly #meter = new RunMeter()
+  readonly #rng: Prng
+  readonly #world: SimClientWorld
+  readonly #torrent: ReturnType<typeof simTorrent>
+  readonly #tally: SwarmTally
+  readonly #seederLink: DrawnLink
+  readonly #seeders: SimPeer[] = []
+  readonly #leechers: SimPeer[] = []
+  /** Indices of the leechers present, in arrival order. */
+  readonly #present: number[] = []
+  #events = 0
+  #stopped?: string
+
+  constructor(spec: SimSwarmSpec) {
+    this.#spec = spec
+    const rng = new Prng(spec.seed)
+    const clock = new VirtualClock()
+    const scale = spec.size / spec.pieces / SIM_BLOCK
+    const content = rng.bytes(spec.pieces * SIM_BLOCK)
+    this.#rng = rng
+    this.#world = { clock, random: () => rng.next(), net: new SimNetwork(clock), content, scale }
+    this.#torrent = simTorrent(content, SIM_BLOCK)
+    this.#tally = new SwarmTally(spec.leechers, spec.pieces, spec.tracedPeers)
+    this.#seederLink = spec.seederLink ?? DEFAULT_SEEDER_LINK
+  }
+
+  /** Starts the seeders and waits until every one has checked its copy and serves: the swarm's zero. */
+  async startSeeders(): Promise<void> {
+    const spec = this.#spec
+    for (let s = 0; s < spec.seeders; s++) {
+      const p: SimPeer = { addr: addressOf(s + 1), present: false }
+      this.#setLink(p.addr.host, this.#seederLink)
+      this.#seeders.push(p)
+      await this.#start(p, true)
+    }
+    for (let k = 0; this.#seeders.some((s) => !s.torrent?.complete); k++) {
+      if (k > SEEDER_READY_ROUNDS)
+        throw new LabError('LAB_TIMEOUT', 'the simulated seeders did not get ready')
+      await settle()
+    }
+  }
+
+  /** Schedules each leecher's arrival: its given time, else all at once or a Poisson process. */
+  scheduleArrivals(): void {
+    const spec = this.#spec
+    const n = spec.leechers
+    for (let i = 0; i < n; i++) this.#leechers.push({ addr: addressOf(spec.seeders + 1 + i), present: false })
+    let at = 0
+    const window = spec.arrivalWindowMs ?? 0
+    for (let i = 0; i < n; i++) {
+      if (spec.arrivals === 'poisson') at += exponential(this.#world.random, window / n)
+      this.#world.clock.setTimeout(() => void this.#arrive(i), spec.arrivalTimes?.[i] ?? at)
+    }
+  }
+
+  /** Samples availability every `sampleMs` of virtual time, from now on. */
+  startSampling(): void {
+    const sampler = () => {
+      this.#sample()
+      this.#world.clock.setTimeout(sampler, this.#spec.sampleMs)
+    }
+    this.#world.clock.setTimeout(sampler, 0)
+  }
+
+  /** Runs events until every leecher finished or left unfinished, a stall, or the virtual time limit. */
+  async run(): Promise<void> {
+    const { clock } = this.#world
+    const limit = this.#spec.limitMs ?? 6 * 3_600_000
+    let nextReport = performance.now() + 1000
+    for (;;) {
+      if (this.#tally.finished()) break
+      const next = clock.nextAt()
+      if (next === undefined) {
+        this.#stopped = 'nothing left to run (a stall)'
+        break
+      }
+      if (next > limit) {
+        this.#stopped = `not done after ${limit / 1000} virtual s`
+        break
+      }
+      clock.runNext()
+      this.#events++
+      await settle()
+      if ((this.#events & 1023) === 0 && performance.now() >= nextReport) {
+        nextReport = performance.now() + 1000
+        this.#spec.onProgress?.(this.#progress())
+      }
+    }
+  }
+
+  /** The last sample and every upload counted, the clients closed: the run's result. */
+  async finish(): Promise<SimSwarmResult> {
+    const { clock, scale } = this.#world
+    const tally = this.#tally
+    this.#sample()
+    for (const [i, p] of this.#leechers.entries())
+      if (p.present) tally.uploaded[i] = (p.torrent?.stats().uploaded ?? 0) * scale
+    let seederUploaded = 0
+    for (const s of this.#seeders) seederUploaded += (s.torrent?.stats().uploaded ?? 0) * scale
+    const cost = this.#meter.cost(this.#events, clock.now(), this.#stopped)
+    await Promise.all(
+      [...this.#seeders, ...this.#leechers].map((p) => (p.present ? p.client?.close() : undefined)),
+    )
+    const { onProgress: _onProgress, ...kept } = this.#spec
+    return {
+      run: kept.run,
+      model: 'wire',
+      spec: kept,
+      scale,
+      arriveAt: tally.arriveAt,
+      firstPieceAt: tally.firstPieceAt,
+      doneAt: tally.doneAt,
+      leftAt: tally.leftAt,
+      uploaded: tally.uploaded,
+      seederUploaded,
+      up: tally.up,
+      down: tally.down,
+      seederUp: this.#seederLink.bytesPerSecond,
+      availability: tally.availability,
+      traces: tally.traces(),
+      verifiedPieces: tally.verifiedPieces,
+      failedPieces: tally.failedPieces,
+      completion: tally.completion(),
+      ...cost,
+    }
+  }
+
+  #setLink(host: string, link: DrawnLink): void {
+    const { net, scale } = this.#world
     net.setLink(host, {
       latencyMs: link.latencyMs,
       bytesPerSecond: link.bytesPerSecond / scale,
       downBytesPerSecond: link.downBytesPerSecond / scale,
     })
-  const start = async (p: SimPeer, seed: boolean) => {
-    const client = new Client({
-      host: p.addr.host,
-      port: p.addr.port,
-      peerId: rng.bytes(20),
-      encryption: 'disabled',
-      runtime: {
-        clock,
-        random,
-        transport: net.transport(p.addr.host),
-        storage: (o: StorageOptions) => new MemoryStorage(o, seed ? content : undefined, content),
-        prepareDir: async () => {},
-        checks: false,
-        // Uploads read from one shared buffer: a piece cache per peer would hold the whole file each.
-        readCacheBytes: READ_CACHE_PIECES * SIM_BLOCK,
-        wire: {
-          // Every byte stands for `scale` bytes, so every block takes `scale` times as long.
-          requestTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
-          messageTimeout: REQUEST_TIMEOUT_MS * Math.max(1, scale),
-          handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-          tickInterval: TICK_MS,
-          // A pipeline of as many real bytes as the swarm's 16 real blocks (a scaled block stands for
-          // `scale` of them), at least 2: scaled blocks otherwise queue `scale` times as long.
-          maxRequests: Math.max(2, Math.ceil(MIN_PIPELINE / scale)),
-        },
-      },
-    })
+  }
+
+  /** Starts peer `p`'s client and adds the torrent (a seeder's storage holds the file). */
+  async #start(p: SimPeer, seed: boolean): Promise<void> {
+    const client = simClient(this.#world, p.addr, this.#rng.bytes(20), seed)
     p.client = client
-    p.torrent = await client.add(torrent.metainfo, {
+    p.torrent = await client.add(this.#torrent.metainfo, {
       path: '/sim',
       resume: false,
-      maxConnections: spec.maxConnections ?? 50,
-      pex: spec.pex ?? true,
+      maxConnections: this.#spec.maxConnections ?? 50,
+      pex: this.#spec.pex ?? true,
     })
     p.present = true
   }
+
+  /** Leecher `i` arrives: its link, its client, what it is told to count, churn, its first announce. */
+  async #arrive(i: number): Promise<void> {
+    const tally = this.#tally
+    const p = this.#leechers[i]!
+    const link = this.#leecherLink()
+    tally.up[i] = link.bytesPerSecond
+    tally.down[i] = link.downBytesPerSecond
+    this.#setLink(p.addr.host, link)
+    tally.arriveAt[i] = this.#world.clock.now()
+    tally.arrived++
+    p.have = new Uint8Array(this.#spec.pieces)
+    await this.#start(p, false)
+    this.#present.push(i)
+    this.#follow(i, p)
+    const { churn } = this.#spec
+    if (churn && this.#world.random() < churn.leave) {
+      this.#world.clock.setTimeout(
+        () => {
+          if (Number.isNaN(tally.doneAt[i]!)) this.#leave(i)
+        },
+        exponential(this.#world.random, churn.leaveMeanMs),
+      )
+    }
+    this.#announce(i)
+  }
+
+  /** A leecher's link: the spec's caps, or drawn from its link model. */
+  #leecherLink(): DrawnLink {
+    const links = this.#spec.links
+    if (!('caps' in links)) return drawLink(links, this.#world.random)
+    const { caps, latencyMs } = links
+    return { latencyMs, loss: 0, bytesPerSecond: caps.up, downBytesPerSecond: caps.down }
+  }
+
+  /** Counts leecher `i`'s pieces and completion; with churn, a finished leecher seeds a while. */
+  #follow(i: number, p: SimPeer): void {
+    const { clock, random } = this.#world
+    const tally = this.#tally
+    const t = p.torrent!
+    t.on('piece', (e) => tally.piece(i, e.index, e.ok, p.have, clock.now()))
+    t.on('done', () => {
+      tally.doneAt[i] = clock.now()
+      tally.done++
+      const { churn } = this.#spec
+      if (churn) clock.setTimeout(() => this.#leave(i), exponential(random, churn.seedMeanMs))
+    })
+  }
+
   /** The tracker model: up to numwant random present peers (seeders included), not `self`. */
-  const announce = (self: number) => {
-    const p = leechers[self]!
+  #announce(self: number): void {
+    const p = this.#leechers[self]!
     if (!p.present || !p.torrent) return
-    const others = present.length + seeders.length
-    const want = Math.min(spec.numwant ?? 50, others)
+    const seeders = this.#seeders
+    const others = this.#present.length + seeders.length
+    const want = Math.min(this.#spec.numwant ?? 50, others)
     const picked = new Set<number>()
-    for (let k = 0; k < want * 3 && picked.size < want; k++) picked.add(Math.floor(random() * others))
+    for (let k = 0; k < want * 3 && picked.size < want; k++)
+      picked.add(Math.floor(this.#world.random() * others))
     for (const j of picked) {
-      const other = j < seeders.length ? seeders[j]! : leechers[present[j - seeders.length]!]!
+      const other = j < seeders.length ? seeders[j]! : this.#leechers[this.#present[j - seeders.length]!]!
       if (other !== p) p.torrent.addPeer(other.addr, 'tracker')
     }
-    clock.setTimeout(() => announce(self), spec.announceMs ?? 120_000)
+    this.#world.clock.setTimeout(() => this.#announce(self), this.#spec.announceMs ?? 120_000)
   }
-  const leave = (i: number) => {
-    const p = leechers[i]!
+
+  /** Leecher `i` leaves (finished or not): its pieces and uploads are counted, its client closed. */
+  #leave(i: number): void {
+    const p = this.#leechers[i]!
     if (!p.present) return
     p.present = false
-    leftAt[i] = clock.now()
-    left++
-    if (Number.isNaN(doneAt[i]!)) leftUnfinished++
-    uploaded[i] = (p.torrent?.stats().uploaded ?? 0) * scale
-    const k = present.indexOf(i)
-    if (k >= 0) present.splice(k, 1)
-    if (p.have) for (let x = 0; x < spec.pieces; x++) copies[x]! -= p.have[x]!
+    const uploaded = (p.torrent?.stats().uploaded ?? 0) * this.#world.scale
+    this.#tally.leave(i, this.#world.clock.now(), uploaded, p.have)
+    const k = this.#present.indexOf(i)
+    if (k >= 0) this.#present.splice(k, 1)
     p.have = undefined
     void p.client?.close()
   }
-  const arrive = async (i: number) => {
-    const p = leechers[i]!
-    let link: DrawnLink
-    if ('caps' in spec.links) {
-      const { caps, latencyMs } = spec.links
-      link = { latencyMs, loss: 0, bytesPerSecond: caps.up, downBytesPerSecond: caps.down }
-    } else link = drawLink(spec.links, random)
-    up[i] = link.bytesPerSecond
-    down[i] = link.downBytesPerSecond
-    setLink(p.addr.host, link)
-    arriveAt[i] = clock.now()
-    arrived++
-    p.have = new Uint8Array(spec.pieces)
-    await start(p, false)
-    present.push(i)
-    const t = p.torrent!
-    t.on('piece', (e) => {
-      if (!e.ok) failedPieces++
-      if (!e.ok || !p.have || p.have[e.index]) return
-      verifiedPieces++
-      p.have[e.index] = 1
-      copies[e.index]!++
-      if (Number.isNaN(firstPieceAt[i]!)) firstPieceAt[i] = clock.now()
-    })
-    t.on('done', () => {
-      doneAt[i] = clock.now()
-      done++
-      if (spec.churn) clock.setTimeout(() => leave(i), exponential(random, spec.churn.seedMeanMs))
-    })
-    if (spec.churn && random() < spec.churn.leave) {
-      clock.setTimeout(
-        () => {
-          if (Number.isNaN(doneAt[i]!)) leave(i)
-        },
-        exponential(random, spec.churn.leaveMeanMs),
-      )
-    }
-    announce(i)
+
+  #sample(): void {
+    this.#tally.sample(this.#world.clock.now(), this.#present.length, (i) => this.#leechers[i]?.have)
   }
 
-  const seederLink = spec.seederLink ?? DEFAULT_SEEDER_LINK
-  for (let s = 0; s < spec.seeders; s++) {
-    const p: SimPeer = { addr: addrOf(s + 1), present: false }
-    setLink(p.addr.host, seederLink)
-    seeders.push(p)
-    await start(p, true)
-  }
-  const settle = () => new Promise<void>((r) => setImmediate(r))
-  // The swarm's zero: every seeder has checked its copy and serves.
-  for (let k = 0; seeders.some((s) => !s.torrent?.complete); k++) {
-    if (k > 10_000) throw new LabError('LAB_TIMEOUT', 'the simulated seeders did not get ready')
-    await settle()
-  }
-  for (let i = 0; i < n; i++) leechers.push({ addr: addrOf(spec.seeders + 1 + i), present: false })
-  let at = 0
-  const window = spec.arrivalWindowMs ?? 0
-  for (let i = 0; i < n; i++) {
-    if (spec.arrivals === 'poisson') at += exponential(random, window / n)
-    clock.setTimeout(() => void arrive(i), spec.arrivalTimes?.[i] ?? at)
-  }
-  const sample = () => {
-    const t = clock.now()
-    const k = present.length
-    if (k > 0) {
-      let min = Number.POSITIVE_INFINITY
-      let max = 0
-      let sum = 0
-      for (const c of copies) {
-        min = Math.min(min, c)
-        max = Math.max(max, c)
-        sum += c
-      }
-      availability.push({ t, present: k, min: min / k, mean: sum / spec.pieces / k, max: max / k })
-    }
-    for (const [i, pts] of traced) {
-      const have = leechers[i]?.have
-      if (have) pts.push([t, have.reduce((a, b) => a + b, 0) / spec.pieces])
+  #progress(): SimProgress {
+    const tally = this.#tally
+    return {
+      run: this.#spec.run,
+      virtualMs: this.#world.clock.now(),
+      events: this.#events,
+      arrived: tally.arrived,
+      done: tally.done,
+      left: tally.left,
+      ...this.#meter.sample(),
+      inFlightMB: this.#world.net.inFlight / 2 ** 20,
     }
   }
-  const sampler = () => {
-    sample()
-    clock.setTimeout(sampler, spec.sampleMs)
-  }
-  clock.setTimeout(sampler, 0)
+}
 
-  const limit = spec.limitMs ?? 6 * 3_600_000
-  let events = 0
-  let nextReport = performance.now() + 1000
-  let stopped: string | undefined
-  const progress = (): SimProgress => ({
-    run: spec.run,
-    virtualMs: clock.now(),
-    events,
-    arrived,
-    done,
-    left,
-    ...meter.sample(),
-    inFlightMB: net.inFlight / 2 ** 20,
-  })
-  for (;;) {
-    if (arrived === n && done + leftUnfinished === n) break
-    const next = clock.nextAt()
-    if (next === undefined) {
-      stopped = 'nothing left to run (a stall)'
-      break
-    }
-    if (next > limit) {
-      stopped = `not done after ${limit / 1000} virtual s`
-      break
-    }
-    clock.runNext()
-    events++
-    await settle()
-    if ((events & 1023) === 0 && performance.now() >= nextReport) {
-      nextReport = performance.now() + 1000
-      spec.onProgress?.(progress())
-    }
-  }
-  sample()
-  for (const [i, p] of leechers.entries())
-    if (p.present) uploaded[i] = (p.torrent?.stats().uploaded ?? 0) * scale
-  for (const s of seeders) seederUploaded += (s.torrent?.stats().uploaded ?? 0) * scale
-  const cost = meter.cost(events, clock.now(), stopped)
-  await Promise.all([...seeders, ...leechers].map((p) => (p.present ? p.client?.close() : undefined)))
-  const staying = [...doneAt.keys()].filter((i) => Number.isNaN(leftAt[i]!) || !Number.isNaN(doneAt[i]!))
-  const allDone = staying.every((i) => !Number.isNaN(doneAt[i]!))
-  const { onProgress: _onProgress, ...kept } = spec
-  return {
-    run: spec.run,
-    model: 'wire',
-    spec: kept,
-    scale,
-    arriveAt,
-    firstPieceAt,
-    doneAt,
-    leftAt,
-    uploaded,
-    seederUploaded,
-    up,
-    down,
-    seederUp: seederLink.bytesPerSecond,
-    availability,
-    traces: [...traced].map(([peer, points]) => ({ peer, points })),
-    verifiedPieces,
-    failedPieces,
-    completion: allDone && staying.length ? Math.max(...staying.map((i) => doneAt[i]!)) : undefined,
-    ...cost,
-  }
+/** Address of simulated host `i`: 10.x.y.z from its index. */
+function addressOf(i: number): PeerAddress {
+  return { host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: PORT }
 }
