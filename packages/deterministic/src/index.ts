@@ -14,6 +14,7 @@
  * ```
  * @packageDocumentation
  */
+export { exponential } from './exponential.js'
 export { mulberry32 } from './mulberry32.js'
 export { Prng } from './prng.js'
 export { VirtualClock } from './virtual-clock.js'

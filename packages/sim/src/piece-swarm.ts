@@ -1,3 +1,4 @@
+import { exponential } from '@p2p/deterministic'
 import {
   BLOCK_SIZE,
   type BlockRequest,
@@ -666,9 +667,4 @@ export class PieceSwarm {
 function removeItem<T>(xs: T[], x: T): void {
   const k = xs.indexOf(x)
   if (k >= 0) xs.splice(k, 1)
-}
-
-/** Exponentially distributed sample with `mean`. */
-function exponential(random: () => number, mean: number): number {
-  return -Math.log(1 - random()) * mean
 }
