@@ -32,11 +32,10 @@ const RANK_CACHE_SIZE = 4_096
 
 /**
  * The one owner of a torrent's dialing state: the peers it knows (the book), dials being opened, the
- * timer of the next dial round, our address as peers see it (for BEP 40 ranks), and the BEP 55
- * rendezvous kept per address we failed to dial, and the BEP 40 ranks of addresses against ours. A
- * round itself (peer-connections.ts) is given to
- * the constructor and run by {@link Dialer.schedule}; a stopped dialer (torrent paused or destroyed)
- * schedules none.
+ * timer of the next dial round, our address as peers see it and the BEP 40 ranks against it, and the
+ * BEP 55 rendezvous kept per address we failed to dial. A round itself (peer-connections.ts) is
+ * given to the constructor and run by {@link Dialer.schedule}; a stopped dialer (torrent paused or
+ * destroyed) schedules none.
  */
 export class Dialer {
   /** Every peer address the torrent knows, with its dial state and back-off. */

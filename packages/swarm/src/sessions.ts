@@ -1,3 +1,4 @@
+import { equalBytes, toHex } from '@p2p/bytes'
 import { formatPeer } from '@p2p/peer-address'
 import type { PeerSession } from './peer-session.js'
 
@@ -54,7 +55,7 @@ export class Sessions implements Iterable<PeerSession> {
     peer.banned = true
     this.#banned.add(formatPeer(peer.addr))
     const id = peer.peerId
-    if (id) this.#banned.add(Buffer.from(id).toString('hex'))
+    if (id) this.#banned.add(toHex(id))
   }
 
   /**
@@ -64,12 +65,11 @@ export class Sessions implements Iterable<PeerSession> {
    * kept, so both ends drop the same one: the other connection is closed here when it loses.
    */
   admit(peer: PeerSession, peerId: Uint8Array): Admission {
-    const id = Buffer.from(peerId).toString('hex')
-    if (Buffer.from(this.#ourId).equals(Buffer.from(peerId))) return 'self'
-    if (this.#banned.has(id) || this.#banned.has(formatPeer(peer.addr))) return 'banned'
+    if (equalBytes(this.#ourId, peerId)) return 'self'
+    if (this.#banned.has(toHex(peerId)) || this.#banned.has(formatPeer(peer.addr))) return 'banned'
     for (const other of this.#peers) {
       const otherId = other.peerId
-      if (other !== peer && other.handshaken && otherId && Buffer.from(otherId).toString('hex') === id) {
+      if (other !== peer && other.handshaken && otherId && equalBytes(otherId, peerId)) {
         const weDialKeep = Buffer.compare(Buffer.from(this.#ourId), Buffer.from(peerId)) < 0
         if (peer.incoming !== other.incoming && peer.incoming === !weDialKeep) {
           other.close()
