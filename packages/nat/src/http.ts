@@ -1,4 +1,3 @@
-import { request } from 'node:http'
 import { NatError } from './errors.js'
 
 /** Options of {@link httpRequest}. */
@@ -34,7 +33,9 @@ const DEFAULT_MAX_BYTES = 64 * 1024
  *
  * @throws {NatError} `NAT_HTTP` on a connection error, timeout or oversize body; `NAT_CLOSED` when aborted.
  */
-export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+export async function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  // Loaded on first use: a client that maps no port (the default) does not carry node:http (0.5 MiB).
+  const { request } = await import('node:http')
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
   const { signal } = options
   return new Promise((resolve, reject) => {
