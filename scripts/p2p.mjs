@@ -14,5 +14,6 @@ if (!existsSync(bin)) {
   )
   if (build.status !== 0) process.exit(build.status ?? 1)
 }
-const run = spawnSync(process.execPath, [bin, ...process.argv.slice(2)], { stdio: 'inherit' })
+// The executable itself, as an installed `p2p` runs: its launcher line gives node its startup flags.
+const run = spawnSync(bin, process.argv.slice(2), { stdio: 'inherit' })
 process.exit(run.status ?? (run.signal ? 130 : 1))

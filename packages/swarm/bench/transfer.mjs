@@ -9,7 +9,8 @@
 // include checking its copy of the file at startup. And the 1-minute load average after each run.
 // BENCH_SIZE_MIB=256 BENCH_ROUNDS=1 is a quick run for iterating.
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
-// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs.
+// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs, and as the `p2p`
+// executable (packages/cli/dist/bin.js run directly, with the node flags of its launcher line).
 // BENCH_RSS_SPLIT=1 preloads bench/rss-split.cjs into our leecher and prints what its peak RSS is made
 // of (node binary pages, V8 heap, external buffers, the rest); off by default (it reads smaps at peaks).
 // BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
@@ -34,12 +35,12 @@ const P2P = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 const LT = fileURLToPath(new URL('../test/fixtures/lt-peer.py', import.meta.url))
 const PY = '/usr/bin/python3'
 const children = new Set()
-/** Extra node flags for our leecher (e.g. BENCH_NODE_ARGS=--cpu-prof). */
+/** Extra node flags for our leecher, given through NODE_OPTIONS (e.g. BENCH_NODE_ARGS=--cpu-prof). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 /** Whether our leecher reports what its peak RSS is made of (see the header). */
 const RSS_SPLIT = process.env.BENCH_RSS_SPLIT === '1'
 const RSS_SPLIT_PRELOAD = fileURLToPath(new URL('./rss-split.cjs', import.meta.url))
-/** Extra node flags for our seeder (e.g. BENCH_SEED_NODE_ARGS=--cpu-prof). */
+/** Extra node flags for our seeder, through NODE_OPTIONS (e.g. BENCH_SEED_NODE_ARGS=--cpu-prof). */
 const SEED_NODE_ARGS = (process.env.BENCH_SEED_NODE_ARGS ?? '').split(' ').filter(Boolean)
 /**
  * Another build's CLI (e.g. BENCH_BASE=/path/to/main/packages/cli/dist/bin.js): adds the pair
@@ -73,6 +74,15 @@ function freePort() {
       s.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * Runs our CLI (or BENCH_BASE's) the way a user's `p2p` runs: the executable itself, so the node
+ * flags of its launcher line apply; `nodeArgs` go through NODE_OPTIONS.
+ */
+function startOurs(kind, nodeArgs, args, env = process.env) {
+  const options = [env.NODE_OPTIONS, ...nodeArgs].filter(Boolean).join(' ')
+  return start(kind === 'base' ? BASE : P2P, args, { ...env, NODE_OPTIONS: options })
 }
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
@@ -167,9 +177,7 @@ async function seeder(kind, dir, torrentFile, enc) {
     return { p, port }
   }
   if (kind === 'ours' || kind === 'base') {
-    const p = start(process.execPath, [
-      ...SEED_NODE_ARGS,
-      kind === 'base' ? BASE : P2P,
+    const p = startOurs(kind, SEED_NODE_ARGS, [
       'seed',
       join(dir, 'src', 'bench.bin'),
       '--torrent',
@@ -210,12 +218,10 @@ async function leech(kind, dir, torrentFile, port, enc) {
     if (code !== 0) throw new Error(`aria2 exited ${code}: ${p.out().slice(-500)}`)
   } else if (kind === 'ours' || kind === 'base') {
     const split = RSS_SPLIT && kind === 'ours' ? ['--require', RSS_SPLIT_PRELOAD] : []
-    p = start(
-      process.execPath,
+    p = startOurs(
+      kind,
+      [...NODE_ARGS, ...split],
       [
-        ...NODE_ARGS,
-        ...split,
-        kind === 'base' ? BASE : P2P,
         'download',
         torrentFile,
         '-o',
