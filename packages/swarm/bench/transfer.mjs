@@ -9,8 +9,8 @@
 // include checking its copy of the file at startup. And the 1-minute load average after each run.
 // BENCH_SIZE_MIB=256 BENCH_ROUNDS=1 is a quick run for iterating.
 // Needs the built CLI (packages/cli/dist) and Debian's python3-libtorrent; uses /usr/bin/time for RSS.
-// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs, and as the `p2p`
-// executable (packages/cli/dist/bin.js run directly, with the node flags of its launcher line).
+// Our peers run with MSE off (--encryption disabled) except in the RC4 pairs, and with the node flags
+// of the `p2p` executable's launcher line (packages/cli/dist/bin.js), as an installed `p2p` runs.
 // BENCH_RSS_SPLIT=1 preloads bench/rss-split.cjs into our leecher and prints what its peak RSS is made
 // of (node binary pages, V8 heap, external buffers, the rest); off by default (it reads smaps at peaks).
 // BENCH_MSE=1 (`pnpm bench:mse`) runs the Message Stream Encryption pairs instead: ours -> ours and
@@ -21,7 +21,7 @@
 // interleaved; it prints ours/libtorrent over uTP (target >= 1.5x) and our uTP/TCP speed and CPU.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
@@ -35,12 +35,12 @@ const P2P = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 const LT = fileURLToPath(new URL('../test/fixtures/lt-peer.py', import.meta.url))
 const PY = '/usr/bin/python3'
 const children = new Set()
-/** Extra node flags for our leecher, given through NODE_OPTIONS (e.g. BENCH_NODE_ARGS=--cpu-prof). */
+/** Extra node flags for our leecher (e.g. BENCH_NODE_ARGS=--cpu-prof). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 /** Whether our leecher reports what its peak RSS is made of (see the header). */
 const RSS_SPLIT = process.env.BENCH_RSS_SPLIT === '1'
 const RSS_SPLIT_PRELOAD = fileURLToPath(new URL('./rss-split.cjs', import.meta.url))
-/** Extra node flags for our seeder, through NODE_OPTIONS (e.g. BENCH_SEED_NODE_ARGS=--cpu-prof). */
+/** Extra node flags for our seeder (e.g. BENCH_SEED_NODE_ARGS=--cpu-prof). */
 const SEED_NODE_ARGS = (process.env.BENCH_SEED_NODE_ARGS ?? '').split(' ').filter(Boolean)
 /**
  * Another build's CLI (e.g. BENCH_BASE=/path/to/main/packages/cli/dist/bin.js): adds the pair
@@ -76,13 +76,19 @@ function freePort() {
   })
 }
 
+/** The node flags of a CLI build's launcher line (`':' //; exec node <flags> "$0" "$@"`), if it has one. */
+function launcherFlags(bin) {
+  const line = readFileSync(bin, 'utf8').split('\n', 2)[1] ?? ''
+  return /^':' \/\/; exec node (.*) "\$0" "\$@"$/.exec(line)?.[1].split(' ').filter(Boolean) ?? []
+}
+
 /**
- * Runs our CLI (or BENCH_BASE's) the way a user's `p2p` runs: the executable itself, so the node
- * flags of its launcher line apply; `nodeArgs` go through NODE_OPTIONS.
+ * Runs our CLI (or BENCH_BASE's) as a user's `p2p` runs, with the node flags of its launcher line,
+ * and `nodeArgs` after them.
  */
-function startOurs(kind, nodeArgs, args, env = process.env) {
-  const options = [env.NODE_OPTIONS, ...nodeArgs].filter(Boolean).join(' ')
-  return start(kind === 'base' ? BASE : P2P, args, { ...env, NODE_OPTIONS: options })
+function startOurs(kind, nodeArgs, args, env) {
+  const bin = kind === 'base' ? BASE : P2P
+  return start(process.execPath, [...launcherFlags(bin), ...nodeArgs, bin, ...args], env)
 }
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */
