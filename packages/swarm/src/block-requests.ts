@@ -104,9 +104,9 @@ function request(
     picker.release(peer, index, begin)
     return
   }
-  if (s.rt.checks) {
+  if (s.checks.enabled) {
     const bits = peerBits(peer)
-    if (bits !== 'all' && !bits.get(index)) s.violation ??= `requested piece ${index} of a peer without it`
+    if (bits !== 'all' && !bits.get(index)) s.checks.record(`requested piece ${index} of a peer without it`)
   }
   try {
     // The block is copied straight from the socket into its piece's buffer.
@@ -162,10 +162,10 @@ function onBlock(
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
     for (const other of arrival.cancel) cancelOnPeer(other, index, begin, data.length)
-    if (s.rt.checks) {
+    if (s.checks.enabled) {
       const holder = store.holder(data)
       if (holder !== undefined && holder !== index) {
-        s.violation ??= `a block of piece ${index} was written into the buffer of piece ${holder}`
+        s.checks.record(`a block of piece ${index} was written into the buffer of piece ${holder}`)
       }
     }
     const buf = store.bufferFor(index)

@@ -11,7 +11,7 @@ export function completion(s: TorrentState, core: TorrentCore): SelectionEvents 
   return {
     finished: () => {
       core.store.release()
-      s.tracker?.complete()
+      s.trackers.complete()
       void saveResume(s, true)
       for (const p of s.sessions) {
         if (!p.handshaken) continue
@@ -25,7 +25,7 @@ export function completion(s: TorrentState, core: TorrentCore): SelectionEvents 
       s.resolveDone()
     },
     unfinished: () => {
-      s.tracker?.update({
+      s.trackers.update({
         uploaded: s.transfer.uploaded,
         downloaded: s.transfer.downloaded,
         left: s.selection.left(),

@@ -1,6 +1,5 @@
 import { realpath, rm, rmdir } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { startTracker } from './announce.js'
 import { SwarmError } from './errors.js'
 import { STATE_DIR, statePath } from './state-dir.js'
 import { confinedPath } from './storage.js'
@@ -34,21 +33,17 @@ export function setBucketRates(
  * accepted and no web seed asked; pieces, file priorities and the peers it knows stay.
  */
 export async function pause(s: TorrentState): Promise<void> {
-  if (s.paused || s.destroyed) return
-  s.paused = true
+  if (!s.phase.pause()) return
   s.dialer.stop()
   s.sessions.closeAll()
-  const tracker = s.tracker
-  s.tracker = undefined
-  await tracker?.stop().catch(() => {})
+  await s.trackers.stop()
 }
 
 /** Resumes a paused torrent: trackers, known peers and web seeds are used again at once. */
 export function resume(s: TorrentState): void {
-  if (!s.paused || s.destroyed) return
-  s.paused = false
+  if (!s.phase.resume()) return
   s.dialer.start()
-  startTracker(s)
+  s.trackers.start()
   s.dialer.book.retryAll()
   s.dialer.schedule(0)
   fillWebSeeds(s)

@@ -31,12 +31,10 @@ function specsOf(meta: Metainfo): PieceSpec[] {
  * (`s.core`) and starts wanting pieces. Runs once; later calls join the first.
  */
 export function setup(s: TorrentState, meta: Metainfo): Promise<void> {
-  s.settingUp ??= open(s, meta)
-  return s.settingUp
+  return s.phase.setUp(meta, () => open(s, meta))
 }
 
 async function open(s: TorrentState, meta: Metainfo): Promise<void> {
-  s.meta = meta
   s.emit('metadata', meta)
   const specs = specsOf(meta)
   const files: StorageFile[] = meta.files.map((f) => ({
@@ -85,7 +83,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     await storage.close().catch(() => {})
     throw err
   }
-  s.core = core
+  s.phase.ready(core)
   await storage.createEmptyFiles()
   selection.recount()
   applyPending(s)

@@ -1,4 +1,3 @@
-import { announceTiers } from './announce.js'
 import { every } from './runtime.js'
 import type { TorrentState } from './torrent-state.js'
 
@@ -34,7 +33,7 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
       } else if (!told && now - lastPeer >= quiet) {
         told = true
         s.emit('noPeers', {
-          trackers: s.tracker ? trackerCount(s) : 0,
+          trackers: s.trackers.running ? s.trackers.count : 0,
           knownPeers: s.dialer.book.size,
           webSeeds: webSeedsInUse(),
           sinceMs: now - lastPeer,
@@ -42,12 +41,4 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
       }
     }),
   )
-}
-
-function trackerCount(s: TorrentState): number {
-  const tiers = [
-    ...announceTiers(s.opts.announce),
-    ...(s.meta?.announce.length ? s.meta.announce : s.src.trackers),
-  ]
-  return new Set(tiers.flat()).size
 }
