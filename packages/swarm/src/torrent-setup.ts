@@ -3,7 +3,7 @@ import { completion } from './completion.js'
 import { applyPending, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
-import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
+import { checkExisting, loadResume, savedPriorities, saveResume, warnLater } from './resume.js'
 import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
 import { TorrentCore } from './torrent-core.js'
@@ -75,7 +75,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     const inPlace = meta.files.map((_, i) => storage.isSelected(i))
     selection.attach(
       { files: meta.files, pieceLength: meta.pieceLength, specs, picker, storage },
-      completion(s, core),
+      completion(s, core, () => void saveResume(s, true)),
     )
     await checkExisting(s, core, inPlace, resume)
     if (s.destroyed) return void (await storage.close())

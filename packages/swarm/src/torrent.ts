@@ -316,7 +316,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Resumes a paused torrent (trackers, known peers and web seeds at once). */
   resume(): void {
-    resume(this.#s)
+    if (resume(this.#s)) fillWebSeeds(this.#s)
   }
 
   /** Whether the torrent is paused. */
