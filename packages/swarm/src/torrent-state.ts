@@ -3,6 +3,7 @@ import type { PeerAddress } from '@p2p/peer-address'
 import { Trackers } from './announce.js'
 import { Choker } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
+import { lowestRanked, mayDialWhenFull } from './connection-slots.js'
 import { Dialer } from './dialer.js'
 import { InvariantChecks } from './invariant-checks.js'
 import { MetadataPhase } from './metadata-fetch.js'
@@ -16,7 +17,7 @@ import { Selection } from './selection.js'
 import { Sessions } from './sessions.js'
 import type { TorrentCore } from './torrent-core.js'
 import { TorrentPhase } from './torrent-phase.js'
-import type { AddOptions, EmitFn } from './torrent-types.js'
+import { type AddOptions, DEFAULT_MAX_PEERS_PER_TORRENT, type EmitFn } from './torrent-types.js'
 import { Transfer } from './transfer.js'
 import { type TurnHandlers, TurnWork } from './turn-work.js'
 
@@ -30,8 +31,8 @@ export type Peer = PeerSession
 export interface TorrentWiring {
   /** How the work its events marked is applied, once per I/O turn. */
   turn(s: TorrentState): TurnHandlers<Peer>
-  /** One dial round (run by the {@link Dialer}). */
-  dialRound(s: TorrentState): void
+  /** Dials a peer (for the {@link Dialer}'s rounds). */
+  connect(s: TorrentState, addr: PeerAddress): void
   /** Adds a peer to dial. */
   addPeer(s: TorrentState, addr: PeerAddress, source: PeerSource): void
   /** Sets the torrent up once its metainfo is known. */
@@ -100,11 +101,13 @@ export class TorrentState {
       this.#resolveDone = r
     })
     this.sessions = new Sessions(ctx.peerId)
-    this.dialer = new Dialer(
-      rt.clock,
-      () => ctx.port(),
-      () => wiring.dialRound(this),
-    )
+    this.dialer = new Dialer(rt.clock, () => ctx.port(), {
+      room: () => (opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT) - this.sessions.size,
+      mayDialWhenFull: () => mayDialWhenFull(this),
+      canConnect: () => ctx.canConnect(),
+      lowestRank: () => lowestRanked(this)?.rank,
+      connect: (addr) => wiring.connect(this, addr),
+    })
     this.pex = new Pex(rt.clock, {
       sessions: this.sessions,
       book: this.dialer.book,

@@ -12,7 +12,7 @@ import { setFilePriority } from './file-priorities.js'
 import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
 import type { PeerSource } from './peer-book.js'
-import { acceptIncoming, addPeer, dialRound } from './peer-connections.js'
+import { acceptIncoming, addPeer, connectTo } from './peer-connections.js'
 import { PEX_INTERVAL_MS } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { recheck } from './recheck.js'
@@ -40,8 +40,8 @@ const UPDATE_INTERVAL_MS = 2_000
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
  * announce, resume, torrent-setup) over one shared `TorrentState` and the owners it holds
- * (`Sessions`, `Dialer`, `Transfer`, `Selection`), the metadata phase (`MetadataPhase`) and, once the
- * metadata is known, its `TorrentCore`.
+ * (`TorrentPhase`, `Sessions`, `Dialer`, `Trackers`, `Transfer`, `Selection`), the metadata phase
+ * (`MetadataPhase`) and, once the metadata is known, its `TorrentCore`.
  *
  * @example
  * ```ts
@@ -69,7 +69,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     super()
     const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), {
       turn: turnHandlers,
-      dialRound,
+      connect: (s, addr) => connectTo(s, addr),
       addPeer,
       setup,
     })
