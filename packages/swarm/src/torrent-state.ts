@@ -191,9 +191,7 @@ export function peerBits(peer: Peer): PeerPieces | 'all' {
 /** Whether the peer has every piece of `pieceCount`. */
 export function isSeed(peer: Peer, pieceCount: number): boolean {
   if (peer.haveAll) return true
-  if (!pieceCount) return false
-  for (let i = 0; i < pieceCount; i++) if (!peer.peerPieces.get(i)) return false
-  return true
+  return pieceCount > 0 && peer.peerPieces.hasAll(pieceCount)
 }
 
 /** What the wire checks requests against (v2-only pieces vary in size: only the count then). */
