@@ -2,7 +2,7 @@ import type { EventLog } from './event-log.js'
 import type { Fixture } from './fixture.js'
 import type { NetworkMode } from './hosts.js'
 import type { HostCaps } from './netns.js'
-import type { TorrentVersion } from './peer-process.js'
+import type { FixtureVersion } from './peer-process.js'
 import type { Repeated } from './repeats.js'
 import type { PeerResult, RunResult, SwarmSpec } from './swarm-types.js'
 
@@ -70,7 +70,7 @@ export interface ScenarioContext {
   runSwarm(spec: SwarmSpec, fixture: Fixture): Promise<RunResult>
   /** Runs one swarm spec {@link repeats} times (run names get ` #k` when more than once) and sums them up. */
   runRepeated(spec: SwarmSpec, fixture: Fixture): Promise<Repeated>
-  fixture(version?: TorrentVersion): Promise<Fixture>
+  fixture(version?: FixtureVersion): Promise<Fixture>
   signal?: AbortSignal
   /** Progress lines for the user (stderr in the CLI). */
   note(line: string): void

@@ -1,4 +1,4 @@
-import type { TorrentVersion } from '../peer-process.js'
+import type { FixtureVersion } from '../peer-process.js'
 import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
 import {
   leechersOf,
@@ -16,7 +16,7 @@ import { scalingBound } from './scaling.js'
  * v1 pieces are checked with SHA-1, v2 with SHA-256 merkle roots: run the hostile peer against both, for
  * every implementation.
  */
-const VERSIONS: TorrentVersion[] = ['v1', 'v2']
+const VERSIONS: FixtureVersion[] = ['v1', 'v2']
 
 /** One case of the integrity scenario: its runs, table row, failed pieces and headline line. */
 interface IntegrityCase {
@@ -31,7 +31,7 @@ interface IntegrityCase {
 async function measureIntegrity(
   ctx: ScenarioContext,
   impl: SwarmImpl,
-  version: TorrentVersion,
+  version: FixtureVersion,
   n: number,
 ): Promise<IntegrityCase> {
   const fixture = await ctx.fixture(version)
