@@ -1,4 +1,4 @@
-import { type PeerAddress, peerPriority } from '@p2p/peer-address'
+import { normalizeIp, type PeerAddress, peerPriority } from '@p2p/peer-address'
 import type { WireClock } from '@p2p/peer-wire'
 import { PeerBook } from './peer-book.js'
 import type { PeerSession } from './peer-session.js'
@@ -59,12 +59,9 @@ export class Dialer {
   readonly book: PeerBook
   /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
   readonly rendezvous = new Map<string, Rendezvous>()
-  /** BEP 55 counts. */
-  readonly holepunches: HolepunchCounts = { asked: 0, relayed: 0, started: 0, connected: 0 }
-  /** Outgoing connections being opened. */
-  pending = 0
-  /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
-  localHost: string | undefined
+  readonly #holepunches: HolepunchCounts = { asked: 0, relayed: 0, started: 0, connected: 0 }
+  #pending = 0
+  #localHost: string | undefined
   readonly #clock: WireClock
   readonly #port: () => number
   readonly #target: DialTarget
@@ -81,9 +78,49 @@ export class Dialer {
     this.book = new PeerBook({ now: () => clock.now() })
   }
 
+  /** BEP 55 counts. */
+  get holepunches(): Readonly<HolepunchCounts> {
+    return this.#holepunches
+  }
+
+  /** Counts one BEP 55 event of `kind`. */
+  countHolepunch(kind: keyof HolepunchCounts): void {
+    this.#holepunches[kind]++
+  }
+
+  /** Outgoing connections being opened. */
+  get pending(): number {
+    return this.#pending
+  }
+
+  /** A dial starts: it counts as being opened until {@link Dialer.dialEnded}. */
+  dialStarted(): void {
+    this.#pending++
+  }
+
+  /** A dial connected or failed. */
+  dialEnded(): void {
+    this.#pending--
+  }
+
+  /** Our address as peers see it (the local end of a connection), for BEP 40 ranks. */
+  get localHost(): string | undefined {
+    return this.#localHost
+  }
+
+  /** The local end of a connection: the first usable one becomes our address for BEP 40 ranks. */
+  learnLocalAddress(address: string): void {
+    if (this.#localHost) return
+    try {
+      this.#localHost = normalizeIp(address)
+    } catch {
+      // keep the default
+    }
+  }
+
   /** Our address for BEP 40 ranks: the local end of our connections (loopback until one is up). */
   self(): PeerAddress {
-    return { host: this.localHost ?? '127.0.0.1', port: this.#port() }
+    return { host: this.#localHost ?? '127.0.0.1', port: this.#port() }
   }
 
   /**
@@ -127,16 +164,16 @@ export class Dialer {
     if (this.#stopped) return
     const target = this.#target
     // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
-    const room = target.room() - this.pending
+    const room = target.room() - this.#pending
     // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
-    const dials = room > 0 ? room : this.pending === 0 && target.mayDialWhenFull() ? 1 : 0
+    const dials = room > 0 ? room : this.#pending === 0 && target.mayDialWhenFull() ? 1 : 0
     const { peers, nextInMs } = this.book.candidates(dials, this.self())
     for (const addr of peers) {
       if (!target.canConnect()) break
       target.connect(addr)
     }
     // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
-    if (dials === 0 && this.pending === 0 && target.canConnect()) {
+    if (dials === 0 && this.#pending === 0 && target.canConnect()) {
       const best = this.#bestCandidate()
       const lowest = target.lowestRank()
       if (best && lowest !== undefined && lowest < best.rank) target.connect(best.addr)

@@ -28,7 +28,7 @@ const MAX_RENDEZVOUS = 1_000
 /** What BEP 55 holepunching reads of a torrent. */
 export interface HolepunchHost {
   readonly sessions: Sessions
-  readonly dialer: Pick<Dialer, 'book' | 'rendezvous' | 'holepunches'>
+  readonly dialer: Pick<Dialer, 'book' | 'rendezvous' | 'countHolepunch'>
   readonly ctx: Pick<ClientContext, 'isSelf'>
   readonly rt: Pick<SwarmRuntime, 'transport' | 'clock'>
   readonly destroyed: boolean
@@ -84,7 +84,7 @@ function relay(s: HolepunchHost, from: Peer, target: PeerAddress): void {
     from.holepunch?.error(target, code || HolepunchError.noSupport)
     return
   }
-  s.dialer.holepunches.relayed++
+  s.dialer.countHolepunch('relayed')
   to.holepunch.connect(from.listen ?? from.addr)
   from.holepunch?.connect(target)
 }
@@ -154,7 +154,7 @@ export function requestRendezvous(s: HolepunchHost, addr: PeerAddress, next = fa
   r.tried.add(relay)
   r.pending = relay
   r.askedAt = now
-  s.dialer.holepunches.asked++
+  s.dialer.countHolepunch('asked')
 }
 
 /** A relay for `key` not tried yet: one that told us of it by PEX, else one we dialed. */

@@ -42,7 +42,7 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
 /** Dials `addr`; `punch`: over uTP only, answering a relay's BEP 55 `connect`. */
 export function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
   s.dialer.book.dialing(addr)
-  s.dialer.pending++
+  s.dialer.dialStarted()
   s.ctx.connectionOpened()
   const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
   // BEP 55: a dial that hangs (a NAT drops it) asks a relay before it times out.
@@ -85,7 +85,7 @@ export function connectTo(s: TorrentState, addr: PeerAddress, punch = false): vo
 /** A dial failed: back off, and (unless it was a punch) ask a relay to introduce us (BEP 55). */
 function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
   const { dialer } = s
-  dialer.pending--
+  dialer.dialEnded()
   s.ctx.connectionClosed()
   // A punch to it may have connected while this dial hung.
   if (!dialer.book.isConnected(addr)) dialer.book.failed(addr)
@@ -97,9 +97,9 @@ function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
 /** A relay's BEP 55 `connect`: dial `addr` over uTP now (it dials us at the same time). */
 function punchTo(s: TorrentState, addr: PeerAddress): void {
   if (s.destroyed || !s.rt.transport.punch || s.ctx.isSelf(addr)) return
-  const { book, holepunches } = s.dialer
+  const { book } = s.dialer
   if (book.isConnected(addr) || book.isNever(addr) || !s.ctx.canConnect()) return
-  holepunches.started++
+  s.dialer.countHolepunch('started')
   connectTo(s, addr, true)
 }
 
@@ -115,8 +115,8 @@ function connected(
   punch = false,
 ): Wire | undefined {
   const { dialer } = s
-  dialer.pending--
-  if (punch) dialer.holepunches.connected++
+  dialer.dialEnded()
+  if (punch) dialer.countHolepunch('connected')
   if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, dialer.rank(addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
@@ -194,13 +194,7 @@ function attach(
   stream?: MseStream,
 ): Wire {
   socket.setNoDelay?.(true)
-  if (!s.dialer.localHost && socket.localAddress) {
-    try {
-      s.dialer.localHost = normalizeIp(socket.localAddress)
-    } catch {
-      // keep the default
-    }
-  }
+  if (socket.localAddress) s.dialer.learnLocalAddress(socket.localAddress)
   const wire = new Wire(stream ?? socket, wireOptions(s, stream?.skey))
   const peer = new PeerSession(
     wire,
