@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
+import { DemoPeer, stopPeers } from './demo-peer.js'
 import { compareTrees, hashTree, type IntegrityResult } from './integrity.js'
-import { PeerProcess, stopPeers } from './peer-process.js'
 import type { ProgressView } from './progress.js'
 
 /** A program and its arguments. */
@@ -77,10 +77,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { view, commands, dir } = options
   const peers = options.peers ?? 3
   const timeout = options.startTimeoutMs ?? 30_000
-  const started: PeerProcess[] = []
+  const started: DemoPeer[] = []
   const start = (label: string, inv: Invocation) => {
     options.signal?.throwIfAborted()
-    const p = new PeerProcess(label, inv.command, inv.args, {
+    const p = new DemoPeer(label, inv.command, inv.args, {
       onSample: (s) => view.update(s),
       onLine: (line, stream) => {
         if (stream === 'stderr') view.log(`${label}: ${line}`)

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LabError } from './errors.js'
 import { execQuiet } from './exec.js'
-import { DEBIAN_PYTHON, packageFile, type TorrentVersion } from './peer-process.js'
+import { DEBIAN_PYTHON, type FixtureVersion, packageFile } from './peer-process.js'
 
 /** The file every peer shares in a run, its torrent and its SHA-256. */
 export interface Fixture {
@@ -15,7 +15,7 @@ export interface Fixture {
   size: number
   sha256: string
   torrent: string
-  version: TorrentVersion
+  version: FixtureVersion
   pieceLength: number
   pieceCount: number
 }
@@ -42,7 +42,7 @@ export async function sha256File(path: string): Promise<string> {
  * Writes `size` random bytes to `<dir>/content/<name>` and a torrent of `version` for it. The torrent
  * is made by libtorrent (Debian's python) so that it is independent of the swarm under test.
  */
-export async function makeFixture(dir: string, size: number, version: TorrentVersion): Promise<Fixture> {
+export async function makeFixture(dir: string, size: number, version: FixtureVersion): Promise<Fixture> {
   const contentDir = join(dir, 'content')
   await mkdir(contentDir, { recursive: true })
   const name = 'lab-file.bin'

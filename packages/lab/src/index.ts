@@ -13,7 +13,7 @@ export { HostNetwork, type LabHost, type NetworkMode } from './hosts.js'
 export { type LabResult, runLab } from './lab.js'
 export { type LabOptions, netnsSupported, swarmAvailable } from './lab-options.js'
 export { cleanupStale, type HostCaps, type HostKind, listLabResources, ROUTER_WAN_IPS } from './netns.js'
-export type { PeerImpl, PeerTransport, Strategy, TorrentVersion } from './peer-process.js'
+export type { FixtureVersion, PeerImpl, PeerTransport, Strategy } from './peer-process.js'
 export {
   type Bar,
   barLine,

@@ -3,7 +3,7 @@ import type { EventLog } from './event-log.js'
 import { type Fixture, makeFixture } from './fixture.js'
 import { HostNetwork } from './hosts.js'
 import type { LabOptions, LabPlan } from './lab-options.js'
-import type { TorrentVersion } from './peer-process.js'
+import type { FixtureVersion } from './peer-process.js'
 import { repeatName, summarizeRuns } from './repeats.js'
 import type { ScenarioContext } from './scenario.js'
 import { runSwarm } from './swarm-run.js'
@@ -23,7 +23,7 @@ export function labContext(
   log: EventLog,
   workDir: string,
 ): ScenarioContext {
-  const fixtures = new Map<TorrentVersion, Promise<Fixture>>()
+  const fixtures = new Map<FixtureVersion, Promise<Fixture>>()
   const ctx: ScenarioContext = {
     mode: plan.mode,
     log,

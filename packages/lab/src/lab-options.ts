@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { LabError } from './errors.js'
 import { execQuiet } from './exec.js'
 import type { NetworkMode } from './hosts.js'
-import { packageFile, type TorrentVersion } from './peer-process.js'
+import { type FixtureVersion, packageFile } from './peer-process.js'
 import type { SwarmImpl } from './scenario.js'
 import { scenarios } from './scenarios/index.js'
 import type { Discovery } from './swarm-types.js'
@@ -26,7 +26,7 @@ export interface LabOptions {
   /** Peer implementations; default ours (when @p2p/swarm loads) and libtorrent. */
   impls?: SwarmImpl[]
   /** Torrent version of the shared file (default v1; integrity always runs v1 and v2). */
-  version?: TorrentVersion
+  version?: FixtureVersion
   /** Multiplier on run timeouts. */
   timeoutScale?: number
   /** Runs per scenario run: tables show median (min–max), bars PASS/MISS only when every run agrees (default 3). */

@@ -9,8 +9,11 @@ export type PeerImpl = 'ours' | 'libtorrent' | 'hostile'
 export type ProcessKind = PeerImpl | 'tracker' | 'dht'
 /** Piece picking order asked of a peer. */
 export type Strategy = 'rarest' | 'sequential' | 'random'
-/** Torrent flavour: v1 (SHA-1), v2 (SHA-256 merkle) or hybrid. */
-export type TorrentVersion = 'v1' | 'v2' | 'hybrid'
+/**
+ * The lab fixture's torrent as its options spell it: v1 (SHA-1), v2 (SHA-256 merkle) or hybrid
+ * (`@p2p/metainfo`'s `TorrentVersion` says 1, 2 or 'hybrid').
+ */
+export type FixtureVersion = 'v1' | 'v2' | 'hybrid'
 
 /** Debian's python, the one python3-libtorrent is built for. */
 export const DEBIAN_PYTHON = '/usr/bin/python3'
@@ -31,7 +34,7 @@ export interface PeerConfig {
   strategy?: Strategy
   noIncoming?: boolean
   sampleMs?: number
-  version: TorrentVersion
+  version: FixtureVersion
   /** Name of the shared file inside `dir` (what a seeder serves). */
   name: string
   /** A seeder super-seeds (BEP 16). */

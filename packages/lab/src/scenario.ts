@@ -2,7 +2,7 @@ import type { EventLog } from './event-log.js'
 import type { Fixture } from './fixture.js'
 import type { NetworkMode } from './hosts.js'
 import type { HostCaps } from './netns.js'
-import type { TorrentVersion } from './peer-process.js'
+import type { FixtureVersion } from './peer-process.js'
 import type { Repeated } from './repeats.js'
 import type { PeerResult, RunResult, SwarmSpec } from './swarm-types.js'
 
@@ -70,7 +70,7 @@ export interface ScenarioContext {
   runSwarm(spec: SwarmSpec, fixture: Fixture): Promise<RunResult>
   /** Runs one swarm spec {@link repeats} times (run names get ` #k` when more than once) and sums them up. */
   runRepeated(spec: SwarmSpec, fixture: Fixture): Promise<Repeated>
-  fixture(version?: TorrentVersion): Promise<Fixture>
+  fixture(version?: FixtureVersion): Promise<Fixture>
   signal?: AbortSignal
   /** Progress lines for the user (stderr in the CLI). */
   note(line: string): void
@@ -93,6 +93,33 @@ export function secs(ms: number | undefined): string {
 /** Mean of numbers (NaN for none). */
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
+}
+
+/** The leechers of every run, in order. */
+export function leechersOf(runs: RunResult[]): PeerResult[] {
+  return runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
+}
+
+/** Mean time (ms) from a leecher's start to its first verified piece: what finding peers costs. */
+export function meanFirstPiece(r: RunResult): number {
+  return mean(
+    r.peers
+      .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
+      .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0)),
+  )
+}
+
+/** ` over N runs` after a count summed over several runs; nothing for one run. */
+export function overRuns(runs: RunResult[]): string {
+  return runs.length > 1 ? ` over ${runs.length} runs` : ''
+}
+
+/**
+ * A table's title: with several repeats, `title`, `sep`, "median (min–max) of N runs" and `detail`
+ * (what else is summed); else `title` alone.
+ */
+export function repeatsTitle(ctx: ScenarioContext, title: string, sep = ': ', detail = ''): string {
+  return ctx.repeats > 1 ? `${title}${sep}median (min–max) of ${ctx.repeats} runs${detail}` : title
 }
 
 /** Per-peer progress series of one run, from the event log (x seconds, y percent); `xMax` shares the time axis. */

@@ -1,16 +1,29 @@
 import type { BlockCallback } from '@p2p/peer-wire'
+import type { InvariantChecks } from './invariant-checks.js'
 import { cancelOnPeer } from './peer-session.js'
 import type { PeerPieces } from './piece-picker.js'
-import { verify } from './piece-verification.js'
+import { type VerifyHost, verify } from './piece-verification.js'
 import { type PeerRequestView, planRequests } from './request-policy.js'
+import type { SwarmRuntime } from './runtime.js'
 import type { TorrentCore } from './torrent-core.js'
-import { type Peer, peerBits, type TorrentState } from './torrent-state.js'
+import { type Peer, peerBits } from './torrent-state.js'
+import type { Transfer } from './transfer.js'
+import type { TurnWork } from './turn-work.js'
+
+/** What requesting blocks (and verifying the pieces they complete) reads of a torrent. */
+export interface RequestsHost extends VerifyHost {
+  readonly core: TorrentCore | undefined
+  readonly transfer: Pick<Transfer, 'download' | 'received'>
+  readonly rt: Pick<SwarmRuntime, 'clock'>
+  readonly checks: Pick<InvariantChecks, 'enabled' | 'record'>
+  readonly work: Pick<TurnWork<Peer>, 'have' | 'topUp' | 'topUpAll'>
+}
 
 /** Longest a block request is held back by the download limit, ms (later ones are picked later). */
 export const MAX_RATE_WAIT_MS = 1_000
 
 /** Tops up one peer's request pipeline with the blocks the request policy chooses (rate-limited). */
-export function fill(s: TorrentState, peer: Peer): void {
+export function fill(s: RequestsHost, peer: Peer): void {
   const { core } = s
   if (!core || s.destroyed || core.halted || core.checking || core.selection.finished || !peer.handshaken)
     return
@@ -79,7 +92,7 @@ class RequestView implements PeerRequestView {
 
 const views = new WeakMap<Peer, RequestView>()
 
-function requestView(s: TorrentState, peer: Peer): RequestView {
+function requestView(s: RequestsHost, peer: Peer): RequestView {
   let v = views.get(peer)
   if (!v) {
     v = new RequestView(peer, () => s.rt.clock.now())
@@ -89,7 +102,7 @@ function requestView(s: TorrentState, peer: Peer): RequestView {
 }
 
 function request(
-  s: TorrentState,
+  s: RequestsHost,
   core: TorrentCore,
   peer: Peer,
   index: number,
@@ -104,9 +117,9 @@ function request(
     picker.release(peer, index, begin)
     return
   }
-  if (s.rt.checks) {
+  if (s.checks.enabled) {
     const bits = peerBits(peer)
-    if (bits !== 'all' && !bits.get(index)) s.violation ??= `requested piece ${index} of a peer without it`
+    if (bits !== 'all' && !bits.get(index)) s.checks.record(`requested piece ${index} of a peer without it`)
   }
   try {
     // The block is copied straight from the socket into its piece's buffer.
@@ -137,7 +150,7 @@ export const SNUB_MS = 60_000
  * A request to `peer` timed out: it is snubbed for {@link SNUB_MS} (or until a block of it arrives),
  * and every block it owes is cancelled and goes back to the picker for the other peers.
  */
-function snub(s: TorrentState, core: TorrentCore, peer: Peer): void {
+function snub(s: RequestsHost, core: TorrentCore, peer: Peer): void {
   peer.snubbedUntil = s.rt.clock.now() + SNUB_MS
   if (s.sessions.has(peer)) core.release(peer, true)
   s.work.topUpAll()
@@ -148,7 +161,7 @@ const callbacks = new WeakMap<Peer, BlockCallback>()
 
 /** A requested block arrived: cancel duplicates (endgame), buffer it, verify a complete piece. */
 function onBlock(
-  s: TorrentState,
+  s: RequestsHost,
   core: TorrentCore,
   peer: Peer,
   index: number,
@@ -162,10 +175,10 @@ function onBlock(
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {
     for (const other of arrival.cancel) cancelOnPeer(other, index, begin, data.length)
-    if (s.rt.checks) {
+    if (s.checks.enabled) {
       const holder = store.holder(data)
       if (holder !== undefined && holder !== index) {
-        s.violation ??= `a block of piece ${index} was written into the buffer of piece ${holder}`
+        s.checks.record(`a block of piece ${index} was written into the buffer of piece ${holder}`)
       }
     }
     const buf = store.bufferFor(index)

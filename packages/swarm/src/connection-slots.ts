@@ -1,5 +1,8 @@
-import type { Peer, TorrentState } from './torrent-state.js'
-import { DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import type { Dialer } from './dialer.js'
+import type { PeerSession as Peer } from './peer-session.js'
+import type { PiecePicker } from './piece-picker.js'
+import type { SwarmRuntime } from './runtime.js'
+import { type AddOptions, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
 
 /**
  * Default of `AddOptions.idleTimeout`: a connection that moved no payload either way for this long
@@ -11,6 +14,19 @@ export const DEFAULT_MAX_CONNECTIONS_PER_IP = 1
 /** Default share of connection slots kept for connections we dial (`outgoingReserve`). */
 export const DEFAULT_OUTGOING_RESERVE = 0.2
 
+/** What the connection limits read of a torrent. */
+export interface SlotsHost {
+  readonly opts: Pick<
+    AddOptions,
+    'maxConnections' | 'maxConnectionsPerIp' | 'limitLoopback' | 'idleTimeout' | 'outgoingReserve'
+  >
+  readonly sessions: Iterable<Peer>
+  readonly rt: Pick<SwarmRuntime, 'clock'>
+  /** Requests out per peer, once the torrent phase exists. */
+  readonly core: { readonly picker: Pick<PiecePicker, 'outstanding'> } | undefined
+  readonly dialer: Pick<Dialer, 'rank'>
+}
+
 /** Whether `host` (normalized) is a loopback address (127.0.0.0/8 or ::1). */
 export function isLoopback(host: string): boolean {
   return host.startsWith('127.') || host === '::1'
@@ -21,11 +37,11 @@ export function reservedSlots(max: number, share: number | undefined): number {
   return Math.floor(max * Math.min(1, Math.max(0, share ?? DEFAULT_OUTGOING_RESERVE)))
 }
 
-function maxConnections(s: TorrentState): number {
+function maxConnections(s: SlotsHost): number {
   return s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
 }
 
-function open(s: TorrentState): Peer[] {
+function open(s: SlotsHost): Peer[] {
   return [...s.sessions].filter((p) => !p.evicted && !p.destroyed)
 }
 
@@ -33,7 +49,7 @@ function open(s: TorrentState): Peer[] {
  * Whether one more connection from `host` stays within `maxConnectionsPerIp` (loopback addresses
  * are not counted unless `limitLoopback`: a local swarm runs every client on 127.0.0.1).
  */
-export function withinIpLimit(s: TorrentState, host: string): boolean {
+export function withinIpLimit(s: SlotsHost, host: string): boolean {
   if (!s.opts.limitLoopback && isLoopback(host)) return true
   const max = s.opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP
   let n = 0
@@ -42,7 +58,7 @@ export function withinIpLimit(s: TorrentState, host: string): boolean {
 }
 
 /** Milliseconds since payload last moved either way on the connection (since it opened, if never). */
-function idleFor(s: TorrentState, p: Peer): number {
+function idleFor(s: SlotsHost, p: Peer): number {
   return s.rt.clock.now() - Math.max(p.down.last, p.up.last)
 }
 
@@ -50,7 +66,7 @@ function idleFor(s: TorrentState, p: Peer): number {
  * The connection idle longest past `idleTimeout` (those where neither side is interested first),
  * as libtorrent's inactivity timeout closes peers that are useless while the slots are full.
  */
-function mostIdle(s: TorrentState, among: Peer[]): Peer | undefined {
+function mostIdle(s: SlotsHost, among: Peer[]): Peer | undefined {
   const limit = s.opts.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS
   let best: { peer: Peer; score: number } | undefined
   for (const p of among) {
@@ -67,7 +83,7 @@ function mostIdle(s: TorrentState, among: Peer[]): Peer | undefined {
  * peers we are downloading from right now (requests out and data arriving) are kept.
  */
 export function lowestRanked(
-  s: TorrentState,
+  s: SlotsHost,
   among: Peer[] = open(s),
 ): { peer: Peer; rank: number } | undefined {
   let lowest: { peer: Peer; rank: number } | undefined
@@ -84,7 +100,7 @@ export function lowestRanked(
  * connections we dialled (`outgoingReserve`), and an outgoing one takes them back from incoming
  * connections (`forced`: whatever their rank).
  */
-function replaceable(s: TorrentState, incoming: boolean): { among: Peer[]; forced: boolean } {
+function replaceable(s: SlotsHost, incoming: boolean): { among: Peer[]; forced: boolean } {
   const all = open(s)
   const max = maxConnections(s)
   const reserve = reservedSlots(max, s.opts.outgoingReserve)
@@ -98,7 +114,7 @@ function replaceable(s: TorrentState, incoming: boolean): { among: Peer[]; force
  * Whether a dial may go out while the torrent is full: a connection has been idle past
  * `idleTimeout`, or incoming connections hold slots kept for ours.
  */
-export function mayDialWhenFull(s: TorrentState): boolean {
+export function mayDialWhenFull(s: SlotsHost): boolean {
   const { among, forced } = replaceable(s, false)
   return forced || mostIdle(s, among) !== undefined
 }
@@ -108,7 +124,7 @@ export function mayDialWhenFull(s: TorrentState): boolean {
  * `idleTimeout` goes first, then (as libtorrent's `attach_peer`) the lowest-ranked connection if it
  * ranks below the newcomer. Returns whether the newcomer may stay.
  */
-export function makeRoom(s: TorrentState, rank: number, incoming: boolean): boolean {
+export function makeRoom(s: SlotsHost, rank: number, incoming: boolean): boolean {
   if (open(s).length < maxConnections(s)) return true
   const { among, forced } = replaceable(s, incoming)
   let victim = mostIdle(s, among)

@@ -1,7 +1,22 @@
 import type { Metainfo } from '@p2p/metainfo'
 import { SwarmError } from './errors.js'
+import type { PeerSession } from './peer-session.js'
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from './piece-picker.js'
-import type { TorrentState } from './torrent-state.js'
+import type { Selection } from './selection.js'
+import type { TorrentCore } from './torrent-core.js'
+import type { AddOptions, EmitFn } from './torrent-types.js'
+import type { TurnWork } from './turn-work.js'
+
+/** What file priorities read of a torrent. */
+export interface PrioritiesHost {
+  readonly opts: Pick<AddOptions, 'files' | 'filePriorities'>
+  readonly meta: Metainfo | undefined
+  readonly core: TorrentCore | undefined
+  readonly selection: Selection
+  readonly destroyed: boolean
+  readonly work: Pick<TurnWork<PeerSession>, 'interestAll' | 'topUpAll'>
+  readonly emit: EmitFn
+}
 
 /**
  * Checks a file priority: an integer 0 (skip) to {@link MAX_PRIORITY}.
@@ -22,7 +37,11 @@ export function checkPriority(priority: number): number {
  * file, already checked), else {@link DEFAULT_PRIORITY} for the files in `files` (all when absent) and 0
  * for the others. The selection overrides them with changes made before the metadata was known.
  */
-export function initialFilePriorities(s: TorrentState, meta: Metainfo, saved?: readonly number[]): number[] {
+export function initialFilePriorities(
+  s: PrioritiesHost,
+  meta: Metainfo,
+  saved?: readonly number[],
+): number[] {
   const wantedFiles = s.opts.files ? new Set(s.opts.files) : undefined
   return meta.files.map((f, i) => {
     if (f.pad) return 0
@@ -38,7 +57,7 @@ export function initialFilePriorities(s: TorrentState, meta: Metainfo, saved?: r
  * that wants new pieces downloads again (`done` stays resolved; `done` is emitted again at the end).
  * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` for a bad index or priority.
  */
-export async function setFilePriority(s: TorrentState, index: number, priority: number): Promise<void> {
+export async function setFilePriority(s: PrioritiesHost, index: number, priority: number): Promise<void> {
   checkPriority(priority)
   const meta = s.meta
   if (!Number.isInteger(index) || index < 0 || (meta && index >= meta.files.length)) {
@@ -78,7 +97,7 @@ export async function setFilePriority(s: TorrentState, index: number, priority: 
 }
 
 /** Applies priorities changed while the storage was being checked (after setup's own pass). */
-export function applyPending(s: TorrentState): void {
+export function applyPending(s: PrioritiesHost): void {
   for (const [i, p] of s.selection.takeDeferred()) {
     setFilePriority(s, i, p).catch(() => {
       // reported as a warning

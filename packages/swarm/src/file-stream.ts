@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream'
 import type { TypedEmitter } from '@p2p/events'
 import { SwarmError } from './errors.js'
+import type { PeerSession } from './peer-session.js'
+import type { SwarmRuntime } from './runtime.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { TorrentState } from './torrent-state.js'
 import type { TorrentEvents } from './torrent-types.js'
+import type { TurnWork } from './turn-work.js'
 
 /** Bytes read from disk at a time, and the stream's buffer (its memory bound is about twice this). */
 export const READ_CHUNK = 1 << 20
@@ -25,6 +27,13 @@ export interface FileReadStreamOptions {
   readahead?: number
 }
 
+/** What a file stream reads of its torrent: the signal that ends it, its clock, and the request top-ups. */
+export interface StreamHost {
+  readonly rt: Pick<SwarmRuntime, 'clock'>
+  readonly abort: { readonly signal: AbortSignal }
+  readonly work: Pick<TurnWork<PeerSession>, 'topUpAll'>
+}
+
 /**
  * @internal Reads a piece-space range `[from, to)` of a torrent in order as the consumer asks for it:
  * verified pieces are read from disk, missing ones get deadlines (the read position's first) and are
@@ -32,7 +41,7 @@ export interface FileReadStreamOptions {
  * is removed, with the torrent's error when its storage fails.
  */
 export class FileReadStream extends Readable {
-  readonly #s: TorrentState
+  readonly #s: StreamHost
   readonly #core: TorrentCore
   #pos: number
   readonly #end: number
@@ -45,7 +54,7 @@ export class FileReadStream extends Readable {
   readonly #unsubscribe: (() => void)[] = []
 
   constructor(
-    s: TorrentState,
+    s: StreamHost,
     core: TorrentCore,
     events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
     from: number,

@@ -1,8 +1,12 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
+import type { ClientContext } from './client-context.js'
+import type { Dialer } from './dialer.js'
 import { SwarmError } from './errors.js'
-import type { SwarmTransport } from './runtime.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import type { PeerSession as Peer } from './peer-session.js'
+import type { SwarmRuntime, SwarmTransport } from './runtime.js'
+import type { Sessions } from './sessions.js'
+import type { EmitFn } from './torrent-types.js'
 import { UTP_CONNECT_TIMEOUT_MS } from './transports.js'
 
 /** How long a relay that answered `connect` (or NoSupport) is not followed by another for the same address, ms. */
@@ -21,6 +25,17 @@ const MAX_PEX_KNOWN = 1_000
 /** Bound on addresses with rendezvous requests. */
 const MAX_RENDEZVOUS = 1_000
 
+/** What BEP 55 holepunching reads of a torrent. */
+export interface HolepunchHost {
+  readonly sessions: Sessions
+  readonly dialer: Pick<Dialer, 'book' | 'rendezvous' | 'countHolepunch'>
+  readonly ctx: Pick<ClientContext, 'isSelf'>
+  readonly rt: Pick<SwarmRuntime, 'transport' | 'clock'>
+  readonly destroyed: boolean
+  readonly abort: { readonly signal: AbortSignal }
+  readonly emit: EmitFn
+}
+
 const ERROR_NAMES: Record<number, string> = {
   [HolepunchError.noSuchPeer]: 'NoSuchPeer',
   [HolepunchError.notConnected]: 'NotConnected',
@@ -32,7 +47,7 @@ const ERROR_NAMES: Record<number, string> = {
  * Offers ut_holepunch (BEP 55) on a new connection, before the extended handshake: the peer may use
  * us as a relay, we may use it as one, and its `connect` messages start a uTP dial through `punch`.
  */
-export function useHolepunch(s: TorrentState, peer: Peer, punch: (addr: PeerAddress) => void): void {
+export function useHolepunch(s: HolepunchHost, peer: Peer, punch: (addr: PeerAddress) => void): void {
   const hp = peer.use((context) => new UtHolepunch(context))
   peer.holepunch = hp
   hp.on('rendezvous', (target) => relay(s, peer, target))
@@ -53,7 +68,7 @@ const listenKey = (p: Peer) => formatPeer(p.listen ?? p.addr)
  * The relay's side of a `rendezvous` from `from` for `target`: `connect` to both when we are connected
  * to a target that speaks ut_holepunch, else an `error` with the BEP 55 code.
  */
-function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
+function relay(s: HolepunchHost, from: Peer, target: PeerAddress): void {
   const key = formatPeer(target)
   let to: Peer | undefined
   for (const p of s.sessions) {
@@ -69,13 +84,13 @@ function relay(s: TorrentState, from: Peer, target: PeerAddress): void {
     from.holepunch?.error(target, code || HolepunchError.noSupport)
     return
   }
-  s.dialer.holepunches.relayed++
+  s.dialer.countHolepunch('relayed')
   to.holepunch.connect(from.listen ?? from.addr)
   from.holepunch?.connect(target)
 }
 
 /** Remembers that `relay` told us of `addr` by PEX: it can introduce us if a dial to `addr` fails. */
-export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void {
+export function noteRelay(s: HolepunchHost, addr: PeerAddress, relay: Peer): void {
   const key = formatPeer(addr)
   relay.pexKnown ??= new Set()
   if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
@@ -88,7 +103,7 @@ export function noteRelay(s: TorrentState, addr: PeerAddress, relay: Peer): void
  * ({@link UTP_CONNECT_TIMEOUT_MS}), ask for a rendezvous while it goes on (a NAT drops unsolicited
  * SYNs and uTP SYNs, so a dial to a NATed peer only ends at its timeout). Returns the cancel.
  */
-export function rendezvousWhenSlow(s: TorrentState, addr: PeerAddress): () => void {
+export function rendezvousWhenSlow(s: HolepunchHost, addr: PeerAddress): () => void {
   if (!s.rt.transport.punch) return () => {}
   const { clock } = s.rt
   const timer = clock.setTimeout(() => requestRendezvous(s, addr), UTP_CONNECT_TIMEOUT_MS)
@@ -109,7 +124,7 @@ export function forgetRelay(relay: Peer, addr: PeerAddress): void {
  * book backs dials off); a relay that answered `connect` (or NoSupport) is not followed by another
  * for {@link RENDEZVOUS_INTERVAL_MS}.
  */
-export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = false): void {
+export function requestRendezvous(s: HolepunchHost, addr: PeerAddress, next = false): void {
   if (!s.rt.transport.punch || s.destroyed) return
   const key = formatPeer(addr)
   const { book, rendezvous } = s.dialer
@@ -139,11 +154,11 @@ export function requestRendezvous(s: TorrentState, addr: PeerAddress, next = fal
   r.tried.add(relay)
   r.pending = relay
   r.askedAt = now
-  s.dialer.holepunches.asked++
+  s.dialer.countHolepunch('asked')
 }
 
 /** A relay for `key` not tried yet: one that told us of it by PEX, else one we dialed. */
-function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undefined {
+function pickRelay(s: HolepunchHost, key: string, tried: Set<Peer>): Peer | undefined {
   let reachable: Peer | undefined
   for (const p of s.sessions) {
     if (tried.has(p) || !p.handshaken || p.destroyed || !p.supports('ut_holepunch')) continue
@@ -159,7 +174,7 @@ function pickRelay(s: TorrentState, key: string, tried: Set<Peer>): Peer | undef
  * so ask the next relay; after NoSupport (the target cannot be punched to through anyone) none for
  * {@link RENDEZVOUS_INTERVAL_MS}.
  */
-function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code: number): void {
+function rendezvousFailed(s: HolepunchHost, relay: Peer, addr: PeerAddress, code: number): void {
   forgetRelay(relay, addr)
   const r = s.dialer.rendezvous.get(formatPeer(addr))
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
@@ -172,7 +187,7 @@ function rendezvousFailed(s: TorrentState, relay: Peer, addr: PeerAddress, code:
  * {@link PUNCH_RETRY_MS}, at most {@link MAX_PUNCH_RETRIES} times per failed dial, instead of waiting
  * {@link RENDEZVOUS_INTERVAL_MS} for the relay that answered `connect`.
  */
-export function punchFailed(s: TorrentState, addr: PeerAddress): void {
+export function punchFailed(s: HolepunchHost, addr: PeerAddress): void {
   const r = s.dialer.rendezvous.get(formatPeer(addr))
   if (!r || r.punchFailures >= MAX_PUNCH_RETRIES) return
   r.punchFailures++

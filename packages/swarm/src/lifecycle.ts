@@ -1,11 +1,14 @@
 import { realpath, rm, rmdir } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { startTracker } from './announce.js'
+import type { Metainfo } from '@p2p/metainfo'
+import type { Trackers } from './announce.js'
+import type { TorrentSource } from './client-context.js'
+import type { Dialer } from './dialer.js'
 import { SwarmError } from './errors.js'
+import type { Sessions } from './sessions.js'
 import { STATE_DIR, statePath } from './state-dir.js'
 import { confinedPath } from './storage.js'
-import type { TorrentState } from './torrent-state.js'
-import { fillWebSeeds } from './web-seed.js'
+import type { TorrentPhase } from './torrent-phase.js'
 
 /** Transfer limits, bytes/s (0 = none; an omitted one is left as it is). */
 export interface Limits {
@@ -29,29 +32,36 @@ export function setBucketRates(
   }
 }
 
+/** What pausing and resuming change: the phase, and the owners that stop and start. */
+export interface PauseHost {
+  readonly phase: Pick<TorrentPhase, 'pause' | 'resume'>
+  readonly dialer: Pick<Dialer, 'start' | 'stop' | 'schedule' | 'book'>
+  readonly sessions: Pick<Sessions, 'closeAll'>
+  readonly trackers: Pick<Trackers, 'start' | 'stop'>
+}
+
 /**
  * Pauses a torrent: its connections are closed, its trackers told `stopped`, no peer is dialed or
  * accepted and no web seed asked; pieces, file priorities and the peers it knows stay.
  */
-export async function pause(s: TorrentState): Promise<void> {
-  if (s.paused || s.destroyed) return
-  s.paused = true
+export async function pause(s: PauseHost): Promise<void> {
+  if (!s.phase.pause()) return
   s.dialer.stop()
   s.sessions.closeAll()
-  const tracker = s.tracker
-  s.tracker = undefined
-  await tracker?.stop().catch(() => {})
+  await s.trackers.stop()
 }
 
-/** Resumes a paused torrent: trackers, known peers and web seeds are used again at once. */
-export function resume(s: TorrentState): void {
-  if (!s.paused || s.destroyed) return
-  s.paused = false
+/**
+ * Resumes a paused torrent: trackers and known peers are used again at once. Returns whether it was
+ * paused (the caller then asks its web seeds again).
+ */
+export function resume(s: PauseHost): boolean {
+  if (!s.phase.resume()) return false
   s.dialer.start()
-  startTracker(s)
+  s.trackers.start()
   s.dialer.book.retryAll()
   s.dialer.schedule(0)
-  fillWebSeeds(s)
+  return true
 }
 
 /**
@@ -60,7 +70,11 @@ export function resume(s: TorrentState): void {
  * torrent's directory, through links too; nothing else is touched.
  * @throws {SwarmError} `SWARM_STORAGE` when a file cannot be deleted
  */
-export async function deleteTorrentFiles(s: TorrentState): Promise<void> {
+export async function deleteTorrentFiles(s: {
+  readonly src: Pick<TorrentSource, 'dir' | 'rootName'>
+  readonly infoHash: string
+  readonly meta: Metainfo | undefined
+}): Promise<void> {
   const dir = s.src.dir
   const realDir = await realpath(dir).catch(() => undefined)
   if (!realDir) return

@@ -1,7 +1,7 @@
 import { type Metainfo, parseTorrent } from '@p2p/metainfo'
 import { formatPeer } from '@p2p/peer-address'
+import type { PeerSession as Peer } from './peer-session.js'
 import { fetchPieceLayers, missingPieceLayers, type PeerQueries } from './piece-layers.js'
-import type { Peer } from './torrent-state.js'
 
 /**
  * What the {@link MetadataPhase} needs of its torrent: the connected peers (each fetch goes through

@@ -1,7 +1,8 @@
 import type { MseStream } from '@p2p/mse'
 import { assertPort, formatPeer, normalizeIp, type PeerAddress } from '@p2p/peer-address'
 import { encodeHandshake, Wire, type WireOptions } from '@p2p/peer-wire'
-import { lowestRanked, makeRoom, mayDialWhenFull, withinIpLimit } from './connection-slots.js'
+import { makeRoom, withinIpLimit } from './connection-slots.js'
+import { DIAL_TICK_MS } from './dialer.js'
 import { dialPeer, encryptionOf, resolveEncryption } from './encryption.js'
 import {
   punchFailed,
@@ -16,13 +17,11 @@ import { peerEvents } from './peer-events.js'
 import { PeerSession } from './peer-session.js'
 import type { TransportStream } from './runtime.js'
 import { type Peer, type TorrentState, wireGeometry } from './torrent-state.js'
-import { CONNECT_TIMEOUT_MS, DEFAULT_MAX_PEERS_PER_TORRENT } from './torrent-types.js'
+import { CONNECT_TIMEOUT_MS } from './torrent-types.js'
 import { transportOf } from './transports.js'
 
 /** Delay before dialing a seed again that we closed because both of us were seeds. */
 const SEED_RECONNECT_DELAY_MS = 10 * 60_000
-/** Delay between dial rounds. */
-export const DIAL_TICK_MS = 1_000
 
 /** Adds a peer to dial (bad addresses and our own are ignored). */
 export function addPeer(s: TorrentState, addr: { host: string; port: number }, source: PeerSource): void {
@@ -40,44 +39,10 @@ export function addPeer(s: TorrentState, addr: { host: string; port: number }, s
   s.dialer.schedule(0)
 }
 
-/** One dial round (run by the torrent's {@link Dialer}): dials due candidates into free slots. */
-export function dialRound(s: TorrentState): void {
-  if (s.destroyed) return
-  const { dialer } = s
-  const max = s.opts.maxConnections ?? DEFAULT_MAX_PEERS_PER_TORRENT
-  // A finished torrent does not go looking for peers (they come to it), except seeds we were told about.
-  const room = max - s.sessions.size - dialer.pending
-  // Full: one dial at a time may take the slot of an idle connection or of incoming ones above their share.
-  const dials = room > 0 ? room : dialer.pending === 0 && mayDialWhenFull(s) ? 1 : 0
-  const { peers, nextInMs } = dialer.book.candidates(dials, dialer.self())
-  for (const addr of peers) {
-    if (!s.ctx.canConnect()) break
-    connectTo(s, addr)
-  }
-  // Full: one dial at a time to a known peer that ranks above our lowest connection (BEP 40).
-  if (dials === 0 && dialer.pending === 0 && s.ctx.canConnect()) {
-    const best = bestCandidate(s)
-    const lowest = lowestRanked(s)
-    if (best && lowest && lowest.rank < best.rank) connectTo(s, best.addr)
-  }
-  if (Number.isFinite(nextInMs)) dialer.schedule(Math.max(nextInMs, DIAL_TICK_MS))
-}
-
-/** The due dial candidate with the highest rank. */
-function bestCandidate(s: TorrentState): { addr: PeerAddress; rank: number } | undefined {
-  let best: { addr: PeerAddress; rank: number } | undefined
-  const { dialer } = s
-  for (const addr of dialer.book.candidates(Number.MAX_SAFE_INTEGER, dialer.self()).peers) {
-    const rank = dialer.rank(addr)
-    if (!best || rank > best.rank) best = { addr, rank }
-  }
-  return best
-}
-
 /** Dials `addr`; `punch`: over uTP only, answering a relay's BEP 55 `connect`. */
-function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
+export function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
   s.dialer.book.dialing(addr)
-  s.dialer.pending++
+  s.dialer.dialStarted()
   s.ctx.connectionOpened()
   const transport = punch ? punchTransport(s.rt.transport) : s.rt.transport
   // BEP 55: a dial that hangs (a NAT drops it) asks a relay before it times out.
@@ -120,7 +85,7 @@ function connectTo(s: TorrentState, addr: PeerAddress, punch = false): void {
 /** A dial failed: back off, and (unless it was a punch) ask a relay to introduce us (BEP 55). */
 function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
   const { dialer } = s
-  dialer.pending--
+  dialer.dialEnded()
   s.ctx.connectionClosed()
   // A punch to it may have connected while this dial hung.
   if (!dialer.book.isConnected(addr)) dialer.book.failed(addr)
@@ -132,9 +97,9 @@ function dialFailed(s: TorrentState, addr: PeerAddress, punch: boolean): void {
 /** A relay's BEP 55 `connect`: dial `addr` over uTP now (it dials us at the same time). */
 function punchTo(s: TorrentState, addr: PeerAddress): void {
   if (s.destroyed || !s.rt.transport.punch || s.ctx.isSelf(addr)) return
-  const { book, holepunches } = s.dialer
+  const { book } = s.dialer
   if (book.isConnected(addr) || book.isNever(addr) || !s.ctx.canConnect()) return
-  holepunches.started++
+  s.dialer.countHolepunch('started')
   connectTo(s, addr, true)
 }
 
@@ -150,8 +115,8 @@ function connected(
   punch = false,
 ): Wire | undefined {
   const { dialer } = s
-  dialer.pending--
-  if (punch) dialer.holepunches.connected++
+  dialer.dialEnded()
+  if (punch) dialer.countHolepunch('connected')
   if (s.destroyed || s.paused || !withinIpLimit(s, addr.host) || !makeRoom(s, dialer.rank(addr), false)) {
     ;(stream ?? socket).destroy()
     s.ctx.connectionClosed()
@@ -229,13 +194,7 @@ function attach(
   stream?: MseStream,
 ): Wire {
   socket.setNoDelay?.(true)
-  if (!s.dialer.localHost && socket.localAddress) {
-    try {
-      s.dialer.localHost = normalizeIp(socket.localAddress)
-    } catch {
-      // keep the default
-    }
-  }
+  if (socket.localAddress) s.dialer.learnLocalAddress(socket.localAddress)
   const wire = new Wire(stream ?? socket, wireOptions(s, stream?.skey))
   const peer = new PeerSession(
     wire,

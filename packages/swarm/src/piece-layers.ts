@@ -11,7 +11,7 @@ import {
 import { formatPeer } from '@p2p/peer-address'
 import type { HashRequest } from '@p2p/peer-wire'
 import { SwarmError } from './errors.js'
-import type { Peer } from './torrent-state.js'
+import type { PeerSession as Peer } from './peer-session.js'
 import type { SwarmWarning } from './torrent-types.js'
 
 /** Most hashes asked for in one BEP 52 hash request (the spec's SHOULD, and the wire's default bound). */

@@ -208,11 +208,6 @@ export class PiecePicker {
     h[v + delta] = (h[v + delta] ?? 0) + 1
   }
 
-  /** Marks piece `i` wanted (at {@link DEFAULT_PRIORITY} unless it already has a priority) or not. */
-  setWanted(i: number, wanted: boolean): void {
-    this.setPriority(i, wanted ? this.#priority[i] || DEFAULT_PRIORITY : 0)
-  }
-
   /** Sets piece `i`'s priority, 0 (skip) to {@link MAX_PRIORITY}: among pieces a peer has, higher ones start first. */
   setPriority(i: number, priority: number): void {
     if (i < 0 || i >= this.#priority.length) return

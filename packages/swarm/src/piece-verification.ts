@@ -1,21 +1,30 @@
 import { formatPeer } from '@p2p/peer-address'
+import type { ClientContext } from './client-context.js'
+import type { Dialer } from './dialer.js'
 import { SwarmError } from './errors.js'
-import { cancelOnPeer } from './peer-session.js'
+import { cancelOnPeer, type PeerSession as Peer } from './peer-session.js'
+import type { Sessions } from './sessions.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { Peer, TorrentState } from './torrent-state.js'
-import { BAN_STRIKES, type PieceEvent } from './torrent-types.js'
+import { BAN_STRIKES, type EmitFn, type PieceEvent } from './torrent-types.js'
+import type { TurnWork } from './turn-work.js'
 import { verifyPiece } from './verifier.js'
+
+/** What verifying a piece (and banning those who sent a bad one) reads of a torrent. */
+export interface VerifyHost {
+  readonly destroyed: boolean
+  readonly sessions: Sessions
+  readonly dialer: Pick<Dialer, 'book'>
+  readonly ctx: Pick<ClientContext, 'hashPool'>
+  readonly work: Pick<TurnWork<Peer>, 'have' | 'topUpAll'>
+  readonly emit: EmitFn
+}
 
 /**
  * Writes a complete piece, hashes it, and marks it had (or failed, penalizing its senders). The caller
  * tops up requests once it settles (a piece fewer in memory, maybe pieces to fetch again). Resolves
  * to whether the piece matched its hash (undefined when it was not hashed).
  */
-export async function verify(
-  s: TorrentState,
-  core: TorrentCore,
-  index: number,
-): Promise<boolean | undefined> {
+export async function verify(s: VerifyHost, core: TorrentCore, index: number): Promise<boolean | undefined> {
   const { picker, storage, store, selection } = core
   // Counts against maxBufferedBytes until settled (written and hashed).
   const buf = store.take(index)
@@ -83,7 +92,7 @@ export async function verify(
  * parole that sent a failed piece alone is banned (at {@link BAN_STRIKES} failed pieces at the
  * earliest). Sharing failed pieces never gets a peer banned, nor does one bad piece.
  */
-function penalize(s: TorrentState, core: TorrentCore, from: Set<Peer>): void {
+function penalize(s: VerifyHost, core: TorrentCore, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue

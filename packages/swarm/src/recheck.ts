@@ -1,7 +1,18 @@
 import { SwarmError } from './errors.js'
-import { hashPieces, worthHashing } from './resume.js'
+import type { PeerSession } from './peer-session.js'
+import { type HashHost, hashPieces, worthHashing } from './resume.js'
+import type { Sessions } from './sessions.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { TorrentState } from './torrent-state.js'
+import type { EmitFn } from './torrent-types.js'
+import type { TurnWork } from './turn-work.js'
+
+/** What a recheck reads of a torrent (besides hashing from storage). */
+export interface RecheckHost extends HashHost {
+  readonly core: TorrentCore | undefined
+  readonly sessions: Sessions
+  readonly work: Pick<TurnWork<PeerSession>, 'interestAll' | 'topUpAll'>
+  readonly emit: EmitFn
+}
 
 /**
  * Hashes every piece on disk again while the torrent runs (libtorrent's `force_recheck`): requests
@@ -12,7 +23,7 @@ import type { TorrentState } from './torrent-state.js'
  * A recheck already running is joined.
  * @throws {SwarmError} `SWARM_INVALID_ARGUMENT` before the metadata is known.
  */
-export function recheck(s: TorrentState): Promise<void> {
+export function recheck(s: RecheckHost): Promise<void> {
   const { core } = s
   if (!core)
     return Promise.reject(new SwarmError('SWARM_INVALID_ARGUMENT', 'no metadata yet: nothing to check'))
@@ -22,7 +33,7 @@ export function recheck(s: TorrentState): Promise<void> {
   return core.checking
 }
 
-async function run(s: TorrentState, core: TorrentCore): Promise<void> {
+async function run(s: RecheckHost, core: TorrentCore): Promise<void> {
   const { picker, storage } = core
   // Requests out are cancelled; no top-up sends any while `checking` is set.
   for (const p of s.sessions) core.release(p, p.fast)

@@ -1,4 +1,5 @@
 import type { Metainfo } from '@p2p/metainfo'
+import type { ClientContext } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { type ResumeData, readResumeFile, trustedPieces, writeResumeFile } from './resume-file.js'
 import { ensureStateDir, statePath } from './state-dir.js'
@@ -107,9 +108,15 @@ export function worthHashing(
 /** Pieces read and hashed at once when checking data on disk (each holds one piece buffer). */
 const CHECK_CONCURRENCY = 4
 
+/** What hashing pieces from storage reads of a torrent: the hash pool, and whether to stop. */
+export interface HashHost {
+  readonly ctx: Pick<ClientContext, 'hashPool'>
+  readonly destroyed: boolean
+}
+
 /** Hashes pieces `indexes` from storage, `CHECK_CONCURRENCY` at a time, telling `onResult` each outcome. */
 export async function hashPieces(
-  s: TorrentState,
+  s: HashHost,
   { specs, storage }: TorrentCore,
   indexes: readonly number[],
   onResult: (index: number, ok: boolean) => void,

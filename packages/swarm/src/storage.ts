@@ -122,7 +122,6 @@ export class Storage {
   readonly #touched = new Set<number>()
   /** Files whose part-file bytes are being moved into the file: their reads wait. */
   readonly #moving = new Map<number, Promise<void>>()
-  #layout = 0
 
   /** @throws {SwarmError} `SWARM_PATH_TRAVERSAL` for an unsafe path, `SWARM_INVALID_ARGUMENT` for bad offsets. */
   constructor(options: StorageOptions) {
@@ -167,15 +166,6 @@ export class Storage {
   }
 
   /**
-   * Changes each time a file moves between the part file and its own file ({@link select} /
-   * {@link deselect}): a caller that wrote a range and then hashes it from {@link segments} checks
-   * that this did not change in between.
-   */
-  get layout(): number {
-    return this.#layout
-  }
-
-  /**
    * File `i` becomes wanted: its bytes go to its own file from now on, and the bytes of `ranges`
    * (piece-space ranges, e.g. the pieces we have that touch the file) already in the part file
    * are copied into it (libtorrent's part file export). Reads of the file wait for the copy.
@@ -185,7 +175,6 @@ export class Storage {
     const f = this.#files[i]
     if (!f || f.pad || this.#selected[i]) return
     this.#selected[i] = true
-    this.#layout++
     const path = this.#paths[i]!
     if (f.length === 0) return this.#io(path, true, async () => {})
     const part = this.#partFile
@@ -227,7 +216,6 @@ export class Storage {
     )
     if (exists || this.#touched.has(i) || !this.#selected[i]) return false
     this.#selected[i] = false
-    this.#layout++
     return true
   }
 
@@ -243,7 +231,6 @@ export class Storage {
     for (const [i, state] of states.entries()) {
       if (!state) continue
       this.#selected[i] = true
-      this.#layout++
       kept.push(i)
     }
     return kept
@@ -252,26 +239,6 @@ export class Storage {
   /** Indexes of the files overlapping the piece-space range [offset, offset + length). */
   filesIn(offset: number, length: number): number[] {
     return this.#spans(offset, length).map((s) => s.file)
-  }
-
-  /**
-   * Where the bytes of the piece-space range [offset, offset + length) lie on disk, in order (the
-   * part file for unselected files), so a hash worker can read them itself; `undefined` when the
-   * range touches a pad file (those bytes are not on disk).
-   * @throws {SwarmError} `SWARM_OUT_OF_RANGE`.
-   */
-  segments(offset: number, length: number): { path: string; position: number; length: number }[] | undefined {
-    const out: { path: string; position: number; length: number }[] = []
-    for (const s of this.#spans(offset, length)) {
-      const f = this.#files[s.file]!
-      if (f.pad) return undefined
-      if (this.#selected[s.file])
-        out.push({ path: this.#paths[s.file]!, position: s.fileOffset, length: s.length })
-      else if (this.#partFile)
-        out.push({ path: this.#partFile, position: f.offset + s.fileOffset, length: s.length })
-      else return undefined
-    }
-    return out
   }
 
   #spans(offset: number, length: number): Span[] {

@@ -1,12 +1,19 @@
 import type { Readable } from 'node:stream'
 import type { TypedEmitter } from '@p2p/events'
 import { SwarmError } from './errors.js'
-import { setFilePriority } from './file-priorities.js'
-import { DEFAULT_READAHEAD, FileReadStream, type FileReadStreamOptions } from './file-stream.js'
+import { type PrioritiesHost, setFilePriority } from './file-priorities.js'
+import {
+  DEFAULT_READAHEAD,
+  FileReadStream,
+  type FileReadStreamOptions,
+  type StreamHost,
+} from './file-stream.js'
 import { DEFAULT_PRIORITY } from './piece-picker.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { TorrentState } from './torrent-state.js'
 import type { TorrentEvents } from './torrent-types.js'
+
+/** What a torrent's files read of it: their priorities and read streams. */
+export type FilesHost = PrioritiesHost & StreamHost
 
 /**
  * One real file of a torrent (pad files are not listed): see `torrent.files`.
@@ -30,13 +37,13 @@ export class TorrentFile {
   readonly length: number
   /** Offset of the file's first byte in the torrent's piece space. */
   readonly offset: number
-  readonly #s: TorrentState
+  readonly #s: FilesHost
   readonly #core: TorrentCore
   readonly #events: Pick<TypedEmitter<TorrentEvents>, 'on'>
 
   /** @internal */
   constructor(
-    s: TorrentState,
+    s: FilesHost,
     core: TorrentCore,
     events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
     index: number,
@@ -123,7 +130,7 @@ export class TorrentFile {
 
 /** @internal The real files of a torrent whose metadata is known. */
 export function torrentFiles(
-  s: TorrentState,
+  s: FilesHost,
   core: TorrentCore,
   events: Pick<TypedEmitter<TorrentEvents>, 'on'>,
 ): TorrentFile[] {

@@ -3,7 +3,7 @@ import { completion } from './completion.js'
 import { applyPending, initialFilePriorities } from './file-priorities.js'
 import { count } from './peer-availability.js'
 import { PiecePicker } from './piece-picker.js'
-import { checkExisting, loadResume, savedPriorities, warnLater } from './resume.js'
+import { checkExisting, loadResume, savedPriorities, saveResume, warnLater } from './resume.js'
 import { statePath } from './state-dir.js'
 import type { StorageFile } from './storage.js'
 import { TorrentCore } from './torrent-core.js'
@@ -31,12 +31,10 @@ function specsOf(meta: Metainfo): PieceSpec[] {
  * (`s.core`) and starts wanting pieces. Runs once; later calls join the first.
  */
 export function setup(s: TorrentState, meta: Metainfo): Promise<void> {
-  s.settingUp ??= open(s, meta)
-  return s.settingUp
+  return s.phase.setUp(meta, () => open(s, meta))
 }
 
 async function open(s: TorrentState, meta: Metainfo): Promise<void> {
-  s.meta = meta
   s.emit('metadata', meta)
   const specs = specsOf(meta)
   const files: StorageFile[] = meta.files.map((f) => ({
@@ -77,7 +75,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     const inPlace = meta.files.map((_, i) => storage.isSelected(i))
     selection.attach(
       { files: meta.files, pieceLength: meta.pieceLength, specs, picker, storage },
-      completion(s, core),
+      completion(s, core, () => void saveResume(s, true)),
     )
     await checkExisting(s, core, inPlace, resume)
     if (s.destroyed) return void (await storage.close())
@@ -85,7 +83,7 @@ async function open(s: TorrentState, meta: Metainfo): Promise<void> {
     await storage.close().catch(() => {})
     throw err
   }
-  s.core = core
+  s.phase.ready(core)
   await storage.createEmptyFiles()
   selection.recount()
   applyPending(s)

@@ -238,3 +238,6 @@ export type TorrentEvents = {
   /** No connected peer for `noPeersTimeout` while data is still wanted. */
   noPeers: (event: NoPeersEvent) => void
 }
+
+/** Emits one of the torrent's typed events. */
+export type EmitFn = <E extends keyof TorrentEvents>(event: E, ...args: Parameters<TorrentEvents[E]>) => void

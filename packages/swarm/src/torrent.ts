@@ -4,7 +4,6 @@ import { TypedEmitter } from '@p2p/events'
 import { type Metainfo, toMagnet } from '@p2p/metainfo'
 import type { MseStream } from '@p2p/mse'
 import type { PeerAddress } from '@p2p/peer-address'
-import { startTracker } from './announce.js'
 import { CHOKE_INTERVAL_MS } from './choker.js'
 import type { ClientContext, TorrentSource } from './client-context.js'
 import { type ConnectionEncryption, type ResolvedEncryption, resolveEncryption } from './encryption.js'
@@ -12,9 +11,8 @@ import { SwarmError } from './errors.js'
 import { setFilePriority } from './file-priorities.js'
 import { createFileServer } from './http-server.js'
 import { deleteTorrentFiles, type Limits, pause, resume, setBucketRates } from './lifecycle.js'
-import { MetadataPhase } from './metadata-fetch.js'
 import type { PeerSource } from './peer-book.js'
-import { acceptIncoming, addPeer, dialRound } from './peer-connections.js'
+import { acceptIncoming, addPeer, connectTo } from './peer-connections.js'
 import { PEX_INTERVAL_MS } from './pex.js'
 import { missingPieceLayers } from './piece-layers.js'
 import { recheck } from './recheck.js'
@@ -42,8 +40,8 @@ const UPDATE_INTERVAL_MS = 2_000
  * This class is the facade and lifecycle; the work is done by the files named for it
  * (peer-connections, peer-events, block-requests, piece-verification, uploads, pex,
  * announce, resume, torrent-setup) over one shared `TorrentState` and the owners it holds
- * (`Sessions`, `Dialer`, `Transfer`, `Selection`), the metadata phase (`MetadataPhase`) and, once the
- * metadata is known, its `TorrentCore`.
+ * (`TorrentPhase`, `Sessions`, `Dialer`, `Trackers`, `Transfer`, `Selection`), the metadata phase
+ * (`MetadataPhase`) and, once the metadata is known, its `TorrentCore`.
  *
  * @example
  * ```ts
@@ -63,54 +61,29 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   readonly #s: TorrentState
-  /** Fetches the metainfo of a magnet (or the piece layers of a v2 .torrent) from peers. */
-  readonly #metadata: MetadataPhase
   #destroying: Promise<void> | undefined
   #files: TorrentFile[] | undefined
 
   /** @internal */
   constructor(ctx: ClientContext, src: TorrentSource, opts: AddOptions) {
     super()
-    const s = new TorrentState(
-      ctx,
-      src,
-      opts,
-      (event, ...args) => this.emit(event, ...args),
-      turnHandlers,
-      dialRound,
-    )
-    this.#s = s
-    const metadata = new MetadataPhase({
-      signal: s.abort.signal,
-      peers: s.sessions,
-      trackers: s.src.trackers,
-      warn: (warning) => s.emit('warning', warning),
+    const s = new TorrentState(ctx, src, opts, (event, ...args) => this.emit(event, ...args), {
+      turn: turnHandlers,
+      connect: (s, addr) => connectTo(s, addr),
+      addPeer,
+      setup,
     })
-    this.#metadata = metadata
-    s.fetchMetadata = (peer) => {
-      void metadata.fetch(peer).then(async (meta) => {
-        try {
-          if (meta) await setup(s, meta)
-        } catch (err) {
-          s.emit('warning', {
-            message: `setting up ${this.name} failed: ${(err as Error).message}`,
-            error: err,
-          })
-        }
-      })
-    }
+    this.#s = s
     this.infoHash = src.infoHash
     // Every wire and rate-limit wait listens on this signal.
     setMaxListeners(0, s.abort.signal)
-    this.done = new Promise<void>((r) => {
-      s.resolveDone = r
-    })
+    this.done = s.done
     opts.signal?.addEventListener('abort', () => void this.destroy(), { once: true })
   }
 
   /** The torrent's name (from the metainfo or the magnet's `dn`, else the info hash). */
   get name(): string {
-    return this.#s.meta?.name ?? this.#s.src.name ?? this.infoHash
+    return this.#s.name
   }
 
   /** The metainfo, once known. */
@@ -236,8 +209,8 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * @throws {SwarmError} `SWARM_INVARIANT` naming the first broken invariant.
    */
   checkInvariants(): void {
-    const { core, violation } = this.#s
-    const found = violation ?? core?.store.violation((i) => core.picker.isActive(i))
+    const { core, checks } = this.#s
+    const found = checks.violation ?? core?.store.violation((i) => core.picker.isActive(i))
     if (found) throw new SwarmError('SWARM_INVARIANT', `${this.name}: ${found}`)
   }
 
@@ -290,9 +263,9 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     const s = this.#s
     const meta = s.src.metainfo
     // A v2 .torrent without its `piece layers`: set up once a peer gives them (as for a magnet).
-    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) this.#metadata.awaitLayers(meta)
+    if (meta && !s.src.trustAll && missingPieceLayers(meta).length) s.metadata.awaitLayers(meta)
     else if (meta) await setup(s, meta)
-    startTracker(s)
+    s.trackers.start()
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')
     const { clock } = s.rt
@@ -302,7 +275,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     s.timers.push(
       every(clock, UPDATE_INTERVAL_MS, () => {
         const { uploaded, downloaded } = s.transfer
-        s.tracker?.update({ uploaded, downloaded, left: s.selection.left() })
+        s.trackers.update({ uploaded, downloaded, left: s.selection.left() })
         s.work.topUpAll()
         fillWebSeeds(s)
       }),
@@ -343,7 +316,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   /** Resumes a paused torrent (trackers, known peers and web seeds at once). */
   resume(): void {
-    resume(this.#s)
+    if (resume(this.#s)) fillWebSeeds(this.#s)
   }
 
   /** Whether the torrent is paused. */
@@ -391,17 +364,16 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
 
   async #stop(): Promise<void> {
     const s = this.#s
-    s.destroyed = true
+    s.phase.destroy()
     for (const stop of s.timers) stop()
     s.dialer.stop()
     s.pex.stop()
     s.superSeeding.stop()
-    const tracker = s.tracker
-    const stopping = tracker ? tracker.stop().catch(() => {}) : Promise.resolve()
+    const stopping = s.trackers.stop()
     s.abort.abort(new SwarmError('SWARM_ABORTED', 'torrent destroyed'))
     s.sessions.closeAll()
     // Setup still running closes its storage itself when it sees `destroyed`.
-    await s.settingUp?.catch(() => {})
+    await s.phase.settingUp?.catch(() => {})
     await saveResume(s, true)
     await s.core?.storage.close()
     await stopping

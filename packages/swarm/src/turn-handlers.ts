@@ -1,11 +1,18 @@
-import { fill } from './block-requests.js'
+import { fill, type RequestsHost } from './block-requests.js'
 import { updateInterest } from './peer-availability.js'
-import type { Peer, TorrentState } from './torrent-state.js'
-import type { TurnHandlers } from './turn-work.js'
-import { unchokeSpare } from './uploads.js'
+import type { Peer } from './torrent-state.js'
+import type { Transfer } from './transfer.js'
+import type { TurnHandlers, TurnWork } from './turn-work.js'
+import { type UploadsHost, unchokeSpare } from './uploads.js'
+
+/** What the turn's work reads of a torrent: requests top-ups, interest, `have` broadcasts, unchokes. */
+export interface TurnHost extends RequestsHost, UploadsHost {
+  readonly transfer: Transfer
+  readonly work: TurnWork<Peer>
+}
 
 /** How a torrent applies the work its events marked (see `TurnWork`): once per I/O turn. */
-export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
+export function turnHandlers(s: TurnHost): TurnHandlers<Peer> {
   return {
     announce: (pieces) => announce(s, pieces),
     interest: (peer) => {
@@ -21,7 +28,7 @@ export function turnHandlers(s: TorrentState): TurnHandlers<Peer> {
 }
 
 /** Tells every peer of our new pieces; those we were interested in may have nothing left for us. */
-function announce(s: TorrentState, pieces: readonly number[]): void {
+function announce(s: TurnHost, pieces: readonly number[]): void {
   if (s.destroyed) return
   for (const p of s.sessions) {
     if (!p.handshaken) continue

@@ -1,18 +1,33 @@
-import { announceTiers } from './announce.js'
-import { every } from './runtime.js'
-import type { TorrentState } from './torrent-state.js'
+import type { Trackers } from './announce.js'
+import { every, type SwarmRuntime } from './runtime.js'
+import type { AddOptions, EmitFn } from './torrent-types.js'
 
 /** Least time between two `download` (or `upload`) events of a torrent, ms. */
 export const TRANSFER_EVENT_INTERVAL_MS = 500
 /** Default time without a connected peer or a working web seed before `noPeers`, ms. */
 export const DEFAULT_NO_PEERS_MS = 5_000
 
+/** What the UI events read of a torrent. */
+export interface UiEventsHost {
+  readonly rt: Pick<SwarmRuntime, 'clock'>
+  readonly opts: Pick<AddOptions, 'noPeersTimeout'>
+  readonly transfer: { readonly downloaded: number; readonly uploaded: number }
+  readonly sessions: Iterable<{ readonly handshaken: boolean }>
+  readonly selection: { readonly finished: boolean }
+  readonly paused: boolean
+  readonly trackers: Pick<Trackers, 'running' | 'count'>
+  readonly dialer: { readonly book: { readonly size: number } }
+  readonly emit: EmitFn
+  /** Where the timer's stop goes. */
+  readonly timers: (() => void)[]
+}
+
 /**
  * Starts the torrent's UI events: `download`/`upload` with the bytes moved since the last one (at most
  * one each per {@link TRANSFER_EVENT_INTERVAL_MS}), and `noPeers` once the torrent, still wanting data,
  * has had no connected peer for `noPeersTimeout` (again after each peer it then had and lost).
  */
-export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): void {
+export function startUiEvents(s: UiEventsHost, webSeedsInUse: () => number): void {
   const clock = s.rt.clock
   const { transfer } = s
   let down = transfer.downloaded
@@ -34,7 +49,7 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
       } else if (!told && now - lastPeer >= quiet) {
         told = true
         s.emit('noPeers', {
-          trackers: s.tracker ? trackerCount(s) : 0,
+          trackers: s.trackers.running ? s.trackers.count : 0,
           knownPeers: s.dialer.book.size,
           webSeeds: webSeedsInUse(),
           sinceMs: now - lastPeer,
@@ -42,12 +57,4 @@ export function startUiEvents(s: TorrentState, webSeedsInUse: () => number): voi
       }
     }),
   )
-}
-
-function trackerCount(s: TorrentState): number {
-  const tiers = [
-    ...announceTiers(s.opts.announce),
-    ...(s.meta?.announce.length ? s.meta.announce : s.src.trackers),
-  ]
-  return new Set(tiers.flat()).size
 }

@@ -1,12 +1,30 @@
+import type { Choker } from './choker.js'
+import type { PeerSession as Peer } from './peer-session.js'
+import type { SuperSeeding } from './seeding.js'
+import type { Sessions } from './sessions.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { Peer, TorrentState } from './torrent-state.js'
+import type { EmitFn } from './torrent-types.js'
+import type { Transfer } from './transfer.js'
+
+/** What serving peers and unchoking them read of a torrent. */
+export interface UploadsHost {
+  readonly core: TorrentCore | undefined
+  readonly destroyed: boolean
+  readonly sessions: Sessions
+  readonly superSeeding: Pick<SuperSeeding, 'mayServe' | 'unchokeAll'>
+  readonly transfer: Pick<Transfer, 'upload' | 'sent'>
+  readonly choker: Pick<Choker, 'slots' | 'round'>
+  readonly selection: { readonly finished: boolean }
+  readonly abort: { readonly signal: AbortSignal }
+  readonly emit: EmitFn
+}
 
 /**
  * Answers a peer's request (rejects what we do not have), within the upload rate limit. No promise
  * per block: a cached piece is served at once; requests for a piece being read wait for that read.
  */
 export function serve(
-  s: TorrentState,
+  s: UploadsHost,
   peer: Peer,
   req: { index: number; begin: number; length: number },
 ): void {
@@ -31,7 +49,7 @@ export function serve(
 }
 
 function send(
-  s: TorrentState,
+  s: UploadsHost,
   core: TorrentCore,
   peer: Peer,
   req: { index: number; begin: number; length: number },
@@ -63,7 +81,7 @@ function send(
  * interest or leaves, interested choked peers are unchoked (those sending us the most first) while
  * fewer interested peers than the choker's slots are unchoked (every one of them when super-seeding).
  */
-export function unchokeSpare(s: TorrentState): void {
+export function unchokeSpare(s: UploadsHost): void {
   if (s.destroyed) return
   const all = s.superSeeding.unchokeAll(s.core)
   const peers = [...s.sessions].filter((p) => p.handshaken && p.peerInterested)
@@ -77,7 +95,7 @@ export function unchokeSpare(s: TorrentState): void {
 }
 
 /** One choker round: unchokes the peers the `Choker` picks, chokes the others. */
-export function chokeRound(s: TorrentState): void {
+export function chokeRound(s: UploadsHost): void {
   const peers = [...s.sessions].filter((p) => p.handshaken)
   const unchoke = s.superSeeding.unchokeAll(s.core)
     ? new Set<unknown>(peers.filter((p) => p.peerInterested))

@@ -1,11 +1,14 @@
+import type { Metainfo } from '@p2p/metainfo'
 import { MAX_RATE_WAIT_MS } from './block-requests.js'
+import type { TorrentSource } from './client-context.js'
 import { SwarmError } from './errors.js'
 import { cancelOnPeer } from './peer-session.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
-import { verify } from './piece-verification.js'
+import { type VerifyHost, verify } from './piece-verification.js'
+import type { SwarmRuntime } from './runtime.js'
 import type { TorrentCore } from './torrent-core.js'
-import type { TorrentState } from './torrent-state.js'
-import { BAN_STRIKES } from './torrent-types.js'
+import { type AddOptions, BAN_STRIKES } from './torrent-types.js'
+import type { Transfer } from './transfer.js'
 import { fetchRange, WebSeedHttpError } from './web-seed-http.js'
 import { planWebSeedJob, webSeedFileUrl } from './web-seed-ranges.js'
 
@@ -21,6 +24,20 @@ export const WEB_SEED_BACKOFF_MS = 1_000
 export const WEB_SEED_MAX_BACKOFF_MS = 60_000
 /** Failed requests in a row (errors, timeouts) after which a web seed is given up. */
 export const WEB_SEED_MAX_FAILURES = 6
+
+/** What web seeds read of a torrent (besides what verifying their pieces does). */
+export interface WebSeedHost extends VerifyHost {
+  readonly meta: Metainfo | undefined
+  readonly core: TorrentCore | undefined
+  readonly paused: boolean
+  readonly opts: Pick<AddOptions, 'webSeeds' | 'webSeedTimeout'>
+  readonly src: Pick<TorrentSource, 'webSeeds'>
+  readonly rt: Pick<SwarmRuntime, 'clock' | 'fetch'>
+  readonly transfer: Pick<Transfer, 'download' | 'received'>
+  readonly abort: { readonly signal: AbortSignal }
+  /** Where the retry timers' stop goes. */
+  readonly timers: (() => void)[]
+}
 
 /** What a web seed is doing (see `torrent.webSeeds`). */
 export type WebSeedState = 'active' | 'backoff' | 'failed' | 'banned'
@@ -48,10 +65,10 @@ interface WebSeed extends WebSeedInfo {
   retryTimer: unknown
 }
 
-const seeds = new WeakMap<TorrentState, WebSeed[]>()
+const seeds = new WeakMap<WebSeedHost, WebSeed[]>()
 
 /** The web seeds of a torrent: set up once its metadata is known (`url-list`, `ws=`, options). */
-function webSeedsOf(s: TorrentState): WebSeed[] {
+function webSeedsOf(s: WebSeedHost): WebSeed[] {
   let list = seeds.get(s)
   if (!list && s.meta) {
     const urls = [...(s.opts.webSeeds ?? []), ...(s.src.webSeeds ?? []), ...s.meta.urlList]
@@ -78,7 +95,7 @@ function webSeedsOf(s: TorrentState): WebSeed[] {
 }
 
 /** A snapshot of the torrent's web seeds. */
-export function webSeedInfo(s: TorrentState): WebSeedInfo[] {
+export function webSeedInfo(s: WebSeedHost): WebSeedInfo[] {
   return webSeedsOf(s).map(({ url, state, downloaded, failures, strikes }) => ({
     url,
     state,
@@ -89,11 +106,11 @@ export function webSeedInfo(s: TorrentState): WebSeedInfo[] {
 }
 
 /** Starts jobs on every usable web seed, up to {@link WEB_SEED_REQUESTS} each. */
-export function fillWebSeeds(s: TorrentState): void {
+export function fillWebSeeds(s: WebSeedHost): void {
   for (const ws of webSeedsOf(s)) fillWebSeed(s, ws)
 }
 
-function fillWebSeed(s: TorrentState, ws: WebSeed): void {
+function fillWebSeed(s: WebSeedHost, ws: WebSeed): void {
   const { core } = s
   if (!core || s.destroyed || s.paused || core.halted || core.selection.finished) return
   if (ws.state === 'failed' || ws.state === 'banned') return
@@ -126,7 +143,7 @@ function fillWebSeed(s: TorrentState, ws: WebSeed): void {
  * a slow peer holding the last blocks does not hold the download; the first copy wins, the loser is
  * cancelled).
  */
-function pickRun(s: TorrentState, core: TorrentCore, ws: WebSeed): BlockRequest[] {
+function pickRun(s: WebSeedHost, core: TorrentCore, ws: WebSeed): BlockRequest[] {
   const { picker, store } = core
   // Under a download limit a job is at most about a second of it (see MAX_RATE_WAIT_MS).
   const limit = s.transfer.download.limit
@@ -153,12 +170,7 @@ function pickRun(s: TorrentState, core: TorrentCore, ws: WebSeed): BlockRequest[
 }
 
 /** Fetches a run of blocks from the web seed, hands them to the picker and verifies complete pieces. */
-async function runJob(
-  s: TorrentState,
-  core: TorrentCore,
-  ws: WebSeed,
-  blocks: BlockRequest[],
-): Promise<void> {
+async function runJob(s: WebSeedHost, core: TorrentCore, ws: WebSeed, blocks: BlockRequest[]): Promise<void> {
   const { meta, picker } = core
   const plan = planWebSeedJob(meta, core.specs, blocks)
   // The job's own buffer: a piece buffer is only written once the bytes are here and still wanted.
@@ -201,7 +213,7 @@ async function runJob(
 
 /** The job's bytes go into their pieces; complete pieces are verified. */
 function delivered(
-  s: TorrentState,
+  s: WebSeedHost,
   core: TorrentCore,
   ws: WebSeed,
   blocks: BlockRequest[],
@@ -231,7 +243,7 @@ function delivered(
 }
 
 /** A request failed: back off (longer each time, or as `Retry-After` says), give up after too many. */
-function failed(s: TorrentState, ws: WebSeed, err: unknown): void {
+function failed(s: WebSeedHost, ws: WebSeed, err: unknown): void {
   ws.failures++
   if (ws.failures >= WEB_SEED_MAX_FAILURES) {
     ws.state = 'failed'
@@ -252,7 +264,7 @@ function failed(s: TorrentState, ws: WebSeed, err: unknown): void {
 }
 
 /** A piece it sent alone failed its hash check: after {@link BAN_STRIKES} of them it is banned. */
-function struck(s: TorrentState, core: TorrentCore, ws: WebSeed, index: number): void {
+function struck(s: WebSeedHost, core: TorrentCore, ws: WebSeed, index: number): void {
   ws.strikes++
   if (ws.strikes < BAN_STRIKES || ws.state === 'banned') return
   ws.state = 'banned'

@@ -93,7 +93,7 @@ describe('PiecePicker', () => {
 
   it('respects what the peer has, wanted pieces and the allowed-fast set', () => {
     const p = new PiecePicker({ pieceCount: 4, pieceLength: () => 10 })
-    p.setWanted(0, false)
+    p.setPriority(0, 0)
     expect(p.pick('a', bits(4, [0, 2]), 5).map((b) => b.index)).toEqual([2])
     expect(p.pick('b', 'all', 5, { only: new Set([3]) }).map((b) => b.index)).toEqual([3])
     expect(p.interesting(bits(4, [0]))).toBe(false)

@@ -39,26 +39,6 @@ describe('Storage', () => {
     expect(s.filesIn(5, 20)).toEqual([0, 1, 2])
   })
 
-  it('tells where a range lies on disk (part file for unselected files, none across pad files)', async () => {
-    const d = await dir()
-    const files = [
-      { path: ['t', 'a.bin'], length: 10, offset: 0 },
-      { path: ['t', 'b.bin'], length: 20, offset: 10 },
-      { path: ['t', '.pad', '2'], length: 2, offset: 30, pad: true },
-      { path: ['t', 'c.bin'], length: 4, offset: 32 },
-    ]
-    const part = join(d, 'parts')
-    const s = new Storage({ dir: d, files, selected: [true, false, true, true], partFile: part })
-    expect(s.segments(4, 10)).toEqual([
-      { path: join(d, 't', 'a.bin'), position: 4, length: 6 },
-      { path: part, position: 10, length: 4 },
-    ])
-    expect(s.segments(32, 4)).toEqual([{ path: join(d, 't', 'c.bin'), position: 0, length: 4 }])
-    expect(s.segments(28, 6)).toBeUndefined()
-    expect(() => s.segments(30, 10)).toThrow(SwarmError)
-    await s.close()
-  })
-
   it('reads missing data as zeros', async () => {
     const s = new Storage({ dir: await dir(), files: [{ path: ['x'], length: 8, offset: 0 }] })
     expect(await s.read(0, 8)).toEqual(new Uint8Array(8))

@@ -79,7 +79,7 @@ export class ShardLinks {
   readonly #out = new Map<number, Outgoing>()
   readonly #incoming = new Set<Socket>()
   /** Next call id; TS `private` rather than `#` so a test can start it near the 2^32 wrap-around. */
-  private nextId = 1
+  #nextId = 1
   #flushing = false
   readonly #sweeper: NodeJS.Timeout
   #closed = false
@@ -143,8 +143,8 @@ export class ShardLinks {
       return Promise.reject(linkError(`cluster worker ${to}: not reachable (${MAX_WAITING} calls waiting)`))
     if (link.ready && (link.socket?.writableLength ?? 0) > MAX_BUFFERED)
       return Promise.reject(linkError(`cluster worker ${to}: overloaded`))
-    const id = this.nextId
-    this.nextId = id >= 0xffffffff ? 1 : id + 1
+    const id = this.#nextId
+    this.#nextId = id >= 0xffffffff ? 1 : id + 1
     return new Promise((resolve, reject) => {
       link.pending.set(id, { resolve, reject, deadline: Date.now() + this.#timeoutMs })
       if (call.op === 'announce') link.announces.push([id, call.args])

@@ -1,5 +1,13 @@
 import { formatSpread, spread } from '../repeats.js'
-import { mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
+import {
+  leechersOf,
+  meanFirstPiece,
+  progressChart,
+  publicLeechers,
+  repeatsTitle,
+  type Scenario,
+  secs,
+} from '../scenario.js'
 import { largestSwarm } from './scaling.js'
 
 /**
@@ -35,17 +43,9 @@ export const lan: Scenario = {
       )
       runs.push(...rep.runs)
       charted.push(rep.medianRun)
-      const leechers = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
+      const leechers = leechersOf(rep.runs)
       const finished = leechers.filter((p) => p.doneAt !== undefined).length
-      const firstPiece = spread(
-        rep.runs.map((r) =>
-          mean(
-            r.peers
-              .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
-              .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0)),
-          ),
-        ),
-      )
+      const firstPiece = spread(rep.runs.map(meanFirstPiece))
       const completion = formatSpread(rep.completion, secs)
       const over = ctx.repeats > 1 ? ` over ${ctx.repeats} runs` : ''
       rows.push([impl, `${finished}/${leechers.length}`, formatSpread(firstPiece, secs), completion])
@@ -61,7 +61,11 @@ export const lan: Scenario = {
       runs,
       tables: [
         {
-          title: `LAN: local peer discovery only (no tracker, no DHT, no addresses given)${ctx.repeats > 1 ? `; median (min–max) of ${ctx.repeats} runs` : ''}`,
+          title: repeatsTitle(
+            ctx,
+            'LAN: local peer discovery only (no tracker, no DHT, no addresses given)',
+            '; ',
+          ),
           columns: ['impl', 'leechers finished', 'mean first piece after start (s)', 'completion (s)'],
           rows,
         },

@@ -66,7 +66,15 @@ export function scalingBound(ctx: ScenarioContext, n: number, seeders = 1): numb
 }
 
 /** What churn, NAT and piece-selection start from: the file, the first implementation, the largest N and its bound. */
-export async function largestSwarm(ctx: ScenarioContext) {
+export interface LargestSwarm {
+  fixture: Fixture
+  impl: SwarmImpl
+  n: number
+  bound: number
+}
+
+/** The {@link LargestSwarm} of the context. */
+export async function largestSwarm(ctx: ScenarioContext): Promise<LargestSwarm> {
   const n = Math.max(...ctx.peers)
   return { fixture: await ctx.fixture(), impl: ctx.impls[0]!, n, bound: scalingBound(ctx, n) }
 }

@@ -1,20 +1,97 @@
-import { checkVerdict, formatCount, formatSpread, spread } from '../repeats.js'
-import { type ChartSpec, mean, progressChart, publicLeechers, type Scenario, secs } from '../scenario.js'
-import type { Discovery, RunResult } from '../swarm-types.js'
+import type { Fixture } from '../fixture.js'
+import { checkVerdict, formatCount, formatSpread, type Repeated, spread } from '../repeats.js'
+import {
+  type ChartSpec,
+  leechersOf,
+  meanFirstPiece,
+  progressChart,
+  publicLeechers,
+  repeatsTitle,
+  type Scenario,
+  type ScenarioContext,
+  type SwarmImpl,
+  secs,
+} from '../scenario.js'
+import type { RunResult } from '../swarm-types.js'
 import { scalingBound } from './scaling.js'
-
-/** Mean time (ms) from a leecher's start to its first verified piece: what finding peers costs. */
-export function meanFirstPiece(r: RunResult): number {
-  return mean(
-    r.peers
-      .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
-      .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0)),
-  )
-}
 
 const LABEL: Record<'tracker' | 'dht', string> = {
   tracker: 'tracker T0',
   dht: 'DHT only (bootstrap D0)',
+}
+
+/** One implementation and way of finding peers: its runs and table row. */
+interface DiscoveryCase {
+  impl: SwarmImpl
+  discovery: 'tracker' | 'dht'
+  rep: Repeated
+  row: (string | number)[]
+}
+
+/** Runs `impl` finding peers through `discovery` only (repeated) and sums the runs up. */
+async function measureDiscovery(
+  ctx: ScenarioContext,
+  fixture: Fixture,
+  impl: SwarmImpl,
+  discovery: 'tracker' | 'dht',
+  n: number,
+): Promise<DiscoveryCase> {
+  ctx.note(`trackerless: ${impl}, ${LABEL[discovery]}`)
+  const rep = await ctx.runRepeated(
+    {
+      scenario: 'trackerless',
+      run: `trackerless/${impl}/${discovery}`,
+      impl,
+      seeders: 1,
+      leechers: publicLeechers(n),
+      caps: ctx.caps,
+      discovery,
+      timeoutMs: Math.max(scalingBound(ctx, n) * 6, 60_000) * ctx.timeoutScale,
+    },
+    fixture,
+  )
+  const leechers = leechersOf(rep.runs)
+  const done = leechers.filter((p) => p.doneAt !== undefined)
+  const row = [
+    impl,
+    LABEL[discovery],
+    `${done.length}/${leechers.length}`,
+    formatSpread(rep.completion, secs),
+    formatSpread(spread(rep.runs.map(meanFirstPiece)), secs),
+    rep.runs.every((r) => r.peers.every((p) => p.intact !== false)) ? 'yes' : 'NO',
+  ]
+  return { impl, discovery, rep, row }
+}
+
+/** The headline line of one implementation: the DHT only against the tracker. */
+function trackerlessLine(impl: SwarmImpl, dht: RunResult[], viaTracker: RunResult[]): string {
+  const over = (rs: RunResult[], f: (r: RunResult) => number | undefined) =>
+    formatSpread(spread(rs.map(f)), secs)
+  return `trackerless ${impl}: DHT only, no tracker: every leecher finished in ${formatCount(dht.map((r) => r.allDone))}; completion ${over(dht, (r) => r.completion)} s against ${over(viaTracker, (r) => r.completion)} s through the tracker; first piece after ${over(dht, meanFirstPiece)} s against ${over(viaTracker, meanFirstPiece)} s ${checkVerdict(dht.map((r) => r.allDone))}`
+}
+
+/** The completion bars (tracker against DHT per implementation) and the DHT runs' progress charts. */
+function trackerlessCharts(ctx: ScenarioContext, cases: DiscoveryCase[]): ChartSpec[] {
+  const bars = new Map<string, [string, number][]>()
+  for (const c of cases) {
+    const pts = bars.get(LABEL[c.discovery]) ?? []
+    pts.push([c.impl, c.rep.completion.median / 1000])
+    bars.set(LABEL[c.discovery], pts)
+  }
+  // The median run of each DHT-only case.
+  const charted = cases.filter((c) => c.discovery === 'dht').map((c) => c.rep.medianRun)
+  return [
+    {
+      id: 'trackerless-completion',
+      title: `Swarm completion: through a tracker against the DHT only${ctx.repeats > 1 ? ` (median of ${ctx.repeats} runs)` : ''}`,
+      kind: 'bar',
+      xName: 'implementation',
+      yName: 'completion (s)',
+      categories: ctx.impls,
+      series: [...bars].map(([name, points]) => ({ name, points })),
+    },
+    ...charted.map((r, i) => progressChart(ctx, r, `trackerless-progress-${i}`)),
+  ]
 }
 
 /**
@@ -35,75 +112,27 @@ export const trackerless: Scenario = {
   async run(ctx) {
     const fixture = await ctx.fixture()
     const n = Math.max(...ctx.peers)
-    const bound = scalingBound(ctx, n)
-    const runs: RunResult[] = []
-    const rows: (string | number)[][] = []
+    const cases: DiscoveryCase[] = []
     const lines: string[] = []
-    const bars = new Map<string, [string, number][]>()
-    /** The median run of each DHT-only case (its progress chart). */
-    const charted: RunResult[] = []
     for (const impl of ctx.impls) {
-      const byDiscovery = new Map<Discovery, RunResult[]>()
-      for (const discovery of ['tracker', 'dht'] as const) {
-        ctx.note(`trackerless: ${impl}, ${LABEL[discovery]}`)
-        const rep = await ctx.runRepeated(
-          {
-            scenario: 'trackerless',
-            run: `trackerless/${impl}/${discovery}`,
-            impl,
-            seeders: 1,
-            leechers: publicLeechers(n),
-            caps: ctx.caps,
-            discovery,
-            timeoutMs: Math.max(bound * 6, 60_000) * ctx.timeoutScale,
-          },
-          fixture,
-        )
-        runs.push(...rep.runs)
-        byDiscovery.set(discovery, rep.runs)
-        if (discovery === 'dht') charted.push(rep.medianRun)
-        const leechers = rep.runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
-        const done = leechers.filter((p) => p.doneAt !== undefined)
-        rows.push([
-          impl,
-          LABEL[discovery],
-          `${done.length}/${leechers.length}`,
-          formatSpread(rep.completion, secs),
-          formatSpread(spread(rep.runs.map(meanFirstPiece)), secs),
-          rep.runs.every((r) => r.peers.every((p) => p.intact !== false)) ? 'yes' : 'NO',
-        ])
-        const pts = bars.get(LABEL[discovery]) ?? []
-        pts.push([impl, rep.completion.median / 1000])
-        bars.set(LABEL[discovery], pts)
-      }
-      const dht = byDiscovery.get('dht')!
-      const viaTracker = byDiscovery.get('tracker')!
-      const over = (rs: RunResult[], f: (r: RunResult) => number | undefined) =>
-        formatSpread(spread(rs.map(f)), secs)
-      lines.push(
-        `trackerless ${impl}: DHT only, no tracker: every leecher finished in ${formatCount(dht.map((r) => r.allDone))}; completion ${over(dht, (r) => r.completion)} s against ${over(viaTracker, (r) => r.completion)} s through the tracker; first piece after ${over(dht, meanFirstPiece)} s against ${over(viaTracker, meanFirstPiece)} s ${checkVerdict(dht.map((r) => r.allDone))}`,
-      )
+      const viaTracker = await measureDiscovery(ctx, fixture, impl, 'tracker', n)
+      const dht = await measureDiscovery(ctx, fixture, impl, 'dht', n)
+      cases.push(viaTracker, dht)
+      lines.push(trackerlessLine(impl, dht.rep.runs, viaTracker.rep.runs))
     }
-    const charts: ChartSpec[] = [
-      {
-        id: 'trackerless-completion',
-        title: `Swarm completion: through a tracker against the DHT only${ctx.repeats > 1 ? ` (median of ${ctx.repeats} runs)` : ''}`,
-        kind: 'bar',
-        xName: 'implementation',
-        yName: 'completion (s)',
-        categories: ctx.impls,
-        series: [...bars].map(([name, points]) => ({ name, points })),
-      },
-      ...charted.map((r, i) => progressChart(ctx, r, `trackerless-progress-${i}`)),
-    ]
     return {
       name: 'trackerless',
       question: this.question,
       summary: this.summary,
-      runs,
+      runs: cases.flatMap((c) => c.rep.runs),
       tables: [
         {
-          title: `Trackerless: the same swarm through a tracker and through the DHT only${ctx.repeats > 1 ? `; median (min–max) of ${ctx.repeats} runs, leechers summed over them` : ''}`,
+          title: repeatsTitle(
+            ctx,
+            'Trackerless: the same swarm through a tracker and through the DHT only',
+            '; ',
+            ', leechers summed over them',
+          ),
           columns: [
             'impl',
             'discovery',
@@ -112,10 +141,10 @@ export const trackerless: Scenario = {
             'mean first piece after start (s)',
             'intact',
           ],
-          rows,
+          rows: cases.map((c) => c.row),
         },
       ],
-      charts,
+      charts: trackerlessCharts(ctx, cases),
       lines,
     }
   },

@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { PeerProcess, stopPeers } from '../src/peer-process.js'
+import { DemoPeer, stopPeers } from '../src/demo-peer.js'
 import type { ProgressSample } from '../src/progress.js'
 
-const started: PeerProcess[] = []
+const started: DemoPeer[] = []
 afterEach(async () => {
   await stopPeers(started.splice(0), 2000)
 })
 
-function node(label: string, code: string, opts: ConstructorParameters<typeof PeerProcess>[3] = {}) {
-  const p = new PeerProcess(label, process.execPath, ['-e', code], opts)
+function node(label: string, code: string, opts: ConstructorParameters<typeof DemoPeer>[3] = {}) {
+  const p = new DemoPeer(label, process.execPath, ['-e', code], opts)
   started.push(p)
   return p
 }
 
-describe('PeerProcess', () => {
+describe('DemoPeer', () => {
   it('turns JSON progress lines into labelled samples and passes other lines on', async () => {
     const samples: ProgressSample[] = []
     const lines: string[] = []

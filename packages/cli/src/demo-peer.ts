@@ -10,8 +10,8 @@ export interface PeerExit {
   signal: NodeJS.Signals | null
 }
 
-/** Options of {@link startPeerProcess}. */
-export interface PeerProcessOptions {
+/** Options of {@link DemoPeer}. */
+export interface DemoPeerOptions {
   /** Working directory. */
   cwd?: string
   /** Called with every progress sample the child prints as a JSON line (labelled with the peer's label). */
@@ -22,9 +22,9 @@ export interface PeerProcessOptions {
 
 /**
  * A child process that plays one peer of `p2p demo` (a `p2p seed` or `p2p download --json`), in its
- * own process group so that {@link PeerProcess.stop} ends it and anything it started.
+ * own process group so that {@link DemoPeer.stop} ends it and anything it started.
  */
-export class PeerProcess {
+export class DemoPeer {
   /** The peer's label, e.g. `seeder` or `leecher-2`. */
   readonly label: string
   /** Resolves when the process has exited. */
@@ -35,7 +35,7 @@ export class PeerProcess {
   readonly #waiters = new Set<(line: string) => boolean>()
   #exit: PeerExit | undefined
 
-  constructor(label: string, command: string, args: string[], options: PeerProcessOptions = {}) {
+  constructor(label: string, command: string, args: string[], options: DemoPeerOptions = {}) {
     this.label = label
     this.#child = spawn(command, args, {
       cwd: options.cwd,
@@ -129,6 +129,6 @@ export class PeerProcess {
 }
 
 /** Stops every process concurrently, each bounded by `graceMs`. */
-export async function stopPeers(peers: Iterable<PeerProcess>, graceMs = 5000): Promise<void> {
+export async function stopPeers(peers: Iterable<DemoPeer>, graceMs = 5000): Promise<void> {
   await Promise.all([...peers].map((p) => p.stop(graceMs)))
 }
