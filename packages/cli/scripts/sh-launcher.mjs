@@ -1,11 +1,12 @@
 // Run by tsup after each build (package.json "tsup.onSuccess"): turns the first line of dist/bin.js,
 // `#!/usr/bin/env node`, into a two-line launcher that is both POSIX sh and JavaScript:
 //
-//   #!/bin/sh
+//   #!/usr/bin/env sh
 //   ':' //; exec node <NODE_FLAGS> "$0" "$@"
 //
 // sh runs the second line (`:` does nothing, then node replaces the shell: one process, as before);
 // node skips the first line (a hashbang) and reads the second as a string statement and a comment.
+// (`env sh`, not `/bin/sh`: package linters such as publint take only `#!/usr/bin/env ...` as executable.)
 // It gives the `p2p` command the node flags that V8 reads only at startup (`v8.setFlagsFromString`
 // in src/bin.ts cannot set them), without `env -S`, which BusyBox's env lacks.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 export const NODE_FLAGS = ['--no-concurrent-recompilation']
 
 const HASHBANG = '#!/usr/bin/env node\n'
-const launcher = `#!/bin/sh\n':' //; exec node ${NODE_FLAGS.join(' ')} "$0" "$@"\n`
+const launcher = `#!/usr/bin/env sh\n':' //; exec node ${NODE_FLAGS.join(' ')} "$0" "$@"\n`
 
 for (const name of ['bin.js', 'bin.cjs']) {
   const file = fileURLToPath(new URL(`../dist/${name}`, import.meta.url))
