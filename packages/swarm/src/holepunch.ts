@@ -22,13 +22,14 @@ export const MAX_PUNCH_RETRIES = 2
 export const PUNCH_RETRY_MS = 1_000
 /** Bound on the addresses a peer told us of by PEX that we remember. */
 const MAX_PEX_KNOWN = 1_000
-/** Bound on addresses with rendezvous requests. */
-const MAX_RENDEZVOUS = 1_000
 
 /** What BEP 55 holepunching reads of a torrent. */
 export interface HolepunchHost {
   readonly sessions: Sessions
-  readonly dialer: Pick<Dialer, 'book' | 'rendezvous' | 'countHolepunch'>
+  readonly dialer: Pick<
+    Dialer,
+    'book' | 'rendezvous' | 'openRendezvous' | 'closeRendezvous' | 'countHolepunch'
+  >
   readonly ctx: Pick<ClientContext, 'isSelf'>
   readonly rt: Pick<SwarmRuntime, 'transport' | 'clock'>
   readonly destroyed: boolean
@@ -95,7 +96,7 @@ export function noteRelay(s: HolepunchHost, addr: PeerAddress, relay: Peer): voi
   relay.pexKnown ??= new Set()
   if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
   // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
-  if (s.dialer.rendezvous.has(key)) requestRendezvous(s, addr)
+  if (s.dialer.rendezvous(key)) requestRendezvous(s, addr)
 }
 
 /**
@@ -127,18 +128,13 @@ export function forgetRelay(relay: Peer, addr: PeerAddress): void {
 export function requestRendezvous(s: HolepunchHost, addr: PeerAddress, next = false): void {
   if (!s.rt.transport.punch || s.destroyed) return
   const key = formatPeer(addr)
-  const { book, rendezvous } = s.dialer
-  if (book.isConnected(addr) || book.isNever(addr)) {
-    rendezvous.delete(key)
+  const { dialer } = s
+  if (dialer.book.isConnected(addr) || dialer.book.isNever(addr)) {
+    dialer.closeRendezvous(key)
     return
   }
   const now = s.rt.clock.now()
-  let r = rendezvous.get(key)
-  if (!r) {
-    if (rendezvous.size >= MAX_RENDEZVOUS) rendezvous.delete(rendezvous.keys().next().value!)
-    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set(), punchFailures: 0 }
-    rendezvous.set(key, r)
-  }
+  const r = dialer.openRendezvous(key)
   const { pending } = r
   if (pending && s.sessions.has(pending) && !pending.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
     return
@@ -176,7 +172,7 @@ function pickRelay(s: HolepunchHost, key: string, tried: Set<Peer>): Peer | unde
  */
 function rendezvousFailed(s: HolepunchHost, relay: Peer, addr: PeerAddress, code: number): void {
   forgetRelay(relay, addr)
-  const r = s.dialer.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous(formatPeer(addr))
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
   r.pending = undefined
   requestRendezvous(s, addr, true)
@@ -188,7 +184,7 @@ function rendezvousFailed(s: HolepunchHost, relay: Peer, addr: PeerAddress, code
  * {@link RENDEZVOUS_INTERVAL_MS} for the relay that answered `connect`.
  */
 export function punchFailed(s: HolepunchHost, addr: PeerAddress): void {
-  const r = s.dialer.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous(formatPeer(addr))
   if (!r || r.punchFailures >= MAX_PUNCH_RETRIES) return
   r.punchFailures++
   if (r.pending) r.tried.delete(r.pending)
