@@ -12,7 +12,7 @@ export function onPieces(core: TorrentCore, peer: Peer, replace = false): void {
   count(core, peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
   if (core.selection.finished && isSeed(peer, core.picker.pieceCount)) {
-    peer.bothSeeds = true
+    peer.markBothSeeds()
     peer.close()
   }
 }

@@ -69,18 +69,12 @@ export class PeerSession {
   readonly #wire: Wire
   /** The remote address. */
   readonly addr: PeerAddress
-  /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
-  listen?: PeerAddress
   /** It dialed us. */
   readonly incoming: boolean
   /** RC4, plaintext after MSE, or plain. */
   readonly encryption: ConnectionEncryption
   /** What carries the connection (under MSE, if any). */
   readonly transport: Transport
-  /** Its handshake passed our checks (not ourselves, not banned, not a duplicate). */
-  handshaken = false
-  /** It sent have-all (until its first donthave). */
-  haveAll = false
   /** Its pieces are in the availability counts. */
   counted = false
   /** What was added to the availability counts for this peer (removed exactly on close or a new bitfield). */
@@ -89,23 +83,6 @@ export class PeerSession {
   readonly allowedFast = new Set<number>()
   /** Pieces it suggested (BEP 6), oldest first. */
   readonly suggested: number[] = []
-  /** Failed pieces it sent blocks of. */
-  strikes = 0
-  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
-  parole?: boolean
-  /**
-   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
-   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
-   */
-  snubbedUntil?: number
-  /** It sent bad data and is closed for good. */
-  banned = false
-  /** Closed because we are both seeds. */
-  bothSeeds?: boolean
-  /** Closed to make room for a peer of higher BEP 40 rank. */
-  evicted?: boolean
-  /** The DHT port its last BEP 5 `port` message gave. */
-  dhtPort?: number
   /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
   holepunch?: UtHolepunch
   /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
@@ -116,6 +93,16 @@ export class PeerSession {
   readonly down: RateMeter
   /** Payload bytes sent to it. */
   readonly up: RateMeter
+  #listen: PeerAddress | undefined
+  #handshaken = false
+  #haveAll = false
+  #strikes = 0
+  #parole = false
+  #snubbedUntil: number | undefined
+  #banned = false
+  #bothSeeds = false
+  #evicted = false
+  #dhtPort: number | undefined
 
   /**
    * @param wire the connection's wire, owned by the session from now on
@@ -124,7 +111,7 @@ export class PeerSession {
   constructor(wire: Wire, init: PeerSessionInit, events: (session: PeerSession) => PeerSessionEvents) {
     this.#wire = wire
     this.addr = init.addr
-    this.listen = init.incoming ? undefined : init.addr
+    this.#listen = init.incoming ? undefined : init.addr
     this.incoming = init.incoming
     this.encryption = init.encryption
     this.transport = init.transport
@@ -135,6 +122,115 @@ export class PeerSession {
     for (const name of Object.keys(on) as (keyof PeerSessionEvents)[]) {
       if (name !== 'handshake') wire.on(name, on[name] as WireEvents[typeof name])
     }
+  }
+
+  /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
+  get listen(): PeerAddress | undefined {
+    return this.#listen
+  }
+
+  /** It dialed us and its extended handshake gave the port it listens on: returns its listen address. */
+  learnListenPort(port: number): PeerAddress {
+    this.#listen = { host: this.addr.host, port }
+    return this.#listen
+  }
+
+  /** Its handshake passed our checks (not ourselves, not banned, not a duplicate). */
+  get handshaken(): boolean {
+    return this.#handshaken
+  }
+
+  /** Its handshake passed our checks (sessions.ts `admit`). */
+  markHandshaken(): void {
+    this.#handshaken = true
+  }
+
+  /** It sent have-all (until its first donthave, or a have-none). */
+  get haveAll(): boolean {
+    return this.#haveAll
+  }
+
+  /** It sent have-all (`true`), or have-none or a donthave (`false`). */
+  setHaveAll(haveAll: boolean): void {
+    this.#haveAll = haveAll
+  }
+
+  /** Failed pieces it sent blocks of. */
+  get strikes(): number {
+    return this.#strikes
+  }
+
+  /** It sent part of a failed piece: one strike more. */
+  addStrike(): void {
+    this.#strikes++
+  }
+
+  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
+  get parole(): boolean {
+    return this.#parole
+  }
+
+  /** Puts it on parole (see {@link PeerSession.parole}). */
+  putOnParole(): void {
+    this.#parole = true
+  }
+
+  /**
+   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
+   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
+   */
+  get snubbedUntil(): number | undefined {
+    return this.#snubbedUntil
+  }
+
+  /** A request of ours to it timed out: snubbed until `until` (clock ms). */
+  snub(until: number): void {
+    this.#snubbedUntil = until
+  }
+
+  /** A block of it arrived: no longer snubbed. */
+  unsnub(): void {
+    this.#snubbedUntil = undefined
+  }
+
+  /** It sent bad data and is closed for good. */
+  get banned(): boolean {
+    return this.#banned
+  }
+
+  /** It is banned (sessions.ts `ban`, which remembers its address and id). */
+  markBanned(): void {
+    this.#banned = true
+  }
+
+  /** Closed because we are both seeds. */
+  get bothSeeds(): boolean {
+    return this.#bothSeeds
+  }
+
+  /** We are both seeds: the connection is closed for that reason (the caller closes it). */
+  markBothSeeds(): void {
+    this.#bothSeeds = true
+  }
+
+  /** Closed to make room for a peer of higher BEP 40 rank. */
+  get evicted(): boolean {
+    return this.#evicted
+  }
+
+  /** It makes room for a peer of higher BEP 40 rank (the caller closes it). */
+  markEvicted(): void {
+    this.#evicted = true
+  }
+
+  /** The DHT port its last BEP 5 `port` message gave. */
+  get dhtPort(): number | undefined {
+    return this.#dhtPort
+  }
+
+  /** Its BEP 5 `port` message gave `port`. */
+  learnDhtPort(port: number): void {
+    this.#dhtPort = port
   }
 
   /** The connection is closed. */

@@ -96,9 +96,9 @@ function penalize(s: VerifyHost, core: TorrentCore, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
-    p.strikes++
-    const ban = alone && p.parole === true && p.strikes >= BAN_STRIKES
-    p.parole = true
+    p.addStrike()
+    const ban = alone && p.parole && p.strikes >= BAN_STRIKES
+    p.putOnParole()
     if (ban) {
       const addr = p.listen ?? p.addr
       s.sessions.ban(p)
