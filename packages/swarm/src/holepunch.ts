@@ -1,5 +1,5 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
+import { HolepunchError, rendezvousVerdict } from '@p2p/peer-wire'
 import type { ClientContext } from './client-context.js'
 import type { Dialer } from './dialer.js'
 import { SwarmError } from './errors.js'
@@ -20,8 +20,6 @@ export const MAX_PUNCH_RETRIES = 2
  * before either NAT had a mapping, and libtorrent too retries a failed connection soon.
  */
 export const PUNCH_RETRY_MS = 1_000
-/** Bound on the addresses a peer told us of by PEX that we remember. */
-const MAX_PEX_KNOWN = 1_000
 
 /** What BEP 55 holepunching reads of a torrent. */
 export interface HolepunchHost {
@@ -49,8 +47,7 @@ const ERROR_NAMES: Record<number, string> = {
  * us as a relay, we may use it as one, and its `connect` messages start a uTP dial through `punch`.
  */
 export function useHolepunch(s: HolepunchHost, peer: Peer, punch: (addr: PeerAddress) => void): void {
-  const hp = peer.use((context) => new UtHolepunch(context))
-  peer.holepunch = hp
+  const hp = peer.useHolepunch()
   hp.on('rendezvous', (target) => relay(s, peer, target))
   hp.on('connect', (addr) => punch(addr))
   hp.on('error', (addr, code) => {
@@ -93,8 +90,7 @@ function relay(s: HolepunchHost, from: Peer, target: PeerAddress): void {
 /** Remembers that `relay` told us of `addr` by PEX: it can introduce us if a dial to `addr` fails. */
 export function noteRelay(s: HolepunchHost, addr: PeerAddress, relay: Peer): void {
   const key = formatPeer(addr)
-  relay.pexKnown ??= new Set()
-  if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
+  relay.learnedByPex(key)
   // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
   if (s.dialer.rendezvous(key)) requestRendezvous(s, addr)
 }
@@ -113,7 +109,7 @@ export function rendezvousWhenSlow(s: HolepunchHost, addr: PeerAddress): () => v
 
 /** `relay` told us by PEX that `addr` is gone: it cannot introduce us any more. */
 export function forgetRelay(relay: Peer, addr: PeerAddress): void {
-  relay.pexKnown?.delete(formatPeer(addr))
+  relay.droppedByPex(formatPeer(addr))
 }
 
 /**
@@ -159,7 +155,7 @@ function pickRelay(s: HolepunchHost, key: string, tried: Set<Peer>): Peer | unde
   for (const p of s.sessions) {
     if (tried.has(p) || !p.handshaken || p.destroyed || !p.supports('ut_holepunch')) continue
     if (listenKey(p) === key) continue // the target itself
-    if (p.pexKnown?.has(key)) return p
+    if (p.toldUsOf(key)) return p
     if (!reachable && !p.incoming) reachable = p
   }
   return reachable

@@ -1,20 +1,23 @@
 import type { PeerAddress } from '@p2p/peer-address'
-import type {
-  Bitfield,
-  BlockRequest,
-  ExtensionContext,
-  Handshake,
-  HashesMessage,
-  HashRequest,
-  PexUpdate,
+import {
+  type Bitfield,
+  type BlockRequest,
+  type ExtensionContext,
+  type Handshake,
+  type HashesMessage,
+  type HashRequest,
+  type PexUpdate,
   UtHolepunch,
-  Wire,
-  WireEvents,
-  WireExtension,
+  type Wire,
+  type WireEvents,
+  type WireExtension,
 } from '@p2p/peer-wire'
 import type { ConnectionEncryption } from './encryption.js'
 import { RateMeter } from './rate-meter.js'
 import type { Transport } from './transports.js'
+
+/** Bound on the addresses a peer told us of by PEX that we remember. */
+const MAX_PEX_KNOWN = 1_000
 
 /** The wire events a torrent listens to on a connection. */
 type SessionEvent =
@@ -75,20 +78,12 @@ export class PeerSession {
   readonly encryption: ConnectionEncryption
   /** What carries the connection (under MSE, if any). */
   readonly transport: Transport
-  /** Its pieces are in the availability counts. */
-  counted = false
-  /** What was added to the availability counts for this peer (removed exactly on close or a new bitfield). */
-  countedBits?: Bitfield | 'all'
   /** Pieces it allows us to request while choked (BEP 6). */
   readonly allowedFast = new Set<number>()
   /** Pieces it suggested (BEP 6), oldest first. */
   readonly suggested: number[] = []
-  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
-  holepunch?: UtHolepunch
   /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
   readonly pexSent = new Map<string, PeerAddress>()
-  /** Addresses it told us of by PEX and has not dropped (by `formatPeer`): it can introduce us (BEP 55). */
-  pexKnown?: Set<string>
   /** Payload bytes received from it. */
   readonly down: RateMeter
   /** Payload bytes sent to it. */
@@ -103,6 +98,8 @@ export class PeerSession {
   #bothSeeds = false
   #evicted = false
   #dhtPort: number | undefined
+  #holepunch: UtHolepunch | undefined
+  #pexKnown: Set<string> | undefined
 
   /**
    * @param wire the connection's wire, owned by the session from now on
@@ -231,6 +228,33 @@ export class PeerSession {
   /** Its BEP 5 `port` message gave `port`. */
   learnDhtPort(port: number): void {
     this.#dhtPort = port
+  }
+
+  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
+  get holepunch(): UtHolepunch | undefined {
+    return this.#holepunch
+  }
+
+  /** Adds ut_holepunch (BEP 55) to the connection (before the extended handshake). */
+  useHolepunch(): UtHolepunch {
+    this.#holepunch = this.use((context) => new UtHolepunch(context))
+    return this.#holepunch
+  }
+
+  /** Whether it told us of address `key` (by `formatPeer`) by PEX and has not dropped it: it can introduce us (BEP 55). */
+  toldUsOf(key: string): boolean {
+    return this.#pexKnown?.has(key) === true
+  }
+
+  /** It told us of address `key` (by `formatPeer`) by PEX (at most {@link MAX_PEX_KNOWN} are remembered). */
+  learnedByPex(key: string): void {
+    this.#pexKnown ??= new Set()
+    if (this.#pexKnown.size < MAX_PEX_KNOWN) this.#pexKnown.add(key)
+  }
+
+  /** It told us by PEX that address `key` (by `formatPeer`) is gone. */
+  droppedByPex(key: string): void {
+    this.#pexKnown?.delete(key)
   }
 
   /** The connection is closed. */
