@@ -8,9 +8,6 @@ import { serveHashRequest } from './piece-layers.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
-/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
-const MAX_SUGGESTED = 64
-
 /** What a connection's events report back to the connection manager (which owns dialing and closing). */
 export interface ConnectionHooks {
   /** The peer told us of `addr` (PEX). */
@@ -70,11 +67,11 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       s.work.topUpAll()
     },
     'allowed-fast': (i) => {
-      peer.allowedFast.add(i)
+      peer.addAllowedFast(i)
       s.work.topUp(peer)
     },
     suggest: (i) => {
-      if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
+      peer.addSuggested(i)
     },
     interested: () => s.work.unchoke(),
     uninterested: () => s.work.unchoke(),

@@ -1,4 +1,4 @@
-import type { PeerAddress } from '@p2p/peer-address'
+import { formatPeer, type PeerAddress } from '@p2p/peer-address'
 import {
   type Bitfield,
   type BlockRequest,
@@ -18,6 +18,9 @@ import type { Transport } from './transports.js'
 
 /** Bound on the addresses a peer told us of by PEX that we remember. */
 const MAX_PEX_KNOWN = 1_000
+
+/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
+const MAX_SUGGESTED = 64
 
 /** The wire events a torrent listens to on a connection. */
 type SessionEvent =
@@ -78,12 +81,6 @@ export class PeerSession {
   readonly encryption: ConnectionEncryption
   /** What carries the connection (under MSE, if any). */
   readonly transport: Transport
-  /** Pieces it allows us to request while choked (BEP 6). */
-  readonly allowedFast = new Set<number>()
-  /** Pieces it suggested (BEP 6), oldest first. */
-  readonly suggested: number[] = []
-  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
-  readonly pexSent = new Map<string, PeerAddress>()
   /** Payload bytes received from it. */
   readonly down: RateMeter
   /** Payload bytes sent to it. */
@@ -99,6 +96,9 @@ export class PeerSession {
   #evicted = false
   #dhtPort: number | undefined
   #holepunch: UtHolepunch | undefined
+  readonly #allowedFast = new Set<number>()
+  readonly #suggested: number[] = []
+  readonly #pexSent = new Map<string, PeerAddress>()
   #pexKnown: Set<string> | undefined
 
   /**
@@ -228,6 +228,31 @@ export class PeerSession {
   /** Its BEP 5 `port` message gave `port`. */
   learnDhtPort(port: number): void {
     this.#dhtPort = port
+  }
+
+  /** Pieces it allows us to request while choked (BEP 6). */
+  get allowedFast(): ReadonlySet<number> {
+    return this.#allowedFast
+  }
+
+  /** It allows us to request piece `index` while choked (BEP 6 allowed fast). */
+  addAllowedFast(index: number): void {
+    this.#allowedFast.add(index)
+  }
+
+  /** Pieces it suggested (BEP 6), oldest first. */
+  get suggested(): readonly number[] {
+    return this.#suggested
+  }
+
+  /** It suggested piece `index` (BEP 6); beyond {@link MAX_SUGGESTED} suggestions it is ignored. */
+  addSuggested(index: number): void {
+    if (this.#suggested.length < MAX_SUGGESTED) this.#suggested.push(index)
+  }
+
+  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
+  get pexSent(): ReadonlyMap<string, PeerAddress> {
+    return this.#pexSent
   }
 
   /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
@@ -382,9 +407,11 @@ export class PeerSession {
   reject(req: BlockRequest): void {
     this.#wire.rejectRequest(req)
   }
-  /** Queues a PEX update (sent only if it speaks ut_pex). */
+  /** Queues a PEX update (sent only if it speaks ut_pex) and remembers what it was told (`pexSent`). */
   sendPex(update: PexUpdate): void {
     this.#wire.sendPex(update)
+    for (const a of update.added ?? []) this.#pexSent.set(formatPeer(a), a)
+    for (const a of update.dropped ?? []) this.#pexSent.delete(formatPeer(a))
   }
   /** Asks it for merkle hashes (BEP 52). */
   requestHashes(req: HashRequest): Promise<HashesMessage> {
