@@ -73,7 +73,7 @@ class RequestView implements PeerRequestView {
     return this.#peer.suggested
   }
   get parole(): boolean {
-    return this.#peer.parole === true
+    return this.#peer.parole
   }
   get snubbed(): boolean {
     const until = this.#peer.snubbedUntil
@@ -151,7 +151,7 @@ export const SNUB_MS = 60_000
  * and every block it owes is cancelled and goes back to the picker for the other peers.
  */
 function snub(s: RequestsHost, core: TorrentCore, peer: Peer): void {
-  peer.snubbedUntil = s.rt.clock.now() + SNUB_MS
+  peer.snub(s.rt.clock.now() + SNUB_MS)
   if (s.sessions.has(peer)) core.release(peer, true)
   s.work.topUpAll()
 }
@@ -170,7 +170,7 @@ function onBlock(
 ): void {
   const { picker, store } = core
   peer.down.add(data.length)
-  peer.snubbedUntil = undefined
+  peer.unsnub()
   s.transfer.received(data.length)
   const arrival = picker.received(peer, index, begin, data.length)
   if (arrival.accepted) {

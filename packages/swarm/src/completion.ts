@@ -33,7 +33,7 @@ export function completion(s: CompletionHost, core: TorrentCore, saveResume: () 
         if (!p.handshaken) continue
         p.setInterested(false)
         if (isSeed(p, core.picker.pieceCount)) {
-          p.bothSeeds = true
+          p.markBothSeeds()
           p.close()
         }
       }

@@ -133,7 +133,7 @@ export function makeRoom(s: SlotsHost, rank: number, incoming: boolean): boolean
     if (lowest && (forced || lowest.rank < rank)) victim = lowest.peer
   }
   if (!victim) return false
-  victim.evicted = true
+  victim.markEvicted()
   victim.close()
   return true
 }

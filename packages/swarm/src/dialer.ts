@@ -44,6 +44,9 @@ export interface DialTarget {
   connect(addr: PeerAddress): void
 }
 
+/** Bound on addresses with rendezvous requests. */
+const MAX_RENDEZVOUS = 1_000
+
 /** Bound on a torrent's remembered ranks (the peer book holds up to 1,000 addresses). */
 const RANK_CACHE_SIZE = 4_096
 
@@ -57,8 +60,8 @@ const RANK_CACHE_SIZE = 4_096
 export class Dialer {
   /** Every peer address the torrent knows, with its dial state and back-off. */
   readonly book: PeerBook
-  /** Per address we failed to dial: the BEP 55 rendezvous requests for it (holepunch.ts). */
-  readonly rendezvous = new Map<string, Rendezvous>()
+  /** Per address we failed to dial (formatted): the BEP 55 rendezvous requests for it (holepunch.ts). */
+  readonly #rendezvous = new Map<string, Rendezvous>()
   readonly #holepunches: HolepunchCounts = { asked: 0, relayed: 0, started: 0, connected: 0 }
   #pending = 0
   #localHost: string | undefined
@@ -86,6 +89,31 @@ export class Dialer {
   /** Counts one BEP 55 event of `kind`. */
   countHolepunch(kind: keyof HolepunchCounts): void {
     this.#holepunches[kind]++
+  }
+
+  /** The rendezvous requests for the address `key` (formatted), if a dial to it failed. */
+  rendezvous(key: string): Rendezvous | undefined {
+    return this.#rendezvous.get(key)
+  }
+
+  /**
+   * The rendezvous requests for the address `key` (formatted), new ones if there are none (the oldest
+   * address is forgotten beyond {@link MAX_RENDEZVOUS}).
+   */
+  openRendezvous(key: string): Rendezvous {
+    const all = this.#rendezvous
+    let r = all.get(key)
+    if (!r) {
+      if (all.size >= MAX_RENDEZVOUS) all.delete(all.keys().next().value!)
+      r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set(), punchFailures: 0 }
+      all.set(key, r)
+    }
+    return r
+  }
+
+  /** Forgets the rendezvous requests for the address `key` (formatted): it connected or is never dialed. */
+  closeRendezvous(key: string): void {
+    this.#rendezvous.delete(key)
   }
 
   /** Outgoing connections being opened. */

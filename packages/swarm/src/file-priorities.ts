@@ -83,7 +83,7 @@ export async function setFilePriority(s: PrioritiesHost, index: number, priority
   } else if (priority === 0) {
     moving = storage.deselect(index)
   }
-  core.dirty = true
+  core.resumeState.markDirty()
   selection.set(index, priority)
   s.work.interestAll()
   s.work.topUpAll()

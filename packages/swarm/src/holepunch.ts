@@ -1,5 +1,5 @@
 import { formatPeer, type PeerAddress } from '@p2p/peer-address'
-import { HolepunchError, rendezvousVerdict, UtHolepunch } from '@p2p/peer-wire'
+import { HolepunchError, rendezvousVerdict } from '@p2p/peer-wire'
 import type { ClientContext } from './client-context.js'
 import type { Dialer } from './dialer.js'
 import { SwarmError } from './errors.js'
@@ -20,15 +20,14 @@ export const MAX_PUNCH_RETRIES = 2
  * before either NAT had a mapping, and libtorrent too retries a failed connection soon.
  */
 export const PUNCH_RETRY_MS = 1_000
-/** Bound on the addresses a peer told us of by PEX that we remember. */
-const MAX_PEX_KNOWN = 1_000
-/** Bound on addresses with rendezvous requests. */
-const MAX_RENDEZVOUS = 1_000
 
 /** What BEP 55 holepunching reads of a torrent. */
 export interface HolepunchHost {
   readonly sessions: Sessions
-  readonly dialer: Pick<Dialer, 'book' | 'rendezvous' | 'countHolepunch'>
+  readonly dialer: Pick<
+    Dialer,
+    'book' | 'rendezvous' | 'openRendezvous' | 'closeRendezvous' | 'countHolepunch'
+  >
   readonly ctx: Pick<ClientContext, 'isSelf'>
   readonly rt: Pick<SwarmRuntime, 'transport' | 'clock'>
   readonly destroyed: boolean
@@ -48,8 +47,7 @@ const ERROR_NAMES: Record<number, string> = {
  * us as a relay, we may use it as one, and its `connect` messages start a uTP dial through `punch`.
  */
 export function useHolepunch(s: HolepunchHost, peer: Peer, punch: (addr: PeerAddress) => void): void {
-  const hp = peer.use((context) => new UtHolepunch(context))
-  peer.holepunch = hp
+  const hp = peer.useHolepunch()
   hp.on('rendezvous', (target) => relay(s, peer, target))
   hp.on('connect', (addr) => punch(addr))
   hp.on('error', (addr, code) => {
@@ -92,10 +90,9 @@ function relay(s: HolepunchHost, from: Peer, target: PeerAddress): void {
 /** Remembers that `relay` told us of `addr` by PEX: it can introduce us if a dial to `addr` fails. */
 export function noteRelay(s: HolepunchHost, addr: PeerAddress, relay: Peer): void {
   const key = formatPeer(addr)
-  relay.pexKnown ??= new Set()
-  if (relay.pexKnown.size < MAX_PEX_KNOWN) relay.pexKnown.add(key)
+  relay.learnedByPex(key)
   // A dial to it failed before anyone told us of it: ask this peer now, not at the next failure.
-  if (s.dialer.rendezvous.has(key)) requestRendezvous(s, addr)
+  if (s.dialer.rendezvous(key)) requestRendezvous(s, addr)
 }
 
 /**
@@ -112,7 +109,7 @@ export function rendezvousWhenSlow(s: HolepunchHost, addr: PeerAddress): () => v
 
 /** `relay` told us by PEX that `addr` is gone: it cannot introduce us any more. */
 export function forgetRelay(relay: Peer, addr: PeerAddress): void {
-  relay.pexKnown?.delete(formatPeer(addr))
+  relay.droppedByPex(formatPeer(addr))
 }
 
 /**
@@ -127,18 +124,13 @@ export function forgetRelay(relay: Peer, addr: PeerAddress): void {
 export function requestRendezvous(s: HolepunchHost, addr: PeerAddress, next = false): void {
   if (!s.rt.transport.punch || s.destroyed) return
   const key = formatPeer(addr)
-  const { book, rendezvous } = s.dialer
-  if (book.isConnected(addr) || book.isNever(addr)) {
-    rendezvous.delete(key)
+  const { dialer } = s
+  if (dialer.book.isConnected(addr) || dialer.book.isNever(addr)) {
+    dialer.closeRendezvous(key)
     return
   }
   const now = s.rt.clock.now()
-  let r = rendezvous.get(key)
-  if (!r) {
-    if (rendezvous.size >= MAX_RENDEZVOUS) rendezvous.delete(rendezvous.keys().next().value!)
-    r = { askedAt: Number.NEGATIVE_INFINITY, tried: new Set(), punchFailures: 0 }
-    rendezvous.set(key, r)
-  }
+  const r = dialer.openRendezvous(key)
   const { pending } = r
   if (pending && s.sessions.has(pending) && !pending.destroyed && now - r.askedAt < RENDEZVOUS_INTERVAL_MS)
     return
@@ -163,7 +155,7 @@ function pickRelay(s: HolepunchHost, key: string, tried: Set<Peer>): Peer | unde
   for (const p of s.sessions) {
     if (tried.has(p) || !p.handshaken || p.destroyed || !p.supports('ut_holepunch')) continue
     if (listenKey(p) === key) continue // the target itself
-    if (p.pexKnown?.has(key)) return p
+    if (p.toldUsOf(key)) return p
     if (!reachable && !p.incoming) reachable = p
   }
   return reachable
@@ -176,7 +168,7 @@ function pickRelay(s: HolepunchHost, key: string, tried: Set<Peer>): Peer | unde
  */
 function rendezvousFailed(s: HolepunchHost, relay: Peer, addr: PeerAddress, code: number): void {
   forgetRelay(relay, addr)
-  const r = s.dialer.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous(formatPeer(addr))
   if (!r || r.pending !== relay || code === HolepunchError.noSupport) return
   r.pending = undefined
   requestRendezvous(s, addr, true)
@@ -188,7 +180,7 @@ function rendezvousFailed(s: HolepunchHost, relay: Peer, addr: PeerAddress, code
  * {@link RENDEZVOUS_INTERVAL_MS} for the relay that answered `connect`.
  */
 export function punchFailed(s: HolepunchHost, addr: PeerAddress): void {
-  const r = s.dialer.rendezvous.get(formatPeer(addr))
+  const r = s.dialer.rendezvous(formatPeer(addr))
   if (!r || r.punchFailures >= MAX_PUNCH_RETRIES) return
   r.punchFailures++
   if (r.pending) r.tried.delete(r.pending)

@@ -6,30 +6,36 @@ import type { TurnWork } from './turn-work.js'
 // What a peer has, as the picker counts it. These run in the torrent phase only: before the metadata
 // a peer's pieces stay on its wire and are counted when the core exists (torrent-setup.ts).
 
+/**
+ * What was added to the availability counts for each counted peer (removed exactly on close or a new
+ * bitfield); a peer not in it is not counted. Only the functions below change it.
+ */
+const counted = new WeakMap<Peer, Bitfield | 'all'>()
+
 /** A peer's bitfield / have-all / have-none arrived (replacing what it said before when `replace`). */
 export function onPieces(core: TorrentCore, peer: Peer, replace = false): void {
   if (replace) uncount(core, peer)
   count(core, peer)
   // Both seeds: nothing to exchange (and no point in dialing it again soon).
   if (core.selection.finished && isSeed(peer, core.picker.pieceCount)) {
-    peer.bothSeeds = true
+    peer.markBothSeeds()
     peer.close()
   }
 }
 
 /** Adds the peer's pieces to the picker's availability counts (once). */
 export function count({ picker }: TorrentCore, peer: Peer): void {
-  if (peer.counted) return
-  peer.counted = true
+  if (counted.has(peer)) return
   const bits = peerBits(peer)
-  peer.countedBits = bits === 'all' ? 'all' : new Bitfield(picker.pieceCount, peer.peerPieces.buffer)
-  picker.addAvailability(peer.countedBits)
+  const added = bits === 'all' ? 'all' : new Bitfield(picker.pieceCount, peer.peerPieces.buffer)
+  counted.set(peer, added)
+  picker.addAvailability(added)
 }
 
 /** The peer announced piece `i`: it counts once. */
 export function onHave({ picker }: TorrentCore, peer: Peer, i: number): void {
-  const bits = peer.countedBits
-  if (peer.counted && bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
+  const bits = counted.get(peer)
+  if (bits instanceof Bitfield && !bits.get(i) && i < bits.length) {
     bits.set(i)
     picker.addHave(i)
   }
@@ -40,14 +46,14 @@ export function onHave({ picker }: TorrentCore, peer: Peer, i: number): void {
  * have-all (after have-all the wire holds every piece but `i`: that is what counts from now on).
  */
 export function onDonthave({ picker }: TorrentCore, peer: Peer, i: number): void {
-  if (!peer.counted || i >= picker.pieceCount) return
-  let bits = peer.countedBits
+  let bits = counted.get(peer)
+  if (!bits || i >= picker.pieceCount) return
   if (bits === 'all') {
     bits = new Bitfield(picker.pieceCount)
     bits.fill()
-    peer.countedBits = bits
+    counted.set(peer, bits)
   }
-  if (bits?.get(i)) {
+  if (bits.get(i)) {
     bits.set(i, false)
     picker.removeHave(i)
   }
@@ -55,10 +61,10 @@ export function onDonthave({ picker }: TorrentCore, peer: Peer, i: number): void
 
 /** Removes exactly what {@link count} added. */
 export function uncount({ picker }: TorrentCore, peer: Peer): void {
-  if (!peer.counted) return
-  peer.counted = false
-  if (peer.countedBits) picker.removeAvailability(peer.countedBits)
-  peer.countedBits = undefined
+  const bits = counted.get(peer)
+  if (!bits) return
+  counted.delete(peer)
+  picker.removeAvailability(bits)
 }
 
 /**

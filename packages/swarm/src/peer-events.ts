@@ -8,9 +8,6 @@ import { serveHashRequest } from './piece-layers.js'
 import type { Peer, TorrentState } from './torrent-state.js'
 import { serve } from './uploads.js'
 
-/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
-const MAX_SUGGESTED = 64
-
 /** What a connection's events report back to the connection manager (which owns dialing and closing). */
 export interface ConnectionHooks {
   /** The peer told us of `addr` (PEX). */
@@ -31,8 +28,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     'extended-handshake': (ext) => {
       const p = ext.p
       if (peer.incoming && typeof p === 'number' && p > 0 && p < 65536) {
-        peer.listen = { host: peer.addr.host, port: p }
-        s.dialer.book.connected(peer.listen, 'incoming')
+        s.dialer.book.connected(peer.learnListenPort(p), 'incoming')
         s.pex.soon()
       }
       if (!s.meta) s.fetchMetadata(peer)
@@ -43,12 +39,12 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       pieces()
     },
     'have-all': () => {
-      peer.haveAll = true
+      peer.setHaveAll(true)
       s.superSeeding.pieces(peer)
       pieces()
     },
     'have-none': () => {
-      peer.haveAll = false
+      peer.setHaveAll(false)
       pieces()
     },
     have: (i) => {
@@ -58,7 +54,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     },
     donthave: (i) => {
       // After have-all the wire holds every piece but `i`: that is what the peer has from now on.
-      peer.haveAll = false
+      peer.setHaveAll(false)
       if (s.core) onDonthave(s.core, peer, i)
       s.work.interest(peer)
     },
@@ -71,11 +67,11 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
       s.work.topUpAll()
     },
     'allowed-fast': (i) => {
-      peer.allowedFast.add(i)
+      peer.addAllowedFast(i)
       s.work.topUp(peer)
     },
     suggest: (i) => {
-      if (peer.suggested.length < MAX_SUGGESTED) peer.suggested.push(i)
+      peer.addSuggested(i)
     },
     interested: () => s.work.unchoke(),
     uninterested: () => s.work.unchoke(),
@@ -92,7 +88,7 @@ export function peerEvents(s: TorrentState, peer: Peer, hooks: ConnectionHooks):
     port: (port) => {
       // BEP 5: a peer that set the DHT bit tells its DHT port; a private torrent never uses the DHT.
       if (!peer.peerDht || s.meta?.private || port === 0 || port === peer.dhtPort) return
-      peer.dhtPort = port
+      peer.learnDhtPort(port)
       s.emit('dht-node', { host: peer.addr.host, port })
     },
     close: (err) => hooks.closed(err),

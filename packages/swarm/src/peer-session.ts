@@ -1,20 +1,26 @@
-import type { PeerAddress } from '@p2p/peer-address'
-import type {
-  Bitfield,
-  BlockRequest,
-  ExtensionContext,
-  Handshake,
-  HashesMessage,
-  HashRequest,
-  PexUpdate,
+import { formatPeer, type PeerAddress } from '@p2p/peer-address'
+import {
+  type Bitfield,
+  type BlockRequest,
+  type ExtensionContext,
+  type Handshake,
+  type HashesMessage,
+  type HashRequest,
+  type PexUpdate,
   UtHolepunch,
-  Wire,
-  WireEvents,
-  WireExtension,
+  type Wire,
+  type WireEvents,
+  type WireExtension,
 } from '@p2p/peer-wire'
 import type { ConnectionEncryption } from './encryption.js'
 import { RateMeter } from './rate-meter.js'
 import type { Transport } from './transports.js'
+
+/** Bound on the addresses a peer told us of by PEX that we remember. */
+const MAX_PEX_KNOWN = 1_000
+
+/** Suggestions (BEP 6) kept per peer; later ones are ignored. */
+const MAX_SUGGESTED = 64
 
 /** The wire events a torrent listens to on a connection. */
 type SessionEvent =
@@ -69,53 +75,31 @@ export class PeerSession {
   readonly #wire: Wire
   /** The remote address. */
   readonly addr: PeerAddress
-  /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
-  listen?: PeerAddress
   /** It dialed us. */
   readonly incoming: boolean
   /** RC4, plaintext after MSE, or plain. */
   readonly encryption: ConnectionEncryption
   /** What carries the connection (under MSE, if any). */
   readonly transport: Transport
-  /** Its handshake passed our checks (not ourselves, not banned, not a duplicate). */
-  handshaken = false
-  /** It sent have-all (until its first donthave). */
-  haveAll = false
-  /** Its pieces are in the availability counts. */
-  counted = false
-  /** What was added to the availability counts for this peer (removed exactly on close or a new bitfield). */
-  countedBits?: Bitfield | 'all'
-  /** Pieces it allows us to request while choked (BEP 6). */
-  readonly allowedFast = new Set<number>()
-  /** Pieces it suggested (BEP 6), oldest first. */
-  readonly suggested: number[] = []
-  /** Failed pieces it sent blocks of. */
-  strikes = 0
-  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
-  parole?: boolean
-  /**
-   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
-   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
-   */
-  snubbedUntil?: number
-  /** It sent bad data and is closed for good. */
-  banned = false
-  /** Closed because we are both seeds. */
-  bothSeeds?: boolean
-  /** Closed to make room for a peer of higher BEP 40 rank. */
-  evicted?: boolean
-  /** The DHT port its last BEP 5 `port` message gave. */
-  dhtPort?: number
-  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
-  holepunch?: UtHolepunch
-  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
-  readonly pexSent = new Map<string, PeerAddress>()
-  /** Addresses it told us of by PEX and has not dropped (by `formatPeer`): it can introduce us (BEP 55). */
-  pexKnown?: Set<string>
   /** Payload bytes received from it. */
   readonly down: RateMeter
   /** Payload bytes sent to it. */
   readonly up: RateMeter
+  #listen: PeerAddress | undefined
+  #handshaken = false
+  #haveAll = false
+  #strikes = 0
+  #parole = false
+  #snubbedUntil: number | undefined
+  #banned = false
+  #bothSeeds = false
+  #evicted = false
+  #dhtPort: number | undefined
+  #holepunch: UtHolepunch | undefined
+  readonly #allowedFast = new Set<number>()
+  readonly #suggested: number[] = []
+  readonly #pexSent = new Map<string, PeerAddress>()
+  #pexKnown: Set<string> | undefined
 
   /**
    * @param wire the connection's wire, owned by the session from now on
@@ -124,7 +108,7 @@ export class PeerSession {
   constructor(wire: Wire, init: PeerSessionInit, events: (session: PeerSession) => PeerSessionEvents) {
     this.#wire = wire
     this.addr = init.addr
-    this.listen = init.incoming ? undefined : init.addr
+    this.#listen = init.incoming ? undefined : init.addr
     this.incoming = init.incoming
     this.encryption = init.encryption
     this.transport = init.transport
@@ -135,6 +119,167 @@ export class PeerSession {
     for (const name of Object.keys(on) as (keyof PeerSessionEvents)[]) {
       if (name !== 'handshake') wire.on(name, on[name] as WireEvents[typeof name])
     }
+  }
+
+  /** The address it accepts connections on (dialed address, or remote ip + extended handshake `p`). */
+  get listen(): PeerAddress | undefined {
+    return this.#listen
+  }
+
+  /** It dialed us and its extended handshake gave the port it listens on: returns its listen address. */
+  learnListenPort(port: number): PeerAddress {
+    this.#listen = { host: this.addr.host, port }
+    return this.#listen
+  }
+
+  /** Its handshake passed our checks (not ourselves, not banned, not a duplicate). */
+  get handshaken(): boolean {
+    return this.#handshaken
+  }
+
+  /** Its handshake passed our checks (sessions.ts `admit`). */
+  markHandshaken(): void {
+    this.#handshaken = true
+  }
+
+  /** It sent have-all (until its first donthave, or a have-none). */
+  get haveAll(): boolean {
+    return this.#haveAll
+  }
+
+  /** It sent have-all (`true`), or have-none or a donthave (`false`). */
+  setHaveAll(haveAll: boolean): void {
+    this.#haveAll = haveAll
+  }
+
+  /** Failed pieces it sent blocks of. */
+  get strikes(): number {
+    return this.#strikes
+  }
+
+  /** It sent part of a failed piece: one strike more. */
+  addStrike(): void {
+    this.#strikes++
+  }
+
+  /** It sent part of a failed piece: it gets whole pieces of its own (see `PiecePicker.pick`). */
+  get parole(): boolean {
+    return this.#parole
+  }
+
+  /** Puts it on parole (see {@link PeerSession.parole}). */
+  putOnParole(): void {
+    this.#parole = true
+  }
+
+  /**
+   * Until when (clock ms) the peer is snubbed: a request of ours to it timed out. A snubbed peer gets
+   * only endgame duplicates, so the blocks it sits on are served by others (libtorrent's snubbing).
+   */
+  get snubbedUntil(): number | undefined {
+    return this.#snubbedUntil
+  }
+
+  /** A request of ours to it timed out: snubbed until `until` (clock ms). */
+  snub(until: number): void {
+    this.#snubbedUntil = until
+  }
+
+  /** A block of it arrived: no longer snubbed. */
+  unsnub(): void {
+    this.#snubbedUntil = undefined
+  }
+
+  /** It sent bad data and is closed for good. */
+  get banned(): boolean {
+    return this.#banned
+  }
+
+  /** It is banned (sessions.ts `ban`, which remembers its address and id). */
+  markBanned(): void {
+    this.#banned = true
+  }
+
+  /** Closed because we are both seeds. */
+  get bothSeeds(): boolean {
+    return this.#bothSeeds
+  }
+
+  /** We are both seeds: the connection is closed for that reason (the caller closes it). */
+  markBothSeeds(): void {
+    this.#bothSeeds = true
+  }
+
+  /** Closed to make room for a peer of higher BEP 40 rank. */
+  get evicted(): boolean {
+    return this.#evicted
+  }
+
+  /** It makes room for a peer of higher BEP 40 rank (the caller closes it). */
+  markEvicted(): void {
+    this.#evicted = true
+  }
+
+  /** The DHT port its last BEP 5 `port` message gave. */
+  get dhtPort(): number | undefined {
+    return this.#dhtPort
+  }
+
+  /** Its BEP 5 `port` message gave `port`. */
+  learnDhtPort(port: number): void {
+    this.#dhtPort = port
+  }
+
+  /** Pieces it allows us to request while choked (BEP 6). */
+  get allowedFast(): ReadonlySet<number> {
+    return this.#allowedFast
+  }
+
+  /** It allows us to request piece `index` while choked (BEP 6 allowed fast). */
+  addAllowedFast(index: number): void {
+    this.#allowedFast.add(index)
+  }
+
+  /** Pieces it suggested (BEP 6), oldest first. */
+  get suggested(): readonly number[] {
+    return this.#suggested
+  }
+
+  /** It suggested piece `index` (BEP 6); beyond {@link MAX_SUGGESTED} suggestions it is ignored. */
+  addSuggested(index: number): void {
+    if (this.#suggested.length < MAX_SUGGESTED) this.#suggested.push(index)
+  }
+
+  /** Addresses told to it by PEX (by `formatPeer`), reported dropped once they are gone. */
+  get pexSent(): ReadonlyMap<string, PeerAddress> {
+    return this.#pexSent
+  }
+
+  /** Its ut_holepunch extension (BEP 55), absent on private torrents. */
+  get holepunch(): UtHolepunch | undefined {
+    return this.#holepunch
+  }
+
+  /** Adds ut_holepunch (BEP 55) to the connection (before the extended handshake). */
+  useHolepunch(): UtHolepunch {
+    this.#holepunch = this.use((context) => new UtHolepunch(context))
+    return this.#holepunch
+  }
+
+  /** Whether it told us of address `key` (by `formatPeer`) by PEX and has not dropped it: it can introduce us (BEP 55). */
+  toldUsOf(key: string): boolean {
+    return this.#pexKnown?.has(key) === true
+  }
+
+  /** It told us of address `key` (by `formatPeer`) by PEX (at most {@link MAX_PEX_KNOWN} are remembered). */
+  learnedByPex(key: string): void {
+    this.#pexKnown ??= new Set()
+    if (this.#pexKnown.size < MAX_PEX_KNOWN) this.#pexKnown.add(key)
+  }
+
+  /** It told us by PEX that address `key` (by `formatPeer`) is gone. */
+  droppedByPex(key: string): void {
+    this.#pexKnown?.delete(key)
   }
 
   /** The connection is closed. */
@@ -262,9 +407,11 @@ export class PeerSession {
   reject(req: BlockRequest): void {
     this.#wire.rejectRequest(req)
   }
-  /** Queues a PEX update (sent only if it speaks ut_pex). */
+  /** Queues a PEX update (sent only if it speaks ut_pex) and remembers what it was told (`pexSent`). */
   sendPex(update: PexUpdate): void {
     this.#wire.sendPex(update)
+    for (const a of update.added ?? []) this.#pexSent.set(formatPeer(a), a)
+    for (const a of update.dropped ?? []) this.#pexSent.delete(formatPeer(a))
   }
   /** Asks it for merkle hashes (BEP 52). */
   requestHashes(req: HashRequest): Promise<HashesMessage> {

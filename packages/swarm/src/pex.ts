@@ -84,8 +84,6 @@ function sendPex(s: PexSource): void {
     if (!added.length && !dropped.length) continue
     // Queued on the wire, which sends it only if the peer speaks ut_pex.
     p.sendPex({ added, dropped })
-    for (const a of added) p.pexSent.set(formatPeer(a), a)
-    for (const a of dropped) p.pexSent.delete(formatPeer(a))
   }
 }
 

@@ -40,7 +40,7 @@ export async function verify(s: VerifyHost, core: TorrentCore, index: number): P
     const e = err instanceof SwarmError ? err : new SwarmError('SWARM_STORAGE', String(err), { cause: err })
     // A failing disk (full, read-only...) stops the download: no point fetching what cannot be kept.
     if (!s.destroyed && !core.halted) {
-      core.halted = true
+      core.halt()
       for (const p of s.sessions) core.release(p)
       s.emit('error', e)
     }
@@ -76,7 +76,7 @@ export async function verify(s: VerifyHost, core: TorrentCore, index: number): P
   // Counted once, whatever happened meanwhile (a piece had already adds nothing).
   const had = picker.have.get(index)
   picker.verified(index)
-  core.dirty = true
+  core.resumeState.markDirty()
   selection.verified(index, had)
   // Heard after the piece is counted, so a listener's stats() include it (the last one reads 100 %).
   s.emit('piece', event)
@@ -96,9 +96,9 @@ function penalize(s: VerifyHost, core: TorrentCore, from: Set<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue
-    p.strikes++
-    const ban = alone && p.parole === true && p.strikes >= BAN_STRIKES
-    p.parole = true
+    p.addStrike()
+    const ban = alone && p.parole && p.strikes >= BAN_STRIKES
+    p.putOnParole()
     if (ban) {
       const addr = p.listen ?? p.addr
       s.sessions.ban(p)

@@ -27,10 +27,7 @@ export function recheck(s: RecheckHost): Promise<void> {
   const { core } = s
   if (!core)
     return Promise.reject(new SwarmError('SWARM_INVALID_ARGUMENT', 'no metadata yet: nothing to check'))
-  core.checking ??= run(s, core).finally(() => {
-    core.checking = undefined
-  })
-  return core.checking
+  return core.check(() => run(s, core))
 }
 
 async function run(s: RecheckHost, core: TorrentCore): Promise<void> {
@@ -60,8 +57,7 @@ async function run(s: RecheckHost, core: TorrentCore): Promise<void> {
       lost.push(i)
     }
   }
-  core.resumedPieces = 0
-  core.dirty = true
+  core.resumeState.rechecked()
   core.selection.recount()
   for (const p of [...s.sessions]) {
     if (!p.handshaken) continue

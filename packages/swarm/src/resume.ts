@@ -78,7 +78,7 @@ export async function checkExisting(
     // file was skipped, and the file is wanted now) is hashed again rather than trusted.
     for (const i of trusted) if (!bytesInPlace(core, states, i)) trusted.delete(i)
   }
-  core.resumedPieces = trusted.size
+  core.resumeState.trusted(trusted.size)
   const toCheck: number[] = []
   for (let i = 0; i < n; i++) {
     if (trusted.has(i)) {
@@ -169,8 +169,7 @@ const writing = new WeakMap<TorrentState, Promise<void>>()
 export async function saveResume(s: TorrentState, force: boolean): Promise<void> {
   const { core } = s
   if (!core || s.opts.resume === false) return
-  if (!core.dirty && !force) return
-  core.dirty = false
+  if (!core.resumeState.takeDirty() && !force) return
   const next = (writing.get(s) ?? Promise.resolve()).then(() => writeResume(s, core))
   writing.set(s, next)
   await next

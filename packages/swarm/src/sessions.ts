@@ -52,7 +52,7 @@ export class Sessions implements Iterable<PeerSession> {
 
   /** Bans `peer` for good: its address and peer id are refused from now on (the caller closes it). */
   ban(peer: PeerSession): void {
-    peer.banned = true
+    peer.markBanned()
     this.#banned.add(formatPeer(peer.addr))
     const id = peer.peerId
     if (id) this.#banned.add(toHex(id))
@@ -78,7 +78,7 @@ export class Sessions implements Iterable<PeerSession> {
         return 'duplicate'
       }
     }
-    peer.handshaken = true
+    peer.markHandshaken()
     return 'ok'
   }
 }

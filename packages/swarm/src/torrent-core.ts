@@ -3,6 +3,7 @@ import type { PeerSession } from './peer-session.js'
 import type { PiecePicker } from './piece-picker.js'
 import { PieceReadCache } from './piece-read-cache.js'
 import { PieceStore } from './piece-store.js'
+import { ResumeState } from './resume-state.js'
 import type { TorrentStorage } from './runtime.js'
 import type { Selection } from './selection.js'
 
@@ -42,14 +43,10 @@ export class TorrentCore {
   readonly readCache: PieceReadCache
   /** File priorities, wanted and verified bytes, finished. */
   readonly selection: Selection
-  /** Stopped downloading after a storage failure. */
-  halted = false
-  /** A recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
-  checking: Promise<void> | undefined
-  /** Pieces taken as had from the resume file without being hashed. */
-  resumedPieces = 0
-  /** Pieces or priorities changed since the resume file was last written. */
-  dirty = false
+  /** Whether the resume file is out of date, and what it let us skip hashing. */
+  readonly resumeState = new ResumeState()
+  #halted = false
+  #checking: Promise<void> | undefined
 
   constructor(parts: TorrentCoreParts) {
     const { specs, storage } = parts
@@ -72,6 +69,32 @@ export class TorrentCore {
         return storage.read(spec.offset, spec.length, into)
       },
     })
+  }
+
+  /** Stopped downloading after a storage failure. */
+  get halted(): boolean {
+    return this.#halted
+  }
+
+  /** Stops downloading for good (a storage failure): no request goes out any more. */
+  halt(): void {
+    this.#halted = true
+  }
+
+  /** Whether a recheck of the data on disk runs (no requests meanwhile; see recheck.ts). */
+  get checking(): boolean {
+    return this.#checking !== undefined
+  }
+
+  /**
+   * Runs `run` as the torrent's recheck, or joins the one running: {@link TorrentCore.checking} holds
+   * until it settles.
+   */
+  check(run: () => Promise<void>): Promise<void> {
+    this.#checking ??= run().finally(() => {
+      this.#checking = undefined
+    })
+    return this.#checking
   }
 
   /**

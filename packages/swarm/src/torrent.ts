@@ -126,7 +126,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
    * were unchanged): complete, but not verified. Add with `recheck: true` to hash them too.
    */
   get resumedPieces(): number {
-    return this.#s.core?.resumedPieces ?? 0
+    return this.#s.core?.resumeState.resumedPieces ?? 0
   }
 
   /** The 20-byte hash used in handshakes and announces. */
