@@ -100,13 +100,16 @@ export function leechersOf(runs: RunResult[]): PeerResult[] {
   return runs.flatMap((r) => r.peers.filter((p) => p.role === 'leecher'))
 }
 
+/** Each leecher's time from its start to its first verified piece, ms. */
+export function firstPieces(r: RunResult): number[] {
+  return r.peers
+    .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
+    .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0))
+}
+
 /** Mean time (ms) from a leecher's start to its first verified piece: what finding peers costs. */
 export function meanFirstPiece(r: RunResult): number {
-  return mean(
-    r.peers
-      .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
-      .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0)),
-  )
+  return mean(firstPieces(r))
 }
 
 /** ` over N runs` after a count summed over several runs; nothing for one run. */

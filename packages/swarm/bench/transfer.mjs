@@ -82,13 +82,17 @@ function launcherFlags(bin) {
   return /^':' \/\/; exec node (.*) "\$0" "\$@"$/.exec(line)?.[1].split(' ').filter(Boolean) ?? []
 }
 
+/** Each CLI build's launcher flags, read on its first run. */
+const flagsByBin = new Map()
+
 /**
  * Runs our CLI (or BENCH_BASE's) as a user's `p2p` runs, with the node flags of its launcher line,
  * and `nodeArgs` after them.
  */
 function startOurs(kind, nodeArgs, args, env) {
   const bin = kind === 'base' ? BASE : P2P
-  return start(process.execPath, [...launcherFlags(bin), ...nodeArgs, bin, ...args], env)
+  if (!flagsByBin.has(bin)) flagsByBin.set(bin, launcherFlags(bin))
+  return start(process.execPath, [...flagsByBin.get(bin), ...nodeArgs, bin, ...args], env)
 }
 
 /** Spawns a command under /usr/bin/time; `rssKiB()` is its peak RSS once it exited. */

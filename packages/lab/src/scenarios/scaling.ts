@@ -6,6 +6,7 @@ import { barLine, formatSpread, type Repeated, spread } from '../repeats.js'
 import {
   availabilityChart,
   type ChartSpec,
+  firstPieces,
   leecherTimes,
   mean,
   median,
@@ -43,13 +44,6 @@ export function cpuUsage(
 /** A run's completion time over the bound, or undefined when it did not complete. */
 export function completionRatio(r: RunResult, boundMs: number): number | undefined {
   return r.completion === undefined ? undefined : r.completion / boundMs
-}
-
-/** Each leecher's time from its start to its first verified piece, ms. */
-export function firstPieces(r: RunResult): number[] {
-  return r.peers
-    .filter((p) => p.role === 'leecher' && p.firstPieceAt !== undefined)
-    .map((p) => p.firstPieceAt! - Math.max(p.startAt, 0))
 }
 
 /** Fluid-model bound (ms) for one seeder and `n` leechers with the lab's caps. */
