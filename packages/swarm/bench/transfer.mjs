@@ -4,6 +4,8 @@
 // libtorrent -> libtorrent (target: ours -> ours >= 2.0x, leecher peak RSS <= 64 MiB). Those two pairs
 // run BENCH_ROUNDS times (default 3), interleaved: a single run of either varies by +-15% here, so
 // the ratio is taken on the medians (and the RSS target on the highest peak of all rounds).
+// A transfer's time runs from spawning the leecher to its exit (ours, aria2: they exit once complete)
+// or to its 'done' line (libtorrent's peer prints it once seeding, woken by the finished alert, and seeds on).
 // Also prints the user + system CPU seconds per GiB of leecher and seeder: on a shared machine they
 // are steadier than MB/s (though kernel write costs vary between runs on this VM too); the seeder's
 // include checking its copy of the file at startup. And the 1-minute load average after each run.
