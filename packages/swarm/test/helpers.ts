@@ -104,3 +104,12 @@ export function useSession(prefix: string, defaults: ConstructorParameters<typeo
     local: (c: Client) => ({ host: '127.0.0.1', port: c.port }),
   }
 }
+
+/** The warnings of `t` (setup's are emitted on a later turn, so a listener attached after add gets them). */
+export async function warningsOf(t: Torrent): Promise<{ message: string; error?: unknown }[]> {
+  const seen: { message: string; error?: unknown }[] = []
+  t.on('warning', (w) => seen.push(w))
+  await new Promise((r) => setImmediate(r))
+  await new Promise((r) => setImmediate(r))
+  return seen
+}

@@ -1,20 +1,11 @@
 import { open, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createTorrent } from '@p2p/metainfo'
-import { STATE_DIR, type SwarmError, type Torrent } from '@p2p/swarm'
+import { STATE_DIR, type SwarmError } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
-import { differing, doneWithin, useSession, writeContent } from './helpers.js'
+import { differing, doneWithin, useSession, warningsOf, writeContent } from './helpers.js'
 
 const { dir, client, local } = useSession('swarm-resume-lost-', { hashThreads: 2 })
-
-/** The warnings of `t` (setup's are emitted on a later turn, so a listener attached after add gets them). */
-async function warningsOf(t: Torrent): Promise<{ message: string; error?: unknown }[]> {
-  const seen: { message: string; error?: unknown }[] = []
-  t.on('warning', (w) => seen.push(w))
-  await new Promise((r) => setImmediate(r))
-  await new Promise((r) => setImmediate(r))
-  return seen
-}
 
 describe('a resume file lost to a power loss (written without fsync)', () => {
   it('an empty resume file is ignored with a warning: every piece on disk is hashed again', async () => {

@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encode } from '@p2p/bencode'
 import { createTorrent } from '@p2p/metainfo'
-import { readResumeFile, STATE_DIR, type Torrent, writeResumeFile } from '@p2p/swarm'
+import { readResumeFile, STATE_DIR, writeResumeFile } from '@p2p/swarm'
 import { describe, expect, it } from 'vitest'
-import { differing, doneWithin, useSession, writeContent } from './helpers.js'
+import { differing, doneWithin, useSession, warningsOf, writeContent } from './helpers.js'
 
 const { dir, client, local } = useSession('swarm-resume-prio-', { hashThreads: 2 })
 
@@ -20,15 +20,6 @@ async function threeFiles() {
   const only = (...names: string[]) =>
     new Map(names.map((n) => [`p/${n}`, content.get(`p/${n}`)!] as [string, Buffer]))
   return { content, torrent, meta, index, seeder, only }
-}
-
-/** The warnings of `t` (setup's are emitted on a later turn, so a listener attached after add gets them). */
-async function warningsOf(t: Torrent): Promise<{ message: string; error?: unknown }[]> {
-  const seen: { message: string; error?: unknown }[] = []
-  t.on('warning', (w) => seen.push(w))
-  await new Promise((r) => setImmediate(r))
-  await new Promise((r) => setImmediate(r))
-  return seen
 }
 
 describe('file priorities in the resume file', () => {
