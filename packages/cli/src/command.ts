@@ -61,6 +61,19 @@ export function intFlag(
   return n
 }
 
+/** Checks a flag whose value must be one of `allowed`; `undefined` when the flag is absent. */
+export function choiceFlag<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined
+  if (!allowed.includes(value as T)) {
+    throw new CliError('CLI_USAGE', `--${name} expects ${allowed.join('|')}, got ${JSON.stringify(value)}`)
+  }
+  return value as T
+}
+
 /** Byte multipliers of size units (binary, as `256k` piece lengths; `kb`/`mb`/`gb` decimal). */
 const SIZE_UNITS: Record<string, number> = {
   '': 1,

@@ -1,3 +1,5 @@
+import type { Metainfo } from '@p2p/metainfo'
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
 /** Formats a byte count with a binary unit: `0 B`, `512 B`, `1.5 MiB`, `1.00 GiB`. */
@@ -33,4 +35,17 @@ export function formatEta(seconds: number | undefined): string {
 export function formatPercent(fraction: number): string {
   const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
   return `${(f * 100).toFixed(1)}%`
+}
+
+/** The fields that name and size a torrent in `--json` output (`p2p info` and `p2p create`), in order. */
+export function metainfoSummary(m: Metainfo): Record<string, unknown> {
+  return {
+    name: m.name,
+    version: m.version,
+    infoHash: m.infoHash ?? null,
+    infoHashV2: m.infoHashV2 ?? null,
+    pieceLength: m.pieceLength,
+    pieces: m.pieceCount,
+    length: m.length,
+  }
 }

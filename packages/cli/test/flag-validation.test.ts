@@ -47,3 +47,19 @@ describe('-o is checked when the torrent is added', () => {
     expect(err).toMatch(/cannot write into .*not-a-dir: E\w+ \(SWARM_STORAGE\)/)
   })
 })
+
+describe('p2p lab checks its choice flags before running anything', () => {
+  const cases: [string[], RegExp][] = [
+    [['--simulate', '--model', 'graph'], /--model expects auto\|wire\|piece, got "graph"/],
+    [['--discovery', 'dht'], /--discovery expects tracker\|direct, got "dht"/],
+    [['--tracker-protocol', 'ws'], /--tracker-protocol expects http\|udp, got "ws"/],
+  ]
+  for (const [flags, message] of cases) {
+    it(`p2p lab ${flags.join(' ')} is a usage error`, async () => {
+      const t = io()
+      const code = await main(['lab', '--out', await dir(), ...flags], t.io)
+      expect(code).toBe(2)
+      expect(t.err()).toMatch(message)
+    })
+  }
+})

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
-import { createTorrent, MetainfoError, type TorrentVersion, toMagnet } from '@p2p/metainfo'
+import { createTorrent, type Metainfo, MetainfoError, type TorrentVersion, toMagnet } from '@p2p/metainfo'
 import { type Command, intFlag, parseFlags, parseSize } from '../command.js'
 import { CliError } from '../errors.js'
-import { formatBytes } from '../format.js'
-import { createProgressView } from '../progress.js'
+import { formatBytes, metainfoSummary } from '../format.js'
+import { createProgressView, type ProgressView } from '../progress.js'
 
 /** Parses `256k`, `1MiB`, `262144` into bytes. */
 function parsePieceLength(text: string): number {
@@ -84,8 +84,6 @@ its name, info hashes and magnet link. Same content and options give libtorrent'
     )
     const json = values.json === true
     const view = createProgressView({ stream: io.stderr, mode: json ? 'json' : undefined })
-    const label = `hashing ${basename(input)}`
-    const started = Date.now()
     let result: Awaited<ReturnType<typeof createTorrent>>
     try {
       result = await createTorrent(input, {
@@ -103,18 +101,7 @@ its name, info hashes and magnet link. Same content and options give libtorrent'
         // one process, one torrent: the otherwise idle main thread hashes too (one worker fewer to start)
         hashOnCallingThread: true,
         signal: io.signal,
-        onProgress(done, total) {
-          const secs = Math.max(0.001, (Date.now() - started) / 1000)
-          const speed = done / secs
-          view.update({
-            label,
-            progress: total > 0 ? done / total : 1,
-            downloadSpeed: speed,
-            uploadSpeed: 0,
-            peers: 0,
-            eta: speed > 0 ? (total - done) / speed : undefined,
-          })
-        },
+        onProgress: hashingProgress(view, `hashing ${basename(input)}`),
       })
     } catch (err) {
       throw metainfoToCliError(err)
@@ -128,36 +115,50 @@ its name, info hashes and magnet link. Same content and options give libtorrent'
     } catch (err) {
       throw new CliError('CLI_FAILED', `cannot write ${out}: ${(err as Error).message}`, { cause: err })
     }
-    const magnet = toMagnet(metainfo)
-    if (json) {
-      io.stdout.write(
-        `${JSON.stringify({
-          type: 'created',
-          file: out,
-          name: metainfo.name,
-          version: metainfo.version,
-          infoHash: metainfo.infoHash ?? null,
-          infoHashV2: metainfo.infoHashV2 ?? null,
-          pieceLength: metainfo.pieceLength,
-          pieces: metainfo.pieceCount,
-          length: metainfo.length,
-          files: metainfo.files.filter((f) => !f.pad).length,
-          magnet,
-        })}\n`,
-      )
-    } else {
-      const lines = [
-        `created ${out}`,
-        `name:        ${metainfo.name}`,
-        `format:      ${metainfo.version === 'hybrid' ? 'hybrid (v1+v2)' : `v${metainfo.version}`}`,
-        ...(metainfo.infoHash ? [`info hash:   ${metainfo.infoHash}`] : []),
-        ...(metainfo.infoHashV2 ? [`info hash 2: ${metainfo.infoHashV2}`] : []),
-        `size:        ${formatBytes(metainfo.length)} in ${metainfo.files.filter((f) => !f.pad).length} file(s)`,
-        `pieces:      ${metainfo.pieceCount} x ${formatBytes(metainfo.pieceLength)}`,
-        magnet,
-      ]
-      io.stdout.write(`${lines.join('\n')}\n`)
-    }
+    io.stdout.write(createdReport(out, metainfo, json))
     return 0
   },
+}
+
+/** Shows hashing progress on `view`: bytes hashed per second, as a download's speed. */
+function hashingProgress(view: ProgressView, label: string): (done: number, total: number) => void {
+  const started = Date.now()
+  return (done, total) => {
+    const secs = Math.max(0.001, (Date.now() - started) / 1000)
+    const speed = done / secs
+    view.update({
+      label,
+      progress: total > 0 ? done / total : 1,
+      downloadSpeed: speed,
+      uploadSpeed: 0,
+      peers: 0,
+      eta: speed > 0 ? (total - done) / speed : undefined,
+    })
+  }
+}
+
+/** What `p2p create` prints once the torrent file is written: a JSON line, or a few lines and the magnet. */
+function createdReport(out: string, metainfo: Metainfo, json: boolean): string {
+  const magnet = toMagnet(metainfo)
+  const files = metainfo.files.filter((f) => !f.pad).length
+  if (json) {
+    return `${JSON.stringify({
+      type: 'created',
+      file: out,
+      ...metainfoSummary(metainfo),
+      files,
+      magnet,
+    })}\n`
+  }
+  const lines = [
+    `created ${out}`,
+    `name:        ${metainfo.name}`,
+    `format:      ${metainfo.version === 'hybrid' ? 'hybrid (v1+v2)' : `v${metainfo.version}`}`,
+    ...(metainfo.infoHash ? [`info hash:   ${metainfo.infoHash}`] : []),
+    ...(metainfo.infoHashV2 ? [`info hash 2: ${metainfo.infoHashV2}`] : []),
+    `size:        ${formatBytes(metainfo.length)} in ${files} file(s)`,
+    `pieces:      ${metainfo.pieceCount} x ${formatBytes(metainfo.pieceLength)}`,
+    magnet,
+  ]
+  return `${lines.join('\n')}\n`
 }

@@ -1,11 +1,12 @@
 import type { DhtNode } from '@p2p/dht'
 import { type Command, parseFlags } from '../command.js'
 import { CliError, interrupted } from '../errors.js'
-import { missingFile, parseFileList, parsePriorities } from '../file-selection.js'
+import { parseFileList, parsePriorities } from '../file-selection.js'
 import { createProgressView } from '../progress.js'
 import { logTorrentProblems } from '../warnings.js'
 import { DHT_FLAGS, DHT_USAGE, startDht } from './dht-flags.js'
-import { NO_SOURCE_HINT, NO_SOURCE_HINT_MS } from './handoff.js'
+import { type DownloadAsk, watchDownload } from './download-outcome.js'
+import { NO_SOURCE_HINT_MS } from './handoff.js'
 import {
   aborted,
   cliError,
@@ -70,7 +71,12 @@ ${ENCRYPTION_USAGE}
     const files = values.files !== undefined ? parseFileList(String(values.files)) : undefined
     const priorities = values.priority ? parsePriorities(values.priority as string[]) : undefined
     const announce = trackerTiers(values)
-    const peers = peerFlags(values.peer as string[] | undefined)
+    const ask: DownloadAsk = {
+      input,
+      files,
+      priorities,
+      peers: peerFlags(values.peer as string[] | undefined),
+    }
     const torrent = await torrentArgument(input)
     const json = values.json === true
     const client = transferClient(values, io.signal)
@@ -82,7 +88,7 @@ ${ENCRYPTION_USAGE}
       const t = await client
         .add(torrent, {
           path: values.out as string,
-          peers,
+          peers: ask.peers,
           strategy: values.sequential ? 'sequential' : undefined,
           files,
           filePriorities: priorities,
@@ -94,55 +100,12 @@ ${ENCRYPTION_USAGE}
         .catch((err: unknown) => {
           throw cliError(err)
         })
-      let fatal: Error | undefined
-      // A file index the torrent lacks is a usage error (known now for a .torrent, at metadata for a magnet).
-      let badIndex = t.metainfo ? missingFile(t.metainfo.files.length, files, priorities) : undefined
-      let onBadIndex = () => {}
-      t.once('metadata', (m) => {
-        badIndex ??= missingFile(m.files.length, files, priorities)
-        if (badIndex) onBadIndex()
-      })
-      if (badIndex) throw badIndex
-      let unreachable: string | undefined
-      let onUnreachable = () => {}
+      const outcome = watchDownload(t, ask, view)
       logTorrentProblems(view, t, values.verbose === true)
-      t.on('warning', (w) => {
-        // Every tracker failed and nobody else to ask: say so instead of waiting forever.
-        const code = (w.error as { code?: string } | undefined)?.code
-        const magnetPeers = input.startsWith('magnet:') && /[?&]x\.pe=/i.test(input)
-        if (code === 'TRACKER_ALL_FAILED' && peers.length === 0 && !magnetPeers && t.stats().peers === 0) {
-          unreachable = w.message
-          onUnreachable()
-        }
-      })
-      t.on('error', (e) => {
-        fatal = e
-      })
-      // Nothing to ask for peers: say how to give it some instead of waiting silently at 0 %.
-      t.on('noPeers', (e) => {
-        if (e.trackers === 0 && e.knownPeers === 0 && e.webSeeds === 0) view.log(NO_SOURCE_HINT)
-      })
-      t.on('ban', (b) => view.log(`banned ${b.peer.host}:${b.peer.port}: ${b.reason}`))
       dht = await startDht(values, client, t, (line) => view.log(line))
       stop = showProgress(view, t)
-      await Promise.race([
-        t.done,
-        aborted(io.signal),
-        new Promise<void>((r) => t.on('error', () => r())),
-        new Promise<void>((r) => {
-          onUnreachable = r
-        }),
-        new Promise<void>((r) => {
-          onBadIndex = r
-        }),
-      ])
-      if (badIndex) throw badIndex
-      if (fatal) throw new CliError('CLI_FAILED', fatal.message, { cause: fatal })
-      if (unreachable && !t.complete) throw new CliError('CLI_UNREACHABLE', unreachable)
-      if (!t.complete && io.signal.aborted)
-        throw interrupted('run the same command again to continue (resume data kept)')
-      if (!t.complete)
-        throw new CliError('CLI_FAILED', 'download stopped before it completed (resume data kept)')
+      await Promise.race([t.done, aborted(io.signal), outcome.ended])
+      outcome.check(io.signal)
       stop()
       stop = () => {}
       const resumed = t.resumedPieces

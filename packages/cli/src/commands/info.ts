@@ -9,7 +9,7 @@ import {
 } from '@p2p/metainfo'
 import { type Command, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
-import { formatBytes } from '../format.js'
+import { formatBytes, metainfoSummary } from '../format.js'
 import { metainfoToCliError } from './create.js'
 
 /** Largest .torrent file read (bytes). */
@@ -21,13 +21,7 @@ function hex(b: Uint8Array | undefined): string | null {
 function metainfoJson(m: Metainfo): Record<string, unknown> {
   return {
     type: 'torrent',
-    name: m.name,
-    version: m.version,
-    infoHash: m.infoHash ?? null,
-    infoHashV2: m.infoHashV2 ?? null,
-    pieceLength: m.pieceLength,
-    pieces: m.pieceCount,
-    length: m.length,
+    ...metainfoSummary(m),
     private: m.private,
     announce: m.announce,
     urlList: m.urlList,

@@ -1,5 +1,5 @@
 import { LabError, MAX_SIM_PEERS, PIECE_MODEL_ABOVE, runLab, runSimulation, scenarios } from '@p2p/lab'
-import { type Command, parseFlags } from '../command.js'
+import { type Command, type CommandIo, choiceFlag, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 
 const SIZE_UNITS: Record<string, number> = {
@@ -92,80 +92,7 @@ Scenarios: ${Object.keys(scenarios).join(', ')}.
       },
       false,
     )
-    if (values.simulate) {
-      const pieces = values.pieces === undefined ? undefined : Number(values.pieces)
-      if (pieces !== undefined && (!Number.isInteger(pieces) || pieces < 2))
-        throw new CliError(
-          'CLI_USAGE',
-          `--pieces expects an integer >= 2, got ${JSON.stringify(values.pieces)}`,
-        )
-      const model = String(values.model)
-      if (model !== 'auto' && model !== 'wire' && model !== 'piece')
-        throw new CliError('CLI_USAGE', `--model expects auto, wire or piece, got ${JSON.stringify(model)}`)
-      return await labOutcome(async () => {
-        const r = await runSimulation({
-          model,
-          peers: values.peers ? parsePeers(String(values.peers), MAX_SIM_PEERS) : undefined,
-          size: values.size === undefined ? undefined : parseSize(String(values.size)),
-          pieces,
-          out: String(values.out),
-          command: ['p2p', 'lab', ...argv].join(' '),
-          onNote: (l) => io.stderr.write(`lab: ${l}\n`),
-          onLine: (l) => io.stdout.write(`${l}\n`),
-        })
-        io.stdout.write(`hosts: simulation\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
-        if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
-      })
-    }
-    const scenario = String(values.scenario)
-    const impls = values.impl ? String(values.impl).split(',') : undefined
-    if (impls?.some((i) => i !== 'ours' && i !== 'libtorrent')) {
-      throw new CliError(
-        'CLI_USAGE',
-        `--impl expects ours and/or libtorrent, got ${JSON.stringify(values.impl)}`,
-      )
-    }
-    const discovery = String(values.discovery)
-    if (discovery !== 'tracker' && discovery !== 'direct')
-      throw new CliError(
-        'CLI_USAGE',
-        `--discovery expects tracker or direct, got ${JSON.stringify(discovery)}`,
-      )
-    const trackerProtocol = String(values['tracker-protocol'])
-    if (trackerProtocol !== 'http' && trackerProtocol !== 'udp') {
-      throw new CliError(
-        'CLI_USAGE',
-        `--tracker-protocol expects http or udp, got ${JSON.stringify(trackerProtocol)}`,
-      )
-    }
-    const repeats = Number(values.repeats)
-    if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
-      throw new CliError(
-        'CLI_USAGE',
-        `--repeats expects an integer 1..20, got ${JSON.stringify(values.repeats)}`,
-      )
-    return await labOutcome(async () => {
-      const r = await runLab({
-        scenarios: scenario === 'all' ? 'all' : scenario.split(','),
-        peers: parsePeers(String(values.peers ?? '2,5,10')),
-        size: parseSize(String(values.size ?? '64MiB')),
-        out: String(values.out),
-        up: parseMbit('up', values.up as string | undefined),
-        down: parseMbit('down', values.down as string | undefined),
-        impls: impls as ('ours' | 'libtorrent')[] | undefined,
-        network: values['no-netns'] ? 'loopback' : 'auto',
-        superSeed: values['super-seed'] === true,
-        discovery,
-        trackerProtocol,
-        repeats,
-        command: ['p2p', 'lab', ...argv].join(' '),
-        signal: io.signal,
-        onNote: (l) => io.stderr.write(`lab: ${l}\n`),
-        onLine: (l) => io.stdout.write(`${l}\n`),
-      })
-      io.stdout.write(`hosts: ${r.mode}\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
-      if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
-    })
+    return values.simulate ? await simulate(values, argv, io) : await onHosts(values, argv, io)
   },
 }
 
@@ -182,4 +109,71 @@ async function labOutcome(work: () => Promise<void>): Promise<number> {
     }
     throw err
   }
+}
+
+type LabFlags = Record<string, string | boolean | (string | boolean)[] | undefined>
+
+/** `p2p lab --simulate`: the swarm on @p2p/sim's virtual clock. */
+async function simulate(values: LabFlags, argv: string[], io: CommandIo): Promise<number> {
+  const pieces = values.pieces === undefined ? undefined : Number(values.pieces)
+  if (pieces !== undefined && (!Number.isInteger(pieces) || pieces < 2))
+    throw new CliError('CLI_USAGE', `--pieces expects an integer >= 2, got ${JSON.stringify(values.pieces)}`)
+  const model = choiceFlag('model', values.model, ['auto', 'wire', 'piece'] as const) ?? 'auto'
+  return await labOutcome(async () => {
+    const r = await runSimulation({
+      model,
+      peers: values.peers ? parsePeers(String(values.peers), MAX_SIM_PEERS) : undefined,
+      size: values.size === undefined ? undefined : parseSize(String(values.size)),
+      pieces,
+      out: String(values.out),
+      command: ['p2p', 'lab', ...argv].join(' '),
+      onNote: (l) => io.stderr.write(`lab: ${l}\n`),
+      onLine: (l) => io.stdout.write(`${l}\n`),
+    })
+    io.stdout.write(`hosts: simulation\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
+    if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
+  })
+}
+
+/** `p2p lab`: the scenarios on emulated hosts (network namespaces, or the loopback fallback). */
+async function onHosts(values: LabFlags, argv: string[], io: CommandIo): Promise<number> {
+  const scenario = String(values.scenario)
+  const impls = values.impl ? String(values.impl).split(',') : undefined
+  if (impls?.some((i) => i !== 'ours' && i !== 'libtorrent')) {
+    throw new CliError(
+      'CLI_USAGE',
+      `--impl expects ours and/or libtorrent, got ${JSON.stringify(values.impl)}`,
+    )
+  }
+  const discovery = choiceFlag('discovery', values.discovery, ['tracker', 'direct'] as const) ?? 'tracker'
+  const trackerProtocol =
+    choiceFlag('tracker-protocol', values['tracker-protocol'], ['http', 'udp'] as const) ?? 'http'
+  const repeats = Number(values.repeats)
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
+    throw new CliError(
+      'CLI_USAGE',
+      `--repeats expects an integer 1..20, got ${JSON.stringify(values.repeats)}`,
+    )
+  return await labOutcome(async () => {
+    const r = await runLab({
+      scenarios: scenario === 'all' ? 'all' : scenario.split(','),
+      peers: parsePeers(String(values.peers ?? '2,5,10')),
+      size: parseSize(String(values.size ?? '64MiB')),
+      out: String(values.out),
+      up: parseMbit('up', values.up as string | undefined),
+      down: parseMbit('down', values.down as string | undefined),
+      impls: impls as ('ours' | 'libtorrent')[] | undefined,
+      network: values['no-netns'] ? 'loopback' : 'auto',
+      superSeed: values['super-seed'] === true,
+      discovery,
+      trackerProtocol,
+      repeats,
+      command: ['p2p', 'lab', ...argv].join(' '),
+      signal: io.signal,
+      onNote: (l) => io.stderr.write(`lab: ${l}\n`),
+      onLine: (l) => io.stdout.write(`${l}\n`),
+    })
+    io.stdout.write(`hosts: ${r.mode}\nreport: ${r.reportPath}\nevents: ${r.eventsPath}\n`)
+    if (r.pdfPath) io.stdout.write(`pdf: ${r.pdfPath}\n`)
+  })
 }

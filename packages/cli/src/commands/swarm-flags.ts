@@ -9,7 +9,7 @@ import {
   SwarmError,
   type Transport,
 } from '@p2p/swarm'
-import { intFlag, sizeFlag } from '../command.js'
+import { choiceFlag, intFlag, sizeFlag } from '../command.js'
 import { CliError } from '../errors.js'
 import type { ProgressView } from '../progress.js'
 import { metainfoToCliError } from './create.js'
@@ -40,14 +40,8 @@ export const ENCRYPTION_USAGE = `  --encryption forced|enabled|disabled
 
 /** `--encryption` and `--encryption-level`, checked. */
 function encryptionFlags(values: Record<string, unknown>): EncryptionOptions {
-  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
-    const v = values[name] as string | undefined
-    if (v === undefined) return undefined
-    if (!allowed.includes(v as T)) {
-      throw new CliError('CLI_USAGE', `--${name} expects ${allowed.join('|')}, got ${JSON.stringify(v)}`)
-    }
-    return v as T
-  }
+  const pick = <T extends string>(name: string, allowed: readonly T[]) =>
+    choiceFlag(name, values[name], allowed)
   return {
     encryption: pick('encryption', ['forced', 'enabled', 'disabled'] as const),
     encryptionLevel: pick('encryption-level', ['rc4', 'plaintext', 'both'] as const),

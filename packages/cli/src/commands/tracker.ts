@@ -11,7 +11,7 @@ import {
   runCluster,
   TrackerServerError,
 } from '@p2p/tracker-server'
-import { type Command, intFlag, parseFlags } from '../command.js'
+import { type Command, type CommandIo, intFlag, parseFlags } from '../command.js'
 import { CliError, interrupted } from '../errors.js'
 import { stdoutRecords } from '../output.js'
 
@@ -53,45 +53,7 @@ each on its own line (with --json one {"type":"listening","httpUrl","udpUrl"} li
       },
       false,
     )
-    const str = (k: string) => values[k] as string | undefined
-    const host = str('host') ?? '127.0.0.1'
-    const httpPort = intFlag('port', str('port') ?? str('http-port'), 0, 0, 65535)
-    const udpPort =
-      str('udp-port') === undefined ? undefined : intFlag('udp-port', str('udp-port'), 0, 0, 65535)
-    const workers = intFlag('workers', str('workers'), 1, 1, 64)
-    const interval = intFlag('interval', str('interval'), 1800, 1, 86_400)
-    const rate = intFlag('rate-limit', str('rate-limit'), 50, 0, 1_000_000)
-    const redisUrl = str('redis')
-    if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-      throw new CliError('CLI_USAGE', `--redis expects a redis:// URL, got ${JSON.stringify(redisUrl)}`)
-    }
-    const memory = {
-      peerTimeout:
-        intFlag('peer-timeout', str('peer-timeout'), DEFAULT_PEER_TIMEOUT_MS / 1000, 1, 86_400) * 1000,
-      maxPeers: intFlag('max-peers', str('max-peers'), DEFAULT_MAX_PEERS, 1, 1_000_000_000),
-    }
-    if ((str('peer-timeout') ?? str('max-peers')) !== undefined && (redisUrl !== undefined || workers > 1))
-      throw new CliError(
-        'CLI_USAGE',
-        '--peer-timeout and --max-peers apply to the memory store of one worker',
-      )
-    const allowList = str('allow') === undefined ? undefined : await readAllowList(str('allow')!)
-    const logger: Logger = values.json
-      ? jsonLogger({ stream: io.stderr })
-      : (e: LogEntry) => {
-          if (e.level !== 'debug')
-            io.stderr.write(`tracker: ${e.msg}${e.worker === undefined ? '' : ` (worker ${e.worker})`}\n`)
-        }
-    const common = {
-      host,
-      httpPort,
-      ...(udpPort === undefined ? {} : { udpPort }),
-      interval,
-      minInterval: Math.min(300, interval),
-      rateLimit: rate === 0 ? (false as const) : { perSecond: rate, burst: rate * 4 },
-      ...(allowList ? { allowList } : {}),
-      logger,
-    }
+    const { common, workers, redisUrl, memory } = await trackerOptions(values, io)
     const record = stdoutRecords(io, values.json === true)
     const printUrls = (u: { httpUrl?: string; udpUrl?: string }) =>
       record('listening', u, `${u.httpUrl}\n${u.udpUrl}`)
@@ -151,4 +113,45 @@ async function readAllowList(file: string): Promise<string[]> {
       )
   }
   return lines
+}
+
+/** The server options the flags give, checked (a bad value is a usage error). */
+async function trackerOptions(values: Record<string, unknown>, io: Pick<CommandIo, 'stderr'>) {
+  const str = (k: string) => values[k] as string | undefined
+  const host = str('host') ?? '127.0.0.1'
+  const httpPort = intFlag('port', str('port') ?? str('http-port'), 0, 0, 65535)
+  const udpPort =
+    str('udp-port') === undefined ? undefined : intFlag('udp-port', str('udp-port'), 0, 0, 65535)
+  const workers = intFlag('workers', str('workers'), 1, 1, 64)
+  const interval = intFlag('interval', str('interval'), 1800, 1, 86_400)
+  const rate = intFlag('rate-limit', str('rate-limit'), 50, 0, 1_000_000)
+  const redisUrl = str('redis')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new CliError('CLI_USAGE', `--redis expects a redis:// URL, got ${JSON.stringify(redisUrl)}`)
+  }
+  const memory = {
+    peerTimeout:
+      intFlag('peer-timeout', str('peer-timeout'), DEFAULT_PEER_TIMEOUT_MS / 1000, 1, 86_400) * 1000,
+    maxPeers: intFlag('max-peers', str('max-peers'), DEFAULT_MAX_PEERS, 1, 1_000_000_000),
+  }
+  if ((str('peer-timeout') ?? str('max-peers')) !== undefined && (redisUrl !== undefined || workers > 1))
+    throw new CliError('CLI_USAGE', '--peer-timeout and --max-peers apply to the memory store of one worker')
+  const allowList = str('allow') === undefined ? undefined : await readAllowList(str('allow')!)
+  const logger: Logger = values.json
+    ? jsonLogger({ stream: io.stderr })
+    : (e: LogEntry) => {
+        if (e.level !== 'debug')
+          io.stderr.write(`tracker: ${e.msg}${e.worker === undefined ? '' : ` (worker ${e.worker})`}\n`)
+      }
+  const common = {
+    host,
+    httpPort,
+    ...(udpPort === undefined ? {} : { udpPort }),
+    interval,
+    minInterval: Math.min(300, interval),
+    rateLimit: rate === 0 ? (false as const) : { perSecond: rate, burst: rate * 4 },
+    ...(allowList ? { allowList } : {}),
+    logger,
+  }
+  return { common, workers, redisUrl, memory }
 }
