@@ -181,14 +181,9 @@ function onBlock(
         s.checks.record(`a block of piece ${index} was written into the buffer of piece ${holder}`)
       }
     }
-    const buf = store.bufferFor(index)
-    // Already in place unless it came without `into` (endgame) or its piece buffer was dropped since.
-    if (data.buffer !== buf.data.buffer || data.byteOffset !== buf.data.byteOffset + begin) {
-      buf.data.set(data, begin)
-    }
-    // A restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
-    if (arrival.first) buf.from.clear()
-    buf.from.add(peer)
+    // Already in place unless it came without `into` (endgame) or its piece buffer was dropped since;
+    // a restarted piece (see BlockArrival.first) owes nothing to its earlier senders.
+    store.put(index, begin, data, peer, arrival.first)
     if (arrival.pieceComplete) void verify(s, core, index).then(() => s.work.topUpAll())
   }
   s.work.topUp(peer)

@@ -4,9 +4,14 @@ import { BLOCK_SIZE } from './piece-picker.js'
 
 /** An unfinished piece being received (internal). */
 export interface PieceBuffer<P = unknown> {
-  data: Uint8Array
-  /** Peers that sent blocks of it (since its last restart). */
-  from: Set<P>
+  readonly data: Uint8Array
+  /** Peers that sent blocks of it (since its last restart); {@link PieceStore.put} records them. */
+  readonly from: ReadonlySet<P>
+}
+
+/** The store's own record of a buffer: the senders are written here only. */
+interface Receiving<P> extends PieceBuffer<P> {
+  readonly from: Set<P>
 }
 
 /**
@@ -21,7 +26,7 @@ export class PieceStore<P = unknown> {
   readonly #max: number
   /** The longest piece (one piece always fits, even one longer than the bound). */
   readonly #largest: number
-  readonly #receiving = new Map<number, PieceBuffer<P>>()
+  readonly #receiving = new Map<number, Receiving<P>>()
   /** Pieces taken for writing and hashing, with the bytes each still counts. */
   readonly #verifying = new Map<number, number>()
   #pool: PieceBufferPool | undefined
@@ -59,8 +64,27 @@ export class PieceStore<P = unknown> {
     return this.#receiving.get(index)
   }
 
+  /**
+   * Puts a block `peer` sent at `begin` of piece `index` into its buffer (created when needed; a block
+   * received in place, into its {@link blockView}, is not copied again) and counts `peer` among the
+   * piece's senders (`undefined`: not a peer, a web seed). `restart`: the piece starts over and owes
+   * nothing to its earlier senders.
+   */
+  put(index: number, begin: number, data: Uint8Array, peer: P | undefined, restart: boolean): void {
+    const buf = this.#bufferFor(index)
+    if (data.buffer !== buf.data.buffer || data.byteOffset !== buf.data.byteOffset + begin) {
+      buf.data.set(data, begin)
+    }
+    if (restart) buf.from.clear()
+    if (peer !== undefined) buf.from.add(peer)
+  }
+
   /** The buffer piece `index` is received into, created when needed. */
   bufferFor(index: number): PieceBuffer<P> {
+    return this.#bufferFor(index)
+  }
+
+  #bufferFor(index: number): Receiving<P> {
     let buf = this.#receiving.get(index)
     if (!buf) {
       const length = this.#specs[index]!.length

@@ -92,7 +92,7 @@ export async function verify(s: VerifyHost, core: TorrentCore, index: number): P
  * parole that sent a failed piece alone is banned (at {@link BAN_STRIKES} failed pieces at the
  * earliest). Sharing failed pieces never gets a peer banned, nor does one bad piece.
  */
-function penalize(s: VerifyHost, core: TorrentCore, from: Set<Peer>): void {
+function penalize(s: VerifyHost, core: TorrentCore, from: ReadonlySet<Peer>): void {
   const alone = from.size === 1
   for (const p of from) {
     if (p.banned) continue

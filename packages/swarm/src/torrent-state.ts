@@ -15,6 +15,7 @@ import type { SwarmRuntime } from './runtime.js'
 import { SuperSeeding } from './seeding.js'
 import { Selection } from './selection.js'
 import { Sessions } from './sessions.js'
+import { TimerStops } from './timer-stops.js'
 import type { TorrentCore } from './torrent-core.js'
 import { TorrentPhase } from './torrent-phase.js'
 import { type AddOptions, DEFAULT_MAX_PEERS_PER_TORRENT, type EmitFn } from './torrent-types.js'
@@ -75,8 +76,8 @@ export class TorrentState {
   readonly metadata: MetadataPhase
   /** The runtime's invariant checks and the first violation they found. */
   readonly checks: InvariantChecks
-  /** Stops the torrent's periodic work (see `every`). */
-  readonly timers: (() => void)[] = []
+  /** Stops the torrent's periodic work (see `every`) and its other timers. */
+  readonly timers = new TimerStops()
   /** Resolves when every selected piece is verified (never rejects). */
   readonly done: Promise<void>
   /** PEX rounds (BEP 11). */

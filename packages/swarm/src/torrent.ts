@@ -269,10 +269,10 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
     for (const p of s.src.peers) addPeer(s, p, 'magnet')
     for (const p of s.opts.peers ?? []) addPeer(s, p, 'manual')
     const { clock } = s.rt
-    s.timers.push(every(clock, CHOKE_INTERVAL_MS, () => chokeRound(s)))
-    s.timers.push(every(clock, PEX_INTERVAL_MS, () => s.pex.round()))
-    s.timers.push(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
-    s.timers.push(
+    s.timers.add(every(clock, CHOKE_INTERVAL_MS, () => chokeRound(s)))
+    s.timers.add(every(clock, PEX_INTERVAL_MS, () => s.pex.round()))
+    s.timers.add(every(clock, DEFAULT_RESUME_INTERVAL_MS, () => void saveResume(s, false)))
+    s.timers.add(
       every(clock, UPDATE_INTERVAL_MS, () => {
         const { uploaded, downloaded } = s.transfer
         s.trackers.update({ uploaded, downloaded, left: s.selection.left() })
@@ -365,7 +365,7 @@ export class Torrent extends TypedEmitter<TorrentEvents> {
   async #stop(): Promise<void> {
     const s = this.#s
     s.phase.destroy()
-    for (const stop of s.timers) stop()
+    s.timers.runAll()
     s.dialer.stop()
     s.pex.stop()
     s.superSeeding.stop()

@@ -1,5 +1,6 @@
 import type { Trackers } from './announce.js'
 import { every, type SwarmRuntime } from './runtime.js'
+import type { TimerStops } from './timer-stops.js'
 import type { AddOptions, EmitFn } from './torrent-types.js'
 
 /** Least time between two `download` (or `upload`) events of a torrent, ms. */
@@ -19,7 +20,7 @@ export interface UiEventsHost {
   readonly dialer: { readonly book: { readonly size: number } }
   readonly emit: EmitFn
   /** Where the timer's stop goes. */
-  readonly timers: (() => void)[]
+  readonly timers: Pick<TimerStops, 'add'>
 }
 
 /**
@@ -35,7 +36,7 @@ export function startUiEvents(s: UiEventsHost, webSeedsInUse: () => number): voi
   let lastPeer = clock.now()
   let told = false
   const quiet = s.opts.noPeersTimeout ?? DEFAULT_NO_PEERS_MS
-  s.timers.push(
+  s.timers.add(
     every(clock, TRANSFER_EVENT_INTERVAL_MS, () => {
       if (transfer.downloaded > down) s.emit('download', transfer.downloaded - down)
       if (transfer.uploaded > up) s.emit('upload', transfer.uploaded - up)

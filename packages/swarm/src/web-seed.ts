@@ -6,6 +6,7 @@ import { cancelOnPeer } from './peer-session.js'
 import { BLOCK_SIZE, type BlockRequest } from './piece-picker.js'
 import { type VerifyHost, verify } from './piece-verification.js'
 import type { SwarmRuntime } from './runtime.js'
+import type { TimerStops } from './timer-stops.js'
 import type { TorrentCore } from './torrent-core.js'
 import { type AddOptions, BAN_STRIKES } from './torrent-types.js'
 import type { Transfer } from './transfer.js'
@@ -36,7 +37,7 @@ export interface WebSeedHost extends VerifyHost {
   readonly transfer: Pick<Transfer, 'download' | 'received'>
   readonly abort: { readonly signal: AbortSignal }
   /** Where the retry timers' stop goes. */
-  readonly timers: (() => void)[]
+  readonly timers: Pick<TimerStops, 'add'>
 }
 
 /** What a web seed is doing (see `torrent.webSeeds`). */
@@ -87,7 +88,7 @@ function webSeedsOf(s: WebSeedHost): WebSeed[] {
     }))
     seeds.set(s, list)
     const own = list
-    s.timers.push(() => {
+    s.timers.add(() => {
       for (const ws of own) s.rt.clock.clearTimeout(ws.retryTimer)
     })
   }
@@ -229,9 +230,7 @@ function delivered(
     if (!arrival.accepted) return
     // Endgame: the peers asked for the same block lost the race.
     for (const other of arrival.cancel) cancelOnPeer(other, b.index, b.begin, b.length)
-    const piece = store.bufferFor(b.index)
-    piece.data.set(buf.subarray(at[k]!, at[k]! + b.length), b.begin)
-    if (arrival.first) piece.from.clear()
+    store.put(b.index, b.begin, buf.subarray(at[k]!, at[k]! + b.length), undefined, arrival.first)
     if (!arrival.pieceComplete) return
     void verify(s, core, b.index).then((ok) => {
       if (ok === false) struck(s, core, ws, b.index)
