@@ -5,6 +5,7 @@ import { createDhtNode, DhtNode } from '@p2p/dht'
 import { Client, DEFAULT_TRANSPORTS, type Torrent, useDht } from '@p2p/swarm'
 import { LAB_DHT_RATE_LIMIT } from './dht-settings.js'
 import { emit, peerMain } from './peer-main.js'
+import type { PeerConfig } from './peer-process.js'
 
 /** `host:port` of a peer address (IPv6 in brackets), as the lab's controller knows peers. */
 function address(a: { host: string; port: number }): string {
@@ -78,7 +79,8 @@ function bytesFrom(wires: Counted[]): Record<string, number> {
 /** Warnings the `piece` event already carries (a failed hash check): not repeated in the log. */
 const PIECE_FAILED = /^piece \d+ failed/
 
-peerMain(async (config) => {
+/** Our swarm's client as the config asks for it; its warnings go to the log. */
+function createClient(config: PeerConfig): Client {
   const client = new Client({
     host: config.host,
     // A NATed/firewalled peer in loopback mode is emulated by not telling anyone its port.
@@ -90,35 +92,33 @@ peerMain(async (config) => {
     ...(config.transports ? { transports: config.transports } : {}),
   })
   client.on('warning', (w) => emit({ type: 'warning', message: w.message }))
-  if (config.portMapping) await mappedPort(client)
-  const dht = config.dhtBootstrap
-    ? await joinDht(client, config.dhtBootstrap.map(parse), config.host)
-    : undefined
+  return client
+}
+
+/** Seeds the shared file (dialing the configured peers) or starts downloading it, resume off either way. */
+async function addTorrent(client: Client, config: PeerConfig): Promise<Torrent> {
   const bytes = new Uint8Array(await readFile(config.torrent))
   const announce = config.trackers?.length ? [config.trackers] : undefined
-  let torrent: Torrent
-  if (config.seed) {
-    torrent = await client.seed(join(config.dir, config.name), {
-      torrent: bytes,
-      resume: false,
-      superSeed: config.superSeed === true,
-      announce,
-    })
-    for (const p of config.peers) torrent.addPeer(parse(p))
-  } else {
-    torrent = await client.add(bytes, {
+  if (!config.seed)
+    return client.add(bytes, {
       path: config.dir,
       peers: config.peers.map(parse),
       strategy: config.strategy,
       resume: false,
       announce,
     })
-  }
-  if (dht)
-    useDht(torrent, dht, {
-      port: client.port,
-      onWarning: (e) => emit({ type: 'warning', message: `dht: ${e.message}` }),
-    })
+  const torrent = await client.seed(join(config.dir, config.name), {
+    torrent: bytes,
+    resume: false,
+    superSeed: config.superSeed === true,
+    announce,
+  })
+  for (const p of config.peers) torrent.addPeer(parse(p))
+  return torrent
+}
+
+/** Forwards the torrent's events to the log and returns the list its connections are recorded in. */
+function logEvents(torrent: Torrent): Counted[] {
   torrent.on('piece', (e) =>
     emit({ type: 'piece', index: e.index, ok: e.ok, algorithm: e.algorithm, peers: e.peers.map(address) }),
   )
@@ -129,8 +129,12 @@ peerMain(async (config) => {
   torrent.on('error', (e) => emit({ type: 'error', message: `${e.code}: ${e.message}` }))
   const wires: Counted[] = []
   torrent.on('wire', (wire, addr) => wires.push({ wire, addr: address(addr) }))
-  // What this side runs with (the report prints it next to libtorrent's); the rest are @p2p/swarm's defaults.
-  const settings = {
+  return wires
+}
+
+/** What this side runs with (the report prints it next to libtorrent's); the rest are @p2p/swarm's defaults. */
+function settingsOf(config: PeerConfig, dht: DhtNode | undefined): Record<string, unknown> {
+  return {
     listen: config.noIncoming ? 'none (NAT emulated)' : `${config.host}:${config.port}`,
     trackers: config.trackers ?? [],
     uploadLimit: config.uploadLimit ?? 0,
@@ -142,24 +146,42 @@ peerMain(async (config) => {
     dht: dht ? `on the client's UDP port, bootstrap ${config.dhtBootstrap!.join(',')}` : false,
     lsd: config.lsd === true,
   }
-  emit({ type: 'ready', host: config.host, port: config.port, settings })
-  void torrent.done.then(() => emit({ type: 'done' }))
-  const sample = () => {
-    const s = torrent.stats()
-    emit({
-      type: 'progress',
-      progress: s.progress,
-      downloaded: s.downloaded,
-      uploaded: s.uploaded,
-      downloadSpeed: s.downloadSpeed,
-      uploadSpeed: s.uploadSpeed,
-      peers: s.peers,
-      dhtNodes: dht ? dht.stats().nodes.v4 : undefined,
-      utpPeers: s.peersByTransport.utp,
-      holepunches: torrent.holepunches,
-      from: bytesFrom(wires),
+}
+
+/** Emits a progress line from the torrent's stats, the DHT's node count and the bytes from each peer. */
+function emitProgress(torrent: Torrent, dht: DhtNode | undefined, wires: Counted[]): void {
+  const s = torrent.stats()
+  emit({
+    type: 'progress',
+    progress: s.progress,
+    downloaded: s.downloaded,
+    uploaded: s.uploaded,
+    downloadSpeed: s.downloadSpeed,
+    uploadSpeed: s.uploadSpeed,
+    peers: s.peers,
+    dhtNodes: dht ? dht.stats().nodes.v4 : undefined,
+    utpPeers: s.peersByTransport.utp,
+    holepunches: torrent.holepunches,
+    from: bytesFrom(wires),
+  })
+}
+
+peerMain(async (config) => {
+  const client = createClient(config)
+  if (config.portMapping) await mappedPort(client)
+  const dht = config.dhtBootstrap
+    ? await joinDht(client, config.dhtBootstrap.map(parse), config.host)
+    : undefined
+  const torrent = await addTorrent(client, config)
+  if (dht)
+    useDht(torrent, dht, {
+      port: client.port,
+      onWarning: (e) => emit({ type: 'warning', message: `dht: ${e.message}` }),
     })
-  }
+  const wires = logEvents(torrent)
+  emit({ type: 'ready', host: config.host, port: config.port, settings: settingsOf(config, dht) })
+  void torrent.done.then(() => emit({ type: 'done' }))
+  const sample = () => emitProgress(torrent, dht, wires)
   const timer = setInterval(sample, config.sampleMs ?? 250)
   return {
     connect(peers) {
