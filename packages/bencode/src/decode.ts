@@ -176,9 +176,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
       if (kind === IN_LIST) {
         value = stack.slice(listBase, sp)
         sp = listBase
-      } else {
-        value = dict!
-      }
+      } else value = dict!
       if (depth <= spanDepth + 1) recordSpan(value, bytes, topStart, pos)
       if (--depth === 0) {
         valueEnd = pos
@@ -195,21 +193,10 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
       keyBytes = outer![f + 7] as Uint8Array | undefined
     } else {
       if (kind === IN_DICT) {
-        if (c < CH_0 || c > CH_9) {
-          throw new BencodeError('BENCODE_KEY_NOT_STRING', 'dictionary key is not a byte string', pos)
-        }
-        const keyStart = readLength(bytes, pos)
+        const keyStart = readKey(bytes, pos, strict ? prevKeyStart : -1, prevKeyEnd)
         const keyEnd = keyStart + lengthValue
-        if (strict && prevKeyStart >= 0) {
-          const order = compareBytes(bytes, prevKeyStart, prevKeyEnd, keyStart, keyEnd)
-          if (order >= 0) {
-            throw order === 0
-              ? new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
-              : new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
-          }
-        }
         key = keyText(bytes, keyStart, keyEnd)
-        if (depth <= spanDepth + 1) keyBytes = new Uint8Array(buffer, base + keyStart, keyEnd - keyStart)
+        if (depth <= spanDepth + 1) keyBytes = new Uint8Array(buffer, base + keyStart, lengthValue)
         prevKeyStart = keyStart
         prevKeyEnd = keyEnd
         pos = keyEnd
@@ -259,9 +246,7 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
           prevKeyEnd = -1
         }
         continue
-      } else {
-        throw new BencodeError('BENCODE_UNEXPECTED_BYTE', `unexpected byte 0x${hex(c)}`, pos)
-      }
+      } else throw new BencodeError('BENCODE_UNEXPECTED_BYTE', `unexpected byte 0x${hex(c)}`, pos)
       if (kind === IN_ROOT) {
         valueEnd = pos
         return value
@@ -272,10 +257,30 @@ function decodeFirst(bytes: Uint8Array, options: DecodeOptions | undefined): Ben
     if (kind === IN_DICT) {
       dict![key] = value
       if (depth <= spanDepth + 1) recordEntry(dict!, keyBytes!, value)
-    } else {
-      stack[sp++] = value
+    } else stack[sp++] = value
+  }
+}
+
+/**
+ * Checks the dictionary key at `pos` (a byte string sorting after the previous key at
+ * `prevKeyStart`..`prevKeyEnd`; `prevKeyStart` -1 for none or not strict) and returns the offset of
+ * its first byte, with its length in `lengthValue`.
+ */
+function readKey(bytes: Uint8Array, pos: number, prevKeyStart: number, prevKeyEnd: number): number {
+  const c = bytes[pos]!
+  if (c < CH_0 || c > CH_9) {
+    throw new BencodeError('BENCODE_KEY_NOT_STRING', 'dictionary key is not a byte string', pos)
+  }
+  const keyStart = readLength(bytes, pos)
+  if (prevKeyStart >= 0) {
+    const order = compareBytes(bytes, prevKeyStart, prevKeyEnd, keyStart, keyStart + lengthValue)
+    if (order >= 0) {
+      throw order === 0
+        ? new BencodeError('BENCODE_DUPLICATE_KEY', 'duplicate dictionary key', pos)
+        : new BencodeError('BENCODE_UNSORTED_KEYS', 'dictionary keys out of order', pos)
     }
   }
+  return keyStart
 }
 
 /** Set by {@link readLength}: the decoded length (kept in module state to avoid an allocation). */

@@ -102,113 +102,118 @@ export class FrameParser {
    */
   push(chunk: Uint8Array, transient = false): void {
     this.#transient = transient
-    let off = 0
+    let off = this.#handshake ? this.#pushHandshake(chunk) : 0
     const end = chunk.length
-    if (this.#handshake) {
-      const hs = this.#handshake
-      const take = Math.min(HANDSHAKE_LENGTH - this.#handshakeFill, end)
-      hs.set(chunk.subarray(0, take), this.#handshakeFill)
-      this.#handshakeFill += take
-      off = take
-      checkHandshakePrefix(hs.subarray(0, this.#handshakeFill))
-      if (this.#handshakeFill < HANDSHAKE_LENGTH) return
-      this.#handshake = null
-      this.#handshakeFill = 0
-      this.#onHandshake(hs)
-    }
+    // Each step returns the offset it stopped at: `end` when the chunk ended inside a frame.
     while (off < end && !this.stopped) {
-      if (this.#pieceHeadFill > 0) {
-        const take = Math.min(PIECE_HEAD - this.#pieceHeadFill, end - off)
-        this.#pieceHead.set(chunk.subarray(off, off + take), this.#pieceHeadFill)
-        this.#pieceHeadFill += take
-        off += take
-        if (this.#pieceHeadFill < PIECE_HEAD) return
-        this.#pieceHeadFill = 0
-        off = this.#pieceBlock(
-          chunk,
-          off,
-          readU32(this.#pieceHead, 1),
-          readU32(this.#pieceHead, 5),
-          this.#pieceFrameLength,
-        )
-        continue
-      }
-      if (this.#body) {
-        const body = this.#body
-        const take = Math.min(body.length - this.#bodyFill, end - off)
-        body.set(chunk.subarray(off, off + take), this.#bodyFill)
-        this.#bodyFill += take
-        off += take
-        if (this.#bodyFill < body.length) return
-        this.#body = null
-        this.#bodyFill = 0
-        if (this.#bodyIsBlock) {
-          this.#bodyIsBlock = false
-          this.#onPiece!(this.#pieceIndex, this.#pieceBegin, body)
-        } else this.#onFrame(body)
-        continue
-      }
-      let length: number
-      let id: number
-      if (this.#headFill === 0 && end - off >= 4) {
-        length = readU32(chunk, off)
+      if (this.#pieceHeadFill > 0) off = this.#fillPieceHead(chunk, off)
+      else if (this.#body) off = this.#fillBody(chunk, off)
+      else if (this.#headFill === 0 && end - off >= 5) {
+        const length = readU32(chunk, off)
         if (length === 0) {
           off += 4
           this.#onFrame(EMPTY)
-          continue
-        }
-        if (end - off < 5) {
-          this.#head.set(chunk.subarray(off, end))
-          this.#headFill = end - off
-          return
-        }
-        id = chunk[off + 4]!
-        off += 4
-      } else {
-        const head = this.#head
-        while (this.#headFill < 4 && off < end) head[this.#headFill++] = chunk[off++]!
-        if (this.#headFill < 4) return
-        length = readU32(head, 0)
-        if (length === 0) {
-          this.#headFill = 0
-          this.#onFrame(EMPTY)
-          continue
-        }
-        if (off >= end) return
-        id = chunk[off]!
-        this.#headFill = 0
-      }
-      // off now points at the id byte of a frame of `length` bytes.
-      this.#maxFrame(id, length)
-      if (id === MessageId.piece && this.#onPiece && length >= PIECE_HEAD) {
-        if (end - off >= PIECE_HEAD) {
-          off = this.#pieceBlock(
-            chunk,
-            off + PIECE_HEAD,
-            readU32(chunk, off + 1),
-            readU32(chunk, off + 5),
-            length,
-          )
-          continue
-        }
-        this.#pieceHead.set(chunk.subarray(off, end))
-        this.#pieceHeadFill = end - off
-        this.#pieceFrameLength = length
-        return
-      }
-      if (end - off >= length) {
-        const f = chunk.subarray(off, off + length)
-        off += length
-        this.#onFrame(transient ? copy(f) : f)
-        continue
-      }
-      // Uninitialised memory: every byte is overwritten before the frame is handed out.
-      const body = Buffer.allocUnsafeSlow(length)
-      body.set(chunk.subarray(off, end))
-      this.#body = body
-      this.#bodyFill = end - off
-      return
+        } else off = this.#frame(chunk, off + 4, length)
+      } else off = this.#splitHead(chunk, off)
     }
+  }
+
+  /** Collects the handshake at the start of the stream; returns the offset after the part taken. */
+  #pushHandshake(chunk: Uint8Array): number {
+    const hs = this.#handshake!
+    const take = Math.min(HANDSHAKE_LENGTH - this.#handshakeFill, chunk.length)
+    hs.set(chunk.subarray(0, take), this.#handshakeFill)
+    this.#handshakeFill += take
+    checkHandshakePrefix(hs.subarray(0, this.#handshakeFill))
+    if (this.#handshakeFill < HANDSHAKE_LENGTH) return take
+    this.#handshake = null
+    this.#handshakeFill = 0
+    this.#onHandshake(hs)
+    return take
+  }
+
+  /** Continues a piece header begun in an earlier chunk; then hands over or starts its block. */
+  #fillPieceHead(chunk: Uint8Array, off: number): number {
+    const take = Math.min(PIECE_HEAD - this.#pieceHeadFill, chunk.length - off)
+    this.#pieceHead.set(chunk.subarray(off, off + take), this.#pieceHeadFill)
+    this.#pieceHeadFill += take
+    off += take
+    if (this.#pieceHeadFill < PIECE_HEAD) return off
+    this.#pieceHeadFill = 0
+    return this.#pieceBlock(
+      chunk,
+      off,
+      readU32(this.#pieceHead, 1),
+      readU32(this.#pieceHead, 5),
+      this.#pieceFrameLength,
+    )
+  }
+
+  /** Continues a frame or block begun in an earlier chunk; hands it over once complete. */
+  #fillBody(chunk: Uint8Array, off: number): number {
+    const body = this.#body!
+    const take = Math.min(body.length - this.#bodyFill, chunk.length - off)
+    body.set(chunk.subarray(off, off + take), this.#bodyFill)
+    this.#bodyFill += take
+    off += take
+    if (this.#bodyFill < body.length) return off
+    this.#body = null
+    this.#bodyFill = 0
+    if (this.#bodyIsBlock) {
+      this.#bodyIsBlock = false
+      this.#onPiece!(this.#pieceIndex, this.#pieceBegin, body)
+    } else this.#onFrame(body)
+    return off
+  }
+
+  /** Collects a length prefix and id byte that straddle chunks (or sit at the end of this one). */
+  #splitHead(chunk: Uint8Array, off: number): number {
+    const end = chunk.length
+    const head = this.#head
+    while (this.#headFill < 4 && off < end) head[this.#headFill++] = chunk[off++]!
+    if (this.#headFill < 4) return off
+    const length = readU32(head, 0)
+    if (length === 0) {
+      this.#headFill = 0
+      this.#onFrame(EMPTY)
+      return off
+    }
+    if (off >= end) return off
+    this.#headFill = 0
+    return this.#frame(chunk, off, length)
+  }
+
+  /** `off` points at the id byte of a frame of `length` bytes: hands it over or starts copying it. */
+  #frame(chunk: Uint8Array, off: number, length: number): number {
+    const end = chunk.length
+    const id = chunk[off]!
+    this.#maxFrame(id, length)
+    if (id === MessageId.piece && this.#onPiece && length >= PIECE_HEAD) {
+      if (end - off >= PIECE_HEAD) {
+        return this.#pieceBlock(
+          chunk,
+          off + PIECE_HEAD,
+          readU32(chunk, off + 1),
+          readU32(chunk, off + 5),
+          length,
+        )
+      }
+      this.#pieceHead.set(chunk.subarray(off, end))
+      this.#pieceHeadFill = end - off
+      this.#pieceFrameLength = length
+      return end
+    }
+    if (end - off >= length) {
+      const f = chunk.subarray(off, off + length)
+      this.#onFrame(this.#transient ? copy(f) : f)
+      return off + length
+    }
+    // Uninitialised memory: every byte is overwritten before the frame is handed out.
+    const body = Buffer.allocUnsafeSlow(length)
+    body.set(chunk.subarray(off, end))
+    this.#body = body
+    this.#bodyFill = end - off
+    return end
   }
 
   /** The block of a piece frame starts at `off`: hands it over (a view) or starts copying it. */
