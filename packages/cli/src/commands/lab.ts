@@ -1,5 +1,5 @@
 import { LabError, MAX_SIM_PEERS, PIECE_MODEL_ABOVE, runLab, runSimulation, scenarios } from '@p2p/lab'
-import { type Command, type CommandIo, choiceFlag, parseFlags } from '../command.js'
+import { type Command, type CommandIo, choiceFlag, type ParsedFlags, parseFlags } from '../command.js'
 import { CliError } from '../errors.js'
 
 const SIZE_UNITS: Record<string, number> = {
@@ -111,7 +111,7 @@ async function labOutcome(work: () => Promise<void>): Promise<number> {
   }
 }
 
-type LabFlags = Record<string, string | boolean | (string | boolean)[] | undefined>
+type LabFlags = ParsedFlags['values']
 
 /** `p2p lab --simulate`: the swarm on @p2p/sim's virtual clock. */
 async function simulate(values: LabFlags, argv: string[], io: CommandIo): Promise<number> {
